@@ -1,0 +1,109 @@
+// Shared CLI plumbing: exit codes (sysexits, as Celery), one error-to-exit-code mapping, output helpers.
+import type { Config } from '../config/index.js';
+import type { TaskClient } from '../queue/client.js';
+
+export const EXIT = {
+  OK: 0,
+  FAILURE: 1,
+  USAGE: 64,
+  NO_INPUT: 66,
+  UNAVAILABLE: 69,
+  SOFTWARE: 70,
+  TEMPFAIL: 75,
+  CONFIG: 78,
+} as const;
+
+/** An error the user can fix; printed as one line, with its exit code. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.USAGE,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+/** Maps any error to (one line, exit code). Names are compared so that lazy imports are not needed here. */
+export function exitCodeFor(error: unknown): { message: string; code: number } {
+  const e = error as Error & { exitCode?: number };
+  const message = e instanceof Error ? e.message : String(error);
+  switch (e?.name) {
+    case 'CliError':
+      return { message, code: e.exitCode ?? EXIT.USAGE };
+    case 'ConfigError':
+      return { message: `configuration error: ${message}`, code: EXIT.CONFIG };
+    case 'RedisUnavailableError':
+      return { message, code: EXIT.UNAVAILABLE };
+    case 'UnknownTaskError':
+    case 'TaskArgumentError':
+    case 'CanvasError':
+      return { message, code: EXIT.USAGE };
+    case 'UnknownTaskIdError':
+      return { message, code: EXIT.NO_INPUT };
+    case 'TaskTimeoutError':
+      return { message, code: EXIT.TEMPFAIL };
+    case 'TaskFailedError':
+      return { message: `task failed: ${message}`, code: EXIT.FAILURE };
+    case 'EmbeddedRedisError':
+      return { message, code: EXIT.UNAVAILABLE };
+    default:
+      return { message: `internal error: ${message} (set GWQUEUE_LOG_LEVEL=debug for details)`, code: EXIT.SOFTWARE };
+  }
+}
+
+/** Wraps a command's action: every failure becomes one line on stderr and the mapped exit code. */
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    let code: number;
+    try {
+      code = (await fn(...args)) ?? EXIT.OK;
+    } catch (error) {
+      const mapped = exitCodeFor(error);
+      process.stderr.write(`gwqueue: ${mapped.message}\n`);
+      if (mapped.code === EXIT.SOFTWARE && process.env.GWQUEUE_LOG_LEVEL === 'debug') process.stderr.write(`${(error as Error).stack}\n`);
+      code = mapped.code;
+    }
+    process.exitCode = code;
+  };
+}
+
+export function print(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** Loads config, the task registry and a connected producer client; the client is closed afterwards. */
+export async function withClient<T>(fn: (client: TaskClient, config: Config) => Promise<T>): Promise<T> {
+  const [{ getConfig }, { connectClient }] = await Promise.all([import('../config/index.js'), import('../queue/client.js'), import('../tasks/index.js')]);
+  const config = getConfig();
+  const client = await connectClient(config);
+  try {
+    return await fn(client, config);
+  } finally {
+    await client.close();
+  }
+}
+
+/** Parses a JSON option (`--args`, `--kwargs`), or `@path` to read it from a file; names the option on error. */
+export async function jsonOption(option: string, raw: string | undefined, kind: 'array' | 'object'): Promise<unknown> {
+  if (raw === undefined) return kind === 'array' ? [] : {};
+  let text = raw;
+  if (raw.startsWith('@')) {
+    const { readFile } = await import('node:fs/promises');
+    try {
+      text = await readFile(raw.slice(1), 'utf8');
+    } catch (error) {
+      throw new CliError(`${option}: cannot read ${raw.slice(1)} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, EXIT.NO_INPUT);
+    }
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new CliError(`${option} is not valid JSON: ${(error as Error).message}`);
+  }
+  const isArray = Array.isArray(value);
+  if (kind === 'array' && !isArray) throw new CliError(`${option} must be a JSON array, e.g. '["S240101a", 1]'`);
+  if (kind === 'object' && (isArray || value === null || typeof value !== 'object')) throw new CliError(`${option} must be a JSON object, e.g. '{"key": "value"}'`);
+  return value;
+}

@@ -1,0 +1,61 @@
+// `gwqueue worker [-Q q1,q2] [-c N] [-n name]`: runs the registered tasks of the named queues until SIGINT/SIGTERM.
+import type { Command } from 'commander';
+import { action, CliError, EXIT } from './context.js';
+
+export function parseQueues(raw: string | undefined, known: string[]): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const queues = raw.split(',').map((q) => q.trim()).filter(Boolean);
+  if (!queues.length) throw new CliError('-Q needs at least one queue name');
+  const bad = queues.filter((q) => !/^[A-Za-z0-9_.-]{1,64}$/.test(q));
+  if (bad.length) throw new CliError(`invalid queue name ${bad.map((q) => `"${q}"`).join(', ')}`);
+  const unknown = queues.filter((q) => !known.includes(q));
+  if (unknown.length) process.stderr.write(`gwqueue: warning: no registered task uses queue ${unknown.join(', ')} (known: ${known.join(', ')})\n`);
+  return queues;
+}
+
+export function parseConcurrency(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 1000) throw new CliError(`-c must be a whole number from 1 to 1000 (got "${raw}")`);
+  return value;
+}
+
+/** Resolves when SIGINT or SIGTERM arrives (once). */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const handler = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+      resolve(signal);
+    };
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+  });
+}
+
+export function register(program: Command): void {
+  program
+    .command('worker')
+    .description('run a worker for the named queues (all registered queues by default)')
+    .option('-Q, --queues <list>', 'comma-separated queues to consume')
+    .option('-c, --concurrency <n>', 'tasks run at once per queue')
+    .option('-n, --hostname <name>', 'worker name (default worker<pid>@<host>)')
+    .action(
+      action(async (options: { queues?: string; concurrency?: string; hostname?: string }) => {
+        const [{ getConfig }, { registeredQueues }, { startWorker }] = await Promise.all([
+          import('../config/index.js'),
+          import('../queue/registry.js'),
+          import('../worker/run-worker.js'),
+          import('../tasks/index.js'),
+        ]);
+        const config = getConfig();
+        const queues = parseQueues(options.queues, registeredQueues());
+        const concurrency = parseConcurrency(options.concurrency);
+        const worker = await startWorker(config, { queues, concurrency, name: options.hostname });
+        process.stderr.write(`gwqueue: worker ${worker.name} consuming ${worker.queues.join(', ')}\n`);
+        await untilSignal();
+        process.stderr.write('gwqueue: shutting down: finishing active tasks…\n');
+        return (await worker.stop()) ? EXIT.OK : EXIT.FAILURE;
+      }),
+    );
+}

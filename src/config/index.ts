@@ -1,0 +1,155 @@
+// The only reader of process.env: turns the environment (and an optional JSON config file) into a typed Config.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, parseBoolean, parseInteger, parseChoice, parseRedisUrl, parseList } from './parse.js';
+
+export { ConfigError } from './parse.js';
+
+export const PROFILES = ['development', 'test', 'playground', 'production'] as const;
+export type Profile = (typeof PROFILES)[number];
+
+/** Root of the installed package (the folder holding package.json), independent of the working directory. */
+export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface RedisSettings {
+  /** The REDIS_URL as given, or undefined when the embedded Redis is used. */
+  url: string | undefined;
+  /** Sentinel hosts (REDIS_SENTINELS=host:port,host:port); when set, `sentinelName` names the master. */
+  sentinels: { host: string; port: number }[];
+  sentinelName: string;
+  /** How long a producer (web, CLI) waits for Redis before giving up. */
+  connectTimeoutMs: number;
+}
+
+export interface Config {
+  profile: Profile;
+  logLevel: string;
+  redis: RedisSettings;
+  /** Logical key prefix; BullMQ keys use `{prefix}` so that every key hashes to one Redis Cluster slot. */
+  prefix: string;
+  varDir: string;
+  results: { ttlSeconds: number; maxCount: number };
+  worker: { concurrency: number; heartbeatMs: number; lockDurationMs: number; shutdownTimeoutMs: number; maxStalledCount: number };
+  web: { host: string; port: number; flowerPort: number; secretKey: string };
+  retry: { attempts: number; backoffMs: number };
+}
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+type Env = Record<string, string | undefined>;
+
+/** Every setting, its default and what it means: the README's configuration table is generated from the same words. */
+export const SETTINGS: Record<string, { default: string; help: string }> = {
+  GWQUEUE_ENV: { default: 'development', help: 'profile: development, test, playground or production' },
+  GWQUEUE_LOG_LEVEL: { default: 'info (warn under test)', help: 'trace, debug, info, warn, error, fatal or silent' },
+  GWQUEUE_CONFIG: { default: '(none)', help: 'optional JSON file of settings (same names); the environment wins over it' },
+  REDIS_URL: { default: '(embedded)', help: 'redis://, rediss:// or unix:///path; unset: `gwqueue dev` runs its own redis-server under var/redis' },
+  REDIS_SENTINELS: { default: '(none)', help: 'host:port,host:port of Redis Sentinels; REDIS_URL then only carries password/db' },
+  REDIS_SENTINEL_NAME: { default: 'mymaster', help: 'name of the master the Sentinels watch' },
+  REDIS_CONNECT_TIMEOUT_MS: { default: '3000', help: 'how long the web console and CLI wait for Redis before giving up' },
+  GWQUEUE_PREFIX: { default: 'gwqueue', help: 'key prefix in Redis (keys are written as {prefix}:… so they work on Redis Cluster)' },
+  GWQUEUE_VAR_DIR: { default: '<package>/var', help: 'where the embedded Redis, logs and history live' },
+  GWQUEUE_RESULT_TTL: { default: '604800', help: 'seconds a finished task (result, error, traceback) is kept' },
+  GWQUEUE_RESULT_MAX_COUNT: { default: '100000', help: 'finished tasks kept per queue and state' },
+  GWQUEUE_CONCURRENCY: { default: '4', help: 'tasks a worker runs at once, per queue' },
+  GWQUEUE_HEARTBEAT_MS: { default: '2000', help: 'worker heartbeat interval; a worker is offline after 3 missed beats' },
+  GWQUEUE_LOCK_DURATION_MS: { default: '30000', help: 'lock on an active task; a killed worker\'s task is picked up again after it' },
+  GWQUEUE_MAX_STALLED: { default: '2', help: 'how many times a task may be picked up again after its worker died' },
+  GWQUEUE_SHUTDOWN_TIMEOUT_MS: { default: '30000', help: 'on SIGTERM a worker waits this long for active tasks before exiting' },
+  GWQUEUE_RETRY_ATTEMPTS: { default: '5', help: 'attempts for a task that hits transient errors (network, HTTP 408/429/502/503/504)' },
+  GWQUEUE_RETRY_BACKOFF_MS: { default: '1000', help: 'first retry delay; doubles each attempt' },
+  GWQUEUE_WEB_HOST: { default: '127.0.0.1', help: 'address the web console listens on' },
+  PORT: { default: '5000', help: 'web console port' },
+  GWQUEUE_FLOWER_PORT: { default: '5555', help: 'port of the stand-alone dashboard' },
+  GWQUEUE_SECRET_KEY: { default: '(random in development; required in production)', help: 'secret for sessions and CSRF tokens' },
+};
+
+function readConfigFile(file: string): Env {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError('GWQUEUE_CONFIG', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ConfigError('GWQUEUE_CONFIG', `${file} is not valid JSON`);
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError('GWQUEUE_CONFIG', `${file} must hold a JSON object of settings`);
+  }
+  const out: Env = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (!(key in SETTINGS)) throw new ConfigError(key, `unknown setting in ${file}`);
+    out[key] = String(value);
+  }
+  return out;
+}
+
+let cached: Config | undefined;
+
+/** Loads the configuration once per process from process.env. Throws ConfigError on a bad value. */
+export function getConfig(): Config {
+  cached ??= loadConfig(process.env);
+  return cached;
+}
+
+/** Builds a Config from an explicit environment (tests pass their own). */
+export function loadConfig(processEnv: Env): Config {
+  const fileEnv = processEnv.GWQUEUE_CONFIG ? readConfigFile(processEnv.GWQUEUE_CONFIG) : {};
+  const env: Env = { ...fileEnv, ...processEnv };
+  const profile = parseChoice(env, 'GWQUEUE_ENV', PROFILES, 'development');
+  const secretKey = env.GWQUEUE_SECRET_KEY ?? '';
+  if (profile === 'production' && secretKey.length < 16) {
+    throw new ConfigError('GWQUEUE_SECRET_KEY', 'must be set to at least 16 characters in production');
+  }
+  const prefix = env.GWQUEUE_PREFIX ?? 'gwqueue';
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(prefix)) {
+    throw new ConfigError('GWQUEUE_PREFIX', 'must be 1-64 letters, digits, "_", "." or "-"');
+  }
+  return {
+    profile,
+    logLevel: parseChoice(env, 'GWQUEUE_LOG_LEVEL', LOG_LEVELS, profile === 'test' ? 'warn' : 'info'),
+    redis: {
+      url: parseRedisUrl(env, 'REDIS_URL'),
+      sentinels: parseList(env, 'REDIS_SENTINELS').map((entry) => {
+        const match = /^([^:\s]+):(\d{1,5})$/.exec(entry);
+        if (!match) throw new ConfigError('REDIS_SENTINELS', `"${entry}" is not host:port`);
+        return { host: match[1], port: Number(match[2]) };
+      }),
+      sentinelName: env.REDIS_SENTINEL_NAME ?? 'mymaster',
+      connectTimeoutMs: parseInteger(env, 'REDIS_CONNECT_TIMEOUT_MS', 3000, { min: 50, max: 600_000 }),
+    },
+    prefix,
+    varDir: path.resolve(env.GWQUEUE_VAR_DIR ?? path.join(PACKAGE_ROOT, 'var')),
+    results: {
+      ttlSeconds: parseInteger(env, 'GWQUEUE_RESULT_TTL', 604_800, { min: 1 }),
+      maxCount: parseInteger(env, 'GWQUEUE_RESULT_MAX_COUNT', 100_000, { min: 1 }),
+    },
+    worker: {
+      concurrency: parseInteger(env, 'GWQUEUE_CONCURRENCY', 4, { min: 1, max: 1000 }),
+      heartbeatMs: parseInteger(env, 'GWQUEUE_HEARTBEAT_MS', 2000, { min: 100, max: 60_000 }),
+      lockDurationMs: parseInteger(env, 'GWQUEUE_LOCK_DURATION_MS', 30_000, { min: 500 }),
+      maxStalledCount: parseInteger(env, 'GWQUEUE_MAX_STALLED', 2, { min: 0, max: 100 }),
+      shutdownTimeoutMs: parseInteger(env, 'GWQUEUE_SHUTDOWN_TIMEOUT_MS', 30_000, { min: 0 }),
+    },
+    web: {
+      host: env.GWQUEUE_WEB_HOST ?? '127.0.0.1',
+      port: parseInteger(env, 'PORT', 5000, { min: 0, max: 65_535 }),
+      flowerPort: parseInteger(env, 'GWQUEUE_FLOWER_PORT', 5555, { min: 0, max: 65_535 }),
+      secretKey,
+    },
+    retry: {
+      attempts: parseInteger(env, 'GWQUEUE_RETRY_ATTEMPTS', 5, { min: 1, max: 100 }),
+      backoffMs: parseInteger(env, 'GWQUEUE_RETRY_BACKOFF_MS', 1000, { min: 0 }),
+    },
+  };
+}
+
+/** True when a boolean-ish environment flag is set (exported for the few on/off settings). */
+export function flag(env: Env, name: string, fallback: boolean): boolean {
+  return parseBoolean(env, name, fallback);
+}

@@ -1,0 +1,70 @@
+// A handle on a submitted task, like Celery's AsyncResult: its ID, its state, and get() to wait for the result.
+import type { TaskClient } from './client.js';
+import { FINISHED_STATES, getTaskInfo, type TaskInfo } from './results.js';
+
+/** The task failed; `info` carries the error, the stack trace and which chain step failed. */
+export class TaskFailedError extends Error {
+  constructor(readonly info: TaskInfo) {
+    super(info.error?.message ?? 'task failed');
+    this.name = 'TaskFailedError';
+  }
+}
+
+export class TaskTimeoutError extends Error {
+  constructor(
+    readonly id: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`task ${id} did not finish within ${timeoutMs / 1000} s`);
+    this.name = 'TaskTimeoutError';
+  }
+}
+
+export class UnknownTaskIdError extends Error {
+  constructor(readonly id: string) {
+    super(`no task with ID ${id} (never submitted, or removed after its retention time)`);
+    this.name = 'UnknownTaskIdError';
+  }
+}
+
+export class AsyncResult {
+  constructor(
+    readonly id: string,
+    private readonly client: TaskClient,
+  ) {}
+
+  async info(): Promise<TaskInfo> {
+    const info = await getTaskInfo(this.client, this.id);
+    if (!info) throw new UnknownTaskIdError(this.id);
+    return info;
+  }
+
+  async state(): Promise<string> {
+    return (await this.info()).state;
+  }
+
+  /** Waits for the task (the last step of a canvas) to finish; returns its result or throws TaskFailedError. */
+  async get(options: { timeout?: number } = {}): Promise<unknown> {
+    const timeoutMs = (options.timeout ?? 3600) * 1000;
+    const job = await this.client.findJob(this.id);
+    if (!job) throw new UnknownTaskIdError(this.id);
+    const deadline = Date.now() + timeoutMs;
+    // Wait on queue events, re-checking the stored state every second so that an event missed while the
+    // event stream was starting can never leave us waiting until the timeout.
+    while (!FINISHED_STATES.includes((await job.getState()) as never)) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new TaskTimeoutError(this.id, timeoutMs);
+      const events = this.client.events(job.queueName);
+      await events.waitUntilReady();
+      await job.waitUntilFinished(events, Math.min(remaining, 1000)).catch(() => {});
+    }
+    const info = await this.info();
+    if (info.state === 'failed') throw new TaskFailedError(info);
+    if (info.state !== 'completed') throw new TaskTimeoutError(this.id, timeoutMs);
+    return info.result;
+  }
+
+  toString(): string {
+    return this.id;
+  }
+}

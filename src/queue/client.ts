@@ -1,0 +1,139 @@
+// The producer side of the engine: enqueues signatures and canvases, finds tasks by ID whatever their queue.
+import { FlowProducer, Job, Queue, QueueEvents, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/index.js';
+import { buildFlow, type Canvas, type JobData } from './canvas.js';
+import { asRedisUnavailable, createRedisConnection, waitUntilReady } from './connection.js';
+import { bullPrefix, extraQueuesKey } from './keys.js';
+import { getTask, registeredQueues } from './registry.js';
+import { AsyncResult } from './async-result.js';
+import { setCurrentClient } from './current-client.js';
+
+export interface SubmitOptions {
+  /** Who asked for it (operator user name, OS user for the CLI); shown on the task page and in the audit log. */
+  submittedBy?: string;
+}
+
+export class TaskClient {
+  readonly prefix: string;
+  private readonly queues = new Map<string, Queue>();
+  private readonly queueEvents = new Map<string, QueueEvents>();
+  private flowProducer?: FlowProducer;
+  private readonly eventsConnections: Redis[] = [];
+
+  constructor(
+    readonly config: Config,
+    readonly redis: Redis,
+  ) {
+    this.prefix = bullPrefix(config);
+  }
+
+  /** Job options every task gets: retention from config, attempts and backoff from its retry policy. */
+  jobOptions(taskName: string): JobsOptions {
+    const task = getTask(taskName);
+    const retention = { age: this.config.results.ttlSeconds, count: this.config.results.maxCount };
+    return {
+      attempts: task.retry.attempts ?? this.config.retry.attempts,
+      backoff: { type: 'exponential', delay: task.retry.backoffMs ?? this.config.retry.backoffMs },
+      removeOnComplete: retention,
+      removeOnFail: retention,
+    };
+  }
+
+  queue(name: string): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.redis, prefix: this.prefix });
+      queue.on('error', () => {});
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  /** Enqueues a signature or a canvas; validates every step first, so nothing is enqueued for bad input. */
+  async apply(canvas: Canvas, options: SubmitOptions = {}): Promise<AsyncResult> {
+    const built = buildFlow(canvas, {
+      submittedBy: options.submittedBy,
+      now: Date.now(),
+      jobOptions: (name) => this.jobOptions(name),
+    });
+    const known = new Set(registeredQueues());
+    const extra = [...new Set(built.steps.map((step) => step.queue))].filter((queue) => !known.has(queue));
+    try {
+      if (extra.length) await this.redis.sadd(extraQueuesKey(this.config), ...extra);
+      if (!built.root.children?.length) {
+        const { name, queueName, data, opts } = built.root;
+        await this.queue(queueName).add(name, data as JobData, opts);
+      } else {
+        this.flowProducer ??= new FlowProducer({ connection: this.redis, prefix: this.prefix });
+        await this.flowProducer.add(built.root);
+      }
+    } catch (error) {
+      throw asRedisUnavailable(error, this.config);
+    }
+    return new AsyncResult(built.rootId, this);
+  }
+
+  /** Every queue a task may be in: the registered ones plus any used through an explicit queue option. */
+  async queueNames(): Promise<string[]> {
+    const extra = await this.redis.smembers(extraQueuesKey(this.config));
+    return [...new Set([...registeredQueues(), ...extra])].sort();
+  }
+
+  /** Finds a job by ID alone: one pipelined EXISTS per queue, then loads it from the queue that has it. */
+  async findJob(id: string): Promise<Job | undefined> {
+    if (!/^[A-Za-z0-9_-]{1,100}$/.test(id)) return undefined;
+    try {
+      const names = await this.queueNames();
+      const pipeline = this.redis.pipeline();
+      for (const name of names) pipeline.exists(`${this.prefix}:${name}:${id}`);
+      const answers = (await pipeline.exec()) ?? [];
+      const index = answers.findIndex(([, count]) => count === 1);
+      if (index < 0) return undefined;
+      return await Job.fromId(this.queue(names[index]), id);
+    } catch (error) {
+      throw asRedisUnavailable(error, this.config);
+    }
+  }
+
+  /** Loads a job when its queue is known (chain steps record theirs). */
+  async findJobIn(queueName: string, id: string): Promise<Job | undefined> {
+    return Job.fromId(this.queue(queueName), id);
+  }
+
+  /** QueueEvents for a queue, on a shared blocking connection created on first use. */
+  events(queueName: string): QueueEvents {
+    let events = this.queueEvents.get(queueName);
+    if (!events) {
+      // QueueEvents blocks on XREAD, so it gets a connection of its own that waits for Redis like a worker's.
+      const connection = createRedisConnection(this.config, 'worker');
+      this.eventsConnections.push(connection);
+      events = new QueueEvents(queueName, { connection, prefix: this.prefix });
+      events.on('error', () => {});
+      this.queueEvents.set(queueName, events);
+    }
+    return events;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.queueEvents.values()].map((events) => events.close()));
+    await Promise.allSettled([...this.queues.values()].map((queue) => queue.close()));
+    await this.flowProducer?.close().catch(() => {});
+    this.eventsConnections.forEach((connection) => connection.disconnect());
+    this.redis.disconnect();
+  }
+}
+
+/** Connects a producer client (fails fast with RedisUnavailableError) and makes it the current one. */
+export async function connectClient(config: Config, options: { waitMs?: number } = {}): Promise<TaskClient> {
+  const redis = createRedisConnection(config, 'producer');
+  try {
+    await waitUntilReady(redis, config, options.waitMs);
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
+  const client = new TaskClient(config, redis);
+  setCurrentClient(client);
+  return client;
+}

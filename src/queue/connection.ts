@@ -1,0 +1,120 @@
+// ioredis connections in two roles: producers fail fast when Redis is down, workers wait and reconnect.
+import { Redis, type RedisOptions } from 'ioredis';
+import path from 'node:path';
+import os from 'node:os';
+import { createHash } from 'node:crypto';
+import type { Config } from '../config/index.js';
+import { RedisUnavailableError } from './errors.js';
+
+export type ConnectionRole = 'producer' | 'worker';
+
+/** Where the embedded redis-server listens: a unix socket under var/redis (or under /tmp when that path is too long). */
+export function embeddedRedisSocket(varDir: string): string {
+  const socket = path.join(varDir, 'redis', 'redis.sock');
+  if (Buffer.byteLength(socket) < 100) return socket;
+  const digest = createHash('sha1').update(varDir).digest('hex').slice(0, 12);
+  return path.join(os.tmpdir(), `gwqueue-${digest}.sock`);
+}
+
+/** The Redis URL in use: REDIS_URL, or the embedded server's socket. */
+export function effectiveRedisUrl(config: Config): string {
+  return config.redis.url ?? `unix://${embeddedRedisSocket(config.varDir)}`;
+}
+
+/** A printable description of where Redis is, without any password. */
+export function describeRedis(config: Config): string {
+  if (config.redis.sentinels.length) {
+    return `sentinel ${config.redis.sentinelName}@${config.redis.sentinels.map((s) => `${s.host}:${s.port}`).join(',')}`;
+  }
+  const url = new URL(effectiveRedisUrl(config));
+  if (url.protocol === 'unix:') return `unix://${url.pathname}`;
+  return `${url.protocol}//${url.hostname}:${url.port || 6379}${url.pathname && url.pathname !== '/' ? url.pathname : ''}`;
+}
+
+function baseOptions(config: Config): RedisOptions {
+  const url = new URL(effectiveRedisUrl(config));
+  const options: RedisOptions = {
+    username: url.username ? decodeURIComponent(url.username) : undefined,
+    password: url.password ? decodeURIComponent(url.password) : undefined,
+    connectTimeout: config.redis.connectTimeoutMs,
+    lazyConnect: false,
+  };
+  if (url.protocol === 'unix:') {
+    options.path = url.pathname;
+    const db = url.searchParams.get('db');
+    if (db) options.db = Number(db);
+  } else {
+    options.host = url.hostname;
+    options.port = Number(url.port || 6379);
+    const db = url.pathname.replace(/^\//, '');
+    if (db) options.db = Number(db);
+    if (url.protocol === 'rediss:') options.tls = { servername: url.hostname };
+  }
+  if (config.redis.sentinels.length) {
+    delete options.host;
+    delete options.port;
+    delete options.path;
+    options.sentinels = config.redis.sentinels;
+    options.name = config.redis.sentinelName;
+  }
+  return options;
+}
+
+/** A new connection for the given role. Producers never queue commands while disconnected. */
+export function createRedisConnection(config: Config, role: ConnectionRole): Redis {
+  const options = baseOptions(config);
+  if (role === 'producer') {
+    options.enableOfflineQueue = false;
+    options.maxRetriesPerRequest = 1;
+    // Keep reconnecting in the background (the web console recovers by itself), but slowly.
+    options.retryStrategy = (times) => Math.min(100 * times, 2000);
+  } else {
+    options.maxRetriesPerRequest = null;
+    options.enableReadyCheck = true;
+    options.retryStrategy = (times) => Math.min(50 * times, 2000);
+  }
+  const redis = new Redis(options);
+  // Errors are reported through commands and readiness; an unhandled 'error' event must not crash the process.
+  redis.on('error', () => {});
+  return redis;
+}
+
+/** Resolves when the connection is ready; rejects with RedisUnavailableError after the timeout. */
+export function waitUntilReady(redis: Redis, config: Config, timeoutMs = config.redis.connectTimeoutMs, failOnFirstError = true): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    let lastError = '';
+    const onError = (error: Error) => {
+      lastError = error.message;
+      // Refused or missing socket: nothing is listening, so waiting longer only delays the answer.
+      if (failOnFirstError && /ECONNREFUSED|ENOENT|EACCES/.test(error.message)) {
+        cleanup();
+        reject(new RedisUnavailableError(`cannot connect to Redis at ${describeRedis(config)} (${lastError})`));
+      }
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      redis.off('error', onError);
+    };
+    const onReady = () => {
+      cleanup();
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new RedisUnavailableError(`cannot connect to Redis at ${describeRedis(config)}${lastError ? ` (${lastError})` : ''}`));
+    }, timeoutMs);
+    redis.on('ready', onReady);
+    redis.on('error', onError);
+  });
+}
+
+/** Translates ioredis' offline errors into RedisUnavailableError, leaving other errors alone. */
+export function asRedisUnavailable(error: unknown, config: Config): unknown {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/enableOfflineQueue|Connection is closed|ECONNREFUSED|ENOENT|ETIMEDOUT|max retries per request|Stream isn't writeable/i.test(message)) {
+    return new RedisUnavailableError(`cannot reach Redis at ${describeRedis(config)}`);
+  }
+  return error;
+}

@@ -1,0 +1,67 @@
+// Runs one BullMQ job as a registered task: expiry, predecessor results, argument checks, transient-vs-final errors.
+import os from 'node:os';
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { JobData } from '../queue/canvas.js';
+import { isTransient, TaskArgumentError, UnknownTaskError } from '../queue/errors.js';
+import { getTask, type Task, type TaskContext } from '../queue/registry.js';
+
+/** Wraps an error as final (never retried), keeping its message and stack trace. */
+function final(error: unknown): UnrecoverableError {
+  const message = error instanceof Error ? error.message : String(error);
+  const wrapped = new UnrecoverableError(message);
+  if (error instanceof Error && error.stack) wrapped.stack = error.stack;
+  return wrapped;
+}
+
+/** The results of the job's children, in the order the canvas gave them. */
+async function predecessorArguments(job: Job<JobData>): Promise<unknown[]> {
+  const meta = job.data.meta;
+  if (!meta || meta.predecessor === 'none') return [];
+  const values = await job.getChildrenValues();
+  const entries = Object.entries(values);
+  if (meta.predecessor === 'single') return [entries[0]?.[1] ?? null];
+  const order = meta.childOrder ?? [];
+  return [order.map((id) => entries.find(([key]) => key.endsWith(`:${id}`))?.[1] ?? null)];
+}
+
+export function createProcessor(workerName: string) {
+  const hostname = os.hostname();
+  return async function process(job: Job<JobData>): Promise<unknown> {
+    let task: Task;
+    try {
+      task = getTask(job.name);
+    } catch (error) {
+      if (error instanceof UnknownTaskError) throw final(new Error(`no task "${job.name}" is registered on worker ${workerName}`));
+      throw error;
+    }
+    const data = job.data ?? ({} as JobData);
+    const expiresAt = data.meta?.expiresAt;
+    if (expiresAt && Date.now() > expiresAt) {
+      throw final(new Error(`expired at ${new Date(expiresAt).toISOString()} before it could run`));
+    }
+    let args: ReturnType<Task['bind']>;
+    try {
+      args = task.bind([...(await predecessorArguments(job)), ...(data.args ?? [])], data.kwargs ?? {});
+    } catch (error) {
+      if (error instanceof TaskArgumentError) throw final(error);
+      throw error;
+    }
+    const context: TaskContext = {
+      id: job.id!,
+      name: job.name,
+      queue: job.queueName,
+      attempt: job.attemptsMade + 1,
+      worker: workerName,
+      hostname,
+      log: async (message: string) => {
+        await job.log(message);
+      },
+    };
+    try {
+      return await task.run(args, context);
+    } catch (error) {
+      if (isTransient(error)) throw error;
+      throw final(error);
+    }
+  };
+}

@@ -1,0 +1,119 @@
+// Runs BullMQ workers for the registered tasks of the chosen queues, with heartbeats and graceful shutdown.
+import os from 'node:os';
+import { Worker, type Job } from 'bullmq';
+import type { Config } from '../config/index.js';
+import { createRedisConnection } from '../queue/connection.js';
+import { bullPrefix } from '../queue/keys.js';
+import { registeredQueues } from '../queue/registry.js';
+import { clearHeartbeat, hostSnapshot, sendHeartbeat, type WorkerStats } from '../queue/heartbeats.js';
+import type { JobData } from '../queue/canvas.js';
+import { logger } from '../observability/logger.js';
+import { VERSION } from '../version.js';
+import { createProcessor } from './processor.js';
+
+export interface WorkerOptions {
+  queues?: string[];
+  concurrency?: number;
+  name?: string;
+}
+
+export interface RunningWorker {
+  name: string;
+  queues: string[];
+  stats: WorkerStats;
+  /** Stops taking work, waits for active tasks up to the shutdown timeout, then closes. Resolves true when clean. */
+  stop(): Promise<boolean>;
+}
+
+export function defaultWorkerName(): string {
+  return `worker${process.pid}@${os.hostname()}`;
+}
+
+export async function startWorker(config: Config, options: WorkerOptions = {}): Promise<RunningWorker> {
+  const log = logger('worker');
+  const queues = options.queues?.length ? options.queues : registeredQueues();
+  const concurrency = options.concurrency ?? config.worker.concurrency;
+  const name = options.name ?? defaultWorkerName();
+  const connection = createRedisConnection(config, 'worker');
+  const stats: WorkerStats = { active: 0, processed: 0, succeeded: 0, failed: 0, retried: 0 };
+  const startedAt = new Date().toISOString();
+  let status: 'online' | 'stopping' = 'online';
+  const processor = createProcessor(name);
+
+  const workers = queues.map((queue) => {
+    const worker = new Worker<JobData>(queue, processor, {
+      connection,
+      prefix: bullPrefix(config),
+      concurrency,
+      name,
+      lockDuration: config.worker.lockDurationMs,
+      stalledInterval: Math.max(500, Math.floor(config.worker.lockDurationMs / 2)),
+      maxStalledCount: config.worker.maxStalledCount,
+    });
+    worker.on('active', () => {
+      stats.active++;
+    });
+    worker.on('completed', () => {
+      stats.active = Math.max(0, stats.active - 1);
+      stats.processed++;
+      stats.succeeded++;
+    });
+    worker.on('failed', (job: Job<JobData> | undefined, error: Error) => {
+      stats.active = Math.max(0, stats.active - 1);
+      stats.processed++;
+      // BullMQ sets finishedOn only when the failure is final; otherwise the task waits for a retry.
+      const willRetry = !!job && !job.finishedOn;
+      if (willRetry) stats.retried++;
+      else stats.failed++;
+      log[willRetry ? 'warn' : 'error'](
+        { task: job?.name, id: job?.id, queue, attempt: job?.attemptsMade, willRetry, err: { message: error.message, stack: error.stack } },
+        willRetry ? 'task failed, will retry' : 'task failed',
+      );
+    });
+    worker.on('error', (error) => log.warn({ err: { message: error.message }, queue }, 'worker connection error'));
+    return worker;
+  });
+
+  const beat = async () => {
+    try {
+      await sendHeartbeat(connection, config, {
+        name, queues, concurrency, status, startedAt, version: VERSION, lastHeartbeat: new Date().toISOString(),
+        ...stats, ...hostSnapshot(),
+      });
+    } catch (error) {
+      log.warn({ err: { message: (error as Error).message } }, 'heartbeat failed');
+    }
+  };
+  await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  await beat();
+  const timer = setInterval(beat, config.worker.heartbeatMs);
+  log.info({ name, queues, concurrency }, 'worker started');
+
+  let stopping: Promise<boolean> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      status = 'stopping';
+      await beat();
+      const closing = Promise.all(workers.map((worker) => worker.close())).then(() => true);
+      let timeout: NodeJS.Timeout | undefined;
+      const clean = await Promise.race([
+        closing,
+        new Promise<boolean>((resolve) => {
+          timeout = setTimeout(() => resolve(false), config.worker.shutdownTimeoutMs);
+        }),
+      ]);
+      clearTimeout(timeout);
+      if (!clean) {
+        log.warn({ name, active: stats.active }, 'shutdown timeout reached; active tasks will be picked up again by another worker');
+        await Promise.all(workers.map((worker) => worker.close(true))).catch(() => {});
+      }
+      clearInterval(timer);
+      await clearHeartbeat(connection, config, name).catch(() => {});
+      connection.disconnect();
+      log.info({ name, clean }, 'worker stopped');
+      return clean;
+    })();
+    return stopping;
+  };
+  return { name, queues, stats, stop };
+}

@@ -1,0 +1,91 @@
+// Starts a real, throw-away redis-server on a free loopback port for one test file, and stops it afterwards.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface TestRedis {
+  url: string;
+  port: number;
+  dir: string;
+  /** SIGKILL the server (data since the last fsync may be lost, as in a crash). */
+  kill(): Promise<void>;
+  /** Start it again on the same port and folder (AOF is replayed when enabled). */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.write('PING\r\n');
+      });
+      socket.once('data', (data) => {
+        socket.destroy();
+        resolve(data.toString().startsWith('+PONG'));
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`redis-server did not answer on port ${port} within ${timeoutMs} ms`);
+}
+
+export async function startRedis(options: { appendOnly?: boolean } = {}): Promise<TestRedis> {
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gwqueue-test-redis-'));
+  let child: ChildProcess | undefined;
+  const args = [
+    '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
+    '--appendonly', options.appendOnly ? 'yes' : 'no', '--appendfsync', 'everysec', '--loglevel', 'warning',
+  ];
+  const launch = async () => {
+    child = spawn('redis-server', args, { stdio: 'ignore' });
+    child.on('error', (error) => {
+      throw new Error(`cannot start redis-server (apt-get install -y redis-server): ${error.message}`);
+    });
+    await waitForPort(port, 10_000);
+  };
+  const exited = (proc: ChildProcess | undefined) =>
+    new Promise<void>((resolve) => {
+      if (!proc || proc.exitCode !== null || proc.signalCode !== null) return resolve();
+      proc.once('exit', () => resolve());
+    });
+  await launch();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    dir,
+    async kill() {
+      const proc = child;
+      proc?.kill('SIGKILL');
+      await exited(proc);
+    },
+    async restart() {
+      await launch();
+    },
+    async stop() {
+      const proc = child;
+      proc?.kill('SIGTERM');
+      await exited(proc);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
