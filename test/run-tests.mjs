@@ -19,6 +19,6 @@ if (files.length === 0) {
 }
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
   stdio: 'inherit',
-  env: { ...process.env, GWQUEUE_ENV: 'test' },
+  env: { GWQUEUE_LOG_LEVEL: 'silent', ...process.env, GWQUEUE_ENV: 'test' },
 });
 process.exit(result.status ?? 1);

@@ -43,11 +43,13 @@ async function stateOf(client: TaskClient, step: StepRef): Promise<StepInfo> {
   return { ...step, state, error: state === 'failed' ? job.failedReason ?? null : null };
 }
 
-/** Turns BullMQ's "child … failed" into which step failed and why. */
+const CHILD_FAILED = /^child .* failed/;
+
+/** For a chain, names the step that failed (BullMQ's own reason on the later steps is only "child … failed"). */
 function explainFailure(job: Job, steps: StepInfo[]): string {
   const reason = job.failedReason ?? 'failed';
-  if (!/^child .* failed/.test(reason)) return reason;
-  const index = steps.findIndex((step) => step.state === 'failed' && step.id !== job.id && step.error && !/^child .* failed/.test(step.error));
+  if (steps.length < 2) return reason;
+  const index = steps.findIndex((step) => step.state === 'failed' && step.error && !CHILD_FAILED.test(step.error));
   if (index < 0) return reason;
   const step = steps[index];
   return `step ${index + 1} of ${steps.length} (${step.task}) failed: ${step.error}`;

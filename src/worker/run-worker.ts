@@ -65,7 +65,9 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
       const willRetry = !!job && !job.finishedOn;
       if (willRetry) stats.retried++;
       else stats.failed++;
-      log[willRetry ? 'warn' : 'error'](
+      // A later chain step fails only because an earlier one did, which was logged already.
+      const consequence = /^child .* failed/.test(error.message);
+      log[consequence ? 'info' : willRetry ? 'warn' : 'error'](
         { task: job?.name, id: job?.id, queue, attempt: job?.attemptsMade, willRetry, err: { message: error.message, stack: error.stack } },
         willRetry ? 'task failed, will retry' : 'task failed',
       );

@@ -1,0 +1,136 @@
+// The real CLI as child processes: call → result round trip, status, and every error path with its exit code.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startRedis, freePort, type TestRedis } from '../helpers/redis-server.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { testConfig } from '../helpers/engine.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+describe('gwqueue CLI', () => {
+  let redis: TestRedis;
+  let env: Record<string, string>;
+  let worker: Awaited<ReturnType<typeof startCli>> | undefined;
+
+  before(async () => {
+    redis = await startRedis();
+    env = { REDIS_URL: redis.url, GWQUEUE_PREFIX: testConfig(redis.url).prefix, GWQUEUE_HEARTBEAT_MS: '200' };
+  });
+  after(async () => {
+    worker?.child.kill('SIGKILL');
+    await redis?.stop();
+  });
+
+  test('--help lists the commands and exits 0; --version prints the version', async () => {
+    const help = await runCli(['--help'], env);
+    assert.equal(help.code, 0);
+    for (const command of ['dev', 'worker', 'call', 'result', 'status']) assert.match(help.stdout, new RegExp(`\\n  ${command}\\b`));
+    const version = await runCli(['--version'], env);
+    assert.equal(version.code, 0);
+    assert.match(version.stdout.trim(), /^\d+\.\d+\.\d+$/);
+  });
+
+  test('status with no worker: "0 nodes online." and exit 69', async () => {
+    const status = await runCli(['status'], env);
+    assert.equal(status.code, 69);
+    assert.match(status.stdout, /^0 nodes online\.$/m);
+  });
+
+  test('call prints only the task ID; result --wait prints the JSON result', async () => {
+    const call = await runCli(['call', 'gwqueue.tasks.core.add', '--args=[20, 22]'], env);
+    assert.equal(call.code, 0, call.stderr);
+    const id = call.stdout.trim();
+    assert.match(id, UUID);
+    // Not run yet: no worker. The result is not there, and says so.
+    const early = await runCli(['result', id], env);
+    assert.equal(early.code, 75);
+    assert.match(early.stderr, /is waiting \(not finished yet\)/);
+    worker = await startCli(['worker', '-n', 'cli@test'], env, /consuming/);
+    const result = await runCli(['result', id, '--wait', '10'], env);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(JSON.parse(result.stdout), 42);
+  });
+
+  test('status with a worker lists it and exits 0', async () => {
+    const status = await runCli(['status'], env);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /^-> cli@test: OK \(queues: default/m);
+    assert.match(status.stdout, /^1 node online\.$/m);
+  });
+
+  test('kwargs, @file arguments and call --wait', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'gwqueue-cli-'));
+    const file = path.join(dir, 'args.json');
+    writeFileSync(file, '[1.5]');
+    const call = await runCli(['call', 'gwqueue.tasks.core.add', `--args=@${file}`, '--kwargs={"y": 2}', '--wait', '10'], env);
+    assert.equal(call.code, 0, call.stderr);
+    assert.equal(call.stdout.trim(), '3.5');
+  });
+
+  test('a failed task: result exits 1 with the error, --traceback prints the stack', async () => {
+    const call = await runCli(['call', 'gwqueue.tasks.core.raise_error', '--args=["kaboom"]'], env);
+    const id = call.stdout.trim();
+    const result = await runCli(['result', id, '--wait', '10'], env);
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /gwqueue\.tasks\.core\.raise_error failed: kaboom/);
+    const traceback = await runCli(['result', id, '--traceback'], env);
+    assert.equal(traceback.code, 1);
+    assert.match(traceback.stdout, /Error: kaboom\n\s+at /);
+  });
+
+  test('an unknown task ID: a clear message and exit 66', async () => {
+    const result = await runCli(['result', '00000000-0000-4000-8000-000000000000'], env);
+    assert.equal(result.code, 66);
+    assert.match(result.stderr, /^gwqueue: no task with ID 00000000-0000-4000-8000-000000000000/);
+  });
+
+  test('usage errors exit 64 with one line and enqueue nothing', async () => {
+    const cases: [string[], RegExp][] = [
+      [['call', 'gwqueue.tasks.core.pong'], /unknown task "gwqueue\.tasks\.core\.pong"; did you mean "gwqueue\.tasks\.core\.ping"/],
+      [['call', 'gwqueue.tasks.core.add', '--args=[1,'], /--args is not valid JSON/],
+      [['call', 'gwqueue.tasks.core.add', '--args={"x":1}'], /--args must be a JSON array/],
+      [['call', 'gwqueue.tasks.core.add', '--kwargs=[1]'], /--kwargs must be a JSON object/],
+      [['call', 'gwqueue.tasks.core.add', '--args=["a", 2]'], /bad arguments for gwqueue\.tasks\.core\.add: x: /],
+      [['call', 'gwqueue.tasks.core.add', '--args=[1,2]', '--countdown=soon'], /--countdown must be a number of seconds/],
+      [['call', 'gwqueue.tasks.core.add', '--args=[1,2]', '--eta=yesterday'], /--eta must be an ISO 8601 date-time/],
+      [['worker', '-c', 'many'], /-c must be a whole number/],
+      [['frobnicate'], /unknown command 'frobnicate'/],
+    ];
+    const before = await runCli(['call', 'gwqueue.tasks.core.ping'], env);
+    for (const [args, message] of cases) {
+      const run = await runCli(args, env);
+      assert.equal(run.code, 64, `${args.join(' ')}: ${run.stderr}`);
+      assert.match(run.stderr, message);
+      assert.equal(run.stderr.trim().split('\n').length <= 2, true, `short message for ${args.join(' ')}: ${run.stderr}`);
+      assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+    }
+    assert.equal(before.code, 0);
+  });
+
+  test('Redis unreachable: one line and exit 69', async () => {
+    const port = await freePort();
+    for (const args of [['call', 'gwqueue.tasks.core.ping'], ['status'], ['result', '00000000-0000-4000-8000-000000000000']]) {
+      const run = await runCli(args, { ...env, REDIS_URL: `redis://127.0.0.1:${port}` });
+      assert.equal(run.code, 69, run.stderr);
+      assert.match(run.stderr, new RegExp(`^gwqueue: cannot connect to Redis at redis://127\\.0\\.0\\.1:${port}`));
+      assert.equal(run.stderr.trim().split('\n').length, 1);
+    }
+  });
+
+  test('a bad configuration value: one line naming the setting, exit 78', async () => {
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ GWQUEUE_RESULT_TTL: 'a week' }, /^gwqueue: configuration error: GWQUEUE_RESULT_TTL: must be a whole number \(got "a week"\)$/],
+      [{ REDIS_URL: 'http://example' }, /^gwqueue: configuration error: REDIS_URL: unsupported scheme "http:"/],
+      [{ GWQUEUE_ENV: 'staging' }, /^gwqueue: configuration error: GWQUEUE_ENV: must be one of development, test, playground, production/],
+      [{ GWQUEUE_ENV: 'production', GWQUEUE_SECRET_KEY: '' }, /GWQUEUE_SECRET_KEY: must be set/],
+    ];
+    for (const [bad, message] of cases) {
+      const run = await runCli(['call', 'gwqueue.tasks.core.ping'], { ...env, ...bad });
+      assert.equal(run.code, 78, run.stderr);
+      assert.match(run.stderr.trim(), message);
+    }
+  });
+});

@@ -1,0 +1,62 @@
+// Test wiring for the task engine: a config pointing at the test Redis, a connected client and in-process workers.
+import { randomUUID } from 'node:crypto';
+import { loadConfig, type Config } from '../../src/config/index.js';
+import { connectClient, type TaskClient } from '../../src/queue/client.js';
+import { startWorker, type RunningWorker, type WorkerOptions } from '../../src/worker/run-worker.js';
+import { setCurrentClient } from '../../src/queue/current-client.js';
+
+/** A config for tests: its own key prefix (so test files never see each other's keys) and fast timings. */
+export function testConfig(redisUrl: string, overrides: Record<string, string> = {}): Config {
+  return loadConfig({
+    GWQUEUE_ENV: 'test',
+    REDIS_URL: redisUrl,
+    GWQUEUE_PREFIX: `t${randomUUID().slice(0, 8)}`,
+    GWQUEUE_RETRY_BACKOFF_MS: '50',
+    GWQUEUE_HEARTBEAT_MS: '200',
+    ...overrides,
+  });
+}
+
+export interface Engine {
+  config: Config;
+  client: TaskClient;
+  workers: RunningWorker[];
+  startWorker(options?: WorkerOptions): Promise<RunningWorker>;
+  stop(): Promise<void>;
+}
+
+export async function startEngine(config: Config): Promise<Engine> {
+  const client = await connectClient(config);
+  const workers: RunningWorker[] = [];
+  return {
+    config,
+    client,
+    workers,
+    async startWorker(options = {}) {
+      const worker = await startWorker(config, options);
+      workers.push(worker);
+      return worker;
+    },
+    async stop() {
+      await Promise.all(workers.map((worker) => worker.stop()));
+      await client.close();
+      setCurrentClient(undefined);
+    },
+  };
+}
+
+/** Polls until the check returns a truthy value, or fails after the timeout. */
+export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 10_000, label = 'condition'): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
