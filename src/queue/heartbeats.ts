@@ -18,7 +18,8 @@ export interface HeartbeatPayload extends WorkerStats {
   pid: number;
   queues: string[];
   concurrency: number;
-  status: 'online' | 'stopping';
+  /** 'stopped' is written at a clean shutdown, so monitoring can tell a stop from a crash. */
+  status: 'online' | 'stopping' | 'stopped';
   startedAt: string;
   lastHeartbeat: string;
   version: string;
@@ -43,9 +44,40 @@ export async function sendHeartbeat(redis: Redis, config: Config, payload: Heart
     .exec();
 }
 
-/** Removes the alive key at a clean shutdown, so the worker shows offline at once rather than after its TTL. */
-export async function clearHeartbeat(redis: Redis, config: Config, name: string): Promise<void> {
-  await redis.del(workerKeys.alive(config, name));
+/** At a clean shutdown: offline at once (not after the TTL), and marked 'stopped' so that it is not taken for a crash. */
+export async function clearHeartbeat(redis: Redis, config: Config, payload: HeartbeatPayload): Promise<void> {
+  await redis
+    .multi()
+    .del(workerKeys.alive(config, payload.name))
+    .set(workerKeys.info(config, payload.name), JSON.stringify({ ...payload, status: 'stopped', active: 0 }), 'EX', DAY_SECONDS)
+    .exec();
+}
+
+export interface SeenWorker {
+  name: string;
+  online: boolean;
+  lastSeen: number;
+  info: HeartbeatPayload | null;
+}
+
+/** Every worker seen since `sinceMs` (default: the last day), online or not, with its last heartbeat. */
+export async function seenWorkers(redis: Redis, config: Config, sinceMs = Date.now() - DAY_SECONDS * 1000): Promise<SeenWorker[]> {
+  const flat = await redis.zrangebyscore(workerKeys.seen(config), sinceMs, '+inf', 'WITHSCORES');
+  const entries: { name: string; lastSeen: number }[] = [];
+  for (let i = 0; i < flat.length; i += 2) entries.push({ name: flat[i], lastSeen: Number(flat[i + 1]) });
+  if (!entries.length) return [];
+  const pipeline = redis.pipeline();
+  for (const { name } of entries) pipeline.exists(workerKeys.alive(config, name)).get(workerKeys.info(config, name));
+  const answers = (await pipeline.exec()) ?? [];
+  return entries.map(({ name, lastSeen }, index) => {
+    const raw = answers[index * 2 + 1]?.[1];
+    return { name, lastSeen, online: answers[index * 2]?.[1] === 1, info: typeof raw === 'string' ? (JSON.parse(raw) as HeartbeatPayload) : null };
+  });
+}
+
+/** Forgets an offline worker (dashboard "forget" button). */
+export async function forgetWorker(redis: Redis, config: Config, name: string): Promise<void> {
+  await redis.multi().zrem(workerKeys.seen(config), name).del(workerKeys.info(config, name)).exec();
 }
 
 export function hostSnapshot(): Pick<HeartbeatPayload, 'hostname' | 'pid' | 'loadAverage' | 'memoryRss'> {

@@ -1,11 +1,11 @@
 // Runs BullMQ workers for the registered tasks of the chosen queues, with heartbeats and graceful shutdown.
 import os from 'node:os';
-import { Worker, type Job } from 'bullmq';
+import { MetricsTime, Worker, type Job } from 'bullmq';
 import type { Config } from '../config/index.js';
 import { createRedisConnection } from '../queue/connection.js';
 import { bullPrefix } from '../queue/keys.js';
 import { registeredQueues } from '../queue/registry.js';
-import { clearHeartbeat, hostSnapshot, sendHeartbeat, type WorkerStats } from '../queue/heartbeats.js';
+import { clearHeartbeat, hostSnapshot, sendHeartbeat, type HeartbeatPayload, type WorkerStats } from '../queue/heartbeats.js';
 import type { JobData } from '../queue/canvas.js';
 import { logger } from '../observability/logger.js';
 import { VERSION } from '../version.js';
@@ -49,6 +49,8 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
       lockDuration: config.worker.lockDurationMs,
       stalledInterval: Math.max(500, Math.floor(config.worker.lockDurationMs / 2)),
       maxStalledCount: config.worker.maxStalledCount,
+      // BullMQ's per-minute completed/failed counters (two weeks): failure ratios and history read them.
+      metrics: { maxDataPoints: MetricsTime.TWO_WEEKS },
     });
     worker.on('active', () => {
       stats.active++;
@@ -76,12 +78,12 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
     return worker;
   });
 
+  const payload = (): HeartbeatPayload => ({
+    name, queues, concurrency, status, startedAt, version: VERSION, lastHeartbeat: new Date().toISOString(), ...stats, ...hostSnapshot(),
+  });
   const beat = async () => {
     try {
-      await sendHeartbeat(connection, config, {
-        name, queues, concurrency, status, startedAt, version: VERSION, lastHeartbeat: new Date().toISOString(),
-        ...stats, ...hostSnapshot(),
-      });
+      await sendHeartbeat(connection, config, payload());
     } catch (error) {
       log.warn({ err: { message: (error as Error).message } }, 'heartbeat failed');
     }
@@ -110,7 +112,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
         await Promise.all(workers.map((worker) => worker.close(true))).catch(() => {});
       }
       clearInterval(timer);
-      await clearHeartbeat(connection, config, name).catch(() => {});
+      await clearHeartbeat(connection, config, payload()).catch(() => {});
       connection.disconnect();
       log.info({ name, clean }, 'worker stopped');
       return clean;
