@@ -4,8 +4,10 @@ import { VERSION } from './version.js';
 import { EXIT } from './cli/context.js';
 import * as call from './cli/call.js';
 import * as dev from './cli/dev.js';
+import * as nagios from './cli/nagios.js';
 import * as result from './cli/result.js';
 import * as status from './cli/status.js';
+import * as web from './cli/web.js';
 import * as worker from './cli/worker.js';
 
 const program = new Command('gwqueue')
@@ -14,7 +16,7 @@ const program = new Command('gwqueue')
   .showSuggestionAfterError(true)
   .exitOverride();
 
-for (const command of [dev, worker, call, result, status]) command.register(program);
+for (const command of [dev, worker, web, call, result, status, nagios]) command.register(program);
 program.commands.forEach((command) => command.exitOverride());
 
 try {

@@ -1,30 +1,37 @@
-// `gwqueue dev` (npm start): embedded Redis unless REDIS_URL is set, one worker for all queues, in one process tree.
+// `gwqueue dev` (npm start): embedded Redis unless REDIS_URL is set, one worker for all queues and the console, in one process tree.
 import type { Command } from 'commander';
 import { action, EXIT } from './context.js';
 import { untilSignal } from './worker.js';
+import { parsePort } from './web.js';
 
 export function register(program: Command): void {
   program
     .command('dev')
-    .description('run everything on this machine: embedded Redis (unless REDIS_URL), a worker for all queues')
+    .description('run everything on this machine: embedded Redis (unless REDIS_URL), a worker for all queues, the console')
+    .option('-p, --port <port>', 'console port (default: PORT or 5000)')
     .action(
-      action(async () => {
-        const [{ getConfig }, { startEmbeddedRedis }, { describeRedis }, { startWorker }] = await Promise.all([
+      action(async (options: { port?: string }) => {
+        const [{ getConfig }, { startEmbeddedRedis }, { describeRedis }, { startWorker }, { startWebServer }] = await Promise.all([
           import('../config/index.js'),
           import('../queue/embedded-redis.js'),
           import('../queue/connection.js'),
           import('../worker/run-worker.js'),
+          import('../web/server.js'),
           import('../tasks/index.js'),
         ]);
         const config = getConfig();
+        const signal = untilSignal();
         const redis = config.redis.url ? undefined : await startEmbeddedRedis(config);
         if (redis && !redis.owned) process.stderr.write(`gwqueue: using the embedded Redis already running at ${redis.socket}\n`);
         process.stderr.write(`gwqueue: Redis at ${describeRedis(config)}\n`);
         const worker = await startWorker(config, {});
         process.stderr.write(`gwqueue: worker ${worker.name} consuming ${worker.queues.join(', ')}\n`);
+        const web = await startWebServer(config, { port: parsePort(options.port) });
+        process.stderr.write(`gwqueue: console at ${web.url}\n`);
         process.stderr.write('gwqueue: ready. Press Ctrl-C to stop.\n');
-        await untilSignal();
+        await signal;
         process.stderr.write('gwqueue: stopping…\n');
+        await web.close();
         const clean = await worker.stop();
         await redis?.stop();
         return clean ? EXIT.OK : EXIT.FAILURE;

@@ -51,9 +51,11 @@ export function register(program: Command): void {
         const config = getConfig();
         const queues = parseQueues(options.queues, registeredQueues());
         const concurrency = parseConcurrency(options.concurrency);
+        // Listen for signals before saying we are ready: a supervisor may stop us the moment it reads that line.
+        const signal = untilSignal();
         const worker = await startWorker(config, { queues, concurrency, name: options.hostname });
         process.stderr.write(`gwqueue: worker ${worker.name} consuming ${worker.queues.join(', ')}\n`);
-        await untilSignal();
+        await signal;
         process.stderr.write('gwqueue: shutting down: finishing active tasks…\n');
         return (await worker.stop()) ? EXIT.OK : EXIT.FAILURE;
       }),

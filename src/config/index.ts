@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, parseBoolean, parseInteger, parseChoice, parseRedisUrl, parseList } from './parse.js';
+import { loadWebAuthConfig, WEB_SETTINGS, type WebAuthConfig } from './web.js';
+import { DOMAIN_SETTINGS, loadDomainConfig, type DomainConfig } from './domain.js';
 
 export { ConfigError } from './parse.js';
 
@@ -33,6 +35,9 @@ export interface Config {
   worker: { concurrency: number; heartbeatMs: number; lockDurationMs: number; shutdownTimeoutMs: number; maxStalledCount: number };
   web: { host: string; port: number; flowerPort: number; secretKey: string };
   retry: { attempts: number; backoffMs: number };
+  auth: WebAuthConfig;
+  /** GW domain: GraceDB, superevent grouping, alert thresholds, mock events (see domain.ts). */
+  domain: DomainConfig;
 }
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -63,6 +68,8 @@ export const SETTINGS: Record<string, { default: string; help: string }> = {
   PORT: { default: '5000', help: 'web console port' },
   GWQUEUE_FLOWER_PORT: { default: '5555', help: 'port of the stand-alone dashboard' },
   GWQUEUE_SECRET_KEY: { default: '(random in development; required in production)', help: 'secret for sessions and CSRF tokens' },
+  ...WEB_SETTINGS,
+  ...DOMAIN_SETTINGS,
 };
 
 function readConfigFile(file: string): Env {
@@ -142,6 +149,8 @@ export function loadConfig(processEnv: Env): Config {
       flowerPort: parseInteger(env, 'GWQUEUE_FLOWER_PORT', 5555, { min: 0, max: 65_535 }),
       secretKey,
     },
+    auth: loadWebAuthConfig(env, profile, secretKey),
+    domain: loadDomainConfig(env),
     retry: {
       attempts: parseInteger(env, 'GWQUEUE_RETRY_ATTEMPTS', 5, { min: 1, max: 100 }),
       backoffMs: parseInteger(env, 'GWQUEUE_RETRY_BACKOFF_MS', 1000, { min: 0 }),

@@ -3,7 +3,8 @@ import { FlowProducer, Job, Queue, QueueEvents, type JobsOptions } from 'bullmq'
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import { buildFlow, type Canvas, type JobData } from './canvas.js';
-import { asRedisUnavailable, createRedisConnection, waitUntilReady } from './connection.js';
+import { asRedisUnavailable, createRedisConnection, describeRedis, waitUntilReady } from './connection.js';
+import { RedisUnavailableError } from './errors.js';
 import { bullPrefix, extraQueuesKey } from './keys.js';
 import { getTask, registeredQueues } from './registry.js';
 import { AsyncResult } from './async-result.js';
@@ -50,6 +51,11 @@ export class TaskClient {
     return queue;
   }
 
+  /** BullMQ waits for a connection that is down; a producer must answer at once instead. */
+  private ensureConnected(): void {
+    if (this.redis.status !== 'ready') throw new RedisUnavailableError(`cannot reach Redis at ${describeRedis(this.config)}`);
+  }
+
   /** Enqueues a signature or a canvas; validates every step first, so nothing is enqueued for bad input. */
   async apply(canvas: Canvas, options: SubmitOptions = {}): Promise<AsyncResult> {
     const built = buildFlow(canvas, {
@@ -59,6 +65,7 @@ export class TaskClient {
     });
     const known = new Set(registeredQueues());
     const extra = [...new Set(built.steps.map((step) => step.queue))].filter((queue) => !known.has(queue));
+    this.ensureConnected();
     try {
       if (extra.length) await this.redis.sadd(extraQueuesKey(this.config), ...extra);
       if (!built.root.children?.length) {
@@ -83,6 +90,7 @@ export class TaskClient {
   /** Finds a job by ID alone: one pipelined EXISTS per queue, then loads it from the queue that has it. */
   async findJob(id: string): Promise<Job | undefined> {
     if (!/^[A-Za-z0-9_-]{1,100}$/.test(id)) return undefined;
+    this.ensureConnected();
     try {
       const names = await this.queueNames();
       const pipeline = this.redis.pipeline();

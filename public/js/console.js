@@ -1,0 +1,160 @@
+// gwqueue console behaviour: typeahead suggestions, confirmation dialogs, live task pages. Everything works without it.
+'use strict';
+
+(function () {
+  function debounce(fn, ms) {
+    let timer;
+    return function () {
+      const args = arguments;
+      clearTimeout(timer);
+      timer = setTimeout(function () { fn.apply(null, args); }, ms);
+    };
+  }
+
+  function describe(item) {
+    if (typeof item === 'string') return { value: item, label: item, detail: '' };
+    const parts = [item.group, item.pipeline];
+    if (item.snr !== null && item.snr !== undefined) parts.push('SNR ' + Number(item.snr).toFixed(1));
+    if (item.far !== null && item.far !== undefined) parts.push('FAR ' + Number(item.far).toExponential(2) + ' Hz');
+    if (item.preferred) parts.push('preferred');
+    return { value: item.graceid, label: item.graceid, detail: parts.filter(Boolean).join(' · ') };
+  }
+
+  // Typeahead: suggestions as the operator types, navigable with ↑/↓, Enter to pick, Escape to close.
+  function attachTypeahead(input) {
+    const form = input.form;
+    const menu = document.createElement('div');
+    menu.className = 'list-group typeahead-menu shadow-sm';
+    menu.setAttribute('role', 'listbox');
+    menu.hidden = true;
+    input.parentNode.appendChild(menu);
+    let items = [];
+    let active = -1;
+
+    function close() { menu.hidden = true; active = -1; }
+    function highlight(index) {
+      active = index;
+      Array.prototype.forEach.call(menu.children, function (child, i) { child.classList.toggle('active', i === index); });
+    }
+    function choose(index) {
+      if (index < 0 || index >= items.length) return;
+      input.value = items[index].value;
+      close();
+      input.dispatchEvent(new Event('change', { bubbles: true }));
+    }
+    function render() {
+      menu.textContent = '';
+      items.forEach(function (item, index) {
+        const option = document.createElement('button');
+        option.type = 'button';
+        option.className = 'list-group-item list-group-item-action';
+        option.setAttribute('role', 'option');
+        const label = document.createElement('span');
+        label.className = 'font-monospace';
+        label.textContent = item.label;
+        option.appendChild(label);
+        if (item.detail) {
+          const detail = document.createElement('small');
+          detail.className = 'text-body-secondary ms-2';
+          detail.textContent = item.detail;
+          option.appendChild(detail);
+        }
+        option.addEventListener('mousedown', function (event) { event.preventDefault(); choose(index); });
+        menu.appendChild(option);
+      });
+      menu.hidden = items.length === 0;
+      active = -1;
+    }
+    const fetchSuggestions = debounce(function () {
+      const url = new URL(input.dataset.typeahead, window.location.origin);
+      const superevent = form.elements.namedItem('superevent_id');
+      if (input.name === 'superevent_id') url.searchParams.set('superevent_id', input.value.trim());
+      else {
+        url.searchParams.set('superevent_id', superevent ? superevent.value.trim() : '');
+        url.searchParams.set(input.name === 'event_id' ? 'event_id' : 'filename', input.value.trim());
+      }
+      fetch(url, { headers: { Accept: 'application/json' }, credentials: 'same-origin' })
+        .then(function (response) { return response.ok ? response.json() : []; })
+        .then(function (data) { items = Array.isArray(data) ? data.map(describe) : []; if (document.activeElement === input) render(); })
+        .catch(function () { items = []; render(); });
+    }, 150);
+
+    input.addEventListener('input', fetchSuggestions);
+    input.addEventListener('focus', fetchSuggestions);
+    input.addEventListener('blur', function () { setTimeout(close, 100); });
+    input.addEventListener('keydown', function (event) {
+      if (menu.hidden) return;
+      if (event.key === 'ArrowDown') { event.preventDefault(); highlight(Math.min(active + 1, items.length - 1)); }
+      else if (event.key === 'ArrowUp') { event.preventDefault(); highlight(Math.max(active - 1, 0)); }
+      else if (event.key === 'Enter' && active >= 0) { event.preventDefault(); choose(active); }
+      else if (event.key === 'Escape') { close(); }
+    });
+  }
+
+  // Confirmation: a dialog before forms that send or change something public; on "yes" the form is sent with confirmed=yes.
+  function attachConfirm(form) {
+    const dialog = document.getElementById('confirm-dialog');
+    form.addEventListener('submit', function (event) {
+      if (form.dataset.confirmed === 'yes') return;
+      const hidden = form.querySelector('input[name="confirmed"]');
+      if (!dialog || typeof dialog.showModal !== 'function') {
+        if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); return; }
+        if (!hidden) form.appendChild(Object.assign(document.createElement('input'), { type: 'hidden', name: 'confirmed', value: 'yes' }));
+        return;
+      }
+      event.preventDefault();
+      document.getElementById('confirm-dialog-title').textContent = form.dataset.confirm;
+      const list = document.getElementById('confirm-dialog-fields');
+      list.textContent = '';
+      Array.prototype.forEach.call(form.elements, function (element) {
+        if (!element.name || element.type === 'hidden' || element.type === 'submit') return;
+        if (element.type === 'checkbox' && !element.checked) return;
+        const line = document.createElement('div');
+        line.textContent = element.name + ' = ' + (element.type === 'checkbox' ? 'yes' : element.value);
+        list.appendChild(line);
+      });
+      dialog.returnValue = '';
+      dialog.showModal();
+      dialog.addEventListener('close', function onClose() {
+        dialog.removeEventListener('close', onClose);
+        if (dialog.returnValue !== 'ok') return;
+        form.dataset.confirmed = 'yes';
+        if (!form.querySelector('input[name="confirmed"]')) {
+          form.appendChild(Object.assign(document.createElement('input'), { type: 'hidden', name: 'confirmed', value: 'yes' }));
+        }
+        const button = form.querySelector('button[type="submit"]');
+        if (button) button.disabled = true;
+        form.submit();
+      });
+    });
+  }
+
+  // Task page: poll the JSON API and reload when the state changes, until the task is finished.
+  function followTask(element) {
+    if (element.dataset.finished === 'true') return;
+    const id = element.dataset.taskId;
+    let state = element.dataset.state;
+    function poll() {
+      fetch('/api/tasks/' + encodeURIComponent(id), { headers: { Accept: 'application/json' }, credentials: 'same-origin' })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (task) {
+          if (task && task.state !== state) { state = task.state; window.location.reload(); return; }
+          setTimeout(poll, 1000);
+        })
+        .catch(function () { setTimeout(poll, 3000); });
+    }
+    setTimeout(poll, 500);
+  }
+
+  document.querySelectorAll('input[data-typeahead]').forEach(attachTypeahead);
+  document.querySelectorAll('form[data-confirm]').forEach(attachConfirm);
+  const task = document.getElementById('task');
+  if (task) followTask(task);
+  // A form is sent once: disable its button after the first submit (the server's one-time token is the real guard).
+  document.querySelectorAll('form[method="post"]:not([data-confirm])').forEach(function (form) {
+    form.addEventListener('submit', function () {
+      const button = form.querySelector('button[type="submit"]');
+      if (button) setTimeout(function () { button.disabled = true; }, 0);
+    });
+  });
+})();

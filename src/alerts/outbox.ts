@@ -1,0 +1,96 @@
+// The alert outbox: every alert sent, kept in a bounded Redis stream (newest first when listed), plus a failure counter.
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/index.js';
+import { keyOf } from '../queue/keys.js';
+import type { AlertType, IgwnAlert } from './schema.js';
+import type { AlertSink, SentAlert } from './sink.js';
+
+export const outboxKeys = {
+  /** STREAM of alerts: fields superevent_id, alert_type, time, public, payload (JSON). */
+  stream: (config: Config) => keyOf(config, 'alerts', 'outbox'),
+  /** Counter of alerts that could not be delivered to a sink (monitoring reads it). */
+  failures: (config: Config) => keyOf(config, 'alerts', 'failures'),
+};
+
+export interface OutboxEntry {
+  /** Stream entry ID (`<ms>-<seq>`): also the order in which alerts were sent. */
+  id: string;
+  superevent_id: string;
+  alert_type: AlertType;
+  /** When it entered the outbox, ISO 8601 UTC. */
+  time: string;
+  /** Whether the alert may be shown to the public (GWQUEUE_EXPOSE_TO_PUBLIC and a publishable event). */
+  public: boolean;
+  payload: IgwnAlert;
+}
+
+/** The Redis stream outbox as an AlertSink. */
+export class AlertOutbox implements AlertSink {
+  readonly name = 'outbox';
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly config: Config,
+  ) {}
+
+  async send(alert: IgwnAlert, options: { public?: boolean } = {}): Promise<SentAlert> {
+    const id = await this.redis.xadd(
+      outboxKeys.stream(this.config),
+      // `~` lets Redis trim whole macro nodes only, which keeps XADD O(1); the bound is approximate.
+      'MAXLEN', '~', String(this.config.domain.alertOutboxMaxLen),
+      '*',
+      'superevent_id', alert.superevent_id,
+      'alert_type', alert.alert_type,
+      'time', new Date().toISOString(),
+      'public', options.public ? '1' : '0',
+      'payload', JSON.stringify(alert),
+    );
+    if (!id) throw new Error('Redis did not accept the alert into the outbox');
+    return { sink: this.name, id };
+  }
+}
+
+function entryOf(id: string, fields: string[]): OutboxEntry {
+  const map = new Map<string, string>();
+  for (let index = 0; index + 1 < fields.length; index += 2) map.set(fields[index], fields[index + 1]);
+  return {
+    id,
+    superevent_id: map.get('superevent_id') ?? '',
+    alert_type: (map.get('alert_type') ?? '') as AlertType,
+    time: map.get('time') ?? '',
+    public: map.get('public') === '1',
+    payload: JSON.parse(map.get('payload') ?? 'null') as IgwnAlert,
+  };
+}
+
+/** Alerts in the outbox, newest first; `supereventId` keeps one superevent's (scanning at most `scan` entries). */
+export async function listAlerts(
+  redis: Redis,
+  config: Config,
+  options: { count?: number; supereventId?: string; scan?: number } = {},
+): Promise<OutboxEntry[]> {
+  const count = Math.max(1, Math.min(options.count ?? 50, 10_000));
+  const key = outboxKeys.stream(config);
+  if (!options.supereventId) {
+    const rows = await redis.xrevrange(key, '+', '-', 'COUNT', count);
+    return rows.map(([id, fields]) => entryOf(id, fields));
+  }
+  const rows = await redis.xrevrange(key, '+', '-', 'COUNT', Math.max(count, options.scan ?? 1000));
+  return rows.map(([id, fields]) => entryOf(id, fields)).filter((entry) => entry.superevent_id === options.supereventId).slice(0, count);
+}
+
+/** One alert by its outbox ID, or undefined. */
+export async function getAlert(redis: Redis, config: Config, id: string): Promise<OutboxEntry | undefined> {
+  if (!/^\d+-\d+$/.test(id)) return undefined;
+  const [row] = await redis.xrange(outboxKeys.stream(config), id, id);
+  return row ? entryOf(row[0], row[1]) : undefined;
+}
+
+export async function recordAlertFailure(redis: Redis, config: Config): Promise<number> {
+  return redis.incr(outboxKeys.failures(config));
+}
+
+/** Alerts that could not be delivered since the counter was created (monitoring alarms on its growth). */
+export async function alertFailureCount(redis: Redis, config: Config): Promise<number> {
+  return Number((await redis.get(outboxKeys.failures(config))) ?? 0);
+}

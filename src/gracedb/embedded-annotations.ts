@@ -1,0 +1,131 @@
+// Labels, log entries and versioned files of the embedded GraceDB, for events and superevents alike.
+import type { Redis } from 'ioredis';
+import type { EmbeddedKeys } from './embedded-keys.js';
+import { unwrap, type EmbeddedRecords, type StoredLog } from './embedded-records.js';
+import { ADD_LABEL, REMOVE_LABEL } from './embedded-scripts.js';
+import { GraceDbBadRequestError, GraceDbNotFoundError } from './errors.js';
+import type { LogRecord, WriteLogOptions } from './gracedb.js';
+import { isEventId, isSupereventId, splitVersionedFilename } from './object-ids.js';
+
+const LABEL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+const TAG_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+export interface AnnotationOptions {
+  submitter: string;
+  maxFileBytes: number;
+}
+
+export class EmbeddedAnnotations {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: EmbeddedKeys,
+    private readonly records: EmbeddedRecords,
+    private readonly options: AnnotationOptions,
+  ) {}
+
+  async assertExists(objectId: string): Promise<void> {
+    const key = isSupereventId(objectId) ? this.keys.superevent(objectId) : isEventId(objectId) ? this.keys.event(objectId) : undefined;
+    if (!key || (await this.redis.exists(key)) === 0) {
+      throw new GraceDbNotFoundError(`no ${isSupereventId(objectId) ? 'superevent' : 'event'} ${objectId} in the embedded GraceDB`);
+    }
+  }
+
+  /** A log entry by this store's submitter, ready to RPUSH. */
+  entry(comment: string, file?: { filename: string; version: number }, tags: string[] = []): StoredLog {
+    return {
+      comment,
+      issuer: this.options.submitter,
+      created: new Date().toISOString(),
+      filename: file?.filename ?? '',
+      file_version: file?.version ?? null,
+      tag_names: tags,
+    };
+  }
+
+  validateLabel(label: string): void {
+    if (!LABEL_NAME.test(label)) throw new GraceDbBadRequestError(`"${label}" is not a label name (letters, digits, _ . -)`);
+  }
+
+  /** The bytes of an upload, refused when its name is unusable or it exceeds the size cap. */
+  fileBytes(filename: string, contents: Buffer | string): Buffer {
+    const unusable = !filename || filename.length > 255 || /[/\\]/.test(filename) || [...filename].some((char) => char.charCodeAt(0) < 32);
+    if (unusable || splitVersionedFilename(filename).version !== undefined) {
+      throw new GraceDbBadRequestError(`"${filename}" is not a usable file name (no slashes, control characters or ",N" ending)`);
+    }
+    const bytes = typeof contents === 'string' ? Buffer.from(contents, 'utf8') : contents;
+    if (bytes.length > this.options.maxFileBytes) {
+      throw new GraceDbBadRequestError(`${filename} is ${bytes.length} bytes; the embedded GraceDB accepts files of at most ${this.options.maxFileBytes} bytes`);
+    }
+    return bytes;
+  }
+
+  async createLabel(label: string, objectId: string): Promise<void> {
+    this.validateLabel(label);
+    await this.assertExists(objectId);
+    // A label already there is no error and no new log entry: retried tasks apply labels again.
+    const log = JSON.stringify(this.entry(`Added label: ${label}`));
+    await this.redis.eval(ADD_LABEL, 3, this.keys.labels(objectId), this.keys.order, this.keys.logs(objectId), label, log);
+  }
+
+  async removeLabel(label: string, objectId: string): Promise<void> {
+    await this.assertExists(objectId);
+    const log = JSON.stringify(this.entry(`Removed label: ${label}`));
+    const removed = await this.redis.eval(REMOVE_LABEL, 2, this.keys.labels(objectId), this.keys.logs(objectId), label, log);
+    if (removed === 0) throw new GraceDbNotFoundError(`label ${label} is not applied to ${objectId}`);
+  }
+
+  async getLogs(objectId: string): Promise<LogRecord[]> {
+    await this.assertExists(objectId);
+    const entries = await this.redis.lrange(this.keys.logs(objectId), 0, -1);
+    return entries.map((json, index) => ({ N: index + 1, ...(JSON.parse(json) as StoredLog) }));
+  }
+
+  async writeLog(objectId: string, comment: string, options: WriteLogOptions = {}): Promise<LogRecord> {
+    const tags = options.tags ?? [];
+    for (const tag of tags) if (!TAG_NAME.test(tag)) throw new GraceDbBadRequestError(`"${tag}" is not a tag name`);
+    const hasFile = options.filename !== undefined || options.filecontents !== undefined;
+    if (hasFile && (options.filecontents === undefined || !options.filename)) {
+      throw new GraceDbBadRequestError('a log file needs both a filename and its contents');
+    }
+    const bytes = hasFile ? this.fileBytes(options.filename!, options.filecontents!) : undefined;
+    await this.assertExists(objectId);
+    if (!bytes) {
+      const entry = this.entry(comment, undefined, tags);
+      const n = await this.redis.rpush(this.keys.logs(objectId), JSON.stringify(entry));
+      return { N: n, ...entry };
+    }
+    const filename = options.filename!;
+    // HINCRBY hands out versions atomically, so concurrent uploads of one name never share a version.
+    const version = (await this.redis.hincrby(this.keys.fileVersions(objectId), filename, 1)) - 1;
+    const entry = this.entry(comment, { filename, version }, tags);
+    const [, n] = unwrap(
+      await this.redis.multi().set(this.keys.file(objectId, filename, version), bytes).rpush(this.keys.logs(objectId), JSON.stringify(entry)).exec(),
+    );
+    return { N: Number(n), ...entry };
+  }
+
+  async download(filename: string, objectId: string): Promise<Buffer> {
+    await this.assertExists(objectId);
+    const { name, version } = splitVersionedFilename(filename);
+    let wanted = version;
+    if (wanted === undefined) {
+      const count = await this.redis.hget(this.keys.fileVersions(objectId), name);
+      if (count === null) throw new GraceDbNotFoundError(`no file ${name} on ${objectId}`);
+      wanted = Number(count) - 1;
+    }
+    const bytes = await this.redis.getBuffer(this.keys.file(objectId, name, wanted));
+    if (bytes === null) throw new GraceDbNotFoundError(`no file ${name},${wanted} on ${objectId}`);
+    return bytes;
+  }
+
+  async listFiles(objectId: string): Promise<Record<string, string>> {
+    await this.assertExists(objectId);
+    const versions = await this.redis.hgetall(this.keys.fileVersions(objectId));
+    const files: Record<string, string> = {};
+    for (const [name, count] of Object.entries(versions)) {
+      files[name] = this.records.fileUrl(objectId, name);
+      for (let version = 0; version < Number(count); version += 1) files[`${name},${version}`] = this.records.fileUrl(objectId, `${name},${version}`);
+    }
+    return files;
+  }
+}

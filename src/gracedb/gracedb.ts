@@ -1,0 +1,184 @@
+// The GraceDb interface that tasks use, and its records in the JSON shape of GraceDB's REST API.
+
+/** Superevent category as callers name it (and as `category:` queries spell it). */
+export type SupereventCategory = 'production' | 'test' | 'mdc';
+
+/** Superevent category as GraceDB shows it in records. */
+export type SupereventCategoryDisplay = 'Production' | 'Test' | 'MDC';
+
+export const CATEGORY_DISPLAY: Record<SupereventCategory, SupereventCategoryDisplay> = {
+  production: 'Production',
+  test: 'Test',
+  mdc: 'MDC',
+};
+
+/** Summary of a compact-binary coincidence, as GraceDB extracts it from a coinc.xml upload. */
+export interface CoincInspiral {
+  ifos?: string;
+  end_time?: number;
+  end_time_ns?: number;
+  mass?: number;
+  mchirp?: number;
+  minimum_duration?: number | null;
+  snr?: number;
+  false_alarm_rate?: number | null;
+  combined_far?: number;
+  [column: string]: string | number | null | undefined;
+}
+
+/** One detector's trigger of a compact-binary coincidence (a `sngl_inspiral` row). */
+export interface SingleInspiral {
+  ifo?: string;
+  snr?: number;
+  end_time?: number;
+  end_time_ns?: number;
+  mass1?: number;
+  mass2?: number;
+  spin1z?: number;
+  spin2z?: number;
+  chisq?: number;
+  [column: string]: string | number | null | undefined;
+}
+
+/** Localisation of an external (e.g. GRB) trigger. */
+export interface GrbAttributes {
+  ra?: number | null;
+  dec?: number | null;
+  error_radius?: number | null;
+  [field: string]: string | number | null | undefined;
+}
+
+export interface ExtraAttributes {
+  CoincInspiral?: CoincInspiral;
+  SingleInspiral?: SingleInspiral[];
+  GRB?: GrbAttributes;
+  [kind: string]: unknown;
+}
+
+export interface EventRecord {
+  graceid: string;
+  group: string;
+  pipeline: string;
+  search: string | null;
+  gpstime: number | null;
+  far: number | null;
+  instruments: string;
+  offline: boolean;
+  labels: string[];
+  superevent: string | null;
+  created: string;
+  submitter: string;
+  extra_attributes: ExtraAttributes;
+  links: Record<string, string>;
+}
+
+export interface SupereventRecord {
+  superevent_id: string;
+  gw_id: string | null;
+  category: SupereventCategoryDisplay;
+  created: string;
+  submitter: string;
+  preferred_event: string;
+  t_start: number;
+  t_0: number;
+  t_end: number;
+  gw_events: string[];
+  em_events: string[];
+  far: number | null;
+  /** graceid of the external event of a RAVEN coincidence, when there is one. */
+  em_type?: string | null;
+  time_coinc_far?: number | null;
+  space_coinc_far?: number | null;
+  labels: string[];
+  links: Record<string, string>;
+  /** The preferred event's record, which GraceDB embeds so one request gives both. */
+  preferred_event_data?: EventRecord;
+}
+
+export interface LogRecord {
+  N: number;
+  comment: string;
+  issuer: string;
+  created: string;
+  /** '' when the entry carries no file, as GraceDB answers. */
+  filename: string;
+  file_version: number | null;
+  tag_names: string[];
+}
+
+export interface SearchOptions {
+  /** At most this many results in all (GraceDB's page size is used to fetch them). Default: all. */
+  count?: number;
+  /** Skip this many results first. */
+  start?: number;
+  /** A field name, `-` first for descending: e.g. `-created` (the default), `t_0`, `gpstime`. */
+  sort?: string;
+}
+
+export interface CreateEventInput {
+  group: string;
+  pipeline: string;
+  search?: string;
+  offline?: boolean;
+  labels?: string[];
+  /** Name of the uploaded event file, e.g. `coinc.xml`. */
+  filename: string;
+  filecontents: Buffer | string;
+}
+
+export interface CreateSupereventInput {
+  t_start: number;
+  t_0: number;
+  t_end: number;
+  preferred_event: string;
+  /** Default `production`. */
+  category?: SupereventCategory;
+  labels?: string[];
+  /** Further events to add besides the preferred one. */
+  events?: string[];
+}
+
+export interface SupereventUpdate {
+  t_start?: number;
+  t_0?: number;
+  t_end?: number;
+  preferred_event?: string;
+}
+
+export interface WriteLogOptions {
+  /** Attach a file under this name; GraceDB keeps every upload as a new version `name,N`. */
+  filename?: string;
+  filecontents?: Buffer | string;
+  tags?: string[];
+}
+
+/**
+ * GraceDB as the tasks see it. Object IDs are event graceids (`G1234`) or superevent IDs (`S190425z`);
+ * methods taking an `objectId` dispatch on its form. Errors are those of ./errors.js.
+ */
+export interface GraceDb {
+  getEvent(graceid: string): Promise<EventRecord>;
+  /** Every matching event (all pages), newest first unless `sort` says otherwise. */
+  searchEvents(query: string, options?: SearchOptions): Promise<EventRecord[]>;
+  createEvent(input: CreateEventInput): Promise<EventRecord>;
+  addEventToSuperevent(supereventId: string, graceid: string): Promise<void>;
+
+  getSuperevent(supereventId: string): Promise<SupereventRecord>;
+  searchSuperevents(query: string, options?: SearchOptions): Promise<SupereventRecord[]>;
+  createSuperevent(input: CreateSupereventInput): Promise<SupereventRecord>;
+  /** Changing nothing is not an error: the superevent is returned as it is. */
+  updateSuperevent(supereventId: string, update: SupereventUpdate): Promise<SupereventRecord>;
+
+  /** Applying a label that is already there is not an error. */
+  createLabel(label: string, objectId: string): Promise<void>;
+  /** Throws GraceDbNotFoundError when the label is not applied. */
+  removeLabel(label: string, objectId: string): Promise<void>;
+
+  getLogs(objectId: string): Promise<LogRecord[]>;
+  writeLog(objectId: string, comment: string, options?: WriteLogOptions): Promise<LogRecord>;
+
+  /** `filename` is `name` (latest version) or `name,version`. */
+  download(filename: string, objectId: string): Promise<Buffer>;
+  /** Map of file names (each `name` and each `name,version`) to their URLs, as GraceDB's file list. */
+  listFiles(objectId: string): Promise<Record<string, string>>;
+}

@@ -1,0 +1,38 @@
+// Alerts that failed to reach the outbox lately: the outbox's failure counter only grows, so the check keeps dated samples of it.
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/index.js';
+import { keyOf } from '../queue/keys.js';
+import { alertFailureCount } from '../alerts/outbox.js';
+import { DEFAULT_ALERT_FAILURE_WINDOW_MS } from './check-types.js';
+
+export interface AlertFailureReading {
+  /** The counter: failures since it was created. */
+  total: number;
+  /** Its growth within the window (the checked value). */
+  recent: number;
+}
+
+/** Sorted set of (time, counter value) samples written by the checks themselves. */
+export const alertFailureSamplesKey = (config: Config) => keyOf(config, 'monitoring', 'alert-failure-samples');
+
+/**
+ * Reads the counter, records it as a sample and returns its growth since the oldest sample within the window. The first
+ * check ever sees no growth; a counter that went back (reset) counts from zero.
+ */
+export async function readAlertFailures(redis: Redis, config: Config, now: number, windowMs = DEFAULT_ALERT_FAILURE_WINDOW_MS): Promise<AlertFailureReading> {
+  const total = await alertFailureCount(redis, config);
+  if (!Number.isSafeInteger(total) || total < 0) throw new Error('the alert failure counter does not hold a count');
+  const key = alertFailureSamplesKey(config);
+  const replies = await redis
+    .multi()
+    .zremrangebyscore(key, '-inf', `(${now - windowMs}`)
+    .zadd(key, now, `${now}:${total}`)
+    .zrange(key, 0, 0)
+    .pexpire(key, windowMs * 2)
+    .exec();
+  const failed = replies?.find(([error]) => error);
+  if (failed?.[0]) throw failed[0];
+  const oldest = (replies?.[2]?.[1] as string[] | undefined)?.[0];
+  const baseline = oldest ? Number(oldest.split(':')[1]) : total;
+  return { total, recent: total >= baseline ? total - baseline : total };
+}

@@ -1,0 +1,89 @@
+// Builds an IGWN alert (schema v1.0) from a superevent and its files, and sends it: outbox, failure count, log copy.
+import type { DomainConfig } from '../config/domain.js';
+import { gpsToDate, type GraceDb, type SupereventRecord } from '../gracedb/index.js';
+import { recordAlertFailure } from '../alerts/outbox.js';
+import { validateAlert, type AlertType, type IgwnAlert } from '../alerts/schema.js';
+import { externalCoinc } from './raven.js';
+import type { Services } from './services.js';
+import type { DataProductFiles } from './superevent-files.js';
+import { readProbabilities, supereventPage } from './superevent-files.js';
+import { eventInstruments, passesFarThreshold } from './superevent-rules.js';
+
+const PROPERTY_KEYS = ['HasNS', 'HasRemnant', 'HasMassGap'];
+const CLASSIFICATION_KEYS = ['BNS', 'NSBH', 'BBH', 'Terrestrial'];
+const DETECTORS = new Set(['H1', 'L1', 'V1', 'K1', 'I1']);
+
+function only(table: Record<string, number>, keys: string[]): Record<string, number> {
+  return Object.fromEntries(Object.entries(table).filter(([key, value]) => keys.includes(key) && value >= 0 && value <= 1));
+}
+
+/** ISO 8601 UTC to the second, as GWCelery stamps time_created. */
+function nowToTheSecond(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * The alert for a superevent with the given files (`name,version` on the superevent). The sky map is required; em_bright
+ * and p_astro are read for CBC events only, as Burst alerts carry empty properties and classification.
+ */
+export async function buildAlert(gracedb: GraceDb, config: DomainConfig, superevent: SupereventRecord, files: DataProductFiles, alertType: AlertType): Promise<IgwnAlert> {
+  const sid = superevent.superevent_id;
+  const preferred = superevent.preferred_event_data ?? (await gracedb.getEvent(superevent.preferred_event));
+  if (!files.skymap) throw new Error(`no sky map to send for ${sid}: its preferred event ${preferred.graceid} has no .multiorder.fits tagged sky_loc`);
+  const cbc = preferred.group.toLowerCase() === 'cbc';
+  const [skymap, properties, classification, coinc] = await Promise.all([
+    gracedb.download(files.skymap, sid),
+    cbc && files.em_bright ? readProbabilities(gracedb, sid, files.em_bright) : Promise.resolve({}),
+    cbc && files.p_astro ? readProbabilities(gracedb, sid, files.p_astro) : Promise.resolve({}),
+    externalCoinc(gracedb, superevent),
+  ]);
+  const far = superevent.far ?? preferred.far;
+  if (far === null) throw new Error(`${sid} has no FAR`);
+  return {
+    superevent_id: sid,
+    alert_type: alertType,
+    time_created: nowToTheSecond(),
+    event: {
+      time: gpsToDate(superevent.t_0).toISOString(),
+      far,
+      significant: passesFarThreshold(preferred, config),
+      instruments: eventInstruments(preferred).filter((ifo) => DETECTORS.has(ifo)),
+      group: preferred.group,
+      pipeline: preferred.pipeline,
+      search: preferred.search ?? 'AllSky',
+      properties: only(properties, PROPERTY_KEYS),
+      classification: only(classification, CLASSIFICATION_KEYS),
+      skymap: skymap.toString('base64'),
+    },
+    external_coinc: coinc,
+    urls: { gracedb: supereventPage(superevent) },
+  };
+}
+
+export interface SentAlertSummary {
+  outbox_id: string;
+  /** The copy uploaded to the superevent's log, `name,version`. */
+  alert_filename: string;
+}
+
+/**
+ * Validates the alert against the schema, puts it in the outbox (a failure is counted for monitoring, then thrown),
+ * and uploads a copy to the superevent as `{superevent}-{type}.json`, as GWCelery does with each notice sent.
+ */
+export async function sendAlert(deps: Services, alert: IgwnAlert, options: { public: boolean }): Promise<SentAlertSummary> {
+  const valid = validateAlert(alert);
+  let outboxId: string;
+  try {
+    outboxId = (await deps.outbox.send(valid, options)).id;
+  } catch (error) {
+    await recordAlertFailure(deps.redis, deps.config).catch(() => {});
+    throw error;
+  }
+  const filename = `${valid.superevent_id}-${valid.alert_type.toLowerCase()}.json`;
+  const log = await deps.gracedb.writeLog(valid.superevent_id, `IGWN alert ${valid.alert_type} sent to the alert outbox (entry ${outboxId})`, {
+    filename,
+    filecontents: JSON.stringify(valid, null, 2),
+    tags: ['public', 'em_follow'],
+  });
+  return { outbox_id: outboxId, alert_filename: `${filename},${log.file_version ?? 0}` };
+}

@@ -1,0 +1,137 @@
+// The wording of GCN Circular drafts (initial and update), after ligo-followup-advocate's templates.
+import { gpsToDate, type SupereventRecord } from '../gracedb/index.js';
+import { supereventPage, type SkymapSummary } from './superevent-files.js';
+
+export const UPDATE_TYPES = ['sky_localization', 'em_bright', 'p_astro'] as const;
+export type UpdateType = (typeof UPDATE_TYPES)[number];
+
+export interface Circular {
+  subject: string;
+  body: string;
+}
+
+export interface CircularData {
+  superevent: SupereventRecord;
+  skymap?: Omit<SkymapSummary, 'bytes'>;
+  emBright?: Record<string, number>;
+  pAstro?: Record<string, number>;
+}
+
+const OBSERVATORIES: Record<string, string> = {
+  H1: 'LIGO Hanford Observatory (H1)',
+  L1: 'LIGO Livingston Observatory (L1)',
+  V1: 'Virgo Observatory (V1)',
+  K1: 'KAGRA Observatory (K1)',
+  I1: 'LIGO India Observatory (I1)',
+};
+
+const HEADER = 'The LIGO Scientific Collaboration, the Virgo Collaboration, and the KAGRA Collaboration report:';
+const FOOTER = 'For further information about analysis methodology and the contents of this alert, refer to the LIGO/Virgo/KAGRA Public Alerts User Guide https://emfollow.docs.ligo.org/userguide/.';
+
+function listing(items: string[], conjunction = 'and'): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')}${items.length > 2 ? ',' : ''} ${conjunction} ${items[items.length - 1]}`;
+}
+
+/** Percentages as the circulars write them: >99% and <1% at the ends. */
+export function percent(probability: number): string {
+  if (probability > 0.99) return '>99%';
+  if (probability < 0.01) return '<1%';
+  return `${Math.round(probability * 100)}%`;
+}
+
+function observatories(superevent: SupereventRecord): string {
+  const instruments = (superevent.preferred_event_data?.instruments ?? '').split(',').map((ifo) => ifo.trim()).filter(Boolean).sort();
+  return listing(instruments.map((ifo) => OBSERVATORIES[ifo] ?? ifo));
+}
+
+function candidateKind(superevent: SupereventRecord): string {
+  return superevent.preferred_event_data?.group === 'Burst' ? 'unmodeled burst' : 'compact binary merger';
+}
+
+/** "1.2e-09 Hz, or about one in 26 years". */
+export function farSentence(far: number): string {
+  const years = 1 / far / (365.25 * 86_400);
+  const rate = years >= 1 ? `about one in ${years >= 100 ? Math.round(years).toLocaleString('en-US') : years.toPrecision(2)} years` : `about one in ${(1 / far / 86_400).toPrecision(2)} days`;
+  return `${far.toExponential(1)} Hz, or ${rate}`;
+}
+
+function classificationParagraph(pAstro: Record<string, number>): string {
+  const ranked = Object.entries(pAstro).sort((a, b) => b[1] - a[1]).map(([kind, p]) => `${kind} (${percent(p)})`);
+  return `The classification of the GW signal, in order of descending probability, is ${listing(ranked, 'or')}.`;
+}
+
+function propertiesParagraph(emBright: Record<string, number>): string {
+  const parts: string[] = [];
+  if (emBright.HasNS !== undefined) parts.push(`the probability that the lighter compact object is consistent with a neutron star mass (HasNS) is ${percent(emBright.HasNS)}`);
+  if (emBright.HasRemnant !== undefined) parts.push(`the probability that the system ejected enough neutron star material to produce a counterpart signal (HasRemnant) is ${percent(emBright.HasRemnant)}`);
+  if (emBright.HasMassGap !== undefined) parts.push(`the probability that either object has a mass between 3 and 5 solar masses (HasMassGap) is ${percent(emBright.HasMassGap)}`);
+  return `Assuming the candidate is astrophysical in origin, ${listing(parts)}.`;
+}
+
+function skymapParagraph(skymap: Omit<SkymapSummary, 'bytes'>): string {
+  const area = Number.isFinite(skymap.area90) ? ` For the ${skymap.filename} sky map, the 90% credible region is ${Math.round(skymap.area90)} deg2.` : '';
+  const distance = skymap.distMean !== undefined && skymap.distStd !== undefined
+    ? ` Marginalized over the whole sky, the a posteriori luminosity distance estimate is ${Math.round(skymap.distMean)} +/- ${Math.round(skymap.distStd)} Mpc (a posteriori mean +/- standard deviation).`
+    : '';
+  return `The preferred sky map at this time is ${skymap.filename}.${area}${distance}`;
+}
+
+/** The draft uploaded with a preliminary alert. */
+export function initialCircular(data: CircularData): Circular {
+  const { superevent } = data;
+  const sid = superevent.superevent_id;
+  const preferred = superevent.preferred_event_data;
+  const time = gpsToDate(superevent.t_0).toISOString().replace('T', ' ').replace('Z', '');
+  const paragraphs = [
+    HEADER,
+    `We identified the ${candidateKind(superevent)} candidate ${sid} during real-time processing of data from ${observatories(superevent)} at ${time} UTC (GPS time: ${superevent.t_0.toFixed(3)}). The candidate was found by the ${preferred?.pipeline ?? 'unknown'} analysis pipeline.`,
+    `${sid} is an event of interest because its false alarm rate, as estimated by the online analysis, is ${superevent.far !== null ? farSentence(superevent.far) : 'not known'}. The event's properties can be found at this URL:\n${supereventPage(superevent)}`,
+  ];
+  if (data.pAstro && Object.keys(data.pAstro).length) paragraphs.push(classificationParagraph(data.pAstro));
+  if (data.emBright && Object.keys(data.emBright).length) paragraphs.push(propertiesParagraph(data.emBright));
+  if (data.skymap) {
+    paragraphs.push(`One sky map is available at this time and can be retrieved from the GraceDB event page:\n * ${data.skymap.filename}, an initial localization generated by BAYESTAR [1], distributed via GCN notice.`);
+    paragraphs.push(skymapParagraph(data.skymap));
+  }
+  paragraphs.push(FOOTER, ' [1] Singer & Price 2016, PRD, 93, 024013');
+  return { subject: `LIGO/Virgo/KAGRA ${sid}: Identification of a GW ${candidateKind(superevent)} candidate`, body: paragraphs.join('\n\n') };
+}
+
+const UPDATE_TITLES: Record<UpdateType, string> = {
+  sky_localization: 'Sky localization',
+  em_bright: 'EM Bright Classification',
+  p_astro: 'Source Classification',
+};
+
+/** The update circular for the chosen parts; each chosen part must have its data. */
+export function updateCircular(data: CircularData, updateTypes: UpdateType[]): Circular {
+  const { superevent } = data;
+  const sid = superevent.superevent_id;
+  const chosen = UPDATE_TYPES.filter((type) => updateTypes.includes(type));
+  if (chosen.length === 0) throw new Error('an update circular needs at least one of sky_localization, em_bright, p_astro');
+  const paragraphs = [
+    HEADER,
+    `We have conducted further analysis of the ${observatories(superevent)} data around the time of the ${candidateKind(superevent)} candidate ${sid} (GCN Circular XXXXX).`,
+  ];
+  for (const type of chosen) {
+    if (type === 'sky_localization') {
+      if (!data.skymap) throw new Error(`${sid} has no sky map tagged sky_loc and public`);
+      paragraphs.push(`An updated sky map, ${data.skymap.filename}, distributed via GCN Notice, is available for retrieval from the GraceDB event page:\n * ${supereventPage(superevent)}`);
+      paragraphs.push(skymapParagraph(data.skymap));
+    } else if (type === 'em_bright') {
+      if (!data.emBright) throw new Error(`${sid} has no em_bright file`);
+      paragraphs.push(propertiesParagraph(data.emBright));
+    } else {
+      if (!data.pAstro) throw new Error(`${sid} has no p_astro file tagged public`);
+      paragraphs.push(classificationParagraph(data.pAstro));
+    }
+  }
+  paragraphs.push(FOOTER);
+  return { subject: `LIGO/Virgo/KAGRA ${sid}: Updated ${listing(chosen.map((type) => UPDATE_TITLES[type]))}`, body: paragraphs.join('\n\n') };
+}
+
+/** Subject and body as one text, the way the console shows and the log stores a circular. */
+export function circularText(circular: Circular): string {
+  return `SUBJECT: ${circular.subject}\n\n${circular.body}\n`;
+}

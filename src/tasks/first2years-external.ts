@@ -1,0 +1,75 @@
+// Mock external events: a synthetic Fermi GRB a few seconds around a superevent's t_0, added to its em_events.
+import { z } from 'zod';
+import type { GraceDb } from '../gracedb/index.js';
+import { defineTask } from '../queue/registry.js';
+import { grbVoEvent, uploadGrbNotice } from './external-triggers.js';
+import { services } from './services.js';
+
+/** GWCelery's raven_coincidence_windows['GRB_CBC']: a GRB from 5 s before to 1 s after the merger. */
+export const GRB_CBC_WINDOW: readonly [number, number] = [-5, 1];
+
+type Random = () => number;
+
+export interface MockGrb {
+  gpstime: number;
+  ra: number;
+  dec: number;
+  errorRadius: number;
+}
+
+/** Time inside the GRB–CBC window seen from the GW side, a sky position uniform on the sphere, a 1–30° error radius. */
+export function drawMockGrb(t0: number, random: Random = Math.random): MockGrb {
+  const [before, after] = GRB_CBC_WINDOW;
+  return {
+    gpstime: Number((t0 - after + (after - before) * random()).toFixed(3)),
+    ra: 360 * random(),
+    dec: (Math.asin(2 * random() - 1) * 180) / Math.PI,
+    errorRadius: 1 + 29 * random(),
+  };
+}
+
+export interface MockGrbResult {
+  /** The GW event the chain started from, when known. */
+  graceid?: string;
+  superevent_id: string;
+  external_id: string;
+  external_gpstime: number | null;
+  ra: number;
+  dec: number;
+  error_radius: number;
+}
+
+/** Uploads a mock Fermi GRB near the superevent's t_0 and adds it to the superevent (it lands in em_events). */
+export async function uploadMockGrb(gracedb: GraceDb, supereventId: string): Promise<MockGrbResult> {
+  const superevent = await gracedb.getSuperevent(supereventId);
+  const grb = drawMockGrb(superevent.t_0);
+  const mdc = superevent.category === 'MDC';
+  // GraceDB only lets events of a superevent's own category join it, so a GRB for an MDC superevent is an MDC one.
+  const event = await uploadGrbNotice(gracedb, grbVoEvent({ ...grb, observatory: 'Fermi', mdc }), mdc ? 'MDC' : 'GRB');
+  await gracedb.addEventToSuperevent(supereventId, event.graceid);
+  return {
+    superevent_id: supereventId,
+    external_id: event.graceid,
+    external_gpstime: event.gpstime,
+    ra: Number(grb.ra.toFixed(4)),
+    dec: Number(grb.dec.toFixed(4)),
+    error_radius: Number(grb.errorRadius.toFixed(4)),
+  };
+}
+
+export const uploadExternalEvent = defineTask({
+  name: 'gwqueue.tasks.first2years_external.upload_external_event',
+  description: 'Uploads a synthetic Fermi GRB a few seconds around a superevent\'s t_0 and adds it to the superevent.',
+  params: {
+    /** A superevent ID, or a mock event step's result ({graceid, superevent_id}). */
+    superevent: z.union([
+      z.string().regex(/^[MT]?S\d{6}[a-z]+$/, 'must be a superevent ID such as MS240101a'),
+      z.looseObject({ superevent_id: z.string().regex(/^[MT]?S\d{6}[a-z]+$/), graceid: z.string().optional() }),
+    ]),
+  },
+  async run({ superevent }) {
+    const supereventId = typeof superevent === 'string' ? superevent : superevent.superevent_id;
+    const result = await uploadMockGrb(services().gracedb, supereventId);
+    return typeof superevent === 'string' || !superevent.graceid ? result : { graceid: superevent.graceid, ...result };
+  },
+});

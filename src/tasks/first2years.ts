@@ -1,0 +1,72 @@
+// Mock events: a synthetic MDC CBC event "now" with its sky map, em_bright and p_astro, complete and then grouped.
+import { z } from 'zod';
+import { dateToGps } from '../gracedb/index.js';
+import { TransientError } from '../queue/errors.js';
+import { defineTask } from '../queue/registry.js';
+import { coincXml, drawMockSource, emBright, mockSkymap, pAstro } from './mock-event-files.js';
+import { services } from './services.js';
+import { notifyLabelAdded } from './superevents.js';
+
+export interface MockEventResult {
+  graceid: string;
+  gpstime: number;
+  far: number;
+  snr: number;
+  mass1: number;
+  mass2: number;
+  instruments: string;
+}
+
+/** Uploads one mock event the way a pipeline and the annotation tasks would; returns what was uploaded. */
+export async function uploadMockEvent(): Promise<MockEventResult> {
+  const deps = services();
+  const { gracedb } = deps;
+  const source = drawMockSource(dateToGps(new Date()));
+  // GWCelery uploads first2years events as group CBC, pipeline gstlal, search MDC: they form MS… superevents.
+  const event = await gracedb.createEvent({ group: 'CBC', pipeline: 'gstlal', search: 'MDC', filename: 'coinc.xml', filecontents: coincXml(source) });
+  const graceid = event.graceid;
+  await gracedb.writeLog(graceid, 'BAYESTAR rapid sky localization ready', { filename: 'bayestar.multiorder.fits', filecontents: mockSkymap(source, graceid), tags: ['sky_loc'] });
+  await gracedb.writeLog(graceid, 'Source properties (em_bright) from the template masses', { filename: 'em_bright.json', filecontents: JSON.stringify(emBright(source)), tags: ['em_bright'] });
+  await gracedb.writeLog(graceid, 'Source classification (p_astro)', { filename: 'p_astro.json', filecontents: JSON.stringify(pAstro(source)), tags: ['p_astro'] });
+  for (const label of ['SKYMAP_READY', 'EMBRIGHT_READY', 'PASTRO_READY']) {
+    await gracedb.createLabel(label, graceid);
+    // The last of the three completes the event: the superevent manager then makes it preferred and EM_READY.
+    await notifyLabelAdded(deps, graceid, label);
+  }
+  return { graceid, gpstime: source.gpstime, far: source.far, snr: source.snr, mass1: source.mass1, mass2: source.mass2, instruments: source.instruments.join(',') };
+}
+
+export const uploadEvent = defineTask({
+  name: 'gwqueue.tasks.first2years.upload_event',
+  description: 'Uploads a synthetic MDC CBC event (gstlal) with its sky map, em_bright and p_astro; it is grouped into a superevent.',
+  params: {},
+  // A retry would upload a second mock event: once is enough.
+  retry: { attempts: 1 },
+  async run() {
+    return uploadMockEvent();
+  },
+});
+
+const MOCK_EVENT = z.union([
+  z.string().regex(/^[GEHMT]\d+$/, 'must be an event ID such as M1234'),
+  z.looseObject({ graceid: z.string().regex(/^[GEHMT]\d+$/) }),
+]);
+
+export const awaitSuperevent = defineTask({
+  name: 'gwqueue.tasks.first2years.await_superevent',
+  description: 'Waits until an event has been grouped into a superevent, optionally logs a message there, and returns both IDs.',
+  params: {
+    event: MOCK_EVENT,
+    message: z.string().max(10_000).nullable().default(null),
+  },
+  // Grouping runs as its own task: retry (not fail) until it has, for up to about a minute.
+  retry: { attempts: 9, backoffMs: 250 },
+  async run({ event, message }) {
+    const graceid = typeof event === 'string' ? event : event.graceid;
+    const { gracedb } = services();
+    const record = await gracedb.getEvent(graceid);
+    if (!record.superevent) throw new TransientError(`${graceid} is not grouped into a superevent yet`);
+    if (message) await gracedb.writeLog(record.superevent, message, { tags: ['em_follow'] });
+    return { ...(typeof event === 'string' ? {} : event), graceid, superevent_id: record.superevent };
+  },
+});

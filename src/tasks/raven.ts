@@ -1,0 +1,68 @@
+// RAVEN (GW–external coincidences): the RAVEN_ALERT labels, and the external_coinc section of an alert.
+import { z } from 'zod';
+import type { ExternalCoinc } from '../alerts/schema.js';
+import type { EventRecord, GraceDb, SupereventRecord } from '../gracedb/index.js';
+import { defineTask } from '../queue/registry.js';
+import { externalIdentity } from './external-triggers.js';
+import { GRB_CBC_WINDOW } from './first2years-external.js';
+import { services } from './services.js';
+import { notifyLabelAdded } from './superevents.js';
+import { RAVEN_ALERT_LABEL } from './superevent-rules.js';
+
+/** Fermi GBM's rate of GRBs, per second (ligo-raven's 310 a year). */
+export const GRB_RATE_HZ = 310 / (365 * 86_400);
+
+/**
+ * The temporal coincidence FAR as ligo-raven computes it: the GW FAR times the rate of external triggers times the
+ * width of the search window.
+ */
+export function timeCoincidenceFar(gwFar: number, window: readonly [number, number] = GRB_CBC_WINDOW, externalRate = GRB_RATE_HZ): number {
+  return gwFar * externalRate * (window[1] - window[0]);
+}
+
+/** The external event of a RAVEN coincidence: an em_event labelled RAVEN_ALERT, else the superevent's only/first one. */
+export async function coincidentExternalEvent(gracedb: GraceDb, superevent: SupereventRecord): Promise<EventRecord | undefined> {
+  const ids = superevent.em_type ? [superevent.em_type, ...superevent.em_events] : superevent.em_events;
+  if (ids.length === 0) return undefined;
+  const events = await Promise.all([...new Set(ids)].map((id) => gracedb.getEvent(id)));
+  return events.find((event) => event.labels.includes(RAVEN_ALERT_LABEL)) ?? events[0];
+}
+
+/** The alert's external_coinc, or null when the superevent has no RAVEN_ALERT or no external event to describe. */
+export async function externalCoinc(gracedb: GraceDb, superevent: SupereventRecord): Promise<ExternalCoinc | null> {
+  if (!superevent.labels.includes(RAVEN_ALERT_LABEL)) return null;
+  const external = await coincidentExternalEvent(gracedb, superevent);
+  if (!external) return null;
+  const { ivorn, trigId } = await externalIdentity(gracedb, external);
+  const timeFar = superevent.time_coinc_far ?? (superevent.far !== null ? timeCoincidenceFar(superevent.far) : null);
+  if (timeFar === null) return null;
+  return {
+    gcn_notice_id: trigId ?? Math.floor(external.gpstime ?? 0),
+    ivorn: ivorn || `ivo://gwqueue.invalid/${external.pipeline}#${external.graceid}`,
+    observatory: external.pipeline,
+    search: external.search ?? 'GRB',
+    time_difference: Number((superevent.t_0 - (external.gpstime ?? superevent.t_0)).toFixed(2)),
+    time_coincidence_far: timeFar,
+    // Needs the overlap of the two sky maps, which RAVEN computes and gwqueue does not (yet).
+    time_sky_position_coincidence_far: superevent.space_coinc_far ?? null,
+  };
+}
+
+const EVENT_ID = z.string().regex(/^[GEHMT]\d+$/, 'must be an event ID such as G1234');
+
+export const applyRavenLabels = defineTask({
+  name: 'gwqueue.tasks.raven.apply_raven_labels',
+  description: 'Applies RAVEN_ALERT to the superevent, the external event and the GW event, in that order.',
+  params: {
+    superevent_id: z.string().regex(/^[MT]?S\d{6}[a-z]+$/, 'must be a superevent ID such as S240101a'),
+    ext_id: EVENT_ID,
+    event_id: EVENT_ID,
+  },
+  async run({ superevent_id, ext_id, event_id }) {
+    const deps = services();
+    for (const objectId of [superevent_id, ext_id, event_id]) await deps.gracedb.createLabel(RAVEN_ALERT_LABEL, objectId);
+    // A RAVEN_ALERT makes the GW event publishable whatever its FAR: the superevent manager ranks it again.
+    const regrouped = await notifyLabelAdded(deps, event_id, RAVEN_ALERT_LABEL);
+    return { superevent_id, ext_id, event_id, label: RAVEN_ALERT_LABEL, labelled: [superevent_id, ext_id, event_id], regrouped };
+  },
+});

@@ -1,0 +1,129 @@
+// What domain tasks run against, built once per process on first use: config, GraceDB, Redis, the alert outbox.
+import type { Redis } from 'ioredis';
+import { getConfig, type Config } from '../config/index.js';
+import { createGraceDb, type EventRecord, type GraceDb } from '../gracedb/index.js';
+import { AlertOutbox } from '../alerts/outbox.js';
+import type { Canvas } from '../queue/canvas.js';
+import { connectClient, type TaskClient } from '../queue/client.js';
+import { createRedisConnection } from '../queue/connection.js';
+import { currentClient, setCurrentClient } from '../queue/current-client.js';
+import { bullPrefix } from '../queue/keys.js';
+
+/** Name of the grouping task, enqueued by name so that this module does not import the task modules. */
+export const GROUPING_TASK = 'gwqueue.tasks.superevents.process';
+
+export interface Services {
+  config: Config;
+  gracedb: GraceDb;
+  redis: Redis;
+  outbox: AlertOutbox;
+  /** Enqueues a signature or canvas from inside a task: the process's client, or one connected on first use. */
+  enqueue(canvas: Canvas): Promise<string>;
+}
+
+interface Built extends Services {
+  ownedRedis?: Redis;
+  ownedClient?: TaskClient;
+}
+
+let built: Built | undefined;
+let pendingClient: Promise<TaskClient> | undefined;
+
+/**
+ * The connections services() opens must not keep a process alive by themselves: `gwqueue worker` and `gwqueue dev`
+ * exit once their own work is done. So their sockets are unref'd, and they stop reconnecting once the command has
+ * finished (process.exitCode is set then) — e.g. after `gwqueue dev` stopped its embedded Redis.
+ */
+function detach(redis: Redis): Redis {
+  const unref = () => (redis as unknown as { stream?: { unref?: () => void } }).stream?.unref?.();
+  redis.on('connect', unref);
+  unref();
+  const retry = redis.options.retryStrategy;
+  redis.options.retryStrategy = (times) => (process.exitCode !== undefined ? null : retry ? retry(times) : null);
+  return redis;
+}
+
+function makeEnqueue(state: { config: Config; owned?: TaskClient }) {
+  return async (canvas: Canvas): Promise<string> => {
+    let client: TaskClient;
+    try {
+      client = currentClient();
+    } catch {
+      // A worker process has no producer client of its own until a task needs to enqueue another one.
+      pendingClient ??= connectClient(state.config).then((connected) => {
+        detach(connected.redis);
+        state.owned = connected;
+        return connected;
+      });
+      try {
+        client = await pendingClient;
+      } catch (error) {
+        pendingClient = undefined;
+        throw error;
+      }
+    }
+    return (await client.apply(canvas, { submittedBy: 'gwqueue (task)' })).id;
+  };
+}
+
+function build(config: Config, parts: { gracedb?: GraceDb; redis?: Redis } = {}): Built {
+  const ownedRedis = parts.redis ? undefined : detach(createRedisConnection(config, 'worker'));
+  const redis = parts.redis ?? ownedRedis!;
+  const state: { config: Config; owned?: TaskClient } = { config };
+  const enqueue = makeEnqueue(state);
+  // What GraceDB's "new event" IGWN alert is to GWCelery: every new event goes to the superevent manager.
+  const onEventCreated = async (event: EventRecord) => {
+    await enqueue({ kind: 'signature', task: GROUPING_TASK, args: [event.graceid, 'new'], kwargs: {}, options: {}, immutable: true });
+  };
+  const gracedb = parts.gracedb ?? createGraceDb({
+    url: config.domain.gracedbUrl,
+    token: config.domain.gracedbToken,
+    basicAuth: config.domain.gracedbBasicAuth,
+    redis,
+    prefix: bullPrefix(config),
+    onEventCreated,
+  });
+  const services: Built = {
+    config,
+    gracedb,
+    redis,
+    outbox: new AlertOutbox(redis, config),
+    enqueue,
+    ownedRedis,
+    get ownedClient() {
+      return state.owned;
+    },
+  };
+  return services;
+}
+
+/** The per-process services, built from getConfig() on first use. */
+export function services(): Services {
+  built ??= build(getConfig());
+  return built;
+}
+
+/** Tests: use this config (and optionally a ready GraceDB or Redis connection) instead of the environment's. */
+export function setServicesForTest(parts: { config: Config; gracedb?: GraceDb; redis?: Redis }): Services {
+  if (built) throw new Error('services are already built: call resetServices() first');
+  built = build(parts.config, parts);
+  return built;
+}
+
+/** Closes what services() opened (its Redis connection, a client it connected) and forgets them. */
+export async function resetServices(): Promise<void> {
+  const current = built;
+  built = undefined;
+  pendingClient = undefined;
+  if (!current) return;
+  const client = current.ownedClient;
+  if (client) {
+    let isCurrent = false;
+    try {
+      isCurrent = currentClient() === client;
+    } catch {}
+    if (isCurrent) setCurrentClient(undefined);
+    await client.close();
+  }
+  current.ownedRedis?.disconnect();
+}

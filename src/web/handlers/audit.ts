@@ -1,0 +1,23 @@
+// GET /audit: every submission and control action, newest first, filtered by user and form, paginated.
+import type { Request, Response, NextFunction } from 'express';
+import { listAudit } from '../../audit/audit-log.js';
+import type { WebContext } from '../context.js';
+import { OPERATOR_FORMS } from '../forms.js';
+
+const STREAM_ID = /^\d{1,15}-\d{1,6}$/;
+
+export function auditPage(ctx: WebContext) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const text = (name: string) => (typeof req.query[name] === 'string' ? (req.query[name] as string).trim().slice(0, 200) : '');
+      const user = text('user');
+      const action = text('form');
+      const before = STREAM_ID.test(text('before')) ? text('before') : undefined;
+      const page = await listAudit(ctx.redis, ctx.config, { user: user || undefined, action: action || undefined, before, limit: 50 });
+      if (req.accepts(['html', 'json']) === 'json') return res.json(page);
+      res.render('audit', { title: 'Audit log', entries: page.entries, next: page.next, filter: { user, form: action }, forms: OPERATOR_FORMS });
+    } catch (error) {
+      next(error);
+    }
+  };
+}

@@ -1,0 +1,36 @@
+// GET /: the DANGER ZONE card, flash messages, one card per operator form, and the platform card.
+import { randomBytes } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { describeRedis } from '../../queue/connection.js';
+import { OPERATOR_FORMS } from '../forms.js';
+import { platformInfo } from '../platform.js';
+import type { WebContext } from '../context.js';
+
+export interface FormState {
+  errors?: Record<string, Record<string, string>>;
+  values?: Record<string, Record<string, string>>;
+}
+
+export function newSubmissionToken(): string {
+  return randomBytes(18).toString('base64url');
+}
+
+export function renderHome(ctx: WebContext, req: Request, res: Response, state: FormState = {}, status = 200): void {
+  res.status(status).render('home', {
+    title: 'gwqueue console',
+    forms: OPERATOR_FORMS.map((form) => ({ ...form, token: newSubmissionToken() })),
+    errors: state.errors ?? {},
+    values: state.values ?? {},
+    environment: {
+      profile: ctx.config.profile,
+      gracedb: ctx.gracedbLabel,
+      redis: describeRedis(ctx.config),
+      hostname: platformInfo().hostname,
+    },
+    platform: platformInfo(),
+  });
+}
+
+export function home(ctx: WebContext) {
+  return (req: Request, res: Response) => renderHome(ctx, req, res);
+}

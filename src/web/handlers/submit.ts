@@ -1,0 +1,110 @@
+// POST /<form>: authorize → validate → confirm → claim the submission token → enqueue the chain → audit → 303/202.
+import type { Request, Response, NextFunction, RequestHandler } from 'express';
+import { matchedData, validationResult } from 'express-validator';
+import { writeAudit, type AuditOutcome } from '../../audit/audit-log.js';
+import type { OperatorForm } from '../forms.js';
+import type { WebContext } from '../context.js';
+import { FORM_VALIDATORS } from '../validators/index.js';
+import { onlyFields } from '../validators/common.js';
+import { claimToken, recordToken, releaseToken, TOKEN_PATTERN } from '../submission-tokens.js';
+import { flash } from '../middleware/session.js';
+import { sendError, wantsJson } from '../middleware/errors.js';
+import { renderHome, newSubmissionToken } from './home.js';
+
+type FieldProblems = Record<string, string>;
+
+/** The operator's own text, kept to refill the form (strings only, cut to a sane length). */
+function rawValues(req: Request, form: OperatorForm): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const field of form.fields) {
+    const value = req.body?.[field.name];
+    if (typeof value === 'string') out[field.name] = value.slice(0, 200);
+  }
+  return out;
+}
+
+function problemsOf(req: Request): FieldProblems {
+  const problems: FieldProblems = { ...((req as Request & { fieldProblems?: FieldProblems }).fieldProblems ?? {}) };
+  for (const error of validationResult(req).array()) {
+    if (error.type === 'field' && !problems[error.path]) problems[error.path] = String(error.msg);
+  }
+  return problems;
+}
+
+const FLASH_NOUN: Record<string, string> = {
+  send_preliminary_gcn: 'preliminary alert',
+  send_update_gcn: 'update alert',
+  create_update_gcn_circular: 'update circular',
+  change_prefered_event: 'preferred event change',
+  apply_raven_labels: 'RAVEN labels',
+  send_mock_event: 'mock event',
+  send_mock_joint_event: 'mock joint event',
+};
+
+export function flashMessage(form: OperatorForm, fields: Record<string, string>, taskId: string): string {
+  const target = fields.superevent_id ? ` for ${fields.superevent_id}` : '';
+  return `Queued ${FLASH_NOUN[form.name] ?? form.title}${target} (task ${taskId})`;
+}
+
+export function submitForm(ctx: WebContext, form: OperatorForm): RequestHandler[] {
+  const fieldNames = form.fields.map((field) => field.name);
+  const handler = async (req: Request, res: Response, next: NextFunction) => {
+    const id = req.identity;
+    const user = id.user ?? 'anonymous';
+    const audit = (outcome: AuditOutcome, detail: string, fields: Record<string, unknown>, taskId: string | null = null) =>
+      writeAudit(ctx.redis, ctx.config, { user, address: id.address, action: form.name, fields, taskId, outcome, detail });
+    const api = id.via === 'token';
+    try {
+      if (!id.authorized) {
+        await audit('unauthorized', id.user ? `user ${id.user} is not authorized to submit` : 'no authenticated user', rawValues(req, form));
+        return sendError(req, res, 403, 'Not authorized', id.user
+          ? `${id.user} is not allowed to submit "${form.title}". Ask an administrator to add you to the authorized users or groups. Nothing was submitted.`
+          : `Submitting "${form.title}" needs an authenticated, authorized user. Nothing was submitted.`);
+      }
+      const problems = problemsOf(req);
+      if (Object.keys(problems).length) {
+        await audit('rejected', Object.entries(problems).map(([field, why]) => `${field} ${why}`).join('; '), rawValues(req, form));
+        if (wantsJson(req)) return res.status(422).json({ error: 'invalid input', fields: problems });
+        return renderHome(ctx, req, res, { errors: { [form.name]: problems }, values: { [form.name]: rawValues(req, form) } }, 422);
+      }
+      const fields = matchedData(req, { locations: ['body'], onlyValidData: true }) as Record<string, string>;
+      for (const key of Object.keys(fields)) if (!fieldNames.includes(key)) delete fields[key];
+
+      if (!api && form.confirm && req.body?.confirmed !== 'yes') {
+        return res.render('confirm', { title: `Confirm: ${form.title}`, form, fields, submissionToken: req.body?.submission_token ?? newSubmissionToken() });
+      }
+      const token = api ? req.get('idempotency-key') : req.body?.submission_token;
+      if (!api && (typeof token !== 'string' || !TOKEN_PATTERN.test(token))) {
+        await audit('rejected', 'missing submission token', fields);
+        return sendError(req, res, 422, 'Form expired', 'This form has no valid submission token. Reload the page and submit again.');
+      }
+      if (typeof token === 'string' && TOKEN_PATTERN.test(token)) {
+        const claim = await claimToken(ctx.redis, ctx.config, token);
+        if (!claim.fresh) {
+          await audit('duplicate', claim.taskId ? `already submitted as task ${claim.taskId}` : 'already being submitted', fields, claim.taskId);
+          if (wantsJson(req)) return res.status(200).json({ id: claim.taskId, url: claim.taskId ? `/tasks/${claim.taskId}` : null, duplicate: true });
+          flash(req, 'info', claim.taskId ? `This form was already submitted (task ${claim.taskId}); nothing was sent again.` : 'This form is already being submitted; nothing was sent again.');
+          return res.redirect(303, claim.taskId ? `/tasks/${claim.taskId}` : '/');
+        }
+      }
+      let taskId: string;
+      try {
+        const canvas = ctx.buildOperatorCanvas(form.name, fields, user);
+        taskId = (await ctx.client.apply(canvas, { submittedBy: user })).id;
+      } catch (error) {
+        if (typeof token === 'string') await releaseToken(ctx.redis, ctx.config, token);
+        await audit('unavailable', (error as Error).message, fields).catch(() => {});
+        throw error;
+      }
+      if (typeof token === 'string' && TOKEN_PATTERN.test(token)) await recordToken(ctx.redis, ctx.config, token, taskId);
+      await audit('accepted', `queued ${form.name}`, fields, taskId);
+      const url = `/tasks/${taskId}`;
+      if (wantsJson(req)) return res.status(202).json({ id: taskId, url });
+      flash(req, 'success', flashMessage(form, fields, taskId));
+      return res.redirect(303, url);
+    } catch (error) {
+      next(error);
+    }
+  };
+  return [onlyFields(fieldNames), ...(FORM_VALIDATORS[form.name] ?? []), handler];
+}

@@ -1,0 +1,87 @@
+// Task result pages: GET /tasks/:id (HTML, refreshes until done), GET /api/tasks/:id (JSON), POST /tasks/:id/retry.
+import type { Request, Response, NextFunction } from 'express';
+import { describeJob, FINISHED_STATES, type TaskInfo } from '../../queue/results.js';
+import { resubmit } from '../../queue/resubmit.js';
+import { writeAudit } from '../../audit/audit-log.js';
+import type { WebContext } from '../context.js';
+import { HttpError, sendError } from '../middleware/errors.js';
+import { flash } from '../middleware/session.js';
+
+export interface TaskPayload extends TaskInfo {
+  finished: boolean;
+  logs: string[];
+  url: string;
+}
+
+const ID = /^[A-Za-z0-9_-]{1,100}$/;
+
+async function loadTask(ctx: WebContext, id: string): Promise<TaskPayload | undefined> {
+  if (!ID.test(id)) return undefined;
+  const job = await ctx.client.findJob(id);
+  if (!job) return undefined;
+  const [info, logs] = await Promise.all([describeJob(ctx.client, job), ctx.client.queue(job.queueName).getJobLogs(id, 0, 199)]);
+  return { ...info, finished: FINISHED_STATES.includes(info.state), logs: logs.logs, url: `/tasks/${info.id}` };
+}
+
+const notFoundMessage = (id: string) => `No task with ID ${id}: it was never submitted, or it was removed after its retention time.`;
+
+export function taskPage(ctx: WebContext) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const id = String(req.params.id);
+      const task = await loadTask(ctx, id);
+      if (!task) return sendError(req, res, 404, 'Unknown task', notFoundMessage(id));
+      const result = task.result === null || task.result === undefined ? null : JSON.stringify(task.result, null, 2);
+      res.render('task', { title: `Task ${task.id}`, task, result, resultFolded: (result?.length ?? 0) > 4000 });
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+export function taskApi(ctx: WebContext) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const id = String(req.params.id);
+      const task = await loadTask(ctx, id);
+      if (!task) return res.status(404).json({ error: notFoundMessage(id), status: 404 });
+      res.set('Cache-Control', 'no-store').json(task);
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+export function retryTask(ctx: WebContext) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const id = String(req.params.id);
+    const identity = req.identity;
+    const audit = (outcome: 'accepted' | 'rejected' | 'unauthorized', detail: string, taskId: string | null = null) =>
+      writeAudit(ctx.redis, ctx.config, { user: identity.user ?? 'anonymous', address: identity.address, action: 'task.retry', fields: { id }, taskId, outcome, detail });
+    try {
+      if (!identity.authorized) {
+        await audit('unauthorized', 'not authorized to retry tasks');
+        throw new HttpError(403, 'You are not allowed to retry tasks. Nothing was submitted.');
+      }
+      const task = await loadTask(ctx, id);
+      if (!task) return sendError(req, res, 404, 'Unknown task', notFoundMessage(id));
+      if (task.state !== 'failed') {
+        await audit('rejected', `task is ${task.state}, not failed`);
+        throw new HttpError(409, `Only a failed task can be retried; this one is ${task.state}.`);
+      }
+      let newId: string;
+      try {
+        newId = (await resubmit(ctx.client, id, { submittedBy: identity.user ?? undefined })).id;
+      } catch (error) {
+        if ((error as Error).name === 'CanvasError') throw new HttpError(409, (error as Error).message);
+        throw error;
+      }
+      await audit('accepted', `retried as ${newId}`, newId);
+      if (req.accepts(['html', 'json']) === 'json') return res.status(202).json({ id: newId, url: `/tasks/${newId}` });
+      flash(req, 'success', `Retried task ${id} as task ${newId}`);
+      res.redirect(303, `/tasks/${newId}`);
+    } catch (error) {
+      next(error);
+    }
+  };
+}

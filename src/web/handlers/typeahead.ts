@@ -1,0 +1,116 @@
+// Typeahead endpoints (GWCelery's paths): superevent IDs by partial ID, a superevent's events, its files by tag.
+import { createHash } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { dateToGps, GraceDbError, GraceDbNotFoundError, type EventRecord } from '../../gracedb/index.js';
+import { keyOf } from '../../queue/keys.js';
+import type { WebContext } from '../context.js';
+
+const CACHE_SECONDS = 30;
+const SUPEREVENT_ID = /^[MT]?S\d{6}[a-z]+$/;
+const PARTIAL_SUPEREVENT = /^([MT]?)S?(\d{0,6})([a-z]*)$/;
+
+/** The UTC time range a partial YYMMDD covers, or null when the partial date is impossible (month 13, 31 June…). */
+export function partialDateRange(digits: string): { from: Date; to: Date } | null | undefined {
+  if (digits.length < 2) return undefined;
+  const year = 2000 + Number(digits.slice(0, 2));
+  if (digits.length === 2) return { from: new Date(Date.UTC(year, 0, 1)), to: new Date(Date.UTC(year + 1, 0, 1)) };
+  if (digits.length === 3) {
+    if (digits[2] > '1') return null;
+    const first = digits[2] === '0' ? 1 : 10;
+    return { from: new Date(Date.UTC(year, first - 1, 1)), to: new Date(Date.UTC(year, digits[2] === '0' ? 9 : 12, 1)) };
+  }
+  const month = Number(digits.slice(2, 4));
+  if (month < 1 || month > 12) return null;
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (digits.length === 4) return { from: new Date(Date.UTC(year, month - 1, 1)), to: new Date(Date.UTC(year, month, 1)) };
+  if (digits.length === 5) {
+    const tens = Number(digits[4]);
+    if (tens * 10 > daysInMonth) return null;
+    const firstDay = Math.max(1, tens * 10);
+    const lastDay = Math.min(daysInMonth, tens * 10 + 9);
+    return { from: new Date(Date.UTC(year, month - 1, firstDay)), to: new Date(Date.UTC(year, month - 1, lastDay + 1)) };
+  }
+  const day = Number(digits.slice(4, 6));
+  if (day < 1 || day > daysInMonth) return null;
+  return { from: new Date(Date.UTC(year, month - 1, day)), to: new Date(Date.UTC(year, month - 1, day + 1)) };
+}
+
+const CATEGORY_OF_LETTER: Record<string, string> = { '': 'production', M: 'mdc', T: 'test' };
+
+function queryString(req: Request, name: string): string {
+  const value = req.query[name];
+  return typeof value === 'string' ? value.trim().slice(0, 100) : '';
+}
+
+/** Answers from the 30 s Redis cache, or computes, caches and answers; GraceDB 404 → [], other GraceDB errors → 502. */
+function cached(ctx: WebContext, endpoint: string, compute: (req: Request) => Promise<unknown[]>) {
+  return async (req: Request, res: Response, next: (error: unknown) => void) => {
+    try {
+      const cacheKey = keyOf(ctx.config, 'typeahead', endpoint, createHash('sha1').update(JSON.stringify(req.query)).digest('hex'));
+      const hit = await ctx.redis.get(cacheKey);
+      res.set('Cache-Control', 'no-store');
+      if (hit !== null) return res.type('application/json').send(hit);
+      let answer: unknown[];
+      try {
+        answer = await compute(req);
+      } catch (error) {
+        if (error instanceof GraceDbNotFoundError) answer = [];
+        else if (error instanceof GraceDbError) return res.status(502).json({ error: `GraceDB answered with an error: ${error.message}`, status: 502 });
+        else throw error;
+      }
+      const body = JSON.stringify(answer);
+      await ctx.redis.set(cacheKey, body, 'EX', CACHE_SECONDS);
+      res.type('application/json').send(body);
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+export function typeaheadSupereventId(ctx: WebContext) {
+  return cached(ctx, 'superevent_id', async (req) => {
+    const partial = queryString(req, 'superevent_id');
+    const match = PARTIAL_SUPEREVENT.exec(partial);
+    if (!partial || !match) return [];
+    const [, letter, digits] = match;
+    const range = partialDateRange(digits);
+    if (range === null) return [];
+    const terms = [`category: ${CATEGORY_OF_LETTER[letter]}`];
+    if (range) terms.push(`t_0: ${dateToGps(range.from)} .. ${dateToGps(range.to)}`);
+    const found = await ctx.gracedb.searchSuperevents(terms.join(' '), { count: 50 });
+    return found.map((superevent) => superevent.superevent_id).filter((id) => id.startsWith(partial.startsWith(letter + 'S') ? partial : `${letter}S${partial.slice(letter.length)}`)).slice(0, 8);
+  });
+}
+
+function snrOf(event: EventRecord): number | null {
+  return event.extra_attributes?.CoincInspiral?.snr ?? null;
+}
+
+export function typeaheadEventId(ctx: WebContext) {
+  return cached(ctx, 'event_id', async (req) => {
+    const supereventId = queryString(req, 'superevent_id');
+    const partial = queryString(req, 'event_id');
+    if (!SUPEREVENT_ID.test(supereventId)) return [];
+    const superevent = await ctx.gracedb.getSuperevent(supereventId);
+    const ids = superevent.gw_events.filter((id) => id.startsWith(partial));
+    const events = await Promise.all(ids.map((id) => ctx.gracedb.getEvent(id)));
+    return events
+      .map((event) => ({ graceid: event.graceid, group: event.group, pipeline: event.pipeline, search: event.search, snr: snrOf(event), far: event.far, preferred: event.graceid === superevent.preferred_event }))
+      .sort((a, b) => Number(b.preferred) - Number(a.preferred) || (b.snr ?? -1) - (a.snr ?? -1) || (a.far ?? Infinity) - (b.far ?? Infinity));
+  });
+}
+
+export function typeaheadFilename(ctx: WebContext, tag: string, suffixes: string[]) {
+  return cached(ctx, `filename:${tag}`, async (req) => {
+    const supereventId = queryString(req, 'superevent_id');
+    const partial = queryString(req, 'filename');
+    if (!SUPEREVENT_ID.test(supereventId)) return [];
+    const logs = await ctx.gracedb.getLogs(supereventId);
+    const names = logs
+      .filter((log) => log.filename && log.tag_names.includes(tag) && suffixes.some((suffix) => log.filename.endsWith(suffix)))
+      .sort((a, b) => b.N - a.N)
+      .map((log) => `${log.filename},${log.file_version}`)
+      .filter((name) => name.startsWith(partial));
+    return [...new Set(names)].slice(0, 20);
+  });
+}

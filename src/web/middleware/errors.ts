@@ -1,0 +1,80 @@
+// The one error handler: 404, 405, 403 (CSRF), 413, 503 (Redis down) and 500 pages or JSON; no stack trace in production.
+import type { Request, Response, NextFunction } from 'express';
+import type { Config } from '../../config/index.js';
+import { logger } from '../../observability/logger.js';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export function wantsJson(req: Request): boolean {
+  return req.path.startsWith('/api/') || req.path.startsWith('/typeahead_') || req.path.startsWith('/flower/api/') || req.accepts(['html', 'json']) === 'json';
+}
+
+export function sendError(req: Request, res: Response, status: number, title: string, message: string, extra: Record<string, unknown> = {}): void {
+  res.status(status);
+  if (wantsJson(req)) {
+    res.json({ error: message, status, ...extra });
+    return;
+  }
+  res.render('error', { status, title, message, ...extra });
+}
+
+export function notFound(req: Request, res: Response): void {
+  sendError(req, res, 404, 'Not found', `There is no page at ${req.path}.`);
+}
+
+export function methodNotAllowed(allowed: string) {
+  return (req: Request, res: Response) => {
+    res.set('Allow', allowed);
+    sendError(req, res, 405, 'Method not allowed', `${req.method} is not allowed here; use ${allowed}.`);
+  };
+}
+
+const REDIS_DOWN = /enableOfflineQueue|Connection is closed|ECONNREFUSED|ENOENT|max retries per request|Stream isn't writeable|cannot (connect|reach) to? ?Redis/i;
+
+export function isRedisDown(error: unknown): boolean {
+  const e = error as Error;
+  return e?.name === 'RedisUnavailableError' || (e instanceof Error && REDIS_DOWN.test(e.message));
+}
+
+export function errorHandler(config: Config) {
+  const log = logger('web');
+  // Express recognises error handlers by their four parameters.
+  return (error: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    const e = error as Error & { status?: number; statusCode?: number; type?: string; code?: string };
+    const user = req.identity?.user ?? 'anonymous';
+    const status = e?.status ?? e?.statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500 && !(error instanceof HttpError) && e?.code !== 'EBADCSRFTOKEN' && !e?.type) {
+      return sendError(req, res, status, status === 404 ? 'Not found' : 'Request refused', status === 404 ? `There is no page at ${req.path}.` : e.message);
+    }
+    if (isRedisDown(error)) {
+      log.warn({ method: req.method, path: req.path, user, status: 503 }, 'Redis unavailable');
+      res.set('Retry-After', '5');
+      return sendError(req, res, 503, 'Queue unavailable', 'The task queue is unavailable right now (Redis cannot be reached). Nothing was submitted; try again in a moment.');
+    }
+    if (error instanceof HttpError) {
+      res.set(error.headers);
+      return sendError(req, res, error.status, error.status === 403 ? 'Forbidden' : 'Request refused', error.message);
+    }
+    if (e?.code === 'EBADCSRFTOKEN') {
+      log.warn({ method: req.method, path: req.path, user, status: 403 }, 'CSRF check failed');
+      return sendError(req, res, 403, 'Forbidden', e.message);
+    }
+    if (e?.type === 'entity.too.large') return sendError(req, res, 413, 'Request too large', 'The request body is larger than this console accepts.');
+    if (e?.type === 'entity.parse.failed' || e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported' || e?.type === 'parameters.too.many') {
+      return sendError(req, res, 400, 'Bad request', 'The request body could not be read.');
+    }
+    log.error({ method: req.method, path: req.path, user, status: 500, err: { message: e?.message, stack: e?.stack } }, 'request failed');
+    const detail = config.profile === 'development' ? { stack: e?.stack } : {};
+    return sendError(req, res, 500, 'Internal error', 'Something went wrong on our side. The error has been logged.', detail);
+  };
+}

@@ -1,0 +1,32 @@
+// Every URL of the web console, in one place: method, path and handler.
+import type { Express } from 'express';
+import type { WebContext } from './context.js';
+import { OPERATOR_FORMS } from './forms.js';
+import { home } from './handlers/home.js';
+import { submitForm } from './handlers/submit.js';
+import { retryTask, taskApi, taskPage } from './handlers/tasks.js';
+import { typeaheadEventId, typeaheadFilename, typeaheadSupereventId } from './handlers/typeahead.js';
+import { auditPage } from './handlers/audit.js';
+import { methodNotAllowed } from './middleware/errors.js';
+
+export function registerRoutes(app: Express, ctx: WebContext): void {
+  app.get('/', home(ctx));
+
+  // The operator forms, at GWCelery's paths; any other method is 405.
+  for (const form of OPERATOR_FORMS) {
+    app.post(`/${form.name}`, ...submitForm(ctx, form));
+    app.all(`/${form.name}`, methodNotAllowed('POST'));
+  }
+
+  app.get('/tasks/:id', taskPage(ctx));
+  app.post('/tasks/:id/retry', retryTask(ctx));
+  app.get('/api/tasks/:id', taskApi(ctx));
+
+  app.get('/typeahead_superevent_id', typeaheadSupereventId(ctx));
+  app.get('/typeahead_event_id', typeaheadEventId(ctx));
+  app.get('/typeahead_skymap_filename', typeaheadFilename(ctx, 'sky_loc', ['.fits', '.fits.gz']));
+  app.get('/typeahead_em_bright_filename', typeaheadFilename(ctx, 'em_bright', ['.json']));
+  app.get('/typeahead_p_astro_filename', typeaheadFilename(ctx, 'p_astro', ['.json']));
+
+  app.get('/audit', auditPage(ctx));
+}

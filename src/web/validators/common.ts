@@ -1,0 +1,43 @@
+// Validation pieces shared by the form validators: ID patterns, one-string-per-field, and no nested fields.
+import { body, type ValidationChain } from 'express-validator';
+import type { Request, Response, NextFunction } from 'express';
+
+export const SUPEREVENT_ID = /^[MT]?S\d{6}[a-z]+$/;
+export const EVENT_ID = /^[GMTEH]\d+$/;
+export const VERSIONED_FILENAME = /^[A-Za-z0-9_.+-]{1,100},\d{1,6}$/;
+
+/** A required text field: exactly one string, trimmed, within the length limit, matching the pattern. */
+export function requiredField(name: string, pattern: RegExp, example: string, maxLength = 64): ValidationChain {
+  return body(name)
+    .exists({ values: 'falsy' }).withMessage('is required').bail()
+    .isString().withMessage('must be given once, as text').bail()
+    .trim()
+    .notEmpty().withMessage('is required').bail()
+    .isLength({ max: maxLength }).withMessage(`must be at most ${maxLength} characters`).bail()
+    .matches(pattern).withMessage(`must look like ${example}`);
+}
+
+/** A checkbox: absent, or the single value "on"/"true"/"1". */
+export function checkboxField(name: string): ValidationChain {
+  return body(name).optional().isString().withMessage('must be given once').bail().isIn(['on', 'true', '1', 'yes']).withMessage('must be on or absent');
+}
+
+const CONTROL_FIELDS = new Set(['_csrf', 'submission_token', 'confirmed']);
+
+/**
+ * Rejects `a[]=` / `a[b]=` keys (urlencoded extended parsing is off, so they arrive as literal names), fields the
+ * form does not have, and JSON bodies with non-string values, before express-validator sees them.
+ */
+export function onlyFields(allowed: string[]) {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const problems: Record<string, string> = {};
+    const bodyObject = req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {};
+    for (const [key, value] of Object.entries(bodyObject)) {
+      if (/[[\]]/.test(key)) problems[key.replace(/\[.*$/, '')] = 'nested or repeated fields are not accepted';
+      else if (!allowed.includes(key) && !CONTROL_FIELDS.has(key)) problems[key.slice(0, 50)] = 'is not a field of this form';
+      else if (value !== undefined && typeof value !== 'string') problems[key] = 'must be given once, as text';
+    }
+    (req as Request & { fieldProblems?: Record<string, string> }).fieldProblems = problems;
+    next();
+  };
+}

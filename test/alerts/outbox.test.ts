@@ -1,0 +1,59 @@
+// The alert outbox on a real Redis: alerts kept with their metadata, listed newest first, bounded, failures counted.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import { startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { testConfig } from '../helpers/engine.js';
+import { AlertOutbox, alertFailureCount, getAlert, listAlerts, outboxKeys, recordAlertFailure } from '../../src/alerts/outbox.js';
+import type { AlertSink } from '../../src/alerts/sink.js';
+import { sampleAlert } from './sample-alert.js';
+
+let server: TestRedis;
+let redis: Redis;
+
+before(async () => {
+  server = await startRedis();
+  redis = new Redis(server.url);
+});
+after(async () => {
+  redis?.disconnect();
+  await server?.stop();
+});
+
+test('sent alerts are listed newest first with superevent, type, time, public flag and payload', async () => {
+  const config = testConfig(server.url);
+  const outbox: AlertSink = new AlertOutbox(redis, config);
+  const first = await outbox.send(sampleAlert({ superevent_id: 'MS240101a' }));
+  const second = await outbox.send(sampleAlert({ superevent_id: 'MS240101b', alert_type: 'UPDATE' }), { public: true });
+  assert.equal(first.sink, 'outbox');
+  assert.match(second.id, /^\d+-\d+$/);
+  const listed = await listAlerts(redis, config, { count: 10 });
+  assert.deepEqual(listed.map((entry) => [entry.id, entry.superevent_id, entry.alert_type, entry.public]), [
+    [second.id, 'MS240101b', 'UPDATE', true],
+    [first.id, 'MS240101a', 'PRELIMINARY', false],
+  ]);
+  assert.ok(Date.parse(listed[0].time) <= Date.now());
+  assert.deepEqual(listed[1].payload, sampleAlert({ superevent_id: 'MS240101a' }));
+  assert.equal((await listAlerts(redis, config, { count: 1 })).length, 1);
+  assert.deepEqual((await listAlerts(redis, config, { supereventId: 'MS240101a' })).map((entry) => entry.id), [first.id]);
+  assert.equal((await getAlert(redis, config, first.id))?.superevent_id, 'MS240101a');
+  assert.equal(await getAlert(redis, config, 'not-an-id'), undefined);
+  assert.ok(outboxKeys.stream(config).startsWith(`{${config.prefix}}:`), 'under the Cluster hash tag');
+});
+
+test('the outbox is bounded by GWQUEUE_ALERT_OUTBOX_MAXLEN (approximately, as XADD MAXLEN ~)', async () => {
+  const config = testConfig(server.url, { GWQUEUE_ALERT_OUTBOX_MAXLEN: '10' });
+  const outbox = new AlertOutbox(redis, config);
+  for (let index = 0; index < 300; index += 1) await outbox.send(sampleAlert({ superevent_id: `MS240101${'abcdefghij'[index % 10]}` }));
+  const length = await redis.xlen(outboxKeys.stream(config));
+  assert.ok(length < 300 && length >= 10, `kept ${length} of 300`);
+  assert.equal((await listAlerts(redis, config, { count: 1000 })).length, length);
+});
+
+test('alerts that could not be delivered are counted', async () => {
+  const config = testConfig(server.url);
+  assert.equal(await alertFailureCount(redis, config), 0);
+  await recordAlertFailure(redis, config);
+  await recordAlertFailure(redis, config);
+  assert.equal(await alertFailureCount(redis, config), 2);
+});

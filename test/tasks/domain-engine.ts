@@ -1,0 +1,49 @@
+// Test wiring for the domain tasks: a real worker, the embedded GraceDB under a fresh prefix, and chain helpers.
+import { startEngine, testConfig, type Engine } from '../helpers/engine.js';
+import type { Config } from '../../src/config/index.js';
+import '../../src/tasks/index.js';
+import { resetServices, setServicesForTest, type Services } from '../../src/tasks/services.js';
+import { buildOperatorChain } from '../../src/tasks/operator-chains.js';
+import type { LogRecord } from '../../src/gracedb/index.js';
+
+export interface DomainEngine {
+  config: Config;
+  engine: Engine;
+  services: Services;
+  /** Builds the operator chain from raw form fields, enqueues it and waits for its last step's result. */
+  runChain(name: string, fields?: Record<string, unknown>, user?: string): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+/** One engine per test: each has its own key prefix, so mock events made "now" never share a superevent. */
+export async function startDomainEngine(redisUrl: string, overrides: Record<string, string> = {}): Promise<DomainEngine> {
+  const config = testConfig(redisUrl, { GWQUEUE_JOINT_MDC_FREQ: '0', GWQUEUE_MOCK_JOINT_DELAY: '0.2', ...overrides });
+  const engine = await startEngine(config);
+  const services = setServicesForTest({ config });
+  await engine.startWorker({ queues: ['default'], name: `domain-worker-${config.prefix}` });
+  return {
+    config,
+    engine,
+    services,
+    async runChain(name, fields = {}, user = 'alice') {
+      const { canvas } = buildOperatorChain(name, fields, { user, config });
+      const handle = await engine.client.apply(canvas, { submittedBy: user });
+      return handle.get({ timeout: 25 });
+    },
+    async stop() {
+      await engine.stop();
+      await resetServices();
+    },
+  };
+}
+
+export function comments(logs: LogRecord[]): string[] {
+  return logs.map((entry) => entry.comment);
+}
+
+/** `name` → latest version number, from a log. */
+export function filesIn(logs: LogRecord[]): Map<string, number> {
+  const files = new Map<string, number>();
+  for (const entry of logs) if (entry.filename) files.set(entry.filename, entry.file_version ?? 0);
+  return files;
+}
