@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, parseBoolean, parseInteger, parseChoice, parseRedisUrl, parseList } from './parse.js';
 import { loadWebAuthConfig, WEB_SETTINGS, type WebAuthConfig } from './web.js';
+import { loadNagiosConfig, NAGIOS_SETTINGS, type NagiosConfig } from './nagios.js';
 import { DOMAIN_SETTINGS, loadDomainConfig, type DomainConfig } from './domain.js';
 
 export { ConfigError } from './parse.js';
@@ -36,6 +37,7 @@ export interface Config {
   web: { host: string; port: number; flowerPort: number; secretKey: string };
   retry: { attempts: number; backoffMs: number };
   auth: WebAuthConfig;
+  nagios: NagiosConfig;
   /** GW domain: GraceDB, superevent grouping, alert thresholds, mock events (see domain.ts). */
   domain: DomainConfig;
 }
@@ -69,6 +71,7 @@ export const SETTINGS: Record<string, { default: string; help: string }> = {
   GWQUEUE_FLOWER_PORT: { default: '5555', help: 'port of the stand-alone dashboard' },
   GWQUEUE_SECRET_KEY: { default: '(random in development; required in production)', help: 'secret for sessions and CSRF tokens' },
   ...WEB_SETTINGS,
+  ...NAGIOS_SETTINGS,
   ...DOMAIN_SETTINGS,
 };
 
@@ -150,6 +153,7 @@ export function loadConfig(processEnv: Env): Config {
       secretKey,
     },
     auth: loadWebAuthConfig(env, profile, secretKey),
+    nagios: loadNagiosConfig(env),
     domain: loadDomainConfig(env),
     retry: {
       attempts: parseInteger(env, 'GWQUEUE_RETRY_ATTEMPTS', 5, { min: 1, max: 100 }),

@@ -52,7 +52,7 @@ export async function gatherMeasurements(redis: Redis, config: Config, options: 
  * when the configuration provides it.
  */
 export function resolveThresholds(config: Config, overrides: ThresholdOverrides = {}): Thresholds {
-  const configured = (config as Config & { nagios?: { thresholds?: ThresholdOverrides } }).nagios?.thresholds ?? {};
+  const configured: ThresholdOverrides = config.nagios?.thresholds ?? {};
   const entries = METRICS.map((metric) => [metric, { ...DEFAULT_THRESHOLDS[metric], ...configured[metric], ...overrides[metric] }]);
   return Object.fromEntries(entries) as Thresholds;
 }

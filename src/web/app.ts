@@ -7,7 +7,7 @@ import { identity } from './middleware/identity.js';
 import { securityHeaders } from './middleware/security.js';
 import { csrfProtection, exposeCsrfToken, sessions, takeFlash } from './middleware/session.js';
 import { errorHandler, notFound } from './middleware/errors.js';
-import { registerRoutes } from './routes.js';
+import { registerHealthRoutes, registerRoutes } from './routes.js';
 import { platformInfo } from './platform.js';
 
 export function createApp(deps: WebDeps): Express {
@@ -29,9 +29,7 @@ export function createApp(deps: WebDeps): Express {
   app.use(securityHeaders());
   app.use('/static/vendor/bootstrap', express.static(path.join(PACKAGE_ROOT, 'node_modules', 'bootstrap', 'dist'), { maxAge: '1d', fallthrough: false }));
   app.use('/static', express.static(path.join(PACKAGE_ROOT, 'public'), { maxAge: '1h', fallthrough: false }));
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', pid: process.pid, uptimeSeconds: Math.round(process.uptime()) });
-  });
+  registerHealthRoutes(app, ctx);
 
   const limit = config.auth.bodyLimitBytes;
   app.use(express.urlencoded({ extended: false, limit, parameterLimit: 50 }));

@@ -8,6 +8,13 @@ import { retryTask, taskApi, taskPage } from './handlers/tasks.js';
 import { typeaheadEventId, typeaheadFilename, typeaheadSupereventId } from './handlers/typeahead.js';
 import { auditPage } from './handlers/audit.js';
 import { methodNotAllowed } from './middleware/errors.js';
+import { healthz, readyz } from './handlers/health.js';
+
+/** Registered before sessions and CSRF: probes carry no cookies and must not create sessions. */
+export function registerHealthRoutes(app: Express, ctx: WebContext): void {
+  app.get('/healthz', healthz);
+  app.get('/readyz', readyz(ctx));
+}
 
 export function registerRoutes(app: Express, ctx: WebContext): void {
   app.get('/', home(ctx));

@@ -261,3 +261,29 @@ describe('Redis down', () => {
     await eventually(async () => (await request(fx.app).post('/send_mock_event').set('Authorization', `Bearer ${API_TOKEN}`).set('Accept', 'application/json').send({})).status === 202, 10_000, 'recovery');
   });
 });
+
+describe('health endpoints', () => {
+  let fx: ConsoleFixture;
+  before(async () => {
+    fx = await startConsole();
+  });
+  after(async () => {
+    await fx?.stop();
+  });
+
+  test('/healthz answers while the process lives; /readyz is 503 without workers and 200 once every queue is served', async () => {
+    const health = await request(fx.app).get('/healthz').expect(200);
+    assert.equal(health.body.status, 'ok');
+    const notReady = await request(fx.app).get('/readyz').expect(503);
+    assert.equal(notReady.body.status, 'CRITICAL');
+    assert.ok(notReady.body.findings.some((f: { summary: string }) => /Not all expected queues are active/.test(f.summary)));
+    await fx.engine.startWorker({ name: 'ready@test' });
+    const ready = await eventually(async () => {
+      const res = await request(fx.app).get('/readyz');
+      return res.status === 200 ? res : undefined;
+    }, 10_000, 'readiness');
+    assert.match(ready.body.status, /^(OK|WARNING)$/);
+    assert.ok(Array.isArray(ready.body.perfdata));
+    assert.equal(ready.headers['set-cookie'], undefined, 'probes get no session');
+  });
+});

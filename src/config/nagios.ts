@@ -1,0 +1,42 @@
+// Nagios check thresholds from configuration: `warning,critical` pairs in the Nagios range syntax, per metric.
+import { ConfigError } from './parse.js';
+
+type Env = Record<string, string | undefined>;
+
+export type NagiosMetric = 'waiting' | 'oldest-waiting-age' | 'failure-ratio' | 'failed-alerts' | 'workers-online';
+
+export interface NagiosConfig {
+  thresholds: Partial<Record<NagiosMetric, { warning: string; critical: string }>>;
+}
+
+const METRIC_SETTINGS: Record<string, NagiosMetric> = {
+  GWQUEUE_NAGIOS_WAITING: 'waiting',
+  GWQUEUE_NAGIOS_OLDEST_WAITING_AGE: 'oldest-waiting-age',
+  GWQUEUE_NAGIOS_FAILURE_RATIO: 'failure-ratio',
+  GWQUEUE_NAGIOS_FAILED_ALERTS: 'failed-alerts',
+  GWQUEUE_NAGIOS_WORKERS_ONLINE: 'workers-online',
+};
+
+export const NAGIOS_SETTINGS: Record<string, { default: string; help: string }> = {
+  GWQUEUE_NAGIOS_WAITING: { default: '10,50', help: 'waiting tasks per queue: warning,critical (Nagios ranges)' },
+  GWQUEUE_NAGIOS_OLDEST_WAITING_AGE: { default: '30,120', help: 'seconds the oldest waiting task may wait: warning,critical' },
+  GWQUEUE_NAGIOS_FAILURE_RATIO: { default: '0.05,0.2', help: 'failed / finished tasks over the last 15 minutes: warning,critical' },
+  GWQUEUE_NAGIOS_FAILED_ALERTS: { default: '0,2', help: 'alerts that failed to reach the outbox in the last hour: warning,critical' },
+  GWQUEUE_NAGIOS_WORKERS_ONLINE: { default: '(none)', help: 'workers online: warning,critical, e.g. 2:,1: to want at least two' },
+};
+
+const RANGE = /^@?(~|[-+]?\d+(\.\d+)?)?(:([-+]?\d+(\.\d+)?)?)?$/;
+
+export function loadNagiosConfig(env: Env): NagiosConfig {
+  const thresholds: NagiosConfig['thresholds'] = {};
+  for (const [setting, metric] of Object.entries(METRIC_SETTINGS)) {
+    const raw = env[setting]?.trim();
+    if (!raw) continue;
+    const parts = raw.split(',');
+    if (parts.length !== 2 || !parts.every((part) => part === '' || RANGE.test(part.trim()))) {
+      throw new ConfigError(setting, `must be "warning,critical" in the Nagios range syntax, e.g. 10,50 or 30:,10: (got "${raw}")`);
+    }
+    thresholds[metric] = { warning: parts[0].trim(), critical: parts[1].trim() };
+  }
+  return { thresholds };
+}
