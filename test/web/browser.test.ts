@@ -1,0 +1,121 @@
+// The console in a real headless Chromium: mock event, typeahead, confirmation dialog, live task page reaching "completed".
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { startEngine, testConfig, type Engine } from '../helpers/engine.js';
+import { startWebServer, type WebServer } from '../../src/web/server.js';
+import { PACKAGE_ROOT } from '../../src/config/index.js';
+import '../../src/tasks/index.js';
+
+const SHOTS = path.join(PACKAGE_ROOT, 'var', 'screenshots');
+
+export async function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+async function confirmDialog(page: Page): Promise<void> {
+  const dialog = page.locator('#confirm-dialog');
+  await dialog.waitFor({ state: 'visible' });
+  await page.click('#confirm-dialog-ok');
+}
+
+async function waitForCompleted(page: Page): Promise<void> {
+  await page.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);
+  await page.locator('#task-state', { hasText: 'completed' }).waitFor({ timeout: 30_000 });
+}
+
+describe('console in Chromium', () => {
+  let redis: TestRedis;
+  let engine: Engine;
+  let web: WebServer;
+  let browser: Browser;
+
+  before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    redis = await startRedis();
+    const config = testConfig(redis.url, { GWQUEUE_LOCAL_USER: 'true', GWQUEUE_MOCK_JOINT_DELAY_MS: '200' });
+    engine = await startEngine(config);
+    await engine.startWorker({ name: 'browser@test' });
+    web = await startWebServer(config, { port: 0, host: '127.0.0.1' });
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await web?.close();
+    await engine?.stop();
+    await redis?.stop();
+  });
+
+  test('mock event, then typeahead → preliminary alert → confirm → task page reaches completed', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    await page.goto(`${web.url}/`);
+    await page.screenshot({ path: path.join(SHOTS, 'console.png'), fullPage: true });
+
+    // A mock event creates a superevent to work on.
+    await page.click('#send_mock_event button[type="submit"]');
+    await confirmDialog(page);
+    await waitForCompleted(page);
+    const resultText = await page.locator('pre.result').innerText();
+    const supereventId = /"(MS\d{6}[a-z]+)"/.exec(resultText)?.[1];
+    assert.ok(supereventId, `the mock event's result names its superevent: ${resultText}`);
+    await page.screenshot({ path: path.join(SHOTS, 'task-completed.png'), fullPage: true });
+
+    // Typeahead: a partial ID offers the superevent; keyboard picks it.
+    await page.goto(`${web.url}/#send_preliminary_gcn`);
+    const superevent = page.locator('#send_preliminary_gcn-superevent_id');
+    await superevent.click();
+    await superevent.pressSequentially(supereventId.slice(0, 6), { delay: 30 });
+    const suggestion = page.locator('#send_preliminary_gcn .typeahead-menu .list-group-item', { hasText: supereventId });
+    await suggestion.waitFor();
+    await page.screenshot({ path: path.join(SHOTS, 'typeahead.png') });
+    await superevent.press('ArrowDown');
+    await superevent.press('Enter');
+    assert.equal(await superevent.inputValue(), supereventId);
+
+    // Event suggestions show group, pipeline, SNR and FAR.
+    const eventInput = page.locator('#send_preliminary_gcn-event_id');
+    await eventInput.click();
+    const eventSuggestion = page.locator('#send_preliminary_gcn .typeahead-menu .list-group-item').first();
+    await eventSuggestion.waitFor();
+    assert.match(await eventSuggestion.innerText(), /^M\d+\s+CBC · gstlal · SNR \d+\.\d · FAR [\d.]+e[-+]\d+ Hz/);
+    await eventInput.press('ArrowDown');
+    await eventInput.press('Enter');
+    assert.match(await eventInput.inputValue(), /^M\d+$/);
+
+    // Submit, confirm the dialog, follow the task until it completes.
+    await page.click('#send_preliminary_gcn button[type="submit"]');
+    await confirmDialog(page);
+    await page.waitForURL(/\/tasks\//);
+    assert.match(await page.locator('.alert-success').innerText(), new RegExp(`Queued preliminary alert for ${supereventId} \\(task [0-9a-f-]{36}\\)`));
+    await waitForCompleted(page);
+    assert.ok((await page.locator('table tr').count()) >= 3, 'the chain steps are listed');
+    await page.screenshot({ path: path.join(SHOTS, 'preliminary-completed.png'), fullPage: true });
+    assert.deepEqual(errors, [], 'no script errors, no CSP violations');
+    await page.close();
+  });
+
+  test('a narrow screen still shows the forms, and cancelling the dialog sends nothing', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await page.goto(`${web.url}/`);
+    await page.screenshot({ path: path.join(SHOTS, 'console-narrow.png'), fullPage: true });
+    const before = await engine.client.queue('default').getJobCounts();
+    await page.click('#send_mock_joint_event button[type="submit"]');
+    await page.locator('#confirm-dialog').waitFor({ state: 'visible' });
+    await page.click('#confirm-dialog button[value="cancel"]');
+    await page.waitForTimeout(300);
+    assert.equal(new URL(page.url()).pathname, '/');
+    assert.deepEqual(await engine.client.queue('default').getJobCounts(), before);
+    await page.close();
+  });
+});
