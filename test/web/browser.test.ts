@@ -9,6 +9,7 @@ import { startEngine, testConfig, type Engine } from '../helpers/engine.js';
 import { startWebServer, type WebServer } from '../../src/web/server.js';
 import { PACKAGE_ROOT } from '../../src/config/index.js';
 import '../../src/tasks/index.js';
+import { resetServices, setServicesForTest } from '../../src/tasks/services.js';
 
 const SHOTS = path.join(PACKAGE_ROOT, 'var', 'screenshots');
 
@@ -41,6 +42,8 @@ describe('console in Chromium', () => {
     redis = await startRedis();
     const config = testConfig(redis.url, { GWQUEUE_LOCAL_USER: 'true', GWQUEUE_MOCK_JOINT_DELAY_MS: '200' });
     engine = await startEngine(config);
+    // Tasks running in this process use the test's Redis, not the environment's.
+    setServicesForTest({ config });
     await engine.startWorker({ name: 'browser@test' });
     web = await startWebServer(config, { port: 0, host: '127.0.0.1' });
     browser = await launchChromium();
@@ -49,6 +52,7 @@ describe('console in Chromium', () => {
     await browser?.close();
     await web?.close();
     await engine?.stop();
+    await resetServices();
     await redis?.stop();
   });
 
@@ -76,7 +80,7 @@ describe('console in Chromium', () => {
     const superevent = page.locator('#send_preliminary_gcn-superevent_id');
     await superevent.click();
     await superevent.pressSequentially(supereventId.slice(0, 6), { delay: 30 });
-    const suggestion = page.locator('#send_preliminary_gcn .typeahead-menu .list-group-item', { hasText: supereventId });
+    const suggestion = page.locator('#send_preliminary_gcn-superevent_id ~ .typeahead-menu .list-group-item', { hasText: supereventId });
     await suggestion.waitFor();
     await page.screenshot({ path: path.join(SHOTS, 'typeahead.png') });
     await superevent.press('ArrowDown');
@@ -86,9 +90,9 @@ describe('console in Chromium', () => {
     // Event suggestions show group, pipeline, SNR and FAR.
     const eventInput = page.locator('#send_preliminary_gcn-event_id');
     await eventInput.click();
-    const eventSuggestion = page.locator('#send_preliminary_gcn .typeahead-menu .list-group-item').first();
+    const eventSuggestion = page.locator('#send_preliminary_gcn-event_id ~ .typeahead-menu .list-group-item').first();
     await eventSuggestion.waitFor();
-    assert.match(await eventSuggestion.innerText(), /^M\d+\s+CBC · gstlal · SNR \d+\.\d · FAR [\d.]+e[-+]\d+ Hz/);
+    assert.match(await eventSuggestion.innerText(), /^M\d+\s*CBC · gstlal · SNR \d+\.\d · FAR [\d.]+e[-+]\d+ Hz/);
     await eventInput.press('ArrowDown');
     await eventInput.press('Enter');
     assert.match(await eventInput.inputValue(), /^M\d+$/);
