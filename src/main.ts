@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from './version.js';
 import { EXIT } from './cli/context.js';
 import * as call from './cli/call.js';
+import * as chain from './cli/chain.js';
 import * as dev from './cli/dev.js';
 import * as nagios from './cli/nagios.js';
 import * as result from './cli/result.js';
@@ -16,7 +17,7 @@ const program = new Command('gwqueue')
   .showSuggestionAfterError(true)
   .exitOverride();
 
-for (const command of [dev, worker, web, call, result, status, nagios]) command.register(program);
+for (const command of [dev, worker, web, call, chain, result, status, nagios]) command.register(program);
 program.commands.forEach((command) => command.exitOverride());
 
 try {
