@@ -1,13 +1,22 @@
-// `npm run bench`: starts a private redis-server, runs the benchmarks and prints a table (not a test).
+// `npm run bench [-- --peer] [-- --quick]`: starts a private redis-server, runs the benchmarks, prints tables (not a test).
 import { startRedis } from '../test/helpers/redis-server.js';
-import { benchEngine } from './engine-bench.js';
-import { printTable } from './stats.js';
+import { benchCli, benchEngine } from './engine-bench.js';
+import { benchPeerCli, peerMissing } from './peer-cli-bench.js';
+import { printTable, type Row } from './stats.js';
 
 const quick = process.argv.includes('--quick');
+const withPeer = process.argv.includes('--peer');
 const redis = await startRedis();
+const stamp = `node ${process.version}, ${new Date().toISOString()}`;
 try {
-  const rows = await benchEngine(redis.url, { pings: quick ? 200 : 1000, enqueues: quick ? 2000 : 10_000 });
-  printTable(`gwqueue engine (node ${process.version}, ${new Date().toISOString()})`, rows);
+  printTable(`gwqueue engine (${stamp})`, await benchEngine(redis.url, { pings: quick ? 200 : 1000, enqueues: quick ? 2000 : 10_000 }));
+  const cli: Row[] = await benchCli(redis.url);
+  if (withPeer) {
+    const missing = peerMissing();
+    if (missing) console.log(`\npeer skipped: ${missing}`);
+    else cli.push(...benchPeerCli());
+  }
+  printTable('command line, node/python start included', cli);
 } finally {
   await redis.stop();
 }
