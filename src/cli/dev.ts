@@ -33,6 +33,8 @@ export function register(program: Command): void {
         process.stderr.write('gwqueue: stopping…\n');
         await web.close();
         const clean = await worker.stop();
+        const { resetServices } = await import('../tasks/services.js');
+        await resetServices();
         await redis?.stop();
         return clean ? EXIT.OK : EXIT.FAILURE;
       }),

@@ -57,7 +57,11 @@ export function register(program: Command): void {
         process.stderr.write(`gwqueue: worker ${worker.name} consuming ${worker.queues.join(', ')}\n`);
         await signal;
         process.stderr.write('gwqueue: shutting down: finishing active tasks…\n');
-        return (await worker.stop()) ? EXIT.OK : EXIT.FAILURE;
+        const clean = await worker.stop();
+        // Tasks may have opened GraceDB/Redis connections of their own; close them so the process can exit.
+        const { resetServices } = await import('../tasks/services.js');
+        await resetServices();
+        return clean ? EXIT.OK : EXIT.FAILURE;
       }),
     );
 }
