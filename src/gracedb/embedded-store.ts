@@ -38,10 +38,11 @@ export interface EmbeddedStoreOptions {
 
 const CATEGORIES: SupereventCategory[] = ['production', 'test', 'mdc'];
 
+/** External triggers are `E` even when they are mock (MDC) GRBs, so that operators tell them from GW events at a glance. */
 function graceidLetter(group: string, search: string | null): string {
   if (group === 'Test') return 'T';
-  if (search === 'MDC') return 'M';
   if (group === 'External') return 'E';
+  if (search === 'MDC') return 'M';
   return 'G';
 }
 
@@ -274,6 +275,8 @@ export class EmbeddedGraceDb implements GraceDb {
   }
 
   private assertCompatible(event: EventRecord, category: SupereventCategory): void {
+    // External triggers join any superevent's em_events (a mock GRB goes with an MDC superevent).
+    if (event.group === 'External') return;
     const eventKind = eventCategory(event);
     if (eventKind !== category) {
       throw new GraceDbBadRequestError(`Event ${event.graceid} is of type '${eventKind}', and cannot be assigned to a superevent of type '${category}'`);

@@ -44,6 +44,7 @@ describe('joint events, RAVEN and alert blocks', () => {
     assert.ok(mock.external_id && mock.graceid && mock.superevent_id, JSON.stringify(mock));
     const superevent = await gracedb.getSuperevent(mock.superevent_id);
     assert.deepEqual(superevent.em_events, [mock.external_id]);
+    assert.match(mock.external_id, /^E\d+$/, 'an external trigger is an E event, even a mock one');
     assert.ok(!superevent.gw_events.includes(mock.external_id!));
     const grb = await gracedb.getEvent(mock.external_id!);
     assert.deepEqual([grb.group, grb.pipeline], ['External', 'Fermi']);
