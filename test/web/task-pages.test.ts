@@ -1,0 +1,85 @@
+// Task pages in depth: a failed task's error and stack, retry for authorized users only, 500 pages with and without stacks.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import { startConsole, browser, type ConsoleFixture } from './console-fixture.js';
+import { createApp } from '../../src/web/app.js';
+import { buildOperatorCanvas } from '../../src/web/operator-chains.js';
+import { loadConfig } from '../../src/config/index.js';
+import { keyOf } from '../../src/queue/keys.js';
+import { listAudit } from '../../src/audit/audit-log.js';
+import { raiseError, add } from '../../src/tasks/core.js';
+import { chain } from '../../src/queue/canvas.js';
+import { eventually } from '../helpers/engine.js';
+
+describe('task pages', () => {
+  let fx: ConsoleFixture;
+  before(async () => {
+    fx = await startConsole();
+    await fx.engine.startWorker({ name: 'pages@test' });
+  });
+  after(async () => {
+    await fx?.stop();
+  });
+
+  test('a failed task shows its error and stack; an authorized user retries it into a new task; a viewer gets 403', async () => {
+    const failed = await raiseError.delay('the detector fell over');
+    await assert.rejects(failed.get({ timeout: 10 }));
+    const { agent, headers } = await browser(fx.app);
+    const page = await agent.get(`/tasks/${failed.id}`).set(headers).expect(200);
+    assert.match(page.text, /the detector fell over/);
+    assert.match(page.text, /Stack trace/);
+    assert.match(page.text, /Retry with the same arguments/);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1];
+
+    const viewer = await browser(fx.app, 'mallory');
+    const viewerPage = await viewer.agent.get(`/tasks/${failed.id}`).set(viewer.headers).expect(200);
+    assert.doesNotMatch(viewerPage.text, /Retry with the same arguments/, 'viewers do not see the control');
+    // A valid CSRF token from a form the viewer can see: the refusal must come from authorization, not CSRF.
+    const viewerCsrf = /name="_csrf" value="([^"]+)"/.exec((await viewer.agent.get('/').set(viewer.headers)).text)![1];
+    const refused = await viewer.agent.post(`/tasks/${failed.id}/retry`).set(viewer.headers).type('form').send({ _csrf: viewerCsrf }).expect(403);
+    assert.match(refused.text, /not allowed to retry tasks/);
+
+    const retried = await agent.post(`/tasks/${failed.id}/retry`).set(headers).type('form').send({ _csrf: csrf }).expect(303);
+    const newId = retried.headers.location.split('/').pop()!;
+    assert.notEqual(newId, failed.id);
+    const info = await eventually(async () => {
+      const res = await request(fx.app).get(`/api/tasks/${newId}`).expect(200);
+      return res.body.state === 'failed' ? res.body : undefined;
+    }, 10_000, 'the retried task to run');
+    assert.deepEqual(info.args, ['the detector fell over'], 'same arguments');
+    assert.equal(info.submittedBy, 'albert.einstein');
+    const audit = await listAudit(fx.engine.client.redis, fx.engine.config, { action: 'task.retry' });
+    assert.deepEqual(audit.entries.map((e) => e.outcome).sort(), ['accepted', 'unauthorized']);
+  });
+
+  test('a completed chain lists its steps; retrying a task that did not fail is refused', async () => {
+    const handle = await fx.engine.client.apply(chain(add.s(1, 2), add.s(3)));
+    assert.equal(await handle.get({ timeout: 10 }), 6);
+    const page = await request(fx.app).get(`/tasks/${handle.id}`).expect(200);
+    assert.match(page.text, /data-finished="true"/);
+    assert.equal((page.text.match(/href="\/tasks\/[0-9a-f-]{36}">gwqueue\.tasks\.core\.add</g) ?? []).length, 2);
+    const json = await request(fx.app).get(`/api/tasks/${handle.id}`).expect(200);
+    assert.equal(json.body.result, 6);
+    assert.equal(json.body.steps.length, 2);
+    const { agent, headers } = await browser(fx.app);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec((await agent.get('/').set(headers)).text)![1];
+    const refused = await agent.post(`/tasks/${handle.id}/retry`).set(headers).type('form').send({ _csrf: csrf }).expect(409);
+    assert.match(refused.text, /Only a failed task can be retried/);
+  });
+
+  test('a damaged task record gives a 500 page: with the stack in development, without it in production', async () => {
+    const handle = await add.delay(1, 1);
+    await handle.get({ timeout: 10 });
+    // A broken record, as after a bad manual edit in Redis: its data is not JSON.
+    await fx.engine.client.redis.hset(keyOf(fx.engine.config, 'default', handle.id), 'data', '{not json');
+    const production = loadConfig({ ...Object.fromEntries(Object.entries(process.env)), GWQUEUE_ENV: 'production', GWQUEUE_SECRET_KEY: 'a'.repeat(32), REDIS_URL: fx.redis.url, GWQUEUE_PREFIX: fx.engine.config.prefix, GWQUEUE_LOCAL_USER: 'false' });
+    const development = loadConfig({ GWQUEUE_ENV: 'development', REDIS_URL: fx.redis.url, GWQUEUE_PREFIX: fx.engine.config.prefix });
+    for (const [config, showsStack] of [[production, false], [development, true]] as const) {
+      const app = createApp({ config, client: fx.engine.client, gracedb: fx.gracedb, buildOperatorCanvas, listenHost: '127.0.0.1' });
+      const res = await request(app).get(`/tasks/${handle.id}`).expect(500);
+      assert.match(res.text, /Something went wrong on our side/);
+      assert.equal(/\n\s+at /.test(res.text), showsStack, `stack shown: ${showsStack}`);
+    }
+  });
+});
