@@ -60,3 +60,10 @@ test('bad values name the setting and the reason', () => {
     assert.throws(() => loadConfig(env), (error: unknown) => error instanceof ConfigError && error.setting === setting && reason.test(error.message));
   }
 });
+
+test('the README documents every setting', async () => {
+  const { readFileSync } = await import('node:fs');
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const missing = Object.keys(SETTINGS).filter((name) => !readme.includes(`\`${name}\``));
+  assert.deepEqual(missing, []);
+});
