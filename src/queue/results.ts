@@ -71,7 +71,8 @@ export async function describeJob(client: TaskClient, job: Job): Promise<TaskInf
     kwargs: data.kwargs ?? {},
     result: state === 'completed' ? (job.returnvalue ?? null) : null,
     error: failed ? { message: explainFailure(job, steps), stack: job.stacktrace?.length ? job.stacktrace[job.stacktrace.length - 1] : null } : null,
-    attempts: job.attemptsMade,
+    // Runs started, including one cut short by a worker that died (BullMQ counts those in attemptsStarted only).
+    attempts: Math.max(job.attemptsMade, job.attemptsStarted ?? 0),
     maxAttempts: job.opts.attempts ?? 1,
     submittedBy: meta?.submittedBy ?? null,
     submittedAt: iso(meta?.submittedAt ?? job.timestamp),

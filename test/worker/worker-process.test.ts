@@ -52,6 +52,7 @@ describe('worker process', () => {
       assert.equal(await handle.get({ timeout: 20 }), 1.5);
       const info = await handle.info();
       assert.equal(info.worker, 'rescuer@test');
+      assert.equal(info.attempts, 2, 'the run cut short by SIGKILL counts as an attempt');
     } finally {
       second.child.kill('SIGTERM');
       await second.exited;
