@@ -2,6 +2,7 @@
 import { startRedis } from '../test/helpers/redis-server.js';
 import { benchCli, benchEngine } from './engine-bench.js';
 import { benchPeerCli, peerMissing } from './peer-cli-bench.js';
+import { benchDashboard } from './dashboard-bench.js';
 import { printTable, type Row } from './stats.js';
 
 const quick = process.argv.includes('--quick');
@@ -17,6 +18,7 @@ try {
     else cli.push(...benchPeerCli());
   }
   printTable('command line, node/python start included', cli);
+  printTable('dashboard, 100,000 retained tasks', await benchDashboard(redis.url, { tasks: quick ? 20_000 : 100_000, requests: quick ? 10 : 40 }));
 } finally {
   await redis.stop();
 }

@@ -10,6 +10,8 @@ export const outboxKeys = {
   stream: (config: Config) => keyOf(config, 'alerts', 'outbox'),
   /** Counter of alerts that could not be delivered to a sink (monitoring reads it). */
   failures: (config: Config) => keyOf(config, 'alerts', 'failures'),
+  /** HASH alert type → alerts put in the outbox since the start (never trimmed; metrics read it). */
+  sent: (config: Config) => keyOf(config, 'alerts', 'sent'),
 };
 
 export interface OutboxEntry {
@@ -34,7 +36,8 @@ export class AlertOutbox implements AlertSink {
   ) {}
 
   async send(alert: IgwnAlert, options: { public?: boolean } = {}): Promise<SentAlert> {
-    const id = await this.redis.xadd(
+    // The counter goes with the alert in one MULTI, so /metrics never counts an alert that is not in the outbox.
+    const replies = await this.redis.multi().xadd(
       outboxKeys.stream(this.config),
       // `~` lets Redis trim whole macro nodes only, which keeps XADD O(1); the bound is approximate.
       'MAXLEN', '~', String(this.config.domain.alertOutboxMaxLen),
@@ -44,8 +47,10 @@ export class AlertOutbox implements AlertSink {
       'time', new Date().toISOString(),
       'public', options.public ? '1' : '0',
       'payload', JSON.stringify(alert),
-    );
-    if (!id) throw new Error('Redis did not accept the alert into the outbox');
+    ).hincrby(outboxKeys.sent(this.config), alert.alert_type, 1).exec();
+    const [error, id] = replies?.[0] ?? [new Error('the outbox transaction was aborted'), null];
+    if (error) throw error;
+    if (typeof id !== 'string' || !id) throw new Error('Redis did not accept the alert into the outbox');
     return { sink: this.name, id };
   }
 }

@@ -40,8 +40,9 @@ export function register(program: Command): void {
     .option('-Q, --queues <list>', 'comma-separated queues to consume')
     .option('-c, --concurrency <n>', 'tasks run at once per queue')
     .option('-n, --hostname <name>', 'worker name (default worker<pid>@<host>)')
+    .option('--metrics-port <port>', 'serve Prometheus metrics at GET /metrics on this port (default: GWQUEUE_WORKER_METRICS_PORT; none: off)')
     .action(
-      action(async (options: { queues?: string; concurrency?: string; hostname?: string }) => {
+      action(async (options: { queues?: string; concurrency?: string; hostname?: string; metricsPort?: string }) => {
         const [{ getConfig }, { registeredQueues }, { startWorker }] = await Promise.all([
           import('../config/index.js'),
           import('../queue/registry.js'),
@@ -53,10 +54,15 @@ export function register(program: Command): void {
         const concurrency = parseConcurrency(options.concurrency);
         // Listen for signals before saying we are ready: a supervisor may stop us the moment it reads that line.
         const signal = untilSignal();
-        const worker = await startWorker(config, { queues, concurrency, name: options.hostname });
+        // `gwqueue control shutdown` ends the wait like a signal does.
+        let onShutdownRequest!: () => void;
+        const requested = new Promise<string>((resolve) => (onShutdownRequest = () => resolve('control shutdown')));
+        const metricsPort = options.metricsPort === undefined ? undefined : Number(options.metricsPort);
+        if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort <= 65_535)) throw new CliError(`--metrics-port must be a whole number from 0 to 65535 (got "${options.metricsPort}")`);
+        const worker = await startWorker(config, { queues, concurrency, name: options.hostname, onShutdownRequest, metricsPort });
         process.stderr.write(`gwqueue: worker ${worker.name} consuming ${worker.queues.join(', ')}\n`);
-        await signal;
-        process.stderr.write('gwqueue: shutting down: finishing active tasks…\n');
+        const reason = await Promise.race([signal, requested]);
+        process.stderr.write(`gwqueue: shutting down (${reason}): finishing active tasks…\n`);
         const clean = await worker.stop();
         // Tasks may have opened GraceDB/Redis connections of their own; close them so the process can exit.
         const { resetServices } = await import('../tasks/services.js');

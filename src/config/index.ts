@@ -6,6 +6,7 @@ import { ConfigError, parseBoolean, parseInteger, parseChoice, parseRedisUrl, pa
 import { loadWebAuthConfig, WEB_SETTINGS, type WebAuthConfig } from './web.js';
 import { loadNagiosConfig, NAGIOS_SETTINGS, type NagiosConfig } from './nagios.js';
 import { DOMAIN_SETTINGS, loadDomainConfig, type DomainConfig } from './domain.js';
+import { loadObservabilityConfig, OBSERVABILITY_SETTINGS, type ObservabilityConfig } from './observability.js';
 
 export { ConfigError } from './parse.js';
 
@@ -40,6 +41,8 @@ export interface Config {
   nagios: NagiosConfig;
   /** GW domain: GraceDB, superevent grouping, alert thresholds, mock events (see domain.ts). */
   domain: DomainConfig;
+  /** Logs, Sentry, host sampling and worker metrics (see observability.ts). */
+  observability: ObservabilityConfig;
 }
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -73,6 +76,7 @@ export const SETTINGS: Record<string, { default: string; help: string }> = {
   ...WEB_SETTINGS,
   ...NAGIOS_SETTINGS,
   ...DOMAIN_SETTINGS,
+  ...OBSERVABILITY_SETTINGS,
 };
 
 function readConfigFile(file: string): Env {
@@ -155,6 +159,7 @@ export function loadConfig(processEnv: Env): Config {
     auth: loadWebAuthConfig(env, profile, secretKey),
     nagios: loadNagiosConfig(env),
     domain: loadDomainConfig(env),
+    observability: loadObservabilityConfig(env, profile, path.resolve(env.GWQUEUE_VAR_DIR ?? path.join(PACKAGE_ROOT, 'var'))),
     retry: {
       attempts: parseInteger(env, 'GWQUEUE_RETRY_ATTEMPTS', 5, { min: 1, max: 100 }),
       backoffMs: parseInteger(env, 'GWQUEUE_RETRY_BACKOFF_MS', 1000, { min: 0 }),

@@ -28,6 +28,7 @@ export function createApp(deps: WebDeps): Express {
 
   app.use(securityHeaders());
   app.use('/static/vendor/bootstrap', express.static(path.join(PACKAGE_ROOT, 'node_modules', 'bootstrap', 'dist'), { maxAge: '1d', fallthrough: false }));
+  app.use('/static/vendor/uplot', express.static(path.join(PACKAGE_ROOT, 'node_modules', 'uplot', 'dist'), { maxAge: '1d', fallthrough: false }));
   app.use('/static', express.static(path.join(PACKAGE_ROOT, 'public'), { maxAge: '1h', fallthrough: false }));
   registerHealthRoutes(app, ctx);
 

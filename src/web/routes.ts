@@ -9,11 +9,15 @@ import { typeaheadEventId, typeaheadFilename, typeaheadSupereventId } from './ha
 import { auditPage } from './handlers/audit.js';
 import { methodNotAllowed } from './middleware/errors.js';
 import { healthz, readyz } from './handlers/health.js';
+import { metricsRoute } from '../observability/metrics-http.js';
+import { hostRouter } from './host/router.js';
+import { createDashboardRouter } from './dashboard/router.js';
 
 /** Registered before sessions and CSRF: probes carry no cookies and must not create sessions. */
 export function registerHealthRoutes(app: Express, ctx: WebContext): void {
   app.get('/healthz', healthz);
   app.get('/readyz', readyz(ctx));
+  app.get('/metrics', metricsRoute(ctx.redis, ctx.config));
 }
 
 export function registerRoutes(app: Express, ctx: WebContext): void {
@@ -36,4 +40,6 @@ export function registerRoutes(app: Express, ctx: WebContext): void {
   app.get('/typeahead_p_astro_filename', typeaheadFilename(ctx, 'p_astro', ['.json']));
 
   app.get('/audit', auditPage(ctx));
+  app.use('/flower/host', hostRouter(ctx));
+  app.use('/flower', createDashboardRouter(ctx, { base: '/flower' }));
 }

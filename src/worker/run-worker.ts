@@ -10,11 +10,18 @@ import type { JobData } from '../queue/canvas.js';
 import { logger } from '../observability/logger.js';
 import { VERSION } from '../version.js';
 import { createProcessor } from './processor.js';
+import { startTaskIndexer } from '../monitoring/task-indexer.js';
+import { startControlListener } from './control.js';
+import { startWorkerObservability } from '../observability/worker-hooks.js';
 
 export interface WorkerOptions {
   queues?: string[];
   concurrency?: number;
   name?: string;
+  /** Called when a `gwqueue control shutdown` arrives; without it the worker stops itself. */
+  onShutdownRequest?: () => void;
+  /** Serve GET /metrics on this port (`--metrics-port`; default GWQUEUE_WORKER_METRICS_PORT, else none). */
+  metricsPort?: number;
 }
 
 export interface RunningWorker {
@@ -78,8 +85,10 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
     return worker;
   });
 
+  const indexer = startTaskIndexer(config, connection, workers); // the dashboard's task index and history
+  const observability = await startWorkerObservability(config, { name, workers, connection, metricsPort: options.metricsPort }); // metrics, Sentry, host samples
   const payload = (): HeartbeatPayload => ({
-    name, queues, concurrency, status, startedAt, version: VERSION, lastHeartbeat: new Date().toISOString(), ...stats, ...hostSnapshot(),
+    name, queues, concurrency: workers[0]?.concurrency ?? concurrency, status, startedAt, version: VERSION, lastHeartbeat: new Date().toISOString(), ...stats, ...hostSnapshot(),
   });
   const beat = async () => {
     try {
@@ -91,6 +100,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
   await beat();
   const timer = setInterval(beat, config.worker.heartbeatMs);
+  const control = await startControlListener(config, connection, { name, queues, workers, requestShutdown: () => (options.onShutdownRequest ? options.onShutdownRequest() : void stop()) });
   log.info({ name, queues, concurrency }, 'worker started');
 
   let stopping: Promise<boolean> | undefined;
@@ -112,6 +122,9 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
         await Promise.all(workers.map((worker) => worker.close(true))).catch(() => {});
       }
       clearInterval(timer);
+      await indexer.stop();
+      await control.close();
+      await observability.stop();
       await clearHeartbeat(connection, config, payload()).catch(() => {});
       connection.disconnect();
       log.info({ name, clean }, 'worker stopped');

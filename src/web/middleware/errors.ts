@@ -2,6 +2,7 @@
 import type { Request, Response, NextFunction } from 'express';
 import type { Config } from '../../config/index.js';
 import { logger } from '../../observability/logger.js';
+import { captureWebError } from '../../observability/sentry.js';
 
 export class HttpError extends Error {
   constructor(
@@ -74,6 +75,7 @@ export function errorHandler(config: Config) {
       return sendError(req, res, 400, 'Bad request', 'The request body could not be read.');
     }
     log.error({ method: req.method, path: req.path, user, status: 500, err: { message: e?.message, stack: e?.stack } }, 'request failed');
+    captureWebError(error, { method: req.method, path: req.path, user, status: 500 });
     const detail = config.profile === 'development' ? { stack: e?.stack } : {};
     return sendError(req, res, 500, 'Internal error', 'Something went wrong on our side. The error has been logged.', detail);
   };

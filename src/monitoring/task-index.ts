@@ -1,0 +1,266 @@
+// The dashboard's index of finished and running tasks in Redis: sorted sets by time, state, queue, name and runtime, plus a compact searchable record per task.
+import { createHash } from 'node:crypto';
+import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/index.js';
+import { keyOf } from '../queue/keys.js';
+import type { JobData } from '../queue/canvas.js';
+import { REMOVE_SCRIPT, SCAN_SCRIPT, TRIM_SCRIPT, UPSERT_SCRIPT } from './task-index-scripts.js';
+import { SEARCH_FIELDS, type SearchTerm, type TaskSort } from './task-query.js';
+
+/** States the index records (waiting and delayed tasks are read from BullMQ itself). */
+export type IndexedState = 'active' | 'retrying' | 'completed' | 'failed';
+export const INDEXED_STATES: readonly IndexedState[] = ['active', 'retrying', 'completed', 'failed'];
+
+/** What a task list shows of a task: short texts, times in ms since the epoch. */
+export interface TaskSummary {
+  id: string;
+  name: string;
+  queue: string;
+  state: string;
+  /** Positional and keyword arguments as JSON, cut to a few hundred characters. */
+  args: string;
+  result: string | null;
+  error: string | null;
+  worker: string | null;
+  submittedBy: string | null;
+  submittedAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  runtimeMs: number | null;
+  attempts: number;
+  rootId: string;
+}
+
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+const json = (value: unknown) => {
+  try {
+    return JSON.stringify(value) ?? 'null';
+  } catch {
+    return String(value);
+  }
+};
+
+/** A task as the list shows it, from its BullMQ job; `state` is the one the caller knows it is in. */
+export function summarizeJob(job: Job, state: string, outcome: { result?: unknown; error?: string } = {}): TaskSummary {
+  const data = (job.data ?? {}) as Partial<JobData>;
+  const kwargs = data.kwargs && Object.keys(data.kwargs).length ? ` ${json(data.kwargs)}` : '';
+  const finished = state === 'completed' || state === 'failed';
+  const result = state === 'completed' ? clip(json(outcome.result !== undefined ? outcome.result : job.returnvalue ?? null), 400) : null;
+  return {
+    id: job.id!,
+    name: job.name,
+    queue: job.queueName,
+    state,
+    args: clip(`${json(data.args ?? [])}${kwargs}`, 400),
+    result,
+    error: state === 'failed' || state === 'retrying' ? clip(outcome.error ?? job.failedReason ?? 'failed', 600) : null,
+    worker: job.processedBy ?? null,
+    submittedBy: data.meta?.submittedBy ?? null,
+    submittedAt: data.meta?.submittedAt ?? job.timestamp,
+    startedAt: job.processedOn ?? null,
+    finishedAt: finished ? (job.finishedOn ?? Date.now()) : null,
+    runtimeMs: finished && job.processedOn ? Math.max(0, (job.finishedOn ?? Date.now()) - job.processedOn) : null,
+    attempts: job.attemptsMade,
+    rootId: data.meta?.rootId ?? job.id!,
+  };
+}
+
+const FIELD_SEPARATOR = '\x1f';
+
+/** The lower-cased text the search runs over: "\x1ft=<ms>\x1fi=<id>\x1fn=<name>…\x1f" (see SEARCH_FIELDS for the codes). */
+export function searchRecord(task: TaskSummary): string {
+  const clean = (value: string | null | number) => String(value ?? '').toLowerCase().replaceAll(FIELD_SEPARATOR, ' ');
+  // The time comes first: free text is matched only after it (a word must not match the timestamp's digits).
+  const parts: [string, string | number | null][] = [
+    ['t', task.submittedAt], ['i', task.id], ['n', task.name], ['q', task.queue], ['s', task.state], ['w', task.worker],
+    ['a', task.args], ['r', task.error ?? task.result],
+  ];
+  return `${FIELD_SEPARATOR}${parts.map(([code, value]) => `${code}=${clean(value)}`).join(FIELD_SEPARATOR)}${FIELD_SEPARATOR}`;
+}
+
+/** The same matching as the Lua scan, for tasks read from BullMQ directly. */
+export function matchesTerms(record: string, terms: SearchTerm[]): boolean {
+  const field = (code: string) => {
+    const start = record.indexOf(`${FIELD_SEPARATOR}${code}=`);
+    if (start < 0) return '';
+    const end = record.indexOf(FIELD_SEPARATOR, start + 1);
+    return record.slice(start + 3, end < 0 ? undefined : end);
+  };
+  return terms.every(({ field: name, text }) => {
+    if (!name) return record.indexOf(text, record.indexOf(FIELD_SEPARATOR, 1)) >= 0;
+    const code = SEARCH_FIELDS[name];
+    return code === 's' ? field(code) === text : field(code).includes(text);
+  });
+}
+
+/** Name index member: sorts by name, then newest first, and ends with the ID. */
+export function nameMember(task: Pick<TaskSummary, 'name' | 'submittedAt' | 'id'>): string {
+  return `${task.name}\x01${String(9_999_999_999_999 - task.submittedAt).padStart(13, '0')}\x01${task.id}`;
+}
+
+/** Runs a pipeline or transaction and returns its values, throwing the first command error (e.g. Redis unreachable). */
+async function values(batch: { exec(): Promise<[Error | null, unknown][] | null> }): Promise<unknown[]> {
+  const replies = (await batch.exec()) ?? [];
+  const failed = replies.find(([error]) => error);
+  if (failed?.[0]) throw failed[0];
+  return replies.map(([, value]) => value);
+}
+
+const shas = new Map<string, string>();
+
+/** EVALSHA with a fallback to EVAL the first time a server sees the script. */
+async function runScript(redis: Redis, script: string, keys: string[], args: (string | number)[]): Promise<unknown> {
+  let sha = shas.get(script);
+  if (!sha) shas.set(script, (sha = createHash('sha1').update(script).digest('hex')));
+  try {
+    return await redis.evalsha(sha, keys.length, ...keys, ...args);
+  } catch (error) {
+    if (!/NOSCRIPT/.test((error as Error).message)) throw error;
+    return redis.eval(script, keys.length, ...keys, ...args);
+  }
+}
+
+export interface IndexPageRequest {
+  /** An indexed state, or undefined for every indexed task. */
+  state?: IndexedState;
+  terms: SearchTerm[];
+  from?: number;
+  to?: number;
+  sort: TaskSort;
+  /** How many matches to return, after skipping `skip` (default 0) from the start of the ordering. */
+  want: number;
+  skip?: number;
+  /** Candidates looked at per Lua call (keeps each call short so Redis never blocks for long). */
+  chunk?: number;
+}
+
+export interface IndexPage {
+  ids: string[];
+  /** Matches in all: exact unless the count was cut short (`exact` false: at least that many). */
+  total: number;
+  exact: boolean;
+}
+
+/** The index itself; all keys live under `{prefix}:flower:`. */
+export class TaskIndex {
+  readonly base: string;
+
+  constructor(
+    readonly redis: Redis,
+    readonly config: Config,
+  ) {
+    this.base = keyOf(config, 'flower');
+  }
+
+  key(...parts: string[]): string {
+    return [this.base, ...parts].join(':');
+  }
+
+  /** Writes tasks; `version` (ms) orders events, so a late event never overwrites a newer state. */
+  async write(entries: { task: TaskSummary; version: number }[]): Promise<number> {
+    if (!entries.length) return 0;
+    const args: (string | number)[] = [this.base];
+    for (const { task, version } of entries) {
+      const { id, state, submittedAt, runtimeMs, queue } = task;
+      args.push(id, version, state, submittedAt, runtimeMs ?? '', queue, nameMember(task), JSON.stringify(task), searchRecord(task));
+    }
+    return Number(await runScript(this.redis, UPSERT_SCRIPT, [], args));
+  }
+
+  async remove(ids: string[]): Promise<number> {
+    if (!ids.length) return 0;
+    return Number(await runScript(this.redis, REMOVE_SCRIPT, [], [this.base, ...ids]));
+  }
+
+  /** Drops what BullMQ no longer keeps: older than the result TTL, or beyond the count kept per queue (completed + failed). */
+  async trim(now = Date.now(), budget = 5000): Promise<number> {
+    const cutoff = now - this.config.results.ttlSeconds * 1000;
+    return Number(await runScript(this.redis, TRIM_SCRIPT, [], [this.base, cutoff, this.config.results.maxCount * 2, budget]));
+  }
+
+  async get(ids: string[]): Promise<TaskSummary[]> {
+    if (!ids.length) return [];
+    const docs = await this.redis.hmget(this.key('doc'), ...ids);
+    return docs.filter((doc): doc is string => typeof doc === 'string').map((doc) => JSON.parse(doc) as TaskSummary);
+  }
+
+  /** Which of these IDs the index holds. */
+  async has(ids: string[]): Promise<Set<string>> {
+    if (!ids.length) return new Set();
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hexists(this.key('doc'), id);
+    const replies = await values(pipeline);
+    return new Set(ids.filter((_, index) => replies[index] === 1));
+  }
+
+  async size(): Promise<number> {
+    return this.redis.zcard(this.key('idx', 'time'));
+  }
+
+  /** The first `want` matching IDs in the requested order, and how many match in all. */
+  async page(request: IndexPageRequest): Promise<IndexPage> {
+    const sortKey = request.sort.replace('-', '');
+    const reverse = request.sort.startsWith('-');
+    let terms = request.terms;
+    let key: string;
+    let first = 0;
+    let last: number;
+    let window: [string, string] = ['', ''];
+    if (sortKey === 'time') {
+      key = request.state ? this.key('idx', 'state', request.state) : this.key('idx', 'time');
+      if (request.state) terms = terms.filter((t) => !(t.field === 'state' && t.text === request.state));
+      const min = request.from ?? '-inf';
+      const max = request.to ?? '+inf';
+      const [above, below, inside] = (
+        await values(
+          this.redis
+            .pipeline()
+            .zcount(key, request.to === undefined ? '+inf' : `(${request.to}`, '+inf')
+            .zcount(key, '-inf', request.from === undefined ? '-inf' : `(${request.from}`)
+            .zcount(key, min, max),
+        )
+      ).map(Number);
+      first = reverse ? (request.to === undefined ? 0 : above) : request.from === undefined ? 0 : below;
+      last = first + inside - 1;
+    } else {
+      key = this.key('idx', sortKey === 'runtime' ? 'runtime' : 'name');
+      if (request.state) terms = [...terms.filter((t) => t.field !== 'state'), { field: 'state', text: request.state }];
+      last = (await this.redis.zcard(key)) - 1;
+      window = [request.from === undefined ? '' : String(request.from), request.to === undefined ? '' : String(request.to)];
+    }
+    if (last < first) return { ids: [], total: 0, exact: true };
+    const skip = request.skip ?? 0;
+
+    // No filter left to check one by one: the sorted set answers directly, by rank.
+    if (!terms.length && !window[0] && !window[1]) {
+      const begin = first + skip;
+      const stop = Math.min(last, begin + request.want - 1);
+      const members = request.want <= 0 || begin > last ? [] : reverse ? await this.redis.zrange(key, begin, stop, 'REV') : await this.redis.zrange(key, begin, stop);
+      // Name index members end with "\x01id".
+      const ids = sortKey === 'name' ? members.map((member) => member.slice(member.lastIndexOf('\x01') + 1)) : members;
+      return { ids, total: last - first + 1, exact: true };
+    }
+
+    const termArgs = terms.flatMap((t) => [t.field ? SEARCH_FIELDS[t.field] : '', t.text]);
+    // A few milliseconds of Redis time per call at most: the scan never holds up the workers for long.
+    const chunk = request.chunk ?? 2000;
+    const ids: string[] = [];
+    let total = 0;
+    let rank = first;
+    let scanned = 0;
+    const countBudget = 250_000;
+    while (rank >= 0 && rank <= last && scanned < countBudget) {
+      const stillWanted = Math.max(0, skip + request.want - ids.length);
+      const reply = (await runScript(this.redis, SCAN_SCRIPT, [key, this.key('text')], [
+        reverse ? 1 : 0, rank, last, chunk, stillWanted, window[0], window[1], ...termArgs,
+      ])) as (string | number)[];
+      const next = Number(reply[0]);
+      scanned += (next < 0 ? last + 1 : next) - rank;
+      total += Number(reply[1]);
+      ids.push(...(reply.slice(2) as string[]));
+      rank = next;
+    }
+    return { ids: ids.slice(skip), total, exact: rank < 0 || rank > last };
+  }
+}

@@ -1,0 +1,99 @@
+// Keeps the dashboard's task index and history up to date from a worker's own events (active, completed, failed), in small batches.
+import type { Job, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/index.js';
+import { logger } from '../observability/logger.js';
+import { HistoryRecorder, startMinuteSampler } from './history-counters.js';
+import { summarizeJob, TaskIndex, type TaskSummary } from './task-index.js';
+
+export interface TaskIndexer {
+  /** Writes what is pending now (tests and shutdown). */
+  flush(): Promise<void>;
+  /** Stops the timers and writes what is pending, waiting at most `timeoutMs`. */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+const FLUSH_MS = 200;
+const TRIM_MS = 60_000;
+const MAX_PENDING = 20_000;
+
+/**
+ * Subscribes to the workers' events. Index writes are batched every 200 ms (a task's last event in a batch wins, and
+ * a newer stored state is never overwritten by a late one); history counters are added up in memory and written with
+ * them. A minute sampler records queue depth and workers online.
+ */
+export function startTaskIndexer(config: Config, redis: Redis, workers: Worker[]): TaskIndexer {
+  const log = logger('task-index');
+  const index = new TaskIndex(redis, config);
+  const history = new HistoryRecorder(redis, config);
+  const pending = new Map<string, { task: TaskSummary; version: number }>();
+  let flushing: Promise<void> | undefined;
+
+  const record = (job: Job | undefined, state: string, version: number, outcome: { result?: unknown; error?: string } = {}) => {
+    if (!job?.id) return;
+    if (pending.size >= MAX_PENDING && !pending.has(job.id)) return;
+    pending.set(job.id, { task: summarizeJob(job, state, outcome), version });
+  };
+
+  for (const worker of workers) {
+    worker.on('active', (job: Job) => {
+      const at = job.processedOn ?? Date.now();
+      record(job, 'active', at);
+      // Received once per task, as Celery's task-received: not again for a retry or a pick-up after a stall.
+      if (job.attemptsMade === 0 && (job.attemptsStarted ?? 1) <= 1) history.count('received', job.name, job.queueName, at);
+    });
+    worker.on('completed', (job: Job, result: unknown) => {
+      const at = job.finishedOn ?? Date.now();
+      record(job, 'completed', at, { result });
+      history.count('succeeded', job.name, job.queueName, at);
+      if (job.processedOn) history.runtime(job.name, at - job.processedOn, at);
+    });
+    worker.on('failed', (job: Job | undefined, error: Error) => {
+      if (!job) return;
+      const final = !!job.finishedOn;
+      const at = job.finishedOn ?? Date.now();
+      record(job, final ? 'failed' : 'retrying', at, { error: error?.message });
+      history.count(final ? 'failed' : 'retried', job.name, job.queueName, at);
+      if (final && job.processedOn) history.runtime(job.name, at - job.processedOn, at);
+    });
+  }
+
+  const flush = async (): Promise<void> => {
+    if (flushing) return flushing;
+    flushing = (async () => {
+      const batch = [...pending.values()];
+      pending.clear();
+      try {
+        await Promise.all([index.write(batch), history.flush()]);
+      } catch (error) {
+        log.warn({ err: { message: (error as Error).message }, tasks: batch.length }, 'task index write failed; will retry');
+        for (const entry of batch) if (!pending.has(entry.task.id)) pending.set(entry.task.id, entry);
+      } finally {
+        flushing = undefined;
+      }
+    })();
+    return flushing;
+  };
+
+  const flushTimer = setInterval(() => {
+    if (pending.size || history.pendingMinutes) void flush();
+  }, FLUSH_MS);
+  const trimTimer = setInterval(() => {
+    index.trim().catch((error: Error) => log.warn({ err: { message: error.message } }, 'task index trim failed'));
+  }, TRIM_MS);
+  flushTimer.unref();
+  trimTimer.unref();
+  const sampler = startMinuteSampler(redis, config, (error) => log.debug({ err: { message: error.message } }, 'history sample failed'));
+
+  return {
+    flush,
+    async stop(timeoutMs = 2000) {
+      clearInterval(flushTimer);
+      clearInterval(trimTimer);
+      sampler.stop();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([flush().then(() => flush()), new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+      clearTimeout(timer);
+    },
+  };
+}

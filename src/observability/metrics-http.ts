@@ -1,0 +1,59 @@
+// GET /metrics over HTTP: a handler for the web console, and a small server of its own for each worker (--metrics-port).
+import http from 'node:http';
+import type { Request, Response } from 'express';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import type { Config } from '../config/index.js';
+import { createClusterRegistry, METRICS_CONTENT_TYPE, renderMetrics } from './metrics.js';
+
+/** The console's /metrics: no session, no cookie; the deployment's numbers come from Redis at each scrape. */
+export function metricsRoute(redis: Redis, config: Config) {
+  const cluster = createClusterRegistry(redis, config);
+  return async (_req: Request, res: Response) => {
+    res.set('Cache-Control', 'no-store').type(METRICS_CONTENT_TYPE).send(await renderMetrics(cluster));
+  };
+}
+
+export interface MetricsServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A worker's metrics endpoint: GET /metrics only (and / as a pointer to it). */
+export async function startMetricsServer(port: number, host: string, cluster: Registry | undefined): Promise<MetricsServer> {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+      return;
+    }
+    if (url.pathname === '/') {
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end('gwqueue worker: metrics at /metrics\n');
+      return;
+    }
+    if (url.pathname !== '/metrics') {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('not found\n');
+      return;
+    }
+    renderMetrics(cluster).then(
+      (text) => res.writeHead(200, { 'Content-Type': METRICS_CONTENT_TYPE, 'Cache-Control': 'no-store' }).end(req.method === 'HEAD' ? undefined : text),
+      (error: Error) => res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`metrics failed: ${error.message}\n`),
+    );
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}/metrics`,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+    },
+  };
+}
+
+export { createClusterRegistry };

@@ -1,0 +1,145 @@
+// Prometheus metrics (prom-client): this process's own (tasks it ran, runtimes, CPU, memory, event loop, GC) and the deployment's, read from Redis at scrape time.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/index.js';
+import { QUEUE_STATES, readClusterSnapshot, type ClusterSnapshot } from './cluster-snapshot.js';
+
+export const TASK_STATES = ['started', 'succeeded', 'failed', 'retried'] as const;
+export type TaskState = (typeof TASK_STATES)[number];
+
+/** From 5 ms to 10 min: GraceDB calls take tens of ms to seconds, sky map work up to minutes. */
+const RUNTIME_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
+
+interface ProcessMetrics {
+  registry: Registry;
+  tasks: Counter<'task' | 'queue' | 'state'>;
+  runtime: Histogram<'task'>;
+}
+
+let processMetrics: ProcessMetrics | undefined;
+
+/** This process's registry, created on first use: default process metrics plus the task counters its workers feed. */
+export function getProcessMetrics(): ProcessMetrics {
+  if (!processMetrics) {
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
+    const tasks = new Counter({
+      name: 'gwqueue_tasks_total',
+      help: 'Tasks run by the workers of this process: started (each attempt), succeeded, failed (for good) or retried (failed, will run again)',
+      labelNames: ['task', 'queue', 'state'] as const,
+      registers: [registry],
+    });
+    const runtime = new Histogram({
+      name: 'gwqueue_task_runtime_seconds',
+      help: 'How long each attempt of a task ran in this process, from start to success or failure',
+      labelNames: ['task'] as const,
+      buckets: RUNTIME_BUCKETS,
+      registers: [registry],
+    });
+    processMetrics = { registry, tasks, runtime };
+  }
+  return processMetrics;
+}
+
+export function countTask(task: string, queue: string, state: TaskState): void {
+  getProcessMetrics().tasks.inc({ task, queue, state });
+}
+
+export function observeRuntime(task: string, seconds: number): void {
+  if (Number.isFinite(seconds) && seconds >= 0) getProcessMetrics().runtime.observe({ task }, seconds);
+}
+
+/** A scrape reads Redis once, however many gauges use the answer. */
+const SNAPSHOT_REUSE_MS = 250;
+/** Well within Prometheus' default scrape timeout (10 s): a worker's connection waits for Redis rather than failing. */
+const SNAPSHOT_TIMEOUT_MS = 3000;
+
+function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  return Promise.race([promise.catch(() => undefined), timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The deployment's metrics, bound to one Redis connection: every value is read from Redis when Prometheus scrapes. */
+export function createClusterRegistry(redis: Redis, config: Config): Registry {
+  const registry = new Registry();
+  let last: { at: number; snapshot: Promise<ClusterSnapshot | undefined> } | undefined;
+  const snapshot = () => {
+    const now = Date.now();
+    if (!last || now - last.at > SNAPSHOT_REUSE_MS) last = { at: now, snapshot: within(readClusterSnapshot(redis, config, now), SNAPSHOT_TIMEOUT_MS) };
+    return last.snapshot;
+  };
+  new Gauge({
+    name: 'gwqueue_redis_up',
+    help: 'Whether this process could read the queues from Redis for this scrape (1) or not (0)',
+    registers: [registry],
+    async collect() {
+      this.set((await snapshot()) ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'gwqueue_queue_tasks',
+    help: 'Tasks in each queue by state (completed and failed: those still kept in Redis)',
+    labelNames: ['queue', 'state'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const queue of (await snapshot())?.queues ?? []) {
+        for (const state of QUEUE_STATES) this.set({ queue: queue.name, state }, queue.tasks[state]);
+      }
+    },
+  });
+  new Gauge({
+    name: 'gwqueue_queue_oldest_waiting_age_seconds',
+    help: 'How long the task that has waited longest in each queue has been waiting (0 when none waits)',
+    labelNames: ['queue'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const queue of (await snapshot())?.queues ?? []) this.set({ queue: queue.name }, Math.round(queue.oldestWaitingAgeSeconds * 1000) / 1000);
+    },
+  });
+  new Gauge({
+    name: 'gwqueue_workers_online',
+    help: 'Live workers consuming each queue (from heartbeats; a worker shutting down is not counted)',
+    labelNames: ['queue'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const queue of (await snapshot())?.queues ?? []) this.set({ queue: queue.name }, queue.workersOnline);
+    },
+  });
+  new Counter({
+    name: 'gwqueue_queue_finished_tasks_total',
+    help: 'Tasks finished in each queue by all workers since its metrics began (succeeded or failed for good), from BullMQ\'s counters in Redis',
+    labelNames: ['queue', 'state'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const queue of (await snapshot())?.queues ?? []) {
+        this.inc({ queue: queue.name, state: 'succeeded' }, queue.succeededTotal);
+        this.inc({ queue: queue.name, state: 'failed' }, queue.failedTotal);
+      }
+    },
+  });
+  new Counter({
+    name: 'gwqueue_alerts_sent_total',
+    help: 'Alerts put in the outbox since the start, by alert type (from Redis, whichever process sent them)',
+    labelNames: ['type'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const sent = (await snapshot())?.alertsSent;
+      for (const [type, count] of Object.entries(sent ?? {})) this.inc({ type }, count);
+    },
+  });
+  return registry;
+}
+
+export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
+
+/** The text Prometheus scrapes: this process's metrics, then the deployment's when a cluster registry is given. */
+export async function renderMetrics(cluster?: Registry): Promise<string> {
+  const own = await getProcessMetrics().registry.metrics();
+  return cluster ? `${own}\n${await cluster.metrics()}` : own;
+}

@@ -1,0 +1,83 @@
+// A worker's instrumentation: task counters and runtimes for /metrics, Sentry for final failures (breadcrumbs for retries), host samples, and the --metrics-port server.
+import type { Job, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/index.js';
+import type { JobData } from '../queue/canvas.js';
+import { startHostSampler } from '../monitoring/host-sampler.js';
+import { countTask, observeRuntime } from './metrics.js';
+import { createClusterRegistry, startMetricsServer, type MetricsServer } from './metrics-http.js';
+import { captureTaskFailure, flushSentry, initSentry, recordTaskRetry, type TaskFailure } from './sentry.js';
+import { logger } from './logger.js';
+
+export interface WorkerObservabilityOptions {
+  name: string;
+  workers: Worker[];
+  /** The worker's Redis connection (host samples, and the deployment's numbers on its /metrics). */
+  connection: Redis;
+  /** Serve GET /metrics on this port (0: any free port); default GWQUEUE_WORKER_METRICS_PORT, else not served. */
+  metricsPort?: number;
+}
+
+export interface WorkerObservability {
+  /** Where /metrics is served, when it is. */
+  metricsUrl: string | undefined;
+  stop(): Promise<void>;
+}
+
+/** A later chain step fails only because an earlier one did, which was reported already. */
+const CONSEQUENCE = /^child .* failed/;
+
+function describeFailure(job: Job<JobData>, worker: string): TaskFailure {
+  return {
+    task: job.name,
+    id: String(job.id),
+    queue: job.queueName,
+    attempt: job.attemptsMade,
+    maxAttempts: job.opts.attempts ?? 1,
+    worker,
+    args: job.data?.args ?? [],
+    kwargs: job.data?.kwargs ?? {},
+  };
+}
+
+export async function startWorkerObservability(config: Config, options: WorkerObservabilityOptions): Promise<WorkerObservability> {
+  void initSentry(config);
+  for (const worker of options.workers) {
+    worker.on('active', (job: Job<JobData>) => countTask(job.name, job.queueName, 'started'));
+    worker.on('completed', (job: Job<JobData>) => {
+      countTask(job.name, job.queueName, 'succeeded');
+      if (job.processedOn) observeRuntime(job.name, ((job.finishedOn ?? Date.now()) - job.processedOn) / 1000);
+    });
+    worker.on('failed', (job: Job<JobData> | undefined, error: Error) => {
+      if (!job) return;
+      // BullMQ sets finishedOn only when the failure is final; otherwise the task waits for a retry.
+      const willRetry = !job.finishedOn;
+      countTask(job.name, job.queueName, willRetry ? 'retried' : 'failed');
+      if (job.processedOn) observeRuntime(job.name, ((job.finishedOn ?? Date.now()) - job.processedOn) / 1000);
+      if (CONSEQUENCE.test(error.message)) return;
+      if (willRetry) recordTaskRetry(describeFailure(job, options.name), error);
+      else captureTaskFailure(describeFailure(job, options.name), error);
+    });
+  }
+  const sampler = startHostSampler(options.connection, config, `worker ${options.name}`);
+  const port = options.metricsPort ?? config.observability.workerMetrics.port;
+  let server: MetricsServer | undefined;
+  if (port !== undefined) {
+    const host = config.observability.workerMetrics.host;
+    try {
+      server = await startMetricsServer(port, host, createClusterRegistry(options.connection, config));
+    } catch (error) {
+      sampler.stop();
+      throw new Error(`cannot serve metrics on ${host}:${port}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    logger('metrics').info({ url: server.url }, 'metrics served');
+  }
+  return {
+    metricsUrl: server?.url,
+    async stop() {
+      sampler.stop();
+      await server?.close();
+      await flushSentry(2000);
+    },
+  };
+}

@@ -1,0 +1,65 @@
+// The worker side of `gwqueue control` / `inspect ping`: listens on the control channel, obeys, and acknowledges each command.
+import type { Redis } from 'ioredis';
+import type { Worker } from 'bullmq';
+import type { Config } from '../config/index.js';
+import { controlChannel, parseCommand, type ControlCommand, type ControlReply } from '../monitoring/control-protocol.js';
+import { logger } from '../observability/logger.js';
+
+export interface ControlTarget {
+  name: string;
+  queues: string[];
+  /** The BullMQ workers of this process, one per queue. */
+  workers: Worker[];
+  /** Starts the graceful shutdown (the process is expected to exit once it is done). */
+  requestShutdown(): void;
+}
+
+export interface ControlListener {
+  close(): Promise<void>;
+}
+
+type Outcome = Omit<ControlReply, 'id' | 'worker'>;
+
+function obey(command: ControlCommand, target: ControlTarget): Outcome {
+  switch (command.action) {
+    case 'ping':
+      return { ok: true, message: 'pong' };
+    case 'concurrency': {
+      const n = Number(command.args.n);
+      if (!Number.isInteger(n) || n < 1 || n > 1000) return { ok: false, message: `concurrency must be a whole number from 1 to 1000 (got ${JSON.stringify(command.args.n)})` };
+      const before = target.workers[0]?.concurrency;
+      for (const worker of target.workers) worker.concurrency = n;
+      return { ok: true, message: `concurrency set to ${n} per queue (was ${before})`, data: { concurrency: n, previous: before } };
+    }
+    case 'shutdown':
+      return { ok: true, message: 'shutting down: finishing active tasks, then exiting' };
+  }
+}
+
+/** Subscribes on a connection of its own (a subscribed connection can do nothing else) and replies on `publisher`. */
+export async function startControlListener(config: Config, publisher: Redis, target: ControlTarget): Promise<ControlListener> {
+  const log = logger('control');
+  const subscriber = publisher.duplicate();
+  subscriber.on('error', () => {});
+  subscriber.on('message', (_channel: string, raw: string) => {
+    const command = parseCommand(config, raw);
+    if (!command) return;
+    if (command.destination && !command.destination.includes(target.name)) return;
+    const outcome = obey(command, target);
+    log.info({ action: command.action, args: command.args, sender: command.sender, ok: outcome.ok }, `control: ${command.action}`);
+    const reply: ControlReply = { id: command.id, worker: target.name, ...outcome };
+    // Acknowledge first: a shutdown must be confirmed before the connection it would be confirmed on goes away.
+    publisher
+      .publish(command.replyTo, JSON.stringify(reply))
+      .catch((error: Error) => log.warn({ err: { message: error.message } }, 'control reply failed'))
+      .finally(() => {
+        if (command.action === 'shutdown') target.requestShutdown();
+      });
+  });
+  await subscriber.subscribe(controlChannel(config));
+  return {
+    async close() {
+      subscriber.disconnect();
+    },
+  };
+}

@@ -1,0 +1,168 @@
+// `gwqueue control` as child processes against a real Redis and real worker processes: pause/resume, cancel, retry, concurrency, shutdown, audit.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import os from 'node:os';
+import { startRedis, freePort, type TestRedis } from '../helpers/redis-server.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { eventually, testConfig } from '../helpers/engine.js';
+import { connectClient, type TaskClient } from '../../src/queue/client.js';
+import { liveWorkers } from '../../src/queue/heartbeats.js';
+import { listAudit } from '../../src/audit/audit-log.js';
+import { setCurrentClient } from '../../src/queue/current-client.js';
+import type { Config } from '../../src/config/index.js';
+import '../../src/tasks/core.js';
+
+describe('gwqueue control', () => {
+  let redis: TestRedis;
+  let env: Record<string, string>;
+  let config: Config;
+  let client: TaskClient;
+  const workers: Awaited<ReturnType<typeof startCli>>[] = [];
+
+  const worker = async (name: string, extra: string[] = []) => {
+    const started = await startCli(['worker', '-n', name, ...extra], env, /consuming/);
+    workers.push(started);
+    return started;
+  };
+  const call = async (args: string[]) => {
+    const run = await runCli(['call', ...args], env);
+    assert.equal(run.code, 0, run.stderr);
+    return run.stdout.trim();
+  };
+  const state = async (id: string) => (await client.findJob(id))?.getState() ?? 'gone';
+
+  before(async () => {
+    redis = await startRedis();
+    config = testConfig(redis.url, { GWQUEUE_HEARTBEAT_MS: '200' });
+    env = { REDIS_URL: redis.url, GWQUEUE_PREFIX: config.prefix, GWQUEUE_HEARTBEAT_MS: '200', GWQUEUE_ENV: 'test' };
+    client = await connectClient(config);
+  });
+  after(async () => {
+    workers.forEach((w) => w.child.kill('SIGKILL'));
+    setCurrentClient(undefined);
+    await client?.close();
+    await redis?.stop();
+  });
+
+  test('pause stops the queue being consumed, resume starts it again; both audited with the OS user', async () => {
+    await worker('pauser@test', ['-c', '3']);
+    const pause = await runCli(['control', 'pause', 'default'], env);
+    assert.equal(pause.code, 0, pause.stderr);
+    assert.match(pause.stdout, /^queue default paused: .* 1 worker consumes it \(pauser@test\)$/m);
+    const id = await call(['gwqueue.tasks.core.add', '--args=[2, 3]']);
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    assert.equal(await state(id), 'waiting', 'a paused queue is not consumed');
+    const queues = await runCli(['inspect', 'active_queues', '--json'], env);
+    assert.deepEqual(JSON.parse(queues.stdout)['pauser@test'].map((q: { name: string; paused: boolean }) => [q.name, q.paused]), [['default', true]]);
+    const reserved = await runCli(['inspect', 'reserved', '--json'], env);
+    assert.deepEqual(JSON.parse(reserved.stdout)['pauser@test'].map((r: { id: string }) => r.id), [id]);
+    const resume = await runCli(['control', 'resume', 'default'], env);
+    assert.equal(resume.code, 0, resume.stderr);
+    assert.match(resume.stdout, /^queue default resumed; 1 worker consumes it/m);
+    const result = await runCli(['result', id, '--wait', '10'], env);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(JSON.parse(result.stdout), 5);
+    const { entries } = await listAudit(client.redis, config, { limit: 10 });
+    const actions = entries.map((e) => [e.action, e.user, e.address, e.fields.queue, e.outcome]);
+    const user = os.userInfo().username;
+    assert.deepEqual(actions.slice(0, 2), [
+      ['control.resume', user, `cli@${os.hostname()}`, 'default', 'accepted'],
+      ['control.pause', user, `cli@${os.hostname()}`, 'default', 'accepted'],
+    ]);
+  });
+
+  test('cancel removes a task that has not started; a running, a finished or an unknown one is refused', async () => {
+    const later = await call(['gwqueue.tasks.core.add', '--args=[1, 1]', '--countdown=60']);
+    const cancel = await runCli(['control', 'cancel', later], env);
+    assert.equal(cancel.code, 0, cancel.stderr);
+    assert.match(cancel.stdout, new RegExp(`^cancelled task ${later} \\(gwqueue\\.tasks\\.core\\.add\\), which was delayed$`, 'm'));
+    assert.equal(await state(later), 'gone');
+    const running = await call(['gwqueue.tasks.core.sleep', '--args=[1]']);
+    await eventually(async () => (await state(running)) === 'active', 5000, 'task to start');
+    const refused = await runCli(['control', 'cancel', running], env);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /^gwqueue: task .* \(gwqueue\.tasks\.core\.sleep\) is running on pauser@test: a running task cannot be cancelled/);
+    const finished = await runCli(['result', running, '--wait', '10'], env);
+    assert.equal(finished.code, 0, 'the refused task ran to its end');
+    const done = await runCli(['control', 'cancel', running], env);
+    assert.equal(done.code, 1);
+    assert.match(done.stderr, /has already completed; nothing to cancel/);
+    const unknown = await runCli(['control', 'cancel', '00000000-0000-4000-8000-000000000000'], env);
+    assert.equal(unknown.code, 66);
+    const { entries } = await listAudit(client.redis, config, { action: 'control.cancel' });
+    assert.deepEqual(entries.map((e) => e.outcome), ['rejected', 'rejected', 'rejected', 'accepted']);
+    assert.equal(entries[3].taskId, later);
+  });
+
+  test('retry runs a failed task again with the same arguments as a new task; an unfinished one is refused', async () => {
+    const failed = await call(['gwqueue.tasks.core.raise_error', '--args=["kaboom"]']);
+    assert.equal((await runCli(['result', failed, '--wait', '10'], env)).code, 1);
+    const retry = await runCli(['control', 'retry', failed, '--json'], env);
+    assert.equal(retry.code, 0, retry.stderr);
+    const answer = JSON.parse(retry.stdout);
+    assert.equal(answer.ok, true);
+    assert.notEqual(answer.taskId, failed);
+    const again = await runCli(['result', answer.taskId, '--wait', '10'], env);
+    assert.equal(again.code, 1);
+    assert.match(again.stdout, /raise_error failed: kaboom/);
+    const waiting = await call(['gwqueue.tasks.core.add', '--args=[1, 1]', '--countdown=60']);
+    const refused = await runCli(['control', 'retry', waiting], env);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /is delayed: only a finished task can be retried/);
+  });
+
+  test('concurrency changes how many tasks a worker runs at once, and its heartbeat says so', async () => {
+    const set = await runCli(['control', 'concurrency', 'pauser@test', '1'], env);
+    assert.equal(set.code, 0, set.stderr);
+    assert.match(set.stdout, /^-> pauser@test: OK\n {4}concurrency set to 1 per queue \(was 3\)$/m);
+    await eventually(async () => (await liveWorkers(client.redis, config)).find((w) => w.name === 'pauser@test')?.info.concurrency === 1, 3000, 'heartbeat');
+    const ids = await Promise.all([1, 2, 3].map(() => call(['gwqueue.tasks.core.sleep', '--args=[0.3]'])));
+    let most = 0;
+    const queue = client.queue('default');
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      most = Math.max(most, await queue.getActiveCount());
+      const states = await Promise.all(ids.map(state));
+      if (states.every((s) => s === 'completed')) break;
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    assert.deepEqual(await Promise.all(ids.map(state)), ['completed', 'completed', 'completed']);
+    assert.equal(most, 1, 'one task at a time (the worker started with -c 3)');
+    const bad = await runCli(['control', 'concurrency', 'pauser@test', 'lots'], env);
+    assert.equal(bad.code, 64);
+  });
+
+  test('a command nobody answers: "no reply" and exit 69 after the timeout', async () => {
+    const run = await runCli(['control', 'shutdown', 'ghost@test', '-t', '0.5'], env);
+    assert.equal(run.code, 69);
+    assert.match(run.stderr, /^gwqueue: no reply from ghost@test within 0\.5 s \(not online; online: pauser@test\)$/m);
+    const { entries } = await listAudit(client.redis, config, { action: 'control.shutdown', limit: 1 });
+    assert.equal(entries[0].outcome, 'unavailable');
+  });
+
+  test('shutdown: the worker acknowledges, finishes its active task, leaves the online list and exits 0', async () => {
+    const target = workers[0];
+    const id = await call(['gwqueue.tasks.core.sleep', '--args=[1]']);
+    await eventually(async () => (await state(id)) === 'active', 5000, 'task to start');
+    const run = await runCli(['control', 'shutdown', 'pauser@test'], env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^-> pauser@test: OK\n {4}shutting down: finishing active tasks, then exiting$/m);
+    assert.equal(await target.exited, 0);
+    assert.match(target.output(), /shutting down \(control shutdown\)/);
+    assert.equal(await state(id), 'completed');
+    assert.ok(!(await liveWorkers(client.redis, config)).some((w) => w.name === 'pauser@test'));
+  });
+
+  test('bad arguments exit 64; Redis unreachable exits 69 with one line', async () => {
+    for (const args of [['control', 'pause', 'nosuchqueue'], ['control', 'shutdown', 'w', '-t', 'soon'], ['control', 'frobnicate']]) {
+      const run = await runCli(args, env);
+      assert.equal(run.code, 64, `${args.join(' ')}: ${run.stderr}`);
+    }
+    const port = await freePort();
+    for (const args of [['control', 'pause', 'default'], ['control', 'cancel', 'x'], ['control', 'shutdown', 'w']]) {
+      const run = await runCli(args, { ...env, REDIS_URL: `redis://127.0.0.1:${port}` });
+      assert.equal(run.code, 69, `${args.join(' ')}: ${run.stderr}`);
+      assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+    }
+  });
+});

@@ -1,0 +1,175 @@
+// /metrics on a worker (--metrics-port) and on the console, parsed as Prometheus does, after a batch of tasks: the counts match what ran.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import { z } from 'zod';
+import { freePort, startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { eventually, startEngine, testConfig, type Engine } from '../helpers/engine.js';
+import { parseExposition, type Exposition } from './prometheus-text.js';
+import { sampleAlert } from '../alerts/sample-alert.js';
+import { defineTask } from '../../src/queue/registry.js';
+import { TransientError } from '../../src/queue/errors.js';
+import { add } from '../../src/tasks/core.js';
+import { AlertOutbox } from '../../src/alerts/outbox.js';
+import { createApp } from '../../src/web/app.js';
+import { buildOperatorCanvas, createConsoleGraceDb } from '../../src/web/operator-chains.js';
+import type { Express } from 'express';
+import '../../src/tasks/index.js';
+
+const flaky = defineTask({
+  name: 'gwqueue.tests.metrics.flaky',
+  description: 'Fails transiently on its first attempt, then succeeds.',
+  params: { n: z.number() },
+  retry: { attempts: 3, backoffMs: 20 },
+  async run({ n }, ctx) {
+    if (ctx.attempt === 1) throw new TransientError('not yet');
+    return n;
+  },
+});
+
+const broken = defineTask({
+  name: 'gwqueue.tests.metrics.broken',
+  description: 'Always fails.',
+  params: { n: z.number() },
+  async run() {
+    throw new Error('broken on purpose');
+  },
+});
+
+const idle = defineTask({ name: 'gwqueue.tests.metrics.idle', queue: 'metrics-idle', description: 'Never consumed in this test.', params: {}, async run() { return null; } });
+
+const ADDS = 20;
+const BROKEN = 5;
+const FLAKY = 3;
+
+describe('Prometheus metrics', () => {
+  let redis: TestRedis;
+  let engine: Engine;
+  let app: Express;
+  let metricsUrl: string;
+
+  before(async () => {
+    redis = await startRedis();
+    engine = await startEngine(testConfig(redis.url, { GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0' }));
+    const port = await freePort();
+    metricsUrl = `http://127.0.0.1:${port}/metrics`;
+    await engine.startWorker({ name: 'metrics@test', queues: ['default'], metricsPort: port });
+    const { gracedb } = createConsoleGraceDb(engine.config, engine.client.redis);
+    app = createApp({ config: engine.config, client: engine.client, gracedb, buildOperatorCanvas, listenHost: '127.0.0.1' });
+
+    const handles = [
+      ...(await Promise.all(Array.from({ length: ADDS }, (_, i) => add.delay(i, 1)))),
+      ...(await Promise.all(Array.from({ length: BROKEN }, (_, i) => broken.delay(i)))),
+      ...(await Promise.all(Array.from({ length: FLAKY }, (_, i) => flaky.delay(i)))),
+    ];
+    await Promise.all(handles.map((handle) => handle.get({ timeout: 20 }).catch(() => null)));
+    // Two tasks wait in a queue no worker here consumes.
+    await idle.delay();
+    await idle.delay();
+  });
+  after(async () => {
+    await engine?.stop();
+    await redis?.stop();
+  });
+
+  const scrapeWorker = async (): Promise<Exposition> => {
+    const response = await fetch(metricsUrl);
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+    return parseExposition(await response.text());
+  };
+
+  test('the worker counts what it ran: started, succeeded, failed, retried, and runtimes by task', async () => {
+    const m = await eventually(async () => {
+      const scraped = await scrapeWorker();
+      return scraped.value('gwqueue_tasks_total', { task: flaky.name, state: 'succeeded' }) === FLAKY ? scraped : undefined;
+    }, 5000, 'the counters to settle');
+    const count = (task: string, state: string) => m.value('gwqueue_tasks_total', { task, queue: 'default', state }) ?? 0;
+    assert.equal(count(add.name, 'started'), ADDS);
+    assert.equal(count(add.name, 'succeeded'), ADDS);
+    assert.equal(count(add.name, 'failed'), 0);
+    assert.equal(count(broken.name, 'failed'), BROKEN);
+    assert.equal(count(broken.name, 'succeeded'), 0);
+    assert.equal(count(flaky.name, 'started'), 2 * FLAKY);
+    assert.equal(count(flaky.name, 'retried'), FLAKY);
+    assert.equal(count(flaky.name, 'succeeded'), FLAKY);
+    assert.equal(m.types.get('gwqueue_tasks_total'), 'counter');
+
+    assert.equal(m.types.get('gwqueue_task_runtime_seconds'), 'histogram');
+    assert.equal(m.value('gwqueue_task_runtime_seconds_count', { task: add.name }), ADDS);
+    assert.equal(m.value('gwqueue_task_runtime_seconds_count', { task: flaky.name }), 2 * FLAKY, 'every attempt is timed');
+    const buckets = m.find('gwqueue_task_runtime_seconds_bucket', { task: add.name });
+    assert.ok(buckets.length >= 10);
+    buckets.reduce((previous, bucket) => {
+      assert.ok(bucket.value >= previous, 'buckets are cumulative');
+      return bucket.value;
+    }, 0);
+    assert.equal(buckets.find((b) => b.labels.le === '+Inf')?.value, ADDS);
+    assert.ok((m.value('gwqueue_task_runtime_seconds_sum', { task: add.name }) ?? -1) >= 0);
+  });
+
+  test('the queues, workers online and finished totals come from Redis and match BullMQ', async () => {
+    const m = await scrapeWorker();
+    const counts = await engine.client.queue('default').getJobCounts('completed', 'failed', 'wait', 'active');
+    assert.equal(m.value('gwqueue_redis_up'), 1);
+    assert.equal(m.value('gwqueue_queue_tasks', { queue: 'default', state: 'completed' }), counts.completed);
+    assert.equal(m.value('gwqueue_queue_tasks', { queue: 'default', state: 'completed' }), ADDS + FLAKY);
+    assert.equal(m.value('gwqueue_queue_tasks', { queue: 'default', state: 'failed' }), BROKEN);
+    assert.equal(m.value('gwqueue_queue_tasks', { queue: 'default', state: 'waiting' }), 0);
+    assert.equal(m.value('gwqueue_queue_tasks', { queue: 'metrics-idle', state: 'waiting' }), 2);
+    assert.ok((m.value('gwqueue_queue_oldest_waiting_age_seconds', { queue: 'metrics-idle' }) ?? -1) >= 0);
+    assert.equal(m.value('gwqueue_queue_oldest_waiting_age_seconds', { queue: 'default' }), 0);
+    assert.equal(m.value('gwqueue_workers_online', { queue: 'default' }), 1);
+    assert.equal(m.value('gwqueue_workers_online', { queue: 'metrics-idle' }), 0);
+    assert.equal(m.value('gwqueue_queue_finished_tasks_total', { queue: 'default', state: 'succeeded' }), ADDS + FLAKY);
+    assert.equal(m.value('gwqueue_queue_finished_tasks_total', { queue: 'default', state: 'failed' }), BROKEN);
+  });
+
+  test('the console serves the same deployment numbers, and alerts sent by type, without a session', async () => {
+    const outbox = new AlertOutbox(engine.client.redis, engine.config);
+    await outbox.send(sampleAlert());
+    await outbox.send(sampleAlert({ superevent_id: 'MS240101b' }));
+    await outbox.send(sampleAlert({ alert_type: 'UPDATE' }));
+    const response = await request(app).get('/metrics').expect(200);
+    assert.equal(response.headers['set-cookie'], undefined, 'no session for a scrape');
+    assert.equal(response.headers['cache-control'], 'no-store');
+    const m = parseExposition(response.text);
+    assert.equal(m.value('gwqueue_alerts_sent_total', { type: 'PRELIMINARY' }), 2);
+    assert.equal(m.value('gwqueue_alerts_sent_total', { type: 'UPDATE' }), 1);
+    assert.equal(m.value('gwqueue_alerts_sent_total', { type: 'RETRACTION' }), 0, 'known types are present from the start');
+    assert.equal(m.types.get('gwqueue_alerts_sent_total'), 'counter');
+    assert.equal(m.value('gwqueue_queue_tasks', { queue: 'default', state: 'completed' }), ADDS + FLAKY);
+    assert.equal(m.value('gwqueue_workers_online', { queue: 'default' }), 1);
+  });
+
+  test('process metrics are there, names follow Prometheus conventions, and no task ID is a label', async () => {
+    const m = await scrapeWorker();
+    for (const name of ['process_cpu_user_seconds_total', 'process_cpu_system_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_seconds']) {
+      assert.ok(m.find(name).length > 0, `${name} is exposed`);
+    }
+    assert.equal(m.types.get('nodejs_gc_duration_seconds'), 'histogram', 'GC durations are exposed');
+    for (const [name, type] of m.types) {
+      assert.match(name, /^[a-z_][a-z0-9_]*$/, `${name}: lower snake case`);
+      if (type === 'counter') assert.match(name, /_total$/, `${name}: a counter ends in _total`);
+      if (name.startsWith('gwqueue_')) assert.ok(m.help.get(name)?.length, `${name} has help`);
+    }
+    const uuid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
+    for (const sample of m.samples) {
+      assert.ok(!('id' in sample.labels) && !('task_id' in sample.labels), `${sample.name} has no ID label`);
+      assert.ok(!Object.values(sample.labels).some((value) => uuid.test(value)), `${sample.name} has no ID as a label value`);
+    }
+  });
+
+  test('with Redis down the scrape still answers, with gwqueue_redis_up 0', async () => {
+    await redis.kill();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    try {
+      const m = await scrapeWorker();
+      assert.equal(m.value('gwqueue_redis_up'), 0);
+      assert.ok(m.find('gwqueue_tasks_total').length > 0, 'this process\'s own counters are still there');
+      assert.equal(m.find('gwqueue_queue_tasks').length, 0);
+    } finally {
+      await redis.restart();
+    }
+  });
+});

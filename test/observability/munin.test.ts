@@ -1,0 +1,130 @@
+// `gwqueue munin` as Munin runs it (the real CLI, also through a gwqueue_GRAPH symlink): config, fetch and autoconf, checked line by line.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { startRedis, freePort, type TestRedis } from '../helpers/redis-server.js';
+import { startEngine, testConfig, type Engine } from '../helpers/engine.js';
+import { BIN, runCli } from '../helpers/cli.js';
+import { registeredQueues } from '../../src/queue/registry.js';
+import { add, raiseError } from '../../src/tasks/core.js';
+import '../../src/tasks/index.js';
+
+const lines = (text: string) => text.split('\n').filter(Boolean);
+
+describe('gwqueue munin', () => {
+  let redis: TestRedis;
+  let engine: Engine;
+  let env: Record<string, string>;
+  let queues: string[];
+
+  before(async () => {
+    redis = await startRedis();
+    engine = await startEngine(testConfig(redis.url, { GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0' }));
+    env = { REDIS_URL: redis.url, GWQUEUE_PREFIX: engine.config.prefix, GWQUEUE_ENV: 'test', GWQUEUE_HEARTBEAT_MS: '200' };
+    queues = registeredQueues();
+  });
+  after(async () => {
+    await engine?.stop();
+    await redis?.stop();
+  });
+
+  test('queues config: title, vlabel, category gwqueue, and per queue waiting/running/delayed with the Nagios levels', async () => {
+    const run = await runCli(['munin', 'queues', 'config'], { ...env, GWQUEUE_NAGIOS_WAITING: '20,100' });
+    assert.equal(run.code, 0, run.stderr);
+    const expected = [
+      'graph_title gwqueue tasks waiting',
+      'graph_vlabel tasks',
+      'graph_category gwqueue',
+      'graph_args --base 1000 --lower-limit 0',
+      'graph_info Tasks in each queue, from Redis: waiting to run (with the Nagios check\'s levels, GWQUEUE_NAGIOS_WAITING), running, and delayed (retry backoff or countdown).',
+      `graph_order ${queues.flatMap((q) => [`${q}_waiting`, `${q}_active`, `${q}_delayed`]).join(' ')}`,
+      ...queues.flatMap((q) => [
+        `${q}_waiting.label ${q} waiting`, `${q}_waiting.type GAUGE`, `${q}_waiting.min 0`, `${q}_waiting.info Tasks waiting in queue ${q}`,
+        `${q}_waiting.draw LINE2`, `${q}_waiting.warning 20`, `${q}_waiting.critical 100`,
+        `${q}_active.label ${q} running`, `${q}_active.type GAUGE`, `${q}_active.min 0`, `${q}_active.info Tasks of queue ${q} running on a worker`,
+        `${q}_delayed.label ${q} delayed`, `${q}_delayed.type GAUGE`, `${q}_delayed.min 0`, `${q}_delayed.info Tasks of queue ${q} waiting for a retry or their countdown`,
+      ]),
+    ];
+    assert.deepEqual(lines(run.stdout), expected);
+    assert.equal(run.stderr, '', 'nothing on stderr either');
+  });
+
+  test('tasks config: DERIVE fields with min 0, per minute; workers config: at least one worker, or critical', async () => {
+    const tasks = await runCli(['munin', 'tasks', 'config'], env);
+    assert.equal(tasks.code, 0, tasks.stderr);
+    const t = lines(tasks.stdout);
+    assert.deepEqual(t.slice(0, 3), ['graph_title gwqueue task rate', 'graph_vlabel tasks per ${graph_period}', 'graph_category gwqueue']);
+    assert.ok(t.includes('graph_period minute'));
+    for (const q of queues) {
+      for (const kind of ['succeeded', 'failed']) {
+        assert.ok(t.includes(`${q}_${kind}.type DERIVE`), `${q}_${kind} is a DERIVE`);
+        assert.ok(t.includes(`${q}_${kind}.min 0`), `${q}_${kind} has min 0 (a reset is not a negative rate)`);
+        assert.ok(t.includes(`${q}_${kind}.label ${q} ${kind}`));
+      }
+    }
+    const workers = await runCli(['munin', 'workers', 'config'], { ...env, GWQUEUE_NAGIOS_WORKERS_ONLINE: '2:,1:' });
+    const w = lines(workers.stdout);
+    assert.deepEqual(w.slice(0, 3), ['graph_title gwqueue workers online', 'graph_vlabel workers', 'graph_category gwqueue']);
+    assert.deepEqual(w.filter((line) => line.startsWith('total.')), ['total.label all queues', 'total.type GAUGE', 'total.min 0', 'total.info Live workers', 'total.draw LINE2', 'total.warning 2:', 'total.critical 1:']);
+    for (const q of queues) assert.ok(w.includes(`queue_${q}.critical 1:`), `a queue without a worker is critical: ${q}`);
+  });
+
+  test('fetch prints field.value lines that follow the queues, the task totals and the workers', async () => {
+    // Three tasks wait with no worker running.
+    await Promise.all([add.delay(1, 2), add.delay(3, 4), add.delay(5, 6)]);
+    const waiting = await runCli(['munin', 'queues'], env);
+    assert.equal(waiting.code, 0, waiting.stderr);
+    assert.deepEqual(lines(waiting.stdout), queues.flatMap((q) => [`${q}_waiting.value ${q === 'default' ? 3 : 0}`, `${q}_active.value 0`, `${q}_delayed.value 0`]));
+    const none = await runCli(['munin', 'workers'], env);
+    assert.deepEqual(lines(none.stdout), ['total.value 0', ...queues.map((q) => `queue_${q}.value 0`)]);
+
+    const worker = await engine.startWorker({ name: 'munin@test', queues: ['default'] });
+    const failing = await raiseError.delay('munin');
+    await assert.rejects(failing.get({ timeout: 10 }));
+    const done = await runCli(['munin', 'tasks'], env);
+    assert.deepEqual(lines(done.stdout), queues.flatMap((q) => [`${q}_succeeded.value ${q === 'default' ? 3 : 0}`, `${q}_failed.value ${q === 'default' ? 1 : 0}`]));
+    const online = await runCli(['munin', 'workers'], env);
+    assert.deepEqual(lines(online.stdout), ['total.value 1', ...queues.map((q) => `queue_${q}.value ${q === 'default' ? 1 : 0}`)]);
+    await worker.stop();
+  });
+
+  test('autoconf answers yes, or "no (reason)" when Redis cannot be reached, exiting 0 both times; suggest lists the graphs', async () => {
+    const yes = await runCli(['munin', 'autoconf'], env);
+    assert.deepEqual([yes.code, yes.stdout], [0, 'yes\n']);
+    const port = await freePort();
+    const no = await runCli(['munin', 'autoconf'], { ...env, REDIS_URL: `redis://127.0.0.1:${port}` });
+    assert.deepEqual([no.code, no.stdout], [0, `no (cannot reach Redis at redis://127.0.0.1:${port})\n`]);
+    const suggest = await runCli(['munin', 'suggest'], env);
+    assert.deepEqual([suggest.code, suggest.stdout], [0, 'queues\ntasks\nworkers\n']);
+    const bad = await runCli(['munin', 'disks'], env);
+    assert.equal(bad.code, 64);
+    assert.match(bad.stderr, /unknown graph "disks"/);
+  });
+
+  test('installed as a Munin plugin symlink (gwqueue_queues -> bin/gwqueue.js), it runs that graph', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'gwqueue-munin-'));
+    try {
+      const plugin = path.join(dir, 'gwqueue_workers');
+      symlinkSync(BIN, plugin);
+      const run = (args: string[]) =>
+        new Promise<{ code: number | null; stdout: string }>((resolve) => {
+          // As munin-node does: the symlink is executed directly (its shebang finds node).
+          const child = spawn(plugin, args, { env: { ...process.env, GWQUEUE_LOG_LEVEL: 'silent', PATH: `${path.dirname(process.execPath)}:${process.env.PATH}`, ...env } });
+          let stdout = '';
+          child.stdout.on('data', (chunk) => (stdout += chunk));
+          child.on('close', (code) => resolve({ code, stdout }));
+        });
+      const config = await run(['config']);
+      assert.equal(config.code, 0);
+      assert.equal(lines(config.stdout)[0], 'graph_title gwqueue workers online');
+      const fetch = await run([]);
+      assert.deepEqual(lines(fetch.stdout), ['total.value 0', ...queues.map((q) => `queue_${q}.value 0`)]);
+      assert.deepEqual(await run(['autoconf']), { code: 0, stdout: 'yes\n' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
