@@ -11,6 +11,7 @@ import { startWebServer, type WebServer } from '../../src/web/server.js';
 import { PACKAGE_ROOT } from '../../src/config/index.js';
 import { forgetOldSeries, hostKeys, listSeries, readPoints, SeriesWriter } from '../../src/monitoring/host-store.js';
 import { HostReader } from '../../src/monitoring/host-samples.js';
+import { buildChart } from '../../src/web/host/charts.js';
 import '../../src/tasks/index.js';
 
 const SHOTS = path.join(PACKAGE_ROOT, 'var', 'screenshots');
@@ -58,6 +59,18 @@ describe('host samples and the Host page', () => {
     reader.process(Date.now() - 500);
     const own = reader.process();
     assert.ok(own.rss > 10_000_000 && own.cpu! >= 0);
+  });
+
+  test('a chart breaks its line where samples are missing, draws a lone sample as a dot, and sums it up like Munin', () => {
+    const points = [0, 10, 20, 30, 100, 200, 210].map((t) => ({ t: t * 1000, v: t === 100 ? 4 * 1024 ** 2 : 2 * 1024 ** 2 }));
+    const chart = buildChart({ id: 'm', title: 'Memory', subtitle: '', unit: 'bytes', lines: [{ label: 'used', points }], from: 0, to: 240_000, gapMs: 25_000 });
+    const [line] = chart.lines;
+    assert.equal(line.path.match(/M/g)?.length, 3, 'three runs: 0–30 s, the lone 100 s sample, 200–210 s');
+    assert.match(line.path, /M[\d.]+,[\d.]+h0\.1M/, 'the lone sample is a dot');
+    assert.deepEqual([line.last, line.min, line.max], ['2.0 MiB', '2.0 MiB', '4.0 MiB']);
+    assert.equal(line.avg, '2.3 MiB');
+    assert.deepEqual(chart.yTicks.map((t) => t.label), ['0 B', '2.0 MiB', '4.0 MiB', '6.0 MiB'], 'round steps, and headroom above the maximum');
+    assert.equal(chart.empty, false);
   });
 
   test('the worker and the console sample this host and themselves into Redis within seconds', async () => {

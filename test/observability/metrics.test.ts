@@ -5,6 +5,7 @@ import request from 'supertest';
 import { z } from 'zod';
 import { freePort, startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { eventually, startEngine, testConfig, type Engine } from '../helpers/engine.js';
+import { runCli, startCli } from '../helpers/cli.js';
 import { parseExposition, type Exposition } from './prometheus-text.js';
 import { sampleAlert } from '../alerts/sample-alert.js';
 import { defineTask } from '../../src/queue/registry.js';
@@ -158,6 +159,27 @@ describe('Prometheus metrics', () => {
       assert.ok(!('id' in sample.labels) && !('task_id' in sample.labels), `${sample.name} has no ID label`);
       assert.ok(!Object.values(sample.labels).some((value) => uuid.test(value)), `${sample.name} has no ID as a label value`);
     }
+  });
+
+  test('`gwqueue worker --metrics-port` serves /metrics from the real CLI; a bad port is refused', async () => {
+    const port = await freePort();
+    const env = { REDIS_URL: redis.url, GWQUEUE_PREFIX: engine.config.prefix, GWQUEUE_ENV: 'test', GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0' };
+    const worker = await startCli(['worker', '-Q', 'metrics-idle', '-n', 'cli-metrics@test', '--metrics-port', String(port)], env, /consuming/);
+    try {
+      const m = await eventually(async () => {
+        const scraped = parseExposition(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+        // That process does not know this test's task: it fails both, and counts them.
+        return scraped.value('gwqueue_tasks_total', { task: idle.name, queue: 'metrics-idle', state: 'failed' }) === 2 ? scraped : undefined;
+      }, 10_000, 'the CLI worker to take the two idle tasks');
+      assert.equal(m.value('gwqueue_workers_online', { queue: 'metrics-idle' }), 1);
+      assert.equal((await fetch(`http://127.0.0.1:${port}/nothing`)).status, 404);
+    } finally {
+      worker.child.kill('SIGTERM');
+      assert.equal(await worker.exited, 0);
+    }
+    const bad = await runCli(['worker', '--metrics-port', 'ninety'], env);
+    assert.equal(bad.code, 64);
+    assert.match(bad.stderr, /--metrics-port must be a whole number/);
   });
 
   test('with Redis down the scrape still answers, with gwqueue_redis_up 0', async () => {

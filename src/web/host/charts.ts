@@ -58,8 +58,11 @@ export function formatValue(value: number | undefined, unit: Unit): string {
 /** A "nice" axis maximum and step (1, 2 or 5 times a power of ten; powers of 1024 for bytes). */
 function niceScale(max: number, unit: Unit): { top: number; step: number } {
   if (unit === 'percent' && max <= 100) return { top: 100, step: 25 };
+  const bytes = unit === 'bytes' || unit === 'bytesPerSecond';
+  // Whole bytes: an idle network gets 0–4 B/s, not fractions of a byte.
+  if (bytes && !(max > 4)) return { top: 4, step: 1 };
   if (!(max > 0)) return { top: 1, step: 0.25 };
-  const base = unit === 'bytes' || unit === 'bytesPerSecond' ? KIB ** Math.floor(Math.log(max) / Math.log(KIB)) : 1;
+  const base = bytes ? KIB ** Math.floor(Math.log(max) / Math.log(KIB)) : 1;
   const scaled = max / base;
   const magnitude = 10 ** Math.floor(Math.log10(scaled / 4));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((s) => scaled / s <= 4) ?? 10 * magnitude;

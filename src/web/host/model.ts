@@ -54,6 +54,12 @@ function hostCharts(points: Point[], from: number, to: number, gapMs: number): C
   ];
 }
 
+/** The usual time between two points (0 with fewer than two). */
+function medianSpacing(points: Point[]): number {
+  const deltas = points.slice(1).map((p, i) => p.t - points[i].t).sort((a, b) => a - b);
+  return deltas.length ? deltas[Math.floor(deltas.length / 2)] : 0;
+}
+
 export async function hostPage(redis: Redis, config: Config, options: { host?: string; range: Range; now?: number }): Promise<HostPage> {
   const now = options.now ?? Date.now();
   const tier = tierFor(config, options.range);
@@ -66,7 +72,9 @@ export async function hostPage(redis: Redis, config: Config, options: { host?: s
   const procs = series.filter((s) => s.kind === 'process' && s.hostname === host && s.lastSeen >= from);
   const points = host ? await readPoints(redis, config, [`host:${host}`, ...procs.map((p) => p.id)], options.range, now) : new Map<string, Point[]>();
   const hp = points.get(`host:${host}`) ?? [];
-  const gapMs = tier.stepMs * 2.5;
+  // Raw points come at the samplers' interval, which need not be this console's: measure it.
+  const stepMs = options.range === 'hour' ? Math.max(tier.stepMs, medianSpacing(hp)) : tier.stepMs;
+  const gapMs = stepMs * 2.5;
   const charts = host ? hostCharts(hp, from, now, gapMs) : [];
   if (host) {
     charts.push(
@@ -95,7 +103,7 @@ export async function hostPage(redis: Redis, config: Config, options: { host?: s
     range: options.range,
     from,
     to: now,
-    stepMs: tier.stepMs,
+    stepMs,
     intervalMs: config.observability.host.sampleIntervalMs,
     retentionSeconds: config.observability.host.retentionSeconds,
     summary,

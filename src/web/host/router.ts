@@ -25,7 +25,8 @@ export function hostRouter(ctx: WebContext, base = '/flower/host'): Router {
   startHostSampler(ctx.redis, ctx.config, 'web');
   const router = express.Router({ strict: false });
   const load = async (req: Request) => hostPage(ctx.redis, ctx.config, { host: hostOf(req), range: rangeOf(req) });
-  const locals = { base, ranges: RANGES };
+  // The dashboard's own sections sit next to the Host tab.
+  const locals = { base, dashboardBase: base.replace(/\/host\/?$/, ''), ranges: RANGES };
 
   router.get('/', async (req: Request, res: Response, next: NextFunction) => {
     try {
