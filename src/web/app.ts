@@ -10,7 +10,11 @@ import { errorHandler, notFound } from './middleware/errors.js';
 import { registerHealthRoutes, registerRoutes } from './routes.js';
 import { platformInfo } from './platform.js';
 
-export function createApp(deps: WebDeps): Express {
+/**
+ * The shell every web app of ours shares (console and stand-alone dashboard): CSP, assets served by the app, health
+ * routes, body limits, identity, sessions, flash and CSRF; `routes` adds the pages; then 404 and the one error handler.
+ */
+export function buildWebApp(deps: WebDeps, routes: (app: Express, ctx: WebContext) => void, options: { staticRoots?: string[]; locals?: Record<string, unknown> } = {}): Express {
   const ctx: WebContext = { ...deps, redis: deps.client.redis, gracedbLabel: deps.gracedbUrl ?? 'embedded GraceDB (in Redis)' };
   const { config } = deps;
   const app = express();
@@ -19,17 +23,20 @@ export function createApp(deps: WebDeps): Express {
   app.set('view engine', 'ejs');
   app.set('views', path.join(PACKAGE_ROOT, 'views'));
   app.set('query parser', 'simple');
-  app.locals.platform = platformInfo();
-  app.locals.profile = config.profile;
   // Defaults for pages rendered before the identity/session middleware ran (early errors).
-  app.locals.identity = { user: null, authorized: false, via: 'anonymous', groups: [], address: '' };
-  app.locals.flash = [];
-  app.locals.csrfToken = '';
+  Object.assign(app.locals, {
+    platform: platformInfo(), profile: config.profile, flash: [], csrfToken: '',
+    identity: { user: null, authorized: false, via: 'anonymous', groups: [], address: '' },
+    ...options.locals,
+  });
 
   app.use(securityHeaders());
-  app.use('/static/vendor/bootstrap', express.static(path.join(PACKAGE_ROOT, 'node_modules', 'bootstrap', 'dist'), { maxAge: '1d', fallthrough: false }));
-  app.use('/static/vendor/uplot', express.static(path.join(PACKAGE_ROOT, 'node_modules', 'uplot', 'dist'), { maxAge: '1d', fallthrough: false }));
-  app.use('/static', express.static(path.join(PACKAGE_ROOT, 'public'), { maxAge: '1h', fallthrough: false }));
+  const vendor = (name: string, dir: string) => express.static(path.join(PACKAGE_ROOT, 'node_modules', name, dir), { maxAge: '1d', fallthrough: false });
+  for (const root of new Set(options.staticRoots ?? [''])) {
+    app.use(`${root}/static/vendor/bootstrap`, vendor('bootstrap', 'dist'));
+    app.use(`${root}/static/vendor/uplot`, vendor('uplot', 'dist'));
+    app.use(`${root}/static`, express.static(path.join(PACKAGE_ROOT, 'public'), { maxAge: '1h', fallthrough: false }));
+  }
   registerHealthRoutes(app, ctx);
 
   const limit = config.auth.bodyLimitBytes;
@@ -41,8 +48,13 @@ export function createApp(deps: WebDeps): Express {
   app.use(csrfProtection);
   app.use(exposeCsrfToken);
 
-  registerRoutes(app, ctx);
+  routes(app, ctx);
   app.use(notFound);
   app.use(errorHandler(config));
   return app;
+}
+
+/** The operator console (forms, task pages, audit log, dashboard under /flower). */
+export function createApp(deps: WebDeps): Express {
+  return buildWebApp(deps, registerRoutes);
 }

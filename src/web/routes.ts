@@ -43,3 +43,15 @@ export function registerRoutes(app: Express, ctx: WebContext): void {
   app.use('/flower/host', hostRouter(ctx));
   app.use('/flower', createDashboardRouter(ctx, { base: '/flower' }));
 }
+
+/** `gwqueue flower`: the dashboard at `base` ('' = the root), plus the console's task pages its rows link to and the audit log. */
+export function registerStandaloneDashboardRoutes(app: Express, ctx: WebContext, base: string): void {
+  // Before the dashboard, which may sit at the root.
+  app.get('/tasks/:id', taskPage(ctx));
+  app.post('/tasks/:id/retry', retryTask(ctx));
+  app.get('/api/tasks/:id', taskApi(ctx));
+  app.get('/audit', auditPage(ctx));
+  if (base) app.get('/', (_req, res) => res.redirect(302, `${base}/`));
+  app.use(`${base}/host`, hostRouter(ctx));
+  app.use(base || '/', createDashboardRouter(ctx, { base, assets: `${base}/static` }));
+}

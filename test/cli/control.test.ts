@@ -77,7 +77,8 @@ describe('gwqueue control', () => {
     assert.equal(cancel.code, 0, cancel.stderr);
     assert.match(cancel.stdout, new RegExp(`^cancelled task ${later} \\(gwqueue\\.tasks\\.core\\.add\\), which was delayed$`, 'm'));
     assert.equal(await state(later), 'gone');
-    const running = await call(['gwqueue.tasks.core.sleep', '--args=[1]']);
+    // Long enough that a CLI started on a loaded machine still finds it running.
+    const running = await call(['gwqueue.tasks.core.sleep', '--args=[4]']);
     await eventually(async () => (await state(running)) === 'active', 5000, 'task to start');
     const refused = await runCli(['control', 'cancel', running], env);
     assert.equal(refused.code, 1);

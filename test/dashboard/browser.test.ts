@@ -3,23 +3,14 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, SHOTS } from '../helpers/chromium.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { startEngine, testConfig, eventually, type Engine } from '../helpers/engine.js';
 import { startWebServer, type WebServer } from '../../src/web/server.js';
-import { PACKAGE_ROOT } from '../../src/config/index.js';
 import { add, raiseError, sleep } from '../../src/tasks/core.js';
 import { sampleMinute } from '../../src/monitoring/history-counters.js';
 import '../../src/tasks/index.js';
-
-const SHOTS = path.join(PACKAGE_ROOT, 'var', 'screenshots');
-
-function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}
 
 /** A page that records script errors and CSP violations. */
 async function openPage(browser: Browser, width: number): Promise<{ page: Page; errors: string[] }> {

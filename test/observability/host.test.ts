@@ -4,26 +4,17 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium, SHOTS } from '../helpers/chromium.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { eventually, startEngine, testConfig, type Engine } from '../helpers/engine.js';
 import { startWebServer, type WebServer } from '../../src/web/server.js';
-import { PACKAGE_ROOT } from '../../src/config/index.js';
 import { forgetOldSeries, hostKeys, listSeries, readPoints, SeriesWriter } from '../../src/monitoring/host-store.js';
 import { HostReader } from '../../src/monitoring/host-samples.js';
 import { buildChart } from '../../src/web/host/charts.js';
 import '../../src/tasks/index.js';
 
-const SHOTS = path.join(PACKAGE_ROOT, 'var', 'screenshots');
 const HOST = os.hostname();
-
-/** Debian's headless Chromium, as the console's browser tests launch it. */
-function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}
 
 describe('host samples and the Host page', () => {
   let redis: TestRedis;

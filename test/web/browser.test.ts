@@ -3,22 +3,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, SHOTS } from '../helpers/chromium.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { startEngine, testConfig, type Engine } from '../helpers/engine.js';
 import { startWebServer, type WebServer } from '../../src/web/server.js';
-import { PACKAGE_ROOT } from '../../src/config/index.js';
 import '../../src/tasks/index.js';
 import { resetServices, setServicesForTest } from '../../src/tasks/services.js';
-
-const SHOTS = path.join(PACKAGE_ROOT, 'var', 'screenshots');
-
-export async function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}
 
 async function confirmDialog(page: Page): Promise<void> {
   const dialog = page.locator('#confirm-dialog');

@@ -1,68 +1,20 @@
 // `gwqueue flower`: the dashboard on its own port (5555), optionally under a URL prefix, with the task pages its rows link to and the audit log.
 import http from 'node:http';
-import path from 'node:path';
-import express, { type Express } from 'express';
-import { PACKAGE_ROOT, type Config } from '../../config/index.js';
+import type { Express } from 'express';
+import { buildWebApp } from '../app.js';
+import { registerStandaloneDashboardRoutes } from '../routes.js';
+import type { Config } from '../../config/index.js';
 import { TaskClient } from '../../queue/client.js';
 import { createRedisConnection, waitUntilReady } from '../../queue/connection.js';
 import { setCurrentClient } from '../../queue/current-client.js';
-import type { WebContext, WebDeps } from '../context.js';
-import { identity } from '../middleware/identity.js';
-import { securityHeaders } from '../middleware/security.js';
-import { csrfProtection, exposeCsrfToken, sessions, takeFlash } from '../middleware/session.js';
-import { errorHandler, notFound } from '../middleware/errors.js';
-import { registerHealthRoutes } from '../routes.js';
-import { retryTask, taskApi, taskPage } from '../handlers/tasks.js';
-import { auditPage } from '../handlers/audit.js';
-import { platformInfo } from '../platform.js';
+import type { WebDeps } from '../context.js';
 import { buildOperatorCanvas, createConsoleGraceDb } from '../operator-chains.js';
-import { createDashboardRouter } from './router.js';
 import { dashboardOptions } from './options.js';
 
-/** The same middleware as the console (CSP, sessions, CSRF, identity), with the dashboard at `urlPrefix` ('' = the root). */
+/** The same shell as the console (CSP, sessions, CSRF, identity), with the dashboard at `urlPrefix` ('' = the root). */
 export function createFlowerApp(deps: WebDeps, options: { urlPrefix?: string } = {}): Express {
-  const ctx: WebContext = { ...deps, redis: deps.client.redis, gracedbLabel: deps.gracedbUrl ?? 'embedded GraceDB (in Redis)' };
-  const { config } = deps;
   const { base } = dashboardOptions({ base: options.urlPrefix ?? '' });
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('trust proxy', false);
-  app.set('view engine', 'ejs');
-  app.set('views', path.join(PACKAGE_ROOT, 'views'));
-  app.set('query parser', 'simple');
-  Object.assign(app.locals, {
-    platform: platformInfo(), profile: config.profile, flash: [], csrfToken: '', dashboardBase: base,
-    identity: { user: null, authorized: false, via: 'anonymous', groups: [], address: '' },
-  });
-
-  app.use(securityHeaders());
-  const vendor = (name: string, dir: string) => express.static(path.join(PACKAGE_ROOT, 'node_modules', name, dir), { maxAge: '1d', fallthrough: false });
-  for (const root of new Set(['', base])) {
-    app.use(`${root}/static/vendor/bootstrap`, vendor('bootstrap', 'dist'));
-    app.use(`${root}/static/vendor/uplot`, vendor('uplot', 'dist'));
-    app.use(`${root}/static`, express.static(path.join(PACKAGE_ROOT, 'public'), { maxAge: '1h', fallthrough: false }));
-  }
-  registerHealthRoutes(app, ctx);
-
-  const limit = config.auth.bodyLimitBytes;
-  app.use(express.urlencoded({ extended: false, limit, parameterLimit: 50 }));
-  app.use(express.json({ limit, strict: true }));
-  app.use(identity(config.auth, deps.listenHost ?? config.web.host));
-  app.use(sessions(config, ctx.redis));
-  app.use(takeFlash);
-  app.use(csrfProtection);
-  app.use(exposeCsrfToken);
-
-  // The console's task pages (every task row links there) and audit log; before the dashboard, which may sit at the root.
-  app.get('/tasks/:id', taskPage(ctx));
-  app.post('/tasks/:id/retry', retryTask(ctx));
-  app.get('/api/tasks/:id', taskApi(ctx));
-  app.get('/audit', auditPage(ctx));
-  if (base) app.get('/', (_req, res) => res.redirect(302, `${base}/`));
-  app.use(base || '/', createDashboardRouter(ctx, { base, assets: `${base}/static` }));
-  app.use(notFound);
-  app.use(errorHandler(config));
-  return app;
+  return buildWebApp(deps, (app, ctx) => registerStandaloneDashboardRoutes(app, ctx, base), { staticRoots: ['', base], locals: { dashboardBase: base } });
 }
 
 export interface FlowerServer {
