@@ -1,8 +1,8 @@
 // The alert outbox on a real Redis: alerts kept with their metadata, listed newest first, bounded, failures counted.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
+import type { Redis } from 'ioredis';
+import { startRedisClient, stopRedisClient, type TestRedis } from '../helpers/redis-server.js';
 import { testConfig } from '../helpers/engine.js';
 import { AlertOutbox, alertFailureCount, getAlert, listAlerts, outboxKeys, recordAlertFailure } from '../../src/alerts/outbox.js';
 import type { AlertSink } from '../../src/alerts/sink.js';
@@ -11,14 +11,8 @@ import { sampleAlert } from './sample-alert.js';
 let server: TestRedis;
 let redis: Redis;
 
-before(async () => {
-  server = await startRedis();
-  redis = new Redis(server.url);
-});
-after(async () => {
-  redis?.disconnect();
-  await server?.stop();
-});
+before(async () => ({ server, redis } = await startRedisClient()));
+after(() => stopRedisClient(server, redis));
 
 test('sent alerts are listed newest first with superevent, type, time, public flag and payload', async () => {
   const config = testConfig(server.url);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, SHOTS } from '../helpers/chromium.js';
+import { launchChromium, openPage, SHOTS } from '../helpers/chromium.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { startEngine, testConfig, eventually, type Engine } from '../helpers/engine.js';
 import { startWebServer, type WebServer } from '../../src/web/server.js';
@@ -12,15 +12,9 @@ import { add, raiseError, sleep } from '../../src/tasks/core.js';
 import { sampleMinute } from '../../src/monitoring/history-counters.js';
 import '../../src/tasks/index.js';
 
-/** A page that records script errors and CSP violations. */
-async function openPage(browser: Browser, width: number): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width, height: 900 } });
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
-  return { page, errors };
+/** A dashboard page at the given width that records script errors and CSP violations. */
+function openDashboardPage(browser: Browser, width: number): Promise<{ page: Page; errors: string[] }> {
+  return openPage(browser, { width, height: 900 });
 }
 
 describe('dashboard in Chromium', () => {
@@ -51,7 +45,7 @@ describe('dashboard in Chromium', () => {
   });
 
   test('a task that finishes shows up on the Tasks page without a reload', async () => {
-    const { page, errors } = await openPage(browser, 1280);
+    const { page, errors } = await openDashboardPage(browser, 1280);
     await page.goto(`${web.url}/flower/tasks`);
     await page.evaluate(() => Object.assign(window, { notReloaded: true }));
     const handle = await sleep.delay(1);
@@ -66,7 +60,7 @@ describe('dashboard in Chromium', () => {
   });
 
   test('every section renders at 1280 px, history charts draw, and nothing breaks the CSP', async () => {
-    const { page, errors } = await openPage(browser, 1280);
+    const { page, errors } = await openDashboardPage(browser, 1280);
     await page.goto(`${web.url}/flower/`);
     assert.equal(await page.locator('#worker-table tbody tr[data-status="online"]').count(), 2);
     await page.screenshot({ path: path.join(SHOTS, 'flower-workers.png'), fullPage: true });
@@ -85,7 +79,7 @@ describe('dashboard in Chromium', () => {
   });
 
   test('on a narrow screen; cancelling a delayed task asks first, in a dialog', async () => {
-    const { page, errors } = await openPage(browser, 390);
+    const { page, errors } = await openDashboardPage(browser, 390);
     await page.goto(`${web.url}/flower/`);
     await page.screenshot({ path: path.join(SHOTS, 'flower-workers-narrow.png'), fullPage: true });
     const handle = await sleep.applyAsync({ args: [1], countdown: 600 });

@@ -1,9 +1,9 @@
 // Embedded store: labels, log entries and versioned files on events and superevents.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { EmbeddedGraceDb } from '../../src/gracedb/embedded-store.js';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { startRedisClient, stopRedisClient, type TestRedis } from '../helpers/redis-server.js';
 import { freshStore, uploadEvent } from './embedded-fixture.js';
 
 const T0 = 1400000000;
@@ -12,14 +12,8 @@ describe('embedded GraceDB: labels, logs and files', () => {
   let server: TestRedis;
   let redis: Redis;
 
-  before(async () => {
-    server = await startRedis();
-    redis = new Redis(server.url);
-  });
-  after(async () => {
-    await redis.quit();
-    await server.stop();
-  });
+  before(async () => ({ server, redis } = await startRedisClient()));
+  after(() => stopRedisClient(server, redis));
 
   async function withSuperevent(options = {}): Promise<{ store: EmbeddedGraceDb; graceid: string; sid: string }> {
     const { store } = freshStore(redis, options);

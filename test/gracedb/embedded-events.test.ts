@@ -1,9 +1,9 @@
 // Embedded store: uploading and reading events, their graceids, the creation callback and not-found errors.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { EventRecord } from '../../src/gracedb/gracedb.js';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { startRedisClient, stopRedisClient, type TestRedis } from '../helpers/redis-server.js';
 import { freshStore, uploadEvent } from './embedded-fixture.js';
 import { coincXml } from './sample-files.js';
 
@@ -11,14 +11,8 @@ describe('embedded GraceDB: events', () => {
   let server: TestRedis;
   let redis: Redis;
 
-  before(async () => {
-    server = await startRedis();
-    redis = new Redis(server.url);
-  });
-  after(async () => {
-    await redis.quit();
-    await server.stop();
-  });
+  before(async () => ({ server, redis } = await startRedisClient()));
+  after(() => stopRedisClient(server, redis));
 
   it('stores an uploaded coinc.xml as an event record shaped like GraceDB’s', async () => {
     const { store } = freshStore(redis, { submitter: 'emfollow' });

@@ -1,10 +1,10 @@
 // Embedded store: superevent IDs (dates, suffixes, concurrency), membership of events, updates.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { dateToGps } from '../../src/gracedb/gps-time.js';
 import { supereventSuffix } from '../../src/gracedb/superevent-ids.js';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { startRedisClient, stopRedisClient, type TestRedis } from '../helpers/redis-server.js';
 import { freshStore, uploadEvent } from './embedded-fixture.js';
 
 const MIDNIGHT = dateToGps(new Date('2019-02-01T00:00:00Z'));
@@ -13,14 +13,8 @@ describe('embedded GraceDB: superevents', () => {
   let server: TestRedis;
   let redis: Redis;
 
-  before(async () => {
-    server = await startRedis();
-    redis = new Redis(server.url);
-  });
-  after(async () => {
-    await redis.quit();
-    await server.stop();
-  });
+  before(async () => ({ server, redis } = await startRedisClient()));
+  after(() => stopRedisClient(server, redis));
 
   it('creates a superevent record shaped like GraceDB’s, preferred event embedded', async () => {
     const { store } = freshStore(redis);

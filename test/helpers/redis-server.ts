@@ -1,6 +1,7 @@
 // Starts a real, throw-away redis-server on a free loopback port for one test file, and stops it afterwards.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { Redis } from 'ioredis';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -88,4 +89,15 @@ export async function startRedis(options: { appendOnly?: boolean } = {}): Promis
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A throw-away server with one ioredis client on it, for tests that talk to Redis directly. */
+export async function startRedisClient(): Promise<{ server: TestRedis; redis: Redis }> {
+  const server = await startRedis();
+  return { server, redis: new Redis(server.url) };
+}
+
+export async function stopRedisClient(server: TestRedis | undefined, redis: Redis | undefined): Promise<void> {
+  redis?.disconnect();
+  await server?.stop();
 }

@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { launchChromium, SHOTS } from '../helpers/chromium.js';
+import { launchChromium, openPage, SHOTS } from '../helpers/chromium.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { eventually, startEngine, testConfig, type Engine } from '../helpers/engine.js';
 import { startWebServer, type WebServer } from '../../src/web/server.js';
@@ -120,12 +120,7 @@ describe('host samples and the Host page', () => {
 
   test('the Host page renders its charts in Chromium, switches range and host, and refreshes itself', async () => {
     browser = await launchChromium();
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
-    });
+    const { page, errors } = await openPage(browser, { width: 1400, height: 1000 });
     await page.goto(`${web.url}/flower/host`);
     assert.equal(await page.locator('#host-name').innerText(), HOST);
     for (const id of ['cpu', 'memory', 'load', 'disk', 'diskio', 'network', 'processes', 'proc-cpu', 'proc-memory']) {

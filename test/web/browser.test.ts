@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, SHOTS } from '../helpers/chromium.js';
+import { launchChromium, openPage, SHOTS } from '../helpers/chromium.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { startEngine, testConfig, type Engine } from '../helpers/engine.js';
 import { startWebServer, type WebServer } from '../../src/web/server.js';
@@ -48,12 +48,7 @@ describe('console in Chromium', () => {
   });
 
   test('mock event, then typeahead → preliminary alert → confirm → task page reaches completed', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
-    });
+    const { page, errors } = await openPage(browser, { width: 1280, height: 900 });
     await page.goto(`${web.url}/`);
     await page.screenshot({ path: path.join(SHOTS, 'console.png'), fullPage: true });
 
