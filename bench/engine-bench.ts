@@ -56,7 +56,7 @@ export async function benchEngine(redisUrl: string, options: { pings: number; en
 }
 
 /** Wall time of short CLI commands, node start included (median of 7); a worker runs so that nagios says OK. */
-export async function benchCli(redisUrl: string): Promise<Row[]> {
+export async function benchCli(redisUrl: string): Promise<{ rows: Row[]; medians: { call: number; nagios: number } }> {
   const env = { ...process.env, REDIS_URL: redisUrl, GWQUEUE_PREFIX: 'benchcli', GWQUEUE_LOG_LEVEL: 'silent', GWQUEUE_ENV: 'test' };
   const worker = spawn(process.execPath, [BIN, 'worker', '-n', 'benchcli@local'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   await waitForLine(worker, /consuming/);
@@ -70,7 +70,7 @@ export async function benchCli(redisUrl: string): Promise<Row[]> {
   } finally {
     worker.kill('SIGTERM');
   }
-  return rows;
+  return { rows, medians: { call: Number(rows[1].p50), nagios: Number(rows[2].p50) } };
 }
 
 function timeCommands(env: NodeJS.ProcessEnv, commands: [string, string[], number[]][]): Row[] {

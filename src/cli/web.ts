@@ -10,6 +10,13 @@ export function parsePort(raw: string | undefined): number | undefined {
   return port;
 }
 
+export function parseProcesses(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const count = Number(raw);
+  if (!Number.isInteger(count) || count < 1 || count > 64) throw new CliError(`--processes must be a whole number from 1 to 64 (got "${raw}")`);
+  return count;
+}
+
 export function register(program: Command): void {
   program
     .command('web')
@@ -17,16 +24,24 @@ export function register(program: Command): void {
     .description('run the operator console (forms, task pages, audit log)')
     .option('-p, --port <port>', 'port to listen on (default: PORT or 5000)')
     .option('-H, --host <address>', 'address to listen on (default: GWQUEUE_WEB_HOST or 127.0.0.1)')
+    .option('-P, --processes <n>', 'console processes sharing the port (default: GWQUEUE_WEB_PROCESSES or 1)')
     .argument('[run]', 'accepted for `gwqueue flask run` compatibility')
     .action(
-      action(async (_run: string | undefined, options: { port?: string; host?: string }) => {
+      action(async (_run: string | undefined, options: { port?: string; host?: string; processes?: string }) => {
         const port = parsePort(options.port);
-        const [{ getConfig }, { startWebServer }] = await Promise.all([import('../config/index.js'), import('../web/server.js'), import('../tasks/index.js')]);
+        const processes = parseProcesses(options.processes);
+        const [{ getConfig }, cluster] = await Promise.all([import('../config/index.js'), import('../web/cluster.js')]);
         const config = getConfig();
         const signal = untilSignal();
+        const count = processes ?? config.web.processes;
+        if (count > 1 && !cluster.isConsoleWorker()) {
+          const say = (line: string) => process.stderr.write(`gwqueue: ${line}\n`);
+          return (await cluster.runConsoleCluster({ processes: count, stop: signal, say })).code;
+        }
+        const [{ startWebServer }] = await Promise.all([import('../web/server.js'), import('../tasks/index.js')]);
         const web = await startWebServer(config, { port, host: options.host });
-        process.stderr.write(`gwqueue: console at ${web.url}\n`);
-        await signal;
+        if (!cluster.isConsoleWorker()) process.stderr.write(`gwqueue: console at ${web.url}\n`);
+        await Promise.race([signal, cluster.isConsoleWorker() ? cluster.untilPrimaryGone() : new Promise(() => {})]);
         await web.close();
         return EXIT.OK;
       }),

@@ -35,7 +35,7 @@ export interface Config {
   varDir: string;
   results: { ttlSeconds: number; maxCount: number };
   worker: { concurrency: number; heartbeatMs: number; lockDurationMs: number; shutdownTimeoutMs: number; maxStalledCount: number };
-  web: { host: string; port: number; flowerPort: number; secretKey: string };
+  web: { host: string; port: number; processes: number; flowerPort: number; secretKey: string };
   retry: { attempts: number; backoffMs: number };
   auth: WebAuthConfig;
   nagios: NagiosConfig;
@@ -71,6 +71,7 @@ export const SETTINGS: Record<string, { default: string; help: string }> = {
   GWQUEUE_RETRY_BACKOFF_MS: { default: '1000', help: 'first retry delay; doubles each attempt' },
   GWQUEUE_WEB_HOST: { default: '127.0.0.1', help: 'address the web console listens on' },
   PORT: { default: '5000', help: 'web console port' },
+  GWQUEUE_WEB_PROCESSES: { default: '1', help: 'console processes sharing the port (`gwqueue web --processes`); sessions and tokens are shared through Redis' },
   GWQUEUE_FLOWER_PORT: { default: '5555', help: 'port of the stand-alone dashboard' },
   GWQUEUE_SECRET_KEY: { default: '(random in development; required in production)', help: 'secret for sessions and CSRF tokens' },
   ...WEB_SETTINGS,
@@ -153,6 +154,7 @@ export function loadConfig(processEnv: Env): Config {
     web: {
       host: env.GWQUEUE_WEB_HOST ?? '127.0.0.1',
       port: parseInteger(env, 'PORT', 5000, { min: 0, max: 65_535 }),
+      processes: parseInteger(env, 'GWQUEUE_WEB_PROCESSES', 1, { min: 1, max: 64 }),
       flowerPort: parseInteger(env, 'GWQUEUE_FLOWER_PORT', 5555, { min: 0, max: 65_535 }),
       secretKey,
     },

@@ -2,7 +2,7 @@
 import http from 'node:http';
 import type { Config } from '../config/index.js';
 import { TaskClient } from '../queue/client.js';
-import { createRedisConnection } from '../queue/connection.js';
+import { createRedisConnection, waitUntilReady } from '../queue/connection.js';
 import { setCurrentClient } from '../queue/current-client.js';
 import { createApp } from './app.js';
 import { createConsoleGraceDb, buildOperatorCanvas } from './operator-chains.js';
@@ -16,6 +16,8 @@ export interface WebServer {
 export async function startWebServer(config: Config, options: { port?: number; host?: string } = {}): Promise<WebServer> {
   // The console starts even when Redis is down: pages answer 503 until it is back, and ioredis reconnects by itself.
   const redis = createRedisConnection(config, 'producer');
+  // But when Redis is up, the first requests must not get a 503 only because the connection was still being made.
+  await waitUntilReady(redis, config).catch(() => {});
   const client = new TaskClient(config, redis);
   setCurrentClient(client);
   const host = options.host ?? config.web.host;
