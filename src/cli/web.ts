@@ -43,6 +43,7 @@ export function register(program: Command): void {
         if (!cluster.isConsoleWorker()) process.stderr.write(`gwqueue: console at ${web.url}\n`);
         await Promise.race([signal, cluster.isConsoleWorker() ? cluster.untilPrimaryGone() : new Promise(() => {})]);
         await web.close();
+        cluster.leaveCluster();
         return EXIT.OK;
       }),
     );

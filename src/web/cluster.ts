@@ -14,6 +14,11 @@ export interface ConsoleClusterOptions {
 
 export const isConsoleWorker = (): boolean => cluster.isWorker;
 
+/** In a console worker, once its server is closed: drop the channel to the primary, or it would keep the process alive. */
+export function leaveCluster(): void {
+  if (cluster.isWorker && process.connected) process.disconnect();
+}
+
 /** In a console worker: resolves when the primary goes away, so an orphan never keeps running. */
 export function untilPrimaryGone(): Promise<void> {
   return new Promise((resolve) => process.once('disconnect', () => resolve()));

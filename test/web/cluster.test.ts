@@ -1,0 +1,106 @@
+// `gwqueue web --processes 2`: one port, sessions and CSRF shared across processes, a dead process replaced, SIGTERM stops all.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { readdirSync, readFileSync } from 'node:fs';
+import { startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { eventually } from '../helpers/engine.js';
+import { runCli, startCli } from '../helpers/cli.js';
+
+interface Answer {
+  status: number;
+  location: string;
+  cookie: string;
+  body: string;
+}
+
+/** One request on a NEW connection each time, so the cluster's round-robin spreads them over the processes. */
+function request(url: string, options: { method?: string; cookie?: string; form?: Record<string, string> } = {}): Promise<Answer> {
+  const body = options.form ? new URLSearchParams(options.form).toString() : undefined;
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, {
+      method: options.method ?? 'GET',
+      agent: false,
+      headers: { ...(options.cookie ? { Cookie: options.cookie } : {}), ...(body ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}) },
+    }, (res) => {
+      let text = '';
+      res.on('data', (chunk) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, location: String(res.headers.location ?? ''), cookie: (res.headers['set-cookie'] ?? [])[0]?.split(';')[0] ?? '', body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).filter((entry) => {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+    } catch {
+      return false;
+    }
+  }).map(Number);
+}
+
+describe('console in several processes', () => {
+  let redis: TestRedis;
+  let env: Record<string, string>;
+
+  before(async () => {
+    redis = await startRedis();
+    env = { REDIS_URL: redis.url, GWQUEUE_PREFIX: 'cluster', GWQUEUE_ENV: 'test', GWQUEUE_LOCAL_USER: 'true' };
+  });
+  after(async () => {
+    await redis?.stop();
+  });
+
+  test('two processes share the port and the session: every form posted on a fresh connection is accepted; one killed is replaced; SIGTERM stops all', async () => {
+    const web = await startCli(['web', '--port', '0', '--processes', '2'], env, /console at http:\/\/\S+ \(2 processes\)/, 30_000);
+    const url = /console at (http:\/\/\S+)/.exec(web.output())![1];
+    const primary = web.child.pid!;
+    try {
+      const workers = await eventually(() => (childrenOf(primary).length === 2 ? childrenOf(primary) : undefined), 10_000, 'two console processes');
+      let cookie = '';
+      const accepted: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const page = await request(`${url}/`, { cookie });
+        assert.equal(page.status, 200);
+        cookie ||= page.cookie;
+        const form = page.body.slice(page.body.indexOf('action="/send_mock_event"'));
+        const csrf = /name="_csrf" value="([^"]+)"/.exec(form)![1];
+        const token = /name="submission_token" value="([^"]+)"/.exec(form)![1];
+        const posted = await request(`${url}/send_mock_event`, { method: 'POST', cookie, form: { _csrf: csrf, submission_token: token, confirmed: 'yes' } });
+        // With a key per process, half of these would be refused: a session signed by one process is unknown to the other.
+        assert.equal(posted.status, 303, `submission ${i + 1}: ${posted.status} ${posted.body.slice(0, 200)}`);
+        assert.match(posted.location, /^\/tasks\/[0-9a-f-]{36}$/);
+        accepted.push(posted.location);
+      }
+      assert.equal(new Set(accepted).size, 6, 'six distinct tasks');
+
+      process.kill(workers[0], 'SIGKILL');
+      const replaced = await eventually(() => {
+        const now = childrenOf(primary);
+        return now.length === 2 && !now.includes(workers[0]) ? now : undefined;
+      }, 15_000, 'a replacement console process');
+      assert.ok(replaced.includes(workers[1]), 'the other process kept running');
+      for (let i = 0; i < 4; i++) assert.equal((await request(`${url}/healthz`)).status, 200);
+      assert.match(web.output(), new RegExp(`console process ${workers[0]} exited \\(SIGKILL\\)`));
+
+      web.child.kill('SIGTERM');
+      assert.equal(await web.exited, 0);
+      for (const pid of replaced) assert.throws(() => process.kill(pid, 0), 'every console process has exited');
+    } finally {
+      web.child.kill('SIGKILL');
+    }
+  });
+
+  test('--processes outside 1..64 is a usage error (exit 64), and nothing starts', async () => {
+    for (const bad of ['0', 'two', '65', '1.5']) {
+      const result = await runCli(['web', '--port', '0', '--processes', bad], env);
+      assert.equal(result.code, 64, `--processes ${bad}: ${result.stderr}`);
+      assert.match(result.stderr, /--processes must be a whole number from 1 to 64/);
+      assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+    }
+  });
+});
