@@ -1,6 +1,6 @@
 // createApp(deps): the operator console as an Express app; it never listens (server.ts does), so tests use it directly.
 import path from 'node:path';
-import express, { type Express } from 'express';
+import express, { type Express, type Request } from 'express';
 import { PACKAGE_ROOT } from '../config/index.js';
 import type { WebDeps, WebContext } from './context.js';
 import { identity } from './middleware/identity.js';
@@ -9,6 +9,21 @@ import { csrfProtection, exposeCsrfToken, sessions, takeFlash } from './middlewa
 import { errorHandler, notFound } from './middleware/errors.js';
 import { registerHealthRoutes, registerRoutes } from './routes.js';
 import { platformInfo } from './platform.js';
+import { OPERATOR_FORMS } from './forms.js';
+import { writeAudit } from '../audit/audit-log.js';
+import { logger } from '../observability/logger.js';
+
+/** A wrong API token: logged (never the token), and audited when the request tried to change something (a form, a control). */
+function refusedToken(ctx: WebContext) {
+  const log = logger('web');
+  return async (req: Request, address: string) => {
+    log.warn({ method: req.method, path: req.path, address, status: 401 }, 'invalid API token');
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
+    const form = OPERATOR_FORMS.find((f) => req.path === `/${f.name}`);
+    const action = form?.name ?? `${req.method} ${req.path}`.slice(0, 200);
+    await writeAudit(ctx.redis, ctx.config, { user: 'anonymous', address, action, fields: {}, taskId: null, outcome: 'unauthorized', detail: 'invalid API token' });
+  };
+}
 
 /**
  * The shell every web app of ours shares (console and stand-alone dashboard): CSP, assets served by the app, health
@@ -42,7 +57,7 @@ export function buildWebApp(deps: WebDeps, routes: (app: Express, ctx: WebContex
   const limit = config.auth.bodyLimitBytes;
   app.use(express.urlencoded({ extended: false, limit, parameterLimit: 50 }));
   app.use(express.json({ limit, strict: true }));
-  app.use(identity(config.auth, deps.listenHost ?? config.web.host));
+  app.use(identity(config.auth, deps.listenHost ?? config.web.host, refusedToken(ctx)));
   app.use(sessions(config, ctx.redis));
   app.use(takeFlash);
   app.use(csrfProtection);

@@ -38,8 +38,11 @@ function tokenUser(auth: WebAuthConfig, header: string | undefined): string | nu
   return null;
 }
 
-/** `listenHost` is where the console listens: the local user is allowed only when that is loopback. */
-export function identity(auth: WebAuthConfig, listenHost: string) {
+/**
+ * `listenHost` is where the console listens: the local user is allowed only when that is loopback. `onInvalidToken`
+ * runs (and is awaited) before a request with a wrong API token gets its 401, e.g. to audit it.
+ */
+export function identity(auth: WebAuthConfig, listenHost: string, onInvalidToken?: (req: Request, address: string) => Promise<unknown>) {
   const localUser = `${os.userInfo().username}@${os.hostname()}`;
   const loopbackOnly = isLoopback(listenHost);
   return (req: Request, res: Response, next: NextFunction) => {
@@ -49,7 +52,9 @@ export function identity(auth: WebAuthConfig, listenHost: string) {
     const token = tokenUser(auth, req.get('authorization'));
     let id: Identity;
     if (token === null) {
-      res.status(401).type('application/json').send({ error: 'invalid API token' });
+      const refuse = () => void res.status(401).type('application/json').send({ error: 'invalid API token' });
+      if (onInvalidToken) onInvalidToken(req, address).catch(() => {}).finally(refuse);
+      else refuse();
       return;
     } else if (token) {
       id = { user: token, groups: [], via: 'token', authorized: true, address };
