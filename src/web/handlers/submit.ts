@@ -8,8 +8,9 @@ import { FORM_VALIDATORS } from '../validators/index.js';
 import { onlyFields } from '../validators/common.js';
 import { claimToken, recordToken, releaseToken, TOKEN_PATTERN } from '../submission-tokens.js';
 import { flash } from '../middleware/session.js';
-import { sendError, wantsJson } from '../middleware/errors.js';
+import { isRedisDown, sendError, wantsJson } from '../middleware/errors.js';
 import { renderHome, newSubmissionToken } from './home.js';
+import { logger } from '../../observability/logger.js';
 
 type FieldProblems = Record<string, string>;
 
@@ -96,8 +97,15 @@ export function submitForm(ctx: WebContext, form: OperatorForm): RequestHandler[
         await audit('unavailable', (error as Error).message, fields).catch(() => {});
         throw error;
       }
-      if (typeof token === 'string' && TOKEN_PATTERN.test(token)) await recordToken(ctx.redis, ctx.config, token, taskId);
-      await audit('accepted', `queued ${form.name}`, fields, taskId);
+      // The chain is queued. If Redis goes away now, the 503 page ("nothing was submitted") would be a lie, and the
+      // operator's second try would send the alert twice: answer 303/202 anyway, and log the lost audit entry.
+      try {
+        if (typeof token === 'string' && TOKEN_PATTERN.test(token)) await recordToken(ctx.redis, ctx.config, token, taskId);
+        await audit('accepted', `queued ${form.name}`, fields, taskId);
+      } catch (error) {
+        if (!isRedisDown(error)) throw error;
+        logger('web').warn({ form: form.name, taskId, user, err: { message: (error as Error).message } }, 'task queued, but Redis went away before its audit entry was written');
+      }
       const url = `/tasks/${taskId}`;
       if (wantsJson(req)) return res.status(202).json({ id: taskId, url });
       flash(req, 'success', flashMessage(form, fields, taskId));

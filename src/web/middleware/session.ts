@@ -1,11 +1,15 @@
 // Sessions kept in Redis (connect-redis), flash messages in the session, and CSRF tokens (csrf-sync).
-import session from 'express-session';
+import session, { type SessionData } from 'express-session';
 import { RedisStore } from 'connect-redis';
 import { csrfSync } from 'csrf-sync';
 import type { Redis } from 'ioredis';
 import type { Request, Response, NextFunction, RequestHandler } from 'express';
 import type { Config } from '../../config/index.js';
 import { keyOf } from '../../queue/keys.js';
+import { RedisUnavailableError } from '../../queue/errors.js';
+import { describeRedis } from '../../queue/connection.js';
+import { logger } from '../../observability/logger.js';
+import { isRedisDown } from './errors.js';
 
 export interface Flash {
   kind: 'success' | 'info' | 'warning' | 'danger';
@@ -36,17 +40,53 @@ export function takeFlash(req: Request, res: Response, next: NextFunction): void
 
 const isApiClient = (req: Request) => req.identity?.via === 'token';
 
-/** Sessions for browsers only: scripted clients with an API token neither get nor need one. */
+type StoreCallback = (error?: unknown) => void;
+
+/**
+ * Saving the session happens once the response is written: if Redis went away meanwhile, express-session would pass
+ * the error on to Express, which then destroys the connection — the client loses a complete page (or the 303 of an
+ * accepted form) and a keep-alive client its next request too. Such a save is dropped and logged instead.
+ */
+class ConsoleSessionStore extends RedisStore {
+  private readonly log = logger('web');
+
+  private tolerant(what: string, callback?: StoreCallback): StoreCallback {
+    return (error?: unknown) => {
+      if (error && isRedisDown(error)) {
+        this.log.warn({ err: { message: (error as Error).message } }, `session ${what} dropped: Redis unavailable`);
+        return callback?.();
+      }
+      return callback?.(error);
+    };
+  }
+
+  override set(sid: string, sess: SessionData, callback?: StoreCallback): Promise<unknown> {
+    return super.set(sid, sess, this.tolerant('save', callback));
+  }
+
+  override touch(sid: string, sess: SessionData, callback?: StoreCallback): Promise<unknown> {
+    return super.touch(sid, sess, this.tolerant('touch', callback));
+  }
+}
+
+/**
+ * Sessions for browsers only: scripted clients with an API token neither get nor need one. While Redis is down a
+ * browser page gets the 503 page at once (it needs no session) rather than forms whose session cannot be kept.
+ */
 export function sessions(config: Config, redis: Redis): RequestHandler {
   const handler = session({
-    store: new RedisStore({ client: redis, prefix: `${keyOf(config, 'session')}:`, ttl: 12 * 3600 }),
+    store: new ConsoleSessionStore({ client: redis, prefix: `${keyOf(config, 'session')}:`, ttl: 12 * 3600 }),
     name: 'gwqueue.sid',
     secret: config.auth.secretKey,
     resave: false,
     saveUninitialized: false,
     cookie: { httpOnly: true, sameSite: 'lax', secure: config.profile === 'production' ? 'auto' : false, maxAge: 12 * 3600 * 1000 },
   });
-  return (req, res, next) => (isApiClient(req) ? next() : handler(req, res, next));
+  return (req, res, next) => {
+    if (isApiClient(req)) return next();
+    if (redis.status !== 'ready') return next(new RedisUnavailableError(`cannot reach Redis at ${describeRedis(config)}`));
+    return handler(req, res, next);
+  };
 }
 
 const csrf = csrfSync({

@@ -1,0 +1,143 @@
+// Worker faults as an operator sees them on the console: SIGKILL mid-task → run again elsewhere; SIGTERM → finish, exit 0.
+import { after, afterEach, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { eventually, testConfig } from '../helpers/engine.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { startConsoleProcess, type ConsoleProcess } from '../helpers/console-process.js';
+
+const TOKEN = 'faults-token-0123456789abcdef';
+
+type Child = Awaited<ReturnType<typeof startCli>>;
+
+interface TaskJson {
+  state: string;
+  attempts: number;
+  maxAttempts: number;
+  worker: string | null;
+  result: unknown;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+describe('worker faults, seen from the console', () => {
+  let redis: TestRedis;
+  let web: ConsoleProcess;
+  let env: Record<string, string>;
+  const children: Child[] = [];
+
+  before(async () => {
+    redis = await startRedis();
+    env = {
+      REDIS_URL: redis.url, GWQUEUE_PREFIX: testConfig(redis.url).prefix, GWQUEUE_ENV: 'test', GWQUEUE_API_TOKENS: `robot=${TOKEN}`,
+      // A killed worker's lock expires after 3 s (checked every 1.5 s): quick, yet a busy box does not stall a live one.
+      GWQUEUE_LOCK_DURATION_MS: '3000', GWQUEUE_HEARTBEAT_MS: '200',
+    };
+    web = await startConsoleProcess(env);
+  });
+  afterEach(async () => {
+    for (const child of children.splice(0)) {
+      if (child.child.exitCode === null && child.child.signalCode === null) child.child.kill('SIGKILL');
+      await child.exited;
+    }
+  });
+  after(async () => {
+    await web?.stop();
+    await redis?.stop();
+  });
+
+  async function get(path: string): Promise<{ status: number; body: string }> {
+    const res = await fetch(web.url + path, { headers: { authorization: `Bearer ${TOKEN}` }, signal: AbortSignal.timeout(10_000) });
+    return { status: res.status, body: await res.text() };
+  }
+
+  async function task(id: string): Promise<TaskJson> {
+    const res = await get(`/api/tasks/${id}`);
+    assert.equal(res.status, 200, res.body);
+    return JSON.parse(res.body) as TaskJson;
+  }
+
+  async function worker(name: string): Promise<Child> {
+    const child = await startCli(['worker', '-n', name], env, /consuming/);
+    children.push(child);
+    return child;
+  }
+
+  /** `gwqueue call gwqueue.tasks.core.sleep`, the real CLI: prints the new task's ID. */
+  async function enqueueSleep(seconds: number): Promise<string> {
+    const out = await runCli(['call', 'gwqueue.tasks.core.sleep', '--args', JSON.stringify([seconds])], env);
+    assert.equal(out.code, 0, out.stderr);
+    const id = out.stdout.trim();
+    assert.match(id, /^[0-9a-f-]{36}$/);
+    return id;
+  }
+
+  /** The dashboard's view of a worker: online, or offline because it stopped cleanly or was lost. */
+  async function workerStatus(name: string): Promise<{ status: string; offlineReason: string | null }> {
+    const res = await get(`/flower/api/workers/${encodeURIComponent(name)}`);
+    assert.equal(res.status, 200, res.body);
+    const { status, offlineReason } = (JSON.parse(res.body) as { worker: { status: string; offlineReason: string | null } }).worker;
+    return { status, offlineReason };
+  }
+
+  /** The task page's facts as an operator reads them: state badge, worker, "n of m" attempts. */
+  async function taskPage(id: string): Promise<{ state: string; worker: string; attempts: string }> {
+    const page = await get(`/tasks/${id}`);
+    assert.equal(page.status, 200);
+    const fact = (label: string) => new RegExp(`<dt class="col-4">${label}</dt><dd class="col-8">([^<]*)</dd>`).exec(page.body)?.[1] ?? '';
+    return { state: /id="task-state">([^<]*)</.exec(page.body)?.[1] ?? '', worker: fact('Worker'), attempts: fact('Attempts') };
+  }
+
+  test('SIGKILL during a task: another worker runs it again to completion, and the task page shows two attempts', async () => {
+    const doomed = await worker('doomed@faults');
+    const id = await enqueueSleep(2);
+    await eventually(async () => {
+      const info = await task(id);
+      return info.state === 'active' && info.worker === 'doomed@faults';
+    }, 10_000, 'the task to start on doomed@faults');
+    assert.equal((await taskPage(id)).state, 'active');
+
+    doomed.child.kill('SIGKILL');
+    assert.equal(await doomed.exited, null, 'killed by the signal');
+    // Nothing finishes the task while no worker runs.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.notEqual((await task(id)).state, 'completed');
+
+    await worker('rescuer@faults');
+    const done = await eventually(async () => {
+      const info = await task(id);
+      return info.state === 'completed' ? info : undefined;
+    }, 30_000, 'the task to complete on rescuer@faults');
+    assert.equal(done.worker, 'rescuer@faults');
+    assert.equal(done.result, 2);
+    assert.equal(done.attempts, 2, 'the run cut short by SIGKILL counts as an attempt');
+    const page = await taskPage(id);
+    assert.deepEqual([page.state, page.worker], ['completed', 'rescuer@faults']);
+    assert.match(page.attempts, /^2 of \d+$/);
+    // Its heartbeat has expired by now (three missed beats); the dashboard tells a crash from a clean stop.
+    await eventually(async () => (await workerStatus('doomed@faults')).offlineReason === 'lost', 5000, 'doomed@faults to be shown as lost');
+  });
+
+  test('SIGTERM during a task: the worker finishes it first, then exits 0 and is shown as stopped', async () => {
+    const graceful = await worker('graceful@faults');
+    const id = await enqueueSleep(1.5);
+    await eventually(async () => (await task(id)).state === 'active', 10_000, 'the task to start');
+    const signalledAt = Date.now();
+    graceful.child.kill('SIGTERM');
+    assert.equal(await graceful.exited, 0);
+    const exitedAt = Date.now();
+
+    const info = await task(id);
+    assert.equal(info.state, 'completed');
+    assert.equal(info.worker, 'graceful@faults');
+    assert.equal(info.attempts, 1);
+    assert.equal(info.result, 1.5);
+    const finishedAt = Date.parse(info.finishedAt ?? '');
+    assert.ok(signalledAt < finishedAt && finishedAt <= exitedAt, 'SIGTERM came while it ran; the worker exited once it had finished');
+    const page = await taskPage(id);
+    assert.deepEqual([page.state, page.worker], ['completed', 'graceful@faults']);
+    assert.match(page.attempts, /^1 of \d+$/);
+
+    assert.deepEqual(await workerStatus('graceful@faults'), { status: 'offline', offlineReason: 'stopped' }, 'a clean stop, not a lost worker');
+  });
+});
