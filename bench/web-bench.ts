@@ -1,6 +1,6 @@
 // The preliminary-alert form under load, gwqueue and the Flask + Celery peer one after the other: wrk, drain, latency probe, RSS.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -9,6 +9,7 @@ import { loadConfig, PACKAGE_ROOT } from '../src/config/index.js';
 import { connectClient } from '../src/queue/client.js';
 import { freePort, startRedis } from '../test/helpers/redis-server.js';
 import { PEER_DIR } from './peer-cli-bench.js';
+import { rssMb, stopChild, waitForOutput, withChildren } from './processes.js';
 
 const BIN = path.join(PACKAGE_ROOT, 'bin', 'gwqueue.js');
 const STANDIN = path.join(PACKAGE_ROOT, 'bench', 'standin.mjs');
@@ -50,60 +51,6 @@ interface App {
   workerPids(): number[];
   drain(): Promise<void>;
   stop(): Promise<void>;
-}
-
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(entry));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return out;
-}
-
-const withChildren = (pid: number): number[] => [pid, ...childrenOf(pid)];
-
-function rssMb(pids: number[]): number {
-  let kb = 0;
-  for (const pid of pids) {
-    const match = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    kb += Number(match?.[1] ?? 0);
-  }
-  return kb / 1024;
-}
-
-function waitForOutput(child: ChildProcess, pattern: RegExp, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`${what} not ready within 20 s:\n${output}`)), 20_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk;
-      if (pattern.test(output)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${what} exited ${code}:\n${output}`)));
-  });
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 /** gwqueue as deployed (production profile), 2 console processes and 2 workers, on a private Redis without persistence like the peer's. */

@@ -1,0 +1,142 @@
+// `npm run soak [-- --minutes 10 --rate 40]`: mixed load on the real console and workers; RSS of every process sampled, start and end reported.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { PACKAGE_ROOT } from '../src/config/index.js';
+import { freePort, startRedis } from '../test/helpers/redis-server.js';
+import { printTable, type Row } from './stats.js';
+import { childrenOf, rssMb, stopChild, waitForOutput } from './processes.js';
+
+const { values: args } = parseArgs({ options: { minutes: { type: 'string', default: '10' }, rate: { type: 'string', default: '40' } } });
+const minutes = Number(args.minutes);
+const rate = Number(args.rate);
+if (!(minutes > 0 && minutes <= 24 * 60) || !(rate > 0 && rate <= 5000)) {
+  console.error('soak: --minutes must be in (0, 1440] and --rate (requests/s) in (0, 5000]');
+  process.exit(64);
+}
+
+const BIN = path.join(PACKAGE_ROOT, 'bin', 'gwqueue.js');
+const redis = await startRedis({ appendOnly: true });
+const redisPid = Number(/process_id:(\d+)/.exec(spawnSync('redis-cli', ['-p', String(redis.port), 'info', 'server'], { encoding: 'utf8' }).stdout)?.[1]);
+const varDir = mkdtempSync(path.join(os.tmpdir(), 'gwqueue-soak-'));
+const token = randomBytes(24).toString('hex');
+const port = await freePort();
+const env = {
+  ...process.env, REDIS_URL: redis.url, GWQUEUE_PREFIX: 'soak', GWQUEUE_ENV: 'production', GWQUEUE_VAR_DIR: varDir,
+  GWQUEUE_SECRET_KEY: randomBytes(24).toString('hex'), GWQUEUE_API_TOKENS: `soak=${token}`, GWQUEUE_LOG_LEVEL: 'warn',
+  GWQUEUE_MOCK_JOINT_DELAY: '1',
+};
+const start = (args: string[]) => spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+const workers = [start(['worker', '-n', 'soak1@local']), start(['worker', '-n', 'soak2@local'])];
+const web = start(['web', '--port', String(port), '--processes', '2']);
+const children: ChildProcess[] = [...workers, web];
+const base = `http://127.0.0.1:${port}`;
+const auth = { Authorization: `Bearer ${token}`, Accept: 'application/json' };
+
+const statuses = new Map<string, number>();
+const tally = (key: string) => statuses.set(key, (statuses.get(key) ?? 0) + 1);
+const taskIds: string[] = [];
+const superevents: { superevent: string; event: string }[] = [];
+
+async function call(method: string, url: string, body?: Record<string, string>): Promise<unknown> {
+  const res = await fetch(`${base}${url}`, {
+    method,
+    headers: body ? { ...auth, 'Content-Type': 'application/x-www-form-urlencoded' } : auth,
+    body: body ? new URLSearchParams(body).toString() : undefined,
+  });
+  tally(`${method} ${url.replace(/\/tasks\/[^/?]+/, '/tasks/:id').replace(/\?.*$/, '')} ${res.status}`);
+  const text = await res.text();
+  return res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text;
+}
+
+const submit = async (form: string, fields: Record<string, string> = {}) => {
+  const answer = (await call('POST', `/${form}`, fields)) as { id?: string };
+  if (answer.id) taskIds.push(answer.id);
+};
+const pick = <T>(list: T[]): T | undefined => list[Math.floor(Math.random() * list.length)];
+
+/** One step of the mix: mostly reading pages, some submissions of every kind an operator makes. */
+async function step(): Promise<void> {
+  const roll = Math.random();
+  const target = pick(superevents);
+  const task = pick(taskIds);
+  if (roll < 0.06) return submit('send_mock_event');
+  if (roll < 0.08) return submit('send_mock_joint_event');
+  if (roll < 0.12 && target) return submit('send_preliminary_gcn', { superevent_id: target.superevent, event_id: target.event });
+  if (roll < 0.15 && target) return submit('change_prefered_event', { superevent_id: target.superevent, event_id: target.event });
+  if (roll < 0.17 && target) return submit('create_update_gcn_circular', { superevent_id: target.superevent, sky_localization: 'on' });
+  if (roll < 0.30 && task) {
+    const info = (await call('GET', `/api/tasks/${task}`)) as { name?: string; state?: string; result?: { superevent_id?: string; graceid?: string } };
+    if (info.name?.endsWith('await_superevent') || info.result?.superevent_id) {
+      if (info.state === 'completed' && info.result?.superevent_id && info.result.graceid && superevents.length < 200) superevents.push({ superevent: info.result.superevent_id, event: info.result.graceid });
+    }
+    return;
+  }
+  if (roll < 0.45 && task) return void (await call('GET', `/tasks/${task}`));
+  if (roll < 0.60) return void (await call('GET', '/'));
+  if (roll < 0.70) return void (await call('GET', '/flower/'));
+  if (roll < 0.78) return void (await call('GET', '/flower/tasks?q=state:failed'));
+  if (roll < 0.84) return void (await call('GET', '/audit'));
+  if (roll < 0.90) return void (await call('GET', `/typeahead_superevent_id?superevent_id=${target?.superevent.slice(0, 4) ?? 'S'}`));
+  if (roll < 0.95) return void (await call('GET', '/metrics'));
+  return void (await call('GET', '/flower/api/workers'));
+}
+
+interface Sample { at: number; rss: Map<string, number> }
+const samples: Sample[] = [];
+function sample(): void {
+  const rss = new Map<string, number>();
+  const webChildren = childrenOf(web.pid!);
+  rss.set('console primary', rssMb([web.pid!]));
+  webChildren.forEach((pid, i) => rss.set(`console process ${i + 1}`, rssMb([pid])));
+  workers.forEach((worker, i) => rss.set(`worker ${i + 1}`, rssMb([worker.pid!])));
+  rss.set('redis-server', rssMb([redisPid]));
+  samples.push({ at: Date.now(), rss });
+}
+
+let failed = false;
+try {
+  await Promise.all([...workers.map((w, i) => waitForOutput(w, /consuming/, `worker ${i + 1}`)), waitForOutput(web, /console at/, 'console')]);
+  console.log(`soak: ${minutes} min at about ${rate} requests/s on ${base} (2 console processes, 2 workers, Redis with AOF)`);
+  const end = Date.now() + minutes * 60_000;
+  const sampler = setInterval(sample, Math.max(5000, (minutes * 60_000) / 40));
+  sample();
+  const loops = 8;
+  let errors = 0;
+  await Promise.all(Array.from({ length: loops }, async () => {
+    while (Date.now() < end) {
+      const began = Date.now();
+      await step().catch((error) => {
+        errors += 1;
+        tally(`error ${(error as Error).message.slice(0, 60)}`);
+      });
+      const wait = (loops * 1000) / rate - (Date.now() - began);
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }));
+  clearInterval(sampler);
+  sample();
+
+  const first = samples[Math.min(samples.length - 1, Math.ceil(samples.length * 0.1))];
+  const last = samples.at(-1)!;
+  const rows: Row[] = [...last.rss.keys()].map((name) => {
+    const startMb = first.rss.get(name) ?? NaN;
+    const endMb = last.rss.get(name) ?? NaN;
+    const max = Math.max(...samples.map((s) => s.rss.get(name) ?? 0));
+    return { process: name, 'RSS after warm-up (MB)': startMb, 'RSS at end (MB)': endMb, 'max (MB)': max, growth: `${(((endMb - startMb) / startMb) * 100).toFixed(1)} %` };
+  });
+  printTable(`RSS per process (warm-up sample at ${((first.at - samples[0].at) / 1000).toFixed(0)} s, ${samples.length} samples)`, rows);
+  const requests = [...statuses].sort(([a], [b]) => a.localeCompare(b)).map(([what, count]) => ({ request: what, count }));
+  printTable('requests by route and status', requests);
+  const serverErrors = [...statuses].filter(([what]) => / 5\d\d$/.test(what) || what.startsWith('error')).reduce((n, [, c]) => n + c, 0);
+  console.log(`\n${taskIds.length} tasks submitted; ${serverErrors} server errors or failed requests; ${errors} client-side errors`);
+  failed = serverErrors > 0;
+} finally {
+  await Promise.all(children.map(stopChild));
+  await redis.stop();
+  rmSync(varDir, { recursive: true, force: true });
+}
+process.exitCode = failed ? 1 : 0;
