@@ -6,10 +6,15 @@ export interface SentAlert {
   sink: string;
   /** The sink's own ID for the message (the outbox's stream entry ID). */
   id: string;
+  /** True when this task had already sent the alert: nothing was sent again, `id` is the first one. */
+  repeated?: boolean;
 }
 
 export interface AlertSink {
   readonly name: string;
-  /** Delivers one alert that already passed schema validation; throws when it could not be delivered. */
-  send(alert: IgwnAlert, options?: { public?: boolean }): Promise<SentAlert>;
+  /**
+   * Delivers one alert that already passed schema validation; throws when it could not be delivered. With `onceKey`
+   * (the sending task's ID, set by sendAlert), a second send with the same key delivers nothing and returns the first.
+   */
+  send(alert: IgwnAlert, options?: { public?: boolean; onceKey?: string }): Promise<SentAlert>;
 }

@@ -2,6 +2,7 @@
 import type { DomainConfig } from '../config/domain.js';
 import { gpsToDate, type GraceDb, type SupereventRecord } from '../gracedb/index.js';
 import { recordAlertFailure } from '../alerts/outbox.js';
+import { currentTask } from '../queue/current-task.js';
 import { validateAlert, type AlertType, type IgwnAlert } from '../alerts/schema.js';
 import { externalCoinc } from './raven.js';
 import type { Services } from './services.js';
@@ -62,8 +63,10 @@ export async function buildAlert(gracedb: GraceDb, config: DomainConfig, superev
 
 export interface SentAlertSummary {
   outbox_id: string;
-  /** The copy uploaded to the superevent's log, `name,version`. */
+  /** The copy uploaded to the superevent's log, `name,version` ('' when `repeated`). */
   alert_filename: string;
+  /** An earlier run of the same task had sent this alert; it was not sent again. */
+  repeated?: boolean;
 }
 
 /**
@@ -73,8 +76,13 @@ export interface SentAlertSummary {
 export async function sendAlert(deps: Services, alert: IgwnAlert, options: { public: boolean }): Promise<SentAlertSummary> {
   const valid = validateAlert(alert);
   let outboxId: string;
+  // A task picked up again (its worker died, or its lock expired while Redis was away) must not send twice.
+  const onceKey = currentTask()?.id;
   try {
-    outboxId = (await deps.outbox.send(valid, options)).id;
+    const sent = await deps.outbox.send(valid, { ...options, onceKey });
+    outboxId = sent.id;
+    // Already sent by an earlier run of this task: no second alert, and no second copy in the superevent's log.
+    if (sent.repeated) return { outbox_id: outboxId, alert_filename: '', repeated: true };
   } catch (error) {
     await recordAlertFailure(deps.redis, deps.config).catch(() => {});
     throw error;

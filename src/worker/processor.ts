@@ -4,6 +4,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { JobData } from '../queue/canvas.js';
 import { isTransient, TaskArgumentError, UnknownTaskError } from '../queue/errors.js';
 import { getTask, type Task, type TaskContext } from '../queue/registry.js';
+import { runAsTask } from '../queue/current-task.js';
 
 /** Wraps an error as final (never retried), keeping its message and stack trace. */
 function final(error: unknown): UnrecoverableError {
@@ -58,7 +59,7 @@ export function createProcessor(workerName: string) {
       },
     };
     try {
-      return await task.run(args, context);
+      return await runAsTask(context, () => task.run(args, context));
     } catch (error) {
       if (isTransient(error)) throw error;
       throw final(error);

@@ -51,3 +51,21 @@ test('alerts that could not be delivered are counted', async () => {
   await recordAlertFailure(redis, config);
   assert.equal(await alertFailureCount(redis, config), 2);
 });
+
+test('a task that sends the same alert again (picked up after its worker died) finds its first entry and sends nothing', async () => {
+  const config = testConfig(server.url);
+  const outbox = new AlertOutbox(redis, config);
+  const alert = sampleAlert({ superevent_id: 'MS240102a' });
+  const first = await outbox.send(alert, { onceKey: 'task-1' });
+  const again = await outbox.send(alert, { onceKey: 'task-1' });
+  assert.equal(first.repeated, undefined);
+  assert.deepEqual(again, { sink: 'outbox', id: first.id, repeated: true });
+  assert.equal(await redis.xlen(outboxKeys.stream(config)), 1, 'one alert in the outbox');
+  assert.equal(await redis.hget(outboxKeys.sent(config), 'PRELIMINARY'), '1', 'counted once');
+  // Another task (an operator's second, deliberate submission), another alert type, or no key at all: sent.
+  assert.notEqual((await outbox.send(alert, { onceKey: 'task-2' })).id, first.id);
+  assert.equal((await outbox.send(sampleAlert({ superevent_id: 'MS240102a', alert_type: 'UPDATE' }), { onceKey: 'task-1' })).repeated, undefined);
+  await outbox.send(alert);
+  assert.equal(await redis.xlen(outboxKeys.stream(config)), 4);
+  assert.ok((await redis.ttl(outboxKeys.once(config, 'task-1:PRELIMINARY:MS240102a'))) > 6 * 24 * 3600, 'the mark outlives any retry');
+});

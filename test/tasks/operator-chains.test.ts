@@ -8,6 +8,8 @@ import { listAlerts } from '../../src/alerts/outbox.js';
 import { alertProblems } from '../../src/alerts/schema.js';
 import { readSkymap, credibleArea } from '../../src/tasks/skymap-fits.js';
 import { comments, filesIn, startDomainEngine, type DomainEngine } from './domain-engine.js';
+import { preliminaryAlert, preliminaryAlertTask } from '../../src/tasks/orchestrator.js';
+import { runAsTask } from '../../src/queue/current-task.js';
 
 interface Mock {
   graceid: string;
@@ -89,6 +91,25 @@ describe('operator chains', () => {
     assert.deepEqual(JSON.parse((await gracedb.download(`${sid}-preliminary.json`, sid)).toString()), entry.payload);
     const circular = (await gracedb.download('preliminary-circular.txt', sid)).toString();
     assert.match(circular, new RegExp(`^SUBJECT: LIGO/Virgo/KAGRA ${sid}: Identification of a GW compact binary merger candidate`));
+  });
+
+  test('the preliminary-alert task run twice as the same task (picked up again) sends one alert; a new task sends another', async () => {
+    domain = await startDomainEngine(redis.url);
+    const { gracedb, redis: connection } = domain.services;
+    const mock = await mockSuperevent(domain);
+    const sid = mock.superevent_id;
+    const asTask = (id: string) => ({ id, name: preliminaryAlertTask.name, queue: 'default', attempt: 1, worker: 'w@test', hostname: 'test', log: async () => {} });
+    const first = await runAsTask(asTask('job-1'), () => preliminaryAlert(domain!.services, sid, mock.graceid));
+    const again = await runAsTask({ ...asTask('job-1'), attempt: 2 }, () => preliminaryAlert(domain!.services, sid, mock.graceid));
+    assert.equal(first.sent, true);
+    assert.equal(again.outbox_id, first.outbox_id, 'the second run reports the first alert');
+    assert.equal((await listAlerts(connection, domain.config, { supereventId: sid })).length, 1, 'one alert in the outbox');
+    const copies = async () => (await gracedb.getLogs(sid)).filter((entry) => entry.filename === `${sid}-preliminary.json`).length;
+    assert.equal(await copies(), 1, 'one copy in the superevent log');
+    const deliberate = await runAsTask(asTask('job-2'), () => preliminaryAlert(domain!.services, sid, mock.graceid));
+    assert.notEqual(deliberate.outbox_id, first.outbox_id);
+    assert.equal((await listAlerts(connection, domain.config, { supereventId: sid })).length, 2, 'an operator\'s second submission is a new task and is sent');
+    assert.equal(await copies(), 2);
   });
 
   test('update alert: the chosen superevent files go out as an UPDATE alert, logged as GWCelery does', async () => {
