@@ -208,7 +208,10 @@ describe('Redis restart under a stream of submissions', () => {
       assert.equal(sent, once, `PRELIMINARY alerts in the outbox for ${what}`);
       assert.equal(count('Template for preliminary GCN Circular'), once, `circular drafts on ${what}`);
     }
-    assert.ok(attempts.every((n) => n === 1), `no step needed a second run: ${attempts}`);
+    // A step whose own Redis call failed while Redis was down is retried (a transient error): that is allowed, as long
+    // as what it leaves behind is there once (checked above). It must not loop.
+    t.diagnostic(`steps run more than once (retried after a transient error): ${attempts.filter((n) => n > 1).length} of ${attempts.length}`);
+    assert.ok(attempts.every((n) => n <= 2), `a step needed more than two runs: ${attempts}`);
 
     // The same processes throughout: never restarted, and the workers ran tasks submitted after the restart.
     assert.equal(web.child.exitCode, null);
