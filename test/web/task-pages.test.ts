@@ -68,6 +68,23 @@ describe('task pages', () => {
     assert.match(refused.text, /Only a failed task can be retried/);
   });
 
+  test('a client without a cookie polling JSON gets no session (nothing stored in Redis); an HTML page still gets one with its CSRF token', async () => {
+    const handle = await fx.engine.client.apply(add.s(2, 2));
+    await handle.get({ timeout: 10 });
+    const sessions = async () => (await fx.engine.client.redis.keys(`${keyOf(fx.engine.config, 'session')}:*`)).length;
+    const before = await sessions();
+    for (const path of [`/api/tasks/${handle.id}`, '/flower/api/workers', '/api/tasks/00000000-0000-4000-8000-000000000000']) {
+      const res = await request(fx.app).get(path);
+      assert.ok([200, 404].includes(res.status), `${path}: ${res.status}`);
+      assert.equal(res.headers['set-cookie'], undefined, `${path} set a cookie`);
+    }
+    assert.equal(await sessions(), before, 'no session was stored for JSON answers');
+    const page = await request(fx.app).get('/').set('X-Proxy-Remote-User', 'albert.einstein').expect(200);
+    assert.match(String(page.headers['set-cookie']), /gwqueue\.sid=/);
+    assert.match(page.text, /name="_csrf" value="[^"]{20,}"/);
+    assert.equal(await sessions(), before + 1);
+  });
+
   test('a damaged task record gives a 500 page: with the stack in development, without it in production', async () => {
     const handle = await add.delay(1, 1);
     await handle.get({ timeout: 10 });

@@ -97,8 +97,16 @@ const csrf = csrfSync({
 
 export const csrfProtection = csrf.csrfSynchronisedProtection;
 
-/** Makes the CSRF token available to every rendered form. */
+/**
+ * Makes the CSRF token available to every rendered form. It is made when a page is rendered, not for every request:
+ * a JSON or redirect answer to a client without a cookie (a script, a poller) then creates no session in Redis.
+ */
 export function exposeCsrfToken(req: Request, res: Response, next: NextFunction): void {
-  res.locals.csrfToken = isApiClient(req) ? '' : csrf.generateToken(req);
+  let token: string | undefined;
+  Object.defineProperty(res.locals, 'csrfToken', {
+    enumerable: true,
+    configurable: true,
+    get: () => (token ??= isApiClient(req) ? '' : csrf.generateToken(req)),
+  });
   next();
 }
