@@ -13,16 +13,31 @@ interface CallOptions {
   wait?: boolean | string;
 }
 
-function seconds(option: string, raw: string | undefined): number | undefined {
+/** Ten years: a countdown or expiry beyond that is a typo (and beyond ~275 000 years not even a valid date). */
+const MAX_DELAY_SECONDS = 10 * 365 * 86_400;
+/** A week: waits are timers, which Node cannot set beyond ~24.8 days (it would fire at once). */
+export const MAX_WAIT_SECONDS = 7 * 86_400;
+
+/** A plain decimal number of seconds ("" and " ", which Number() reads as 0, "1e3", "Infinity" and "-1" are refused). */
+export function seconds(option: string, raw: string | undefined, max = MAX_DELAY_SECONDS): number | undefined {
   if (raw === undefined) return undefined;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new CliError(`${option} must be a number of seconds ≥ 0 (got "${raw}")`);
+  if (!/^\d+(\.\d+)?$/.test(raw) || value > max) throw new CliError(`${option} must be a number of seconds from 0 to ${max} (got "${raw}")`);
   return value;
 }
 
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
+
 function isoTime(option: string, raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
-  if (Number.isNaN(Date.parse(raw))) throw new CliError(`${option} must be an ISO 8601 date-time (got "${raw}")`);
+  // Date.parse alone takes "1", "-5" or "March 7" too.
+  if (!ISO_8601.test(raw) || Number.isNaN(Date.parse(raw))) throw new CliError(`${option} must be an ISO 8601 date-time, e.g. 2024-01-01T12:00:00Z (got "${raw}")`);
+  return raw;
+}
+
+/** A queue name as the worker's -Q takes it (a new one is fine: it is remembered, and a worker can consume it). */
+function queueName(raw: string | undefined): string | undefined {
+  if (raw !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(raw)) throw new CliError(`-Q/--queue must be a queue name of 1-64 letters, digits or . _ - (got "${raw}")`);
   return raw;
 }
 
@@ -43,12 +58,13 @@ export function register(program: Command): void {
         const kwargs = (await jsonOption('--kwargs', options.kwargs, 'object')) as Record<string, unknown>;
         const countdown = seconds('--countdown', options.countdown);
         const eta = isoTime('--eta', options.eta);
-        const expires = options.expires === undefined ? undefined : /^\d+(\.\d+)?$/.test(options.expires) ? Number(options.expires) : isoTime('--expires', options.expires);
-        const waitSeconds = options.wait === undefined || options.wait === false ? undefined : options.wait === true ? 3600 : seconds('--wait', options.wait);
+        const expires = options.expires === undefined ? undefined : /^\d+(\.\d+)?$/.test(options.expires) ? seconds('--expires', options.expires) : isoTime('--expires', options.expires);
+        const waitSeconds = options.wait === undefined || options.wait === false ? undefined : options.wait === true ? 3600 : seconds('--wait', options.wait, MAX_WAIT_SECONDS);
+        const queue = queueName(options.queue);
         await import('../tasks/index.js');
         const { getTask } = await import('../queue/registry.js');
         const task = getTask(name);
-        const signature = task.signature(args, kwargs, { queue: options.queue, countdown, eta, expires }, true);
+        const signature = task.signature(args, kwargs, { queue, countdown, eta, expires }, true);
         // Validate before touching Redis: bad input changes nothing.
         task.bind(args, kwargs);
         return withClient(async (client) => {

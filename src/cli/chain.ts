@@ -2,6 +2,7 @@
 import os from 'node:os';
 import type { Command } from 'commander';
 import { action, CliError, print, withClient } from './context.js';
+import { MAX_WAIT_SECONDS, seconds } from './call.js';
 
 interface ChainOptions {
   wait?: boolean | string;
@@ -23,9 +24,7 @@ export function parseFieldArguments(pairs: string[]): Record<string, string> {
 function waitSeconds(raw: boolean | string | undefined): number | undefined {
   if (raw === undefined || raw === false) return undefined;
   if (raw === true) return 3600;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new CliError(`--wait must be a number of seconds ≥ 0 (got "${raw}")`);
-  return value;
+  return seconds('--wait', raw, MAX_WAIT_SECONDS);
 }
 
 export function register(program: Command): void {
@@ -50,7 +49,8 @@ export function register(program: Command): void {
         try {
           built = buildOperatorChain(form, fields, { user, config: getConfig() });
         } catch (error) {
-          if (error instanceof OperatorChainInputError) throw new CliError(error.message);
+          // An unknown form is named last: a long or odd one must not push "unknown form" out of the (shortened) line.
+          if (error instanceof OperatorChainInputError) throw new CliError('form' in error.errors ? `${error.errors.form} (got "${form}")` : error.message);
           throw error;
         }
         const { canvas, flash } = built;

@@ -52,6 +52,16 @@ export function exitCodeFor(error: unknown): { message: string; code: number } {
   }
 }
 
+/**
+ * An error message as one short line: control and bidi-override characters (which a bad argument may carry into the
+ * message) escaped, and a message longer than 400 characters shortened in the middle.
+ */
+export function oneLine(message: string): string {
+  // eslint-disable-next-line no-control-regex
+  const escaped = message.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  return escaped.length > 400 ? `${escaped.slice(0, 240)}…${escaped.slice(-150)}` : escaped;
+}
+
 /** Wraps a command's action: every failure becomes one line on stderr and the mapped exit code. */
 export function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
   return async (...args: A) => {
@@ -60,7 +70,7 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
       code = (await fn(...args)) ?? EXIT.OK;
     } catch (error) {
       const mapped = exitCodeFor(error);
-      process.stderr.write(`gwqueue: ${mapped.message}\n`);
+      process.stderr.write(`gwqueue: ${oneLine(mapped.message)}\n`);
       if (mapped.code === EXIT.SOFTWARE && process.env.GWQUEUE_LOG_LEVEL === 'debug') process.stderr.write(`${(error as Error).stack}\n`);
       code = mapped.code;
     }

@@ -1,6 +1,6 @@
 // `gwqueue control pause|resume QUEUE, cancel|retry TASK_ID, concurrency WORKER N, shutdown WORKER`: every action audited with the OS user.
 import type { Command } from 'commander';
-import { action, CliError, EXIT, print, withClient } from './context.js';
+import { action, CliError, EXIT, oneLine, print, withClient } from './context.js';
 import { parseDestination, parseTimeout, within } from './inspect.js';
 
 interface Options {
@@ -78,7 +78,8 @@ async function workerCommand(workers: string, what: { action: 'concurrency' | 's
 export function register(program: Command): void {
   const control = program
     .command('control')
-    .description('control queues, tasks and workers: pause, resume, cancel, retry, concurrency, shutdown (audited)');
+    .description('control queues, tasks and workers: pause, resume, cancel, retry, concurrency, shutdown (audited)')
+    .configureOutput({ outputError: (text, write) => write(`${oneLine(text.trimEnd())}\n`) });
   queueCommand(control, 'pause', 'stop every worker taking tasks from a queue (active tasks finish; new ones wait)');
   queueCommand(control, 'resume', 'let workers take tasks from a paused queue again');
   taskCommand(control, 'cancel', 'remove a task that has not started (a running task cannot be cancelled)');

@@ -11,6 +11,8 @@ export function register(program: Command): void {
     .option('-p, --port <port>', 'console port (default: PORT or 5000)')
     .action(
       action(async (options: { port?: string }) => {
+        // Before anything starts: a bad port must not leave Redis and a worker running.
+        const port = parsePort(options.port);
         const [{ getConfig }, { startEmbeddedRedis }, { describeRedis }, { startWorker }, { startWebServer }] = await Promise.all([
           import('../config/index.js'),
           import('../queue/embedded-redis.js'),
@@ -26,7 +28,7 @@ export function register(program: Command): void {
         process.stderr.write(`gwqueue: Redis at ${describeRedis(config)}\n`);
         const worker = await startWorker(config, {});
         process.stderr.write(`gwqueue: worker ${worker.name} consuming ${worker.queues.join(', ')}\n`);
-        const web = await startWebServer(config, { port: parsePort(options.port) });
+        const web = await startWebServer(config, { port });
         process.stderr.write(`gwqueue: console at ${web.url}\n`);
         process.stderr.write('gwqueue: ready. Press Ctrl-C to stop.\n');
         await signal;

@@ -2,11 +2,11 @@
 import type { Command } from 'commander';
 import { action, CliError, EXIT } from './context.js';
 import { untilSignal } from './worker.js';
-import { parsePort } from './web.js';
+import { parseHost, parsePort } from './web.js';
 
 export function parseUrlPrefix(raw: string | undefined): string {
   const prefix = (raw ?? '').trim().replace(/^\/+|\/+$/g, '');
-  if (prefix && !/^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(prefix)) {
+  if (prefix && (!/^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(prefix) || prefix.split('/').some((segment) => /^\.+$/.test(segment)))) {
     throw new CliError(`--url-prefix must be a path such as "flower" (got "${raw}")`);
   }
   return prefix ? `/${prefix}` : '';
@@ -22,6 +22,7 @@ export function register(program: Command): void {
     .action(
       action(async (options: { port?: string; host?: string; urlPrefix?: string }) => {
         const port = parsePort(options.port);
+        const host = parseHost(options.host);
         const urlPrefix = parseUrlPrefix(options.urlPrefix);
         const [{ getConfig }, { startFlowerServer }] = await Promise.all([
           import('../config/index.js'),
@@ -30,7 +31,7 @@ export function register(program: Command): void {
         ]);
         const config = getConfig();
         const signal = untilSignal();
-        const flower = await startFlowerServer(config, { port, host: options.host, urlPrefix });
+        const flower = await startFlowerServer(config, { port, host, urlPrefix });
         process.stderr.write(`gwqueue: dashboard at ${flower.url}\n`);
         await signal;
         await flower.close();

@@ -1,6 +1,7 @@
 // `gwqueue inspect METHOD [-d workers] [-t seconds] [--json]`: what the workers are doing, in Celery's shapes; exit 69 when none answers.
 import type { Command } from 'commander';
-import { action, CliError, EXIT, print, withClient } from './context.js';
+import { action, CliError, EXIT, oneLine, print, withClient } from './context.js';
+import { WORKER_NAME } from './worker.js';
 
 const METHODS: [string, string][] = [
   ['active', 'tasks each worker is running'],
@@ -24,12 +25,14 @@ export function parseDestination(raw: string | undefined): string[] | undefined 
   if (raw === undefined) return undefined;
   const names = raw.split(',').map((name) => name.trim()).filter(Boolean);
   if (!names.length) throw new CliError('-d needs at least one worker name');
+  const bad = names.filter((name) => !WORKER_NAME.test(name));
+  if (bad.length) throw new CliError(`-d: invalid worker name ${bad.map((name) => `"${name}"`).join(', ')}`);
   return names;
 }
 
 export function parseTimeout(raw: string): number {
   const seconds = Number(raw);
-  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) throw new CliError(`-t must be a number of seconds from 0 to 3600 (got "${raw}")`);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) throw new CliError(`-t must be a number of seconds, more than 0 and at most 3600 (got "${raw}")`);
   return seconds * 1000;
 }
 
@@ -45,7 +48,9 @@ export function within<T>(ms: number, what: string, promise: Promise<T>): Promis
 export function register(program: Command): void {
   const inspect = program
     .command('inspect')
-    .description('inspect workers: active, reserved, scheduled, stats, registered, active_queues, ping');
+    .description('inspect workers: active, reserved, scheduled, stats, registered, active_queues, ping')
+    // "unknown command '…'" repeats what was typed: one line, control characters escaped.
+    .configureOutput({ outputError: (text, write) => write(`${oneLine(text.trimEnd())}\n`) });
   for (const [method, description] of METHODS) {
     const command = inspect
       .command(method)

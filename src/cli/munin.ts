@@ -39,7 +39,7 @@ export function register(program: Command): void {
       action(async (first: string | undefined, second: string | undefined, options: { timeout: string }) => {
         const { graph, mode } = parseArguments(first, second);
         const timeoutMs = Number(options.timeout) * 1000;
-        if (!(timeoutMs > 0)) throw new CliError(`--timeout must be a number of seconds (got "${options.timeout}")`);
+        if (!/^\d+(\.\d+)?$/.test(options.timeout) || !(timeoutMs > 0) || timeoutMs > 3_600_000) throw new CliError(`--timeout must be a number of seconds, more than 0 and at most 3600 (got "${options.timeout}")`);
         if (mode === 'suggest') {
           GRAPH_NAMES.forEach((name) => print(name));
           return EXIT.OK;

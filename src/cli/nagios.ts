@@ -2,6 +2,7 @@
 import type { EventEmitter } from 'node:events';
 import { Command, InvalidArgumentError, type CommanderError } from 'commander';
 import { VERSION } from '../version.js';
+import { oneLine } from './context.js';
 import type { CheckOptions } from '../monitoring/check-status.js';
 import { METRICS, type MetricName, type Threshold } from '../monitoring/check-types.js';
 import { combineThresholdOptions, parseThresholdList, parseThresholdPair, ThresholdOptionError } from '../monitoring/threshold-options.js';
@@ -63,7 +64,11 @@ function pair(metric: MetricName) {
   };
 }
 
-const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+const collect = (value: string, previous: string[] | undefined): string[] => {
+  // An empty list (`-w "$WARN"` with WARN unset) is a mistake, not "no thresholds".
+  if (!value.trim()) throw new InvalidArgumentError('expected ranges, e.g. waiting=20 or 10,30.');
+  return [...(previous ?? []), value];
+};
 
 const camel = (metric: MetricName) => metric.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
 
@@ -144,7 +149,8 @@ export function register(program: Command): void {
       // Nagios reads stdout only.
       writeOut: (text) => process.stdout.write(text),
       writeErr: (text) => process.stdout.write(text),
-      outputError: (text, write) => write(`UNKNOWN: ${text.replace(/^error: /, '')}`),
+      // The first line is the status Nagios shows: one line, whatever the bad argument carried.
+      outputError: (text, write) => write(`UNKNOWN: ${oneLine(text.trimEnd().replace(/^error: /, ''))}\n`),
     })
     .showHelpAfterError(`Usage: gwqueue nagios ${USAGE}\nTry 'gwqueue nagios --help' for more information.`)
     .exitOverride()

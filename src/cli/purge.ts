@@ -24,7 +24,7 @@ export function register(program: Command): void {
         withClient(async (client, config) => {
           const known = await client.queueNames();
           const { parseQueues } = await import('./worker.js');
-          const queues = parseQueues(options.queues, known) ?? known;
+          const queues = parseQueues(options.queues, known, true) ?? known;
           const { purgeQueues, waitingCounts } = await import('../monitoring/purge.js');
           const counts = await waitingCounts(client, queues);
           const total = Object.values(counts).reduce((a, b) => a + b, 0);

@@ -1,6 +1,7 @@
 // `gwqueue result ID`: prints a task's result as JSON; a failed task's error (stack with --traceback) and exit 1.
 import type { Command } from 'commander';
 import { action, CliError, EXIT, print, withClient } from './context.js';
+import { MAX_WAIT_SECONDS, seconds } from './call.js';
 
 export function register(program: Command): void {
   program
@@ -10,11 +11,7 @@ export function register(program: Command): void {
     .option('--wait [seconds]', 'wait until the task is finished (default: up to an hour)')
     .action(
       action(async (id: string, options: { traceback?: boolean; wait?: boolean | string }) => {
-        let waitSeconds: number | undefined;
-        if (options.wait !== undefined && options.wait !== false) {
-          waitSeconds = options.wait === true ? 3600 : Number(options.wait);
-          if (!Number.isFinite(waitSeconds) || waitSeconds < 0) throw new CliError(`--wait must be a number of seconds (got "${options.wait}")`);
-        }
+        const waitSeconds = options.wait === undefined || options.wait === false ? undefined : options.wait === true ? 3600 : seconds('--wait', options.wait, MAX_WAIT_SECONDS);
         return withClient(async (client) => {
           const { AsyncResult, TaskFailedError } = await import('../queue/async-result.js');
           const handle = new AsyncResult(id, client);

@@ -1,4 +1,5 @@
 // `gwqueue web` (alias `flask run`, as GWCelery's operators type it): the operator console on port 5000.
+import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import { action, CliError, EXIT } from './context.js';
 import { untilSignal } from './worker.js';
@@ -6,8 +7,18 @@ import { untilSignal } from './worker.js';
 export function parsePort(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new CliError(`--port must be a whole number from 0 to 65535 (got "${raw}")`);
+  // Digits only: Number() reads "" and " " as 0 (any free port) and takes "1e3" or "0x50".
+  if (!/^\d{1,5}$/.test(raw) || port > 65_535) throw new CliError(`--port must be a whole number from 0 to 65535 (got "${raw}")`);
   return port;
+}
+
+/** An IP address or a host name; "" would listen on every interface, anything else fails only at listen(). */
+export function parseHost(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (!isIP(raw) && !/^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(raw)) {
+    throw new CliError(`--host must be an IP address or a host name (got "${raw}")`);
+  }
+  return raw;
 }
 
 export function parseProcesses(raw: string | undefined): number | undefined {
@@ -28,7 +39,9 @@ export function register(program: Command): void {
     .argument('[run]', 'accepted for `gwqueue flask run` compatibility')
     .action(
       action(async (_run: string | undefined, options: { port?: string; host?: string; processes?: string }) => {
+        if (_run !== undefined && _run !== 'run') throw new CliError(`unexpected argument "${_run}" (only \`gwqueue flask run\` takes one)`);
         const port = parsePort(options.port);
+        const host = parseHost(options.host);
         const processes = parseProcesses(options.processes);
         const [{ getConfig }, cluster] = await Promise.all([import('../config/index.js'), import('../web/cluster.js')]);
         const config = getConfig();
@@ -39,7 +52,7 @@ export function register(program: Command): void {
           return (await cluster.runConsoleCluster({ processes: count, stop: signal, say })).code;
         }
         const [{ startWebServer }] = await Promise.all([import('../web/server.js'), import('../tasks/index.js')]);
-        const web = await startWebServer(config, { port, host: options.host });
+        const web = await startWebServer(config, { port, host });
         if (!cluster.isConsoleWorker()) process.stderr.write(`gwqueue: console at ${web.url}\n`);
         await Promise.race([signal, cluster.isConsoleWorker() ? cluster.untilPrimaryGone() : new Promise(() => {})]);
         await web.close();
