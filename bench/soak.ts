@@ -122,11 +122,14 @@ try {
 
   const first = samples[Math.min(samples.length - 1, Math.ceil(samples.length * 0.1))];
   const last = samples.at(-1)!;
+  const middle = samples[Math.floor(samples.length / 2)];
   const rows: Row[] = [...last.rss.keys()].map((name) => {
     const startMb = first.rss.get(name) ?? NaN;
     const endMb = last.rss.get(name) ?? NaN;
+    const midMb = middle.rss.get(name) ?? NaN;
     const max = Math.max(...samples.map((s) => s.rss.get(name) ?? 0));
-    return { process: name, 'RSS after warm-up (MB)': startMb, 'RSS at end (MB)': endMb, 'max (MB)': max, growth: `${(((endMb - startMb) / startMb) * 100).toFixed(1)} %` };
+    const growth = (from: number) => `${(((endMb - from) / from) * 100).toFixed(1)} %`;
+    return { process: name, 'after warm-up (MB)': startMb, 'half-way (MB)': midMb, 'end (MB)': endMb, 'max (MB)': max, 'growth from warm-up': growth(startMb), 'growth in 2nd half': growth(midMb) };
   });
   printTable(`RSS per process (warm-up sample at ${((first.at - samples[0].at) / 1000).toFixed(0)} s, ${samples.length} samples)`, rows);
   const requests = [...statuses].sort(([a], [b]) => a.localeCompare(b)).map(([what, count]) => ({ request: what, count }));
