@@ -21,6 +21,8 @@ export class TaskClient {
   private readonly queueEvents = new Map<string, QueueEvents>();
   private flowProducer?: FlowProducer;
   private readonly eventsConnections: Redis[] = [];
+  /** Queue names read within the last second: task pages poll findJob many times a second. */
+  private recentQueueNames?: { at: number; names: string[] };
 
   constructor(
     readonly config: Config,
@@ -87,18 +89,35 @@ export class TaskClient {
     return [...new Set([...registeredQueues(), ...extra])].sort();
   }
 
-  /** Finds a job by ID alone: one pipelined EXISTS per queue, then loads it from the queue that has it. */
-  async findJob(id: string): Promise<Job | undefined> {
+  /** The queue that holds a job with this ID, or undefined: one pipelined EXISTS per queue. */
+  async queueOf(id: string): Promise<string | undefined> {
     if (!/^[A-Za-z0-9_-]{1,100}$/.test(id)) return undefined;
     this.ensureConnected();
-    try {
-      const names = await this.queueNames();
+    const lookup = async (names: string[]) => {
       const pipeline = this.redis.pipeline();
       for (const name of names) pipeline.exists(`${this.prefix}:${name}:${id}`);
       const answers = (await pipeline.exec()) ?? [];
-      const index = answers.findIndex(([, count]) => count === 1);
-      if (index < 0) return undefined;
-      return await Job.fromId(this.queue(names[index]), id);
+      return names[answers.findIndex(([, count]) => count === 1)];
+    };
+    try {
+      const recent = this.recentQueueNames && Date.now() - this.recentQueueNames.at < 1000 ? this.recentQueueNames.names : undefined;
+      // A queue first used less than a second ago may be missing from the remembered names: then ask again.
+      const found = recent ? await lookup(recent) : undefined;
+      if (found) return found;
+      const names = await this.queueNames();
+      this.recentQueueNames = { at: Date.now(), names };
+      return await lookup(names);
+    } catch (error) {
+      throw asRedisUnavailable(error, this.config);
+    }
+  }
+
+  /** Finds a job by ID alone: the queue that has it, then the job. */
+  async findJob(id: string): Promise<Job | undefined> {
+    const queue = await this.queueOf(id);
+    if (!queue) return undefined;
+    try {
+      return await Job.fromId(this.queue(queue), id);
     } catch (error) {
       throw asRedisUnavailable(error, this.config);
     }

@@ -55,10 +55,11 @@ function explainFailure(job: Job, steps: StepInfo[]): string {
   return `step ${index + 1} of ${steps.length} (${step.task}) failed: ${step.error}`;
 }
 
-export async function describeJob(client: TaskClient, job: Job): Promise<TaskInfo> {
+/** `knownState`: the job's state when the caller read it together with the job (saves a round trip). */
+export async function describeJob(client: TaskClient, job: Job, knownState?: TaskState): Promise<TaskInfo> {
   const data = (job.data ?? {}) as Partial<JobData>;
   const meta = data.meta;
-  const state = (await job.getState()) as TaskState;
+  const state = knownState ?? ((await job.getState()) as TaskState);
   const stepRefs = meta?.steps ?? [{ id: job.id!, task: job.name, queue: job.queueName }];
   const steps = stepRefs.length > 1 ? await Promise.all(stepRefs.map((step) => stateOf(client, step))) : [{ ...stepRefs[0], state, error: job.failedReason ?? null }];
   const failed = state === 'failed';

@@ -1,6 +1,7 @@
 // Task result pages: GET /tasks/:id (HTML, refreshes until done), GET /api/tasks/:id (JSON), POST /tasks/:id/retry.
 import type { Request, Response, NextFunction } from 'express';
-import { describeJob, FINISHED_STATES, type TaskInfo } from '../../queue/results.js';
+import { Job } from 'bullmq';
+import { describeJob, FINISHED_STATES, type TaskInfo, type TaskState } from '../../queue/results.js';
 import { resubmit } from '../../queue/resubmit.js';
 import { writeAudit } from '../../audit/audit-log.js';
 import type { WebContext } from '../context.js';
@@ -17,9 +18,13 @@ const ID = /^[A-Za-z0-9_-]{1,100}$/;
 
 async function loadTask(ctx: WebContext, id: string): Promise<TaskPayload | undefined> {
   if (!ID.test(id)) return undefined;
-  const job = await ctx.client.findJob(id);
+  const queueName = await ctx.client.queueOf(id);
+  if (!queueName) return undefined;
+  // Job, state and logs in one round trip: the task page and API clients poll this several times a second.
+  const queue = ctx.client.queue(queueName);
+  const [job, state, logs] = await Promise.all([Job.fromId(queue, id), queue.getJobState(id), queue.getJobLogs(id, 0, 199)]);
   if (!job) return undefined;
-  const [info, logs] = await Promise.all([describeJob(ctx.client, job), ctx.client.queue(job.queueName).getJobLogs(id, 0, 199)]);
+  const info = await describeJob(ctx.client, job, state as TaskState);
   return { ...info, finished: FINISHED_STATES.includes(info.state), logs: logs.logs, url: `/tasks/${info.id}` };
 }
 
