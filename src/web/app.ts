@@ -65,7 +65,7 @@ export function buildWebApp(deps: WebDeps, routes: (app: Express, ctx: WebContex
 
   routes(app, ctx);
   app.use(notFound);
-  app.use(errorHandler(config));
+  app.use(errorHandler(config, ctx.redis));
   return app;
 }
 

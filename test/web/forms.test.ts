@@ -113,11 +113,16 @@ describe('operator console', () => {
   test('a POST without a CSRF token is refused with 403 and enqueues nothing', async () => {
     const { agent, headers, tokens } = await browser(fx.app);
     const before = await fx.jobCount();
+    const csrfRefusals = async () => (await listAudit(fx.engine.client.redis, fx.engine.config, { action: 'send_preliminary_gcn' })).entries.filter((e) => /CSRF check failed/.test(e.detail));
+    const refusedBefore = (await csrfRefusals()).length;
     const t = await tokens('send_preliminary_gcn');
     const res = await agent.post('/send_preliminary_gcn').set(headers).type('form').send({ ...VALID, submission_token: t.submission, confirmed: 'yes' }).expect(403);
     assert.match(res.text, /CSRF check failed/);
     await agent.post('/send_preliminary_gcn').set(headers).type('form').send({ ...VALID, _csrf: 'forged', submission_token: t.submission, confirmed: 'yes' }).expect(403);
     assert.equal(await fx.jobCount(), before);
+    const refused = await csrfRefusals();
+    assert.equal(refused.length, refusedBefore + 2, 'both refused posts are in the audit log');
+    assert.deepEqual([refused[0].user, refused[0].outcome, refused[0].fields], ['albert.einstein', 'rejected', {}]);
   });
 
   test('an authenticated but unauthorized user gets a 403 page; the attempt is audited; nothing enqueued', async () => {

@@ -1,6 +1,8 @@
 // The one error handler: 404, 405, 403 (CSRF), 413, 503 (Redis down) and 500 pages or JSON; no stack trace in production.
 import type { Request, Response, NextFunction } from 'express';
+import type { Redis } from 'ioredis';
 import type { Config } from '../../config/index.js';
+import { writeAudit } from '../../audit/audit-log.js';
 import { logger } from '../../observability/logger.js';
 import { captureWebError } from '../../observability/sentry.js';
 
@@ -46,10 +48,11 @@ export function isRedisDown(error: unknown): boolean {
   return e?.name === 'RedisUnavailableError' || (e instanceof Error && REDIS_DOWN.test(e.message));
 }
 
-export function errorHandler(config: Config) {
+/** `redis`: where refused cross-site posts are audited (every attempted action is auditable). */
+export function errorHandler(config: Config, redis?: Redis) {
   const log = logger('web');
   // Express recognises error handlers by their four parameters.
-  return (error: unknown, req: Request, res: Response, next: NextFunction) => {
+  return async (error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
     const e = error as Error & { status?: number; statusCode?: number; type?: string; code?: string };
     const user = req.identity?.user ?? 'anonymous';
@@ -68,6 +71,11 @@ export function errorHandler(config: Config) {
     }
     if (e?.code === 'EBADCSRFTOKEN') {
       log.warn({ method: req.method, path: req.path, user, status: 403 }, 'CSRF check failed');
+      // The action is the path (a form's name, or a dashboard control); the body is not recorded: it did not come from us.
+      if (redis) {
+        const action = (/^\/[a-z_]+$/.test(req.path) ? req.path.slice(1) : `${req.method} ${req.path}`).slice(0, 200);
+        await writeAudit(redis, config, { user, address: req.identity?.address ?? '', action, fields: {}, taskId: null, outcome: 'rejected', detail: 'CSRF check failed: cross-site or expired form' }).catch(() => {});
+      }
       return sendError(req, res, 403, 'Forbidden', e.message);
     }
     if (e?.type === 'entity.too.large') return sendError(req, res, 413, 'Request too large', 'The request body is larger than this console accepts.');
