@@ -1,8 +1,8 @@
 // The IGWN alert (JSON schema v1.0): its TypeScript shape and validation against schemas/igwn-alert-v1.0.schema.json.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { PACKAGE_ROOT } from '../config/index.js';
 
 export const ALERT_SCHEMA_FILE = path.join(PACKAGE_ROOT, 'schemas', 'igwn-alert-v1.0.schema.json');
@@ -55,8 +55,10 @@ let validator: ValidateFunction | undefined;
 
 function compiled(): ValidateFunction {
   if (!validator) {
-    // ajv-formats is CommonJS; under NodeNext its default import is the plugin function itself.
-    const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+    // Loaded on first use: only processes that send alerts pay for ajv (about 30 ms of start-up for every CLI command).
+    const require = createRequire(import.meta.url);
+    const { Ajv } = require('ajv') as typeof import('ajv');
+    const addFormats = require('ajv-formats') as typeof import('ajv-formats').default;
     const ajv = new Ajv({ allErrors: true, allowUnionTypes: true });
     addFormats(ajv);
     validator = ajv.compile(JSON.parse(readFileSync(ALERT_SCHEMA_FILE, 'utf8')) as object);

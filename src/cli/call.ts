@@ -61,8 +61,8 @@ export function register(program: Command): void {
         const expires = options.expires === undefined ? undefined : /^\d+(\.\d+)?$/.test(options.expires) ? seconds('--expires', options.expires) : isoTime('--expires', options.expires);
         const waitSeconds = options.wait === undefined || options.wait === false ? undefined : options.wait === true ? 3600 : seconds('--wait', options.wait, MAX_WAIT_SECONDS);
         const queue = queueName(options.queue);
-        await import('../tasks/index.js');
-        const { getTask } = await import('../queue/registry.js');
+        const [{ getTask }, { loadTaskFor }] = await Promise.all([import('../queue/registry.js'), import('../tasks/load.js')]);
+        await loadTaskFor(name);
         const task = getTask(name);
         const signature = task.signature(args, kwargs, { queue, countdown, eta, expires }, true);
         // Validate before touching Redis: bad input changes nothing.
@@ -75,7 +75,7 @@ export function register(program: Command): void {
           }
           process.stderr.write(`${result.id}\n`);
           print(JSON.stringify(await result.get({ timeout: waitSeconds })));
-        });
+        }, { allTasks: false });
       }),
     );
 }

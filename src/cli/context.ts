@@ -83,8 +83,13 @@ export function print(line: string): void {
 }
 
 /** Loads config, the task registry and a connected producer client; the client is closed afterwards. */
-export async function withClient<T>(fn: (client: TaskClient, config: Config) => Promise<T>): Promise<T> {
-  const [{ getConfig }, { connectClient }] = await Promise.all([import('../config/index.js'), import('../queue/client.js'), import('../tasks/index.js')]);
+export async function withClient<T>(fn: (client: TaskClient, config: Config) => Promise<T>, options: { allTasks?: boolean } = {}): Promise<T> {
+  const [{ getConfig }, { connectClient }] = await Promise.all([
+    import('../config/index.js'),
+    import('../queue/client.js'),
+    // `call` loads only the module of the task it sends (tasks/load.ts); the others need the whole registry.
+    options.allTasks === false ? undefined : import('../tasks/index.js'),
+  ]);
   const config = getConfig();
   const client = await connectClient(config);
   try {

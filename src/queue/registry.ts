@@ -136,6 +136,10 @@ export function defineTask<S extends Shape>(definition: TaskDefinition<S>): Task
   return task;
 }
 
+export function hasTask(name: string): boolean {
+  return tasks.has(name);
+}
+
 export function getTask(name: string): Task {
   const task = tasks.get(name);
   if (!task) throw new UnknownTaskError(name, closestTaskNames(name));
