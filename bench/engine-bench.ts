@@ -6,28 +6,15 @@ import { connectClient } from '../src/queue/client.js';
 import { ping } from '../src/tasks/core.js';
 import '../src/tasks/index.js';
 import { median, summarize, type Row } from './stats.js';
+import { waitForOutput } from './processes.js';
 
 const BIN = new URL('../bin/gwqueue.js', import.meta.url).pathname;
-
-function waitForLine(child: ReturnType<typeof spawn>, pattern: RegExp): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`worker not ready: ${output}`)), 15_000);
-    child.stderr?.on('data', (chunk) => {
-      output += chunk;
-      if (pattern.test(output)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-}
 
 export async function benchEngine(redisUrl: string, options: { pings: number; enqueues: number }): Promise<Row[]> {
   const env = { ...process.env, REDIS_URL: redisUrl, GWQUEUE_PREFIX: 'bench', GWQUEUE_LOG_LEVEL: 'silent', GWQUEUE_ENV: 'test' };
   const config = loadConfig(env);
   const worker = spawn(process.execPath, [BIN, 'worker', '-n', 'bench@local'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  await waitForLine(worker, /consuming/);
+  await waitForOutput(worker, /consuming/, 'worker');
   const client = await connectClient(config);
   const rows: Row[] = [];
   try {
@@ -59,7 +46,7 @@ export async function benchEngine(redisUrl: string, options: { pings: number; en
 export async function benchCli(redisUrl: string): Promise<{ rows: Row[]; medians: { call: number; nagios: number } }> {
   const env = { ...process.env, REDIS_URL: redisUrl, GWQUEUE_PREFIX: 'benchcli', GWQUEUE_LOG_LEVEL: 'silent', GWQUEUE_ENV: 'test' };
   const worker = spawn(process.execPath, [BIN, 'worker', '-n', 'benchcli@local'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  await waitForLine(worker, /consuming/);
+  await waitForOutput(worker, /consuming/, 'worker');
   const rows: Row[] = [];
   try {
     rows.push(...timeCommands(env, [

@@ -1,21 +1,9 @@
 // Child processes for the benchmarks and the soak: wait for a ready line, stop politely, find children, read RSS.
 import type { ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { childrenOf } from '../test/helpers/processes.js';
 
-/** PIDs whose parent is `pid` (cluster workers, gunicorn and Celery pool processes). */
-export function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(entry));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return out;
-}
+export { childrenOf };
 
 export const withChildren = (pid: number): number[] => [pid, ...childrenOf(pid)];
 

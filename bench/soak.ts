@@ -1,14 +1,8 @@
 // `npm run soak [-- --minutes 10 --rate 40]`: mixed load on the real console and workers; RSS of every process sampled, start and end reported.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { PACKAGE_ROOT } from '../src/config/index.js';
-import { freePort, startRedis } from '../test/helpers/redis-server.js';
 import { printTable, type Row } from './stats.js';
-import { childrenOf, rssMb, stopChild, waitForOutput } from './processes.js';
+import { childrenOf, rssMb } from './processes.js';
+import { startStack } from './stack.js';
 
 const { values: args } = parseArgs({ options: { minutes: { type: 'string', default: '10' }, rate: { type: 'string', default: '40' } } });
 const minutes = Number(args.minutes);
@@ -18,23 +12,9 @@ if (!(minutes > 0 && minutes <= 24 * 60) || !(rate > 0 && rate <= 5000)) {
   process.exit(64);
 }
 
-const BIN = path.join(PACKAGE_ROOT, 'bin', 'gwqueue.js');
-const redis = await startRedis({ appendOnly: true });
-const redisPid = Number(/process_id:(\d+)/.exec(spawnSync('redis-cli', ['-p', String(redis.port), 'info', 'server'], { encoding: 'utf8' }).stdout)?.[1]);
-const varDir = mkdtempSync(path.join(os.tmpdir(), 'gwqueue-soak-'));
-const token = randomBytes(24).toString('hex');
-const port = await freePort();
-const env = {
-  ...process.env, REDIS_URL: redis.url, GWQUEUE_PREFIX: 'soak', GWQUEUE_ENV: 'production', GWQUEUE_VAR_DIR: varDir,
-  GWQUEUE_SECRET_KEY: randomBytes(24).toString('hex'), GWQUEUE_API_TOKENS: `soak=${token}`, GWQUEUE_LOG_LEVEL: 'warn',
-  GWQUEUE_MOCK_JOINT_DELAY: '1',
-};
-const start = (args: string[]) => spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-const workers = [start(['worker', '-n', 'soak1@local']), start(['worker', '-n', 'soak2@local'])];
-const web = start(['web', '--port', String(port), '--processes', '2']);
-const children: ChildProcess[] = [...workers, web];
-const base = `http://127.0.0.1:${port}`;
-const auth = { Authorization: `Bearer ${token}`, Accept: 'application/json' };
+const stack = await startStack({ name: 'soak', appendOnly: true, env: { GWQUEUE_MOCK_JOINT_DELAY: '1' } });
+const { base, web, workers, redisPid } = stack;
+const auth = { Authorization: `Bearer ${stack.token}`, Accept: 'application/json' };
 
 const statuses = new Map<string, number>();
 const tally = (key: string) => statuses.set(key, (statuses.get(key) ?? 0) + 1);
@@ -99,7 +79,6 @@ function sample(): void {
 
 let failed = false;
 try {
-  await Promise.all([...workers.map((w, i) => waitForOutput(w, /consuming/, `worker ${i + 1}`)), waitForOutput(web, /console at/, 'console')]);
   console.log(`soak: ${minutes} min at about ${rate} requests/s on ${base} (2 console processes, 2 workers, Redis with AOF)`);
   const end = Date.now() + minutes * 60_000;
   const sampler = setInterval(sample, Math.max(5000, (minutes * 60_000) / 40));
@@ -138,8 +117,6 @@ try {
   console.log(`\n${taskIds.length} tasks submitted; ${serverErrors} server errors or failed requests; ${errors} client-side errors`);
   failed = serverErrors > 0;
 } finally {
-  await Promise.all(children.map(stopChild));
-  await redis.stop();
-  rmSync(varDir, { recursive: true, force: true });
+  await stack.stop();
 }
 process.exitCode = failed ? 1 : 0;

@@ -1,17 +1,15 @@
 // The preliminary-alert form under load, gwqueue and the Flask + Celery peer one after the other: wrk, drain, latency probe, RSS.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { loadConfig, PACKAGE_ROOT } from '../src/config/index.js';
 import { connectClient } from '../src/queue/client.js';
-import { freePort, startRedis } from '../test/helpers/redis-server.js';
+import { freePort } from '../test/helpers/redis-server.js';
 import { PEER_DIR } from './peer-cli-bench.js';
-import { rssMb, stopChild, waitForOutput, withChildren } from './processes.js';
+import { rssMb, withChildren } from './processes.js';
+import { startStack } from './stack.js';
 
-const BIN = path.join(PACKAGE_ROOT, 'bin', 'gwqueue.js');
 const STANDIN = path.join(PACKAGE_ROOT, 'bench', 'standin.mjs');
 const WRK_LUA = path.join(PEER_DIR, 'wrk_post.lua');
 const PROBE = path.join(PEER_DIR, 'latency_probe.mjs');
@@ -55,34 +53,16 @@ interface App {
 
 /** gwqueue as deployed (production profile), 2 console processes and 2 workers, on a private Redis without persistence like the peer's. */
 async function startOurs(): Promise<App> {
-  const redis = await startRedis();
-  const varDir = mkdtempSync(path.join(os.tmpdir(), 'gwqueue-bench-'));
-  const token = randomBytes(24).toString('hex');
-  const env = {
-    ...process.env, REDIS_URL: redis.url, GWQUEUE_PREFIX: 'webbench', GWQUEUE_ENV: 'production', GWQUEUE_VAR_DIR: varDir,
-    GWQUEUE_SECRET_KEY: randomBytes(24).toString('hex'), GWQUEUE_API_TOKENS: `bench=${token}`, GWQUEUE_LOG_LEVEL: 'warn',
-  };
-  const port = await freePort();
-  const node = (args: string[]) => spawn(process.execPath, ['--import', STANDIN, BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const workers = [node(['worker', '-n', 'bench1@local']), node(['worker', '-n', 'bench2@local'])];
-  const web = node(['web', '--port', String(port), '--processes', '2']);
-  const children = [...workers, web];
-  try {
-    await Promise.all([...workers.map((w, i) => waitForOutput(w, /consuming/, `worker ${i + 1}`)), waitForOutput(web, /console at/, 'console')]);
-  } catch (error) {
-    await Promise.all(children.map(stopChild));
-    await redis.stop();
-    throw error;
-  }
-  const client = await connectClient(loadConfig(env));
+  const stack = await startStack({ name: 'webbench', nodeArgs: ['--import', STANDIN] });
+  const client = await connectClient(loadConfig(stack.env));
   return {
     label: 'gwqueue',
-    base: `http://127.0.0.1:${port}`,
-    headers: [`Authorization: Bearer ${token}`],
+    base: stack.base,
+    headers: [`Authorization: Bearer ${stack.token}`],
     probeArgs: ['--result-url', '/api/tasks/{id}', '--done-field', 'state', '--done-values', 'completed', '--fail-values', 'failed'],
     acceptedPrefix: '/tasks/',
-    webPids: () => withChildren(web.pid!),
-    workerPids: () => workers.map((w) => w.pid!),
+    webPids: () => withChildren(stack.web.pid!),
+    workerPids: () => stack.workers.map((w) => w.pid!),
     async drain() {
       for (;;) {
         let left = 0;
@@ -96,9 +76,7 @@ async function startOurs(): Promise<App> {
     },
     async stop() {
       await client.close();
-      await Promise.all(children.map(stopChild));
-      await redis.stop();
-      rmSync(varDir, { recursive: true, force: true });
+      await stack.stop();
     },
   };
 }

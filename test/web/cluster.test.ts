@@ -2,10 +2,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { readdirSync, readFileSync } from 'node:fs';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { eventually } from '../helpers/engine.js';
 import { runCli, startCli } from '../helpers/cli.js';
+import { childrenOf } from '../helpers/processes.js';
 
 interface Answer {
   status: number;
@@ -30,17 +30,6 @@ function request(url: string, options: { method?: string; cookie?: string; form?
     req.on('error', reject);
     req.end(body);
   });
-}
-
-function childrenOf(pid: number): number[] {
-  return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).filter((entry) => {
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
-    } catch {
-      return false;
-    }
-  }).map(Number);
 }
 
 describe('console in several processes', () => {
