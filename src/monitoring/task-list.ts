@@ -1,7 +1,7 @@
 // One task list across all queues: finished and running tasks from the task index, waiting / delayed / active ones live from BullMQ, merged, filtered, sorted and paginated.
 import type { Job } from 'bullmq';
 import type { TaskClient } from '../queue/client.js';
-import { matchesTerms, searchRecord, summarizeJob, TaskIndex, type IndexedState, type TaskSummary } from './task-index.js';
+import { matchesTerms, searchRecord, summarizeJob, TaskIndex, type IndexedState, type IndexPage, type IndexPageRequest, type TaskSummary } from './task-index.js';
 import { effectiveState, type TaskQuery } from './task-query.js';
 
 /** Live states read from BullMQ, and the BullMQ job types behind each. */
@@ -81,6 +81,20 @@ async function refreshStale(client: TaskClient, index: TaskIndex, rows: TaskSumm
   return rows.map((row) => fresh.get(row.id) ?? row);
 }
 
+/**
+ * An index page read beside live tasks, and how many of those live tasks the index also counted. The indexer may add a
+ * running task's row while the page is read; the count is read again until it is the same before and after the page
+ * (rows only ever appear), so a task that starts mid-read is counted once, not twice or not at all.
+ */
+async function pageBesideLive(index: TaskIndex, request: IndexPageRequest, liveIds: string[]): Promise<{ page: IndexPage; duplicates: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const before = await index.has(liveIds);
+    const page = await index.page(request);
+    const after = await index.has(liveIds);
+    if (after.size === before.size || attempt === 3) return { page, duplicates: after.size };
+  }
+}
+
 /** The page of tasks a query asks for. */
 export async function listTasks(client: TaskClient, index: TaskIndex, query: TaskQuery): Promise<TaskListPage> {
   const state = effectiveState(query);
@@ -107,9 +121,10 @@ export async function listTasks(client: TaskClient, index: TaskIndex, query: Tas
   // plus enough extra to drop the live tasks' own index entries (active, retrying).
   const alone = liveMatches.length === 0;
   const request = { state: indexedState, terms: query.terms, from: query.from, to: query.to, sort: query.sort };
-  const page = await index.page(alone ? { ...request, skip: offset, want: query.limit } : { ...request, want: want + liveIds.size });
+  const { page, duplicates } = alone
+    ? { page: await index.page({ ...request, skip: offset, want: query.limit }), duplicates: 0 }
+    : await pageBesideLive(index, { ...request, want: want + liveIds.size }, liveMatches.map((task) => task.id));
   const indexed = (await index.get(page.ids)).filter((task) => !liveIds.has(task.id));
-  const duplicates = indexedState || alone ? 0 : (await index.has(liveMatches.map((task) => task.id))).size;
   const merged = alone ? indexed : [...liveMatches, ...indexed].sort(compare).slice(offset, want);
   const rows = await refreshStale(client, index, merged, liveIds);
   return finish(rows, page.total + liveMatches.length - duplicates, page.exact && !truncated, truncated);

@@ -8,6 +8,9 @@ import { eventually } from '../helpers/engine.js';
 import { defineTask } from '../../src/queue/registry.js';
 import { add, sleep } from '../../src/tasks/core.js';
 import { listAudit } from '../../src/audit/audit-log.js';
+import { listTasks } from '../../src/monitoring/task-list.js';
+import { summarizeJob, TaskIndex } from '../../src/monitoring/task-index.js';
+import { taskQueryFrom } from '../../src/monitoring/task-query.js';
 
 // Fails while `broken` is set, like a GraceDB that is down; the retry after the fix succeeds.
 let broken = true;
@@ -134,5 +137,24 @@ describe('dashboard tasks', () => {
     const future = (await request(fx.app).get('/flower/api/tasks').query({ from: new Date(Date.now() + 3_600_000).toISOString() })).body;
     assert.equal(future.total, 0);
     await running.get({ timeout: 10 });
+  });
+
+  test('a live task whose index row appears while the list is read is counted once', async () => {
+    // The indexer writes a running task's row at any moment; land that write at every point of a list read.
+    const index = new TaskIndex(fx.engine.client.redis, fx.engine.client.config);
+    const before = (await request(fx.app).get('/flower/api/tasks?limit=1')).body.total;
+    const wrong: string[] = [];
+    for (let round = 1; round <= 60; round++) {
+      const job = await sleep.applyAsync({ args: [1], countdown: 600 });
+      const found = await fx.engine.client.findJob(job.id);
+      assert.ok(found, 'the delayed job is in BullMQ');
+      const row = { task: summarizeJob(found, 'active'), version: Date.now() };
+      const [page] = await Promise.all([
+        listTasks(fx.engine.client, index, taskQueryFrom({ limit: '3' }, Date.now())),
+        new Promise<void>((resolve) => setTimeout(() => void index.write([row]).then(() => resolve()), round % 6)),
+      ]);
+      if (page.total !== before + round) wrong.push(`round ${round}: ${page.total} instead of ${before + round}`);
+    }
+    assert.deepEqual(wrong, []);
   });
 });
