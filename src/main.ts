@@ -1,7 +1,7 @@
 // The gwqueue program: registers every subcommand (each in its own file under cli/) and runs the one asked for.
 import { Command, CommanderError } from 'commander';
 import { VERSION } from './version.js';
-import { EXIT } from './cli/context.js';
+import { EXIT, oneLine } from './cli/context.js';
 import * as call from './cli/call.js';
 import * as completion from './cli/completion.js';
 import * as control from './cli/control.js';
@@ -35,6 +35,8 @@ const program = new Command('gwqueue')
   .description('gwqueue: tasks, workers and monitoring for a gravitational-wave alert pipeline (BullMQ + Redis)')
   .version(VERSION, '-V, --version')
   .showSuggestionAfterError(true)
+  // Commander's own errors (unknown command or option, missing argument) as one escaped line, like every other error.
+  .configureOutput({ outputError: (message, write) => write(`${oneLine(message.trim().replace(/\s*\n\s*/g, ' '))}\n`) })
   .exitOverride();
 
 for (const command of [dev, worker, web, flower, call, chain, result, status, nagios, munin, events, shell, inspect, control, purge, completion]) command.register(program);

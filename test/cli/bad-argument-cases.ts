@@ -117,6 +117,11 @@ export function badArgumentCases(): BadCase[] {
   // A blank prefix means "no prefix", as when it is left out: not tried.
   each(['..', '../x', UNICODE, CONTROL, MARKUP], USAGE, /--url-prefix/, (v) => ['flower', `--url-prefix=${v}`]);
   each(some(INTEGER, 4), USAGE, /--port/, (v) => ['dev', `--port=${v}`]);
+  // Commander's own refusals (unknown command or option, missing argument): one escaped line too, a suggestion included.
+  each(TEXT.filter((v) => v.trim() !== ''), USAGE, /unknown command/, (v) => [v]);
+  cases.push({ args: ['caal'], expect: USAGE, mention: /^error: unknown command 'caal' \(Did you mean call\?\)$/ });
+  each([`--${CONTROL}`, `--${UNICODE}`, '--bogus'], USAGE, /unknown option/, (v) => ['call', ADD, v]);
+  cases.push({ args: ['result'], expect: USAGE, mention: /missing required argument 'id'/ });
   cases.push({ args: ['events', 'extra'], expect: USAGE, mention: /too many arguments/ });
   cases.push({ args: ['events', '--json'], expect: USAGE, mention: /--json goes with --dump/ });
   cases.push({ args: ['shell', 'extra'], expect: USAGE, mention: /too many arguments/ });

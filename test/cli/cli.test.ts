@@ -104,7 +104,7 @@ describe('gwqueue CLI', () => {
       const run = await runCli(args, env);
       assert.equal(run.code, 64, `${args.join(' ')}: ${run.stderr}`);
       assert.match(run.stderr, message);
-      assert.equal(run.stderr.trim().split('\n').length <= 2, true, `short message for ${args.join(' ')}: ${run.stderr}`);
+      assert.equal(run.stderr.trim().split('\n').length, 1, `one-line message for ${args.join(' ')}: ${run.stderr}`);
       assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
     }
     assert.equal(before.code, 0);
