@@ -8,6 +8,7 @@ import { connectClient, type TaskClient } from '../queue/client.js';
 import { createRedisConnection } from '../queue/connection.js';
 import { currentClient, setCurrentClient } from '../queue/current-client.js';
 import { bullPrefix } from '../queue/keys.js';
+import { oncePerTask } from './gracedb-once.js';
 
 /** Name of the grouping task, enqueued by name so that this module does not import the task modules. */
 export const GROUPING_TASK = 'gwqueue.tasks.superevents.process';
@@ -85,7 +86,8 @@ function build(config: Config, parts: { gracedb?: GraceDb; redis?: Redis } = {})
   });
   const services: Built = {
     config,
-    gracedb,
+    // Inside a task every GraceDB write is made once, however often the task is run (gracedb-once.ts).
+    gracedb: oncePerTask(gracedb, redis, config),
     redis,
     outbox: new AlertOutbox(redis, config),
     enqueue,

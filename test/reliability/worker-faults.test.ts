@@ -5,6 +5,15 @@ import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { eventually, testConfig } from '../helpers/engine.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { startConsoleProcess, type ConsoleProcess } from '../helpers/console-process.js';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Redis } from 'ioredis';
+import { uploadEvent } from '../gracedb/embedded-fixture.js';
+import { EmbeddedGraceDb } from '../../src/gracedb/embedded-store.js';
+import { bullPrefix } from '../../src/queue/keys.js';
+
+/** Loaded into the worker and `gwqueue call`: a task that writes to GraceDB, pauses, writes again. */
+const WRITE_THEN_WAIT = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'write-then-wait.mjs')).href;
 
 const TOKEN = 'faults-token-0123456789abcdef';
 
@@ -16,6 +25,7 @@ interface TaskJson {
   maxAttempts: number;
   worker: string | null;
   result: unknown;
+  logs: string[];
   startedAt: string | null;
   finishedAt: string | null;
 }
@@ -57,8 +67,8 @@ describe('worker faults, seen from the console', () => {
     return JSON.parse(res.body) as TaskJson;
   }
 
-  async function worker(name: string): Promise<Child> {
-    const child = await startCli(['worker', '-n', name], env, /consuming/);
+  async function worker(name: string, extraEnv: Record<string, string> = {}): Promise<Child> {
+    const child = await startCli(['worker', '-n', name], { ...env, ...extraEnv }, /consuming/);
     children.push(child);
     return child;
   }
@@ -116,6 +126,39 @@ describe('worker faults, seen from the console', () => {
     assert.match(page.attempts, /^2 of \d+$/);
     // Its heartbeat has expired by now (three missed beats); the dashboard tells a crash from a clean stop.
     await eventually(async () => (await workerStatus('doomed@faults')).offlineReason === 'lost', 5000, 'doomed@faults to be shown as lost');
+  });
+
+  test('SIGKILL after a GraceDB write: the run on another worker does not write it again', async () => {
+    const withTask = { NODE_OPTIONS: `--import ${WRITE_THEN_WAIT}` };
+    const connection = new Redis(redis.url);
+    try {
+      // The embedded GraceDB the workers write to (the same prefix), and an event in it.
+      const store = new EmbeddedGraceDb(connection, bullPrefix(testConfig(redis.url, { GWQUEUE_PREFIX: env.GWQUEUE_PREFIX })));
+      const event = await uploadEvent(store, 1_400_000_000);
+      const doomed = await worker('writer@faults', withTask);
+      const call = await runCli(['call', 'gwqueue.tests.faults.write_then_wait', '--args', JSON.stringify([event.graceid, 2])], { ...env, ...withTask });
+      assert.equal(call.code, 0, call.stderr);
+      const id = call.stdout.trim();
+      const comments = async () => (await store.getLogs(event.graceid)).map((entry) => entry.comment);
+      await eventually(async () => (await comments()).includes('written before the pause'), 10_000, 'the first write');
+      doomed.child.kill('SIGKILL');
+      await doomed.exited;
+
+      await worker('rewriter@faults', withTask);
+      const done = await eventually(async () => {
+        const info = await task(id);
+        return info.state === 'completed' ? info : undefined;
+      }, 30_000, 'the task to complete on rewriter@faults');
+      assert.equal(done.attempts, 2);
+      const written = await comments();
+      assert.equal(written.filter((comment) => comment === 'written before the pause').length, 1, 'the write before the kill is not repeated');
+      assert.equal(written.filter((comment) => comment === 'written after the pause').length, 1, 'the write after it is made once');
+      const first = (await store.getLogs(event.graceid)).find((entry) => entry.comment === 'written before the pause');
+      assert.equal(done.result, first?.N, 'the second run was given the first run\'s log entry');
+      assert.ok(done.logs.some((line) => /GraceDB writeLog was already done by an earlier run/.test(line)), `the task page says so: ${done.logs.join(' | ')}`);
+    } finally {
+      connection.disconnect();
+    }
   });
 
   test('SIGTERM during a task: the worker finishes it first, then exits 0 and is shown as stopped', async () => {

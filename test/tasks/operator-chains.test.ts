@@ -100,7 +100,10 @@ describe('operator chains', () => {
     const sid = mock.superevent_id;
     const asTask = (id: string) => ({ id, name: preliminaryAlertTask.name, queue: 'default', attempt: 1, worker: 'w@test', hostname: 'test', log: async () => {} });
     const first = await runAsTask(asTask('job-1'), () => preliminaryAlert(domain!.services, sid, mock.graceid));
+    const logsAfterFirst = await gracedb.getLogs(sid);
     const again = await runAsTask({ ...asTask('job-1'), attempt: 2 }, () => preliminaryAlert(domain!.services, sid, mock.graceid));
+    assert.deepEqual(await gracedb.getLogs(sid), logsAfterFirst, 'no second copy of the files, label or circular either');
+    assert.equal(again.circular_filename, first.circular_filename);
     assert.equal(first.sent, true);
     assert.equal(again.outbox_id, first.outbox_id, 'the second run reports the first alert');
     assert.equal((await listAlerts(connection, domain.config, { supereventId: sid })).length, 1, 'one alert in the outbox');
