@@ -15,6 +15,8 @@ export interface TaskContext {
   attempt: number;
   worker: string;
   hostname: string;
+  /** When the task was submitted (ms): the same in every run of it. */
+  submittedAt: number;
   /** Progress/log line shown on the task page. */
   log(message: string): Promise<void>;
 }

@@ -2,13 +2,12 @@
 import { z } from 'zod';
 import type { GraceDb } from '../gracedb/index.js';
 import { defineTask } from '../queue/registry.js';
+import { taskRandom, type Random } from '../queue/current-task.js';
 import { grbVoEvent, uploadGrbNotice } from './external-triggers.js';
 import { services } from './services.js';
 
 /** GWCelery's raven_coincidence_windows['GRB_CBC']: a GRB from 5 s before to 1 s after the merger. */
 export const GRB_CBC_WINDOW: readonly [number, number] = [-5, 1];
-
-type Random = () => number;
 
 export interface MockGrb {
   gpstime: number;
@@ -42,7 +41,7 @@ export interface MockGrbResult {
 /** Uploads a mock Fermi GRB near the superevent's t_0 and adds it to the superevent (it lands in em_events). */
 export async function uploadMockGrb(gracedb: GraceDb, supereventId: string): Promise<MockGrbResult> {
   const superevent = await gracedb.getSuperevent(supereventId);
-  const grb = drawMockGrb(superevent.t_0);
+  const grb = drawMockGrb(superevent.t_0, taskRandom('mock-grb'));
   const mdc = superevent.category === 'MDC';
   // GraceDB only lets events of a superevent's own category join it, so a GRB for an MDC superevent is an MDC one.
   const event = await uploadGrbNotice(gracedb, grbVoEvent({ ...grb, observatory: 'Fermi', mdc }), mdc ? 'MDC' : 'GRB');

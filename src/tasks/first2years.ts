@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { dateToGps } from '../gracedb/index.js';
 import { TransientError } from '../queue/errors.js';
 import { defineTask } from '../queue/registry.js';
+import { taskNow, taskRandom } from '../queue/current-task.js';
 import { coincXml, drawMockSource, emBright, mockSkymap, pAstro } from './mock-event-files.js';
 import { services } from './services.js';
 import { notifyLabelAdded } from './superevents.js';
@@ -21,7 +22,8 @@ export interface MockEventResult {
 export async function uploadMockEvent(): Promise<MockEventResult> {
   const deps = services();
   const { gracedb } = deps;
-  const source = drawMockSource(dateToGps(new Date()));
+  // Drawn from the task's ID and submission time: a run picked up again uploads the same event (once, see gracedb-once).
+  const source = drawMockSource(dateToGps(taskNow()), taskRandom('mock-event'));
   // GWCelery uploads first2years events as group CBC, pipeline gstlal, search MDC: they form MS… superevents.
   const event = await gracedb.createEvent({ group: 'CBC', pipeline: 'gstlal', search: 'MDC', filename: 'coinc.xml', filecontents: coincXml(source) });
   const graceid = event.graceid;

@@ -54,6 +54,7 @@ export function createProcessor(workerName: string) {
       attempt: job.attemptsMade + 1,
       worker: workerName,
       hostname,
+      submittedAt: job.timestamp,
       log: async (message: string) => {
         await job.log(message);
       },

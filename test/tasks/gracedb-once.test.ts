@@ -33,7 +33,7 @@ describe('GraceDB writes once per task', () => {
     const gracedb = oncePerTask(store, connection, config);
     const lines: string[] = [];
     const run = <T>(id: string, fn: (db: GraceDb) => Promise<T>, attempt = 1): Promise<T> => {
-      const context: TaskContext = { id, name: 'gwqueue.tests.once', queue: 'default', attempt, worker: 'w@test', hostname: 'test', log: async (line) => void lines.push(line) };
+      const context: TaskContext = { id, name: 'gwqueue.tests.once', queue: 'default', attempt, worker: 'w@test', hostname: 'test', submittedAt: Date.now(), log: async (line) => void lines.push(line) };
       return runAsTask(context, () => fn(gracedb));
     };
     const logCount = async () => (await store.getLogs(event.graceid)).length;

@@ -10,6 +10,8 @@ import { readSkymap, credibleArea } from '../../src/tasks/skymap-fits.js';
 import { comments, filesIn, startDomainEngine, type DomainEngine } from './domain-engine.js';
 import { preliminaryAlert, preliminaryAlertTask } from '../../src/tasks/orchestrator.js';
 import { runAsTask } from '../../src/queue/current-task.js';
+import { uploadMockEvent } from '../../src/tasks/first2years.js';
+import { dateToGps } from '../../src/gracedb/index.js';
 
 interface Mock {
   graceid: string;
@@ -98,7 +100,7 @@ describe('operator chains', () => {
     const { gracedb, redis: connection } = domain.services;
     const mock = await mockSuperevent(domain);
     const sid = mock.superevent_id;
-    const asTask = (id: string) => ({ id, name: preliminaryAlertTask.name, queue: 'default', attempt: 1, worker: 'w@test', hostname: 'test', log: async () => {} });
+    const asTask = (id: string) => ({ id, name: preliminaryAlertTask.name, queue: 'default', attempt: 1, worker: 'w@test', hostname: 'test', submittedAt: Date.now(), log: async () => {} });
     const first = await runAsTask(asTask('job-1'), () => preliminaryAlert(domain!.services, sid, mock.graceid));
     const logsAfterFirst = await gracedb.getLogs(sid);
     const again = await runAsTask({ ...asTask('job-1'), attempt: 2 }, () => preliminaryAlert(domain!.services, sid, mock.graceid));
@@ -113,6 +115,24 @@ describe('operator chains', () => {
     assert.notEqual(deliberate.outbox_id, first.outbox_id);
     assert.equal((await listAlerts(connection, domain.config, { supereventId: sid })).length, 2, 'an operator\'s second submission is a new task and is sent');
     assert.equal(await copies(), 2);
+  });
+
+  test('the mock-event upload run twice as the same task uploads one event; another task draws another', async () => {
+    domain = await startDomainEngine(redis.url);
+    const { gracedb } = domain.services;
+    const asTask = (id: string, submittedAt: number) => ({ id, name: 'gwqueue.tasks.first2years.upload_event', queue: 'default', attempt: 1, worker: 'w@test', hostname: 'test', submittedAt, log: async () => {} });
+    const submittedAt = Date.now() - 5000;
+    const first = await runAsTask(asTask('mock-1', submittedAt), () => uploadMockEvent());
+    const again = await runAsTask({ ...asTask('mock-1', submittedAt), attempt: 2 }, () => uploadMockEvent());
+    assert.deepEqual(again, first, 'the same source, drawn from the task ID and submission time');
+    assert.equal(first.gpstime, Number(dateToGps(new Date(submittedAt)).toFixed(3)), 'the event time is the submission time');
+    const mdcEvents = async () => (await gracedb.searchEvents('search: MDC')).length;
+    assert.equal(await mdcEvents(), 1, 'one event uploaded');
+    assert.equal((await gracedb.getLogs(first.graceid)).filter((entry) => entry.filename === 'bayestar.multiorder.fits').length, 1, 'one sky map');
+    const other = await runAsTask(asTask('mock-2', submittedAt), () => uploadMockEvent());
+    assert.notEqual(other.graceid, first.graceid);
+    assert.notDeepEqual([other.mass1, other.mass2, other.snr], [first.mass1, first.mass2, first.snr], 'another task draws another source');
+    assert.equal(await mdcEvents(), 2);
   });
 
   test('update alert: the chosen superevent files go out as an UPDATE alert, logged as GWCelery does', async () => {
