@@ -1,16 +1,30 @@
 // GET /metrics over HTTP: a handler for the web console, and a small server of its own for each worker (--metrics-port).
+import nodeCluster from 'node:cluster';
 import http from 'node:http';
 import type { Request, Response } from 'express';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/index.js';
 import { createClusterRegistry, METRICS_CONTENT_TYPE, renderMetrics } from './metrics.js';
+import { clusterProcessMetrics } from './metrics-cluster.js';
 
-/** The console's /metrics: no session, no cookie; the deployment's numbers come from Redis at each scrape. */
+/**
+ * The console's /metrics: no session, no cookie; the deployment's numbers come from Redis at each scrape. A console of
+ * several processes answers for all of them (metrics-cluster.ts), or 503 if they cannot be gathered.
+ */
 export function metricsRoute(redis: Redis, config: Config) {
   const cluster = createClusterRegistry(redis, config);
+  const processes = nodeCluster.isWorker ? clusterProcessMetrics() : undefined;
   return async (_req: Request, res: Response) => {
-    res.set('Cache-Control', 'no-store').type(METRICS_CONTENT_TYPE).send(await renderMetrics(cluster));
+    res.set('Cache-Control', 'no-store');
+    let text: string;
+    try {
+      text = await renderMetrics(cluster, processes);
+    } catch (error) {
+      res.status(503).type('text/plain').send(`metrics of the console processes could not be gathered: ${(error as Error).message}\n`);
+      return;
+    }
+    res.type(METRICS_CONTENT_TYPE).send(text);
   };
 }
 

@@ -3,6 +3,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import { QUEUE_STATES, readClusterSnapshot, type ClusterSnapshot } from './cluster-snapshot.js';
+import { processRole } from './process-role.js';
 
 export const TASK_STATES = ['started', 'succeeded', 'failed', 'retried'] as const;
 export type TaskState = (typeof TASK_STATES)[number];
@@ -35,6 +36,15 @@ export function getProcessMetrics(): ProcessMetrics {
       labelNames: ['task'] as const,
       buckets: RUNTIME_BUCKETS,
       registers: [registry],
+    });
+    new Gauge({
+      name: 'gwqueue_processes',
+      help: 'Processes behind this metrics endpoint, by role (a console run with --processes N counts N)',
+      labelNames: ['role'] as const,
+      registers: [registry],
+      collect() {
+        this.set({ role: processRole() }, 1);
+      },
     });
     processMetrics = { registry, tasks, runtime };
   }
@@ -138,8 +148,11 @@ export function createClusterRegistry(redis: Redis, config: Config): Registry {
 
 export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
 
-/** The text Prometheus scrapes: this process's metrics, then the deployment's when a cluster registry is given. */
-export async function renderMetrics(cluster?: Registry): Promise<string> {
-  const own = await getProcessMetrics().registry.metrics();
+/**
+ * The text Prometheus scrapes: this process's metrics (or, for a console of several processes, all of theirs merged,
+ * read by `processes`), then the deployment's when a cluster registry is given.
+ */
+export async function renderMetrics(cluster?: Registry, processes?: () => Promise<string>): Promise<string> {
+  const own = processes ? await processes() : await getProcessMetrics().registry.metrics();
   return cluster ? `${own}\n${await cluster.metrics()}` : own;
 }

@@ -1,6 +1,7 @@
 // `gwqueue web --processes N`: N console processes on one port (node:cluster); the primary forks, supervises and stops them.
 import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
+import { serveClusterProcessMetrics } from '../observability/metrics-cluster.js';
 
 export interface ConsoleClusterOptions {
   processes: number;
@@ -37,6 +38,8 @@ export async function runConsoleCluster(options: ConsoleClusterOptions): Promise
   let started = false;
   const restartDelayMs = options.restartDelayMs ?? 1000;
 
+  // One /metrics for the console: whichever process serves a scrape gets all processes' own metrics, merged.
+  serveClusterProcessMetrics();
   const fork = (): Worker => cluster.fork(env);
   const listening = new Promise<{ address?: string; failed?: number }>((resolve) => {
     let ready = 0;

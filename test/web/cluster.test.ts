@@ -67,6 +67,18 @@ describe('console in several processes', () => {
       }
       assert.equal(new Set(accepted).size, 6, 'six distinct tasks');
 
+      // Whichever process serves a scrape answers for both: the counters only grow, however the scrapes are spread.
+      let cpuBefore = 0;
+      for (let i = 0; i < 6; i++) {
+        const metrics = await request(`${url}/metrics`);
+        assert.equal(metrics.status, 200, metrics.body);
+        assert.match(metrics.body, /^gwqueue_processes\{role="web"\} 2$/m, 'both console processes are counted');
+        assert.match(metrics.body, /^gwqueue_redis_up 1$/m, 'the deployment\'s metrics follow');
+        const cpu = Number(/^process_cpu_seconds_total (\S+)$/m.exec(metrics.body)?.[1]);
+        assert.ok(cpu >= cpuBefore, `process_cpu_seconds_total never goes back (${cpuBefore} → ${cpu})`);
+        cpuBefore = cpu;
+      }
+
       process.kill(workers[0], 'SIGKILL');
       const replaced = await eventually(() => {
         const now = childrenOf(primary);
@@ -74,6 +86,8 @@ describe('console in several processes', () => {
       }, 15_000, 'a replacement console process');
       assert.ok(replaced.includes(workers[1]), 'the other process kept running');
       for (let i = 0; i < 4; i++) assert.equal((await request(`${url}/healthz`)).status, 200);
+      // A process still starting is left out of a scrape (it does not hold it up); once ready it is counted.
+      await eventually(async () => /^gwqueue_processes\{role="web"\} 2$/m.test((await request(`${url}/metrics`)).body), 10_000, 'the replacement to be counted');
       assert.match(web.output(), new RegExp(`console process ${workers[0]} exited \\(SIGKILL\\)`));
 
       web.child.kill('SIGTERM');
