@@ -1,4 +1,5 @@
 // A handle on a submitted task, like Celery's AsyncResult: its ID, its state, and get() to wait for the result.
+import type { Job } from 'bullmq';
 import type { TaskClient } from './client.js';
 import { FINISHED_STATES, getTaskInfo, type TaskInfo } from './results.js';
 
@@ -27,6 +28,23 @@ export class UnknownTaskIdError extends Error {
   }
 }
 
+/**
+ * Waits until the job has finished (completed or failed), at most `timeoutMs`; true if it has. Waits on the queue's
+ * events, re-checking the stored state every second, so that an event missed while the event stream was starting
+ * can never leave a caller waiting until the timeout. An aborted `signal` ends the wait within a second.
+ */
+export async function waitUntilFinished(client: TaskClient, job: Job, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!FINISHED_STATES.includes((await job.getState()) as never)) {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0 || signal?.aborted) return false;
+    const events = client.events(job.queueName);
+    await events.waitUntilReady();
+    await job.waitUntilFinished(events, Math.min(remaining, 1000)).catch(() => {});
+  }
+  return true;
+}
+
 export class AsyncResult {
   constructor(
     readonly id: string,
@@ -48,16 +66,7 @@ export class AsyncResult {
     const timeoutMs = (options.timeout ?? 3600) * 1000;
     const job = await this.client.findJob(this.id);
     if (!job) throw new UnknownTaskIdError(this.id);
-    const deadline = Date.now() + timeoutMs;
-    // Wait on queue events, re-checking the stored state every second so that an event missed while the
-    // event stream was starting can never leave us waiting until the timeout.
-    while (!FINISHED_STATES.includes((await job.getState()) as never)) {
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) throw new TaskTimeoutError(this.id, timeoutMs);
-      const events = this.client.events(job.queueName);
-      await events.waitUntilReady();
-      await job.waitUntilFinished(events, Math.min(remaining, 1000)).catch(() => {});
-    }
+    if (!(await waitUntilFinished(this.client, job, timeoutMs))) throw new TaskTimeoutError(this.id, timeoutMs);
     const info = await this.info();
     if (info.state === 'failed') throw new TaskFailedError(info);
     if (info.state !== 'completed') throw new TaskTimeoutError(this.id, timeoutMs);

@@ -31,7 +31,7 @@ export function registerRoutes(app: Express, ctx: WebContext): void {
 
   app.get('/tasks/:id', taskPage(ctx));
   app.post('/tasks/:id/retry', retryTask(ctx));
-  app.get('/api/tasks/:id', taskApi(ctx));
+  app.get('/api/tasks/:id', ...taskApi(ctx));
 
   app.get('/typeahead_superevent_id', typeaheadSupereventId(ctx));
   app.get('/typeahead_event_id', typeaheadEventId(ctx));
@@ -49,7 +49,7 @@ export function registerStandaloneDashboardRoutes(app: Express, ctx: WebContext,
   // Before the dashboard, which may sit at the root.
   app.get('/tasks/:id', taskPage(ctx));
   app.post('/tasks/:id/retry', retryTask(ctx));
-  app.get('/api/tasks/:id', taskApi(ctx));
+  app.get('/api/tasks/:id', ...taskApi(ctx));
   app.get('/audit', auditPage(ctx));
   if (base) app.get('/', (_req, res) => res.redirect(302, `${base}/`));
   app.use(`${base}/host`, hostRouter(ctx));

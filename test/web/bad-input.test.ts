@@ -64,4 +64,27 @@ describe('bad input, generated', () => {
     console.log(`bad-input cases tried: ${cases}`);
     assert.ok(cases > 300);
   });
+
+  test('the task API\'s ?wait: anything but 0 to 30 seconds is a 400 naming it, answered at once', async () => {
+    const task = await request(fx.app).post('/send_mock_event').set('Authorization', `Bearer ${API_TOKEN}`).set('Accept', 'application/json').send({});
+    assert.equal(task.status, 202, task.text);
+    const id = task.body.id as string;
+    const bad = ['', ' ', '-1', '30.5', '31', '1e3', 'NaN', 'Infinity', 'ten', '0x10', MARKER, '5\u0000', 'x'.repeat(5000)];
+    const raws = ['wait=1&wait=2', 'wait=&wait=1'];
+    for (const query of [...bad.map((value) => `wait=${encodeURIComponent(value)}`), ...raws]) {
+      const started = Date.now();
+      const res = await request(fx.app).get(`/api/tasks/${id}?${query}`).set('Authorization', `Bearer ${API_TOKEN}`);
+      assert.equal(res.status, 400, `?${query.slice(0, 40)} → ${res.status}`);
+      assert.deepEqual(res.body.fields, { wait: 'must be a number of seconds from 0 to 30' });
+      assert.ok(!res.text.includes(MARKER), 'markup is never echoed');
+      assert.ok(Date.now() - started < 1000, 'refused at once, not after a wait');
+    }
+    // The query parser keeps brackets in names: `wait[]` and `wait[a]` are other, unknown parameters, ignored.
+    for (const query of ['wait[]=5', 'wait[a]=5']) {
+      const started = Date.now();
+      await request(fx.app).get(`/api/tasks/${id}?${query}`).set('Authorization', `Bearer ${API_TOKEN}`).expect(200);
+      assert.ok(Date.now() - started < 1000, `?${query} does not wait`);
+    }
+    console.log(`task API ?wait cases tried: ${bad.length + raws.length + 2}`);
+  });
 });

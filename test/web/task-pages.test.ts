@@ -8,7 +8,7 @@ import { buildOperatorCanvas } from '../../src/web/operator-chains.js';
 import { loadConfig } from '../../src/config/index.js';
 import { keyOf } from '../../src/queue/keys.js';
 import { listAudit } from '../../src/audit/audit-log.js';
-import { raiseError, add } from '../../src/tasks/core.js';
+import { raiseError, add, sleep } from '../../src/tasks/core.js';
 import { chain } from '../../src/queue/canvas.js';
 import { eventually } from '../helpers/engine.js';
 
@@ -98,5 +98,34 @@ describe('task pages', () => {
       assert.match(res.text, /Something went wrong on our side/);
       assert.equal(/\n\s+at /.test(res.text), showsStack, `stack shown: ${showsStack}`);
     }
+  });
+
+  test('/api/tasks/:id?wait=S answers as soon as the task finishes, or after S seconds with its current state', async () => {
+    const timed = async (path: string) => {
+      const started = Date.now();
+      const res = await request(fx.app).get(path).expect(200);
+      return { body: res.body as { state: string; result: unknown; finished: boolean }, ms: Date.now() - started };
+    };
+    const quick = await sleep.delay(0.6);
+    const done = await timed(`/api/tasks/${quick.id}?wait=10`);
+    assert.deepEqual([done.body.state, done.body.result, done.body.finished], ['completed', 0.6, true]);
+    assert.ok(done.ms >= 300 && done.ms < 3000, `answered when the task finished (${done.ms} ms), not at once nor after 10 s`);
+
+    const again = await timed(`/api/tasks/${quick.id}?wait=10`);
+    assert.ok(again.ms < 500, `a finished task is answered at once (${again.ms} ms)`);
+
+    const slow = await sleep.delay(5);
+    await eventually(async () => (await slow.info()).state === 'active', 5000, 'the slow task to start');
+    const cut = await timed(`/api/tasks/${slow.id}?wait=0.5`);
+    assert.equal(cut.body.state, 'active');
+    assert.equal(cut.body.finished, false);
+    assert.ok(cut.ms >= 450 && cut.ms < 2500, `answered after the wait (${cut.ms} ms)`);
+    const none = await timed(`/api/tasks/${slow.id}?wait=0`);
+    assert.ok(none.ms < 500 && none.body.state === 'active', 'wait=0 does not wait');
+
+    const failing = await raiseError.delay('late failure');
+    const failed = await timed(`/api/tasks/${failing.id}?wait=10`);
+    assert.equal(failed.body.state, 'failed', 'a failure ends the wait too');
+    await request(fx.app).get('/api/tasks/00000000-0000-4000-8000-000000000000?wait=10').expect(404);
   });
 });

@@ -1,8 +1,10 @@
-// Task result pages: GET /tasks/:id (HTML, refreshes until done), GET /api/tasks/:id (JSON), POST /tasks/:id/retry.
-import type { Request, Response, NextFunction } from 'express';
+// Task result pages: GET /tasks/:id (HTML, refreshes until done), GET /api/tasks/:id (JSON, ?wait=S to wait for the end), POST /tasks/:id/retry.
+import type { Request, Response, NextFunction, RequestHandler } from 'express';
+import { query, validationResult } from 'express-validator';
 import { Job } from 'bullmq';
 import { describeJob, FINISHED_STATES, type TaskInfo, type TaskState } from '../../queue/results.js';
 import { resubmit } from '../../queue/resubmit.js';
+import { waitUntilFinished } from '../../queue/async-result.js';
 import { writeAudit } from '../../audit/audit-log.js';
 import type { WebContext } from '../context.js';
 import { HttpError, sendError } from '../middleware/errors.js';
@@ -17,6 +19,10 @@ export interface TaskPayload extends TaskInfo {
 const ID = /^[A-Za-z0-9_-]{1,100}$/;
 
 async function loadTask(ctx: WebContext, id: string): Promise<TaskPayload | undefined> {
+  return (await loadJob(ctx, id))?.task;
+}
+
+async function loadJob(ctx: WebContext, id: string): Promise<{ task: TaskPayload; job: Job } | undefined> {
   if (!ID.test(id)) return undefined;
   const queueName = await ctx.client.queueOf(id);
   if (!queueName) return undefined;
@@ -25,7 +31,7 @@ async function loadTask(ctx: WebContext, id: string): Promise<TaskPayload | unde
   const [job, state, logs] = await Promise.all([Job.fromId(queue, id), queue.getJobState(id), queue.getJobLogs(id, 0, 199)]);
   if (!job) return undefined;
   const info = await describeJob(ctx.client, job, state as TaskState);
-  return { ...info, finished: FINISHED_STATES.includes(info.state), logs: logs.logs, url: `/tasks/${info.id}` };
+  return { task: { ...info, finished: FINISHED_STATES.includes(info.state), logs: logs.logs, url: `/tasks/${info.id}` }, job };
 }
 
 const notFoundMessage = (id: string) => `No task with ID ${id}: it was never submitted, or it was removed after its retention time.`;
@@ -44,17 +50,34 @@ export function taskPage(ctx: WebContext) {
   };
 }
 
-export function taskApi(ctx: WebContext) {
-  return async (req: Request, res: Response, next: NextFunction) => {
+/** `?wait=S` on /api/tasks/:id: answer once the task has finished, or after S seconds (as Flower's `?timeout=`). */
+export const MAX_WAIT_SECONDS = 30;
+const WAIT_PROBLEM = `must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}`;
+
+export function taskApi(ctx: WebContext): RequestHandler[] {
+  const checkWait = query('wait').optional().isFloat({ min: 0, max: MAX_WAIT_SECONDS }).withMessage(WAIT_PROBLEM);
+  const handler = async (req: Request, res: Response, next: NextFunction) => {
     try {
+      const badWait = req.query.wait !== undefined && typeof req.query.wait !== 'string';
+      if (badWait || !validationResult(req).isEmpty()) return res.status(400).json({ error: 'invalid input', fields: { wait: WAIT_PROBLEM }, status: 400 });
       const id = String(req.params.id);
-      const task = await loadTask(ctx, id);
-      if (!task) return res.status(404).json({ error: notFoundMessage(id), status: 404 });
-      res.set('Cache-Control', 'no-store').json(task);
+      let loaded = await loadJob(ctx, id);
+      if (!loaded) return res.status(404).json({ error: notFoundMessage(id), status: 404 });
+      const waitMs = req.query.wait === undefined ? 0 : Number(req.query.wait) * 1000;
+      if (waitMs > 0 && !loaded.task.finished) {
+        // A client that goes away stops the wait (checked at least once a second).
+        const gone = new AbortController();
+        res.once('close', () => gone.abort());
+        await waitUntilFinished(ctx.client, loaded.job, waitMs, gone.signal);
+        if (gone.signal.aborted) return;
+        loaded = (await loadJob(ctx, id)) ?? loaded;
+      }
+      res.set('Cache-Control', 'no-store').json(loaded.task);
     } catch (error) {
       next(error);
     }
   };
+  return [checkWait, handler];
 }
 
 export function retryTask(ctx: WebContext) {
