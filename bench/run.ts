@@ -60,7 +60,7 @@ try {
     const { ours, peer } = await benchWebSideBySide(runs, options, (line) => console.log(`  ${line}`));
     const perRun = (label: string, list: WebFigures[]) => list.map((f, i) => ({
       app: label, run: i + 1, 'req/s': f.rps, 'wrk p50': f.wrkP50, 'wrk p99': f.wrkP99, 'probe POST p50': f.postP50,
-      'done p50': f.doneP50, 'done p95': f.doneP95, 'done p99': f.doneP99, 'drain s': f.drainS,
+      'done p50': f.doneP50, 'done p95': f.doneP95, 'done p99': f.doneP99, 'wait p50': f.waitP50, 'wait p99': f.waitP99, 'drain s': f.drainS,
       'web MB': `${f.webRssMb.toFixed(0)} (${f.webProcesses})`, 'worker MB': `${f.workerRssMb.toFixed(0)} (${f.workerProcesses})`,
     }));
     printTable('each run (ms unless said; RSS after the load, MB (processes))', [...perRun('gwqueue', ours), ...perRun('peer', peer)]);
@@ -71,6 +71,10 @@ try {
     compare(`submit→done, ${options.probeCount} sequential, p50 (ms)`, m(ours, 'doneP50'), m(peer, 'doneP50'), '≤ 0.5');
     compare(`submit→done, ${options.probeCount} sequential, p95 (ms)`, m(ours, 'doneP95'), m(peer, 'doneP95'), '≤ 0.5');
     compare(`submit→done, ${options.probeCount} sequential, p99 (ms)`, m(ours, 'doneP99'), m(peer, 'doneP99'), '≤ 0.5');
+    // The same submissions, ours asked with ?wait=10 (one request answered when the task ends) instead of polled.
+    compare('submit→done, ours with ?wait=10, peer polled, p50 (ms)', m(ours, 'waitP50'), m(peer, 'doneP50'), '≤ 0.5');
+    compare('submit→done, ours with ?wait=10, peer polled, p95 (ms)', m(ours, 'waitP95'), m(peer, 'doneP95'), '≤ 0.5');
+    compare('submit→done, ours with ?wait=10, peer polled, p99 (ms)', m(ours, 'waitP99'), m(peer, 'doneP99'), '≤ 0.5');
     compare('form POST alone, sequential, p50 (ms)', m(ours, 'postP50'), m(peer, 'postP50'));
     compare('queue drained after the wrk run (s)', m(ours, 'drainS'), m(peer, 'drainS'));
     compare(`web processes' RSS after the load (MB; ${ours[0].webProcesses} vs ${peer[0].webProcesses} processes)`, m(ours, 'webRssMb'), m(peer, 'webRssMb'));

@@ -30,6 +30,10 @@ export interface WebFigures {
   doneP50: number;
   doneP95: number;
   doneP99: number;
+  /** Ours only (NaN for the peer): submit→done when the probe asks `/api/tasks/{id}?wait=10` instead of polling. */
+  waitP50: number;
+  waitP95: number;
+  waitP99: number;
   drainS: number;
   webRssMb: number;
   webProcesses: number;
@@ -43,6 +47,8 @@ interface App {
   /** Headers for wrk (`A: b|C: d`) and the probe. */
   headers: string[];
   probeArgs: string[];
+  /** Probe arguments for a second pass that waits on the result instead of polling (apps that can). */
+  waitProbeArgs?: string[];
   /** Location paths that mean the form was accepted. */
   acceptedPrefix: string;
   webPids(): number[];
@@ -60,6 +66,7 @@ async function startOurs(): Promise<App> {
     base: stack.base,
     headers: [`Authorization: Bearer ${stack.token}`],
     probeArgs: ['--result-url', '/api/tasks/{id}', '--done-field', 'state', '--done-values', 'completed', '--fail-values', 'failed'],
+    waitProbeArgs: ['--result-url', '/api/tasks/{id}?wait=10', '--done-field', 'state', '--done-values', 'completed', '--fail-values', 'failed'],
     acceptedPrefix: '/tasks/',
     webPids: () => withChildren(stack.web.pid!),
     workerPids: () => stack.workers.map((w) => w.pid!),
@@ -123,8 +130,8 @@ function wrk(app: App, seconds: number): { rps: number; p50: number; p99: number
   return { rps, p50: Number(latency[1]), p99: Number(latency[3]) };
 }
 
-function probe(app: App, count: number): { postP50: number; doneP50: number; doneP95: number; doneP99: number } {
-  const args = [PROBE, '--base-url', app.base, '--form-path', FORM, '-n', String(count), '--warmup', '10', '--json', '--label', app.label, ...app.probeArgs];
+function probe(app: App, count: number, probeArgs = app.probeArgs): { postP50: number; doneP50: number; doneP95: number; doneP99: number } {
+  const args = [PROBE, '--base-url', app.base, '--form-path', FORM, '-n', String(count), '--warmup', '10', '--json', '--label', app.label, ...probeArgs];
   for (const header of app.headers) args.push('--header', header);
   const run = spawnSync(process.execPath, args, { encoding: 'utf8' });
   const summary = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}');
@@ -134,7 +141,7 @@ function probe(app: App, count: number): { postP50: number; doneP50: number; don
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** One run on one app, as the peer's README measures it: start fresh, wrk, drain, 2 s pause, probe, RSS, stop. */
+/** One run on one app, as the peer's README measures it: start fresh, wrk, drain, 2 s pause, probe (and ours again with ?wait), RSS, stop. */
 async function measure(start: () => Promise<App>, options: LoadOptions): Promise<WebFigures> {
   const app = await start();
   try {
@@ -144,10 +151,11 @@ async function measure(start: () => Promise<App>, options: LoadOptions): Promise
     const drainS = (performance.now() - drainStart) / 1000;
     await pause(2000);
     const latency = probe(app, options.probeCount);
+    const waited = app.waitProbeArgs ? probe(app, options.probeCount, app.waitProbeArgs) : { doneP50: NaN, doneP95: NaN, doneP99: NaN };
     const webPids = app.webPids();
     const workerPids = app.workerPids();
     return {
-      rps: load.rps, wrkP50: load.p50, wrkP99: load.p99, ...latency, drainS,
+      rps: load.rps, wrkP50: load.p50, wrkP99: load.p99, ...latency, waitP50: waited.doneP50, waitP95: waited.doneP95, waitP99: waited.doneP99, drainS,
       webRssMb: rssMb(webPids), webProcesses: webPids.length, workerRssMb: rssMb(workerPids), workerProcesses: workerPids.length,
     };
   } finally {
