@@ -18,7 +18,16 @@ describe('task pages', () => {
     fx = await startConsole();
     await fx.engine.startWorker({ name: 'pages@test' });
   });
+  let server: import('node:http').Server | undefined;
+  /** The app on a real port (a client that hangs up needs a real connection). */
+  const listen = async () => {
+    server ??= fx.app.listen(0, '127.0.0.1');
+    if (!server.listening) await new Promise((resolve) => server!.once('listening', resolve));
+    return `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`;
+  };
   after(async () => {
+    server?.closeAllConnections();
+    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
     await fx?.stop();
   });
 
@@ -127,5 +136,21 @@ describe('task pages', () => {
     const failed = await timed(`/api/tasks/${failing.id}?wait=10`);
     assert.equal(failed.body.state, 'failed', 'a failure ends the wait too');
     await request(fx.app).get('/api/tasks/00000000-0000-4000-8000-000000000000?wait=10').expect(404);
+  });
+
+  test('?wait: many waiters are each answered when their task ends, and a client that leaves leaves no listener behind', async () => {
+    const handles = await Promise.all(Array.from({ length: 12 }, (_, i) => sleep.delay(0.2 + (i % 3) * 0.1)));
+    const answers = await Promise.all(handles.map((h) => request(fx.app).get(`/api/tasks/${h.id}?wait=10`).expect(200)));
+    assert.deepEqual(answers.map((a) => a.body.state), handles.map(() => 'completed'));
+
+    const slow = await sleep.delay(3);
+    const events = fx.engine.client.events((await fx.engine.client.queueOf(slow.id))!) as unknown as import('node:events').EventEmitter;
+    const listeners = () => events.listenerCount(`completed:${slow.id}`) + events.listenerCount(`failed:${slow.id}`);
+    const leaving = new AbortController();
+    const gone = fetch(`${await listen()}/api/tasks/${slow.id}?wait=10`, { signal: leaving.signal }).catch((error: Error) => error.name);
+    await eventually(async () => listeners() === 2, 3000, 'the waiter to listen');
+    leaving.abort();
+    assert.equal(await gone, 'AbortError');
+    await eventually(async () => listeners() === 0, 3000, 'the listeners to be removed once the client left');
   });
 });
