@@ -6,9 +6,11 @@ export const EXIT = {
   OK: 0,
   FAILURE: 1,
   USAGE: 64,
+  DATA_ERROR: 65,
   NO_INPUT: 66,
   UNAVAILABLE: 69,
   SOFTWARE: 70,
+  CANT_CREATE: 73,
   TEMPFAIL: 75,
   CONFIG: 78,
 } as const;

@@ -1,7 +1,60 @@
-// `gwqueue result ID`: prints a task's result as JSON; a failed task's error (stack with --traceback) and exit 1.
+// `gwqueue result ID`: prints a task's result as JSON (or, with --raw / -o, a file result's bytes); a failed task's error (stack with --traceback) and exit 1.
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { action, CliError, EXIT, print, withClient } from './context.js';
 import { MAX_WAIT_SECONDS, seconds } from './call.js';
+
+interface ResultOptions {
+  traceback?: boolean;
+  wait?: boolean | string;
+  raw?: boolean;
+  output?: string;
+}
+
+/** A result that is a file or text: `{ base64 }` (what gracedb.download returns) as its bytes, a string as UTF-8. */
+export function resultBytes(result: unknown): Buffer | undefined {
+  if (typeof result === 'string') return Buffer.from(result, 'utf8');
+  if (result && typeof result === 'object' && !Array.isArray(result)) {
+    const keys = Object.keys(result);
+    const base64 = (result as { base64?: unknown }).base64;
+    if (keys.length === 1 && typeof base64 === 'string') return Buffer.from(base64, 'base64');
+  }
+  return undefined;
+}
+
+/** Bytes a terminal should not be sent: NUL, or anything that is not UTF-8 text. */
+function isBinary(bytes: Buffer): boolean {
+  return bytes.includes(0) || !Buffer.from(bytes.toString('utf8'), 'utf8').equals(bytes);
+}
+
+/** Checked before Redis is touched: -o must name a new file in a folder that exists. */
+function checkOutput(output: string | undefined): void {
+  if (output === undefined) return;
+  if (!output.trim()) throw new CliError('-o/--output needs a file name');
+  if (existsSync(output)) throw new CliError(`-o/--output: ${output} already exists; it is not overwritten`, EXIT.CANT_CREATE);
+}
+
+async function writeRaw(id: string, result: unknown, output: string | undefined): Promise<void> {
+  const bytes = resultBytes(result);
+  if (!bytes) {
+    const kind = result === null ? 'null' : Array.isArray(result) ? 'a list' : typeof result === 'object' ? 'an object' : `a ${typeof result}`;
+    throw new CliError(`the result of task ${id} is ${kind}, not a file or text; leave out --raw and -o to print it as JSON`, EXIT.DATA_ERROR);
+  }
+  if (output === undefined) {
+    if (process.stdout.isTTY && isBinary(bytes)) throw new CliError(`the result of task ${id} is binary (${bytes.length} bytes); write it with -o FILE or redirect the output`);
+    process.stdout.write(bytes);
+    return;
+  }
+  const { writeFile } = await import('node:fs/promises');
+  try {
+    // `wx`: a file that appeared meanwhile is not overwritten either.
+    await writeFile(output, bytes, { flag: 'wx' });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new CliError(code === 'EEXIST' ? `-o/--output: ${output} already exists; it is not overwritten` : `-o/--output: cannot write ${output} (${code})`, EXIT.CANT_CREATE);
+  }
+  process.stderr.write(`gwqueue: wrote ${bytes.length} bytes to ${output}\n`);
+}
 
 export function register(program: Command): void {
   program
@@ -9,9 +62,12 @@ export function register(program: Command): void {
     .description('print the result of a task (any queue) as JSON')
     .option('--traceback', 'for a failed task, print the stack trace')
     .option('--wait [seconds]', 'wait until the task is finished (default: up to an hour)')
+    .option('--raw', 'print a file or text result as it is (a downloaded file as its bytes), not as JSON')
+    .option('-o, --output <file>', 'write a file or text result to a new file (never overwrites one)')
     .action(
-      action(async (id: string, options: { traceback?: boolean; wait?: boolean | string }) => {
+      action(async (id: string, options: ResultOptions) => {
         const waitSeconds = options.wait === undefined || options.wait === false ? undefined : options.wait === true ? 3600 : seconds('--wait', options.wait, MAX_WAIT_SECONDS);
+        checkOutput(options.output);
         return withClient(async (client) => {
           const { AsyncResult, TaskFailedError } = await import('../queue/async-result.js');
           const handle = new AsyncResult(id, client);
@@ -25,7 +81,8 @@ export function register(program: Command): void {
             info = await handle.info();
           }
           if (info.state === 'completed') {
-            print(JSON.stringify(info.result, null, 2));
+            if (options.raw || options.output !== undefined) await writeRaw(id, info.result, options.output);
+            else print(JSON.stringify(info.result, null, 2));
             return EXIT.OK;
           }
           if (info.state === 'failed') {

@@ -117,6 +117,10 @@ export function badArgumentCases(): BadCase[] {
   // A blank prefix means "no prefix", as when it is left out: not tried.
   each(['..', '../x', UNICODE, CONTROL, MARKUP], USAGE, /--url-prefix/, (v) => ['flower', `--url-prefix=${v}`]);
   each(some(INTEGER, 4), USAGE, /--port/, (v) => ['dev', `--port=${v}`]);
+  // result -o: a name is needed, and an existing file is never overwritten (73), before Redis is asked anything.
+  each(['', ' '], USAGE, /-o\/--output needs a file name/, (v) => ['result', UUID, '-o', v]);
+  cases.push({ args: ['result', UUID, '-o', 'package.json'], expect: 73, mention: /package\.json already exists; it is not overwritten/ });
+
   // Commander's own refusals (unknown command or option, missing argument): one escaped line too, a suggestion included.
   each(TEXT.filter((v) => v.trim() !== ''), USAGE, /unknown command/, (v) => [v]);
   cases.push({ args: ['caal'], expect: USAGE, mention: /^error: unknown command 'caal' \(Did you mean call\?\)$/ });

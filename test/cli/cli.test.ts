@@ -1,11 +1,12 @@
 // The real CLI as child processes: call → result round trip, status, and every error path with its exit code.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { writeFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { startRedis, freePort, type TestRedis } from '../helpers/redis-server.js';
-import { runCli, startCli } from '../helpers/cli.js';
+import { BIN, runCli, startCli } from '../helpers/cli.js';
 import { testConfig } from '../helpers/engine.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -52,6 +53,45 @@ describe('gwqueue CLI', () => {
     const result = await runCli(['result', id, '--wait', '10'], env);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(JSON.parse(result.stdout), 42);
+  });
+
+  test('result --raw and -o give a downloaded file\'s bytes; -o never overwrites; a non-file result is refused', async () => {
+    const mock = await runCli(['call', 'gwqueue.tasks.first2years.upload_event', '--wait', '20'], env);
+    assert.equal(mock.code, 0, mock.stderr);
+    const graceid = (JSON.parse(mock.stdout) as { graceid: string }).graceid;
+    const download = await runCli(['call', 'gwqueue.tasks.gracedb.download', `--args=${JSON.stringify(['bayestar.multiorder.fits', graceid])}`], env);
+    const id = download.stdout.trim();
+    const json = await runCli(['result', id, '--wait', '10'], env);
+    assert.equal(json.code, 0, json.stderr);
+    const bytes = Buffer.from((JSON.parse(json.stdout) as { base64: string }).base64, 'base64');
+    assert.equal(bytes.subarray(0, 6).toString(), 'SIMPLE', 'a FITS file');
+
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'gwqueue-result-'));
+    const file = path.join(dir, 'bayestar.multiorder.fits');
+    const written = await runCli(['result', id, '-o', file], env);
+    assert.equal(written.code, 0, written.stderr);
+    assert.equal(written.stdout, '');
+    assert.match(written.stderr, new RegExp(`^gwqueue: wrote ${bytes.length} bytes to `));
+    assert.ok(readFileSync(file).equals(bytes), 'the file holds exactly the downloaded bytes');
+    const again = await runCli(['result', id, '-o', file], env);
+    assert.equal(again.code, 73);
+    assert.match(again.stderr, /already exists; it is not overwritten/);
+    assert.ok(readFileSync(file).equals(bytes), 'left as it was');
+
+    const raw = await new Promise<Buffer>((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, 'result', id, '--raw'], { env: { ...process.env, GWQUEUE_LOG_LEVEL: 'silent', ...env } });
+      const chunks: Buffer[] = [];
+      child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+      child.on('error', reject);
+      child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`exit ${code}`))));
+    });
+    assert.ok(raw.equals(bytes), '--raw prints the bytes, not JSON');
+
+    const sum = (await runCli(['call', 'gwqueue.tasks.core.add', '--args=[1, 2]'], env)).stdout.trim();
+    const notFile = await runCli(['result', sum, '--wait', '10', '--raw'], env);
+    assert.equal(notFile.code, 65);
+    assert.match(notFile.stderr, /is a number, not a file or text; leave out --raw and -o/);
+    assert.equal((await runCli(['result', id, '-o', ''], env)).code, 64);
   });
 
   test('status with a worker lists it and exits 0', async () => {
