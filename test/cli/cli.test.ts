@@ -2,7 +2,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, mkdtempSync, readFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { startRedis, freePort, type TestRedis } from '../helpers/redis-server.js';
@@ -86,6 +86,12 @@ describe('gwqueue CLI', () => {
       child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`exit ${code}`))));
     });
     assert.ok(raw.equals(bytes), '--raw prints the bytes, not JSON');
+    // On a terminal (a pty from util-linux's `script`), binary bytes are refused instead of garbling it.
+    const command = [process.execPath, BIN, 'result', id, '--raw'].map((arg) => `'${arg}'`).join(' ');
+    const tty = spawnSync('script', ['-qec', command, '/dev/null'], { env: { ...process.env, GWQUEUE_LOG_LEVEL: 'silent', ...env }, encoding: 'latin1' });
+    assert.equal(tty.status, 64, tty.stdout);
+    assert.match(tty.stdout, new RegExp(`is binary \\(${bytes.length} bytes\\); write it with -o FILE or redirect the output`));
+    assert.ok(!tty.stdout.includes('SIMPLE  ='), 'no FITS bytes on the terminal');
 
     const sum = (await runCli(['call', 'gwqueue.tasks.core.add', '--args=[1, 2]'], env)).stdout.trim();
     const notFile = await runCli(['result', sum, '--wait', '10', '--raw'], env);
