@@ -71,7 +71,11 @@ export async function watchForEnd(client: TaskClient, queueName: string, id: str
   };
   emitter.on(`completed:${id}`, onEnd);
   emitter.on(`failed:${id}`, onEnd);
-  await events.waitUntilReady();
+  // The event stream's connection waits for Redis like a worker's: never longer than a second here (the caller's
+  // own reads fail fast when Redis is away, and re-reads every second cover events missed meanwhile).
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([events.waitUntilReady().catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, 1000)))]);
+  clearTimeout(timer);
   return {
     next(ms) {
       if (arrived) {

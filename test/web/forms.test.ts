@@ -256,7 +256,18 @@ describe('Redis down', () => {
   test('a submission gets a 503 page saying the queue is unavailable, and nothing is half-done', async () => {
     const { agent, headers, tokens } = await browser(fx.app);
     const t = await tokens('send_preliminary_gcn');
+    // A client waiting on a task (no worker runs here) when Redis goes away gets a 503 within seconds, not a hang.
+    const queued = await request(fx.app).post('/send_mock_event').set('Authorization', `Bearer ${API_TOKEN}`).set('Accept', 'application/json').send({}).expect(202);
+    const waiting = request(fx.app).get(`/api/tasks/${queued.body.id}?wait=30`).then((res) => ({ status: res.status, at: Date.now() }));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const killedAt = Date.now();
     await fx.redis.kill();
+    const waited = await waiting;
+    assert.equal(waited.status, 503);
+    assert.ok(waited.at - killedAt < 5000, `the waiting client was answered ${waited.at - killedAt} ms after Redis died`);
+    const started = Date.now();
+    await request(fx.app).get(`/api/tasks/${queued.body.id}?wait=30`).expect(503);
+    assert.ok(Date.now() - started < 3000, 'a new wait while Redis is down is refused at once');
     const res = await agent.post('/send_preliminary_gcn').set(headers).type('form').send({ ...VALID, _csrf: t.csrf, submission_token: t.submission, confirmed: 'yes' }).expect(503);
     assert.match(res.text, /queue is unavailable/);
     const api = await request(fx.app).post('/send_preliminary_gcn').set('Authorization', `Bearer ${API_TOKEN}`).set('Accept', 'application/json').send(VALID).expect(503);
