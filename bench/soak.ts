@@ -49,7 +49,8 @@ async function step(): Promise<void> {
   if (roll < 0.15 && target) return submit('change_prefered_event', { superevent_id: target.superevent, event_id: target.event });
   if (roll < 0.17 && target) return submit('create_update_gcn_circular', { superevent_id: target.superevent, sky_localization: 'on' });
   if (roll < 0.30 && task) {
-    const info = (await call('GET', `/api/tasks/${task}`)) as { name?: string; state?: string; result?: { superevent_id?: string; graceid?: string } };
+    // Half of the API reads wait for the task's end (?wait), as a script would.
+    const info = (await call('GET', `/api/tasks/${task}${Math.random() < 0.5 ? '?wait=2' : ''}`)) as { name?: string; state?: string; result?: { superevent_id?: string; graceid?: string } };
     if (info.name?.endsWith('await_superevent') || info.result?.superevent_id) {
       if (info.state === 'completed' && info.result?.superevent_id && info.result.graceid && superevents.length < 200) superevents.push({ superevent: info.result.superevent_id, event: info.result.graceid });
     }
