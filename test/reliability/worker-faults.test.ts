@@ -141,6 +141,8 @@ describe('worker faults, seen from the console', () => {
       const id = call.stdout.trim();
       const comments = async () => (await store.getLogs(event.graceid)).map((entry) => entry.comment);
       await eventually(async () => (await comments()).includes('written before the pause'), 10_000, 'the first write');
+      // Killed once the write is remembered (a kill between GraceDB's answer and the mark is the documented limit).
+      await eventually(async () => (await connection.keys(`*:gracedb:once:${id}:*`)).length === 1, 5000, 'the write to be remembered');
       doomed.child.kill('SIGKILL');
       await doomed.exited;
 
