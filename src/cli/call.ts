@@ -1,7 +1,7 @@
 // `gwqueue call NAME --args='[..]' --kwargs='{..}'`: enqueues a task and prints its ID (with --wait, its result).
 import os from 'node:os';
 import type { Command } from 'commander';
-import { action, CliError, jsonOption, print, withClient } from './context.js';
+import { action, auditCliSubmission, CliError, jsonOption, print, withClient } from './context.js';
 
 interface CallOptions {
   args?: string;
@@ -67,8 +67,10 @@ export function register(program: Command): void {
         const signature = task.signature(args, kwargs, { queue, countdown, eta, expires }, true);
         // Validate before touching Redis: bad input changes nothing.
         task.bind(args, kwargs);
-        return withClient(async (client) => {
+        return withClient(async (client, config) => {
           const result = await client.apply(signature, { submittedBy: `${os.userInfo().username}@${os.hostname()} (cli)` });
+          const fields = { task: name, args, kwargs, queue, countdown, eta: options.eta, expires: options.expires };
+          await auditCliSubmission(client, config, { action: 'call', fields: Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)), taskId: result.id, detail: `queued ${name}` });
           if (waitSeconds === undefined) {
             print(result.id);
             return;

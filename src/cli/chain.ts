@@ -1,7 +1,7 @@
 // `gwqueue chain FORM [field=value ...]`: runs an operator chain (the console's forms) from a terminal.
 import os from 'node:os';
 import type { Command } from 'commander';
-import { action, CliError, print, withClient } from './context.js';
+import { action, auditCliSubmission, CliError, print, withClient } from './context.js';
 import { MAX_WAIT_SECONDS, seconds } from './call.js';
 
 interface ChainOptions {
@@ -54,8 +54,10 @@ export function register(program: Command): void {
           throw error;
         }
         const { canvas, flash } = built;
-        return withClient(async (client) => {
+        return withClient(async (client, config) => {
           const result = await client.apply(canvas, { submittedBy: `${user} (cli)` });
+          // The same action name as the console's form, so /audit?form=… lists both; `-u` is kept beside the OS user.
+          await auditCliSubmission(client, config, { action: form, fields: { ...fields, asked_by: user }, taskId: result.id, detail: `queued ${form}` });
           process.stderr.write(`gwqueue: ${flash}\n`);
           if (wait === undefined) {
             print(result.id);

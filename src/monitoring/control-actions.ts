@@ -1,5 +1,4 @@
 // Control actions shared by `gwqueue control` and the `events` screen: pause/resume a queue, cancel or retry a task, command workers; each one audited.
-import os from 'node:os';
 import type { Config } from '../config/index.js';
 import type { TaskClient } from '../queue/client.js';
 import { liveWorkers } from '../queue/heartbeats.js';
@@ -7,23 +6,9 @@ import { UnknownTaskIdError } from '../queue/async-result.js';
 import { writeAudit, type AuditOutcome } from '../audit/audit-log.js';
 import { sendControl, type SendResult } from './control-client.js';
 import type { WorkerAction } from './control-protocol.js';
+import type { Operator } from '../audit/cli-operator.js';
 
-/** Who acts: the OS user, from this host's command line. */
-export interface Operator {
-  user: string;
-  address: string;
-}
-
-export function cliOperator(): Operator {
-  let user: string;
-  try {
-    user = os.userInfo().username;
-  } catch {
-    // A container user without a passwd entry.
-    user = process.env.USER ?? process.env.LOGNAME ?? `uid${process.getuid?.() ?? '?'}`;
-  }
-  return { user, address: `cli@${os.hostname()}` };
-}
+export { cliOperator, type Operator } from '../audit/cli-operator.js';
 
 export interface ActionOutcome {
   ok: boolean;

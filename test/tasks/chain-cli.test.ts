@@ -3,7 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRedis, freePort, type TestRedis } from '../helpers/redis-server.js';
 import { runCli } from '../helpers/cli.js';
+import os from 'node:os';
 import { listAlerts } from '../../src/alerts/outbox.js';
+import { listAudit } from '../../src/audit/audit-log.js';
 import { comments, startDomainEngine, type DomainEngine } from './domain-engine.js';
 
 describe('gwqueue chain', () => {
@@ -48,6 +50,28 @@ describe('gwqueue chain', () => {
     const queued = await runCli(['chain', 'create_update_gcn_circular', `superevent_id=${sid}`, 'em_bright'], env);
     assert.equal(queued.code, 0, queued.stderr);
     assert.match(queued.stdout.trim(), /^[0-9a-f-]{36}$/, 'without --wait: the task ID');
+
+    // Each chain is in the audit log as the console's form would be: OS user, cli@host, fields, task ID.
+    const { entries } = await listAudit(connection, domain.config, {});
+    const prelimEntry = entries.find((e) => e.action === 'send_preliminary_gcn');
+    assert.ok(prelimEntry, 'the preliminary alert is audited');
+    assert.deepEqual([prelimEntry.user, prelimEntry.address, prelimEntry.outcome], [os.userInfo().username, `cli@${os.hostname()}`, 'accepted']);
+    assert.deepEqual(prelimEntry.fields, { superevent_id: sid, event_id: graceid, asked_by: 'erin', via: 'cli' });
+    assert.equal(entries.find((e) => e.action === 'create_update_gcn_circular')?.taskId, queued.stdout.trim());
+    assert.ok(entries.some((e) => e.action === 'send_mock_event'));
+  });
+
+  test('gwqueue call is audited with the task, its arguments and its ID; bad arguments write nothing', async () => {
+    const { redis: connection } = domain.services;
+    const call = await runCli(['call', 'gwqueue.tasks.core.add', '--args=[2, 3]', '--countdown', '60'], env);
+    assert.equal(call.code, 0, call.stderr);
+    const entry = (await listAudit(connection, domain.config, {})).entries.find((e) => e.taskId === call.stdout.trim());
+    assert.ok(entry, 'audited');
+    assert.deepEqual([entry.action, entry.outcome, entry.detail, entry.user], ['call', 'accepted', 'queued gwqueue.tasks.core.add', os.userInfo().username]);
+    assert.deepEqual(entry.fields, { task: 'gwqueue.tasks.core.add', args: [2, 3], kwargs: {}, countdown: 60, via: 'cli' });
+    const before = (await listAudit(connection, domain.config, {})).entries.length;
+    assert.equal((await runCli(['call', 'gwqueue.tasks.core.add', '--args=["x"]'], env)).code, 64);
+    assert.equal((await listAudit(connection, domain.config, {})).entries.length, before, 'a refused call is not queued, nor audited');
   });
 
   test('bad input: one line on stderr, exit 64, nothing enqueued (and Redis is not even needed to say so)', async () => {
