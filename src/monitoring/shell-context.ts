@@ -7,6 +7,8 @@ import { chain, group, type ApplyOptions, type Canvas } from '../queue/canvas.js
 import { allTasks, type Task } from '../queue/registry.js';
 import { describeRedis } from '../queue/connection.js';
 import type { Services } from '../tasks/services.js';
+import { writeAudit } from '../audit/audit-log.js';
+import { cliOperator } from '../audit/cli-operator.js';
 
 /** A submitted task whose result can be awaited without awaiting the submission first: `await t.delay(1).get()`. */
 export type PendingResult = Promise<AsyncResult> & {
@@ -23,15 +25,30 @@ export interface ShellContext {
   banner: string[];
 }
 
+/** The tasks of a canvas in order, with their arguments: what an audit entry records. */
+function stepsOf(canvas: Canvas): { task: string; args: unknown[]; kwargs: Record<string, unknown> }[] {
+  if (canvas.kind === 'signature') return [{ task: canvas.task, args: canvas.args, kwargs: canvas.kwargs }];
+  return (canvas.kind === 'chain' ? canvas.steps : canvas.members).flatMap(stepsOf);
+}
+
 export function buildShellContext(client: TaskClient, config: Config, deps: Services, versions: { gwqueue: string }): ShellContext {
-  const submittedBy = `${safeUser()}@${os.hostname()} (shell)`;
+  const operator = cliOperator();
+  const submittedBy = `${operator.user}@${os.hostname()} (shell)`;
   const pending = (promise: Promise<AsyncResult>): PendingResult =>
     Object.assign(promise, {
       get: (options?: { timeout?: number }) => promise.then((result) => result.get(options)),
       info: () => promise.then((result) => result.info()),
       state: () => promise.then((result) => result.state()),
     });
-  const apply = (canvas: Canvas) => pending(client.apply(canvas, { submittedBy }));
+  // Every submission from the shell is audited (action "shell"), as the console's forms and `gwqueue call` are.
+  const audited = async (canvas: Canvas): Promise<AsyncResult> => {
+    const result = await client.apply(canvas, { submittedBy });
+    await writeAudit(client.redis, config, { user: operator.user, address: operator.address, action: 'shell', fields: { steps: stepsOf(canvas), via: 'shell' }, taskId: result.id, outcome: 'accepted', detail: `queued ${stepsOf(canvas).map((step) => step.task).join(', ')}` }).catch((error: Error) => {
+      process.stderr.write(`gwqueue: warning: task ${result.id} is queued, but its audit entry was not written (${error.message})\n`);
+    });
+    return result;
+  };
+  const apply = (canvas: Canvas) => pending(audited(canvas));
   /** Celery's `sig.delay()` / `chain(...).delay()`: methods hidden from JSON and from the flow builder. */
   const callable = <C extends Canvas>(canvas: C): C => {
     Object.defineProperties(canvas, {
@@ -109,12 +126,4 @@ export function buildShellContext(client: TaskClient, config: Config, deps: Serv
     "Example: await gracedb.download.delay('coinc.xml', 'M6757').get()   (top-level await works; Ctrl-D quits)",
   ];
   return { context, banner };
-}
-
-function safeUser(): string {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return process.env.USER ?? 'unknown';
-  }
 }

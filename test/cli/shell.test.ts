@@ -8,6 +8,8 @@ import path from 'node:path';
 import { startRedis, freePort, type TestRedis } from '../helpers/redis-server.js';
 import { BIN, runCli, startCli } from '../helpers/cli.js';
 import { eventually, testConfig } from '../helpers/engine.js';
+import { Redis } from 'ioredis';
+import { listAudit } from '../../src/audit/audit-log.js';
 
 const SOCKET = `gwqueue-shell-test-${process.pid}`;
 const tmux = (...args: string[]) => spawnSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
@@ -57,6 +59,22 @@ describe('gwqueue shell', () => {
     );
     assert.match(run.stderr, /gwqueue .* shell/);
     assert.match(run.stderr, /gracedbClient \(the GraceDB client; "gracedb" is the task module\)/);
+
+    // Every submission is in the audit log, with the OS user and cli@host.
+    const connection = new Redis(redis.url);
+    try {
+      const { entries } = await listAudit(connection, testConfig(redis.url, { GWQUEUE_PREFIX: env.GWQUEUE_PREFIX }), {});
+      const shell = entries.filter((e) => e.action === 'shell').reverse();
+      assert.deepEqual(shell.map((e) => e.detail), [
+        'queued gwqueue.tasks.core.add', 'queued gwqueue.tasks.first2years.upload_event', 'queued gwqueue.tasks.gracedb.download',
+        'queued gwqueue.tasks.core.add, gwqueue.tasks.core.add', 'queued gwqueue.tasks.core.add, gwqueue.tasks.core.echo',
+      ]);
+      assert.deepEqual(shell[0].fields, { steps: [{ task: 'gwqueue.tasks.core.add', args: [20, 22], kwargs: {} }], via: 'shell' });
+      assert.deepEqual([shell[0].user, shell[0].address, shell[0].outcome], [os.userInfo().username, `cli@${os.hostname()}`, 'accepted']);
+      assert.ok(shell.every((e) => e.taskId), 'each with its task ID');
+    } finally {
+      connection.disconnect();
+    }
   });
 
   test('a failing line is reported, the next ones still run, and the exit code is 1', async () => {
