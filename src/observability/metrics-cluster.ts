@@ -62,6 +62,7 @@ export function serveClusterProcessMetrics(): void {
       },
     });
     for (const each of asked) each.send({ type: COLLECT, id });
+    if (!asked.length) collecting.get(id)?.finish();
   });
 }
 
