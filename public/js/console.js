@@ -129,17 +129,20 @@
     });
   }
 
-  // Task page: poll the JSON API and reload when the state changes, until the task is finished.
+  // Task page: ask the JSON API about once a second and reload when the state changes, until the task is finished.
+  // Each request waits up to a second for the task to end (?wait=1), so the page shows the end at once.
   function followTask(element) {
     if (element.dataset.finished === 'true') return;
     const id = element.dataset.taskId;
     let state = element.dataset.state;
     function poll() {
-      fetch('/api/tasks/' + encodeURIComponent(id), { headers: { Accept: 'application/json' }, credentials: 'same-origin' })
+      const started = Date.now();
+      const again = function () { setTimeout(poll, Math.max(0, 1000 - (Date.now() - started))); };
+      fetch('/api/tasks/' + encodeURIComponent(id) + '?wait=1', { headers: { Accept: 'application/json' }, credentials: 'same-origin' })
         .then(function (response) { return response.ok ? response.json() : null; })
         .then(function (task) {
           if (task && task.state !== state) { state = task.state; window.location.reload(); return; }
-          setTimeout(poll, 1000);
+          again();
         })
         .catch(function () { setTimeout(poll, 3000); });
     }

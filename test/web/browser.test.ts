@@ -9,6 +9,7 @@ import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { startEngine, testConfig, type Engine } from '../helpers/engine.js';
 import { startWebServer, type WebServer } from '../../src/web/server.js';
 import '../../src/tasks/index.js';
+import { sleep } from '../../src/tasks/core.js';
 import { resetServices, setServicesForTest } from '../../src/tasks/services.js';
 
 async function confirmDialog(page: Page): Promise<void> {
@@ -92,6 +93,23 @@ describe('console in Chromium', () => {
     assert.ok((await page.locator('table tr').count()) >= 3, 'the chain steps are listed');
     await page.screenshot({ path: path.join(SHOTS, 'preliminary-completed.png'), fullPage: true });
     assert.deepEqual(errors, [], 'no script errors, no CSP violations');
+    await page.close();
+  });
+
+  test('a task page follows a running task about once a second, each request waiting for its end (?wait=1)', async () => {
+    const handle = await sleep.delay(2.5);
+    const { page, errors } = await openPage(browser, { width: 1280, height: 900 });
+    const asked: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/api/tasks/')) asked.push(new URL(request.url()).pathname + new URL(request.url()).search);
+    });
+    await page.goto(`${web.url}/tasks/${handle.id}`);
+    await page.locator('#task-state', { hasText: 'completed' }).waitFor({ timeout: 15_000 });
+    assert.ok(asked.length >= 2, `it asked while the task ran: ${asked.join(' ')}`);
+    assert.ok(asked.every((url) => url === `/api/tasks/${handle.id}?wait=1`), asked.join(' '));
+    // Started, then 2.5 s of sleep (and a reload when it became active): a few requests, not a flood.
+    assert.ok(asked.length <= 8, `${asked.length} requests`);
+    assert.deepEqual(errors, []);
     await page.close();
   });
 
