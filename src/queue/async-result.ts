@@ -1,6 +1,5 @@
 // A handle on a submitted task, like Celery's AsyncResult: its ID, its state, and get() to wait for the result.
 import type { EventEmitter } from 'node:events';
-import type { Job } from 'bullmq';
 import type { TaskClient } from './client.js';
 import { FINISHED_STATES, getTaskInfo, type TaskInfo } from './results.js';
 
@@ -29,37 +28,15 @@ export class UnknownTaskIdError extends Error {
   }
 }
 
-/**
- * Waits until the job has finished (completed or failed), at most `timeoutMs`; true if it has. Waits on the queue's
- * events, re-checking the stored state every second, so that an event missed while the event stream was starting
- * can never leave a caller waiting until the timeout.
- */
-export async function waitUntilFinished(client: TaskClient, job: Job, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!FINISHED_STATES.includes((await job.getState()) as never)) {
-    const remaining = deadline - Date.now();
-    if (remaining <= 0) return false;
-    const events = client.events(job.queueName);
-    await events.waitUntilReady();
-    await job.waitUntilFinished(events, Math.min(remaining, 1000)).catch(() => {});
-  }
-  return true;
-}
-
 /** Wakes a waiter when a job's completed or failed event arrives (see watchForEnd). */
-export interface EndWatch {
+interface EndWatch {
   /** Resolves true when an end event arrived (now or earlier), false after `ms` or on cancel. */
   next(ms: number): Promise<boolean>;
   cancel(): void;
 }
 
-/**
- * Listens for the job's completed/failed events on its queue's event stream, before the caller reads its state, so
- * that an end between that read and the wait is not missed. One round trip less than BullMQ's waitUntilFinished:
- * the caller's own state read is the check. Callers re-read the state after each `next` (an event may be a failed
- * attempt that will be retried, and one may be missed while the stream starts: hence a bounded `ms`).
- */
-export async function watchForEnd(client: TaskClient, queueName: string, id: string): Promise<EndWatch> {
+/** Listens for the job's completed/failed events on its queue's event stream (see readUntilFinished). */
+async function watchForEnd(client: TaskClient, queueName: string, id: string): Promise<EndWatch> {
   const events = client.events(queueName);
   // Per-job event names (`completed:<id>`) are emitted by QueueEvents but not in its typed listener map.
   const emitter = events as unknown as EventEmitter;
@@ -100,6 +77,37 @@ export async function watchForEnd(client: TaskClient, queueName: string, id: str
   };
 }
 
+/**
+ * Reads a task (`read`) until it has finished (`finished`) or `timeoutMs` has passed, and returns the last reading.
+ * It listens for the job's end on the queue's event stream before the first read, so an end between a read and the
+ * wait still wakes it, and re-reads after each end event (it may be a failed attempt that will be retried) and at
+ * least every second (an event may be missed while the stream starts). An aborted `signal` ends the wait at once.
+ * One round trip per reading, fewer than BullMQ's waitUntilFinished (which checks again itself).
+ */
+export async function readUntilFinished<T>(
+  client: TaskClient,
+  queueName: string,
+  id: string,
+  options: { timeoutMs: number; read: () => Promise<T>; finished: (reading: T) => boolean; signal?: AbortSignal },
+): Promise<T> {
+  const deadline = Date.now() + options.timeoutMs;
+  const watch = await watchForEnd(client, queueName, id);
+  const stop = () => watch.cancel();
+  options.signal?.addEventListener('abort', stop, { once: true });
+  try {
+    let reading = await options.read();
+    while (!options.finished(reading) && !options.signal?.aborted && Date.now() < deadline) {
+      await watch.next(Math.min(1000, deadline - Date.now()));
+      if (options.signal?.aborted) break;
+      reading = await options.read();
+    }
+    return reading;
+  } finally {
+    options.signal?.removeEventListener('abort', stop);
+    watch.cancel();
+  }
+}
+
 export class AsyncResult {
   constructor(
     readonly id: string,
@@ -121,7 +129,8 @@ export class AsyncResult {
     const timeoutMs = (options.timeout ?? 3600) * 1000;
     const job = await this.client.findJob(this.id);
     if (!job) throw new UnknownTaskIdError(this.id);
-    if (!(await waitUntilFinished(this.client, job, timeoutMs))) throw new TaskTimeoutError(this.id, timeoutMs);
+    const state = await readUntilFinished(this.client, job.queueName, this.id, { timeoutMs, read: () => job.getState(), finished: (read) => FINISHED_STATES.includes(read as never) });
+    if (!FINISHED_STATES.includes(state as never)) throw new TaskTimeoutError(this.id, timeoutMs);
     const info = await this.info();
     if (info.state === 'failed') throw new TaskFailedError(info);
     if (info.state !== 'completed') throw new TaskTimeoutError(this.id, timeoutMs);

@@ -4,7 +4,7 @@ import { query, validationResult } from 'express-validator';
 import { Job } from 'bullmq';
 import { describeJob, FINISHED_STATES, type TaskInfo, type TaskState } from '../../queue/results.js';
 import { resubmit } from '../../queue/resubmit.js';
-import { watchForEnd } from '../../queue/async-result.js';
+import { readUntilFinished } from '../../queue/async-result.js';
 import { writeAudit } from '../../audit/audit-log.js';
 import type { WebContext } from '../context.js';
 import { HttpError, sendError } from '../middleware/errors.js';
@@ -63,25 +63,17 @@ export function taskApi(ctx: WebContext): RequestHandler[] {
       const id = String(req.params.id);
       const waitMs = req.query.wait === undefined ? 0 : Number(req.query.wait) * 1000;
       const queueName = waitMs > 0 && ID.test(id) ? await ctx.client.queueOf(id) : undefined;
-      // Listening before the first read: a task that ends in between still wakes us.
-      const watch = queueName ? await watchForEnd(ctx.client, queueName, id) : undefined;
-      let loaded: Awaited<ReturnType<typeof loadJob>>;
-      try {
-        loaded = await loadJob(ctx, id);
-        if (!loaded) return res.status(404).json({ error: notFoundMessage(id), status: 404 });
-        const deadline = Date.now() + waitMs;
-        // A client that goes away ends the wait.
-        let gone = false;
-        res.once('close', () => ((gone = true), watch?.cancel()));
-        while (watch && !loaded.task.finished && !gone && Date.now() < deadline) {
-          // At most a second between reads, in case an event was missed while the event stream started.
-          await watch.next(Math.min(1000, deadline - Date.now()));
-          loaded = (await loadJob(ctx, id)) ?? loaded;
-        }
-        if (gone) return;
-      } finally {
-        watch?.cancel();
-      }
+      // A client that goes away ends the wait.
+      const gone = new AbortController();
+      res.once('close', () => gone.abort());
+      // A task removed while we wait keeps its last reading; one unknown from the start is a 404.
+      let last: Awaited<ReturnType<typeof loadJob>>;
+      const read = async () => (last = (await loadJob(ctx, id)) ?? last);
+      const loaded = queueName
+        ? await readUntilFinished(ctx.client, queueName, id, { timeoutMs: waitMs, read, finished: (reading) => !reading || reading.task.finished, signal: gone.signal })
+        : await read();
+      if (gone.signal.aborted) return;
+      if (!loaded) return res.status(404).json({ error: notFoundMessage(id), status: 404 });
       res.set('Cache-Control', 'no-store').json(loaded.task);
     } catch (error) {
       next(error);
