@@ -43,7 +43,8 @@ export function buildShellContext(client: TaskClient, config: Config, deps: Serv
   // Every submission from the shell is audited (action "shell"), as the console's forms and `gwqueue call` are.
   const audited = async (canvas: Canvas): Promise<AsyncResult> => {
     const result = await client.apply(canvas, { submittedBy });
-    await writeAudit(client.redis, config, { user: operator.user, address: operator.address, action: 'shell', fields: { steps: stepsOf(canvas), via: 'shell' }, taskId: result.id, outcome: 'accepted', detail: `queued ${stepsOf(canvas).map((step) => step.task).join(', ')}` }).catch((error: Error) => {
+    const steps = stepsOf(canvas);
+    await writeAudit(client.redis, config, { user: operator.user, address: operator.address, action: 'shell', fields: { steps, via: 'shell' }, taskId: result.id, outcome: 'accepted', detail: `queued ${steps.map((step) => step.task).join(', ')}` }).catch((error: Error) => {
       process.stderr.write(`gwqueue: warning: task ${result.id} is queued, but its audit entry was not written (${error.message})\n`);
     });
     return result;
