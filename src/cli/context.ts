@@ -101,18 +101,11 @@ export async function withClient<T>(fn: (client: TaskClient, config: Config) => 
   }
 }
 
-/**
- * Audits what the command line enqueued (`call`, `chain`), as the console audits its forms: the OS user, `cli@host`,
- * the fields and the task ID. The task is queued either way: a lost entry (Redis gone meanwhile) is a warning only.
- */
+/** Audits what the command line enqueued (`call`, `chain`); a lost entry is a warning: the task is queued. */
 export async function auditCliSubmission(client: TaskClient, config: Config, entry: { action: string; fields: Record<string, unknown>; taskId: string; detail: string }): Promise<void> {
-  const [{ writeAudit }, { cliOperator }] = await Promise.all([import('../audit/audit-log.js'), import('../audit/cli-operator.js')]);
-  const { user, address } = cliOperator();
-  try {
-    await writeAudit(client.redis, config, { user, address, action: entry.action, fields: { ...entry.fields, via: 'cli' }, taskId: entry.taskId, outcome: 'accepted', detail: entry.detail });
-  } catch (error) {
-    process.stderr.write(`gwqueue: warning: task ${entry.taskId} is queued, but its audit entry was not written (${oneLine((error as Error).message)})\n`);
-  }
+  const { auditFromTerminal } = await import('../audit/cli-operator.js');
+  const lost = await auditFromTerminal(client.redis, config, { ...entry, via: 'cli' });
+  if (lost) process.stderr.write(`gwqueue: warning: task ${entry.taskId} is queued, but its audit entry was not written (${oneLine(lost.message)})\n`);
 }
 
 /** Parses a JSON option (`--args`, `--kwargs`), or `@path` to read it from a file; names the option on error. */

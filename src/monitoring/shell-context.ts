@@ -7,8 +7,7 @@ import { chain, group, type ApplyOptions, type Canvas } from '../queue/canvas.js
 import { allTasks, type Task } from '../queue/registry.js';
 import { describeRedis } from '../queue/connection.js';
 import type { Services } from '../tasks/services.js';
-import { writeAudit } from '../audit/audit-log.js';
-import { cliOperator } from '../audit/cli-operator.js';
+import { auditFromTerminal, cliOperator } from '../audit/cli-operator.js';
 
 /** A submitted task whose result can be awaited without awaiting the submission first: `await t.delay(1).get()`. */
 export type PendingResult = Promise<AsyncResult> & {
@@ -44,9 +43,8 @@ export function buildShellContext(client: TaskClient, config: Config, deps: Serv
   const audited = async (canvas: Canvas): Promise<AsyncResult> => {
     const result = await client.apply(canvas, { submittedBy });
     const steps = stepsOf(canvas);
-    await writeAudit(client.redis, config, { user: operator.user, address: operator.address, action: 'shell', fields: { steps, via: 'shell' }, taskId: result.id, outcome: 'accepted', detail: `queued ${steps.map((step) => step.task).join(', ')}` }).catch((error: Error) => {
-      process.stderr.write(`gwqueue: warning: task ${result.id} is queued, but its audit entry was not written (${error.message})\n`);
-    });
+    const lost = await auditFromTerminal(client.redis, config, { action: 'shell', fields: { steps }, via: 'shell', taskId: result.id, detail: `queued ${steps.map((step) => step.task).join(', ')}` });
+    if (lost) process.stderr.write(`gwqueue: warning: task ${result.id} is queued, but its audit entry was not written (${lost.message})\n`);
     return result;
   };
   const apply = (canvas: Canvas) => pending(audited(canvas));
