@@ -1,16 +1,14 @@
 // The dashboard in a real headless Chromium: a task finishing shows up without a reload, charts draw, the cancel dialog works; screenshots at 1280 and 390 px.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, openPage, SHOTS } from '../helpers/chromium.js';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { startEngine, testConfig, eventually, type Engine } from '../helpers/engine.js';
-import { startWebServer, type WebServer } from '../../src/web/server.js';
+import { openPage, SHOTS } from '../helpers/chromium.js';
+import { startConsoleStack, type ConsoleStack } from '../helpers/console-stack.js';
+import { eventually, type Engine } from '../helpers/engine.js';
+import type { WebServer } from '../../src/web/server.js';
 import { add, raiseError, sleep } from '../../src/tasks/core.js';
 import { sampleMinute } from '../../src/monitoring/history-counters.js';
-import '../../src/tasks/index.js';
 
 /** A dashboard page at the given width that records script errors and CSP violations. */
 function openDashboardPage(browser: Browser, width: number): Promise<{ page: Page; errors: string[] }> {
@@ -18,30 +16,27 @@ function openDashboardPage(browser: Browser, width: number): Promise<{ page: Pag
 }
 
 describe('dashboard in Chromium', () => {
-  let redis: TestRedis;
+  let stack: ConsoleStack;
   let engine: Engine;
   let web: WebServer;
   let browser: Browser;
 
   before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    redis = await startRedis();
-    const config = testConfig(redis.url, { GWQUEUE_LOCAL_USER: 'true' });
-    engine = await startEngine(config);
-    await engine.startWorker({ name: 'alpha@gw-host-1' });
-    await engine.startWorker({ name: 'beta@gw-host-2', concurrency: 2 });
-    // Some history and some failures to look at.
-    const handles = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 6 === 5 ? raiseError.delay(`GraceDB answered 503 for S2401${String(i).padStart(2, '0')}a`) : add.delay(i, 1))));
-    await Promise.all(handles.map((handle) => handle.get({ timeout: 10 }).catch(() => null)));
-    await sampleMinute(engine.client.redis, config); // queue depth and workers online, as the minute sampler records them
-    web = await startWebServer(config, { port: 0, host: '127.0.0.1' });
-    browser = await launchChromium();
+    stack = await startConsoleStack({
+      env: { GWQUEUE_LOCAL_USER: 'true' },
+      workers: [{ name: 'alpha@gw-host-1' }, { name: 'beta@gw-host-2', concurrency: 2 }],
+      async prepare(started) {
+        // Some history and some failures to look at.
+        const handles = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 6 === 5 ? raiseError.delay(`GraceDB answered 503 for S2401${String(i).padStart(2, '0')}a`) : add.delay(i, 1))));
+        await Promise.all(handles.map((handle) => handle.get({ timeout: 10 }).catch(() => null)));
+        await sampleMinute(started.client.redis, started.config); // queue depth and workers online, as the minute sampler records them
+      },
+    });
+    ({ engine, web } = stack);
+    browser = await stack.browser();
   });
   after(async () => {
-    await browser?.close();
-    await web?.close();
-    await engine?.stop();
-    await redis?.stop();
+    await stack?.stop();
   });
 
   test('a task that finishes shows up on the Tasks page without a reload', async () => {

@@ -1,39 +1,32 @@
 // Host sampling: samples appear in Redis after a few seconds, old ones are trimmed to the retention, and the Host page renders in headless Chromium.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { launchChromium, openPage, SHOTS } from '../helpers/chromium.js';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { eventually, startEngine, testConfig, type Engine } from '../helpers/engine.js';
-import { startWebServer, type WebServer } from '../../src/web/server.js';
+import { openPage, SHOTS } from '../helpers/chromium.js';
+import { startConsoleStack, type ConsoleStack } from '../helpers/console-stack.js';
+import { eventually, type Engine } from '../helpers/engine.js';
+import type { WebServer } from '../../src/web/server.js';
 import { forgetOldSeries, hostKeys, listSeries, readPoints, SeriesWriter } from '../../src/monitoring/host-store.js';
 import { HostReader } from '../../src/monitoring/host-samples.js';
 import { buildChart } from '../../src/web/host/charts.js';
-import '../../src/tasks/index.js';
 
 const HOST = os.hostname();
 
 describe('host samples and the Host page', () => {
-  let redis: TestRedis;
+  let stack: ConsoleStack;
   let engine: Engine;
   let web: WebServer;
-  let browser: Browser;
 
   before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    redis = await startRedis();
-    engine = await startEngine(testConfig(redis.url, { GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '250', GWQUEUE_HOST_SAMPLE_RETENTION: '7200', GWQUEUE_LOCAL_USER: 'true' }));
-    await engine.startWorker({ name: 'host@test' });
-    web = await startWebServer(engine.config, { port: 0, host: '127.0.0.1' });
+    stack = await startConsoleStack({
+      env: { GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '250', GWQUEUE_HOST_SAMPLE_RETENTION: '7200', GWQUEUE_LOCAL_USER: 'true' },
+      workers: [{ name: 'host@test' }],
+    });
+    ({ engine, web } = stack);
   });
   after(async () => {
-    await browser?.close();
-    await web?.close();
-    await engine?.stop();
-    await redis?.stop();
+    await stack?.stop();
   });
 
   test('a reading gives rates from the second sample on, and plausible values', async () => {
@@ -119,7 +112,7 @@ describe('host samples and the Host page', () => {
   });
 
   test('the Host page renders its charts in Chromium, switches range and host, and refreshes itself', async () => {
-    browser = await launchChromium();
+    const browser = await stack.browser();
     const { page, errors } = await openPage(browser, { width: 1400, height: 1000 });
     await page.goto(`${web.url}/flower/host`);
     assert.equal(await page.locator('#host-name').innerText(), HOST);

@@ -1,16 +1,13 @@
 // The console in a real headless Chromium: mock event, typeahead, confirmation dialog, live task page reaching "completed".
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, openPage, SHOTS } from '../helpers/chromium.js';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { startEngine, testConfig, type Engine } from '../helpers/engine.js';
-import { startWebServer, type WebServer } from '../../src/web/server.js';
-import '../../src/tasks/index.js';
+import { openPage, SHOTS } from '../helpers/chromium.js';
+import { startConsoleStack, type ConsoleStack } from '../helpers/console-stack.js';
+import type { Engine } from '../helpers/engine.js';
+import type { WebServer } from '../../src/web/server.js';
 import { sleep } from '../../src/tasks/core.js';
-import { resetServices, setServicesForTest } from '../../src/tasks/services.js';
 
 async function confirmDialog(page: Page): Promise<void> {
   const dialog = page.locator('#confirm-dialog');
@@ -24,28 +21,19 @@ async function waitForCompleted(page: Page): Promise<void> {
 }
 
 describe('console in Chromium', () => {
-  let redis: TestRedis;
+  let stack: ConsoleStack;
   let engine: Engine;
   let web: WebServer;
   let browser: Browser;
 
   before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    redis = await startRedis();
-    const config = testConfig(redis.url, { GWQUEUE_LOCAL_USER: 'true', GWQUEUE_MOCK_JOINT_DELAY_MS: '200' });
-    engine = await startEngine(config);
     // Tasks running in this process use the test's Redis, not the environment's.
-    setServicesForTest({ config });
-    await engine.startWorker({ name: 'browser@test' });
-    web = await startWebServer(config, { port: 0, host: '127.0.0.1' });
-    browser = await launchChromium();
+    stack = await startConsoleStack({ env: { GWQUEUE_LOCAL_USER: 'true', GWQUEUE_MOCK_JOINT_DELAY_MS: '200' }, workers: [{ name: 'browser@test' }], services: true });
+    ({ engine, web } = stack);
+    browser = await stack.browser();
   });
   after(async () => {
-    await browser?.close();
-    await web?.close();
-    await engine?.stop();
-    await resetServices();
-    await redis?.stop();
+    await stack?.stop();
   });
 
   test('mock event, then typeahead → preliminary alert → confirm → task page reaches completed', async () => {
