@@ -55,11 +55,11 @@ export const MAX_WAIT_SECONDS = 30;
 const WAIT_PROBLEM = `must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}`;
 
 export function taskApi(ctx: WebContext): RequestHandler[] {
-  const checkWait = query('wait').optional().isFloat({ min: 0, max: MAX_WAIT_SECONDS }).withMessage(WAIT_PROBLEM);
+  // One value only (`wait=1&wait=2` is a list), then a number of seconds in range.
+  const checkWait = query('wait').optional().not().isArray().bail().isFloat({ min: 0, max: MAX_WAIT_SECONDS }).withMessage(WAIT_PROBLEM);
   const handler = async (req: Request, res: Response, next: NextFunction) => {
     try {
-      const badWait = req.query.wait !== undefined && typeof req.query.wait !== 'string';
-      if (badWait || !validationResult(req).isEmpty()) return res.status(400).json({ error: 'invalid input', fields: { wait: WAIT_PROBLEM }, status: 400 });
+      if (!validationResult(req).isEmpty()) return res.status(400).json({ error: 'invalid input', fields: { wait: WAIT_PROBLEM }, status: 400 });
       const id = String(req.params.id);
       const waitMs = req.query.wait === undefined ? 0 : Number(req.query.wait) * 1000;
       const queueName = waitMs > 0 && ID.test(id) ? await ctx.client.queueOf(id) : undefined;
