@@ -1,7 +1,9 @@
 // `gwqueue control pause|resume QUEUE, cancel|retry TASK_ID, concurrency WORKER N, shutdown WORKER`: every action audited with the OS user.
 import type { Command } from 'commander';
-import { action, CliError, EXIT, oneLine, print, withClient } from './context.js';
+import { action, CliError, EXIT, print, withClient } from './context.js';
 import { parseDestination, parseTimeout, within } from './inspect.js';
+
+const WORKERS_WAIT = 'how long to wait for the workers\' answers';
 
 interface Options {
   timeout: string;
@@ -15,12 +17,13 @@ function report(outcome: { ok: boolean; message: string; refused?: string; taskI
   return outcome.ok ? EXIT.OK : EXIT.FAILURE;
 }
 
+/** What every control subcommand takes: how long to wait, and JSON output. */
+function timedCommand(control: Command, usage: string, description: string, waitFor: string, printed: string): Command {
+  return control.command(usage).description(description).option('-t, --timeout <seconds>', waitFor, '2').option('--json', `print ${printed} as JSON`);
+}
+
 function queueCommand(control: Command, name: 'pause' | 'resume', description: string): void {
-  control
-    .command(`${name} <queue>`)
-    .description(description)
-    .option('-t, --timeout <seconds>', 'give up after this long', '2')
-    .option('--json', 'print the outcome as JSON')
+  timedCommand(control, `${name} <queue>`, description, 'give up after this long', 'the outcome')
     .action(
       action(async (queue: string, options: Options) => {
         const timeoutMs = parseTimeout(options.timeout);
@@ -35,11 +38,7 @@ function queueCommand(control: Command, name: 'pause' | 'resume', description: s
 }
 
 function taskCommand(control: Command, name: 'cancel' | 'retry', description: string): void {
-  control
-    .command(`${name} <task_id>`)
-    .description(description)
-    .option('-t, --timeout <seconds>', 'give up after this long', '2')
-    .option('--json', 'print the outcome as JSON')
+  timedCommand(control, `${name} <task_id>`, description, 'give up after this long', 'the outcome')
     .action(
       action(async (id: string, options: Options) => {
         const timeoutMs = parseTimeout(options.timeout);
@@ -76,19 +75,13 @@ async function workerCommand(workers: string, what: { action: 'concurrency' | 's
 }
 
 export function register(program: Command): void {
-  const control = program
-    .command('control')
-    .description('control queues, tasks and workers: pause, resume, cancel, retry, concurrency, shutdown (audited)')
-    .configureOutput({ outputError: (text, write) => write(`${oneLine(text.trimEnd())}\n`) });
+  // Commander's own errors come out as one line through the program's configureOutput (main.ts).
+  const control = program.command('control').description('control queues, tasks and workers: pause, resume, cancel, retry, concurrency, shutdown (audited)');
   queueCommand(control, 'pause', 'stop every worker taking tasks from a queue (active tasks finish; new ones wait)');
   queueCommand(control, 'resume', 'let workers take tasks from a paused queue again');
   taskCommand(control, 'cancel', 'remove a task that has not started (a running task cannot be cancelled)');
   taskCommand(control, 'retry', 'run a finished (failed) task again with the same arguments, as a new task');
-  control
-    .command('concurrency <workers> <n>')
-    .description('set how many tasks a worker runs at once per queue (comma-separated worker names)')
-    .option('-t, --timeout <seconds>', 'how long to wait for the workers\' answers', '2')
-    .option('--json', 'print the answers as JSON')
+  timedCommand(control, 'concurrency <workers> <n>', 'set how many tasks a worker runs at once per queue (comma-separated worker names)', WORKERS_WAIT, 'the answers')
     .action(
       action(async (workers: string, n: string, options: Options) => {
         const value = Number(n);
@@ -96,10 +89,6 @@ export function register(program: Command): void {
         return workerCommand(workers, { action: 'concurrency', args: { n: value } }, options);
       }),
     );
-  control
-    .command('shutdown <workers>')
-    .description('stop workers gracefully: they finish their active tasks, then exit (comma-separated worker names)')
-    .option('-t, --timeout <seconds>', 'how long to wait for the workers\' answers', '2')
-    .option('--json', 'print the answers as JSON')
+  timedCommand(control, 'shutdown <workers>', 'stop workers gracefully: they finish their active tasks, then exit (comma-separated worker names)', WORKERS_WAIT, 'the answers')
     .action(action(async (workers: string, options: Options) => workerCommand(workers, { action: 'shutdown' }, options)));
 }
