@@ -1,6 +1,6 @@
 // `gwqueue inspect METHOD [-d workers] [-t seconds] [--json]`: what the workers are doing, in Celery's shapes; exit 69 when none answers.
 import type { Command } from 'commander';
-import { action, CliError, EXIT, oneLine, print, withClient } from './context.js';
+import { action, CliError, EXIT, print, withClient } from './context.js';
 import { WORKER_NAME } from './worker.js';
 
 const METHODS: [string, string][] = [
@@ -48,9 +48,8 @@ export function within<T>(ms: number, what: string, promise: Promise<T>): Promis
 export function register(program: Command): void {
   const inspect = program
     .command('inspect')
-    .description('inspect workers: active, reserved, scheduled, stats, registered, active_queues, ping')
-    // "unknown command '…'" repeats what was typed: one line, control characters escaped.
-    .configureOutput({ outputError: (text, write) => write(`${oneLine(text.trimEnd())}\n`) });
+    // "unknown command '…'" repeats what was typed: one escaped line, by the program's configureOutput (main.ts).
+    .description('inspect workers: active, reserved, scheduled, stats, registered, active_queues, ping');
   for (const [method, description] of METHODS) {
     const command = inspect
       .command(method)
