@@ -6,7 +6,7 @@ import { loadConfig } from '../src/config/index.js';
 import { connectClient } from '../src/queue/client.js';
 import { createApp } from '../src/web/app.js';
 import { buildOperatorCanvas, createConsoleGraceDb } from '../src/web/operator-chains.js';
-import { TaskIndex, type TaskSummary } from '../src/monitoring/task-index.js';
+import { TaskIndex, type TaskSummary } from '../src/task-index/task-index.js';
 import { summarize, type Row } from './stats.js';
 import '../src/tasks/index.js';
 

@@ -18,7 +18,7 @@ import * as shell from './cli/shell.js';
 import * as status from './cli/status.js';
 import * as web from './cli/web.js';
 import * as worker from './cli/worker.js';
-import { initProcess } from './observability/crash.js';
+import { initProcess } from './sentry/crash.js';
 
 // Names this process for its log file and reports crashes (to the log and Sentry) before anything else runs.
 initProcess(process.argv);

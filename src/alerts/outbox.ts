@@ -1,7 +1,7 @@
 // The alert outbox: every alert sent, kept in a bounded Redis stream (newest first when listed), plus a failure counter.
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
-import { keyOf } from '../queue/keys.js';
+import { keyOf } from '../redis/keys.js';
 import type { AlertType, IgwnAlert } from './schema.js';
 import type { AlertSink, SentAlert } from './sink.js';
 

@@ -1,7 +1,7 @@
 // The audit log: every submission and control action (accepted, rejected, unauthorized) in a bounded Redis stream.
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
-import { keyOf } from '../queue/keys.js';
+import { keyOf } from '../redis/keys.js';
 
 export type AuditOutcome = 'accepted' | 'rejected' | 'unauthorized' | 'duplicate' | 'unavailable' | 'error';
 

@@ -15,8 +15,8 @@ export function register(program: Command): void {
         const port = parsePort(options.port);
         const [{ getConfig }, { startEmbeddedRedis }, { describeRedis }, { startWorker }, { startWebServer }] = await Promise.all([
           import('../config/index.js'),
-          import('../queue/embedded-redis.js'),
-          import('../queue/connection.js'),
+          import('../redis/embedded-redis.js'),
+          import('../redis/connection.js'),
           import('../worker/run-worker.js'),
           import('../web/server.js'),
           import('../tasks/index.js'),

@@ -16,11 +16,11 @@ export function register(program: Command): void {
         }
         return withClient(async (client, config) => {
           if (!options.dump) {
-            const { runEventsScreen } = await import('../monitoring/events-screen.js');
+            const { runEventsScreen } = await import('./events/events-screen.js');
             await runEventsScreen(client, config);
             return EXIT.OK;
           }
-          const { TaskEventStream, formatEventLine } = await import('../monitoring/task-events.js');
+          const { TaskEventStream, formatEventLine } = await import('./events/task-events.js');
           const { untilSignal } = await import('./worker.js');
           const signal = untilSignal();
           let closed: () => void = () => {};

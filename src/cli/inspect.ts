@@ -63,7 +63,7 @@ export function register(program: Command): void {
         const destination = parseDestination(options.destination);
         const timeoutMs = parseTimeout(options.timeout);
         return withClient(async (client, config) => {
-          const { inspect: run, formatInspect } = await import('../monitoring/inspect.js');
+          const { inspect: run, formatInspect } = await import('../control/inspect.js');
           const result = await within(method === 'ping' ? timeoutMs + 5000 : timeoutMs, `inspect ${method}`, run(client, config, method as never, { destination, timeoutMs }));
           if (options.json) print(JSON.stringify(result.replies, null, 2));
           else {

@@ -46,10 +46,10 @@ export function register(program: Command): void {
         }
         const [{ getConfig }, { createRedisConnection, describeRedis, waitUntilReady }, { registeredQueues }, snapshotModule, munin] = await Promise.all([
           import('../config/index.js'),
-          import('../queue/connection.js'),
+          import('../redis/connection.js'),
           import('../queue/registry.js'),
-          import('../observability/cluster-snapshot.js'),
-          import('../observability/munin.js'),
+          import('../metrics/cluster-snapshot.js'),
+          import('../metrics/munin.js'),
           import('../tasks/index.js'),
         ]);
         const config = getConfig();

@@ -3,9 +3,9 @@ import type { EventEmitter } from 'node:events';
 import { Command, InvalidArgumentError, type CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { oneLine } from './context.js';
-import type { CheckOptions } from '../monitoring/check-status.js';
-import { METRICS, type MetricName, type Threshold } from '../monitoring/check-types.js';
-import { combineThresholdOptions, parseThresholdList, parseThresholdPair, ThresholdOptionError } from '../monitoring/threshold-options.js';
+import type { CheckOptions } from '../health/check-status.js';
+import { METRICS, type MetricName, type Threshold } from '../health/check-types.js';
+import { combineThresholdOptions, parseThresholdList, parseThresholdPair, ThresholdOptionError } from '../health/threshold-options.js';
 
 const UNKNOWN = 3;
 
@@ -104,8 +104,8 @@ async function runCheck(options: NagiosOptions, command: Command): Promise<void>
   try {
     const [{ getConfig }, { checkStatus }, { formatPluginOutput }] = await Promise.all([
       import('../config/index.js'),
-      import('../monitoring/check-status.js'),
-      import('../monitoring/plugin-output.js'),
+      import('../health/check-status.js'),
+      import('../health/plugin-output.js'),
     ]);
     const config = getConfig();
     const ms = (value: number | undefined) => (value === undefined ? undefined : value * 1000);

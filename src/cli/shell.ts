@@ -12,7 +12,7 @@ export function register(program: Command): void {
         withClient(async (client, config) => {
           const [repl, { mkdirSync }, os, path, { PassThrough }, { createInterface }, { services, resetServices }, { buildShellContext }, { VERSION }] = await Promise.all([
             import('node:repl'), import('node:fs'), import('node:os'), import('node:path'), import('node:stream'), import('node:readline'),
-            import('../tasks/services.js'), import('../monitoring/shell-context.js'), import('../version.js'),
+            import('../tasks/services.js'), import('./shell/shell-context.js'), import('../version.js'),
           ]);
           const { context, banner } = buildShellContext(client, config, services(), { gwqueue: VERSION });
           const interactive = !!(process.stdin.isTTY && process.stdout.isTTY);

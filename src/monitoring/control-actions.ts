@@ -4,8 +4,8 @@ import type { TaskClient } from '../queue/client.js';
 import { liveWorkers } from '../queue/heartbeats.js';
 import { UnknownTaskIdError } from '../queue/async-result.js';
 import { writeAudit, type AuditOutcome } from '../audit/audit-log.js';
-import { sendControl, type SendResult } from './control-client.js';
-import type { WorkerAction } from './control-protocol.js';
+import { sendControl, type SendResult } from '../control/control-client.js';
+import type { WorkerAction } from '../control/control-protocol.js';
 import type { Operator } from '../audit/cli-operator.js';
 
 export { cliOperator, type Operator } from '../audit/cli-operator.js';

@@ -4,9 +4,9 @@ import type { FlowProducer, Job, JobsOptions, Queue, QueueEvents } from 'bullmq'
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import { buildFlow, type Canvas, type JobData } from './canvas.js';
-import { asRedisUnavailable, createRedisConnection, describeRedis, waitUntilReady } from './connection.js';
+import { asRedisUnavailable, createRedisConnection, describeRedis, waitUntilReady } from '../redis/connection.js';
 import { RedisUnavailableError } from './errors.js';
-import { bullPrefix, extraQueuesKey } from './keys.js';
+import { bullPrefix, extraQueuesKey } from '../redis/keys.js';
 import { getTask, registeredQueues } from './registry.js';
 import { AsyncResult } from './async-result.js';
 import { setCurrentClient } from './current-client.js';

@@ -2,7 +2,7 @@
 import os from 'node:os';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
-import { workerKeys } from './keys.js';
+import { workerKeys } from '../redis/keys.js';
 
 export interface WorkerStats {
   active: number;

@@ -5,7 +5,7 @@ import type { Config } from '../config/index.js';
 import type { GraceDb } from '../gracedb/index.js';
 import { currentTask } from '../queue/current-task.js';
 import type { TaskContext } from '../queue/registry.js';
-import { keyOf } from '../queue/keys.js';
+import { keyOf } from '../redis/keys.js';
 
 /** The GraceDb methods that change GraceDB; reads always go through. */
 export const GRACEDB_WRITES = ['createEvent', 'addEventToSuperevent', 'createSuperevent', 'updateSuperevent', 'createLabel', 'removeLabel', 'writeLog'] as const;

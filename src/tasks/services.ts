@@ -5,9 +5,9 @@ import { createGraceDb, type EventRecord, type GraceDb } from '../gracedb/index.
 import { AlertOutbox } from '../alerts/outbox.js';
 import type { Canvas } from '../queue/canvas.js';
 import { connectClient, type TaskClient } from '../queue/client.js';
-import { createRedisConnection } from '../queue/connection.js';
+import { createRedisConnection } from '../redis/connection.js';
 import { currentClient, setCurrentClient } from '../queue/current-client.js';
-import { bullPrefix } from '../queue/keys.js';
+import { bullPrefix } from '../redis/keys.js';
 import { oncePerTask } from './gracedb-once.js';
 
 /** Name of the grouping task, enqueued by name so that this module does not import the task modules. */

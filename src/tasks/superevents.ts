@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Config } from '../config/index.js';
 import { eventCategory, type EventRecord, type GraceDb, type SupereventRecord } from '../gracedb/index.js';
 import type { Canvas } from '../queue/canvas.js';
-import { keyOf } from '../queue/keys.js';
+import { keyOf } from '../redis/keys.js';
 import { defineTask } from '../queue/registry.js';
 import { withLock } from './redis-lock.js';
 import { GROUPING_TASK, services } from './services.js';

@@ -11,7 +11,7 @@ import { registerHealthRoutes, registerRoutes } from './routes.js';
 import { platformInfo } from './platform.js';
 import { OPERATOR_FORMS } from './forms.js';
 import { writeAudit } from '../audit/audit-log.js';
-import { logger } from '../observability/logger.js';
+import { logger } from '../log/logger.js';
 
 /** A wrong API token: logged (never the token), and audited when the request tried to change something (a form, a control). */
 function refusedToken(ctx: WebContext) {

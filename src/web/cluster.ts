@@ -1,7 +1,7 @@
 // `gwqueue web --processes N`: N console processes on one port (node:cluster); the primary forks, supervises and stops them.
 import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
-import { serveClusterProcessMetrics } from '../observability/metrics-cluster.js';
+import { serveClusterProcessMetrics } from '../metrics/metrics-cluster.js';
 
 export interface ConsoleClusterOptions {
   processes: number;

@@ -1,7 +1,7 @@
 // The console's link to the operator chains (defined once in tasks/operator-chains.ts) and to GraceDB.
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
-import { bullPrefix } from '../queue/keys.js';
+import { bullPrefix } from '../redis/keys.js';
 import { createGraceDb, type GraceDb } from '../gracedb/index.js';
 import type { Canvas } from '../queue/canvas.js';
 import { OPERATOR_CHAINS } from '../tasks/operator-chains.js';

@@ -9,7 +9,7 @@ import { typeaheadEventId, typeaheadFilename, typeaheadSupereventId } from './ha
 import { auditPage } from './handlers/audit.js';
 import { methodNotAllowed } from './middleware/errors.js';
 import { healthz, readyz } from './handlers/health.js';
-import { metricsRoute } from '../observability/metrics-http.js';
+import { metricsRoute } from '../metrics/metrics-http.js';
 import { hostRouter } from './host/router.js';
 import { createDashboardRouter } from './dashboard/router.js';
 

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { Express } from 'express';
 import type { Config } from '../config/index.js';
 import { TaskClient } from '../queue/client.js';
-import { createRedisConnection, waitUntilReady } from '../queue/connection.js';
+import { createRedisConnection, waitUntilReady } from '../redis/connection.js';
 import { setCurrentClient } from '../queue/current-client.js';
 import { createApp } from './app.js';
 import type { WebDeps } from './context.js';

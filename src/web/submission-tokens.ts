@@ -1,7 +1,7 @@
 // One-time submission tokens: the same form posted twice (double click, refresh, back button) enqueues once.
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
-import { keyOf } from '../queue/keys.js';
+import { keyOf } from '../redis/keys.js';
 
 const TTL_SECONDS = 24 * 3600;
 const PENDING = 'pending';

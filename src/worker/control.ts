@@ -2,8 +2,8 @@
 import type { Redis } from 'ioredis';
 import type { Worker } from 'bullmq';
 import type { Config } from '../config/index.js';
-import { controlChannel, parseCommand, type ControlCommand, type ControlReply } from '../monitoring/control-protocol.js';
-import { logger } from '../observability/logger.js';
+import { controlChannel, parseCommand, type ControlCommand, type ControlReply } from '../control/control-protocol.js';
+import { logger } from '../log/logger.js';
 
 export interface ControlTarget {
   name: string;

@@ -2,17 +2,17 @@
 import os from 'node:os';
 import { MetricsTime, Worker, type Job } from 'bullmq';
 import type { Config } from '../config/index.js';
-import { createRedisConnection } from '../queue/connection.js';
-import { bullPrefix } from '../queue/keys.js';
+import { createRedisConnection } from '../redis/connection.js';
+import { bullPrefix } from '../redis/keys.js';
 import { registeredQueues } from '../queue/registry.js';
 import { clearHeartbeat, hostSnapshot, sendHeartbeat, type HeartbeatPayload, type WorkerStats } from '../queue/heartbeats.js';
 import type { JobData } from '../queue/canvas.js';
-import { logger } from '../observability/logger.js';
+import { logger } from '../log/logger.js';
 import { VERSION } from '../version.js';
 import { createProcessor } from './processor.js';
-import { startTaskIndexer } from '../monitoring/task-indexer.js';
+import { startTaskIndexer } from '../task-index/task-indexer.js';
 import { startControlListener } from './control.js';
-import { startWorkerObservability } from '../observability/worker-hooks.js';
+import { startWorkerObservability } from './instrumentation.js';
 
 export interface WorkerOptions {
   queues?: string[];

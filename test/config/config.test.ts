@@ -5,8 +5,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, ConfigError, SETTINGS } from '../../src/config/index.js';
-import { describeRedis, effectiveRedisUrl } from '../../src/queue/connection.js';
-import { bullPrefix } from '../../src/queue/keys.js';
+import { describeRedis, effectiveRedisUrl } from '../../src/redis/connection.js';
+import { bullPrefix } from '../../src/redis/keys.js';
 
 test('defaults: development profile, 7 days / 100,000 results, port 5000, embedded Redis socket', () => {
   const config = loadConfig({});

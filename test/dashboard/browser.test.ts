@@ -8,7 +8,7 @@ import { startConsoleStack, type ConsoleStack } from '../helpers/console-stack.j
 import { eventually, type Engine } from '../helpers/engine.js';
 import type { WebServer } from '../../src/web/server.js';
 import { add, raiseError, sleep } from '../../src/tasks/core.js';
-import { sampleMinute } from '../../src/monitoring/history-counters.js';
+import { sampleMinute } from '../../src/history/history-counters.js';
 
 /** A dashboard page at the given width that records script errors and CSP violations. */
 function openDashboardPage(browser: Browser, width: number): Promise<{ page: Page; errors: string[] }> {

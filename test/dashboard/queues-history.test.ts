@@ -6,7 +6,7 @@ import { startConsole, browser, type ConsoleFixture } from '../web/console-fixtu
 import { eventually } from '../helpers/engine.js';
 import { defineTask } from '../../src/queue/registry.js';
 import { add, raiseError } from '../../src/tasks/core.js';
-import { sampleMinute } from '../../src/monitoring/history-counters.js';
+import { sampleMinute } from '../../src/history/history-counters.js';
 import { listAudit } from '../../src/audit/audit-log.js';
 import type { RunningWorker } from '../../src/worker/run-worker.js';
 

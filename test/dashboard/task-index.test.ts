@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { testConfig } from '../helpers/engine.js';
-import { TaskIndex, type TaskSummary } from '../../src/monitoring/task-index.js';
-import { parseSearch, taskQueryFrom } from '../../src/monitoring/task-query.js';
+import { TaskIndex, type TaskSummary } from '../../src/task-index/task-index.js';
+import { parseSearch, taskQueryFrom } from '../../src/task-index/task-query.js';
 import type { Config } from '../../src/config/index.js';
 
 const T0 = Date.UTC(2024, 0, 1, 12);

@@ -8,9 +8,9 @@ import { eventually } from '../helpers/engine.js';
 import { defineTask } from '../../src/queue/registry.js';
 import { add, sleep } from '../../src/tasks/core.js';
 import { listAudit } from '../../src/audit/audit-log.js';
-import { listTasks } from '../../src/monitoring/task-list.js';
-import { summarizeJob, TaskIndex } from '../../src/monitoring/task-index.js';
-import { taskQueryFrom } from '../../src/monitoring/task-query.js';
+import { listTasks } from '../../src/task-index/task-list.js';
+import { summarizeJob, TaskIndex } from '../../src/task-index/task-index.js';
+import { taskQueryFrom } from '../../src/task-index/task-query.js';
 
 // Fails while `broken` is set, like a GraceDB that is down; the retry after the fix succeeds.
 let broken = true;

@@ -1,9 +1,9 @@
 // The pure half of the check: evaluate() on hand-made measurements, BullMQ's minute counters, and the plugin output layout.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_THRESHOLDS, evaluate, type Measurements, type Thresholds, type WorkerSighting } from '../../src/monitoring/check-status.js';
-import { countInWindow } from '../../src/monitoring/queue-stats.js';
-import { formatPluginOutput } from '../../src/monitoring/plugin-output.js';
+import { DEFAULT_THRESHOLDS, evaluate, type Measurements, type Thresholds, type WorkerSighting } from '../../src/health/check-status.js';
+import { countInWindow } from '../../src/queue/queue-stats.js';
+import { formatPluginOutput } from '../../src/health/plugin-output.js';
 
 const NOW = Date.UTC(2025, 0, 1, 12, 30, 30);
 

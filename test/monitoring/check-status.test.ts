@@ -6,9 +6,9 @@ import { startRedis, freePort, type TestRedis } from '../helpers/redis-server.js
 import { startEngine, testConfig, eventually, type Engine } from '../helpers/engine.js';
 import { defineTask, registeredQueues } from '../../src/queue/registry.js';
 import { raiseError } from '../../src/tasks/core.js';
-import { checkStatus, readinessResponse, type CheckResult, type ThresholdOverrides } from '../../src/monitoring/check-status.js';
+import { checkStatus, readinessResponse, type CheckResult, type ThresholdOverrides } from '../../src/health/check-status.js';
 import { outboxKeys, recordAlertFailure } from '../../src/alerts/outbox.js';
-import { formatPluginOutput } from '../../src/monitoring/plugin-output.js';
+import { formatPluginOutput } from '../../src/health/plugin-output.js';
 import { parsePluginOutput } from './plugin-output-parser.js';
 import { startHangingServer } from './unresponsive-servers.js';
 

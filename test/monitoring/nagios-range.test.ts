@@ -1,8 +1,8 @@
 // Nagios ranges and perfdata exactly as the plugin guidelines define them, plus the threshold option forms.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeRange, formatNumber, formatPerfDatum, parseRange, rangeAlerts, thresholdLevel, NagiosRangeError } from '../../src/monitoring/nagios-range.js';
-import { combineThresholdOptions, parseThresholdList, parseThresholdPair, ThresholdOptionError } from '../../src/monitoring/threshold-options.js';
+import { describeRange, formatNumber, formatPerfDatum, parseRange, rangeAlerts, thresholdLevel, NagiosRangeError } from '../../src/health/nagios-range.js';
+import { combineThresholdOptions, parseThresholdList, parseThresholdPair, ThresholdOptionError } from '../../src/health/threshold-options.js';
 
 const alertsAt = (range: string, values: number[]) => values.map((v) => rangeAlerts(parseRange(range), v));
 

@@ -7,8 +7,8 @@ import { openPage, SHOTS } from '../helpers/chromium.js';
 import { startConsoleStack, type ConsoleStack } from '../helpers/console-stack.js';
 import { eventually, type Engine } from '../helpers/engine.js';
 import type { WebServer } from '../../src/web/server.js';
-import { forgetOldSeries, hostKeys, listSeries, readPoints, SeriesWriter } from '../../src/monitoring/host-store.js';
-import { HostReader } from '../../src/monitoring/host-samples.js';
+import { forgetOldSeries, hostKeys, listSeries, readPoints, SeriesWriter } from '../../src/host/host-store.js';
+import { HostReader } from '../../src/host/host-samples.js';
 import { buildChart } from '../../src/web/host/charts.js';
 
 const HOST = os.hostname();

@@ -15,7 +15,7 @@ import { TransientError } from '../../src/queue/errors.js';
 import { createApp } from '../../src/web/app.js';
 import { buildOperatorCanvas, createConsoleGraceDb } from '../../src/web/operator-chains.js';
 import { auditKey } from '../../src/audit/audit-log.js';
-import { flushSentry } from '../../src/observability/sentry.js';
+import { flushSentry } from '../../src/sentry/sentry.js';
 import { VERSION } from '../../src/version.js';
 import '../../src/tasks/index.js';
 

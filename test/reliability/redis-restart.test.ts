@@ -7,7 +7,7 @@ import { eventually, testConfig } from '../helpers/engine.js';
 import { startCli } from '../helpers/cli.js';
 import { startConsoleProcess, type ConsoleProcess } from '../helpers/console-process.js';
 import { EmbeddedGraceDb, dateToGps } from '../../src/gracedb/index.js';
-import { bullPrefix } from '../../src/queue/keys.js';
+import { bullPrefix } from '../../src/redis/keys.js';
 import { listAlerts } from '../../src/alerts/outbox.js';
 import type { Config } from '../../src/config/index.js';
 import { coincXml, drawMockSource, emBright, mockSkymap, pAstro } from '../../src/tasks/mock-event-files.js';

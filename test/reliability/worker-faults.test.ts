@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { uploadEvent } from '../gracedb/embedded-fixture.js';
 import { EmbeddedGraceDb } from '../../src/gracedb/embedded-store.js';
-import { bullPrefix } from '../../src/queue/keys.js';
+import { bullPrefix } from '../../src/redis/keys.js';
 
 /** Loaded into the worker and `gwqueue call`: a task that writes to GraceDB, pauses, writes again. */
 const WRITE_THEN_WAIT = pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'write-then-wait.mjs')).href;

@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { testConfig } from '../helpers/engine.js';
 import { EmbeddedGraceDb } from '../../src/gracedb/index.js';
-import { bullPrefix } from '../../src/queue/keys.js';
+import { bullPrefix } from '../../src/redis/keys.js';
 import { groupEvent, type GroupingDeps } from '../../src/tasks/superevents.js';
 import { cbcEvent, eventFile, COMPLETE_CBC } from './hand-made-events.js';
 import type { Config } from '../../src/config/index.js';

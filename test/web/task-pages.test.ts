@@ -6,7 +6,7 @@ import { startConsole, browser, type ConsoleFixture } from './console-fixture.js
 import { createApp } from '../../src/web/app.js';
 import { buildOperatorCanvas } from '../../src/web/operator-chains.js';
 import { loadConfig } from '../../src/config/index.js';
-import { keyOf } from '../../src/queue/keys.js';
+import { keyOf } from '../../src/redis/keys.js';
 import { listAudit } from '../../src/audit/audit-log.js';
 import { raiseError, add, sleep } from '../../src/tasks/core.js';
 import { chain } from '../../src/queue/canvas.js';

@@ -3,10 +3,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { startEngine, testConfig, eventually, type Engine } from '../helpers/engine.js';
-import { sendControl } from '../../src/monitoring/control-client.js';
-import { controlChannel, replyChannel } from '../../src/monitoring/control-protocol.js';
+import { sendControl } from '../../src/control/control-client.js';
+import { controlChannel, replyChannel } from '../../src/control/control-protocol.js';
 import { liveWorkers } from '../../src/queue/heartbeats.js';
-import { createRedisConnection } from '../../src/queue/connection.js';
+import { createRedisConnection } from '../../src/redis/connection.js';
 import '../../src/tasks/core.js';
 
 describe('worker control listener', () => {

@@ -4,7 +4,7 @@ import type { Job } from 'bullmq';
 import { writeAudit, type AuditOutcome } from '../../audit/audit-log.js';
 import { resubmit } from '../../queue/resubmit.js';
 import { forgetWorker, seenWorkers } from '../../queue/heartbeats.js';
-import { TaskIndex } from '../../monitoring/task-index.js';
+import { TaskIndex } from '../../task-index/task-index.js';
 import type { WebContext } from '../context.js';
 import { HttpError } from '../middleware/errors.js';
 import { flash } from '../middleware/session.js';

@@ -1,7 +1,7 @@
 // Queues page (Flower's "Broker") and History page, with their JSON: counts per queue, the no-worker flag, and the charts' series.
 import type { Request, Response, NextFunction } from 'express';
-import { queueOverview } from '../../monitoring/queue-overview.js';
-import { HISTORY_RANGES, readHistory, type HistoryRange } from '../../monitoring/history-read.js';
+import { queueOverview } from '../../queue/queue-overview.js';
+import { HISTORY_RANGES, readHistory, type HistoryRange } from '../../history/history-read.js';
 import type { WebContext } from '../context.js';
 
 export const CLEAN_AGES = { '0': 'any age', '1h': 'older than 1 hour', '1d': 'older than 1 day', '7d': 'older than 7 days' } as const;

@@ -8,7 +8,7 @@ import { workerApi, workerPage, workersApi, workersPage } from './workers.js';
 import { taskApi, taskRedirect, tasksApi, tasksPage } from './tasks.js';
 import { historyApi, historyPage, queuesApi, queuesPage } from './queues.js';
 import { dashboardControls } from './controls.js';
-import { startMinuteSampler } from '../../monitoring/history-counters.js';
+import { startMinuteSampler } from '../../history/history-counters.js';
 
 /**
  * Mount it where `base` says, e.g. `app.use('/flower', createDashboardRouter(ctx))`. It needs the console's

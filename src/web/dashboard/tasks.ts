@@ -1,9 +1,9 @@
 // Tasks pages and their JSON: one list across all queues (state tabs, search, time range, sorting, server-side pages) and a task's detail.
 import type { Request, Response, NextFunction } from 'express';
 import { describeJob } from '../../queue/results.js';
-import { listTasks } from '../../monitoring/task-list.js';
-import { TaskIndex } from '../../monitoring/task-index.js';
-import { formatSearch, TASK_TABS, TIME_RANGES, taskQueryFrom, type RawTaskQuery, type TaskQuery } from '../../monitoring/task-query.js';
+import { listTasks } from '../../task-index/task-list.js';
+import { TaskIndex } from '../../task-index/task-index.js';
+import { formatSearch, TASK_TABS, TIME_RANGES, taskQueryFrom, type RawTaskQuery, type TaskQuery } from '../../task-index/task-query.js';
 import type { WebContext } from '../context.js';
 
 const text = (req: Request, name: string) => (typeof req.query[name] === 'string' ? (req.query[name] as string).slice(0, 500) : undefined);

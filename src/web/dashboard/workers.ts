@@ -1,11 +1,11 @@
 // Workers pages (the dashboard's home) and their JSON: every worker seen lately, online or offline, and one worker's detail.
 import type { Request, Response, NextFunction } from 'express';
 import { seenWorkers, type SeenWorker } from '../../queue/heartbeats.js';
-import { checkStatus } from '../../monitoring/check-status.js';
-import { queueOverview } from '../../monitoring/queue-overview.js';
-import { listTasks } from '../../monitoring/task-list.js';
-import { TaskIndex, summarizeJob } from '../../monitoring/task-index.js';
-import { taskQueryFrom } from '../../monitoring/task-query.js';
+import { checkStatus } from '../../health/check-status.js';
+import { queueOverview } from '../../queue/queue-overview.js';
+import { listTasks } from '../../task-index/task-list.js';
+import { TaskIndex, summarizeJob } from '../../task-index/task-index.js';
+import { taskQueryFrom } from '../../task-index/task-query.js';
 import type { WebContext } from '../context.js';
 import { sendError } from '../middleware/errors.js';
 import type { DashboardOptions } from './options.js';

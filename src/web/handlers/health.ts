@@ -1,6 +1,6 @@
 // Health endpoints for load balancers and Kubernetes: /healthz (process alive), /readyz (the Nagios check as JSON).
 import type { Request, Response, NextFunction } from 'express';
-import { checkStatus, readinessResponse } from '../../monitoring/check-status.js';
+import { checkStatus, readinessResponse } from '../../health/check-status.js';
 import type { WebContext } from '../context.js';
 
 export function healthz(_req: Request, res: Response): void {

@@ -1,7 +1,7 @@
 // GET /: the DANGER ZONE card, flash messages, one card per operator form, and the platform card.
 import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { describeRedis } from '../../queue/connection.js';
+import { describeRedis } from '../../redis/connection.js';
 import { OPERATOR_FORMS } from '../forms.js';
 import { platformInfo } from '../platform.js';
 import type { WebContext } from '../context.js';

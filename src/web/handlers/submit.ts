@@ -10,7 +10,7 @@ import { claimToken, recordToken, releaseToken, TOKEN_PATTERN } from '../submiss
 import { flash } from '../middleware/session.js';
 import { isRedisDown, sendError, wantsJson } from '../middleware/errors.js';
 import { renderHome, newSubmissionToken } from './home.js';
-import { logger } from '../../observability/logger.js';
+import { logger } from '../../log/logger.js';
 
 type FieldProblems = Record<string, string>;
 

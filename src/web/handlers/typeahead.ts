@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { dateToGps, GraceDbError, GraceDbNotFoundError, type EventRecord } from '../../gracedb/index.js';
-import { keyOf } from '../../queue/keys.js';
+import { keyOf } from '../../redis/keys.js';
 import type { WebContext } from '../context.js';
 
 const CACHE_SECONDS = 30;

@@ -1,5 +1,5 @@
 // Turns host and process samples into SVG line charts (drawn on the server, so the Host page works without JavaScript) with Munin-style legends.
-import type { Point, Values } from '../../monitoring/host-store.js';
+import type { Point, Values } from '../../host/host-store.js';
 
 export type Unit = 'percent' | 'bytes' | 'bytesPerSecond' | 'number';
 

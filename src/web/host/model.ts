@@ -2,7 +2,7 @@
 import os from 'node:os';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../config/index.js';
-import { listSeries, readPoints, tierFor, type Point, type Range, type SeriesInfo } from '../../monitoring/host-store.js';
+import { listSeries, readPoints, tierFor, type Point, type Range, type SeriesInfo } from '../../host/host-store.js';
 import { buildChart, field, formatValue, latest, type Chart } from './charts.js';
 
 export interface HostPage {

@@ -1,9 +1,9 @@
 // The Host page (/flower/host): this machine's CPU, memory, load, disk and network, and each gwqueue process, over the last hour, day or week.
 import express, { type Router, type Request, type Response, type NextFunction } from 'express';
 import type { WebContext } from '../context.js';
-import { RANGES, type Range } from '../../monitoring/host-store.js';
-import { startHostSampler } from '../../monitoring/host-sampler.js';
-import { initSentry } from '../../observability/sentry.js';
+import { RANGES, type Range } from '../../host/host-store.js';
+import { startHostSampler } from '../../host/host-sampler.js';
+import { initSentry } from '../../sentry/sentry.js';
 import { hostPage } from './model.js';
 
 function rangeOf(req: Request): Range {

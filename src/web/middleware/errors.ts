@@ -3,8 +3,8 @@ import type { Request, Response, NextFunction } from 'express';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../config/index.js';
 import { writeAudit } from '../../audit/audit-log.js';
-import { logger } from '../../observability/logger.js';
-import { captureWebError } from '../../observability/sentry.js';
+import { logger } from '../../log/logger.js';
+import { captureWebError } from '../../sentry/sentry.js';
 
 export class HttpError extends Error {
   constructor(

@@ -5,10 +5,10 @@ import { csrfSync } from 'csrf-sync';
 import type { Redis } from 'ioredis';
 import type { Request, Response, NextFunction, RequestHandler } from 'express';
 import type { Config } from '../../config/index.js';
-import { keyOf } from '../../queue/keys.js';
+import { keyOf } from '../../redis/keys.js';
 import { RedisUnavailableError } from '../../queue/errors.js';
-import { describeRedis } from '../../queue/connection.js';
-import { logger } from '../../observability/logger.js';
+import { describeRedis } from '../../redis/connection.js';
+import { logger } from '../../log/logger.js';
 import { isRedisDown } from './errors.js';
 
 export interface Flash {

@@ -3,11 +3,11 @@ import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import type { JobData } from '../queue/canvas.js';
-import { startHostSampler } from '../monitoring/host-sampler.js';
-import { countTask, observeRuntime } from './metrics.js';
-import { createClusterRegistry, startMetricsServer, type MetricsServer } from './metrics-http.js';
-import { captureTaskFailure, flushSentry, initSentry, recordTaskRetry, type TaskFailure } from './sentry.js';
-import { logger } from './logger.js';
+import { startHostSampler } from '../host/host-sampler.js';
+import { countTask, observeRuntime } from '../metrics/metrics.js';
+import { createClusterRegistry, startMetricsServer, type MetricsServer } from '../metrics/metrics-http.js';
+import { captureTaskFailure, flushSentry, initSentry, recordTaskRetry, type TaskFailure } from '../sentry/sentry.js';
+import { logger } from '../log/logger.js';
 
 export interface WorkerObservabilityOptions {
   name: string;

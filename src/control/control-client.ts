@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
-import { createRedisConnection, waitUntilReady } from '../queue/connection.js';
+import { createRedisConnection, waitUntilReady } from '../redis/connection.js';
 import { controlChannel, parseReply, replyChannel, type ControlCommand, type ControlReply, type WorkerAction } from './control-protocol.js';
 
 export interface SendOptions {

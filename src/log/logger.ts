@@ -6,7 +6,7 @@ import { pino, destination, multistream, type Logger, type StreamEntry, type Des
 import { createStream, type RotatingFileStream } from 'rotating-file-stream';
 import { getConfig } from '../config/index.js';
 import { CENSOR, isSecretKey, scrubValue, secretValues, textScrubber } from './redact.js';
-import { forwardLogRecord, initSentry } from './sentry.js';
+import { forwardLogRecord, initSentry } from '../sentry/sentry.js';
 import { processRole, terminalStream, type ProcessRole } from './process-role.js';
 
 const REDACT = [

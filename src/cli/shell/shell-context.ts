@@ -1,13 +1,13 @@
 // What `gwqueue shell` preloads: the app, every task (module.task and by dotted name), chain, group, the GraceDB client and Redis.
 import os from 'node:os';
-import type { Config } from '../config/index.js';
-import type { TaskClient } from '../queue/client.js';
-import { AsyncResult } from '../queue/async-result.js';
-import { chain, group, type ApplyOptions, type Canvas } from '../queue/canvas.js';
-import { allTasks, type Task } from '../queue/registry.js';
-import { describeRedis } from '../queue/connection.js';
-import type { Services } from '../tasks/services.js';
-import { auditFromTerminal, cliOperator } from '../audit/cli-operator.js';
+import type { Config } from '../../config/index.js';
+import type { TaskClient } from '../../queue/client.js';
+import { AsyncResult } from '../../queue/async-result.js';
+import { chain, group, type ApplyOptions, type Canvas } from '../../queue/canvas.js';
+import { allTasks, type Task } from '../../queue/registry.js';
+import { describeRedis } from '../../redis/connection.js';
+import type { Services } from '../../tasks/services.js';
+import { auditFromTerminal, cliOperator } from '../../audit/cli-operator.js';
 
 /** A submitted task whose result can be awaited without awaiting the submission first: `await t.delay(1).get()`. */
 export type PendingResult = Promise<AsyncResult> & {

@@ -2,8 +2,8 @@
 import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
-import { logger } from '../observability/logger.js';
-import { HistoryRecorder, startMinuteSampler } from './history-counters.js';
+import { logger } from '../log/logger.js';
+import { HistoryRecorder, startMinuteSampler } from '../history/history-counters.js';
 import { summarizeJob, TaskIndex, type TaskSummary } from './task-index.js';
 
 export interface TaskIndexer {

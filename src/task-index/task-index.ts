@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
-import { keyOf } from '../queue/keys.js';
+import { keyOf } from '../redis/keys.js';
 import type { JobData } from '../queue/canvas.js';
 import { REMOVE_SCRIPT, SCAN_SCRIPT, TRIM_SCRIPT, UPSERT_SCRIPT } from './task-index-scripts.js';
 import { SEARCH_FIELDS, type SearchTerm, type TaskSort } from './task-query.js';

@@ -4,7 +4,7 @@ import type { Config } from '../config/index.js';
 import type { TaskClient } from '../queue/client.js';
 import { liveWorkers, type HeartbeatPayload } from '../queue/heartbeats.js';
 import { allTasks } from '../queue/registry.js';
-import { describeRedis } from '../queue/connection.js';
+import { describeRedis } from '../redis/connection.js';
 import type { JobData } from '../queue/canvas.js';
 import { sendControl } from './control-client.js';
 

@@ -1,13 +1,13 @@
 // The full-screen `gwqueue events` monitor (Ink): recent tasks coloured by state, live from queue events; details, traceback, result, cancel.
 import { createElement as h, useEffect, useRef, useState, type ReactElement } from 'react';
 import { Box, render, Text, useApp, useInput, useStdout, type Key } from 'ink';
-import type { Config } from '../config/index.js';
-import type { TaskClient } from '../queue/client.js';
-import { getTaskInfo, type TaskInfo } from '../queue/results.js';
-import { describeRedis } from '../queue/connection.js';
+import type { Config } from '../../config/index.js';
+import type { TaskClient } from '../../queue/client.js';
+import { getTaskInfo, type TaskInfo } from '../../queue/results.js';
+import { describeRedis } from '../../redis/connection.js';
 import { TaskEventStream } from './task-events.js';
 import { recentJobs, summarize, TaskBoard, type Row, type Summary } from './task-board.js';
-import { cancelTask, cliOperator } from './control-actions.js';
+import { cancelTask, cliOperator } from '../../monitoring/control-actions.js';
 
 const STATE_COLOURS: Record<string, string> = {
   waiting: 'cyan', prioritized: 'cyan', delayed: 'magenta', 'waiting-children': 'blue', active: 'yellow',

@@ -1,7 +1,7 @@
 // Alerts that failed to reach the outbox lately: the outbox's failure counter only grows, so the check keeps dated samples of it.
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
-import { keyOf } from '../queue/keys.js';
+import { keyOf } from '../redis/keys.js';
 import { alertFailureCount } from '../alerts/outbox.js';
 import { DEFAULT_ALERT_FAILURE_WINDOW_MS } from './check-types.js';
 

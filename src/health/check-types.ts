@@ -1,9 +1,9 @@
 // Types and defaults of the health check shared by `gwqueue nagios`, /readyz and their tests.
 import type { PerfDatum } from './nagios-range.js';
-import type { QueueStats } from './queue-stats.js';
+import type { QueueStats } from '../queue/queue-stats.js';
 
 export type { PerfDatum } from './nagios-range.js';
-export type { QueueStats } from './queue-stats.js';
+export type { QueueStats } from '../queue/queue-stats.js';
 
 export type CheckStatusName = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN';
 

@@ -1,6 +1,6 @@
 // The remote-control protocol between the CLI and workers: Redis pub/sub channels under {prefix}, command and reply shapes.
 import type { Config } from '../config/index.js';
-import { keyOf } from '../queue/keys.js';
+import { keyOf } from '../redis/keys.js';
 
 /** What a worker can be asked to do (queue pause/resume, cancel and retry need no worker and are not sent). */
 export const WORKER_ACTIONS = ['ping', 'concurrency', 'shutdown'] as const;

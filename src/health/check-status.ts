@@ -1,11 +1,11 @@
 // The health check behind `gwqueue nagios` and /readyz: gathers measurements from Redis within a timeout, then evaluates them.
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
-import { asRedisUnavailable, createRedisConnection, describeRedis, waitUntilReady } from '../queue/connection.js';
-import { bullPrefix } from '../queue/keys.js';
+import { asRedisUnavailable, createRedisConnection, describeRedis, waitUntilReady } from '../redis/connection.js';
+import { bullPrefix } from '../redis/keys.js';
 import { seenWorkers } from '../queue/heartbeats.js';
 import { registeredQueues } from '../queue/registry.js';
-import { FAILURE_WINDOW_MINUTES, readQueueStats } from './queue-stats.js';
+import { FAILURE_WINDOW_MINUTES, readQueueStats } from '../queue/queue-stats.js';
 import { readAlertFailures } from './alert-failures.js';
 import { evaluate, formatDuration, resultOf } from './check-evaluate.js';
 import {

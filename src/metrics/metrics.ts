@@ -3,7 +3,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import { QUEUE_STATES, readClusterSnapshot, type ClusterSnapshot } from './cluster-snapshot.js';
-import { processRole } from './process-role.js';
+import { processRole } from '../log/process-role.js';
 
 export const TASK_STATES = ['started', 'succeeded', 'failed', 'retried'] as const;
 export type TaskState = (typeof TASK_STATES)[number];

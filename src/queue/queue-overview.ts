@@ -1,6 +1,6 @@
 // Each queue as the dashboard's Queues page shows it: counts by state, paused, oldest waiting task, and the live workers consuming it.
-import type { TaskClient } from '../queue/client.js';
-import { liveWorkers } from '../queue/heartbeats.js';
+import type { TaskClient } from './client.js';
+import { liveWorkers } from './heartbeats.js';
 import { readQueueStats } from './queue-stats.js';
 
 export interface QueueOverview {

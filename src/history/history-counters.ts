@@ -1,11 +1,11 @@
 // Writes the dashboard's history: per-minute and per-hour counters (received, succeeded, failed, retried, runtimes) and a once-a-minute sample of queue depth and workers online.
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
-import { extraQueuesKey, keyOf } from '../queue/keys.js';
+import { extraQueuesKey, keyOf } from '../redis/keys.js';
 import { liveWorkers } from '../queue/heartbeats.js';
 import { registeredQueues } from '../queue/registry.js';
-import { bullPrefix } from '../queue/keys.js';
-import { readQueueStats } from './queue-stats.js';
+import { bullPrefix } from '../redis/keys.js';
+import { readQueueStats } from '../queue/queue-stats.js';
 
 /** History is kept this long (a month of charts, plus a day of slack); then Redis expires it. */
 export const HISTORY_RETENTION_SECONDS = 32 * 86_400;

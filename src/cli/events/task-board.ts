@@ -1,8 +1,8 @@
 // The data behind `gwqueue events`: the task table fed by queue events, its first screen of recent tasks, and the header summary.
 import type { Job } from 'bullmq';
-import type { Config } from '../config/index.js';
-import type { TaskClient } from '../queue/client.js';
-import { liveWorkers } from '../queue/heartbeats.js';
+import type { Config } from '../../config/index.js';
+import type { TaskClient } from '../../queue/client.js';
+import { liveWorkers } from '../../queue/heartbeats.js';
 import type { TaskEvent } from './task-events.js';
 
 export interface Row {

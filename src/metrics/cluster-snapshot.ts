@@ -1,10 +1,10 @@
 // What every gwqueue process can report about the whole deployment, read from Redis on demand: queues, finished-task totals, live workers, alerts sent.
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
-import { bullPrefix, extraQueuesKey } from '../queue/keys.js';
+import { bullPrefix, extraQueuesKey } from '../redis/keys.js';
 import { liveWorkers } from '../queue/heartbeats.js';
 import { registeredQueues } from '../queue/registry.js';
-import { readQueueStats } from '../monitoring/queue-stats.js';
+import { readQueueStats } from '../queue/queue-stats.js';
 import { outboxKeys } from '../alerts/outbox.js';
 import { ALERT_TYPES } from '../alerts/schema.js';
 

@@ -1,7 +1,7 @@
 // Host and process samples in Redis, round-robin style: one sorted set per series and resolution (raw for an hour, then 5-min, 30-min, 2-h and 1-day averages), trimmed to the retention.
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
-import { keyOf } from '../queue/keys.js';
+import { keyOf } from '../redis/keys.js';
 
 export const RANGES = ['hour', 'day', 'week', 'month', 'year'] as const;
 export type Range = (typeof RANGES)[number];

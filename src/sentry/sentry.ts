@@ -2,7 +2,7 @@
 import os from 'node:os';
 import type { Config } from '../config/index.js';
 import { VERSION } from '../version.js';
-import { scrubValue, secretValues, textScrubber } from './redact.js';
+import { scrubValue, secretValues, textScrubber } from '../log/redact.js';
 
 type SentryModule = typeof import('@sentry/node');
 type SentryEvent = import('@sentry/node').Event;

@@ -1,8 +1,8 @@
 // Live task events for `gwqueue events`: BullMQ's per-queue event streams read with one blocking XREAD, each event named and attributed to its worker.
 import type { Redis } from 'ioredis';
-import type { Config } from '../config/index.js';
-import type { TaskClient } from '../queue/client.js';
-import { createRedisConnection } from '../queue/connection.js';
+import type { Config } from '../../config/index.js';
+import type { TaskClient } from '../../queue/client.js';
+import { createRedisConnection } from '../../redis/connection.js';
 
 export interface TaskEvent {
   /** The event's stream ID (time-ordered within its queue). */
