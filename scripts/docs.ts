@@ -1,0 +1,97 @@
+// Rewrites the generated blocks of the docs pages from the code (`npm run docs`); test/docs checks they are current.
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { SETTINGS } from '../src/config/index.js';
+import { WEB_SETTINGS } from '../src/config/web.js';
+import { NAGIOS_SETTINGS } from '../src/config/nagios.js';
+import { DOMAIN_SETTINGS } from '../src/config/domain.js';
+import { OBSERVABILITY_SETTINGS } from '../src/config/observability.js';
+
+/** The repository root: pages are named relative to it. */
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * One generated block: the text between `<!-- generated:MARKER -->` and `<!-- /generated:MARKER -->` in `page`
+ * is exactly what `render()` returns. To add a block, put the two marker lines in the page and a row here.
+ */
+export interface GeneratedBlock {
+  page: string;
+  marker: string;
+  render(): string;
+}
+
+type SettingsTable = Record<string, { default: string; help: string }>;
+
+/** Escapes a table cell: `|` always (GitHub splits cells on it even in code), `<` and `>` outside code spans. */
+function cell(text: string): string {
+  return text
+    .split('`')
+    .map((part, index) => (index % 2 === 1 ? part : part.replace(/</g, '&lt;').replace(/>/g, '&gt;')))
+    .join('`')
+    .replace(/\|/g, '\\|');
+}
+
+function settingsTable(table: SettingsTable): string {
+  const rows = Object.entries(table).map(([name, { default: fallback, help }]) => `| \`${name}\` | ${cell(fallback)} | ${cell(help)} |`);
+  return ['| setting | default | meaning |', '| --- | --- | --- |', ...rows].join('\n');
+}
+
+/** The settings, grouped by the file of src/config/ that defines them. */
+export function renderConfig(): string {
+  const grouped = new Set([WEB_SETTINGS, NAGIOS_SETTINGS, DOMAIN_SETTINGS, OBSERVABILITY_SETTINGS].flatMap(Object.keys));
+  const core = Object.fromEntries(Object.entries(SETTINGS).filter(([name]) => !grouped.has(name)));
+  const groups: { title: string; source: string; more: string; table: SettingsTable }[] = [
+    { title: 'Profile, Redis, results, workers and ports', source: 'index.ts', more: '[deployment.md](deployment.md)', table: core },
+    { title: 'Web console and access', source: 'web.ts', more: '[console.md](console.md#who-may-do-what)', table: WEB_SETTINGS },
+    { title: 'Nagios thresholds', source: 'nagios.ts', more: '[nagios.md](nagios.md#options)', table: NAGIOS_SETTINGS },
+    { title: 'GW domain', source: 'domain.ts', more: '[domain.md](domain.md)', table: DOMAIN_SETTINGS },
+    { title: 'Logs, Sentry and metrics', source: 'observability.ts', more: '[observability.md](observability.md)', table: OBSERVABILITY_SETTINGS },
+  ];
+  return groups
+    .map(({ title, source, more, table }) => `## ${title}\n\nFrom \`src/config/${source}\`; more in ${more}.\n\n${settingsTable(table)}`)
+    .join('\n\n');
+}
+
+export const BLOCKS: GeneratedBlock[] = [{ page: 'docs/configuration.md', marker: 'config', render: renderConfig }];
+
+function markers(marker: string): { open: string; close: string } {
+  return { open: `<!-- generated:${marker} -->`, close: `<!-- /generated:${marker} -->` };
+}
+
+/** The text between a block's markers (without the newlines that frame it); throws when a marker is missing. */
+export function readBlock(text: string, marker: string): string {
+  const { open, close } = markers(marker);
+  const start = text.indexOf(open);
+  const end = text.indexOf(close);
+  if (start < 0 || end < start) throw new Error(`missing "${open}" … "${close}"`);
+  return text.slice(start + open.length, end).replace(/^\n/, '').replace(/\n$/, '');
+}
+
+/** The page's text with the block's content replaced by `body`. */
+export function writeBlock(text: string, marker: string, body: string): string {
+  const { open, close } = markers(marker);
+  readBlock(text, marker);
+  const start = text.indexOf(open) + open.length;
+  return `${text.slice(0, start)}\n${body}\n${text.slice(text.indexOf(close))}`;
+}
+
+/** Rewrites every block; returns the pages that changed. */
+export function generate(blocks: GeneratedBlock[] = BLOCKS, root = ROOT): string[] {
+  const changed = new Set<string>();
+  for (const block of blocks) {
+    const file = path.join(root, block.page);
+    const before = readFileSync(file, 'utf8');
+    const after = writeBlock(before, block.marker, block.render());
+    if (after !== before) {
+      writeFileSync(file, after);
+      changed.add(block.page);
+    }
+  }
+  return [...changed];
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  const changed = generate();
+  console.log(changed.length ? `rewrote ${changed.join(', ')}` : 'docs: every generated block is current');
+}
