@@ -1,4 +1,4 @@
-// ESLint flat config: recommended JS + typescript-eslint rules for src, test and bench.
+// ESLint flat config: recommended JS + typescript-eslint rules for src, test, bench and scripts.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 

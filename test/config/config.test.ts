@@ -61,9 +61,9 @@ test('bad values name the setting and the reason', () => {
   }
 });
 
-test('the README documents every setting', async () => {
+test('docs/configuration.md documents every setting', async () => {
   const { readFileSync } = await import('node:fs');
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const missing = Object.keys(SETTINGS).filter((name) => !readme.includes(`\`${name}\``));
+  const page = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
+  const missing = Object.keys(SETTINGS).filter((name) => !page.includes(`\`${name}\``));
   assert.deepEqual(missing, []);
 });
