@@ -6,7 +6,6 @@ import { pino, destination, multistream, type Logger, type StreamEntry, type Des
 import { createStream, type RotatingFileStream } from 'rotating-file-stream';
 import { getConfig } from '../config/index.js';
 import { CENSOR, isSecretKey, scrubValue, secretValues, textScrubber } from './redact.js';
-import { forwardLogRecord, initSentry } from '../sentry/sentry.js';
 import { processRole, terminalStream, type ProcessRole } from './process-role.js';
 
 const REDACT = [
@@ -122,20 +121,25 @@ export function buildLogger(options: LoggerOptions): BuiltLogger {
 }
 
 let built: BuiltLogger | undefined;
+let warningSink: ((record: Record<string, unknown>) => void) | undefined;
+
+/** Who gets every record at warning level or above: Sentry registers itself here (the logger sits below it). */
+export function setWarningSink(sink: ((record: Record<string, unknown>) => void) | undefined): void {
+  warningSink = sink;
+}
 
 /** The process's root logger: JSON lines to the terminal and/or a rotated file, as configured. */
 export function rootLogger(): Logger {
   if (!built) {
     const config = getConfig();
-    const { log, sentryDsn } = config.observability;
-    if (sentryDsn) void initSentry(config);
+    const { log } = config.observability;
     built = buildLogger({
       level: config.logLevel,
       role: processRole(),
       console: log.console ? terminalStream(processRole()) : false,
       file: log.file ? { dir: log.dir, maxBytes: log.maxBytes, maxFiles: log.maxFiles } : undefined,
       secrets: secretValues(config),
-      onWarning: sentryDsn ? forwardLogRecord : undefined,
+      onWarning: (record) => warningSink?.(record),
     });
   }
   return built.logger;

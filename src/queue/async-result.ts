@@ -1,6 +1,6 @@
 // A handle on a submitted task, like Celery's AsyncResult: its ID, its state, and get() to wait for the result.
 import type { EventEmitter } from 'node:events';
-import type { TaskClient } from './client.js';
+import type { JobSource } from './types.js';
 import { FINISHED_STATES, getTaskInfo, type TaskInfo } from './results.js';
 
 /** The task failed; `info` carries the error, the stack trace and which chain step failed. */
@@ -36,7 +36,7 @@ interface EndWatch {
 }
 
 /** Listens for the job's completed/failed events on its queue's event stream (see readUntilFinished). */
-async function watchForEnd(client: TaskClient, queueName: string, id: string): Promise<EndWatch> {
+async function watchForEnd(client: JobSource, queueName: string, id: string): Promise<EndWatch> {
   const events = client.events(queueName);
   // Per-job event names (`completed:<id>`) are emitted by QueueEvents but not in its typed listener map.
   const emitter = events as unknown as EventEmitter;
@@ -85,7 +85,7 @@ async function watchForEnd(client: TaskClient, queueName: string, id: string): P
  * One round trip per reading, fewer than BullMQ's waitUntilFinished (which checks again itself).
  */
 export async function readUntilFinished<T>(
-  client: TaskClient,
+  client: JobSource,
   queueName: string,
   id: string,
   options: { timeoutMs: number; read: () => Promise<T>; finished: (reading: T) => boolean; signal?: AbortSignal },
@@ -111,7 +111,7 @@ export async function readUntilFinished<T>(
 export class AsyncResult {
   constructor(
     readonly id: string,
-    private readonly client: TaskClient,
+    private readonly client: JobSource,
   ) {}
 
   async info(): Promise<TaskInfo> {

@@ -3,35 +3,9 @@ import { randomUUID } from 'node:crypto';
 import type { FlowJob, JobsOptions } from 'bullmq';
 import { CanvasError } from './errors.js';
 import { getTask } from './registry.js';
+import type { ApplyOptions, Canvas, Chain, Group, JobData, JobMeta, PredecessorMode, Signature, StepRef } from './types.js';
 
-export interface ApplyOptions {
-  queue?: string;
-  /** Seconds to wait before the task may run. */
-  countdown?: number;
-  /** Earliest start time (ISO string or Date). */
-  eta?: string | Date;
-  /** Seconds from now, or an ISO time, after which the task is not run any more. */
-  expires?: number | string | Date;
-}
-
-export interface Signature {
-  kind: 'signature';
-  task: string;
-  args: unknown[];
-  kwargs: Record<string, unknown>;
-  options: ApplyOptions;
-  /** Immutable signatures ignore their predecessor's result. */
-  immutable: boolean;
-}
-export interface Chain {
-  kind: 'chain';
-  steps: Canvas[];
-}
-export interface Group {
-  kind: 'group';
-  members: Canvas[];
-}
-export type Canvas = Signature | Chain | Group;
+export type { ApplyOptions, Signature, Chain, Group, Canvas, StepRef, PredecessorMode, JobMeta, JobData } from './types.js';
 
 /** Runs steps one after another; each mutable step gets its predecessor's result as first argument. */
 export function chain(...steps: Canvas[]): Chain {
@@ -47,33 +21,6 @@ export function group(...members: Canvas[]): Group {
 
 /** Internal task that turns a stand-alone group's results into one ordered list. */
 export const GROUP_RESULTS_TASK = 'gwqueue.canvas.group_results';
-
-export interface StepRef {
-  id: string;
-  task: string;
-  queue: string;
-}
-
-/** How a job receives its predecessors' results. */
-export type PredecessorMode = 'none' | 'single' | 'list';
-
-export interface JobMeta {
-  submittedAt: number;
-  submittedBy?: string;
-  expiresAt?: number;
-  predecessor: PredecessorMode;
-  /** Child job IDs in group order, for `list` predecessors. */
-  childOrder?: string[];
-  /** The ID the operator sees (the canvas's last job) and all steps in execution order; set on every job. */
-  rootId: string;
-  steps?: StepRef[];
-}
-
-export interface JobData {
-  args: unknown[];
-  kwargs: Record<string, unknown>;
-  meta: JobMeta;
-}
 
 export interface BuildContext {
   submittedBy?: string;

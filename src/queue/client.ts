@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import { buildFlow, type Canvas, type JobData } from './canvas.js';
 import { asRedisUnavailable, createRedisConnection, describeRedis, waitUntilReady } from '../redis/connection.js';
-import { RedisUnavailableError } from './errors.js';
+import { RedisUnavailableError } from '../redis/errors.js';
 import { bullPrefix, extraQueuesKey } from '../redis/keys.js';
 import { getTask, registeredQueues } from './registry.js';
 import { AsyncResult } from './async-result.js';

@@ -1,13 +1,5 @@
 // Error types shared by the task engine, the worker and the CLI's exit-code mapping.
 
-/** Redis could not be reached (CLI exit 69, web 503). */
-export class RedisUnavailableError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RedisUnavailableError';
-  }
-}
-
 /** No task is registered under that name; `suggestions` holds the closest registered names. */
 export class UnknownTaskError extends Error {
   constructor(

@@ -1,7 +1,7 @@
 // The task registry: each task is defined once (dotted name, queue, argument schema, retry policy, function).
 import { z } from 'zod';
 import { TaskArgumentError, UnknownTaskError } from './errors.js';
-import type { Signature, ApplyOptions } from './canvas.js';
+import type { Signature, ApplyOptions } from './types.js';
 import { currentClient } from './current-client.js';
 import type { AsyncResult } from './async-result.js';
 

@@ -1,7 +1,7 @@
 // Reads a task's state, result, error and chain steps by ID: the shape behind `result`, /tasks/<id> and /api/tasks/<id>.
 import type { Job } from 'bullmq';
-import type { JobData, StepRef } from './canvas.js';
-import type { TaskClient } from './client.js';
+import type { JobData, StepRef } from './types.js';
+import type { JobSource } from './types.js';
 
 export type TaskState = 'waiting' | 'delayed' | 'active' | 'completed' | 'failed' | 'waiting-children' | 'prioritized' | 'unknown';
 
@@ -36,7 +36,7 @@ export interface TaskInfo {
 
 const iso = (ms: number | undefined | null) => (ms ? new Date(ms).toISOString() : null);
 
-async function stateOf(client: TaskClient, step: StepRef): Promise<StepInfo> {
+async function stateOf(client: JobSource, step: StepRef): Promise<StepInfo> {
   const job = await client.findJobIn(step.queue, step.id);
   if (!job) return { ...step, state: 'unknown', error: null };
   const state = (await job.getState()) as TaskState;
@@ -56,7 +56,7 @@ function explainFailure(job: Job, steps: StepInfo[]): string {
 }
 
 /** `knownState`: the job's state when the caller read it together with the job (saves a round trip). */
-export async function describeJob(client: TaskClient, job: Job, knownState?: TaskState): Promise<TaskInfo> {
+export async function describeJob(client: JobSource, job: Job, knownState?: TaskState): Promise<TaskInfo> {
   const data = (job.data ?? {}) as Partial<JobData>;
   const meta = data.meta;
   const state = knownState ?? ((await job.getState()) as TaskState);
@@ -87,7 +87,7 @@ export async function describeJob(client: TaskClient, job: Job, knownState?: Tas
 }
 
 /** The task's info, or undefined when no queue holds that ID (never existed, or trimmed after its retention). */
-export async function getTaskInfo(client: TaskClient, id: string): Promise<TaskInfo | undefined> {
+export async function getTaskInfo(client: JobSource, id: string): Promise<TaskInfo | undefined> {
   const job = await client.findJob(id);
   return job ? describeJob(client, job) : undefined;
 }

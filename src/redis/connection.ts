@@ -4,7 +4,7 @@ import path from 'node:path';
 import os from 'node:os';
 import { createHash } from 'node:crypto';
 import type { Config } from '../config/index.js';
-import { RedisUnavailableError } from '../queue/errors.js';
+import { RedisUnavailableError } from './errors.js';
 
 export type ConnectionRole = 'producer' | 'worker';
 

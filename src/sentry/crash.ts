@@ -45,4 +45,11 @@ export function installCrashHandlers(): void {
 export function initProcess(argv: string[] = process.argv): void {
   setProcessRole(roleOf(argv));
   installCrashHandlers();
+  // Warnings of any command go to Sentry when a DSN is configured; loaded only then (a bad config is reported later).
+  void import('../config/index.js')
+    .then(({ getConfig }) => {
+      const config = getConfig();
+      if (config.observability.sentryDsn) return import('./sentry.js').then((sentry) => sentry.initSentry(config));
+    })
+    .catch(() => {});
 }

@@ -3,6 +3,7 @@ import os from 'node:os';
 import type { Config } from '../config/index.js';
 import { VERSION } from '../version.js';
 import { scrubValue, secretValues, textScrubber } from '../log/redact.js';
+import { setWarningSink } from '../log/logger.js';
 
 type SentryModule = typeof import('@sentry/node');
 type SentryEvent = import('@sentry/node').Event;
@@ -42,6 +43,7 @@ export function scrubEvent<E extends SentryEvent>(event: E): E {
 export function initSentry(config: Config): Promise<boolean> {
   const dsn = config.observability.sentryDsn;
   if (!dsn && !loading) return Promise.resolve(false);
+  if (!loading) setWarningSink(forwardLogRecord);
   loading ??= (async () => {
     const Sentry = await import('@sentry/node');
     scrubText = textScrubber(secretValues(config));

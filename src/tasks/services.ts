@@ -6,7 +6,7 @@ import { AlertOutbox } from '../alerts/outbox.js';
 import type { Canvas } from '../queue/canvas.js';
 import { connectClient, type TaskClient } from '../queue/client.js';
 import { createRedisConnection } from '../redis/connection.js';
-import { currentClient, setCurrentClient } from '../queue/current-client.js';
+import { currentClient, setCurrentClient, type Submitter } from '../queue/current-client.js';
 import { bullPrefix } from '../redis/keys.js';
 import { oncePerTask } from './gracedb-once.js';
 
@@ -46,7 +46,7 @@ function detach(redis: Redis): Redis {
 
 function makeEnqueue(state: { config: Config; owned?: TaskClient }) {
   return async (canvas: Canvas): Promise<string> => {
-    let client: TaskClient;
+    let client: Submitter;
     try {
       client = currentClient();
     } catch {

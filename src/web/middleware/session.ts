@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import type { Request, Response, NextFunction, RequestHandler } from 'express';
 import type { Config } from '../../config/index.js';
 import { keyOf } from '../../redis/keys.js';
-import { RedisUnavailableError } from '../../queue/errors.js';
+import { RedisUnavailableError } from '../../redis/errors.js';
 import { describeRedis } from '../../redis/connection.js';
 import { logger } from '../../log/logger.js';
 import { isRedisDown } from './errors.js';

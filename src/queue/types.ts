@@ -1,0 +1,66 @@
+// The engine's shared types, a leaf that imports nothing of ours: canvas shapes, job data, and the small client
+// interface that results and AsyncResult need (as BullMQ's minimal-queue.ts breaks its class cycle).
+import type { Job, QueueEvents } from 'bullmq';
+
+export interface ApplyOptions {
+  queue?: string;
+  /** Seconds to wait before the task may run. */
+  countdown?: number;
+  /** Earliest start time (ISO string or Date). */
+  eta?: string | Date;
+  /** Seconds from now, or an ISO time, after which the task is not run any more. */
+  expires?: number | string | Date;
+}
+
+export interface Signature {
+  kind: 'signature';
+  task: string;
+  args: unknown[];
+  kwargs: Record<string, unknown>;
+  options: ApplyOptions;
+  /** Immutable signatures ignore their predecessor's result. */
+  immutable: boolean;
+}
+export interface Chain {
+  kind: 'chain';
+  steps: Canvas[];
+}
+export interface Group {
+  kind: 'group';
+  members: Canvas[];
+}
+export type Canvas = Signature | Chain | Group;
+
+export interface StepRef {
+  id: string;
+  task: string;
+  queue: string;
+}
+
+/** How a job receives its predecessors' results. */
+export type PredecessorMode = 'none' | 'single' | 'list';
+
+export interface JobMeta {
+  submittedAt: number;
+  submittedBy?: string;
+  expiresAt?: number;
+  predecessor: PredecessorMode;
+  /** Child job IDs in group order, for `list` predecessors. */
+  childOrder?: string[];
+  /** The ID the operator sees (the canvas's last job) and all steps in execution order; set on every job. */
+  rootId: string;
+  steps?: StepRef[];
+}
+
+export interface JobData {
+  args: unknown[];
+  kwargs: Record<string, unknown>;
+  meta: JobMeta;
+}
+
+/** What reading a task back needs from the client (TaskClient implements it). */
+export interface JobSource {
+  findJob(id: string): Promise<Job | undefined>;
+  findJobIn(queueName: string, id: string): Promise<Job | undefined>;
+  events(queueName: string): QueueEvents;
+}
