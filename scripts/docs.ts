@@ -46,7 +46,12 @@ export function renderConfig(): string {
     { title: 'Web console and access', source: 'web.ts', more: '[console.md](console.md#who-may-do-what)', table: WEB_SETTINGS },
     { title: 'Nagios thresholds', source: 'nagios.ts', more: '[nagios.md](nagios.md#options)', table: NAGIOS_SETTINGS },
     { title: 'GW domain', source: 'domain.ts', more: '[domain.md](domain.md)', table: DOMAIN_SETTINGS },
-    { title: 'Logs, Sentry and metrics', source: 'observability.ts', more: '[observability.md](observability.md)', table: OBSERVABILITY_SETTINGS },
+    {
+      title: 'Logs, Sentry and metrics',
+      source: 'observability.ts',
+      more: '[observability.md](observability.md)',
+      table: OBSERVABILITY_SETTINGS,
+    },
   ];
   return groups
     .map(({ title, source, more, table }) => `## ${title}\n\nFrom \`src/config/${source}\`; more in ${more}.\n\n${settingsTable(table)}`)
@@ -65,7 +70,10 @@ export function readBlock(text: string, marker: string): string {
   const start = text.indexOf(open);
   const end = text.indexOf(close);
   if (start < 0 || end < start) throw new Error(`missing "${open}" … "${close}"`);
-  return text.slice(start + open.length, end).replace(/^\n/, '').replace(/\n$/, '');
+  return text
+    .slice(start + open.length, end)
+    .replace(/^\n/, '')
+    .replace(/\n$/, '');
 }
 
 /** The page's text with the block's content replaced by `body`. */

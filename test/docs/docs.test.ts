@@ -7,7 +7,12 @@ import { BLOCKS, ROOT, readBlock, writeBlock } from '../../scripts/docs.js';
 
 /** README.md and every page of docs/, relative to the repository root. */
 function pages(): string[] {
-  return ['README.md', ...readdirSync(path.join(ROOT, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
+  return [
+    'README.md',
+    ...readdirSync(path.join(ROOT, 'docs'))
+      .filter((name) => name.endsWith('.md'))
+      .map((name) => `docs/${name}`),
+  ];
 }
 
 /** The page's lines outside fenced code blocks (links and headings in code are not Markdown). */
