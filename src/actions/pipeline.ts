@@ -1,0 +1,205 @@
+// The one operator-action pipeline: identify → authorize → validate → confirm (browser) → claim the idempotency key → act → audit → outcome, for every entry point.
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/index.js';
+import type { TaskClient } from '../queue/client.js';
+import { writeAudit, type AuditOutcome } from '../audit/audit-log.js';
+import type { ActionName } from '../audit/vocabulary.js';
+import { logger } from '../log/logger.js';
+import { claimToken, recordToken, releaseToken } from './idempotency.js';
+
+/** Who acts, as the entry point identified them. */
+export interface Actor {
+  /** null: nobody identified (an anonymous browser). */
+  user: string | null;
+  /** The client's IP address, or `cli@<host>` from a terminal. */
+  address: string;
+  authorized: boolean;
+  /** Only a browser is asked to confirm: an API client or a terminal has said what it wants. */
+  via: 'browser' | 'token' | 'terminal';
+}
+
+export interface ActionRequest {
+  actor: Actor;
+  /** The entry point (dashboard, task-page, cli, events…), recorded in the audit entry's fields as `via`. */
+  entry: string;
+  /** What the operator sent (route parameters, form body, command arguments), unchecked. */
+  input: Record<string, unknown>;
+  /** The operator has confirmed (a browser's second POST with confirmed=yes). */
+  confirmed: boolean;
+  /** A key the caller brings (a form's one-time token, an API client's Idempotency-Key); the action's own key wins. */
+  idempotencyKey?: string;
+}
+
+/**
+ * The task list's index (task-index/) and the worker control channel (control/) sit above this folder: the entry
+ * points hand them in through these two small interfaces, so that actions/ never imports upwards.
+ */
+export interface TaskIndexPort {
+  remove(ids: string[]): Promise<unknown>;
+}
+export interface ControlPort {
+  send(options: { action: 'concurrency' | 'shutdown'; args?: Record<string, unknown>; destination?: string[]; timeoutMs: number; sender: string }): Promise<{
+    replies: { worker: string; ok: boolean; message: string }[];
+    missing: string[];
+  }>;
+}
+
+export interface ActionDeps {
+  client: TaskClient;
+  config: Config;
+  /** Where audit entries and idempotency keys go (the console's or the terminal's connection). */
+  redis: Redis;
+  taskIndex: TaskIndexPort;
+  control: ControlPort;
+}
+
+/** What validation made of the input: the checked value, what the audit entry and the confirmation page show. */
+export interface Prepared<T> {
+  value: T;
+  fields: Record<string, unknown>;
+  /** One sentence for the confirmation page. */
+  description: string;
+  /** The action's own idempotency key (a retry: the retried task's ID), claimed before acting. */
+  idempotencyKey?: string;
+  /** Recorded on a refusal or a duplicate: the task acted upon. */
+  taskId?: string;
+}
+
+/** What was done. */
+export interface Done {
+  message: string;
+  /** The new task (enqueued) or the task acted upon; recorded with the idempotency key and in the audit entry. */
+  taskId?: string;
+  /** A new task was queued: the browser goes to its page, an API client gets 202 and its URL. */
+  enqueued?: boolean;
+  data?: Record<string, unknown>;
+  /** The audit outcome when not plainly accepted (a worker command nobody answered: unavailable). */
+  audit?: AuditOutcome;
+}
+
+export type RefusalKind = 'invalid' | 'not-found' | 'refused';
+
+/** Thrown by validate or act when the request cannot be done; the pipeline audits it as rejected. */
+export class ActionRefusal extends Error {
+  constructor(
+    readonly kind: RefusalKind,
+    message: string,
+    readonly fields: Record<string, unknown> = {},
+    readonly taskId: string | null = null,
+  ) {
+    super(message);
+    this.name = 'ActionRefusal';
+  }
+}
+
+/** One operator action: its audit name, how it checks its input and what it does. */
+export interface OperatorAction<T> {
+  name: ActionName;
+  /** For the confirmation page and its button. */
+  title: string;
+  /** For "You are not allowed to …": e.g. "retry tasks". */
+  forbidden: string;
+  /** A browser confirms first (a dialog with JavaScript, a page without). */
+  confirm: boolean;
+  validate(deps: ActionDeps, input: Record<string, unknown>): Promise<Prepared<T>>;
+  act(deps: ActionDeps, prepared: Prepared<T>, actor: Actor): Promise<Done>;
+  /** What a second request with a claimed key is told (taskId null: the first is still in flight). */
+  duplicate?(prepared: Prepared<T>, taskId: string | null): string;
+}
+
+export type OutcomeKind = 'done' | 'duplicate' | 'confirm' | 'unauthorized' | RefusalKind;
+
+/** What the adapters render: HTML flash + redirect or a confirmation page, JSON, or a terminal line and exit code. */
+export interface ActionOutcome {
+  kind: OutcomeKind;
+  /** The HTTP status that says it (the CLI maps kinds to exit codes). */
+  status: number;
+  ok: boolean;
+  message: string;
+  taskId: string | null;
+  enqueued: boolean;
+  data: Record<string, unknown>;
+  /** What was acted upon (the confirmation page's table). */
+  fields: Record<string, unknown>;
+  /** Set for kind 'confirm'. */
+  description?: string;
+}
+
+const STATUS: Record<OutcomeKind, number> = { done: 200, duplicate: 200, confirm: 200, unauthorized: 403, invalid: 422, 'not-found': 404, refused: 409 };
+
+/** Who submitted a task, as the task records it: the console's user, or `user@host (cli)` from a terminal. */
+export function submitter(actor: Actor): string | undefined {
+  if (actor.via !== 'terminal') return actor.user ?? undefined;
+  return `${actor.user}@${actor.address.replace(/^cli@/, '')} (cli)`;
+}
+
+function outcome(kind: OutcomeKind, message: string, rest: Partial<ActionOutcome> = {}): ActionOutcome {
+  return { kind, status: STATUS[kind], ok: kind === 'done' || kind === 'duplicate' || kind === 'confirm', message, taskId: null, enqueued: false, data: {}, fields: {}, ...rest };
+}
+
+/** Runs one action for one request. Expected refusals come back as outcomes; anything else (Redis down) is thrown, after an audit attempt. */
+export async function runAction<T>(deps: ActionDeps, action: OperatorAction<T>, request: ActionRequest): Promise<ActionOutcome> {
+  const { actor } = request;
+  const audit = (result: AuditOutcome, detail: string, fields: Record<string, unknown>, taskId: string | null = null) =>
+    writeAudit(deps.redis, deps.config, { user: actor.user ?? 'anonymous', address: actor.address, action: action.name, fields: { ...fields, via: request.entry }, taskId, outcome: result, detail });
+
+  if (!actor.authorized) {
+    await audit('unauthorized', actor.user ? `user ${actor.user} is not authorized to ${action.forbidden}` : `no authenticated user may ${action.forbidden}`, request.input);
+    return outcome('unauthorized', `You are not allowed to ${action.forbidden}. Nothing was changed.`, { fields: request.input });
+  }
+
+  const refused = async (error: unknown, fields: Record<string, unknown>, taskId: string | null) => {
+    if (!(error instanceof ActionRefusal)) throw error;
+    const at = { ...fields, ...error.fields };
+    await audit('rejected', error.message, at, error.taskId ?? taskId);
+    return outcome(error.kind, error.message, { fields: at, taskId: error.taskId ?? taskId });
+  };
+
+  let prepared: Prepared<T>;
+  try {
+    prepared = await action.validate(deps, request.input);
+  } catch (error) {
+    return refused(error, request.input, null);
+  }
+
+  if (action.confirm && actor.via === 'browser' && !request.confirmed) {
+    return outcome('confirm', action.title, { fields: prepared.fields, description: prepared.description, taskId: prepared.taskId ?? null });
+  }
+
+  const key = prepared.idempotencyKey ?? request.idempotencyKey;
+  if (key) {
+    const claim = await claimToken(deps.redis, deps.config, key);
+    if (!claim.fresh) {
+      const message = action.duplicate?.(prepared, claim.taskId) ?? (claim.taskId ? `Already done as task ${claim.taskId}; nothing was done again.` : 'Already being done; nothing was done again.');
+      await audit('duplicate', message, prepared.fields, claim.taskId);
+      return outcome('duplicate', message, { fields: prepared.fields, taskId: claim.taskId, enqueued: claim.taskId !== null });
+    }
+  }
+
+  let done: Done;
+  try {
+    done = await action.act(deps, prepared, actor);
+  } catch (error) {
+    // Nothing was done: the operator may simply try again.
+    if (key) await releaseToken(deps.redis, deps.config, key);
+    if (error instanceof ActionRefusal) return refused(error, prepared.fields, prepared.taskId ?? null);
+    await audit('unavailable', (error as Error).message, prepared.fields, prepared.taskId ?? null).catch(() => {});
+    throw error;
+  }
+
+  try {
+    if (key && done.taskId) await recordToken(deps.redis, deps.config, key, done.taskId);
+    await audit(done.audit ?? 'accepted', done.message, prepared.fields, done.taskId ?? null);
+  } catch (error) {
+    // It was done. Answering "failed" now would be a lie, and the operator's second try would do it twice
+    // (an alert sent twice): answer anyway, and log the lost audit entry.
+    logger('actions').warn({ action: action.name, taskId: done.taskId, user: actor.user, err: { message: (error as Error).message } }, 'action done, but its audit entry was not written');
+  }
+  return outcome('done', done.message, {
+    status: done.enqueued ? 202 : 200,
+    taskId: done.taskId ?? null,
+    enqueued: done.enqueued ?? false,
+    data: done.data ?? {},
+    fields: prepared.fields,
+  });
+}

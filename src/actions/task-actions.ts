@@ -1,0 +1,96 @@
+// Actions on one task, one rule whatever the entry point: retry a failed task (once per task), cancel a task that has not started.
+import type { Job } from 'bullmq';
+import type { JobData } from '../queue/canvas.js';
+import { resubmit } from '../queue/resubmit.js';
+import { ACTION_NAMES } from '../audit/vocabulary.js';
+import { ActionRefusal, submitter, type ActionDeps, type OperatorAction } from './pipeline.js';
+
+const ID = /^[A-Za-z0-9_-]{1,100}$/;
+
+interface Target {
+  job: Job;
+  state: string;
+}
+
+/** The task named by `input.id`, or a not-found refusal. */
+async function findTask(deps: ActionDeps, input: Record<string, unknown>): Promise<Target> {
+  const id = String(input.id ?? '');
+  const job = ID.test(id) ? await deps.client.findJob(id) : undefined;
+  if (!job) throw new ActionRefusal('not-found', `No task with ID ${id.slice(0, 100)}: it was never submitted, or it was removed after its retention time.`, { id: id.slice(0, 100) }, ID.test(id) ? id : null);
+  return { job, state: await job.getState() };
+}
+
+const describe = ({ job, state }: Target) => ({ id: job.id!, task: job.name, state });
+
+/**
+ * Failed only. Retrying a completed task would do it again: for a preliminary-alert chain, send a second alert for
+ * the same superevent. To do a completed thing again is a new decision, taken by submitting the form again (which
+ * has its own confirmation and audit entry), not a side door. The retried task's ID is the idempotency key: a double
+ * click, two operators at once, or the dashboard and the CLI together make one new task.
+ */
+export const retryTask: OperatorAction<Target> = {
+  name: ACTION_NAMES.taskRetry,
+  title: 'Retry task',
+  forbidden: 'retry tasks',
+  confirm: false,
+  async validate(deps, input) {
+    const target = await findTask(deps, input);
+    const { job, state } = target;
+    if (state !== 'failed') {
+      const why = state === 'completed' ? ' To do it again, submit it again.' : '';
+      throw new ActionRefusal('refused', `Only a failed task can be retried; task ${job.id} (${job.name}) is ${state}.${why}`, describe(target), job.id!);
+    }
+    return { value: target, fields: describe(target), description: `Run ${job.name} again with the same arguments.`, idempotencyKey: `retry:${job.id}`, taskId: job.id! };
+  },
+  async act(deps, { value: { job } }, actor) {
+    let newId: string;
+    try {
+      newId = (await resubmit(deps.client, job.id!, { submittedBy: submitter(actor) })).id;
+    } catch (error) {
+      // A step removed after its retention time, or a group: it cannot be rebuilt.
+      if ((error as Error).name === 'CanvasError') throw new ActionRefusal('refused', (error as Error).message, {}, job.id!);
+      throw error;
+    }
+    return { message: `Retried task ${job.id} (${job.name}) as task ${newId}`, taskId: newId, enqueued: true, data: { previous: job.id } };
+  },
+  duplicate: ({ value: { job } }, taskId) =>
+    taskId ? `Task ${job.id} was already retried as task ${taskId}; nothing was run again.` : `Task ${job.id} is being retried right now; nothing was run again.`,
+};
+
+const CANCELLABLE = ['waiting', 'delayed', 'prioritized', 'paused', 'waiting-children'];
+
+/**
+ * A task that has not started. A step of a chain is refused: removing it alone would leave the chain waiting for a
+ * step that never comes; the operator cancels the chain by its last task (the ID they were shown). The cancelled task
+ * leaves the task list's index too, from every entry point.
+ */
+export const cancelTask: OperatorAction<Target> = {
+  name: ACTION_NAMES.taskCancel,
+  title: 'Cancel task',
+  forbidden: 'cancel tasks',
+  confirm: true,
+  async validate(deps, input) {
+    const target = await findTask(deps, input);
+    const { job, state } = target;
+    const fields = describe(target);
+    if (state === 'active') {
+      throw new ActionRefusal('refused', `Task ${job.id} (${job.name}) is running on ${job.processedBy ?? 'a worker'}: a running task cannot be cancelled; it will finish or fail on its own.`, fields, job.id!);
+    }
+    if (!CANCELLABLE.includes(state)) throw new ActionRefusal('refused', `Task ${job.id} (${job.name}) has already ${state}; nothing to cancel.`, fields, job.id!);
+    if (job.parentKey) {
+      const rootId = (job.data as JobData).meta?.rootId;
+      throw new ActionRefusal('refused', `Task ${job.id} is a step of a chain; cancel the chain's last task ${rootId ?? '(see its page)'} instead.`, fields, job.id!);
+    }
+    return { value: target, fields, description: `Remove ${job.name} (${state}) from queue ${job.queueName}: it will not run.`, taskId: job.id! };
+  },
+  async act(deps, { value: { job, state } }) {
+    try {
+      await job.remove();
+    } catch (error) {
+      // It started meanwhile: BullMQ refuses to remove a locked job.
+      throw new ActionRefusal('refused', `Task ${job.id} (${job.name}) could not be cancelled: ${(error as Error).message}`, {}, job.id!);
+    }
+    await deps.taskIndex.remove([job.id!]);
+    return { message: `Cancelled task ${job.id} (${job.name}), which was ${state}`, taskId: job.id!, data: { state } };
+  },
+};
