@@ -1,4 +1,4 @@
-// `gwqueue purge [-Q queues] [-f]`: removes waiting tasks after a confirmation (refused without a terminal unless -f); says how many.
+// `gwqueue purge [-Q queues] [-f]`: removes waiting tasks after a confirmation (refused without a terminal unless -f), through the action pipeline; says how many.
 import type { Command } from 'commander';
 import { action, CliError, EXIT, print, withClient } from './context.js';
 
@@ -25,9 +25,9 @@ export function register(program: Command): void {
           const known = await client.queueNames();
           const { parseQueues } = await import('./worker.js');
           const queues = parseQueues(options.queues, known, true) ?? known;
-          const { purgeQueues, waitingCounts } = await import('../monitoring/purge.js');
+          const [{ purgeQueues, sumOf, waitingCounts }, { report, runFromTerminal }] = await Promise.all([import('../actions/queue-actions.js'), import('./run-action.js')]);
           const counts = await waitingCounts(client, queues);
-          const total = Object.values(counts).reduce((a, b) => a + b, 0);
+          const total = sumOf(counts);
           const plural = (n: number) => `${n} waiting task${n === 1 ? '' : 's'}`;
           if (total === 0 && !options.json) {
             print(`No waiting tasks in ${queues.join(', ')}: nothing to purge.`);
@@ -40,9 +40,13 @@ export function register(program: Command): void {
               return EXIT.FAILURE;
             }
           }
-          const { cliOperator } = await import('../monitoring/control-actions.js');
-          const removed = total ? await purgeQueues(client, config, queues, cliOperator()) : counts;
-          const sum = Object.values(removed).reduce((a, b) => a + b, 0);
+          let removed = counts;
+          if (total) {
+            const outcome = await runFromTerminal(client, config, purgeQueues, { queues });
+            if (outcome.kind !== 'done') return report(outcome);
+            removed = outcome.data.removed as Record<string, number>;
+          }
+          const sum = sumOf(removed);
           if (options.json) print(JSON.stringify({ removed, total: sum }, null, 2));
           else print(`Purged ${plural(sum)} from ${queues.join(', ')}.`);
           return EXIT.OK;

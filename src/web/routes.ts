@@ -1,10 +1,10 @@
 // Every URL of the web console, in one place: method, path and handler.
 import type { Express } from 'express';
 import type { WebContext } from './context.js';
-import { OPERATOR_FORMS } from './forms.js';
+import { OPERATOR_FORMS } from '../forms/registry.js';
 import { home } from './handlers/home.js';
 import { submitForm } from './handlers/submit.js';
-import { retryTask, taskApi, taskPage } from './handlers/tasks.js';
+import { retryTaskRoute, taskApi, taskPage } from './handlers/tasks.js';
 import { typeaheadEventId, typeaheadFilename, typeaheadSupereventId } from './handlers/typeahead.js';
 import { auditPage } from './handlers/audit.js';
 import { methodNotAllowed } from './middleware/errors.js';
@@ -30,7 +30,7 @@ export function registerRoutes(app: Express, ctx: WebContext): void {
   }
 
   app.get('/tasks/:id', taskPage(ctx));
-  app.post('/tasks/:id/retry', retryTask(ctx));
+  app.post('/tasks/:id/retry', retryTaskRoute(ctx));
   app.get('/api/tasks/:id', ...taskApi(ctx));
 
   app.get('/typeahead_superevent_id', typeaheadSupereventId(ctx));
@@ -48,7 +48,7 @@ export function registerRoutes(app: Express, ctx: WebContext): void {
 export function registerStandaloneDashboardRoutes(app: Express, ctx: WebContext, base: string): void {
   // Before the dashboard, which may sit at the root.
   app.get('/tasks/:id', taskPage(ctx));
-  app.post('/tasks/:id/retry', retryTask(ctx));
+  app.post('/tasks/:id/retry', retryTaskRoute(ctx));
   app.get('/api/tasks/:id', ...taskApi(ctx));
   app.get('/audit', auditPage(ctx));
   if (base) app.get('/', (_req, res) => res.redirect(302, `${base}/`));

@@ -7,7 +7,8 @@ import { getTaskInfo, type TaskInfo } from '../../queue/results.js';
 import { describeRedis } from '../../redis/connection.js';
 import { TaskEventStream } from './task-events.js';
 import { recentJobs, summarize, TaskBoard, type Row, type Summary } from './task-board.js';
-import { cancelTask, cliOperator } from '../../monitoring/control-actions.js';
+import { cancelTask } from '../../actions/task-actions.js';
+import { runFromTerminal } from '../run-action.js';
 
 const STATE_COLOURS: Record<string, string> = {
   waiting: 'cyan', prioritized: 'cyan', delayed: 'magenta', 'waiting-children': 'blue', active: 'yellow',
@@ -135,7 +136,8 @@ function App({ board, client, config, summary }: AppProps): ReactElement {
       ui.confirm = null;
       if (input === 'y' || input === 'Y') {
         say(`cancelling ${row.id.slice(0, 8)}…`);
-        cancelTask(client, config, row.id, cliOperator()).then((outcome) => say(outcome.message), (error: Error) => say(`cancel failed: ${error.message}`));
+        // The screen asked its own [y/N]; the pipeline applies the same rules as everywhere (no chain step, index row removed).
+        runFromTerminal(client, config, cancelTask, { id: row.id }, 'events').then((outcome) => say(outcome.message), (error: Error) => say(`cancel failed: ${error.message}`));
       } else say('not cancelled');
       return;
     }

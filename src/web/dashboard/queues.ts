@@ -3,8 +3,7 @@ import type { Request, Response, NextFunction } from 'express';
 import { queueOverview } from '../../queue/queue-overview.js';
 import { HISTORY_RANGES, readHistory, type HistoryRange } from '../../history/history-read.js';
 import type { WebContext } from '../context.js';
-
-export const CLEAN_AGES = { '0': 'any age', '1h': 'older than 1 hour', '1d': 'older than 1 day', '7d': 'older than 7 days' } as const;
+import { CLEAN_AGES } from '../../actions/queue-actions.js';
 
 export function queuesPage(ctx: WebContext) {
   return async (_req: Request, res: Response, next: NextFunction) => {

@@ -3,12 +3,11 @@ import type { Request, Response, NextFunction, RequestHandler } from 'express';
 import { query, validationResult } from 'express-validator';
 import { Job } from 'bullmq';
 import { describeJob, FINISHED_STATES, type TaskInfo, type TaskState } from '../../queue/results.js';
-import { resubmit } from '../../queue/resubmit.js';
 import { readUntilFinished } from '../../queue/async-result.js';
-import { writeAudit } from '../../audit/audit-log.js';
+import { retryTask } from '../../actions/task-actions.js';
 import type { WebContext } from '../context.js';
-import { HttpError, sendError } from '../middleware/errors.js';
-import { flash } from '../middleware/session.js';
+import { sendError } from '../middleware/errors.js';
+import { actionRoute } from '../action-route.js';
 
 export interface TaskPayload extends TaskInfo {
   finished: boolean;
@@ -82,36 +81,7 @@ export function taskApi(ctx: WebContext): RequestHandler[] {
   return [checkWait, handler];
 }
 
-export function retryTask(ctx: WebContext) {
-  return async (req: Request, res: Response, next: NextFunction) => {
-    const id = String(req.params.id);
-    const identity = req.identity;
-    const audit = (outcome: 'accepted' | 'rejected' | 'unauthorized', detail: string, taskId: string | null = null) =>
-      writeAudit(ctx.redis, ctx.config, { user: identity.user ?? 'anonymous', address: identity.address, action: 'task.retry', fields: { id }, taskId, outcome, detail });
-    try {
-      if (!identity.authorized) {
-        await audit('unauthorized', 'not authorized to retry tasks');
-        throw new HttpError(403, 'You are not allowed to retry tasks. Nothing was submitted.');
-      }
-      const task = await loadTask(ctx, id);
-      if (!task) return sendError(req, res, 404, 'Unknown task', notFoundMessage(id));
-      if (task.state !== 'failed') {
-        await audit('rejected', `task is ${task.state}, not failed`);
-        throw new HttpError(409, `Only a failed task can be retried; this one is ${task.state}.`);
-      }
-      let newId: string;
-      try {
-        newId = (await resubmit(ctx.client, id, { submittedBy: identity.user ?? undefined })).id;
-      } catch (error) {
-        if ((error as Error).name === 'CanvasError') throw new HttpError(409, (error as Error).message);
-        throw error;
-      }
-      await audit('accepted', `retried as ${newId}`, newId);
-      if (req.accepts(['html', 'json']) === 'json') return res.status(202).json({ id: newId, url: `/tasks/${newId}` });
-      flash(req, 'success', `Retried task ${id} as task ${newId}`);
-      res.redirect(303, `/tasks/${newId}`);
-    } catch (error) {
-      next(error);
-    }
-  };
+/** POST /tasks/:id/retry: the task page's button, the same action as the dashboard's (a failed task only, once). */
+export function retryTaskRoute(ctx: WebContext): RequestHandler {
+  return actionRoute(ctx, retryTask, { entry: 'task-page', input: (req) => ({ id: String(req.params.id) }), redirect: (req) => `/tasks/${String(req.params.id)}` });
 }
