@@ -5,7 +5,7 @@ import { unwrap, type EmbeddedRecords, type StoredLog } from './embedded-records
 import { ADD_LABEL, REMOVE_LABEL } from './embedded-scripts.js';
 import { GraceDbBadRequestError, GraceDbNotFoundError } from './errors.js';
 import type { LogRecord, WriteLogOptions } from './gracedb.js';
-import { isEventId, isSupereventId, splitVersionedFilename } from './object-ids.js';
+import { isEventId, isSupereventId, splitVersionedFilename } from './id-patterns.js';
 
 const LABEL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const TAG_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;

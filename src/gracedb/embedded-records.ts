@@ -1,7 +1,7 @@
 // Reads the embedded GraceDB's Redis hashes and turns them into records shaped like GraceDB's JSON.
 import type { Redis } from 'ioredis';
 import type { EmbeddedKeys } from './embedded-keys.js';
-import { isSupereventId } from './object-ids.js';
+import { isSupereventId } from './id-patterns.js';
 import { CATEGORY_DISPLAY, type EventRecord, type ExtraAttributes, type LogRecord, type SupereventCategory, type SupereventRecord } from './gracedb.js';
 
 /** The fields of an event that never change after upload (kept as JSON in the hash's `data`). */

@@ -18,7 +18,7 @@ import type {
   SupereventUpdate,
   WriteLogOptions,
 } from './gracedb.js';
-import { eventCategory, isSupereventId } from './object-ids.js';
+import { eventCategory, isSupereventId } from './id-patterns.js';
 import { ADD_EVENT, CREATE_SUPEREVENT, UPDATE_SUPEREVENT } from './embedded-scripts.js';
 import { formatSupereventId, supereventDate } from './superevent-ids.js';
 

@@ -9,7 +9,7 @@ export * from './errors.js';
 export type * from './gracedb.js';
 export { CATEGORY_DISPLAY } from './gracedb.js';
 export { dateToGps, gpsToDate } from './gps-time.js';
-export { eventCategory, isEventId, isSupereventId, splitVersionedFilename } from './object-ids.js';
+export { eventCategory, isEventId, isSupereventId, splitVersionedFilename } from './id-patterns.js';
 export { formatSupereventId, supereventDate, supereventIdStem, supereventSuffix } from './superevent-ids.js';
 export { summariseEventFile, type EventFileSummary } from './event-file.js';
 export { EmbeddedGraceDb, type EmbeddedStoreOptions } from './embedded-store.js';

@@ -12,7 +12,7 @@ import type {
   SupereventUpdate,
   WriteLogOptions,
 } from './gracedb.js';
-import { isEventId, isSupereventId } from './object-ids.js';
+import { isEventId, isSupereventId } from './id-patterns.js';
 import { RestTransport, type RequestBody, type RestAuth, type RetryOptions } from './rest-transport.js';
 
 export interface RestClientOptions extends RestAuth {

@@ -5,8 +5,9 @@ import { defineTask } from '../queue/registry.js';
 import { circularText, initialCircular, updateCircular, UPDATE_TYPES, type CircularData, type UpdateType } from './circular-text.js';
 import { services } from './services.js';
 import { latestDataProducts, readProbabilities, readSkymapFile, type DataProductFiles } from './superevent-files.js';
+import { SUPEREVENT_ID as SUPEREVENT_ID_PATTERN } from '../gracedb/id-patterns.js';
 
-const SUPEREVENT_ID = z.string().regex(/^[MT]?S\d{6}[a-z]+$/, 'must be a superevent ID such as S240101a');
+const SUPEREVENT_ID = z.string().regex(SUPEREVENT_ID_PATTERN, 'must be a superevent ID such as S240101a');
 
 /** The superevent and the given files, or else whichever of its latest public sky map, em_bright and p_astro exist. */
 export async function circularData(gracedb: GraceDb, supereventId: string, chosen?: DataProductFiles): Promise<CircularData> {

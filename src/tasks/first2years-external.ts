@@ -5,6 +5,7 @@ import { defineTask } from '../queue/registry.js';
 import { taskRandom, type Random } from '../queue/current-task.js';
 import { grbVoEvent, uploadGrbNotice } from './external-triggers.js';
 import { services } from './services.js';
+import { SUPEREVENT_ID } from '../gracedb/id-patterns.js';
 
 /** GWCelery's raven_coincidence_windows['GRB_CBC']: a GRB from 5 s before to 1 s after the merger. */
 export const GRB_CBC_WINDOW: readonly [number, number] = [-5, 1];
@@ -62,8 +63,8 @@ export const uploadExternalEvent = defineTask({
   params: {
     /** A superevent ID, or a mock event step's result ({graceid, superevent_id}). */
     superevent: z.union([
-      z.string().regex(/^[MT]?S\d{6}[a-z]+$/, 'must be a superevent ID such as MS240101a'),
-      z.looseObject({ superevent_id: z.string().regex(/^[MT]?S\d{6}[a-z]+$/), graceid: z.string().optional() }),
+      z.string().regex(SUPEREVENT_ID, 'must be a superevent ID such as MS240101a'),
+      z.looseObject({ superevent_id: z.string().regex(SUPEREVENT_ID), graceid: z.string().optional() }),
     ]),
   },
   async run({ superevent }) {

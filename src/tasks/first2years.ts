@@ -7,6 +7,7 @@ import { taskNow, taskRandom } from '../queue/current-task.js';
 import { coincXml, drawMockSource, emBright, mockSkymap, pAstro } from './mock-event-files.js';
 import { services } from './services.js';
 import { notifyLabelAdded } from './superevents.js';
+import { EVENT_ID } from '../gracedb/id-patterns.js';
 
 export interface MockEventResult {
   graceid: string;
@@ -50,8 +51,8 @@ export const uploadEvent = defineTask({
 });
 
 const MOCK_EVENT = z.union([
-  z.string().regex(/^[GEHMT]\d+$/, 'must be an event ID such as M1234'),
-  z.looseObject({ graceid: z.string().regex(/^[GEHMT]\d+$/) }),
+  z.string().regex(EVENT_ID, 'must be an event ID such as M1234'),
+  z.looseObject({ graceid: z.string().regex(EVENT_ID) }),
 ]);
 
 export const awaitSuperevent = defineTask({

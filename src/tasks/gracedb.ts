@@ -4,9 +4,10 @@ import { defineTask } from '../queue/registry.js';
 import { isEventId } from '../gracedb/index.js';
 import { services } from './services.js';
 import { notifyLabelAdded } from './superevents.js';
+import { EVENT_ID, OBJECT_ID as OBJECT_ID_PATTERN } from '../gracedb/id-patterns.js';
 
 /** A GraceDB object: an event graceid (G1234) or a superevent ID (S240101a). */
-export const OBJECT_ID = z.string().regex(/^([GEHMT]\d+|[MT]?S\d{6}[a-z]+|[MT]?GW\d{6}[A-Z]*)$/, 'must be an event (G1234) or superevent (S240101a) ID');
+export const OBJECT_ID = z.string().regex(OBJECT_ID_PATTERN, 'must be an event (G1234) or superevent (S240101a) ID');
 export const LABEL = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a label name such as EM_READY');
 
 /**
@@ -43,7 +44,7 @@ export const upload = defineTask({
 export const getEvent = defineTask({
   name: 'gwqueue.tasks.gracedb.get_event',
   description: 'Returns an event record.',
-  params: { graceid: z.string().regex(/^[GEHMT]\d+$/, 'must be an event ID such as G1234') },
+  params: { graceid: z.string().regex(EVENT_ID, 'must be an event ID such as G1234') },
   async run({ graceid }) {
     return services().gracedb.getEvent(graceid);
   },
@@ -66,7 +67,7 @@ export const updateSuperevent = defineTask({
     t_start: z.number().optional(),
     t_end: z.number().optional(),
     t_0: z.number().optional(),
-    preferred_event: z.string().regex(/^[GEHMT]\d+$/).optional(),
+    preferred_event: z.string().regex(EVENT_ID).optional(),
   },
   async run({ superevent_id, ...update }) {
     return services().gracedb.updateSuperevent(superevent_id, update);
@@ -159,7 +160,7 @@ export const createEvent = defineTask({
 export const addEventToSuperevent = defineTask({
   name: 'gwqueue.tasks.gracedb.add_event_to_superevent',
   description: 'Adds an event to a superevent (external events go to its em_events).',
-  params: { superevent_id: OBJECT_ID, graceid: z.string().regex(/^[GEHMT]\d+$/) },
+  params: { superevent_id: OBJECT_ID, graceid: z.string().regex(EVENT_ID) },
   async run({ superevent_id, graceid }) {
     await services().gracedb.addEventToSuperevent(superevent_id, graceid);
     return { superevent_id, graceid };

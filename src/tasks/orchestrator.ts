@@ -8,6 +8,7 @@ import { composeInitialCircular, composeUpdateCircular } from './circulars.js';
 import { services, type Services } from './services.js';
 import { latestDataProducts, type DataProductFiles } from './superevent-files.js';
 import { INJECTION_LABEL, shouldPublish } from './superevent-rules.js';
+import { EVENT_ID, SUPEREVENT_ID as SUPEREVENT_ID_PATTERN, VERSIONED_FILENAME } from '../gracedb/id-patterns.js';
 
 /** Labels whose presence means an advocate already decided: GWCelery then sends no automatic PRELIMINARY notice. */
 export const ADVOCATE_DECISION_LABELS = ['ADVOK', 'ADVNO'];
@@ -110,15 +111,15 @@ export async function updateAlert(deps: Services, filenames: [string, string, st
   return { ...outcome, sent: true, ...sent, circular_filename: `update-circular.txt,${log.file_version ?? 0}` };
 }
 
-const SUPEREVENT_ID = z.string().regex(/^[MT]?S\d{6}[a-z]+$/, 'must be a superevent ID such as S240101a');
-const VERSIONED_FILE = z.string().regex(/^[A-Za-z0-9_.+-]{1,100},\d{1,6}$/, 'must be name,version such as bayestar.multiorder.fits,0');
+const SUPEREVENT_ID = z.string().regex(SUPEREVENT_ID_PATTERN, 'must be a superevent ID such as S240101a');
+const VERSIONED_FILE = z.string().regex(VERSIONED_FILENAME, 'must be name,version such as bayestar.multiorder.fits,0');
 
 export const preliminaryAlertTask = defineTask({
   name: 'gwqueue.tasks.orchestrator.preliminary_alert',
   description: 'Copies the event\'s sky map, em_bright and p_astro to the superevent and sends the PRELIMINARY alert (unless blocked).',
   params: {
     superevent_id: SUPEREVENT_ID,
-    event_id: z.string().regex(/^[GEHMT]\d+$/, 'must be an event ID such as G1234'),
+    event_id: z.string().regex(EVENT_ID, 'must be an event ID such as G1234'),
     initiate_alert: z.boolean().default(true),
   },
   async run({ superevent_id, event_id, initiate_alert }) {

@@ -8,6 +8,7 @@ import { GRB_CBC_WINDOW } from './first2years-external.js';
 import { services } from './services.js';
 import { notifyLabelAdded } from './superevents.js';
 import { RAVEN_ALERT_LABEL } from './superevent-rules.js';
+import { EVENT_ID, EXTERNAL_EVENT_ID, SUPEREVENT_ID } from '../gracedb/id-patterns.js';
 
 /** Fermi GBM's rate of GRBs, per second (ligo-raven's 310 a year). */
 export const GRB_RATE_HZ = 310 / (365 * 86_400);
@@ -48,15 +49,13 @@ export async function externalCoinc(gracedb: GraceDb, superevent: SupereventReco
   };
 }
 
-const EVENT_ID = z.string().regex(/^[GEHMT]\d+$/, 'must be an event ID such as G1234');
-
 export const applyRavenLabels = defineTask({
   name: 'gwqueue.tasks.raven.apply_raven_labels',
   description: 'Applies RAVEN_ALERT to the superevent, the external event and the GW event, in that order.',
   params: {
-    superevent_id: z.string().regex(/^[MT]?S\d{6}[a-z]+$/, 'must be a superevent ID such as S240101a'),
-    ext_id: EVENT_ID,
-    event_id: EVENT_ID,
+    superevent_id: z.string().regex(SUPEREVENT_ID, 'must be a superevent ID such as S240101a'),
+    ext_id: z.string().regex(EXTERNAL_EVENT_ID, 'must be an external event ID such as E1234'),
+    event_id: z.string().regex(EVENT_ID, 'must be an event ID such as G1234'),
   },
   async run({ superevent_id, ext_id, event_id }) {
     const deps = services();

@@ -12,6 +12,7 @@ import {
   ADVOCATE_REQUEST_LABEL, FROZEN_LABEL, READY_LABEL, eventSegment, isBetterPreferred, isComplete, isJointMdc,
   labelTriggersGrouping, segmentsIntersect, shouldPublish,
 } from './superevent-rules.js';
+import { EVENT_ID } from '../gracedb/id-patterns.js';
 
 /** Enqueued by name (like GROUPING_TASK) so that the superevent manager does not import the mock-event modules. */
 export const JOINT_MDC_TASK = 'gwqueue.tasks.first2years_external.upload_external_event';
@@ -141,7 +142,7 @@ export const processEvent = defineTask({
   name: GROUPING_TASK,
   description: 'Groups an event into a superevent (creates one when none overlaps) and picks the preferred event.',
   params: {
-    graceid: z.string().regex(/^[GEHMT]\d+$/, 'must be an event ID such as G1234'),
+    graceid: z.string().regex(EVENT_ID, 'must be an event ID such as G1234'),
     alert_type: z.enum(['new', 'label_added']).default('new'),
   },
   async run({ graceid, alert_type }) {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { dateToGps, gpsToDate } from '../../src/gracedb/gps-time.js';
-import { eventCategory, isEventId, isSupereventId, splitVersionedFilename } from '../../src/gracedb/object-ids.js';
+import { eventCategory, isEventId, isSupereventId, splitVersionedFilename } from '../../src/gracedb/id-patterns.js';
 import { formatSupereventId, supereventDate, supereventSuffix } from '../../src/gracedb/superevent-ids.js';
 
 describe('supereventSuffix', () => {

@@ -3,10 +3,10 @@ import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { dateToGps, GraceDbError, GraceDbNotFoundError, type EventRecord } from '../../gracedb/index.js';
 import { keyOf } from '../../redis/keys.js';
+import { SUPEREVENT_ID } from '../../gracedb/id-patterns.js';
 import type { WebContext } from '../context.js';
 
 const CACHE_SECONDS = 30;
-const SUPEREVENT_ID = /^[MT]?S\d{6}[a-z]+$/;
 const PARTIAL_SUPEREVENT = /^([MT]?)S?(\d{0,6})([a-z]*)$/;
 
 /** The UTC time range a partial YYMMDD covers, or null when the partial date is impossible (month 13, 31 June…). */
