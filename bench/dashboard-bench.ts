@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../src/config/index.js';
 import { connectClient } from '../src/queue/client.js';
 import { createApp } from '../src/web/app.js';
-import { buildOperatorCanvas, createConsoleGraceDb } from '../src/web/operator-chains.js';
+import { createConsoleGraceDb } from '../src/web/context.js';
 import { TaskIndex, type TaskSummary } from '../src/task-index/task-index.js';
 import { summarize, type Row } from './stats.js';
 import '../src/tasks/index.js';
@@ -51,7 +51,7 @@ export async function benchDashboard(redisUrl: string, options: { tasks: number;
   const memory = Number(/used_memory:(\d+)/.exec(await client.redis.info('memory'))?.[1] ?? 0);
 
   const { gracedb } = createConsoleGraceDb(config, client.redis);
-  const app = createApp({ config, client, gracedb, buildOperatorCanvas, listenHost: '127.0.0.1' });
+  const app = createApp({ config, client, gracedb, listenHost: '127.0.0.1' });
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -3,7 +3,7 @@
 // worker, the result record and /api/tasks/:id. Only the task body is replaced, so both stacks do the same work.
 import { z } from 'zod';
 import { defineTask } from '../dist/queue/registry.js';
-import { OPERATOR_CHAINS } from '../dist/tasks/operator-chains.js';
+import { findForm } from '../dist/forms/registry.js';
 
 const prelim = defineTask({
   name: 'bench.standin.prelim',
@@ -14,4 +14,4 @@ const prelim = defineTask({
   },
 });
 
-OPERATOR_CHAINS.send_preliminary_gcn.build = (fields) => prelim.s(fields.superevent_id, fields.event_id);
+findForm('send_preliminary_gcn').build = (values) => prelim.s(values.superevent_id, values.event_id);

@@ -1,6 +1,8 @@
 // `gwqueue chain FORM [field=value ...]`: runs an operator chain (the console's forms) from a terminal.
 import os from 'node:os';
 import type { Command } from 'commander';
+import type { OperatorForm } from '../forms/registry.js';
+import { fieldUsage } from '../forms/fields.js';
 import { action, auditCliSubmission, CliError, print, withClient } from './context.js';
 import { MAX_WAIT_SECONDS, seconds } from './call.js';
 
@@ -27,12 +29,30 @@ function waitSeconds(raw: boolean | string | undefined): number | undefined {
   return seconds('--wait', raw, MAX_WAIT_SECONDS);
 }
 
+/** The forms and their fields for `gwqueue chain --help`, from the registry: a new form shows up by itself. */
+export function formsHelp(forms: readonly OperatorForm[]): string {
+  const width = Math.max(...forms.map((form) => form.name.length));
+  const lines = ['Forms (GWCelery\'s path names) and their fields:'];
+  for (const form of forms) {
+    lines.push(`  ${form.name.padEnd(width)}  ${form.title}${form.confirm ? ' (sends or changes something public)' : ''}`);
+    if (form.fields.length) lines.push(`  ${' '.repeat(width)}    ${form.fields.map(fieldUsage).join(' ')}`);
+  }
+  lines.push('A bare [name] ticks a checkbox; create_update_gcn_circular needs at least one.');
+  return lines.join('\n');
+}
+
 export function register(program: Command): void {
+  // The registry loads the tasks (about a second): only when `chain` runs, or its help is asked for.
+  let formsHelpText = '';
+  program.hook('preSubcommand', async (_program, subcommand) => {
+    if (subcommand.name() === 'chain') formsHelpText = formsHelp((await import('../forms/registry.js')).OPERATOR_FORMS);
+  });
   program
     .command('chain <form> [fields...]')
-    .description('run an operator chain, as its console form does (send_preliminary_gcn, send_update_gcn, create_update_gcn_circular, change_prefered_event, apply_raven_labels, send_mock_event, send_mock_joint_event); fields as name=value')
+    .description('run an operator chain, as its console form does; fields as name=value (the forms and their fields are listed below)')
     .option('--wait [seconds]', 'wait for the chain and print its result as JSON')
     .option('-u, --user <name>', 'who asks (written into the "User X queued …" log message)', `${os.userInfo().username}`)
+    .addHelpText('after', () => `\n${formsHelpText}`)
     .addHelpText('after', '\nExamples:\n  gwqueue chain send_mock_event --wait\n  gwqueue chain send_preliminary_gcn superevent_id=MS240101a event_id=M1 --wait\n  gwqueue chain create_update_gcn_circular superevent_id=MS240101a sky_localization em_bright --wait')
     .action(
       action(async (form: string, pairs: string[], options: ChainOptions) => {
@@ -40,30 +60,26 @@ export function register(program: Command): void {
         const wait = waitSeconds(options.wait);
         const user = options.user?.trim() || os.userInfo().username;
         if (!/^[\w.@ -]{1,64}$/.test(user)) throw new CliError('--user must be 1-64 letters, digits, spaces or . @ - _');
-        const [{ getConfig }, { buildOperatorChain, OperatorChainInputError }] = await Promise.all([
+        const [{ getConfig }, { describeProblems, findForm, FORM_NAMES, queuedMessage, validateForm }] = await Promise.all([
           import('../config/index.js'),
-          import('../tasks/operator-chains.js'),
+          import('../forms/registry.js'),
         ]);
         // Validate and build before touching Redis: bad input changes nothing.
-        let built;
-        try {
-          built = buildOperatorChain(form, fields, { user, config: getConfig() });
-        } catch (error) {
-          // An unknown form is named last: a long or odd one must not push "unknown form" out of the (shortened) line.
-          if (error instanceof OperatorChainInputError) throw new CliError('form' in error.errors ? `${error.errors.form} (got "${form}")` : error.message);
-          throw error;
-        }
-        const { canvas, flash } = built;
+        const definition = findForm(form);
+        // An unknown form is named last: a long or odd one must not push "unknown form" out of the (shortened) line.
+        if (!definition) throw new CliError(`unknown form; use one of ${FORM_NAMES.join(', ')} (got "${form}")`);
+        const checked = validateForm(definition, fields);
+        if (!checked.ok) throw new CliError(`${definition.name}: ${describeProblems(checked.errors)}`);
+        const canvas = definition.build(checked.fields, { user, config: getConfig() });
         return withClient(async (client, config) => {
           const result = await client.apply(canvas, { submittedBy: `${user} (cli)` });
           // The same action name as the console's form, so /audit?form=… lists both; `-u` is kept beside the OS user.
-          await auditCliSubmission(client, config, { action: form, fields: { ...fields, asked_by: user }, taskId: result.id, detail: `queued ${form}` });
-          process.stderr.write(`gwqueue: ${flash}\n`);
+          await auditCliSubmission(client, config, { action: definition.auditAction, fields: { ...checked.fields, asked_by: user }, taskId: result.id, detail: `queued ${definition.name}` });
+          process.stderr.write(`gwqueue: ${queuedMessage(definition, checked.fields, result.id)}\n`);
           if (wait === undefined) {
             print(result.id);
             return;
           }
-          process.stderr.write(`${result.id}\n`);
           print(JSON.stringify(await result.get({ timeout: wait })));
         });
       }),

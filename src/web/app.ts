@@ -6,10 +6,9 @@ import type { WebDeps, WebContext } from './context.js';
 import { identity } from './middleware/identity.js';
 import { securityHeaders } from './middleware/security.js';
 import { csrfProtection, exposeCsrfToken, sessions, takeFlash } from './middleware/session.js';
-import { errorHandler, notFound } from './middleware/errors.js';
+import { errorHandler, notFound, refusedAction } from './middleware/errors.js';
 import { registerHealthRoutes, registerRoutes } from './routes.js';
 import { platformInfo } from './platform.js';
-import { OPERATOR_FORMS } from './forms.js';
 import { writeAudit } from '../audit/audit-log.js';
 import { logger } from '../log/logger.js';
 
@@ -19,9 +18,7 @@ function refusedToken(ctx: WebContext) {
   return async (req: Request, address: string) => {
     log.warn({ method: req.method, path: req.path, address, status: 401 }, 'invalid API token');
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
-    const form = OPERATOR_FORMS.find((f) => req.path === `/${f.name}`);
-    const action = form?.name ?? `${req.method} ${req.path}`.slice(0, 200);
-    await writeAudit(ctx.redis, ctx.config, { user: 'anonymous', address, action, fields: {}, taskId: null, outcome: 'unauthorized', detail: 'invalid API token' });
+    await writeAudit(ctx.redis, ctx.config, { user: 'anonymous', address, action: refusedAction(req), fields: {}, taskId: null, outcome: 'unauthorized', detail: 'invalid API token' });
   };
 }
 

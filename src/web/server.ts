@@ -6,8 +6,7 @@ import { TaskClient } from '../queue/client.js';
 import { createRedisConnection, waitUntilReady } from '../redis/connection.js';
 import { setCurrentClient } from '../queue/current-client.js';
 import { createApp } from './app.js';
-import type { WebDeps } from './context.js';
-import { createConsoleGraceDb, buildOperatorCanvas } from './operator-chains.js';
+import { createConsoleGraceDb, type WebDeps } from './context.js';
 
 export interface WebServer {
   server: http.Server;
@@ -25,7 +24,7 @@ export async function serveApp(config: Config, buildApp: (deps: WebDeps) => Expr
   const client = new TaskClient(config, redis);
   setCurrentClient(client);
   const { gracedb, url: gracedbUrl } = createConsoleGraceDb(config, redis);
-  const server = http.createServer(buildApp({ config, client, gracedb, gracedbUrl, buildOperatorCanvas, listenHost: listen.host }));
+  const server = http.createServer(buildApp({ config, client, gracedb, gracedbUrl, listenHost: listen.host }));
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -13,7 +13,7 @@ import { TransientError } from '../../src/queue/errors.js';
 import { add } from '../../src/tasks/core.js';
 import { AlertOutbox } from '../../src/alerts/outbox.js';
 import { createApp } from '../../src/web/app.js';
-import { buildOperatorCanvas, createConsoleGraceDb } from '../../src/web/operator-chains.js';
+import { createConsoleGraceDb } from '../../src/web/context.js';
 import type { Express } from 'express';
 import '../../src/tasks/index.js';
 
@@ -56,7 +56,7 @@ describe('Prometheus metrics', () => {
     metricsUrl = `http://127.0.0.1:${port}/metrics`;
     await engine.startWorker({ name: 'metrics@test', queues: ['default'], metricsPort: port });
     const { gracedb } = createConsoleGraceDb(engine.config, engine.client.redis);
-    app = createApp({ config: engine.config, client: engine.client, gracedb, buildOperatorCanvas, listenHost: '127.0.0.1' });
+    app = createApp({ config: engine.config, client: engine.client, gracedb, listenHost: '127.0.0.1' });
 
     const handles = [
       ...(await Promise.all(Array.from({ length: ADDS }, (_, i) => add.delay(i, 1)))),

@@ -13,7 +13,7 @@ import { startFakeSentry, type FakeSentry, type SentryEvent } from './sentry-ser
 import { defineTask } from '../../src/queue/registry.js';
 import { TransientError } from '../../src/queue/errors.js';
 import { createApp } from '../../src/web/app.js';
-import { buildOperatorCanvas, createConsoleGraceDb } from '../../src/web/operator-chains.js';
+import { createConsoleGraceDb } from '../../src/web/context.js';
 import { auditKey } from '../../src/audit/audit-log.js';
 import { flushSentry } from '../../src/sentry/sentry.js';
 import { VERSION } from '../../src/version.js';
@@ -110,7 +110,7 @@ describe('Sentry', () => {
 
   test('an unhandled error in a web request (500) is one event with method, path and user, without cookies or auth headers', async () => {
     const { gracedb } = createConsoleGraceDb(engine.config, engine.client.redis);
-    const app = createApp({ config: engine.config, client: engine.client, gracedb, buildOperatorCanvas, listenHost: '127.0.0.1' });
+    const app = createApp({ config: engine.config, client: engine.client, gracedb, listenHost: '127.0.0.1' });
     // A damaged audit key (a string where a stream belongs) makes the audit page fail with a real Redis error.
     await engine.client.redis.set(auditKey(engine.config), 'not a stream');
     const before = fake.events().length;

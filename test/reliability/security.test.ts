@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import type { Express } from 'express';
 import { startConsole, browser, API_TOKEN, type ConsoleFixture } from '../web/console-fixture.js';
-import { OPERATOR_FORMS } from '../../src/web/forms.js';
+import { OPERATOR_FORMS } from '../../src/forms/registry.js';
 import { dashboardControls } from '../../src/web/dashboard/controls.js';
 import type { WebContext } from '../../src/web/context.js';
 import { listAudit, type AuditEntry } from '../../src/audit/audit-log.js';
@@ -155,7 +155,7 @@ describe('security: CSRF, authorization', () => {
       }
       assert.deepEqual(await t.state(), before, 'no job added, removed, paused or forgotten');
       const entries = await audit(t.fx, user ?? 'anonymous');
-      for (const form of OPERATOR_FORMS) assert.ok(entries.some((e) => e.action === form.name && e.outcome === 'unauthorized'), `audit ${form.name}`);
+      for (const form of OPERATOR_FORMS) assert.ok(entries.some((e) => e.action === form.auditAction && e.outcome === 'unauthorized'), `audit ${form.name}`);
       for (const control of t.controls()) assert.ok(entries.some((e) => e.action === control.action && e.outcome === 'unauthorized'), `audit ${control.action}`);
       assert.ok(entries.every((e) => e.outcome === 'unauthorized' && e.taskId === null));
     });
@@ -169,7 +169,7 @@ describe('security: CSRF, authorization', () => {
     await request(t.fx.app).post('/send_mock_event').set({ Authorization: `Basic ${Buffer.from('robot:x').toString('base64')}` }).expect(401);
     assert.deepEqual(await t.state(), before);
     const entries = (await audit(t.fx, 'anonymous')).filter((e) => e.detail === 'invalid API token');
-    for (const form of OPERATOR_FORMS) assert.ok(entries.some((e) => e.action === form.name && e.outcome === 'unauthorized'), `audit ${form.name}`);
+    for (const form of OPERATOR_FORMS) assert.ok(entries.some((e) => e.action === form.auditAction && e.outcome === 'unauthorized'), `audit ${form.name}`);
     assert.ok(entries.length >= OPERATOR_FORMS.length + t.controls().length);
     const ok = await request(t.fx.app).post('/send_mock_event').set({ Authorization: `Bearer ${API_TOKEN}`, Accept: 'application/json' }).send({}).expect(202);
     assert.ok(ok.body.id);
@@ -201,7 +201,7 @@ describe('security: spoofed identity headers from an untrusted address', () => {
     assert.deepEqual(await t.state(), before);
     assert.deepEqual(await audit(t.fx, 'albert.einstein'), [], 'nothing was done or recorded as the spoofed user');
     const entries = await audit(t.fx, 'anonymous');
-    for (const form of OPERATOR_FORMS) assert.ok(entries.some((e) => e.action === form.name && e.outcome === 'unauthorized' && e.address === '127.0.0.1'), form.name);
+    for (const form of OPERATOR_FORMS) assert.ok(entries.some((e) => e.action === form.auditAction && e.outcome === 'unauthorized' && e.address === '127.0.0.1'), form.name);
     const page = await request(t.fx.app).get('/audit?user=anonymous').expect(200);
     assert.match(page.text, /unauthorized/);
   });

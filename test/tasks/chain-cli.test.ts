@@ -31,7 +31,7 @@ describe('gwqueue chain', () => {
   test('send_mock_event then send_preliminary_gcn: task results as JSON, the changes visible in GraceDB and the outbox', async () => {
     const mock = await runCli(['chain', 'send_mock_event', '--wait', '20', '--user', 'erin'], env, { timeoutMs: 30_000 });
     assert.equal(mock.code, 0, mock.stderr);
-    assert.match(mock.stderr, /Queued a mock event\./);
+    assert.match(mock.stderr, /Queued a mock event \(task [0-9a-f-]{36}\)/);
     const { graceid, superevent_id: sid } = JSON.parse(mock.stdout) as { graceid: string; superevent_id: string };
     assert.match(sid, /^MS\d{6}[a-z]+$/);
     const { gracedb, redis: connection } = domain.services;
@@ -39,7 +39,7 @@ describe('gwqueue chain', () => {
 
     const prelim = await runCli(['chain', 'send_preliminary_gcn', `superevent_id=${sid}`, `event_id=${graceid}`, '--wait', '20', '--user', 'erin'], env, { timeoutMs: 30_000 });
     assert.equal(prelim.code, 0, prelim.stderr);
-    assert.match(prelim.stderr, new RegExp(`Queued preliminary alert for ${sid}\\.`));
+    assert.match(prelim.stderr, new RegExp(`Queued preliminary alert for ${sid} \\(task [0-9a-f-]{36}\\)`));
     const outcome = JSON.parse(prelim.stdout) as { sent: boolean; outbox_id: string };
     assert.equal(outcome.sent, true);
     const [entry] = await listAlerts(connection, domain.config, { count: 1 });
@@ -53,12 +53,12 @@ describe('gwqueue chain', () => {
 
     // Each chain is in the audit log as the console's form would be: OS user, cli@host, fields, task ID.
     const { entries } = await listAudit(connection, domain.config, {});
-    const prelimEntry = entries.find((e) => e.action === 'send_preliminary_gcn');
+    const prelimEntry = entries.find((e) => e.action === 'form.send_preliminary_gcn');
     assert.ok(prelimEntry, 'the preliminary alert is audited');
     assert.deepEqual([prelimEntry.user, prelimEntry.address, prelimEntry.outcome], [os.userInfo().username, `cli@${os.hostname()}`, 'accepted']);
     assert.deepEqual(prelimEntry.fields, { superevent_id: sid, event_id: graceid, asked_by: 'erin', via: 'cli' });
-    assert.equal(entries.find((e) => e.action === 'create_update_gcn_circular')?.taskId, queued.stdout.trim());
-    assert.ok(entries.some((e) => e.action === 'send_mock_event'));
+    assert.equal(entries.find((e) => e.action === 'form.create_update_gcn_circular')?.taskId, queued.stdout.trim());
+    assert.ok(entries.some((e) => e.action === 'form.send_mock_event'));
   });
 
   test('gwqueue call is audited with the task, its arguments and its ID; bad arguments write nothing', async () => {
@@ -88,8 +88,8 @@ describe('gwqueue chain', () => {
     assert.equal(unknown.code, 64);
     assert.match(unknown.stderr, /unknown form; use one of send_preliminary_gcn/);
     assert.equal(await jobCount(), before);
-    const deadRedis = await runCli(['chain', 'apply_raven_labels', 'superevent_id=S240101a', 'ext_id=nope', 'event_id=G1'], { ...env, REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+    const deadRedis = await runCli(['chain', 'apply_raven_labels', 'superevent_id=S240101a', 'ext_id=M0003', 'event_id=G1'], { ...env, REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
     assert.equal(deadRedis.code, 64, 'validation comes before connecting (69 would mean it tried Redis)');
-    assert.match(deadRedis.stderr, /ext_id must look like G123456/);
+    assert.match(deadRedis.stderr, /ext_id must look like E123456/, 'an external event is E and digits, mock ones too');
   });
 });

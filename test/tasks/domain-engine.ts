@@ -1,16 +1,18 @@
 // Test wiring for the domain tasks: a real worker, the embedded GraceDB under a fresh prefix, and chain helpers.
+import { after, afterEach, before } from 'node:test';
 import { startEngine, testConfig, type Engine } from '../helpers/engine.js';
+import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import type { Config } from '../../src/config/index.js';
 import '../../src/tasks/index.js';
 import { resetServices, setServicesForTest, type Services } from '../../src/tasks/services.js';
-import { buildOperatorChain } from '../../src/tasks/operator-chains.js';
+import { describeProblems, findForm, validateForm } from '../../src/forms/registry.js';
 import type { LogRecord } from '../../src/gracedb/index.js';
 
 export interface DomainEngine {
   config: Config;
   engine: Engine;
   services: Services;
-  /** Builds the operator chain from raw form fields, enqueues it and waits for its last step's result. */
+  /** Checks raw form fields, builds the form's chain, enqueues it and waits for its last step's result. */
   runChain(name: string, fields?: Record<string, unknown>, user?: string): Promise<unknown>;
   stop(): Promise<void>;
 }
@@ -26,13 +28,39 @@ export async function startDomainEngine(redisUrl: string, overrides: Record<stri
     engine,
     services,
     async runChain(name, fields = {}, user = 'alice') {
-      const { canvas } = buildOperatorChain(name, fields, { user, config });
+      const form = findForm(name);
+      if (!form) throw new Error(`no form ${name}`);
+      const checked = validateForm(form, fields);
+      if (!checked.ok) throw new Error(`${name}: ${describeProblems(checked.errors)}`);
+      const canvas = form.build(checked.fields, { user, config });
       const handle = await engine.client.apply(canvas, { submittedBy: user });
       return handle.get({ timeout: 25 });
     },
     async stop() {
       await engine.stop();
       await resetServices();
+    },
+  };
+}
+
+/** In a describe block: one redis-server for the file, and a fresh domain engine per test, stopped after it. */
+export function domainEnginePerTest(): { start(overrides?: Record<string, string>): Promise<DomainEngine> } {
+  let redis: TestRedis | undefined;
+  let current: DomainEngine | undefined;
+  before(async () => {
+    redis = await startRedis();
+  });
+  afterEach(async () => {
+    await current?.stop();
+    current = undefined;
+  });
+  after(async () => {
+    await redis?.stop();
+  });
+  return {
+    async start(overrides = {}) {
+      current = await startDomainEngine(redis!.url, overrides);
+      return current;
     },
   };
 }

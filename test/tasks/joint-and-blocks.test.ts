@@ -1,13 +1,11 @@
 // Mock joint events, RAVEN labels and external_coinc, GWCelery's alert blocks (INJ, ADVNO, only_alert_for_mdc),
-// grouping through the worker, and the operator chains' input validation.
-import { after, afterEach, before, describe, test } from 'node:test';
+// and grouping through the worker (the forms' input validation: test/forms/).
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { eventually } from '../helpers/engine.js';
 import { listAlerts } from '../../src/alerts/outbox.js';
 import { alertProblems } from '../../src/alerts/schema.js';
-import { buildOperatorChain, OperatorChainInputError, OPERATOR_CHAIN_NAMES, OPERATOR_CHAINS, validateOperatorFields } from '../../src/tasks/operator-chains.js';
-import { comments, startDomainEngine, type DomainEngine } from './domain-engine.js';
+import { comments, domainEnginePerTest, type DomainEngine } from './domain-engine.js';
 
 interface Mock {
   graceid: string;
@@ -16,19 +14,8 @@ interface Mock {
 }
 
 describe('joint events, RAVEN and alert blocks', () => {
-  let redis: TestRedis;
+  const engines = domainEnginePerTest();
   let domain: DomainEngine | undefined;
-
-  before(async () => {
-    redis = await startRedis();
-  });
-  afterEach(async () => {
-    await domain?.stop();
-    domain = undefined;
-  });
-  after(async () => {
-    await redis?.stop();
-  });
 
   async function ready(d: DomainEngine, mock: Mock): Promise<Mock> {
     await eventually(async () => (await d.services.gracedb.getSuperevent(mock.superevent_id)).labels.includes('EM_READY'), 10_000, 'EM_READY');
@@ -36,7 +23,7 @@ describe('joint events, RAVEN and alert blocks', () => {
   }
 
   test('mock joint event: a Fermi GRB in group External joins the superevent\'s em_events a few seconds from t_0', async () => {
-    domain = await startDomainEngine(redis.url);
+    domain = await engines.start();
     const { gracedb } = domain.services;
     const started = Date.now();
     const mock = await ready(domain, (await domain.runChain('send_mock_joint_event', {}, 'carol')) as Mock);
@@ -56,7 +43,7 @@ describe('joint events, RAVEN and alert blocks', () => {
   });
 
   test('RAVEN labels go on the superevent, the external event and the GW event, in that order; the alert then has external_coinc', async () => {
-    domain = await startDomainEngine(redis.url);
+    domain = await engines.start();
     const { gracedb, redis: connection } = domain.services;
     const mock = await ready(domain, (await domain.runChain('send_mock_joint_event')) as Mock);
     const result = (await domain.runChain('apply_raven_labels', { superevent_id: mock.superevent_id, ext_id: mock.external_id, event_id: mock.graceid })) as Record<string, unknown>;
@@ -87,7 +74,7 @@ describe('joint events, RAVEN and alert blocks', () => {
 
   for (const [block, reason] of [['INJ', /injection \(INJ\)/], ['ADVNO', /already has ADVNO/], ['ADVOK', /already has ADVOK/]] as const) {
     test(`no PRELIMINARY alert for a superevent labelled ${block}`, async () => {
-      domain = await startDomainEngine(redis.url);
+      domain = await engines.start();
       const { gracedb, redis: connection } = domain.services;
       const mock = await ready(domain, (await domain.runChain('send_mock_event')) as Mock);
       await gracedb.createLabel(block, mock.superevent_id);
@@ -103,7 +90,7 @@ describe('joint events, RAVEN and alert blocks', () => {
   }
 
   test('only_alert_for_mdc: no alert for a production event', async () => {
-    domain = await startDomainEngine(redis.url, { GWQUEUE_ONLY_ALERT_FOR_MDC: 'true' });
+    domain = await engines.start({ GWQUEUE_ONLY_ALERT_FOR_MDC: 'true' });
     const { gracedb, redis: connection } = domain.services;
     const mock = await ready(domain, (await domain.runChain('send_mock_event')) as Mock);
     const sky = await gracedb.download('bayestar.multiorder.fits', mock.graceid);
@@ -120,7 +107,7 @@ describe('joint events, RAVEN and alert blocks', () => {
   });
 
   test('events created together are grouped by the worker into one superevent; joint_mdc_freq=1 adds a GRB to it', async () => {
-    domain = await startDomainEngine(redis.url, { GWQUEUE_JOINT_MDC_FREQ: '1' });
+    domain = await engines.start({ GWQUEUE_JOINT_MDC_FREQ: '1' });
     const { gracedb } = domain.services;
     const t = 1_400_000_000;
     const events = await Promise.all([9, 11, 13, 10, 12].map((snr, index) => gracedb.createEvent({
@@ -136,28 +123,5 @@ describe('joint events, RAVEN and alert blocks', () => {
     assert.equal((await gracedb.getSuperevent(sid)).preferred_event, events[2].graceid, 'the loudest');
     const em = await eventually(async () => (await gracedb.getSuperevent(sid)).em_events, 10_000, 'the automatic mock GRB');
     assert.equal(em.length, 1);
-  });
-
-  test('operator chain input: IDs, file names and checkboxes are validated field by field; nothing is built for bad input', () => {
-    assert.deepEqual(OPERATOR_CHAIN_NAMES, ['send_preliminary_gcn', 'send_update_gcn', 'create_update_gcn_circular', 'change_prefered_event', 'apply_raven_labels', 'send_mock_event', 'send_mock_joint_event']);
-    assert.deepEqual(OPERATOR_CHAINS.send_update_gcn.fields, ['superevent_id', 'skymap_filename', 'em_bright_filename', 'p_astro_filename']);
-    assert.equal(OPERATOR_CHAINS.send_preliminary_gcn.flash({ superevent_id: 'S240101a', event_id: 'G1' }), 'Queued preliminary alert for S240101a.');
-    const bad = validateOperatorFields('send_preliminary_gcn', { superevent_id: 'S24', event_id: 'X1', extra: 'x' });
-    assert.equal(bad.ok, false);
-    assert.deepEqual(Object.keys(!bad.ok ? bad.errors : {}).sort(), ['event_id', 'extra', 'superevent_id']);
-    const file = validateOperatorFields('send_update_gcn', { superevent_id: 'MS240101a', skymap_filename: 'bayestar.multiorder.fits', em_bright_filename: 'em_bright.json,0', p_astro_filename: 'p_astro.json,1' });
-    assert.ok(!file.ok && /name,version/.test(file.errors.skymap_filename));
-    const none = validateOperatorFields('create_update_gcn_circular', { superevent_id: 'S240101a' });
-    assert.ok(!none.ok && /at least one/.test(none.errors.sky_localization));
-    const some = validateOperatorFields('create_update_gcn_circular', { superevent_id: ' S240101a ', em_bright: 'on' });
-    assert.deepEqual(some, { ok: true, fields: { superevent_id: 'S240101a', sky_localization: false, em_bright: true, p_astro: false } });
-    assert.throws(() => buildOperatorChain('send_preliminary_gcn', { superevent_id: 'S240101a' }, { user: 'x' }), (error: unknown) => error instanceof OperatorChainInputError && 'event_id' in error.errors);
-    assert.throws(() => buildOperatorChain('launch_rocket', {}, { user: 'x' }), /unknown form/);
-    const built = buildOperatorChain('send_preliminary_gcn', { superevent_id: 'S240101a', event_id: 'G12' }, { user: 'dana' });
-    assert.equal(built.flash, 'Queued preliminary alert for S240101a.');
-    assert.equal(built.canvas.kind, 'chain');
-    const steps = built.canvas.kind === 'chain' ? built.canvas.steps : [];
-    assert.deepEqual(steps.map((step) => (step.kind === 'signature' ? step.task : step.kind)), ['gwqueue.tasks.gracedb.upload', 'gwqueue.tasks.gracedb.update_superevent', 'gwqueue.tasks.orchestrator.preliminary_alert']);
-    assert.deepEqual(steps[0].kind === 'signature' && steps[0].args, [null, null, 'S240101a', 'User dana queued a Preliminary alert through the dashboard.', ['em_follow']]);
   });
 });

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { startConsole, browser, API_TOKEN, type ConsoleFixture } from './console-fixture.js';
-import { OPERATOR_FORMS } from '../../src/web/forms.js';
+import { OPERATOR_FORMS } from '../../src/forms/registry.js';
 
 const MARKER = '<script>alert("x")</script>';
 

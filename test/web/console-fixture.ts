@@ -4,7 +4,7 @@ import type { Express } from 'express';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { startEngine, testConfig, type Engine } from '../helpers/engine.js';
 import { createApp } from '../../src/web/app.js';
-import { buildOperatorCanvas, createConsoleGraceDb } from '../../src/web/operator-chains.js';
+import { createConsoleGraceDb } from '../../src/web/context.js';
 import type { GraceDb } from '../../src/gracedb/index.js';
 import '../../src/tasks/index.js';
 
@@ -31,7 +31,7 @@ export async function startConsole(env: Record<string, string> = {}): Promise<Co
   });
   const engine = await startEngine(config);
   const { gracedb } = createConsoleGraceDb(config, engine.client.redis);
-  const app = createApp({ config, client: engine.client, gracedb, buildOperatorCanvas, listenHost: '127.0.0.1' });
+  const app = createApp({ config, client: engine.client, gracedb, listenHost: '127.0.0.1' });
   return {
     redis,
     engine,

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import { startConsole, browser, API_TOKEN, type ConsoleFixture } from './console-fixture.js';
 import { listAudit } from '../../src/audit/audit-log.js';
-import { OPERATOR_FORMS } from '../../src/web/forms.js';
+import { OPERATOR_FORMS } from '../../src/forms/registry.js';
 import { eventually } from '../helpers/engine.js';
 
 const TASK_URL = /^\/tasks\/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -62,7 +62,7 @@ describe('operator console', () => {
     assert.ok((await fx.jobCount()) > before, 'the chain was enqueued');
     const page = await agent.get(res.headers.location).set(headers).expect(200);
     assert.match(page.text, new RegExp(`Queued preliminary alert for S240101a \\(task ${id}\\)`));
-    const audit = await listAudit(fx.engine.client.redis, fx.engine.config, { action: 'send_preliminary_gcn' });
+    const audit = await listAudit(fx.engine.client.redis, fx.engine.config, { action: 'form.send_preliminary_gcn' });
     const entry = audit.entries.find((e) => e.taskId === id);
     assert.equal(entry?.outcome, 'accepted');
     assert.equal(entry?.user, 'albert.einstein');
@@ -105,15 +105,19 @@ describe('operator console', () => {
     const circular = await tokens('create_update_gcn_circular');
     const none = await agent.post('/create_update_gcn_circular').set(headers).type('form').send({ superevent_id: 'S240101a', _csrf: circular.csrf, submission_token: circular.submission }).expect(422);
     assert.match(none.text, /choose at least one of sky localization, em_bright, p_astro/);
+    // An external event is E and digits, mock ones too (the embedded GraceDB and GraceDB give External events E): as `gwqueue chain` says.
+    const raven = await tokens('apply_raven_labels');
+    const mdc = await agent.post('/apply_raven_labels').set(headers).type('form').send({ superevent_id: 'MS240101a', ext_id: 'M0003', event_id: 'M0001', _csrf: raven.csrf, submission_token: raven.submission, confirmed: 'yes' }).expect(422);
+    assert.match(mdc.text, /External event ID must look like E123456/);
     assert.equal(await fx.jobCount(), before);
-    const audit = await listAudit(fx.engine.client.redis, fx.engine.config, { action: 'send_preliminary_gcn' });
+    const audit = await listAudit(fx.engine.client.redis, fx.engine.config, { action: 'form.send_preliminary_gcn' });
     assert.ok(audit.entries.some((e) => e.outcome === 'rejected' && /superevent_id/.test(e.detail)));
   });
 
   test('a POST without a CSRF token is refused with 403 and enqueues nothing', async () => {
     const { agent, headers, tokens } = await browser(fx.app);
     const before = await fx.jobCount();
-    const csrfRefusals = async () => (await listAudit(fx.engine.client.redis, fx.engine.config, { action: 'send_preliminary_gcn' })).entries.filter((e) => /CSRF check failed/.test(e.detail));
+    const csrfRefusals = async () => (await listAudit(fx.engine.client.redis, fx.engine.config, { action: 'form.send_preliminary_gcn' })).entries.filter((e) => /CSRF check failed/.test(e.detail));
     const refusedBefore = (await csrfRefusals()).length;
     const t = await tokens('send_preliminary_gcn');
     const res = await agent.post('/send_preliminary_gcn').set(headers).type('form').send({ ...VALID, submission_token: t.submission, confirmed: 'yes' }).expect(403);
@@ -218,9 +222,11 @@ describe('operator console', () => {
     const page = await request(fx.app).get('/audit?user=mallory').expect(200);
     assert.match(page.text, /unauthorized/);
     assert.doesNotMatch(page.text, /albert\.einstein/);
-    const json = await request(fx.app).get('/audit?form=send_mock_event').set('Accept', 'application/json').expect(200);
+    const json = await request(fx.app).get('/audit?form=form.send_mock_event').set('Accept', 'application/json').expect(200);
     assert.ok(json.body.entries.length >= 1);
-    assert.ok(json.body.entries.every((e: { action: string }) => e.action === 'send_mock_event'));
+    assert.ok(json.body.entries.every((e: { action: string }) => e.action === 'form.send_mock_event'));
+    // The filter offers every action name, not only the forms'.
+    for (const action of ['form.send_preliminary_gcn', 'form.apply_raven_labels', 'task.retry']) assert.match(page.text, new RegExp(`<option value="${action.replace('.', '\\.')}"`));
   });
 });
 

@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import { startConsole, browser, type ConsoleFixture } from './console-fixture.js';
 import { createApp } from '../../src/web/app.js';
-import { buildOperatorCanvas } from '../../src/web/operator-chains.js';
 import { loadConfig } from '../../src/config/index.js';
 import { keyOf } from '../../src/redis/keys.js';
 import { listAudit } from '../../src/audit/audit-log.js';
@@ -102,7 +101,7 @@ describe('task pages', () => {
     const production = loadConfig({ ...Object.fromEntries(Object.entries(process.env)), GWQUEUE_ENV: 'production', GWQUEUE_SECRET_KEY: 'a'.repeat(32), REDIS_URL: fx.redis.url, GWQUEUE_PREFIX: fx.engine.config.prefix, GWQUEUE_LOCAL_USER: 'false' });
     const development = loadConfig({ GWQUEUE_ENV: 'development', REDIS_URL: fx.redis.url, GWQUEUE_PREFIX: fx.engine.config.prefix });
     for (const [config, showsStack] of [[production, false], [development, true]] as const) {
-      const app = createApp({ config, client: fx.engine.client, gracedb: fx.gracedb, buildOperatorCanvas, listenHost: '127.0.0.1' });
+      const app = createApp({ config, client: fx.engine.client, gracedb: fx.gracedb, listenHost: '127.0.0.1' });
       const res = await request(app).get(`/tasks/${handle.id}`).expect(500);
       assert.match(res.text, /Something went wrong on our side/);
       assert.equal(/\n\s+at /.test(res.text), showsStack, `stack shown: ${showsStack}`);

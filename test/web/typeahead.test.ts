@@ -5,7 +5,6 @@ import http from 'node:http';
 import request from 'supertest';
 import { startConsole, type ConsoleFixture } from './console-fixture.js';
 import { createApp } from '../../src/web/app.js';
-import { buildOperatorCanvas } from '../../src/web/operator-chains.js';
 import { createGraceDb } from '../../src/gracedb/index.js';
 import { dateToGps } from '../../src/gracedb/gps-time.js';
 import { partialDateRange } from '../../src/web/handlers/typeahead.js';
@@ -96,7 +95,7 @@ describe('typeahead with a failing GraceDB', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     const address = server.address() as { port: number };
     const gracedb = createGraceDb({ url: `http://127.0.0.1:${address.port}/api/`, redis: fx.engine.client.redis, prefix: 'unused', retry: { attempts: 1 } });
-    app = createApp({ config: fx.engine.config, client: fx.engine.client, gracedb, buildOperatorCanvas, listenHost: '127.0.0.1' });
+    app = createApp({ config: fx.engine.config, client: fx.engine.client, gracedb, listenHost: '127.0.0.1' });
   });
   after(async () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));

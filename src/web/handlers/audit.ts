@@ -1,8 +1,8 @@
-// GET /audit: every submission and control action, newest first, filtered by user and form, paginated.
+// GET /audit: every submission and control action, newest first, filtered by user and action, paginated.
 import type { Request, Response, NextFunction } from 'express';
 import { listAudit } from '../../audit/audit-log.js';
 import type { WebContext } from '../context.js';
-import { OPERATOR_FORMS } from '../forms.js';
+import { auditActionNames } from '../../forms/registry.js';
 
 const STREAM_ID = /^\d{1,15}-\d{1,6}$/;
 
@@ -15,7 +15,7 @@ export function auditPage(ctx: WebContext) {
       const before = STREAM_ID.test(text('before')) ? text('before') : undefined;
       const page = await listAudit(ctx.redis, ctx.config, { user: user || undefined, action: action || undefined, before, limit: 50 });
       if (req.accepts(['html', 'json']) === 'json') return res.json(page);
-      res.render('audit', { title: 'Audit log', entries: page.entries, next: page.next, filter: { user, form: action }, forms: OPERATOR_FORMS });
+      res.render('audit', { title: 'Audit log', entries: page.entries, next: page.next, filter: { user, form: action }, actions: auditActionNames() });
     } catch (error) {
       next(error);
     }

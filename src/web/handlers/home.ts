@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { describeRedis } from '../../redis/connection.js';
-import { OPERATOR_FORMS } from '../forms.js';
+import { OPERATOR_FORMS } from '../../forms/registry.js';
 import { platformInfo } from '../platform.js';
 import type { WebContext } from '../context.js';
 

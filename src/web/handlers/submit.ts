@@ -1,11 +1,10 @@
 // POST /<form>: authorize → validate → confirm → claim the submission token → enqueue the chain → audit → 303/202.
 import type { Request, Response, NextFunction, RequestHandler } from 'express';
-import { matchedData, validationResult } from 'express-validator';
+import { validationResult } from 'express-validator';
 import { writeAudit, type AuditOutcome } from '../../audit/audit-log.js';
-import type { OperatorForm } from '../forms.js';
+import { describeProblems, formValues, queuedMessage, type OperatorForm } from '../../forms/registry.js';
 import type { WebContext } from '../context.js';
-import { FORM_VALIDATORS } from '../validators/index.js';
-import { onlyFields } from '../validators/common.js';
+import { formValidationChain, onlyFields } from '../middleware/form-validation.js';
 import { claimToken, recordToken, releaseToken, TOKEN_PATTERN } from '../submission-tokens.js';
 import { flash } from '../middleware/session.js';
 import { isRedisDown, sendError, wantsJson } from '../middleware/errors.js';
@@ -32,28 +31,12 @@ function problemsOf(req: Request): FieldProblems {
   return problems;
 }
 
-const FLASH_NOUN: Record<string, string> = {
-  send_preliminary_gcn: 'preliminary alert',
-  send_update_gcn: 'update alert',
-  create_update_gcn_circular: 'update circular',
-  change_prefered_event: 'preferred event change',
-  apply_raven_labels: 'RAVEN labels',
-  send_mock_event: 'mock event',
-  send_mock_joint_event: 'mock joint event',
-};
-
-export function flashMessage(form: OperatorForm, fields: Record<string, string>, taskId: string): string {
-  const target = fields.superevent_id ? ` for ${fields.superevent_id}` : '';
-  return `Queued ${FLASH_NOUN[form.name] ?? form.title}${target} (task ${taskId})`;
-}
-
 export function submitForm(ctx: WebContext, form: OperatorForm): RequestHandler[] {
-  const fieldNames = form.fields.map((field) => field.name);
   const handler = async (req: Request, res: Response, next: NextFunction) => {
     const id = req.identity;
     const user = id.user ?? 'anonymous';
     const audit = (outcome: AuditOutcome, detail: string, fields: Record<string, unknown>, taskId: string | null = null) =>
-      writeAudit(ctx.redis, ctx.config, { user, address: id.address, action: form.name, fields, taskId, outcome, detail });
+      writeAudit(ctx.redis, ctx.config, { user, address: id.address, action: form.auditAction, fields, taskId, outcome, detail });
     const api = id.via === 'token';
     try {
       if (!id.authorized) {
@@ -64,12 +47,11 @@ export function submitForm(ctx: WebContext, form: OperatorForm): RequestHandler[
       }
       const problems = problemsOf(req);
       if (Object.keys(problems).length) {
-        await audit('rejected', Object.entries(problems).map(([field, why]) => `${field} ${why}`).join('; '), rawValues(req, form));
+        await audit('rejected', describeProblems(problems), rawValues(req, form));
         if (wantsJson(req)) return res.status(422).json({ error: 'invalid input', fields: problems });
         return renderHome(ctx, req, res, { errors: { [form.name]: problems }, values: { [form.name]: rawValues(req, form) } }, 422);
       }
-      const fields = matchedData(req, { locations: ['body'], onlyValidData: true }) as Record<string, string>;
-      for (const key of Object.keys(fields)) if (!fieldNames.includes(key)) delete fields[key];
+      const fields = formValues(form, req.body ?? {});
 
       if (!api && form.confirm && req.body?.confirmed !== 'yes') {
         return res.render('confirm', { title: `Confirm: ${form.title}`, form, fields, submissionToken: req.body?.submission_token ?? newSubmissionToken() });
@@ -90,7 +72,7 @@ export function submitForm(ctx: WebContext, form: OperatorForm): RequestHandler[
       }
       let taskId: string;
       try {
-        const canvas = ctx.buildOperatorCanvas(form.name, fields, user);
+        const canvas = form.build(fields, { user, config: ctx.config });
         taskId = (await ctx.client.apply(canvas, { submittedBy: user })).id;
       } catch (error) {
         if (typeof token === 'string') await releaseToken(ctx.redis, ctx.config, token);
@@ -108,11 +90,11 @@ export function submitForm(ctx: WebContext, form: OperatorForm): RequestHandler[
       }
       const url = `/tasks/${taskId}`;
       if (wantsJson(req)) return res.status(202).json({ id: taskId, url });
-      flash(req, 'success', flashMessage(form, fields, taskId));
+      flash(req, 'success', queuedMessage(form, fields, taskId));
       return res.redirect(303, url);
     } catch (error) {
       next(error);
     }
   };
-  return [onlyFields(fieldNames), ...(FORM_VALIDATORS[form.name] ?? []), handler];
+  return [onlyFields(form), ...formValidationChain(form), handler];
 }

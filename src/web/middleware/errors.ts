@@ -3,6 +3,7 @@ import type { Request, Response, NextFunction } from 'express';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../config/index.js';
 import { writeAudit } from '../../audit/audit-log.js';
+import { findForm } from '../../forms/registry.js';
 import { logger } from '../../log/logger.js';
 import { captureWebError } from '../../sentry/sentry.js';
 
@@ -49,6 +50,11 @@ export function isRedisDown(error: unknown): boolean {
 }
 
 /** `redis`: where refused cross-site posts are audited (every attempted action is auditable). */
+/** The audit name of a refused request (bad CSRF token, bad API token): its form's, else the method and path. */
+export function refusedAction(req: Request): string {
+  return findForm(req.path.slice(1))?.auditAction ?? `${req.method} ${req.path}`.slice(0, 200);
+}
+
 export function errorHandler(config: Config, redis?: Redis) {
   const log = logger('web');
   // Express recognises error handlers by their four parameters.
@@ -71,10 +77,9 @@ export function errorHandler(config: Config, redis?: Redis) {
     }
     if (e?.code === 'EBADCSRFTOKEN') {
       log.warn({ method: req.method, path: req.path, user, status: 403 }, 'CSRF check failed');
-      // The action is the path (a form's name, or a dashboard control); the body is not recorded: it did not come from us.
+      // The body is not recorded: it did not come from us.
       if (redis) {
-        const action = (/^\/[a-z_]+$/.test(req.path) ? req.path.slice(1) : `${req.method} ${req.path}`).slice(0, 200);
-        await writeAudit(redis, config, { user, address: req.identity?.address ?? '', action, fields: {}, taskId: null, outcome: 'rejected', detail: 'CSRF check failed: cross-site or expired form' }).catch(() => {});
+        await writeAudit(redis, config, { user, address: req.identity?.address ?? '', action: refusedAction(req), fields: {}, taskId: null, outcome: 'rejected', detail: 'CSRF check failed: cross-site or expired form' }).catch(() => {});
       }
       return sendError(req, res, 403, 'Forbidden', e.message);
     }

@@ -1,13 +1,12 @@
 // Operator chains end to end on a real worker and the embedded GraceDB: mock event, preliminary and update alerts,
 // preferred-event change and update circular leave the expected superevent, labels, logs, files and outbox entries.
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { eventually } from '../helpers/engine.js';
 import { listAlerts } from '../../src/alerts/outbox.js';
 import { alertProblems } from '../../src/alerts/schema.js';
 import { readSkymap, credibleArea } from '../../src/tasks/skymap-fits.js';
-import { comments, filesIn, startDomainEngine, type DomainEngine } from './domain-engine.js';
+import { comments, domainEnginePerTest, filesIn, type DomainEngine } from '../tasks/domain-engine.js';
 import { preliminaryAlert, preliminaryAlertTask } from '../../src/tasks/orchestrator.js';
 import { runAsTask } from '../../src/queue/current-task.js';
 import { uploadMockEvent } from '../../src/tasks/first2years.js';
@@ -19,19 +18,8 @@ interface Mock {
 }
 
 describe('operator chains', () => {
-  let redis: TestRedis;
+  const engines = domainEnginePerTest();
   let domain: DomainEngine | undefined;
-
-  before(async () => {
-    redis = await startRedis();
-  });
-  afterEach(async () => {
-    await domain?.stop();
-    domain = undefined;
-  });
-  after(async () => {
-    await redis?.stop();
-  });
 
   /** Runs the mock event form and waits until its superevent has a complete preferred event (EM_READY). */
   async function mockSuperevent(d: DomainEngine): Promise<Mock> {
@@ -41,7 +29,7 @@ describe('operator chains', () => {
   }
 
   test('mock event: an MDC CBC event with its files and READY labels, grouped into a superevent it is preferred in', async () => {
-    domain = await startDomainEngine(redis.url);
+    domain = await engines.start();
     const { gracedb } = domain.services;
     const mock = await mockSuperevent(domain);
     assert.match(mock.graceid, /^M\d+$/);
@@ -59,7 +47,7 @@ describe('operator chains', () => {
   });
 
   test('preliminary alert: preferred event set, files copied and public, PRELIMINARY alert valid and in the outbox, GCN_PRELIM_SENT, circular draft', async () => {
-    domain = await startDomainEngine(redis.url);
+    domain = await engines.start();
     const { gracedb, redis: connection } = domain.services;
     const mock = await mockSuperevent(domain);
     const sid = mock.superevent_id;
@@ -96,7 +84,7 @@ describe('operator chains', () => {
   });
 
   test('the preliminary-alert task run twice as the same task (picked up again) sends one alert; a new task sends another', async () => {
-    domain = await startDomainEngine(redis.url);
+    domain = await engines.start();
     const { gracedb, redis: connection } = domain.services;
     const mock = await mockSuperevent(domain);
     const sid = mock.superevent_id;
@@ -118,7 +106,7 @@ describe('operator chains', () => {
   });
 
   test('the mock-event upload run twice as the same task uploads one event; another task draws another', async () => {
-    domain = await startDomainEngine(redis.url);
+    domain = await engines.start();
     const { gracedb } = domain.services;
     const asTask = (id: string, submittedAt: number) => ({ id, name: 'gwqueue.tasks.first2years.upload_event', queue: 'default', attempt: 1, worker: 'w@test', hostname: 'test', submittedAt, log: async () => {} });
     const submittedAt = Date.now() - 5000;
@@ -136,7 +124,7 @@ describe('operator chains', () => {
   });
 
   test('update alert: the chosen superevent files go out as an UPDATE alert, logged as GWCelery does', async () => {
-    domain = await startDomainEngine(redis.url);
+    domain = await engines.start();
     const { gracedb, redis: connection } = domain.services;
     const mock = await mockSuperevent(domain);
     const sid = mock.superevent_id;
@@ -154,7 +142,7 @@ describe('operator chains', () => {
   });
 
   test('change preferred event: the superevent takes the chosen event and its files, and no alert is sent', async () => {
-    domain = await startDomainEngine(redis.url);
+    domain = await engines.start();
     const { gracedb, redis: connection } = domain.services;
     const mock = await mockSuperevent(domain);
     const superevent = await gracedb.getSuperevent(mock.superevent_id);
@@ -174,7 +162,7 @@ describe('operator chains', () => {
   });
 
   test('update circular: subject and body from the superevent and its latest public files', async () => {
-    domain = await startDomainEngine(redis.url);
+    domain = await engines.start();
     const { gracedb } = domain.services;
     const mock = await mockSuperevent(domain);
     const sid = mock.superevent_id;

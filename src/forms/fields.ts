@@ -1,0 +1,94 @@
+// The kinds of form field and their rules, written once: the console's express-validator chain and `gwqueue chain` both check with these.
+import { EVENT_ID, EXTERNAL_EVENT_ID, ID_EXAMPLES, SUPEREVENT_ID, VERSIONED_FILENAME } from '../gracedb/id-patterns.js';
+
+/** One field of an operator form: how the console shows it, and what it accepts. */
+export interface FormField {
+  name: string;
+  label: string;
+  placeholder: string;
+  help?: string;
+  /** Typeahead endpoint fed with the form's superevent_id and this field's text. */
+  typeahead?: string;
+  /** A checkbox (circular update types) rather than text. */
+  checkbox?: boolean;
+  /** What is wrong with the raw value as it came in (from a body or `name=value`), or undefined when it is fine. */
+  problem(raw: unknown): string | undefined;
+  /** The value a valid raw value stands for: trimmed text; `on` for a ticked checkbox, undefined for an unticked one. */
+  value(raw: unknown): string | undefined;
+}
+
+/** How a field is given on a command line (`gwqueue chain`) and shown in the docs: `name=example`, or `[name]` for a checkbox. */
+export function fieldUsage(field: FormField): string {
+  return field.checkbox ? `[${field.name}]` : `${field.name}=${field.placeholder}`;
+}
+
+/** A rule over several fields (at least one update type); its message goes under `field`. */
+export interface FormRule {
+  field: string;
+  problem(raw: Record<string, unknown>): string | undefined;
+}
+
+/** What a field that the form does not have gets, from either entry point. */
+export const NOT_A_FIELD = 'is not a field of this form';
+
+type Display = Pick<FormField, 'label' | 'typeahead' | 'help'>;
+
+/** A required text field: exactly one string, trimmed, within `maxLength` characters, matching `pattern`. */
+function textField(name: string, pattern: RegExp, example: string, display: Display, mismatch: string, maxLength = 64): FormField {
+  return {
+    name,
+    placeholder: example,
+    ...display,
+    problem(raw) {
+      if (!raw) return 'is required';
+      if (typeof raw !== 'string') return 'must be given once, as text';
+      const text = raw.trim();
+      if (!text) return 'is required';
+      if ([...text].length > maxLength) return `must be at most ${maxLength} characters`;
+      return pattern.test(text) ? undefined : mismatch;
+    },
+    value: (raw) => (typeof raw === 'string' ? raw.trim() : undefined),
+  };
+}
+
+/** A GraceDB ID field (superevent, event, external event): "must look like <example>" when it does not. */
+export function idField(name: string, pattern: RegExp, example: string, display: Display): FormField {
+  return textField(name, pattern, example, display, `must look like ${example}`);
+}
+
+/** A `name,version` file field, such as `bayestar.multiorder.fits,0`. */
+export function versionedFileField(name: string, example: string, display: Display): FormField {
+  return textField(name, VERSIONED_FILENAME, example, display, `must be name,version such as ${example}`, 120);
+}
+
+const TICKED = ['on', 'true', '1', 'yes'];
+
+/** A checkbox: absent, or the single value on/true/1/yes. */
+export function checkboxField(name: string, label: string): FormField {
+  return {
+    name,
+    label,
+    placeholder: '',
+    checkbox: true,
+    problem(raw) {
+      if (raw === undefined) return undefined;
+      if (typeof raw !== 'string') return 'must be given once';
+      return TICKED.includes(raw) ? undefined : 'must be on or absent';
+    },
+    value: (raw) => (raw === undefined ? undefined : 'on'),
+  };
+}
+
+/** At least one of these checkboxes ticked; the message (by their labels) goes under the first. */
+export function atLeastOne(fields: FormField[]): FormRule {
+  const message = `choose at least one of ${fields.map((field) => field.label.toLowerCase()).join(', ')}`;
+  return {
+    field: fields[0].name,
+    problem: (raw) => (fields.some((field) => raw[field.name] !== undefined) ? undefined : message),
+  };
+}
+
+/** The fields several forms share. */
+export const supereventField = idField('superevent_id', SUPEREVENT_ID, ID_EXAMPLES.superevent, { label: 'Superevent ID', typeahead: '/typeahead_superevent_id' });
+export const eventField = idField('event_id', EVENT_ID, ID_EXAMPLES.event, { label: 'Event ID', typeahead: '/typeahead_event_id' });
+export const externalEventField = idField('ext_id', EXTERNAL_EVENT_ID, ID_EXAMPLES.external, { label: 'External event ID', help: 'an external trigger (GRB, neutrino…): always E followed by digits, mock ones too' });

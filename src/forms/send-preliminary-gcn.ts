@@ -1,0 +1,22 @@
+// Issue Preliminary GCN Notice: log, set the preferred event, copy its files, send the PRELIMINARY alert.
+import { preliminaryAlertTask } from '../tasks/orchestrator.js';
+import { chain } from '../queue/canvas.js';
+import { queuedLog, setPreferredEvent } from './chain-steps.js';
+import { defineForm } from './define-form.js';
+import { eventField, supereventField } from './fields.js';
+
+export const sendPreliminaryGcn = defineForm({
+  name: 'send_preliminary_gcn',
+  title: 'Issue Preliminary GCN Notice',
+  description: 'Set the preferred event, copy its sky map, em_bright and p_astro to the superevent, and send a PRELIMINARY alert.',
+  button: 'Send preliminary alert',
+  fields: [supereventField, eventField],
+  confirm: true,
+  queued: 'preliminary alert',
+  build: (values, context) =>
+    chain(
+      queuedLog(values.superevent_id, `User ${context.user} queued a Preliminary alert through the dashboard.`),
+      setPreferredEvent(values.superevent_id, values.event_id),
+      preliminaryAlertTask.si(values.superevent_id, values.event_id),
+    ),
+});

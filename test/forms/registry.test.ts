@@ -1,0 +1,98 @@
+// The form registry without Redis: names, fields, one set of rules for both entry points (the console's express-validator
+// chain gives the same errors as `gwqueue chain`'s validateForm), the ext_id rule, messages, and the chains built.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Request } from 'express';
+import { validationResult } from 'express-validator';
+import { auditActionNames, FORM_NAMES, findForm, OPERATOR_FORMS, queuedMessage, validateForm, type OperatorForm } from '../../src/forms/registry.js';
+import { formValidationChain, onlyFields } from '../../src/web/middleware/form-validation.js';
+import { formsHelp } from '../../src/cli/chain.js';
+import { fieldUsage } from '../../src/forms/fields.js';
+
+function form(name: string): OperatorForm {
+  const found = findForm(name);
+  assert.ok(found, name);
+  return found;
+}
+
+/** The console's errors for a body: onlyFields, then the express-validator chain derived from the form, as submit.ts reads them. */
+async function consoleErrors(definition: OperatorForm, body: Record<string, unknown>): Promise<Record<string, string>> {
+  const req = { body } as Request & { fieldProblems?: Record<string, string> };
+  onlyFields(definition)(req, {} as never, () => {});
+  for (const chain of formValidationChain(definition)) await chain.run(req);
+  const errors = { ...req.fieldProblems };
+  for (const error of validationResult(req).array()) if (error.type === 'field') errors[error.path] ??= String(error.msg);
+  return errors;
+}
+
+describe('operator forms', () => {
+  test('seven forms at GWCelery\'s paths, each audited as form.<name>', () => {
+    assert.deepEqual(FORM_NAMES, ['send_preliminary_gcn', 'send_update_gcn', 'create_update_gcn_circular', 'change_prefered_event', 'apply_raven_labels', 'send_mock_event', 'send_mock_joint_event']);
+    assert.deepEqual(form('send_update_gcn').fields.map((field) => field.name), ['superevent_id', 'skymap_filename', 'em_bright_filename', 'p_astro_filename']);
+    for (const each of OPERATOR_FORMS) assert.equal(each.auditAction, `form.${each.name}`);
+    const names = auditActionNames().map((entry) => entry.action);
+    assert.ok(names.includes('form.send_preliminary_gcn') && names.includes('task.retry'), names.join(', '));
+    assert.equal(findForm('launch_rocket'), undefined);
+  });
+
+  test('input is checked field by field; the values are trimmed, checkboxes `on`', () => {
+    const bad = validateForm(form('send_preliminary_gcn'), { superevent_id: 'S24', event_id: 'X1', extra: 'x' });
+    assert.deepEqual(bad, { ok: false, errors: { extra: 'is not a field of this form', superevent_id: 'must look like S240101a', event_id: 'must look like G123456' } });
+    const file = validateForm(form('send_update_gcn'), { superevent_id: 'MS240101a', skymap_filename: 'bayestar.multiorder.fits', em_bright_filename: 'em_bright.json,0', p_astro_filename: 'p_astro.json,1' });
+    assert.ok(!file.ok && file.errors.skymap_filename === 'must be name,version such as bayestar.multiorder.fits,0');
+    const none = validateForm(form('create_update_gcn_circular'), { superevent_id: 'S240101a' });
+    assert.ok(!none.ok && none.errors.sky_localization === 'choose at least one of sky localization, em_bright, p_astro');
+    const some = validateForm(form('create_update_gcn_circular'), { superevent_id: ' S240101a ', em_bright: 'yes' });
+    assert.deepEqual(some, { ok: true, fields: { superevent_id: 'S240101a', em_bright: 'on' } });
+    assert.deepEqual(validateForm(form('send_mock_event'), {}), { ok: true, fields: {} });
+  });
+
+  test('ext_id is an external event, E and digits (mock ones too): GW event IDs are refused', () => {
+    const raven = form('apply_raven_labels');
+    const valid = { superevent_id: 'MS240101a', event_id: 'M0001' };
+    assert.deepEqual(validateForm(raven, { ...valid, ext_id: 'E0003' }), { ok: true, fields: { ...valid, ext_id: 'E0003' } });
+    for (const ext of ['M0003', 'G1', 'T5', 'H2', 'E', 'e12']) {
+      const result = validateForm(raven, { ...valid, ext_id: ext });
+      assert.ok(!result.ok && result.errors.ext_id === 'must look like E123456', ext);
+    }
+  });
+
+  test('the console\'s express-validator chain and validateForm give the same errors, with the same words', async () => {
+    const cases: [string, Record<string, unknown>][] = [
+      ['send_preliminary_gcn', {}],
+      ['send_preliminary_gcn', { superevent_id: ' ', event_id: `G${'1'.repeat(80)}` }],
+      ['send_preliminary_gcn', { superevent_id: 'S240101A', event_id: 'X99', nosuch: '1' }],
+      ['send_update_gcn', { superevent_id: 'S240101a', skymap_filename: 'a.fits', em_bright_filename: ',0', p_astro_filename: 'x'.repeat(130) }],
+      ['create_update_gcn_circular', { superevent_id: 'S240101a' }],
+      ['create_update_gcn_circular', { superevent_id: 'S240101a', em_bright: 'off' }],
+      ['apply_raven_labels', { superevent_id: 'S240101a', ext_id: 'M0003', event_id: 'G1' }],
+      ['apply_raven_labels', { superevent_id: 'S240101a', ext_id: 'E3', event_id: 'G1' }],
+      ['send_mock_event', { superevent_id: 'S240101a' }],
+    ];
+    for (const [name, body] of cases) {
+      const cli = validateForm(form(name), body);
+      assert.deepEqual(await consoleErrors(form(name), body), cli.ok ? {} : cli.errors, `${name} ${JSON.stringify(body).slice(0, 80)}`);
+    }
+  });
+
+  test('one success message for the console\'s flash and the terminal', () => {
+    assert.equal(queuedMessage(form('send_preliminary_gcn'), { superevent_id: 'S240101a', event_id: 'G1' }, 'abc'), 'Queued preliminary alert for S240101a (task abc)');
+    assert.equal(queuedMessage(form('send_mock_event'), {}, 'abc'), 'Queued a mock event (task abc)');
+  });
+
+  test('the chain a form builds: the log entry first, then its tasks', () => {
+    const canvas = form('send_preliminary_gcn').build({ superevent_id: 'S240101a', event_id: 'G12' }, { user: 'dana' });
+    assert.equal(canvas.kind, 'chain');
+    const steps = canvas.kind === 'chain' ? canvas.steps : [];
+    assert.deepEqual(steps.map((step) => (step.kind === 'signature' ? step.task : step.kind)), ['gwqueue.tasks.gracedb.upload', 'gwqueue.tasks.gracedb.update_superevent', 'gwqueue.tasks.orchestrator.preliminary_alert']);
+    assert.deepEqual(steps[0].kind === 'signature' && steps[0].args, [null, null, 'S240101a', 'User dana queued a Preliminary alert through the dashboard.', ['em_follow']]);
+  });
+
+  test('`gwqueue chain --help` lists every form and its fields, from the registry', () => {
+    const help = formsHelp(OPERATOR_FORMS);
+    for (const each of OPERATOR_FORMS) {
+      assert.match(help, new RegExp(`^  ${each.name} +${each.title}`, 'm'));
+      for (const field of each.fields) assert.ok(help.includes(fieldUsage(field)), `${each.name} ${field.name}`);
+    }
+  });
+});
