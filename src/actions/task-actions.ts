@@ -10,6 +10,8 @@ const ID = /^[A-Za-z0-9_-]{1,100}$/;
 interface Target {
   job: Job;
   state: string;
+  /** What the audit entry and the confirmation page show of it. */
+  fields: { id: string; task: string; state: string };
 }
 
 /** The task named by `input.id`, or a not-found refusal. */
@@ -17,10 +19,9 @@ async function findTask(deps: ActionDeps, input: Record<string, unknown>): Promi
   const id = String(input.id ?? '');
   const job = ID.test(id) ? await deps.client.findJob(id) : undefined;
   if (!job) throw new ActionRefusal('not-found', `No task with ID ${id.slice(0, 100)}: it was never submitted, or it was removed after its retention time.`, { id: id.slice(0, 100) }, ID.test(id) ? id : null);
-  return { job, state: await job.getState() };
+  const state = await job.getState();
+  return { job, state, fields: { id: job.id!, task: job.name, state } };
 }
-
-const describe = ({ job, state }: Target) => ({ id: job.id!, task: job.name, state });
 
 /**
  * Failed only. Retrying a completed task would do it again: for a preliminary-alert chain, send a second alert for
@@ -35,12 +36,12 @@ export const retryTask: OperatorAction<Target> = {
   confirm: false,
   async validate(deps, input) {
     const target = await findTask(deps, input);
-    const { job, state } = target;
+    const { job, state, fields } = target;
     if (state !== 'failed') {
       const why = state === 'completed' ? ' To do it again, submit it again.' : '';
-      throw new ActionRefusal('refused', `Only a failed task can be retried; task ${job.id} (${job.name}) is ${state}.${why}`, describe(target), job.id!);
+      throw new ActionRefusal('refused', `Only a failed task can be retried; task ${job.id} (${job.name}) is ${state}.${why}`, fields, job.id!);
     }
-    return { value: target, fields: describe(target), description: `Run ${job.name} again with the same arguments.`, idempotencyKey: `retry:${job.id}`, taskId: job.id! };
+    return { value: target, fields, description: `Run ${job.name} again with the same arguments.`, idempotencyKey: `retry:${job.id}`, taskId: job.id! };
   },
   async act(deps, { value: { job } }, actor) {
     let newId: string;
@@ -71,8 +72,7 @@ export const cancelTask: OperatorAction<Target> = {
   confirm: true,
   async validate(deps, input) {
     const target = await findTask(deps, input);
-    const { job, state } = target;
-    const fields = describe(target);
+    const { job, state, fields } = target;
     if (state === 'active') {
       throw new ActionRefusal('refused', `Task ${job.id} (${job.name}) is running on ${job.processedBy ?? 'a worker'}: a running task cannot be cancelled; it will finish or fail on its own.`, fields, job.id!);
     }

@@ -48,7 +48,7 @@ describe('gwqueue control', () => {
     await worker('pauser@test', ['-c', '3']);
     const pause = await runCli(['control', 'pause', 'default'], env);
     assert.equal(pause.code, 0, pause.stderr);
-    assert.match(pause.stdout, /^queue default paused: .* 1 worker consumes it \(pauser@test\)$/m);
+    assert.match(pause.stdout, /^Paused queue default: .* 1 worker consumes it \(pauser@test\)$/m);
     const id = await call(['gwqueue.tasks.core.add', '--args=[2, 3]']);
     await new Promise((resolve) => setTimeout(resolve, 800));
     assert.equal(await state(id), 'waiting', 'a paused queue is not consumed');
@@ -58,17 +58,17 @@ describe('gwqueue control', () => {
     assert.deepEqual(JSON.parse(reserved.stdout)['pauser@test'].map((r: { id: string }) => r.id), [id]);
     const resume = await runCli(['control', 'resume', 'default'], env);
     assert.equal(resume.code, 0, resume.stderr);
-    assert.match(resume.stdout, /^queue default resumed; 1 worker consumes it/m);
+    assert.match(resume.stdout, /^Resumed queue default; 1 worker consumes it/m);
     const result = await runCli(['result', id, '--wait', '10'], env);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(JSON.parse(result.stdout), 5);
     const { entries } = await listAudit(client.redis, config, { limit: 10 });
-    // The call in between is audited too (as `call`); the two control actions are the newest of theirs.
-    const actions = entries.filter((e) => e.action.startsWith('control.')).map((e) => [e.action, e.user, e.address, e.fields.queue, e.outcome]);
+    // The call in between is audited too (as `call`); the two queue actions are the newest of theirs.
+    const actions = entries.filter((e) => e.action.startsWith('queue.')).map((e) => [e.action, e.user, e.address, e.fields.queue, e.outcome]);
     const user = os.userInfo().username;
     assert.deepEqual(actions.slice(0, 2), [
-      ['control.resume', user, `cli@${os.hostname()}`, 'default', 'accepted'],
-      ['control.pause', user, `cli@${os.hostname()}`, 'default', 'accepted'],
+      ['queue.resume', user, `cli@${os.hostname()}`, 'default', 'accepted'],
+      ['queue.pause', user, `cli@${os.hostname()}`, 'default', 'accepted'],
     ]);
   });
 
@@ -76,14 +76,14 @@ describe('gwqueue control', () => {
     const later = await call(['gwqueue.tasks.core.add', '--args=[1, 1]', '--countdown=60']);
     const cancel = await runCli(['control', 'cancel', later], env);
     assert.equal(cancel.code, 0, cancel.stderr);
-    assert.match(cancel.stdout, new RegExp(`^cancelled task ${later} \\(gwqueue\\.tasks\\.core\\.add\\), which was delayed$`, 'm'));
+    assert.match(cancel.stdout, new RegExp(`^Cancelled task ${later} \\(gwqueue\\.tasks\\.core\\.add\\), which was delayed$`, 'm'));
     assert.equal(await state(later), 'gone');
     // Long enough that a CLI started on a loaded machine still finds it running.
     const running = await call(['gwqueue.tasks.core.sleep', '--args=[4]']);
     await eventually(async () => (await state(running)) === 'active', 5000, 'task to start');
     const refused = await runCli(['control', 'cancel', running], env);
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /^gwqueue: task .* \(gwqueue\.tasks\.core\.sleep\) is running on pauser@test: a running task cannot be cancelled/);
+    assert.match(refused.stderr, /^gwqueue: Task .* \(gwqueue\.tasks\.core\.sleep\) is running on pauser@test: a running task cannot be cancelled/);
     const finished = await runCli(['result', running, '--wait', '10'], env);
     assert.equal(finished.code, 0, 'the refused task ran to its end');
     const done = await runCli(['control', 'cancel', running], env);
@@ -91,7 +91,7 @@ describe('gwqueue control', () => {
     assert.match(done.stderr, /has already completed; nothing to cancel/);
     const unknown = await runCli(['control', 'cancel', '00000000-0000-4000-8000-000000000000'], env);
     assert.equal(unknown.code, 66);
-    const { entries } = await listAudit(client.redis, config, { action: 'control.cancel' });
+    const { entries } = await listAudit(client.redis, config, { action: 'task.cancel' });
     assert.deepEqual(entries.map((e) => e.outcome), ['rejected', 'rejected', 'rejected', 'accepted']);
     assert.equal(entries[3].taskId, later);
   });
@@ -110,7 +110,7 @@ describe('gwqueue control', () => {
     const waiting = await call(['gwqueue.tasks.core.add', '--args=[1, 1]', '--countdown=60']);
     const refused = await runCli(['control', 'retry', waiting], env);
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /is delayed: only a finished task can be retried/);
+    assert.match(refused.stderr, /^gwqueue: Only a failed task can be retried; task .* is delayed\.$/m);
   });
 
   test('concurrency changes how many tasks a worker runs at once, and its heartbeat says so', async () => {
@@ -138,7 +138,7 @@ describe('gwqueue control', () => {
     const run = await runCli(['control', 'shutdown', 'ghost@test', '-t', '0.5'], env);
     assert.equal(run.code, 69);
     assert.match(run.stderr, /^gwqueue: no reply from ghost@test within 0\.5 s \(not online; online: pauser@test\)$/m);
-    const { entries } = await listAudit(client.redis, config, { action: 'control.shutdown', limit: 1 });
+    const { entries } = await listAudit(client.redis, config, { action: 'worker.shutdown', limit: 1 });
     assert.equal(entries[0].outcome, 'unavailable');
   });
 

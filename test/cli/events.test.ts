@@ -127,7 +127,7 @@ describe('gwqueue events', () => {
     keys('cancel', 'y');
     await showing('cancel', new RegExp(`^${id.slice(0, 8)} core\\.sleep .* removed`, 'm'), 'the task removed');
     assert.equal(await client.findJob(id), undefined);
-    const { entries } = await listAudit(client.redis, config, { action: 'control.cancel', limit: 1 });
+    const { entries } = await listAudit(client.redis, config, { action: 'task.cancel', limit: 1 });
     assert.equal(entries[0].taskId, id);
     assert.equal(entries[0].outcome, 'accepted');
     keys('cancel', 'C-c');
