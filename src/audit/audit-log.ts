@@ -11,7 +11,7 @@ export interface AuditEntry {
   time: string;
   user: string;
   address: string;
-  /** The form (e.g. send_preliminary_gcn) or control (e.g. control.pause) acted upon. */
+  /** What was done, a name of audit/vocabulary.ts (e.g. form.send_preliminary_gcn, queue.pause). */
   action: string;
   fields: Record<string, unknown>;
   taskId: string | null;
