@@ -49,7 +49,7 @@ const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'
 
 type Env = Record<string, string | undefined>;
 
-/** Every setting, its default and what it means: the README's configuration table is generated from the same words. */
+/** Every setting, its default and what it means: docs/configuration.md is generated from the same words (npm run docs). */
 export const SETTINGS: Record<string, { default: string; help: string }> = {
   GWQUEUE_ENV: { default: 'development', help: 'profile: development, test, playground or production' },
   GWQUEUE_LOG_LEVEL: { default: 'info (warn under test)', help: 'trace, debug, info, warn, error, fatal or silent' },
