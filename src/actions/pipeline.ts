@@ -86,6 +86,8 @@ export class ActionRefusal extends Error {
     message: string,
     readonly fields: Record<string, unknown> = {},
     readonly taskId: string | null = null,
+    /** Per input field, what is wrong with it (a form shown again with its errors, JSON `fields`). */
+    readonly problems: Record<string, string> = {},
   ) {
     super(message);
     this.name = 'ActionRefusal';
@@ -123,6 +125,8 @@ export interface ActionOutcome {
   fields: Record<string, unknown>;
   /** Set for kind 'confirm'. */
   description?: string;
+  /** Set for kind 'invalid' when the action names the fields at fault. */
+  problems?: Record<string, string>;
 }
 
 const STATUS: Record<OutcomeKind, number> = { done: 200, duplicate: 200, confirm: 200, unauthorized: 403, invalid: 422, 'not-found': 404, refused: 409 };
@@ -152,7 +156,7 @@ export async function runAction<T>(deps: ActionDeps, action: OperatorAction<T>, 
     if (!(error instanceof ActionRefusal)) throw error;
     const at = { ...fields, ...error.fields };
     await audit('rejected', error.message, at, error.taskId ?? taskId);
-    return outcome(error.kind, error.message, { fields: at, taskId: error.taskId ?? taskId });
+    return outcome(error.kind, error.message, { fields: at, taskId: error.taskId ?? taskId, problems: error.problems });
   };
 
   let prepared: Prepared<T>;
