@@ -7,6 +7,8 @@ import { WEB_SETTINGS } from '../src/config/web.js';
 import { NAGIOS_SETTINGS } from '../src/config/nagios.js';
 import { DOMAIN_SETTINGS } from '../src/config/domain.js';
 import { OBSERVABILITY_SETTINGS } from '../src/config/observability.js';
+import { OPERATOR_FORMS } from '../src/forms/registry.js';
+import { fieldUsage } from '../src/forms/fields.js';
 
 /** The repository root: pages are named relative to it. */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -58,7 +60,19 @@ export function renderConfig(): string {
     .join('\n\n');
 }
 
-export const BLOCKS: GeneratedBlock[] = [{ page: 'docs/configuration.md', marker: 'config', render: renderConfig }];
+/** The operator forms, from src/forms/: path, fields (as `gwqueue chain` takes them), confirmation, audit name. */
+export function renderForms(): string {
+  const rows = OPERATOR_FORMS.map((form) => {
+    const fields = form.fields.map((field) => `\`${fieldUsage(field)}\``).join(' ') || '–';
+    return `| ${cell(form.title)} | \`POST /${form.name}\` | ${fields} | ${form.confirm ? 'yes' : 'no'} | \`${form.auditAction}\` |`;
+  });
+  return ['| form | path | fields (`[name]`: a checkbox) | asks to confirm | audit action |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+export const BLOCKS: GeneratedBlock[] = [
+  { page: 'docs/configuration.md', marker: 'config', render: renderConfig },
+  { page: 'docs/console.md', marker: 'forms', render: renderForms },
+];
 
 function markers(marker: string): { open: string; close: string } {
   return { open: `<!-- generated:${marker} -->`, close: `<!-- /generated:${marker} -->` };
