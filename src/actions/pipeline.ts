@@ -38,7 +38,13 @@ export interface TaskIndexPort {
   remove(ids: string[]): Promise<unknown>;
 }
 export interface ControlPort {
-  send(options: { action: 'concurrency' | 'shutdown'; args?: Record<string, unknown>; destination?: string[]; timeoutMs: number; sender: string }): Promise<{
+  send(options: {
+    action: 'concurrency' | 'shutdown';
+    args?: Record<string, unknown>;
+    destination?: string[];
+    timeoutMs: number;
+    sender: string;
+  }): Promise<{
     replies: { worker: string; ok: boolean; message: string }[];
     missing: string[];
   }>;
@@ -129,7 +135,15 @@ export interface ActionOutcome {
   problems?: Record<string, string>;
 }
 
-const STATUS: Record<OutcomeKind, number> = { done: 200, duplicate: 200, confirm: 200, unauthorized: 403, invalid: 422, 'not-found': 404, refused: 409 };
+const STATUS: Record<OutcomeKind, number> = {
+  done: 200,
+  duplicate: 200,
+  confirm: 200,
+  unauthorized: 403,
+  invalid: 422,
+  'not-found': 404,
+  refused: 409,
+};
 
 /** Who submitted a task, as the task records it: the console's user, or `user@host (cli)` from a terminal. */
 export function submitter(actor: Actor): string | undefined {
@@ -138,17 +152,39 @@ export function submitter(actor: Actor): string | undefined {
 }
 
 function outcome(kind: OutcomeKind, message: string, rest: Partial<ActionOutcome> = {}): ActionOutcome {
-  return { kind, status: STATUS[kind], ok: kind === 'done' || kind === 'duplicate' || kind === 'confirm', message, taskId: null, enqueued: false, data: {}, fields: {}, ...rest };
+  return {
+    kind,
+    status: STATUS[kind],
+    ok: kind === 'done' || kind === 'duplicate' || kind === 'confirm',
+    message,
+    taskId: null,
+    enqueued: false,
+    data: {},
+    fields: {},
+    ...rest,
+  };
 }
 
 /** Runs one action for one request. Expected refusals come back as outcomes; anything else (Redis down) is thrown, after an audit attempt. */
 export async function runAction<T>(deps: ActionDeps, action: OperatorAction<T>, request: ActionRequest): Promise<ActionOutcome> {
   const { actor } = request;
   const audit = (result: AuditOutcome, detail: string, fields: Record<string, unknown>, taskId: string | null = null) =>
-    writeAudit(deps.redis, deps.config, { user: actor.user ?? 'anonymous', address: actor.address, action: action.name, fields: { ...fields, via: request.entry }, taskId, outcome: result, detail });
+    writeAudit(deps.redis, deps.config, {
+      user: actor.user ?? 'anonymous',
+      address: actor.address,
+      action: action.name,
+      fields: { ...fields, via: request.entry },
+      taskId,
+      outcome: result,
+      detail,
+    });
 
   if (!actor.authorized) {
-    await audit('unauthorized', actor.user ? `user ${actor.user} is not authorized to ${action.forbidden}` : `no authenticated user may ${action.forbidden}`, request.input);
+    await audit(
+      'unauthorized',
+      actor.user ? `user ${actor.user} is not authorized to ${action.forbidden}` : `no authenticated user may ${action.forbidden}`,
+      request.input,
+    );
     return outcome('unauthorized', `You are not allowed to ${action.forbidden}. Nothing was changed.`, { fields: request.input });
   }
 
@@ -167,14 +203,20 @@ export async function runAction<T>(deps: ActionDeps, action: OperatorAction<T>, 
   }
 
   if (action.confirm && actor.via === 'browser' && !request.confirmed) {
-    return outcome('confirm', action.title, { fields: prepared.fields, description: prepared.description, taskId: prepared.taskId ?? null });
+    return outcome('confirm', action.title, {
+      fields: prepared.fields,
+      description: prepared.description,
+      taskId: prepared.taskId ?? null,
+    });
   }
 
   const key = prepared.idempotencyKey ?? request.idempotencyKey;
   if (key) {
     const claim = await claimToken(deps.redis, deps.config, key);
     if (!claim.fresh) {
-      const message = action.duplicate?.(prepared, claim.taskId) ?? (claim.taskId ? `Already done as task ${claim.taskId}; nothing was done again.` : 'Already being done; nothing was done again.');
+      const message =
+        action.duplicate?.(prepared, claim.taskId) ??
+        (claim.taskId ? `Already done as task ${claim.taskId}; nothing was done again.` : 'Already being done; nothing was done again.');
       await audit('duplicate', message, prepared.fields, claim.taskId);
       return outcome('duplicate', message, { fields: prepared.fields, taskId: claim.taskId, enqueued: claim.taskId !== null });
     }
@@ -197,7 +239,10 @@ export async function runAction<T>(deps: ActionDeps, action: OperatorAction<T>, 
   } catch (error) {
     // It was done. Answering "failed" now would be a lie, and the operator's second try would do it twice
     // (an alert sent twice): answer anyway, and log the lost audit entry.
-    logger('actions').warn({ action: action.name, taskId: done.taskId, user: actor.user, err: { message: (error as Error).message } }, 'action done, but its audit entry was not written');
+    logger('actions').warn(
+      { action: action.name, taskId: done.taskId, user: actor.user, err: { message: (error as Error).message } },
+      'action done, but its audit entry was not written',
+    );
   }
   return outcome('done', done.message, {
     status: done.enqueued ? 202 : 200,

@@ -11,13 +11,18 @@ const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 async function knownQueue(deps: ActionDeps, value: unknown): Promise<string> {
   const name = String(value ?? '');
   const known = await deps.client.queueNames();
-  if (!known.includes(name)) throw new ActionRefusal('invalid', `There is no queue named ${name.slice(0, 100)} (known: ${known.join(', ')}).`, { queue: name.slice(0, 100) });
+  if (!known.includes(name))
+    throw new ActionRefusal('invalid', `There is no queue named ${name.slice(0, 100)} (known: ${known.join(', ')}).`, {
+      queue: name.slice(0, 100),
+    });
   return name;
 }
 
 /** Live workers that consume a queue (and are not shutting down). */
 export async function consumersOf(client: TaskClient, config: Config, queue: string): Promise<string[]> {
-  return (await liveWorkers(client.redis, config)).filter((w) => w.info.status === 'online' && w.info.queues.includes(queue)).map((w) => w.name);
+  return (await liveWorkers(client.redis, config))
+    .filter((w) => w.info.status === 'online' && w.info.queues.includes(queue))
+    .map((w) => w.name);
 }
 
 /** BullMQ's queue-level pause: every worker stops taking tasks from it (active ones finish); tasks keep arriving and wait. */
@@ -69,7 +74,8 @@ export const cleanQueue: OperatorAction<{ queue: string; state: 'failed' | 'comp
     const queue = await knownQueue(deps, input.queue);
     const state = String(input.state ?? '');
     const age = String(input.age ?? '');
-    if (state !== 'failed' && state !== 'completed') throw new ActionRefusal('invalid', 'state must be "failed" or "completed".', { queue });
+    if (state !== 'failed' && state !== 'completed')
+      throw new ActionRefusal('invalid', 'state must be "failed" or "completed".', { queue });
     if (!(age in AGE_MS)) throw new ActionRefusal('invalid', `age must be one of ${Object.keys(AGE_MS).join(', ')}.`, { queue, state });
     const label = CLEAN_AGES[age as CleanAge];
     return {
@@ -88,16 +94,21 @@ export const cleanQueue: OperatorAction<{ queue: string; state: 'failed' | 'comp
       if (batch.length < BATCH) break;
     }
     for (let i = 0; i < removed.length; i += BATCH) await deps.taskIndex.remove(removed.slice(i, i + BATCH));
-    return { message: `Removed ${plural(removed.length, `${state} task`)} (${CLEAN_AGES[age]}) from queue ${queue}`, data: { removed: removed.length } };
+    return {
+      message: `Removed ${plural(removed.length, `${state} task`)} (${CLEAN_AGES[age]}) from queue ${queue}`,
+      data: { removed: removed.length },
+    };
   },
 };
 
 /** Tasks ready to run and not started, per queue: the wait and paused lists and the prioritized set. */
 export async function waitingCounts(client: TaskClient, queues: string[]): Promise<Record<string, number>> {
-  const counts = await Promise.all(queues.map(async (queue) => {
-    const c = await client.queue(queue).getJobCounts('wait', 'paused', 'prioritized');
-    return [queue, (c.wait ?? 0) + (c.paused ?? 0) + (c.prioritized ?? 0)] as const;
-  }));
+  const counts = await Promise.all(
+    queues.map(async (queue) => {
+      const c = await client.queue(queue).getJobCounts('wait', 'paused', 'prioritized');
+      return [queue, (c.wait ?? 0) + (c.paused ?? 0) + (c.prioritized ?? 0)] as const;
+    }),
+  );
   return Object.fromEntries(counts);
 }
 
@@ -113,7 +124,11 @@ export const purgeQueues: OperatorAction<string[]> = {
     const asked = Array.isArray(input.queues) ? input.queues.map(String) : [];
     const queues = asked.length ? await Promise.all(asked.map((queue) => knownQueue(deps, queue))) : await deps.client.queueNames();
     const total = sumOf(await waitingCounts(deps.client, queues));
-    return { value: queues, fields: { queues: queues.join(',') }, description: `Remove ${plural(total, 'waiting task')} from ${queues.join(', ')}. This cannot be undone.` };
+    return {
+      value: queues,
+      fields: { queues: queues.join(',') },
+      description: `Remove ${plural(total, 'waiting task')} from ${queues.join(', ')}. This cannot be undone.`,
+    };
   },
   async act(deps, { value: queues }) {
     const removed = await waitingCounts(deps.client, queues);

@@ -18,7 +18,13 @@ interface Target {
 async function findTask(deps: ActionDeps, input: Record<string, unknown>): Promise<Target> {
   const id = String(input.id ?? '');
   const job = ID.test(id) ? await deps.client.findJob(id) : undefined;
-  if (!job) throw new ActionRefusal('not-found', `No task with ID ${id.slice(0, 100)}: it was never submitted, or it was removed after its retention time.`, { id: id.slice(0, 100) }, ID.test(id) ? id : null);
+  if (!job)
+    throw new ActionRefusal(
+      'not-found',
+      `No task with ID ${id.slice(0, 100)}: it was never submitted, or it was removed after its retention time.`,
+      { id: id.slice(0, 100) },
+      ID.test(id) ? id : null,
+    );
   const state = await job.getState();
   return { job, state, fields: { id: job.id!, task: job.name, state } };
 }
@@ -39,9 +45,20 @@ export const retryTask: OperatorAction<Target> = {
     const { job, state, fields } = target;
     if (state !== 'failed') {
       const why = state === 'completed' ? ' To do it again, submit it again.' : '';
-      throw new ActionRefusal('refused', `Only a failed task can be retried; task ${job.id} (${job.name}) is ${state}.${why}`, fields, job.id!);
+      throw new ActionRefusal(
+        'refused',
+        `Only a failed task can be retried; task ${job.id} (${job.name}) is ${state}.${why}`,
+        fields,
+        job.id!,
+      );
     }
-    return { value: target, fields, description: `Run ${job.name} again with the same arguments.`, idempotencyKey: `retry:${job.id}`, taskId: job.id! };
+    return {
+      value: target,
+      fields,
+      description: `Run ${job.name} again with the same arguments.`,
+      idempotencyKey: `retry:${job.id}`,
+      taskId: job.id!,
+    };
   },
   async act(deps, { value: { job } }, actor) {
     let newId: string;
@@ -55,7 +72,9 @@ export const retryTask: OperatorAction<Target> = {
     return { message: `Retried task ${job.id} (${job.name}) as task ${newId}`, taskId: newId, enqueued: true, data: { previous: job.id } };
   },
   duplicate: ({ value: { job } }, taskId) =>
-    taskId ? `Task ${job.id} was already retried as task ${taskId}; nothing was run again.` : `Task ${job.id} is being retried right now; nothing was run again.`,
+    taskId
+      ? `Task ${job.id} was already retried as task ${taskId}; nothing was run again.`
+      : `Task ${job.id} is being retried right now; nothing was run again.`,
 };
 
 const CANCELLABLE = ['waiting', 'delayed', 'prioritized', 'paused', 'waiting-children'];
@@ -74,14 +93,30 @@ export const cancelTask: OperatorAction<Target> = {
     const target = await findTask(deps, input);
     const { job, state, fields } = target;
     if (state === 'active') {
-      throw new ActionRefusal('refused', `Task ${job.id} (${job.name}) is running on ${job.processedBy ?? 'a worker'}: a running task cannot be cancelled; it will finish or fail on its own.`, fields, job.id!);
+      throw new ActionRefusal(
+        'refused',
+        `Task ${job.id} (${job.name}) is running on ${job.processedBy ?? 'a worker'}: a running task cannot be cancelled; it will finish or fail on its own.`,
+        fields,
+        job.id!,
+      );
     }
-    if (!CANCELLABLE.includes(state)) throw new ActionRefusal('refused', `Task ${job.id} (${job.name}) has already ${state}; nothing to cancel.`, fields, job.id!);
+    if (!CANCELLABLE.includes(state))
+      throw new ActionRefusal('refused', `Task ${job.id} (${job.name}) has already ${state}; nothing to cancel.`, fields, job.id!);
     if (job.parentKey) {
       const rootId = (job.data as JobData).meta?.rootId;
-      throw new ActionRefusal('refused', `Task ${job.id} is a step of a chain; cancel the chain's last task ${rootId ?? '(see its page)'} instead.`, fields, job.id!);
+      throw new ActionRefusal(
+        'refused',
+        `Task ${job.id} is a step of a chain; cancel the chain's last task ${rootId ?? '(see its page)'} instead.`,
+        fields,
+        job.id!,
+      );
     }
-    return { value: target, fields, description: `Remove ${job.name} (${state}) from queue ${job.queueName}: it will not run.`, taskId: job.id! };
+    return {
+      value: target,
+      fields,
+      description: `Remove ${job.name} (${state}) from queue ${job.queueName}: it will not run.`,
+      taskId: job.id!,
+    };
   },
   async act(deps, { value: { job, state } }) {
     try {

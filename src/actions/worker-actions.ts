@@ -14,8 +14,13 @@ export const forgetWorker: OperatorAction<string> = {
     const name = String(input.worker ?? '').slice(0, 200);
     const worker = (await seenWorkers(deps.redis, deps.config, 0)).find((w) => w.name === name);
     if (!worker) throw new ActionRefusal('not-found', `No worker named ${name} is known.`, { worker: name });
-    if (worker.online) throw new ActionRefusal('refused', `Worker ${name} is online; only an offline worker can be forgotten.`, { worker: name });
-    return { value: name, fields: { worker: name }, description: `Remove offline worker ${name} from the list (it comes back if it starts again).` };
+    if (worker.online)
+      throw new ActionRefusal('refused', `Worker ${name} is online; only an offline worker can be forgotten.`, { worker: name });
+    return {
+      value: name,
+      fields: { worker: name },
+      description: `Remove offline worker ${name} from the list (it comes back if it starts again).`,
+    };
   },
   async act(deps, { value: name }) {
     await forgetHeartbeat(deps.redis, deps.config, name);
@@ -33,7 +38,8 @@ interface Command {
 const ARGUMENTS: Record<WorkerCommand, (input: Record<string, unknown>) => Record<string, unknown>> = {
   concurrency(input) {
     const n = Number(input.n);
-    if (!Number.isInteger(n) || n < 1 || n > 1000) throw new ActionRefusal('invalid', `N must be a whole number from 1 to 1000 (got "${String(input.n).slice(0, 50)}")`);
+    if (!Number.isInteger(n) || n < 1 || n > 1000)
+      throw new ActionRefusal('invalid', `N must be a whole number from 1 to 1000 (got "${String(input.n).slice(0, 50)}")`);
     return { n };
   },
   shutdown: () => ({}),
@@ -52,16 +58,21 @@ function workerCommand(command: WorkerCommand, title: string): OperatorAction<Co
       const args = ARGUMENTS[command](input);
       const timeoutMs = Number(input.timeoutMs);
       if (!(timeoutMs > 0)) throw new ActionRefusal('invalid', 'the timeout must be a positive number of seconds');
-      return { value: { destination, args, timeoutMs }, fields: { workers: destination.join(','), ...args }, description: `${title}: ${destination.join(', ')}.` };
+      return {
+        value: { destination, args, timeoutMs },
+        fields: { workers: destination.join(','), ...args },
+        description: `${title}: ${destination.join(', ')}.`,
+      };
     },
     async act(deps, { value: { destination, args, timeoutMs } }, actor) {
       const result = await deps.control.send({ action: command, destination, args, timeoutMs, sender: `${actor.user}@${actor.address}` });
       const failed = result.replies.filter((r) => !r.ok);
       const audit: AuditOutcome = result.missing.length || !result.replies.length ? 'unavailable' : failed.length ? 'error' : 'accepted';
-      const message = [
-        ...result.replies.map((r) => `${r.worker}: ${r.ok ? 'ok' : 'error'}: ${r.message}`),
-        ...result.missing.map((name) => `no reply from ${name}`),
-      ].join('; ') || 'no worker replied';
+      const message =
+        [
+          ...result.replies.map((r) => `${r.worker}: ${r.ok ? 'ok' : 'error'}: ${r.message}`),
+          ...result.missing.map((name) => `no reply from ${name}`),
+        ].join('; ') || 'no worker replied';
       return { message, audit, data: { replies: result.replies, missing: result.missing } };
     },
   };

@@ -21,8 +21,19 @@ export function terminalDeps(client: TaskClient, config: Config): ActionDeps {
  * Runs an action as the OS user. A terminal has said what it wants (the command, or a confirmation the screen asked
  * for itself), so it is never asked again here. `entry` is the command (cli, events), recorded as `via`.
  */
-export function runFromTerminal<T>(client: TaskClient, config: Config, action: OperatorAction<T>, input: Record<string, unknown>, entry = 'cli'): Promise<ActionOutcome> {
-  return runAction(terminalDeps(client, config), action, { actor: { ...cliOperator(), authorized: true, via: 'terminal' }, entry, input, confirmed: true });
+export function runFromTerminal<T>(
+  client: TaskClient,
+  config: Config,
+  action: OperatorAction<T>,
+  input: Record<string, unknown>,
+  entry = 'cli',
+): Promise<ActionOutcome> {
+  return runAction(terminalDeps(client, config), action, {
+    actor: { ...cliOperator(), authorized: true, via: 'terminal' },
+    entry,
+    input,
+    confirmed: true,
+  });
 }
 
 /**
@@ -32,7 +43,20 @@ export function runFromTerminal<T>(client: TaskClient, config: Config, action: O
 export function report(outcome: ActionOutcome, json = false): number {
   if (outcome.kind === 'not-found') throw new CliError(outcome.message, EXIT.NO_INPUT);
   if (outcome.kind === 'invalid') throw new CliError(outcome.message, EXIT.USAGE);
-  if (json) print(JSON.stringify({ ok: outcome.ok, message: outcome.message, taskId: outcome.taskId ?? undefined, ...(outcome.kind === 'duplicate' ? { duplicate: true } : {}), ...outcome.data }, null, 2));
+  if (json)
+    print(
+      JSON.stringify(
+        {
+          ok: outcome.ok,
+          message: outcome.message,
+          taskId: outcome.taskId ?? undefined,
+          ...(outcome.kind === 'duplicate' ? { duplicate: true } : {}),
+          ...outcome.data,
+        },
+        null,
+        2,
+      ),
+    );
   else if (outcome.ok) print(outcome.message);
   else process.stderr.write(`gwqueue: ${outcome.message}\n`);
   return outcome.ok ? EXIT.OK : EXIT.FAILURE;

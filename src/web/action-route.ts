@@ -47,15 +47,30 @@ const answersJson = (req: Request) => req.identity.via === 'token' || wantsJson(
 function render(req: Request, res: Response, outcome: ActionOutcome, options: RouteOptions, title: string): void {
   const url = outcome.enqueued && outcome.taskId ? `/tasks/${outcome.taskId}` : undefined;
   if (outcome.kind === 'confirm') {
-    const hidden = Object.fromEntries(Object.entries(req.body ?? {}).filter(([key, value]) => key !== '_csrf' && key !== 'confirmed' && typeof value === 'string'));
+    const hidden = Object.fromEntries(
+      Object.entries(req.body ?? {}).filter(([key, value]) => key !== '_csrf' && key !== 'confirmed' && typeof value === 'string'),
+    );
     res.render(options.confirmView ?? 'flower/confirm', {
-      title: `Confirm: ${title}`, spec: { title }, prepared: { description: outcome.description, fields: outcome.fields }, action: req.originalUrl, hidden, back: backTo(req, options.redirect(req)),
+      title: `Confirm: ${title}`,
+      spec: { title },
+      prepared: { description: outcome.description, fields: outcome.fields },
+      action: req.originalUrl,
+      hidden,
+      back: backTo(req, options.redirect(req)),
     });
     return;
   }
   if (!outcome.ok) throw new HttpError(outcome.status, outcome.message);
   if (answersJson(req)) {
-    res.status(outcome.status).json({ ok: true, message: outcome.message, ...(outcome.kind === 'duplicate' ? { duplicate: true } : {}), ...(url ? { id: outcome.taskId, url } : {}), ...outcome.data });
+    res
+      .status(outcome.status)
+      .json({
+        ok: true,
+        message: outcome.message,
+        ...(outcome.kind === 'duplicate' ? { duplicate: true } : {}),
+        ...(url ? { id: outcome.taskId, url } : {}),
+        ...outcome.data,
+      });
     return;
   }
   flash(req, outcome.kind === 'duplicate' ? 'info' : 'success', outcome.message);

@@ -24,7 +24,9 @@ describe('operator actions: one rule from every entry point', () => {
   const api = (path: string) => request(fx.app).post(path).set('Authorization', `Bearer ${API_TOKEN}`).set('Accept', 'application/json');
   const post = (path: string) => session.agent.post(path).set(session.headers).type('form').send({ _csrf: csrf });
   const audit = async (action: string, taskField: string): Promise<AuditEntry[]> =>
-    (await listAudit(fx.engine.client.redis, fx.engine.config, { action, limit: 500 })).entries.filter((e) => e.fields.id === taskField).reverse();
+    (await listAudit(fx.engine.client.redis, fx.engine.config, { action, limit: 500 })).entries
+      .filter((e) => e.fields.id === taskField)
+      .reverse();
 
   before(async () => {
     fx = await startConsole();
@@ -53,7 +55,9 @@ describe('operator actions: one rule from every entry point', () => {
   test('retry: a completed task or chain is refused everywhere with the same message and audit name; nothing is queued', async () => {
     for (const id of [completed, completedChain]) {
       const jobs = await fx.jobCount();
-      const message = new RegExp(`Only a failed task can be retried; task ${id} \\(gwqueue\\.tasks\\.core\\.add\\) is completed\\. To do it again, submit it again\\.`);
+      const message = new RegExp(
+        `Only a failed task can be retried; task ${id} \\(gwqueue\\.tasks\\.core\\.add\\) is completed\\. To do it again, submit it again\\.`,
+      );
       const page = await post(`/tasks/${id}/retry`).expect(409);
       assert.match(page.text, message);
       const dashboard = await post(`/flower/tasks/${id}/retry`).expect(409);
@@ -67,9 +71,16 @@ describe('operator actions: one rule from every entry point', () => {
       assert.match(cli.stderr, message);
       assert.equal(await fx.jobCount(), jobs, 'nothing was queued');
       const entries = await audit('task.retry', id);
-      assert.deepEqual(entries.map((e) => [e.outcome, e.fields.via]), [
-        ['rejected', 'task-page'], ['rejected', 'dashboard'], ['rejected', 'dashboard'], ['rejected', 'task-page'], ['rejected', 'cli'],
-      ]);
+      assert.deepEqual(
+        entries.map((e) => [e.outcome, e.fields.via]),
+        [
+          ['rejected', 'task-page'],
+          ['rejected', 'dashboard'],
+          ['rejected', 'dashboard'],
+          ['rejected', 'task-page'],
+          ['rejected', 'cli'],
+        ],
+      );
     }
   });
 
@@ -88,9 +99,15 @@ describe('operator actions: one rule from every entry point', () => {
     assert.equal(cli.code, 0, cli.stderr);
     assert.equal(JSON.parse(cli.stdout).taskId, newId);
     const entries = await audit('task.retry', id);
-    assert.deepEqual(entries.map((e) => [e.outcome, e.fields.via, e.taskId]), [
-      ['accepted', 'task-page', newId], ['duplicate', 'dashboard', newId], ['duplicate', 'dashboard', newId], ['duplicate', 'cli', newId],
-    ]);
+    assert.deepEqual(
+      entries.map((e) => [e.outcome, e.fields.via, e.taskId]),
+      [
+        ['accepted', 'task-page', newId],
+        ['duplicate', 'dashboard', newId],
+        ['duplicate', 'dashboard', newId],
+        ['duplicate', 'cli', newId],
+      ],
+    );
   });
 
   test('retry: two concurrent retries of one failed task (a double click, or the API and a terminal at once) make one new task', async () => {
@@ -107,12 +124,17 @@ describe('operator actions: one rule from every entry point', () => {
     assert.deepEqual((await audit('task.retry', id)).map((e) => e.outcome).sort(), ['accepted', 'duplicate', 'duplicate']);
   });
 
-  test('cancel: a step of a chain is refused everywhere, naming the chain\'s last task; the last task cancels it, and leaves the task index', async () => {
+  test("cancel: a step of a chain is refused everywhere, naming the chain's last task; the last task cancels it, and leaves the task index", async () => {
     const root = (await fx.engine.client.apply(chain(sleep.s(1), sleep.si(1)))).id;
     const rootJob = (await fx.engine.client.findJob(root))!;
     const stepId = (rootJob.data as JobData).meta!.steps!.find((step) => step.id !== root)!.id;
     const message = new RegExp(`Task ${stepId} is a step of a chain; cancel the chain(?:'|&#39;)s last task ${root} instead\\.`);
-    const dashboard = await session.agent.post(`/flower/tasks/${stepId}/cancel`).set(session.headers).type('form').send({ _csrf: csrf, confirmed: 'yes' }).expect(409);
+    const dashboard = await session.agent
+      .post(`/flower/tasks/${stepId}/cancel`)
+      .set(session.headers)
+      .type('form')
+      .send({ _csrf: csrf, confirmed: 'yes' })
+      .expect(409);
     assert.match(dashboard.text, message);
     const json = await api(`/flower/tasks/${stepId}/cancel`).expect(409);
     assert.match(json.body.error, message);
@@ -123,7 +145,15 @@ describe('operator actions: one rule from every entry point', () => {
     assert.equal(events.kind, 'refused');
     assert.match(events.message, message);
     assert.ok(await fx.engine.client.findJob(stepId), 'the step is still there');
-    assert.deepEqual((await audit('task.cancel', stepId)).map((e) => [e.outcome, e.fields.via]), [['rejected', 'dashboard'], ['rejected', 'dashboard'], ['rejected', 'cli'], ['rejected', 'events']]);
+    assert.deepEqual(
+      (await audit('task.cancel', stepId)).map((e) => [e.outcome, e.fields.via]),
+      [
+        ['rejected', 'dashboard'],
+        ['rejected', 'dashboard'],
+        ['rejected', 'cli'],
+        ['rejected', 'events'],
+      ],
+    );
 
     // A row in the task list (as a task that ran before and was queued again would have): cancelling removes it, from the CLI too.
     const index = new TaskIndex(fx.engine.client.redis, fx.engine.config);
@@ -131,7 +161,10 @@ describe('operator actions: one rule from every entry point', () => {
     assert.equal((await index.has([root])).size, 1);
     const cancelled = await runCli(['control', 'cancel', root], env);
     assert.equal(cancelled.code, 0, cancelled.stderr);
-    assert.match(cancelled.stdout, new RegExp(`^Cancelled task ${root} \\(gwqueue\\.tasks\\.core\\.sleep\\), which was waiting-children$`, 'm'));
+    assert.match(
+      cancelled.stdout,
+      new RegExp(`^Cancelled task ${root} \\(gwqueue\\.tasks\\.core\\.sleep\\), which was waiting-children$`, 'm'),
+    );
     assert.equal(await fx.engine.client.findJob(root), undefined);
     assert.equal(await fx.engine.client.findJob(stepId), undefined, 'its steps went with it');
     assert.equal((await index.has([root])).size, 0, 'the task list no longer shows it');
@@ -143,15 +176,26 @@ describe('operator actions: one rule from every entry point', () => {
   test('pause and resume are queue.pause and queue.resume from the dashboard and from the CLI', async () => {
     await post('/flower/queues/default/pause').expect(200); // the confirmation page first
     assert.equal(await fx.engine.client.queue('default').isPaused(), false);
-    await session.agent.post('/flower/queues/default/pause').set(session.headers).type('form').send({ _csrf: csrf, confirmed: 'yes' }).expect(303);
+    await session.agent
+      .post('/flower/queues/default/pause')
+      .set(session.headers)
+      .type('form')
+      .send({ _csrf: csrf, confirmed: 'yes' })
+      .expect(303);
     assert.equal((await runCli(['control', 'resume', 'default'], env)).code, 0);
     assert.equal((await runCli(['control', 'pause', 'default'], env)).code, 0);
     await api('/flower/queues/default/resume').expect(200);
     assert.equal(await fx.engine.client.queue('default').isPaused(), false);
     const { entries } = await listAudit(fx.engine.client.redis, fx.engine.config, { limit: 50 });
-    const queueEntries = entries.filter((e) => e.fields.queue === 'default').reverse().map((e) => [e.action, e.fields.via, e.outcome]);
+    const queueEntries = entries
+      .filter((e) => e.fields.queue === 'default')
+      .reverse()
+      .map((e) => [e.action, e.fields.via, e.outcome]);
     assert.deepEqual(queueEntries, [
-      ['queue.pause', 'dashboard', 'accepted'], ['queue.resume', 'cli', 'accepted'], ['queue.pause', 'cli', 'accepted'], ['queue.resume', 'dashboard', 'accepted'],
+      ['queue.pause', 'dashboard', 'accepted'],
+      ['queue.resume', 'cli', 'accepted'],
+      ['queue.pause', 'cli', 'accepted'],
+      ['queue.resume', 'dashboard', 'accepted'],
     ]);
   });
 });

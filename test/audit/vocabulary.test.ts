@@ -16,7 +16,17 @@ test('the table of docs/actions.md names every action of the vocabulary, and no 
 
 test('every operator action is named from the vocabulary', () => {
   const names = new Set(allActionNames());
-  for (const action of [retryTask, cancelTask, pauseQueue, resumeQueue, cleanQueue, purgeQueues, forgetWorker, setConcurrency, shutdownWorkers]) {
+  for (const action of [
+    retryTask,
+    cancelTask,
+    pauseQueue,
+    resumeQueue,
+    cleanQueue,
+    purgeQueues,
+    forgetWorker,
+    setConcurrency,
+    shutdownWorkers,
+  ]) {
     assert.ok(names.has(action.name), action.name);
   }
 });

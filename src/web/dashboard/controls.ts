@@ -8,7 +8,10 @@ import { actionRoute, backTo } from '../action-route.js';
 
 const param = (name: string) => (req: Request) => String(req.params[name] ?? '');
 
-export function dashboardControls(ctx: WebContext, base: string): Record<'retry' | 'cancel' | 'pause' | 'resume' | 'clean' | 'forget', RequestHandler> {
+export function dashboardControls(
+  ctx: WebContext,
+  base: string,
+): Record<'retry' | 'cancel' | 'pause' | 'resume' | 'clean' | 'forget', RequestHandler> {
   const entry = 'dashboard';
   const back = (fallback: string) => (req: Request) => backTo(req, `${base}${fallback}`);
   const queue = (req: Request) => ({ queue: req.params.name ?? req.body?.queue });
@@ -17,7 +20,11 @@ export function dashboardControls(ctx: WebContext, base: string): Record<'retry'
     cancel: actionRoute(ctx, cancelTask, { entry, input: (req) => ({ id: param('id')(req) }), redirect: back('/tasks') }),
     pause: actionRoute(ctx, pauseQueue, { entry, input: queue, redirect: back('/queues') }),
     resume: actionRoute(ctx, resumeQueue, { entry, input: queue, redirect: back('/queues') }),
-    clean: actionRoute(ctx, cleanQueue, { entry, input: (req) => ({ ...queue(req), state: req.body?.state, age: req.body?.age }), redirect: back('/queues') }),
+    clean: actionRoute(ctx, cleanQueue, {
+      entry,
+      input: (req) => ({ ...queue(req), state: req.body?.state, age: req.body?.age }),
+      redirect: back('/queues'),
+    }),
     forget: actionRoute(ctx, forgetWorker, { entry, input: (req) => ({ worker: param('name')(req) }), redirect: back('/') }),
   };
 }
