@@ -8,7 +8,7 @@ import { externalCoinc } from './raven.js';
 import type { Services } from './services.js';
 import type { DataProductFiles } from './superevent-files.js';
 import { readProbabilities, supereventPage } from './superevent-files.js';
-import { eventInstruments, passesFarThreshold } from './superevent-rules.js';
+import { eventInstruments, numberAttribute, passesFarThreshold } from './superevent-rules.js';
 
 const PROPERTY_KEYS = ['HasNS', 'HasRemnant', 'HasMassGap'];
 const CLASSIFICATION_KEYS = ['BNS', 'NSBH', 'BBH', 'Terrestrial'];
@@ -24,13 +24,25 @@ function nowToTheSecond(): string {
 }
 
 /**
- * The alert for a superevent with the given files (`name,version` on the superevent). The sky map is required; em_bright
- * and p_astro are read for CBC events only, as Burst alerts carry empty properties and classification.
+ * The alert for a superevent with the given files (`name,version` on the superevent), following the official schema
+ * (schemas/). The sky map is required; em_bright and p_astro are read for CBC events only, as Burst alerts carry empty
+ * properties and classification but the burst's duration and central frequency (null for CBC: the Avro schema
+ * requires both fields). A RETRACTION carries no event and no external coincidence, as GWCelery sends it.
  */
-export async function buildAlert(gracedb: GraceDb, config: DomainConfig, superevent: SupereventRecord, files: DataProductFiles, alertType: AlertType): Promise<IgwnAlert> {
+export async function buildAlert(
+  gracedb: GraceDb,
+  config: DomainConfig,
+  superevent: SupereventRecord,
+  files: DataProductFiles,
+  alertType: AlertType,
+): Promise<IgwnAlert> {
   const sid = superevent.superevent_id;
+  const urls = { gracedb: supereventPage(superevent) };
+  if (alertType === 'RETRACTION')
+    return { superevent_id: sid, alert_type: alertType, time_created: nowToTheSecond(), event: null, external_coinc: null, urls };
   const preferred = superevent.preferred_event_data ?? (await gracedb.getEvent(superevent.preferred_event));
-  if (!files.skymap) throw new Error(`no sky map to send for ${sid}: its preferred event ${preferred.graceid} has no .multiorder.fits tagged sky_loc`);
+  if (!files.skymap)
+    throw new Error(`no sky map to send for ${sid}: its preferred event ${preferred.graceid} has no .multiorder.fits tagged sky_loc`);
   const cbc = preferred.group.toLowerCase() === 'cbc';
   const [skymap, properties, classification, coinc] = await Promise.all([
     gracedb.download(files.skymap, sid),
@@ -54,10 +66,12 @@ export async function buildAlert(gracedb: GraceDb, config: DomainConfig, superev
       search: preferred.search ?? 'AllSky',
       properties: only(properties, PROPERTY_KEYS),
       classification: only(classification, CLASSIFICATION_KEYS),
+      duration: cbc ? null : (numberAttribute(preferred, 'MultiBurst', 'duration') ?? null),
+      central_frequency: cbc ? null : (numberAttribute(preferred, 'MultiBurst', 'central_freq') ?? null),
       skymap: skymap.toString('base64'),
     },
     external_coinc: coinc,
-    urls: { gracedb: supereventPage(superevent) },
+    urls,
   };
 }
 
@@ -88,10 +102,14 @@ export async function sendAlert(deps: Services, alert: IgwnAlert, options: { pub
     throw error;
   }
   const filename = `${valid.superevent_id}-${valid.alert_type.toLowerCase()}.json`;
-  const log = await deps.gracedb.writeLog(valid.superevent_id, `IGWN alert ${valid.alert_type} sent to the alert outbox (entry ${outboxId})`, {
-    filename,
-    filecontents: JSON.stringify(valid, null, 2),
-    tags: ['public', 'em_follow'],
-  });
+  const log = await deps.gracedb.writeLog(
+    valid.superevent_id,
+    `IGWN alert ${valid.alert_type} sent to the alert outbox (entry ${outboxId})`,
+    {
+      filename,
+      filecontents: JSON.stringify(valid, null, 2),
+      tags: ['public', 'em_follow'],
+    },
+  );
   return { outbox_id: outboxId, alert_filename: `${filename},${log.file_version ?? 0}` };
 }

@@ -29,7 +29,22 @@ export async function coincidentExternalEvent(gracedb: GraceDb, superevent: Supe
   return events.find((event) => event.labels.includes(RAVEN_ALERT_LABEL)) ?? events[0];
 }
 
-/** The alert's external_coinc, or null when the superevent has no RAVEN_ALERT or no external event to describe. */
+/** The latest combined (GW × external) multi-order sky map on the superevent, as RAVEN uploads it, or undefined. */
+export async function combinedSkymapFile(gracedb: GraceDb, supereventId: string): Promise<string | undefined> {
+  let found: string | undefined;
+  for (const entry of await gracedb.getLogs(supereventId)) {
+    if (!entry.filename || entry.file_version === null) continue;
+    const tagged = entry.tag_names.includes('sky_loc') || entry.tag_names.includes('ext_coinc');
+    if (tagged && entry.filename.includes('combined') && entry.filename.endsWith('.multiorder.fits'))
+      found = `${entry.filename},${entry.file_version}`;
+  }
+  return found;
+}
+
+/**
+ * The alert's external_coinc, or null when the superevent has no RAVEN_ALERT or no external event to describe. The
+ * official schema requires combined_skymap: the combined map when RAVEN made one, else null.
+ */
 export async function externalCoinc(gracedb: GraceDb, superevent: SupereventRecord): Promise<ExternalCoinc | null> {
   if (!superevent.labels.includes(RAVEN_ALERT_LABEL)) return null;
   const external = await coincidentExternalEvent(gracedb, superevent);
@@ -37,6 +52,7 @@ export async function externalCoinc(gracedb: GraceDb, superevent: SupereventReco
   const { ivorn, trigId } = await externalIdentity(gracedb, external);
   const timeFar = superevent.time_coinc_far ?? (superevent.far !== null ? timeCoincidenceFar(superevent.far) : null);
   if (timeFar === null) return null;
+  const combined = await combinedSkymapFile(gracedb, superevent.superevent_id);
   return {
     gcn_notice_id: trigId ?? Math.floor(external.gpstime ?? 0),
     ivorn: ivorn || `ivo://gwqueue.invalid/${external.pipeline}#${external.graceid}`,
@@ -46,6 +62,7 @@ export async function externalCoinc(gracedb: GraceDb, superevent: SupereventReco
     time_coincidence_far: timeFar,
     // Needs the overlap of the two sky maps, which RAVEN computes and gwqueue does not (yet).
     time_sky_position_coincidence_far: superevent.space_coinc_far ?? null,
+    combined_skymap: combined ? (await gracedb.download(combined, superevent.superevent_id)).toString('base64') : null,
   };
 }
 

@@ -18,7 +18,10 @@ export const EARLY_WARNING_LABEL = 'EARLY_WARNING';
 export const INJECTION_LABEL = 'INJ';
 
 /** The event fields the rules read (an EventRecord, or a hand-made one in tests). */
-export type EventFacts = Pick<EventRecord, 'graceid' | 'group' | 'pipeline' | 'search' | 'gpstime' | 'far' | 'instruments' | 'offline' | 'labels' | 'extra_attributes'>;
+export type EventFacts = Pick<
+  EventRecord,
+  'graceid' | 'group' | 'pipeline' | 'search' | 'gpstime' | 'far' | 'instruments' | 'offline' | 'labels' | 'extra_attributes'
+>;
 
 export interface Segment {
   t_start: number;
@@ -32,7 +35,8 @@ function attributes(event: EventFacts, kind: string): Attributes {
   return value && typeof value === 'object' && !Array.isArray(value) ? (value as Attributes) : {};
 }
 
-function numberAttribute(event: EventFacts, kind: string, field: string): number | undefined {
+/** A finite number from the event's extra_attributes (e.g. MultiBurst.duration), else undefined. */
+export function numberAttribute(event: EventFacts, kind: string, field: string): number | undefined {
   const value = attributes(event, kind)[field];
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
@@ -71,7 +75,7 @@ export function passesFarThreshold(event: EventFacts, config: DomainConfig): boo
   const group = event.group.toLowerCase();
   const earlyWarning = event.labels.includes(EARLY_WARNING_LABEL);
   const threshold = earlyWarning ? config.earlyWarningAlertFarThreshold : config.preliminaryAlertFarThreshold[group];
-  const trials = earlyWarning ? config.earlyWarningAlertTrialsFactor : config.preliminaryAlertTrialsFactor[group] ?? 1;
+  const trials = earlyWarning ? config.earlyWarningAlertTrialsFactor : (config.preliminaryAlertTrialsFactor[group] ?? 1);
   return threshold !== undefined && event.far * trials <= threshold;
 }
 
@@ -100,8 +104,15 @@ export function eventSnr(event: EventFacts): number | undefined {
 /** Detectors that contributed data: the SingleInspiral rows when there are some, else the instruments field. */
 export function eventInstruments(event: EventFacts): string[] {
   const singles = event.extra_attributes?.SingleInspiral;
-  const fromSingles = Array.isArray(singles) ? singles.map((row) => row.ifo).filter((ifo): ifo is string => typeof ifo === 'string' && ifo !== '') : [];
-  const ifos = fromSingles.length ? fromSingles : event.instruments.split(',').map((ifo) => ifo.trim()).filter(Boolean);
+  const fromSingles = Array.isArray(singles)
+    ? singles.map((row) => row.ifo).filter((ifo): ifo is string => typeof ifo === 'string' && ifo !== '')
+    : [];
+  const ifos = fromSingles.length
+    ? fromSingles
+    : event.instruments
+        .split(',')
+        .map((ifo) => ifo.trim())
+        .filter(Boolean);
   return [...new Set(ifos)].sort();
 }
 
@@ -115,7 +126,7 @@ export function preferenceKey(event: EventFacts, config: DomainConfig): number[]
   const cbc = group === 'cbc';
   const groupRank = cbc ? 1 : group === 'burst' ? 0 : -1;
   const detectors = cbc ? eventInstruments(event).length : -1;
-  const strength = cbc ? eventSnr(event) ?? 0 : -(event.far ?? Number.POSITIVE_INFINITY);
+  const strength = cbc ? (eventSnr(event) ?? 0) : -(event.far ?? Number.POSITIVE_INFINITY);
   return [Number(isComplete(event)), Number(online), Number(significant), groupRank, detectors, strength];
 }
 

@@ -1,4 +1,4 @@
-// A valid IGWN alert (schema v1.0) for the tests, with a few bytes standing in for the sky map.
+// A valid IGWN alert (official schema v1.0) for the tests, with a few bytes standing in for the sky map.
 import type { IgwnAlert } from '../../src/alerts/schema.js';
 
 export function sampleAlert(overrides: Partial<IgwnAlert> = {}): IgwnAlert {
@@ -16,6 +16,8 @@ export function sampleAlert(overrides: Partial<IgwnAlert> = {}): IgwnAlert {
       search: 'MDC',
       properties: { HasNS: 1, HasRemnant: 0.95, HasMassGap: 0 },
       classification: { BNS: 0.97, NSBH: 0.01, BBH: 0.01, Terrestrial: 0.01 },
+      duration: null,
+      central_frequency: null,
       skymap: Buffer.from('SIMPLE  =                    T').toString('base64'),
     },
     external_coinc: null,

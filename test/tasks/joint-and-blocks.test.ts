@@ -18,11 +18,15 @@ describe('joint events, RAVEN and alert blocks', () => {
   let domain: DomainEngine | undefined;
 
   async function ready(d: DomainEngine, mock: Mock): Promise<Mock> {
-    await eventually(async () => (await d.services.gracedb.getSuperevent(mock.superevent_id)).labels.includes('EM_READY'), 10_000, 'EM_READY');
+    await eventually(
+      async () => (await d.services.gracedb.getSuperevent(mock.superevent_id)).labels.includes('EM_READY'),
+      10_000,
+      'EM_READY',
+    );
     return mock;
   }
 
-  test('mock joint event: a Fermi GRB in group External joins the superevent\'s em_events a few seconds from t_0', async () => {
+  test("mock joint event: a Fermi GRB in group External joins the superevent's em_events a few seconds from t_0", async () => {
     domain = await engines.start();
     const { gracedb } = domain.services;
     const started = Date.now();
@@ -46,7 +50,11 @@ describe('joint events, RAVEN and alert blocks', () => {
     domain = await engines.start();
     const { gracedb, redis: connection } = domain.services;
     const mock = await ready(domain, (await domain.runChain('send_mock_joint_event')) as Mock);
-    const result = (await domain.runChain('apply_raven_labels', { superevent_id: mock.superevent_id, ext_id: mock.external_id, event_id: mock.graceid })) as Record<string, unknown>;
+    const result = (await domain.runChain('apply_raven_labels', {
+      superevent_id: mock.superevent_id,
+      ext_id: mock.external_id,
+      event_id: mock.graceid,
+    })) as Record<string, unknown>;
     assert.deepEqual(result.labelled, [mock.superevent_id, mock.external_id, mock.graceid]);
     const stamps: string[] = [];
     for (const objectId of [mock.superevent_id, mock.external_id!, mock.graceid]) {
@@ -69,23 +77,35 @@ describe('joint events, RAVEN and alert blocks', () => {
     assert.equal(coinc.gcn_notice_id, Math.floor(grb.gpstime!));
     assert.match(coinc.ivorn, /^ivo:\/\/lvk\.internal\/Fermi#MDC-test_event/);
     assert.equal(coinc.time_difference, Number((superevent.t_0 - grb.gpstime!).toFixed(2)));
-    assert.ok(coinc.time_coincidence_far > 0 && coinc.time_coincidence_far < superevent.far!);
+    assert.ok(coinc.time_coincidence_far !== null && coinc.time_coincidence_far > 0 && coinc.time_coincidence_far < superevent.far!);
+    assert.equal(coinc.combined_skymap, null, 'no combined sky map was uploaded');
   });
 
-  for (const [block, reason] of [['INJ', /injection \(INJ\)/], ['ADVNO', /already has ADVNO/], ['ADVOK', /already has ADVOK/]] as const) {
+  for (const [block, reason] of [
+    ['INJ', /injection \(INJ\)/],
+    ['ADVNO', /already has ADVNO/],
+    ['ADVOK', /already has ADVOK/],
+  ] as const) {
     test(`no PRELIMINARY alert for a superevent labelled ${block}`, async () => {
       domain = await engines.start();
       const { gracedb, redis: connection } = domain.services;
       const mock = await ready(domain, (await domain.runChain('send_mock_event')) as Mock);
       await gracedb.createLabel(block, mock.superevent_id);
-      const result = (await domain.runChain('send_preliminary_gcn', { superevent_id: mock.superevent_id, event_id: mock.graceid })) as Record<string, unknown>;
+      const result = (await domain.runChain('send_preliminary_gcn', {
+        superevent_id: mock.superevent_id,
+        event_id: mock.graceid,
+      })) as Record<string, unknown>;
       assert.equal(result.sent, false);
       assert.match(String(result.reason), reason);
       assert.deepEqual(await listAlerts(connection, domain.config), []);
       const superevent = await gracedb.getSuperevent(mock.superevent_id);
       assert.ok(!superevent.labels.includes('GCN_PRELIM_SENT'));
       assert.ok(superevent.labels.includes('SKYMAP_READY'), 'the files are copied all the same');
-      assert.ok(comments(await gracedb.getLogs(mock.superevent_id)).some((line) => reason.test(line) && line.startsWith('No PRELIMINARY alert sent')));
+      assert.ok(
+        comments(await gracedb.getLogs(mock.superevent_id)).some(
+          (line) => reason.test(line) && line.startsWith('No PRELIMINARY alert sent'),
+        ),
+      );
     });
   }
 
@@ -95,29 +115,63 @@ describe('joint events, RAVEN and alert blocks', () => {
     const mock = await ready(domain, (await domain.runChain('send_mock_event')) as Mock);
     const sky = await gracedb.download('bayestar.multiorder.fits', mock.graceid);
     const superevent = await gracedb.getSuperevent(mock.superevent_id);
-    const production = await gracedb.createEvent({ group: 'CBC', pipeline: 'gstlal', search: 'AllSky', labels: ['SKYMAP_READY', 'EMBRIGHT_READY', 'PASTRO_READY'], filename: 'event.json', filecontents: JSON.stringify({ gpstime: superevent.t_0 + 500, far: 1e-12, instruments: 'H1,L1', extra_attributes: { CoincInspiral: { snr: 20 } } }) });
+    const production = await gracedb.createEvent({
+      group: 'CBC',
+      pipeline: 'gstlal',
+      search: 'AllSky',
+      labels: ['SKYMAP_READY', 'EMBRIGHT_READY', 'PASTRO_READY'],
+      filename: 'event.json',
+      filecontents: JSON.stringify({
+        gpstime: superevent.t_0 + 500,
+        far: 1e-12,
+        instruments: 'H1,L1',
+        extra_attributes: { CoincInspiral: { snr: 20 } },
+      }),
+    });
     await gracedb.writeLog(production.graceid, 'sky map', { filename: 'bayestar.multiorder.fits', filecontents: sky, tags: ['sky_loc'] });
     const sid = await eventually(async () => (await gracedb.getEvent(production.graceid)).superevent, 10_000, 'grouping');
     assert.match(sid, /^S\d/);
-    const result = (await domain.runChain('send_preliminary_gcn', { superevent_id: sid, event_id: production.graceid })) as Record<string, unknown>;
+    const result = (await domain.runChain('send_preliminary_gcn', { superevent_id: sid, event_id: production.graceid })) as Record<
+      string,
+      unknown
+    >;
     assert.equal(result.sent, false);
     assert.match(String(result.reason), /only send alerts for MDC events/);
     await domain.runChain('send_preliminary_gcn', { superevent_id: mock.superevent_id, event_id: mock.graceid });
-    assert.deepEqual((await listAlerts(connection, domain.config)).map((entry) => entry.superevent_id), [mock.superevent_id]);
+    assert.deepEqual(
+      (await listAlerts(connection, domain.config)).map((entry) => entry.superevent_id),
+      [mock.superevent_id],
+    );
   });
 
   test('events created together are grouped by the worker into one superevent; joint_mdc_freq=1 adds a GRB to it', async () => {
     domain = await engines.start({ GWQUEUE_JOINT_MDC_FREQ: '1' });
     const { gracedb } = domain.services;
     const t = 1_400_000_000;
-    const events = await Promise.all([9, 11, 13, 10, 12].map((snr, index) => gracedb.createEvent({
-      group: 'CBC', pipeline: 'gstlal', search: 'MDC', filename: 'event.json',
-      filecontents: JSON.stringify({ gpstime: t + index * 0.1, far: 1e-10, instruments: 'H1,L1', extra_attributes: { CoincInspiral: { snr } } }),
-    })));
-    const ids = await eventually(async () => {
-      const records = await Promise.all(events.map((event) => gracedb.getEvent(event.graceid)));
-      return records.every((record) => record.superevent) ? new Set(records.map((record) => record.superevent)) : undefined;
-    }, 10_000, 'grouping of all five');
+    const events = await Promise.all(
+      [9, 11, 13, 10, 12].map((snr, index) =>
+        gracedb.createEvent({
+          group: 'CBC',
+          pipeline: 'gstlal',
+          search: 'MDC',
+          filename: 'event.json',
+          filecontents: JSON.stringify({
+            gpstime: t + index * 0.1,
+            far: 1e-10,
+            instruments: 'H1,L1',
+            extra_attributes: { CoincInspiral: { snr } },
+          }),
+        }),
+      ),
+    );
+    const ids = await eventually(
+      async () => {
+        const records = await Promise.all(events.map((event) => gracedb.getEvent(event.graceid)));
+        return records.every((record) => record.superevent) ? new Set(records.map((record) => record.superevent)) : undefined;
+      },
+      10_000,
+      'grouping of all five',
+    );
     assert.equal(ids.size, 1, [...ids].join(', '));
     const sid = [...ids][0]!;
     assert.equal((await gracedb.getSuperevent(sid)).preferred_event, events[2].graceid, 'the loudest');
