@@ -3,10 +3,10 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import { keyOf } from '../redis/keys.js';
 import type { AlertType, IgwnAlert } from './schema.js';
-import type { AlertSink, SentAlert } from './sink.js';
+import { encodeAlert, type AlertFormat, type AlertSink, type SentAlert } from './sink.js';
 
 export const outboxKeys = {
-  /** STREAM of alerts: fields superevent_id, alert_type, time, public, payload (JSON). */
+  /** STREAM of alerts: fields superevent_id, alert_type, time, public, payload (JSON), and avro (with format avro). */
   stream: (config: Config) => keyOf(config, 'alerts', 'outbox'),
   /** Counter of alerts that could not be delivered to a sink (monitoring reads it). */
   failures: (config: Config) => keyOf(config, 'alerts', 'failures'),
@@ -43,16 +43,22 @@ export interface OutboxEntry {
   /** Whether the alert may be shown to the public (GWQUEUE_EXPOSE_TO_PUBLIC and a publishable event). */
   public: boolean;
   payload: IgwnAlert;
+  /** The entry also holds the Avro form (GWQUEUE_ALERT_SINK_FORMAT=avro); getAlertAvro reads it. */
+  avro: boolean;
 }
 
 /** The Redis stream outbox as an AlertSink. */
 export class AlertOutbox implements AlertSink {
   readonly name = 'outbox';
+  /** The outbox always keeps the JSON form; `avro` adds the Avro container file to each entry for an Avro consumer. */
+  readonly format: AlertFormat;
 
   constructor(
     private readonly redis: Redis,
     private readonly config: Config,
-  ) {}
+  ) {
+    this.format = config.domain.alertSinkFormat;
+  }
 
   async send(alert: IgwnAlert, options: { public?: boolean; onceKey?: string } = {}): Promise<SentAlert> {
     // One script: the counter goes with the alert (so /metrics never counts an alert that is not in the outbox), and
@@ -60,13 +66,25 @@ export class AlertOutbox implements AlertSink {
     // `~` lets Redis trim whole macro nodes only, which keeps XADD O(1); the bound is approximate.
     const once = options.onceKey ? outboxKeys.once(this.config, `${options.onceKey}:${alert.alert_type}:${alert.superevent_id}`) : '';
     const reply = await this.redis.eval(
-      SEND_ONCE, 3, outboxKeys.stream(this.config), outboxKeys.sent(this.config), once,
-      String(this.config.domain.alertOutboxMaxLen), String(ONCE_TTL_SECONDS), alert.alert_type,
-      'superevent_id', alert.superevent_id,
-      'alert_type', alert.alert_type,
-      'time', new Date().toISOString(),
-      'public', options.public ? '1' : '0',
-      'payload', JSON.stringify(alert),
+      SEND_ONCE,
+      3,
+      outboxKeys.stream(this.config),
+      outboxKeys.sent(this.config),
+      once,
+      String(this.config.domain.alertOutboxMaxLen),
+      String(ONCE_TTL_SECONDS),
+      alert.alert_type,
+      'superevent_id',
+      alert.superevent_id,
+      'alert_type',
+      alert.alert_type,
+      'time',
+      new Date().toISOString(),
+      'public',
+      options.public ? '1' : '0',
+      'payload',
+      JSON.stringify(alert),
+      ...(this.format === 'avro' ? ['avro', encodeAlert(alert, 'avro')] : []),
     );
     if (typeof reply !== 'string' || !reply) throw new Error('Redis did not accept the alert into the outbox');
     const repeated = reply.startsWith('=');
@@ -84,6 +102,7 @@ function entryOf(id: string, fields: string[]): OutboxEntry {
     time: map.get('time') ?? '',
     public: map.get('public') === '1',
     payload: JSON.parse(map.get('payload') ?? 'null') as IgwnAlert,
+    avro: map.has('avro'),
   };
 }
 
@@ -100,7 +119,10 @@ export async function listAlerts(
     return rows.map(([id, fields]) => entryOf(id, fields));
   }
   const rows = await redis.xrevrange(key, '+', '-', 'COUNT', Math.max(count, options.scan ?? 1000));
-  return rows.map(([id, fields]) => entryOf(id, fields)).filter((entry) => entry.superevent_id === options.supereventId).slice(0, count);
+  return rows
+    .map(([id, fields]) => entryOf(id, fields))
+    .filter((entry) => entry.superevent_id === options.supereventId)
+    .slice(0, count);
 }
 
 /** One alert by its outbox ID, or undefined. */
@@ -108,6 +130,16 @@ export async function getAlert(redis: Redis, config: Config, id: string): Promis
   if (!/^\d+-\d+$/.test(id)) return undefined;
   const [row] = await redis.xrange(outboxKeys.stream(config), id, id);
   return row ? entryOf(row[0], row[1]) : undefined;
+}
+
+/** The Avro form of an outbox entry (an object container file), when it was sent with GWQUEUE_ALERT_SINK_FORMAT=avro. */
+export async function getAlertAvro(redis: Redis, config: Config, id: string): Promise<Buffer | undefined> {
+  if (!/^\d+-\d+$/.test(id)) return undefined;
+  const [row] = await redis.xrangeBuffer(outboxKeys.stream(config), id, id);
+  if (!row) return undefined;
+  const fields = row[1];
+  for (let index = 0; index + 1 < fields.length; index += 2) if (fields[index].toString() === 'avro') return fields[index + 1];
+  return undefined;
 }
 
 export async function recordAlertFailure(redis: Redis, config: Config): Promise<number> {

@@ -1,5 +1,14 @@
 // Where alerts go: one interface, so that a Kafka (SCiMMA/GCN) sink can be added beside the Redis outbox.
+import { encodeAlertAvro } from './avro.js';
 import type { IgwnAlert } from './schema.js';
+
+/** How a sink puts an alert on the wire: JSON text (sky maps base64) or an Avro object container file (bytes). */
+export type AlertFormat = 'json' | 'avro';
+
+/** The alert as a sink of `format` sends it; the Avro form is checked against the official .avsc schemas first. */
+export function encodeAlert(alert: IgwnAlert, format: AlertFormat): Buffer {
+  return format === 'avro' ? encodeAlertAvro(alert) : Buffer.from(JSON.stringify(alert));
+}
 
 export interface SentAlert {
   /** Which sink took it, e.g. `outbox`. */
@@ -12,6 +21,8 @@ export interface SentAlert {
 
 export interface AlertSink {
   readonly name: string;
+  /** The wire format the sink asks for (GWQUEUE_ALERT_SINK_FORMAT); it encodes with encodeAlert. */
+  readonly format: AlertFormat;
   /**
    * Delivers one alert that already passed schema validation; throws when it could not be delivered. With `onceKey`
    * (the sending task's ID, set by sendAlert), a second send with the same key delivers nothing and returns the first.

@@ -1,5 +1,5 @@
 // GW domain settings (GraceDB, superevent windows, alert thresholds, mock events) with GWCelery's defaults.
-import { ConfigError, parseBoolean, parseInteger, parseNumber } from './parse.js';
+import { ConfigError, parseBoolean, parseChoice, parseInteger, parseNumber } from './parse.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -38,21 +38,35 @@ export interface DomainConfig {
   mockJointDelaySeconds: number;
   /** Alerts kept in the outbox stream (approximate, XADD MAXLEN ~). */
   alertOutboxMaxLen: number;
+  /** What the alert sink sends besides the outbox's JSON: `avro` adds the Avro container file (official .avsc). */
+  alertSinkFormat: 'json' | 'avro';
 }
 
 const DAY = 86_400;
 
 export const DOMAIN_SETTINGS: Record<string, { default: string; help: string }> = {
-  GRACEDB_URL: { default: '(embedded)', help: 'GraceDB API root, e.g. https://gracedb-playground.ligo.org/api/; unset: the embedded GraceDB in Redis' },
+  GRACEDB_URL: {
+    default: '(embedded)',
+    help: 'GraceDB API root, e.g. https://gracedb-playground.ligo.org/api/; unset: the embedded GraceDB in Redis',
+  },
   GRACEDB_TOKEN: { default: '(none)', help: 'bearer token for GRACEDB_URL' },
   GRACEDB_USERNAME: { default: '(none)', help: 'basic-auth user for GRACEDB_URL (with GRACEDB_PASSWORD)' },
   GRACEDB_PASSWORD: { default: '(none)', help: 'basic-auth password for GRACEDB_URL' },
-  GWQUEUE_SUPEREVENT_D_T_START: { default: 'gstlal=1,spiir=1,pycbc=1,mbta=1,default=1', help: 'seconds an event\'s segment starts before its time, per pipeline' },
-  GWQUEUE_SUPEREVENT_D_T_END: { default: 'gstlal=1,spiir=1,pycbc=1,mbta=1,default=1', help: 'seconds an event\'s segment ends after its time, per pipeline' },
+  GWQUEUE_SUPEREVENT_D_T_START: {
+    default: 'gstlal=1,spiir=1,pycbc=1,mbta=1,default=1',
+    help: "seconds an event's segment starts before its time, per pipeline",
+  },
+  GWQUEUE_SUPEREVENT_D_T_END: {
+    default: 'gstlal=1,spiir=1,pycbc=1,mbta=1,default=1',
+    help: "seconds an event's segment ends after its time, per pipeline",
+  },
   GWQUEUE_SUPEREVENT_QUERY_D_T_START: { default: '100', help: 'seconds before an event in which superevents are looked for' },
   GWQUEUE_SUPEREVENT_QUERY_D_T_END: { default: '100', help: 'seconds after an event in which superevents are looked for' },
   GWQUEUE_SUPEREVENT_FAR_THRESHOLD: { default: '1/3600', help: 'events with a larger FAR (Hz) are not grouped into superevents' },
-  GWQUEUE_PRELIMINARY_ALERT_FAR_THRESHOLD: { default: 'cbc=1/5184000,burst=1/31536000,test=1/2592000', help: 'FAR (Hz) per group at or below which (× trials factor) an event is publishable' },
+  GWQUEUE_PRELIMINARY_ALERT_FAR_THRESHOLD: {
+    default: 'cbc=1/5184000,burst=1/31536000,test=1/2592000',
+    help: 'FAR (Hz) per group at or below which (× trials factor) an event is publishable',
+  },
   GWQUEUE_PRELIMINARY_ALERT_TRIALS_FACTOR: { default: 'cbc=5,burst=4', help: 'trials factor per group (the number of searches)' },
   GWQUEUE_EARLY_WARNING_ALERT_FAR_THRESHOLD: { default: '1/86400', help: 'FAR threshold (Hz) for EARLY_WARNING events' },
   GWQUEUE_EARLY_WARNING_ALERT_TRIALS_FACTOR: { default: '2', help: 'trials factor for EARLY_WARNING events' },
@@ -61,6 +75,10 @@ export const DOMAIN_SETTINGS: Record<string, { default: string; help: string }> 
   GWQUEUE_JOINT_MDC_FREQ: { default: '2', help: 'every n-th MDC superevent gets a mock external GRB (0: never)' },
   GWQUEUE_MOCK_JOINT_DELAY: { default: '5', help: 'seconds between the mock event and its GRB in the mock joint event' },
   GWQUEUE_ALERT_OUTBOX_MAXLEN: { default: '10000', help: 'alerts kept in the outbox stream' },
+  GWQUEUE_ALERT_SINK_FORMAT: {
+    default: 'json',
+    help: 'json or avro: the wire format of the alert sink; the outbox always keeps the JSON form, avro adds each alert as an Avro object container file (official IGWN .avsc schemas, sky map as bytes)',
+  },
 };
 
 /** A number, or a fraction such as `1/3600` (how GWCelery writes its thresholds). */
@@ -80,7 +98,10 @@ function quantity(env: Env, name: string, fallback: string): number {
 function table(env: Env, name: string, fallback: string): NumberTable {
   const raw = env[name]?.trim() || fallback;
   const out: NumberTable = {};
-  for (const entry of raw.split(',').map((part) => part.trim()).filter(Boolean)) {
+  for (const entry of raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const match = /^([A-Za-z][\w.-]*)\s*=\s*(.+)$/.exec(entry);
     if (!match) throw new ConfigError(name, `"${entry}" is not name=value`);
     out[match[1].toLowerCase()] = parseQuantity(name, match[2]);
@@ -101,7 +122,10 @@ export function loadDomainConfig(env: Env): DomainConfig {
   const username = optionalText(env, 'GRACEDB_USERNAME');
   const password = optionalText(env, 'GRACEDB_PASSWORD');
   if ((username === undefined) !== (password === undefined)) {
-    throw new ConfigError(username === undefined ? 'GRACEDB_USERNAME' : 'GRACEDB_PASSWORD', 'GRACEDB_USERNAME and GRACEDB_PASSWORD go together');
+    throw new ConfigError(
+      username === undefined ? 'GRACEDB_USERNAME' : 'GRACEDB_PASSWORD',
+      'GRACEDB_USERNAME and GRACEDB_PASSWORD go together',
+    );
   }
   const windows = 'gstlal=1,spiir=1,pycbc=1,mbta=1,default=1';
   return {
@@ -115,7 +139,11 @@ export function loadDomainConfig(env: Env): DomainConfig {
       queryDtEnd: parseNumber(env, 'GWQUEUE_SUPEREVENT_QUERY_D_T_END', 100, { min: 0 }),
       farThreshold: quantity(env, 'GWQUEUE_SUPEREVENT_FAR_THRESHOLD', '1/3600'),
     },
-    preliminaryAlertFarThreshold: table(env, 'GWQUEUE_PRELIMINARY_ALERT_FAR_THRESHOLD', `cbc=1/${60 * DAY},burst=1/${365 * DAY},test=1/${30 * DAY}`),
+    preliminaryAlertFarThreshold: table(
+      env,
+      'GWQUEUE_PRELIMINARY_ALERT_FAR_THRESHOLD',
+      `cbc=1/${60 * DAY},burst=1/${365 * DAY},test=1/${30 * DAY}`,
+    ),
     preliminaryAlertTrialsFactor: table(env, 'GWQUEUE_PRELIMINARY_ALERT_TRIALS_FACTOR', 'cbc=5,burst=4'),
     earlyWarningAlertFarThreshold: quantity(env, 'GWQUEUE_EARLY_WARNING_ALERT_FAR_THRESHOLD', `1/${DAY}`),
     earlyWarningAlertTrialsFactor: quantity(env, 'GWQUEUE_EARLY_WARNING_ALERT_TRIALS_FACTOR', '2'),
@@ -124,5 +152,6 @@ export function loadDomainConfig(env: Env): DomainConfig {
     jointMdcFreq: parseInteger(env, 'GWQUEUE_JOINT_MDC_FREQ', 2, { min: 0, max: 10_000 }),
     mockJointDelaySeconds: parseNumber(env, 'GWQUEUE_MOCK_JOINT_DELAY', 5, { min: 0, max: 3600 }),
     alertOutboxMaxLen: parseInteger(env, 'GWQUEUE_ALERT_OUTBOX_MAXLEN', 10_000, { min: 10, max: 10_000_000 }),
+    alertSinkFormat: parseChoice(env, 'GWQUEUE_ALERT_SINK_FORMAT', ['json', 'avro'] as const, 'json'),
   };
 }
