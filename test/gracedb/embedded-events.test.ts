@@ -63,6 +63,9 @@ describe('embedded GraceDB: events', () => {
     const seen: EventRecord[] = [];
     const { store } = freshStore(redis, {
       onEventCreated: async (event) => {
+        // A timer, not a race: awaited, the push happens before createEvent resolves however late the timer fires;
+        // not awaited, createEvent would resolve first (its promise settles in microtasks, before any timer) and
+        // `seen` would still be empty below.
         await new Promise((resolve) => setTimeout(resolve, 5));
         seen.push(event);
       },

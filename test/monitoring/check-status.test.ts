@@ -113,7 +113,9 @@ describe('checkStatus against real Redis and workers', () => {
     result = await check({ waiting: { warning: '@10:20', critical: '' } });
     assert.deepEqual(problems(result), ['WARNING: 12 tasks waiting in queue nagios-a (warning: within 10..20)']);
 
-    await new Promise((resolve) => setTimeout(resolve, 500)); // so that the oldest task is clearly older than the newest
+    // A time difference, not a race: the oldest task must be clearly older than the newest for the check of the age
+    // below to tell them apart. Under load this pause only grows, and every assertion on the age is a lower bound.
+    await new Promise((resolve) => setTimeout(resolve, 500));
     await Promise.all(Array.from({ length: 40 }, (_, n) => noop.delay(n)));
     result = await check();
     assert.equal(result.status, 'CRITICAL');
@@ -130,7 +132,12 @@ describe('checkStatus against real Redis and workers', () => {
     assert.ok(measured >= (checkedFrom - firstBatchAt) / 1000, `the age is the oldest task's (${measured} s), not the newest's`);
 
     release();
-    await eventually(async () => (await check()).status === 'OK', 10_000, 'backlog to drain');
+    // Drained means every task finished (the next test counts them), not merely fewer waiting than the threshold.
+    await eventually(async () => {
+      const counts = await engine.client.queue('nagios-a').getJobCounts('wait', 'active', 'delayed', 'prioritized');
+      return Object.values(counts).every((n) => n === 0);
+    }, 30_000, 'backlog to drain');
+    assert.equal((await check()).status, 'OK');
   });
 
   test('failure ratio over 15 minutes and failed alerts', async () => {
@@ -148,6 +155,8 @@ describe('checkStatus against real Redis and workers', () => {
     await recordAlertFailure(connection, config);
     result = await check();
     assert.deepEqual(problems(result), ['CRITICAL: 3 alerts failed to reach the outbox in the last 60 min (critical: above 2)']);
+    // A time difference, not a race: the last failure must lie outside a 300 ms window. Under load the pause only
+    // grows, and a failure older than the window can never count as new.
     await new Promise((resolve) => setTimeout(resolve, 400));
     result = await checkStatus(config, { timeoutMs: 5000, alertFailureWindowMs: 300 });
     assert.equal(result.status, 'OK', 'no new failure within the window');

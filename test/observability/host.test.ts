@@ -36,6 +36,8 @@ describe('host samples and the Host page', () => {
     assert.ok(first.memTotal > 0 && first.memUsed > 0 && first.memUsed <= first.memTotal);
     assert.ok(first.diskTotal > 0 && first.diskUsed <= first.diskTotal);
     assert.equal(first.cpus, os.availableParallelism());
+    // A time difference, not a race: the CPU tick counters must advance between the two readings for rates to exist.
+    // 300 ms is dozens of ticks, and under load the pause (and the ticks) only grow.
     await new Promise((resolve) => setTimeout(resolve, 300));
     const second = reader.host();
     for (const field of ['cpuUser', 'cpuSystem', 'cpuIowait'] as const) assert.ok(second[field]! >= 0 && second[field]! <= 100, `${field} is a percentage`);

@@ -68,7 +68,9 @@ describe('Sentry', () => {
     await assert.rejects(handle.get({ timeout: 10 }));
     await flushSentry(3000);
     const events = await eventually(() => (tagged(fake, handle.id).length ? tagged(fake, handle.id) : undefined), 5000, 'the task failure event');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Every capture for this task happened in the worker (in this process) before the event above was sent; once a
+    // flush resolves, all of them have reached the fake server, so a second event would be there now.
+    await flushSentry(10_000);
     assert.equal(tagged(fake, handle.id).length, 1, 'exactly one event');
     const [event] = events;
     assert.equal(event.level, 'error');
@@ -93,8 +95,9 @@ describe('Sentry', () => {
     const handle = await flaky.delay('retry-me');
     assert.equal(await handle.get({ timeout: 10 }), 'retry-me');
     assert.equal((await handle.info()).attempts, 2, 'it did fail once');
-    await flushSentry(3000);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // A capture for the failed first attempt would have been made before the retry ran, so before get() resolved;
+    // once the flush resolves it would have reached the fake server.
+    await flushSentry(10_000);
     assert.equal(fake.events().length, before, 'no event for a task that eventually succeeded');
 
     // The next failure carries the retry as a breadcrumb.

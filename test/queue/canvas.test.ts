@@ -1,6 +1,7 @@
 // Task engine semantics on a real Redis: delay/get, chains, groups, failures, retries, lookup by ID, retention.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { EventEmitter, once } from 'node:events';
 import { z } from 'zod';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { startEngine, testConfig, eventually, type Engine } from '../helpers/engine.js';
@@ -28,7 +29,24 @@ const slowIdentity = defineTask({
   description: 'returns its value after a delay',
   params: { value: z.number(), ms: z.number() },
   async run({ value, ms }) {
+    // Only makes a member slower than the others; no assertion depends on how long it takes.
     await new Promise((resolve) => setTimeout(resolve, ms));
+    return value;
+  },
+});
+// Values returned by orderedIdentity, in the order its runs finished (the worker runs in this process).
+const finishOrder: number[] = [];
+const finished = new EventEmitter();
+const orderedIdentity = defineTask({
+  name: 'test.canvas.ordered_identity',
+  queue: 'alpha',
+  description: 'returns its value once the runs for the values in `after` have returned theirs',
+  params: { value: z.number(), after: z.array(z.number()) },
+  async run({ value, after }) {
+    const waiting = AbortSignal.timeout(10_000);
+    while (!after.every((v) => finishOrder.includes(v))) await once(finished, 'returned', { signal: waiting });
+    finishOrder.push(value);
+    finished.emit('returned');
     return value;
   },
 });
@@ -97,8 +115,10 @@ describe('task engine', () => {
   });
 
   test('a group returns its results in order, even when the first member finishes last', async () => {
-    const handle = await engine.client.apply(group(slowIdentity.s(1, 300), slowIdentity.s(2, 0), slowIdentity.s(3, 50)));
+    // The members finish 2, 3, 1 by construction (each waits for the ones it names), not by racing sleeps.
+    const handle = await engine.client.apply(group(orderedIdentity.s(1, [2, 3]), orderedIdentity.s(2, []), orderedIdentity.s(3, [2])));
     assert.deepEqual(await handle.get({ timeout: 10 }), [1, 2, 3]);
+    assert.deepEqual(finishOrder, [2, 3, 1], 'the first member did finish last');
   });
 
   test("a group's successor gets the list of results", async () => {
@@ -194,6 +214,8 @@ describe('result retention', () => {
     const first = await add.delay(1, 2);
     assert.equal(await first.get({ timeout: 10 }), 3);
     assert.ok(await getTaskInfo(engine.client, first.id), 'kept right after it finished');
+    // A time difference, not a race: the first result must be older than the 1 s retention when the next task
+    // finishes. Under load this pause only grows, and an older result can only be more surely trimmed.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     // BullMQ trims old finished jobs when another job finishes.
     await (await add.delay(3, 4)).get({ timeout: 10 });

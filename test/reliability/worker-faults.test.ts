@@ -68,7 +68,7 @@ describe('worker faults, seen from the console', () => {
   }
 
   async function worker(name: string, extraEnv: Record<string, string> = {}): Promise<Child> {
-    const child = await startCli(['worker', '-n', name], { ...env, ...extraEnv }, /consuming/);
+    const child = await startCli(['worker', '-n', name], { ...env, ...extraEnv }, /consuming/, 60_000);
     children.push(child);
     return child;
   }
@@ -100,17 +100,22 @@ describe('worker faults, seen from the console', () => {
 
   test('SIGKILL during a task: another worker runs it again to completion, and the task page shows two attempts', async () => {
     const doomed = await worker('doomed@faults');
-    const id = await enqueueSleep(2);
-    await eventually(async () => {
+    const id = await enqueueSleep(3);
+    const started = await eventually(async () => {
       const info = await task(id);
-      return info.state === 'active' && info.worker === 'doomed@faults';
+      return info.state === 'active' && info.worker === 'doomed@faults' ? info : undefined;
     }, 10_000, 'the task to start on doomed@faults');
+    // Frozen at once, the worker cannot finish the task while a loaded machine renders the page below.
+    doomed.child.kill('SIGSTOP');
     assert.equal((await taskPage(id)).state, 'active');
 
     doomed.child.kill('SIGKILL');
     assert.equal(await doomed.exited, null, 'killed by the signal');
-    // Nothing finishes the task while no worker runs.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Nothing finishes the task while no worker runs, not even after its 3 s run would have ended on doomed@faults.
+    // A time difference, not a race: under load this pause only grows, and with no worker nothing can complete it.
+    assert.ok(started.startedAt, 'an active task has a start time');
+    const wouldHaveEnded = Date.parse(started.startedAt) + 3000 + 250;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, wouldHaveEnded - Date.now())));
     assert.notEqual((await task(id)).state, 'completed');
 
     await worker('rescuer@faults');
@@ -119,7 +124,7 @@ describe('worker faults, seen from the console', () => {
       return info.state === 'completed' ? info : undefined;
     }, 30_000, 'the task to complete on rescuer@faults');
     assert.equal(done.worker, 'rescuer@faults');
-    assert.equal(done.result, 2);
+    assert.equal(done.result, 3);
     assert.equal(done.attempts, 2, 'the run cut short by SIGKILL counts as an attempt');
     const page = await taskPage(id);
     assert.deepEqual([page.state, page.worker], ['completed', 'rescuer@faults']);
@@ -165,7 +170,8 @@ describe('worker faults, seen from the console', () => {
 
   test('SIGTERM during a task: the worker finishes it first, then exits 0 and is shown as stopped', async () => {
     const graceful = await worker('graceful@faults');
-    const id = await enqueueSleep(1.5);
+    // 3 s: the SIGTERM must land while the task runs, even when seeing it active is slow on a loaded machine.
+    const id = await enqueueSleep(3);
     await eventually(async () => (await task(id)).state === 'active', 10_000, 'the task to start');
     const signalledAt = Date.now();
     graceful.child.kill('SIGTERM');
@@ -176,7 +182,7 @@ describe('worker faults, seen from the console', () => {
     assert.equal(info.state, 'completed');
     assert.equal(info.worker, 'graceful@faults');
     assert.equal(info.attempts, 1);
-    assert.equal(info.result, 1.5);
+    assert.equal(info.result, 3);
     const finishedAt = Date.parse(info.finishedAt ?? '');
     assert.ok(signalledAt < finishedAt && finishedAt <= exitedAt, 'SIGTERM came while it ran; the worker exited once it had finished');
     const page = await taskPage(id);

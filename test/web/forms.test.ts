@@ -265,7 +265,9 @@ describe('Redis down', () => {
     // A client waiting on a task (no worker runs here) when Redis goes away gets a 503 within seconds, not a hang.
     const queued = await request(fx.app).post('/send_mock_event').set('Authorization', `Bearer ${API_TOKEN}`).set('Accept', 'application/json').send({}).expect(202);
     const waiting = request(fx.app).get(`/api/tasks/${queued.body.id}?wait=30`).then((res) => ({ status: res.status, at: Date.now() }));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Redis goes away only once the client is really waiting: its request listens for the task's end.
+    const events = fx.engine.client.events((await fx.engine.client.queueOf(queued.body.id))!) as unknown as import('node:events').EventEmitter;
+    await eventually(async () => events.listenerCount(`completed:${queued.body.id}`) > 0, 10_000, 'the client to wait for the task');
     const killedAt = Date.now();
     await fx.redis.kill();
     const waited = await waiting;

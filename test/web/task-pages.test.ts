@@ -9,7 +9,27 @@ import { keyOf } from '../../src/redis/keys.js';
 import { listAudit } from '../../src/audit/audit-log.js';
 import { raiseError, add, sleep } from '../../src/tasks/core.js';
 import { chain } from '../../src/queue/canvas.js';
+import { defineTask } from '../../src/queue/registry.js';
 import { eventually } from '../helpers/engine.js';
+
+// A task that stays active until its test releases it (the worker runs in this process): a test that needs a running
+// task cannot then see it finish early on a slow machine, as a task that sleeps a fixed time could.
+let releaseHeld: () => void = () => {};
+let held = Promise.resolve();
+const hold = defineTask({
+  name: 'gwqueue.tests.pages.hold',
+  description: 'Stays active until the test releases it.',
+  params: {},
+  async run() {
+    await held;
+    return 'released';
+  },
+});
+/** Enqueues a held task: it runs until releaseHeld() is called. */
+const holdTask = async () => {
+  held = new Promise<void>((resolve) => (releaseHeld = resolve));
+  return hold.delay();
+};
 
 describe('task pages', () => {
   let fx: ConsoleFixture;
@@ -25,6 +45,7 @@ describe('task pages', () => {
     return `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`;
   };
   after(async () => {
+    releaseHeld();
     server?.closeAllConnections();
     await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
     await fx?.stop();
@@ -117,19 +138,24 @@ describe('task pages', () => {
     const quick = await sleep.delay(0.6);
     const done = await timed(`/api/tasks/${quick.id}?wait=10`);
     assert.deepEqual([done.body.state, done.body.result, done.body.finished], ['completed', 0.6, true]);
-    assert.ok(done.ms >= 300 && done.ms < 3000, `answered when the task finished (${done.ms} ms), not at once nor after 10 s`);
+    // The lower bound holds on any machine (the task sleeps 0.6 s); the upper one only has to tell the answer from
+    // the full 10 s wait, with room for a loaded machine.
+    assert.ok(done.ms >= 300 && done.ms < 8000, `answered when the task finished (${done.ms} ms), not at once nor after 10 s`);
 
     const again = await timed(`/api/tasks/${quick.id}?wait=10`);
-    assert.ok(again.ms < 1500, `a finished task is answered at once (${again.ms} ms)`);
+    assert.ok(again.ms < 5000, `a finished task is answered at once (${again.ms} ms), not after the 10 s wait`);
 
-    const slow = await sleep.delay(5);
-    await eventually(async () => (await slow.info()).state === 'active', 5000, 'the slow task to start');
+    // Held, the task is still running whatever the load: the answers below cannot come from its end.
+    const slow = await holdTask();
+    await eventually(async () => (await slow.info()).state === 'active', 10_000, 'the held task to start');
     const cut = await timed(`/api/tasks/${slow.id}?wait=0.5`);
     assert.equal(cut.body.state, 'active');
     assert.equal(cut.body.finished, false);
-    assert.ok(cut.ms >= 450 && cut.ms < 2500, `answered after the wait (${cut.ms} ms)`);
+    assert.ok(cut.ms >= 450 && cut.ms < 8000, `answered after the 0.5 s wait (${cut.ms} ms), not after 10 s`);
     const none = await timed(`/api/tasks/${slow.id}?wait=0`);
-    assert.ok(none.ms < 1500 && none.body.state === 'active', `wait=0 does not wait (${none.ms} ms)`);
+    assert.ok(none.ms < 5000 && none.body.state === 'active', `wait=0 does not wait (${none.ms} ms)`);
+    releaseHeld();
+    assert.equal(await slow.get({ timeout: 10 }), 'released');
 
     const failing = await raiseError.delay('late failure');
     const failed = await timed(`/api/tasks/${failing.id}?wait=10`);
@@ -142,14 +168,17 @@ describe('task pages', () => {
     const answers = await Promise.all(handles.map((h) => request(fx.app).get(`/api/tasks/${h.id}?wait=10`).expect(200)));
     assert.deepEqual(answers.map((a) => a.body.state), handles.map(() => 'completed'));
 
-    const slow = await sleep.delay(3);
+    // Held, the task cannot end (and take its listeners away) before the waiter is seen listening, however slow the machine.
+    const slow = await holdTask();
     const events = fx.engine.client.events((await fx.engine.client.queueOf(slow.id))!) as unknown as import('node:events').EventEmitter;
     const listeners = () => events.listenerCount(`completed:${slow.id}`) + events.listenerCount(`failed:${slow.id}`);
     const leaving = new AbortController();
     const gone = fetch(`${await listen()}/api/tasks/${slow.id}?wait=10`, { signal: leaving.signal }).catch((error: Error) => error.name);
-    await eventually(async () => listeners() === 2, 3000, 'the waiter to listen');
+    await eventually(async () => listeners() === 2, 10_000, 'the waiter to listen');
     leaving.abort();
     assert.equal(await gone, 'AbortError');
-    await eventually(async () => listeners() === 0, 3000, 'the listeners to be removed once the client left');
+    await eventually(async () => listeners() === 0, 10_000, 'the listeners to be removed once the client left');
+    releaseHeld();
+    assert.equal(await slow.get({ timeout: 10 }), 'released');
   });
 });
