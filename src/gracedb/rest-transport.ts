@@ -1,12 +1,6 @@
 // HTTP plumbing of the GraceDB REST client: authentication, retries with exponential backoff, typed errors.
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  GraceDbBadRequestError,
-  GraceDbError,
-  GraceDbForbiddenError,
-  GraceDbNotFoundError,
-  GraceDbTransientError,
-} from './errors.js';
+import { GraceDbBadRequestError, GraceDbError, GraceDbForbiddenError, GraceDbNotFoundError, GraceDbTransientError } from './errors.js';
 
 export interface RetryOptions {
   /** Tries in all, the first included (default 4). */
@@ -70,7 +64,10 @@ export class RestTransport {
     try {
       return JSON.parse(text) as T;
     } catch {
-      throw new GraceDbError(`${method} ${target.pathname}: GraceDB answered ${response.status} with something that is not JSON`, response.status);
+      throw new GraceDbError(
+        `${method} ${target.pathname}: GraceDB answered ${response.status} with something that is not JSON`,
+        response.status,
+      );
     }
   }
 
@@ -79,6 +76,7 @@ export class RestTransport {
     let lastProblem = '';
     let lastStatus: number | undefined;
     let lastCause: unknown;
+    let lastBody: Buffer | undefined;
     for (let attempt = 1; attempt <= this.retry.attempts; attempt += 1) {
       if (attempt > 1) await sleep(Math.min(this.retry.maxDelayMs, this.retry.initialDelayMs * 2 ** (attempt - 2)));
       let response: RawResponse;
@@ -89,6 +87,7 @@ export class RestTransport {
         lastProblem = describeNetworkError(error);
         lastStatus = undefined;
         lastCause = error;
+        lastBody = undefined;
         continue;
       }
       if (response.status >= 200 && response.status < 300) return response;
@@ -96,6 +95,7 @@ export class RestTransport {
         lastProblem = `HTTP ${response.status} ${errorMessage(response)}`.trim();
         lastStatus = response.status;
         lastCause = undefined;
+        lastBody = response.body;
         continue;
       }
       throw errorFor(method, target, response);
@@ -103,7 +103,7 @@ export class RestTransport {
     throw new GraceDbTransientError(
       `${method} ${target.pathname}: GraceDB unavailable after ${this.retry.attempts} tries (${lastProblem})`,
       lastStatus,
-      { cause: lastCause },
+      { cause: lastCause, responseBody: lastBody },
     );
   }
 
@@ -140,7 +140,12 @@ export function errorMessage(response: RawResponse): string {
       return flattenMessage(JSON.parse(text));
     } catch {}
   }
-  if (/html/.test(response.contentType)) return text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 300);
+  if (/html/.test(response.contentType))
+    return text
+      .replace(/<[^>]*>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim()
+      .slice(0, 300);
   return text.slice(0, 1000);
 }
 
@@ -158,16 +163,17 @@ function flattenMessage(value: unknown, field?: string): string {
 function errorFor(method: string, target: URL, response: RawResponse): GraceDbError {
   const message = errorMessage(response);
   const where = `${method} ${target.pathname}`;
+  const options = { responseBody: response.body };
   switch (response.status) {
     case 400:
     case 409:
-      return new GraceDbBadRequestError(message || `${where}: bad request`, response.status);
+      return new GraceDbBadRequestError(message || `${where}: bad request`, response.status, options);
     case 401:
     case 403:
-      return new GraceDbForbiddenError(`${where}: ${message || 'forbidden'}`, response.status);
+      return new GraceDbForbiddenError(`${where}: ${message || 'forbidden'}`, response.status, options);
     case 404:
-      return new GraceDbNotFoundError(`${where}: ${message || 'not found'}`);
+      return new GraceDbNotFoundError(`${where}: ${message || 'not found'}`, options);
     default:
-      return new GraceDbError(`${where}: HTTP ${response.status}${message ? ` ${message}` : ''}`, response.status);
+      return new GraceDbError(`${where}: HTTP ${response.status}${message ? ` ${message}` : ''}`, response.status, options);
   }
 }

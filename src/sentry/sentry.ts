@@ -54,7 +54,10 @@ export function initSentry(config: Config): Promise<boolean> {
       serverName: os.hostname(),
       // No cookies, bodies, local variables or auth headers; the user is set explicitly on web errors.
       dataCollection: {
-        userInfo: false, cookies: false, httpBodies: [], stackFrameVariables: false,
+        userInfo: false,
+        cookies: false,
+        httpBodies: [],
+        stackFrameVariables: false,
         httpHeaders: { request: { allow: ['host', 'user-agent', 'accept', 'content-type', 'referer'] }, response: false },
       },
       // Loaded after express and the rest: runtime module hooks would come too late and are not needed for errors.
@@ -97,15 +100,46 @@ export interface TaskFailure {
   kwargs: unknown;
 }
 
-/** A task failed for good: one event, tagged with the task, its queue, the worker and the attempt. */
+/** The task's own error: the worker wraps a final failure in BullMQ's UnrecoverableError, with the original as cause. */
+export function taskError(error: Error): Error {
+  return error.name === 'UnrecoverableError' && error.cause instanceof Error ? error.cause : error;
+}
+
+/** The HTTP answer an error (or one of its causes) carries, e.g. GraceDB's body on a GraceDbError. */
+export function httpResponseOf(error: unknown): { status?: number; body: string } | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth += 1) {
+    const { responseBody, status } = current as Error & { responseBody?: unknown; status?: unknown };
+    if (typeof responseBody === 'string') return { ...(typeof status === 'number' ? { status } : {}), body: responseBody };
+  }
+  return undefined;
+}
+
+/**
+ * A task failed for good: one event, tagged with the task, its queue, the worker and the attempt. The exception is the
+ * task's own error (type and message), not BullMQ's UnrecoverableError; a failed HTTP request's response body (GraceDB's
+ * answer, already cut to a few KiB) is attached as the `http_response` context and the `response_body` extra.
+ */
 export function captureTaskFailure(failure: TaskFailure, error: Error): void {
+  const own = taskError(error);
+  const response = httpResponseOf(own);
   withSentry((Sentry) =>
     Sentry.withScope((scope) => {
       scope.setLevel('error');
-      scope.setTags({ component: 'worker', task: failure.task, task_id: failure.id, queue: failure.queue, worker: failure.worker, attempt: String(failure.attempt) });
+      scope.setTags({
+        component: 'worker',
+        task: failure.task,
+        task_id: failure.id,
+        queue: failure.queue,
+        worker: failure.worker,
+        attempt: String(failure.attempt),
+      });
       scope.setContext('task', { ...failure, args: scrubValue(failure.args, scrubText), kwargs: scrubValue(failure.kwargs, scrubText) });
+      if (response) {
+        scope.setContext('http_response', response);
+        scope.setExtra('response_body', response.body);
+      }
       scope.setTransactionName(failure.task);
-      Sentry.captureException(error, { mechanism: { type: 'gwqueue.task', handled: false } });
+      Sentry.captureException(own, { mechanism: { type: 'gwqueue.task', handled: false } });
     }),
   );
 }
@@ -147,13 +181,21 @@ export async function captureCrash(error: unknown, origin: string, role: string)
   await flushSentry(3000);
 }
 
-const LEVELS: [number, 'fatal' | 'error' | 'warning'][] = [[60, 'fatal'], [50, 'error'], [40, 'warning']];
+const LEVELS: [number, 'fatal' | 'error' | 'warning'][] = [
+  [60, 'fatal'],
+  [50, 'error'],
+  [40, 'warning'],
+];
 const THROTTLE_MS = 60_000;
 const lastSent = new Map<string, number>();
 
 /** Reported with more context elsewhere: task failures and retries (by the worker), 500s (by the error handler), crashes. */
 function reportedElsewhere(record: Record<string, unknown>): boolean {
-  return (record.task !== undefined && record.id !== undefined) || (record.status === 500 && record.method !== undefined) || record.reported === true;
+  return (
+    (record.task !== undefined && record.id !== undefined) ||
+    (record.status === 500 && record.method !== undefined) ||
+    record.reported === true
+  );
 }
 
 /**

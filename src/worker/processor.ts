@@ -6,11 +6,15 @@ import { isTransient, TaskArgumentError, UnknownTaskError } from '../queue/error
 import { getTask, type Task, type TaskContext } from '../queue/registry.js';
 import { runAsTask } from '../queue/current-task.js';
 
-/** Wraps an error as final (never retried), keeping its message and stack trace. */
+/**
+ * Wraps an error as final (never retried), keeping its message and stack trace, and the task's own error as `cause`:
+ * BullMQ needs an UnrecoverableError, but Sentry reports the cause (its own type, message and GraceDB answer).
+ */
 function final(error: unknown): UnrecoverableError {
   const message = error instanceof Error ? error.message : String(error);
   const wrapped = new UnrecoverableError(message);
   if (error instanceof Error && error.stack) wrapped.stack = error.stack;
+  wrapped.cause = error;
   return wrapped;
 }
 
