@@ -12,7 +12,7 @@ async function knownQueue(deps: ActionDeps, value: unknown): Promise<string> {
   const name = String(value ?? '');
   const known = await deps.client.queueNames();
   if (!known.includes(name))
-    throw new ActionRefusal('invalid', `There is no queue named ${name.slice(0, 100)} (known: ${known.join(', ')}).`, {
+    throw new ActionRefusal('invalid', `Unknown queue "${name.slice(0, 100)}" (known: ${known.join(', ')}).`, {
       queue: name.slice(0, 100),
     });
   return name;

@@ -91,8 +91,8 @@ export function badArgumentCases(): BadCase[] {
 
   // control: the action, queue names (must be known), task IDs (66 when unknown), worker names, N and -t.
   each(some(TEXT, 3), USAGE, /unknown command/, (v) => ['control', v]);
-  for (const action of ['pause', 'resume']) each([...some(TEXT, 3), 'nosuch'], USAGE, /unknown queue/, (v) => ['control', action, v]);
-  for (const action of ['cancel', 'retry']) each(some(TEXT, 3), NO_INPUT, /no task with ID/, (v) => ['control', action, v]);
+  for (const action of ['pause', 'resume']) each([...some(TEXT, 3), 'nosuch'], USAGE, /unknown queue/i, (v) => ['control', action, v]);
+  for (const action of ['cancel', 'retry']) each(some(TEXT, 3), NO_INPUT, /no task with ID/i, (v) => ['control', action, v]);
   each(some(TEXT, 3), USAGE, /worker name/, (v) => ['control', 'concurrency', v, '2']);
   each([...some(INTEGER, 5), '0', '1001'], USAGE, /N must be/, (v) => ['control', 'concurrency', 'w1@host', v]);
   each(some(TEXT, 3), USAGE, /worker name/, (v) => ['control', 'shutdown', v]);
