@@ -9,6 +9,7 @@ import { DOMAIN_SETTINGS } from '../src/config/domain.js';
 import { OBSERVABILITY_SETTINGS } from '../src/config/observability.js';
 import { OPERATOR_FORMS } from '../src/forms/registry.js';
 import { fieldUsage } from '../src/forms/fields.js';
+import { ROUTES, fullPath } from '../src/web/routes.js';
 
 /** The repository root: pages are named relative to it. */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -66,12 +67,30 @@ export function renderForms(): string {
     const fields = form.fields.map((field) => `\`${fieldUsage(field)}\``).join(' ') || '–';
     return `| ${cell(form.title)} | \`POST /${form.name}\` | ${fields} | ${form.confirm ? 'yes' : 'no'} | \`${form.auditAction}\` |`;
   });
-  return ['| form | path | fields (`[name]`: a checkbox) | asks to confirm | audit action |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
+  return [
+    '| form | path | fields (`[name]`: a checkbox) | asks to confirm | audit action |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
+}
+
+/** Every URL, from the table in src/web/routes.ts: who may call it, its guard, how a repeat is caught, `gwqueue flower` too. */
+export function renderRoutes(): string {
+  const rows = ROUTES.map(
+    (route) =>
+      `| ${route.method} | \`${cell(fullPath(route, '/flower'))}\` | ${route.who} | ${cell(route.guard)} | ${cell(route.once)} | ${route.flower ? 'yes' : 'no'} |`,
+  );
+  return [
+    '| method | path (the dashboard at `/flower`) | who | guard | a repeat is caught by | also in `gwqueue flower` |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
 }
 
 export const BLOCKS: GeneratedBlock[] = [
   { page: 'docs/configuration.md', marker: 'config', render: renderConfig },
   { page: 'docs/console.md', marker: 'forms', render: renderForms },
+  { page: 'docs/console.md', marker: 'routes', render: renderRoutes },
 ];
 
 function markers(marker: string): { open: string; close: string } {

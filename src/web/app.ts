@@ -7,7 +7,8 @@ import { identity } from './middleware/identity.js';
 import { securityHeaders } from './middleware/security.js';
 import { csrfProtection, exposeCsrfToken, sessions, takeFlash } from './middleware/session.js';
 import { errorHandler, notFound, refusedAction } from './middleware/errors.js';
-import { registerHealthRoutes, registerRoutes } from './routes.js';
+import { registerProbes, registerRoutes, type Site } from './routes.js';
+import { dashboardOptions, type DashboardOptions } from './dashboard/options.js';
 import { platformInfo } from './platform.js';
 import { writeAudit } from '../audit/audit-log.js';
 import { logger } from '../log/logger.js';
@@ -18,7 +19,15 @@ function refusedToken(ctx: WebContext) {
   return async (req: Request, address: string) => {
     log.warn({ method: req.method, path: req.path, address, status: 401 }, 'invalid API token');
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
-    await writeAudit(ctx.redis, ctx.config, { user: 'anonymous', address, action: refusedAction(req), fields: {}, taskId: null, outcome: 'unauthorized', detail: 'invalid API token' });
+    await writeAudit(ctx.redis, ctx.config, {
+      user: 'anonymous',
+      address,
+      action: refusedAction(req),
+      fields: {},
+      taskId: null,
+      outcome: 'unauthorized',
+      detail: 'invalid API token',
+    });
   };
 }
 
@@ -26,7 +35,10 @@ function refusedToken(ctx: WebContext) {
  * The shell every web app of ours shares (console and stand-alone dashboard): CSP, assets served by the app, health
  * routes, body limits, identity, sessions, flash and CSRF; `routes` adds the pages; then 404 and the one error handler.
  */
-export function buildWebApp(deps: WebDeps, routes: (app: Express, ctx: WebContext) => void, options: { staticRoots?: string[]; locals?: Record<string, unknown> } = {}): Express {
+export function buildWebApp(
+  deps: WebDeps,
+  options: { dashboard?: Partial<DashboardOptions>; flowerOnly?: boolean; staticRoots?: string[]; locals?: Record<string, unknown> } = {},
+): Express {
   const ctx: WebContext = { ...deps, redis: deps.client.redis, gracedbLabel: deps.gracedbUrl ?? 'embedded GraceDB (in Redis)' };
   const { config } = deps;
   const app = express();
@@ -37,19 +49,25 @@ export function buildWebApp(deps: WebDeps, routes: (app: Express, ctx: WebContex
   app.set('query parser', 'simple');
   // Defaults for pages rendered before the identity/session middleware ran (early errors).
   Object.assign(app.locals, {
-    platform: platformInfo(), profile: config.profile, flash: [], csrfToken: '',
+    platform: platformInfo(),
+    profile: config.profile,
+    flash: [],
+    csrfToken: '',
     identity: { user: null, authorized: false, via: 'anonymous', groups: [], address: '' },
     ...options.locals,
   });
 
   app.use(securityHeaders());
-  const vendor = (name: string, dir: string) => express.static(path.join(PACKAGE_ROOT, 'node_modules', name, dir), { maxAge: '1d', fallthrough: false });
+  const vendor = (name: string, dir: string) =>
+    express.static(path.join(PACKAGE_ROOT, 'node_modules', name, dir), { maxAge: '1d', fallthrough: false });
   for (const root of new Set(options.staticRoots ?? [''])) {
     app.use(`${root}/static/vendor/bootstrap`, vendor('bootstrap', 'dist'));
     app.use(`${root}/static/vendor/uplot`, vendor('uplot', 'dist'));
     app.use(`${root}/static`, express.static(path.join(PACKAGE_ROOT, 'public'), { maxAge: '1h', fallthrough: false }));
   }
-  registerHealthRoutes(app, ctx);
+  const dashboard = dashboardOptions(options.dashboard);
+  const site: Site = { base: dashboard.base, dashboard };
+  registerProbes(app, ctx, site, options.flowerOnly);
 
   const limit = config.auth.bodyLimitBytes;
   app.use(express.urlencoded({ extended: false, limit, parameterLimit: 50 }));
@@ -60,7 +78,7 @@ export function buildWebApp(deps: WebDeps, routes: (app: Express, ctx: WebContex
   app.use(csrfProtection);
   app.use(exposeCsrfToken);
 
-  routes(app, ctx);
+  registerRoutes(app, ctx, site, options.flowerOnly);
   app.use(notFound);
   app.use(errorHandler(config, ctx.redis));
   return app;
@@ -68,5 +86,5 @@ export function buildWebApp(deps: WebDeps, routes: (app: Express, ctx: WebContex
 
 /** The operator console (forms, task pages, audit log, dashboard under /flower). */
 export function createApp(deps: WebDeps): Express {
-  return buildWebApp(deps, registerRoutes);
+  return buildWebApp(deps);
 }

@@ -1,5 +1,6 @@
-// Every URL of the web console, in one place: method, path and handler.
-import type { Express } from 'express';
+// Every URL of the console and the dashboard, one line each: method, path, who may call it, its guard, how a repeat is
+// caught, and its handler. The registrar below applies the table; docs/console.md#every-url is generated from it.
+import express, { type Express, type RequestHandler, type Router } from 'express';
 import type { WebContext } from './context.js';
 import { OPERATOR_FORMS } from '../forms/registry.js';
 import { home } from './handlers/home.js';
@@ -10,48 +11,149 @@ import { auditPage } from './handlers/audit.js';
 import { methodNotAllowed } from './middleware/errors.js';
 import { healthz, readyz } from './handlers/health.js';
 import { metricsRoute } from '../metrics/metrics-http.js';
-import { hostRouter } from './host/router.js';
-import { createDashboardRouter } from './dashboard/router.js';
+import { hostApi, hostCharts, hostIndex, startHostArea } from './host/router.js';
+import { dashboardArea } from './dashboard/router.js';
+import { dashboardControls } from './dashboard/controls.js';
+import { workerApi, workerPage, workersApi, workersPage } from './dashboard/workers.js';
+import { taskApi as dashboardTaskApi, taskRedirect, tasksApi, tasksPage } from './dashboard/tasks.js';
+import { historyApi, historyPage, queuesApi, queuesPage } from './dashboard/queues.js';
+import type { DashboardOptions } from './dashboard/options.js';
 
-/** Registered before sessions and CSRF: probes carry no cookies and must not create sessions. */
-export function registerHealthRoutes(app: Express, ctx: WebContext): void {
-  app.get('/healthz', healthz);
-  app.get('/readyz', readyz(ctx));
-  app.get('/metrics', metricsRoute(ctx.redis, ctx.config));
+/**
+ * Where a line is mounted. probe: before body parsing, identity and sessions (no cookie, no session made);
+ * page: the console's own paths; dashboard: under the dashboard's base (/flower, or `gwqueue flower`'s prefix);
+ * host: under the dashboard's /host.
+ */
+export type Area = 'probe' | 'page' | 'dashboard' | 'host';
+/** anyone: whoever reaches the console; operator: an authorized user (the action pipeline refuses and audits the rest). */
+export type Who = 'anyone' | 'operator';
+/** csrf|token: a browser's session CSRF token, or an API token instead; none: a read. */
+export type Guard = 'none' | 'csrf|token';
+/** How a repeated request is caught: a form's one-time submission token or Idempotency-Key; a retry's key is the retried task. */
+export type Once = '-' | 'submission token | Idempotency-Key' | 'the retried task' | 'state check';
+
+/** What a handler may know about where it is mounted. */
+export interface Site {
+  /** The dashboard's base path, e.g. '/flower' ('' at the root). */
+  base: string;
+  dashboard: DashboardOptions;
 }
 
-export function registerRoutes(app: Express, ctx: WebContext): void {
-  app.get('/', home(ctx));
+export interface RouteLine {
+  method: 'GET' | 'POST';
+  path: string;
+  area: Area;
+  who: Who;
+  guard: Guard;
+  once: Once;
+  /** Served by `gwqueue flower` too (the task pages its rows link to, the audit log). */
+  flower: boolean;
+  handler(ctx: WebContext, site: Site): RequestHandler | RequestHandler[];
+}
 
-  // The operator forms, at GWCelery's paths; any other method is 405.
-  for (const form of OPERATOR_FORMS) {
-    app.post(`/${form.name}`, ...submitForm(ctx, form));
-    app.all(`/${form.name}`, methodNotAllowed('POST'));
+type Handler = RouteLine['handler'];
+const line = (
+  method: RouteLine['method'],
+  path: string,
+  area: Area,
+  who: Who,
+  guard: Guard,
+  once: Once,
+  flower: 'flower' | '',
+  handler: Handler,
+): RouteLine => ({ method, path, area, who, guard, once, flower: flower === 'flower', handler });
+
+const control =
+  (name: Parameters<typeof dashboardControls>[2]): Handler =>
+  (ctx, site) =>
+    dashboardControls(ctx, site.base, name);
+
+// prettier-ignore
+export const ROUTES: readonly RouteLine[] = [
+  //    method  path                            area         who         guard         once                                   flower    handler
+  line('GET',  '/healthz',                      'probe',     'anyone',   'none',       '-',                                   'flower', () => healthz),
+  line('GET',  '/readyz',                       'probe',     'anyone',   'none',       '-',                                   'flower', (ctx) => readyz(ctx)),
+  line('GET',  '/metrics',                      'probe',     'anyone',   'none',       '-',                                   'flower', (ctx) => metricsRoute(ctx.redis, ctx.config)),
+  line('GET',  '/',                             'page',      'anyone',   'none',       '-',                                   '',       (ctx) => home(ctx)),
+  ...OPERATOR_FORMS.map((form) =>
+  line('POST', `/${form.name}`,                 'page',      'operator', 'csrf|token', 'submission token | Idempotency-Key',  '',       (ctx) => submitForm(ctx, form))),
+  line('GET',  '/tasks/:id',                    'page',      'anyone',   'none',       '-',                                   'flower', (ctx) => taskPage(ctx)),
+  line('POST', '/tasks/:id/retry',              'page',      'operator', 'csrf|token', 'the retried task',                    'flower', (ctx) => retryTaskRoute(ctx)),
+  line('GET',  '/api/tasks/:id',                'page',      'anyone',   'none',       '-',                                   'flower', (ctx) => taskApi(ctx)),
+  line('GET',  '/typeahead_superevent_id',      'page',      'anyone',   'none',       '-',                                   '',       (ctx) => typeaheadSupereventId(ctx)),
+  line('GET',  '/typeahead_event_id',           'page',      'anyone',   'none',       '-',                                   '',       (ctx) => typeaheadEventId(ctx)),
+  line('GET',  '/typeahead_skymap_filename',    'page',      'anyone',   'none',       '-',                                   '',       (ctx) => typeaheadFilename(ctx, 'sky_loc', ['.fits', '.fits.gz'])),
+  line('GET',  '/typeahead_em_bright_filename', 'page',      'anyone',   'none',       '-',                                   '',       (ctx) => typeaheadFilename(ctx, 'em_bright', ['.json'])),
+  line('GET',  '/typeahead_p_astro_filename',   'page',      'anyone',   'none',       '-',                                   '',       (ctx) => typeaheadFilename(ctx, 'p_astro', ['.json'])),
+  line('GET',  '/audit',                        'page',      'anyone',   'none',       '-',                                   'flower', (ctx) => auditPage(ctx)),
+  line('GET',  '/',                             'host',      'anyone',   'none',       '-',                                   'flower', (ctx, site) => hostIndex(ctx, `${site.base}/host`)),
+  line('GET',  '/charts',                       'host',      'anyone',   'none',       '-',                                   'flower', (ctx, site) => hostCharts(ctx, `${site.base}/host`)),
+  line('GET',  '/api',                          'host',      'anyone',   'none',       '-',                                   'flower', (ctx) => hostApi(ctx)),
+  line('GET',  '/',                             'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx, site) => workersPage(ctx, site.dashboard)),
+  line('GET',  '/workers',                      'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx, site) => workersPage(ctx, site.dashboard)),
+  line('GET',  '/workers/:name',                'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx) => workerPage(ctx)),
+  line('POST', '/workers/:name/forget',         'dashboard', 'operator', 'csrf|token', 'state check',                         'flower', control('forget')),
+  line('GET',  '/tasks',                        'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx, site) => tasksPage(ctx, site.base)),
+  line('GET',  '/tasks/:id',                    'dashboard', 'anyone',   'none',       '-',                                   'flower', () => taskRedirect),
+  line('POST', '/tasks/:id/retry',              'dashboard', 'operator', 'csrf|token', 'the retried task',                    'flower', control('retry')),
+  line('POST', '/tasks/:id/cancel',             'dashboard', 'operator', 'csrf|token', 'state check',                         'flower', control('cancel')),
+  line('GET',  '/queues',                       'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx) => queuesPage(ctx)),
+  line('POST', '/queues/clean',                 'dashboard', 'operator', 'csrf|token', 'state check',                         'flower', control('clean')),
+  line('POST', '/queues/:name/pause',           'dashboard', 'operator', 'csrf|token', 'state check',                         'flower', control('pause')),
+  line('POST', '/queues/:name/resume',          'dashboard', 'operator', 'csrf|token', 'state check',                         'flower', control('resume')),
+  line('POST', '/queues/:name/clean',           'dashboard', 'operator', 'csrf|token', 'state check',                         'flower', control('clean')),
+  line('GET',  '/history',                      'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx) => historyPage(ctx)),
+  line('GET',  '/api/workers',                  'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx, site) => workersApi(ctx, site.dashboard)),
+  line('GET',  '/api/workers/:name',            'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx) => workerApi(ctx)),
+  line('GET',  '/api/tasks',                    'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx) => tasksApi(ctx)),
+  line('GET',  '/api/tasks/:id',                'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx) => dashboardTaskApi(ctx)),
+  line('GET',  '/api/queues',                   'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx) => queuesApi(ctx)),
+  line('GET',  '/api/history',                  'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx) => historyApi(ctx)),
+];
+
+/** The full path of a line as a site serves it. */
+export function fullPath(route: RouteLine, base: string): string {
+  if (route.area === 'dashboard') return `${base}${route.path === '/' ? '/' : route.path}`;
+  if (route.area === 'host') return `${base}/host${route.path === '/' ? '/' : route.path}`;
+  return route.path;
+}
+
+function mount(target: Router, routes: readonly RouteLine[], ctx: WebContext, site: Site): void {
+  for (const route of routes) {
+    const handlers: RequestHandler[] = [route.handler(ctx, site)].flat();
+    if (route.method === 'GET') target.get(route.path, handlers);
+    else target.post(route.path, handlers);
   }
-
-  app.get('/tasks/:id', taskPage(ctx));
-  app.post('/tasks/:id/retry', retryTaskRoute(ctx));
-  app.get('/api/tasks/:id', ...taskApi(ctx));
-
-  app.get('/typeahead_superevent_id', typeaheadSupereventId(ctx));
-  app.get('/typeahead_event_id', typeaheadEventId(ctx));
-  app.get('/typeahead_skymap_filename', typeaheadFilename(ctx, 'sky_loc', ['.fits', '.fits.gz']));
-  app.get('/typeahead_em_bright_filename', typeaheadFilename(ctx, 'em_bright', ['.json']));
-  app.get('/typeahead_p_astro_filename', typeaheadFilename(ctx, 'p_astro', ['.json']));
-
-  app.get('/audit', auditPage(ctx));
-  app.use('/flower/host', hostRouter(ctx));
-  app.use('/flower', createDashboardRouter(ctx, { base: '/flower' }));
+  // A path that only takes POST answers other methods with 405 and an Allow header.
+  for (const path of new Set(routes.filter((route) => route.method === 'POST').map((route) => route.path))) {
+    if (!routes.some((route) => route.path === path && route.method === 'GET')) target.all(path, methodNotAllowed('POST'));
+  }
 }
 
-/** `gwqueue flower`: the dashboard at `base` ('' = the root), plus the console's task pages its rows link to and the audit log. */
-export function registerStandaloneDashboardRoutes(app: Express, ctx: WebContext, base: string): void {
-  // Before the dashboard, which may sit at the root.
-  app.get('/tasks/:id', taskPage(ctx));
-  app.post('/tasks/:id/retry', retryTaskRoute(ctx));
-  app.get('/api/tasks/:id', ...taskApi(ctx));
-  app.get('/audit', auditPage(ctx));
-  if (base) app.get('/', (_req, res) => res.redirect(302, `${base}/`));
-  app.use(`${base}/host`, hostRouter(ctx));
-  app.use(base || '/', createDashboardRouter(ctx, { base, assets: `${base}/static` }));
+/** Probes come before body parsing, identity and sessions: they carry no cookies and must not create sessions. */
+export function registerProbes(app: Express, ctx: WebContext, site: Site, flowerOnly = false): void {
+  mount(
+    app,
+    ROUTES.filter((route) => route.area === 'probe' && (!flowerOnly || route.flower)),
+    ctx,
+    site,
+  );
+}
+
+/**
+ * The rest of the table, after the shell's middleware. The console serves every line with the dashboard at /flower;
+ * `gwqueue flower` (flowerOnly) serves the lines marked flower, with the dashboard at its own base.
+ */
+export function registerRoutes(app: Express, ctx: WebContext, site: Site, flowerOnly = false): void {
+  const serves = (area: Area) => ROUTES.filter((route) => route.area === area && (!flowerOnly || route.flower));
+  // The console's own paths first: a dashboard at the root must not hide /tasks/:id or /audit.
+  mount(app, serves('page'), ctx, site);
+  if (flowerOnly && site.base) app.get('/', (_req, res) => res.redirect(302, `${site.base}/`));
+  startHostArea(ctx);
+  const host = express.Router({ strict: false });
+  mount(host, serves('host'), ctx, site);
+  app.use(`${site.base}/host`, host);
+  const dashboard = dashboardArea(ctx, site.dashboard);
+  mount(dashboard, serves('dashboard'), ctx, site);
+  app.use(site.base || '/', dashboard);
 }

@@ -5,8 +5,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { startConsole, browser, API_TOKEN, type ConsoleFixture } from '../web/console-fixture.js';
 import { OPERATOR_FORMS } from '../../src/forms/registry.js';
-import { dashboardControls } from '../../src/web/dashboard/controls.js';
-import type { WebContext } from '../../src/web/context.js';
+import { ROUTES, fullPath } from '../../src/web/routes.js';
 import { listAudit, type AuditEntry } from '../../src/audit/audit-log.js';
 import { sendHeartbeat, hostSnapshot } from '../../src/queue/heartbeats.js';
 import { raiseError, sleep } from '../../src/tasks/core.js';
@@ -14,7 +13,12 @@ import { raiseError, sleep } from '../../src/tasks/core.js';
 /** A valid body for every operator form: a check that is skipped would otherwise enqueue it. */
 const VALID: Record<string, Record<string, string>> = {
   send_preliminary_gcn: { superevent_id: 'S240101a', event_id: 'G123456' },
-  send_update_gcn: { superevent_id: 'S240101a', skymap_filename: 'bayestar.multiorder.fits,0', em_bright_filename: 'em_bright.json,0', p_astro_filename: 'p_astro.json,0' },
+  send_update_gcn: {
+    superevent_id: 'S240101a',
+    skymap_filename: 'bayestar.multiorder.fits,0',
+    em_bright_filename: 'em_bright.json,0',
+    p_astro_filename: 'p_astro.json,0',
+  },
   create_update_gcn_circular: { superevent_id: 'S240101a', sky_localization: 'on' },
   change_prefered_event: { superevent_id: 'S240101a', event_id: 'G123456' },
   apply_raven_labels: { superevent_id: 'S240101a', ext_id: 'E123456', event_id: 'G123456' },
@@ -32,7 +36,12 @@ function controlRequests(failedId: string, delayedId: string) {
     { key: 'pause', path: '/flower/queues/default/pause', body: { confirmed: 'yes' }, action: 'queue.pause' },
     { key: 'resume', path: '/flower/queues/default/resume', body: {}, action: 'queue.resume' },
     { key: 'clean', path: '/flower/queues/default/clean', body: { state: 'failed', age: '0', confirmed: 'yes' }, action: 'queue.clean' },
-    { key: 'clean', path: '/flower/queues/clean', body: { queue: 'default', state: 'failed', age: '0', confirmed: 'yes' }, action: 'queue.clean' },
+    {
+      key: 'clean',
+      path: '/flower/queues/clean',
+      body: { queue: 'default', state: 'failed', age: '0', confirmed: 'yes' },
+      action: 'queue.clean',
+    },
     { key: 'forget', path: '/flower/workers/ghost%40test/forget', body: { confirmed: 'yes' }, action: 'worker.forget' },
   ];
 }
@@ -47,8 +56,19 @@ async function consoleWithTargets(env: Record<string, string> = {}) {
   await worker.stop();
   const now = new Date().toISOString();
   await sendHeartbeat(fx.engine.client.redis, fx.engine.config, {
-    name: 'ghost@test', queues: ['default'], concurrency: 1, status: 'online', startedAt: now, lastHeartbeat: now,
-    version: '0', active: 0, processed: 0, succeeded: 0, failed: 0, retried: 0, ...hostSnapshot(),
+    name: 'ghost@test',
+    queues: ['default'],
+    concurrency: 1,
+    status: 'online',
+    startedAt: now,
+    lastHeartbeat: now,
+    version: '0',
+    active: 0,
+    processed: 0,
+    succeeded: 0,
+    failed: 0,
+    retried: 0,
+    ...hostSnapshot(),
   });
   await fx.engine.client.redis.del(`{${fx.engine.config.prefix}}:worker:ghost@test:alive`);
   const state = async () => ({
@@ -61,7 +81,8 @@ async function consoleWithTargets(env: Record<string, string> = {}) {
   return { fx, failedId: failed.id, delayedId, state, controls: () => controlRequests(failed.id, delayedId) };
 }
 
-const audit = async (fx: ConsoleFixture, user: string): Promise<AuditEntry[]> => (await listAudit(fx.engine.client.redis, fx.engine.config, { user, limit: 500 })).entries;
+const audit = async (fx: ConsoleFixture, user: string): Promise<AuditEntry[]> =>
+  (await listAudit(fx.engine.client.redis, fx.engine.config, { user, limit: 500 })).entries;
 
 /** POSTs every form (valid body, valid session CSRF and submission tokens) as `user`, expecting `status` each time. */
 async function postEveryForm(app: Express, user: string | null, extraHeaders: Record<string, string>, status: number) {
@@ -69,7 +90,10 @@ async function postEveryForm(app: Express, user: string | null, extraHeaders: Re
   for (const form of OPERATOR_FORMS) {
     const t = await tokens(form.name);
     assert.ok(t.csrf && t.submission, `${form.name}: the page gave tokens`);
-    const res = await agent.post(`/${form.name}`).set({ ...headers, ...extraHeaders }).type('form')
+    const res = await agent
+      .post(`/${form.name}`)
+      .set({ ...headers, ...extraHeaders })
+      .type('form')
       .send({ ...VALID[form.name], _csrf: t.csrf, submission_token: t.submission, confirmed: 'yes' });
     assert.equal(res.status, status, `${form.name} as ${user ?? 'anonymous'}: ${res.status} ${res.text.slice(0, 200)}`);
   }
@@ -84,10 +108,23 @@ describe('security: CSRF, authorization', () => {
     await t?.fx.stop();
   });
 
-  test('VALID covers every operator form and the control list covers every dashboard control', () => {
+  test('VALID covers every operator form and the control list covers every other operator route of the URL table', () => {
     assert.deepEqual(Object.keys(VALID).sort(), OPERATOR_FORMS.map((f) => f.name).sort());
-    const ctx = { redis: t.fx.engine.client.redis, config: t.fx.engine.config } as unknown as WebContext;
-    assert.deepEqual([...new Set(t.controls().map((c) => c.key))].sort(), Object.keys(dashboardControls(ctx, '/flower')).sort());
+    const formPaths = new Set(OPERATOR_FORMS.map((f) => `/${f.name}`));
+    const operatorRoutes = ROUTES.filter((route) => route.who === 'operator' && !formPaths.has(route.path)).map((route) =>
+      fullPath(route, '/flower'),
+    );
+    const asPattern = (path: string) => new RegExp(`^${path.replace(/:[a-z]+/g, '[^/]+')}$`);
+    for (const path of operatorRoutes)
+      assert.ok(
+        t.controls().some((c) => asPattern(path).test(c.path)),
+        `${path} is attacked below`,
+      );
+    for (const control of t.controls())
+      assert.ok(
+        operatorRoutes.some((path) => asPattern(path).test(control.path)),
+        `${control.path} is an operator route`,
+      );
   });
 
   test('a cross-site POST without a CSRF token is refused (403) and enqueues nothing, with or without a session', async () => {
@@ -100,16 +137,32 @@ describe('security: CSRF, authorization', () => {
       const { submission } = await tokens(form.name);
       const body = { ...VALID[form.name], submission_token: submission, confirmed: 'yes' };
       // The attacker's page: the victim's session cookie is sent along, the token is not known.
-      const withCookie = await agent.post(`/${form.name}`).set({ ...headers, ...ATTACKER }).type('form').send(body);
+      const withCookie = await agent
+        .post(`/${form.name}`)
+        .set({ ...headers, ...ATTACKER })
+        .type('form')
+        .send(body);
       assert.equal(withCookie.status, 403, `${form.name} with the session cookie`);
       assert.match(withCookie.text, /CSRF check failed/);
-      const noSession = await request(t.fx.app).post(`/${form.name}`).set({ ...headers, ...ATTACKER }).type('form').send(body);
+      const noSession = await request(t.fx.app)
+        .post(`/${form.name}`)
+        .set({ ...headers, ...ATTACKER })
+        .type('form')
+        .send(body);
       assert.equal(noSession.status, 403, `${form.name} without a session`);
-      const forged = await agent.post(`/${form.name}`).set({ ...headers, ...ATTACKER }).type('form').send({ ...body, _csrf: 'forged-0123456789abcdef' });
+      const forged = await agent
+        .post(`/${form.name}`)
+        .set({ ...headers, ...ATTACKER })
+        .type('form')
+        .send({ ...body, _csrf: 'forged-0123456789abcdef' });
       assert.equal(forged.status, 403, `${form.name} with a forged token`);
     }
     for (const control of t.controls()) {
-      const res = await agent.post(control.path).set({ ...headers, ...ATTACKER }).type('form').send(control.body);
+      const res = await agent
+        .post(control.path)
+        .set({ ...headers, ...ATTACKER })
+        .type('form')
+        .send(control.body);
       assert.equal(res.status, 403, `${control.path} without a CSRF token`);
     }
     assert.deepEqual(await t.state(), before, 'nothing enqueued, nothing changed');
@@ -127,14 +180,30 @@ describe('security: CSRF, authorization', () => {
     const before = await t.fx.jobCount();
     for (const form of OPERATOR_FORMS) {
       const body = { ...VALID[form.name], submission_token: own.submission, confirmed: 'yes' };
-      const inBody = await attacker.agent.post(`/${form.name}`).set(attacker.headers).type('form').send({ ...body, _csrf: stolen.csrf });
+      const inBody = await attacker.agent
+        .post(`/${form.name}`)
+        .set(attacker.headers)
+        .type('form')
+        .send({ ...body, _csrf: stolen.csrf });
       assert.equal(inBody.status, 403, form.name);
-      const inHeader = await attacker.agent.post(`/${form.name}`).set({ ...attacker.headers, 'X-CSRF-Token': stolen.csrf }).type('form').send(body);
+      const inHeader = await attacker.agent
+        .post(`/${form.name}`)
+        .set({ ...attacker.headers, 'X-CSRF-Token': stolen.csrf })
+        .type('form')
+        .send(body);
       assert.equal(inHeader.status, 403, form.name);
-      const cookieless = await request(t.fx.app).post(`/${form.name}`).set(victim.headers).type('form').send({ ...body, _csrf: stolen.csrf });
+      const cookieless = await request(t.fx.app)
+        .post(`/${form.name}`)
+        .set(victim.headers)
+        .type('form')
+        .send({ ...body, _csrf: stolen.csrf });
       assert.equal(cookieless.status, 403, form.name);
     }
-    const control = await attacker.agent.post('/flower/queues/default/pause').set(attacker.headers).type('form').send({ _csrf: stolen.csrf, confirmed: 'yes' });
+    const control = await attacker.agent
+      .post('/flower/queues/default/pause')
+      .set(attacker.headers)
+      .type('form')
+      .send({ _csrf: stolen.csrf, confirmed: 'yes' });
     assert.equal(control.status, 403);
     assert.equal(await t.fx.engine.client.queue('default').isPaused(), false);
     assert.equal(await t.fx.jobCount(), before);
@@ -149,14 +218,26 @@ describe('security: CSRF, authorization', () => {
       const { agent, headers, tokens } = await browser(t.fx.app, user);
       const { csrf } = await tokens('send_mock_event');
       for (const control of t.controls()) {
-        const res = await agent.post(control.path).set({ ...headers, ...groups }).type('form').send({ _csrf: csrf, ...control.body });
+        const res = await agent
+          .post(control.path)
+          .set({ ...headers, ...groups })
+          .type('form')
+          .send({ _csrf: csrf, ...control.body });
         assert.equal(res.status, 403, `${control.path}: ${res.status}`);
         assert.match(res.text, /not allowed/);
       }
       assert.deepEqual(await t.state(), before, 'no job added, removed, paused or forgotten');
       const entries = await audit(t.fx, user ?? 'anonymous');
-      for (const form of OPERATOR_FORMS) assert.ok(entries.some((e) => e.action === form.auditAction && e.outcome === 'unauthorized'), `audit ${form.name}`);
-      for (const control of t.controls()) assert.ok(entries.some((e) => e.action === control.action && e.outcome === 'unauthorized'), `audit ${control.action}`);
+      for (const form of OPERATOR_FORMS)
+        assert.ok(
+          entries.some((e) => e.action === form.auditAction && e.outcome === 'unauthorized'),
+          `audit ${form.name}`,
+        );
+      for (const control of t.controls())
+        assert.ok(
+          entries.some((e) => e.action === control.action && e.outcome === 'unauthorized'),
+          `audit ${control.action}`,
+        );
       assert.ok(entries.every((e) => e.outcome === 'unauthorized' && e.taskId === null));
     });
   }
@@ -164,14 +245,26 @@ describe('security: CSRF, authorization', () => {
   test('a wrong API token: 401 for every form and control, audited, nothing changed; the right one works', async () => {
     const before = await t.state();
     const wrong = { Authorization: 'Bearer not-the-token-0123456789', Accept: 'application/json' };
-    for (const form of OPERATOR_FORMS) await request(t.fx.app).post(`/${form.name}`).set(wrong).type('form').send(VALID[form.name]).expect(401);
+    for (const form of OPERATOR_FORMS)
+      await request(t.fx.app).post(`/${form.name}`).set(wrong).type('form').send(VALID[form.name]).expect(401);
     for (const control of t.controls()) await request(t.fx.app).post(control.path).set(wrong).type('form').send(control.body).expect(401);
-    await request(t.fx.app).post('/send_mock_event').set({ Authorization: `Basic ${Buffer.from('robot:x').toString('base64')}` }).expect(401);
+    await request(t.fx.app)
+      .post('/send_mock_event')
+      .set({ Authorization: `Basic ${Buffer.from('robot:x').toString('base64')}` })
+      .expect(401);
     assert.deepEqual(await t.state(), before);
     const entries = (await audit(t.fx, 'anonymous')).filter((e) => e.detail === 'invalid API token');
-    for (const form of OPERATOR_FORMS) assert.ok(entries.some((e) => e.action === form.auditAction && e.outcome === 'unauthorized'), `audit ${form.name}`);
+    for (const form of OPERATOR_FORMS)
+      assert.ok(
+        entries.some((e) => e.action === form.auditAction && e.outcome === 'unauthorized'),
+        `audit ${form.name}`,
+      );
     assert.ok(entries.length >= OPERATOR_FORMS.length + t.controls().length);
-    const ok = await request(t.fx.app).post('/send_mock_event').set({ Authorization: `Bearer ${API_TOKEN}`, Accept: 'application/json' }).send({}).expect(202);
+    const ok = await request(t.fx.app)
+      .post('/send_mock_event')
+      .set({ Authorization: `Bearer ${API_TOKEN}`, Accept: 'application/json' })
+      .send({})
+      .expect(202);
     assert.ok(ok.body.id);
   });
 });
@@ -186,8 +279,16 @@ describe('security: spoofed identity headers from an untrusted address', () => {
   });
 
   test('X-Proxy-Remote-User/-Groups (and X-Forwarded-For naming the proxy) are ignored: anonymous, 403, audited as anonymous', async () => {
-    const spoof = { 'X-Proxy-Remote-Groups': 'emfollow', 'X-Forwarded-For': '10.1.2.3', 'X-Real-IP': '10.1.2.3', Forwarded: 'for=10.1.2.3' };
-    const home = await request(t.fx.app).get('/').set({ 'X-Proxy-Remote-User': 'albert.einstein', ...spoof }).expect(200);
+    const spoof = {
+      'X-Proxy-Remote-Groups': 'emfollow',
+      'X-Forwarded-For': '10.1.2.3',
+      'X-Real-IP': '10.1.2.3',
+      Forwarded: 'for=10.1.2.3',
+    };
+    const home = await request(t.fx.app)
+      .get('/')
+      .set({ 'X-Proxy-Remote-User': 'albert.einstein', ...spoof })
+      .expect(200);
     assert.match(home.text, /not signed in/);
     assert.doesNotMatch(home.text, /albert\.einstein/);
     const before = await t.state();
@@ -195,13 +296,21 @@ describe('security: spoofed identity headers from an untrusted address', () => {
     const { agent, headers, tokens } = await browser(t.fx.app, 'albert.einstein');
     const { csrf } = await tokens('send_mock_event');
     for (const control of t.controls()) {
-      const res = await agent.post(control.path).set({ ...headers, ...spoof }).type('form').send({ _csrf: csrf, ...control.body });
+      const res = await agent
+        .post(control.path)
+        .set({ ...headers, ...spoof })
+        .type('form')
+        .send({ _csrf: csrf, ...control.body });
       assert.equal(res.status, 403, control.path);
     }
     assert.deepEqual(await t.state(), before);
     assert.deepEqual(await audit(t.fx, 'albert.einstein'), [], 'nothing was done or recorded as the spoofed user');
     const entries = await audit(t.fx, 'anonymous');
-    for (const form of OPERATOR_FORMS) assert.ok(entries.some((e) => e.action === form.auditAction && e.outcome === 'unauthorized' && e.address === '127.0.0.1'), form.name);
+    for (const form of OPERATOR_FORMS)
+      assert.ok(
+        entries.some((e) => e.action === form.auditAction && e.outcome === 'unauthorized' && e.address === '127.0.0.1'),
+        form.name,
+      );
     const page = await request(t.fx.app).get('/audit?user=anonymous').expect(200);
     assert.match(page.text, /unauthorized/);
   });
@@ -210,7 +319,13 @@ describe('security: spoofed identity headers from an untrusted address', () => {
 /** `script-src 'self'` → { 'script-src': ["'self'"] } */
 function parseCsp(header: string | undefined): Record<string, string[]> {
   assert.ok(header, 'a Content-Security-Policy header');
-  return Object.fromEntries(header.split(';').map((d) => d.trim().split(/\s+/)).filter((d) => d[0]).map(([name, ...values]) => [name.toLowerCase(), values]));
+  return Object.fromEntries(
+    header
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .filter((d) => d[0])
+      .map(([name, ...values]) => [name.toLowerCase(), values]),
+  );
 }
 
 describe('security: CSP and inline-free pages', () => {
@@ -221,8 +336,18 @@ describe('security: CSP and inline-free pages', () => {
     const { agent, headers, tokens } = await browser(t.fx.app, 'mallory');
     // An attempt with markup in its fields, so that the audit page shows attacker-controlled text.
     const tk = await tokens('send_preliminary_gcn');
-    await agent.post('/send_preliminary_gcn').set(headers).type('form')
-      .send({ superevent_id: '<script>window.x=1</script>', event_id: '" onmouseover="alert(1)', _csrf: tk.csrf, submission_token: tk.submission, confirmed: 'yes' }).expect(403);
+    await agent
+      .post('/send_preliminary_gcn')
+      .set(headers)
+      .type('form')
+      .send({
+        superevent_id: '<script>window.x=1</script>',
+        event_id: '" onmouseover="alert(1)',
+        _csrf: tk.csrf,
+        submission_token: tk.submission,
+        confirmed: 'yes',
+      })
+      .expect(403);
     const albert = await browser(t.fx.app);
     const ta = await albert.tokens('send_preliminary_gcn');
     const get = async (path: string, status: number, as = albert) => {
@@ -230,19 +355,54 @@ describe('security: CSP and inline-free pages', () => {
       assert.equal(res.status, status, path);
       return { path, status, text: res.text, headers: res.headers as Record<string, string> };
     };
-    const confirm = await albert.agent.post('/send_preliminary_gcn').set(albert.headers).type('form').send({ ...VALID.send_preliminary_gcn, _csrf: ta.csrf, submission_token: ta.submission }).expect(200);
-    const control = await albert.agent.post('/flower/queues/default/pause').set(albert.headers).type('form').send({ _csrf: ta.csrf }).expect(200);
-    const invalid = await albert.agent.post('/send_preliminary_gcn').set(albert.headers).type('form').send({ superevent_id: '<img src=x onerror=alert(1)>', _csrf: ta.csrf, submission_token: ta.submission, confirmed: 'yes' }).expect(422);
+    const confirm = await albert.agent
+      .post('/send_preliminary_gcn')
+      .set(albert.headers)
+      .type('form')
+      .send({ ...VALID.send_preliminary_gcn, _csrf: ta.csrf, submission_token: ta.submission })
+      .expect(200);
+    const control = await albert.agent
+      .post('/flower/queues/default/pause')
+      .set(albert.headers)
+      .type('form')
+      .send({ _csrf: ta.csrf })
+      .expect(200);
+    const invalid = await albert.agent
+      .post('/send_preliminary_gcn')
+      .set(albert.headers)
+      .type('form')
+      .send({ superevent_id: '<img src=x onerror=alert(1)>', _csrf: ta.csrf, submission_token: ta.submission, confirmed: 'yes' })
+      .expect(422);
     const denied = await request(t.fx.app).post('/send_mock_event').type('form').send({}).expect(403);
     const badToken = await request(t.fx.app).get('/').set('Authorization', 'Bearer wrong-wrong-wrong-wrong').expect(401);
-    const asPage = (path: string, res: request.Response) => ({ path, status: res.status, text: res.text, headers: res.headers as Record<string, string> });
+    const asPage = (path: string, res: request.Response) => ({
+      path,
+      status: res.status,
+      text: res.text,
+      headers: res.headers as Record<string, string>,
+    });
     pages = [
-      await get('/', 200), await get(`/tasks/${t.failedId}`, 200), await get('/tasks/00000000-0000-4000-8000-000000000000', 404),
-      await get('/audit', 200), await get('/audit?user=mallory', 200), await get('/flower/', 200), await get('/flower/tasks', 200),
-      await get('/flower/tasks?state=failed', 200), await get('/flower/queues', 200), await get('/flower/history', 200),
-      await get('/flower/workers/ghost%40test', 200), await get('/flower/host/', 200), await get('/no/such/page', 404),
-      await get('/send_mock_event', 405), await get('/static/nope.js', 404), await get('/api/tasks/nope', 404),
-      asPage('confirm page', confirm), asPage('control confirm page', control), asPage('422 page', invalid), asPage('403 page', denied), asPage('401 answer', badToken),
+      await get('/', 200),
+      await get(`/tasks/${t.failedId}`, 200),
+      await get('/tasks/00000000-0000-4000-8000-000000000000', 404),
+      await get('/audit', 200),
+      await get('/audit?user=mallory', 200),
+      await get('/flower/', 200),
+      await get('/flower/tasks', 200),
+      await get('/flower/tasks?state=failed', 200),
+      await get('/flower/queues', 200),
+      await get('/flower/history', 200),
+      await get('/flower/workers/ghost%40test', 200),
+      await get('/flower/host/', 200),
+      await get('/no/such/page', 404),
+      await get('/send_mock_event', 405),
+      await get('/static/nope.js', 404),
+      await get('/api/tasks/nope', 404),
+      asPage('confirm page', confirm),
+      asPage('control confirm page', control),
+      asPage('422 page', invalid),
+      asPage('403 page', denied),
+      asPage('401 answer', badToken),
     ];
   });
   after(async () => {

@@ -18,15 +18,29 @@ interface Answer {
 function request(url: string, options: { method?: string; cookie?: string; form?: Record<string, string> } = {}): Promise<Answer> {
   const body = options.form ? new URLSearchParams(options.form).toString() : undefined;
   return new Promise((resolve, reject) => {
-    const req = http.request(url, {
-      method: options.method ?? 'GET',
-      agent: false,
-      headers: { ...(options.cookie ? { Cookie: options.cookie } : {}), ...(body ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}) },
-    }, (res) => {
-      let text = '';
-      res.on('data', (chunk) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, location: String(res.headers.location ?? ''), cookie: (res.headers['set-cookie'] ?? [])[0]?.split(';')[0] ?? '', body: text }));
-    });
+    const req = http.request(
+      url,
+      {
+        method: options.method ?? 'GET',
+        agent: false,
+        headers: {
+          ...(options.cookie ? { Cookie: options.cookie } : {}),
+          ...(body ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk) => (text += chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            location: String(res.headers.location ?? ''),
+            cookie: (res.headers['set-cookie'] ?? [])[0]?.split(';')[0] ?? '',
+            body: text,
+          }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -49,7 +63,11 @@ describe('console in several processes', () => {
     const url = /console at (http:\/\/\S+)/.exec(web.output())![1];
     const primary = web.child.pid!;
     try {
-      const workers = await eventually(() => (childrenOf(primary).length === 2 ? childrenOf(primary) : undefined), 10_000, 'two console processes');
+      const workers = await eventually(
+        () => (childrenOf(primary).length === 2 ? childrenOf(primary) : undefined),
+        10_000,
+        'two console processes',
+      );
       let cookie = '';
       const accepted: string[] = [];
       for (let i = 0; i < 6; i++) {
@@ -59,7 +77,11 @@ describe('console in several processes', () => {
         const form = page.body.slice(page.body.indexOf('action="/send_mock_event"'));
         const csrf = /name="_csrf" value="([^"]+)"/.exec(form)![1];
         const token = /name="submission_token" value="([^"]+)"/.exec(form)![1];
-        const posted = await request(`${url}/send_mock_event`, { method: 'POST', cookie, form: { _csrf: csrf, submission_token: token, confirmed: 'yes' } });
+        const posted = await request(`${url}/send_mock_event`, {
+          method: 'POST',
+          cookie,
+          form: { _csrf: csrf, submission_token: token, confirmed: 'yes' },
+        });
         // With a key per process, half of these would be refused: a session signed by one process is unknown to the other.
         assert.equal(posted.status, 303, `submission ${i + 1}: ${posted.status} ${posted.body.slice(0, 200)}`);
         assert.match(posted.location, /^\/tasks\/[0-9a-f-]{36}$/);
@@ -73,21 +95,29 @@ describe('console in several processes', () => {
         const metrics = await request(`${url}/metrics`);
         assert.equal(metrics.status, 200, metrics.body);
         assert.match(metrics.body, /^gwqueue_processes\{role="web"\} 2$/m, 'both console processes are counted');
-        assert.match(metrics.body, /^gwqueue_redis_up 1$/m, 'the deployment\'s metrics follow');
+        assert.match(metrics.body, /^gwqueue_redis_up 1$/m, "the deployment's metrics follow");
         const cpu = Number(/^process_cpu_seconds_total (\S+)$/m.exec(metrics.body)?.[1]);
         assert.ok(cpu >= cpuBefore, `process_cpu_seconds_total never goes back (${cpuBefore} → ${cpu})`);
         cpuBefore = cpu;
       }
 
       process.kill(workers[0], 'SIGKILL');
-      const replaced = await eventually(() => {
-        const now = childrenOf(primary);
-        return now.length === 2 && !now.includes(workers[0]) ? now : undefined;
-      }, 15_000, 'a replacement console process');
+      const replaced = await eventually(
+        () => {
+          const now = childrenOf(primary);
+          return now.length === 2 && !now.includes(workers[0]) ? now : undefined;
+        },
+        30_000,
+        'a replacement console process',
+      );
       assert.ok(replaced.includes(workers[1]), 'the other process kept running');
       for (let i = 0; i < 4; i++) assert.equal((await request(`${url}/healthz`)).status, 200);
       // A process still starting is left out of a scrape (it does not hold it up); once ready it is counted.
-      await eventually(async () => /^gwqueue_processes\{role="web"\} 2$/m.test((await request(`${url}/metrics`)).body), 10_000, 'the replacement to be counted');
+      await eventually(
+        async () => /^gwqueue_processes\{role="web"\} 2$/m.test((await request(`${url}/metrics`)).body),
+        30_000,
+        'the replacement to be counted',
+      );
       assert.match(web.output(), new RegExp(`console process ${workers[0]} exited \\(SIGKILL\\)`));
 
       web.child.kill('SIGTERM');

@@ -1,5 +1,5 @@
-// The Host page (/flower/host): this machine's CPU, memory, load, disk and network, and each gwqueue process, over the last hour, day or week.
-import express, { type Router, type Request, type Response, type NextFunction } from 'express';
+// The Host page (<dashboard>/host): this machine's CPU, memory, load, disk and network, and each gwqueue process, over the last hour, day or week.
+import type { Request, Response, NextFunction } from 'express';
 import type { WebContext } from '../context.js';
 import { RANGES, type Range } from '../../host/host-store.js';
 import { startHostSampler } from '../../host/host-sampler.js';
@@ -17,42 +17,59 @@ function hostOf(req: Request): string | undefined {
 }
 
 /**
- * Mounted at /flower/host. Creating it also starts this web process's own sampling (the workers sample too), which
- * stops by itself once the console's Redis connection is closed.
+ * Starts this web process's own sampling (the workers sample too), which stops by itself once the console's Redis
+ * connection is closed. Called once when the host lines of web/routes.ts are mounted.
  */
-export function hostRouter(ctx: WebContext, base = '/flower/host'): Router {
+export function startHostArea(ctx: WebContext): void {
   void initSentry(ctx.config);
   startHostSampler(ctx.redis, ctx.config, 'web');
-  const router = express.Router({ strict: false });
-  const load = async (req: Request) => hostPage(ctx.redis, ctx.config, { host: hostOf(req), range: rangeOf(req) });
-  // The dashboard's own sections sit next to the Host tab.
-  const locals = { base, dashboardBase: base.replace(/\/host\/?$/, ''), ranges: RANGES };
+}
 
-  router.get('/', async (req: Request, res: Response, next: NextFunction) => {
+const load = (ctx: WebContext, req: Request) => hostPage(ctx.redis, ctx.config, { host: hostOf(req), range: rangeOf(req) });
+// The dashboard's own sections sit next to the Host tab.
+const localsOf = (base: string) => ({ base, dashboardBase: base.replace(/\/host\/?$/, ''), ranges: RANGES });
+
+/** GET <dashboard>/host/: the page. */
+export function hostIndex(ctx: WebContext, base: string) {
+  return async (req: Request, res: Response, next: NextFunction) => {
     try {
-      res.set('Cache-Control', 'no-store').render('host/index', { ...locals, title: 'Host', page: await load(req) });
+      res.set('Cache-Control', 'no-store').render('host/index', { ...localsOf(base), title: 'Host', page: await load(ctx, req) });
     } catch (error) {
       next(error);
     }
-  });
-  // The charts alone, for host.js to refresh them in place.
-  router.get('/charts', async (req: Request, res: Response, next: NextFunction) => {
+  };
+}
+
+/** GET <dashboard>/host/charts: the charts alone, for host.js to refresh them in place. */
+export function hostCharts(ctx: WebContext, base: string) {
+  return async (req: Request, res: Response, next: NextFunction) => {
     try {
-      res.set('Cache-Control', 'no-store').render('host/charts', { ...locals, page: await load(req) });
+      res.set('Cache-Control', 'no-store').render('host/charts', { ...localsOf(base), page: await load(ctx, req) });
     } catch (error) {
       next(error);
     }
-  });
-  router.get('/api', async (req: Request, res: Response, next: NextFunction) => {
+  };
+}
+
+/** GET <dashboard>/host/api: the samples as JSON. */
+export function hostApi(ctx: WebContext) {
+  return async (req: Request, res: Response, next: NextFunction) => {
     try {
-      const page = await load(req);
+      const page = await load(ctx, req);
       res.set('Cache-Control', 'no-store').json({
-        host: page.host, hosts: page.hosts, range: page.range, from: page.from, to: page.to, stepMs: page.stepMs,
-        intervalMs: page.intervalMs, retentionSeconds: page.retentionSeconds, processes: page.processes, samples: page.raw,
+        host: page.host,
+        hosts: page.hosts,
+        range: page.range,
+        from: page.from,
+        to: page.to,
+        stepMs: page.stepMs,
+        intervalMs: page.intervalMs,
+        retentionSeconds: page.retentionSeconds,
+        processes: page.processes,
+        samples: page.raw,
       });
     } catch (error) {
       next(error);
     }
-  });
-  return router;
+  };
 }
