@@ -19,7 +19,10 @@ const pathOf = (names) => `^src/(${names.join('|')})(/|$)`;
 
 const layerRules = TIERS.slice(0, -1).map((tier, index) => ({
   name: `layer-${tier[0].replace(/\\\./g, '-')}`,
-  comment: `${tier.join(', ').replace(/\\/g, '')} sit below ${TIERS.slice(index + 1).flat().join(', ').replace(/\\/g, '')}: they must not import them (see DESIGN.md, Layout).`,
+  comment: `${tier.join(', ').replace(/\\/g, '')} sit below ${TIERS.slice(index + 1)
+    .flat()
+    .join(', ')
+    .replace(/\\/g, '')}: they must not import them (see DESIGN.md, Layout).`,
   severity: 'error',
   from: { path: pathOf(tier) },
   to: { path: pathOf(TIERS.slice(index + 1).flat()) },
@@ -55,7 +58,11 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js', '.json'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+      extensions: ['.ts', '.js', '.json'],
+    },
     exclude: { path: '^(dist|node_modules|var)/' },
   },
 };

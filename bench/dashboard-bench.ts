@@ -10,7 +10,13 @@ import { TaskIndex, type TaskSummary } from '../src/task-index/task-index.js';
 import { summarize, type Row } from './stats.js';
 import '../src/tasks/index.js';
 
-const NAMES = ['gwqueue.tasks.gracedb.upload', 'gwqueue.tasks.gracedb.create_label', 'gwqueue.tasks.superevents.process', 'gwqueue.tasks.orchestrator.earlywarning_preliminary_alert', 'gwqueue.tasks.core.ping'];
+const NAMES = [
+  'gwqueue.tasks.gracedb.upload',
+  'gwqueue.tasks.gracedb.create_label',
+  'gwqueue.tasks.superevents.process',
+  'gwqueue.tasks.orchestrator.earlywarning_preliminary_alert',
+  'gwqueue.tasks.core.ping',
+];
 
 /** A retained task as the worker's indexer writes it: one in 33 failed, a few hundred ms of runtime, a superevent in its arguments. */
 function syntheticTask(n: number, start: number): TaskSummary {
@@ -38,13 +44,23 @@ function syntheticTask(n: number, start: number): TaskSummary {
 }
 
 export async function benchDashboard(redisUrl: string, options: { tasks: number; requests: number }): Promise<Row[]> {
-  const config = loadConfig({ ...process.env, REDIS_URL: redisUrl, GWQUEUE_PREFIX: 'benchdash', GWQUEUE_LOG_LEVEL: 'silent', GWQUEUE_ENV: 'test', GWQUEUE_LOCAL_USER: 'true' });
+  const config = loadConfig({
+    ...process.env,
+    REDIS_URL: redisUrl,
+    GWQUEUE_PREFIX: 'benchdash',
+    GWQUEUE_LOG_LEVEL: 'silent',
+    GWQUEUE_ENV: 'test',
+    GWQUEUE_LOCAL_USER: 'true',
+  });
   const client = await connectClient(config);
   const index = new TaskIndex(client.redis, config);
   const start = Date.now() - options.tasks * 50;
   const fillStart = performance.now();
   for (let n = 0; n < options.tasks; n += 1000) {
-    const batch = Array.from({ length: Math.min(1000, options.tasks - n) }, (_, i) => ({ task: syntheticTask(n + i, start), version: start + n + i }));
+    const batch = Array.from({ length: Math.min(1000, options.tasks - n) }, (_, i) => ({
+      task: syntheticTask(n + i, start),
+      version: start + n + i,
+    }));
     await index.write(batch);
   }
   const fillSeconds = (performance.now() - fillStart) / 1000;

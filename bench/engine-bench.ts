@@ -34,7 +34,12 @@ export async function benchEngine(redisUrl: string, options: { pings: number; en
       await Promise.all(Array.from({ length: Math.min(batch, options.enqueues - sent) }, () => ping.delay()));
     }
     const seconds = (performance.now() - start) / 1000;
-    rows.push({ measure: `enqueue throughput, ${options.enqueues} pings, 64 in flight (tasks/s)`, p50: options.enqueues / seconds, p95: '', p99: '' });
+    rows.push({
+      measure: `enqueue throughput, ${options.enqueues} pings, 64 in flight (tasks/s)`,
+      p50: options.enqueues / seconds,
+      p95: '',
+      p99: '',
+    });
   } finally {
     await client.close();
     worker.kill('SIGTERM');
@@ -49,11 +54,13 @@ export async function benchCli(redisUrl: string): Promise<{ rows: Row[]; medians
   await waitForOutput(worker, /consuming/, 'worker');
   const rows: Row[] = [];
   try {
-    rows.push(...timeCommands(env, [
-      ['`gwqueue --help`', ['--help'], [0]],
-      ['`gwqueue call gwqueue.tasks.core.ping`', ['call', 'gwqueue.tasks.core.ping'], [0]],
-      ['`gwqueue nagios` (healthy system)', ['nagios'], [0, 1]],
-    ]));
+    rows.push(
+      ...timeCommands(env, [
+        ['`gwqueue --help`', ['--help'], [0]],
+        ['`gwqueue call gwqueue.tasks.core.ping`', ['call', 'gwqueue.tasks.core.ping'], [0]],
+        ['`gwqueue nagios` (healthy system)', ['nagios'], [0, 1]],
+      ]),
+    );
   } finally {
     worker.kill('SIGTERM');
   }
@@ -67,7 +74,8 @@ function timeCommands(env: NodeJS.ProcessEnv, commands: [string, string[], numbe
     for (let i = 0; i < 7; i++) {
       const start = performance.now();
       const run = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8' });
-      if (!okCodes.includes(run.status ?? -1)) throw new Error(`gwqueue ${args.join(' ')} exited ${run.status}: ${run.stdout}${run.stderr}`);
+      if (!okCodes.includes(run.status ?? -1))
+        throw new Error(`gwqueue ${args.join(' ')} exited ${run.status}: ${run.stdout}${run.stderr}`);
       times.push(performance.now() - start);
     }
     const s = summarize(times);

@@ -18,7 +18,11 @@ export function peerMissing(): string | undefined {
 
 function celery(args: string[], redisUrl: string, okCodes: number[]): number {
   const start = performance.now();
-  const run = spawnSync('/usr/bin/python3', ['-m', 'celery', '-A', 'peer_app', ...args], { cwd: PEER_DIR, env: { ...process.env, REDIS_URL: redisUrl }, encoding: 'utf8' });
+  const run = spawnSync('/usr/bin/python3', ['-m', 'celery', '-A', 'peer_app', ...args], {
+    cwd: PEER_DIR,
+    env: { ...process.env, REDIS_URL: redisUrl },
+    encoding: 'utf8',
+  });
   if (!okCodes.includes(run.status ?? -1)) throw new Error(`celery ${args.join(' ')} exited ${run.status}: ${run.stderr.slice(-400)}`);
   return performance.now() - start;
 }

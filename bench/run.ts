@@ -35,15 +35,19 @@ if (missing) {
 }
 
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-console.log(`machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}; node ${process.version}; ${new Date().toISOString()}`);
+console.log(
+  `machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}; node ${process.version}; ${new Date().toISOString()}`,
+);
 
 const redis = await startRedis();
 const sideBySide: Row[] = [];
 const ratio = (ours: number, peer: number) => (Number.isFinite(ours / peer) ? `${(ours / peer).toFixed(2)}` : '');
 const cliRows: [string, number, number][] = [];
-const compare = (measure: string, ours: number, peer: number, target = '') => sideBySide.push({ measure, gwqueue: ours, peer, 'gwqueue ÷ peer': ratio(ours, peer), target });
+const compare = (measure: string, ours: number, peer: number, target = '') =>
+  sideBySide.push({ measure, gwqueue: ours, peer, 'gwqueue ÷ peer': ratio(ours, peer), target });
 try {
-  if (wants('engine')) printTable('gwqueue engine', await benchEngine(redis.url, { pings: quick ? 200 : 1000, enqueues: quick ? 2000 : 10_000 }));
+  if (wants('engine'))
+    printTable('gwqueue engine', await benchEngine(redis.url, { pings: quick ? 200 : 1000, enqueues: quick ? 2000 : 10_000 }));
   if (wants('cli')) {
     const cli = await benchCli(redis.url);
     printTable('gwqueue command line, node start included', cli.rows);
@@ -53,16 +57,34 @@ try {
       cliRows.push(['`gwqueue nagios` vs `celery inspect ping`, wall time (ms), median of 7', cli.medians.nagios, peer.inspectPing]);
     }
   }
-  if (wants('dashboard')) printTable('dashboard, retained tasks', await benchDashboard(redis.url, { tasks: quick ? 20_000 : 100_000, requests: quick ? 10 : 40 }));
+  if (wants('dashboard'))
+    printTable(
+      'dashboard, retained tasks',
+      await benchDashboard(redis.url, { tasks: quick ? 20_000 : 100_000, requests: quick ? 10 : 40 }),
+    );
   if (wants('web') && args.peer) {
     const options = { wrkSeconds: quick ? 5 : 10, probeCount: quick ? 100 : 300 };
-    console.log(`\nform POST /send_preliminary_gcn: ${runs} run(s) per app, wrk -t2 -c32 -d${options.wrkSeconds}s, then drain, then ${options.probeCount} sequential submissions (probe)`);
+    console.log(
+      `\nform POST /send_preliminary_gcn: ${runs} run(s) per app, wrk -t2 -c32 -d${options.wrkSeconds}s, then drain, then ${options.probeCount} sequential submissions (probe)`,
+    );
     const { ours, peer } = await benchWebSideBySide(runs, options, (line) => console.log(`  ${line}`));
-    const perRun = (label: string, list: WebFigures[]) => list.map((f, i) => ({
-      app: label, run: i + 1, 'req/s': f.rps, 'wrk p50': f.wrkP50, 'wrk p99': f.wrkP99, 'probe POST p50': f.postP50,
-      'done p50': f.doneP50, 'done p95': f.doneP95, 'done p99': f.doneP99, 'wait p50': f.waitP50, 'wait p99': f.waitP99, 'drain s': f.drainS,
-      'web MB': `${f.webRssMb.toFixed(0)} (${f.webProcesses})`, 'worker MB': `${f.workerRssMb.toFixed(0)} (${f.workerProcesses})`,
-    }));
+    const perRun = (label: string, list: WebFigures[]) =>
+      list.map((f, i) => ({
+        app: label,
+        run: i + 1,
+        'req/s': f.rps,
+        'wrk p50': f.wrkP50,
+        'wrk p99': f.wrkP99,
+        'probe POST p50': f.postP50,
+        'done p50': f.doneP50,
+        'done p95': f.doneP95,
+        'done p99': f.doneP99,
+        'wait p50': f.waitP50,
+        'wait p99': f.waitP99,
+        'drain s': f.drainS,
+        'web MB': `${f.webRssMb.toFixed(0)} (${f.webProcesses})`,
+        'worker MB': `${f.workerRssMb.toFixed(0)} (${f.workerProcesses})`,
+      }));
     printTable('each run (ms unless said; RSS after the load, MB (processes))', [...perRun('gwqueue', ours), ...perRun('peer', peer)]);
     const m = (list: WebFigures[], key: keyof WebFigures) => median(list.map((f) => f[key]));
     compare(`form POST throughput, wrk -t2 -c32 -d${options.wrkSeconds}s (req/s)`, m(ours, 'rps'), m(peer, 'rps'), '≥ 5');
@@ -77,8 +99,16 @@ try {
     compare('submit→done, ours with ?wait=10, peer polled, p99 (ms)', m(ours, 'waitP99'), m(peer, 'doneP99'));
     compare('form POST alone, sequential, p50 (ms)', m(ours, 'postP50'), m(peer, 'postP50'));
     compare('queue drained after the wrk run (s)', m(ours, 'drainS'), m(peer, 'drainS'));
-    compare(`web processes' RSS after the load (MB; ${ours[0].webProcesses} vs ${peer[0].webProcesses} processes)`, m(ours, 'webRssMb'), m(peer, 'webRssMb'));
-    compare(`worker processes' RSS after the load (MB; ${ours[0].workerProcesses} vs ${peer[0].workerProcesses} processes)`, m(ours, 'workerRssMb'), m(peer, 'workerRssMb'));
+    compare(
+      `web processes' RSS after the load (MB; ${ours[0].webProcesses} vs ${peer[0].webProcesses} processes)`,
+      m(ours, 'webRssMb'),
+      m(peer, 'webRssMb'),
+    );
+    compare(
+      `worker processes' RSS after the load (MB; ${ours[0].workerProcesses} vs ${peer[0].workerProcesses} processes)`,
+      m(ours, 'workerRssMb'),
+      m(peer, 'workerRssMb'),
+    );
   }
   for (const [measure, ours, peer] of cliRows) compare(measure, ours, peer, '≤ 0.5');
   printTable(`gwqueue and the Flask + Celery peer side by side (medians of ${runs} run(s) each)`, sideBySide);

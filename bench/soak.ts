@@ -48,25 +48,33 @@ async function step(): Promise<void> {
   if (roll < 0.12 && target) return submit('send_preliminary_gcn', { superevent_id: target.superevent, event_id: target.event });
   if (roll < 0.15 && target) return submit('change_prefered_event', { superevent_id: target.superevent, event_id: target.event });
   if (roll < 0.17 && target) return submit('create_update_gcn_circular', { superevent_id: target.superevent, sky_localization: 'on' });
-  if (roll < 0.30 && task) {
+  if (roll < 0.3 && task) {
     // Half of the API reads wait for the task's end (?wait), as a script would.
-    const info = (await call('GET', `/api/tasks/${task}${Math.random() < 0.5 ? '?wait=2' : ''}`)) as { name?: string; state?: string; result?: { superevent_id?: string; graceid?: string } };
+    const info = (await call('GET', `/api/tasks/${task}${Math.random() < 0.5 ? '?wait=2' : ''}`)) as {
+      name?: string;
+      state?: string;
+      result?: { superevent_id?: string; graceid?: string };
+    };
     if (info.name?.endsWith('await_superevent') || info.result?.superevent_id) {
-      if (info.state === 'completed' && info.result?.superevent_id && info.result.graceid && superevents.length < 200) superevents.push({ superevent: info.result.superevent_id, event: info.result.graceid });
+      if (info.state === 'completed' && info.result?.superevent_id && info.result.graceid && superevents.length < 200)
+        superevents.push({ superevent: info.result.superevent_id, event: info.result.graceid });
     }
     return;
   }
   if (roll < 0.45 && task) return void (await call('GET', `/tasks/${task}`));
-  if (roll < 0.60) return void (await call('GET', '/'));
-  if (roll < 0.70) return void (await call('GET', '/flower/'));
+  if (roll < 0.6) return void (await call('GET', '/'));
+  if (roll < 0.7) return void (await call('GET', '/flower/'));
   if (roll < 0.78) return void (await call('GET', '/flower/tasks?q=state:failed'));
   if (roll < 0.84) return void (await call('GET', '/audit'));
-  if (roll < 0.90) return void (await call('GET', `/typeahead_superevent_id?superevent_id=${target?.superevent.slice(0, 4) ?? 'S'}`));
+  if (roll < 0.9) return void (await call('GET', `/typeahead_superevent_id?superevent_id=${target?.superevent.slice(0, 4) ?? 'S'}`));
   if (roll < 0.95) return void (await call('GET', '/metrics'));
   return void (await call('GET', '/flower/api/workers'));
 }
 
-interface Sample { at: number; rss: Map<string, number> }
+interface Sample {
+  at: number;
+  rss: Map<string, number>;
+}
 const samples: Sample[] = [];
 function sample(): void {
   const rss = new Map<string, number>();
@@ -86,17 +94,19 @@ try {
   sample();
   const loops = 8;
   let errors = 0;
-  await Promise.all(Array.from({ length: loops }, async () => {
-    while (Date.now() < end) {
-      const began = Date.now();
-      await step().catch((error) => {
-        errors += 1;
-        tally(`error ${(error as Error).message.slice(0, 60)}`);
-      });
-      const wait = (loops * 1000) / rate - (Date.now() - began);
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: loops }, async () => {
+      while (Date.now() < end) {
+        const began = Date.now();
+        await step().catch((error) => {
+          errors += 1;
+          tally(`error ${(error as Error).message.slice(0, 60)}`);
+        });
+        const wait = (loops * 1000) / rate - (Date.now() - began);
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }),
+  );
   clearInterval(sampler);
   sample();
 
@@ -109,7 +119,15 @@ try {
     const midMb = middle.rss.get(name) ?? NaN;
     const max = Math.max(...samples.map((s) => s.rss.get(name) ?? 0));
     const growth = (from: number) => `${(((endMb - from) / from) * 100).toFixed(1)} %`;
-    return { process: name, 'after warm-up (MB)': startMb, 'half-way (MB)': midMb, 'end (MB)': endMb, 'max (MB)': max, 'growth from warm-up': growth(startMb), 'growth in 2nd half': growth(midMb) };
+    return {
+      process: name,
+      'after warm-up (MB)': startMb,
+      'half-way (MB)': midMb,
+      'end (MB)': endMb,
+      'max (MB)': max,
+      'growth from warm-up': growth(startMb),
+      'growth in 2nd half': growth(midMb),
+    };
   });
   printTable(`RSS per process (warm-up sample at ${((first.at - samples[0].at) / 1000).toFixed(0)} s, ${samples.length} samples)`, rows);
   const requests = [...statuses].sort(([a], [b]) => a.localeCompare(b)).map(([what, count]) => ({ request: what, count }));

@@ -27,18 +27,32 @@ export interface Stack {
  * `name` is the key prefix and the workers' name stem; `nodeArgs` go before the CLI (e.g. `--import` of the bench's
  * stand-in task); `appendOnly` gives Redis an AOF (everysec), as production should have.
  */
-export async function startStack(options: { name: string; appendOnly?: boolean; nodeArgs?: string[]; env?: Record<string, string> }): Promise<Stack> {
+export async function startStack(options: {
+  name: string;
+  appendOnly?: boolean;
+  nodeArgs?: string[];
+  env?: Record<string, string>;
+}): Promise<Stack> {
   const redis = await startRedis({ appendOnly: options.appendOnly });
-  const redisPid = Number(/process_id:(\d+)/.exec(spawnSync('redis-cli', ['-p', String(redis.port), 'info', 'server'], { encoding: 'utf8' }).stdout)?.[1]);
+  const redisPid = Number(
+    /process_id:(\d+)/.exec(spawnSync('redis-cli', ['-p', String(redis.port), 'info', 'server'], { encoding: 'utf8' }).stdout)?.[1],
+  );
   const varDir = mkdtempSync(path.join(os.tmpdir(), `gwqueue-${options.name}-`));
   const token = randomBytes(24).toString('hex');
   const port = await freePort();
   const env = {
-    ...process.env, REDIS_URL: redis.url, GWQUEUE_PREFIX: options.name, GWQUEUE_ENV: 'production', GWQUEUE_VAR_DIR: varDir,
-    GWQUEUE_SECRET_KEY: randomBytes(24).toString('hex'), GWQUEUE_API_TOKENS: `bench=${token}`, GWQUEUE_LOG_LEVEL: 'warn',
+    ...process.env,
+    REDIS_URL: redis.url,
+    GWQUEUE_PREFIX: options.name,
+    GWQUEUE_ENV: 'production',
+    GWQUEUE_VAR_DIR: varDir,
+    GWQUEUE_SECRET_KEY: randomBytes(24).toString('hex'),
+    GWQUEUE_API_TOKENS: `bench=${token}`,
+    GWQUEUE_LOG_LEVEL: 'warn',
     ...options.env,
   };
-  const start = (args: string[]) => spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const start = (args: string[]) =>
+    spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const workers = [start(['worker', '-n', `${options.name}1@local`]), start(['worker', '-n', `${options.name}2@local`])];
   const web = start(['web', '--port', String(port), '--processes', '2']);
   const stop = async () => {
@@ -47,7 +61,10 @@ export async function startStack(options: { name: string; appendOnly?: boolean; 
     rmSync(varDir, { recursive: true, force: true });
   };
   try {
-    await Promise.all([...workers.map((w, i) => waitForOutput(w, /consuming/, `worker ${i + 1}`)), waitForOutput(web, /console at/, 'console')]);
+    await Promise.all([
+      ...workers.map((w, i) => waitForOutput(w, /consuming/, `worker ${i + 1}`)),
+      waitForOutput(web, /console at/, 'console'),
+    ]);
   } catch (error) {
     await stop();
     throw error;

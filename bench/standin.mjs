@@ -7,7 +7,7 @@ import { findForm } from '../dist/forms/registry.js';
 
 const prelim = defineTask({
   name: 'bench.standin.prelim',
-  description: 'Benchmark stand-in for the preliminary-alert chain: returns what the peer\'s prelim returns.',
+  description: "Benchmark stand-in for the preliminary-alert chain: returns what the peer's prelim returns.",
   params: { superevent_id: z.string(), event_id: z.string() },
   async run({ superevent_id, event_id }) {
     return { superevent_id, event_id, alert_type: 'preliminary', sent: true };

@@ -13,7 +13,10 @@ export function summarize(samples: number[]): { n: number; p50: number; p95: num
 }
 
 export function median(values: number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 50);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 }
 
 export type Row = Record<string, string | number>;
@@ -21,7 +24,8 @@ export type Row = Record<string, string | number>;
 export function printTable(title: string, rows: Row[]): void {
   if (!rows.length) return;
   const columns = Object.keys(rows[0]);
-  const cell = (value: string | number) => (typeof value === 'number' ? (Number.isInteger(value) ? String(value) : value.toFixed(2)) : value);
+  const cell = (value: string | number) =>
+    typeof value === 'number' ? (Number.isInteger(value) ? String(value) : value.toFixed(2)) : value;
   const widths = columns.map((column) => Math.max(column.length, ...rows.map((row) => cell(row[column] ?? '').length)));
   const line = (values: string[]) => `| ${values.map((value, i) => value.padEnd(widths[i])).join(' | ')} |`;
   console.log(`\n${title}\n`);

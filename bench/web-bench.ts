@@ -66,7 +66,16 @@ async function startOurs(): Promise<App> {
     base: stack.base,
     headers: [`Authorization: Bearer ${stack.token}`],
     probeArgs: ['--result-url', '/api/tasks/{id}', '--done-field', 'state', '--done-values', 'completed', '--fail-values', 'failed'],
-    waitProbeArgs: ['--result-url', '/api/tasks/{id}?wait=10', '--done-field', 'state', '--done-values', 'completed', '--fail-values', 'failed'],
+    waitProbeArgs: [
+      '--result-url',
+      '/api/tasks/{id}?wait=10',
+      '--done-field',
+      'state',
+      '--done-values',
+      'completed',
+      '--fail-values',
+      'failed',
+    ],
     acceptedPrefix: '/tasks/',
     webPids: () => withChildren(stack.web.pid!),
     workerPids: () => stack.workers.map((w) => w.pid!),
@@ -117,7 +126,10 @@ async function startPeer(): Promise<App> {
 
 function wrk(app: App, seconds: number): { rps: number; p50: number; p99: number } {
   const env = { ...process.env, WRK_BODY: BODY, WRK_HEADERS: app.headers.join('|') };
-  const run = spawnSync('wrk', ['-t2', '-c32', `-d${seconds}s`, '--latency', '-s', WRK_LUA, `${app.base}${FORM}`], { env, encoding: 'utf8' });
+  const run = spawnSync('wrk', ['-t2', '-c32', `-d${seconds}s`, '--latency', '-s', WRK_LUA, `${app.base}${FORM}`], {
+    env,
+    encoding: 'utf8',
+  });
   if (run.status !== 0) throw new Error(`wrk failed (apt-get install -y wrk): ${run.stderr || run.error?.message}`);
   const out = run.stdout;
   const rps = Number(/= ([\d.]+) req\/s/.exec(out)?.[1]);
@@ -126,17 +138,38 @@ function wrk(app: App, seconds: number): { rps: number; p50: number; p99: number
   const targets = /redirect targets: (.*)/.exec(out)?.[1] ?? '';
   // Every answer must be an accepted form: a redirect to the task's page, nothing else.
   const accepted = new RegExp(`^${app.acceptedPrefix.replace(/\//g, '\\/')}\\*=\\d+$`);
-  if (!/^30[23]=\d+$/.test(statuses) || !accepted.test(targets) || !latency) throw new Error(`${app.label}: wrk saw answers other than accepted forms: ${statuses}; ${targets}\n${out}`);
+  if (!/^30[23]=\d+$/.test(statuses) || !accepted.test(targets) || !latency)
+    throw new Error(`${app.label}: wrk saw answers other than accepted forms: ${statuses}; ${targets}\n${out}`);
   return { rps, p50: Number(latency[1]), p99: Number(latency[3]) };
 }
 
 function probe(app: App, count: number, probeArgs = app.probeArgs): { postP50: number; doneP50: number; doneP95: number; doneP99: number } {
-  const args = [PROBE, '--base-url', app.base, '--form-path', FORM, '-n', String(count), '--warmup', '10', '--json', '--label', app.label, ...probeArgs];
+  const args = [
+    PROBE,
+    '--base-url',
+    app.base,
+    '--form-path',
+    FORM,
+    '-n',
+    String(count),
+    '--warmup',
+    '10',
+    '--json',
+    '--label',
+    app.label,
+    ...probeArgs,
+  ];
   for (const header of app.headers) args.push('--header', header);
   const run = spawnSync(process.execPath, args, { encoding: 'utf8' });
   const summary = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}');
-  if (run.status !== 0 || summary.errors) throw new Error(`${app.label}: latency probe failed (exit ${run.status}):\n${run.stdout.slice(-800)}${run.stderr.slice(-400)}`);
-  return { postP50: summary.post_ms.p50, doneP50: summary.submit_to_done_ms.p50, doneP95: summary.submit_to_done_ms.p95, doneP99: summary.submit_to_done_ms.p99 };
+  if (run.status !== 0 || summary.errors)
+    throw new Error(`${app.label}: latency probe failed (exit ${run.status}):\n${run.stdout.slice(-800)}${run.stderr.slice(-400)}`);
+  return {
+    postP50: summary.post_ms.p50,
+    doneP50: summary.submit_to_done_ms.p50,
+    doneP95: summary.submit_to_done_ms.p95,
+    doneP99: summary.submit_to_done_ms.p99,
+  };
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -155,8 +188,18 @@ async function measure(start: () => Promise<App>, options: LoadOptions): Promise
     const webPids = app.webPids();
     const workerPids = app.workerPids();
     return {
-      rps: load.rps, wrkP50: load.p50, wrkP99: load.p99, ...latency, waitP50: waited.doneP50, waitP95: waited.doneP95, waitP99: waited.doneP99, drainS,
-      webRssMb: rssMb(webPids), webProcesses: webPids.length, workerRssMb: rssMb(workerPids), workerProcesses: workerPids.length,
+      rps: load.rps,
+      wrkP50: load.p50,
+      wrkP99: load.p99,
+      ...latency,
+      waitP50: waited.doneP50,
+      waitP95: waited.doneP95,
+      waitP99: waited.doneP99,
+      drainS,
+      webRssMb: rssMb(webPids),
+      webProcesses: webPids.length,
+      workerRssMb: rssMb(workerPids),
+      workerProcesses: workerPids.length,
     };
   } finally {
     await app.stop();
@@ -164,7 +207,11 @@ async function measure(start: () => Promise<App>, options: LoadOptions): Promise
 }
 
 /** `runs` rounds, alternating which app goes first; each app is started fresh for every run. */
-export async function benchWebSideBySide(runs: number, options: LoadOptions, log: (line: string) => void): Promise<{ ours: WebFigures[]; peer: WebFigures[] }> {
+export async function benchWebSideBySide(
+  runs: number,
+  options: LoadOptions,
+  log: (line: string) => void,
+): Promise<{ ours: WebFigures[]; peer: WebFigures[] }> {
   const ours: WebFigures[] = [];
   const peer: WebFigures[] = [];
   for (let run = 0; run < runs; run++) {
@@ -172,7 +219,9 @@ export async function benchWebSideBySide(runs: number, options: LoadOptions, log
     for (const which of order) {
       const figures = await measure(which === 'ours' ? startOurs : startPeer, options);
       (which === 'ours' ? ours : peer).push(figures);
-      log(`run ${run + 1}/${runs} ${which === 'ours' ? 'gwqueue' : 'peer'}: ${figures.rps.toFixed(0)} req/s, wrk p50 ${figures.wrkP50} ms, submit→done p50 ${figures.doneP50.toFixed(2)} ms, drain ${figures.drainS.toFixed(1)} s`);
+      log(
+        `run ${run + 1}/${runs} ${which === 'ours' ? 'gwqueue' : 'peer'}: ${figures.rps.toFixed(0)} req/s, wrk p50 ${figures.wrkP50} ms, submit→done p50 ${figures.doneP50.toFixed(2)} ms, drain ${figures.drainS.toFixed(1)} s`,
+      );
     }
   }
   return { ours, peer };

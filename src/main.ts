@@ -39,7 +39,25 @@ const program = new Command('gwqueue')
   .configureOutput({ outputError: (message, write) => write(`${oneLine(message.trim().replace(/\s*\n\s*/g, ' '))}\n`) })
   .exitOverride();
 
-for (const command of [dev, worker, web, flower, call, chain, result, status, nagios, munin, events, shell, inspect, control, purge, completion]) command.register(program);
+for (const command of [
+  dev,
+  worker,
+  web,
+  flower,
+  call,
+  chain,
+  result,
+  status,
+  nagios,
+  munin,
+  events,
+  shell,
+  inspect,
+  control,
+  purge,
+  completion,
+])
+  command.register(program);
 program.commands.forEach((command) => command.exitOverride());
 
 try {

@@ -12,7 +12,9 @@ function collect(dir) {
 }
 
 const filter = process.argv.slice(2);
-const files = collect('test').filter((file) => filter.length === 0 || filter.some((f) => file.includes(f))).sort();
+const files = collect('test')
+  .filter((file) => filter.length === 0 || filter.some((f) => file.includes(f)))
+  .sort();
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);

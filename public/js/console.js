@@ -7,7 +7,9 @@
     return function () {
       const args = arguments;
       clearTimeout(timer);
-      timer = setTimeout(function () { fn.apply(null, args); }, ms);
+      timer = setTimeout(function () {
+        fn.apply(null, args);
+      }, ms);
     };
   }
 
@@ -31,10 +33,15 @@
     let items = [];
     let active = -1;
 
-    function close() { menu.hidden = true; active = -1; }
+    function close() {
+      menu.hidden = true;
+      active = -1;
+    }
     function highlight(index) {
       active = index;
-      Array.prototype.forEach.call(menu.children, function (child, i) { child.classList.toggle('active', i === index); });
+      Array.prototype.forEach.call(menu.children, function (child, i) {
+        child.classList.toggle('active', i === index);
+      });
     }
     function choose(index) {
       if (index < 0 || index >= items.length) return;
@@ -59,7 +66,10 @@
           detail.textContent = item.detail;
           option.appendChild(detail);
         }
-        option.addEventListener('mousedown', function (event) { event.preventDefault(); choose(index); });
+        option.addEventListener('mousedown', function (event) {
+          event.preventDefault();
+          choose(index);
+        });
         menu.appendChild(option);
       });
       menu.hidden = items.length === 0;
@@ -74,20 +84,38 @@
         url.searchParams.set(input.name === 'event_id' ? 'event_id' : 'filename', input.value.trim());
       }
       fetch(url, { headers: { Accept: 'application/json' }, credentials: 'same-origin' })
-        .then(function (response) { return response.ok ? response.json() : []; })
-        .then(function (data) { items = Array.isArray(data) ? data.map(describe) : []; if (document.activeElement === input) render(); })
-        .catch(function () { items = []; render(); });
+        .then(function (response) {
+          return response.ok ? response.json() : [];
+        })
+        .then(function (data) {
+          items = Array.isArray(data) ? data.map(describe) : [];
+          if (document.activeElement === input) render();
+        })
+        .catch(function () {
+          items = [];
+          render();
+        });
     }, 150);
 
     input.addEventListener('input', fetchSuggestions);
     input.addEventListener('focus', fetchSuggestions);
-    input.addEventListener('blur', function () { setTimeout(close, 100); });
+    input.addEventListener('blur', function () {
+      setTimeout(close, 100);
+    });
     input.addEventListener('keydown', function (event) {
       if (menu.hidden) return;
-      if (event.key === 'ArrowDown') { event.preventDefault(); highlight(Math.min(active + 1, items.length - 1)); }
-      else if (event.key === 'ArrowUp') { event.preventDefault(); highlight(Math.max(active - 1, 0)); }
-      else if (event.key === 'Enter' && active >= 0) { event.preventDefault(); choose(active); }
-      else if (event.key === 'Escape') { close(); }
+      if (event.key === 'ArrowDown') {
+        event.preventDefault();
+        highlight(Math.min(active + 1, items.length - 1));
+      } else if (event.key === 'ArrowUp') {
+        event.preventDefault();
+        highlight(Math.max(active - 1, 0));
+      } else if (event.key === 'Enter' && active >= 0) {
+        event.preventDefault();
+        choose(active);
+      } else if (event.key === 'Escape') {
+        close();
+      }
     });
   }
 
@@ -98,7 +126,10 @@
       if (form.dataset.confirmed === 'yes') return;
       const hidden = form.querySelector('input[name="confirmed"]');
       if (!dialog || typeof dialog.showModal !== 'function') {
-        if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); return; }
+        if (!window.confirm(form.dataset.confirm)) {
+          event.preventDefault();
+          return;
+        }
         if (!hidden) form.appendChild(Object.assign(document.createElement('input'), { type: 'hidden', name: 'confirmed', value: 'yes' }));
         return;
       }
@@ -137,14 +168,24 @@
     let state = element.dataset.state;
     function poll() {
       const started = Date.now();
-      const again = function () { setTimeout(poll, Math.max(0, 1000 - (Date.now() - started))); };
+      const again = function () {
+        setTimeout(poll, Math.max(0, 1000 - (Date.now() - started)));
+      };
       fetch('/api/tasks/' + encodeURIComponent(id) + '?wait=1', { headers: { Accept: 'application/json' }, credentials: 'same-origin' })
-        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (response) {
+          return response.ok ? response.json() : null;
+        })
         .then(function (task) {
-          if (task && task.state !== state) { state = task.state; window.location.reload(); return; }
+          if (task && task.state !== state) {
+            state = task.state;
+            window.location.reload();
+            return;
+          }
           again();
         })
-        .catch(function () { setTimeout(poll, 3000); });
+        .catch(function () {
+          setTimeout(poll, 3000);
+        });
     }
     setTimeout(poll, 500);
   }
@@ -157,7 +198,10 @@
   document.querySelectorAll('form[method="post"]:not([data-confirm])').forEach(function (form) {
     form.addEventListener('submit', function () {
       const button = form.querySelector('button[type="submit"]');
-      if (button) setTimeout(function () { button.disabled = true; }, 0);
+      if (button)
+        setTimeout(function () {
+          button.disabled = true;
+        }, 0);
     });
   });
 })();

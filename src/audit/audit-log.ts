@@ -32,7 +32,7 @@ export function auditKey(config: Config): string {
 function clip(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(fields).slice(0, 50)) {
-    const text = typeof value === 'string' ? value : JSON.stringify(value) ?? '';
+    const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
     out[key.slice(0, 100)] = text.length > FIELD_LIMIT ? `${text.slice(0, FIELD_LIMIT)}…` : value;
   }
   return out;
@@ -53,7 +53,11 @@ export interface AuditQuery {
 }
 
 /** Newest first, filtered by user and action; scans at most 20,000 entries per page. */
-export async function listAudit(redis: Redis, config: Config, query: AuditQuery = {}): Promise<{ entries: AuditEntry[]; next: string | null }> {
+export async function listAudit(
+  redis: Redis,
+  config: Config,
+  query: AuditQuery = {},
+): Promise<{ entries: AuditEntry[]; next: string | null }> {
   const limit = Math.min(Math.max(query.limit ?? 50, 1), 500);
   const entries: AuditEntry[] = [];
   let end = query.before ? `(${query.before}` : '+';

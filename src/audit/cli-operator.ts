@@ -33,7 +33,15 @@ export async function auditFromTerminal(
 ): Promise<Error | undefined> {
   const { user, address } = cliOperator();
   try {
-    await writeAudit(redis, config, { user, address, action: entry.action, fields: { ...entry.fields, via: entry.via }, taskId: entry.taskId, outcome: 'accepted', detail: entry.detail });
+    await writeAudit(redis, config, {
+      user,
+      address,
+      action: entry.action,
+      fields: { ...entry.fields, via: entry.via },
+      taskId: entry.taskId,
+      outcome: 'accepted',
+      detail: entry.detail,
+    });
     return undefined;
   } catch (error) {
     return error as Error;

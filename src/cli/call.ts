@@ -22,7 +22,8 @@ export const MAX_WAIT_SECONDS = 7 * 86_400;
 export function seconds(option: string, raw: string | undefined, max = MAX_DELAY_SECONDS): number | undefined {
   if (raw === undefined) return undefined;
   const value = Number(raw);
-  if (!/^\d+(\.\d+)?$/.test(raw) || value > max) throw new CliError(`${option} must be a number of seconds from 0 to ${max} (got "${raw}")`);
+  if (!/^\d+(\.\d+)?$/.test(raw) || value > max)
+    throw new CliError(`${option} must be a number of seconds from 0 to ${max} (got "${raw}")`);
   return value;
 }
 
@@ -31,13 +32,15 @@ const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|
 function isoTime(option: string, raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
   // Date.parse alone takes "1", "-5" or "March 7" too.
-  if (!ISO_8601.test(raw) || Number.isNaN(Date.parse(raw))) throw new CliError(`${option} must be an ISO 8601 date-time, e.g. 2024-01-01T12:00:00Z (got "${raw}")`);
+  if (!ISO_8601.test(raw) || Number.isNaN(Date.parse(raw)))
+    throw new CliError(`${option} must be an ISO 8601 date-time, e.g. 2024-01-01T12:00:00Z (got "${raw}")`);
   return raw;
 }
 
 /** A queue name as the worker's -Q takes it (a new one is fine: it is remembered, and a worker can consume it). */
 function queueName(raw: string | undefined): string | undefined {
-  if (raw !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(raw)) throw new CliError(`-Q/--queue must be a queue name of 1-64 letters, digits or . _ - (got "${raw}")`);
+  if (raw !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(raw))
+    throw new CliError(`-Q/--queue must be a queue name of 1-64 letters, digits or . _ - (got "${raw}")`);
   return raw;
 }
 
@@ -47,7 +50,7 @@ export function register(program: Command): void {
     .description('enqueue a task by name and print its ID')
     .option('-a, --args <json>', 'positional arguments as a JSON array (or @file)')
     .option('-k, --kwargs <json>', 'keyword arguments as a JSON object (or @file)')
-    .option('-Q, --queue <queue>', 'send to this queue instead of the task\'s own')
+    .option('-Q, --queue <queue>', "send to this queue instead of the task's own")
     .option('--countdown <seconds>', 'run no earlier than this many seconds from now')
     .option('--eta <iso>', 'run no earlier than this time')
     .option('--expires <seconds|iso>', 'do not run after this many seconds, or after this time')
@@ -58,8 +61,18 @@ export function register(program: Command): void {
         const kwargs = (await jsonOption('--kwargs', options.kwargs, 'object')) as Record<string, unknown>;
         const countdown = seconds('--countdown', options.countdown);
         const eta = isoTime('--eta', options.eta);
-        const expires = options.expires === undefined ? undefined : /^\d+(\.\d+)?$/.test(options.expires) ? seconds('--expires', options.expires) : isoTime('--expires', options.expires);
-        const waitSeconds = options.wait === undefined || options.wait === false ? undefined : options.wait === true ? 3600 : seconds('--wait', options.wait, MAX_WAIT_SECONDS);
+        const expires =
+          options.expires === undefined
+            ? undefined
+            : /^\d+(\.\d+)?$/.test(options.expires)
+              ? seconds('--expires', options.expires)
+              : isoTime('--expires', options.expires);
+        const waitSeconds =
+          options.wait === undefined || options.wait === false
+            ? undefined
+            : options.wait === true
+              ? 3600
+              : seconds('--wait', options.wait, MAX_WAIT_SECONDS);
         const queue = queueName(options.queue);
         const [{ getTask }, { loadTaskFor }] = await Promise.all([import('../queue/registry.js'), import('../tasks/load.js')]);
         await loadTaskFor(name);
@@ -67,17 +80,25 @@ export function register(program: Command): void {
         const signature = task.signature(args, kwargs, { queue, countdown, eta, expires }, true);
         // Validate before touching Redis: bad input changes nothing.
         task.bind(args, kwargs);
-        return withClient(async (client, config) => {
-          const result = await client.apply(signature, { submittedBy: `${os.userInfo().username}@${os.hostname()} (cli)` });
-          const fields = { task: name, args, kwargs, queue, countdown, eta: options.eta, expires: options.expires };
-          await auditCliSubmission(client, config, { action: 'call', fields: Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)), taskId: result.id, detail: `queued ${name}` });
-          if (waitSeconds === undefined) {
-            print(result.id);
-            return;
-          }
-          process.stderr.write(`${result.id}\n`);
-          print(JSON.stringify(await result.get({ timeout: waitSeconds })));
-        }, { allTasks: false });
+        return withClient(
+          async (client, config) => {
+            const result = await client.apply(signature, { submittedBy: `${os.userInfo().username}@${os.hostname()} (cli)` });
+            const fields = { task: name, args, kwargs, queue, countdown, eta: options.eta, expires: options.expires };
+            await auditCliSubmission(client, config, {
+              action: 'call',
+              fields: Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)),
+              taskId: result.id,
+              detail: `queued ${name}`,
+            });
+            if (waitSeconds === undefined) {
+              print(result.id);
+              return;
+            }
+            process.stderr.write(`${result.id}\n`);
+            print(JSON.stringify(await result.get({ timeout: waitSeconds })));
+          },
+          { allTasks: false },
+        );
       }),
     );
 }

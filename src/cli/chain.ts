@@ -32,7 +32,7 @@ function waitSeconds(raw: boolean | string | undefined): number | undefined {
 /** The forms and their fields for `gwqueue chain --help`, from the registry: a new form shows up by itself. */
 export function formsHelp(forms: readonly OperatorForm[]): string {
   const width = Math.max(...forms.map((form) => form.name.length));
-  const lines = ['Forms (GWCelery\'s path names) and their fields:'];
+  const lines = ["Forms (GWCelery's path names) and their fields:"];
   for (const form of forms) {
     lines.push(`  ${form.name.padEnd(width)}  ${form.title}${form.confirm ? ' (sends or changes something public)' : ''}`);
     if (form.fields.length) lines.push(`  ${' '.repeat(width)}    ${form.fields.map(fieldUsage).join(' ')}`);
@@ -53,7 +53,10 @@ export function register(program: Command): void {
     .option('--wait [seconds]', 'wait for the chain and print its result as JSON')
     .option('-u, --user <name>', 'who asks (written into the "User X queued …" log message)', `${os.userInfo().username}`)
     .addHelpText('after', () => `\n${formsHelpText}`)
-    .addHelpText('after', '\nExamples:\n  gwqueue chain send_mock_event --wait\n  gwqueue chain send_preliminary_gcn superevent_id=MS240101a event_id=M1 --wait\n  gwqueue chain create_update_gcn_circular superevent_id=MS240101a sky_localization em_bright --wait')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  gwqueue chain send_mock_event --wait\n  gwqueue chain send_preliminary_gcn superevent_id=MS240101a event_id=M1 --wait\n  gwqueue chain create_update_gcn_circular superevent_id=MS240101a sky_localization em_bright --wait',
+    )
     .action(
       action(async (form: string, pairs: string[], options: ChainOptions) => {
         const fields = parseFieldArguments(pairs);
@@ -74,7 +77,12 @@ export function register(program: Command): void {
         return withClient(async (client, config) => {
           const result = await client.apply(canvas, { submittedBy: `${user} (cli)` });
           // The same action name as the console's form, so /audit?form=… lists both; `-u` is kept beside the OS user.
-          await auditCliSubmission(client, config, { action: definition.auditAction, fields: { ...checked.fields, asked_by: user }, taskId: result.id, detail: `queued ${definition.name}` });
+          await auditCliSubmission(client, config, {
+            action: definition.auditAction,
+            fields: { ...checked.fields, asked_by: user },
+            taskId: result.id,
+            detail: `queued ${definition.name}`,
+          });
           process.stderr.write(`gwqueue: ${queuedMessage(definition, checked.fields, result.id)}\n`);
           if (wait === undefined) {
             print(result.id);

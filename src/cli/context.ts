@@ -60,7 +60,9 @@ export function exitCodeFor(error: unknown): { message: string; code: number } {
  */
 export function oneLine(message: string): string {
   // eslint-disable-next-line no-control-regex
-  const escaped = message.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  const escaped = message.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) =>
+    c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
   return escaped.length > 400 ? `${escaped.slice(0, 240)}…${escaped.slice(-150)}` : escaped;
 }
 
@@ -85,7 +87,10 @@ export function print(line: string): void {
 }
 
 /** Loads config, the task registry and a connected producer client; the client is closed afterwards. */
-export async function withClient<T>(fn: (client: TaskClient, config: Config) => Promise<T>, options: { allTasks?: boolean } = {}): Promise<T> {
+export async function withClient<T>(
+  fn: (client: TaskClient, config: Config) => Promise<T>,
+  options: { allTasks?: boolean } = {},
+): Promise<T> {
   const [{ getConfig }, { connectClient }] = await Promise.all([
     import('../config/index.js'),
     import('../queue/client.js'),
@@ -102,10 +107,17 @@ export async function withClient<T>(fn: (client: TaskClient, config: Config) => 
 }
 
 /** Audits what the command line enqueued (`call`, `chain`); a lost entry is a warning: the task is queued. */
-export async function auditCliSubmission(client: TaskClient, config: Config, entry: { action: string; fields: Record<string, unknown>; taskId: string; detail: string }): Promise<void> {
+export async function auditCliSubmission(
+  client: TaskClient,
+  config: Config,
+  entry: { action: string; fields: Record<string, unknown>; taskId: string; detail: string },
+): Promise<void> {
   const { auditFromTerminal } = await import('../audit/cli-operator.js');
   const lost = await auditFromTerminal(client.redis, config, { ...entry, via: 'cli' });
-  if (lost) process.stderr.write(`gwqueue: warning: task ${entry.taskId} is queued, but its audit entry was not written (${oneLine(lost.message)})\n`);
+  if (lost)
+    process.stderr.write(
+      `gwqueue: warning: task ${entry.taskId} is queued, but its audit entry was not written (${oneLine(lost.message)})\n`,
+    );
 }
 
 /** Parses a JSON option (`--args`, `--kwargs`), or `@path` to read it from a file; names the option on error. */
@@ -128,6 +140,7 @@ export async function jsonOption(option: string, raw: string | undefined, kind: 
   }
   const isArray = Array.isArray(value);
   if (kind === 'array' && !isArray) throw new CliError(`${option} must be a JSON array, e.g. '["S240101a", 1]'`);
-  if (kind === 'object' && (isArray || value === null || typeof value !== 'object')) throw new CliError(`${option} must be a JSON object, e.g. '{"key": "value"}'`);
+  if (kind === 'object' && (isArray || value === null || typeof value !== 'object'))
+    throw new CliError(`${option} must be a JSON object, e.g. '{"key": "value"}'`);
   return value;
 }

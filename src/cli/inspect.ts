@@ -6,7 +6,7 @@ import { WORKER_NAME } from './worker.js';
 const METHODS: [string, string][] = [
   ['active', 'tasks each worker is running'],
   // BullMQ workers do not prefetch: what waits in their queues is what they take next.
-  ['reserved', 'tasks waiting in each worker\'s queues'],
+  ['reserved', "tasks waiting in each worker's queues"],
   ['scheduled', 'tasks due later, with their ETA'],
   ['stats', 'counters, pool, uptime, memory'],
   ['registered', 'tasks each worker can run'],
@@ -23,7 +23,10 @@ export interface TargetOptions {
 /** `-d a,b` → names; undefined means every worker. */
 export function parseDestination(raw: string | undefined): string[] | undefined {
   if (raw === undefined) return undefined;
-  const names = raw.split(',').map((name) => name.trim()).filter(Boolean);
+  const names = raw
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   if (!names.length) throw new CliError('-d needs at least one worker name');
   const bad = names.filter((name) => !WORKER_NAME.test(name));
   if (bad.length) throw new CliError(`-d: invalid worker name ${bad.map((name) => `"${name}"`).join(', ')}`);
@@ -32,7 +35,8 @@ export function parseDestination(raw: string | undefined): string[] | undefined 
 
 export function parseTimeout(raw: string): number {
   const seconds = Number(raw);
-  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) throw new CliError(`-t must be a number of seconds, more than 0 and at most 3600 (got "${raw}")`);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600)
+    throw new CliError(`-t must be a number of seconds, more than 0 and at most 3600 (got "${raw}")`);
   return seconds * 1000;
 }
 
@@ -64,7 +68,11 @@ export function register(program: Command): void {
         const timeoutMs = parseTimeout(options.timeout);
         return withClient(async (client, config) => {
           const { inspect: run, formatInspect } = await import('../control/inspect.js');
-          const result = await within(method === 'ping' ? timeoutMs + 5000 : timeoutMs, `inspect ${method}`, run(client, config, method as never, { destination, timeoutMs }));
+          const result = await within(
+            method === 'ping' ? timeoutMs + 5000 : timeoutMs,
+            `inspect ${method}`,
+            run(client, config, method as never, { destination, timeoutMs }),
+          );
           if (options.json) print(JSON.stringify(result.replies, null, 2));
           else {
             formatInspect(result).forEach((line) => print(line));

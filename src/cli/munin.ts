@@ -21,8 +21,10 @@ function parseArguments(first: string | undefined, second: string | undefined): 
   let graph = first;
   let mode = second;
   if (graph && (MODES as readonly string[]).includes(graph) && mode === undefined) [graph, mode] = [undefined, graph];
-  if (graph !== undefined && !GRAPH_NAMES.includes(graph)) throw new CliError(`unknown graph "${graph}" (known: ${GRAPH_NAMES.join(', ')})`);
-  if (mode !== undefined && !(MODES as readonly string[]).includes(mode)) throw new CliError(`unknown mode "${mode}" (config, autoconf, suggest, or none to fetch)`);
+  if (graph !== undefined && !GRAPH_NAMES.includes(graph))
+    throw new CliError(`unknown graph "${graph}" (known: ${GRAPH_NAMES.join(', ')})`);
+  if (mode !== undefined && !(MODES as readonly string[]).includes(mode))
+    throw new CliError(`unknown mode "${mode}" (config, autoconf, suggest, or none to fetch)`);
   return { graph, mode: (mode ?? 'fetch') as Mode };
 }
 
@@ -39,19 +41,21 @@ export function register(program: Command): void {
       action(async (first: string | undefined, second: string | undefined, options: { timeout: string }) => {
         const { graph, mode } = parseArguments(first, second);
         const timeoutMs = Number(options.timeout) * 1000;
-        if (!/^\d+(\.\d+)?$/.test(options.timeout) || !(timeoutMs > 0) || timeoutMs > 3_600_000) throw new CliError(`--timeout must be a number of seconds, more than 0 and at most 3600 (got "${options.timeout}")`);
+        if (!/^\d+(\.\d+)?$/.test(options.timeout) || !(timeoutMs > 0) || timeoutMs > 3_600_000)
+          throw new CliError(`--timeout must be a number of seconds, more than 0 and at most 3600 (got "${options.timeout}")`);
         if (mode === 'suggest') {
           GRAPH_NAMES.forEach((name) => print(name));
           return EXIT.OK;
         }
-        const [{ getConfig }, { createRedisConnection, describeRedis, waitUntilReady }, { registeredQueues }, snapshotModule, munin] = await Promise.all([
-          import('../config/index.js'),
-          import('../redis/connection.js'),
-          import('../queue/registry.js'),
-          import('../metrics/cluster-snapshot.js'),
-          import('../metrics/munin.js'),
-          import('../tasks/index.js'),
-        ]);
+        const [{ getConfig }, { createRedisConnection, describeRedis, waitUntilReady }, { registeredQueues }, snapshotModule, munin] =
+          await Promise.all([
+            import('../config/index.js'),
+            import('../redis/connection.js'),
+            import('../queue/registry.js'),
+            import('../metrics/cluster-snapshot.js'),
+            import('../metrics/munin.js'),
+            import('../tasks/index.js'),
+          ]);
         const config = getConfig();
         const redis = createRedisConnection(config, 'producer');
         try {
@@ -70,10 +74,12 @@ export function register(program: Command): void {
             print('yes');
             return EXIT.OK;
           }
-          const snapshot = reachable ? await snapshotModule.readClusterSnapshot(redis, config).catch((error: Error) => {
-            process.stderr.write(`gwqueue: cannot read the queues: ${error.message}\n`);
-            return undefined;
-          }) : undefined;
+          const snapshot = reachable
+            ? await snapshotModule.readClusterSnapshot(redis, config).catch((error: Error) => {
+                process.stderr.write(`gwqueue: cannot read the queues: ${error.message}\n`);
+                return undefined;
+              })
+            : undefined;
           const queues = snapshot ? snapshot.queues.map((q) => q.name) : registeredQueues();
           const graphs = graph ? [graph as (typeof munin.GRAPHS)[number]] : [...munin.GRAPHS];
           for (const name of graphs) {

@@ -49,7 +49,8 @@ function printVersion(): never {
 function seconds(max: number) {
   return (raw: string): number => {
     const value = Number(raw);
-    if (!/^\d+(\.\d+)?$/.test(raw.trim()) || !(value > 0) || value > max) throw new InvalidArgumentError(`expected seconds, more than 0 and at most ${max}.`);
+    if (!/^\d+(\.\d+)?$/.test(raw.trim()) || !(value > 0) || value > max)
+      throw new InvalidArgumentError(`expected seconds, more than 0 and at most ${max}.`);
     return value;
   };
 }
@@ -110,7 +111,10 @@ async function runCheck(options: NagiosOptions, command: Command): Promise<void>
     const config = getConfig();
     const ms = (value: number | undefined) => (value === undefined ? undefined : value * 1000);
     const result = await checkStatus(config, {
-      timeoutMs, thresholds, lostWorkerWindowMs: ms(options.lostWorkerWindow), alertFailureWindowMs: ms(options.alertFailureWindow),
+      timeoutMs,
+      thresholds,
+      lostWorkerWindowMs: ms(options.lostWorkerWindow),
+      alertFailureWindowMs: ms(options.alertFailureWindow),
     });
     output = formatPluginOutput(result, options.verbose);
     code = result.exitCode;
@@ -129,18 +133,31 @@ async function runCheck(options: NagiosOptions, command: Command): Promise<void>
 
 export function register(program: Command): void {
   const nagios = new PluginCommand('nagios')
-    .description('check gwqueue\'s health as a Nagios plugin: queues served, workers alive, backlog, failures, failed alerts')
+    .description("check gwqueue's health as a Nagios plugin: queues served, workers alive, backlog, failures, failed alerts")
     .usage(USAGE)
     .option('-t, --timeout <seconds>', 'give up after this long: CRITICAL if Redis was not reached, else UNKNOWN', seconds(3600), 10)
-    .option('-v, --verbose', 'more detail; repeat up to -vvv', (_value: string | undefined, previous: number) => Math.min(3, previous + 1), 0)
+    .option(
+      '-v, --verbose',
+      'more detail; repeat up to -vvv',
+      (_value: string | undefined, previous: number) => Math.min(3, previous + 1),
+      0,
+    )
     .option('-w, --warning <list>', 'warning ranges (see below); may be repeated', collect)
     .option('-c, --critical <list>', 'critical ranges (see below); may be repeated', collect)
     .option('--waiting <w,c>', 'tasks waiting in a queue (default 10,50)', pair('waiting'))
     .option('--oldest-waiting-age <w,c>', 'seconds the oldest task of a queue has waited (default 30,120)', pair('oldest-waiting-age'))
     .option('--failure-ratio <w,c>', 'failed/finished tasks over 15 minutes (default 0.05,0.2)', pair('failure-ratio'))
-    .option('--failed-alerts <w,c>', 'alerts that failed to reach the outbox within the alert-failure window (default 0,2)', pair('failed-alerts'))
+    .option(
+      '--failed-alerts <w,c>',
+      'alerts that failed to reach the outbox within the alert-failure window (default 0,2)',
+      pair('failed-alerts'),
+    )
     .option('--workers-online <w,c>', 'live workers (default: no thresholds)', pair('workers-online'))
-    .option('--lost-worker-window <seconds>', 'how long a worker that vanished without a clean stop is reported (default 3600)', seconds(7 * 86_400))
+    .option(
+      '--lost-worker-window <seconds>',
+      'how long a worker that vanished without a clean stop is reported (default 3600)',
+      seconds(7 * 86_400),
+    )
     .option('--alert-failure-window <seconds>', 'failed alerts are counted over this window (default 3600)', seconds(7 * 86_400))
     .option('-V, --version', 'print the version')
     .addHelpText('before', `gwqueue nagios ${VERSION}\n`)

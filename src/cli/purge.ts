@@ -25,7 +25,10 @@ export function register(program: Command): void {
           const known = await client.queueNames();
           const { parseQueues } = await import('./worker.js');
           const queues = parseQueues(options.queues, known, true) ?? known;
-          const [{ purgeQueues, sumOf, waitingCounts }, { report, runFromTerminal }] = await Promise.all([import('../actions/queue-actions.js'), import('./run-action.js')]);
+          const [{ purgeQueues, sumOf, waitingCounts }, { report, runFromTerminal }] = await Promise.all([
+            import('../actions/queue-actions.js'),
+            import('./run-action.js'),
+          ]);
           const counts = await waitingCounts(client, queues);
           const total = sumOf(counts);
           const plural = (n: number) => `${n} waiting task${n === 1 ? '' : 's'}`;
@@ -34,7 +37,10 @@ export function register(program: Command): void {
             return EXIT.OK;
           }
           if (!options.force && total > 0) {
-            if (!process.stdin.isTTY) throw new CliError(`refusing to purge ${plural(total)} without confirmation: standard input is not a terminal (add -f to purge anyway)`);
+            if (!process.stdin.isTTY)
+              throw new CliError(
+                `refusing to purge ${plural(total)} without confirmation: standard input is not a terminal (add -f to purge anyway)`,
+              );
             if (!(await confirm(`Purge ${plural(total)} from ${queues.join(', ')}? This cannot be undone. [y/N] `))) {
               process.stderr.write('gwqueue: not purged\n');
               return EXIT.FAILURE;

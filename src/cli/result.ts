@@ -37,11 +37,16 @@ function checkOutput(output: string | undefined): void {
 async function writeRaw(id: string, result: unknown, output: string | undefined): Promise<void> {
   const bytes = resultBytes(result);
   if (!bytes) {
-    const kind = result === null ? 'null' : Array.isArray(result) ? 'a list' : typeof result === 'object' ? 'an object' : `a ${typeof result}`;
-    throw new CliError(`the result of task ${id} is ${kind}, not a file or text; leave out --raw and -o to print it as JSON`, EXIT.DATA_ERROR);
+    const kind =
+      result === null ? 'null' : Array.isArray(result) ? 'a list' : typeof result === 'object' ? 'an object' : `a ${typeof result}`;
+    throw new CliError(
+      `the result of task ${id} is ${kind}, not a file or text; leave out --raw and -o to print it as JSON`,
+      EXIT.DATA_ERROR,
+    );
   }
   if (output === undefined) {
-    if (process.stdout.isTTY && isBinary(bytes)) throw new CliError(`the result of task ${id} is binary (${bytes.length} bytes); write it with -o FILE or redirect the output`);
+    if (process.stdout.isTTY && isBinary(bytes))
+      throw new CliError(`the result of task ${id} is binary (${bytes.length} bytes); write it with -o FILE or redirect the output`);
     process.stdout.write(bytes);
     return;
   }
@@ -51,7 +56,10 @@ async function writeRaw(id: string, result: unknown, output: string | undefined)
     await writeFile(output, bytes, { flag: 'wx' });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new CliError(code === 'EEXIST' ? `-o/--output: ${output} already exists; it is not overwritten` : `-o/--output: cannot write ${output} (${code})`, EXIT.CANT_CREATE);
+    throw new CliError(
+      code === 'EEXIST' ? `-o/--output: ${output} already exists; it is not overwritten` : `-o/--output: cannot write ${output} (${code})`,
+      EXIT.CANT_CREATE,
+    );
   }
   process.stderr.write(`gwqueue: wrote ${bytes.length} bytes to ${output}\n`);
 }
@@ -66,7 +74,12 @@ export function register(program: Command): void {
     .option('-o, --output <file>', 'write a file or text result to a new file (never overwrites one)')
     .action(
       action(async (id: string, options: ResultOptions) => {
-        const waitSeconds = options.wait === undefined || options.wait === false ? undefined : options.wait === true ? 3600 : seconds('--wait', options.wait, MAX_WAIT_SECONDS);
+        const waitSeconds =
+          options.wait === undefined || options.wait === false
+            ? undefined
+            : options.wait === true
+              ? 3600
+              : seconds('--wait', options.wait, MAX_WAIT_SECONDS);
         checkOutput(options.output);
         return withClient(async (client) => {
           const { AsyncResult, TaskFailedError } = await import('../queue/async-result.js');
@@ -86,7 +99,9 @@ export function register(program: Command): void {
             return EXIT.OK;
           }
           if (info.state === 'failed') {
-            print(options.traceback && info.error?.stack ? info.error.stack : `${info.name} failed: ${info.error?.message ?? 'unknown error'}`);
+            print(
+              options.traceback && info.error?.stack ? info.error.stack : `${info.name} failed: ${info.error?.message ?? 'unknown error'}`,
+            );
             return EXIT.FAILURE;
           }
           throw new CliError(`task ${id} is ${info.state} (not finished yet); use --wait to wait for it`, EXIT.TEMPFAIL);

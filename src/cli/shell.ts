@@ -5,14 +5,33 @@ import { action, EXIT, withClient } from './context.js';
 export function register(program: Command): void {
   program
     .command('shell')
-    .description('interactive Node.js shell with every task, chain, group, the GraceDB client and Redis loaded (reads a script from a pipe too)')
+    .description(
+      'interactive Node.js shell with every task, chain, group, the GraceDB client and Redis loaded (reads a script from a pipe too)',
+    )
     .option('-q, --quiet', 'no banner')
     .action(
       action(async (options: { quiet?: boolean }) =>
         withClient(async (client, config) => {
-          const [repl, { mkdirSync }, os, path, { PassThrough }, { createInterface }, { services, resetServices }, { buildShellContext }, { VERSION }] = await Promise.all([
-            import('node:repl'), import('node:fs'), import('node:os'), import('node:path'), import('node:stream'), import('node:readline'),
-            import('../tasks/services.js'), import('./shell/shell-context.js'), import('../version.js'),
+          const [
+            repl,
+            { mkdirSync },
+            os,
+            path,
+            { PassThrough },
+            { createInterface },
+            { services, resetServices },
+            { buildShellContext },
+            { VERSION },
+          ] = await Promise.all([
+            import('node:repl'),
+            import('node:fs'),
+            import('node:os'),
+            import('node:path'),
+            import('node:stream'),
+            import('node:readline'),
+            import('../tasks/services.js'),
+            import('./shell/shell-context.js'),
+            import('../version.js'),
           ]);
           const { context, banner } = buildShellContext(client, config, services(), { gwqueue: VERSION });
           const interactive = !!(process.stdin.isTTY && process.stdout.isTTY);
@@ -20,7 +39,15 @@ export function register(program: Command): void {
           // Without a terminal (a piped script) the REPL still evaluates line by line, with no prompt; lines are fed
           // to it one at a time (below), so that a line runs only after the previous one's await has finished.
           const input = interactive ? process.stdin : new PassThrough();
-          const server = repl.start({ prompt: interactive ? 'gwqueue> ' : '', input, output: process.stdout, terminal: interactive, useGlobal: false, ignoreUndefined: true, preview: interactive });
+          const server = repl.start({
+            prompt: interactive ? 'gwqueue> ' : '',
+            input,
+            output: process.stdout,
+            terminal: interactive,
+            useGlobal: false,
+            ignoreUndefined: true,
+            preview: interactive,
+          });
           for (const [name, value] of Object.entries(context)) {
             Object.defineProperty(server.context, name, { value, enumerable: true, configurable: true, writable: true });
           }

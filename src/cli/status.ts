@@ -12,10 +12,19 @@ export function register(program: Command): void {
         withClient(async (client, config) => {
           const { liveWorkers } = await import('../queue/heartbeats.js');
           const workers = await liveWorkers(client.redis, config);
-          if (options.json) print(JSON.stringify(workers.map((w) => w.info), null, 2));
+          if (options.json)
+            print(
+              JSON.stringify(
+                workers.map((w) => w.info),
+                null,
+                2,
+              ),
+            );
           else {
             for (const { name, info } of workers) {
-              print(`-> ${name}: ${info.status === 'online' ? 'OK' : 'STOPPING'} (queues: ${info.queues.join(', ')}; active ${info.active}, processed ${info.processed})`);
+              print(
+                `-> ${name}: ${info.status === 'online' ? 'OK' : 'STOPPING'} (queues: ${info.queues.join(', ')}; active ${info.active}, processed ${info.processed})`,
+              );
             }
             print(`${workers.length} node${workers.length === 1 ? '' : 's'} online.`);
           }

@@ -15,7 +15,10 @@ export function parsePort(raw: string | undefined): number | undefined {
 /** An IP address or a host name; "" would listen on every interface, anything else fails only at listen(). */
 export function parseHost(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
-  if (!isIP(raw) && !/^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(raw)) {
+  if (
+    !isIP(raw) &&
+    !/^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(raw)
+  ) {
     throw new CliError(`--host must be an IP address or a host name (got "${raw}")`);
   }
   return raw;
@@ -24,7 +27,8 @@ export function parseHost(raw: string | undefined): string | undefined {
 export function parseProcesses(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   const count = Number(raw);
-  if (!Number.isInteger(count) || count < 1 || count > 64) throw new CliError(`--processes must be a whole number from 1 to 64 (got "${raw}")`);
+  if (!Number.isInteger(count) || count < 1 || count > 64)
+    throw new CliError(`--processes must be a whole number from 1 to 64 (got "${raw}")`);
   return count;
 }
 
@@ -39,7 +43,8 @@ export function register(program: Command): void {
     .argument('[run]', 'accepted for `gwqueue flask run` compatibility')
     .action(
       action(async (_run: string | undefined, options: { port?: string; host?: string; processes?: string }) => {
-        if (_run !== undefined && _run !== 'run') throw new CliError(`unexpected argument "${_run}" (only \`gwqueue flask run\` takes one)`);
+        if (_run !== undefined && _run !== 'run')
+          throw new CliError(`unexpected argument "${_run}" (only \`gwqueue flask run\` takes one)`);
         const port = parsePort(options.port);
         const host = parseHost(options.host);
         const processes = parseProcesses(options.processes);

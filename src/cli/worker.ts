@@ -5,13 +5,17 @@ import { action, CliError, EXIT } from './context.js';
 /** `-Q a,b`; an unknown queue is a warning (a worker may consume a new queue), or an error when `strict` (purge). */
 export function parseQueues(raw: string | undefined, known: string[], strict = false): string[] | undefined {
   if (raw === undefined) return undefined;
-  const queues = raw.split(',').map((q) => q.trim()).filter(Boolean);
+  const queues = raw
+    .split(',')
+    .map((q) => q.trim())
+    .filter(Boolean);
   if (!queues.length) throw new CliError('-Q needs at least one queue name');
   const bad = queues.filter((q) => !/^[A-Za-z0-9_.-]{1,64}$/.test(q));
   if (bad.length) throw new CliError(`-Q: invalid queue name ${bad.map((q) => `"${q}"`).join(', ')}`);
   const unknown = queues.filter((q) => !known.includes(q));
   if (unknown.length && strict) throw new CliError(`-Q: unknown queue ${unknown.join(', ')} (known: ${known.join(', ')})`);
-  if (unknown.length) process.stderr.write(`gwqueue: warning: no registered task uses queue ${unknown.join(', ')} (known: ${known.join(', ')})\n`);
+  if (unknown.length)
+    process.stderr.write(`gwqueue: warning: no registered task uses queue ${unknown.join(', ')} (known: ${known.join(', ')})\n`);
   return queues;
 }
 
@@ -19,7 +23,8 @@ export function parseQueues(raw: string | undefined, known: string[], strict = f
 export const WORKER_NAME = /^[\w.@:+-]{1,128}$/;
 
 export function parseWorkerName(raw: string | undefined): string | undefined {
-  if (raw !== undefined && !WORKER_NAME.test(raw)) throw new CliError(`-n must be a worker name of 1-128 letters, digits or . @ : + - _ (got "${raw}")`);
+  if (raw !== undefined && !WORKER_NAME.test(raw))
+    throw new CliError(`-n must be a worker name of 1-128 letters, digits or . @ : + - _ (got "${raw}")`);
   return raw;
 }
 
@@ -50,7 +55,10 @@ export function register(program: Command): void {
     .option('-Q, --queues <list>', 'comma-separated queues to consume')
     .option('-c, --concurrency <n>', 'tasks run at once per queue')
     .option('-n, --hostname <name>', 'worker name (default worker<pid>@<host>)')
-    .option('--metrics-port <port>', 'serve Prometheus metrics at GET /metrics on this port (default: GWQUEUE_WORKER_METRICS_PORT; none: off)')
+    .option(
+      '--metrics-port <port>',
+      'serve Prometheus metrics at GET /metrics on this port (default: GWQUEUE_WORKER_METRICS_PORT; none: off)',
+    )
     .action(
       action(async (options: { queues?: string; concurrency?: string; hostname?: string; metricsPort?: string }) => {
         const [{ getConfig }, { registeredQueues }, { startWorker }] = await Promise.all([
@@ -68,7 +76,8 @@ export function register(program: Command): void {
         let onShutdownRequest!: () => void;
         const requested = new Promise<string>((resolve) => (onShutdownRequest = () => resolve('control shutdown')));
         const metricsPort = options.metricsPort === undefined ? undefined : Number(options.metricsPort);
-        if (metricsPort !== undefined && !(/^\d{1,5}$/.test(options.metricsPort!) && metricsPort <= 65_535)) throw new CliError(`--metrics-port must be a whole number from 0 to 65535 (got "${options.metricsPort}")`);
+        if (metricsPort !== undefined && !(/^\d{1,5}$/.test(options.metricsPort!) && metricsPort <= 65_535))
+          throw new CliError(`--metrics-port must be a whole number from 0 to 65535 (got "${options.metricsPort}")`);
         const name = parseWorkerName(options.hostname);
         const worker = await startWorker(config, { queues, concurrency, name, onShutdownRequest, metricsPort });
         process.stderr.write(`gwqueue: worker ${worker.name} consuming ${worker.queues.join(', ')}\n`);

@@ -29,14 +29,29 @@ export interface ObservabilityConfig {
 }
 
 export const OBSERVABILITY_SETTINGS: Record<string, { default: string; help: string }> = {
-  SENTRY_DSN: { default: '(none)', help: 'Sentry DSN: warnings, errors, task failures and crashes are sent there (environment = profile, release = gwqueue@version)' },
-  GWQUEUE_LOG_DIR: { default: '$GWQUEUE_VAR_DIR/log', help: 'folder of the log files, one per kind of process (gwqueue-worker.log, gwqueue-web.log, gwqueue-cli.log…)' },
+  SENTRY_DSN: {
+    default: '(none)',
+    help: 'Sentry DSN: warnings, errors, task failures and crashes are sent there (environment = profile, release = gwqueue@version)',
+  },
+  GWQUEUE_LOG_DIR: {
+    default: '$GWQUEUE_VAR_DIR/log',
+    help: 'folder of the log files, one per kind of process (gwqueue-worker.log, gwqueue-web.log, gwqueue-cli.log…)',
+  },
   GWQUEUE_LOG_FILE: { default: 'true (false under test)', help: 'write JSON log lines to a file in GWQUEUE_LOG_DIR' },
-  GWQUEUE_LOG_CONSOLE: { default: 'true in development and test', help: 'also write log lines to the terminal (stdout for worker/web/dev, stderr for other commands)' },
+  GWQUEUE_LOG_CONSOLE: {
+    default: 'true in development and test',
+    help: 'also write log lines to the terminal (stdout for worker/web/dev, stderr for other commands)',
+  },
   GWQUEUE_LOG_MAX_SIZE: { default: '10M', help: 'rotate a log file at this size (bytes, or with a K, M or G suffix)' },
   GWQUEUE_LOG_MAX_FILES: { default: '10', help: 'rotated log files kept per process kind (name.log.1 is the newest)' },
-  GWQUEUE_HOST_SAMPLE_INTERVAL_MS: { default: '10000', help: 'how often workers and the web console sample the host\'s and their own CPU, memory, disk and network (0: off)' },
-  GWQUEUE_HOST_SAMPLE_RETENTION: { default: '691200', help: 'seconds host samples are kept in Redis (8 days: a whole week on the Host page)' },
+  GWQUEUE_HOST_SAMPLE_INTERVAL_MS: {
+    default: '10000',
+    help: "how often workers and the web console sample the host's and their own CPU, memory, disk and network (0: off)",
+  },
+  GWQUEUE_HOST_SAMPLE_RETENTION: {
+    default: '691200',
+    help: 'seconds host samples are kept in Redis (8 days: a whole week on the Host page)',
+  },
   GWQUEUE_WORKER_METRICS_PORT: { default: '(none)', help: 'port on which `gwqueue worker` serves GET /metrics (same as --metrics-port)' },
   GWQUEUE_WORKER_METRICS_HOST: { default: '127.0.0.1', help: 'address the worker metrics endpoint listens on' },
 };
@@ -70,9 +85,12 @@ function parseDsn(env: Env): string | undefined {
 }
 
 export function loadObservabilityConfig(env: Env, profile: string, varDir: string): ObservabilityConfig {
-  const port = env.GWQUEUE_WORKER_METRICS_PORT?.trim() ? parseInteger(env, 'GWQUEUE_WORKER_METRICS_PORT', 0, { min: 0, max: 65_535 }) : undefined;
+  const port = env.GWQUEUE_WORKER_METRICS_PORT?.trim()
+    ? parseInteger(env, 'GWQUEUE_WORKER_METRICS_PORT', 0, { min: 0, max: 65_535 })
+    : undefined;
   const sampleIntervalMs = parseInteger(env, 'GWQUEUE_HOST_SAMPLE_INTERVAL_MS', 10_000, { min: 0, max: 3_600_000 });
-  if (sampleIntervalMs > 0 && sampleIntervalMs < 100) throw new ConfigError('GWQUEUE_HOST_SAMPLE_INTERVAL_MS', `must be 0 (off) or at least 100 (got ${sampleIntervalMs})`);
+  if (sampleIntervalMs > 0 && sampleIntervalMs < 100)
+    throw new ConfigError('GWQUEUE_HOST_SAMPLE_INTERVAL_MS', `must be 0 (off) or at least 100 (got ${sampleIntervalMs})`);
   return {
     sentryDsn: parseDsn(env),
     log: {

@@ -45,7 +45,12 @@ export function parseChoice<T extends string>(env: Env, name: string, choices: r
 
 export function parseList(env: Env, name: string): string[] {
   const raw = present(env, name);
-  return raw === undefined ? [] : raw.split(',').map((part) => part.trim()).filter(Boolean);
+  return raw === undefined
+    ? []
+    : raw
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean);
 }
 
 export function parseNumber(env: Env, name: string, fallback: number, range: { min?: number; max?: number } = {}): number {

@@ -23,12 +23,15 @@ export interface WebAuthConfig {
 
 export const WEB_SETTINGS: Record<string, { default: string; help: string }> = {
   GWQUEUE_IDENTITY_HEADER: { default: 'X-Proxy-Remote-User', help: 'header carrying the user name, set by the reverse proxy' },
-  GWQUEUE_GROUPS_HEADER: { default: 'X-Proxy-Remote-Groups', help: 'header carrying the user\'s groups (comma or semicolon separated)' },
+  GWQUEUE_GROUPS_HEADER: { default: 'X-Proxy-Remote-Groups', help: "header carrying the user's groups (comma or semicolon separated)" },
   GWQUEUE_TRUSTED_PROXIES: { default: '(none)', help: 'comma-separated proxy addresses whose identity headers are trusted' },
   GWQUEUE_AUTHORIZED_USERS: { default: '(none)', help: 'comma-separated users who may submit forms and use controls' },
   GWQUEUE_AUTHORIZED_GROUPS: { default: '(none)', help: 'comma-separated groups whose members may submit' },
   GWQUEUE_API_TOKENS: { default: '(none)', help: 'comma-separated user=token pairs for scripted clients (Authorization: Bearer token)' },
-  GWQUEUE_LOCAL_USER: { default: 'true in development', help: 'let a local user submit when the console listens on loopback (development only)' },
+  GWQUEUE_LOCAL_USER: {
+    default: 'true in development',
+    help: 'let a local user submit when the console listens on loopback (development only)',
+  },
   GWQUEUE_BODY_LIMIT: { default: '32768', help: 'largest accepted request body, in bytes' },
 };
 

@@ -48,7 +48,8 @@ export function parseCommand(config: Config, raw: string): ControlCommand | unde
   }
   if (!value || typeof value !== 'object' || typeof value.id !== 'string') return undefined;
   if (!WORKER_ACTIONS.includes(value.action as WorkerAction)) return undefined;
-  if (value.destination !== null && !(Array.isArray(value.destination) && value.destination.every((d) => typeof d === 'string'))) return undefined;
+  if (value.destination !== null && !(Array.isArray(value.destination) && value.destination.every((d) => typeof d === 'string')))
+    return undefined;
   if (!isReplyChannel(config, value.replyTo)) return undefined;
   return {
     id: value.id,

@@ -57,9 +57,19 @@ async function perQueue<T>(queues: string[], read: (queue: string) => Promise<T>
   return new Map(entries);
 }
 
-export async function inspect(client: TaskClient, config: Config, method: InspectMethod, options: { destination?: string[]; timeoutMs: number }): Promise<InspectResult> {
+export async function inspect(
+  client: TaskClient,
+  config: Config,
+  method: InspectMethod,
+  options: { destination?: string[]; timeoutMs: number },
+): Promise<InspectResult> {
   if (method === 'ping') {
-    const { replies, missing } = await sendControl(client.redis, config, { action: 'ping', destination: options.destination, timeoutMs: options.timeoutMs, sender: 'inspect' });
+    const { replies, missing } = await sendControl(client.redis, config, {
+      action: 'ping',
+      destination: options.destination,
+      timeoutMs: options.timeoutMs,
+      sender: 'inspect',
+    });
     return { method, replies: Object.fromEntries(replies.map((r) => [r.worker, { ok: r.message }])), missing };
   }
   const live = (await liveWorkers(client.redis, config)).filter((w) => !options.destination || options.destination.includes(w.name));
@@ -70,14 +80,17 @@ export async function inspect(client: TaskClient, config: Config, method: Inspec
     case 'active': {
       const active = await perQueue(queues, (queue) => client.queue(queue).getActive());
       for (const { name, info } of live) {
-        replies[name] = info.queues.flatMap((queue) => (active.get(queue) ?? []).filter((job) => job?.processedBy === name).map((job) => request(job, info)));
+        replies[name] = info.queues.flatMap((queue) =>
+          (active.get(queue) ?? []).filter((job) => job?.processedBy === name).map((job) => request(job, info)),
+        );
       }
       break;
     }
     case 'reserved': {
       // BullMQ workers take a task only when they start it: what they will take next is what waits in their queues.
       const waiting = await perQueue(queues, (queue) => client.queue(queue).getJobs(['prioritized', 'waiting'], 0, LIST_LIMIT - 1, true));
-      for (const { name, info } of live) replies[name] = info.queues.flatMap((queue) => (waiting.get(queue) ?? []).filter(Boolean).map((job) => request(job, undefined)));
+      for (const { name, info } of live)
+        replies[name] = info.queues.flatMap((queue) => (waiting.get(queue) ?? []).filter(Boolean).map((job) => request(job, undefined)));
       break;
     }
     case 'scheduled': {
@@ -114,13 +127,23 @@ export async function inspect(client: TaskClient, config: Config, method: Inspec
       break;
     case 'registered': {
       const tasks = allTasks();
-      for (const { name, info } of live) replies[name] = tasks.filter((task) => info.queues.includes(task.queue)).map((task) => task.name).sort();
+      for (const { name, info } of live)
+        replies[name] = tasks
+          .filter((task) => info.queues.includes(task.queue))
+          .map((task) => task.name)
+          .sort();
       break;
     }
     case 'active_queues': {
       const paused = await perQueue(queues, (queue) => client.queue(queue).isPaused());
       for (const { name, info } of live) {
-        replies[name] = info.queues.map((queue) => ({ name: queue, routing_key: queue, durable: true, exclusive: false, paused: paused.get(queue) ?? false }));
+        replies[name] = info.queues.map((queue) => ({
+          name: queue,
+          routing_key: queue,
+          durable: true,
+          exclusive: false,
+          paused: paused.get(queue) ?? false,
+        }));
       }
       break;
     }

@@ -15,7 +15,10 @@ export const applyRavenLabels = defineForm({
   queued: 'RAVEN labels',
   build: (values, context) =>
     chain(
-      queuedLog(values.superevent_id, `User ${context.user} queued RAVEN alert labels for ${values.ext_id} and ${values.event_id} through the dashboard.`),
+      queuedLog(
+        values.superevent_id,
+        `User ${context.user} queued RAVEN alert labels for ${values.ext_id} and ${values.event_id} through the dashboard.`,
+      ),
       applyRavenLabelsTask.si(values.superevent_id, values.ext_id, values.event_id),
     ),
 });

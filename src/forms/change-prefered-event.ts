@@ -8,7 +8,7 @@ import { eventField, supereventField } from './fields.js';
 export const changePreferedEvent = defineForm({
   name: 'change_prefered_event',
   title: 'Change Preferred Event',
-  description: 'Make another event the superevent\'s preferred event. No alert is sent.',
+  description: "Make another event the superevent's preferred event. No alert is sent.",
   button: 'Change preferred event',
   fields: [supereventField, eventField],
   confirm: true,

@@ -12,7 +12,7 @@ const updateTypeFields = UPDATE_TYPES.map((type) => checkboxField(type, LABELS[t
 export const createUpdateGcnCircular = defineForm({
   name: 'create_update_gcn_circular',
   title: 'Create Update GCN Circular',
-  description: 'Compose the text of an update circular from the superevent\'s latest files.',
+  description: "Compose the text of an update circular from the superevent's latest files.",
   button: 'Create circular',
   fields: [supereventField, ...updateTypeFields],
   rules: [atLeastOne(updateTypeFields)],

@@ -73,7 +73,9 @@ export function formValues(form: OperatorForm, raw: Record<string, unknown>): Fo
 
 /** Field problems as one line: "superevent_id must look like S240101a; event_id is required". */
 export function describeProblems(errors: Record<string, string>): string {
-  return Object.entries(errors).map(([field, why]) => `${field} ${why}`).join('; ');
+  return Object.entries(errors)
+    .map(([field, why]) => `${field} ${why}`)
+    .join('; ');
 }
 
 /** The success message, the same in the console's flash and on the terminal of `gwqueue chain`. */

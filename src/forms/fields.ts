@@ -89,6 +89,12 @@ export function atLeastOne(fields: FormField[]): FormRule {
 }
 
 /** The fields several forms share. */
-export const supereventField = idField('superevent_id', SUPEREVENT_ID, ID_EXAMPLES.superevent, { label: 'Superevent ID', typeahead: '/typeahead_superevent_id' });
+export const supereventField = idField('superevent_id', SUPEREVENT_ID, ID_EXAMPLES.superevent, {
+  label: 'Superevent ID',
+  typeahead: '/typeahead_superevent_id',
+});
 export const eventField = idField('event_id', EVENT_ID, ID_EXAMPLES.event, { label: 'Event ID', typeahead: '/typeahead_event_id' });
-export const externalEventField = idField('ext_id', EXTERNAL_EVENT_ID, ID_EXAMPLES.external, { label: 'External event ID', help: 'an external trigger (GRB, neutrino…): always E followed by digits, mock ones too' });
+export const externalEventField = idField('ext_id', EXTERNAL_EVENT_ID, ID_EXAMPLES.external, {
+  label: 'External event ID',
+  help: 'an external trigger (GRB, neutrino…): always E followed by digits, mock ones too',
+});

@@ -30,5 +30,8 @@ export function findForm(name: string): OperatorForm | undefined {
 
 /** Every action name the audit log may hold, for its filter: the forms' (with their titles), then the other actions'. */
 export function auditActionNames(): { action: string; title: string }[] {
-  return [...OPERATOR_FORMS.map((form) => ({ action: form.auditAction, title: form.title })), ...Object.values(ACTION_NAMES).map((action) => ({ action, title: action }))];
+  return [
+    ...OPERATOR_FORMS.map((form) => ({ action: form.auditAction, title: form.title })),
+    ...Object.values(ACTION_NAMES).map((action) => ({ action, title: action })),
+  ];
 }

@@ -11,5 +11,6 @@ export const sendMockEvent = defineForm({
   fields: [],
   confirm: true,
   queued: 'a mock event',
-  build: (_values, context) => chain(uploadEvent.si(), awaitSuperevent.s(`User ${context.user} queued a mock event through the dashboard.`)),
+  build: (_values, context) =>
+    chain(uploadEvent.si(), awaitSuperevent.s(`User ${context.user} queued a mock event through the dashboard.`)),
 });

@@ -54,7 +54,9 @@ export class EmbeddedAnnotations {
     }
     const bytes = typeof contents === 'string' ? Buffer.from(contents, 'utf8') : contents;
     if (bytes.length > this.options.maxFileBytes) {
-      throw new GraceDbBadRequestError(`${filename} is ${bytes.length} bytes; the embedded GraceDB accepts files of at most ${this.options.maxFileBytes} bytes`);
+      throw new GraceDbBadRequestError(
+        `${filename} is ${bytes.length} bytes; the embedded GraceDB accepts files of at most ${this.options.maxFileBytes} bytes`,
+      );
     }
     return bytes;
   }
@@ -99,7 +101,11 @@ export class EmbeddedAnnotations {
     const version = (await this.redis.hincrby(this.keys.fileVersions(objectId), filename, 1)) - 1;
     const entry = this.entry(comment, { filename, version }, tags);
     const [, n] = unwrap(
-      await this.redis.multi().set(this.keys.file(objectId, filename, version), bytes).rpush(this.keys.logs(objectId), JSON.stringify(entry)).exec(),
+      await this.redis
+        .multi()
+        .set(this.keys.file(objectId, filename, version), bytes)
+        .rpush(this.keys.logs(objectId), JSON.stringify(entry))
+        .exec(),
     );
     return { N: Number(n), ...entry };
   }
@@ -124,7 +130,8 @@ export class EmbeddedAnnotations {
     const files: Record<string, string> = {};
     for (const [name, count] of Object.entries(versions)) {
       files[name] = this.records.fileUrl(objectId, name);
-      for (let version = 0; version < Number(count); version += 1) files[`${name},${version}`] = this.records.fileUrl(objectId, `${name},${version}`);
+      for (let version = 0; version < Number(count); version += 1)
+        files[`${name},${version}`] = this.records.fileUrl(objectId, `${name},${version}`);
     }
     return files;
   }

@@ -2,7 +2,14 @@
 import type { Redis } from 'ioredis';
 import type { EmbeddedKeys } from './embedded-keys.js';
 import { isSupereventId } from './id-patterns.js';
-import { CATEGORY_DISPLAY, type EventRecord, type ExtraAttributes, type LogRecord, type SupereventCategory, type SupereventRecord } from './gracedb.js';
+import {
+  CATEGORY_DISPLAY,
+  type EventRecord,
+  type ExtraAttributes,
+  type LogRecord,
+  type SupereventCategory,
+  type SupereventRecord,
+} from './gracedb.js';
 
 /** The fields of an event that never change after upload (kept as JSON in the hash's `data`). */
 export interface StoredEvent {
@@ -66,7 +73,12 @@ export class EmbeddedRecords {
     return graceids.map((_, index) => {
       const hash = replies[index * 2] as Record<string, string>;
       if (!hash.data) return undefined;
-      return { ...(JSON.parse(hash.data) as StoredEvent), seq: Number(hash.seq), superevent: hash.superevent ?? null, labels: replies[index * 2 + 1] as string[] };
+      return {
+        ...(JSON.parse(hash.data) as StoredEvent),
+        seq: Number(hash.seq),
+        superevent: hash.superevent ?? null,
+        labels: replies[index * 2 + 1] as string[],
+      };
     });
   }
 

@@ -28,10 +28,43 @@ export type SearchTarget = 'event' | 'superevent';
 
 const KNOWN_NAMES = new Map<string, NameField>([
   ...['CBC', 'Burst', 'Test', 'External', 'Detchar'].map((name) => [name.toLowerCase(), 'group'] as [string, NameField]),
-  ...['gstlal', 'pycbc', 'MBTA', 'MBTAOnline', 'spiir', 'CWB', 'oLIB', 'MLy', 'aframe', 'GWAK', 'Fermi', 'Swift', 'SNEWS', 'INTEGRAL', 'AGILE', 'IceCube', 'CHIME', 'SVOM', 'HardwareInjection']
-    .map((name) => [name.toLowerCase(), 'pipeline'] as [string, NameField]),
-  ...['AllSky', 'LowMass', 'HighMass', 'BBH', 'IMBH', 'EarlyWarning', 'SSM', 'MDC', 'GRB', 'SubGRB', 'SubGRBTargeted', 'Supernova', 'HEN', 'FRB']
-    .map((name) => [name.toLowerCase(), 'search'] as [string, NameField]),
+  ...[
+    'gstlal',
+    'pycbc',
+    'MBTA',
+    'MBTAOnline',
+    'spiir',
+    'CWB',
+    'oLIB',
+    'MLy',
+    'aframe',
+    'GWAK',
+    'Fermi',
+    'Swift',
+    'SNEWS',
+    'INTEGRAL',
+    'AGILE',
+    'IceCube',
+    'CHIME',
+    'SVOM',
+    'HardwareInjection',
+  ].map((name) => [name.toLowerCase(), 'pipeline'] as [string, NameField]),
+  ...[
+    'AllSky',
+    'LowMass',
+    'HighMass',
+    'BBH',
+    'IMBH',
+    'EarlyWarning',
+    'SSM',
+    'MDC',
+    'GRB',
+    'SubGRB',
+    'SubGRBTargeted',
+    'Supernova',
+    'HEN',
+    'FRB',
+  ].map((name) => [name.toLowerCase(), 'search'] as [string, NameField]),
 ]);
 
 const CATEGORIES: SupereventCategory[] = ['production', 'test', 'mdc'];
@@ -39,13 +72,17 @@ const LABEL = /^[A-Z][A-Z0-9_]*$/;
 const KEYED_TERM = /^([A-Za-z_]\w*)\s*:\s*(?:(\S+?)\s*\.\.\s*(\S+)|(\S+))/;
 
 const SUPPORTED: Record<SearchTarget, string> = {
-  event: 'gpstime: A .. B, superevent: ID, label: NAME, group:/pipeline:/search: NAME, bare group/pipeline/search names (e.g. MDC, Test) and bare label names (e.g. EM_READY)',
-  superevent: 't_0:/t_start:/t_end: A .. B, category: production|test|mdc, preferred_event: ID, label: NAME, id: PREFIX, bare Production/Test/MDC, bare ID prefixes (e.g. MS1902) and bare label names (e.g. EM_READY)',
+  event:
+    'gpstime: A .. B, superevent: ID, label: NAME, group:/pipeline:/search: NAME, bare group/pipeline/search names (e.g. MDC, Test) and bare label names (e.g. EM_READY)',
+  superevent:
+    't_0:/t_start:/t_end: A .. B, category: production|test|mdc, preferred_event: ID, label: NAME, id: PREFIX, bare Production/Test/MDC, bare ID prefixes (e.g. MS1902) and bare label names (e.g. EM_READY)',
 };
 
 function unsupported(target: SearchTarget, term: string, reason?: string): GraceDbBadRequestError {
   const because = reason ? ` (${reason})` : '';
-  return new GraceDbBadRequestError(`unsupported query term "${term}"${because} in the embedded GraceDB's ${target} search; supported: ${SUPPORTED[target]}`);
+  return new GraceDbBadRequestError(
+    `unsupported query term "${term}"${because} in the embedded GraceDB's ${target} search; supported: ${SUPPORTED[target]}`,
+  );
 }
 
 export function parseQuery(query: string, target: SearchTarget): Term[] {
@@ -125,7 +162,10 @@ export function supereventMatches(superevent: SupereventFacts, terms: Term[]): b
   return terms.every((term) => {
     switch (term.kind) {
       case 'range':
-        return superevent[term.field as Exclude<RangeField, 'gpstime'>] >= term.from && superevent[term.field as Exclude<RangeField, 'gpstime'>] <= term.to;
+        return (
+          superevent[term.field as Exclude<RangeField, 'gpstime'>] >= term.from &&
+          superevent[term.field as Exclude<RangeField, 'gpstime'>] <= term.to
+        );
       case 'category':
         return superevent.category === term.category;
       case 'preferred_event':
@@ -151,7 +191,9 @@ export function sortFacts<T extends { seq: number }>(facts: T[], sort: string | 
   const descending = spec.startsWith('-');
   const field = descending ? spec.slice(1) : spec;
   if (!SORT_FIELDS[target].includes(field)) {
-    throw new GraceDbBadRequestError(`cannot sort ${target}s by "${spec}"; use one of ${SORT_FIELDS[target].map((name) => `${name}, -${name}`).join(', ')}`);
+    throw new GraceDbBadRequestError(
+      `cannot sort ${target}s by "${spec}"; use one of ${SORT_FIELDS[target].map((name) => `${name}, -${name}`).join(', ')}`,
+    );
   }
   const key = (fact: T): number | null => {
     const value = field === 'created' ? fact.seq : (fact as unknown as Record<string, unknown>)[field];

@@ -92,7 +92,9 @@ export class EmbeddedGraceDb implements GraceDb {
     if (range) candidates = await this.redis.zrangebyscore(this.keys.eventsByGpstime, range.from, range.to);
     else if (superevent?.kind === 'superevent') candidates = await this.supereventMembers(superevent.id);
     else candidates = await this.redis.zrange(this.keys.events, 0, -1);
-    const facts = (await this.records.eventFacts(candidates)).filter((event) => event !== undefined).filter((event) => eventMatches(event, terms));
+    const facts = (await this.records.eventFacts(candidates))
+      .filter((event) => event !== undefined)
+      .filter((event) => eventMatches(event, terms));
     return page(sortFacts(facts, options.sort, 'event'), options).map((event) => this.records.eventRecord(event));
   }
 
@@ -114,7 +116,14 @@ export class EmbeddedGraceDb implements GraceDb {
     const lastLabel = labels.length > 0 ? await this.redis.incrby(this.keys.order, labels.length) : 0;
     const graceid = graceidLetter(group, search) + String(seq).padStart(4, '0');
     const stored: StoredEvent = {
-      graceid, group, pipeline, search, ...summary, offline: input.offline ?? false, created: new Date().toISOString(), submitter: this.submitter,
+      graceid,
+      group,
+      pipeline,
+      search,
+      ...summary,
+      offline: input.offline ?? false,
+      created: new Date().toISOString(),
+      submitter: this.submitter,
     };
     const originalData: StoredLog = this.annotations.entry('Original Data', { filename: input.filename, version: 0 });
     const transaction = this.redis
@@ -138,9 +147,16 @@ export class EmbeddedGraceDb implements GraceDb {
     this.assertCompatible(event, superevent.category);
     const log = this.annotations.entry(`Added event: ${graceid}`);
     const result = await this.redis.eval(
-      ADD_EVENT, 5,
-      this.keys.event(graceid), this.keys.superevent(supereventId), this.memberKey(supereventId, event), this.keys.logs(supereventId), this.keys.order,
-      supereventId, graceid, JSON.stringify(log),
+      ADD_EVENT,
+      5,
+      this.keys.event(graceid),
+      this.keys.superevent(supereventId),
+      this.memberKey(supereventId, event),
+      this.keys.logs(supereventId),
+      this.keys.order,
+      supereventId,
+      graceid,
+      JSON.stringify(log),
     );
     if (result === 'missing') throw new GraceDbNotFoundError(`no superevent ${supereventId} in the embedded GraceDB`);
     if (typeof result === 'string' && result.startsWith('assigned:')) throw alreadyAssigned(graceid);
@@ -182,12 +198,29 @@ export class EmbeddedGraceDb implements GraceDb {
     const id = formatSupereventId(category, t_0, n);
     const seq = await this.redis.incr(this.keys.supereventSequence);
     const stored: StoredSuperevent = { superevent_id: id, category, created: new Date().toISOString(), submitter: this.submitter };
-    const log = this.annotations.entry(`Superevent created with t_start=${t_start}, t_0=${t_0}, t_end=${t_end}, preferred_event=${graceids[0]}`);
+    const log = this.annotations.entry(
+      `Superevent created with t_start=${t_start}, t_0=${t_0}, t_end=${t_end}, preferred_event=${graceids[0]}`,
+    );
     const result = await this.redis.eval(
-      CREATE_SUPEREVENT, 6 + events.length * 2,
-      this.keys.superevent(id), this.keys.superevents, this.keys.supereventsByT0, this.keys.labels(id), this.keys.logs(id), this.keys.order,
+      CREATE_SUPEREVENT,
+      6 + events.length * 2,
+      this.keys.superevent(id),
+      this.keys.superevents,
+      this.keys.supereventsByT0,
+      this.keys.labels(id),
+      this.keys.logs(id),
+      this.keys.order,
       ...events.flatMap((event) => [this.keys.event(event.graceid), this.memberKey(id, event)]),
-      id, JSON.stringify(stored), t_start, t_0, t_end, graceids[0], seq, JSON.stringify(log), JSON.stringify(labels), ...graceids,
+      id,
+      JSON.stringify(stored),
+      t_start,
+      t_0,
+      t_end,
+      graceids[0],
+      seq,
+      JSON.stringify(log),
+      JSON.stringify(labels),
+      ...graceids,
     );
     // Another request claimed one of the events between our check and the script; that suffix stays unused.
     if (typeof result === 'string') throw alreadyAssigned(result);
@@ -213,11 +246,18 @@ export class EmbeddedGraceDb implements GraceDb {
     const described = changes.map(([field, value]) => `${field}: ${current[field as keyof typeof current]} -> ${value}`).join(', ');
     const log = this.annotations.entry(`Updated superevent parameters: ${described}`);
     const result = await this.redis.eval(
-      UPDATE_SUPEREVENT, 6,
-      this.keys.superevent(supereventId), newPreferred ? this.keys.event(newPreferred.graceid) : this.keys.superevent(supereventId),
+      UPDATE_SUPEREVENT,
+      6,
+      this.keys.superevent(supereventId),
+      newPreferred ? this.keys.event(newPreferred.graceid) : this.keys.superevent(supereventId),
       newPreferred ? this.memberKey(supereventId, newPreferred) : this.keys.supereventEvents(supereventId),
-      this.keys.supereventsByT0, this.keys.logs(supereventId), this.keys.order,
-      supereventId, newPreferred?.graceid ?? '', JSON.stringify(log), ...changes.flat(),
+      this.keys.supereventsByT0,
+      this.keys.logs(supereventId),
+      this.keys.order,
+      supereventId,
+      newPreferred?.graceid ?? '',
+      JSON.stringify(log),
+      ...changes.flat(),
     );
     if (typeof result === 'string' && result.startsWith('assigned:')) throw alreadyAssigned(newPreferred?.graceid ?? '');
     return this.getSuperevent(supereventId);
@@ -265,7 +305,11 @@ export class EmbeddedGraceDb implements GraceDb {
 
   private async supereventMembers(supereventId: string): Promise<string[]> {
     const [gw, em] = unwrap(
-      await this.redis.multi().zrange(this.keys.supereventEvents(supereventId), 0, -1).zrange(this.keys.supereventEmEvents(supereventId), 0, -1).exec(),
+      await this.redis
+        .multi()
+        .zrange(this.keys.supereventEvents(supereventId), 0, -1)
+        .zrange(this.keys.supereventEmEvents(supereventId), 0, -1)
+        .exec(),
     ) as string[][];
     return [...gw, ...em];
   }
@@ -279,7 +323,9 @@ export class EmbeddedGraceDb implements GraceDb {
     if (event.group === 'External') return;
     const eventKind = eventCategory(event);
     if (eventKind !== category) {
-      throw new GraceDbBadRequestError(`Event ${event.graceid} is of type '${eventKind}', and cannot be assigned to a superevent of type '${category}'`);
+      throw new GraceDbBadRequestError(
+        `Event ${event.graceid} is of type '${eventKind}', and cannot be assigned to a superevent of type '${category}'`,
+      );
     }
   }
 }

@@ -44,7 +44,7 @@ function fromJson(filename: string, text: string): EventFileSummary {
   const fields = data as Record<string, unknown>;
   const gpstime = optionalNumber(fields.gpstime, 'gpstime', filename);
   if (gpstime === null) throw new EventFileError(`cannot read ${filename}: "gpstime" is required`);
-  const instruments = Array.isArray(fields.instruments) ? fields.instruments.join(',') : fields.instruments ?? '';
+  const instruments = Array.isArray(fields.instruments) ? fields.instruments.join(',') : (fields.instruments ?? '');
   if (typeof instruments !== 'string') throw new EventFileError(`cannot read ${filename}: "instruments" must be a string or a list`);
   const extra = fields.extra_attributes ?? {};
   if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) {
@@ -55,7 +55,8 @@ function fromJson(filename: string, text: string): EventFileSummary {
 
 function optionalNumber(value: unknown, field: string, filename: string): number | null {
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new EventFileError(`cannot read ${filename}: "${field}" must be a number`);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new EventFileError(`cannot read ${filename}: "${field}" must be a number`);
   return value;
 }
 
@@ -66,7 +67,13 @@ function fromLigoLw(filename: string, text: string): EventFileSummary {
   const endTime = numberCell(coinc.end_time);
   if (endTime === null) throw new EventFileError(`cannot read ${filename}: coinc_inspiral has no end_time`);
   const gpstime = endTime + (numberCell(coinc.end_time_ns) ?? 0) * 1e-9;
-  const ifos = typeof coinc.ifos === 'string' ? coinc.ifos : singles.map((row) => row.ifo).filter((ifo) => typeof ifo === 'string').join(',');
+  const ifos =
+    typeof coinc.ifos === 'string'
+      ? coinc.ifos
+      : singles
+          .map((row) => row.ifo)
+          .filter((ifo) => typeof ifo === 'string')
+          .join(',');
   const extra: ExtraAttributes = { CoincInspiral: coinc as CoincInspiral };
   if (singles.length > 0) extra.SingleInspiral = singles as SingleInspiral[];
   return { gpstime: Number(gpstime.toFixed(6)), far: numberCell(coinc.combined_far), instruments: ifos, extra_attributes: extra };

@@ -8,11 +8,24 @@ const GPS_EPOCH_MS = Date.UTC(1980, 0, 6);
  * has been announced after 2017; append here if the IERS ever announces one.
  */
 const LEAP_SECONDS_UTC_MS = [
-  Date.UTC(1981, 6, 1), Date.UTC(1982, 6, 1), Date.UTC(1983, 6, 1), Date.UTC(1985, 6, 1),
-  Date.UTC(1988, 0, 1), Date.UTC(1990, 0, 1), Date.UTC(1991, 0, 1), Date.UTC(1992, 6, 1),
-  Date.UTC(1993, 6, 1), Date.UTC(1994, 6, 1), Date.UTC(1996, 0, 1), Date.UTC(1997, 6, 1),
-  Date.UTC(1999, 0, 1), Date.UTC(2006, 0, 1), Date.UTC(2009, 0, 1), Date.UTC(2012, 6, 1),
-  Date.UTC(2015, 6, 1), Date.UTC(2017, 0, 1),
+  Date.UTC(1981, 6, 1),
+  Date.UTC(1982, 6, 1),
+  Date.UTC(1983, 6, 1),
+  Date.UTC(1985, 6, 1),
+  Date.UTC(1988, 0, 1),
+  Date.UTC(1990, 0, 1),
+  Date.UTC(1991, 0, 1),
+  Date.UTC(1992, 6, 1),
+  Date.UTC(1993, 6, 1),
+  Date.UTC(1994, 6, 1),
+  Date.UTC(1996, 0, 1),
+  Date.UTC(1997, 6, 1),
+  Date.UTC(1999, 0, 1),
+  Date.UTC(2006, 0, 1),
+  Date.UTC(2009, 0, 1),
+  Date.UTC(2012, 6, 1),
+  Date.UTC(2015, 6, 1),
+  Date.UTC(2017, 0, 1),
 ];
 
 /** The same instants on the GPS time scale (seconds), where the offset already includes that leap second. */

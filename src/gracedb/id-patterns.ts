@@ -13,7 +13,9 @@ export const EVENT_ID = /^[GEHMT]\d+$/;
  */
 export const EXTERNAL_EVENT_ID = /^E\d+$/;
 /** Any object GraceDB labels or logs on: an event, a superevent or a confirmed GW. */
-export const OBJECT_ID = new RegExp(`^(?:${[EVENT_ID, SUPEREVENT_ID, CONFIRMED_GW_ID].map((pattern) => pattern.source.slice(1, -1)).join('|')})$`);
+export const OBJECT_ID = new RegExp(
+  `^(?:${[EVENT_ID, SUPEREVENT_ID, CONFIRMED_GW_ID].map((pattern) => pattern.source.slice(1, -1)).join('|')})$`,
+);
 /** A file and its version as operators pick them (`bayestar.multiorder.fits,0`): what the update alert takes. */
 export const VERSIONED_FILENAME = /^[A-Za-z0-9_.+-]{1,100},\d{1,6}$/;
 

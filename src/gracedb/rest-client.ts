@@ -45,11 +45,23 @@ function fileBlob(contents: Buffer | string): Blob {
 function objectPaths(objectId: string) {
   if (isSupereventId(objectId)) {
     const base = `superevents/${segment(objectId)}/`;
-    return { kind: 'superevent' as const, logs: `${base}logs/`, files: `${base}files/`, labels: `${base}labels/`, label: (name: string) => `${base}labels/${segment(name)}/` };
+    return {
+      kind: 'superevent' as const,
+      logs: `${base}logs/`,
+      files: `${base}files/`,
+      labels: `${base}labels/`,
+      label: (name: string) => `${base}labels/${segment(name)}/`,
+    };
   }
   if (isEventId(objectId)) {
     const base = `events/${segment(objectId)}/`;
-    return { kind: 'event' as const, logs: `${base}log/`, files: `${base}files/`, labels: `${base}labels/`, label: (name: string) => `${base}labels/${segment(name)}` };
+    return {
+      kind: 'event' as const,
+      logs: `${base}log/`,
+      files: `${base}files/`,
+      labels: `${base}labels/`,
+      label: (name: string) => `${base}labels/${segment(name)}`,
+    };
   }
   throw new GraceDbNotFoundError(`"${objectId}" is neither an event graceid nor a superevent ID`);
 }

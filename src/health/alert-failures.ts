@@ -19,7 +19,12 @@ export const alertFailureSamplesKey = (config: Config) => keyOf(config, 'monitor
  * Reads the counter, records it as a sample and returns its growth since the oldest sample within the window. The first
  * check ever sees no growth; a counter that went back (reset) counts from zero.
  */
-export async function readAlertFailures(redis: Redis, config: Config, now: number, windowMs = DEFAULT_ALERT_FAILURE_WINDOW_MS): Promise<AlertFailureReading> {
+export async function readAlertFailures(
+  redis: Redis,
+  config: Config,
+  now: number,
+  windowMs = DEFAULT_ALERT_FAILURE_WINDOW_MS,
+): Promise<AlertFailureReading> {
   const total = await alertFailureCount(redis, config);
   if (!Number.isSafeInteger(total) || total < 0) throw new Error('the alert failure counter does not hold a count');
   const key = alertFailureSamplesKey(config);

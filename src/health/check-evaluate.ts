@@ -1,14 +1,30 @@
 // The pure half of the health check: measurements + thresholds + time in, findings, summary and perfdata out.
 import { describeRange, formatNumber, parseRange, thresholdLevel, type NagiosRange, type PerfDatum } from './nagios-range.js';
 import {
-  EXIT_CODES, SEVERITY, type CheckName, type CheckResult, type CheckStatusName, type Finding, type Measurements,
-  type MetricName, type Thresholds, type WorkerSighting,
+  EXIT_CODES,
+  SEVERITY,
+  type CheckName,
+  type CheckResult,
+  type CheckStatusName,
+  type Finding,
+  type Measurements,
+  type MetricName,
+  type Thresholds,
+  type WorkerSighting,
 } from './check-types.js';
 
 /** Which finding names the problem on the first line when several share the worst status. */
 const PRIORITY: Record<CheckName, number> = {
-  broker: 0, timeout: 1, internal: 2, queues: 3, workers: 4, 'workers-online': 5, 'failed-alerts': 6,
-  waiting: 7, 'oldest-waiting-age': 8, 'failure-ratio': 9,
+  broker: 0,
+  timeout: 1,
+  internal: 2,
+  queues: 3,
+  workers: 4,
+  'workers-online': 5,
+  'failed-alerts': 6,
+  waiting: 7,
+  'oldest-waiting-age': 8,
+  'failure-ratio': 9,
 };
 
 const plural = (n: number, word: string, many = `${word}s`) => `${n} ${n === 1 ? word : many}`;
@@ -83,13 +99,22 @@ function workerFindings(m: Measurements, now: number): Finding[] {
     }
     findings.push({ status: 'CRITICAL', check: 'queues', summary: 'Not all expected queues are active', details, names: missing });
   } else {
-    findings.push({ status: 'OK', check: 'queues', summary: `all ${plural(m.expectedQueues.length, 'expected queue')} are served`, details: [], names: [] });
+    findings.push({
+      status: 'OK',
+      check: 'queues',
+      summary: `all ${plural(m.expectedQueues.length, 'expected queue')} are served`,
+      details: [],
+      names: [],
+    });
   }
   // A worker that stopped beating without saying 'stopped' crashed, was killed or lost its connection.
   const lost = m.workers.filter((w) => !w.online && w.status !== 'stopped').sort((a, b) => b.lastSeen - a.lastSeen);
   if (lost.length) {
     const names = lost.map((w) => w.name);
-    const summary = lost.length === 1 ? `Worker ${names[0]} stopped sending heartbeats` : `${lost.length} workers stopped sending heartbeats: ${names.join(', ')}`;
+    const summary =
+      lost.length === 1
+        ? `Worker ${names[0]} stopped sending heartbeats`
+        : `${lost.length} workers stopped sending heartbeats: ${names.join(', ')}`;
     findings.push({ status: 'CRITICAL', check: 'workers', summary, details: lost.map((w) => workerLine(w, now)), names });
   } else {
     const summary = `no worker vanished without a clean stop within the last ${formatDuration(m.lostWorkerWindowMs)}`;
@@ -108,7 +133,12 @@ export function evaluate(m: Measurements, thresholds: Thresholds, now: number): 
   const perfdata: PerfDatum[] = [];
   const perf = (label: string, metric: MetricName | null, value: number | null, extra: Partial<PerfDatum> = {}) =>
     perfdata.push({
-      label, value, unit: '', min: 0, ...(metric ? { warning: t[metric].text.warning || undefined, critical: t[metric].text.critical || undefined } : {}), ...extra,
+      label,
+      value,
+      unit: '',
+      min: 0,
+      ...(metric ? { warning: t[metric].text.warning || undefined, critical: t[metric].text.critical || undefined } : {}),
+      ...extra,
     });
 
   let totalWaiting = 0;
@@ -117,7 +147,9 @@ export function evaluate(m: Measurements, thresholds: Thresholds, now: number): 
     const age = q.oldestWaitingSince === null ? (q.waiting ? null : 0) : Math.max(0, (now - q.oldestWaitingSince) / 1000);
     findings.push(thresholdFinding('waiting', t.waiting, q.waiting, `${plural(q.waiting, 'task')} waiting in queue ${q.name}`, q.name));
     const ageText = !q.waiting ? 'none' : age === null ? 'waited for an unknown time' : `waited ${formatDuration(age * 1000)}`;
-    findings.push(thresholdFinding('oldest-waiting-age', t['oldest-waiting-age'], age, `oldest waiting task in queue ${q.name}: ${ageText}`, q.name));
+    findings.push(
+      thresholdFinding('oldest-waiting-age', t['oldest-waiting-age'], age, `oldest waiting task in queue ${q.name}: ${ageText}`, q.name),
+    );
     perf(`waiting_${q.name}`, 'waiting', q.waiting);
     perf(`oldest_waiting_age_${q.name}`, 'oldest-waiting-age', age, { unit: 's', decimals: [0, 3] });
   }

@@ -9,8 +9,18 @@ import { FAILURE_WINDOW_MINUTES, readQueueStats } from '../queue/queue-stats.js'
 import { readAlertFailures } from './alert-failures.js';
 import { evaluate, formatDuration, resultOf } from './check-evaluate.js';
 import {
-  DEFAULT_ALERT_FAILURE_WINDOW_MS, DEFAULT_LOST_WORKER_WINDOW_MS, DEFAULT_THRESHOLDS, DEFAULT_TIMEOUT_MS, METRICS, type CheckDiagnostics, type CheckResult,
-  type Finding, type Measurements, type ThresholdOverrides, type Thresholds, type WorkerSighting,
+  DEFAULT_ALERT_FAILURE_WINDOW_MS,
+  DEFAULT_LOST_WORKER_WINDOW_MS,
+  DEFAULT_THRESHOLDS,
+  DEFAULT_TIMEOUT_MS,
+  METRICS,
+  type CheckDiagnostics,
+  type CheckResult,
+  type Finding,
+  type Measurements,
+  type ThresholdOverrides,
+  type Thresholds,
+  type WorkerSighting,
 } from './check-types.js';
 
 export * from './check-types.js';
@@ -42,8 +52,15 @@ export async function gatherMeasurements(redis: Redis, config: Config, options: 
     queues: w.info?.queues ?? [],
   }));
   return {
-    broker: describeRedis(config), expectedQueues: options.expectedQueues, queues, workers, failedAlerts: alertFailures.recent,
-    failedAlertsTotal: alertFailures.total, alertFailureWindowMs, failureWindowMinutes: FAILURE_WINDOW_MINUTES, lostWorkerWindowMs: window,
+    broker: describeRedis(config),
+    expectedQueues: options.expectedQueues,
+    queues,
+    workers,
+    failedAlerts: alertFailures.recent,
+    failedAlertsTotal: alertFailures.total,
+    alertFailureWindowMs,
+    failureWindowMinutes: FAILURE_WINDOW_MINUTES,
+    lostWorkerWindowMs: window,
   };
 }
 
@@ -93,7 +110,9 @@ function brokerOf(config: Config): string {
 }
 
 const messageLines = (error: unknown) =>
-  (error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error)).split('\n').filter(Boolean);
+  (error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error))
+    .split('\n')
+    .filter(Boolean);
 
 /**
  * Runs the whole check within the timeout: CRITICAL "No connection to broker" when Redis cannot be reached, UNKNOWN when
@@ -106,9 +125,14 @@ export async function checkStatus(config: Config, options: CheckOptions = {}): P
   const timingsMs: Record<string, number> = {};
   const lap = (name: string, since: number) => (timingsMs[name] = Math.round((performance.now() - since) * 10) / 10);
   const diagnostics: CheckDiagnostics = {
-    broker: brokerOf(config), prefix: bullPrefix(config), expectedQueues: [], thresholds: DEFAULT_THRESHOLDS,
-    timeoutMs, lostWorkerWindowMs: options.lostWorkerWindowMs ?? DEFAULT_LOST_WORKER_WINDOW_MS,
-    alertFailureWindowMs: options.alertFailureWindowMs ?? DEFAULT_ALERT_FAILURE_WINDOW_MS, timingsMs,
+    broker: brokerOf(config),
+    prefix: bullPrefix(config),
+    expectedQueues: [],
+    thresholds: DEFAULT_THRESHOLDS,
+    timeoutMs,
+    lostWorkerWindowMs: options.lostWorkerWindowMs ?? DEFAULT_LOST_WORKER_WINDOW_MS,
+    alertFailureWindowMs: options.alertFailureWindowMs ?? DEFAULT_ALERT_FAILURE_WINDOW_MS,
+    timingsMs,
   };
   const finish = (result: CheckResult): CheckResult => {
     const durationMs = performance.now() - started;
@@ -145,7 +169,9 @@ export async function checkStatus(config: Config, options: CheckOptions = {}): P
     phase = performance.now();
     const gathered = await withinMs(
       gatherMeasurements(redis, config, {
-        expectedQueues: diagnostics.expectedQueues, now: Date.now(), lostWorkerWindowMs: diagnostics.lostWorkerWindowMs,
+        expectedQueues: diagnostics.expectedQueues,
+        now: Date.now(),
+        lostWorkerWindowMs: diagnostics.lostWorkerWindowMs,
         alertFailureWindowMs: diagnostics.alertFailureWindowMs,
       }),
       remaining(),
@@ -153,14 +179,24 @@ export async function checkStatus(config: Config, options: CheckOptions = {}): P
     lap('gather', phase);
     if (gathered === TIMED_OUT) {
       const details = [`Redis at ${diagnostics.broker} accepted the connection but did not answer the check's queries in time`];
-      return finish(singleFinding({ status: 'UNKNOWN', check: 'timeout', summary: `Check timed out after ${formatDuration(timeoutMs)}`, details }, Date.now()));
+      return finish(
+        singleFinding(
+          { status: 'UNKNOWN', check: 'timeout', summary: `Check timed out after ${formatDuration(timeoutMs)}`, details },
+          Date.now(),
+        ),
+      );
     }
     return finish(evaluate(gathered, diagnostics.thresholds, Date.now()));
   } catch (error) {
     // Redis went away in the middle of the check: as unreachable as at the start.
     if ((asRedisUnavailable(error, config) as Error)?.name === 'RedisUnavailableError') return unreachable(error);
     diagnostics.errorStack = error instanceof Error ? error.stack : undefined;
-    const finding: Finding = { status: 'UNKNOWN', check: 'internal', summary: 'Unexpected error while checking gwqueue', details: messageLines(error) };
+    const finding: Finding = {
+      status: 'UNKNOWN',
+      check: 'internal',
+      summary: 'Unexpected error while checking gwqueue',
+      details: messageLines(error),
+    };
     return finish(singleFinding(finding, Date.now()));
   } finally {
     if (ownConnection) redis?.disconnect();

@@ -32,7 +32,11 @@ export function formatPluginOutput(result: CheckResult, verbosity = 0): string {
     );
   }
   if (verbosity >= 3 && d) {
-    lines.push(`timings (ms): ${Object.entries(d.timingsMs).map(([step, ms]) => `${step} ${ms}`).join(', ')}`);
+    lines.push(
+      `timings (ms): ${Object.entries(d.timingsMs)
+        .map(([step, ms]) => `${step} ${ms}`)
+        .join(', ')}`,
+    );
     if (d.errorStack) lines.push(...d.errorStack.split('\n').map(clean));
   }
   return `${lines.join('\n')}\n`;

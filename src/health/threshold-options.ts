@@ -22,7 +22,8 @@ function checkedRange(text: string, what: string): string {
 /** "30,120" → warning 30, critical 120; either side may be empty for no threshold (",120"). */
 export function parseThresholdPair(text: string, what = 'threshold'): Threshold {
   const parts = text.split(',');
-  if (parts.length !== 2) throw new ThresholdOptionError(`${what}: expected "warning,critical" (e.g. 10,50; leave one empty for none: ,50), got "${text}"`);
+  if (parts.length !== 2)
+    throw new ThresholdOptionError(`${what}: expected "warning,critical" (e.g. 10,50; leave one empty for none: ,50), got "${text}"`);
   return { warning: checkedRange(parts[0], `${what} warning`), critical: checkedRange(parts[1], `${what} critical`) };
 }
 
@@ -39,12 +40,14 @@ export function parseThresholdList(text: string, level: 'warning' | 'critical'):
     let range: string;
     if (equals >= 0) {
       const name = item.slice(0, equals).trim();
-      if (!(METRICS as readonly string[]).includes(name)) throw new ThresholdOptionError(`unknown metric "${name}" in ${level} list (known: ${METRICS.join(', ')})`);
+      if (!(METRICS as readonly string[]).includes(name))
+        throw new ThresholdOptionError(`unknown metric "${name}" in ${level} list (known: ${METRICS.join(', ')})`);
       metric = name as MetricName;
       range = item.slice(equals + 1);
       if (!range.trim()) throw new ThresholdOptionError(`${level} list: no range after "${name}="`);
     } else {
-      if (position >= METRICS.length) throw new ThresholdOptionError(`${level} list has more than ${METRICS.length} ranges (${METRICS.join(', ')})`);
+      if (position >= METRICS.length)
+        throw new ThresholdOptionError(`${level} list has more than ${METRICS.length} ranges (${METRICS.join(', ')})`);
       metric = METRICS[position];
       range = item;
     }

@@ -110,7 +110,8 @@ export async function sampleMinute(redis: Redis, config: Config, now = Date.now(
   const minuteKey = historyKeys.minute(config, minute);
   const hourKey = historyKeys.hour(config, Math.floor(now / HOUR_MS));
   const pipeline = redis.pipeline().hset(minuteKey, 'workers', online).hincrby(hourKey, 'workers', online).hincrby(hourKey, 'samples', 1);
-  for (const queue of stats) pipeline.hset(minuteKey, `depth|${queue.name}`, queue.waiting).hincrby(hourKey, `depth|${queue.name}`, queue.waiting);
+  for (const queue of stats)
+    pipeline.hset(minuteKey, `depth|${queue.name}`, queue.waiting).hincrby(hourKey, `depth|${queue.name}`, queue.waiting);
   await pipeline.expire(minuteKey, HISTORY_RETENTION_SECONDS).expire(hourKey, HISTORY_RETENTION_SECONDS).exec();
   return true;
 }

@@ -3,7 +3,12 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import { bucketValue, historyKeys, HOUR_MS, MINUTE_MS } from './history-counters.js';
 
-export const HISTORY_RANGES = { hour: { spanMs: HOUR_MS, stepMs: MINUTE_MS }, day: { spanMs: 24 * HOUR_MS, stepMs: 5 * MINUTE_MS }, week: { spanMs: 7 * 24 * HOUR_MS, stepMs: HOUR_MS }, month: { spanMs: 30 * 24 * HOUR_MS, stepMs: 3 * HOUR_MS } } as const;
+export const HISTORY_RANGES = {
+  hour: { spanMs: HOUR_MS, stepMs: MINUTE_MS },
+  day: { spanMs: 24 * HOUR_MS, stepMs: 5 * MINUTE_MS },
+  week: { spanMs: 7 * 24 * HOUR_MS, stepMs: HOUR_MS },
+  month: { spanMs: 30 * 24 * HOUR_MS, stepMs: 3 * HOUR_MS },
+} as const;
 export type HistoryRange = keyof typeof HISTORY_RANGES;
 
 type Series = (number | null)[];
@@ -64,7 +69,13 @@ interface Totals {
 }
 const emptyTotals = (): Totals => ({ received: 0, succeeded: 0, failed: 0, retried: 0, runtimes: new Map() });
 const row = (name: string, t: Totals): SummaryRow => ({
-  name, received: t.received, succeeded: t.succeeded, failed: t.failed, retried: t.retried, p50Ms: percentileOf(t.runtimes, 0.5), p95Ms: percentileOf(t.runtimes, 0.95),
+  name,
+  received: t.received,
+  succeeded: t.succeeded,
+  failed: t.failed,
+  retried: t.retried,
+  p50Ms: percentileOf(t.runtimes, 0.5),
+  p95Ms: percentileOf(t.runtimes, 0.95),
 });
 
 /** Reads the hashes of a range (minute hashes up to a day, hour hashes beyond) and folds them into points. */
@@ -137,14 +148,27 @@ export async function readHistory(redis: Redis, config: Config, range: HistoryRa
   });
 
   const rate = (values: number[]) => values.map((v) => Math.round((v / minutesPerPoint) * 10_000) / 10_000);
-  const rates = <T extends CountSeries>(s: T): T => ({ ...s, received: rate(s.received), succeeded: rate(s.succeeded), failed: rate(s.failed) });
+  const rates = <T extends CountSeries>(s: T): T => ({
+    ...s,
+    received: rate(s.received),
+    succeeded: rate(s.succeeded),
+    failed: rate(s.failed),
+  });
   const top = (map: Map<string, CountSeries>, totalsMap: Map<string, Totals>) =>
     [...map.values()]
-      .sort((a, b) => (totalsMap.get(b.name)!.received + totalsMap.get(b.name)!.failed) - (totalsMap.get(a.name)!.received + totalsMap.get(a.name)!.failed) || a.name.localeCompare(b.name))
+      .sort(
+        (a, b) =>
+          totalsMap.get(b.name)!.received +
+            totalsMap.get(b.name)!.failed -
+            (totalsMap.get(a.name)!.received + totalsMap.get(a.name)!.failed) || a.name.localeCompare(b.name),
+      )
       .slice(0, topN)
       .map(rates);
   const average = (sums: number[]) => sums.map((sum, i) => (sampleCounts[i] ? Math.round((sum / sampleCounts[i]) * 10) / 10 : null));
-  const byName = (map: Map<string, Totals>) => [...map].map(([name, t]) => row(name, t)).sort((a, b) => b.received + b.failed - (a.received + a.failed) || a.name.localeCompare(b.name));
+  const byName = (map: Map<string, Totals>) =>
+    [...map]
+      .map(([name, t]) => row(name, t))
+      .sort((a, b) => b.received + b.failed - (a.received + a.failed) || a.name.localeCompare(b.name));
 
   return {
     range,

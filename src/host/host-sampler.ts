@@ -45,7 +45,14 @@ function startShared(config: Config, key: string): Shared {
       const now = Date.now();
       const roles = describe();
       if (processWriter?.info.role !== roles) {
-        processWriter = new SeriesWriter(config, { id: `proc:${hostname}:${process.pid}`, kind: 'process', hostname, pid: process.pid, role: roles, startedAt });
+        processWriter = new SeriesWriter(config, {
+          id: `proc:${hostname}:${process.pid}`,
+          kind: 'process',
+          hostname,
+          pid: process.pid,
+          role: roles,
+          startedAt,
+        });
       }
       const multi = redis.multi();
       hostWriter.add(multi, reader.host(now) as unknown as Values, now);

@@ -59,10 +59,18 @@ function readText(file: string): string | undefined {
 
 /** CPU ticks from /proc/stat (user nice system idle iowait irq softirq steal), or os.cpus() elsewhere. */
 function cpuTicks(): CpuTicks {
-  const line = readText('/proc/stat')?.split('\n').find((l) => l.startsWith('cpu '));
+  const line = readText('/proc/stat')
+    ?.split('\n')
+    .find((l) => l.startsWith('cpu '));
   if (line) {
     const [user, nice, system, idle, iowait = 0, irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1).map(Number);
-    return { busyUser: user + nice, busySystem: system + irq + softirq, iowait, steal, total: user + nice + system + idle + iowait + irq + softirq + steal };
+    return {
+      busyUser: user + nice,
+      busySystem: system + irq + softirq,
+      iowait,
+      steal,
+      total: user + nice + system + idle + iowait + irq + softirq + steal,
+    };
   }
   const sum = { busyUser: 0, busySystem: 0, iowait: 0, steal: 0, total: 0 };
   for (const { times } of os.cpus()) {
@@ -85,7 +93,12 @@ function memory(): { total: number; used: number; cached?: number; swapUsed?: nu
   const available = kb('MemAvailable') ?? os.freemem();
   const swapTotal = kb('SwapTotal');
   const swapFree = kb('SwapFree');
-  return { total, used: total - available, cached: kb('Cached'), swapUsed: swapTotal !== undefined && swapFree !== undefined ? swapTotal - swapFree : undefined };
+  return {
+    total,
+    used: total - available,
+    cached: kb('Cached'),
+    swapUsed: swapTotal !== undefined && swapFree !== undefined ? swapTotal - swapFree : undefined,
+  };
 }
 
 /** Bytes read and written by whole disks (not partitions, loop, RAM or device-mapper devices, which would count twice). */
@@ -170,9 +183,17 @@ export class HostReader {
     const [load1, load5, load15] = os.loadavg();
     const space = diskSpace(this.diskPaths);
     const sample: HostSample = {
-      memTotal: mem.total, memUsed: mem.used, memCached: mem.cached, swapUsed: mem.swapUsed,
-      load1: round(load1), load5: round(load5), load15: round(load15), cpus: os.availableParallelism?.() ?? os.cpus().length,
-      processes: processCount(), diskTotal: space.total, diskUsed: space.used,
+      memTotal: mem.total,
+      memUsed: mem.used,
+      memCached: mem.cached,
+      swapUsed: mem.swapUsed,
+      load1: round(load1),
+      load5: round(load5),
+      load15: round(load15),
+      cpus: os.availableParallelism?.() ?? os.cpus().length,
+      processes: processCount(),
+      diskTotal: space.total,
+      diskUsed: space.used,
     };
     const before = this.last;
     if (before) {

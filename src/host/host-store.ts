@@ -141,7 +141,13 @@ export async function listSeries(redis: Redis, config: Config, sinceMs?: number)
 }
 
 /** The points of several series for one range, in one round trip. */
-export async function readPoints(redis: Redis, config: Config, ids: string[], range: Range, now = Date.now()): Promise<Map<string, Point[]>> {
+export async function readPoints(
+  redis: Redis,
+  config: Config,
+  ids: string[],
+  range: Range,
+  now = Date.now(),
+): Promise<Map<string, Point[]>> {
   const tier = tiers(config.observability.host.sampleIntervalMs).find((t) => t.range === range)!;
   const pipeline = redis.pipeline();
   for (const id of ids) pipeline.zrangebyscore(hostKeys.points(config, id, range), now - tier.spanMs, '+inf');

@@ -9,12 +9,33 @@ import { CENSOR, isSecretKey, scrubValue, secretValues, textScrubber } from './r
 import { processRole, terminalStream, type ProcessRole } from './process-role.js';
 
 const REDACT = [
-  'password', '*.password', 'token', '*.token', 'authorization', '*.authorization', 'headers.authorization',
-  'headers.cookie', 'cookie', '*.cookie', 'secret', '*.secret', 'req.headers.authorization', 'req.headers.cookie',
-  'secretKey', '*.secretKey', 'apiTokens', '*.apiTokens', 'dsn', '*.dsn', 'sentryDsn', '*.sentryDsn',
-  '*.headers.authorization', '*.headers.cookie', '*.headers["set-cookie"]', 'headers["set-cookie"]',
+  'password',
+  '*.password',
+  'token',
+  '*.token',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  'headers.cookie',
+  'cookie',
+  '*.cookie',
+  'secret',
+  '*.secret',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'secretKey',
+  '*.secretKey',
+  'apiTokens',
+  '*.apiTokens',
+  'dsn',
+  '*.dsn',
+  'sentryDsn',
+  '*.sentryDsn',
+  '*.headers.authorization',
+  '*.headers.cookie',
+  '*.headers["set-cookie"]',
+  'headers["set-cookie"]',
 ];
-
 
 export interface LoggerOptions {
   level: string;
@@ -109,7 +130,8 @@ export function buildLogger(options: LoggerOptions): BuiltLogger {
       try {
         terminal?.flushSync();
       } catch {}
-      if (file && !file.writableEnded) await new Promise<void>((resolve) => (file.writableNeedDrain ? file.once('drain', () => resolve()) : resolve()));
+      if (file && !file.writableEnded)
+        await new Promise<void>((resolve) => (file.writableNeedDrain ? file.once('drain', () => resolve()) : resolve()));
     },
     async close() {
       try {

@@ -4,7 +4,8 @@ import type { Config } from '../config/index.js';
 export const CENSOR = '[redacted]';
 
 /** Keys whose values are secrets wherever they appear (headers, options, form fields, job arguments). */
-const SECRET_KEY = /passw(or)?d|passphrase|^pass$|secret|token|authori[sz]ation|cookie|api[-_]?key|credential|^dsn$|sentry_?dsn|^sid$|private[-_]?key/i;
+const SECRET_KEY =
+  /passw(or)?d|passphrase|^pass$|secret|token|authori[sz]ation|cookie|api[-_]?key|credential|^dsn$|sentry_?dsn|^sid$|private[-_]?key/i;
 
 /** Credentials written inline: Bearer/Basic headers, user:password@ in URLs, cookies and key=value pairs. */
 const PATTERNS: [RegExp, string][] = [
@@ -65,14 +66,21 @@ export function scrubValue(value: unknown, scrubText: (text: string) => string, 
     // Own fields too (code, status…), and the cause: pino's error serializer is not used, this replaces it.
     const fields = scrubValue({ ...value }, scrubText, depth + 1, seen) as Record<string, unknown>;
     const cause = value.cause === undefined ? undefined : scrubValue(value.cause, scrubText, depth + 1, seen);
-    return { type: value.name, message: scrubText(value.message), stack: value.stack ? scrubText(value.stack) : undefined, ...fields, ...(cause === undefined ? {} : { cause }) };
+    return {
+      type: value.name,
+      message: scrubText(value.message),
+      stack: value.stack ? scrubText(value.stack) : undefined,
+      ...fields,
+      ...(cause === undefined ? {} : { cause }),
+    };
   }
   if (Array.isArray(value)) return value.slice(0, 200).map((item) => scrubValue(item, scrubText, depth + 1, seen));
   if (value instanceof Map) return scrubValue(Object.fromEntries(value), scrubText, depth, seen);
   if (value instanceof Date) return value.toISOString();
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    out[key] = isSecretKey(key) && item !== undefined && item !== null && item !== '' ? CENSOR : scrubValue(item, scrubText, depth + 1, seen);
+    out[key] =
+      isSecretKey(key) && item !== undefined && item !== null && item !== '' ? CENSOR : scrubValue(item, scrubText, depth + 1, seen);
   }
   return out;
 }

@@ -44,7 +44,11 @@ async function knownQueues(redis: Redis, config: Config, workerQueues: string[])
 /** Reads the snapshot in a few pipelined round trips (no per-job scans), however many queues there are. */
 export async function readClusterSnapshot(redis: Redis, config: Config, now = Date.now()): Promise<ClusterSnapshot> {
   const live = (await liveWorkers(redis, config)).filter((worker) => worker.info.status === 'online');
-  const queues = await knownQueues(redis, config, live.flatMap((worker) => worker.info.queues ?? []));
+  const queues = await knownQueues(
+    redis,
+    config,
+    live.flatMap((worker) => worker.info.queues ?? []),
+  );
   const prefix = bullPrefix(config);
   const key = (queue: string, type: string) => `${prefix}:${queue}:${type}`;
   const pipeline = redis.pipeline();
@@ -66,7 +70,9 @@ export async function readClusterSnapshot(redis: Redis, config: Config, now = Da
   });
   const PER_QUEUE = 7;
   const snapshots = queues.map((name, index): QueueSnapshot => {
-    const [active, delayed, waitingChildren, completed, failed, succeededTotal, failedTotal] = values.slice(index * PER_QUEUE, (index + 1) * PER_QUEUE).map(toInt);
+    const [active, delayed, waitingChildren, completed, failed, succeededTotal, failedTotal] = values
+      .slice(index * PER_QUEUE, (index + 1) * PER_QUEUE)
+      .map(toInt);
     const stat = stats[index];
     return {
       name,

@@ -50,7 +50,10 @@ export function serveClusterProcessMetrics(): void {
     };
     const id = randomUUID();
     const asked = [...ready].filter((each) => each.isConnected());
-    const timer = setTimeout(() => collecting.get(id)?.finish(new Error(`a console process did not answer within ${COLLECT_TIMEOUT_MS / 1000} s`)), COLLECT_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => collecting.get(id)?.finish(new Error(`a console process did not answer within ${COLLECT_TIMEOUT_MS / 1000} s`)),
+      COLLECT_TIMEOUT_MS,
+    );
     collecting.set(id, {
       waiting: new Set(asked),
       registries: [],
@@ -58,7 +61,12 @@ export function serveClusterProcessMetrics(): void {
         clearTimeout(timer);
         collecting.delete(id);
         if (error) return answer({ error: error.message });
-        AggregatorRegistry.aggregate(this.registries).metrics().then((text) => answer({ text }), (failed: Error) => answer({ error: failed.message }));
+        AggregatorRegistry.aggregate(this.registries)
+          .metrics()
+          .then(
+            (text) => answer({ text }),
+            (failed: Error) => answer({ error: failed.message }),
+          );
       },
     });
     for (const each of asked) each.send({ type: COLLECT, id });

@@ -21,7 +21,10 @@ export function metricsRoute(redis: Redis, config: Config) {
     try {
       text = await renderMetrics(cluster, processes);
     } catch (error) {
-      res.status(503).type('text/plain').send(`metrics of the console processes could not be gathered: ${(error as Error).message}\n`);
+      res
+        .status(503)
+        .type('text/plain')
+        .send(`metrics of the console processes could not be gathered: ${(error as Error).message}\n`);
       return;
     }
     res.type(METRICS_CONTENT_TYPE).send(text);
@@ -50,7 +53,10 @@ export async function startMetricsServer(port: number, host: string, cluster: Re
       return;
     }
     renderMetrics(cluster).then(
-      (text) => res.writeHead(200, { 'Content-Type': METRICS_CONTENT_TYPE, 'Cache-Control': 'no-store' }).end(req.method === 'HEAD' ? undefined : text),
+      (text) =>
+        res
+          .writeHead(200, { 'Content-Type': METRICS_CONTENT_TYPE, 'Cache-Control': 'no-store' })
+          .end(req.method === 'HEAD' ? undefined : text),
       (error: Error) => res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`metrics failed: ${error.message}\n`),
     );
   });

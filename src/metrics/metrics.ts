@@ -76,7 +76,8 @@ export function createClusterRegistry(redis: Redis, config: Config): Registry {
   let last: { at: number; snapshot: Promise<ClusterSnapshot | undefined> } | undefined;
   const snapshot = () => {
     const now = Date.now();
-    if (!last || now - last.at > SNAPSHOT_REUSE_MS) last = { at: now, snapshot: within(readClusterSnapshot(redis, config, now), SNAPSHOT_TIMEOUT_MS) };
+    if (!last || now - last.at > SNAPSHOT_REUSE_MS)
+      last = { at: now, snapshot: within(readClusterSnapshot(redis, config, now), SNAPSHOT_TIMEOUT_MS) };
     return last.snapshot;
   };
   new Gauge({
@@ -106,7 +107,8 @@ export function createClusterRegistry(redis: Redis, config: Config): Registry {
     registers: [registry],
     async collect() {
       this.reset();
-      for (const queue of (await snapshot())?.queues ?? []) this.set({ queue: queue.name }, Math.round(queue.oldestWaitingAgeSeconds * 1000) / 1000);
+      for (const queue of (await snapshot())?.queues ?? [])
+        this.set({ queue: queue.name }, Math.round(queue.oldestWaitingAgeSeconds * 1000) / 1000);
     },
   });
   new Gauge({
@@ -121,7 +123,7 @@ export function createClusterRegistry(redis: Redis, config: Config): Registry {
   });
   new Counter({
     name: 'gwqueue_queue_finished_tasks_total',
-    help: 'Tasks finished in each queue by all workers since its metrics began (succeeded or failed for good), from BullMQ\'s counters in Redis',
+    help: "Tasks finished in each queue by all workers since its metrics began (succeeded or failed for good), from BullMQ's counters in Redis",
     labelNames: ['queue', 'state'] as const,
     registers: [registry],
     async collect() {

@@ -59,11 +59,31 @@ function graphSpec(graph: Graph, config: Config, queues: string[]): GraphSpec {
     return {
       title: 'gwqueue tasks waiting',
       vlabel: 'tasks',
-      info: 'Tasks in each queue, from Redis: waiting to run (with the Nagios check\'s levels, GWQUEUE_NAGIOS_WAITING), running, and delayed (retry backoff or countdown).',
+      info: "Tasks in each queue, from Redis: waiting to run (with the Nagios check's levels, GWQUEUE_NAGIOS_WAITING), running, and delayed (retry backoff or countdown).",
       fields: queues.flatMap((name): Field[] => [
-        { name: fieldName(name, 'waiting'), label: `${name} waiting`, type: 'GAUGE', draw: 'LINE2', info: `Tasks waiting in queue ${name}`, ...waiting, value: (s) => queue(s, name)?.tasks.waiting },
-        { name: fieldName(name, 'active'), label: `${name} running`, type: 'GAUGE', info: `Tasks of queue ${name} running on a worker`, value: (s) => queue(s, name)?.tasks.active },
-        { name: fieldName(name, 'delayed'), label: `${name} delayed`, type: 'GAUGE', info: `Tasks of queue ${name} waiting for a retry or their countdown`, value: (s) => queue(s, name)?.tasks.delayed },
+        {
+          name: fieldName(name, 'waiting'),
+          label: `${name} waiting`,
+          type: 'GAUGE',
+          draw: 'LINE2',
+          info: `Tasks waiting in queue ${name}`,
+          ...waiting,
+          value: (s) => queue(s, name)?.tasks.waiting,
+        },
+        {
+          name: fieldName(name, 'active'),
+          label: `${name} running`,
+          type: 'GAUGE',
+          info: `Tasks of queue ${name} running on a worker`,
+          value: (s) => queue(s, name)?.tasks.active,
+        },
+        {
+          name: fieldName(name, 'delayed'),
+          label: `${name} delayed`,
+          type: 'GAUGE',
+          info: `Tasks of queue ${name} waiting for a retry or their countdown`,
+          value: (s) => queue(s, name)?.tasks.delayed,
+        },
       ]),
     };
   }
@@ -72,10 +92,22 @@ function graphSpec(graph: Graph, config: Config, queues: string[]): GraphSpec {
       title: 'gwqueue task rate',
       vlabel: 'tasks per ${graph_period}',
       period: 'minute',
-      info: 'Tasks finished in each queue by all workers (BullMQ\'s counters in Redis): succeeded, and failed for good.',
+      info: "Tasks finished in each queue by all workers (BullMQ's counters in Redis): succeeded, and failed for good.",
       fields: queues.flatMap((name): Field[] => [
-        { name: fieldName(name, 'succeeded'), label: `${name} succeeded`, type: 'DERIVE', info: `Tasks of queue ${name} that succeeded`, value: (s) => queue(s, name)?.succeededTotal },
-        { name: fieldName(name, 'failed'), label: `${name} failed`, type: 'DERIVE', info: `Tasks of queue ${name} that failed for good (after their retries)`, value: (s) => queue(s, name)?.failedTotal },
+        {
+          name: fieldName(name, 'succeeded'),
+          label: `${name} succeeded`,
+          type: 'DERIVE',
+          info: `Tasks of queue ${name} that succeeded`,
+          value: (s) => queue(s, name)?.succeededTotal,
+        },
+        {
+          name: fieldName(name, 'failed'),
+          label: `${name} failed`,
+          type: 'DERIVE',
+          info: `Tasks of queue ${name} that failed for good (after their retries)`,
+          value: (s) => queue(s, name)?.failedTotal,
+        },
       ]),
     };
   }
@@ -85,9 +117,23 @@ function graphSpec(graph: Graph, config: Config, queues: string[]): GraphSpec {
     vlabel: 'workers',
     info: 'Live workers (from heartbeats), in all and per queue; a queue without a worker is critical, as in the Nagios check.',
     fields: [
-      { name: 'total', label: 'all queues', type: 'GAUGE', draw: 'LINE2', info: 'Live workers', warning: workers.warning, critical: workers.critical ?? '1:', value: (s) => s?.workersOnline },
+      {
+        name: 'total',
+        label: 'all queues',
+        type: 'GAUGE',
+        draw: 'LINE2',
+        info: 'Live workers',
+        warning: workers.warning,
+        critical: workers.critical ?? '1:',
+        value: (s) => s?.workersOnline,
+      },
       ...queues.map((name): Field => ({
-        name: fieldName('queue', name), label: `serving ${name}`, type: 'GAUGE', info: `Live workers consuming queue ${name}`, critical: '1:', value: (s) => queue(s, name)?.workersOnline,
+        name: fieldName('queue', name),
+        label: `serving ${name}`,
+        type: 'GAUGE',
+        info: `Live workers consuming queue ${name}`,
+        critical: '1:',
+        value: (s) => queue(s, name)?.workersOnline,
       })),
     ],
   };

@@ -129,7 +129,11 @@ export class AsyncResult {
     const timeoutMs = (options.timeout ?? 3600) * 1000;
     const job = await this.client.findJob(this.id);
     if (!job) throw new UnknownTaskIdError(this.id);
-    const state = await readUntilFinished(this.client, job.queueName, this.id, { timeoutMs, read: () => job.getState(), finished: (read) => FINISHED_STATES.includes(read as never) });
+    const state = await readUntilFinished(this.client, job.queueName, this.id, {
+      timeoutMs,
+      read: () => job.getState(),
+      finished: (read) => FINISHED_STATES.includes(read as never),
+    });
     if (!FINISHED_STATES.includes(state as never)) throw new TaskTimeoutError(this.id, timeoutMs);
     const info = await this.info();
     if (info.state === 'failed') throw new TaskFailedError(info);

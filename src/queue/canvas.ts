@@ -60,9 +60,10 @@ interface Built {
 export function buildFlow(canvas: Canvas, context: BuildContext): { root: FlowJob; rootId: string; steps: StepRef[] } {
   const rootId = randomUUID();
   const elements = flatten(canvas);
-  const built = elements.length === 1 && elements[0].kind === 'group'
-    ? buildGroupAlone(elements[0], rootId, context)
-    : buildSequence(elements, rootId, rootId, context);
+  const built =
+    elements.length === 1 && elements[0].kind === 'group'
+      ? buildGroupAlone(elements[0], rootId, context)
+      : buildSequence(elements, rootId, rootId, context);
   // Every job learns the whole chain so that any step's page can show its siblings.
   const stamp = (flow: FlowJob) => {
     (flow.data as JobData).meta.steps = built.steps;
@@ -130,5 +131,8 @@ function buildGroupAlone(groupCanvas: Group, id: string, context: BuildContext):
   );
   collector.children = members.map((member) => asChild(member.flow));
   (collector.data as JobData).meta.childOrder = members.map((member) => member.flow.opts!.jobId!);
-  return { flow: collector, steps: [...members.flatMap((member) => member.steps), { id, task: GROUP_RESULTS_TASK, queue: collector.queueName }] };
+  return {
+    flow: collector,
+    steps: [...members.flatMap((member) => member.steps), { id, task: GROUP_RESULTS_TASK, queue: collector.queueName }],
+  };
 }

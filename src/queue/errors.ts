@@ -6,9 +6,7 @@ export class UnknownTaskError extends Error {
     readonly taskName: string,
     readonly suggestions: string[],
   ) {
-    super(
-      `unknown task "${taskName}"` + (suggestions.length ? `; did you mean ${suggestions.map((s) => `"${s}"`).join(', ')}?` : ''),
-    );
+    super(`unknown task "${taskName}"` + (suggestions.length ? `; did you mean ${suggestions.map((s) => `"${s}"`).join(', ')}?` : ''));
     this.name = 'UnknownTaskError';
   }
 }
@@ -41,7 +39,16 @@ export class TransientError extends Error {
   }
 }
 
-const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+const TRANSIENT_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 const TRANSIENT_HTTP = new Set([408, 429, 502, 503, 504]);
 
 /** Network trouble and HTTP 408/429/502/503/504 are transient; everything else fails the task at once. */

@@ -71,7 +71,12 @@ export async function seenWorkers(redis: Redis, config: Config, sinceMs = Date.n
   const answers = (await pipeline.exec()) ?? [];
   return entries.map(({ name, lastSeen }, index) => {
     const raw = answers[index * 2 + 1]?.[1];
-    return { name, lastSeen, online: answers[index * 2]?.[1] === 1, info: typeof raw === 'string' ? (JSON.parse(raw) as HeartbeatPayload) : null };
+    return {
+      name,
+      lastSeen,
+      online: answers[index * 2]?.[1] === 1,
+      info: typeof raw === 'string' ? (JSON.parse(raw) as HeartbeatPayload) : null,
+    };
   });
 }
 

@@ -24,7 +24,11 @@ export async function queueOverview(client: TaskClient, now = Date.now()): Promi
   const [stats, live, counts, paused] = await Promise.all([
     readQueueStats(client.redis, client.prefix, names, now, 1),
     liveWorkers(client.redis, client.config),
-    Promise.all(names.map((name) => client.queue(name).getJobCounts('waiting', 'paused', 'prioritized', 'waiting-children', 'active', 'delayed', 'failed', 'completed'))),
+    Promise.all(
+      names.map((name) =>
+        client.queue(name).getJobCounts('waiting', 'paused', 'prioritized', 'waiting-children', 'active', 'delayed', 'failed', 'completed'),
+      ),
+    ),
     Promise.all(names.map((name) => client.queue(name).isPaused())),
   ]);
   return names.map((name, index) => {

@@ -58,7 +58,13 @@ function readySince(fields: unknown[]): number | null {
 }
 
 /** Reads every queue's statistics with two pipelines, however many queues (no per-job scans). */
-export async function readQueueStats(redis: Redis, prefix: string, queues: string[], now: number, windowMinutes = FAILURE_WINDOW_MINUTES): Promise<QueueStats[]> {
+export async function readQueueStats(
+  redis: Redis,
+  prefix: string,
+  queues: string[],
+  now: number,
+  windowMinutes = FAILURE_WINDOW_MINUTES,
+): Promise<QueueStats[]> {
   if (!queues.length) return [];
   const key = (queue: string, type: string) => `${prefix}:${queue}:${type}`;
   const PER_QUEUE = 10;
@@ -73,7 +79,9 @@ export async function readQueueStats(redis: Redis, prefix: string, queues: strin
       .lindex(key(queue, 'paused'), -1)
       .zrange(key(queue, 'prioritized'), 0, 0);
     for (const type of ['completed', 'failed']) {
-      first.hmget(key(queue, `metrics:${type}`), 'count', 'prevTS', 'prevCount').lrange(key(queue, `metrics:${type}:data`), 0, windowMinutes - 1);
+      first
+        .hmget(key(queue, `metrics:${type}`), 'count', 'prevTS', 'prevCount')
+        .lrange(key(queue, `metrics:${type}:data`), 0, windowMinutes - 1);
     }
   }
   const replies = await execPipeline(first);

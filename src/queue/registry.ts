@@ -76,7 +76,9 @@ export class Task<S extends Shape = Shape> {
     if (!kwargs || typeof kwargs !== 'object' || Array.isArray(kwargs)) problems.push('kwargs must be a JSON object');
     if (problems.length) throw new TaskArgumentError(this.name, problems);
     if (args.length > names.length) {
-      problems.push(`takes ${names.length} positional argument${names.length === 1 ? '' : 's'} (${names.join(', ') || 'none'}) but ${args.length} were given`);
+      problems.push(
+        `takes ${names.length} positional argument${names.length === 1 ? '' : 's'} (${names.join(', ') || 'none'}) but ${args.length} were given`,
+      );
     }
     const bound: Record<string, unknown> = {};
     args.forEach((value, index) => {
@@ -88,7 +90,8 @@ export class Task<S extends Shape = Shape> {
       else bound[key] = value;
     }
     if (problems.length) throw new TaskArgumentError(this.name, problems);
-    const schema = options.leadingUnknown && this.paramNames.length ? this.schema.omit({ [this.paramNames[0]]: true } as never) : this.schema;
+    const schema =
+      options.leadingUnknown && this.paramNames.length ? this.schema.omit({ [this.paramNames[0]]: true } as never) : this.schema;
     const parsed = schema.safeParse(bound);
     if (!parsed.success) {
       throw new TaskArgumentError(

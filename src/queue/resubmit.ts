@@ -11,9 +11,11 @@ export async function resubmit(client: TaskClient, id: string, options: SubmitOp
   const steps = data.meta?.steps ?? [{ id: job.id!, task: job.name, queue: job.queueName }];
   const jobs = await Promise.all(steps.map((step) => client.findJobIn(step.queue, step.id)));
   const signatures: Signature[] = jobs.map((stepJob, index) => {
-    if (!stepJob) throw new CanvasError(`step ${index + 1} of task ${id} was already removed after its retention time; it cannot be retried`);
+    if (!stepJob)
+      throw new CanvasError(`step ${index + 1} of task ${id} was already removed after its retention time; it cannot be retried`);
     const stepData = stepJob.data as JobData;
-    if (stepData.meta?.predecessor === 'list') throw new CanvasError('a canvas with a group cannot be retried as a whole; retry its steps one by one');
+    if (stepData.meta?.predecessor === 'list')
+      throw new CanvasError('a canvas with a group cannot be retried as a whole; retry its steps one by one');
     return {
       kind: 'signature',
       task: stepJob.name,

@@ -40,7 +40,7 @@ async function stateOf(client: JobSource, step: StepRef): Promise<StepInfo> {
   const job = await client.findJobIn(step.queue, step.id);
   if (!job) return { ...step, state: 'unknown', error: null };
   const state = (await job.getState()) as TaskState;
-  return { ...step, state, error: state === 'failed' ? job.failedReason ?? null : null };
+  return { ...step, state, error: state === 'failed' ? (job.failedReason ?? null) : null };
 }
 
 const CHILD_FAILED = /^child .* failed/;
@@ -61,7 +61,10 @@ export async function describeJob(client: JobSource, job: Job, knownState?: Task
   const meta = data.meta;
   const state = knownState ?? ((await job.getState()) as TaskState);
   const stepRefs = meta?.steps ?? [{ id: job.id!, task: job.name, queue: job.queueName }];
-  const steps = stepRefs.length > 1 ? await Promise.all(stepRefs.map((step) => stateOf(client, step))) : [{ ...stepRefs[0], state, error: job.failedReason ?? null }];
+  const steps =
+    stepRefs.length > 1
+      ? await Promise.all(stepRefs.map((step) => stateOf(client, step)))
+      : [{ ...stepRefs[0], state, error: job.failedReason ?? null }];
   const failed = state === 'failed';
   return {
     id: job.id!,
@@ -71,7 +74,9 @@ export async function describeJob(client: JobSource, job: Job, knownState?: Task
     args: data.args ?? [],
     kwargs: data.kwargs ?? {},
     result: state === 'completed' ? (job.returnvalue ?? null) : null,
-    error: failed ? { message: explainFailure(job, steps), stack: job.stacktrace?.length ? job.stacktrace[job.stacktrace.length - 1] : null } : null,
+    error: failed
+      ? { message: explainFailure(job, steps), stack: job.stacktrace?.length ? job.stacktrace[job.stacktrace.length - 1] : null }
+      : null,
     // Runs started, including one cut short by a worker that died (BullMQ counts those in attemptsStarted only).
     attempts: Math.max(job.attemptsMade, job.attemptsStarted ?? 0),
     maxAttempts: job.opts.attempts ?? 1,

@@ -80,7 +80,12 @@ export function createRedisConnection(config: Config, role: ConnectionRole): Red
 }
 
 /** Resolves when the connection is ready; rejects with RedisUnavailableError after the timeout. */
-export function waitUntilReady(redis: Redis, config: Config, timeoutMs = config.redis.connectTimeoutMs, failOnFirstError = true): Promise<void> {
+export function waitUntilReady(
+  redis: Redis,
+  config: Config,
+  timeoutMs = config.redis.connectTimeoutMs,
+  failOnFirstError = true,
+): Promise<void> {
   if (redis.status === 'ready') return Promise.resolve();
   return new Promise((resolve, reject) => {
     let lastError = '';
@@ -113,7 +118,9 @@ export function waitUntilReady(redis: Redis, config: Config, timeoutMs = config.
 /** Translates ioredis' offline errors into RedisUnavailableError, leaving other errors alone. */
 export function asRedisUnavailable(error: unknown, config: Config): unknown {
   const message = error instanceof Error ? error.message : String(error);
-  if (/enableOfflineQueue|Connection is closed|ECONNREFUSED|ENOENT|ETIMEDOUT|max retries per request|Stream isn't writeable/i.test(message)) {
+  if (
+    /enableOfflineQueue|Connection is closed|ECONNREFUSED|ENOENT|ETIMEDOUT|max retries per request|Stream isn't writeable/i.test(message)
+  ) {
     return new RedisUnavailableError(`cannot reach Redis at ${describeRedis(config)}`);
   }
   return error;

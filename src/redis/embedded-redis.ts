@@ -55,7 +55,24 @@ export async function startEmbeddedRedis(config: Config): Promise<EmbeddedRedis>
   const logFile = path.join(dir, 'redis.log');
   const child = spawn(
     'redis-server',
-    ['--port', '0', '--unixsocket', socket, '--unixsocketperm', '700', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--logfile', logFile, '--daemonize', 'no'],
+    [
+      '--port',
+      '0',
+      '--unixsocket',
+      socket,
+      '--unixsocketperm',
+      '700',
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--logfile',
+      logFile,
+      '--daemonize',
+      'no',
+    ],
     // Its own process group: Ctrl-C reaches us, and we stop Redis only after the worker has finished.
     { stdio: 'ignore', detached: true },
   );

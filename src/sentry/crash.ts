@@ -18,7 +18,9 @@ async function crash(error: unknown, origin: string): Promise<void> {
   const e = error instanceof Error ? error : new Error(String(error));
   process.stderr.write(`gwqueue: crashed (${origin}): ${e.stack ?? e.message}\n`);
   // Loaded only now, so that a command that never crashes does not load the logger or Sentry for this.
-  const [logging, sentry] = await Promise.all([import('../log/logger.js'), import('./sentry.js')]).catch(() => [undefined, undefined] as const);
+  const [logging, sentry] = await Promise.all([import('../log/logger.js'), import('./sentry.js')]).catch(
+    () => [undefined, undefined] as const,
+  );
   try {
     logging?.rootLogger().fatal({ err: e, origin, reported: true }, 'process crashed');
   } catch {}

@@ -46,7 +46,7 @@ export function summarizeJob(job: Job, state: string, outcome: { result?: unknow
   const data = (job.data ?? {}) as Partial<JobData>;
   const kwargs = data.kwargs && Object.keys(data.kwargs).length ? ` ${json(data.kwargs)}` : '';
   const finished = state === 'completed' || state === 'failed';
-  const result = state === 'completed' ? clip(json(outcome.result !== undefined ? outcome.result : job.returnvalue ?? null), 400) : null;
+  const result = state === 'completed' ? clip(json(outcome.result !== undefined ? outcome.result : (job.returnvalue ?? null)), 400) : null;
   return {
     id: job.id!,
     name: job.name,
@@ -70,11 +70,20 @@ const FIELD_SEPARATOR = '\x1f';
 
 /** The lower-cased text the search runs over: "\x1ft=<ms>\x1fi=<id>\x1fn=<name>…\x1f" (see SEARCH_FIELDS for the codes). */
 export function searchRecord(task: TaskSummary): string {
-  const clean = (value: string | null | number) => String(value ?? '').toLowerCase().replaceAll(FIELD_SEPARATOR, ' ');
+  const clean = (value: string | null | number) =>
+    String(value ?? '')
+      .toLowerCase()
+      .replaceAll(FIELD_SEPARATOR, ' ');
   // The time comes first: free text is matched only after it (a word must not match the timestamp's digits).
   const parts: [string, string | number | null][] = [
-    ['t', task.submittedAt], ['i', task.id], ['n', task.name], ['q', task.queue], ['s', task.state], ['w', task.worker],
-    ['a', task.args], ['r', task.error ?? task.result],
+    ['t', task.submittedAt],
+    ['i', task.id],
+    ['n', task.name],
+    ['q', task.queue],
+    ['s', task.state],
+    ['w', task.worker],
+    ['a', task.args],
+    ['r', task.error ?? task.result],
   ];
   return `${FIELD_SEPARATOR}${parts.map(([code, value]) => `${code}=${clean(value)}`).join(FIELD_SEPARATOR)}${FIELD_SEPARATOR}`;
 }
@@ -236,7 +245,12 @@ export class TaskIndex {
     if (!terms.length && !window[0] && !window[1]) {
       const begin = first + skip;
       const stop = Math.min(last, begin + request.want - 1);
-      const members = request.want <= 0 || begin > last ? [] : reverse ? await this.redis.zrange(key, begin, stop, 'REV') : await this.redis.zrange(key, begin, stop);
+      const members =
+        request.want <= 0 || begin > last
+          ? []
+          : reverse
+            ? await this.redis.zrange(key, begin, stop, 'REV')
+            : await this.redis.zrange(key, begin, stop);
       // Name index members end with "\x01id".
       const ids = sortKey === 'name' ? members.map((member) => member.slice(member.lastIndexOf('\x01') + 1)) : members;
       return { ids, total: last - first + 1, exact: true };
@@ -252,9 +266,12 @@ export class TaskIndex {
     const countBudget = 250_000;
     while (rank >= 0 && rank <= last && scanned < countBudget) {
       const stillWanted = Math.max(0, skip + request.want - ids.length);
-      const reply = (await runScript(this.redis, SCAN_SCRIPT, [key, this.key('text')], [
-        reverse ? 1 : 0, rank, last, chunk, stillWanted, window[0], window[1], ...termArgs,
-      ])) as (string | number)[];
+      const reply = (await runScript(
+        this.redis,
+        SCAN_SCRIPT,
+        [key, this.key('text')],
+        [reverse ? 1 : 0, rank, last, chunk, stillWanted, window[0], window[1], ...termArgs],
+      )) as (string | number)[];
       const next = Number(reply[0]);
       scanned += (next < 0 ? last + 1 : next) - rank;
       total += Number(reply[1]);

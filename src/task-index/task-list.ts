@@ -1,7 +1,16 @@
 // One task list across all queues: finished and running tasks from the task index, waiting / delayed / active ones live from BullMQ, merged, filtered, sorted and paginated.
 import type { Job } from 'bullmq';
 import type { TaskClient } from '../queue/client.js';
-import { matchesTerms, searchRecord, summarizeJob, TaskIndex, type IndexedState, type IndexPage, type IndexPageRequest, type TaskSummary } from './task-index.js';
+import {
+  matchesTerms,
+  searchRecord,
+  summarizeJob,
+  TaskIndex,
+  type IndexedState,
+  type IndexPage,
+  type IndexPageRequest,
+  type TaskSummary,
+} from './task-index.js';
 import { effectiveState, type TaskQuery } from './task-query.js';
 
 /** Live states read from BullMQ, and the BullMQ job types behind each. */
@@ -27,7 +36,14 @@ export interface TaskListPage {
   truncatedLive: boolean;
 }
 
-const BULL_STATE: Record<string, string> = { wait: 'waiting', paused: 'waiting', prioritized: 'waiting', 'waiting-children': 'waiting', delayed: 'delayed', active: 'active' };
+const BULL_STATE: Record<string, string> = {
+  wait: 'waiting',
+  paused: 'waiting',
+  prioritized: 'waiting',
+  'waiting-children': 'waiting',
+  delayed: 'delayed',
+  active: 'active',
+};
 
 /** Reads the live tasks of the requested states from every queue. */
 async function liveTasks(client: TaskClient, states: LiveState[]): Promise<{ tasks: TaskSummary[]; truncated: boolean }> {
@@ -55,7 +71,7 @@ function comparatorFor(sort: TaskQuery['sort']): Comparator {
   const direction = sort.startsWith('-') ? -1 : 1;
   // Byte order, as Redis orders members with equal scores.
   const bytes = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  const byTime: Comparator = (a, b) => ((a.submittedAt - b.submittedAt) || bytes(a.id, b.id)) * direction;
+  const byTime: Comparator = (a, b) => (a.submittedAt - b.submittedAt || bytes(a.id, b.id)) * direction;
   if (sort.endsWith('runtime')) return (a, b) => ((a.runtimeMs ?? -1) - (b.runtimeMs ?? -1)) * direction || byTime(a, b);
   if (sort.endsWith('name')) return (a, b) => (bytes(a.name, b.name) || b.submittedAt - a.submittedAt) * direction;
   return byTime;
@@ -75,7 +91,8 @@ async function refreshStale(client: TaskClient, index: TaskIndex, rows: TaskSumm
       const state = job ? await job.getState() : 'unknown';
       const summary = job ? summarizeJob(job, BULL_STATE[state] ?? state) : { ...row, state: 'unknown' };
       fresh.set(row.id, summary);
-      if (job && (state === 'completed' || state === 'failed')) await index.write([{ task: summary, version: job.finishedOn ?? Date.now() }]);
+      if (job && (state === 'completed' || state === 'failed'))
+        await index.write([{ task: summary, version: job.finishedOn ?? Date.now() }]);
     }),
   );
   return rows.map((row) => fresh.get(row.id) ?? row);
@@ -86,7 +103,11 @@ async function refreshStale(client: TaskClient, index: TaskIndex, rows: TaskSumm
  * running task's row while the page is read; the count is read again until it is the same before and after the page
  * (rows only ever appear), so a task that starts mid-read is counted once, not twice or not at all.
  */
-async function pageBesideLive(index: TaskIndex, request: IndexPageRequest, liveIds: string[]): Promise<{ page: IndexPage; duplicates: number }> {
+async function pageBesideLive(
+  index: TaskIndex,
+  request: IndexPageRequest,
+  liveIds: string[],
+): Promise<{ page: IndexPage; duplicates: number }> {
   for (let attempt = 1; ; attempt++) {
     const before = await index.has(liveIds);
     const page = await index.page(request);
@@ -102,13 +123,23 @@ export async function listTasks(client: TaskClient, index: TaskIndex, query: Tas
   const want = offset + query.limit;
   const compare = comparatorFor(query.sort);
   const finish = (tasks: TaskSummary[], total: number, exact: boolean, truncatedLive: boolean): TaskListPage => ({
-    tasks, total, exact, truncatedLive, page: query.page, limit: query.limit, pages: Math.max(1, Math.ceil(total / query.limit)),
+    tasks,
+    total,
+    exact,
+    truncatedLive,
+    page: query.page,
+    limit: query.limit,
+    pages: Math.max(1, Math.ceil(total / query.limit)),
   });
 
   const liveStates: LiveState[] = state === undefined ? ['waiting', 'delayed', 'active'] : state in LIVE_TYPES ? [state as LiveState] : [];
   // Sorting by runtime lists finished tasks only: waiting ones have none.
-  const { tasks: live, truncated } = liveStates.length && !query.sort.endsWith('runtime') ? await liveTasks(client, liveStates) : { tasks: [], truncated: false };
-  const liveMatches = live.filter(inWindow(query)).filter((task) => matchesTerms(searchRecord(task), query.terms)).sort(compare);
+  const { tasks: live, truncated } =
+    liveStates.length && !query.sort.endsWith('runtime') ? await liveTasks(client, liveStates) : { tasks: [], truncated: false };
+  const liveMatches = live
+    .filter(inWindow(query))
+    .filter((task) => matchesTerms(searchRecord(task), query.terms))
+    .sort(compare);
   const liveIds = new Set(live.map((task) => task.id));
 
   if (state !== undefined && state in LIVE_TYPES) {
@@ -123,7 +154,11 @@ export async function listTasks(client: TaskClient, index: TaskIndex, query: Tas
   const request = { state: indexedState, terms: query.terms, from: query.from, to: query.to, sort: query.sort };
   const { page, duplicates } = alone
     ? { page: await index.page({ ...request, skip: offset, want: query.limit }), duplicates: 0 }
-    : await pageBesideLive(index, { ...request, want: want + liveIds.size }, liveMatches.map((task) => task.id));
+    : await pageBesideLive(
+        index,
+        { ...request, want: want + liveIds.size },
+        liveMatches.map((task) => task.id),
+      );
   const indexed = (await index.get(page.ids)).filter((task) => !liveIds.has(task.id));
   const merged = alone ? indexed : [...liveMatches, ...indexed].sort(compare).slice(offset, want);
   const rows = await refreshStale(client, index, merged, liveIds);

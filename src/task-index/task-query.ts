@@ -29,7 +29,14 @@ export interface TaskQuery {
   limit: number;
 }
 
-const ALIASES: Record<string, SearchField> = { task: 'name', uuid: 'id', hostname: 'worker', kwargs: 'args', error: 'result', exception: 'result' };
+const ALIASES: Record<string, SearchField> = {
+  task: 'name',
+  uuid: 'id',
+  hostname: 'worker',
+  kwargs: 'args',
+  error: 'result',
+  exception: 'result',
+};
 
 /** Splits a search string into terms; `"quoted phrases"` stay whole, `field:value` names a field. */
 export function parseSearch(input: string): SearchTerm[] {
@@ -55,7 +62,14 @@ export function formatSearch(terms: SearchTerm[]): string {
   return terms.map((t) => `${t.field ? `${t.field}:` : ''}${/\s/.test(t.text) ? `"${t.text}"` : t.text}`).join(' ');
 }
 
-const RANGES: Record<string, number> = { '15m': 15 * 60_000, '1h': 3_600_000, '6h': 6 * 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 };
+const RANGES: Record<string, number> = {
+  '15m': 15 * 60_000,
+  '1h': 3_600_000,
+  '6h': 6 * 3_600_000,
+  '24h': 86_400_000,
+  '7d': 7 * 86_400_000,
+  '30d': 30 * 86_400_000,
+};
 export const TIME_RANGES = Object.keys(RANGES);
 
 function parseTime(value: string | undefined): number | undefined {

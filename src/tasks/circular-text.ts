@@ -26,7 +26,8 @@ const OBSERVATORIES: Record<string, string> = {
 };
 
 const HEADER = 'The LIGO Scientific Collaboration, the Virgo Collaboration, and the KAGRA Collaboration report:';
-const FOOTER = 'For further information about analysis methodology and the contents of this alert, refer to the LIGO/Virgo/KAGRA Public Alerts User Guide https://emfollow.docs.ligo.org/userguide/.';
+const FOOTER =
+  'For further information about analysis methodology and the contents of this alert, refer to the LIGO/Virgo/KAGRA Public Alerts User Guide https://emfollow.docs.ligo.org/userguide/.';
 
 function listing(items: string[], conjunction = 'and'): string {
   if (items.length <= 1) return items.join('');
@@ -41,7 +42,11 @@ export function percent(probability: number): string {
 }
 
 function observatories(superevent: SupereventRecord): string {
-  const instruments = (superevent.preferred_event_data?.instruments ?? '').split(',').map((ifo) => ifo.trim()).filter(Boolean).sort();
+  const instruments = (superevent.preferred_event_data?.instruments ?? '')
+    .split(',')
+    .map((ifo) => ifo.trim())
+    .filter(Boolean)
+    .sort();
   return listing(instruments.map((ifo) => OBSERVATORIES[ifo] ?? ifo));
 }
 
@@ -52,28 +57,45 @@ function candidateKind(superevent: SupereventRecord): string {
 /** "1.2e-09 Hz, or about one in 26 years". */
 export function farSentence(far: number): string {
   const years = 1 / far / (365.25 * 86_400);
-  const rate = years >= 1 ? `about one in ${years >= 100 ? Math.round(years).toLocaleString('en-US') : years.toPrecision(2)} years` : `about one in ${(1 / far / 86_400).toPrecision(2)} days`;
+  const rate =
+    years >= 1
+      ? `about one in ${years >= 100 ? Math.round(years).toLocaleString('en-US') : years.toPrecision(2)} years`
+      : `about one in ${(1 / far / 86_400).toPrecision(2)} days`;
   return `${far.toExponential(1)} Hz, or ${rate}`;
 }
 
 function classificationParagraph(pAstro: Record<string, number>): string {
-  const ranked = Object.entries(pAstro).sort((a, b) => b[1] - a[1]).map(([kind, p]) => `${kind} (${percent(p)})`);
+  const ranked = Object.entries(pAstro)
+    .sort((a, b) => b[1] - a[1])
+    .map(([kind, p]) => `${kind} (${percent(p)})`);
   return `The classification of the GW signal, in order of descending probability, is ${listing(ranked, 'or')}.`;
 }
 
 function propertiesParagraph(emBright: Record<string, number>): string {
   const parts: string[] = [];
-  if (emBright.HasNS !== undefined) parts.push(`the probability that the lighter compact object is consistent with a neutron star mass (HasNS) is ${percent(emBright.HasNS)}`);
-  if (emBright.HasRemnant !== undefined) parts.push(`the probability that the system ejected enough neutron star material to produce a counterpart signal (HasRemnant) is ${percent(emBright.HasRemnant)}`);
-  if (emBright.HasMassGap !== undefined) parts.push(`the probability that either object has a mass between 3 and 5 solar masses (HasMassGap) is ${percent(emBright.HasMassGap)}`);
+  if (emBright.HasNS !== undefined)
+    parts.push(
+      `the probability that the lighter compact object is consistent with a neutron star mass (HasNS) is ${percent(emBright.HasNS)}`,
+    );
+  if (emBright.HasRemnant !== undefined)
+    parts.push(
+      `the probability that the system ejected enough neutron star material to produce a counterpart signal (HasRemnant) is ${percent(emBright.HasRemnant)}`,
+    );
+  if (emBright.HasMassGap !== undefined)
+    parts.push(
+      `the probability that either object has a mass between 3 and 5 solar masses (HasMassGap) is ${percent(emBright.HasMassGap)}`,
+    );
   return `Assuming the candidate is astrophysical in origin, ${listing(parts)}.`;
 }
 
 function skymapParagraph(skymap: Omit<SkymapSummary, 'bytes'>): string {
-  const area = Number.isFinite(skymap.area90) ? ` For the ${skymap.filename} sky map, the 90% credible region is ${Math.round(skymap.area90)} deg2.` : '';
-  const distance = skymap.distMean !== undefined && skymap.distStd !== undefined
-    ? ` Marginalized over the whole sky, the a posteriori luminosity distance estimate is ${Math.round(skymap.distMean)} +/- ${Math.round(skymap.distStd)} Mpc (a posteriori mean +/- standard deviation).`
+  const area = Number.isFinite(skymap.area90)
+    ? ` For the ${skymap.filename} sky map, the 90% credible region is ${Math.round(skymap.area90)} deg2.`
     : '';
+  const distance =
+    skymap.distMean !== undefined && skymap.distStd !== undefined
+      ? ` Marginalized over the whole sky, the a posteriori luminosity distance estimate is ${Math.round(skymap.distMean)} +/- ${Math.round(skymap.distStd)} Mpc (a posteriori mean +/- standard deviation).`
+      : '';
   return `The preferred sky map at this time is ${skymap.filename}.${area}${distance}`;
 }
 
@@ -91,11 +113,16 @@ export function initialCircular(data: CircularData): Circular {
   if (data.pAstro && Object.keys(data.pAstro).length) paragraphs.push(classificationParagraph(data.pAstro));
   if (data.emBright && Object.keys(data.emBright).length) paragraphs.push(propertiesParagraph(data.emBright));
   if (data.skymap) {
-    paragraphs.push(`One sky map is available at this time and can be retrieved from the GraceDB event page:\n * ${data.skymap.filename}, an initial localization generated by BAYESTAR [1], distributed via GCN notice.`);
+    paragraphs.push(
+      `One sky map is available at this time and can be retrieved from the GraceDB event page:\n * ${data.skymap.filename}, an initial localization generated by BAYESTAR [1], distributed via GCN notice.`,
+    );
     paragraphs.push(skymapParagraph(data.skymap));
   }
   paragraphs.push(FOOTER, ' [1] Singer & Price 2016, PRD, 93, 024013');
-  return { subject: `LIGO/Virgo/KAGRA ${sid}: Identification of a GW ${candidateKind(superevent)} candidate`, body: paragraphs.join('\n\n') };
+  return {
+    subject: `LIGO/Virgo/KAGRA ${sid}: Identification of a GW ${candidateKind(superevent)} candidate`,
+    body: paragraphs.join('\n\n'),
+  };
 }
 
 const UPDATE_TITLES: Record<UpdateType, string> = {
@@ -117,7 +144,9 @@ export function updateCircular(data: CircularData, updateTypes: UpdateType[]): C
   for (const type of chosen) {
     if (type === 'sky_localization') {
       if (!data.skymap) throw new Error(`${sid} has no sky map tagged sky_loc and public`);
-      paragraphs.push(`An updated sky map, ${data.skymap.filename}, distributed via GCN Notice, is available for retrieval from the GraceDB event page:\n * ${supereventPage(superevent)}`);
+      paragraphs.push(
+        `An updated sky map, ${data.skymap.filename}, distributed via GCN Notice, is available for retrieval from the GraceDB event page:\n * ${supereventPage(superevent)}`,
+      );
       paragraphs.push(skymapParagraph(data.skymap));
     } else if (type === 'em_bright') {
       if (!data.emBright) throw new Error(`${sid} has no em_bright file`);
@@ -128,7 +157,10 @@ export function updateCircular(data: CircularData, updateTypes: UpdateType[]): C
     }
   }
   paragraphs.push(FOOTER);
-  return { subject: `LIGO/Virgo/KAGRA ${sid}: Updated ${listing(chosen.map((type) => UPDATE_TITLES[type]))}`, body: paragraphs.join('\n\n') };
+  return {
+    subject: `LIGO/Virgo/KAGRA ${sid}: Updated ${listing(chosen.map((type) => UPDATE_TITLES[type]))}`,
+    body: paragraphs.join('\n\n'),
+  };
 }
 
 /** Subject and body as one text, the way the console shows and the log stores a circular. */

@@ -11,7 +11,10 @@ const SUPEREVENT_ID = z.string().regex(SUPEREVENT_ID_PATTERN, 'must be a superev
 
 /** The superevent and the given files, or else whichever of its latest public sky map, em_bright and p_astro exist. */
 export async function circularData(gracedb: GraceDb, supereventId: string, chosen?: DataProductFiles): Promise<CircularData> {
-  const [superevent, logs] = await Promise.all([gracedb.getSuperevent(supereventId), chosen ? Promise.resolve([]) : gracedb.getLogs(supereventId)]);
+  const [superevent, logs] = await Promise.all([
+    gracedb.getSuperevent(supereventId),
+    chosen ? Promise.resolve([]) : gracedb.getLogs(supereventId),
+  ]);
   // em_bright is public on a superevent once copied for an alert; GWCelery does not insist on the tag for it.
   const files = chosen ?? { ...latestDataProducts(logs, { requirePublic: true }), em_bright: latestDataProducts(logs).em_bright };
   const data: CircularData = { superevent };
@@ -32,7 +35,12 @@ export interface CircularResult {
   text: string;
 }
 
-export async function composeUpdateCircular(gracedb: GraceDb, supereventId: string, updateTypes: UpdateType[], files?: DataProductFiles): Promise<CircularResult> {
+export async function composeUpdateCircular(
+  gracedb: GraceDb,
+  supereventId: string,
+  updateTypes: UpdateType[],
+  files?: DataProductFiles,
+): Promise<CircularResult> {
   const circular = updateCircular(await circularData(gracedb, supereventId, files), updateTypes);
   return { superevent_id: supereventId, ...circular, text: circularText(circular) };
 }

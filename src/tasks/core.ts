@@ -25,7 +25,7 @@ export const echo = defineTask({
 
 export const add = defineTask({
   name: 'gwqueue.tasks.core.add',
-  description: 'Adds two numbers (the canvas example from Celery\'s documentation).',
+  description: "Adds two numbers (the canvas example from Celery's documentation).",
   params: { x: z.number(), y: z.number() },
   async run({ x, y }) {
     return x + y;

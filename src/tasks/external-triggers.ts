@@ -6,7 +6,13 @@ import { defineTask } from '../queue/registry.js';
 import { services } from './services.js';
 
 /** Observatory (GraceDB pipeline) by the VOEvent stream in the IVORN's path. */
-const STREAM_OBSERVATORY: Record<string, string> = { Fermi: 'Fermi', SWIFT: 'Swift', UntargetedSubGRB: 'Fermi', INTEGRAL: 'INTEGRAL', AGILE: 'AGILE' };
+const STREAM_OBSERVATORY: Record<string, string> = {
+  Fermi: 'Fermi',
+  SWIFT: 'Swift',
+  UntargetedSubGRB: 'Fermi',
+  INTEGRAL: 'INTEGRAL',
+  AGILE: 'AGILE',
+};
 
 export interface GrbNotice {
   gpstime: number;
@@ -71,7 +77,13 @@ export function voEventIdentity(text: string): { ivorn: string; trigId: number |
 /** Uploads a GRB notice as an External event (search GRB, or MDC for mock data challenge notices). */
 export async function uploadGrbNotice(gracedb: GraceDb, payload: string, search = 'GRB'): Promise<EventRecord> {
   const { observatory } = voEventIdentity(payload);
-  return gracedb.createEvent({ group: 'External', pipeline: observatory, search, filename: `${observatory.toLowerCase()}_grb_gcn.xml`, filecontents: payload });
+  return gracedb.createEvent({
+    group: 'External',
+    pipeline: observatory,
+    search,
+    filename: `${observatory.toLowerCase()}_grb_gcn.xml`,
+    filecontents: payload,
+  });
 }
 
 /** The IVORN and TrigID of an external event: from its record when GraceDB parsed them, else from its VOEvent. */

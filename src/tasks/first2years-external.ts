@@ -59,7 +59,7 @@ export async function uploadMockGrb(gracedb: GraceDb, supereventId: string): Pro
 
 export const uploadExternalEvent = defineTask({
   name: 'gwqueue.tasks.first2years_external.upload_external_event',
-  description: 'Uploads a synthetic Fermi GRB a few seconds around a superevent\'s t_0 and adds it to the superevent.',
+  description: "Uploads a synthetic Fermi GRB a few seconds around a superevent's t_0 and adds it to the superevent.",
   params: {
     /** A superevent ID, or a mock event step's result ({graceid, superevent_id}). */
     superevent: z.union([

@@ -26,17 +26,43 @@ export async function uploadMockEvent(): Promise<MockEventResult> {
   // Drawn from the task's ID and submission time: a run picked up again uploads the same event (once, see gracedb-once).
   const source = drawMockSource(dateToGps(taskNow()), taskRandom('mock-event'));
   // GWCelery uploads first2years events as group CBC, pipeline gstlal, search MDC: they form MS… superevents.
-  const event = await gracedb.createEvent({ group: 'CBC', pipeline: 'gstlal', search: 'MDC', filename: 'coinc.xml', filecontents: coincXml(source) });
+  const event = await gracedb.createEvent({
+    group: 'CBC',
+    pipeline: 'gstlal',
+    search: 'MDC',
+    filename: 'coinc.xml',
+    filecontents: coincXml(source),
+  });
   const graceid = event.graceid;
-  await gracedb.writeLog(graceid, 'BAYESTAR rapid sky localization ready', { filename: 'bayestar.multiorder.fits', filecontents: mockSkymap(source, graceid), tags: ['sky_loc'] });
-  await gracedb.writeLog(graceid, 'Source properties (em_bright) from the template masses', { filename: 'em_bright.json', filecontents: JSON.stringify(emBright(source)), tags: ['em_bright'] });
-  await gracedb.writeLog(graceid, 'Source classification (p_astro)', { filename: 'p_astro.json', filecontents: JSON.stringify(pAstro(source)), tags: ['p_astro'] });
+  await gracedb.writeLog(graceid, 'BAYESTAR rapid sky localization ready', {
+    filename: 'bayestar.multiorder.fits',
+    filecontents: mockSkymap(source, graceid),
+    tags: ['sky_loc'],
+  });
+  await gracedb.writeLog(graceid, 'Source properties (em_bright) from the template masses', {
+    filename: 'em_bright.json',
+    filecontents: JSON.stringify(emBright(source)),
+    tags: ['em_bright'],
+  });
+  await gracedb.writeLog(graceid, 'Source classification (p_astro)', {
+    filename: 'p_astro.json',
+    filecontents: JSON.stringify(pAstro(source)),
+    tags: ['p_astro'],
+  });
   for (const label of ['SKYMAP_READY', 'EMBRIGHT_READY', 'PASTRO_READY']) {
     await gracedb.createLabel(label, graceid);
     // The last of the three completes the event: the superevent manager then makes it preferred and EM_READY.
     await notifyLabelAdded(deps, graceid, label);
   }
-  return { graceid, gpstime: source.gpstime, far: source.far, snr: source.snr, mass1: source.mass1, mass2: source.mass2, instruments: source.instruments.join(',') };
+  return {
+    graceid,
+    gpstime: source.gpstime,
+    far: source.far,
+    snr: source.snr,
+    mass1: source.mass1,
+    mass2: source.mass2,
+    instruments: source.instruments.join(','),
+  };
 }
 
 export const uploadEvent = defineTask({

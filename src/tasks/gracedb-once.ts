@@ -8,7 +8,15 @@ import type { TaskContext } from '../queue/registry.js';
 import { keyOf } from '../redis/keys.js';
 
 /** The GraceDb methods that change GraceDB; reads always go through. */
-export const GRACEDB_WRITES = ['createEvent', 'addEventToSuperevent', 'createSuperevent', 'updateSuperevent', 'createLabel', 'removeLabel', 'writeLog'] as const;
+export const GRACEDB_WRITES = [
+  'createEvent',
+  'addEventToSuperevent',
+  'createSuperevent',
+  'updateSuperevent',
+  'createLabel',
+  'removeLabel',
+  'writeLog',
+] as const;
 type WriteMethod = (typeof GRACEDB_WRITES)[number];
 
 /** How long a write's mark is kept: longer than a task is ever retried or picked up again. */
@@ -22,14 +30,21 @@ function canonical(value: unknown): unknown {
   if (Buffer.isBuffer(value) || value instanceof Uint8Array) return { sha256: createHash('sha256').update(value).digest('hex') };
   if (Array.isArray(value)) return value.map(canonical);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical((value as Record<string, unknown>)[key])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
+    );
   }
   return value;
 }
 
 /** What identifies a write: its method and a digest of its arguments. */
 export function writeIdentity(method: string, args: unknown[]): string {
-  return `${method}:${createHash('sha256').update(`${method}\n${JSON.stringify(canonical(args))}`).digest('hex').slice(0, 32)}`;
+  return `${method}:${createHash('sha256')
+    .update(`${method}\n${JSON.stringify(canonical(args))}`)
+    .digest('hex')
+    .slice(0, 32)}`;
 }
 
 /** The Redis key that marks the n-th identical write of one task as done. */

@@ -61,7 +61,7 @@ export const getSuperevent = defineTask({
 
 export const updateSuperevent = defineTask({
   name: 'gwqueue.tasks.gracedb.update_superevent',
-  description: 'Changes a superevent\'s time window, t_0 or preferred event; changing nothing is no error.',
+  description: "Changes a superevent's time window, t_0 or preferred event; changing nothing is no error.",
   params: {
     superevent_id: OBJECT_ID,
     t_start: z.number().optional(),
@@ -152,7 +152,12 @@ export const createEvent = defineTask({
   },
   async run({ filecontents, search, pipeline, group, labels, filename }) {
     return services().gracedb.createEvent({
-      group, pipeline, search: search ?? undefined, labels, filename, filecontents: fileBytes(filecontents),
+      group,
+      pipeline,
+      search: search ?? undefined,
+      labels,
+      filename,
+      filecontents: fileBytes(filecontents),
     });
   },
 });

@@ -21,7 +21,13 @@ export interface MockSource {
 
 type Random = () => number;
 
-const NETWORKS: string[][] = [['H1', 'L1'], ['H1', 'L1', 'V1'], ['H1', 'L1', 'V1'], ['L1', 'V1'], ['H1', 'V1']];
+const NETWORKS: string[][] = [
+  ['H1', 'L1'],
+  ['H1', 'L1', 'V1'],
+  ['H1', 'L1', 'V1'],
+  ['L1', 'V1'],
+  ['H1', 'V1'],
+];
 
 function between(random: Random, low: number, high: number): number {
   return low + (high - low) * random();
@@ -71,7 +77,10 @@ export function coincXml(source: MockSource): string {
   const seconds = Math.floor(source.gpstime);
   const nanoseconds = Math.round((source.gpstime - seconds) * 1e9);
   const singles = source.instruments
-    .map((ifo, index) => `"${ifo}",${seconds},${nanoseconds},${source.mass1},${source.mass2},${source.singleSnrs[index]},${(1 + index * 0.1).toFixed(2)},"sngl_inspiral:event_id:${index}"`)
+    .map(
+      (ifo, index) =>
+        `"${ifo}",${seconds},${nanoseconds},${source.mass1},${source.mass2},${source.singleSnrs[index]},${(1 + index * 0.1).toFixed(2)},"sngl_inspiral:event_id:${index}"`,
+    )
     .join(',\n        ');
   return `<?xml version='1.0' encoding='utf-8'?>
 <!DOCTYPE LIGO_LW SYSTEM "http://ldas-sw.ligo.caltech.edu/doc/ligolwAPI/html/ligolw_dtd.txt">
@@ -120,11 +129,20 @@ export function emBright(source: Pick<MockSource, 'mass1' | 'mass2'>): { HasNS: 
   const hasNs = logistic((3 - source.mass2) / 0.1);
   const hasRemnant = hasNs * logistic((8 - source.mass1) / 1.0);
   const inGap = (mass: number) => logistic((mass - 3) / 0.1) * logistic((5 - mass) / 0.1);
-  return { HasNS: probability(hasNs), HasRemnant: probability(hasRemnant), HasMassGap: probability(Math.max(inGap(source.mass1), inGap(source.mass2))) };
+  return {
+    HasNS: probability(hasNs),
+    HasRemnant: probability(hasRemnant),
+    HasMassGap: probability(Math.max(inGap(source.mass1), inGap(source.mass2))),
+  };
 }
 
 /** p_astro from SNR (terrestrial odds) and masses (which astrophysical class): sums to 1. */
-export function pAstro(source: Pick<MockSource, 'mass1' | 'mass2' | 'snr'>): { BNS: number; NSBH: number; BBH: number; Terrestrial: number } {
+export function pAstro(source: Pick<MockSource, 'mass1' | 'mass2' | 'snr'>): {
+  BNS: number;
+  NSBH: number;
+  BBH: number;
+  Terrestrial: number;
+} {
   const terrestrial = probability(logistic(-1.2 * (source.snr - 9)));
   const astro = 1 - terrestrial;
   const main: SourceClass = source.mass1 < 3 ? 'BNS' : source.mass2 < 3 ? 'NSBH' : 'BBH';

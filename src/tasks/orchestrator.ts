@@ -44,7 +44,11 @@ export async function copyDataProducts(deps: Services, supereventId: string, eve
     if (!versioned) continue;
     const bytes = await gracedb.download(versioned, eventId);
     const filename = versioned.replace(/,\d+$/, '');
-    const log = await gracedb.writeLog(supereventId, `${copy.message} ${eventId}`, { filename, filecontents: bytes, tags: [copy.tag, 'public'] });
+    const log = await gracedb.writeLog(supereventId, `${copy.message} ${eventId}`, {
+      filename,
+      filecontents: bytes,
+      tags: [copy.tag, 'public'],
+    });
     await gracedb.createLabel(copy.label, supereventId);
     copied[copy.kind] = `${filename},${log.file_version ?? 0}`;
   }
@@ -75,12 +79,19 @@ export async function preliminaryAlert(deps: Services, supereventId: string, eve
   const { gracedb, config } = deps;
   const [superevent, event] = await Promise.all([gracedb.getSuperevent(supereventId), gracedb.getEvent(eventId)]);
   const files = await copyDataProducts(deps, supereventId, eventId);
-  const outcome: AlertOutcome = { superevent_id: supereventId, alert_type: 'PRELIMINARY', sent: false, preferred_event: superevent.preferred_event, files };
+  const outcome: AlertOutcome = {
+    superevent_id: supereventId,
+    alert_type: 'PRELIMINARY',
+    sent: false,
+    preferred_event: superevent.preferred_event,
+    files,
+  };
   if (!initiateAlert) return { ...outcome, reason: 'no alert was asked for' };
   const blocked = globalBlock(deps, superevent, event);
   if (blocked) return noAlert(deps, outcome, blocked);
   if (event.labels.includes('DQV')) return noAlert(deps, outcome, `${eventId} failed data quality checks (DQV)`);
-  if (!shouldPublish(event, config.domain)) return noAlert(deps, outcome, `${eventId} is not publishable (offline, or FAR × trials factor above the threshold)`);
+  if (!shouldPublish(event, config.domain))
+    return noAlert(deps, outcome, `${eventId} is not publishable (offline, or FAR × trials factor above the threshold)`);
   const decision = ADVOCATE_DECISION_LABELS.filter((label) => superevent.labels.includes(label));
   if (decision.length) return noAlert(deps, outcome, `the superevent already has ${decision.join(', ')}`);
 
@@ -89,7 +100,11 @@ export async function preliminaryAlert(deps: Services, supereventId: string, eve
   const sent = await sendAlert(deps, alert, { public: isPublic(deps, event) });
   await gracedb.createLabel(PRELIMINARY_SENT_LABEL, supereventId);
   const circular = await composeInitialCircular(gracedb, supereventId);
-  const log = await gracedb.writeLog(supereventId, 'Template for preliminary GCN Circular', { filename: 'preliminary-circular.txt', filecontents: circular.text, tags: ['em_follow'] });
+  const log = await gracedb.writeLog(supereventId, 'Template for preliminary GCN Circular', {
+    filename: 'preliminary-circular.txt',
+    filecontents: circular.text,
+    tags: ['em_follow'],
+  });
   return { ...outcome, sent: true, ...sent, circular_filename: `preliminary-circular.txt,${log.file_version ?? 0}` };
 }
 
@@ -100,14 +115,24 @@ export async function updateAlert(deps: Services, filenames: [string, string, st
   const event = superevent.preferred_event_data ?? (await gracedb.getEvent(superevent.preferred_event));
   const [skymap, emBright, pAstro] = filenames;
   const files: DataProductFiles = { skymap, em_bright: emBright, p_astro: pAstro };
-  const outcome: AlertOutcome = { superevent_id: supereventId, alert_type: 'UPDATE', sent: false, preferred_event: superevent.preferred_event, files };
+  const outcome: AlertOutcome = {
+    superevent_id: supereventId,
+    alert_type: 'UPDATE',
+    sent: false,
+    preferred_event: superevent.preferred_event,
+    files,
+  };
   const blocked = globalBlock(deps, superevent, event);
   if (blocked) return noAlert(deps, outcome, blocked);
 
   const alert = await buildAlert(gracedb, config.domain, superevent, files, 'UPDATE');
   const sent = await sendAlert(deps, alert, { public: isPublic(deps, event) });
   const circular = await composeUpdateCircular(gracedb, supereventId, ['sky_localization', 'em_bright', 'p_astro'], files);
-  const log = await gracedb.writeLog(supereventId, 'Template for update GCN Circular', { filename: 'update-circular.txt', filecontents: circular.text, tags: ['em_follow'] });
+  const log = await gracedb.writeLog(supereventId, 'Template for update GCN Circular', {
+    filename: 'update-circular.txt',
+    filecontents: circular.text,
+    tags: ['em_follow'],
+  });
   return { ...outcome, sent: true, ...sent, circular_filename: `update-circular.txt,${log.file_version ?? 0}` };
 }
 
@@ -116,7 +141,7 @@ const VERSIONED_FILE = z.string().regex(VERSIONED_FILENAME, 'must be name,versio
 
 export const preliminaryAlertTask = defineTask({
   name: 'gwqueue.tasks.orchestrator.preliminary_alert',
-  description: 'Copies the event\'s sky map, em_bright and p_astro to the superevent and sends the PRELIMINARY alert (unless blocked).',
+  description: "Copies the event's sky map, em_bright and p_astro to the superevent and sends the PRELIMINARY alert (unless blocked).",
   params: {
     superevent_id: SUPEREVENT_ID,
     event_id: z.string().regex(EVENT_ID, 'must be an event ID such as G1234'),

@@ -76,14 +76,16 @@ function build(config: Config, parts: { gracedb?: GraceDb; redis?: Redis } = {})
   const onEventCreated = async (event: EventRecord) => {
     await enqueue({ kind: 'signature', task: GROUPING_TASK, args: [event.graceid, 'new'], kwargs: {}, options: {}, immutable: true });
   };
-  const gracedb = parts.gracedb ?? createGraceDb({
-    url: config.domain.gracedbUrl,
-    token: config.domain.gracedbToken,
-    basicAuth: config.domain.gracedbBasicAuth,
-    redis,
-    prefix: bullPrefix(config),
-    onEventCreated,
-  });
+  const gracedb =
+    parts.gracedb ??
+    createGraceDb({
+      url: config.domain.gracedbUrl,
+      token: config.domain.gracedbToken,
+      basicAuth: config.domain.gracedbBasicAuth,
+      redis,
+      prefix: bullPrefix(config),
+      onEventCreated,
+    });
   const services: Built = {
     config,
     // Inside a task every GraceDB write is made once, however often the task is run (gracedb-once.ts).

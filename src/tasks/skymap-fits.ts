@@ -57,7 +57,7 @@ export function writeSkymap(source: SkymapSource): Buffer {
   const order = 3;
   const fine = 4 ** order;
   const fineArea = (4 * Math.PI) / (12 * fine);
-  const peak = Math.max(1, Math.min(fine, Math.round(source.area90 / (fineArea * SKY_DEG2 / (4 * Math.PI)))));
+  const peak = Math.max(1, Math.min(fine, Math.round(source.area90 / ((fineArea * SKY_DEG2) / (4 * Math.PI)))));
   const restFine = fine - peak;
   // The last 10%: most of it next to the peak, a little over the rest of the sky.
   const nearShare = restFine > 0 ? 0.07 : 0;
@@ -77,15 +77,36 @@ export function writeSkymap(source: SkymapSource): Buffer {
     data.writeBigInt64BE(BigInt(pixel.uniq), row * 16);
     data.writeDoubleBE(pixel.probdensity, row * 16 + 8);
   });
-  const primary = headerBlock([card('SIMPLE', true, 'conforms to FITS standard'), card('BITPIX', 8), card('NAXIS', 0), card('EXTEND', true)]);
+  const primary = headerBlock([
+    card('SIMPLE', true, 'conforms to FITS standard'),
+    card('BITPIX', 8),
+    card('NAXIS', 0),
+    card('EXTEND', true),
+  ]);
   const table = headerBlock([
-    card('XTENSION', 'BINTABLE', 'binary table extension'), card('BITPIX', 8), card('NAXIS', 2), card('NAXIS1', 16, 'bytes per row'),
-    card('NAXIS2', pixels.length, 'number of rows'), card('PCOUNT', 0), card('GCOUNT', 1), card('TFIELDS', 2),
-    card('TTYPE1', 'UNIQ'), card('TFORM1', 'K'), card('TTYPE2', 'PROBDENSITY'), card('TFORM2', 'D'), card('TUNIT2', 'sr-1'),
-    card('PIXTYPE', 'HEALPIX', 'HEALPIX pixelisation'), card('ORDERING', 'NUNIQ', 'multi-order pixel indexing'), card('COORDSYS', 'C', 'equatorial'),
-    card('MOCORDER', order, 'deepest order'), card('INDXSCHM', 'EXPLICIT'), card('OBJECT', source.objectId, 'unique event identifier'),
-    card('DATE-OBS', source.dateObs, 'UTC date of the observation'), card('INSTRUME', source.instruments.join(','), 'instruments'),
-    card('CREATOR', 'gwqueue', 'synthetic map for mock events'), card('ORIGIN', 'LIGO/Virgo/KAGRA'),
+    card('XTENSION', 'BINTABLE', 'binary table extension'),
+    card('BITPIX', 8),
+    card('NAXIS', 2),
+    card('NAXIS1', 16, 'bytes per row'),
+    card('NAXIS2', pixels.length, 'number of rows'),
+    card('PCOUNT', 0),
+    card('GCOUNT', 1),
+    card('TFIELDS', 2),
+    card('TTYPE1', 'UNIQ'),
+    card('TFORM1', 'K'),
+    card('TTYPE2', 'PROBDENSITY'),
+    card('TFORM2', 'D'),
+    card('TUNIT2', 'sr-1'),
+    card('PIXTYPE', 'HEALPIX', 'HEALPIX pixelisation'),
+    card('ORDERING', 'NUNIQ', 'multi-order pixel indexing'),
+    card('COORDSYS', 'C', 'equatorial'),
+    card('MOCORDER', order, 'deepest order'),
+    card('INDXSCHM', 'EXPLICIT'),
+    card('OBJECT', source.objectId, 'unique event identifier'),
+    card('DATE-OBS', source.dateObs, 'UTC date of the observation'),
+    card('INSTRUME', source.instruments.join(','), 'instruments'),
+    card('CREATOR', 'gwqueue', 'synthetic map for mock events'),
+    card('ORIGIN', 'LIGO/Virgo/KAGRA'),
     card('DISTMEAN', Number(source.distMean.toFixed(3)), 'posterior mean distance (Mpc)'),
     card('DISTSTD', Number(source.distStd.toFixed(3)), 'posterior standard deviation of distance (Mpc)'),
   ]);

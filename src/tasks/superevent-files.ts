@@ -20,11 +20,13 @@ export interface DataProductFiles {
  */
 export function latestDataProducts(logs: LogRecord[], options: { requirePublic?: boolean } = {}): DataProductFiles {
   const found: DataProductFiles = {};
-  const hasTags = (entry: LogRecord, ...tags: string[]) => tags.every((tag) => entry.tag_names.includes(tag)) && (!options.requirePublic || entry.tag_names.includes('public'));
+  const hasTags = (entry: LogRecord, ...tags: string[]) =>
+    tags.every((tag) => entry.tag_names.includes(tag)) && (!options.requirePublic || entry.tag_names.includes('public'));
   for (const entry of logs) {
     if (!entry.filename || entry.file_version === null) continue;
     const versioned = `${entry.filename},${entry.file_version}`;
-    if (hasTags(entry, 'sky_loc') && entry.filename.endsWith('.multiorder.fits') && !entry.filename.includes('combined')) found.skymap = versioned;
+    if (hasTags(entry, 'sky_loc') && entry.filename.endsWith('.multiorder.fits') && !entry.filename.includes('combined'))
+      found.skymap = versioned;
     if (hasTags(entry, 'em_bright') && entry.filename.endsWith('.json')) found.em_bright = versioned;
     if (hasTags(entry, 'p_astro') && entry.filename.endsWith('.json')) found.p_astro = versioned;
   }

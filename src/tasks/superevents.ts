@@ -9,8 +9,16 @@ import { defineTask } from '../queue/registry.js';
 import { withLock } from './redis-lock.js';
 import { GROUPING_TASK, services } from './services.js';
 import {
-  ADVOCATE_REQUEST_LABEL, FROZEN_LABEL, READY_LABEL, eventSegment, isBetterPreferred, isComplete, isJointMdc,
-  labelTriggersGrouping, segmentsIntersect, shouldPublish,
+  ADVOCATE_REQUEST_LABEL,
+  FROZEN_LABEL,
+  READY_LABEL,
+  eventSegment,
+  isBetterPreferred,
+  isComplete,
+  isJointMdc,
+  labelTriggersGrouping,
+  segmentsIntersect,
+  shouldPublish,
 } from './superevent-rules.js';
 import { EVENT_ID } from '../gracedb/id-patterns.js';
 
@@ -45,7 +53,8 @@ function skipReason(event: EventRecord, config: Config): string | undefined {
   if (event.group === 'External') return 'external events are not grouped by the superevent manager';
   if (event.gpstime === null) return 'the event has no gpstime';
   if (event.far === null) return 'the event has no FAR';
-  if (event.far > config.domain.superevent.farThreshold) return `FAR ${event.far} Hz is above the superevent threshold ${config.domain.superevent.farThreshold} Hz`;
+  if (event.far > config.domain.superevent.farThreshold)
+    return `FAR ${event.far} Hz is above the superevent threshold ${config.domain.superevent.farThreshold} Hz`;
   return undefined;
 }
 
@@ -63,7 +72,11 @@ async function updateSuperevent(
   const update: { t_start?: number; t_end?: number; t_0?: number; preferred_event?: string } = {};
   if (change.t_start !== undefined) update.t_start = change.t_start;
   if (change.t_end !== undefined) update.t_end = change.t_end;
-  if (!superevent.labels.includes(FROZEN_LABEL) && preferred.graceid !== event.graceid && isBetterPreferred(event, preferred, deps.config.domain)) {
+  if (
+    !superevent.labels.includes(FROZEN_LABEL) &&
+    preferred.graceid !== event.graceid &&
+    isBetterPreferred(event, preferred, deps.config.domain)
+  ) {
     update.t_0 = change.t_0;
     update.preferred_event = event.graceid;
   }
@@ -90,7 +103,14 @@ export async function groupEvent(deps: GroupingDeps, graceid: string, trigger: G
     if (event.superevent) {
       const superevent = await deps.gracedb.getSuperevent(event.superevent);
       const { preferred, labels } = await updateSuperevent(deps, superevent, event, { t_0: segment.t_0 });
-      result = { graceid, superevent_id: superevent.superevent_id, action: 'updated', preferred_event: preferred, labels, reason: `${trigger} alert for an event already in ${superevent.superevent_id}` };
+      result = {
+        graceid,
+        superevent_id: superevent.superevent_id,
+        action: 'updated',
+        preferred_event: preferred,
+        labels,
+        reason: `${trigger} alert for an event already in ${superevent.superevent_id}`,
+      };
     } else {
       const { superevent: query } = deps.config.domain;
       const nearby = await deps.gracedb.searchSuperevents(
@@ -110,7 +130,14 @@ export async function groupEvent(deps: GroupingDeps, graceid: string, trigger: G
         const created = await deps.gracedb.createSuperevent({ ...segment, preferred_event: graceid, category, labels });
         result = { graceid, superevent_id: created.superevent_id, action: 'created', preferred_event: graceid, labels };
         if (category === 'mdc' && deps.enqueue && isJointMdc(created.superevent_id, deps.config.domain.jointMdcFreq)) {
-          await deps.enqueue({ kind: 'signature', task: JOINT_MDC_TASK, args: [created.superevent_id], kwargs: {}, options: {}, immutable: true });
+          await deps.enqueue({
+            kind: 'signature',
+            task: JOINT_MDC_TASK,
+            args: [created.superevent_id],
+            kwargs: {},
+            options: {},
+            immutable: true,
+          });
         }
       }
     }
@@ -131,7 +158,11 @@ export async function groupEvent(deps: GroupingDeps, graceid: string, trigger: G
  * What a label_added IGWN alert does in GWCelery: when a label completes an event (or is RAVEN_ALERT), the superevent
  * manager looks at the event again. Call it after applying a label to an event.
  */
-export async function notifyLabelAdded(deps: { config: Config; gracedb: GraceDb; enqueue(canvas: Canvas): Promise<string> }, graceid: string, label: string): Promise<boolean> {
+export async function notifyLabelAdded(
+  deps: { config: Config; gracedb: GraceDb; enqueue(canvas: Canvas): Promise<string> },
+  graceid: string,
+  label: string,
+): Promise<boolean> {
   const event = await deps.gracedb.getEvent(graceid);
   if (!labelTriggersGrouping(event, label, deps.config.domain)) return false;
   await deps.enqueue({ kind: 'signature', task: GROUPING_TASK, args: [graceid, 'label_added'], kwargs: {}, options: {}, immutable: true });

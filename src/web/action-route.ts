@@ -62,15 +62,13 @@ function render(req: Request, res: Response, outcome: ActionOutcome, options: Ro
   }
   if (!outcome.ok) throw new HttpError(outcome.status, outcome.message);
   if (answersJson(req)) {
-    res
-      .status(outcome.status)
-      .json({
-        ok: true,
-        message: outcome.message,
-        ...(outcome.kind === 'duplicate' ? { duplicate: true } : {}),
-        ...(url ? { id: outcome.taskId, url } : {}),
-        ...outcome.data,
-      });
+    res.status(outcome.status).json({
+      ok: true,
+      message: outcome.message,
+      ...(outcome.kind === 'duplicate' ? { duplicate: true } : {}),
+      ...(url ? { id: outcome.taskId, url } : {}),
+      ...outcome.data,
+    });
     return;
   }
   flash(req, outcome.kind === 'duplicate' ? 'info' : 'success', outcome.message);

@@ -62,10 +62,15 @@ export async function runConsoleCluster(options: ConsoleClusterOptions): Promise
   const stopAll = async (): Promise<void> => {
     stopping = true;
     const workers = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => Boolean(worker) && !worker!.isDead());
-    await Promise.all(workers.map((worker) => new Promise<void>((resolve) => {
-      worker.once('exit', () => resolve());
-      worker.process.kill('SIGTERM');
-    })));
+    await Promise.all(
+      workers.map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            worker.once('exit', () => resolve());
+            worker.process.kill('SIGTERM');
+          }),
+      ),
+    );
   };
 
   const first = await Promise.race([listening, options.stop.then(() => ({ stopped: true as const }))]);

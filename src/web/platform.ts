@@ -21,14 +21,18 @@ export function platformInfo(): PlatformInfo {
   if (cached) return cached;
   const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: PACKAGE_ROOT, encoding: 'utf8' });
   const manifest = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-  const packages = Object.keys(manifest.dependencies ?? {}).sort().map((name) => {
-    try {
-      const installed = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string };
-      return { name, version: installed.version };
-    } catch {
-      return { name, version: 'missing' };
-    }
-  });
+  const packages = Object.keys(manifest.dependencies ?? {})
+    .sort()
+    .map((name) => {
+      try {
+        const installed = JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as {
+          version: string;
+        };
+        return { name, version: installed.version };
+      } catch {
+        return { name, version: 'missing' };
+      }
+    });
   cached = {
     version: VERSION,
     commit: git.status === 0 ? git.stdout.trim() : 'unknown',

@@ -16,7 +16,11 @@ export interface WebServer {
 }
 
 /** Builds the app from its dependencies and listens on `port` (0: any free port) at `host`. */
-export async function serveApp(config: Config, buildApp: (deps: WebDeps) => Express, listen: { port: number; host: string }): Promise<WebServer> {
+export async function serveApp(
+  config: Config,
+  buildApp: (deps: WebDeps) => Express,
+  listen: { port: number; host: string },
+): Promise<WebServer> {
   // It starts even when Redis is down (pages answer 503 until it is back; ioredis reconnects by itself), but when
   // Redis is up the first requests must not get a 503 only because the connection was still being made.
   const redis = createRedisConnection(config, 'producer');

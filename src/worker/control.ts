@@ -26,7 +26,8 @@ function obey(command: ControlCommand, target: ControlTarget): Outcome {
       return { ok: true, message: 'pong' };
     case 'concurrency': {
       const n = Number(command.args.n);
-      if (!Number.isInteger(n) || n < 1 || n > 1000) return { ok: false, message: `concurrency must be a whole number from 1 to 1000 (got ${JSON.stringify(command.args.n)})` };
+      if (!Number.isInteger(n) || n < 1 || n > 1000)
+        return { ok: false, message: `concurrency must be a whole number from 1 to 1000 (got ${JSON.stringify(command.args.n)})` };
       const before = target.workers[0]?.concurrency;
       for (const worker of target.workers) worker.concurrency = n;
       return { ok: true, message: `concurrency set to ${n} per queue (was ${before})`, data: { concurrency: n, previous: before } };

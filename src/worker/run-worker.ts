@@ -88,7 +88,15 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   const indexer = startTaskIndexer(config, connection, workers); // the dashboard's task index and history
   const observability = await startWorkerObservability(config, { name, workers, connection, metricsPort: options.metricsPort }); // metrics, Sentry, host samples
   const payload = (): HeartbeatPayload => ({
-    name, queues, concurrency: workers[0]?.concurrency ?? concurrency, status, startedAt, version: VERSION, lastHeartbeat: new Date().toISOString(), ...stats, ...hostSnapshot(),
+    name,
+    queues,
+    concurrency: workers[0]?.concurrency ?? concurrency,
+    status,
+    startedAt,
+    version: VERSION,
+    lastHeartbeat: new Date().toISOString(),
+    ...stats,
+    ...hostSnapshot(),
   });
   const beat = async () => {
     try {
@@ -100,7 +108,12 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
   await beat();
   const timer = setInterval(beat, config.worker.heartbeatMs);
-  const control = await startControlListener(config, connection, { name, queues, workers, requestShutdown: () => (options.onShutdownRequest ? options.onShutdownRequest() : void stop()) });
+  const control = await startControlListener(config, connection, {
+    name,
+    queues,
+    workers,
+    requestShutdown: () => (options.onShutdownRequest ? options.onShutdownRequest() : void stop()),
+  });
   log.info({ name, queues, concurrency }, 'worker started');
 
   let stopping: Promise<boolean> | undefined;

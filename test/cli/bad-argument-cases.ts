@@ -49,7 +49,12 @@ export function badArgumentCases(): BadCase[] {
   each(['', '[1,', '{"x": 1}', 'null', '42', `[${LONG}]`], USAGE, /--args/, (v) => ['call', ADD, `--args=${v}`]);
   each(['["a", "b"]', '[1, 2, 3, 4]'], USAGE, /bad arguments for gwqueue\.tasks\.core\.add/, (v) => ['call', ADD, `--args=${v}`]);
   each(['', '[1]', '{', MARKUP], USAGE, /--kwargs/, (v) => ['call', ADD, '--args=[1]', `--kwargs=${v}`]);
-  each(['{"nosuch": 1}', '{"y": "two"}'], USAGE, /bad arguments for gwqueue\.tasks\.core\.add/, (v) => ['call', ADD, '--args=[1]', `--kwargs=${v}`]);
+  each(['{"nosuch": 1}', '{"y": "two"}'], USAGE, /bad arguments for gwqueue\.tasks\.core\.add/, (v) => [
+    'call',
+    ADD,
+    '--args=[1]',
+    `--kwargs=${v}`,
+  ]);
   // A new but well-formed queue name is accepted (remembered; `worker -Q` can consume it); malformed ones are not.
   each([...some(TEXT, 4), 'a,b', '../etc'], USAGE, /-Q\/--queue/, (v) => ['call', ADD, '--args=[1,2]', '-Q', v]);
   each(some(SECONDS, 5), USAGE, /--countdown/, (v) => ['call', ADD, '--args=[1,2]', `--countdown=${v}`]);
@@ -71,11 +76,15 @@ export function badArgumentCases(): BadCase[] {
 
   // nagios: UNKNOWN (3) and the status line names the option.
   each(some(SECONDS, 5), NAGIOS_UNKNOWN, /--timeout/, (v) => ['nagios', `--timeout=${v}`]);
-  for (const option of ['--lost-worker-window', '--alert-failure-window']) each(['0', ...some(SECONDS, 2)], NAGIOS_UNKNOWN, new RegExp(option), (v) => ['nagios', `${option}=${v}`]);
+  for (const option of ['--lost-worker-window', '--alert-failure-window'])
+    each(['0', ...some(SECONDS, 2)], NAGIOS_UNKNOWN, new RegExp(option), (v) => ['nagios', `${option}=${v}`]);
   each(['', 'bogus=1', 'waiting=abc', UNICODE, CONTROL, LONG], NAGIOS_UNKNOWN, /warning|-w\b/, (v) => ['nagios', `--warning=${v}`]);
   each(['', 'waiting=', '1:2:3'], NAGIOS_UNKNOWN, /critical|-c\b/, (v) => ['nagios', `--critical=${v}`]);
   for (const metric of ['waiting', 'oldest-waiting-age', 'failure-ratio', 'failed-alerts', 'workers-online']) {
-    each(some(['1,2,3', 'NaN,NaN', CONTROL, MARKUP, LONG], 2), NAGIOS_UNKNOWN, new RegExp(`--${metric}`), (v) => ['nagios', `--${metric}=${v}`]);
+    each(some(['1,2,3', 'NaN,NaN', CONTROL, MARKUP, LONG], 2), NAGIOS_UNKNOWN, new RegExp(`--${metric}`), (v) => [
+      'nagios',
+      `--${metric}=${v}`,
+    ]);
   }
 
   // munin: [graph] [mode] and -t.
@@ -87,7 +96,8 @@ export function badArgumentCases(): BadCase[] {
   each([...some(TEXT, 4), 'pong'], USAGE, /unknown command/, (v) => ['inspect', v]);
   each([...some(TEXT, 4), ',', 'a b'], USAGE, /-d/, (v) => ['inspect', 'ping', `--destination=${v}`]);
   each(some(SECONDS, 4), USAGE, /-t must/, (v) => ['inspect', 'stats', `--timeout=${v}`]);
-  for (const method of ['active', 'reserved', 'scheduled', 'registered', 'active_queues', 'ping']) cases.push({ args: ['inspect', method, '-t', '0'], expect: USAGE, mention: /-t must/ });
+  for (const method of ['active', 'reserved', 'scheduled', 'registered', 'active_queues', 'ping'])
+    cases.push({ args: ['inspect', method, '-t', '0'], expect: USAGE, mention: /-t must/ });
 
   // control: the action, queue names (must be known), task IDs (66 when unknown), worker names, N and -t.
   each(some(TEXT, 3), USAGE, /unknown command/, (v) => ['control', v]);
@@ -122,7 +132,12 @@ export function badArgumentCases(): BadCase[] {
   cases.push({ args: ['result', UUID, '-o', 'package.json'], expect: 73, mention: /package\.json already exists; it is not overwritten/ });
 
   // Commander's own refusals (unknown command or option, missing argument): one escaped line too, a suggestion included.
-  each(TEXT.filter((v) => v.trim() !== ''), USAGE, /unknown command/, (v) => [v]);
+  each(
+    TEXT.filter((v) => v.trim() !== ''),
+    USAGE,
+    /unknown command/,
+    (v) => [v],
+  );
   cases.push({ args: ['caal'], expect: USAGE, mention: /^error: unknown command 'caal' \(Did you mean call\?\)$/ });
   each([`--${CONTROL}`, `--${UNICODE}`, '--bogus'], USAGE, /unknown option/, (v) => ['call', ADD, v]);
   cases.push({ args: ['result'], expect: USAGE, mention: /missing required argument 'id'/ });

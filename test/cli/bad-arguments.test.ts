@@ -81,7 +81,7 @@ describe('bad CLI arguments, generated', () => {
   const auditOutcomes = async () => {
     const [key] = await client.keys(`*${prefix}*:audit`);
     const entries = key ? await client.xrange(key, '-', '+') : [];
-    return entries.map(([, fields]) => (JSON.parse(fields[1]) as { action: string; outcome: string }));
+    return entries.map(([, fields]) => JSON.parse(fields[1]) as { action: string; outcome: string });
   };
 
   test('every argument that takes a value refuses bad values: exit code, one line naming it, nothing enqueued or started', async () => {
@@ -91,7 +91,11 @@ describe('bad CLI arguments, generated', () => {
     const keysBefore = await keyCount();
     assert.ok(keysBefore > 0, 'a task was enqueued and counted');
     const auditBefore = await auditOutcomes();
-    assert.deepEqual(auditBefore.map((entry) => [entry.action, entry.outcome]), [['call', 'accepted']], 'the accepted call is audited');
+    assert.deepEqual(
+      auditBefore.map((entry) => [entry.action, entry.outcome]),
+      [['call', 'accepted']],
+      'the accepted call is audited',
+    );
 
     const cases = badArgumentCases();
     const started = Date.now();
@@ -100,7 +104,11 @@ describe('bad CLI arguments, generated', () => {
     assert.deepEqual(failures, [], `${failures.length} of ${cases.length} cases failed`);
     assert.equal(await keyCount(), keysBefore, 'nothing was enqueued or written to Redis');
     const audited = (await auditOutcomes()).slice(auditBefore.length);
-    assert.deepEqual(audited.filter((entry) => entry.outcome !== 'rejected'), [], 'nothing was done: no call and no control action accepted');
+    assert.deepEqual(
+      audited.filter((entry) => entry.outcome !== 'rejected'),
+      [],
+      'nothing was done: no call and no control action accepted',
+    );
     assert.ok(cases.length >= 150);
   });
 });

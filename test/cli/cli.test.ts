@@ -55,11 +55,14 @@ describe('gwqueue CLI', () => {
     assert.equal(JSON.parse(result.stdout), 42);
   });
 
-  test('result --raw and -o give a downloaded file\'s bytes; -o never overwrites; a non-file result is refused', async () => {
+  test("result --raw and -o give a downloaded file's bytes; -o never overwrites; a non-file result is refused", async () => {
     const mock = await runCli(['call', 'gwqueue.tasks.first2years.upload_event', '--wait', '20'], env);
     assert.equal(mock.code, 0, mock.stderr);
     const graceid = (JSON.parse(mock.stdout) as { graceid: string }).graceid;
-    const download = await runCli(['call', 'gwqueue.tasks.gracedb.download', `--args=${JSON.stringify(['bayestar.multiorder.fits', graceid])}`], env);
+    const download = await runCli(
+      ['call', 'gwqueue.tasks.gracedb.download', `--args=${JSON.stringify(['bayestar.multiorder.fits', graceid])}`],
+      env,
+    );
     const id = download.stdout.trim();
     const json = await runCli(['result', id, '--wait', '10'], env);
     assert.equal(json.code, 0, json.stderr);
@@ -88,7 +91,10 @@ describe('gwqueue CLI', () => {
     assert.ok(raw.equals(bytes), '--raw prints the bytes, not JSON');
     // On a terminal (a pty from util-linux's `script`), binary bytes are refused instead of garbling it.
     const command = [process.execPath, BIN, 'result', id, '--raw'].map((arg) => `'${arg}'`).join(' ');
-    const tty = spawnSync('script', ['-qec', command, '/dev/null'], { env: { ...process.env, GWQUEUE_LOG_LEVEL: 'silent', ...env }, encoding: 'latin1' });
+    const tty = spawnSync('script', ['-qec', command, '/dev/null'], {
+      env: { ...process.env, GWQUEUE_LOG_LEVEL: 'silent', ...env },
+      encoding: 'latin1',
+    });
     assert.equal(tty.status, 64, tty.stdout);
     assert.match(tty.stdout, new RegExp(`is binary \\(${bytes.length} bytes\\); write it with -o FILE or redirect the output`));
     assert.ok(!tty.stdout.includes('SIMPLE  ='), 'no FITS bytes on the terminal');

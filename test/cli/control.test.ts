@@ -53,9 +53,15 @@ describe('gwqueue control', () => {
     await new Promise((resolve) => setTimeout(resolve, 800));
     assert.equal(await state(id), 'waiting', 'a paused queue is not consumed');
     const queues = await runCli(['inspect', 'active_queues', '--json'], env);
-    assert.deepEqual(JSON.parse(queues.stdout)['pauser@test'].map((q: { name: string; paused: boolean }) => [q.name, q.paused]), [['default', true]]);
+    assert.deepEqual(
+      JSON.parse(queues.stdout)['pauser@test'].map((q: { name: string; paused: boolean }) => [q.name, q.paused]),
+      [['default', true]],
+    );
     const reserved = await runCli(['inspect', 'reserved', '--json'], env);
-    assert.deepEqual(JSON.parse(reserved.stdout)['pauser@test'].map((r: { id: string }) => r.id), [id]);
+    assert.deepEqual(
+      JSON.parse(reserved.stdout)['pauser@test'].map((r: { id: string }) => r.id),
+      [id],
+    );
     const resume = await runCli(['control', 'resume', 'default'], env);
     assert.equal(resume.code, 0, resume.stderr);
     assert.match(resume.stdout, /^Resumed queue default; 1 worker consumes it/m);
@@ -64,7 +70,9 @@ describe('gwqueue control', () => {
     assert.equal(JSON.parse(result.stdout), 5);
     const { entries } = await listAudit(client.redis, config, { limit: 10 });
     // The call in between is audited too (as `call`); the two queue actions are the newest of theirs.
-    const actions = entries.filter((e) => e.action.startsWith('queue.')).map((e) => [e.action, e.user, e.address, e.fields.queue, e.outcome]);
+    const actions = entries
+      .filter((e) => e.action.startsWith('queue.'))
+      .map((e) => [e.action, e.user, e.address, e.fields.queue, e.outcome]);
     const user = os.userInfo().username;
     assert.deepEqual(actions.slice(0, 2), [
       ['queue.resume', user, `cli@${os.hostname()}`, 'default', 'accepted'],
@@ -83,7 +91,10 @@ describe('gwqueue control', () => {
     await eventually(async () => (await state(running)) === 'active', 5000, 'task to start');
     const refused = await runCli(['control', 'cancel', running], env);
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /^gwqueue: Task .* \(gwqueue\.tasks\.core\.sleep\) is running on pauser@test: a running task cannot be cancelled/);
+    assert.match(
+      refused.stderr,
+      /^gwqueue: Task .* \(gwqueue\.tasks\.core\.sleep\) is running on pauser@test: a running task cannot be cancelled/,
+    );
     const finished = await runCli(['result', running, '--wait', '10'], env);
     assert.equal(finished.code, 0, 'the refused task ran to its end');
     const done = await runCli(['control', 'cancel', running], env);
@@ -92,7 +103,10 @@ describe('gwqueue control', () => {
     const unknown = await runCli(['control', 'cancel', '00000000-0000-4000-8000-000000000000'], env);
     assert.equal(unknown.code, 66);
     const { entries } = await listAudit(client.redis, config, { action: 'task.cancel' });
-    assert.deepEqual(entries.map((e) => e.outcome), ['rejected', 'rejected', 'rejected', 'accepted']);
+    assert.deepEqual(
+      entries.map((e) => e.outcome),
+      ['rejected', 'rejected', 'rejected', 'accepted'],
+    );
     assert.equal(entries[3].taskId, later);
   });
 
@@ -117,7 +131,11 @@ describe('gwqueue control', () => {
     const set = await runCli(['control', 'concurrency', 'pauser@test', '1'], env);
     assert.equal(set.code, 0, set.stderr);
     assert.match(set.stdout, /^-> pauser@test: OK\n {4}concurrency set to 1 per queue \(was 3\)$/m);
-    await eventually(async () => (await liveWorkers(client.redis, config)).find((w) => w.name === 'pauser@test')?.info.concurrency === 1, 3000, 'heartbeat');
+    await eventually(
+      async () => (await liveWorkers(client.redis, config)).find((w) => w.name === 'pauser@test')?.info.concurrency === 1,
+      3000,
+      'heartbeat',
+    );
     const ids = await Promise.all([1, 2, 3].map(() => call(['gwqueue.tasks.core.sleep', '--args=[0.3]'])));
     let most = 0;
     const queue = client.queue('default');
@@ -156,12 +174,20 @@ describe('gwqueue control', () => {
   });
 
   test('bad arguments exit 64; Redis unreachable exits 69 with one line', async () => {
-    for (const args of [['control', 'pause', 'nosuchqueue'], ['control', 'shutdown', 'w', '-t', 'soon'], ['control', 'frobnicate']]) {
+    for (const args of [
+      ['control', 'pause', 'nosuchqueue'],
+      ['control', 'shutdown', 'w', '-t', 'soon'],
+      ['control', 'frobnicate'],
+    ]) {
       const run = await runCli(args, env);
       assert.equal(run.code, 64, `${args.join(' ')}: ${run.stderr}`);
     }
     const port = await freePort();
-    for (const args of [['control', 'pause', 'default'], ['control', 'cancel', 'x'], ['control', 'shutdown', 'w']]) {
+    for (const args of [
+      ['control', 'pause', 'default'],
+      ['control', 'cancel', 'x'],
+      ['control', 'shutdown', 'w'],
+    ]) {
       const run = await runCli(args, { ...env, REDIS_URL: `redis://127.0.0.1:${port}` });
       assert.equal(run.code, 69, `${args.join(' ')}: ${run.stderr}`);
       assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);

@@ -15,7 +15,10 @@ test('dev starts its own Redis, a worker and the console, serves tasks, and stop
     assert.ok(url, dev.output());
     const socket = path.join(varDir, 'redis', 'redis.sock');
     assert.ok(existsSync(socket), 'the embedded Redis listens on a unix socket under the var dir');
-    assert.ok(existsSync(path.join(varDir, 'redis', 'appendonlydir')) || existsSync(path.join(varDir, 'redis', 'appendonly.aof')), 'AOF is on');
+    assert.ok(
+      existsSync(path.join(varDir, 'redis', 'appendonlydir')) || existsSync(path.join(varDir, 'redis', 'appendonly.aof')),
+      'AOF is on',
+    );
     // Another terminal, same folder: call and result find the embedded Redis without REDIS_URL.
     const call = await runCli(['call', 'gwqueue.tasks.core.add', '--args=[2,3]', '--wait', '10'], env);
     assert.equal(call.code, 0, call.stderr);
@@ -38,7 +41,10 @@ test('dev without redis-server installed says how to install it or set REDIS_URL
     // An empty PATH: node itself is started by its absolute path, but no redis-server can be found.
     const run = await runCli(['dev', '--port', '0'], { GWQUEUE_VAR_DIR: varDir, REDIS_URL: '', PATH: varDir });
     assert.equal(run.code, 69);
-    assert.match(run.stderr, /^gwqueue: redis-server is not installed\. Install it \(Debian\/Ubuntu: apt-get install -y redis-server\) or set REDIS_URL/);
+    assert.match(
+      run.stderr,
+      /^gwqueue: redis-server is not installed\. Install it \(Debian\/Ubuntu: apt-get install -y redis-server\) or set REDIS_URL/,
+    );
   } finally {
     rmSync(varDir, { recursive: true, force: true });
   }

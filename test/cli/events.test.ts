@@ -25,7 +25,9 @@ describe('gwqueue events', () => {
 
   /** Runs `gwqueue events` in a fresh 80×24 tmux session; afterwards the pane shows its exit code and the terminal modes. */
   const startScreen = (session: string) => {
-    const vars = Object.entries({ ...env, GWQUEUE_LOG_LEVEL: 'silent' }).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
+    const vars = Object.entries({ ...env, GWQUEUE_LOG_LEVEL: 'silent' })
+      .map(([k, v]) => `${k}=${shellQuote(v)}`)
+      .join(' ');
     // `env -u CI`: colour detection turns colours off under CI, which is not what an operator's terminal does.
     const command = `env -u CI ${vars} ${shellQuote(process.execPath)} ${shellQuote(BIN)} events; echo "EXIT=$?"; stty -a; sleep 60`;
     const started = tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', command);
@@ -33,10 +35,14 @@ describe('gwqueue events', () => {
   };
   /** Waits until the screen matches; on timeout the message shows the screen as it was last. */
   const showing = (session: string, pattern: RegExp, label: string) =>
-    eventually(() => {
-      if (!pattern.test(screen(session))) throw new Error(`screen:\n${screen(session)}`);
-      return true;
-    }, 10_000, label);
+    eventually(
+      () => {
+        if (!pattern.test(screen(session))) throw new Error(`screen:\n${screen(session)}`);
+        return true;
+      },
+      10_000,
+      label,
+    );
   const call = async (args: string[]) => {
     const run = await runCli(['call', ...args], env);
     assert.equal(run.code, 0, run.stderr);
@@ -71,10 +77,19 @@ describe('gwqueue events', () => {
     const dump = await startCli(['events', '--dump'], env, /listening for task events on default/);
     const id = await call(['gwqueue.tasks.core.add', '--args=[20, 22]']);
     await eventually(() => dump.output().includes(`${id} gwqueue.tasks.core.add completed`), 10_000, 'the completed event');
-    const lines = dump.output().split('\n').filter((line) => line.includes(id));
+    const lines = dump
+      .output()
+      .split('\n')
+      .filter((line) => line.includes(id));
     const events = lines.map((line) => line.split(' ')[4]);
-    assert.deepEqual(events.filter((e) => ['waiting', 'active', 'completed'].includes(e)), ['waiting', 'active', 'completed']);
-    assert.match(lines.find((line) => line.includes(' completed'))!, /^\d{4}-\d\d-\d\dT[\d:.]+Z default [0-9a-f-]{36} gwqueue\.tasks\.core\.add completed worker=evw@test result=42/);
+    assert.deepEqual(
+      events.filter((e) => ['waiting', 'active', 'completed'].includes(e)),
+      ['waiting', 'active', 'completed'],
+    );
+    assert.match(
+      lines.find((line) => line.includes(' completed'))!,
+      /^\d{4}-\d\d-\d\dT[\d:.]+Z default [0-9a-f-]{36} gwqueue\.tasks\.core\.add completed worker=evw@test result=42/,
+    );
     dump.child.kill('SIGINT');
     assert.equal(await dump.exited, 0);
   });
@@ -83,7 +98,12 @@ describe('gwqueue events', () => {
     const dump = await startCli(['events', '--dump', '--json'], env, /listening/);
     const id = await call(['gwqueue.tasks.core.raise_error', '--args=["kaboom"]']);
     await eventually(() => dump.output().includes('"event":"failed"'), 10_000, 'the failed event');
-    const failed = dump.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line)).find((e) => e.event === 'failed');
+    const failed = dump
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line))
+      .find((e) => e.event === 'failed');
     assert.equal(failed.id, id);
     assert.equal(failed.name, 'gwqueue.tasks.core.raise_error');
     assert.equal(failed.error, 'kaboom');
@@ -103,7 +123,9 @@ describe('gwqueue events', () => {
     assert.match(lines[1], /^ID +NAME +WORKER +TIME +STATE/);
     assert.match(lines[21], /^1 worker online .* completed \d+ .* failed \d+/);
     assert.match(lines[22], /^j\/k move .* q quit/);
-    const coloured = screen('tui', true).split('\n').find((line) => line.includes(id.slice(0, 8)))!;
+    const coloured = screen('tui', true)
+      .split('\n')
+      .find((line) => line.includes(id.slice(0, 8)))!;
     assert.match(coloured, new RegExp(`${String.fromCharCode(27)}\\[(\\d+;)*32m`), 'a completed task is green');
     // Newest first: the new task is on top and selected.
     keys('tui', 'g', 'Enter');

@@ -40,7 +40,10 @@ describe('gwqueue inspect, purge and completion', () => {
     const later = await call(['gwqueue.tasks.core.add', '--args=[9, 9]', '--countdown=60']);
     const refused = await runCli(['purge'], env);
     assert.equal(refused.code, 64);
-    assert.equal(refused.stderr, 'gwqueue: refusing to purge 3 waiting tasks without confirmation: standard input is not a terminal (add -f to purge anyway)\n');
+    assert.equal(
+      refused.stderr,
+      'gwqueue: refusing to purge 3 waiting tasks without confirmation: standard input is not a terminal (add -f to purge anyway)\n',
+    );
     for (const id of ids) assert.equal(await (await client.findJob(id))?.getState(), 'waiting');
     const purged = await runCli(['purge', '-f', '--json'], env);
     assert.equal(purged.code, 0, purged.stderr);
@@ -63,7 +66,7 @@ describe('gwqueue inspect, purge and completion', () => {
     }
   });
 
-  test('ping, stats, registered and active_queues, in text and in Celery\'s JSON shapes', async () => {
+  test("ping, stats, registered and active_queues, in text and in Celery's JSON shapes", async () => {
     worker = await startCli(['worker', '-n', 'insp@test', '-c', '2'], env, /consuming/);
     const ping = await runCli(['inspect', 'ping'], env);
     assert.equal(ping.code, 0, ping.stderr);
@@ -105,9 +108,18 @@ describe('gwqueue inspect, purge and completion', () => {
     assert.equal(missing.code, 69);
     assert.match(missing.stdout, /^-> insp@test: OK/);
     assert.match(missing.stderr, /^gwqueue: no reply from ghost@test$/m);
-    for (const args of [['inspect', 'ping', '-t', 'x'], ['inspect', 'bogus'], ['purge', '-Q', 'no such']]) assert.equal((await runCli(args, env)).code, 64, args.join(' '));
+    for (const args of [
+      ['inspect', 'ping', '-t', 'x'],
+      ['inspect', 'bogus'],
+      ['purge', '-Q', 'no such'],
+    ])
+      assert.equal((await runCli(args, env)).code, 64, args.join(' '));
     const port = await freePort();
-    for (const args of [['inspect', 'ping'], ['inspect', 'active'], ['purge', '-f']]) {
+    for (const args of [
+      ['inspect', 'ping'],
+      ['inspect', 'active'],
+      ['purge', '-f'],
+    ]) {
       const run = await runCli(args, { ...env, REDIS_URL: `redis://127.0.0.1:${port}` });
       assert.equal(run.code, 69, `${args.join(' ')}: ${run.stderr}`);
       assert.match(run.stderr, /^gwqueue: cannot connect to Redis at /);

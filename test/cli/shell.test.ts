@@ -55,7 +55,7 @@ describe('gwqueue shell', () => {
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.equal(
       run.stdout,
-      ["sum 42", "download <?xml version", 'client true', 'names true true', 'chain 13', "group [ 2, 'x' ]", '42', "'PONG'", ''].join('\n'),
+      ['sum 42', 'download <?xml version', 'client true', 'names true true', 'chain 13', "group [ 2, 'x' ]", '42', "'PONG'", ''].join('\n'),
     );
     assert.match(run.stderr, /gwqueue .* shell/);
     assert.match(run.stderr, /gracedbClient \(the GraceDB client; "gracedb" is the task module\)/);
@@ -65,13 +65,22 @@ describe('gwqueue shell', () => {
     try {
       const { entries } = await listAudit(connection, testConfig(redis.url, { GWQUEUE_PREFIX: env.GWQUEUE_PREFIX }), {});
       const shell = entries.filter((e) => e.action === 'shell').reverse();
-      assert.deepEqual(shell.map((e) => e.detail), [
-        'queued gwqueue.tasks.core.add', 'queued gwqueue.tasks.first2years.upload_event', 'queued gwqueue.tasks.gracedb.download',
-        'queued gwqueue.tasks.core.add, gwqueue.tasks.core.add', 'queued gwqueue.tasks.core.add, gwqueue.tasks.core.echo',
-      ]);
+      assert.deepEqual(
+        shell.map((e) => e.detail),
+        [
+          'queued gwqueue.tasks.core.add',
+          'queued gwqueue.tasks.first2years.upload_event',
+          'queued gwqueue.tasks.gracedb.download',
+          'queued gwqueue.tasks.core.add, gwqueue.tasks.core.add',
+          'queued gwqueue.tasks.core.add, gwqueue.tasks.core.echo',
+        ],
+      );
       assert.deepEqual(shell[0].fields, { steps: [{ task: 'gwqueue.tasks.core.add', args: [20, 22], kwargs: {} }], via: 'shell' });
       assert.deepEqual([shell[0].user, shell[0].address, shell[0].outcome], [os.userInfo().username, `cli@${os.hostname()}`, 'accepted']);
-      assert.ok(shell.every((e) => e.taskId), 'each with its task ID');
+      assert.ok(
+        shell.every((e) => e.taskId),
+        'each with its task ID',
+      );
     } finally {
       connection.disconnect();
     }
@@ -87,16 +96,32 @@ describe('gwqueue shell', () => {
   });
 
   test('interactive in a terminal: prompt, top-level await, history kept in the var folder', async () => {
-    const vars = Object.entries({ ...env, GWQUEUE_LOG_LEVEL: 'silent' }).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
-    const started = tmux('new-session', '-d', '-s', 'repl', '-x', '100', '-y', '30', `env ${vars} ${shellQuote(process.execPath)} ${shellQuote(BIN)} shell; echo "EXIT=$?"; sleep 60`);
+    const vars = Object.entries({ ...env, GWQUEUE_LOG_LEVEL: 'silent' })
+      .map(([k, v]) => `${k}=${shellQuote(v)}`)
+      .join(' ');
+    const started = tmux(
+      'new-session',
+      '-d',
+      '-s',
+      'repl',
+      '-x',
+      '100',
+      '-y',
+      '30',
+      `env ${vars} ${shellQuote(process.execPath)} ${shellQuote(BIN)} shell; echo "EXIT=$?"; sleep 60`,
+    );
     assert.equal(started.status, 0, started.stderr);
     const screen = () => tmux('capture-pane', '-p', '-t', 'repl').stdout;
     /** Waits until the screen matches; on timeout the message shows the screen as it was last. */
     const showing = (pattern: RegExp, label: string) =>
-      eventually(() => {
-        if (!pattern.test(screen())) throw new Error(`screen:\n${screen()}`);
-        return true;
-      }, 10_000, label);
+      eventually(
+        () => {
+          if (!pattern.test(screen())) throw new Error(`screen:\n${screen()}`);
+          return true;
+        },
+        10_000,
+        label,
+      );
     await showing(/^gwqueue>\s*$/m, 'the prompt');
     for (const line of ['40 + 2', 'await core.add.delay(1, 2).get()']) {
       tmux('send-keys', '-t', 'repl', '-l', line);

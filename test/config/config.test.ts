@@ -21,7 +21,15 @@ test('defaults: development profile, 7 days / 100,000 results, port 5000, embedd
 });
 
 test('every setting read is documented with its default', () => {
-  for (const name of ['REDIS_URL', 'GWQUEUE_ENV', 'GWQUEUE_PREFIX', 'GWQUEUE_RESULT_TTL', 'GWQUEUE_RESULT_MAX_COUNT', 'PORT', 'GWQUEUE_SECRET_KEY']) {
+  for (const name of [
+    'REDIS_URL',
+    'GWQUEUE_ENV',
+    'GWQUEUE_PREFIX',
+    'GWQUEUE_RESULT_TTL',
+    'GWQUEUE_RESULT_MAX_COUNT',
+    'PORT',
+    'GWQUEUE_SECRET_KEY',
+  ]) {
     assert.ok(SETTINGS[name]?.default, `${name} is documented`);
   }
 });
@@ -31,7 +39,10 @@ test('Redis URLs: redis, rediss, unix socket paths; passwords never shown', () =
   assert.equal(describeRedis(tls), 'rediss://cache.example:6380/2');
   assert.equal(effectiveRedisUrl(loadConfig({ REDIS_URL: '/run/redis.sock' })), 'unix:///run/redis.sock');
   const sentinel = loadConfig({ REDIS_SENTINELS: 'a:26379,b:26379', REDIS_SENTINEL_NAME: 'gw' });
-  assert.deepEqual(sentinel.redis.sentinels, [{ host: 'a', port: 26379 }, { host: 'b', port: 26379 }]);
+  assert.deepEqual(sentinel.redis.sentinels, [
+    { host: 'a', port: 26379 },
+    { host: 'b', port: 26379 },
+  ]);
   assert.equal(describeRedis(sentinel), 'sentinel gw@a:26379,b:26379');
 });
 
@@ -57,7 +68,10 @@ test('bad values name the setting and the reason', () => {
     [{ REDIS_SENTINELS: 'nohostport' }, 'REDIS_SENTINELS', /is not host:port/],
   ];
   for (const [env, setting, reason] of cases) {
-    assert.throws(() => loadConfig(env), (error: unknown) => error instanceof ConfigError && error.setting === setting && reason.test(error.message));
+    assert.throws(
+      () => loadConfig(env),
+      (error: unknown) => error instanceof ConfigError && error.setting === setting && reason.test(error.message),
+    );
   }
 });
 

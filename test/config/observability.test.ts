@@ -8,7 +8,13 @@ const base = { GWQUEUE_ENV: 'development', GWQUEUE_VAR_DIR: '/srv/gwqueue/var' }
 
 test('defaults: log files under the var dir, 10 MiB × 10, terminal in development only, sampling every 10 s for 8 days, no Sentry', () => {
   const dev = loadConfig(base).observability;
-  assert.deepEqual(dev.log, { dir: path.resolve('/srv/gwqueue/var/log'), file: true, console: true, maxBytes: 10 * 1024 * 1024, maxFiles: 10 });
+  assert.deepEqual(dev.log, {
+    dir: path.resolve('/srv/gwqueue/var/log'),
+    file: true,
+    console: true,
+    maxBytes: 10 * 1024 * 1024,
+    maxFiles: 10,
+  });
   assert.deepEqual(dev.host, { sampleIntervalMs: 10_000, retentionSeconds: 8 * 86_400 });
   assert.equal(dev.sentryDsn, undefined);
   assert.deepEqual(dev.workerMetrics, { port: undefined, host: '127.0.0.1' });
@@ -20,8 +26,15 @@ test('defaults: log files under the var dir, 10 MiB × 10, terminal in developme
 
 test('explicit settings are read, sizes with units', () => {
   const o = loadConfig({
-    ...base, SENTRY_DSN: 'https://abc123@o1.ingest.sentry.io/4242', GWQUEUE_LOG_DIR: '/var/log/gwqueue', GWQUEUE_LOG_MAX_SIZE: '512K', GWQUEUE_LOG_MAX_FILES: '3',
-    GWQUEUE_LOG_CONSOLE: 'false', GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0', GWQUEUE_WORKER_METRICS_PORT: '9464', GWQUEUE_WORKER_METRICS_HOST: '0.0.0.0',
+    ...base,
+    SENTRY_DSN: 'https://abc123@o1.ingest.sentry.io/4242',
+    GWQUEUE_LOG_DIR: '/var/log/gwqueue',
+    GWQUEUE_LOG_MAX_SIZE: '512K',
+    GWQUEUE_LOG_MAX_FILES: '3',
+    GWQUEUE_LOG_CONSOLE: 'false',
+    GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0',
+    GWQUEUE_WORKER_METRICS_PORT: '9464',
+    GWQUEUE_WORKER_METRICS_HOST: '0.0.0.0',
   }).observability;
   assert.equal(o.sentryDsn, 'https://abc123@o1.ingest.sentry.io/4242');
   assert.deepEqual(o.log, { dir: '/var/log/gwqueue', file: true, console: false, maxBytes: 512 * 1024, maxFiles: 3 });
@@ -43,6 +56,10 @@ test('bad values name the setting', () => {
     [{ GWQUEUE_WORKER_METRICS_PORT: '70000' }, 'GWQUEUE_WORKER_METRICS_PORT'],
   ];
   for (const [env, setting] of bad) {
-    assert.throws(() => loadConfig({ ...base, ...env }), (error: unknown) => error instanceof ConfigError && error.setting === setting, JSON.stringify(env));
+    assert.throws(
+      () => loadConfig({ ...base, ...env }),
+      (error: unknown) => error instanceof ConfigError && error.setting === setting,
+      JSON.stringify(env),
+    );
   }
 });

@@ -27,7 +27,11 @@ describe('dashboard in Chromium', () => {
       workers: [{ name: 'alpha@gw-host-1' }, { name: 'beta@gw-host-2', concurrency: 2 }],
       async prepare(started) {
         // Some history and some failures to look at.
-        const handles = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 6 === 5 ? raiseError.delay(`GraceDB answered 503 for S2401${String(i).padStart(2, '0')}a`) : add.delay(i, 1))));
+        const handles = await Promise.all(
+          Array.from({ length: 30 }, (_, i) =>
+            i % 6 === 5 ? raiseError.delay(`GraceDB answered 503 for S2401${String(i).padStart(2, '0')}a`) : add.delay(i, 1),
+          ),
+        );
         await Promise.all(handles.map((handle) => handle.get({ timeout: 10 }).catch(() => null)));
         await sampleMinute(started.client.redis, started.config); // queue depth and workers online, as the minute sampler records them
       },
@@ -47,7 +51,11 @@ describe('dashboard in Chromium', () => {
     const row = page.locator(`tr[data-task-id="${handle.id}"]`);
     await row.waitFor({ timeout: 10_000 });
     await page.locator(`tr[data-task-id="${handle.id}"][data-state="completed"]`).waitFor({ timeout: 15_000 });
-    assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), true, 'updated in place, not reloaded');
+    assert.equal(
+      await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded),
+      true,
+      'updated in place, not reloaded',
+    );
     assert.match(await page.locator('#flower-live-status').innerText(), /live/);
     await page.screenshot({ path: path.join(SHOTS, 'flower-tasks.png'), fullPage: true });
     assert.deepEqual(errors, [], 'no script errors, no CSP violations');

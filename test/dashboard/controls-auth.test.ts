@@ -23,8 +23,19 @@ describe('dashboard controls: authorization', () => {
     await worker.stop();
     // A worker record that is offline (its alive key is gone), for the forget control.
     await sendHeartbeat(fx.engine.client.redis, fx.engine.config, {
-      name: 'ghost@test', queues: ['default'], concurrency: 1, status: 'online', startedAt: new Date().toISOString(), lastHeartbeat: new Date().toISOString(),
-      version: '0', active: 0, processed: 0, succeeded: 0, failed: 0, retried: 0, ...hostSnapshot(),
+      name: 'ghost@test',
+      queues: ['default'],
+      concurrency: 1,
+      status: 'online',
+      startedAt: new Date().toISOString(),
+      lastHeartbeat: new Date().toISOString(),
+      version: '0',
+      active: 0,
+      processed: 0,
+      succeeded: 0,
+      failed: 0,
+      retried: 0,
+      ...hostSnapshot(),
     });
     await fx.engine.client.redis.del(`{${fx.engine.config.prefix}}:worker:ghost@test:alive`);
   });
@@ -58,13 +69,21 @@ describe('dashboard controls: authorization', () => {
       assert.ok(csrf, 'a valid CSRF token: the 403 comes from authorization, not CSRF');
       const before = await state();
       for (const control of controls()) {
-        const res = await agent.post(control.path).set(headers).type('form').send({ _csrf: csrf, ...control.body });
+        const res = await agent
+          .post(control.path)
+          .set(headers)
+          .type('form')
+          .send({ _csrf: csrf, ...control.body });
         assert.equal(res.status, 403, `${control.path}: ${res.status}`);
         assert.match(res.text, /not allowed/);
       }
       assert.deepEqual(await state(), before);
       const audit = (await listAudit(fx.engine.client.redis, fx.engine.config, { user: user ?? 'anonymous' })).entries;
-      for (const control of controls()) assert.ok(audit.some((e) => e.action === control.action && e.outcome === 'unauthorized'), control.action);
+      for (const control of controls())
+        assert.ok(
+          audit.some((e) => e.action === control.action && e.outcome === 'unauthorized'),
+          control.action,
+        );
     });
   }
 
@@ -99,11 +118,21 @@ describe('dashboard controls: authorization', () => {
     await api(`/flower/tasks/${delayedId}/cancel`).expect(404);
     const retried = await api(`/flower/tasks/${failedId}/retry`).expect(202);
     assert.match(retried.body.url, /^\/tasks\/[0-9a-f-]{36}$/);
-    const entries = (await listAudit(fx.engine.client.redis, fx.engine.config, { user: 'robot' })).entries.map((e) => `${e.action}:${e.outcome}`);
-    assert.deepEqual(entries.sort(), ['queue.pause:accepted', 'queue.resume:accepted', 'task.cancel:accepted', 'task.cancel:rejected', 'task.retry:accepted'].sort());
+    const entries = (await listAudit(fx.engine.client.redis, fx.engine.config, { user: 'robot' })).entries.map(
+      (e) => `${e.action}:${e.outcome}`,
+    );
+    assert.deepEqual(
+      entries.sort(),
+      ['queue.pause:accepted', 'queue.resume:accepted', 'task.cancel:accepted', 'task.cancel:rejected', 'task.retry:accepted'].sort(),
+    );
     await request(fx.app).get('/flower/queues/default/pause').expect(405);
     // Without a CSRF token a browser's POST is refused before anything else.
-    await request(fx.app).post('/flower/queues/default/pause').set('X-Proxy-Remote-User', 'albert.einstein').type('form').send({ confirmed: 'yes' }).expect(403);
+    await request(fx.app)
+      .post('/flower/queues/default/pause')
+      .set('X-Proxy-Remote-User', 'albert.einstein')
+      .type('form')
+      .send({ confirmed: 'yes' })
+      .expect(403);
     assert.equal(await fx.engine.client.queue('default').isPaused(), false);
   });
 });

@@ -62,10 +62,14 @@ describe('gwqueue flower', () => {
     await Promise.all(handles.map((h) => h.get({ timeout: 10 }).catch(() => null)));
     await worker.stop();
     const totals = (origin: string) =>
-      eventually(async () => {
-        const response = await fetch(`${origin}/api/history?range=day`);
-        return response.ok ? (await response.json()).summary.total : null;
-      }, 5000, 'the history');
+      eventually(
+        async () => {
+          const response = await fetch(`${origin}/api/history?range=day`);
+          return response.ok ? (await response.json()).summary.total : null;
+        },
+        5000,
+        'the history',
+      );
     const first = await startFlower([]);
     let before: { received: number; succeeded: number; failed: number };
     try {

@@ -11,10 +11,27 @@ import { listAudit } from '../../src/audit/audit-log.js';
 import type { RunningWorker } from '../../src/worker/run-worker.js';
 
 // A queue no worker consumes in this test.
-const orphan = defineTask({ name: 'gwqueue.tests.dashboard.orphan', queue: 'dashboard-orphan', description: 'Never runs here.', params: {}, async run() { return null; } });
+const orphan = defineTask({
+  name: 'gwqueue.tests.dashboard.orphan',
+  queue: 'dashboard-orphan',
+  description: 'Never runs here.',
+  params: {},
+  async run() {
+    return null;
+  },
+});
 
 const USER = { 'X-Proxy-Remote-User': 'albert.einstein' };
-type QueueRow = { name: string; waiting: number; failed: number; completed: number; paused: boolean; unserved: boolean; workers: string[]; oldestWaitingMs: number | null };
+type QueueRow = {
+  name: string;
+  waiting: number;
+  failed: number;
+  completed: number;
+  paused: boolean;
+  unserved: boolean;
+  workers: string[];
+  oldestWaitingMs: number | null;
+};
 
 describe('dashboard queues and history', () => {
   let fx: ConsoleFixture;
@@ -26,7 +43,11 @@ describe('dashboard queues and history', () => {
     fx = await startConsole();
     worker = await fx.engine.startWorker({ name: 'queues@test', queues: ['default'] });
     // A batch: 10 successes, 2 tasks that fail for good after one retry each.
-    const handles = [...(await Promise.all(Array.from({ length: 10 }, (_, i) => add.delay(i, i)))), await raiseError.delay('flaky GraceDB', true), await raiseError.delay('flaky GraceDB', true)];
+    const handles = [
+      ...(await Promise.all(Array.from({ length: 10 }, (_, i) => add.delay(i, i)))),
+      await raiseError.delay('flaky GraceDB', true),
+      await raiseError.delay('flaky GraceDB', true),
+    ];
     await Promise.all(handles.map((h) => h.get({ timeout: 10 }).catch(() => null)));
     for (let i = 0; i < 3; i++) await orphan.delay();
   });
@@ -48,7 +69,10 @@ describe('dashboard queues and history', () => {
     const page = await request(fx.app).get('/flower/queues').set(USER).expect(200);
     assert.match(page.text, /<tr id="queue-dashboard-orphan" data-queue="dashboard-orphan" class="table-danger">/);
     assert.match(page.text, /No worker consumes dashboard-orphan/);
-    const row = page.text.slice(page.text.indexOf('id="queue-default"'), page.text.indexOf('</tr>', page.text.indexOf('id="queue-default"')));
+    const row = page.text.slice(
+      page.text.indexOf('id="queue-default"'),
+      page.text.indexOf('</tr>', page.text.indexOf('id="queue-default"')),
+    );
     assert.match(row, /1 live/);
     assert.doesNotMatch(row, /no worker/);
   });
@@ -79,12 +103,27 @@ describe('dashboard queues and history', () => {
   test('removing the failed tasks of a queue deletes them from BullMQ and from the task list', async () => {
     const { agent, tokens } = await browser(fx.app);
     const { csrf } = await tokens('send_mock_event');
-    await eventually(async () => (await request(fx.app).get('/flower/api/tasks?state=failed')).body.total === 2, 5000, 'the failures to be indexed');
-    const res = await agent.post('/flower/queues/clean').set(USER).type('form').send({ _csrf: csrf, queue: 'default', state: 'failed', age: '0', confirmed: 'yes' }).expect(303);
+    await eventually(
+      async () => (await request(fx.app).get('/flower/api/tasks?state=failed')).body.total === 2,
+      5000,
+      'the failures to be indexed',
+    );
+    const res = await agent
+      .post('/flower/queues/clean')
+      .set(USER)
+      .type('form')
+      .send({ _csrf: csrf, queue: 'default', state: 'failed', age: '0', confirmed: 'yes' })
+      .expect(303);
     assert.equal(res.headers.location, '/flower/queues');
     assert.equal((await queue('default')).failed, 0);
     assert.equal((await request(fx.app).get('/flower/api/tasks?state=failed')).body.total, 0);
-    await agent.post('/flower/queues/clean').set(USER).set('Accept', 'application/json').type('form').send({ _csrf: csrf, queue: 'default', state: 'everything', age: '0', confirmed: 'yes' }).expect(422);
+    await agent
+      .post('/flower/queues/clean')
+      .set(USER)
+      .set('Accept', 'application/json')
+      .type('form')
+      .send({ _csrf: csrf, queue: 'default', state: 'everything', age: '0', confirmed: 'yes' })
+      .expect(422);
     const [entry] = (await listAudit(fx.engine.client.redis, fx.engine.config, { action: 'queue.clean' })).entries;
     assert.equal(entry.outcome, 'rejected');
   });
@@ -106,7 +145,13 @@ describe('dashboard queues and history', () => {
     assert.ok(history.summary.total.p50Ms !== null && history.summary.total.p95Ms >= history.summary.total.p50Ms);
     assert.ok(history.runtime.p50.some((v: number | null) => v !== null));
     assert.equal(history.workers.filter((v: number | null) => v !== null).at(-1), 1);
-    assert.equal(history.depth.find((d: { name: string }) => d.name === 'dashboard-orphan').values.filter((v: number | null) => v !== null).at(-1), 3);
+    assert.equal(
+      history.depth
+        .find((d: { name: string }) => d.name === 'dashboard-orphan')
+        .values.filter((v: number | null) => v !== null)
+        .at(-1),
+      3,
+    );
     assert.equal(history.times.length, 60);
     const page = await request(fx.app).get('/flower/history').set(USER).expect(200);
     assert.match(page.text, /<td class="font-monospace">gwqueue\.tasks\.core\.raise_error<\/td><td class="text-end tabular">2<\/td>/);

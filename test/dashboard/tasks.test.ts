@@ -39,7 +39,11 @@ describe('dashboard tasks', () => {
     const handle = await upload.delay('S240101a', 'bayestar.fits');
     failedId = handle.id;
     await handle.get({ timeout: 10 }).catch(() => null);
-    await eventually(async () => (await request(fx.app).get('/flower/api/tasks?state=failed')).body.total === 1, 5000, 'the failure to be indexed');
+    await eventually(
+      async () => (await request(fx.app).get('/flower/api/tasks?state=failed')).body.total === 1,
+      5000,
+      'the failure to be indexed',
+    );
   });
   after(async () => {
     await fx?.stop();
@@ -63,16 +67,29 @@ describe('dashboard tasks', () => {
     const { agent } = await browser(fx.app);
     const page = await agent.get('/flower/tasks?state=failed').set(USER).expect(200);
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1];
-    const res = await agent.post(`/flower/tasks/${failedId}/retry`).set(USER).type('form').send({ _csrf: csrf, back: '/flower/tasks?state=failed' }).expect(303);
+    const res = await agent
+      .post(`/flower/tasks/${failedId}/retry`)
+      .set(USER)
+      .type('form')
+      .send({ _csrf: csrf, back: '/flower/tasks?state=failed' })
+      .expect(303);
     const newId = /^\/tasks\/([0-9a-f-]{36})$/.exec(res.headers.location)?.[1];
     assert.ok(newId, res.headers.location);
-    const done = await eventually(async () => {
-      const task = (await request(fx.app).get(`/flower/api/tasks/${newId}`)).body;
-      return task.state === 'completed' ? task : null;
-    }, 10_000, 'the retry to complete');
+    const done = await eventually(
+      async () => {
+        const task = (await request(fx.app).get(`/flower/api/tasks/${newId}`)).body;
+        return task.state === 'completed' ? task : null;
+      },
+      10_000,
+      'the retry to complete',
+    );
     assert.deepEqual(done.args, ['S240101a', 'bayestar.fits']);
     assert.deepEqual(done.result, { uploaded: 'bayestar.fits', superevent: 'S240101a' });
-    await eventually(async () => (await request(fx.app).get(`/flower/api/tasks?state=completed&q=id:${newId}`)).body.total === 1, 5000, 'the success to be indexed');
+    await eventually(
+      async () => (await request(fx.app).get(`/flower/api/tasks?state=completed&q=id:${newId}`)).body.total === 1,
+      5000,
+      'the success to be indexed',
+    );
     const audit = await listAudit(fx.engine.client.redis, fx.engine.config, { action: 'task.retry' });
     assert.equal(audit.entries[0].outcome, 'accepted');
     assert.equal(audit.entries[0].taskId, newId);
@@ -80,9 +97,17 @@ describe('dashboard tasks', () => {
   });
 
   test('search by task name, state and argument text', async () => {
-    const api = (q: string) => request(fx.app).get('/flower/api/tasks').query({ q }).expect(200).then((res) => res.body);
+    const api = (q: string) =>
+      request(fx.app)
+        .get('/flower/api/tasks')
+        .query({ q })
+        .expect(200)
+        .then((res) => res.body);
     const byAll = await api('name:gracedb_upload state:failed S240101a');
-    assert.deepEqual(byAll.tasks.map((t: { id: string }) => t.id), [failedId]);
+    assert.deepEqual(
+      byAll.tasks.map((t: { id: string }) => t.id),
+      [failedId],
+    );
     assert.equal((await api('name:gracedb_upload')).total, 2);
     assert.equal((await api('state:completed name:core.add')).total, 40);
     const byArgument = await api('args:[17,1000]');
@@ -90,7 +115,11 @@ describe('dashboard tasks', () => {
     assert.equal(byArgument.tasks[0].result, '1017');
     // Free text also matches task IDs, and a random UUID may contain "1017": those are the only other matches allowed.
     const byResult = (await api('1017')).tasks as { id: string; result: string }[];
-    assert.deepEqual(byResult.filter((t) => !t.id.includes('1017')).map((t) => t.result), ['1017'], 'free text matches results too');
+    assert.deepEqual(
+      byResult.filter((t) => !t.id.includes('1017')).map((t) => t.result),
+      ['1017'],
+      'free text matches results too',
+    );
     assert.equal((await api('worker:tasks@test bayestar')).total, 2);
     assert.equal((await api('name:nothing')).total, 0);
     const page = await request(fx.app).get('/flower/tasks').query({ q: 'name:gracedb_upload state:failed' }).expect(200);
@@ -108,7 +137,11 @@ describe('dashboard tasks', () => {
     for (let page = 2; page <= 5; page++) all.push(...(await request(fx.app).get(`/flower/api/tasks?limit=10&page=${page}`)).body.tasks);
     assert.equal(new Set(all.map((t) => t.id)).size, 42, 'no task twice, none missing');
     const times = all.map((t) => t.submittedAt);
-    assert.deepEqual(times, [...times].sort((a, b) => b - a), 'newest first');
+    assert.deepEqual(
+      times,
+      [...times].sort((a, b) => b - a),
+      'newest first',
+    );
     const oldest = (await request(fx.app).get('/flower/api/tasks?sort=time&limit=1')).body.tasks[0];
     assert.deepEqual(JSON.parse(oldest.args), [0, 1000]);
     const byName = (await request(fx.app).get('/flower/api/tasks?sort=name&limit=50')).body.tasks.map((t: { name: string }) => t.name);
@@ -116,7 +149,10 @@ describe('dashboard tasks', () => {
     assert.equal(byName[0], 'gwqueue.tasks.core.add');
     const slowest = (await request(fx.app).get('/flower/api/tasks?sort=-runtime&limit=42')).body.tasks;
     const runtimes = slowest.map((t: { runtimeMs: number }) => t.runtimeMs);
-    assert.deepEqual(runtimes, [...runtimes].sort((a, b) => b - a));
+    assert.deepEqual(
+      runtimes,
+      [...runtimes].sort((a, b) => b - a),
+    );
     const html = await request(fx.app).get('/flower/tasks?limit=10&page=2').expect(200);
     assert.match(html.text, /11–20 of 42 tasks/);
     assert.match(html.text, /href="\/flower\/tasks\?page=3&amp;limit=10" rel="next"/);
@@ -128,15 +164,35 @@ describe('dashboard tasks', () => {
     const running = await sleep.delay(1.5);
     await eventually(async () => (await running.info()).state === 'active', 5000, 'the sleep to start');
     const delayedTab = (await request(fx.app).get('/flower/api/tasks?state=delayed')).body;
-    assert.deepEqual(delayedTab.tasks.map((t: { id: string }) => t.id), [delayed.id]);
+    assert.deepEqual(
+      delayedTab.tasks.map((t: { id: string }) => t.id),
+      [delayed.id],
+    );
     const activeTab = (await request(fx.app).get('/flower/api/tasks?state=active')).body;
-    assert.deepEqual(activeTab.tasks.map((t: { id: string }) => t.id), [running.id]);
+    assert.deepEqual(
+      activeTab.tasks.map((t: { id: string }) => t.id),
+      [running.id],
+    );
     const everything = (await request(fx.app).get('/flower/api/tasks?limit=3')).body;
     assert.equal(everything.total, 44, 'the running task is counted once');
-    assert.deepEqual(everything.tasks.slice(0, 2).map((t: { id: string; state: string }) => [t.id, t.state]), [[running.id, 'active'], [delayed.id, 'delayed']]);
-    const recent = (await request(fx.app).get('/flower/api/tasks').query({ from: String(Date.now() - 60_000), q: 'name:sleep' })).body;
+    assert.deepEqual(
+      everything.tasks.slice(0, 2).map((t: { id: string; state: string }) => [t.id, t.state]),
+      [
+        [running.id, 'active'],
+        [delayed.id, 'delayed'],
+      ],
+    );
+    const recent = (
+      await request(fx.app)
+        .get('/flower/api/tasks')
+        .query({ from: String(Date.now() - 60_000), q: 'name:sleep' })
+    ).body;
     assert.equal(recent.total, 2);
-    const future = (await request(fx.app).get('/flower/api/tasks').query({ from: new Date(Date.now() + 3_600_000).toISOString() })).body;
+    const future = (
+      await request(fx.app)
+        .get('/flower/api/tasks')
+        .query({ from: new Date(Date.now() + 3_600_000).toISOString() })
+    ).body;
     assert.equal(future.total, 0);
     await running.get({ timeout: 10 });
   });

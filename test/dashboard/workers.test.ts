@@ -43,7 +43,14 @@ describe('dashboard workers', () => {
       assert.equal((online.loadAverage as number[]).length, 3);
       const page = await request(fx.app).get('/flower/').set(USER).expect(200);
       assert.match(page.text, /<tr class="" data-worker="doomed@gw-host" data-status="online">/);
-      assert.doesNotMatch(page.text.slice(page.text.indexOf('data-worker="doomed@gw-host"'), page.text.indexOf('</tr>', page.text.indexOf('data-worker="doomed@gw-host"'))), /Forget/, 'an online worker cannot be forgotten');
+      assert.doesNotMatch(
+        page.text.slice(
+          page.text.indexOf('data-worker="doomed@gw-host"'),
+          page.text.indexOf('</tr>', page.text.indexOf('data-worker="doomed@gw-host"')),
+        ),
+        /Forget/,
+        'an online worker cannot be forgotten',
+      );
     } finally {
       worker.child.kill('SIGKILL');
       killedAt = Date.now();
@@ -69,11 +76,21 @@ describe('dashboard workers', () => {
   test('an offline worker is forgotten after a confirmation, and the forget is audited', async () => {
     const { agent, tokens } = await browser(fx.app);
     const { csrf } = await tokens('send_mock_event');
-    const confirm = await agent.post('/flower/workers/doomed%40gw-host/forget').set(USER).type('form').send({ _csrf: csrf, back: '/flower/' }).expect(200);
+    const confirm = await agent
+      .post('/flower/workers/doomed%40gw-host/forget')
+      .set(USER)
+      .type('form')
+      .send({ _csrf: csrf, back: '/flower/' })
+      .expect(200);
     assert.match(confirm.text, /Please confirm: Forget worker/);
     assert.match(confirm.text, /name="confirmed" value="yes"/);
     assert.ok(await workerRow('doomed@gw-host'), 'nothing happens before the confirmation');
-    const done = await agent.post('/flower/workers/doomed%40gw-host/forget').set(USER).type('form').send({ _csrf: csrf, back: '/flower/', confirmed: 'yes' }).expect(303);
+    const done = await agent
+      .post('/flower/workers/doomed%40gw-host/forget')
+      .set(USER)
+      .type('form')
+      .send({ _csrf: csrf, back: '/flower/', confirmed: 'yes' })
+      .expect(303);
     assert.equal(done.headers.location, '/flower/');
     assert.equal(await workerRow('doomed@gw-host'), undefined);
     const home = await agent.get('/flower/').set(USER).expect(200);
@@ -88,7 +105,13 @@ describe('dashboard workers', () => {
     await fx.engine.startWorker({ name: 'steady@gw-host' });
     const { agent, tokens } = await browser(fx.app);
     const { csrf } = await tokens('send_mock_event');
-    const refused = await agent.post('/flower/workers/steady%40gw-host/forget').set(USER).set('Accept', 'application/json').type('form').send({ _csrf: csrf, confirmed: 'yes' }).expect(409);
+    const refused = await agent
+      .post('/flower/workers/steady%40gw-host/forget')
+      .set(USER)
+      .set('Accept', 'application/json')
+      .type('form')
+      .send({ _csrf: csrf, confirmed: 'yes' })
+      .expect(409);
     assert.match(refused.body.error, /is online/);
     const page = await request(fx.app).get('/flower/workers/steady%40gw-host').set(USER).expect(200);
     assert.match(page.text, /Configuration/);
@@ -96,7 +119,10 @@ describe('dashboard workers', () => {
     assert.match(page.text, /id="active-tasks"/);
     const api = (await request(fx.app).get('/flower/api/workers/steady%40gw-host').expect(200)).body;
     assert.equal(api.worker.status, 'online');
-    assert.deepEqual(api.queues.map((q: { name: string }) => q.name), api.worker.queues);
+    assert.deepEqual(
+      api.queues.map((q: { name: string }) => q.name),
+      api.worker.queues,
+    );
     await request(fx.app).get('/flower/workers/nobody').set(USER).expect(404);
   });
 });

@@ -4,7 +4,15 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Request } from 'express';
 import { validationResult } from 'express-validator';
-import { auditActionNames, FORM_NAMES, findForm, OPERATOR_FORMS, queuedMessage, validateForm, type OperatorForm } from '../../src/forms/registry.js';
+import {
+  auditActionNames,
+  FORM_NAMES,
+  findForm,
+  OPERATOR_FORMS,
+  queuedMessage,
+  validateForm,
+  type OperatorForm,
+} from '../../src/forms/registry.js';
 import { formValidationChain, onlyFields } from '../../src/web/middleware/form-validation.js';
 import { formsHelp } from '../../src/cli/chain.js';
 import { fieldUsage } from '../../src/forms/fields.js';
@@ -26,9 +34,20 @@ async function consoleErrors(definition: OperatorForm, body: Record<string, unkn
 }
 
 describe('operator forms', () => {
-  test('seven forms at GWCelery\'s paths, each audited as form.<name>', () => {
-    assert.deepEqual(FORM_NAMES, ['send_preliminary_gcn', 'send_update_gcn', 'create_update_gcn_circular', 'change_prefered_event', 'apply_raven_labels', 'send_mock_event', 'send_mock_joint_event']);
-    assert.deepEqual(form('send_update_gcn').fields.map((field) => field.name), ['superevent_id', 'skymap_filename', 'em_bright_filename', 'p_astro_filename']);
+  test("seven forms at GWCelery's paths, each audited as form.<name>", () => {
+    assert.deepEqual(FORM_NAMES, [
+      'send_preliminary_gcn',
+      'send_update_gcn',
+      'create_update_gcn_circular',
+      'change_prefered_event',
+      'apply_raven_labels',
+      'send_mock_event',
+      'send_mock_joint_event',
+    ]);
+    assert.deepEqual(
+      form('send_update_gcn').fields.map((field) => field.name),
+      ['superevent_id', 'skymap_filename', 'em_bright_filename', 'p_astro_filename'],
+    );
     for (const each of OPERATOR_FORMS) assert.equal(each.auditAction, `form.${each.name}`);
     const names = auditActionNames().map((entry) => entry.action);
     assert.ok(names.includes('form.send_preliminary_gcn') && names.includes('task.retry'), names.join(', '));
@@ -37,8 +56,16 @@ describe('operator forms', () => {
 
   test('input is checked field by field; the values are trimmed, checkboxes `on`', () => {
     const bad = validateForm(form('send_preliminary_gcn'), { superevent_id: 'S24', event_id: 'X1', extra: 'x' });
-    assert.deepEqual(bad, { ok: false, errors: { extra: 'is not a field of this form', superevent_id: 'must look like S240101a', event_id: 'must look like G123456' } });
-    const file = validateForm(form('send_update_gcn'), { superevent_id: 'MS240101a', skymap_filename: 'bayestar.multiorder.fits', em_bright_filename: 'em_bright.json,0', p_astro_filename: 'p_astro.json,1' });
+    assert.deepEqual(bad, {
+      ok: false,
+      errors: { extra: 'is not a field of this form', superevent_id: 'must look like S240101a', event_id: 'must look like G123456' },
+    });
+    const file = validateForm(form('send_update_gcn'), {
+      superevent_id: 'MS240101a',
+      skymap_filename: 'bayestar.multiorder.fits',
+      em_bright_filename: 'em_bright.json,0',
+      p_astro_filename: 'p_astro.json,1',
+    });
     assert.ok(!file.ok && file.errors.skymap_filename === 'must be name,version such as bayestar.multiorder.fits,0');
     const none = validateForm(form('create_update_gcn_circular'), { superevent_id: 'S240101a' });
     assert.ok(!none.ok && none.errors.sky_localization === 'choose at least one of sky localization, em_bright, p_astro');
@@ -57,12 +84,15 @@ describe('operator forms', () => {
     }
   });
 
-  test('the console\'s express-validator chain and validateForm give the same errors, with the same words', async () => {
+  test("the console's express-validator chain and validateForm give the same errors, with the same words", async () => {
     const cases: [string, Record<string, unknown>][] = [
       ['send_preliminary_gcn', {}],
       ['send_preliminary_gcn', { superevent_id: ' ', event_id: `G${'1'.repeat(80)}` }],
       ['send_preliminary_gcn', { superevent_id: 'S240101A', event_id: 'X99', nosuch: '1' }],
-      ['send_update_gcn', { superevent_id: 'S240101a', skymap_filename: 'a.fits', em_bright_filename: ',0', p_astro_filename: 'x'.repeat(130) }],
+      [
+        'send_update_gcn',
+        { superevent_id: 'S240101a', skymap_filename: 'a.fits', em_bright_filename: ',0', p_astro_filename: 'x'.repeat(130) },
+      ],
       ['create_update_gcn_circular', { superevent_id: 'S240101a' }],
       ['create_update_gcn_circular', { superevent_id: 'S240101a', em_bright: 'off' }],
       ['apply_raven_labels', { superevent_id: 'S240101a', ext_id: 'M0003', event_id: 'G1' }],
@@ -75,8 +105,11 @@ describe('operator forms', () => {
     }
   });
 
-  test('one success message for the console\'s flash and the terminal', () => {
-    assert.equal(queuedMessage(form('send_preliminary_gcn'), { superevent_id: 'S240101a', event_id: 'G1' }, 'abc'), 'Queued preliminary alert for S240101a (task abc)');
+  test("one success message for the console's flash and the terminal", () => {
+    assert.equal(
+      queuedMessage(form('send_preliminary_gcn'), { superevent_id: 'S240101a', event_id: 'G1' }, 'abc'),
+      'Queued preliminary alert for S240101a (task abc)',
+    );
     assert.equal(queuedMessage(form('send_mock_event'), {}, 'abc'), 'Queued a mock event (task abc)');
   });
 
@@ -84,8 +117,17 @@ describe('operator forms', () => {
     const canvas = form('send_preliminary_gcn').build({ superevent_id: 'S240101a', event_id: 'G12' }, { user: 'dana' });
     assert.equal(canvas.kind, 'chain');
     const steps = canvas.kind === 'chain' ? canvas.steps : [];
-    assert.deepEqual(steps.map((step) => (step.kind === 'signature' ? step.task : step.kind)), ['gwqueue.tasks.gracedb.upload', 'gwqueue.tasks.gracedb.update_superevent', 'gwqueue.tasks.orchestrator.preliminary_alert']);
-    assert.deepEqual(steps[0].kind === 'signature' && steps[0].args, [null, null, 'S240101a', 'User dana queued a Preliminary alert through the dashboard.', ['em_follow']]);
+    assert.deepEqual(
+      steps.map((step) => (step.kind === 'signature' ? step.task : step.kind)),
+      ['gwqueue.tasks.gracedb.upload', 'gwqueue.tasks.gracedb.update_superevent', 'gwqueue.tasks.orchestrator.preliminary_alert'],
+    );
+    assert.deepEqual(steps[0].kind === 'signature' && steps[0].args, [
+      null,
+      null,
+      'S240101a',
+      'User dana queued a Preliminary alert through the dashboard.',
+      ['em_follow'],
+    ]);
   });
 
   test('`gwqueue chain --help` lists every form and its fields, from the registry', () => {

@@ -36,11 +36,25 @@ describe('createGraceDb', () => {
 
   it('returns the embedded store under the prefix otherwise, with onEventCreated wired', async () => {
     const created: EventRecord[] = [];
-    const gracedb = createGraceDb({ redis, prefix: '{factory}', onEventCreated: (event) => void created.push(event), embedded: { submitter: 'tester' } });
+    const gracedb = createGraceDb({
+      redis,
+      prefix: '{factory}',
+      onEventCreated: (event) => void created.push(event),
+      embedded: { submitter: 'tester' },
+    });
     assert.ok(gracedb instanceof EmbeddedGraceDb);
-    const event = await gracedb.createEvent({ group: 'CBC', pipeline: 'gstlal', search: 'MDC', filename: 'e.json', filecontents: jsonEvent(1300000000) });
+    const event = await gracedb.createEvent({
+      group: 'CBC',
+      pipeline: 'gstlal',
+      search: 'MDC',
+      filename: 'e.json',
+      filecontents: jsonEvent(1300000000),
+    });
     assert.equal(event.submitter, 'tester');
-    assert.deepEqual(created.map((record) => record.graceid), [event.graceid]);
+    assert.deepEqual(
+      created.map((record) => record.graceid),
+      [event.graceid],
+    );
     assert.ok((await redis.keys('{factory}:gracedb:*')).length > 0);
   });
 });

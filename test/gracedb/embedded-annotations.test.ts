@@ -74,7 +74,10 @@ describe('embedded GraceDB: labels, logs and files', () => {
     it('gives concurrent writers distinct numbers', async () => {
       const { store, sid } = await withSuperevent();
       const written = await Promise.all(Array.from({ length: 20 }, (_, index) => store.writeLog(sid, `entry ${index}`)));
-      assert.deepEqual(written.map((log) => log.N).sort((a, b) => a - b), Array.from({ length: 20 }, (_, index) => index + 2));
+      assert.deepEqual(
+        written.map((log) => log.N).sort((a, b) => a - b),
+        Array.from({ length: 20 }, (_, index) => index + 2),
+      );
     });
 
     it('refuses a file without a name and bad tag names', async () => {
@@ -113,7 +116,8 @@ describe('embedded GraceDB: labels, logs and files', () => {
       await store.writeLog(sid, 'fits', { filename: 'small.fits', filecontents: Buffer.alloc(1024) });
       const logCount = (await store.getLogs(sid)).length;
       await assert.rejects(store.writeLog(sid, 'too big', { filename: 'big.fits', filecontents: Buffer.alloc(1025) }), {
-        name: 'GraceDbBadRequestError', message: /big\.fits is 1025 bytes.*at most 1024/,
+        name: 'GraceDbBadRequestError',
+        message: /big\.fits is 1025 bytes.*at most 1024/,
       });
       assert.equal((await store.getLogs(sid)).length, logCount);
       await assert.rejects(store.download('big.fits', sid), { name: 'GraceDbNotFoundError' });

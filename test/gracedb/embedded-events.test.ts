@@ -17,8 +17,12 @@ describe('embedded GraceDB: events', () => {
   it('stores an uploaded coinc.xml as an event record shaped like GraceDB’s', async () => {
     const { store } = freshStore(redis, { submitter: 'emfollow' });
     const created = await store.createEvent({
-      group: 'CBC', pipeline: 'gstlal', search: 'AllSky', labels: ['PASTRO_READY'],
-      filename: 'coinc.xml', filecontents: coincXml({ endTime: 1239917954, endTimeNs: 500000000, far: 2e-11 }),
+      group: 'CBC',
+      pipeline: 'gstlal',
+      search: 'AllSky',
+      labels: ['PASTRO_READY'],
+      filename: 'coinc.xml',
+      filecontents: coincXml({ endTime: 1239917954, endTimeNs: 500000000, far: 2e-11 }),
     });
     assert.match(created.graceid, /^G\d{4,}$/);
     const event = await store.getEvent(created.graceid);
@@ -53,9 +57,15 @@ describe('embedded GraceDB: events', () => {
       (await uploadEvent(store, 1e9, { group: 'Test' })).graceid,
       (await uploadEvent(store, 1e9, { group: 'External', pipeline: 'Fermi', search: 'GRB' })).graceid,
     ];
-    assert.deepEqual(ids.map((id) => id[0]), ['G', 'M', 'T', 'E']);
+    assert.deepEqual(
+      ids.map((id) => id[0]),
+      ['G', 'M', 'T', 'E'],
+    );
     const numbers = ids.map((id) => Number(id.slice(1)));
-    assert.deepEqual(numbers, [...numbers].sort((a, b) => a - b));
+    assert.deepEqual(
+      numbers,
+      [...numbers].sort((a, b) => a - b),
+    );
     assert.equal(new Set(numbers).size, 4);
   });
 
@@ -82,13 +92,21 @@ describe('embedded GraceDB: events', () => {
 
   it('refuses uploads without group or pipeline, unreadable files and oversized files', async () => {
     const { store } = freshStore(redis, { maxFileBytes: 2048 });
-    await assert.rejects(store.createEvent({ group: '', pipeline: 'gstlal', filename: 'e.json', filecontents: '{}' }), { name: 'GraceDbBadRequestError', message: /group/ });
+    await assert.rejects(store.createEvent({ group: '', pipeline: 'gstlal', filename: 'e.json', filecontents: '{}' }), {
+      name: 'GraceDbBadRequestError',
+      message: /group/,
+    });
     await assert.rejects(store.createEvent({ group: 'CBC', pipeline: 'gstlal', filename: 'e.txt', filecontents: 'not an event' }), {
-      name: 'GraceDbBadRequestError', message: /cannot read e\.txt/,
+      name: 'GraceDbBadRequestError',
+      message: /cannot read e\.txt/,
     });
-    await assert.rejects(store.createEvent({ group: 'CBC', pipeline: 'gstlal', filename: 'big.json', filecontents: Buffer.alloc(4096, 32) }), {
-      name: 'GraceDbBadRequestError', message: /at most 2048 bytes/,
-    });
+    await assert.rejects(
+      store.createEvent({ group: 'CBC', pipeline: 'gstlal', filename: 'big.json', filecontents: Buffer.alloc(4096, 32) }),
+      {
+        name: 'GraceDbBadRequestError',
+        message: /at most 2048 bytes/,
+      },
+    );
     assert.equal((await store.searchEvents('')).length, 0);
   });
 

@@ -7,7 +7,10 @@ import { coincXml, grbVoEvent, jsonEvent } from './sample-files.js';
 
 describe('summariseEventFile', () => {
   it('reads a LIGO-LW coinc.xml: coinc_inspiral and every sngl_inspiral row', () => {
-    const summary = summariseEventFile('coinc.xml', Buffer.from(coincXml({ endTime: 1239917954, endTimeNs: 250000000, far: 1.2e-10, snr: 14.2 })));
+    const summary = summariseEventFile(
+      'coinc.xml',
+      Buffer.from(coincXml({ endTime: 1239917954, endTimeNs: 250000000, far: 1.2e-10, snr: 14.2 })),
+    );
     assert.equal(summary.gpstime, 1239917954.25);
     assert.equal(summary.far, 1.2e-10);
     assert.equal(summary.instruments, 'H1,L1');
@@ -16,10 +19,13 @@ describe('summariseEventFile', () => {
     assert.equal(coinc.mchirp, 1.18);
     assert.equal(coinc.minimum_duration, null);
     const singles = summary.extra_attributes.SingleInspiral!;
-    assert.deepEqual(singles.map((row) => [row.ifo, row.snr, row.event_id]), [
-      ['H1', 8, 'sngl_inspiral:event_id:0'],
-      ['L1', 9, 'sngl_inspiral:event_id:1'],
-    ]);
+    assert.deepEqual(
+      singles.map((row) => [row.ifo, row.snr, row.event_id]),
+      [
+        ['H1', 8, 'sngl_inspiral:event_id:0'],
+        ['L1', 9, 'sngl_inspiral:event_id:1'],
+      ],
+    );
   });
 
   it('reads the time and position of a GRB VOEvent', () => {
@@ -36,7 +42,10 @@ describe('summariseEventFile', () => {
   });
 
   it('refuses files it cannot read, naming the file', () => {
-    assert.throws(() => summariseEventFile('junk.bin', 'hello'), (error: Error) => error instanceof EventFileError && /junk\.bin/.test(error.message));
+    assert.throws(
+      () => summariseEventFile('junk.bin', 'hello'),
+      (error: Error) => error instanceof EventFileError && /junk\.bin/.test(error.message),
+    );
     assert.throws(() => summariseEventFile('e.json', '{"far": 1}'), /gpstime/);
     assert.throws(() => summariseEventFile('e.json', '{"gpstime": "soon"}'), /gpstime/);
     assert.throws(() => summariseEventFile('coinc.xml', '<LIGO_LW></LIGO_LW>'), /coinc_inspiral/);

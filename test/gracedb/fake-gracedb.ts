@@ -105,7 +105,7 @@ export class FakeGraceDb {
       req.socket.destroy();
       return;
     }
-    const payload = answer.json !== undefined ? JSON.stringify(answer.json) : answer.body ?? '';
+    const payload = answer.json !== undefined ? JSON.stringify(answer.json) : (answer.body ?? '');
     const type = answer.contentType ?? (answer.json !== undefined ? 'application/json' : 'text/plain');
     res.writeHead(answer.status ?? 200, { 'content-type': type });
     res.end(payload);

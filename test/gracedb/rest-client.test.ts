@@ -13,7 +13,17 @@ function event(graceid: string) {
 }
 
 function superevent(id = SID, preferred = 'G1234') {
-  return { superevent_id: id, category: 'Production', t_start: 1, t_0: 2, t_end: 3, preferred_event: preferred, gw_events: [preferred], em_events: [], labels: [] };
+  return {
+    superevent_id: id,
+    category: 'Production',
+    t_start: 1,
+    t_0: 2,
+    t_end: 3,
+    preferred_event: preferred,
+    gw_events: [preferred],
+    em_events: [],
+    labels: [],
+  };
 }
 
 describe('GraceDbRestClient', () => {
@@ -42,7 +52,11 @@ describe('GraceDbRestClient', () => {
 
     it('sends basic auth when given a username and password', async () => {
       fake.on('GET', 'events/G1', { json: event('G1') });
-      const basic = new GraceDbRestClient({ url: fake.apiUrl.replace(/\/$/, ''), basicAuth: { username: 'albert', password: 'e=mc2' }, retry: FAST_RETRY });
+      const basic = new GraceDbRestClient({
+        url: fake.apiUrl.replace(/\/$/, ''),
+        basicAuth: { username: 'albert', password: 'e=mc2' },
+        retry: FAST_RETRY,
+      });
       await basic.getEvent('G1');
       assert.equal(fake.requests[0].headers.authorization, `Basic ${Buffer.from('albert:e=mc2').toString('base64')}`);
     });
@@ -51,10 +65,15 @@ describe('GraceDbRestClient', () => {
       fake.on('GET', 'events/', (request) =>
         request.query.get('start') === '2'
           ? { json: { numRows: 3, events: [event('G3')], links: { next: null } } }
-          : { json: { numRows: 3, events: [event('G1'), event('G2')], links: { next: `${fake.apiUrl}events/?query=MDC&start=2&count=2` } } },
+          : {
+              json: { numRows: 3, events: [event('G1'), event('G2')], links: { next: `${fake.apiUrl}events/?query=MDC&start=2&count=2` } },
+            },
       );
       const records = await client.searchEvents('MDC', { sort: '-gpstime' });
-      assert.deepEqual(records.map((record) => record.graceid), ['G1', 'G2', 'G3']);
+      assert.deepEqual(
+        records.map((record) => record.graceid),
+        ['G1', 'G2', 'G3'],
+      );
       assert.equal(fake.requests.length, 2);
       assert.equal(fake.requests[0].query.get('query'), 'MDC');
       assert.equal(fake.requests[0].query.get('sort'), '-gpstime');
@@ -73,8 +92,13 @@ describe('GraceDbRestClient', () => {
     it('creates an event with a multipart upload of the event file', async () => {
       fake.on('POST', 'events/', { status: 201, json: event('M0007') });
       const record = await client.createEvent({
-        group: 'CBC', pipeline: 'gstlal', search: 'MDC', offline: false, labels: ['EM_READY', 'PE_READY'],
-        filename: 'coinc.xml', filecontents: Buffer.from('<LIGO_LW/>'),
+        group: 'CBC',
+        pipeline: 'gstlal',
+        search: 'MDC',
+        offline: false,
+        labels: ['EM_READY', 'PE_READY'],
+        filename: 'coinc.xml',
+        filecontents: Buffer.from('<LIGO_LW/>'),
       });
       assert.equal(record.graceid, 'M0007');
       const form = fake.requests[0].form!;
@@ -105,9 +129,23 @@ describe('GraceDbRestClient', () => {
 
     it('creates a superevent with a JSON body and GraceDB’s category code', async () => {
       fake.on('POST', 'superevents/', { status: 201, json: superevent('TS190425a') });
-      const created = await client.createSuperevent({ t_start: 1, t_0: 2, t_end: 3, preferred_event: 'T0001', category: 'test', labels: ['EM_READY'] });
+      const created = await client.createSuperevent({
+        t_start: 1,
+        t_0: 2,
+        t_end: 3,
+        preferred_event: 'T0001',
+        category: 'test',
+        labels: ['EM_READY'],
+      });
       assert.equal(created.superevent_id, 'TS190425a');
-      assert.deepEqual(fake.requests[0].json, { t_start: 1, t_0: 2, t_end: 3, preferred_event: 'T0001', category: 'T', labels: ['EM_READY'] });
+      assert.deepEqual(fake.requests[0].json, {
+        t_start: 1,
+        t_0: 2,
+        t_end: 3,
+        preferred_event: 'T0001',
+        category: 'T',
+        labels: ['EM_READY'],
+      });
     });
 
     it('adds an event with POST superevents/{id}/events/', async () => {
@@ -121,7 +159,10 @@ describe('GraceDbRestClient', () => {
       fake.on('GET', `superevents/${SID}/`, { json: superevent() });
       const result = await client.updateSuperevent(SID, { preferred_event: 'G1234' });
       assert.equal(result.preferred_event, 'G1234');
-      assert.deepEqual(fake.requests.map((request) => request.method), ['PATCH', 'GET']);
+      assert.deepEqual(
+        fake.requests.map((request) => request.method),
+        ['PATCH', 'GET'],
+      );
     });
   });
 
@@ -135,9 +176,15 @@ describe('GraceDbRestClient', () => {
       await client.removeLabel('EM_READY', 'G1');
       await client.createLabel('ADVREQ', SID);
       await client.removeLabel('ADVREQ', SID);
-      assert.deepEqual(fake.requests.map((request) => `${request.method} ${request.path}`), [
-        'PUT events/G1/labels/EM_READY', 'DELETE events/G1/labels/EM_READY', `POST superevents/${SID}/labels/`, `DELETE superevents/${SID}/labels/ADVREQ/`,
-      ]);
+      assert.deepEqual(
+        fake.requests.map((request) => `${request.method} ${request.path}`),
+        [
+          'PUT events/G1/labels/EM_READY',
+          'DELETE events/G1/labels/EM_READY',
+          `POST superevents/${SID}/labels/`,
+          `DELETE superevents/${SID}/labels/ADVREQ/`,
+        ],
+      );
       assert.deepEqual(fake.requests[2].json, { name: 'ADVREQ' });
     });
 
@@ -147,16 +194,37 @@ describe('GraceDbRestClient', () => {
       fake.on('PUT', 'events/G1/labels/NOPE', { status: 400, json: { name: ['Object with name=NOPE does not exist.'] } });
       await client.createLabel('EM_READY', SID);
       await client.createLabel('EM_READY', 'G1');
-      await assert.rejects(client.createLabel('NOPE', 'G1'), { name: 'GraceDbBadRequestError', serverMessage: 'name: Object with name=NOPE does not exist.' });
+      await assert.rejects(client.createLabel('NOPE', 'G1'), {
+        name: 'GraceDbBadRequestError',
+        serverMessage: 'name: Object with name=NOPE does not exist.',
+      });
     });
   });
 
   describe('logs and files', () => {
     it('lists logs under `log` at events/{id}/log/ and superevents/{id}/logs/', async () => {
-      const entry = { N: 1, comment: 'Original Data', issuer: 'x', created: '2019-04-25 08:18:26 UTC', filename: 'coinc.xml', file_version: 0, tag_names: [] };
+      const entry = {
+        N: 1,
+        comment: 'Original Data',
+        issuer: 'x',
+        created: '2019-04-25 08:18:26 UTC',
+        filename: 'coinc.xml',
+        file_version: 0,
+        tag_names: [],
+      };
       fake.on('GET', 'events/G1/log/', { json: { numRows: 1, log: [entry], links: {} } });
-      fake.on('GET', `superevents/${SID}/logs/`, { json: { log: [{ ...entry, comment: 'made' }, { ...entry, N: 2 }] } });
-      assert.deepEqual((await client.getLogs('G1')).map((log) => log.comment), ['Original Data']);
+      fake.on('GET', `superevents/${SID}/logs/`, {
+        json: {
+          log: [
+            { ...entry, comment: 'made' },
+            { ...entry, N: 2 },
+          ],
+        },
+      });
+      assert.deepEqual(
+        (await client.getLogs('G1')).map((log) => log.comment),
+        ['Original Data'],
+      );
       assert.equal((await client.getLogs(SID)).length, 2);
     });
 
@@ -169,7 +237,10 @@ describe('GraceDbRestClient', () => {
 
     it('uploads a file in a multipart log: comment, upload and repeated tagname', async () => {
       const bytes = Buffer.from([0, 1, 2, 250, 251, 252]);
-      fake.on('POST', 'events/G1/log/', { status: 201, json: { N: 2, comment: 'sky map', filename: 'bayestar.fits.gz', file_version: 0, tag_names: ['sky_loc', 'public'] } });
+      fake.on('POST', 'events/G1/log/', {
+        status: 201,
+        json: { N: 2, comment: 'sky map', filename: 'bayestar.fits.gz', file_version: 0, tag_names: ['sky_loc', 'public'] },
+      });
       await client.writeLog('G1', 'sky map', { filename: 'bayestar.fits.gz', filecontents: bytes, tags: ['sky_loc', 'public'] });
       const form = fake.requests[0].form!;
       assert.equal(form.get('comment'), 'sky map');
@@ -203,7 +274,10 @@ describe('GraceDbRestClient', () => {
       await assert.rejects(client.getEvent('G404'), { name: 'GraceDbNotFoundError', status: 404 });
       await assert.rejects(client.getEvent('G403'), { name: 'GraceDbForbiddenError', status: 403 });
       await assert.rejects(client.addEventToSuperevent(SID, 'G2'), {
-        name: 'GraceDbBadRequestError', status: 400, serverMessage: 'Event G2 is already assigned to a Superevent', message: 'Event G2 is already assigned to a Superevent',
+        name: 'GraceDbBadRequestError',
+        status: 400,
+        serverMessage: 'Event G2 is already assigned to a Superevent',
+        message: 'Event G2 is already assigned to a Superevent',
       });
     });
 

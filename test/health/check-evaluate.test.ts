@@ -57,9 +57,10 @@ describe('evaluate', () => {
     assert.equal(result.status, 'CRITICAL');
     assert.equal(result.exitCode, 2);
     assert.equal(result.summary, 'Not all expected queues are active');
-    assert.deepEqual(result.findings.filter((f) => f.status !== 'OK').map((f) => `${f.status} ${f.check}`), [
-      'CRITICAL queues', 'CRITICAL workers', 'CRITICAL failed-alerts', 'WARNING waiting',
-    ]);
+    assert.deepEqual(
+      result.findings.filter((f) => f.status !== 'OK').map((f) => `${f.status} ${f.check}`),
+      ['CRITICAL queues', 'CRITICAL workers', 'CRITICAL failed-alerts', 'WARNING waiting'],
+    );
     const lines = formatPluginOutput(result).trimEnd().split('\n');
     assert.match(lines[0], /^CRITICAL: Not all expected queues are active \| 'waiting_default'=20;10;50;0 /);
     assert.equal(lines[1], 'Missing queues: superevent');
@@ -82,7 +83,10 @@ describe('evaluate', () => {
 
   test('two lost workers are both named, most recent first', () => {
     const m = healthy();
-    m.workers.push(worker('a@h', ['default'], { online: false, lastSeen: NOW - 600_000 }), worker('b@h', ['default'], { online: false, status: 'unknown', hostname: null, queues: [], lastSeen: NOW - 5000 }));
+    m.workers.push(
+      worker('a@h', ['default'], { online: false, lastSeen: NOW - 600_000 }),
+      worker('b@h', ['default'], { online: false, status: 'unknown', hostname: null, queues: [], lastSeen: NOW - 5000 }),
+    );
     const result = evaluate(m, DEFAULT_THRESHOLDS, NOW);
     assert.equal(result.summary, '2 workers stopped sending heartbeats: b@h, a@h');
     assert.deepEqual(result.findings[0].names, ['b@h', 'a@h']);
@@ -130,8 +134,14 @@ describe('plugin output', () => {
     m.expectedQueues.push('odd|queue');
     const result = evaluate(m, DEFAULT_THRESHOLDS, NOW);
     result.diagnostics = {
-      broker: m.broker, prefix: '{gwqueue}', expectedQueues: m.expectedQueues, thresholds: DEFAULT_THRESHOLDS,
-      timeoutMs: 10_000, lostWorkerWindowMs: 3_600_000, alertFailureWindowMs: 3_600_000, timingsMs: { connect: 1, gather: 2 },
+      broker: m.broker,
+      prefix: '{gwqueue}',
+      expectedQueues: m.expectedQueues,
+      thresholds: DEFAULT_THRESHOLDS,
+      timeoutMs: 10_000,
+      lostWorkerWindowMs: 3_600_000,
+      alertFailureWindowMs: 3_600_000,
+      timingsMs: { connect: 1, gather: 2 },
     };
     const quiet = formatPluginOutput(result, 0).trimEnd().split('\n');
     assert.equal(quiet[1], 'Missing queues: odd/queue');
@@ -141,7 +151,10 @@ describe('plugin output', () => {
     assert.match(v1, /^OK: 3 tasks waiting in queue default$/m);
     assert.doesNotMatch(v1, /thresholds/);
     const v2 = formatPluginOutput(result, 2);
-    assert.match(v2, /^thresholds \(warning\/critical\): waiting 10\/50, oldest-waiting-age 30\/120, failure-ratio 0\.05\/0\.2, failed-alerts 0\/2, workers-online -\/-$/m);
+    assert.match(
+      v2,
+      /^thresholds \(warning\/critical\): waiting 10\/50, oldest-waiting-age 30\/120, failure-ratio 0\.05\/0\.2, failed-alerts 0\/2, workers-online -\/-$/m,
+    );
     assert.doesNotMatch(v2, /timings/);
     assert.match(formatPluginOutput(result, 3), /^timings \(ms\): connect 1, gather 2$/m);
   });

@@ -25,8 +25,24 @@ const block = defineTask({
     return 'released';
   },
 });
-const noop = defineTask({ name: 'gwqueue.tests.nagios.noop', queue: 'nagios-a', description: 'Does nothing.', params: { n: z.number() }, async run() { return null; } });
-defineTask({ name: 'gwqueue.tests.nagios.other', queue: 'nagios-b', description: 'Never run.', params: {}, async run() { return null; } });
+const noop = defineTask({
+  name: 'gwqueue.tests.nagios.noop',
+  queue: 'nagios-a',
+  description: 'Does nothing.',
+  params: { n: z.number() },
+  async run() {
+    return null;
+  },
+});
+defineTask({
+  name: 'gwqueue.tests.nagios.other',
+  queue: 'nagios-b',
+  description: 'Never run.',
+  params: {},
+  async run() {
+    return null;
+  },
+});
 
 const problems = (result: CheckResult) => result.findings.filter((f) => f.status !== 'OK').map((f) => `${f.status}: ${f.summary}`);
 
@@ -53,14 +69,20 @@ describe('checkStatus against real Redis and workers', () => {
     assert.equal(result.summary, 'No connection to broker');
     assert.match(result.findings[0].details[0], /ECONNREFUSED/);
     assert.ok(result.durationMs < 4000, `gave up at once instead of waiting for the timeout: took ${result.durationMs} ms`);
-    assert.deepEqual(result.perfdata.map((d) => d.label), ['check_time']);
+    assert.deepEqual(
+      result.perfdata.map((d) => d.label),
+      ['check_time'],
+    );
   });
 
   test('Redis but no worker: CRITICAL naming every expected queue', async () => {
     const result = await check();
     assert.equal(result.status, 'CRITICAL');
     assert.equal(result.summary, 'Not all expected queues are active');
-    assert.deepEqual(registeredQueues().filter((q) => q.startsWith('nagios-')), ['nagios-a', 'nagios-b']);
+    assert.deepEqual(
+      registeredQueues().filter((q) => q.startsWith('nagios-')),
+      ['nagios-a', 'nagios-b'],
+    );
     assert.deepEqual(result.findings[0].names, registeredQueues());
     assert.equal(result.findings[0].details[0], `Missing queues: ${registeredQueues().join(', ')}`);
   });
@@ -90,7 +112,14 @@ describe('checkStatus against real Redis and workers', () => {
     assert.deepEqual(output.details, []);
     for (const queue of registeredQueues()) {
       assert.deepEqual(output.perfdata[`waiting_${queue}`], { value: 0, unit: '', warning: '10', critical: '50', min: '0', max: '' });
-      assert.deepEqual(output.perfdata[`oldest_waiting_age_${queue}`], { value: 0, unit: 's', warning: '30', critical: '120', min: '0', max: '' });
+      assert.deepEqual(output.perfdata[`oldest_waiting_age_${queue}`], {
+        value: 0,
+        unit: 's',
+        warning: '30',
+        critical: '120',
+        min: '0',
+        max: '',
+      });
     }
     assert.deepEqual(output.perfdata.workers_online, { value: 1, unit: '', warning: '', critical: '', min: '0', max: '' });
     assert.deepEqual(output.perfdata.failure_ratio_15m, { value: 0, unit: '', warning: '0.05', critical: '0.2', min: '0', max: '1' });
@@ -124,7 +153,10 @@ describe('checkStatus against real Redis and workers', () => {
 
     const age = { 'oldest-waiting-age': { warning: '1', critical: '2' }, waiting: { warning: '', critical: '' } };
     const ageOf = async () => (await check(age)).findings.find((f) => f.check === 'oldest-waiting-age' && f.queue === 'nagios-a');
-    assert.equal((await eventually(async () => ((await ageOf())?.status === 'WARNING' ? ageOf() : undefined), 5000, 'age warning'))?.status, 'WARNING');
+    assert.equal(
+      (await eventually(async () => ((await ageOf())?.status === 'WARNING' ? ageOf() : undefined), 5000, 'age warning'))?.status,
+      'WARNING',
+    );
     const critical = await eventually(async () => ((await ageOf())?.status === 'CRITICAL' ? ageOf() : undefined), 5000, 'age critical');
     assert.match(critical.summary, /^oldest waiting task in queue nagios-a: waited \d+(\.\d)? s \(critical: above 2\)$/);
     const checkedFrom = Date.now();
@@ -133,10 +165,14 @@ describe('checkStatus against real Redis and workers', () => {
 
     release();
     // Drained means every task finished (the next test counts them), not merely fewer waiting than the threshold.
-    await eventually(async () => {
-      const counts = await engine.client.queue('nagios-a').getJobCounts('wait', 'active', 'delayed', 'prioritized');
-      return Object.values(counts).every((n) => n === 0);
-    }, 30_000, 'backlog to drain');
+    await eventually(
+      async () => {
+        const counts = await engine.client.queue('nagios-a').getJobCounts('wait', 'active', 'delayed', 'prioritized');
+        return Object.values(counts).every((n) => n === 0);
+      },
+      30_000,
+      'backlog to drain',
+    );
     assert.equal((await check()).status, 'OK');
   });
 
@@ -144,7 +180,9 @@ describe('checkStatus against real Redis and workers', () => {
     const failed = await raiseError.delay('on purpose');
     await eventually(async () => (await failed.info()).state === 'failed', 5000, 'task to fail');
     let result = await check({ 'failure-ratio': { warning: '0.01', critical: '0.5' } });
-    assert.deepEqual(problems(result), ['WARNING: failure ratio 0.019 over the last 15 min (1 of 54 finished tasks failed) (warning: above 0.01)']);
+    assert.deepEqual(problems(result), [
+      'WARNING: failure ratio 0.019 over the last 15 min (1 of 54 finished tasks failed) (warning: above 0.01)',
+    ]);
     assert.equal(result.perfdata.find((d) => d.label === 'failed_15m')?.value, 1);
 
     // The outbox's counter only grows: what counts is its growth within the window.
@@ -160,7 +198,10 @@ describe('checkStatus against real Redis and workers', () => {
     await new Promise((resolve) => setTimeout(resolve, 400));
     result = await checkStatus(config, { timeoutMs: 5000, alertFailureWindowMs: 300 });
     assert.equal(result.status, 'OK', 'no new failure within the window');
-    assert.deepEqual(result.perfdata.find((d) => d.label === 'failed_alerts_total'), { label: 'failed_alerts_total', value: 3, unit: 'c', min: 0 });
+    assert.deepEqual(
+      result.perfdata.find((d) => d.label === 'failed_alerts_total'),
+      { label: 'failed_alerts_total', value: 3, unit: 'c', min: 0 },
+    );
   });
 
   test('an unexpected error (a damaged key): UNKNOWN with the error on the next line', async () => {

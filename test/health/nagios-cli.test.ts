@@ -43,7 +43,14 @@ describe('gwqueue nagios', () => {
     assert.match(output.text, /^gwqueue is running normally - 1 worker online, \d+ queues? served, 0 tasks waiting$/);
     assert.deepEqual(output.details, []);
     assert.deepEqual(output.perfdata.waiting_default, { value: 0, unit: '', warning: '10', critical: '50', min: '0', max: '' });
-    assert.deepEqual(output.perfdata.oldest_waiting_age_default, { value: 0, unit: 's', warning: '30', critical: '120', min: '0', max: '' });
+    assert.deepEqual(output.perfdata.oldest_waiting_age_default, {
+      value: 0,
+      unit: 's',
+      warning: '30',
+      critical: '120',
+      min: '0',
+      max: '',
+    });
     assert.deepEqual(output.perfdata.workers_online, { value: 1, unit: '', warning: '', critical: '', min: '0', max: '' });
     assert.deepEqual(output.perfdata.failure_ratio_15m, { value: 0, unit: '', warning: '0.05', critical: '0.2', min: '0', max: '1' });
     assert.equal(output.perfdata.check_time.unit, 's');
@@ -72,10 +79,14 @@ describe('gwqueue nagios', () => {
     const doomed = await startCli(['worker', '-n', 'doomed@test'], env, /consuming/);
     doomed.child.kill('SIGKILL');
     await doomed.exited;
-    const run = await eventually(async () => {
-      const attempt = await nagios();
-      return attempt.code === 2 ? attempt : undefined;
-    }, 5000, 'the killed worker to be noticed');
+    const run = await eventually(
+      async () => {
+        const attempt = await nagios();
+        return attempt.code === 2 ? attempt : undefined;
+      },
+      5000,
+      'the killed worker to be noticed',
+    );
     const output = parsePluginOutput(run.stdout);
     assert.equal(output.text, 'Worker doomed@test stopped sending heartbeats');
     assert.match(output.details[0], /^doomed@test: last heartbeat \d+(\.\d)? s ago, status online \(host .*, queues .*default/);

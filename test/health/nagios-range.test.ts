@@ -1,13 +1,26 @@
 // Nagios ranges and perfdata exactly as the plugin guidelines define them, plus the threshold option forms.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeRange, formatNumber, formatPerfDatum, parseRange, rangeAlerts, thresholdLevel, NagiosRangeError } from '../../src/health/nagios-range.js';
-import { combineThresholdOptions, parseThresholdList, parseThresholdPair, ThresholdOptionError } from '../../src/health/threshold-options.js';
+import {
+  describeRange,
+  formatNumber,
+  formatPerfDatum,
+  parseRange,
+  rangeAlerts,
+  thresholdLevel,
+  NagiosRangeError,
+} from '../../src/health/nagios-range.js';
+import {
+  combineThresholdOptions,
+  parseThresholdList,
+  parseThresholdPair,
+  ThresholdOptionError,
+} from '../../src/health/threshold-options.js';
 
 const alertsAt = (range: string, values: number[]) => values.map((v) => rangeAlerts(parseRange(range), v));
 
 describe('Nagios ranges', () => {
-  test('the guidelines\' example table', () => {
+  test("the guidelines' example table", () => {
     // 10: alert if < 0 or > 10
     assert.deepEqual(alertsAt('10', [-1, 0, 5, 10, 10.01, 11]), [true, false, false, false, true, true]);
     // 10: alert if < 10
@@ -56,11 +69,29 @@ describe('Nagios ranges', () => {
 });
 
 describe('perfdata', () => {
-  test('format \'label\'=value[UOM];[warn];[crit];[min];[max], trailing empty fields dropped', () => {
-    assert.equal(formatPerfDatum({ label: 'waiting_default', value: 3, unit: '', warning: '10', critical: '50', min: 0 }), "'waiting_default'=3;10;50;0");
-    assert.equal(formatPerfDatum({ label: 'oldest_waiting_age_default', value: 1.2, unit: 's', warning: '30', critical: '120', min: 0 }), "'oldest_waiting_age_default'=1.2s;30;120;0");
+  test("format 'label'=value[UOM];[warn];[crit];[min];[max], trailing empty fields dropped", () => {
+    assert.equal(
+      formatPerfDatum({ label: 'waiting_default', value: 3, unit: '', warning: '10', critical: '50', min: 0 }),
+      "'waiting_default'=3;10;50;0",
+    );
+    assert.equal(
+      formatPerfDatum({ label: 'oldest_waiting_age_default', value: 1.2, unit: 's', warning: '30', critical: '120', min: 0 }),
+      "'oldest_waiting_age_default'=1.2s;30;120;0",
+    );
     assert.equal(formatPerfDatum({ label: 'workers_online', value: 2, unit: '', min: 0 }), "'workers_online'=2;;;0");
-    assert.equal(formatPerfDatum({ label: 'failure_ratio_15m', value: 0, unit: '', warning: '0.05', critical: '0.2', min: 0, max: 1, decimals: [2, 4] }), "'failure_ratio_15m'=0.00;0.05;0.2;0;1");
+    assert.equal(
+      formatPerfDatum({
+        label: 'failure_ratio_15m',
+        value: 0,
+        unit: '',
+        warning: '0.05',
+        critical: '0.2',
+        min: 0,
+        max: 1,
+        decimals: [2, 4],
+      }),
+      "'failure_ratio_15m'=0.00;0.05;0.2;0;1",
+    );
     assert.equal(formatPerfDatum({ label: 'check_time', value: 0.0503, unit: 's', decimals: [0, 2] }), "'check_time'=0.05s");
     assert.equal(formatPerfDatum({ label: 'age', value: null, unit: 's', min: 0 }), "'age'=U;;;0");
   });
@@ -86,7 +117,10 @@ describe('threshold options', () => {
   test('-w/-c lists: positional in metric order, or metric=range', () => {
     assert.deepEqual(parseThresholdList('10,30', 'warning'), { waiting: '10', 'oldest-waiting-age': '30' });
     assert.deepEqual(parseThresholdList(',,0.1', 'critical'), { 'failure-ratio': '0.1' });
-    assert.deepEqual(parseThresholdList('failed-alerts=@1:3,workers-online=2:', 'warning'), { 'failed-alerts': '@1:3', 'workers-online': '2:' });
+    assert.deepEqual(parseThresholdList('failed-alerts=@1:3,workers-online=2:', 'warning'), {
+      'failed-alerts': '@1:3',
+      'workers-online': '2:',
+    });
     assert.throws(() => parseThresholdList('bogus=1', 'warning'), /unknown metric "bogus"/);
     assert.throws(() => parseThresholdList('1,2,3,4,5,6', 'warning'), /more than 5 ranges/);
     assert.throws(() => parseThresholdList('10,waiting=20', 'warning'), /given twice/);

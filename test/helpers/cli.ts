@@ -11,7 +11,11 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], env: Record<string, string>, options: { timeoutMs?: number; input?: string } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  options: { timeoutMs?: number; input?: string } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, GWQUEUE_LOG_LEVEL: 'silent', ...env }, stdio: 'pipe' });
     let stdout = '';
@@ -31,9 +35,17 @@ export function runCli(args: string[], env: Record<string, string>, options: { t
 }
 
 /** Starts a long-running CLI command (e.g. `worker`) and resolves once a line matching `ready` appears on stderr. */
-export function startCli(args: string[], env: Record<string, string>, ready: RegExp, timeoutMs = 15_000): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
+export function startCli(
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+  timeoutMs = 15_000,
+): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, GWQUEUE_LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, GWQUEUE_LOG_LEVEL: 'silent', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
     const timer = setTimeout(() => {

@@ -16,7 +16,12 @@ export interface ConsoleProcess {
 
 /** `env` is passed on top of process.env: at least REDIS_URL and GWQUEUE_PREFIX; GWQUEUE_ENV defaults to test. */
 export async function startConsoleProcess(env: Record<string, string>, options: { timeoutMs?: number } = {}): Promise<ConsoleProcess> {
-  const started = await startCli(['web', '--port', '0', '--host', '127.0.0.1'], { GWQUEUE_ENV: 'test', ...env }, /console at http:\/\/\S+/, options.timeoutMs ?? 20_000);
+  const started = await startCli(
+    ['web', '--port', '0', '--host', '127.0.0.1'],
+    { GWQUEUE_ENV: 'test', ...env },
+    /console at http:\/\/\S+/,
+    options.timeoutMs ?? 20_000,
+  );
   const url = /console at (http:\/\/\S+)/.exec(started.output())![1];
   const { child, exited } = started;
   return {

@@ -22,7 +22,12 @@ export interface ConsoleStack {
  * `env` overrides the test config; `workers` start before the console; `services`: tasks run in this process use the
  * test's Redis (domain tasks); `prepare` runs once the workers are up, before the console listens.
  */
-export async function startConsoleStack(options: { env?: Record<string, string>; workers: WorkerOptions[]; services?: boolean; prepare?: (engine: Engine) => Promise<void> }): Promise<ConsoleStack> {
+export async function startConsoleStack(options: {
+  env?: Record<string, string>;
+  workers: WorkerOptions[];
+  services?: boolean;
+  prepare?: (engine: Engine) => Promise<void>;
+}): Promise<ConsoleStack> {
   mkdirSync(SHOTS, { recursive: true });
   const redis = await startRedis();
   const config = testConfig(redis.url, options.env ?? {});

@@ -54,8 +54,20 @@ export async function startRedis(options: { appendOnly?: boolean } = {}): Promis
   const dir = mkdtempSync(path.join(os.tmpdir(), 'gwqueue-test-redis-'));
   let child: ChildProcess | undefined;
   const args = [
-    '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
-    '--appendonly', options.appendOnly ? 'yes' : 'no', '--appendfsync', 'everysec', '--loglevel', 'warning',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    options.appendOnly ? 'yes' : 'no',
+    '--appendfsync',
+    'everysec',
+    '--loglevel',
+    'warning',
   ];
   const launch = async () => {
     child = spawn('redis-server', args, { stdio: 'ignore' });

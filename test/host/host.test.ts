@@ -40,7 +40,8 @@ describe('host samples and the Host page', () => {
     // 300 ms is dozens of ticks, and under load the pause (and the ticks) only grow.
     await new Promise((resolve) => setTimeout(resolve, 300));
     const second = reader.host();
-    for (const field of ['cpuUser', 'cpuSystem', 'cpuIowait'] as const) assert.ok(second[field]! >= 0 && second[field]! <= 100, `${field} is a percentage`);
+    for (const field of ['cpuUser', 'cpuSystem', 'cpuIowait'] as const)
+      assert.ok(second[field]! >= 0 && second[field]! <= 100, `${field} is a percentage`);
     assert.ok(second.netRxBps! >= 0 && second.diskWriteBps! >= 0);
     reader.process(Date.now() - 500);
     const own = reader.process();
@@ -49,32 +50,53 @@ describe('host samples and the Host page', () => {
 
   test('a chart breaks its line where samples are missing, draws a lone sample as a dot, and sums it up like Munin', () => {
     const points = [0, 10, 20, 30, 100, 200, 210].map((t) => ({ t: t * 1000, v: t === 100 ? 4 * 1024 ** 2 : 2 * 1024 ** 2 }));
-    const chart = buildChart({ id: 'm', title: 'Memory', subtitle: '', unit: 'bytes', lines: [{ label: 'used', points }], from: 0, to: 240_000, gapMs: 25_000 });
+    const chart = buildChart({
+      id: 'm',
+      title: 'Memory',
+      subtitle: '',
+      unit: 'bytes',
+      lines: [{ label: 'used', points }],
+      from: 0,
+      to: 240_000,
+      gapMs: 25_000,
+    });
     const [line] = chart.lines;
     assert.equal(line.path.match(/M/g)?.length, 3, 'three runs: 0–30 s, the lone 100 s sample, 200–210 s');
     assert.match(line.path, /M[\d.]+,[\d.]+h0\.1M/, 'the lone sample is a dot');
     assert.deepEqual([line.last, line.min, line.max], ['2.0 MiB', '2.0 MiB', '4.0 MiB']);
     assert.equal(line.avg, '2.3 MiB');
-    assert.deepEqual(chart.yTicks.map((t) => t.label), ['0 B', '2.0 MiB', '4.0 MiB', '6.0 MiB'], 'round steps, and headroom above the maximum');
+    assert.deepEqual(
+      chart.yTicks.map((t) => t.label),
+      ['0 B', '2.0 MiB', '4.0 MiB', '6.0 MiB'],
+      'round steps, and headroom above the maximum',
+    );
     assert.equal(chart.empty, false);
   });
 
   test('the worker and the console sample this host and themselves into Redis within seconds', async () => {
-    const series = await eventually(async () => {
-      const found = await listSeries(engine.client.redis, engine.config);
-      return found.some((s) => s.kind === 'host') && found.some((s) => s.kind === 'process') ? found : undefined;
-    }, 5000, 'the first samples');
+    const series = await eventually(
+      async () => {
+        const found = await listSeries(engine.client.redis, engine.config);
+        return found.some((s) => s.kind === 'host') && found.some((s) => s.kind === 'process') ? found : undefined;
+      },
+      5000,
+      'the first samples',
+    );
     const host = series.find((s) => s.kind === 'host')!;
     assert.equal(host.hostname, HOST);
     const self = series.find((s) => s.kind === 'process')!;
     assert.equal(self.pid, process.pid);
     assert.match(self.role ?? '', /worker host@test/);
     assert.match(self.role ?? '', /web/, 'one process, one series: the worker and the console share it');
-    const points = await eventually(async () => {
-      const read = await readPoints(engine.client.redis, engine.config, [host.id, self.id], 'hour');
-      const hostPoints = read.get(host.id)!;
-      return hostPoints.length >= 4 && hostPoints.some((p) => p.v.cpuUser !== undefined) ? read : undefined;
-    }, 5000, 'several points with rates');
+    const points = await eventually(
+      async () => {
+        const read = await readPoints(engine.client.redis, engine.config, [host.id, self.id], 'hour');
+        const hostPoints = read.get(host.id)!;
+        return hostPoints.length >= 4 && hostPoints.some((p) => p.v.cpuUser !== undefined) ? read : undefined;
+      },
+      5000,
+      'several points with rates',
+    );
     const last = points.get(host.id)!.at(-1)!;
     assert.ok(last.v.memTotal! > 0 && last.v.load1! >= 0 && last.v.diskTotal! > 0);
     assert.ok(points.get(self.id)!.some((p) => (p.v.rss ?? 0) > 0));
@@ -150,7 +172,10 @@ describe('host samples and the Host page', () => {
     assert.match(html, /<svg[^>]*aria-label="CPU over the last hour"/);
     assert.match(html, /<path d="M[\d.]+,[\d.]+L/);
     assert.doesNotMatch(html, /<script>|style="/, 'no inline script or style');
-    const api = (await (await fetch(`${web.url}/flower/host/api?range=hour`)).json()) as { host: string; samples: { host: { t: number; v: Record<string, number> }[] } };
+    const api = (await (await fetch(`${web.url}/flower/host/api?range=hour`)).json()) as {
+      host: string;
+      samples: { host: { t: number; v: Record<string, number> }[] };
+    };
     assert.equal(api.host, HOST);
     assert.ok(api.samples.host.length >= 4 && api.samples.host.every((p) => p.t > 0 && p.v.memTotal > 0));
     const unknown = await fetch(`${web.url}/flower/host?host=nowhere&range=bogus`);

@@ -15,7 +15,11 @@ import { raiseError } from '../../src/tasks/core.js';
 import '../../src/tasks/index.js';
 
 type Line = Record<string, unknown>;
-const readLines = (file: string): Line[] => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Line);
+const readLines = (file: string): Line[] =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Line);
 
 /** Secrets as a deployment would set them; none may ever appear in a log file. */
 const SECRETS = {
@@ -27,7 +31,15 @@ const SECRETS = {
   GRACEDB_PASSWORD: 'relativity-1905-pw',
   SENTRY_DSN: 'https://feedfacecafebeef0123@sentry.invalid/42',
 };
-const SECRET_VALUES = ['sk-0123456789abcdef-session-secret', 'tok-robot-abcdef0123456789', 'gdb-token-5f4e3d2c1b0a9988', 'relativity-1905-pw', 'feedfacecafebeef0123', 'redis-pass-77aa88bb', 's%3Asession-cookie-value'];
+const SECRET_VALUES = [
+  'sk-0123456789abcdef-session-secret',
+  'tok-robot-abcdef0123456789',
+  'gdb-token-5f4e3d2c1b0a9988',
+  'relativity-1905-pw',
+  'feedfacecafebeef0123',
+  'redis-pass-77aa88bb',
+  's%3Asession-cookie-value',
+];
 
 function assertNoSecret(text: string, where: string): void {
   for (const secret of SECRET_VALUES) assert.ok(!text.includes(secret), `${where} contains the secret ${secret}`);
@@ -42,7 +54,13 @@ describe('log files', () => {
 
   test('lines are written to <dir>/gwqueue-<role>.log and rotated by size, keeping the configured number of files', async () => {
     const logDir = path.join(dir, 'rotation');
-    const built = buildLogger({ level: 'info', role: 'worker', console: false, file: { dir: logDir, maxBytes: 4096, maxFiles: 3 }, secrets: [] });
+    const built = buildLogger({
+      level: 'info',
+      role: 'worker',
+      console: false,
+      file: { dir: logDir, maxBytes: 4096, maxFiles: 3 },
+      secrets: [],
+    });
     for (let i = 0; i < 400; i++) built.logger.info({ n: i, padding: 'x'.repeat(60) }, 'line');
     await built.close();
     assert.equal(built.file, path.join(logDir, 'gwqueue-worker.log'));
@@ -50,10 +68,16 @@ describe('log files', () => {
     assert.deepEqual(files, ['gwqueue-worker.log', 'gwqueue-worker.log.1', 'gwqueue-worker.log.2', 'gwqueue-worker.log.3']);
     for (const file of files) assert.ok(statSync(path.join(logDir, file)).size <= 4096 + 200, `${file} stays near the size limit`);
     // Newest lines in the current file, older ones in .1, .2, .3; the oldest are gone; nothing is cut in half.
-    const numbers = ['gwqueue-worker.log.3', 'gwqueue-worker.log.2', 'gwqueue-worker.log.1', 'gwqueue-worker.log'].flatMap((file) => readLines(path.join(logDir, file)).map((line) => line.n as number));
+    const numbers = ['gwqueue-worker.log.3', 'gwqueue-worker.log.2', 'gwqueue-worker.log.1', 'gwqueue-worker.log'].flatMap((file) =>
+      readLines(path.join(logDir, file)).map((line) => line.n as number),
+    );
     assert.equal(numbers[numbers.length - 1], 399);
     assert.ok(numbers[0] > 0, 'the oldest lines were dropped with the oldest file');
-    assert.deepEqual(numbers, [...numbers].sort((a, b) => a - b), 'in order, no gaps between files');
+    assert.deepEqual(
+      numbers,
+      [...numbers].sort((a, b) => a - b),
+      'in order, no gaps between files',
+    );
     assert.equal(numbers.length, numbers[numbers.length - 1] - numbers[0] + 1);
     const [first] = readLines(path.join(logDir, 'gwqueue-worker.log'));
     assert.equal(first.role, 'worker');
@@ -63,14 +87,50 @@ describe('log files', () => {
 
   test('no secret reaches a log line, whatever is logged: config, headers, errors, URLs, messages', async () => {
     const config = loadConfig({ GWQUEUE_ENV: 'production', ...SECRETS, REDIS_URL: 'redis://:redis-pass-77aa88bb@127.0.0.1:6379/0' });
-    const built = buildLogger({ level: 'info', role: 'web', console: false, file: { dir, maxBytes: 1 << 20, maxFiles: 2 }, secrets: secretValues(config) });
+    const built = buildLogger({
+      level: 'info',
+      role: 'web',
+      console: false,
+      file: { dir, maxBytes: 1 << 20, maxFiles: 2 },
+      secrets: secretValues(config),
+    });
     const log = built.logger.child({ component: 'test' });
     log.info({ config }, 'the whole configuration, by mistake');
-    log.info({ headers: { authorization: `Bearer ${'tok-robot-abcdef0123456789'}`, cookie: 'gwqueue.sid=s%3Asession-cookie-value', 'user-agent': 'curl/8' } }, 'request headers');
-    log.info({ req: { headers: { 'set-cookie': ['gwqueue.sid=s%3Asession-cookie-value; Path=/'] } }, options: { auth: { password: 'relativity-1905-pw' } } }, 'nested');
-    log.error({ err: new Error(`GraceDB answered 401 for token gdb-token-5f4e3d2c1b0a9988 at https://albert:relativity-1905-pw@gracedb.invalid/api/`) }, 'task failed');
-    log.warn(`cannot reach redis://:redis-pass-77aa88bb@127.0.0.1:6379 (sentry ${SECRETS.SENTRY_DSN}) with key ${SECRETS.GWQUEUE_SECRET_KEY}`);
-    log.info({ fields: { superevent_id: 'S240101a', api_key: 'k-12345678', submission_token: 'one-time-123456' }, deep: { a: { b: { c: { d: { secret: 'relativity-1905-pw' } } } } } }, 'form fields');
+    log.info(
+      {
+        headers: {
+          authorization: `Bearer ${'tok-robot-abcdef0123456789'}`,
+          cookie: 'gwqueue.sid=s%3Asession-cookie-value',
+          'user-agent': 'curl/8',
+        },
+      },
+      'request headers',
+    );
+    log.info(
+      {
+        req: { headers: { 'set-cookie': ['gwqueue.sid=s%3Asession-cookie-value; Path=/'] } },
+        options: { auth: { password: 'relativity-1905-pw' } },
+      },
+      'nested',
+    );
+    log.error(
+      {
+        err: new Error(
+          `GraceDB answered 401 for token gdb-token-5f4e3d2c1b0a9988 at https://albert:relativity-1905-pw@gracedb.invalid/api/`,
+        ),
+      },
+      'task failed',
+    );
+    log.warn(
+      `cannot reach redis://:redis-pass-77aa88bb@127.0.0.1:6379 (sentry ${SECRETS.SENTRY_DSN}) with key ${SECRETS.GWQUEUE_SECRET_KEY}`,
+    );
+    log.info(
+      {
+        fields: { superevent_id: 'S240101a', api_key: 'k-12345678', submission_token: 'one-time-123456' },
+        deep: { a: { b: { c: { d: { secret: 'relativity-1905-pw' } } } } },
+      },
+      'form fields',
+    );
     log.info({ authHeader: 'Basic YWxiZXJ0OnJlbGF0aXZpdHktMTkwNS1wdw==' }, 'basic auth');
     await built.close();
     const text = readFileSync(path.join(dir, logFileName('web')), 'utf8');
@@ -81,7 +141,10 @@ describe('log files', () => {
     assert.equal(lines.length, 7, 'every line is still written, as valid JSON');
     assert.equal((lines[5].fields as Line).superevent_id, 'S240101a', 'ordinary fields are kept');
     assert.equal((lines[1].headers as Line)['user-agent'], 'curl/8');
-    assert.match(String((lines[3].err as Line).message), /^GraceDB answered 401 for token \[redacted\] at https:\/\/albert:\[redacted\]@gracedb\.invalid/);
+    assert.match(
+      String((lines[3].err as Line).message),
+      /^GraceDB answered 401 for token \[redacted\] at https:\/\/albert:\[redacted\]@gracedb\.invalid/,
+    );
     assert.equal((lines[3].err as Line).type, 'Error');
   });
 });
@@ -103,9 +166,18 @@ describe('what the processes log', () => {
   });
 
   const env = () => ({
-    REDIS_URL: redis.url, GWQUEUE_PREFIX: engine.config.prefix, GWQUEUE_ENV: 'test', GWQUEUE_LOG_LEVEL: 'info',
-    GWQUEUE_LOG_FILE: 'true', GWQUEUE_LOG_DIR: dir, GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0', GWQUEUE_HEARTBEAT_MS: '200', GWQUEUE_RETRY_BACKOFF_MS: '20',
-    ...SECRETS, GRACEDB_URL: '', SENTRY_DSN: '',
+    REDIS_URL: redis.url,
+    GWQUEUE_PREFIX: engine.config.prefix,
+    GWQUEUE_ENV: 'test',
+    GWQUEUE_LOG_LEVEL: 'info',
+    GWQUEUE_LOG_FILE: 'true',
+    GWQUEUE_LOG_DIR: dir,
+    GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0',
+    GWQUEUE_HEARTBEAT_MS: '200',
+    GWQUEUE_RETRY_BACKOFF_MS: '20',
+    ...SECRETS,
+    GRACEDB_URL: '',
+    SENTRY_DSN: '',
   });
 
   test('a worker logs each task failure once, to its file, with task, ID, queue, attempt and error, and no secret', async () => {
@@ -133,7 +205,10 @@ describe('what the processes log', () => {
       assert.ok((line.err as Line).message && (line.err as Line).stack);
     }
     assert.equal(new Set(failures.map((line) => line.id)).size, 2, 'each task once');
-    assert.match(String((failures.find((l) => String((l.err as Line).message).startsWith('GraceDB'))!.err as Line).message), /GraceDB refused token \[redacted\]/);
+    assert.match(
+      String((failures.find((l) => String((l.err as Line).message).startsWith('GraceDB'))!.err as Line).message),
+      /GraceDB refused token \[redacted\]/,
+    );
     const retries = lines.filter((line) => line.msg === 'task failed, will retry');
     assert.equal(retries.length, 1);
     assert.equal(retries[0].level, 40);
@@ -145,7 +220,9 @@ describe('what the processes log', () => {
     const web = await startCli(['web', '--port', '0'], env(), /console at (http:\/\/\S+)/);
     try {
       const url = /console at (http:\/\/\S+)/.exec(web.output())![1];
-      const response = await fetch(`${url}/audit`, { headers: { Authorization: `Bearer tok-robot-abcdef0123456789`, Cookie: 'gwqueue.sid=s%3Asession-cookie-value' } });
+      const response = await fetch(`${url}/audit`, {
+        headers: { Authorization: `Bearer tok-robot-abcdef0123456789`, Cookie: 'gwqueue.sid=s%3Asession-cookie-value' },
+      });
       assert.equal(response.status, 500);
       await eventually(() => readFileSync(path.join(dir, 'gwqueue-web.log'), 'utf8').includes('request failed'), 5000, 'the error line');
     } finally {
@@ -157,6 +234,9 @@ describe('what the processes log', () => {
     assertNoSecret(readFileSync(file, 'utf8'), 'the web log');
     const errors = readLines(file).filter((line) => line.msg === 'request failed');
     assert.equal(errors.length, 1);
-    assert.deepEqual({ method: errors[0].method, path: errors[0].path, user: errors[0].user, status: errors[0].status, level: errors[0].level }, { method: 'GET', path: '/audit', user: 'robot', status: 500, level: 50 });
+    assert.deepEqual(
+      { method: errors[0].method, path: errors[0].path, user: errors[0].user, status: errors[0].status, level: errors[0].level },
+      { method: 'GET', path: '/audit', user: 'robot', status: 500, level: 50 },
+    );
   });
 });

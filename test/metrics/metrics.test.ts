@@ -37,7 +37,15 @@ const broken = defineTask({
   },
 });
 
-const idle = defineTask({ name: 'gwqueue.tests.metrics.idle', queue: 'metrics-idle', description: 'Never consumed in this test.', params: {}, async run() { return null; } });
+const idle = defineTask({
+  name: 'gwqueue.tests.metrics.idle',
+  queue: 'metrics-idle',
+  description: 'Never consumed in this test.',
+  params: {},
+  async run() {
+    return null;
+  },
+});
 
 const ADDS = 20;
 const BROKEN = 5;
@@ -81,10 +89,14 @@ describe('Prometheus metrics', () => {
   };
 
   test('the worker counts what it ran: started, succeeded, failed, retried, and runtimes by task', async () => {
-    const m = await eventually(async () => {
-      const scraped = await scrapeWorker();
-      return scraped.value('gwqueue_tasks_total', { task: flaky.name, state: 'succeeded' }) === FLAKY ? scraped : undefined;
-    }, 5000, 'the counters to settle');
+    const m = await eventually(
+      async () => {
+        const scraped = await scrapeWorker();
+        return scraped.value('gwqueue_tasks_total', { task: flaky.name, state: 'succeeded' }) === FLAKY ? scraped : undefined;
+      },
+      5000,
+      'the counters to settle',
+    );
     const count = (task: string, state: string) => m.value('gwqueue_tasks_total', { task, queue: 'default', state }) ?? 0;
     assert.equal(count(add.name, 'started'), ADDS);
     assert.equal(count(add.name, 'succeeded'), ADDS);
@@ -145,7 +157,13 @@ describe('Prometheus metrics', () => {
 
   test('process metrics are there, names follow Prometheus conventions, and no task ID is a label', async () => {
     const m = await scrapeWorker();
-    for (const name of ['process_cpu_user_seconds_total', 'process_cpu_system_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_seconds']) {
+    for (const name of [
+      'process_cpu_user_seconds_total',
+      'process_cpu_system_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_eventloop_lag_seconds',
+    ]) {
       assert.ok(m.find(name).length > 0, `${name} is exposed`);
     }
     assert.equal(m.types.get('nodejs_gc_duration_seconds'), 'histogram', 'GC durations are exposed');
@@ -164,13 +182,23 @@ describe('Prometheus metrics', () => {
   test('`gwqueue worker --metrics-port` serves /metrics from the real CLI; a bad port is refused', async () => {
     const port = await freePort();
     const env = { REDIS_URL: redis.url, GWQUEUE_PREFIX: engine.config.prefix, GWQUEUE_ENV: 'test', GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0' };
-    const worker = await startCli(['worker', '-Q', 'metrics-idle', '-n', 'cli-metrics@test', '--metrics-port', String(port)], env, /consuming/);
+    const worker = await startCli(
+      ['worker', '-Q', 'metrics-idle', '-n', 'cli-metrics@test', '--metrics-port', String(port)],
+      env,
+      /consuming/,
+    );
     try {
-      const m = await eventually(async () => {
-        const scraped = parseExposition(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
-        // That process does not know this test's task: it fails both, and counts them.
-        return scraped.value('gwqueue_tasks_total', { task: idle.name, queue: 'metrics-idle', state: 'failed' }) === 2 ? scraped : undefined;
-      }, 10_000, 'the CLI worker to take the two idle tasks');
+      const m = await eventually(
+        async () => {
+          const scraped = parseExposition(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+          // That process does not know this test's task: it fails both, and counts them.
+          return scraped.value('gwqueue_tasks_total', { task: idle.name, queue: 'metrics-idle', state: 'failed' }) === 2
+            ? scraped
+            : undefined;
+        },
+        10_000,
+        'the CLI worker to take the two idle tasks',
+      );
       assert.equal(m.value('gwqueue_workers_online', { queue: 'metrics-idle' }), 1);
       assert.equal((await fetch(`http://127.0.0.1:${port}/nothing`)).status, 404);
     } finally {
@@ -187,12 +215,16 @@ describe('Prometheus metrics', () => {
     try {
       // A scrape within 250 ms of the previous one reuses that one's reading of Redis (taken while Redis was up): scrape
       // until one reads Redis anew. The scrape returned must have answered 200 (scrapeWorker asserts it).
-      const m = await eventually(async () => {
-        const scraped = await scrapeWorker();
-        return scraped.value('gwqueue_redis_up') === 0 ? scraped : undefined;
-      }, 15_000, 'a scrape that finds Redis down');
+      const m = await eventually(
+        async () => {
+          const scraped = await scrapeWorker();
+          return scraped.value('gwqueue_redis_up') === 0 ? scraped : undefined;
+        },
+        15_000,
+        'a scrape that finds Redis down',
+      );
       assert.equal(m.value('gwqueue_redis_up'), 0);
-      assert.ok(m.find('gwqueue_tasks_total').length > 0, 'this process\'s own counters are still there');
+      assert.ok(m.find('gwqueue_tasks_total').length > 0, "this process's own counters are still there");
       assert.equal(m.find('gwqueue_queue_tasks').length, 0);
     } finally {
       await redis.restart();

@@ -39,13 +39,24 @@ describe('gwqueue munin', () => {
       'graph_vlabel tasks',
       'graph_category gwqueue',
       'graph_args --base 1000 --lower-limit 0',
-      'graph_info Tasks in each queue, from Redis: waiting to run (with the Nagios check\'s levels, GWQUEUE_NAGIOS_WAITING), running, and delayed (retry backoff or countdown).',
+      "graph_info Tasks in each queue, from Redis: waiting to run (with the Nagios check's levels, GWQUEUE_NAGIOS_WAITING), running, and delayed (retry backoff or countdown).",
       `graph_order ${queues.flatMap((q) => [`${q}_waiting`, `${q}_active`, `${q}_delayed`]).join(' ')}`,
       ...queues.flatMap((q) => [
-        `${q}_waiting.label ${q} waiting`, `${q}_waiting.type GAUGE`, `${q}_waiting.min 0`, `${q}_waiting.info Tasks waiting in queue ${q}`,
-        `${q}_waiting.draw LINE2`, `${q}_waiting.warning 20`, `${q}_waiting.critical 100`,
-        `${q}_active.label ${q} running`, `${q}_active.type GAUGE`, `${q}_active.min 0`, `${q}_active.info Tasks of queue ${q} running on a worker`,
-        `${q}_delayed.label ${q} delayed`, `${q}_delayed.type GAUGE`, `${q}_delayed.min 0`, `${q}_delayed.info Tasks of queue ${q} waiting for a retry or their countdown`,
+        `${q}_waiting.label ${q} waiting`,
+        `${q}_waiting.type GAUGE`,
+        `${q}_waiting.min 0`,
+        `${q}_waiting.info Tasks waiting in queue ${q}`,
+        `${q}_waiting.draw LINE2`,
+        `${q}_waiting.warning 20`,
+        `${q}_waiting.critical 100`,
+        `${q}_active.label ${q} running`,
+        `${q}_active.type GAUGE`,
+        `${q}_active.min 0`,
+        `${q}_active.info Tasks of queue ${q} running on a worker`,
+        `${q}_delayed.label ${q} delayed`,
+        `${q}_delayed.type GAUGE`,
+        `${q}_delayed.min 0`,
+        `${q}_delayed.info Tasks of queue ${q} waiting for a retry or their countdown`,
       ]),
     ];
     assert.deepEqual(lines(run.stdout), expected);
@@ -68,7 +79,18 @@ describe('gwqueue munin', () => {
     const workers = await runCli(['munin', 'workers', 'config'], { ...env, GWQUEUE_NAGIOS_WORKERS_ONLINE: '2:,1:' });
     const w = lines(workers.stdout);
     assert.deepEqual(w.slice(0, 3), ['graph_title gwqueue workers online', 'graph_vlabel workers', 'graph_category gwqueue']);
-    assert.deepEqual(w.filter((line) => line.startsWith('total.')), ['total.label all queues', 'total.type GAUGE', 'total.min 0', 'total.info Live workers', 'total.draw LINE2', 'total.warning 2:', 'total.critical 1:']);
+    assert.deepEqual(
+      w.filter((line) => line.startsWith('total.')),
+      [
+        'total.label all queues',
+        'total.type GAUGE',
+        'total.min 0',
+        'total.info Live workers',
+        'total.draw LINE2',
+        'total.warning 2:',
+        'total.critical 1:',
+      ],
+    );
     for (const q of queues) assert.ok(w.includes(`queue_${q}.critical 1:`), `a queue without a worker is critical: ${q}`);
   });
 
@@ -77,7 +99,10 @@ describe('gwqueue munin', () => {
     await Promise.all([add.delay(1, 2), add.delay(3, 4), add.delay(5, 6)]);
     const waiting = await runCli(['munin', 'queues'], env);
     assert.equal(waiting.code, 0, waiting.stderr);
-    assert.deepEqual(lines(waiting.stdout), queues.flatMap((q) => [`${q}_waiting.value ${q === 'default' ? 3 : 0}`, `${q}_active.value 0`, `${q}_delayed.value 0`]));
+    assert.deepEqual(
+      lines(waiting.stdout),
+      queues.flatMap((q) => [`${q}_waiting.value ${q === 'default' ? 3 : 0}`, `${q}_active.value 0`, `${q}_delayed.value 0`]),
+    );
     const none = await runCli(['munin', 'workers'], env);
     assert.deepEqual(lines(none.stdout), ['total.value 0', ...queues.map((q) => `queue_${q}.value 0`)]);
 
@@ -85,7 +110,10 @@ describe('gwqueue munin', () => {
     const failing = await raiseError.delay('munin');
     await assert.rejects(failing.get({ timeout: 10 }));
     const done = await runCli(['munin', 'tasks'], env);
-    assert.deepEqual(lines(done.stdout), queues.flatMap((q) => [`${q}_succeeded.value ${q === 'default' ? 3 : 0}`, `${q}_failed.value ${q === 'default' ? 1 : 0}`]));
+    assert.deepEqual(
+      lines(done.stdout),
+      queues.flatMap((q) => [`${q}_succeeded.value ${q === 'default' ? 3 : 0}`, `${q}_failed.value ${q === 'default' ? 1 : 0}`]),
+    );
     const online = await runCli(['munin', 'workers'], env);
     assert.deepEqual(lines(online.stdout), ['total.value 1', ...queues.map((q) => `queue_${q}.value ${q === 'default' ? 1 : 0}`)]);
     await worker.stop();
@@ -112,7 +140,9 @@ describe('gwqueue munin', () => {
       const run = (args: string[]) =>
         new Promise<{ code: number | null; stdout: string }>((resolve) => {
           // As munin-node does: the symlink is executed directly (its shebang finds node).
-          const child = spawn(plugin, args, { env: { ...process.env, GWQUEUE_LOG_LEVEL: 'silent', PATH: `${path.dirname(process.execPath)}:${process.env.PATH}`, ...env } });
+          const child = spawn(plugin, args, {
+            env: { ...process.env, GWQUEUE_LOG_LEVEL: 'silent', PATH: `${path.dirname(process.execPath)}:${process.env.PATH}`, ...env },
+          });
           let stdout = '';
           child.stdout.on('data', (chunk) => (stdout += chunk));
           child.on('close', (code) => resolve({ code, stdout }));

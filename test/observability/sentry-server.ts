@@ -40,7 +40,10 @@ export function parseEnvelope(body: Buffer): EnvelopeItem[] {
   if (offset <= 0) return items;
   while (offset < body.length) {
     const headerEnd = body.indexOf(0x0a, offset);
-    const headerText = body.subarray(offset, headerEnd < 0 ? body.length : headerEnd).toString('utf8').trim();
+    const headerText = body
+      .subarray(offset, headerEnd < 0 ? body.length : headerEnd)
+      .toString('utf8')
+      .trim();
     if (!headerText) break;
     const header = JSON.parse(headerText) as EnvelopeItem['header'];
     const start = headerEnd + 1;

@@ -54,7 +54,9 @@ describe('Sentry', () => {
   before(async () => {
     redis = await startRedis();
     fake = await startFakeSentry();
-    engine = await startEngine(testConfig(redis.url, { SENTRY_DSN: fake.dsn, GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0', GWQUEUE_API_TOKENS: `robot=${ROBOT_TOKEN}` }));
+    engine = await startEngine(
+      testConfig(redis.url, { SENTRY_DSN: fake.dsn, GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0', GWQUEUE_API_TOKENS: `robot=${ROBOT_TOKEN}` }),
+    );
     await engine.startWorker({ name: 'sentry@test' });
   });
   after(async () => {
@@ -67,7 +69,11 @@ describe('Sentry', () => {
     const handle = await broken.applyAsync({ args: ['S240101a'], kwargs: { token: 'tok-0123456789abcdef' } });
     await assert.rejects(handle.get({ timeout: 10 }));
     await flushSentry(3000);
-    const events = await eventually(() => (tagged(fake, handle.id).length ? tagged(fake, handle.id) : undefined), 5000, 'the task failure event');
+    const events = await eventually(
+      () => (tagged(fake, handle.id).length ? tagged(fake, handle.id) : undefined),
+      5000,
+      'the task failure event',
+    );
     // Every capture for this task happened in the worker (in this process) before the event above was sent; once a
     // flush resolves, all of them have reached the fake server, so a second event would be there now.
     await flushSentry(10_000);
@@ -77,7 +83,13 @@ describe('Sentry', () => {
     assert.equal(event.environment, 'test');
     assert.equal(event.release, `gwqueue@${VERSION}`);
     assert.deepEqual(
-      { task: event.tags?.task, queue: event.tags?.queue, worker: event.tags?.worker, attempt: event.tags?.attempt, component: event.tags?.component },
+      {
+        task: event.tags?.task,
+        queue: event.tags?.queue,
+        worker: event.tags?.worker,
+        attempt: event.tags?.attempt,
+        component: event.tags?.component,
+      },
       { task: 'gwqueue.tests.sentry.broken', queue: 'default', worker: 'sentry@test', attempt: '1', component: 'worker' },
     );
     assert.equal(exceptionOf(event)?.value, 'cannot process S240101a');
@@ -104,11 +116,18 @@ describe('Sentry', () => {
     const failing = await broken.applyAsync({ args: ['S240102b'], kwargs: { token: 'x' } });
     await assert.rejects(failing.get({ timeout: 10 }));
     await flushSentry(3000);
-    const [event] = await eventually(() => (tagged(fake, failing.id).length ? tagged(fake, failing.id) : undefined), 5000, 'the second failure');
+    const [event] = await eventually(
+      () => (tagged(fake, failing.id).length ? tagged(fake, failing.id) : undefined),
+      5000,
+      'the second failure',
+    );
     const crumb = event.breadcrumbs?.find((b) => b.category === 'task.retry' && b.data?.id === handle.id);
     assert.ok(crumb, `retry breadcrumb in ${JSON.stringify(event.breadcrumbs)}`);
     assert.equal(crumb.level, 'warning');
-    assert.match(crumb.message ?? '', /gwqueue\.tests\.sentry\.flaky .* failed on attempt 1 of 3, will retry: first attempt of retry-me fails/);
+    assert.match(
+      crumb.message ?? '',
+      /gwqueue\.tests\.sentry\.flaky .* failed on attempt 1 of 3, will retry: first attempt of retry-me fails/,
+    );
   });
 
   test('an unhandled error in a web request (500) is one event with method, path and user, without cookies or auth headers', async () => {
@@ -117,9 +136,21 @@ describe('Sentry', () => {
     // A damaged audit key (a string where a stream belongs) makes the audit page fail with a real Redis error.
     await engine.client.redis.set(auditKey(engine.config), 'not a stream');
     const before = fake.events().length;
-    await request(app).get('/audit').set('Cookie', 'gwqueue.sid=s%3Asecret-session-id').set('Authorization', `Bearer ${ROBOT_TOKEN}`).expect(500);
+    await request(app)
+      .get('/audit')
+      .set('Cookie', 'gwqueue.sid=s%3Asecret-session-id')
+      .set('Authorization', `Bearer ${ROBOT_TOKEN}`)
+      .expect(500);
     await flushSentry(3000);
-    const event = await eventually(() => fake.events().slice(before).find((e) => e.tags?.component === 'web'), 5000, 'the web error event');
+    const event = await eventually(
+      () =>
+        fake
+          .events()
+          .slice(before)
+          .find((e) => e.tags?.component === 'web'),
+      5000,
+      'the web error event',
+    );
     assert.equal(event.tags?.method, 'GET');
     assert.equal(event.tags?.status, '500');
     assert.equal((event.contexts?.request as { path: string }).path, '/audit');
@@ -132,15 +163,28 @@ describe('Sentry', () => {
 
   test('a warning logged by a running console (CSRF refusal) becomes a warning event', async () => {
     const env = {
-      REDIS_URL: redis.url, GWQUEUE_PREFIX: engine.config.prefix, SENTRY_DSN: fake.dsn, GWQUEUE_LOG_LEVEL: 'warn', GWQUEUE_ENV: 'test',
-      GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0', GWQUEUE_LOCAL_USER: 'true',
+      REDIS_URL: redis.url,
+      GWQUEUE_PREFIX: engine.config.prefix,
+      SENTRY_DSN: fake.dsn,
+      GWQUEUE_LOG_LEVEL: 'warn',
+      GWQUEUE_ENV: 'test',
+      GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0',
+      GWQUEUE_LOCAL_USER: 'true',
     };
     const web = await startCli(['web', '--port', '0'], env, /console at (http:\/\/\S+)/);
     try {
       const url = /console at (http:\/\/\S+)/.exec(web.output())![1];
-      const response = await fetch(`${url}/send_mock_event`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'x=1' });
+      const response = await fetch(`${url}/send_mock_event`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: 'x=1',
+      });
       assert.equal(response.status, 403);
-      const event = await eventually(() => fake.events().find((e) => e.level === 'warning' && e.tags?.component === 'web'), 10_000, 'the warning event');
+      const event = await eventually(
+        () => fake.events().find((e) => e.level === 'warning' && e.tags?.component === 'web'),
+        10_000,
+        'the warning event',
+      );
       assert.match(typeof event.message === 'string' ? event.message : (event.message?.formatted ?? ''), /CSRF check failed/);
       assert.equal((event.contexts?.log as { path: string }).path, '/send_mock_event');
       assert.equal(event.environment, 'test');

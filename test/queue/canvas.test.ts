@@ -103,8 +103,14 @@ describe('task engine', () => {
     assert.equal(await handle.get({ timeout: 10 }), 16);
     const info = await handle.info();
     assert.equal(info.steps.length, 3);
-    assert.deepEqual(info.steps.map((step) => step.task), [add.name, addOnBeta.name, add.name]);
-    assert.deepEqual(info.steps.map((step) => step.queue), ['default', 'beta', 'default']);
+    assert.deepEqual(
+      info.steps.map((step) => step.task),
+      [add.name, addOnBeta.name, add.name],
+    );
+    assert.deepEqual(
+      info.steps.map((step) => step.queue),
+      ['default', 'beta', 'default'],
+    );
     assert.ok(info.steps.every((step) => step.state === 'completed'));
     assert.equal(info.id, info.steps[2].id, 'the ID the caller sees is the last step');
   });
@@ -135,8 +141,11 @@ describe('task engine', () => {
     });
     const info = await handle.info();
     assert.equal(info.state, 'failed');
-    assert.deepEqual(info.steps.map((step) => step.state), ['completed', 'failed', 'failed']);
-        assert.equal(info.result, null);
+    assert.deepEqual(
+      info.steps.map((step) => step.state),
+      ['completed', 'failed', 'failed'],
+    );
+    assert.equal(info.result, null);
     const middle = await getTaskInfo(engine.client, info.steps[1].id);
     assert.equal(middle?.attempts, 1, 'a plain error is not retried');
     assert.match(middle?.error?.stack ?? '', /exploded on purpose\n\s+at /);

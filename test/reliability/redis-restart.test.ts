@@ -44,10 +44,16 @@ describe('Redis restart under a stream of submissions', () => {
     redis = await startRedis({ appendOnly: true });
     const cfg = (config = testConfig(redis.url));
     env = {
-      REDIS_URL: redis.url, GWQUEUE_PREFIX: cfg.prefix, GWQUEUE_ENV: 'test',
-      GWQUEUE_API_TOKENS: `robot=${TOKEN}`, GWQUEUE_TRUSTED_PROXIES: '127.0.0.1', GWQUEUE_AUTHORIZED_USERS: 'albert.einstein',
+      REDIS_URL: redis.url,
+      GWQUEUE_PREFIX: cfg.prefix,
+      GWQUEUE_ENV: 'test',
+      GWQUEUE_API_TOKENS: `robot=${TOKEN}`,
+      GWQUEUE_TRUSTED_PROXIES: '127.0.0.1',
+      GWQUEUE_AUTHORIZED_USERS: 'albert.einstein',
       // The outage below lasts a few seconds: locks outlive it, as the 30 s default does in production.
-      GWQUEUE_LOCK_DURATION_MS: '10000', GWQUEUE_HEARTBEAT_MS: '300', GWQUEUE_RETRY_BACKOFF_MS: '100',
+      GWQUEUE_LOCK_DURATION_MS: '10000',
+      GWQUEUE_HEARTBEAT_MS: '300',
+      GWQUEUE_RETRY_BACKOFF_MS: '100',
     };
     client = new Redis(redis.url, { maxRetriesPerRequest: null });
     client.on('error', () => {});
@@ -66,20 +72,38 @@ describe('Redis restart under a stream of submissions', () => {
   /** An MDC superevent whose preferred event has its sky map, em_bright and p_astro: ready for a Preliminary alert. */
   async function seedSuperevent(index: number, skymap: Buffer): Promise<{ superevent: string; event: string }> {
     const source = drawMockSource(dateToGps(new Date('2025-01-01T00:00:00Z')) + index * 10);
-    const event = await store.createEvent({ group: 'CBC', pipeline: 'gstlal', search: 'MDC', filename: 'coinc.xml', filecontents: coincXml(source) });
+    const event = await store.createEvent({
+      group: 'CBC',
+      pipeline: 'gstlal',
+      search: 'MDC',
+      filename: 'coinc.xml',
+      filecontents: coincXml(source),
+    });
     const id = event.graceid;
     await store.writeLog(id, 'sky map', { filename: 'bayestar.multiorder.fits', filecontents: skymap, tags: ['sky_loc'] });
-    await store.writeLog(id, 'em_bright', { filename: 'em_bright.json', filecontents: JSON.stringify(emBright(source)), tags: ['em_bright'] });
+    await store.writeLog(id, 'em_bright', {
+      filename: 'em_bright.json',
+      filecontents: JSON.stringify(emBright(source)),
+      tags: ['em_bright'],
+    });
     await store.writeLog(id, 'p_astro', { filename: 'p_astro.json', filecontents: JSON.stringify(pAstro(source)), tags: ['p_astro'] });
     for (const label of ['SKYMAP_READY', 'EMBRIGHT_READY', 'PASTRO_READY']) await store.createLabel(label, id);
-    const superevent = await store.createSuperevent({ t_start: source.gpstime - 1, t_0: source.gpstime, t_end: source.gpstime + 1, preferred_event: id, category: 'mdc' });
+    const superevent = await store.createSuperevent({
+      t_start: source.gpstime - 1,
+      t_0: source.gpstime,
+      t_end: source.gpstime + 1,
+      preferred_event: id,
+      category: 'mdc',
+    });
     return { superevent: superevent.superevent_id, event: id };
   }
 
   async function http(path: string, init: RequestInit = {}): Promise<{ status: number; body: string; headers: Headers; ms: number }> {
     const started = Date.now();
     const res = await fetch(web!.url + path, { redirect: 'manual', signal: AbortSignal.timeout(15_000), ...init }).catch((error: Error) => {
-      throw new Error(`${init.method ?? 'GET'} ${path}: ${error.message} (${String((error.cause as Error | undefined)?.message)}); console exit ${web!.child.exitCode}:\n${web!.output().slice(-3000)}`);
+      throw new Error(
+        `${init.method ?? 'GET'} ${path}: ${error.message} (${String((error.cause as Error | undefined)?.message)}); console exit ${web!.child.exitCode}:\n${web!.output().slice(-3000)}`,
+      );
     });
     return { status: res.status, body: await res.text(), headers: res.headers, ms: Date.now() - started };
   }
@@ -87,7 +111,11 @@ describe('Redis restart under a stream of submissions', () => {
   const api = (path: string) => http(path, { headers: { authorization: `Bearer ${TOKEN}`, accept: 'application/json' } });
 
   /** One submission of send_preliminary_gcn: API (303 or 202 JSON) or browser (GET / for the tokens, then POST). */
-  async function submit(target: { superevent: string; event: string }, via: Submission['via'], phase: Submission['phase']): Promise<Submission> {
+  async function submit(
+    target: { superevent: string; event: string },
+    via: Submission['via'],
+    phase: Submission['phase'],
+  ): Promise<Submission> {
     const form = new URLSearchParams({ superevent_id: target.superevent, event_id: target.event });
     const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
     if (via === 'browser') {
@@ -131,7 +159,10 @@ describe('Redis restart under a stream of submissions', () => {
     submissions.push(...(await Promise.all(Array.from({ length: 6 }, () => submit(next(), 'api-202', 'before')))));
     const q = (state: string) => client.llen(`${bullPrefix(config)}:default:${state}`);
     t.diagnostic(`at the kill: active ${await q('active')}, waiting ${await q('wait')}`);
-    assert.ok(submissions.every((s) => s.status === 303 || s.status === 202), `before the outage: ${submissions.map((s) => s.status)}`);
+    assert.ok(
+      submissions.every((s) => s.status === 303 || s.status === 202),
+      `before the outage: ${submissions.map((s) => s.status)}`,
+    );
 
     // A second stream keeps going through the kill: its requests may be in flight when Redis dies.
     let streaming = true;
@@ -161,37 +192,58 @@ describe('Redis restart under a stream of submissions', () => {
     const afterRestart: Submission[] = [];
     const restartedAt = Date.now();
     while (afterRestart.filter((s) => s.id).length < 12) {
-      assert.ok(Date.now() - restartedAt < 20_000, `the console did not accept submissions again within 20 s: ${afterRestart.map((s) => s.status)}`);
+      assert.ok(
+        Date.now() - restartedAt < 20_000,
+        `the console did not accept submissions again within 20 s: ${afterRestart.map((s) => s.status)}`,
+      );
       const s = await submit(next(), nextKind(), 'after');
       afterRestart.push(s);
       if (!s.id) await pause(100);
     }
     submissions.push(...afterRestart);
 
-    const tally = (phase: Submission['phase']) => submissions.filter((s) => s.phase === phase).map((s) => s.status).join(' ');
+    const tally = (phase: Submission['phase']) =>
+      submissions
+        .filter((s) => s.phase === phase)
+        .map((s) => s.status)
+        .join(' ');
     t.diagnostic(`before: ${tally('before')} | in flight: ${tally('inflight')} | down: ${tally('down')} | after: ${tally('after')}`);
     // While Redis was down: 503 at once (no 500, no hang), nothing accepted; /healthz still answers, /readyz does not pass.
     assert.ok(down.length >= 3, `only ${down.length} submissions during the outage`);
     for (const s of down) assert.equal(s.status, 503, `${s.via} during the outage answered ${s.status}`);
-    assert.ok(down.every((s) => s.ms < 5000), `slow 503s: ${down.map((s) => s.ms)}`);
+    assert.ok(
+      down.every((s) => s.ms < 5000),
+      `slow 503s: ${down.map((s) => s.ms)}`,
+    );
     assert.equal(readyWhileDown.status, 503);
     assert.equal(healthWhileDown.status, 200);
     for (const s of submissions) assert.ok([303, 202, 503].includes(s.status), `${s.via} (${s.phase}) answered ${s.status}`);
     for (const s of submissions) if (s.status !== 503) assert.ok(s.id, `${s.via} answered ${s.status} without a task ID`);
-    assert.ok(submissions.some((s) => s.via === 'browser' && s.id && s.phase === 'after'), 'a browser submission went through after the restart');
+    assert.ok(
+      submissions.some((s) => s.via === 'browser' && s.id && s.phase === 'after'),
+      'a browser submission went through after the restart',
+    );
 
     // Every accepted submission completes; its steps ran once each.
     const accepted = submissions.filter((s) => s.id);
     const attempts: number[] = [];
     for (const s of accepted) {
-      const info = await eventually(async () => {
-        const res = await api(`/api/tasks/${s.id}`);
-        const body = JSON.parse(res.body) as { state: string; steps: { id: string; state: string }[]; worker: string };
-        return res.status === 200 && ['completed', 'failed'].includes(body.state) ? body : undefined;
-      }, 30_000, `task ${s.id} (${s.phase}) to finish`);
+      const info = await eventually(
+        async () => {
+          const res = await api(`/api/tasks/${s.id}`);
+          const body = JSON.parse(res.body) as { state: string; steps: { id: string; state: string }[]; worker: string };
+          return res.status === 200 && ['completed', 'failed'].includes(body.state) ? body : undefined;
+        },
+        30_000,
+        `task ${s.id} (${s.phase}) to finish`,
+      );
       assert.equal(info.state, 'completed', `task ${s.id} (${s.superevent}, ${s.phase}) ended ${info.state}`);
-      assert.deepEqual(info.steps.map((step) => step.state), ['completed', 'completed', 'completed']);
-      for (const step of info.steps) attempts.push((JSON.parse((await api(`/api/tasks/${step.id}`)).body) as { attempts: number }).attempts);
+      assert.deepEqual(
+        info.steps.map((step) => step.state),
+        ['completed', 'completed', 'completed'],
+      );
+      for (const step of info.steps)
+        attempts.push((JSON.parse((await api(`/api/tasks/${step.id}`)).body) as { attempts: number }).attempts);
     }
 
     // Exactly once, by what each step leaves behind: one "queued" log (step 1), one set of copied files, one alert
@@ -199,7 +251,8 @@ describe('Redis restart under a stream of submissions', () => {
     const alerts = await listAlerts(client, config, { count: 10_000 });
     for (const s of submissions) {
       const comments = (await store.getLogs(s.superevent)).map((log) => log.comment);
-      const count = (text: string | RegExp) => comments.filter((comment) => (typeof text === 'string' ? comment === text : text.test(comment))).length;
+      const count = (text: string | RegExp) =>
+        comments.filter((comment) => (typeof text === 'string' ? comment === text : text.test(comment))).length;
       const sent = alerts.filter((alert) => alert.superevent_id === s.superevent && alert.alert_type === 'PRELIMINARY').length;
       const once = s.id ? 1 : 0;
       const what = `${s.superevent} (${s.via}, ${s.phase}, ${s.status})`;
@@ -210,14 +263,22 @@ describe('Redis restart under a stream of submissions', () => {
     }
     // A step whose own Redis call failed while Redis was down is retried (a transient error): that is allowed, as long
     // as what it leaves behind is there once (checked above). It must not loop.
-    t.diagnostic(`steps run more than once (retried after a transient error): ${attempts.filter((n) => n > 1).length} of ${attempts.length}`);
-    assert.ok(attempts.every((n) => n <= 2), `a step needed more than two runs: ${attempts}`);
+    t.diagnostic(
+      `steps run more than once (retried after a transient error): ${attempts.filter((n) => n > 1).length} of ${attempts.length}`,
+    );
+    assert.ok(
+      attempts.every((n) => n <= 2),
+      `a step needed more than two runs: ${attempts}`,
+    );
 
     // The same processes throughout: never restarted, and the workers ran tasks submitted after the restart.
     assert.equal(web.child.exitCode, null);
     assert.equal((JSON.parse((await http('/healthz')).body) as { pid: number }).pid, pids.web);
     for (const worker of workers) assert.equal(worker.child.exitCode, null, 'worker still running');
-    assert.deepEqual(workers.map((worker) => worker.child.pid), pids.workers);
+    assert.deepEqual(
+      workers.map((worker) => worker.child.pid),
+      pids.workers,
+    );
     const lastInfo = JSON.parse((await api(`/api/tasks/${afterRestart.filter((s) => s.id).at(-1)!.id}`)).body) as { worker: string };
     assert.match(lastInfo.worker, /^(one|two)@restart$/);
     await eventually(async () => (await http('/readyz')).status === 200, 15_000, '/readyz 200 after the restart');

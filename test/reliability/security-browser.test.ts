@@ -8,18 +8,24 @@ import { launchChromium, openPage } from '../helpers/chromium.js';
 import { startConsole, type ConsoleFixture } from '../web/console-fixture.js';
 import { raiseError } from '../../src/tasks/core.js';
 
-interface Violation { directive: string; blocked: string }
+interface Violation {
+  directive: string;
+  blocked: string;
+}
 
 /** A page on another origin (127.0.0.2): a script that counts its loads, an attacker page, a framing page, a blank page. */
 function startOtherOrigin(target: () => string) {
   const hits: string[] = [];
   const server = http.createServer((req, res) => {
     hits.push(req.url ?? '');
-    const html = (body: string) => res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><html><body>${body}</body></html>`);
+    const html = (body: string) =>
+      res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><html><body>${body}</body></html>`);
     if (req.url === '/x.js') return res.writeHead(200, { 'content-type': 'text/javascript' }).end('window.__foreign = true;');
     if (req.url?.startsWith('/attack.html')) {
       const form = new URL(req.url, 'http://x').searchParams.get('form');
-      return html(`<form id="f" method="post" action="${target()}/${form}"><input name="confirmed" value="yes"><input name="submission_token" value="attacker-token-0123456789"></form><script>document.getElementById('f').submit()</script>`);
+      return html(
+        `<form id="f" method="post" action="${target()}/${form}"><input name="confirmed" value="yes"><input name="submission_token" value="attacker-token-0123456789"></form><script>document.getElementById('f').submit()</script>`,
+      );
     }
     if (req.url === '/frame.html') return html(`<iframe id="victim" src="${target()}/"></iframe>`);
     return html('<p>blank</p>');
@@ -34,7 +40,9 @@ async function watchViolations(page: Page): Promise<void> {
   await page.addInitScript(() => {
     const w = window as unknown as { __violations: Violation[] };
     w.__violations = [];
-    document.addEventListener('securitypolicyviolation', (event) => w.__violations.push({ directive: event.violatedDirective, blocked: event.blockedURI }));
+    document.addEventListener('securitypolicyviolation', (event) =>
+      w.__violations.push({ directive: event.violatedDirective, blocked: event.blockedURI }),
+    );
   });
 }
 
@@ -102,23 +110,42 @@ describe('security in Chromium', () => {
       const response = await page.goto(`${base}${path.replace('TASK', taskId)}`);
       assert.equal(response?.status(), path === '/no/such/page' ? 404 : 200);
       await page.waitForLoadState('load');
-      assert.deepEqual(await page.evaluate(() => (window as unknown as { __violations: Violation[] }).__violations), [], 'the app itself breaks no rule');
+      assert.deepEqual(
+        await page.evaluate(() => (window as unknown as { __violations: Violation[] }).__violations),
+        [],
+        'the app itself breaks no rule',
+      );
       const before = other.hits.filter((h) => h === '/x.js').length;
       const ran = await inject(page, `${other.url}/x.js`);
       assert.deepEqual(ran, { inline: false, foreign: false, handler: false, loaded: 'error' }, 'nothing injected ran');
       assert.equal(other.hits.filter((h) => h === '/x.js').length, before, 'the foreign script was never even requested');
       await page.waitForFunction(() => (window as unknown as { __violations: Violation[] }).__violations.length >= 3);
       const violations = await page.evaluate(() => (window as unknown as { __violations: Violation[] }).__violations);
-      assert.ok(violations.every((v) => v.directive.startsWith('script-src')), JSON.stringify(violations));
-      assert.ok(violations.some((v) => v.blocked === 'inline' && v.directive === 'script-src-elem'), `inline script: ${JSON.stringify(violations)}`);
-      assert.ok(violations.some((v) => v.blocked === 'inline' && v.directive === 'script-src-attr'), `inline handler: ${JSON.stringify(violations)}`);
-      assert.ok(violations.some((v) => v.blocked.startsWith(other.url)), `foreign script: ${JSON.stringify(violations)}`);
-      assert.ok(errors.some((e) => /Content Security Policy/.test(e)), 'Chromium reports the refusals on the console');
+      assert.ok(
+        violations.every((v) => v.directive.startsWith('script-src')),
+        JSON.stringify(violations),
+      );
+      assert.ok(
+        violations.some((v) => v.blocked === 'inline' && v.directive === 'script-src-elem'),
+        `inline script: ${JSON.stringify(violations)}`,
+      );
+      assert.ok(
+        violations.some((v) => v.blocked === 'inline' && v.directive === 'script-src-attr'),
+        `inline handler: ${JSON.stringify(violations)}`,
+      );
+      assert.ok(
+        violations.some((v) => v.blocked.startsWith(other.url)),
+        `foreign script: ${JSON.stringify(violations)}`,
+      );
+      assert.ok(
+        errors.some((e) => /Content Security Policy/.test(e)),
+        'Chromium reports the refusals on the console',
+      );
       await page.close();
     });
   }
 
-  test('another site cannot frame the console (frame-ancestors \'none\')', async () => {
+  test("another site cannot frame the console (frame-ancestors 'none')", async () => {
     const { page } = await openPage(chromium, { width: 1000, height: 700 });
     const framed = page.waitForResponse((r) => r.url() === `${base}/`);
     await page.goto(`${other.url}/frame.html`);
@@ -132,12 +159,15 @@ describe('security in Chromium', () => {
     await page.close();
   });
 
-  test('a cross-site form post from an attacker page is refused (403) and enqueues nothing; the console\'s own form works', async () => {
+  test("a cross-site form post from an attacker page is refused (403) and enqueues nothing; the console's own form works", async () => {
     const context = await chromium.newContext();
     const page = await context.newPage();
     await page.goto(`${base}/`);
     assert.match(await page.locator('body').innerText(), /may submit/, 'the local user may submit');
-    assert.ok((await context.cookies(base)).some((c) => c.name === 'gwqueue.sid'), 'the victim has a session');
+    assert.ok(
+      (await context.cookies(base)).some((c) => c.name === 'gwqueue.sid'),
+      'the victim has a session',
+    );
     const before = await fx.jobCount();
     for (const form of ['send_mock_event', 'send_mock_joint_event']) {
       const refused = page.waitForResponse((r) => r.url() === `${base}/${form}` && r.request().method() === 'POST');
@@ -153,7 +183,7 @@ describe('security in Chromium', () => {
     await page.locator('#confirm-dialog').waitFor({ state: 'visible' });
     await page.click('#confirm-dialog-ok');
     await page.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);
-    assert.ok((await fx.jobCount()) > before, 'the operator\'s own submission went through');
+    assert.ok((await fx.jobCount()) > before, "the operator's own submission went through");
     await context.close();
   });
 });

@@ -33,9 +33,19 @@ describe('security: secrets never reach the logs', () => {
     engine = await startEngine(testConfig(redis.url));
     dir = mkdtempSync(path.join(os.tmpdir(), 'gwqueue-seclogs-'));
     web = await startConsoleProcess({
-      REDIS_URL: redis.url, GWQUEUE_PREFIX: engine.config.prefix, GWQUEUE_LOG_LEVEL: 'debug', GWQUEUE_LOG_FILE: 'true', GWQUEUE_LOG_CONSOLE: 'true',
-      GWQUEUE_LOG_DIR: dir, GWQUEUE_SECRET_KEY: SECRET_KEY, GWQUEUE_API_TOKENS: `robot=${API_TOKEN}`, GWQUEUE_TRUSTED_PROXIES: '127.0.0.1',
-      GWQUEUE_AUTHORIZED_USERS: 'albert.einstein', GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0', SENTRY_DSN: '', GRACEDB_URL: '',
+      REDIS_URL: redis.url,
+      GWQUEUE_PREFIX: engine.config.prefix,
+      GWQUEUE_LOG_LEVEL: 'debug',
+      GWQUEUE_LOG_FILE: 'true',
+      GWQUEUE_LOG_CONSOLE: 'true',
+      GWQUEUE_LOG_DIR: dir,
+      GWQUEUE_SECRET_KEY: SECRET_KEY,
+      GWQUEUE_API_TOKENS: `robot=${API_TOKEN}`,
+      GWQUEUE_TRUSTED_PROXIES: '127.0.0.1',
+      GWQUEUE_AUTHORIZED_USERS: 'albert.einstein',
+      GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0',
+      SENTRY_DSN: '',
+      GRACEDB_URL: '',
     });
   });
   after(async () => {
@@ -73,47 +83,100 @@ describe('security: secrets never reach the logs', () => {
   test('requests carrying every kind of secret, and errors (401, 403, 404, 422, 500), leave them out of every log line', async () => {
     const a = await session();
     const b = await session();
-    const albert = (s: Session, extra: Record<string, string> = {}) => ({ 'X-Proxy-Remote-User': 'albert.einstein', Cookie: s.cookie, ...extra });
+    const albert = (s: Session, extra: Record<string, string> = {}) => ({
+      'X-Proxy-Remote-User': 'albert.einstein',
+      Cookie: s.cookie,
+      ...extra,
+    });
     const bearer = { Authorization: `Bearer ${API_TOKEN}`, Accept: 'application/json' };
     const expect = async (status: number, res: Promise<Response>) => assert.equal((await res).status, status);
     // 422: invalid input, from a browser session and from a script.
-    await expect(422, send('/send_preliminary_gcn', { headers: albert(a), form: { superevent_id: a.csrf, event_id: 'x', _csrf: a.csrf, submission_token: a.submission, confirmed: 'yes' } }));
+    await expect(
+      422,
+      send('/send_preliminary_gcn', {
+        headers: albert(a),
+        form: { superevent_id: a.csrf, event_id: 'x', _csrf: a.csrf, submission_token: a.submission, confirmed: 'yes' },
+      }),
+    );
     await expect(422, send('/send_preliminary_gcn', { headers: bearer, form: { superevent_id: API_TOKEN } }));
     // 403: cross-site without a token, another session's token (body and header), an anonymous user.
-    await expect(403, send('/send_mock_event', { headers: albert(a, { Origin: 'http://attacker.invalid' }), form: { submission_token: a.submission, confirmed: 'yes' } }));
-    await expect(403, send('/send_mock_event', { headers: albert(b), form: { _csrf: a.csrf, submission_token: b.submission, confirmed: 'yes' } }));
+    await expect(
+      403,
+      send('/send_mock_event', {
+        headers: albert(a, { Origin: 'http://attacker.invalid' }),
+        form: { submission_token: a.submission, confirmed: 'yes' },
+      }),
+    );
+    await expect(
+      403,
+      send('/send_mock_event', { headers: albert(b), form: { _csrf: a.csrf, submission_token: b.submission, confirmed: 'yes' } }),
+    );
     await expect(403, send('/flower/queues/default/pause', { headers: albert(a, { 'X-CSRF-Token': b.csrf }), form: { confirmed: 'yes' } }));
-    await expect(403, send('/send_mock_event', { headers: { Cookie: a.cookie }, form: { _csrf: a.csrf, submission_token: a.submission, confirmed: 'yes' } }));
+    await expect(
+      403,
+      send('/send_mock_event', {
+        headers: { Cookie: a.cookie },
+        form: { _csrf: a.csrf, submission_token: a.submission, confirmed: 'yes' },
+      }),
+    );
     // 401: a wrong API token (one character off the right one).
     await expect(401, send('/send_mock_event', { headers: { Authorization: `Bearer ${WRONG_TOKEN}` }, form: {} }));
     // 404: secrets in the URL too.
     await expect(404, send(`/tasks/${a.csrf}?token=${API_TOKEN}`, { headers: albert(a) }));
     await expect(404, send(`/api/tasks/${b.submission}`, { headers: bearer }));
     // Accepted: a session submission and a scripted one.
-    await expect(303, send('/send_mock_event', { headers: albert(a), form: { _csrf: a.csrf, submission_token: a.submission, confirmed: 'yes' } }));
+    await expect(
+      303,
+      send('/send_mock_event', { headers: albert(a), form: { _csrf: a.csrf, submission_token: a.submission, confirmed: 'yes' } }),
+    );
     await expect(202, send('/send_mock_event', { headers: bearer, form: {} }));
     // 500: the audit log is broken, so requests fail inside the handlers and are logged with their stacks.
     await engine.client.redis.set(auditKey(engine.config), 'not a stream');
     try {
       await expect(500, send(`/audit?user=${b.csrf}`, { headers: { ...albert(b), Authorization: `Bearer ${API_TOKEN}` } }));
-      await expect(500, send('/send_mock_event', { headers: albert(b), form: { _csrf: b.csrf, submission_token: b.submission, confirmed: 'yes' } }));
+      await expect(
+        500,
+        send('/send_mock_event', { headers: albert(b), form: { _csrf: b.csrf, submission_token: b.submission, confirmed: 'yes' } }),
+      );
       await expect(500, send('/send_mock_event', { headers: { ...bearer, 'Idempotency-Key': a.submission }, form: {} }));
     } finally {
       await engine.client.redis.del(auditKey(engine.config));
     }
 
     const logFiles = () => readdirSync(dir).map((name) => path.join(dir, name));
-    const text = () => logFiles().map((file) => readFileSync(file, 'utf8')).join('');
-    const messages = () => text().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { msg: string; level: number; path?: string });
+    const text = () =>
+      logFiles()
+        .map((file) => readFileSync(file, 'utf8'))
+        .join('');
+    const messages = () =>
+      text()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { msg: string; level: number; path?: string });
     // The errors were logged (so the scan below has something to scan), to the file, as JSON lines.
     await eventually(() => messages().filter((m) => m.msg === 'request failed').length >= 3, 10_000, 'the 500s in the log file');
     await web.stop();
     const lines = messages();
     assert.ok(lines.filter((m) => m.msg === 'CSRF check failed' && m.level === 40).length >= 3, 'the CSRF refusals are logged');
-    assert.ok(lines.some((m) => m.msg === 'invalid API token' && m.level === 40 && m.path === '/send_mock_event'), 'the wrong token is logged, without itself');
-    assert.deepEqual(lines.filter((m) => m.msg === 'request failed').map((m) => m.path).sort(), ['/audit', '/send_mock_event', '/send_mock_event']);
-    assert.deepEqual(logFiles().map((file) => path.basename(file)), ['gwqueue-web.log']);
-    const sources: [string, string][] = [['the log file', text()], ['the terminal output', web.output()]];
+    assert.ok(
+      lines.some((m) => m.msg === 'invalid API token' && m.level === 40 && m.path === '/send_mock_event'),
+      'the wrong token is logged, without itself',
+    );
+    assert.deepEqual(
+      lines
+        .filter((m) => m.msg === 'request failed')
+        .map((m) => m.path)
+        .sort(),
+      ['/audit', '/send_mock_event', '/send_mock_event'],
+    );
+    assert.deepEqual(
+      logFiles().map((file) => path.basename(file)),
+      ['gwqueue-web.log'],
+    );
+    const sources: [string, string][] = [
+      ['the log file', text()],
+      ['the terminal output', web.output()],
+    ];
     assert.match(web.output(), /"msg":"request failed"/, 'the terminal got the lines too');
     for (const [where, content] of sources) {
       for (const secret of secrets) assert.ok(!content.includes(secret), `${where} contains the secret ${secret}`);

@@ -39,9 +39,13 @@ describe('worker faults, seen from the console', () => {
   before(async () => {
     redis = await startRedis();
     env = {
-      REDIS_URL: redis.url, GWQUEUE_PREFIX: testConfig(redis.url).prefix, GWQUEUE_ENV: 'test', GWQUEUE_API_TOKENS: `robot=${TOKEN}`,
+      REDIS_URL: redis.url,
+      GWQUEUE_PREFIX: testConfig(redis.url).prefix,
+      GWQUEUE_ENV: 'test',
+      GWQUEUE_API_TOKENS: `robot=${TOKEN}`,
       // A killed worker's lock expires after 3 s (checked every 1.5 s): quick, yet a busy box does not stall a live one.
-      GWQUEUE_LOCK_DURATION_MS: '3000', GWQUEUE_HEARTBEAT_MS: '200',
+      GWQUEUE_LOCK_DURATION_MS: '3000',
+      GWQUEUE_HEARTBEAT_MS: '200',
     };
     web = await startConsoleProcess(env);
   });
@@ -101,10 +105,14 @@ describe('worker faults, seen from the console', () => {
   test('SIGKILL during a task: another worker runs it again to completion, and the task page shows two attempts', async () => {
     const doomed = await worker('doomed@faults');
     const id = await enqueueSleep(3);
-    const started = await eventually(async () => {
-      const info = await task(id);
-      return info.state === 'active' && info.worker === 'doomed@faults' ? info : undefined;
-    }, 10_000, 'the task to start on doomed@faults');
+    const started = await eventually(
+      async () => {
+        const info = await task(id);
+        return info.state === 'active' && info.worker === 'doomed@faults' ? info : undefined;
+      },
+      10_000,
+      'the task to start on doomed@faults',
+    );
     // Frozen at once, the worker cannot finish the task while a loaded machine renders the page below.
     doomed.child.kill('SIGSTOP');
     assert.equal((await taskPage(id)).state, 'active');
@@ -119,10 +127,14 @@ describe('worker faults, seen from the console', () => {
     assert.notEqual((await task(id)).state, 'completed');
 
     await worker('rescuer@faults');
-    const done = await eventually(async () => {
-      const info = await task(id);
-      return info.state === 'completed' ? info : undefined;
-    }, 30_000, 'the task to complete on rescuer@faults');
+    const done = await eventually(
+      async () => {
+        const info = await task(id);
+        return info.state === 'completed' ? info : undefined;
+      },
+      30_000,
+      'the task to complete on rescuer@faults',
+    );
     assert.equal(done.worker, 'rescuer@faults');
     assert.equal(done.result, 3);
     assert.equal(done.attempts, 2, 'the run cut short by SIGKILL counts as an attempt');
@@ -141,7 +153,10 @@ describe('worker faults, seen from the console', () => {
       const store = new EmbeddedGraceDb(connection, bullPrefix(testConfig(redis.url, { GWQUEUE_PREFIX: env.GWQUEUE_PREFIX })));
       const event = await uploadEvent(store, 1_400_000_000);
       const doomed = await worker('writer@faults', withTask);
-      const call = await runCli(['call', 'gwqueue.tests.faults.write_then_wait', '--args', JSON.stringify([event.graceid, 2])], { ...env, ...withTask });
+      const call = await runCli(['call', 'gwqueue.tests.faults.write_then_wait', '--args', JSON.stringify([event.graceid, 2])], {
+        ...env,
+        ...withTask,
+      });
       assert.equal(call.code, 0, call.stderr);
       const id = call.stdout.trim();
       const comments = async () => (await store.getLogs(event.graceid)).map((entry) => entry.comment);
@@ -152,17 +167,28 @@ describe('worker faults, seen from the console', () => {
       await doomed.exited;
 
       await worker('rewriter@faults', withTask);
-      const done = await eventually(async () => {
-        const info = await task(id);
-        return info.state === 'completed' ? info : undefined;
-      }, 30_000, 'the task to complete on rewriter@faults');
+      const done = await eventually(
+        async () => {
+          const info = await task(id);
+          return info.state === 'completed' ? info : undefined;
+        },
+        30_000,
+        'the task to complete on rewriter@faults',
+      );
       assert.equal(done.attempts, 2);
       const written = await comments();
-      assert.equal(written.filter((comment) => comment === 'written before the pause').length, 1, 'the write before the kill is not repeated');
+      assert.equal(
+        written.filter((comment) => comment === 'written before the pause').length,
+        1,
+        'the write before the kill is not repeated',
+      );
       assert.equal(written.filter((comment) => comment === 'written after the pause').length, 1, 'the write after it is made once');
       const first = (await store.getLogs(event.graceid)).find((entry) => entry.comment === 'written before the pause');
-      assert.equal(done.result, first?.N, 'the second run was given the first run\'s log entry');
-      assert.ok(done.logs.some((line) => /GraceDB writeLog was already done by an earlier run/.test(line)), `the task page says so: ${done.logs.join(' | ')}`);
+      assert.equal(done.result, first?.N, "the second run was given the first run's log entry");
+      assert.ok(
+        done.logs.some((line) => /GraceDB writeLog was already done by an earlier run/.test(line)),
+        `the task page says so: ${done.logs.join(' | ')}`,
+      );
     } finally {
       connection.disconnect();
     }
@@ -189,6 +215,10 @@ describe('worker faults, seen from the console', () => {
     assert.deepEqual([page.state, page.worker], ['completed', 'graceful@faults']);
     assert.match(page.attempts, /^1 of \d+$/);
 
-    assert.deepEqual(await workerStatus('graceful@faults'), { status: 'offline', offlineReason: 'stopped' }, 'a clean stop, not a lost worker');
+    assert.deepEqual(
+      await workerStatus('graceful@faults'),
+      { status: 'offline', offlineReason: 'stopped' },
+      'a clean stop, not a lost worker',
+    );
   });
 });

@@ -52,7 +52,14 @@ describe('task index', () => {
 
   const ids = async (raw: Record<string, string>) => {
     const query = taskQueryFrom(raw, T0 + 200_000);
-    const page = await index.page({ state: query.tab === 'completed' || query.tab === 'failed' ? query.tab : undefined, terms: query.terms, from: query.from, to: query.to, sort: query.sort, want: query.limit });
+    const page = await index.page({
+      state: query.tab === 'completed' || query.tab === 'failed' ? query.tab : undefined,
+      terms: query.terms,
+      from: query.from,
+      to: query.to,
+      sort: query.sort,
+      want: query.limit,
+    });
     return { ...page, ids: page.ids };
   };
 
@@ -130,7 +137,10 @@ describe('task index', () => {
   });
 
   test('removal clears every index', async () => {
-    await index.write([{ task: task(1), version: 1 }, { task: task(2), version: 1 }]);
+    await index.write([
+      { task: task(1), version: 1 },
+      { task: task(2), version: 1 },
+    ]);
     assert.equal(await index.remove(['id-0001', 'missing']), 1);
     const keys = await connection.keys(`${index.base}:*`);
     for (const key of keys.filter((k) => k.includes(':idx:'))) {

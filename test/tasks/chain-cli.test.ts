@@ -37,7 +37,11 @@ describe('gwqueue chain', () => {
     const { gracedb, redis: connection } = domain.services;
     assert.ok(comments(await gracedb.getLogs(sid)).includes('User erin queued a mock event through the dashboard.'));
 
-    const prelim = await runCli(['chain', 'send_preliminary_gcn', `superevent_id=${sid}`, `event_id=${graceid}`, '--wait', '20', '--user', 'erin'], env, { timeoutMs: 30_000 });
+    const prelim = await runCli(
+      ['chain', 'send_preliminary_gcn', `superevent_id=${sid}`, `event_id=${graceid}`, '--wait', '20', '--user', 'erin'],
+      env,
+      { timeoutMs: 30_000 },
+    );
     assert.equal(prelim.code, 0, prelim.stderr);
     assert.match(prelim.stderr, new RegExp(`Queued preliminary alert for ${sid} \\(task [0-9a-f-]{36}\\)`));
     const outcome = JSON.parse(prelim.stdout) as { sent: boolean; outbox_id: string };
@@ -55,7 +59,10 @@ describe('gwqueue chain', () => {
     const { entries } = await listAudit(connection, domain.config, {});
     const prelimEntry = entries.find((e) => e.action === 'form.send_preliminary_gcn');
     assert.ok(prelimEntry, 'the preliminary alert is audited');
-    assert.deepEqual([prelimEntry.user, prelimEntry.address, prelimEntry.outcome], [os.userInfo().username, `cli@${os.hostname()}`, 'accepted']);
+    assert.deepEqual(
+      [prelimEntry.user, prelimEntry.address, prelimEntry.outcome],
+      [os.userInfo().username, `cli@${os.hostname()}`, 'accepted'],
+    );
     assert.deepEqual(prelimEntry.fields, { superevent_id: sid, event_id: graceid, asked_by: 'erin', via: 'cli' });
     assert.equal(entries.find((e) => e.action === 'form.create_update_gcn_circular')?.taskId, queued.stdout.trim());
     assert.ok(entries.some((e) => e.action === 'form.send_mock_event'));
@@ -67,7 +74,10 @@ describe('gwqueue chain', () => {
     assert.equal(call.code, 0, call.stderr);
     const entry = (await listAudit(connection, domain.config, {})).entries.find((e) => e.taskId === call.stdout.trim());
     assert.ok(entry, 'audited');
-    assert.deepEqual([entry.action, entry.outcome, entry.detail, entry.user], ['call', 'accepted', 'queued gwqueue.tasks.core.add', os.userInfo().username]);
+    assert.deepEqual(
+      [entry.action, entry.outcome, entry.detail, entry.user],
+      ['call', 'accepted', 'queued gwqueue.tasks.core.add', os.userInfo().username],
+    );
     assert.deepEqual(entry.fields, { task: 'gwqueue.tasks.core.add', args: [2, 3], kwargs: {}, countdown: 60, via: 'cli' });
     const before = (await listAudit(connection, domain.config, {})).entries.length;
     assert.equal((await runCli(['call', 'gwqueue.tasks.core.add', '--args=["x"]'], env)).code, 64);
@@ -88,7 +98,10 @@ describe('gwqueue chain', () => {
     assert.equal(unknown.code, 64);
     assert.match(unknown.stderr, /unknown form; use one of send_preliminary_gcn/);
     assert.equal(await jobCount(), before);
-    const deadRedis = await runCli(['chain', 'apply_raven_labels', 'superevent_id=S240101a', 'ext_id=M0003', 'event_id=G1'], { ...env, REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+    const deadRedis = await runCli(['chain', 'apply_raven_labels', 'superevent_id=S240101a', 'ext_id=M0003', 'event_id=G1'], {
+      ...env,
+      REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+    });
     assert.equal(deadRedis.code, 64, 'validation comes before connecting (69 would mean it tried Redis)');
     assert.match(deadRedis.stderr, /ext_id must look like E123456/, 'an external event is E and digits, mock ones too');
   });

@@ -33,18 +33,31 @@ describe('GraceDB writes once per task', () => {
     const gracedb = oncePerTask(store, connection, config);
     const lines: string[] = [];
     const run = <T>(id: string, fn: (db: GraceDb) => Promise<T>, attempt = 1): Promise<T> => {
-      const context: TaskContext = { id, name: 'gwqueue.tests.once', queue: 'default', attempt, worker: 'w@test', hostname: 'test', submittedAt: Date.now(), log: async (line) => void lines.push(line) };
+      const context: TaskContext = {
+        id,
+        name: 'gwqueue.tests.once',
+        queue: 'default',
+        attempt,
+        worker: 'w@test',
+        hostname: 'test',
+        submittedAt: Date.now(),
+        log: async (line) => void lines.push(line),
+      };
       return runAsTask(context, () => fn(gracedb));
     };
     const logCount = async () => (await store.getLogs(event.graceid)).length;
     return { store, event, gracedb, run, lines, logCount };
   }
 
-  test('the same task run again writes nothing new and gets the first run\'s answers', async () => {
+  test("the same task run again writes nothing new and gets the first run's answers", async () => {
     const { event, run, lines, logCount } = await setUp();
     const before = await logCount();
     const steps = async (db: GraceDb) => {
-      const log = await db.writeLog(event.graceid, 'sky map ready', { filename: 'bayestar.fits', filecontents: Buffer.from('first sky map'), tags: ['sky_loc'] });
+      const log = await db.writeLog(event.graceid, 'sky map ready', {
+        filename: 'bayestar.fits',
+        filecontents: Buffer.from('first sky map'),
+        tags: ['sky_loc'],
+      });
       await db.createLabel('SKYMAP_READY', event.graceid);
       await db.removeLabel('SKYMAP_READY', event.graceid);
       return log;
@@ -52,7 +65,7 @@ describe('GraceDB writes once per task', () => {
     const first = await run('task-1', steps);
     const again = await run('task-1', steps, 2);
     assert.equal(await logCount(), before + 3, 'one log entry, one label added, one removed: not twice');
-    assert.deepEqual(again, first, 'the second run reports the first run\'s log entry and file version');
+    assert.deepEqual(again, first, "the second run reports the first run's log entry and file version");
     assert.equal(lines.filter((line) => /already done by an earlier run/.test(line)).length, 3, 'each skipped write is on the task page');
     const ttl = await connection.ttl((await connection.keys('*:gracedb:once:task-1:*'))[0]);
     assert.ok(ttl > 0 && ttl <= WRITE_MARK_TTL_SECONDS, `the marks expire (${ttl} s)`);
@@ -84,8 +97,15 @@ describe('GraceDB writes once per task', () => {
 
   test('a failed write is not remembered: the next run makes it', async () => {
     const { run, logCount, event } = await setUp();
-    await assert.rejects(run('task-f', (db) => db.removeLabel('NOT_THERE', event.graceid)), GraceDbNotFoundError);
-    await assert.rejects(run('task-f', (db) => db.removeLabel('NOT_THERE', event.graceid), 2), GraceDbNotFoundError, 'tried again, not answered from a mark');
+    await assert.rejects(
+      run('task-f', (db) => db.removeLabel('NOT_THERE', event.graceid)),
+      GraceDbNotFoundError,
+    );
+    await assert.rejects(
+      run('task-f', (db) => db.removeLabel('NOT_THERE', event.graceid), 2),
+      GraceDbNotFoundError,
+      'tried again, not answered from a mark',
+    );
     const before = await logCount();
     await run('task-f', (db) => db.createLabel('NOT_THERE', event.graceid), 3);
     await run('task-f', (db) => db.removeLabel('NOT_THERE', event.graceid), 4);

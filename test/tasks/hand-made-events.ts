@@ -4,7 +4,19 @@ import type { EventFacts } from '../../src/tasks/superevent-rules.js';
 
 export const COMPLETE_CBC = ['SKYMAP_READY', 'EMBRIGHT_READY', 'PASTRO_READY'];
 
-export function cbcEvent(fields: { graceid?: string; gpstime?: number; far?: number | null; snr?: number; ifos?: string[]; labels?: string[]; offline?: boolean; search?: string; pipeline?: string } = {}): EventFacts {
+export function cbcEvent(
+  fields: {
+    graceid?: string;
+    gpstime?: number;
+    far?: number | null;
+    snr?: number;
+    ifos?: string[];
+    labels?: string[];
+    offline?: boolean;
+    search?: string;
+    pipeline?: string;
+  } = {},
+): EventFacts {
   const ifos = fields.ifos ?? ['H1', 'L1'];
   return {
     graceid: fields.graceid ?? 'G1',
@@ -20,7 +32,9 @@ export function cbcEvent(fields: { graceid?: string; gpstime?: number; far?: num
   };
 }
 
-export function burstEvent(fields: { graceid?: string; gpstime?: number; far?: number; duration?: number; labels?: string[] } = {}): EventFacts {
+export function burstEvent(
+  fields: { graceid?: string; gpstime?: number; far?: number; duration?: number; labels?: string[] } = {},
+): EventFacts {
   return {
     graceid: fields.graceid ?? 'G9',
     group: 'Burst',
@@ -37,7 +51,12 @@ export function burstEvent(fields: { graceid?: string; gpstime?: number; far?: n
 
 /** The JSON event file the embedded GraceDB parses into such a record. */
 export function eventFile(event: EventFacts): string {
-  return JSON.stringify({ gpstime: event.gpstime, far: event.far, instruments: event.instruments, extra_attributes: event.extra_attributes });
+  return JSON.stringify({
+    gpstime: event.gpstime,
+    far: event.far,
+    instruments: event.instruments,
+    extra_attributes: event.extra_attributes,
+  });
 }
 
 export function asRecord(event: EventFacts): EventRecord {

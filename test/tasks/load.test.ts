@@ -9,7 +9,9 @@ test('every gwqueue.tasks.<module>.<name> task lives in the module its name poin
   assert.ok(hasTask('gwqueue.tasks.core.ping'));
   assert.ok(!hasTask('gwqueue.tasks.orchestrator.preliminary_alert'), 'only the named module was loaded');
   await loadTaskFor('no.such.task');
-  const names = allTasks().map((task) => task.name).filter((name) => name.startsWith('gwqueue.tasks.'));
+  const names = allTasks()
+    .map((task) => task.name)
+    .filter((name) => name.startsWith('gwqueue.tasks.'));
   assert.ok(names.length > 20, `the whole registry was loaded for an unknown name (${names.length})`);
   for (const name of names) assert.ok(Object.hasOwn(TASK_MODULES, name.split('.')[2]), `${name}: add its module to TASK_MODULES`);
 });

@@ -3,14 +3,23 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadDomainConfig } from '../../src/config/domain.js';
 import {
-  eventInstruments, eventSegment, isBetterPreferred, isComplete, isJointMdc, labelTriggersGrouping, passesFarThreshold,
-  preferenceKey, segmentsIntersect, selectPreferredEvent, shouldPublish,
+  eventInstruments,
+  eventSegment,
+  isBetterPreferred,
+  isComplete,
+  isJointMdc,
+  labelTriggersGrouping,
+  passesFarThreshold,
+  preferenceKey,
+  segmentsIntersect,
+  selectPreferredEvent,
+  shouldPublish,
 } from '../../src/tasks/superevent-rules.js';
 import { burstEvent, cbcEvent } from './hand-made-events.js';
 
 const config = loadDomainConfig({});
 
-test('GWCelery\'s defaults: ±1 s windows, 1/3600 Hz grouping threshold, per-group FAR thresholds and trials factors', () => {
+test("GWCelery's defaults: ±1 s windows, 1/3600 Hz grouping threshold, per-group FAR thresholds and trials factors", () => {
   assert.equal(config.superevent.dtStart.gstlal, 1);
   assert.equal(config.superevent.dtEnd.default, 1);
   assert.equal(config.superevent.queryDtStart, 100);
@@ -69,7 +78,12 @@ test('preferred event: complete, then publishable, then CBC over Burst, then det
   assert.ok(better(burstEvent({ far: 1e-12 }), burstEvent({ far: 1e-11 })), 'Burst: lower FAR');
   assert.deepEqual(preferenceKey(cbcEvent({ snr: 11, ifos: ['L1', 'H1', 'L1'] }), config), [1, 1, 1, 1, 2, 11]);
   assert.deepEqual(eventInstruments(cbcEvent({ ifos: ['V1', 'H1'] })), ['H1', 'V1']);
-  const events = [cbcEvent({ graceid: 'G1', snr: 10 }), cbcEvent({ graceid: 'G2', snr: 14 }), { ...cbcEvent({ graceid: 'E3', snr: 99 }), group: 'External' }, cbcEvent({ graceid: 'G4', snr: 12 })];
+  const events = [
+    cbcEvent({ graceid: 'G1', snr: 10 }),
+    cbcEvent({ graceid: 'G2', snr: 14 }),
+    { ...cbcEvent({ graceid: 'E3', snr: 99 }), group: 'External' },
+    cbcEvent({ graceid: 'G4', snr: 12 }),
+  ];
   assert.equal(selectPreferredEvent(events, config)?.graceid, 'G2');
 });
 
@@ -82,7 +96,10 @@ test('labels that wake the superevent manager: the one completing an event, or R
 });
 
 test('joint MDC frequency: superevent suffixes read as numbers (a=1, b=2, …, aa=27)', () => {
-  assert.deepEqual(['MS240101a', 'MS240101b', 'MS240101c', 'MS240101z', 'MS240101aa', 'MS240101ab'].map((id) => isJointMdc(id, 2)), [false, true, false, true, false, true]);
+  assert.deepEqual(
+    ['MS240101a', 'MS240101b', 'MS240101c', 'MS240101z', 'MS240101aa', 'MS240101ab'].map((id) => isJointMdc(id, 2)),
+    [false, true, false, true, false, true],
+  );
   assert.ok(isJointMdc('MS240101j', 10));
   assert.ok(!isJointMdc('MS240101b', 0), '0 disables');
 });

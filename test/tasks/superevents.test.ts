@@ -22,7 +22,14 @@ describe('superevent grouping', () => {
   const nextTime = () => (base += 1000);
 
   const upload = (event: ReturnType<typeof cbcEvent>, group = 'CBC') =>
-    gracedb.createEvent({ group, pipeline: event.pipeline, search: event.search ?? undefined, labels: event.labels, filename: 'coinc.json', filecontents: eventFile(event) });
+    gracedb.createEvent({
+      group,
+      pipeline: event.pipeline,
+      search: event.search ?? undefined,
+      labels: event.labels,
+      filename: 'coinc.json',
+      filecontents: eventFile(event),
+    });
 
   before(async () => {
     server = await startRedis();
@@ -93,7 +100,13 @@ describe('superevent grouping', () => {
     const noisy = await groupEvent(deps, (await upload(cbcEvent({ gpstime: t, far: 1e-3 }))).graceid);
     assert.equal(noisy.action, 'skipped');
     assert.match(noisy.reason!, /above the superevent threshold/);
-    const grb = await gracedb.createEvent({ group: 'External', pipeline: 'Fermi', search: 'GRB', filename: 'grb.json', filecontents: JSON.stringify({ gpstime: t, far: 1e-6 }) });
+    const grb = await gracedb.createEvent({
+      group: 'External',
+      pipeline: 'Fermi',
+      search: 'GRB',
+      filename: 'grb.json',
+      filecontents: JSON.stringify({ gpstime: t, far: 1e-6 }),
+    });
     assert.equal((await groupEvent(deps, grb.graceid)).action, 'skipped');
     assert.equal((await gracedb.getEvent(grb.graceid)).superevent, null);
   });
@@ -111,11 +124,22 @@ describe('superevent grouping', () => {
 
   test('events of the same moment grouped at the same time by different workers end up in ONE superevent', async () => {
     const t = nextTime();
-    const events = await Promise.all(Array.from({ length: 8 }, (_, index) => upload(cbcEvent({ gpstime: t + index * 0.01, snr: 10 + index, labels: COMPLETE_CBC.slice(0, 1) }))));
+    const events = await Promise.all(
+      Array.from({ length: 8 }, (_, index) =>
+        upload(cbcEvent({ gpstime: t + index * 0.01, snr: 10 + index, labels: COMPLETE_CBC.slice(0, 1) })),
+      ),
+    );
     // Each "worker" has its own Redis connection, as separate processes would.
     const connections = events.map(() => new Redis(server.url));
     try {
-      const results = await Promise.all(events.map((event, index) => groupEvent({ ...deps, redis: connections[index], gracedb: new EmbeddedGraceDb(connections[index], bullPrefix(config)) }, event.graceid)));
+      const results = await Promise.all(
+        events.map((event, index) =>
+          groupEvent(
+            { ...deps, redis: connections[index], gracedb: new EmbeddedGraceDb(connections[index], bullPrefix(config)) },
+            event.graceid,
+          ),
+        ),
+      );
       const ids = new Set(results.map((result) => result.superevent_id));
       assert.equal(ids.size, 1, `one superevent, got ${[...ids].join(', ')}`);
       assert.equal(results.filter((result) => result.action === 'created').length, 1);

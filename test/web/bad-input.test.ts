@@ -9,7 +9,29 @@ const MARKER = '<script>alert("x")</script>';
 
 /** Values no form accepts for a text field: empty, huge, unicode, control characters, markup, wrong shapes. */
 function badValues(): string[] {
-  return ['', ' ', 'x'.repeat(65), 'x'.repeat(5000), 'S240101A', 'S240101a\u0000', 'S24\u202e0101a', 'Ｓ240101a', '😀', '\r\nSet-Cookie: a=b', MARKER, `S240101a${MARKER}`, '../../etc/passwd', "' OR 1=1 --", '${7*7}', '<%= 7*7 %>', 'G-1', 'E', 'name,', ',0', 'name,version'];
+  return [
+    '',
+    ' ',
+    'x'.repeat(65),
+    'x'.repeat(5000),
+    'S240101A',
+    'S240101a\u0000',
+    'S24\u202e0101a',
+    'Ｓ240101a',
+    '😀',
+    '\r\nSet-Cookie: a=b',
+    MARKER,
+    `S240101a${MARKER}`,
+    '../../etc/passwd',
+    "' OR 1=1 --",
+    '${7*7}',
+    '<%= 7*7 %>',
+    'G-1',
+    'E',
+    'name,',
+    ',0',
+    'name,version',
+  ];
 }
 
 describe('bad input, generated', () => {
@@ -29,35 +51,73 @@ describe('bad input, generated', () => {
       const textFields = form.fields.filter((field) => !field.checkbox);
       for (const field of textFields) {
         for (const value of badValues()) {
-          const valid: Record<string, string> = { superevent_id: 'S240101a', event_id: 'G1', ext_id: 'E1', skymap_filename: 'a.fits,0', em_bright_filename: 'b.json,0', p_astro_filename: 'c.json,0', sky_localization: 'on' };
+          const valid: Record<string, string> = {
+            superevent_id: 'S240101a',
+            event_id: 'G1',
+            ext_id: 'E1',
+            skymap_filename: 'a.fits,0',
+            em_bright_filename: 'b.json,0',
+            p_astro_filename: 'c.json,0',
+            sky_localization: 'on',
+          };
           const body: Record<string, string> = {};
           for (const f of form.fields) body[f.name] = valid[f.name];
           body[field.name] = value;
           const t = await tokens(form.name);
-          const page = await agent.post(`/${form.name}`).set(headers).type('form').send({ ...body, _csrf: t.csrf, submission_token: t.submission, confirmed: 'yes' });
-          assert.ok(page.status === 422 || page.status === 413, `${form.name}.${field.name}=${JSON.stringify(value).slice(0, 40)} → ${page.status}`);
+          const page = await agent
+            .post(`/${form.name}`)
+            .set(headers)
+            .type('form')
+            .send({ ...body, _csrf: t.csrf, submission_token: t.submission, confirmed: 'yes' });
+          assert.ok(
+            page.status === 422 || page.status === 413,
+            `${form.name}.${field.name}=${JSON.stringify(value).slice(0, 40)} → ${page.status}`,
+          );
           assert.ok(!page.text.includes(MARKER), 'markup is never echoed unescaped');
-          const api = await request(fx.app).post(`/${form.name}`).set('Authorization', `Bearer ${API_TOKEN}`).set('Accept', 'application/json').send(body);
+          const api = await request(fx.app)
+            .post(`/${form.name}`)
+            .set('Authorization', `Bearer ${API_TOKEN}`)
+            .set('Accept', 'application/json')
+            .send(body);
           assert.equal(api.status, 422, `API ${form.name}.${field.name}`);
           cases += 2;
         }
         // Wrong shapes: arrays, objects and numbers instead of one string.
         for (const shape of [['S240101a', 'S240101b'], { nested: 'S240101a' }, 42, null, true]) {
-          const api = await request(fx.app).post(`/${form.name}`).set('Authorization', `Bearer ${API_TOKEN}`).set('Accept', 'application/json').send({ [field.name]: shape });
+          const api = await request(fx.app)
+            .post(`/${form.name}`)
+            .set('Authorization', `Bearer ${API_TOKEN}`)
+            .set('Accept', 'application/json')
+            .send({ [field.name]: shape });
           assert.equal(api.status, 422, `API ${form.name}.${field.name} as ${JSON.stringify(shape)}`);
           cases += 1;
         }
         for (const raw of [`${field.name}[]=S240101a`, `${field.name}[a]=S240101a`, `${field.name}=a&${field.name}=b`]) {
-          const api = await request(fx.app).post(`/${form.name}`).set('Authorization', `Bearer ${API_TOKEN}`).set('Accept', 'application/json').type('form').send(raw);
+          const api = await request(fx.app)
+            .post(`/${form.name}`)
+            .set('Authorization', `Bearer ${API_TOKEN}`)
+            .set('Accept', 'application/json')
+            .type('form')
+            .send(raw);
           assert.equal(api.status, 422, `API ${form.name} ${raw}`);
           cases += 1;
         }
       }
     }
     // Bodies that are not bodies: huge, malformed JSON, wrong content type.
-    const huge = await request(fx.app).post('/send_mock_event').set('Authorization', `Bearer ${API_TOKEN}`).set('Accept', 'application/json').type('json').send(`{"a":"${'x'.repeat(100_000)}"}`);
+    const huge = await request(fx.app)
+      .post('/send_mock_event')
+      .set('Authorization', `Bearer ${API_TOKEN}`)
+      .set('Accept', 'application/json')
+      .type('json')
+      .send(`{"a":"${'x'.repeat(100_000)}"}`);
     assert.equal(huge.status, 413);
-    const malformed = await request(fx.app).post('/send_mock_event').set('Authorization', `Bearer ${API_TOKEN}`).set('Accept', 'application/json').type('json').send('{"a":');
+    const malformed = await request(fx.app)
+      .post('/send_mock_event')
+      .set('Authorization', `Bearer ${API_TOKEN}`)
+      .set('Accept', 'application/json')
+      .type('json')
+      .send('{"a":');
     assert.equal(malformed.status, 400);
     cases += 2;
     assert.equal(await fx.jobCount(), before, 'nothing was enqueued');
@@ -65,8 +125,12 @@ describe('bad input, generated', () => {
     assert.ok(cases > 300);
   });
 
-  test('the task API\'s ?wait: anything but 0 to 30 seconds is a 400 naming it, answered at once', async () => {
-    const task = await request(fx.app).post('/send_mock_event').set('Authorization', `Bearer ${API_TOKEN}`).set('Accept', 'application/json').send({});
+  test("the task API's ?wait: anything but 0 to 30 seconds is a 400 naming it, answered at once", async () => {
+    const task = await request(fx.app)
+      .post('/send_mock_event')
+      .set('Authorization', `Bearer ${API_TOKEN}`)
+      .set('Accept', 'application/json')
+      .send({});
     assert.equal(task.status, 202, task.text);
     const id = task.body.id as string;
     const bad = ['', ' ', '-1', '30.5', '31', '1e3', 'NaN', 'Infinity', 'ten', '0x10', MARKER, '5\u0000', 'x'.repeat(5000)];

@@ -44,7 +44,11 @@ describe('console in Chromium', () => {
 
   before(async () => {
     // Tasks running in this process use the test's Redis, not the environment's.
-    stack = await startConsoleStack({ env: { GWQUEUE_LOCAL_USER: 'true', GWQUEUE_MOCK_JOINT_DELAY_MS: '200' }, workers: [{ name: 'browser@test' }], services: true });
+    stack = await startConsoleStack({
+      env: { GWQUEUE_LOCAL_USER: 'true', GWQUEUE_MOCK_JOINT_DELAY_MS: '200' },
+      workers: [{ name: 'browser@test' }],
+      services: true,
+    });
     ({ engine, web } = stack);
     browser = await stack.browser();
   });
@@ -92,7 +96,10 @@ describe('console in Chromium', () => {
     await page.click('#send_preliminary_gcn button[type="submit"]');
     await confirmDialog(page);
     await page.waitForURL(/\/tasks\//);
-    assert.match(await page.locator('.alert-success').innerText(), new RegExp(`Queued preliminary alert for ${supereventId} \\(task [0-9a-f-]{36}\\)`));
+    assert.match(
+      await page.locator('.alert-success').innerText(),
+      new RegExp(`Queued preliminary alert for ${supereventId} \\(task [0-9a-f-]{36}\\)`),
+    );
     await waitForCompleted(page);
     assert.ok((await page.locator('table tr').count()) >= 3, 'the chain steps are listed');
     await page.screenshot({ path: path.join(SHOTS, 'preliminary-completed.png'), fullPage: true });
@@ -121,11 +128,15 @@ describe('console in Chromium', () => {
     assert.equal(await page.locator('#task-state').innerText(), 'active');
     await requests(4);
     // Each request waits up to a second on the server and the next starts no sooner than a second after the last.
-    for (let n = 1; n < asked.length; n++) assert.ok(asked[n].at - asked[n - 1].at >= 900, `request ${n} came ${asked[n].at - asked[n - 1].at} ms after the one before`);
+    for (let n = 1; n < asked.length; n++)
+      assert.ok(asked[n].at - asked[n - 1].at >= 900, `request ${n} came ${asked[n].at - asked[n - 1].at} ms after the one before`);
     const beforeEnd = asked.length;
     release();
     await page.locator('#task-state', { hasText: 'completed' }).waitFor({ timeout: 15_000 });
-    assert.ok(asked.every(({ url }) => url === `/api/tasks/${handle.id}?wait=1`), asked.map(({ url }) => url).join(' '));
+    assert.ok(
+      asked.every(({ url }) => url === `/api/tasks/${handle.id}?wait=1`),
+      asked.map(({ url }) => url).join(' '),
+    );
     // The end shows through the request that was waiting (at most one more began before the reload).
     assert.ok(asked.length <= beforeEnd + 1, `${asked.length - beforeEnd} requests after the end`);
     assert.deepEqual(errors, []);
@@ -142,7 +153,12 @@ describe('console in Chromium', () => {
     await page.click('#confirm-dialog button[value="cancel"]');
     await page.locator('#confirm-dialog').waitFor({ state: 'hidden' });
     // The dialog's close handler runs in a task queued when it closed; one more task later, it has decided.
-    const confirmed = await page.evaluate(() => new Promise((resolve) => setTimeout(() => resolve((document.querySelector('#send_mock_joint_event form') as HTMLFormElement).dataset.confirmed ?? 'no'))));
+    const confirmed = await page.evaluate(
+      () =>
+        new Promise((resolve) =>
+          setTimeout(() => resolve((document.querySelector('#send_mock_joint_event form') as HTMLFormElement).dataset.confirmed ?? 'no')),
+        ),
+    );
     assert.equal(confirmed, 'no', 'cancelling does not confirm the form');
     assert.equal(new URL(page.url()).pathname, '/');
     assert.deepEqual(await engine.client.queue('default').getJobCounts(), before);

@@ -40,7 +40,10 @@ describe('operator console', () => {
 
   test('assets are served by the app itself', async () => {
     await request(fx.app).get('/static/vendor/bootstrap/css/bootstrap.min.css').expect(200).expect('content-type', /css/);
-    await request(fx.app).get('/static/js/console.js').expect(200).expect('content-type', /javascript/);
+    await request(fx.app)
+      .get('/static/js/console.js')
+      .expect(200)
+      .expect('content-type', /javascript/);
     await request(fx.app).get('/static/nope.js').expect(404);
   });
 
@@ -55,8 +58,12 @@ describe('operator console', () => {
     const { agent, headers, tokens } = await browser(fx.app);
     const before = await fx.jobCount();
     const t = await tokens('send_preliminary_gcn');
-    const res = await agent.post('/send_preliminary_gcn').set(headers).type('form')
-      .send({ ...VALID, _csrf: t.csrf, submission_token: t.submission, confirmed: 'yes' }).expect(303);
+    const res = await agent
+      .post('/send_preliminary_gcn')
+      .set(headers)
+      .type('form')
+      .send({ ...VALID, _csrf: t.csrf, submission_token: t.submission, confirmed: 'yes' })
+      .expect(303);
     assert.match(res.headers.location, TASK_URL);
     const id = res.headers.location.split('/').pop()!;
     assert.ok((await fx.jobCount()) > before, 'the chain was enqueued');
@@ -73,7 +80,12 @@ describe('operator console', () => {
     const { agent, headers, tokens } = await browser(fx.app);
     const before = await fx.jobCount();
     const t = await tokens('change_prefered_event');
-    const res = await agent.post('/change_prefered_event').set(headers).type('form').send({ ...VALID, _csrf: t.csrf, submission_token: t.submission }).expect(200);
+    const res = await agent
+      .post('/change_prefered_event')
+      .set(headers)
+      .type('form')
+      .send({ ...VALID, _csrf: t.csrf, submission_token: t.submission })
+      .expect(200);
     assert.match(res.text, /Please confirm: Change Preferred Event/);
     assert.match(res.text, /name="confirmed" value="yes"/);
     assert.match(res.text, new RegExp(`name="submission_token" value="${t.submission}"`));
@@ -92,7 +104,12 @@ describe('operator console', () => {
     ];
     for (const [fields, expected] of cases) {
       const t = await tokens('send_preliminary_gcn');
-      const res = await agent.post('/send_preliminary_gcn').set(headers).type('form').send({ ...fields, _csrf: t.csrf, submission_token: t.submission, confirmed: 'yes' }).expect(422);
+      const res = await agent
+        .post('/send_preliminary_gcn')
+        .set(headers)
+        .type('form')
+        .send({ ...fields, _csrf: t.csrf, submission_token: t.submission, confirmed: 'yes' })
+        .expect(422);
       for (const pattern of expected) assert.match(res.text, pattern);
       assert.doesNotMatch(res.text, /<script>alert/);
     }
@@ -103,11 +120,28 @@ describe('operator console', () => {
     assert.match(res.text, /must be given once/);
     assert.match(res.text, /nested or repeated fields are not accepted/);
     const circular = await tokens('create_update_gcn_circular');
-    const none = await agent.post('/create_update_gcn_circular').set(headers).type('form').send({ superevent_id: 'S240101a', _csrf: circular.csrf, submission_token: circular.submission }).expect(422);
+    const none = await agent
+      .post('/create_update_gcn_circular')
+      .set(headers)
+      .type('form')
+      .send({ superevent_id: 'S240101a', _csrf: circular.csrf, submission_token: circular.submission })
+      .expect(422);
     assert.match(none.text, /choose at least one of sky localization, em_bright, p_astro/);
     // An external event is E and digits, mock ones too (the embedded GraceDB and GraceDB give External events E): as `gwqueue chain` says.
     const raven = await tokens('apply_raven_labels');
-    const mdc = await agent.post('/apply_raven_labels').set(headers).type('form').send({ superevent_id: 'MS240101a', ext_id: 'M0003', event_id: 'M0001', _csrf: raven.csrf, submission_token: raven.submission, confirmed: 'yes' }).expect(422);
+    const mdc = await agent
+      .post('/apply_raven_labels')
+      .set(headers)
+      .type('form')
+      .send({
+        superevent_id: 'MS240101a',
+        ext_id: 'M0003',
+        event_id: 'M0001',
+        _csrf: raven.csrf,
+        submission_token: raven.submission,
+        confirmed: 'yes',
+      })
+      .expect(422);
     assert.match(mdc.text, /External event ID must look like E123456/);
     assert.equal(await fx.jobCount(), before);
     const audit = await listAudit(fx.engine.client.redis, fx.engine.config, { action: 'form.send_preliminary_gcn' });
@@ -117,12 +151,25 @@ describe('operator console', () => {
   test('a POST without a CSRF token is refused with 403 and enqueues nothing', async () => {
     const { agent, headers, tokens } = await browser(fx.app);
     const before = await fx.jobCount();
-    const csrfRefusals = async () => (await listAudit(fx.engine.client.redis, fx.engine.config, { action: 'form.send_preliminary_gcn' })).entries.filter((e) => /CSRF check failed/.test(e.detail));
+    const csrfRefusals = async () =>
+      (await listAudit(fx.engine.client.redis, fx.engine.config, { action: 'form.send_preliminary_gcn' })).entries.filter((e) =>
+        /CSRF check failed/.test(e.detail),
+      );
     const refusedBefore = (await csrfRefusals()).length;
     const t = await tokens('send_preliminary_gcn');
-    const res = await agent.post('/send_preliminary_gcn').set(headers).type('form').send({ ...VALID, submission_token: t.submission, confirmed: 'yes' }).expect(403);
+    const res = await agent
+      .post('/send_preliminary_gcn')
+      .set(headers)
+      .type('form')
+      .send({ ...VALID, submission_token: t.submission, confirmed: 'yes' })
+      .expect(403);
     assert.match(res.text, /CSRF check failed/);
-    await agent.post('/send_preliminary_gcn').set(headers).type('form').send({ ...VALID, _csrf: 'forged', submission_token: t.submission, confirmed: 'yes' }).expect(403);
+    await agent
+      .post('/send_preliminary_gcn')
+      .set(headers)
+      .type('form')
+      .send({ ...VALID, _csrf: 'forged', submission_token: t.submission, confirmed: 'yes' })
+      .expect(403);
     assert.equal(await fx.jobCount(), before);
     const refused = await csrfRefusals();
     assert.equal(refused.length, refusedBefore + 2, 'both refused posts are in the audit log');
@@ -135,7 +182,12 @@ describe('operator console', () => {
     const home = await agent.get('/').set(headers).expect(200);
     assert.match(home.text, /mallory <span class="badge text-bg-warning">view only/);
     const t = await tokens('send_preliminary_gcn');
-    const res = await agent.post('/send_preliminary_gcn').set(headers).type('form').send({ ...VALID, _csrf: t.csrf, submission_token: t.submission, confirmed: 'yes' }).expect(403);
+    const res = await agent
+      .post('/send_preliminary_gcn')
+      .set(headers)
+      .type('form')
+      .send({ ...VALID, _csrf: t.csrf, submission_token: t.submission, confirmed: 'yes' })
+      .expect(403);
     assert.match(res.text, /mallory is not allowed to submit/);
     assert.equal(await fx.jobCount(), before);
     const audit = await listAudit(fx.engine.client.redis, fx.engine.config, { user: 'mallory' });
@@ -146,7 +198,12 @@ describe('operator console', () => {
     const { agent, tokens } = await browser(fx.app, 'marie.curie');
     const headers = { 'X-Proxy-Remote-User': 'marie.curie', 'X-Proxy-Remote-Groups': 'physics;emfollow' };
     const t = await tokens('send_mock_event');
-    await agent.post('/send_mock_event').set(headers).type('form').send({ _csrf: t.csrf, submission_token: t.submission, confirmed: 'yes' }).expect(303);
+    await agent
+      .post('/send_mock_event')
+      .set(headers)
+      .type('form')
+      .send({ _csrf: t.csrf, submission_token: t.submission, confirmed: 'yes' })
+      .expect(303);
   });
 
   test('the same submission token posted twice enqueues once and leads to the first task', async () => {
@@ -164,12 +221,20 @@ describe('operator console', () => {
     const locations = new Set([first.headers.location, second.headers.location, third.headers.location]);
     assert.equal(locations.size, 1, 'every answer leads to the same task');
     const added = (await fx.jobCount()) - before;
-    const page = await agent.get([...locations][0]).set(headers).expect(200);
+    const page = await agent
+      .get([...locations][0])
+      .set(headers)
+      .expect(200);
     assert.match(page.text, /already submitted/);
     const single = await (async () => {
       const t2 = await tokens('send_preliminary_gcn');
       const c0 = await fx.jobCount();
-      await agent.post('/send_preliminary_gcn').set(headers).type('form').send({ ...body, _csrf: t2.csrf, submission_token: t2.submission }).expect(303);
+      await agent
+        .post('/send_preliminary_gcn')
+        .set(headers)
+        .type('form')
+        .send({ ...body, _csrf: t2.csrf, submission_token: t2.submission })
+        .expect(303);
       return (await fx.jobCount()) - c0;
     })();
     assert.equal(added, single, 'three posts of one token enqueue as much as one post');
@@ -177,23 +242,43 @@ describe('operator console', () => {
 
   test('scripted clients: API token without CSRF gets 202 JSON; a bad token 401; bad input 422 JSON', async () => {
     const before = await fx.jobCount();
-    const res = await request(fx.app).post('/send_preliminary_gcn').set('Authorization', `Bearer ${API_TOKEN}`).set('Accept', 'application/json')
-      .type('form').send(VALID).expect(202);
+    const res = await request(fx.app)
+      .post('/send_preliminary_gcn')
+      .set('Authorization', `Bearer ${API_TOKEN}`)
+      .set('Accept', 'application/json')
+      .type('form')
+      .send(VALID)
+      .expect(202);
     assert.match(res.body.url, TASK_URL);
     assert.equal(res.body.url, `/tasks/${res.body.id}`);
     assert.ok((await fx.jobCount()) > before);
     const task = await request(fx.app).get(`/api/tasks/${res.body.id}`).expect(200);
     assert.equal(task.body.id, res.body.id);
     assert.equal(task.body.submittedBy, 'robot');
-    await request(fx.app).post('/send_preliminary_gcn').set('Authorization', 'Bearer wrong-token-wrong-token').type('form').send(VALID).expect(401);
-    const bad = await request(fx.app).post('/send_preliminary_gcn').set('Authorization', `Bearer ${API_TOKEN}`).set('Accept', 'application/json')
-      .send({ superevent_id: ['S240101a'], event_id: { a: 1 } }).expect(422);
+    await request(fx.app)
+      .post('/send_preliminary_gcn')
+      .set('Authorization', 'Bearer wrong-token-wrong-token')
+      .type('form')
+      .send(VALID)
+      .expect(401);
+    const bad = await request(fx.app)
+      .post('/send_preliminary_gcn')
+      .set('Authorization', `Bearer ${API_TOKEN}`)
+      .set('Accept', 'application/json')
+      .send({ superevent_id: ['S240101a'], event_id: { a: 1 } })
+      .expect(422);
     assert.equal(bad.body.fields.superevent_id, 'must be given once, as text');
     assert.equal(bad.body.fields.event_id, 'must be given once, as text');
   });
 
   test('Idempotency-Key makes an API submission one-time too', async () => {
-    const send = () => request(fx.app).post('/send_mock_event').set('Authorization', `Bearer ${API_TOKEN}`).set('Accept', 'application/json').set('Idempotency-Key', 'retry-safe-key-0001').send({});
+    const send = () =>
+      request(fx.app)
+        .post('/send_mock_event')
+        .set('Authorization', `Bearer ${API_TOKEN}`)
+        .set('Accept', 'application/json')
+        .set('Idempotency-Key', 'retry-safe-key-0001')
+        .send({});
     const first = await send().expect(202);
     const second = await send().expect(200);
     assert.equal(second.body.id, first.body.id);
@@ -201,7 +286,12 @@ describe('operator console', () => {
   });
 
   test('task pages: HTML and JSON; unknown IDs are 404 in both', async () => {
-    const res = await request(fx.app).post('/send_mock_event').set('Authorization', `Bearer ${API_TOKEN}`).set('Accept', 'application/json').send({}).expect(202);
+    const res = await request(fx.app)
+      .post('/send_mock_event')
+      .set('Authorization', `Bearer ${API_TOKEN}`)
+      .set('Accept', 'application/json')
+      .send({})
+      .expect(202);
     const html = await request(fx.app).get(res.body.url).expect(200);
     assert.match(html.text, /data-finished="false"/);
     assert.match(html.text, /<noscript><meta http-equiv="refresh" content="2"><\/noscript>/);
@@ -214,7 +304,12 @@ describe('operator console', () => {
 
   test('a body over the limit is 413; unknown pages 404', async () => {
     const { agent, headers } = await browser(fx.app);
-    await agent.post('/send_preliminary_gcn').set(headers).type('form').send(`superevent_id=${'x'.repeat(40_000)}`).expect(413);
+    await agent
+      .post('/send_preliminary_gcn')
+      .set(headers)
+      .type('form')
+      .send(`superevent_id=${'x'.repeat(40_000)}`)
+      .expect(413);
     await request(fx.app).get('/no/such/page').expect(404);
   });
 
@@ -226,7 +321,8 @@ describe('operator console', () => {
     assert.ok(json.body.entries.length >= 1);
     assert.ok(json.body.entries.every((e: { action: string }) => e.action === 'form.send_mock_event'));
     // The filter offers every action name, not only the forms'.
-    for (const action of ['form.send_preliminary_gcn', 'form.apply_raven_labels', 'task.retry']) assert.match(page.text, new RegExp(`<option value="${action.replace('.', '\\.')}"`));
+    for (const action of ['form.send_preliminary_gcn', 'form.apply_raven_labels', 'task.retry'])
+      assert.match(page.text, new RegExp(`<option value="${action.replace('.', '\\.')}"`));
   });
 });
 
@@ -245,7 +341,12 @@ describe('identity from untrusted addresses', () => {
     assert.match(home.text, /not signed in/);
     const t = await tokens('send_preliminary_gcn');
     const before = await fx.jobCount();
-    await agent.post('/send_preliminary_gcn').set(headers).type('form').send({ ...VALID, _csrf: t.csrf, submission_token: t.submission, confirmed: 'yes' }).expect(403);
+    await agent
+      .post('/send_preliminary_gcn')
+      .set(headers)
+      .type('form')
+      .send({ ...VALID, _csrf: t.csrf, submission_token: t.submission, confirmed: 'yes' })
+      .expect(403);
     assert.equal(await fx.jobCount(), before);
   });
 });
@@ -263,10 +364,19 @@ describe('Redis down', () => {
     const { agent, headers, tokens } = await browser(fx.app);
     const t = await tokens('send_preliminary_gcn');
     // A client waiting on a task (no worker runs here) when Redis goes away gets a 503 within seconds, not a hang.
-    const queued = await request(fx.app).post('/send_mock_event').set('Authorization', `Bearer ${API_TOKEN}`).set('Accept', 'application/json').send({}).expect(202);
-    const waiting = request(fx.app).get(`/api/tasks/${queued.body.id}?wait=30`).then((res) => ({ status: res.status, at: Date.now() }));
+    const queued = await request(fx.app)
+      .post('/send_mock_event')
+      .set('Authorization', `Bearer ${API_TOKEN}`)
+      .set('Accept', 'application/json')
+      .send({})
+      .expect(202);
+    const waiting = request(fx.app)
+      .get(`/api/tasks/${queued.body.id}?wait=30`)
+      .then((res) => ({ status: res.status, at: Date.now() }));
     // Redis goes away only once the client is really waiting: its request listens for the task's end.
-    const events = fx.engine.client.events((await fx.engine.client.queueOf(queued.body.id))!) as unknown as import('node:events').EventEmitter;
+    const events = fx.engine.client.events(
+      (await fx.engine.client.queueOf(queued.body.id))!,
+    ) as unknown as import('node:events').EventEmitter;
     await eventually(async () => events.listenerCount(`completed:${queued.body.id}`) > 0, 10_000, 'the client to wait for the task');
     const killedAt = Date.now();
     await fx.redis.kill();
@@ -276,13 +386,34 @@ describe('Redis down', () => {
     const started = Date.now();
     await request(fx.app).get(`/api/tasks/${queued.body.id}?wait=30`).expect(503);
     assert.ok(Date.now() - started < 3000, 'a new wait while Redis is down is refused at once');
-    const res = await agent.post('/send_preliminary_gcn').set(headers).type('form').send({ ...VALID, _csrf: t.csrf, submission_token: t.submission, confirmed: 'yes' }).expect(503);
+    const res = await agent
+      .post('/send_preliminary_gcn')
+      .set(headers)
+      .type('form')
+      .send({ ...VALID, _csrf: t.csrf, submission_token: t.submission, confirmed: 'yes' })
+      .expect(503);
     assert.match(res.text, /queue is unavailable/);
-    const api = await request(fx.app).post('/send_preliminary_gcn').set('Authorization', `Bearer ${API_TOKEN}`).set('Accept', 'application/json').send(VALID).expect(503);
+    const api = await request(fx.app)
+      .post('/send_preliminary_gcn')
+      .set('Authorization', `Bearer ${API_TOKEN}`)
+      .set('Accept', 'application/json')
+      .send(VALID)
+      .expect(503);
     assert.match(api.body.error, /unavailable/);
     await fx.redis.restart();
     // The console recovers by itself once Redis is back.
-    await eventually(async () => (await request(fx.app).post('/send_mock_event').set('Authorization', `Bearer ${API_TOKEN}`).set('Accept', 'application/json').send({})).status === 202, 10_000, 'recovery');
+    await eventually(
+      async () =>
+        (
+          await request(fx.app)
+            .post('/send_mock_event')
+            .set('Authorization', `Bearer ${API_TOKEN}`)
+            .set('Accept', 'application/json')
+            .send({})
+        ).status === 202,
+      10_000,
+      'recovery',
+    );
   });
 });
 
@@ -302,10 +433,14 @@ describe('health endpoints', () => {
     assert.equal(notReady.body.status, 'CRITICAL');
     assert.ok(notReady.body.findings.some((f: { summary: string }) => /Not all expected queues are active/.test(f.summary)));
     await fx.engine.startWorker({ name: 'ready@test' });
-    const ready = await eventually(async () => {
-      const res = await request(fx.app).get('/readyz');
-      return res.status === 200 ? res : undefined;
-    }, 10_000, 'readiness');
+    const ready = await eventually(
+      async () => {
+        const res = await request(fx.app).get('/readyz');
+        return res.status === 200 ? res : undefined;
+      },
+      10_000,
+      'readiness',
+    );
     assert.match(ready.body.status, /^(OK|WARNING)$/);
     assert.ok(Array.isArray(ready.body.perfdata));
     assert.equal(ready.headers['set-cookie'], undefined, 'probes get no session');

@@ -66,16 +66,25 @@ describe('task pages', () => {
     assert.doesNotMatch(viewerPage.text, /Retry with the same arguments/, 'viewers do not see the control');
     // A valid CSRF token from a form the viewer can see: the refusal must come from authorization, not CSRF.
     const viewerCsrf = /name="_csrf" value="([^"]+)"/.exec((await viewer.agent.get('/').set(viewer.headers)).text)![1];
-    const refused = await viewer.agent.post(`/tasks/${failed.id}/retry`).set(viewer.headers).type('form').send({ _csrf: viewerCsrf }).expect(403);
+    const refused = await viewer.agent
+      .post(`/tasks/${failed.id}/retry`)
+      .set(viewer.headers)
+      .type('form')
+      .send({ _csrf: viewerCsrf })
+      .expect(403);
     assert.match(refused.text, /not allowed to retry tasks/);
 
     const retried = await agent.post(`/tasks/${failed.id}/retry`).set(headers).type('form').send({ _csrf: csrf }).expect(303);
     const newId = retried.headers.location.split('/').pop()!;
     assert.notEqual(newId, failed.id);
-    const info = await eventually(async () => {
-      const res = await request(fx.app).get(`/api/tasks/${newId}`).expect(200);
-      return res.body.state === 'failed' ? res.body : undefined;
-    }, 10_000, 'the retried task to run');
+    const info = await eventually(
+      async () => {
+        const res = await request(fx.app).get(`/api/tasks/${newId}`).expect(200);
+        return res.body.state === 'failed' ? res.body : undefined;
+      },
+      10_000,
+      'the retried task to run',
+    );
     assert.deepEqual(info.args, ['the detector fell over'], 'same arguments');
     assert.equal(info.submittedBy, 'albert.einstein');
     const audit = await listAudit(fx.engine.client.redis, fx.engine.config, { action: 'task.retry' });
@@ -119,9 +128,19 @@ describe('task pages', () => {
     await handle.get({ timeout: 10 });
     // A broken record, as after a bad manual edit in Redis: its data is not JSON.
     await fx.engine.client.redis.hset(keyOf(fx.engine.config, 'default', handle.id), 'data', '{not json');
-    const production = loadConfig({ ...Object.fromEntries(Object.entries(process.env)), GWQUEUE_ENV: 'production', GWQUEUE_SECRET_KEY: 'a'.repeat(32), REDIS_URL: fx.redis.url, GWQUEUE_PREFIX: fx.engine.config.prefix, GWQUEUE_LOCAL_USER: 'false' });
+    const production = loadConfig({
+      ...Object.fromEntries(Object.entries(process.env)),
+      GWQUEUE_ENV: 'production',
+      GWQUEUE_SECRET_KEY: 'a'.repeat(32),
+      REDIS_URL: fx.redis.url,
+      GWQUEUE_PREFIX: fx.engine.config.prefix,
+      GWQUEUE_LOCAL_USER: 'false',
+    });
     const development = loadConfig({ GWQUEUE_ENV: 'development', REDIS_URL: fx.redis.url, GWQUEUE_PREFIX: fx.engine.config.prefix });
-    for (const [config, showsStack] of [[production, false], [development, true]] as const) {
+    for (const [config, showsStack] of [
+      [production, false],
+      [development, true],
+    ] as const) {
       const app = createApp({ config, client: fx.engine.client, gracedb: fx.gracedb, listenHost: '127.0.0.1' });
       const res = await request(app).get(`/tasks/${handle.id}`).expect(500);
       assert.match(res.text, /Something went wrong on our side/);
@@ -166,7 +185,10 @@ describe('task pages', () => {
   test('?wait: many waiters are each answered when their task ends, and a client that leaves leaves no listener behind', async () => {
     const handles = await Promise.all(Array.from({ length: 12 }, (_, i) => sleep.delay(0.2 + (i % 3) * 0.1)));
     const answers = await Promise.all(handles.map((h) => request(fx.app).get(`/api/tasks/${h.id}?wait=10`).expect(200)));
-    assert.deepEqual(answers.map((a) => a.body.state), handles.map(() => 'completed'));
+    assert.deepEqual(
+      answers.map((a) => a.body.state),
+      handles.map(() => 'completed'),
+    );
 
     // Held, the task cannot end (and take its listeners away) before the waiter is seen listening, however slow the machine.
     const slow = await holdTask();

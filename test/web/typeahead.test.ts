@@ -21,14 +21,42 @@ describe('typeahead', () => {
   before(async () => {
     fx = await startConsole();
     const t0 = dateToGps(new Date(Date.UTC(2024, 0, 1, 12)));
-    const weak = await fx.gracedb.createEvent({ group: 'CBC', pipeline: 'gstlal', search: 'AllSky', filename: 'e.json', filecontents: eventFile(t0, 8.5, 1e-6) });
-    const strong = await fx.gracedb.createEvent({ group: 'CBC', pipeline: 'pycbc', search: 'AllSky', filename: 'e.json', filecontents: eventFile(t0 + 0.1, 14.2, 1e-9) });
-    const preferred = await fx.gracedb.createEvent({ group: 'CBC', pipeline: 'MBTA', search: 'AllSky', filename: 'e.json', filecontents: eventFile(t0 + 0.05, 10.1, 1e-8) });
-    const superevent = await fx.gracedb.createSuperevent({ t_start: t0 - 1, t_0: t0, t_end: t0 + 1, preferred_event: preferred.graceid, events: [weak.graceid, strong.graceid] });
+    const weak = await fx.gracedb.createEvent({
+      group: 'CBC',
+      pipeline: 'gstlal',
+      search: 'AllSky',
+      filename: 'e.json',
+      filecontents: eventFile(t0, 8.5, 1e-6),
+    });
+    const strong = await fx.gracedb.createEvent({
+      group: 'CBC',
+      pipeline: 'pycbc',
+      search: 'AllSky',
+      filename: 'e.json',
+      filecontents: eventFile(t0 + 0.1, 14.2, 1e-9),
+    });
+    const preferred = await fx.gracedb.createEvent({
+      group: 'CBC',
+      pipeline: 'MBTA',
+      search: 'AllSky',
+      filename: 'e.json',
+      filecontents: eventFile(t0 + 0.05, 10.1, 1e-8),
+    });
+    const superevent = await fx.gracedb.createSuperevent({
+      t_start: t0 - 1,
+      t_0: t0,
+      t_end: t0 + 1,
+      preferred_event: preferred.graceid,
+      events: [weak.graceid, strong.graceid],
+    });
     supereventId = superevent.superevent_id;
     eventIds = [preferred.graceid, strong.graceid, weak.graceid];
     await fx.gracedb.writeLog(supereventId, 'sky map', { filename: 'bayestar.multiorder.fits', filecontents: 'SIMPLE', tags: ['sky_loc'] });
-    await fx.gracedb.writeLog(supereventId, 'sky map again', { filename: 'bayestar.multiorder.fits', filecontents: 'SIMPLE2', tags: ['sky_loc'] });
+    await fx.gracedb.writeLog(supereventId, 'sky map again', {
+      filename: 'bayestar.multiorder.fits',
+      filecontents: 'SIMPLE2',
+      tags: ['sky_loc'],
+    });
     await fx.gracedb.writeLog(supereventId, 'em bright', { filename: 'em_bright.json', filecontents: '{}', tags: ['em_bright'] });
     await fx.gracedb.writeLog(supereventId, 'untagged json', { filename: 'other.json', filecontents: '{}', tags: [] });
   });
@@ -53,10 +81,27 @@ describe('typeahead', () => {
 
   test("a superevent's events, preferred first then by SNR, with group, pipeline, SNR and FAR", async () => {
     const res = await request(fx.app).get('/typeahead_event_id').query({ superevent_id: supereventId }).expect(200);
-    assert.deepEqual(res.body.map((e: { graceid: string }) => e.graceid), eventIds);
-    assert.deepEqual(res.body[0], { graceid: eventIds[0], group: 'CBC', pipeline: 'MBTA', search: 'AllSky', snr: 10.1, far: 1e-8, preferred: true });
-    const filtered = await request(fx.app).get('/typeahead_event_id').query({ superevent_id: supereventId, event_id: eventIds[2] }).expect(200);
-    assert.deepEqual(filtered.body.map((e: { graceid: string }) => e.graceid), [eventIds[2]]);
+    assert.deepEqual(
+      res.body.map((e: { graceid: string }) => e.graceid),
+      eventIds,
+    );
+    assert.deepEqual(res.body[0], {
+      graceid: eventIds[0],
+      group: 'CBC',
+      pipeline: 'MBTA',
+      search: 'AllSky',
+      snr: 10.1,
+      far: 1e-8,
+      preferred: true,
+    });
+    const filtered = await request(fx.app)
+      .get('/typeahead_event_id')
+      .query({ superevent_id: supereventId, event_id: eventIds[2] })
+      .expect(200);
+    assert.deepEqual(
+      filtered.body.map((e: { graceid: string }) => e.graceid),
+      [eventIds[2]],
+    );
     const missing = await request(fx.app).get('/typeahead_event_id').query({ superevent_id: 'S991231z' }).expect(200);
     assert.deepEqual(missing.body, [], "GraceDB's 404 is an empty list");
   });
@@ -73,7 +118,10 @@ describe('typeahead', () => {
   test('answers are cached in Redis for 30 s', async () => {
     await request(fx.app).get('/typeahead_em_bright_filename').query({ superevent_id: supereventId, filename: 'em' }).expect(200);
     await fx.gracedb.writeLog(supereventId, 'newer', { filename: 'em_bright.json', filecontents: '{"a":1}', tags: ['em_bright'] });
-    const cached = await request(fx.app).get('/typeahead_em_bright_filename').query({ superevent_id: supereventId, filename: 'em' }).expect(200);
+    const cached = await request(fx.app)
+      .get('/typeahead_em_bright_filename')
+      .query({ superevent_id: supereventId, filename: 'em' })
+      .expect(200);
     assert.deepEqual(cached.body, ['em_bright.json,0'], 'the cached answer');
     const keys = await fx.engine.client.redis.keys(`${'{'}${fx.engine.config.prefix}}:typeahead:*`);
     assert.ok(keys.length > 0);
@@ -90,11 +138,18 @@ describe('typeahead with a failing GraceDB', () => {
   before(async () => {
     fx = await startConsole();
     server = http.createServer((req, res) => {
-      res.writeHead(req.url?.includes('S240101b') ? 404 : 500, { 'content-type': 'application/json' }).end(JSON.stringify({ detail: 'database on fire' }));
+      res
+        .writeHead(req.url?.includes('S240101b') ? 404 : 500, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ detail: 'database on fire' }));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     const address = server.address() as { port: number };
-    const gracedb = createGraceDb({ url: `http://127.0.0.1:${address.port}/api/`, redis: fx.engine.client.redis, prefix: 'unused', retry: { attempts: 1 } });
+    const gracedb = createGraceDb({
+      url: `http://127.0.0.1:${address.port}/api/`,
+      redis: fx.engine.client.redis,
+      prefix: 'unused',
+      retry: { attempts: 1 },
+    });
     app = createApp({ config: fx.engine.config, client: fx.engine.client, gracedb, listenHost: '127.0.0.1' });
   });
   after(async () => {

@@ -30,9 +30,18 @@ describe('worker control listener', () => {
     await engine.startWorker({ name: 'beta@test' });
     const all = await send({ action: 'ping' });
     assert.equal(all.listeners, 2);
-    assert.deepEqual(all.replies.map((r) => [r.worker, r.ok, r.message]), [['alpha@test', true, 'pong'], ['beta@test', true, 'pong']]);
+    assert.deepEqual(
+      all.replies.map((r) => [r.worker, r.ok, r.message]),
+      [
+        ['alpha@test', true, 'pong'],
+        ['beta@test', true, 'pong'],
+      ],
+    );
     const one = await send({ action: 'ping', destination: ['beta@test'] });
-    assert.deepEqual(one.replies.map((r) => r.worker), ['beta@test']);
+    assert.deepEqual(
+      one.replies.map((r) => r.worker),
+      ['beta@test'],
+    );
     assert.deepEqual(one.missing, []);
   });
 
@@ -51,7 +60,11 @@ describe('worker control listener', () => {
     const good = await send({ action: 'concurrency', destination: ['alpha@test'], args: { n: 7 } });
     assert.equal(good.replies[0].ok, true);
     assert.match(good.replies[0].message, /concurrency set to 7 per queue \(was 4\)/);
-    await eventually(async () => (await liveWorkers(engine.client.redis, engine.config)).find((w) => w.name === 'alpha@test' && w.info.concurrency === 7), 3000, 'heartbeat with concurrency 7');
+    await eventually(
+      async () => (await liveWorkers(engine.client.redis, engine.config)).find((w) => w.name === 'alpha@test' && w.info.concurrency === 7),
+      3000,
+      'heartbeat with concurrency 7',
+    );
   });
 
   test('malformed commands and foreign reply channels are ignored; the listener keeps working', async () => {
@@ -62,8 +75,14 @@ describe('worker control listener', () => {
     try {
       await sub.subscribe('elsewhere');
       await engine.client.redis.publish(channel, 'not json');
-      await engine.client.redis.publish(channel, JSON.stringify({ id: 'x', action: 'shutdown', destination: null, replyTo: 'elsewhere', args: {} }));
-      await engine.client.redis.publish(channel, JSON.stringify({ id: 'y', action: 'format-disk', destination: null, replyTo: replyChannel(engine.config, 'y'), args: {} }));
+      await engine.client.redis.publish(
+        channel,
+        JSON.stringify({ id: 'x', action: 'shutdown', destination: null, replyTo: 'elsewhere', args: {} }),
+      );
+      await engine.client.redis.publish(
+        channel,
+        JSON.stringify({ id: 'y', action: 'format-disk', destination: null, replyTo: replyChannel(engine.config, 'y'), args: {} }),
+      );
       const ping = await send({ action: 'ping' });
       assert.equal(ping.replies.length, 2, 'both workers still answer (a shutdown with a foreign reply channel was not obeyed)');
       assert.deepEqual(heard, []);
@@ -76,11 +95,18 @@ describe('worker control listener', () => {
     const reply = await send({ action: 'shutdown', destination: ['beta@test'] });
     assert.equal(reply.replies[0].ok, true);
     assert.match(reply.replies[0].message, /shutting down/);
-    await eventually(async () => !(await liveWorkers(engine.client.redis, engine.config)).some((w) => w.name === 'beta@test'), 5000, 'beta to go offline');
+    await eventually(
+      async () => !(await liveWorkers(engine.client.redis, engine.config)).some((w) => w.name === 'beta@test'),
+      5000,
+      'beta to go offline',
+    );
     const beta = engine.workers.find((w) => w.name === 'beta@test')!;
     assert.equal(await beta.stop(), true, 'the stop it started was clean');
     const after = await send({ action: 'ping' });
-    assert.deepEqual(after.replies.map((r) => r.worker), ['alpha@test']);
+    assert.deepEqual(
+      after.replies.map((r) => r.worker),
+      ['alpha@test'],
+    );
     assert.equal(after.listeners, 1);
   });
 

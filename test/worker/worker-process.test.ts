@@ -15,7 +15,13 @@ describe('worker process', () => {
   before(async () => {
     redis = await startRedis();
     const config = testConfig(redis.url, { GWQUEUE_LOCK_DURATION_MS: '1000', GWQUEUE_HEARTBEAT_MS: '200' });
-    env = { REDIS_URL: redis.url, GWQUEUE_PREFIX: config.prefix, GWQUEUE_LOCK_DURATION_MS: '1000', GWQUEUE_HEARTBEAT_MS: '200', GWQUEUE_ENV: 'test' };
+    env = {
+      REDIS_URL: redis.url,
+      GWQUEUE_PREFIX: config.prefix,
+      GWQUEUE_LOCK_DURATION_MS: '1000',
+      GWQUEUE_HEARTBEAT_MS: '200',
+      GWQUEUE_ENV: 'test',
+    };
     engine = await startEngine(config);
   });
   after(async () => {
@@ -25,10 +31,14 @@ describe('worker process', () => {
 
   const names = async () => (await liveWorkers(engine.client.redis, engine.config)).map((worker) => worker.name);
 
-  test('a heartbeat appears with the worker\'s details and expires after SIGKILL', async () => {
+  test("a heartbeat appears with the worker's details and expires after SIGKILL", async () => {
     const worker = await startCli(['worker', '-n', 'beat@test', '-c', '3'], env, /consuming/);
     try {
-      const live = await eventually(async () => (await liveWorkers(engine.client.redis, engine.config)).find((w) => w.name === 'beat@test'), 5000, 'heartbeat');
+      const live = await eventually(
+        async () => (await liveWorkers(engine.client.redis, engine.config)).find((w) => w.name === 'beat@test'),
+        5000,
+        'heartbeat',
+      );
       assert.equal(live.info.concurrency, 3);
       assert.equal(live.info.pid, worker.child.pid);
       assert.ok(live.info.queues.includes('default'));

@@ -11,11 +11,20 @@ import { cancelTask } from '../../actions/task-actions.js';
 import { runFromTerminal } from '../run-action.js';
 
 const STATE_COLOURS: Record<string, string> = {
-  waiting: 'cyan', prioritized: 'cyan', delayed: 'magenta', 'waiting-children': 'blue', active: 'yellow',
-  completed: 'green', failed: 'red', stalled: 'redBright', removed: 'gray', retrying: 'magentaBright',
+  waiting: 'cyan',
+  prioritized: 'cyan',
+  delayed: 'magenta',
+  'waiting-children': 'blue',
+  active: 'yellow',
+  completed: 'green',
+  failed: 'red',
+  stalled: 'redBright',
+  removed: 'gray',
+  retrying: 'magentaBright',
 };
 const shortName = (name: string) => name.replace(/^gwqueue\.tasks\./, '');
-const fit = (text: string, width: number) => (width <= 0 ? '' : text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text.padEnd(width));
+const fit = (text: string, width: number) =>
+  width <= 0 ? '' : text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text.padEnd(width);
 const clock = (ms: number) => new Date(ms).toLocaleTimeString('en-GB', { hour12: false });
 
 /** Wraps long lines at the screen's width, so that a traceback loses nothing. */
@@ -47,7 +56,9 @@ function detailLines(info: TaskInfo): string[] {
   if (info.error) lines.push(`error     ${info.error.message}`);
   if (info.steps.length > 1) {
     lines.push('', `steps (chain of ${info.steps.length}; this is the last):`);
-    info.steps.forEach((step, index) => lines.push(`  ${index + 1}. ${step.id} ${step.task} ${step.state}${step.error ? `: ${step.error}` : ''}`));
+    info.steps.forEach((step, index) =>
+      lines.push(`  ${index + 1}. ${step.id} ${step.task} ${step.state}${step.error ? `: ${step.error}` : ''}`),
+    );
   }
   return lines;
 }
@@ -119,7 +130,9 @@ function App({ board, client, config, summary }: AppProps): ReactElement {
     if (ui.info?.id !== selected.id) ui.info = { id: selected.id };
     getTaskInfo(client, selected.id).then(
       (found) => {
-        ui.info = found ? { id: selected.id, info: found } : { id: selected.id, error: 'this task no longer exists (removed, or trimmed after its retention time)' };
+        ui.info = found
+          ? { id: selected.id, info: found }
+          : { id: selected.id, error: 'this task no longer exists (removed, or trimmed after its retention time)' };
         refresh();
       },
       (error: Error) => {
@@ -137,7 +150,10 @@ function App({ board, client, config, summary }: AppProps): ReactElement {
       if (input === 'y' || input === 'Y') {
         say(`cancelling ${row.id.slice(0, 8)}…`);
         // The screen asked its own [y/N]; the pipeline applies the same rules as everywhere (no chain step, index row removed).
-        runFromTerminal(client, config, cancelTask, { id: row.id }, 'events').then((outcome) => say(outcome.message), (error: Error) => say(`cancel failed: ${error.message}`));
+        runFromTerminal(client, config, cancelTask, { id: row.id }, 'events').then(
+          (outcome) => say(outcome.message),
+          (error: Error) => say(`cancel failed: ${error.message}`),
+        );
       } else say('not cancelled');
       return;
     }
@@ -180,14 +196,22 @@ function App({ board, client, config, summary }: AppProps): ReactElement {
   const s = summary();
   const title = ` gwqueue events · {${config.prefix}} · ${describeRedis(config)}`;
   const now = clock(Date.now());
-  const lines: ReactElement[] = [h(Text, { key: 'title', inverse: true, wrap: 'truncate' }, fit(`${fit(title, columns - now.length - 1)} ${now}`, columns))];
+  const lines: ReactElement[] = [
+    h(Text, { key: 'title', inverse: true, wrap: 'truncate' }, fit(`${fit(title, columns - now.length - 1)} ${now}`, columns)),
+  ];
 
   if (view === 'list') {
     const worker = Math.min(18, Math.max(8, Math.floor(columns / 5)));
     const name = Math.max(10, columns - 8 - worker - 8 - 10 - 4);
     const line = (row: { id: string; name: string; worker: string; time: string; state: string }) =>
       fit(`${fit(row.id, 8)} ${fit(row.name, name)} ${fit(row.worker, worker)} ${fit(row.time, 8)} ${fit(row.state, 10)}`, columns);
-    lines.push(h(Text, { key: 'head', bold: true, underline: true, wrap: 'truncate' }, line({ id: 'ID', name: 'NAME', worker: 'WORKER', time: 'TIME', state: 'STATE' })));
+    lines.push(
+      h(
+        Text,
+        { key: 'head', bold: true, underline: true, wrap: 'truncate' },
+        line({ id: 'ID', name: 'NAME', worker: 'WORKER', time: 'TIME', state: 'STATE' }),
+      ),
+    );
     // Scroll only as far as needed to keep the selected row in view.
     if (selectedIndex < ui.top) ui.top = selectedIndex;
     if (selectedIndex >= ui.top + tableHeight) ui.top = selectedIndex - tableHeight + 1;
@@ -212,8 +236,15 @@ function App({ board, client, config, summary }: AppProps): ReactElement {
     let body: string[];
     if (!info?.info) body = [info?.error ?? 'loading…'];
     else if (view === 'detail') body = detailLines(info.info);
-    else if (view === 'traceback') body = info.info.error ? (info.info.error.stack ?? info.info.error.message).split('\n') : [`no traceback: the task is ${info.info.state}`];
-    else body = info.info.state === 'completed' ? (JSON.stringify(info.info.result, null, 2) ?? 'undefined').split('\n') : [`no result: the task is ${info.info.state}`];
+    else if (view === 'traceback')
+      body = info.info.error
+        ? (info.info.error.stack ?? info.info.error.message).split('\n')
+        : [`no traceback: the task is ${info.info.state}`];
+    else
+      body =
+        info.info.state === 'completed'
+          ? (JSON.stringify(info.info.result, null, 2) ?? 'undefined').split('\n')
+          : [`no result: the task is ${info.info.state}`];
     const wrapped = wrap(body, columns);
     const bodyHeight = height - 4;
     const offset = Math.min(scroll, Math.max(0, wrapped.length - bodyHeight));
@@ -224,7 +255,13 @@ function App({ board, client, config, summary }: AppProps): ReactElement {
 
   const c = s.counts;
   const stats = `${s.workers.length} worker${s.workers.length === 1 ? '' : 's'} online · waiting ${(c.wait ?? 0) + (c.paused ?? 0) + (c.prioritized ?? 0)} · active ${c.active ?? 0} · delayed ${c.delayed ?? 0} · completed ${c.completed ?? 0} · failed ${c.failed ?? 0}${s.paused.length ? ` · PAUSED: ${s.paused.join(',')}` : ''}`;
-  lines.push(h(Text, { key: 'stats', color: s.error ? 'red' : s.paused.length ? 'yellow' : undefined, wrap: 'truncate' }, fit(s.error ? `Redis: ${s.error}` : stats, columns)));
+  lines.push(
+    h(
+      Text,
+      { key: 'stats', color: s.error ? 'red' : s.paused.length ? 'yellow' : undefined, wrap: 'truncate' },
+      fit(s.error ? `Redis: ${s.error}` : stats, columns),
+    ),
+  );
   let help: string;
   if (confirm) help = `Cancel task ${confirm.id.slice(0, 8)} (${shortName(confirm.name)})? [y/N]`;
   else if (message && message.until > Date.now()) help = message.text;

@@ -31,12 +31,20 @@ export class TaskBoard {
       this.lastQueueEvent = `${new Date(event.time).toLocaleTimeString()} queue ${event.queue} ${event.event}`;
       return;
     }
-    const row = this.rows.get(event.id) ?? { id: event.id, name: event.name ?? '?', queue: event.queue, worker: null, state: 'waiting', time: event.time };
+    const row = this.rows.get(event.id) ?? {
+      id: event.id,
+      name: event.name ?? '?',
+      queue: event.queue,
+      worker: null,
+      state: 'waiting',
+      time: event.time,
+    };
     if (event.name) row.name = event.name;
     if (event.worker) row.worker = event.worker;
     row.time = event.time;
     // A task delayed after it ran is waiting out a retry's backoff.
-    if (STATE_EVENTS.has(event.event)) row.state = event.event === 'delayed' && (row.state === 'active' || event.extra.prev === 'active') ? 'retrying' : event.event;
+    if (STATE_EVENTS.has(event.event))
+      row.state = event.event === 'delayed' && (row.state === 'active' || event.extra.prev === 'active') ? 'retrying' : event.event;
     this.rows.delete(event.id);
     this.rows.set(event.id, row);
     if (this.rows.size > MAX_ROWS) this.rows.delete(this.rows.keys().next().value!);
@@ -44,7 +52,14 @@ export class TaskBoard {
 
   load(jobs: { job: Job; state: string }[]): void {
     const rows = jobs
-      .map(({ job, state }) => ({ id: job.id!, name: job.name, queue: job.queueName, worker: job.processedBy ?? null, state, time: job.finishedOn ?? job.processedOn ?? job.timestamp }))
+      .map(({ job, state }) => ({
+        id: job.id!,
+        name: job.name,
+        queue: job.queueName,
+        worker: job.processedBy ?? null,
+        state,
+        time: job.finishedOn ?? job.processedOn ?? job.timestamp,
+      }))
       .sort((a, b) => a.time - b.time);
     for (const row of rows) if (!this.rows.has(row.id)) this.rows.set(row.id, row);
     this.version++;
@@ -61,7 +76,11 @@ export async function recentJobs(client: TaskClient, perState = 50): Promise<{ j
   const states = ['active', 'waiting', 'prioritized', 'delayed', 'waiting-children', 'completed', 'failed'] as const;
   const queues = await client.queueNames();
   const lists = await Promise.all(
-    queues.flatMap((queue) => states.map(async (state) => (await client.queue(queue).getJobs([state], 0, perState - 1, false)).filter(Boolean).map((job) => ({ job, state })))),
+    queues.flatMap((queue) =>
+      states.map(async (state) =>
+        (await client.queue(queue).getJobs([state], 0, perState - 1, false)).filter(Boolean).map((job) => ({ job, state })),
+      ),
+    ),
   );
   return lists.flat();
 }
@@ -77,7 +96,9 @@ export async function summarize(client: TaskClient, config: Config): Promise<Sum
   const queues = await client.queueNames();
   const [workers, counts, paused] = await Promise.all([
     liveWorkers(client.redis, config),
-    Promise.all(queues.map((queue) => client.queue(queue).getJobCounts('wait', 'paused', 'prioritized', 'active', 'delayed', 'completed', 'failed'))),
+    Promise.all(
+      queues.map((queue) => client.queue(queue).getJobCounts('wait', 'paused', 'prioritized', 'active', 'delayed', 'completed', 'failed')),
+    ),
     Promise.all(queues.map(async (queue) => ((await client.queue(queue).isPaused()) ? queue : ''))),
   ]);
   const total: Record<string, number> = {};

@@ -109,7 +109,11 @@ export class TaskEventStream {
         if (Date.now() - this.lastScan > (this.options.rescanMs ?? 5000)) await this.scanQueues();
         const queues = [...this.keys.keys()];
         const reply = (await this.connection.xread(
-          'COUNT', 1000, 'BLOCK', 1000, 'STREAMS',
+          'COUNT',
+          1000,
+          'BLOCK',
+          1000,
+          'STREAMS',
           ...queues.map((queue) => this.keys.get(queue)!),
           ...queues.map((queue) => this.positions.get(queue)!),
         )) as [string, [string, string[]][]][] | null;

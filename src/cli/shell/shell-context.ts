@@ -17,7 +17,19 @@ export type PendingResult = Promise<AsyncResult> & {
 };
 
 /** Context names the shell defines itself; a task module of the same name would be hidden. */
-const RESERVED = new Set(['app', 'tasks', 'gwqueue', 'chain', 'group', 'gracedbClient', 'redis', 'outbox', 'config', 'AsyncResult', 'services']);
+const RESERVED = new Set([
+  'app',
+  'tasks',
+  'gwqueue',
+  'chain',
+  'group',
+  'gracedbClient',
+  'redis',
+  'outbox',
+  'config',
+  'AsyncResult',
+  'services',
+]);
 
 export interface ShellContext {
   context: Record<string, unknown>;
@@ -43,8 +55,15 @@ export function buildShellContext(client: TaskClient, config: Config, deps: Serv
   const audited = async (canvas: Canvas): Promise<AsyncResult> => {
     const result = await client.apply(canvas, { submittedBy });
     const steps = stepsOf(canvas);
-    const lost = await auditFromTerminal(client.redis, config, { action: 'shell', fields: { steps }, via: 'shell', taskId: result.id, detail: `queued ${steps.map((step) => step.task).join(', ')}` });
-    if (lost) process.stderr.write(`gwqueue: warning: task ${result.id} is queued, but its audit entry was not written (${lost.message})\n`);
+    const lost = await auditFromTerminal(client.redis, config, {
+      action: 'shell',
+      fields: { steps },
+      via: 'shell',
+      taskId: result.id,
+      detail: `queued ${steps.map((step) => step.task).join(', ')}`,
+    });
+    if (lost)
+      process.stderr.write(`gwqueue: warning: task ${result.id} is queued, but its audit entry was not written (${lost.message})\n`);
     return result;
   };
   const apply = (canvas: Canvas) => pending(audited(canvas));
@@ -66,7 +85,8 @@ export function buildShellContext(client: TaskClient, config: Config, deps: Serv
       },
       s: (...args: unknown[]) => callable(task.s(...args)),
       si: (...args: unknown[]) => callable(task.si(...args)),
-      signature: (args?: unknown[], kwargs?: Record<string, unknown>, options?: ApplyOptions, immutable?: boolean) => callable(task.signature(args, kwargs, options, immutable)),
+      signature: (args?: unknown[], kwargs?: Record<string, unknown>, options?: ApplyOptions, immutable?: boolean) =>
+        callable(task.signature(args, kwargs, options, immutable)),
       toString: () => `<task ${task.name}(${task.paramNames.join(', ')})>`,
     });
     return wrapper;
@@ -121,7 +141,9 @@ export function buildShellContext(client: TaskClient, config: Config, deps: Serv
     `gwqueue ${versions.gwqueue} shell · Node.js ${process.version} · Redis at ${describeRedis(config)} · profile ${config.profile}`,
     `Tasks by module: ${names.join(', ')} (e.g. core.add); by dotted name: tasks['gwqueue.tasks.core.add'] or gwqueue.tasks.core.add`,
     'Also loaded: app, chain, group, gracedbClient (the GraceDB client; "gracedb" is the task module), redis, outbox, config, AsyncResult(id)',
-    ...(hidden.length ? [`Task module${hidden.length > 1 ? 's' : ''} ${hidden.join(', ')} only as gwqueue.tasks.… (the short name is taken)`] : []),
+    ...(hidden.length
+      ? [`Task module${hidden.length > 1 ? 's' : ''} ${hidden.join(', ')} only as gwqueue.tasks.… (the short name is taken)`]
+      : []),
     "Example: await gracedb.download.delay('coinc.xml', 'M6757').get()   (top-level await works; Ctrl-D quits)",
   ];
   return { context, banner };

@@ -15,7 +15,13 @@ export function auditPage(ctx: WebContext) {
       const before = STREAM_ID.test(text('before')) ? text('before') : undefined;
       const page = await listAudit(ctx.redis, ctx.config, { user: user || undefined, action: action || undefined, before, limit: 50 });
       if (req.accepts(['html', 'json']) === 'json') return res.json(page);
-      res.render('audit', { title: 'Audit log', entries: page.entries, next: page.next, filter: { user, form: action }, actions: auditActionNames() });
+      res.render('audit', {
+        title: 'Audit log',
+        entries: page.entries,
+        next: page.next,
+        filter: { user, form: action },
+        actions: auditActionNames(),
+      });
     } catch (error) {
       next(error);
     }

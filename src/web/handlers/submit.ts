@@ -40,10 +40,20 @@ export function submitForm(ctx: WebContext, form: OperatorForm): RequestHandler[
     const api = id.via === 'token';
     try {
       if (!id.authorized) {
-        await audit('unauthorized', id.user ? `user ${id.user} is not authorized to submit` : 'no authenticated user', rawValues(req, form));
-        return sendError(req, res, 403, 'Not authorized', id.user
-          ? `${id.user} is not allowed to submit "${form.title}". Ask an administrator to add you to the authorized users or groups. Nothing was submitted.`
-          : `Submitting "${form.title}" needs an authenticated, authorized user. Nothing was submitted.`);
+        await audit(
+          'unauthorized',
+          id.user ? `user ${id.user} is not authorized to submit` : 'no authenticated user',
+          rawValues(req, form),
+        );
+        return sendError(
+          req,
+          res,
+          403,
+          'Not authorized',
+          id.user
+            ? `${id.user} is not allowed to submit "${form.title}". Ask an administrator to add you to the authorized users or groups. Nothing was submitted.`
+            : `Submitting "${form.title}" needs an authenticated, authorized user. Nothing was submitted.`,
+        );
       }
       const problems = problemsOf(req);
       if (Object.keys(problems).length) {
@@ -54,7 +64,12 @@ export function submitForm(ctx: WebContext, form: OperatorForm): RequestHandler[
       const fields = formValues(form, req.body ?? {});
 
       if (!api && form.confirm && req.body?.confirmed !== 'yes') {
-        return res.render('confirm', { title: `Confirm: ${form.title}`, form, fields, submissionToken: req.body?.submission_token ?? newSubmissionToken() });
+        return res.render('confirm', {
+          title: `Confirm: ${form.title}`,
+          form,
+          fields,
+          submissionToken: req.body?.submission_token ?? newSubmissionToken(),
+        });
       }
       const token = api ? req.get('idempotency-key') : req.body?.submission_token;
       if (!api && (typeof token !== 'string' || !TOKEN_PATTERN.test(token))) {
@@ -64,9 +79,21 @@ export function submitForm(ctx: WebContext, form: OperatorForm): RequestHandler[
       if (typeof token === 'string' && TOKEN_PATTERN.test(token)) {
         const claim = await claimToken(ctx.redis, ctx.config, token);
         if (!claim.fresh) {
-          await audit('duplicate', claim.taskId ? `already submitted as task ${claim.taskId}` : 'already being submitted', fields, claim.taskId);
-          if (wantsJson(req)) return res.status(200).json({ id: claim.taskId, url: claim.taskId ? `/tasks/${claim.taskId}` : null, duplicate: true });
-          flash(req, 'info', claim.taskId ? `This form was already submitted (task ${claim.taskId}); nothing was sent again.` : 'This form is already being submitted; nothing was sent again.');
+          await audit(
+            'duplicate',
+            claim.taskId ? `already submitted as task ${claim.taskId}` : 'already being submitted',
+            fields,
+            claim.taskId,
+          );
+          if (wantsJson(req))
+            return res.status(200).json({ id: claim.taskId, url: claim.taskId ? `/tasks/${claim.taskId}` : null, duplicate: true });
+          flash(
+            req,
+            'info',
+            claim.taskId
+              ? `This form was already submitted (task ${claim.taskId}); nothing was sent again.`
+              : 'This form is already being submitted; nothing was sent again.',
+          );
           return res.redirect(303, claim.taskId ? `/tasks/${claim.taskId}` : '/');
         }
       }
@@ -86,7 +113,10 @@ export function submitForm(ctx: WebContext, form: OperatorForm): RequestHandler[
         await audit('accepted', `queued ${form.name}`, fields, taskId);
       } catch (error) {
         if (!isRedisDown(error)) throw error;
-        logger('web').warn({ form: form.name, taskId, user, err: { message: (error as Error).message } }, 'task queued, but Redis went away before its audit entry was written');
+        logger('web').warn(
+          { form: form.name, taskId, user, err: { message: (error as Error).message } },
+          'task queued, but Redis went away before its audit entry was written',
+        );
       }
       const url = `/tasks/${taskId}`;
       if (wantsJson(req)) return res.status(202).json({ id: taskId, url });

@@ -58,7 +58,8 @@ export function taskApi(ctx: WebContext): RequestHandler[] {
   const checkWait = query('wait').optional().not().isArray().bail().isFloat({ min: 0, max: MAX_WAIT_SECONDS }).withMessage(WAIT_PROBLEM);
   const handler = async (req: Request, res: Response, next: NextFunction) => {
     try {
-      if (!validationResult(req).isEmpty()) return res.status(400).json({ error: 'invalid input', fields: { wait: WAIT_PROBLEM }, status: 400 });
+      if (!validationResult(req).isEmpty())
+        return res.status(400).json({ error: 'invalid input', fields: { wait: WAIT_PROBLEM }, status: 400 });
       const id = String(req.params.id);
       const waitMs = req.query.wait === undefined ? 0 : Number(req.query.wait) * 1000;
       const queueName = waitMs > 0 && ID.test(id) ? await ctx.client.queueOf(id) : undefined;
@@ -69,7 +70,12 @@ export function taskApi(ctx: WebContext): RequestHandler[] {
       let last: Awaited<ReturnType<typeof loadJob>>;
       const read = async () => (last = (await loadJob(ctx, id)) ?? last);
       const loaded = queueName
-        ? await readUntilFinished(ctx.client, queueName, id, { timeoutMs: waitMs, read, finished: (reading) => !reading || reading.task.finished, signal: gone.signal })
+        ? await readUntilFinished(ctx.client, queueName, id, {
+            timeoutMs: waitMs,
+            read,
+            finished: (reading) => !reading || reading.task.finished,
+            signal: gone.signal,
+          })
         : await read();
       if (gone.signal.aborted) return;
       if (!loaded) return res.status(404).json({ error: notFoundMessage(id), status: 404 });
@@ -83,5 +89,9 @@ export function taskApi(ctx: WebContext): RequestHandler[] {
 
 /** POST /tasks/:id/retry: the task page's button, the same action as the dashboard's (a failed task only, once). */
 export function retryTaskRoute(ctx: WebContext): RequestHandler {
-  return actionRoute(ctx, retryTask, { entry: 'task-page', input: (req) => ({ id: String(req.params.id) }), redirect: (req) => `/tasks/${String(req.params.id)}` });
+  return actionRoute(ctx, retryTask, {
+    entry: 'task-page',
+    input: (req) => ({ id: String(req.params.id) }),
+    redirect: (req) => `/tasks/${String(req.params.id)}`,
+  });
 }

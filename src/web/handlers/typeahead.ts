@@ -55,7 +55,8 @@ function cached(ctx: WebContext, endpoint: string, compute: (req: Request) => Pr
         answer = await compute(req);
       } catch (error) {
         if (error instanceof GraceDbNotFoundError) answer = [];
-        else if (error instanceof GraceDbError) return res.status(502).json({ error: `GraceDB answered with an error: ${error.message}`, status: 502 });
+        else if (error instanceof GraceDbError)
+          return res.status(502).json({ error: `GraceDB answered with an error: ${error.message}`, status: 502 });
         else throw error;
       }
       const body = JSON.stringify(answer);
@@ -78,7 +79,10 @@ export function typeaheadSupereventId(ctx: WebContext) {
     const terms = [`category: ${CATEGORY_OF_LETTER[letter]}`];
     if (range) terms.push(`t_0: ${dateToGps(range.from)} .. ${dateToGps(range.to)}`);
     const found = await ctx.gracedb.searchSuperevents(terms.join(' '), { count: 50 });
-    return found.map((superevent) => superevent.superevent_id).filter((id) => id.startsWith(partial.startsWith(letter + 'S') ? partial : `${letter}S${partial.slice(letter.length)}`)).slice(0, 8);
+    return found
+      .map((superevent) => superevent.superevent_id)
+      .filter((id) => id.startsWith(partial.startsWith(letter + 'S') ? partial : `${letter}S${partial.slice(letter.length)}`))
+      .slice(0, 8);
   });
 }
 
@@ -95,8 +99,18 @@ export function typeaheadEventId(ctx: WebContext) {
     const ids = superevent.gw_events.filter((id) => id.startsWith(partial));
     const events = await Promise.all(ids.map((id) => ctx.gracedb.getEvent(id)));
     return events
-      .map((event) => ({ graceid: event.graceid, group: event.group, pipeline: event.pipeline, search: event.search, snr: snrOf(event), far: event.far, preferred: event.graceid === superevent.preferred_event }))
-      .sort((a, b) => Number(b.preferred) - Number(a.preferred) || (b.snr ?? -1) - (a.snr ?? -1) || (a.far ?? Infinity) - (b.far ?? Infinity));
+      .map((event) => ({
+        graceid: event.graceid,
+        group: event.group,
+        pipeline: event.pipeline,
+        search: event.search,
+        snr: snrOf(event),
+        far: event.far,
+        preferred: event.graceid === superevent.preferred_event,
+      }))
+      .sort(
+        (a, b) => Number(b.preferred) - Number(a.preferred) || (b.snr ?? -1) - (a.snr ?? -1) || (a.far ?? Infinity) - (b.far ?? Infinity),
+      );
   });
 }
 

@@ -71,12 +71,23 @@ function niceScale(max: number, unit: Unit): { top: number; step: number } {
 
 function timeTicks(from: number, to: number): { t: number; label: string }[] {
   const span = to - from;
-  const candidates = [60_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000, 172_800_000, 604_800_000, 2_592_000_000];
+  const candidates = [
+    60_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000, 172_800_000, 604_800_000,
+    2_592_000_000,
+  ];
   const step = candidates.find((s) => span / s <= 7) ?? candidates[candidates.length - 1];
   const ticks: { t: number; label: string }[] = [];
   for (let t = Math.ceil(from / step) * step; t <= to; t += step) {
     const iso = new Date(t).toISOString();
-    ticks.push({ t, label: step >= 86_400_000 ? iso.slice(5, 10) : step >= 3_600_000 && span > 86_400_000 ? `${iso.slice(5, 10)} ${iso.slice(11, 13)}h` : iso.slice(11, 16) });
+    ticks.push({
+      t,
+      label:
+        step >= 86_400_000
+          ? iso.slice(5, 10)
+          : step >= 3_600_000 && span > 86_400_000
+            ? `${iso.slice(5, 10)} ${iso.slice(11, 13)}h`
+            : iso.slice(11, 16),
+    });
   }
   return ticks;
 }
@@ -95,7 +106,9 @@ export interface ChartSpec {
 }
 
 export function buildChart(spec: ChartSpec): Chart {
-  const values = spec.lines.flatMap((line) => line.points.map((p) => p.v)).filter((v): v is number => v !== undefined && Number.isFinite(v));
+  const values = spec.lines
+    .flatMap((line) => line.points.map((p) => p.v))
+    .filter((v): v is number => v !== undefined && Number.isFinite(v));
   const refs = spec.references ?? [];
   // A little headroom, so that a line or reference at the maximum is not drawn on the frame (nor its label cut).
   const { top, step } = niceScale(Math.max(0, ...values, ...refs.map((r) => r.value)) * 1.08, spec.unit);
@@ -147,7 +160,11 @@ export function buildChart(spec: ChartSpec): Chart {
 }
 
 /** One field of a series as a line. */
-export function field(points: Point[], name: string, map: (v: number, values: Values) => number | undefined = (v) => v): LineInput['points'] {
+export function field(
+  points: Point[],
+  name: string,
+  map: (v: number, values: Values) => number | undefined = (v) => v,
+): LineInput['points'] {
   return points.map((p) => {
     const v = p.v[name];
     return { t: p.t, v: v === undefined ? undefined : map(v, p.v) };

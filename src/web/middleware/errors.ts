@@ -19,10 +19,22 @@ export class HttpError extends Error {
 }
 
 export function wantsJson(req: Request): boolean {
-  return req.path.startsWith('/api/') || req.path.startsWith('/typeahead_') || req.path.startsWith('/flower/api/') || req.accepts(['html', 'json']) === 'json';
+  return (
+    req.path.startsWith('/api/') ||
+    req.path.startsWith('/typeahead_') ||
+    req.path.startsWith('/flower/api/') ||
+    req.accepts(['html', 'json']) === 'json'
+  );
 }
 
-export function sendError(req: Request, res: Response, status: number, title: string, message: string, extra: Record<string, unknown> = {}): void {
+export function sendError(
+  req: Request,
+  res: Response,
+  status: number,
+  title: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+): void {
   res.status(status);
   if (wantsJson(req)) {
     res.json({ error: message, status, ...extra });
@@ -42,7 +54,8 @@ export function methodNotAllowed(allowed: string) {
   };
 }
 
-const REDIS_DOWN = /enableOfflineQueue|Connection is closed|ECONNREFUSED|ENOENT|max retries per request|Stream isn't writeable|cannot (connect|reach) to? ?Redis/i;
+const REDIS_DOWN =
+  /enableOfflineQueue|Connection is closed|ECONNREFUSED|ENOENT|max retries per request|Stream isn't writeable|cannot (connect|reach) to? ?Redis/i;
 
 export function isRedisDown(error: unknown): boolean {
   const e = error as Error;
@@ -63,13 +76,32 @@ export function errorHandler(config: Config, redis?: Redis) {
     const e = error as Error & { status?: number; statusCode?: number; type?: string; code?: string };
     const user = req.identity?.user ?? 'anonymous';
     const status = e?.status ?? e?.statusCode;
-    if (typeof status === 'number' && status >= 400 && status < 500 && !(error instanceof HttpError) && e?.code !== 'EBADCSRFTOKEN' && !e?.type) {
-      return sendError(req, res, status, status === 404 ? 'Not found' : 'Request refused', status === 404 ? `There is no page at ${req.path}.` : e.message);
+    if (
+      typeof status === 'number' &&
+      status >= 400 &&
+      status < 500 &&
+      !(error instanceof HttpError) &&
+      e?.code !== 'EBADCSRFTOKEN' &&
+      !e?.type
+    ) {
+      return sendError(
+        req,
+        res,
+        status,
+        status === 404 ? 'Not found' : 'Request refused',
+        status === 404 ? `There is no page at ${req.path}.` : e.message,
+      );
     }
     if (isRedisDown(error)) {
       log.warn({ method: req.method, path: req.path, user, status: 503 }, 'Redis unavailable');
       res.set('Retry-After', '5');
-      return sendError(req, res, 503, 'Queue unavailable', 'The task queue is unavailable right now (Redis cannot be reached). Nothing was submitted; try again in a moment.');
+      return sendError(
+        req,
+        res,
+        503,
+        'Queue unavailable',
+        'The task queue is unavailable right now (Redis cannot be reached). Nothing was submitted; try again in a moment.',
+      );
     }
     if (error instanceof HttpError) {
       res.set(error.headers);
@@ -79,12 +111,26 @@ export function errorHandler(config: Config, redis?: Redis) {
       log.warn({ method: req.method, path: req.path, user, status: 403 }, 'CSRF check failed');
       // The body is not recorded: it did not come from us.
       if (redis) {
-        await writeAudit(redis, config, { user, address: req.identity?.address ?? '', action: refusedAction(req), fields: {}, taskId: null, outcome: 'rejected', detail: 'CSRF check failed: cross-site or expired form' }).catch(() => {});
+        await writeAudit(redis, config, {
+          user,
+          address: req.identity?.address ?? '',
+          action: refusedAction(req),
+          fields: {},
+          taskId: null,
+          outcome: 'rejected',
+          detail: 'CSRF check failed: cross-site or expired form',
+        }).catch(() => {});
       }
       return sendError(req, res, 403, 'Forbidden', e.message);
     }
-    if (e?.type === 'entity.too.large') return sendError(req, res, 413, 'Request too large', 'The request body is larger than this console accepts.');
-    if (e?.type === 'entity.parse.failed' || e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported' || e?.type === 'parameters.too.many') {
+    if (e?.type === 'entity.too.large')
+      return sendError(req, res, 413, 'Request too large', 'The request body is larger than this console accepts.');
+    if (
+      e?.type === 'entity.parse.failed' ||
+      e?.type === 'encoding.unsupported' ||
+      e?.type === 'charset.unsupported' ||
+      e?.type === 'parameters.too.many'
+    ) {
       return sendError(req, res, 400, 'Bad request', 'The request body could not be read.');
     }
     log.error({ method: req.method, path: req.path, user, status: 500, err: { message: e?.message, stack: e?.stack } }, 'request failed');

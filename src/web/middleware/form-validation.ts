@@ -15,7 +15,9 @@ export function formValidationChain(form: OperatorForm): ValidationChain[] {
   };
   return [
     ...form.fields.map((field) => body(field.name).custom((value: unknown) => fail(field.problem(value)))),
-    ...form.rules.map((rule) => body(rule.field).custom((_value, { req }) => fail(rule.problem((req.body ?? {}) as Record<string, unknown>)))),
+    ...form.rules.map((rule) =>
+      body(rule.field).custom((_value, { req }) => fail(rule.problem((req.body ?? {}) as Record<string, unknown>))),
+    ),
   ];
 }
 

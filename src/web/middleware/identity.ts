@@ -53,13 +53,21 @@ export function identity(auth: WebAuthConfig, listenHost: string, onInvalidToken
     let id: Identity;
     if (token === null) {
       const refuse = () => void res.status(401).type('application/json').send({ error: 'invalid API token' });
-      if (onInvalidToken) onInvalidToken(req, address).catch(() => {}).finally(refuse);
+      if (onInvalidToken)
+        onInvalidToken(req, address)
+          .catch(() => {})
+          .finally(refuse);
       else refuse();
       return;
     } else if (token) {
       id = { user: token, groups: [], via: 'token', authorized: true, address };
     } else if (proxyUser) {
-      const groups = fromTrustedProxy ? (req.get(auth.groupsHeader) ?? '').split(/[;,]/).map((g) => g.trim()).filter(Boolean) : [];
+      const groups = fromTrustedProxy
+        ? (req.get(auth.groupsHeader) ?? '')
+            .split(/[;,]/)
+            .map((g) => g.trim())
+            .filter(Boolean)
+        : [];
       const authorized = auth.authorizedUsers.includes(proxyUser) || groups.some((group) => auth.authorizedGroups.includes(group));
       id = { user: proxyUser, groups, via: 'proxy', authorized, address };
     } else if (auth.localUserAllowed && loopbackOnly && isLoopback(address)) {

@@ -92,7 +92,11 @@ export function sessions(config: Config, redis: Redis): RequestHandler {
 const csrf = csrfSync({
   getTokenFromRequest: (req) => (typeof req.body?._csrf === 'string' ? req.body._csrf : req.get('x-csrf-token')),
   skipCsrfProtection: isApiClient,
-  errorConfig: { statusCode: 403, message: 'The form has expired or did not come from this console (CSRF check failed). Reload the page and try again.', code: 'EBADCSRFTOKEN' },
+  errorConfig: {
+    statusCode: 403,
+    message: 'The form has expired or did not come from this console (CSRF check failed). Reload the page and try again.',
+    code: 'EBADCSRFTOKEN',
+  },
 });
 
 export const csrfProtection = csrf.csrfSynchronisedProtection;
