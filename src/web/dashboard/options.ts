@@ -10,5 +10,9 @@ export interface DashboardOptions {
 
 export function dashboardOptions(options: Partial<DashboardOptions> = {}): DashboardOptions {
   const base = (options.base ?? '/flower').replace(/\/+$/, '');
-  return { base: base && !base.startsWith('/') ? `/${base}` : base, workerHours: options.workerHours ?? 24, assets: options.assets ?? '/static' };
+  return {
+    base: base && !base.startsWith('/') ? `/${base}` : base,
+    workerHours: options.workerHours ?? 24,
+    assets: options.assets ?? '/static',
+  };
 }

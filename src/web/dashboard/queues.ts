@@ -26,7 +26,8 @@ export function queuesApi(ctx: WebContext) {
   };
 }
 
-const rangeOf = (req: Request): HistoryRange => (typeof req.query.range === 'string' && req.query.range in HISTORY_RANGES ? (req.query.range as HistoryRange) : 'hour');
+const rangeOf = (req: Request): HistoryRange =>
+  typeof req.query.range === 'string' && req.query.range in HISTORY_RANGES ? (req.query.range as HistoryRange) : 'hour';
 
 export function historyPage(ctx: WebContext) {
   return async (req: Request, res: Response, next: NextFunction) => {

@@ -16,10 +16,21 @@ function rawQuery(req: Request): RawTaskQuery {
 /** How many tasks each tab holds: waiting / active / delayed from BullMQ, completed / failed from the index. */
 async function tabCounts(ctx: WebContext, index: TaskIndex): Promise<Record<string, number>> {
   const names = await ctx.client.queueNames();
-  const counts = await Promise.all(names.map((name) => ctx.client.queue(name).getJobCounts('waiting', 'paused', 'prioritized', 'waiting-children', 'active', 'delayed')));
+  const counts = await Promise.all(
+    names.map((name) => ctx.client.queue(name).getJobCounts('waiting', 'paused', 'prioritized', 'waiting-children', 'active', 'delayed')),
+  );
   const sum = (...types: string[]) => counts.reduce((total, c) => total + types.reduce((t, type) => t + (c[type] ?? 0), 0), 0);
-  const [completed, failed] = await Promise.all([ctx.redis.zcard(index.key('idx', 'state', 'completed')), ctx.redis.zcard(index.key('idx', 'state', 'failed'))]);
-  const tabs: Record<string, number> = { waiting: sum('waiting', 'paused', 'prioritized', 'waiting-children'), active: sum('active'), delayed: sum('delayed'), completed, failed };
+  const [completed, failed] = await Promise.all([
+    ctx.redis.zcard(index.key('idx', 'state', 'completed')),
+    ctx.redis.zcard(index.key('idx', 'state', 'failed')),
+  ]);
+  const tabs: Record<string, number> = {
+    waiting: sum('waiting', 'paused', 'prioritized', 'waiting-children'),
+    active: sum('active'),
+    delayed: sum('delayed'),
+    completed,
+    failed,
+  };
   tabs.all = Object.values(tabs).reduce((a, b) => a + b, 0);
   return tabs;
 }
@@ -27,13 +38,18 @@ async function tabCounts(ctx: WebContext, index: TaskIndex): Promise<Record<stri
 /** A link to the list with some parameters changed (page reset unless given). */
 export function listLink(base: string, raw: RawTaskQuery, change: Partial<RawTaskQuery>): string {
   const merged: Record<string, string | undefined> = { ...raw, page: undefined, ...change };
-  const params = new URLSearchParams(Object.entries(merged).filter((entry): entry is [string, string] => !!entry[1] && !(entry[0] === 'page' && entry[1] === '1')));
+  const params = new URLSearchParams(
+    Object.entries(merged).filter((entry): entry is [string, string] => !!entry[1] && !(entry[0] === 'page' && entry[1] === '1')),
+  );
   const search = params.toString();
   return `${base}/tasks${search ? `?${search}` : ''}`;
 }
 
 function payload(query: TaskQuery, page: Awaited<ReturnType<typeof listTasks>>) {
-  return { query: { state: query.tab, q: formatSearch(query.terms), from: query.from ?? null, to: query.to ?? null, sort: query.sort }, ...page };
+  return {
+    query: { state: query.tab, q: formatSearch(query.terms), from: query.from ?? null, to: query.to ?? null, sort: query.sort },
+    ...page,
+  };
 }
 
 export function tasksPage(ctx: WebContext, base: string) {
@@ -46,7 +62,14 @@ export function tasksPage(ctx: WebContext, base: string) {
       const [page, tabs] = await Promise.all([listTasks(ctx.client, index, query), tabCounts(ctx, index)]);
       res.set('Server-Timing', `list;dur=${(performance.now() - started).toFixed(1)}`);
       res.render('flower/tasks', {
-        title: 'Tasks', section: 'tasks', page, tabs, tabNames: TASK_TABS, query, raw, ranges: TIME_RANGES,
+        title: 'Tasks',
+        section: 'tasks',
+        page,
+        tabs,
+        tabNames: TASK_TABS,
+        query,
+        raw,
+        ranges: TIME_RANGES,
         link: (change: Partial<RawTaskQuery>) => listLink(base, raw, change),
       });
     } catch (error) {
@@ -74,7 +97,10 @@ export function taskApi(ctx: WebContext) {
     try {
       const id = String(req.params.id);
       const job = ID.test(id) ? await ctx.client.findJob(id) : undefined;
-      if (!job) return res.status(404).json({ error: `No task with ID ${id}: it was never submitted, or it was removed after its retention time.`, status: 404 });
+      if (!job)
+        return res
+          .status(404)
+          .json({ error: `No task with ID ${id}: it was never submitted, or it was removed after its retention time.`, status: 404 });
       res.set('Cache-Control', 'no-store').json({ ...(await describeJob(ctx.client, job)), url: `/tasks/${id}` });
     } catch (error) {
       next(error);

@@ -74,9 +74,21 @@ export function workersPage(ctx: WebContext, options: DashboardOptions) {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
       const hours = hoursFrom(req, options.workerHours);
-      const [workers, status] = await Promise.all([loadWorkers(ctx, hours), checkStatus(ctx.config, { redis: ctx.redis, timeoutMs: 2000 })]);
+      const [workers, status] = await Promise.all([
+        loadWorkers(ctx, hours),
+        checkStatus(ctx.config, { redis: ctx.redis, timeoutMs: 2000 }),
+      ]);
       const problems = status.findings.filter((finding) => finding.status !== 'OK');
-      res.render('flower/workers', { title: 'Workers', section: 'workers', workers, hours, hourChoices: HOURS, status, problems, refresh: 10 });
+      res.render('flower/workers', {
+        title: 'Workers',
+        section: 'workers',
+        workers,
+        hours,
+        hourChoices: HOURS,
+        status,
+        problems,
+        refresh: 10,
+      });
     } catch (error) {
       next(error);
     }
@@ -103,17 +115,28 @@ async function loadWorker(ctx: WebContext, name: string) {
     Promise.all(worker.queues.map((queue) => ctx.client.queue(queue).getJobs(['active'], 0, 499))),
     listTasks(ctx.client, new TaskIndex(ctx.redis, ctx.config), taskQueryFrom({ q: `worker:"${name.toLowerCase()}"`, limit: '20' })),
   ]);
-  const active = activeJobs.flat().filter((job) => job && job.processedBy === name).map((job) => summarizeJob(job, 'active'));
+  const active = activeJobs
+    .flat()
+    .filter((job) => job && job.processedBy === name)
+    .map((job) => summarizeJob(job, 'active'));
   return {
     worker,
     queues: queues.filter((queue) => worker.queues.includes(queue.name)),
     active,
     recent: recent.tasks.filter((task) => task.worker === name),
     configuration: {
-      name: worker.name, hostname: worker.hostname, pid: worker.pid, version: worker.version, queues: worker.queues.join(', '),
-      concurrency: worker.concurrency, startedAt: worker.startedAt, heartbeatMs: ctx.config.worker.heartbeatMs,
-      lockDurationMs: ctx.config.worker.lockDurationMs, maxStalledCount: ctx.config.worker.maxStalledCount,
-      shutdownTimeoutMs: ctx.config.worker.shutdownTimeoutMs, prefix: `{${ctx.config.prefix}}`,
+      name: worker.name,
+      hostname: worker.hostname,
+      pid: worker.pid,
+      version: worker.version,
+      queues: worker.queues.join(', '),
+      concurrency: worker.concurrency,
+      startedAt: worker.startedAt,
+      heartbeatMs: ctx.config.worker.heartbeatMs,
+      lockDurationMs: ctx.config.worker.lockDurationMs,
+      maxStalledCount: ctx.config.worker.maxStalledCount,
+      shutdownTimeoutMs: ctx.config.worker.shutdownTimeoutMs,
+      prefix: `{${ctx.config.prefix}}`,
     },
   };
 }
