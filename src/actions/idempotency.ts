@@ -1,35 +1,143 @@
-// Idempotency keys of operator actions: a form's one-time token, an API client's Idempotency-Key, a retried task's ID; claimed once (SET NX), so a double click enqueues once.
+// Idempotency keys of operator actions (a form's one-time token, an API client's Idempotency-Key, a retried task's ID): bound to what they were used for, and never outliving a failed enqueue.
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import { keyOf } from '../redis/keys.js';
 
 const TTL_SECONDS = 24 * 3600;
-const PENDING = 'pending';
+
+/**
+ * How long a pending claim belongs to the request that made it. A resubmission that finds a pending claim older than
+ * this, and no task under the claim's ID, takes the claim over and enqueues under the same ID: if the first request's
+ * enqueue does land after all, BullMQ keeps one job per ID, so the task exists once either way.
+ */
+export const PENDING_GRACE_MS = 2000;
 
 export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
 
 const key = (config: Config, token: string) => keyOf(config, 'submission', token);
 
-export type Claim = { fresh: true } | { fresh: false; taskId: string | null };
+/** What a key was used for: who, which action, with which (canonical) fields. */
+export interface KeyPurpose {
+  user: string | null;
+  action: string;
+  fields: Record<string, unknown>;
+}
 
-/** Atomically claims a token (any key: `retry:<task ID>` for retries); a token already used answers with the task it produced (null while in flight). */
-export async function claimToken(redis: Redis, config: Config, token: string): Promise<Claim> {
-  const set = await redis.set(key(config, token), PENDING, 'EX', TTL_SECONDS, 'NX');
-  if (set === 'OK') return { fresh: true };
-  for (let i = 0; i < 20; i++) {
-    const value = await redis.get(key(config, token));
-    if (value && value !== PENDING) return { fresh: false, taskId: value };
-    if (!value) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+/** What Redis holds under a key. `id`: the task the claim enqueues (chosen before enqueueing) or enqueued. */
+interface Stored {
+  state: 'pending' | 'done';
+  id: string | null;
+  /** Fingerprint of the purpose; absent in claims written before keys were bound to their purpose. */
+  fp?: string;
+  purpose?: KeyPurpose;
+  /** When the claim was made (ms), for the grace. */
+  at: number;
+}
+
+/** Stable JSON: object keys sorted, so that the same fields in another order make the same fingerprint. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(value ?? null);
+}
+
+export function fingerprint(purpose: KeyPurpose): string {
+  return createHash('sha256').update(canonical(purpose)).digest('hex');
+}
+
+/** What differs between two purposes: "user", "action", or the field names, for the 409's message. */
+function differences(first: KeyPurpose | undefined, now: KeyPurpose): string[] {
+  if (!first) return ['(unknown)'];
+  const out: string[] = [];
+  if (first.user !== now.user) out.push('user');
+  if (first.action !== now.action) out.push('action');
+  for (const name of [...new Set([...Object.keys(first.fields), ...Object.keys(now.fields)])].sort()) {
+    if (canonical(first.fields[name]) !== canonical(now.fields[name])) out.push(name);
   }
-  return { fresh: false, taskId: null };
+  return out;
 }
 
-export async function recordToken(redis: Redis, config: Config, token: string, taskId: string): Promise<void> {
-  await redis.set(key(config, token), taskId, 'EX', TTL_SECONDS);
+function parse(raw: string): Stored {
+  if (raw.startsWith('{')) {
+    try {
+      return JSON.parse(raw) as Stored;
+    } catch {
+      // not ours: read as a plain value below
+    }
+  }
+  // A claim written by an older version: "pending", or the task ID.
+  return raw === 'pending' ? { state: 'pending', id: null, at: 0 } : { state: 'done', id: raw, at: 0 };
 }
 
-/** Frees a claimed token when nothing was enqueued, so that the operator can simply try again. */
-export async function releaseToken(redis: Redis, config: Config, token: string): Promise<void> {
+export type KeyClaim =
+  /** Act now, and give the new task this ID (BullMQ keeps one job per ID). */
+  | { kind: 'fresh'; taskId: string }
+  /** Done already (or its task exists): answer with that task. */
+  | { kind: 'done'; taskId: string | null }
+  /** Used for something else: 409, never "duplicate". */
+  | { kind: 'conflict'; taskId: string | null; differs: string[] };
+
+export interface ClaimOptions {
+  purpose: KeyPurpose;
+  /** The ID the task will have if this request enqueues it. */
+  taskId: string;
+  /** Whether a task with this ID exists (was enqueued). */
+  exists(taskId: string): Promise<boolean>;
+  graceMs?: number;
+}
+
+// Replaces the claim only if it is still the one that was read: two resubmissions cannot both take it over.
+const TAKE_OVER = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) end return false`;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Claims a key for one purpose. A key already claimed answers with its task (done, or pending whose task exists),
+ * 409 when it was claimed for another purpose, and is taken over (same task ID) when its claim is pending for longer
+ * than the grace with no task behind it: the request that claimed it failed before or during its enqueue.
+ */
+export async function claimKey(redis: Redis, config: Config, token: string, options: ClaimOptions): Promise<KeyClaim> {
+  const fp = fingerprint(options.purpose);
+  const graceMs = options.graceMs ?? PENDING_GRACE_MS;
+  const mine = (id: string): string =>
+    JSON.stringify({ state: 'pending', id, fp, purpose: options.purpose, at: Date.now() } satisfies Stored);
+  const deadline = Date.now() + graceMs + 1000;
+  for (;;) {
+    const set = await redis.set(key(config, token), mine(options.taskId), 'EX', TTL_SECONDS, 'NX');
+    if (set === 'OK') return { kind: 'fresh', taskId: options.taskId };
+    const raw = await redis.get(key(config, token));
+    if (raw === null) continue; // expired or released in between: claim it again
+    const found = parse(raw);
+    if (found.fp && found.fp !== fp) return { kind: 'conflict', taskId: found.id, differs: differences(found.purpose, options.purpose) };
+    if (found.state === 'done') return { kind: 'done', taskId: found.id };
+    if (found.id && (await options.exists(found.id))) {
+      await redis.set(key(config, token), JSON.stringify({ ...found, state: 'done' }), 'EX', TTL_SECONDS);
+      return { kind: 'done', taskId: found.id };
+    }
+    if (Date.now() - found.at >= graceMs || Date.now() > deadline) {
+      const id = found.id ?? options.taskId;
+      if (await redis.eval(TAKE_OVER, 1, key(config, token), raw, mine(id), String(TTL_SECONDS))) return { kind: 'fresh', taskId: id };
+      continue; // another resubmission took it over first: read again
+    }
+    await sleep(100);
+  }
+}
+
+/** Records what a claimed key produced, keeping its purpose. */
+export async function recordKey(redis: Redis, config: Config, token: string, purpose: KeyPurpose, taskId: string | null): Promise<void> {
+  const done: Stored = { state: 'done', id: taskId, fp: fingerprint(purpose), purpose, at: Date.now() };
+  await redis.set(key(config, token), JSON.stringify(done), 'EX', TTL_SECONDS);
+}
+
+/**
+ * Frees a claimed key when it is known that nothing was done, so that the operator can simply try again. Best effort:
+ * a claim that stays (Redis away) is taken over after the grace.
+ */
+export async function releaseKey(redis: Redis, config: Config, token: string): Promise<void> {
   await redis.del(key(config, token)).catch(() => {});
 }

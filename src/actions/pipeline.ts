@@ -1,11 +1,14 @@
 // The one operator-action pipeline: identify → authorize → validate → confirm (browser) → claim the idempotency key → act → audit → outcome, for every entry point.
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
+import { hasRole, type Role } from '../config/web.js';
 import type { TaskClient } from '../queue/client.js';
 import { writeAudit, type AuditOutcome } from '../audit/audit-log.js';
 import type { ActionName } from '../audit/vocabulary.js';
 import { logger } from '../log/logger.js';
-import { claimToken, recordToken, releaseToken } from './idempotency.js';
+import { claimKey, recordKey, releaseKey, type KeyPurpose } from './idempotency.js';
+import { RedisUnavailableError } from '../redis/errors.js';
 
 /** Who acts, as the entry point identified them. */
 export interface Actor {
@@ -14,6 +17,8 @@ export interface Actor {
   /** The client's IP address, or `cli@<host>` from a terminal. */
   address: string;
   authorized: boolean;
+  /** What the actor may do; unset: an authorized actor is an operator, a terminal (the OS user on the Redis host) an admin. */
+  role?: Role;
   /** Only a browser is asked to confirm: an API client or a terminal has said what it wants. */
   via: 'browser' | 'token' | 'terminal';
 }
@@ -107,6 +112,8 @@ export interface OperatorAction<T> {
   title: string;
   /** For "You are not allowed to …": e.g. "retry tasks". */
   forbidden: string;
+  /** Who may do it: operator (the default) or admin (destructive: cleaning and purging queues, shutting workers down). */
+  role?: Role;
   /** A browser confirms first (a dialog with JavaScript, a page without). */
   confirm: boolean;
   validate(deps: ActionDeps, input: Record<string, unknown>): Promise<Prepared<T>>;
@@ -115,7 +122,7 @@ export interface OperatorAction<T> {
   duplicate?(prepared: Prepared<T>, taskId: string | null): string;
 }
 
-export type OutcomeKind = 'done' | 'duplicate' | 'confirm' | 'unauthorized' | RefusalKind;
+export type OutcomeKind = 'done' | 'duplicate' | 'conflict' | 'confirm' | 'unauthorized' | RefusalKind;
 
 /** What the adapters render: HTML flash + redirect or a confirmation page, JSON, or a terminal line and exit code. */
 export interface ActionOutcome {
@@ -138,6 +145,8 @@ export interface ActionOutcome {
 const STATUS: Record<OutcomeKind, number> = {
   done: 200,
   duplicate: 200,
+  // The key was used for another request: answering "duplicate" would silently drop this one.
+  conflict: 409,
   confirm: 200,
   unauthorized: 403,
   invalid: 422,
@@ -165,6 +174,13 @@ function outcome(kind: OutcomeKind, message: string, rest: Partial<ActionOutcome
   };
 }
 
+/** The role an actor acts with (see Actor.role). */
+export function actorRole(actor: Actor): Role {
+  if (actor.role) return actor.role;
+  if (!actor.authorized) return 'viewer';
+  return actor.via === 'terminal' ? 'admin' : 'operator';
+}
+
 /** Runs one action for one request. Expected refusals come back as outcomes; anything else (Redis down) is thrown, after an audit attempt. */
 export async function runAction<T>(deps: ActionDeps, action: OperatorAction<T>, request: ActionRequest): Promise<ActionOutcome> {
   const { actor } = request;
@@ -179,10 +195,13 @@ export async function runAction<T>(deps: ActionDeps, action: OperatorAction<T>, 
       detail,
     });
 
-  if (!actor.authorized) {
+  const needed = action.role ?? 'operator';
+  if (!actor.authorized || !hasRole(actorRole(actor), needed)) {
     await audit(
       'unauthorized',
-      actor.user ? `user ${actor.user} is not authorized to ${action.forbidden}` : `no authenticated user may ${action.forbidden}`,
+      actor.user
+        ? `user ${actor.user} is not authorized to ${action.forbidden}${needed === 'admin' ? ' (admins only)' : ''}`
+        : `no authenticated user may ${action.forbidden}`,
       request.input,
     );
     return outcome('unauthorized', `You are not allowed to ${action.forbidden}. Nothing was changed.`, { fields: request.input });
@@ -211,30 +230,56 @@ export async function runAction<T>(deps: ActionDeps, action: OperatorAction<T>, 
   }
 
   const key = prepared.idempotencyKey ?? request.idempotencyKey;
+  // A key the caller brings is bound to who used it for what; the action's own key (retry:<id>) says what already.
+  const purpose: KeyPurpose = {
+    user: prepared.idempotencyKey ? null : actor.user,
+    action: action.name,
+    fields: prepared.fields,
+  };
+  // The ID the new task will have, chosen now and recorded with the claim: a resubmission after a lost answer
+  // enqueues under the same ID, which BullMQ keeps once.
+  let taskId: string = randomUUID();
   if (key) {
-    const claim = await claimToken(deps.redis, deps.config, key);
-    if (!claim.fresh) {
+    const claim = await claimKey(deps.redis, deps.config, key, {
+      purpose,
+      taskId,
+      exists: async (id) => (await deps.client.queueOf(id)) !== undefined,
+    });
+    if (claim.kind === 'conflict') {
+      const first = claim.taskId ? ` (task ${claim.taskId})` : '';
+      const message = `This idempotency key was already used for another request${first}; it differed in ${claim.differs.join(', ')}. Nothing was done: send a new key for a new request.`;
+      await audit('rejected', message, prepared.fields, claim.taskId);
+      return outcome('conflict', message, {
+        fields: prepared.fields,
+        taskId: claim.taskId,
+        data: { firstTaskId: claim.taskId, differs: claim.differs },
+      });
+    }
+    if (claim.kind === 'done') {
       const message =
         action.duplicate?.(prepared, claim.taskId) ??
-        (claim.taskId ? `Already done as task ${claim.taskId}; nothing was done again.` : 'Already being done; nothing was done again.');
+        (claim.taskId ? `Already done as task ${claim.taskId}; nothing was done again.` : 'Already done; nothing was done again.');
       await audit('duplicate', message, prepared.fields, claim.taskId);
       return outcome('duplicate', message, { fields: prepared.fields, taskId: claim.taskId, enqueued: claim.taskId !== null });
     }
+    taskId = claim.taskId;
   }
 
   let done: Done;
   try {
-    done = await action.act(deps, prepared, actor);
+    done = await action.act({ ...deps, client: deps.client.withTaskId(taskId) }, prepared, actor);
   } catch (error) {
-    // Nothing was done: the operator may simply try again.
-    if (key) await releaseToken(deps.redis, deps.config, key);
+    // Known that nothing was done: the operator may simply try again. When it cannot be known (a command went out
+    // and no answer came), the claim stays: a resubmission finds the task, or takes the claim over with the same ID.
+    const uncertain = error instanceof RedisUnavailableError && error.uncertain;
+    if (key && !uncertain) await releaseKey(deps.redis, deps.config, key);
     if (error instanceof ActionRefusal) return refused(error, prepared.fields, prepared.taskId ?? null);
     await audit('unavailable', (error as Error).message, prepared.fields, prepared.taskId ?? null).catch(() => {});
     throw error;
   }
 
   try {
-    if (key && done.taskId) await recordToken(deps.redis, deps.config, key, done.taskId);
+    if (key) await recordKey(deps.redis, deps.config, key, purpose, done.taskId ?? null);
     await audit(done.audit ?? 'accepted', done.message, prepared.fields, done.taskId ?? null);
   } catch (error) {
     // It was done. Answering "failed" now would be a lie, and the operator's second try would do it twice

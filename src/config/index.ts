@@ -24,6 +24,8 @@ export interface RedisSettings {
   sentinelName: string;
   /** How long a producer (web, CLI) waits for Redis before giving up. */
   connectTimeoutMs: number;
+  /** How long a producer (web, CLI) waits for the answer to one command before giving up. */
+  commandTimeoutMs: number;
 }
 
 export interface Config {
@@ -61,6 +63,10 @@ export const SETTINGS: Record<string, { default: string; help: string }> = {
   REDIS_SENTINELS: { default: '(none)', help: 'host:port,host:port of Redis Sentinels; REDIS_URL then only carries password/db' },
   REDIS_SENTINEL_NAME: { default: 'mymaster', help: 'name of the master the Sentinels watch' },
   REDIS_CONNECT_TIMEOUT_MS: { default: '3000', help: 'how long the web console and CLI wait for Redis before giving up' },
+  REDIS_COMMAND_TIMEOUT_MS: {
+    default: '2000',
+    help: 'how long the web console and CLI wait for the answer to one Redis command (a hung Redis): then 503 or exit 69',
+  },
   GWQUEUE_PREFIX: { default: 'gwqueue', help: 'key prefix in Redis (keys are written as {prefix}:… so they work on Redis Cluster)' },
   GWQUEUE_VAR_DIR: { default: '<package>/var', help: 'where the embedded Redis, logs and history live' },
   GWQUEUE_RESULT_TTL: { default: '604800', help: 'seconds a finished task (result, error, traceback) is kept' },
@@ -143,6 +149,7 @@ export function loadConfig(processEnv: Env): Config {
       }),
       sentinelName: env.REDIS_SENTINEL_NAME ?? 'mymaster',
       connectTimeoutMs: parseInteger(env, 'REDIS_CONNECT_TIMEOUT_MS', 3000, { min: 50, max: 600_000 }),
+      commandTimeoutMs: parseInteger(env, 'REDIS_COMMAND_TIMEOUT_MS', 2000, { min: 50, max: 600_000 }),
     },
     prefix,
     varDir: path.resolve(env.GWQUEUE_VAR_DIR ?? path.join(PACKAGE_ROOT, 'var')),

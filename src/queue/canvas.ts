@@ -1,5 +1,5 @@
 // Celery's canvas on BullMQ flows: signatures, chain() and group() become trees of parent/child jobs.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { FlowJob, JobsOptions } from 'bullmq';
 import { CanvasError } from './errors.js';
 import { getTask } from './registry.js';
@@ -26,6 +26,20 @@ export interface BuildContext {
   submittedBy?: string;
   now: number;
   jobOptions(taskName: string): JobsOptions;
+  /**
+   * The ID the canvas's root (the task the operator sees) must have, chosen before enqueueing (an idempotency claim
+   * records it). Every other step's ID is then derived from it, so that enqueueing the same canvas again adds nothing:
+   * BullMQ keeps one job per ID.
+   */
+  rootId?: string;
+  /** Set by buildFlow: the next step's ID. */
+  newId?: () => string;
+}
+
+/** A UUID-shaped ID derived from the root's: the n-th step of a canvas gets the same ID each time it is built. */
+function derivedId(rootId: string, n: number): string {
+  const hex = createHash('sha256').update(`${rootId}:${n}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 function flatten(canvas: Canvas): Canvas[] {
@@ -57,8 +71,10 @@ interface Built {
 }
 
 /** Builds the BullMQ flow tree for a canvas; validates every step's task name and arguments first. */
-export function buildFlow(canvas: Canvas, context: BuildContext): { root: FlowJob; rootId: string; steps: StepRef[] } {
-  const rootId = randomUUID();
+export function buildFlow(canvas: Canvas, given: BuildContext): { root: FlowJob; rootId: string; steps: StepRef[] } {
+  const rootId = given.rootId ?? randomUUID();
+  let steps = 0;
+  const context: BuildContext = { ...given, newId: given.rootId ? () => derivedId(rootId, ++steps) : randomUUID };
   const elements = flatten(canvas);
   const built =
     elements.length === 1 && elements[0].kind === 'group'
@@ -107,21 +123,21 @@ function buildSequence(elements: Canvas[], lastId: string, rootId: string, conte
   const before = prefix[prefix.length - 1];
   if (before.kind === 'group') {
     if (prefix.length > 1) throw new CanvasError('a group may only start a chain (a group after another step is not supported)');
-    const members = before.members.map((member) => buildSequence(flatten(member), randomUUID(), rootId, context));
+    const members = before.members.map((member) => buildSequence(flatten(member), context.newId!(), rootId, context));
     const mode: PredecessorMode = last.immutable ? 'none' : 'list';
     const flow = signatureJob(last, lastId, rootId, mode, context);
     flow.children = members.map((member) => asChild(member.flow));
     (flow.data as JobData).meta.childOrder = members.map((member) => member.flow.opts!.jobId!);
     return { flow, steps: [...members.flatMap((member) => member.steps), { id: lastId, task: flow.name, queue: flow.queueName }] };
   }
-  const previous = buildSequence(prefix, randomUUID(), rootId, context);
+  const previous = buildSequence(prefix, context.newId!(), rootId, context);
   const flow = signatureJob(last, lastId, rootId, last.immutable ? 'none' : 'single', context);
   flow.children = [asChild(previous.flow)];
   return { flow, steps: [...previous.steps, { id: lastId, task: flow.name, queue: flow.queueName }] };
 }
 
 function buildGroupAlone(groupCanvas: Group, id: string, context: BuildContext): Built {
-  const members = groupCanvas.members.map((member) => buildSequence(flatten(member), randomUUID(), id, context));
+  const members = groupCanvas.members.map((member) => buildSequence(flatten(member), context.newId!(), id, context));
   const collector = signatureJob(
     { kind: 'signature', task: GROUP_RESULTS_TASK, args: [], kwargs: {}, options: {}, immutable: false },
     id,

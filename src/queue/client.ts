@@ -17,6 +17,12 @@ const bullmq = createRequire(import.meta.url)('bullmq') as typeof import('bullmq
 export interface SubmitOptions {
   /** Who asked for it (operator user name, OS user for the CLI); shown on the task page and in the audit log. */
   submittedBy?: string;
+  /**
+   * The task's ID, chosen beforehand (an idempotency claim records it). Enqueueing the same canvas with the same ID
+   * again adds nothing (BullMQ keeps one job per ID; the other steps' IDs derive from it): a retry after a lost
+   * answer cannot make a second task.
+   */
+  id?: string;
 }
 
 export class TaskClient {
@@ -66,6 +72,7 @@ export class TaskClient {
   async apply(canvas: Canvas, options: SubmitOptions = {}): Promise<AsyncResult> {
     const built = buildFlow(canvas, {
       submittedBy: options.submittedBy,
+      rootId: options.id,
       now: Date.now(),
       jobOptions: (name) => this.jobOptions(name),
     });
@@ -85,6 +92,21 @@ export class TaskClient {
       throw asRedisUnavailable(error, this.config);
     }
     return new AsyncResult(built.rootId, this);
+  }
+
+  /**
+   * This client, except that its next apply() gives the task this ID (unless told another): an operator action
+   * enqueues under the ID its idempotency claim recorded, without knowing about claims.
+   */
+  withTaskId(id: string): TaskClient {
+    const bound = Object.create(this) as TaskClient;
+    let used = false;
+    bound.apply = (canvas, options = {}) => {
+      const given = used ? options : { id, ...options };
+      used = true;
+      return this.apply(canvas, given);
+    };
+    return bound;
   }
 
   /** Every queue a task may be in: the registered ones plus any used through an explicit queue option. */

@@ -66,6 +66,9 @@ export function createRedisConnection(config: Config, role: ConnectionRole): Red
   if (role === 'producer') {
     options.enableOfflineQueue = false;
     options.maxRetriesPerRequest = 1;
+    // A hung Redis (stopped, swapping, a network black hole) keeps the socket open: without a bound, a request or a
+    // command would wait for it forever. With one, the web answers 503 and the CLI exits 69 in time.
+    options.commandTimeout = config.redis.commandTimeoutMs;
     // Keep reconnecting in the background (the web console recovers by itself), but slowly.
     options.retryStrategy = (times) => Math.min(100 * times, 2000);
   } else {
@@ -115,12 +118,20 @@ export function waitUntilReady(
   });
 }
 
-/** Translates ioredis' offline errors into RedisUnavailableError, leaving other errors alone. */
+/** A command went out but its answer never came: Redis may have done it. */
+const UNCERTAIN = /Command timed out|Connection is closed|max retries per request/i;
+
+/**
+ * Translates ioredis' offline errors into RedisUnavailableError, leaving other errors alone; `uncertain` when the
+ * command may have been done (timed out, or the connection dropped while it was in flight).
+ */
 export function asRedisUnavailable(error: unknown, config: Config): unknown {
+  if (error instanceof RedisUnavailableError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  if (
-    /enableOfflineQueue|Connection is closed|ECONNREFUSED|ENOENT|ETIMEDOUT|max retries per request|Stream isn't writeable/i.test(message)
-  ) {
+  if (UNCERTAIN.test(message)) {
+    return new RedisUnavailableError(`no answer from Redis at ${describeRedis(config)} (${message.slice(0, 100)})`, true);
+  }
+  if (/enableOfflineQueue|ECONNREFUSED|ENOENT|ETIMEDOUT|Stream isn't writeable/i.test(message)) {
     return new RedisUnavailableError(`cannot reach Redis at ${describeRedis(config)}`);
   }
   return error;

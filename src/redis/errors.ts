@@ -2,7 +2,13 @@
 
 /** Redis could not be reached (CLI exit 69, web 503). */
 export class RedisUnavailableError extends Error {
-  constructor(message: string) {
+  /** Inside a worker, Redis trouble is worth a retry with backoff, never a final failure (queue/errors.ts). */
+  readonly transient = true;
+  constructor(
+    message: string,
+    /** A command went out and no answer came back: it may have been done (an enqueue may exist). */
+    readonly uncertain = false,
+  ) {
     super(message);
     this.name = 'RedisUnavailableError';
   }

@@ -14,6 +14,10 @@ export interface TestRedis {
   kill(): Promise<void>;
   /** Start it again on the same port and folder (AOF is replayed when enabled). */
   restart(): Promise<void>;
+  /** SIGSTOP the server: its sockets stay open and nothing answers (a hung Redis). */
+  freeze(): void;
+  /** SIGCONT: it answers again, and runs what was sent to it meanwhile. */
+  thaw(): void;
   stop(): Promise<void>;
 }
 
@@ -94,8 +98,15 @@ export async function startRedis(options: { appendOnly?: boolean } = {}): Promis
     async restart() {
       await launch();
     },
+    freeze() {
+      child?.kill('SIGSTOP');
+    },
+    thaw() {
+      child?.kill('SIGCONT');
+    },
     async stop() {
       const proc = child;
+      proc?.kill('SIGCONT'); // a stopped server would not see the SIGTERM
       proc?.kill('SIGTERM');
       await exited(proc);
       rmSync(dir, { recursive: true, force: true });
