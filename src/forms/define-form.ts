@@ -29,7 +29,7 @@ export interface OperatorForm {
   /** What was queued, for the success message: "Queued <this> for S240101a (task …)". */
   queued: string;
   /** The audit log's name for it, `form.<name>`. */
-  auditAction: string;
+  auditAction: `form.${string}`;
   /** The chain it enqueues. Not readonly: the benchmark swaps in a stand-in (bench/standin.mjs). */
   build(values: FormValues, context: ChainContext): Canvas;
 }

@@ -1,28 +1,33 @@
-// POST /<form>: authorize → validate → confirm → claim the submission token → enqueue the chain → audit → 303/202.
+// POST /<form>: the console's face of the form's action (actions/form-action.ts) run through the one pipeline; the outcome becomes a 303/202, the form again with its problems, a confirmation page, or a 403/422/503.
 import type { Request, Response, NextFunction, RequestHandler } from 'express';
 import { validationResult } from 'express-validator';
-import { writeAudit, type AuditOutcome } from '../../audit/audit-log.js';
-import { describeProblems, formValues, queuedMessage, type OperatorForm } from '../../forms/registry.js';
+import type { OperatorForm } from '../../forms/registry.js';
+import { CHECKED, formAction } from '../../actions/form-action.js';
+import { TOKEN_PATTERN } from '../../actions/idempotency.js';
+import { runAction } from '../../actions/pipeline.js';
 import type { WebContext } from '../context.js';
+import { webActionDeps, webActor } from '../action-route.js';
 import { formValidationChain, onlyFields } from '../middleware/form-validation.js';
-import { claimToken, recordToken, releaseToken, TOKEN_PATTERN } from '../submission-tokens.js';
 import { flash } from '../middleware/session.js';
-import { isRedisDown, sendError, wantsJson } from '../middleware/errors.js';
-import { renderHome, newSubmissionToken } from './home.js';
-import { logger } from '../../log/logger.js';
+import { HttpError, sendError, wantsJson } from '../middleware/errors.js';
+import { renderHome } from './home.js';
 
 type FieldProblems = Record<string, string>;
 
-/** The operator's own text, kept to refill the form (strings only, cut to a sane length). */
+/** A browser's form carries a one-time token; without a valid one it is an old or forged page (reported as this field). */
+const TOKEN_FIELD = 'submission_token';
+
+/** The operator's own text of the form's fields (strings only). */
 function rawValues(req: Request, form: OperatorForm): Record<string, string> {
   const out: Record<string, string> = {};
   for (const field of form.fields) {
     const value = req.body?.[field.name];
-    if (typeof value === 'string') out[field.name] = value.slice(0, 200);
+    if (typeof value === 'string') out[field.name] = value;
   }
   return out;
 }
 
+/** What express-validator (and onlyFields before it) found: the form's own rules, the first problem of each field. */
 function problemsOf(req: Request): FieldProblems {
   const problems: FieldProblems = { ...((req as Request & { fieldProblems?: FieldProblems }).fieldProblems ?? {}) };
   for (const error of validationResult(req).array()) {
@@ -32,96 +37,58 @@ function problemsOf(req: Request): FieldProblems {
 }
 
 export function submitForm(ctx: WebContext, form: OperatorForm): RequestHandler[] {
+  const deps = webActionDeps(ctx);
+  const action = formAction(form);
   const handler = async (req: Request, res: Response, next: NextFunction) => {
-    const id = req.identity;
-    const user = id.user ?? 'anonymous';
-    const audit = (outcome: AuditOutcome, detail: string, fields: Record<string, unknown>, taskId: string | null = null) =>
-      writeAudit(ctx.redis, ctx.config, { user, address: id.address, action: form.auditAction, fields, taskId, outcome, detail });
-    const api = id.via === 'token';
     try {
-      if (!id.authorized) {
-        await audit(
-          'unauthorized',
-          id.user ? `user ${id.user} is not authorized to submit` : 'no authenticated user',
-          rawValues(req, form),
-        );
-        return sendError(
-          req,
-          res,
-          403,
-          'Not authorized',
-          id.user
-            ? `${id.user} is not allowed to submit "${form.title}". Ask an administrator to add you to the authorized users or groups. Nothing was submitted.`
-            : `Submitting "${form.title}" needs an authenticated, authorized user. Nothing was submitted.`,
-        );
-      }
+      const actor = webActor(req);
+      const api = actor.via === 'token';
+      const token: unknown = api ? req.get('idempotency-key') : req.body?.submission_token;
+      const key = typeof token === 'string' && TOKEN_PATTERN.test(token) ? token : undefined;
       const problems = problemsOf(req);
-      if (Object.keys(problems).length) {
-        await audit('rejected', describeProblems(problems), rawValues(req, form));
-        if (wantsJson(req)) return res.status(422).json({ error: 'invalid input', fields: problems });
-        return renderHome(ctx, req, res, { errors: { [form.name]: problems }, values: { [form.name]: rawValues(req, form) } }, 422);
-      }
-      const fields = formValues(form, req.body ?? {});
-
-      if (!api && form.confirm && req.body?.confirmed !== 'yes') {
-        return res.render('confirm', {
-          title: `Confirm: ${form.title}`,
-          form,
-          fields,
-          submissionToken: req.body?.submission_token ?? newSubmissionToken(),
-        });
-      }
-      const token = api ? req.get('idempotency-key') : req.body?.submission_token;
-      if (!api && (typeof token !== 'string' || !TOKEN_PATTERN.test(token))) {
-        await audit('rejected', 'missing submission token', fields);
-        return sendError(req, res, 422, 'Form expired', 'This form has no valid submission token. Reload the page and submit again.');
-      }
-      if (typeof token === 'string' && TOKEN_PATTERN.test(token)) {
-        const claim = await claimToken(ctx.redis, ctx.config, token);
-        if (!claim.fresh) {
-          await audit(
-            'duplicate',
-            claim.taskId ? `already submitted as task ${claim.taskId}` : 'already being submitted',
-            fields,
-            claim.taskId,
-          );
+      if (!api && !key) problems[TOKEN_FIELD] = 'is missing or not valid';
+      const raw = rawValues(req, form);
+      const outcome = await runAction(deps, action, {
+        actor,
+        entry: 'console',
+        input: { ...raw, [CHECKED]: problems },
+        confirmed: req.body?.confirmed === 'yes',
+        idempotencyKey: key,
+      });
+      const url = outcome.taskId ? `/tasks/${outcome.taskId}` : null;
+      switch (outcome.kind) {
+        case 'done':
+        case 'duplicate':
           if (wantsJson(req))
-            return res.status(200).json({ id: claim.taskId, url: claim.taskId ? `/tasks/${claim.taskId}` : null, duplicate: true });
-          flash(
+            return res
+              .status(outcome.status)
+              .json({ id: outcome.taskId, url, ...(outcome.kind === 'duplicate' ? { duplicate: true } : {}) });
+          flash(req, outcome.kind === 'done' ? 'success' : 'info', outcome.message);
+          return res.redirect(303, url ?? '/');
+        case 'confirm':
+          // Without JavaScript: a page that posts the same form again, with confirmed=yes and the same token.
+          return res.render('confirm', { title: `Confirm: ${form.title}`, form, fields: outcome.fields, submissionToken: key });
+        case 'unauthorized':
+          return sendError(
             req,
-            'info',
-            claim.taskId
-              ? `This form was already submitted (task ${claim.taskId}); nothing was sent again.`
-              : 'This form is already being submitted; nothing was sent again.',
+            res,
+            403,
+            'Not authorized',
+            actor.user
+              ? `${actor.user} is not allowed to submit "${form.title}". Ask an administrator to add you to the authorized users or groups. Nothing was submitted.`
+              : `Submitting "${form.title}" needs an authenticated, authorized user. Nothing was submitted.`,
           );
-          return res.redirect(303, claim.taskId ? `/tasks/${claim.taskId}` : '/');
+        case 'invalid': {
+          const { [TOKEN_FIELD]: expired, ...fields } = outcome.problems ?? {};
+          if (!Object.keys(fields).length && expired)
+            return sendError(req, res, 422, 'Form expired', 'This form has no valid submission token. Reload the page and submit again.');
+          if (wantsJson(req)) return res.status(422).json({ error: 'invalid input', fields });
+          const refill = Object.fromEntries(Object.entries(raw).map(([name, value]) => [name, value.slice(0, 200)]));
+          return renderHome(ctx, req, res, { errors: { [form.name]: fields }, values: { [form.name]: refill } }, 422);
         }
+        default:
+          throw new HttpError(outcome.status, outcome.message);
       }
-      let taskId: string;
-      try {
-        const canvas = form.build(fields, { user, config: ctx.config });
-        taskId = (await ctx.client.apply(canvas, { submittedBy: user })).id;
-      } catch (error) {
-        if (typeof token === 'string') await releaseToken(ctx.redis, ctx.config, token);
-        await audit('unavailable', (error as Error).message, fields).catch(() => {});
-        throw error;
-      }
-      // The chain is queued. If Redis goes away now, the 503 page ("nothing was submitted") would be a lie, and the
-      // operator's second try would send the alert twice: answer 303/202 anyway, and log the lost audit entry.
-      try {
-        if (typeof token === 'string' && TOKEN_PATTERN.test(token)) await recordToken(ctx.redis, ctx.config, token, taskId);
-        await audit('accepted', `queued ${form.name}`, fields, taskId);
-      } catch (error) {
-        if (!isRedisDown(error)) throw error;
-        logger('web').warn(
-          { form: form.name, taskId, user, err: { message: (error as Error).message } },
-          'task queued, but Redis went away before its audit entry was written',
-        );
-      }
-      const url = `/tasks/${taskId}`;
-      if (wantsJson(req)) return res.status(202).json({ id: taskId, url });
-      flash(req, 'success', queuedMessage(form, fields, taskId));
-      return res.redirect(303, url);
     } catch (error) {
       next(error);
     }
