@@ -3,7 +3,7 @@ import os from 'node:os';
 import type { Command } from 'commander';
 import type { OperatorForm } from '../forms/registry.js';
 import { fieldUsage } from '../forms/fields.js';
-import { action, auditCliSubmission, CliError, print, withClient } from './context.js';
+import { action, CliError, print, withClient } from './context.js';
 import { MAX_WAIT_SECONDS, seconds } from './call.js';
 
 interface ChainOptions {
@@ -63,32 +63,35 @@ export function register(program: Command): void {
         const wait = waitSeconds(options.wait);
         const user = options.user?.trim() || os.userInfo().username;
         if (!/^[\w.@ -]{1,64}$/.test(user)) throw new CliError('--user must be 1-64 letters, digits, spaces or . @ - _');
-        const [{ getConfig }, { describeProblems, findForm, FORM_NAMES, queuedMessage, validateForm }] = await Promise.all([
-          import('../config/index.js'),
+        const [{ findForm, FORM_NAMES }, { checkForm, formAction }, { ActionRefusal }] = await Promise.all([
           import('../forms/registry.js'),
+          import('../actions/form-action.js'),
+          import('../actions/pipeline.js'),
         ]);
-        // Validate and build before touching Redis: bad input changes nothing.
         const definition = findForm(form);
         // An unknown form is named last: a long or odd one must not push "unknown form" out of the (shortened) line.
         if (!definition) throw new CliError(`unknown form; use one of ${FORM_NAMES.join(', ')} (got "${form}")`);
-        const checked = validateForm(definition, fields);
-        if (!checked.ok) throw new CliError(`${definition.name}: ${describeProblems(checked.errors)}`);
-        const canvas = definition.build(checked.fields, { user, config: getConfig() });
+        // The console's action under the same name (/audit?form=… lists both); `-u` is kept beside the OS user.
+        const input = { ...fields, asked_by: user };
+        // The action's own check before touching Redis: bad input changes nothing (the pipeline checks again).
+        try {
+          checkForm(definition, input);
+        } catch (error) {
+          throw error instanceof ActionRefusal ? new CliError(`${definition.name}: ${error.message}`) : error;
+        }
         return withClient(async (client, config) => {
-          const result = await client.apply(canvas, { submittedBy: `${user} (cli)` });
-          // The same action name as the console's form, so /audit?form=… lists both; `-u` is kept beside the OS user.
-          await auditCliSubmission(client, config, {
-            action: definition.auditAction,
-            fields: { ...checked.fields, asked_by: user },
-            taskId: result.id,
-            detail: `queued ${definition.name}`,
-          });
-          process.stderr.write(`gwqueue: ${queuedMessage(definition, checked.fields, result.id)}\n`);
+          const [{ report, runFromTerminal }, { AsyncResult }] = await Promise.all([
+            import('./run-action.js'),
+            import('../queue/async-result.js'),
+          ]);
+          const outcome = await runFromTerminal(client, config, formAction(definition), input);
+          if (outcome.kind !== 'done' || !outcome.taskId) return report(outcome);
+          process.stderr.write(`gwqueue: ${outcome.message}\n`);
           if (wait === undefined) {
-            print(result.id);
+            print(outcome.taskId);
             return;
           }
-          print(JSON.stringify(await result.get({ timeout: wait })));
+          print(JSON.stringify(await new AsyncResult(outcome.taskId, client).get({ timeout: wait })));
         });
       }),
     );
