@@ -1,7 +1,6 @@
 // `gwqueue call NAME --args='[..]' --kwargs='{..}'`: enqueues a task and prints its ID (with --wait, its result).
-import os from 'node:os';
 import type { Command } from 'commander';
-import { action, auditCliSubmission, CliError, jsonOption, print, withClient } from './context.js';
+import { action, CliError, jsonOption, print, withClient } from './context.js';
 
 interface CallOptions {
   args?: string;
@@ -74,28 +73,28 @@ export function register(program: Command): void {
               ? 3600
               : seconds('--wait', options.wait, MAX_WAIT_SECONDS);
         const queue = queueName(options.queue);
-        const [{ getTask }, { loadTaskFor }] = await Promise.all([import('../queue/registry.js'), import('../tasks/load.js')]);
+        const [{ loadTaskFor }, { callTask, checkCall }] = await Promise.all([
+          import('../tasks/load.js'),
+          import('../actions/submit-actions.js'),
+        ]);
         await loadTaskFor(name);
-        const task = getTask(name);
-        const signature = task.signature(args, kwargs, { queue, countdown, eta, expires }, true);
-        // Validate before touching Redis: bad input changes nothing.
-        task.bind(args, kwargs);
+        const input = { task: name, args, kwargs, queue, countdown, eta, expires };
+        // The action's own check before touching Redis: bad input changes nothing (the pipeline checks again).
+        checkCall(input);
         return withClient(
           async (client, config) => {
-            const result = await client.apply(signature, { submittedBy: `${os.userInfo().username}@${os.hostname()} (cli)` });
-            const fields = { task: name, args, kwargs, queue, countdown, eta: options.eta, expires: options.expires };
-            await auditCliSubmission(client, config, {
-              action: 'call',
-              fields: Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)),
-              taskId: result.id,
-              detail: `queued ${name}`,
-            });
+            const [{ report, runFromTerminal }, { AsyncResult }] = await Promise.all([
+              import('./run-action.js'),
+              import('../queue/async-result.js'),
+            ]);
+            const outcome = await runFromTerminal(client, config, callTask, { ...input });
+            if (outcome.kind !== 'done' || !outcome.taskId) return report(outcome);
             if (waitSeconds === undefined) {
-              print(result.id);
+              print(outcome.taskId);
               return;
             }
-            process.stderr.write(`${result.id}\n`);
-            print(JSON.stringify(await result.get({ timeout: waitSeconds })));
+            process.stderr.write(`${outcome.taskId}\n`);
+            print(JSON.stringify(await new AsyncResult(outcome.taskId, client).get({ timeout: waitSeconds })));
           },
           { allTasks: false },
         );

@@ -106,20 +106,6 @@ export async function withClient<T>(
   }
 }
 
-/** Audits what the command line enqueued (`call`, `chain`); a lost entry is a warning: the task is queued. */
-export async function auditCliSubmission(
-  client: TaskClient,
-  config: Config,
-  entry: { action: string; fields: Record<string, unknown>; taskId: string; detail: string },
-): Promise<void> {
-  const { auditFromTerminal } = await import('../audit/cli-operator.js');
-  const lost = await auditFromTerminal(client.redis, config, { ...entry, via: 'cli' });
-  if (lost)
-    process.stderr.write(
-      `gwqueue: warning: task ${entry.taskId} is queued, but its audit entry was not written (${oneLine(lost.message)})\n`,
-    );
-}
-
 /** Parses a JSON option (`--args`, `--kwargs`), or `@path` to read it from a file; names the option on error. */
 export async function jsonOption(option: string, raw: string | undefined, kind: 'array' | 'object'): Promise<unknown> {
   if (raw === undefined) return kind === 'array' ? [] : {};

@@ -64,7 +64,7 @@ describe('gwqueue shell', () => {
     const connection = new Redis(redis.url);
     try {
       const { entries } = await listAudit(connection, testConfig(redis.url, { GWQUEUE_PREFIX: env.GWQUEUE_PREFIX }), {});
-      const shell = entries.filter((e) => e.action === 'shell').reverse();
+      const shell = entries.filter((e) => e.action === 'shell.submit').reverse();
       assert.deepEqual(
         shell.map((e) => e.detail),
         [

@@ -76,7 +76,7 @@ describe('gwqueue chain', () => {
     assert.ok(entry, 'audited');
     assert.deepEqual(
       [entry.action, entry.outcome, entry.detail, entry.user],
-      ['call', 'accepted', 'queued gwqueue.tasks.core.add', os.userInfo().username],
+      ['task.call', 'accepted', 'queued gwqueue.tasks.core.add', os.userInfo().username],
     );
     assert.deepEqual(entry.fields, { task: 'gwqueue.tasks.core.add', args: [2, 3], kwargs: {}, countdown: 60, via: 'cli' });
     const before = (await listAudit(connection, domain.config, {})).entries.length;

@@ -1,5 +1,4 @@
 // What `gwqueue shell` preloads: the app, every task (module.task and by dotted name), chain, group, the GraceDB client and Redis.
-import os from 'node:os';
 import type { Config } from '../../config/index.js';
 import type { TaskClient } from '../../queue/client.js';
 import { AsyncResult } from '../../queue/async-result.js';
@@ -7,7 +6,8 @@ import { chain, group, type ApplyOptions, type Canvas } from '../../queue/canvas
 import { allTasks, type Task } from '../../queue/registry.js';
 import { describeRedis } from '../../redis/connection.js';
 import type { Services } from '../../tasks/services.js';
-import { auditFromTerminal, cliOperator } from '../../audit/cli-operator.js';
+import { shellSubmit } from '../../actions/submit-actions.js';
+import { runFromTerminal } from '../run-action.js';
 
 /** A submitted task whose result can be awaited without awaiting the submission first: `await t.delay(1).get()`. */
 export type PendingResult = Promise<AsyncResult> & {
@@ -36,35 +36,19 @@ export interface ShellContext {
   banner: string[];
 }
 
-/** The tasks of a canvas in order, with their arguments: what an audit entry records. */
-function stepsOf(canvas: Canvas): { task: string; args: unknown[]; kwargs: Record<string, unknown> }[] {
-  if (canvas.kind === 'signature') return [{ task: canvas.task, args: canvas.args, kwargs: canvas.kwargs }];
-  return (canvas.kind === 'chain' ? canvas.steps : canvas.members).flatMap(stepsOf);
-}
-
 export function buildShellContext(client: TaskClient, config: Config, deps: Services, versions: { gwqueue: string }): ShellContext {
-  const operator = cliOperator();
-  const submittedBy = `${operator.user}@${os.hostname()} (shell)`;
   const pending = (promise: Promise<AsyncResult>): PendingResult =>
     Object.assign(promise, {
       get: (options?: { timeout?: number }) => promise.then((result) => result.get(options)),
       info: () => promise.then((result) => result.info()),
       state: () => promise.then((result) => result.state()),
     });
-  // Every submission from the shell is audited (action "shell"), as the console's forms and `gwqueue call` are.
+  // Every submission from the shell runs through the action pipeline (shell.submit, audited), as the console's forms
+  // and `gwqueue call` do; bad arguments are thrown as they are, for the shell to show.
   const audited = async (canvas: Canvas): Promise<AsyncResult> => {
-    const result = await client.apply(canvas, { submittedBy });
-    const steps = stepsOf(canvas);
-    const lost = await auditFromTerminal(client.redis, config, {
-      action: 'shell',
-      fields: { steps },
-      via: 'shell',
-      taskId: result.id,
-      detail: `queued ${steps.map((step) => step.task).join(', ')}`,
-    });
-    if (lost)
-      process.stderr.write(`gwqueue: warning: task ${result.id} is queued, but its audit entry was not written (${lost.message})\n`);
-    return result;
+    const outcome = await runFromTerminal(client, config, shellSubmit, { canvas }, 'shell');
+    if (outcome.kind !== 'done' || !outcome.taskId) throw new Error(outcome.message);
+    return new AsyncResult(outcome.taskId, client);
   };
   const apply = (canvas: Canvas) => pending(audited(canvas));
   /** Celery's `sig.delay()` / `chain(...).delay()`: methods hidden from JSON and from the flow builder. */
