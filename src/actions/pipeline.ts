@@ -9,6 +9,7 @@ import type { ActionName } from '../audit/vocabulary.js';
 import { logger } from '../log/logger.js';
 import { claimKey, recordKey, releaseKey, type KeyPurpose } from './idempotency.js';
 import { RedisUnavailableError } from '../redis/errors.js';
+import { asRedisUnavailable } from '../redis/connection.js';
 
 /** Who acts, as the entry point identified them. */
 export interface Actor {
@@ -268,13 +269,16 @@ export async function runAction<T>(deps: ActionDeps, action: OperatorAction<T>, 
   let done: Done;
   try {
     done = await action.act({ ...deps, client: deps.client.withTaskId(taskId) }, prepared, actor);
-  } catch (error) {
+  } catch (thrown) {
+    // A Redis command of the action's own that went out unanswered makes its outcome unknown too.
+    const error = asRedisUnavailable(thrown, deps.config);
     // Known that nothing was done: the operator may simply try again. When it cannot be known (a command went out
     // and no answer came), the claim stays: a resubmission finds the task, or takes the claim over with the same ID.
     const uncertain = error instanceof RedisUnavailableError && error.uncertain;
     if (key && !uncertain) await releaseKey(deps.redis, deps.config, key);
     if (error instanceof ActionRefusal) return refused(error, prepared.fields, prepared.taskId ?? null);
-    await audit('unavailable', (error as Error).message, prepared.fields, prepared.taskId ?? null).catch(() => {});
+    // Not awaited: with Redis hung, the audit entry would wait out its own timeout before the operator hears anything.
+    void audit('unavailable', (error as Error).message, prepared.fields, prepared.taskId ?? null).catch(() => {});
     throw error;
   }
 

@@ -55,7 +55,7 @@ export function methodNotAllowed(allowed: string) {
 }
 
 const REDIS_DOWN =
-  /enableOfflineQueue|Connection is closed|ECONNREFUSED|ENOENT|max retries per request|Stream isn't writeable|cannot (connect|reach) to? ?Redis/i;
+  /enableOfflineQueue|Connection is closed|ECONNREFUSED|ENOENT|max retries per request|Stream isn't writeable|Command timed out|cannot (connect|reach) to? ?Redis/i;
 
 export function isRedisDown(error: unknown): boolean {
   const e = error as Error;
@@ -95,12 +95,24 @@ export function errorHandler(config: Config, redis?: Redis) {
     if (isRedisDown(error)) {
       log.warn({ method: req.method, path: req.path, user, status: 503 }, 'Redis unavailable');
       res.set('Retry-After', '5');
+      // An enqueue that went out unanswered may have been done: say so, rather than "nothing was submitted". The
+      // same form (its token) or Idempotency-Key sent again is safe: it finds that task or makes the one task.
+      if ((error as { uncertain?: unknown }).uncertain === true)
+        return sendError(
+          req,
+          res,
+          503,
+          'Queue not answering',
+          'Redis did not answer in time, so it is not known whether this was submitted. Submitting the same form again (or the same Idempotency-Key) is safe: it is never done twice.',
+          { submitted: 'unknown' },
+        );
       return sendError(
         req,
         res,
         503,
         'Queue unavailable',
         'The task queue is unavailable right now (Redis cannot be reached). Nothing was submitted; try again in a moment.',
+        req.method === 'POST' ? { submitted: false } : {},
       );
     }
     if (error instanceof HttpError) {
