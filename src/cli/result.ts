@@ -1,24 +1,22 @@
-// `gwqueue result ID`: prints a task's result as JSON (or, with --raw / -o, a file result's bytes); a failed task's error (stack with --traceback) and exit 1.
+// `gwqueue result ID`: prints a task's result as JSON (a text file as its text; with --raw / -o, a file result's bytes); a failed task's error (stack with --traceback) and exit 1.
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { action, CliError, EXIT, print, withClient } from './context.js';
 import { MAX_WAIT_SECONDS, seconds } from './call.js';
+import { isFileResult, isText } from '../queue/file-result.js';
 
 interface ResultOptions {
   traceback?: boolean;
   wait?: boolean | string;
   raw?: boolean;
   output?: string;
+  json?: boolean;
 }
 
-/** A result that is a file or text: `{ base64 }` (what gracedb.download returns) as its bytes, a string as UTF-8. */
+/** A result that is a file or text: `{ base64, filename }` (what gracedb.download returns) as its bytes, a string as UTF-8. */
 export function resultBytes(result: unknown): Buffer | undefined {
   if (typeof result === 'string') return Buffer.from(result, 'utf8');
-  if (result && typeof result === 'object' && !Array.isArray(result)) {
-    const keys = Object.keys(result);
-    const base64 = (result as { base64?: unknown }).base64;
-    if (keys.length === 1 && typeof base64 === 'string') return Buffer.from(base64, 'base64');
-  }
+  if (isFileResult(result)) return Buffer.from(result.base64, 'base64');
   return undefined;
 }
 
@@ -67,11 +65,12 @@ async function writeRaw(id: string, result: unknown, output: string | undefined)
 export function register(program: Command): void {
   program
     .command('result <id>')
-    .description('print the result of a task (any queue) as JSON')
+    .description('print the result of a task (any queue) as JSON, a text file result as its text')
     .option('--traceback', 'for a failed task, print the stack trace')
     .option('--wait [seconds]', 'wait until the task is finished (default: up to an hour)')
     .option('--raw', 'print a file or text result as it is (a downloaded file as its bytes), not as JSON')
     .option('-o, --output <file>', 'write a file or text result to a new file (never overwrites one)')
+    .option('--json', 'print a text file result as JSON ({ base64, filename }) too, not as its text')
     .action(
       action(async (id: string, options: ResultOptions) => {
         const waitSeconds =
@@ -95,6 +94,9 @@ export function register(program: Command): void {
           }
           if (info.state === 'completed') {
             if (options.raw || options.output !== undefined) await writeRaw(id, info.result, options.output);
+            else if (!options.json && isFileResult(info.result) && isText(Buffer.from(info.result.base64, 'base64')))
+              // A text file (coinc.xml, a circular, JSON) as text; binary files stay JSON (--raw / -o give their bytes).
+              process.stdout.write(Buffer.from(info.result.base64, 'base64'));
             else print(JSON.stringify(info.result, null, 2));
             return EXIT.OK;
           }

@@ -21,6 +21,7 @@ export function register(program: Command): void {
             { createInterface },
             { services, resetServices },
             { buildShellContext },
+            { shellWriter },
             { VERSION },
           ] = await Promise.all([
             import('node:repl'),
@@ -31,6 +32,7 @@ export function register(program: Command): void {
             import('node:readline'),
             import('../tasks/services.js'),
             import('./shell/shell-context.js'),
+            import('./shell/shell-writer.js'),
             import('../version.js'),
           ]);
           const { context, banner } = buildShellContext(client, config, services(), { gwqueue: VERSION });
@@ -47,6 +49,7 @@ export function register(program: Command): void {
             useGlobal: false,
             ignoreUndefined: true,
             preview: interactive,
+            writer: shellWriter,
           });
           for (const [name, value] of Object.entries(context)) {
             Object.defineProperty(server.context, name, { value, enumerable: true, configurable: true, writable: true });

@@ -5,6 +5,7 @@ import { isEventId } from '../gracedb/index.js';
 import { services } from './services.js';
 import { notifyLabelAdded } from './superevents.js';
 import { EVENT_ID, OBJECT_ID as OBJECT_ID_PATTERN } from '../gracedb/id-patterns.js';
+import { plainFileName, type FileResult } from '../queue/file-result.js';
 
 /** A GraceDB object: an event graceid (G1234) or a superevent ID (S240101a). */
 export const OBJECT_ID = z.string().regex(OBJECT_ID_PATTERN, 'must be an event (G1234) or superevent (S240101a) ID');
@@ -12,17 +13,19 @@ export const LABEL = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a label
 
 /**
  * File contents in task arguments and results (JSON only): text as a string, bytes as `{ base64 }`.
- * `download` returns the `{ base64 }` form so that `download.si(...) | upload.s(...)` copies any file exactly.
+ * `download` returns the `{ base64, filename }` form so that `download.si(...) | upload.s(...)` copies any file exactly,
+ * and so that the task page, the API and `gwqueue result` can name the file and show text as text (queue/file-result.ts).
  */
-export const FILE_CONTENTS = z.union([z.string(), z.object({ base64: z.string() })]);
+export const FILE_CONTENTS = z.union([z.string(), z.object({ base64: z.string(), filename: z.string().optional() })]);
 export type FileContents = z.infer<typeof FILE_CONTENTS>;
 
 export function fileBytes(contents: FileContents): Buffer {
   return typeof contents === 'string' ? Buffer.from(contents, 'utf8') : Buffer.from(contents.base64, 'base64');
 }
 
-export function asFileContents(bytes: Buffer): { base64: string } {
-  return { base64: bytes.toString('base64') };
+export function asFileContents(bytes: Buffer, filename?: string): FileResult {
+  const name = filename === undefined ? '' : plainFileName(filename);
+  return name ? { base64: bytes.toString('base64'), filename: name } : { base64: bytes.toString('base64') };
 }
 
 export const upload = defineTask({
@@ -108,10 +111,10 @@ export const getLog = defineTask({
 
 export const download = defineTask({
   name: 'gwqueue.tasks.gracedb.download',
-  description: 'Returns a file of an event or superevent as { base64 } (`name` for the latest version, `name,N` for one).',
+  description: 'Returns a file of an event or superevent as { base64, filename } (`name` for the latest version, `name,N` for one).',
   params: { filename: z.string().min(1).max(255), graceid: OBJECT_ID },
   async run({ filename, graceid }) {
-    return asFileContents(await services().gracedb.download(filename, graceid));
+    return asFileContents(await services().gracedb.download(filename, graceid), filename);
   },
 });
 

@@ -5,7 +5,7 @@ import type { WebContext } from './context.js';
 import { OPERATOR_FORMS } from '../forms/registry.js';
 import { home } from './handlers/home.js';
 import { submitForm } from './handlers/submit.js';
-import { retryTaskRoute, taskApi, taskPage } from './handlers/tasks.js';
+import { retryTaskRoute, taskApi, taskFile, taskPage } from './handlers/tasks.js';
 import { typeaheadEventId, typeaheadFilename, typeaheadSupereventId } from './handlers/typeahead.js';
 import { auditPage } from './handlers/audit.js';
 import { methodNotAllowed } from './middleware/errors.js';
@@ -80,6 +80,7 @@ export const ROUTES: readonly RouteLine[] = [
   line('GET',  '/tasks/:id',                    'page',      'anyone',   'none',       '-',                                   'flower', (ctx) => taskPage(ctx)),
   line('POST', '/tasks/:id/retry',              'page',      'operator', 'csrf|token', 'the retried task',                    'flower', (ctx) => retryTaskRoute(ctx)),
   line('GET',  '/api/tasks/:id',                'page',      'anyone',   'none',       '-',                                   'flower', (ctx) => taskApi(ctx)),
+  line('GET',  '/api/tasks/:id/file',           'page',      'anyone',   'none',       '-',                                   'flower', (ctx) => taskFile(ctx)),
   line('GET',  '/typeahead_superevent_id',      'page',      'anyone',   'none',       '-',                                   '',       (ctx) => typeaheadSupereventId(ctx)),
   line('GET',  '/typeahead_event_id',           'page',      'anyone',   'none',       '-',                                   '',       (ctx) => typeaheadEventId(ctx)),
   line('GET',  '/typeahead_skymap_filename',    'page',      'anyone',   'none',       '-',                                   '',       (ctx) => typeaheadFilename(ctx, 'sky_loc', ['.fits', '.fits.gz'])),

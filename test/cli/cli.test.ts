@@ -66,8 +66,22 @@ describe('gwqueue CLI', () => {
     const id = download.stdout.trim();
     const json = await runCli(['result', id, '--wait', '10'], env);
     assert.equal(json.code, 0, json.stderr);
-    const bytes = Buffer.from((JSON.parse(json.stdout) as { base64: string }).base64, 'base64');
-    assert.equal(bytes.subarray(0, 6).toString(), 'SIMPLE', 'a FITS file');
+    const stored = JSON.parse(json.stdout) as { base64: string; filename: string };
+    const bytes = Buffer.from(stored.base64, 'base64');
+    assert.equal(bytes.subarray(0, 6).toString(), 'SIMPLE', 'a FITS file stays JSON');
+    assert.equal(stored.filename, 'bayestar.multiorder.fits');
+
+    // A text file prints as its text; --json gives the stored form.
+    const coinc = (
+      await runCli(['call', 'gwqueue.tasks.gracedb.download', `--args=${JSON.stringify(['coinc.xml', graceid])}`], env)
+    ).stdout.trim();
+    const text = await runCli(['result', coinc, '--wait', '10'], env);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^<\?xml version/);
+    assert.match(text.stdout, /<\/LIGO_LW>\s*$/);
+    const asJson = JSON.parse((await runCli(['result', coinc, '--json'], env)).stdout) as { base64: string; filename: string };
+    assert.equal(Buffer.from(asJson.base64, 'base64').toString('utf8'), text.stdout);
+    assert.equal(asJson.filename, 'coinc.xml');
 
     const dir = mkdtempSync(path.join(os.tmpdir(), 'gwqueue-result-'));
     const file = path.join(dir, 'bayestar.multiorder.fits');

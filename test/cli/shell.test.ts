@@ -50,12 +50,28 @@ describe('gwqueue shell', () => {
       "console.log('group', await group(core.add.s(1, 1), core.echo.s('x')).delay().get())",
       'twice(21)',
       'await redis.ping()',
+      // A file result prints as its name, type and text (or says it is binary), not as base64.
+      "({ base64: Buffer.from('hello\\n').toString('base64'), filename: 'note.txt' })",
+      "({ base64: Buffer.from([0, 1, 2]).toString('base64'), filename: 'map.fits' })",
     ].join('\n');
     const run = await runCli(['shell'], env, { input: script, timeoutMs: 30_000 });
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.equal(
       run.stdout,
-      ['sum 42', 'download <?xml version', 'client true', 'names true true', 'chain 13', "group [ 2, 'x' ]", '42', "'PONG'", ''].join('\n'),
+      [
+        'sum 42',
+        'download <?xml version',
+        'client true',
+        'names true true',
+        'chain 13',
+        "group [ 2, 'x' ]",
+        '42',
+        "'PONG'",
+        '[file note.txt, text/plain; charset=utf-8, 6 bytes]',
+        'hello',
+        '[file map.fits, application/fits, 3 bytes: binary, not shown; .base64 holds the bytes]',
+        '',
+      ].join('\n'),
     );
     assert.match(run.stderr, /gwqueue .* shell/);
     assert.match(run.stderr, /gracedbClient \(the GraceDB client; "gracedb" is the task module\)/);

@@ -1,9 +1,11 @@
-// Task result pages: GET /tasks/:id (HTML, refreshes until done), GET /api/tasks/:id (JSON, ?wait=S to wait for the end), POST /tasks/:id/retry.
+// Task result pages: GET /tasks/:id (HTML, refreshes until done), GET /api/tasks/:id (JSON, ?wait=S to wait for the end),
+// GET /api/tasks/:id/file (a file result's bytes), POST /tasks/:id/retry.
 import type { Request, Response, NextFunction, RequestHandler } from 'express';
 import { query, validationResult } from 'express-validator';
 import { Job } from 'bullmq';
 import { describeJob, FINISHED_STATES, type TaskInfo, type TaskState } from '../../queue/results.js';
 import { readUntilFinished } from '../../queue/async-result.js';
+import { describeFileResult, isFileResult, type FileSummary } from '../../queue/file-result.js';
 import { retryTask } from '../../actions/task-actions.js';
 import type { WebContext } from '../context.js';
 import { sendError } from '../middleware/errors.js';
@@ -30,8 +32,14 @@ async function loadJob(ctx: WebContext, id: string): Promise<{ task: TaskPayload
   const [job, state, logs] = await Promise.all([Job.fromId(queue, id), queue.getJobState(id), queue.getJobLogs(id, 0, 199)]);
   if (!job) return undefined;
   const info = await describeJob(ctx.client, job, state as TaskState);
-  return { task: { ...info, finished: FINISHED_STATES.includes(info.state), logs: logs.logs, url: `/tasks/${info.id}` }, job };
+  // A file result is described (name, type, size, text) with a download link instead of its base64.
+  const result = isFileResult(info.result)
+    ? { file: { ...describeFileResult(info.result, info.id).file, url: fileUrl(info.id) } }
+    : info.result;
+  return { task: { ...info, result, finished: FINISHED_STATES.includes(info.state), logs: logs.logs, url: `/tasks/${info.id}` }, job };
 }
+
+const fileUrl = (id: string) => `/api/tasks/${encodeURIComponent(id)}/file`;
 
 const notFoundMessage = (id: string) => `No task with ID ${id}: it was never submitted, or it was removed after its retention time.`;
 
@@ -41,8 +49,11 @@ export function taskPage(ctx: WebContext) {
       const id = String(req.params.id);
       const task = await loadTask(ctx, id);
       if (!task) return sendError(req, res, 404, 'Unknown task', notFoundMessage(id));
-      const result = task.result === null || task.result === undefined ? null : JSON.stringify(task.result, null, 2);
-      res.render('task', { title: `Task ${task.id}`, task, result, resultFolded: (result?.length ?? 0) > 4000 });
+      const file = (task.result as { file?: FileSummary & { url: string } } | null)?.file;
+      const shown = file ? (file.text ?? null) : task.result;
+      const result =
+        shown === null || shown === undefined ? null : typeof shown === 'string' && file ? shown : JSON.stringify(shown, null, 2);
+      res.render('task', { title: `Task ${task.id}`, task, result, file: file ?? null, resultFolded: (result?.length ?? 0) > 4000 });
     } catch (error) {
       next(error);
     }
@@ -85,6 +96,27 @@ export function taskApi(ctx: WebContext): RequestHandler[] {
     }
   };
   return [checkWait, handler];
+}
+
+/** GET /api/tasks/:id/file: a finished task's file result as a download, under its own name and content type. */
+export function taskFile(ctx: WebContext): RequestHandler {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const id = String(req.params.id);
+      const job = ID.test(id) ? await ctx.client.findJob(id) : undefined;
+      if (!job) return res.status(404).json({ error: notFoundMessage(id), status: 404 });
+      const state = await job.getState();
+      if (state !== 'completed' || !isFileResult(job.returnvalue)) {
+        const why = state === 'completed' ? 'its result is not a file' : `it is ${state}, not completed`;
+        return res.status(404).json({ error: `Task ${id} has no file to download: ${why}.`, status: 404 });
+      }
+      const { bytes, file } = describeFileResult(job.returnvalue, id);
+      // attachment(): Content-Disposition with the name quoted and encoded (RFC 6266); the type is ours, not Express's guess.
+      res.attachment(file.name).type(file.contentType).set('Cache-Control', 'no-store').send(bytes);
+    } catch (error) {
+      next(error);
+    }
+  };
 }
 
 /** POST /tasks/:id/retry: the task page's button, the same action as the dashboard's (a failed task only, once). */
