@@ -4,7 +4,8 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import type { JobData } from '../queue/canvas.js';
 import { startHostSampler } from '../host/host-sampler.js';
-import { countTask, observeRuntime } from '../metrics/metrics.js';
+import { countTask, observeRuntime, zeroTaskSeries } from '../metrics/metrics.js';
+import { allTasks } from '../queue/registry.js';
 import { createClusterRegistry, startMetricsServer, type MetricsServer } from '../metrics/metrics-http.js';
 import { captureTaskFailure, flushSentry, initSentry, recordTaskRetry, type TaskFailure } from '../sentry/sentry.js';
 import { logger } from '../log/logger.js';
@@ -42,6 +43,14 @@ function describeFailure(job: Job<JobData>, worker: string): TaskFailure {
 
 export async function startWorkerObservability(config: Config, options: WorkerObservabilityOptions): Promise<WorkerObservability> {
   void initSentry(config);
+  // A BullMQ Worker's name is its queue's: the tasks registered on it get their series at 0 now.
+  zeroTaskSeries(
+    options.workers.flatMap((worker) =>
+      allTasks()
+        .filter((task) => task.queue === worker.name)
+        .map((task) => ({ task: task.name, queue: worker.name })),
+    ),
+  );
   for (const worker of options.workers) {
     worker.on('active', (job: Job<JobData>) => countTask(job.name, job.queueName, 'started'));
     worker.on('completed', (job: Job<JobData>) => {
