@@ -69,6 +69,8 @@ export const cleanQueue: OperatorAction<{ queue: string; state: 'failed' | 'comp
   name: ACTION_NAMES.queueClean,
   title: 'Remove old tasks',
   forbidden: 'remove old tasks',
+  // Destructive: results and errors are gone for good.
+  role: 'admin',
   confirm: true,
   async validate(deps, input) {
     const queue = await knownQueue(deps, input.queue);
@@ -119,6 +121,7 @@ export const purgeQueues: OperatorAction<string[]> = {
   name: ACTION_NAMES.queuePurge,
   title: 'Purge queues',
   forbidden: 'purge queues',
+  role: 'admin',
   confirm: true,
   async validate(deps, input) {
     const asked = Array.isArray(input.queues) ? input.queues.map(String) : [];

@@ -50,7 +50,9 @@ function workerCommand(command: WorkerCommand, title: string): OperatorAction<Co
   return {
     name: workerAction(command),
     title,
-    forbidden: 'command workers',
+    forbidden: command === 'shutdown' ? 'shut workers down' : 'command workers',
+    // Stopping a worker stops the alert pipeline's processing; changing concurrency does not.
+    role: command === 'shutdown' ? 'admin' : 'operator',
     confirm: command === 'shutdown',
     async validate(_deps, input) {
       const destination = Array.isArray(input.workers) ? input.workers.map(String).filter(Boolean) : [];

@@ -1,8 +1,25 @@
-// Web console settings: who may submit (proxy identity, users, groups, API tokens) and request limits.
+// Web console settings: who may do what (proxy identity, users, groups, API tokens → viewer, operator, admin) and request limits.
 import { randomBytes } from 'node:crypto';
 import { ConfigError, parseBoolean, parseInteger, parseList } from './parse.js';
 
 type Env = Record<string, string | undefined>;
+
+/**
+ * What a caller may do. viewer: read pages (no secrets, no infrastructure details); operator: submit forms and use the
+ * controls; admin: also the audit log, configuration details, stack traces and destructive controls (clean, purge).
+ */
+export type Role = 'viewer' | 'operator' | 'admin';
+export const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
+
+/** Whether `role` includes `needed` (admin ⊃ operator ⊃ viewer). */
+export function hasRole(role: Role, needed: Role): boolean {
+  return ROLES.indexOf(role) >= ROLES.indexOf(needed);
+}
+
+export interface ApiToken {
+  user: string;
+  role: Role;
+}
 
 export interface WebAuthConfig {
   /** Header a trusted reverse proxy sets to the authenticated user (GWCelery: X-Proxy-Remote-User). */
@@ -11,10 +28,16 @@ export interface WebAuthConfig {
   groupsHeader: string;
   /** Addresses of proxies whose identity headers are believed; from anywhere else they are ignored. */
   trustedProxies: string[];
+  /** Operators: may submit forms and use the controls. */
   authorizedUsers: string[];
   authorizedGroups: string[];
-  /** Scripted clients: Bearer token → the user name it acts as. */
-  apiTokens: Map<string, string>;
+  /** Admins: operators who also read the audit log and configuration and may clean and purge. */
+  adminUsers: string[];
+  adminGroups: string[];
+  /** Scripted clients: Bearer token → the user name it acts as and its role. */
+  apiTokens: Map<string, ApiToken>;
+  /** Failed API-token attempts allowed per client address and minute before it gets 429. */
+  tokenFailuresPerMinute: number;
   /** Development only: a local user may submit when the console listens on loopback. */
   localUserAllowed: boolean;
   secretKey: string;
@@ -24,10 +47,25 @@ export interface WebAuthConfig {
 export const WEB_SETTINGS: Record<string, { default: string; help: string }> = {
   GWQUEUE_IDENTITY_HEADER: { default: 'X-Proxy-Remote-User', help: 'header carrying the user name, set by the reverse proxy' },
   GWQUEUE_GROUPS_HEADER: { default: 'X-Proxy-Remote-Groups', help: "header carrying the user's groups (comma or semicolon separated)" },
-  GWQUEUE_TRUSTED_PROXIES: { default: '(none)', help: 'comma-separated proxy addresses whose identity headers are trusted' },
-  GWQUEUE_AUTHORIZED_USERS: { default: '(none)', help: 'comma-separated users who may submit forms and use controls' },
-  GWQUEUE_AUTHORIZED_GROUPS: { default: '(none)', help: 'comma-separated groups whose members may submit' },
-  GWQUEUE_API_TOKENS: { default: '(none)', help: 'comma-separated user=token pairs for scripted clients (Authorization: Bearer token)' },
+  GWQUEUE_TRUSTED_PROXIES: {
+    default: '(none)',
+    help: 'comma-separated proxy addresses whose identity headers and X-Forwarded-For/-Proto are trusted (Express trust proxy)',
+  },
+  GWQUEUE_AUTHORIZED_USERS: { default: '(none)', help: 'comma-separated users who are operators: may submit forms and use controls' },
+  GWQUEUE_AUTHORIZED_GROUPS: { default: '(none)', help: 'comma-separated groups whose members are operators' },
+  GWQUEUE_ADMIN_USERS: {
+    default: '(none)',
+    help: 'comma-separated users who are admins: operators who also read the audit log and configuration, and may clean queues',
+  },
+  GWQUEUE_ADMIN_GROUPS: { default: '(none)', help: 'comma-separated groups whose members are admins' },
+  GWQUEUE_API_TOKENS: {
+    default: '(none)',
+    help: 'comma-separated user=token (an operator) or user:ROLE=token (ROLE viewer, operator or admin) for scripted clients (Authorization: Bearer token)',
+  },
+  GWQUEUE_TOKEN_FAILURES_PER_MINUTE: {
+    default: '10',
+    help: 'wrong API tokens accepted per client address and minute (counted in Redis, across console processes); more get 429',
+  },
   GWQUEUE_LOCAL_USER: {
     default: 'true in development',
     help: 'let a local user submit when the console listens on loopback (development only)',
@@ -35,12 +73,20 @@ export const WEB_SETTINGS: Record<string, { default: string; help: string }> = {
   GWQUEUE_BODY_LIMIT: { default: '32768', help: 'largest accepted request body, in bytes' },
 };
 
-function parseTokens(env: Env): Map<string, string> {
-  const tokens = new Map<string, string>();
+function parseTokens(env: Env): Map<string, ApiToken> {
+  const tokens = new Map<string, ApiToken>();
   for (const entry of parseList(env, 'GWQUEUE_API_TOKENS')) {
-    const match = /^([^=\s]+)=(\S{16,})$/.exec(entry);
-    if (!match) throw new ConfigError('GWQUEUE_API_TOKENS', 'each entry must be user=token with a token of at least 16 characters');
-    tokens.set(match[2], match[1]);
+    // user=token stays an operator, as before roles existed; user:admin=token / user:viewer=token name the role.
+    const match = /^([^=:\s]+)(?::([a-z]+))?=(\S{16,})$/.exec(entry);
+    if (!match)
+      throw new ConfigError(
+        'GWQUEUE_API_TOKENS',
+        'each entry must be user=token or user:ROLE=token with a token of at least 16 characters',
+      );
+    const role = (match[2] ?? 'operator') as Role;
+    if (!ROLES.includes(role))
+      throw new ConfigError('GWQUEUE_API_TOKENS', `unknown role "${match[2]}" for ${match[1]} (viewer, operator or admin)`);
+    tokens.set(match[3], { user: match[1], role });
   }
   return tokens;
 }
@@ -56,7 +102,10 @@ export function loadWebAuthConfig(env: Env, profile: string, secretKey: string):
     trustedProxies: parseList(env, 'GWQUEUE_TRUSTED_PROXIES'),
     authorizedUsers: parseList(env, 'GWQUEUE_AUTHORIZED_USERS'),
     authorizedGroups: parseList(env, 'GWQUEUE_AUTHORIZED_GROUPS'),
+    adminUsers: parseList(env, 'GWQUEUE_ADMIN_USERS'),
+    adminGroups: parseList(env, 'GWQUEUE_ADMIN_GROUPS'),
     apiTokens: parseTokens(env),
+    tokenFailuresPerMinute: parseInteger(env, 'GWQUEUE_TOKEN_FAILURES_PER_MINUTE', 10, { min: 1, max: 10_000 }),
     localUserAllowed,
     // Outside production a random key is fine: sessions simply do not survive a restart.
     secretKey: secretKey || randomBytes(32).toString('hex'),

@@ -26,8 +26,8 @@ export function webActionDeps(ctx: WebContext): ActionDeps {
 }
 
 export function webActor(req: Request): Actor {
-  const { user, address, authorized, via } = req.identity;
-  return { user, address, authorized, via: via === 'token' ? 'token' : 'browser' };
+  const { user, address, authorized, role, via } = req.identity;
+  return { user, address, authorized, role, via: via === 'token' ? 'token' : 'browser' };
 }
 
 export interface RouteOptions {

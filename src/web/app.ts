@@ -1,22 +1,38 @@
 // createApp(deps): the operator console as an Express app; it never listens (server.ts does), so tests use it directly.
 import path from 'node:path';
-import express, { type Express, type Request } from 'express';
+import express, { type Express, type Request, type Response } from 'express';
 import { PACKAGE_ROOT } from '../config/index.js';
 import type { WebDeps, WebContext } from './context.js';
 import { identity } from './middleware/identity.js';
 import { securityHeaders } from './middleware/security.js';
-import { csrfProtection, exposeCsrfToken, sessions, takeFlash } from './middleware/session.js';
+import { bindSessionToIdentity, csrfProtection, exposeCsrfToken, sessions, takeFlash } from './middleware/session.js';
 import { errorHandler, notFound, refusedAction } from './middleware/errors.js';
 import { registerProbes, registerRoutes, type Site } from './routes.js';
 import { dashboardOptions, type DashboardOptions } from './dashboard/options.js';
 import { platformInfo } from './platform.js';
 import { writeAudit } from '../audit/audit-log.js';
 import { logger } from '../log/logger.js';
+import { tokenFailureLimit } from './middleware/token-limit.js';
 
-/** A wrong API token: logged (never the token), and audited when the request tried to change something (a form, a control). */
+/**
+ * A wrong API token: counted per address (over the limit: 429, audited once per window), logged (never the token),
+ * and audited when the request tried to change something (a form, a control).
+ */
 function refusedToken(ctx: WebContext) {
   const log = logger('web');
-  return async (req: Request, address: string) => {
+  const limited = tokenFailureLimit(ctx.config, ctx.redis, (req, address) =>
+    writeAudit(ctx.redis, ctx.config, {
+      user: 'anonymous',
+      address,
+      action: refusedAction(req),
+      fields: {},
+      taskId: null,
+      outcome: 'unauthorized',
+      detail: `too many invalid API tokens: more than ${ctx.config.auth.tokenFailuresPerMinute} a minute from this address`,
+    }),
+  );
+  return async (req: Request, res: Response, address: string) => {
+    if (await limited(req, res).catch(() => false)) return;
     log.warn({ method: req.method, path: req.path, address, status: 401 }, 'invalid API token');
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
     await writeAudit(ctx.redis, ctx.config, {
@@ -43,7 +59,9 @@ export function buildWebApp(
   const { config } = deps;
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  // X-Forwarded-For/-Proto are believed from the configured proxies only: req.ip is the client behind them, and
+  // req.secure is true for a request that reached the proxy over TLS (the session cookie's Secure flag depends on it).
+  app.set('trust proxy', config.auth.trustedProxies.length ? config.auth.trustedProxies : false);
   app.set('view engine', 'ejs');
   app.set('views', path.join(PACKAGE_ROOT, 'views'));
   app.set('query parser', 'simple');
@@ -53,11 +71,11 @@ export function buildWebApp(
     profile: config.profile,
     flash: [],
     csrfToken: '',
-    identity: { user: null, authorized: false, via: 'anonymous', groups: [], address: '' },
+    identity: { user: null, authorized: false, role: 'viewer', via: 'anonymous', groups: [], address: '' },
     ...options.locals,
   });
 
-  app.use(securityHeaders());
+  app.use(securityHeaders(config));
   const vendor = (name: string, dir: string) =>
     express.static(path.join(PACKAGE_ROOT, 'node_modules', name, dir), { maxAge: '1d', fallthrough: false });
   for (const root of new Set(options.staticRoots ?? [''])) {
@@ -74,6 +92,7 @@ export function buildWebApp(
   app.use(express.json({ limit, strict: true }));
   app.use(identity(config.auth, deps.listenHost ?? config.web.host, refusedToken(ctx)));
   app.use(sessions(config, ctx.redis));
+  app.use(bindSessionToIdentity);
   app.use(takeFlash);
   app.use(csrfProtection);
   app.use(exposeCsrfToken);

@@ -9,6 +9,7 @@ import { retryTaskRoute, taskApi, taskFile, taskPage } from './handlers/tasks.js
 import { typeaheadEventId, typeaheadFilename, typeaheadSupereventId } from './handlers/typeahead.js';
 import { auditPage } from './handlers/audit.js';
 import { methodNotAllowed } from './middleware/errors.js';
+import { requireRole } from './middleware/roles.js';
 import { healthz, readyz } from './handlers/health.js';
 import { metricsRoute } from '../metrics/metrics-http.js';
 import { hostApi, hostCharts, hostIndex, startHostArea } from './host/router.js';
@@ -25,8 +26,13 @@ import type { DashboardOptions } from './dashboard/options.js';
  * host: under the dashboard's /host.
  */
 export type Area = 'probe' | 'page' | 'dashboard' | 'host';
-/** anyone: whoever reaches the console; operator: an authorized user (the action pipeline refuses and audits the rest). */
-export type Who = 'anyone' | 'operator';
+/**
+ * anyone: whoever reaches the console (the viewer role, signed in or not); operator: an authorized user; admin: an
+ * admin (the audit log, destructive controls). A POST line's action checks its role in the action pipeline (which
+ * refuses and audits), and this column must say the same (test/reliability/security-trust.test.ts); a GET line
+ * marked admin is guarded by the registrar (403, audited).
+ */
+export type Who = 'anyone' | 'operator' | 'admin';
 /** csrf|token: a browser's session CSRF token, or an API token instead; none: a read. */
 export type Guard = 'none' | 'csrf|token';
 /** How a repeated request is caught: a form's one-time submission token or Idempotency-Key; a retry's key is the retried task. */
@@ -86,7 +92,7 @@ export const ROUTES: readonly RouteLine[] = [
   line('GET',  '/typeahead_skymap_filename',    'page',      'anyone',   'none',       '-',                                   '',       (ctx) => typeaheadFilename(ctx, 'sky_loc', ['.fits', '.fits.gz'])),
   line('GET',  '/typeahead_em_bright_filename', 'page',      'anyone',   'none',       '-',                                   '',       (ctx) => typeaheadFilename(ctx, 'em_bright', ['.json'])),
   line('GET',  '/typeahead_p_astro_filename',   'page',      'anyone',   'none',       '-',                                   '',       (ctx) => typeaheadFilename(ctx, 'p_astro', ['.json'])),
-  line('GET',  '/audit',                        'page',      'anyone',   'none',       '-',                                   'flower', (ctx) => auditPage(ctx)),
+  line('GET',  '/audit',                        'page',      'admin',    'none',       '-',                                   'flower', (ctx) => auditPage(ctx)),
   line('GET',  '/',                             'host',      'anyone',   'none',       '-',                                   'flower', (ctx, site) => hostIndex(ctx, `${site.base}/host`)),
   line('GET',  '/charts',                       'host',      'anyone',   'none',       '-',                                   'flower', (ctx, site) => hostCharts(ctx, `${site.base}/host`)),
   line('GET',  '/api',                          'host',      'anyone',   'none',       '-',                                   'flower', (ctx) => hostApi(ctx)),
@@ -99,10 +105,10 @@ export const ROUTES: readonly RouteLine[] = [
   line('POST', '/tasks/:id/retry',              'dashboard', 'operator', 'csrf|token', 'the retried task',                    'flower', control('retry')),
   line('POST', '/tasks/:id/cancel',             'dashboard', 'operator', 'csrf|token', 'state check',                         'flower', control('cancel')),
   line('GET',  '/queues',                       'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx) => queuesPage(ctx)),
-  line('POST', '/queues/clean',                 'dashboard', 'operator', 'csrf|token', 'state check',                         'flower', control('clean')),
+  line('POST', '/queues/clean',                 'dashboard', 'admin',    'csrf|token', 'state check',                         'flower', control('clean')),
   line('POST', '/queues/:name/pause',           'dashboard', 'operator', 'csrf|token', 'state check',                         'flower', control('pause')),
   line('POST', '/queues/:name/resume',          'dashboard', 'operator', 'csrf|token', 'state check',                         'flower', control('resume')),
-  line('POST', '/queues/:name/clean',           'dashboard', 'operator', 'csrf|token', 'state check',                         'flower', control('clean')),
+  line('POST', '/queues/:name/clean',           'dashboard', 'admin',    'csrf|token', 'state check',                         'flower', control('clean')),
   line('GET',  '/history',                      'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx) => historyPage(ctx)),
   line('GET',  '/api/workers',                  'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx, site) => workersApi(ctx, site.dashboard)),
   line('GET',  '/api/workers/:name',            'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx) => workerApi(ctx)),
@@ -122,6 +128,7 @@ export function fullPath(route: RouteLine, base: string): string {
 function mount(target: Router, routes: readonly RouteLine[], ctx: WebContext, site: Site): void {
   for (const route of routes) {
     const handlers: RequestHandler[] = [route.handler(ctx, site)].flat();
+    if (route.method === 'GET' && route.who !== 'anyone') handlers.unshift(requireRole(ctx.config, ctx.redis, route.who));
     if (route.method === 'GET') target.get(route.path, handlers);
     else target.post(route.path, handlers);
   }

@@ -40,7 +40,8 @@ describe('dashboard queues and history', () => {
   const queue = async (name: string) => (await queues()).find((q) => q.name === name)!;
 
   before(async () => {
-    fx = await startConsole();
+    // albert.einstein (USER) is an admin here: cleaning a queue is for admins (test/reliability/security-trust.test.ts).
+    fx = await startConsole({ GWQUEUE_ADMIN_USERS: 'albert.einstein' });
     worker = await fx.engine.startWorker({ name: 'queues@test', queues: ['default'] });
     // A batch: 10 successes, 2 tasks that fail for good after one retry each.
     const handles = [

@@ -24,7 +24,8 @@ const readLines = (file: string): Line[] =>
 /** Secrets as a deployment would set them; none may ever appear in a log file. */
 const SECRETS = {
   GWQUEUE_SECRET_KEY: 'sk-0123456789abcdef-session-secret',
-  GWQUEUE_API_TOKENS: 'robot=tok-robot-abcdef0123456789',
+  // An admin's token: the web error test reads /audit, which is for admins.
+  GWQUEUE_API_TOKENS: 'robot:admin=tok-robot-abcdef0123456789',
   GRACEDB_URL: 'https://gracedb.invalid/api/',
   GRACEDB_TOKEN: 'gdb-token-5f4e3d2c1b0a9988',
   GRACEDB_USERNAME: 'albert',

@@ -24,7 +24,8 @@ export function renderHome(ctx: WebContext, req: Request, res: Response, state: 
     environment: {
       profile: ctx.config.profile,
       gracedb: ctx.gracedbLabel,
-      redis: describeRedis(ctx.config),
+      // Infrastructure details are for admins: a viewer has no use for where Redis listens.
+      redis: req.identity?.role === 'admin' ? describeRedis(ctx.config) : null,
       hostname: platformInfo().hostname,
     },
     platform: platformInfo(),

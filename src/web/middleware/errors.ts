@@ -1,4 +1,4 @@
-// The one error handler: 404, 405, 403 (CSRF), 413, 503 (Redis down) and 500 pages or JSON; no stack trace in production.
+// The one error handler: 404, 405, 403 (CSRF), 413, 503 (Redis down) and 500 pages or JSON; a stack trace for admins only.
 import type { Request, Response, NextFunction } from 'express';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../config/index.js';
@@ -147,7 +147,8 @@ export function errorHandler(config: Config, redis?: Redis) {
     }
     log.error({ method: req.method, path: req.path, user, status: 500, err: { message: e?.message, stack: e?.stack } }, 'request failed');
     captureWebError(error, { method: req.method, path: req.path, user, status: 500 });
-    const detail = config.profile === 'development' ? { stack: e?.stack } : {};
+    // A stack trace shows install paths and library versions: admins only (in development the local user is one).
+    const detail = req.identity?.role === 'admin' ? { stack: e?.stack } : {};
     return sendError(req, res, 500, 'Internal error', 'Something went wrong on our side. The error has been logged.', detail);
   };
 }

@@ -1,4 +1,4 @@
-// Sessions kept in Redis (connect-redis), flash messages in the session, and CSRF tokens (csrf-sync).
+// Sessions kept in Redis (connect-redis), made only when needed and tied to one identity; flash messages in the session; CSRF tokens (csrf-sync).
 import session, { type SessionData } from 'express-session';
 import { RedisStore } from 'connect-redis';
 import { csrfSync } from 'csrf-sync';
@@ -19,12 +19,37 @@ export interface Flash {
 declare module 'express-session' {
   interface SessionData {
     flash?: Flash[];
+    /** Who the session was made for ('' anonymous): a request by anyone else gets a new session. */
+    owner?: string;
   }
+}
+
+const ownerOf = (req: Request) => req.identity?.user ?? '';
+
+/** Writing to a session is what makes it (and its Redis key): it is marked with the identity it is for. */
+function claim(req: Request): void {
+  req.session.owner = ownerOf(req);
 }
 
 export function flash(req: Request, kind: Flash['kind'], message: string): void {
   if (!req.session) return;
+  claim(req);
   req.session.flash = [...(req.session.flash ?? []), { kind, message }];
+}
+
+/**
+ * A session belongs to the identity it was made for. When the proxy names somebody else (an anonymous session, then
+ * albert.einstein; or one user, then another), the session is replaced by a new, empty one: new ID, no CSRF token, so
+ * a token handed out before the change is refused. A session from before owners were recorded is replaced too.
+ */
+export function bindSessionToIdentity(req: Request, _res: Response, next: NextFunction): void {
+  const session = req.session;
+  if (!session) return next();
+  const owner = session.owner;
+  const stale = owner === undefined ? Boolean(session.csrfToken || session.flash?.length) : owner !== ownerOf(req);
+  if (!stale) return next();
+  logger('web').info({ user: req.identity?.user ?? 'anonymous', path: req.path }, 'identity changed: new session');
+  session.regenerate((error) => next(error));
 }
 
 /** Moves pending flash messages into the page being rendered (each is shown once). */
@@ -89,9 +114,12 @@ export function sessions(config: Config, redis: Redis): RequestHandler {
   };
 }
 
+/** Viewers may not act: they get no CSRF token (so no session), and their POSTs go on to be refused and audited as unauthorized. */
+const mayAct = (req: Request) => req.identity?.authorized === true;
+
 const csrf = csrfSync({
   getTokenFromRequest: (req) => (typeof req.body?._csrf === 'string' ? req.body._csrf : req.get('x-csrf-token')),
-  skipCsrfProtection: isApiClient,
+  skipCsrfProtection: (req) => isApiClient(req) || !mayAct(req),
   errorConfig: {
     statusCode: 403,
     message: 'The form has expired or did not come from this console (CSRF check failed). Reload the page and try again.',
@@ -102,15 +130,23 @@ const csrf = csrfSync({
 export const csrfProtection = csrf.csrfSynchronisedProtection;
 
 /**
- * Makes the CSRF token available to every rendered form. It is made when a page is rendered, not for every request:
- * a JSON or redirect answer to a client without a cookie (a script, a poller) then creates no session in Redis.
+ * Makes the CSRF token available to rendered forms as `<%= csrfToken %>`: an object whose text is the token, made when
+ * the template prints it — rendering copies every local, so a getter would run for every page. The token — and with it the session and its Redis key — is made only when a
+ * form is actually rendered for someone who may act: a 404, a JSON answer, a page without a form or any page for a
+ * viewer creates no session, so a flood of anonymous GETs adds nothing to Redis.
  */
 export function exposeCsrfToken(req: Request, res: Response, next: NextFunction): void {
   let token: string | undefined;
-  Object.defineProperty(res.locals, 'csrfToken', {
-    enumerable: true,
-    configurable: true,
-    get: () => (token ??= isApiClient(req) ? '' : csrf.generateToken(req)),
-  });
+  const value = () => {
+    if (token === undefined) {
+      if (isApiClient(req) || !mayAct(req) || !req.session) token = '';
+      else {
+        claim(req);
+        token = csrf.generateToken(req);
+      }
+    }
+    return token;
+  };
+  res.locals.csrfToken = { toString: value, toJSON: value };
   next();
 }
