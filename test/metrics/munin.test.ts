@@ -1,8 +1,8 @@
-// `gwqueue munin` as Munin runs it (the real CLI, also through a gwqueue_GRAPH symlink): config, fetch and autoconf, checked line by line.
+// `gwqueue munin` as Munin runs it (the real CLI, a gwqueue_GRAPH symlink, and Debian's munin-node tools over bin/munin/gwqueue_): config, fetch, autoconf, suggest.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { startRedis, freePort, type TestRedis } from '../helpers/redis-server.js';
@@ -13,6 +13,8 @@ import { add, raiseError } from '../../src/tasks/core.js';
 import '../../src/tasks/index.js';
 
 const lines = (text: string) => text.split('\n').filter(Boolean);
+/** The folder Munin's plugins are installed from: the plugin script and nothing else. */
+const MUNIN_LIBDIR = path.resolve(path.dirname(BIN), 'munin');
 
 describe('gwqueue munin', () => {
   let redis: TestRedis;
@@ -153,6 +155,63 @@ describe('gwqueue munin', () => {
       const fetch = await run([]);
       assert.deepEqual(lines(fetch.stdout), ['total.value 0', ...queues.map((q) => `queue_${q}.value 0`)]);
       assert.deepEqual(await run(['autoconf']), { code: 0, stdout: 'yes\n' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("Debian's munin-node: munin-node-configure --suggest finds bin/munin/gwqueue_; munin-run runs a graph and the gwqueue multigraph", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'gwqueue-munin-node-'));
+    try {
+      const [plugins, conf] = [path.join(dir, 'plugins'), path.join(dir, 'plugin-conf.d')];
+      mkdirSync(plugins);
+      mkdirSync(conf);
+      const settings = { ...env, GWQUEUE_LOG_LEVEL: 'silent', PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin` };
+      writeFileSync(
+        path.join(conf, 'gwqueue'),
+        [`[gwqueue*]`, `user ${os.userInfo().username}`, ...Object.entries(settings).map(([k, v]) => `env.${k} ${v}`), ''].join('\n'),
+      );
+      const dirs = ['--servicedir', plugins, '--sconfdir', conf];
+      const munin = (command: string, args: string[]) => {
+        const run = spawnSync(command, args, { encoding: 'utf8', timeout: 60_000 });
+        assert.equal(run.status, 0, `${command} ${args.join(' ')}: ${run.stdout}${run.stderr}`);
+        return run.stdout;
+      };
+      const suggest = munin('munin-node-configure', ['--suggest', '--libdir', MUNIN_LIBDIR, ...dirs]);
+      assert.match(suggest, /^gwqueue_ +\| no +\| yes \(\+queues \+tasks \+workers\)/m, suggest);
+      const shell = munin('munin-node-configure', ['--shell', '--libdir', MUNIN_LIBDIR, ...dirs]);
+      assert.deepEqual(
+        lines(shell),
+        ['queues', 'tasks', 'workers'].map((g) => `ln -s '${path.join(MUNIN_LIBDIR, 'gwqueue_')}' '${path.join(plugins, `gwqueue_${g}`)}'`),
+      );
+      for (const name of ['gwqueue_queues', 'gwqueue_tasks', 'gwqueue_workers', 'gwqueue'])
+        symlinkSync(path.join(MUNIN_LIBDIR, 'gwqueue_'), path.join(plugins, name));
+
+      assert.equal(lines(munin('munin-run', [...dirs, 'gwqueue_tasks', 'config']))[0], 'graph_title gwqueue task rate');
+      assert.deepEqual(lines(munin('munin-run', [...dirs, 'gwqueue_queues', 'autoconf'])), ['yes']);
+      assert.deepEqual(lines(munin('munin-run', [...dirs, 'gwqueue_workers'])), [
+        'total.value 0',
+        ...queues.map((q) => `queue_${q}.value 0`),
+      ]);
+      // The multigraph plugin: every graph under its own `multigraph` line, for config and for fetch.
+      const config = lines(munin('munin-run', [...dirs, 'gwqueue', 'config']));
+      assert.deepEqual(
+        config.filter((line) => line.startsWith('multigraph ') || line.startsWith('graph_title ')),
+        ['queues', 'tasks', 'workers'].flatMap((g, i) => [
+          `multigraph gwqueue_${g}`,
+          `graph_title ${['gwqueue tasks waiting', 'gwqueue task rate', 'gwqueue workers online'][i]}`,
+        ]),
+      );
+      const fetch = lines(munin('munin-run', [...dirs, 'gwqueue']));
+      assert.deepEqual(
+        fetch.filter((line) => line.startsWith('multigraph ')),
+        ['multigraph gwqueue_queues', 'multigraph gwqueue_tasks', 'multigraph gwqueue_workers'],
+      );
+      assert.ok(
+        fetch.every((line) => /^(multigraph gwqueue_\w+|\w+\.value (\d+|U))$/.test(line)),
+        fetch.join('\n'),
+      );
+      assert.ok(fetch.includes('default_succeeded.value 3'), "this Redis's values: the fetch test's three additions");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
