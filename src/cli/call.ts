@@ -1,5 +1,7 @@
 // `gwqueue call NAME --args='[..]' --kwargs='{..}'`: enqueues a task and prints its ID (with --wait, its result).
 import type { Command } from 'commander';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/index.js';
 import { action, CliError, jsonOption, print, withClient } from './context.js';
 
 interface CallOptions {
@@ -33,10 +35,36 @@ function isoTime(option: string, raw: string | undefined): string | undefined {
   // Date.parse alone takes "1", "-5" or "March 7" too.
   if (!ISO_8601.test(raw) || Number.isNaN(Date.parse(raw)))
     throw new CliError(`${option} must be an ISO 8601 date-time, e.g. 2024-01-01T12:00:00Z (got "${raw}")`);
+  // The same cap as a countdown's: a time in the year 9999 is a typo, not a plan.
+  if (Date.parse(raw) - Date.now() > MAX_DELAY_SECONDS * 1000)
+    throw new CliError(`${option} must be at most 10 years from now (got "${raw}")`);
   return raw;
 }
 
-/** A queue name as the worker's -Q takes it (a new one is fine: it is remembered, and a worker can consume it). */
+/** Internal tasks (the canvas's own, e.g. gwqueue.canvas.group_results) are steps a canvas adds, not for calling by hand. */
+async function refuseInternal(name: string): Promise<void> {
+  const { getTask } = await import('../queue/registry.js');
+  if (getTask(name).internal)
+    throw new CliError(`${name} is an internal task (a step the canvas adds itself); it cannot be called by hand`);
+}
+
+/**
+ * -Q must name a queue something consumes: one a registered task uses, or one a live worker serves (`worker -Q new`).
+ * A queue nothing reads would hold the task forever.
+ */
+async function refuseUnservedQueue(queue: string | undefined, client: { redis: Redis }, config: Config): Promise<void> {
+  if (queue === undefined) return;
+  const [{ registeredQueues }, { liveWorkers }] = await Promise.all([import('../queue/registry.js'), import('../queue/heartbeats.js')]);
+  await import('../tasks/index.js');
+  const known = new Set([
+    ...registeredQueues(),
+    ...(await liveWorkers(client.redis, config)).flatMap((worker) => worker.info.queues ?? []),
+  ]);
+  if (!known.has(queue))
+    throw new CliError(`-Q/--queue: no task uses queue "${queue}" and no worker serves it (known: ${[...known].sort().join(', ')})`);
+}
+
+/** A queue name as the worker's -Q takes it (whether anything consumes it is checked with Redis: refuseUnservedQueue). */
 function queueName(raw: string | undefined): string | undefined {
   if (raw !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(raw))
     throw new CliError(`-Q/--queue must be a queue name of 1-64 letters, digits or . _ - (got "${raw}")`);
@@ -78,11 +106,13 @@ export function register(program: Command): void {
           import('../actions/submit-actions.js'),
         ]);
         await loadTaskFor(name);
+        await refuseInternal(name);
         const input = { task: name, args, kwargs, queue, countdown, eta, expires };
         // The action's own check before touching Redis: bad input changes nothing (the pipeline checks again).
         checkCall(input);
         return withClient(
           async (client, config) => {
+            await refuseUnservedQueue(queue, client, config);
             const [{ report, runFromTerminal }, { AsyncResult }] = await Promise.all([
               import('./run-action.js'),
               import('../queue/async-result.js'),

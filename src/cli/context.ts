@@ -59,11 +59,28 @@ export function exitCodeFor(error: unknown): { message: string; code: number } {
  * message) escaped, and a message longer than 400 characters shortened in the middle.
  */
 export function oneLine(message: string): string {
-  // eslint-disable-next-line no-control-regex
-  const escaped = message.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) =>
-    c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  const escaped = terminalText(message);
   return escaped.length > 400 ? `${escaped.slice(0, 240)}…${escaped.slice(-150)}` : escaped;
+}
+
+/**
+ * Text a task or an argument supplied (an error, a stack trace), made safe for a terminal: control characters (ESC of
+ * an escape sequence among them) and bidi overrides shown as \uXXXX, so nothing printed can recolour, move the cursor or
+ * reorder the screen. `multiline` keeps newlines and tabs (a stack trace); otherwise they are shown as \n, \t.
+ */
+export function terminalText(text: string, multiline = false): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) =>
+    multiline && (c === '\n' || c === '\t')
+      ? c
+      : c === '\n'
+        ? '\\n'
+        : c === '\r'
+          ? '\\r'
+          : c === '\t'
+            ? '\\t'
+            : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** Wraps a command's action: every failure becomes one line on stderr and the mapped exit code. */

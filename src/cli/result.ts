@@ -1,7 +1,7 @@
 // `gwqueue result ID`: prints a task's result as JSON (a text file as its text; with --raw / -o, a file result's bytes); a failed task's error (stack with --traceback) and exit 1.
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { action, CliError, EXIT, print, withClient } from './context.js';
+import { action, CliError, EXIT, print, terminalText, withClient } from './context.js';
 import { MAX_WAIT_SECONDS, seconds } from './call.js';
 import { isFileResult, isText } from '../queue/file-result.js';
 
@@ -101,8 +101,11 @@ export function register(program: Command): void {
             return EXIT.OK;
           }
           if (info.state === 'failed') {
+            // The error is the task's text: no terminal escape in it reaches the terminal.
             print(
-              options.traceback && info.error?.stack ? info.error.stack : `${info.name} failed: ${info.error?.message ?? 'unknown error'}`,
+              options.traceback && info.error?.stack
+                ? terminalText(info.error.stack, true)
+                : terminalText(`${info.name} failed: ${info.error?.message ?? 'unknown error'}`, true),
             );
             return EXIT.FAILURE;
           }

@@ -55,10 +55,27 @@ export function badArgumentCases(): BadCase[] {
     '--args=[1]',
     `--kwargs=${v}`,
   ]);
-  // A new but well-formed queue name is accepted (remembered; `worker -Q` can consume it); malformed ones are not.
+  // A malformed queue name is refused before Redis is asked whether anything consumes it.
   each([...some(TEXT, 4), 'a,b', '../etc'], USAGE, /-Q\/--queue/, (v) => ['call', ADD, '--args=[1,2]', '-Q', v]);
   each(some(SECONDS, 5), USAGE, /--countdown/, (v) => ['call', ADD, '--args=[1,2]', `--countdown=${v}`]);
   each(['', 'yesterday', '1', '-5', '2024-13-45T00:00:00Z'], USAGE, /--eta/, (v) => ['call', ADD, '--args=[1,2]', `--eta=${v}`]);
+  // Capped like --countdown: at most 10 years ahead.
+  each(['9999-12-31T00:00:00Z', '2200-01-01'], USAGE, /--eta must be at most 10 years from now/, (v) => [
+    'call',
+    ADD,
+    '--args=[1,2]',
+    `--eta=${v}`,
+  ]);
+  // A well-formed queue that no task uses and no worker serves would hold the task forever; the message lists the known ones.
+  each(['nosuchqueue', 'default2'], USAGE, /-Q\/--queue: no task uses queue ".*" and no worker serves it \(known: .*default/, (v) => [
+    'call',
+    ADD,
+    '--args=[1,2]',
+    '-Q',
+    v,
+  ]);
+  // Internal tasks are steps the canvas adds; calling one by hand is refused.
+  each(['gwqueue.canvas.group_results'], USAGE, /is an internal task/, (v) => ['call', v, '--args=[[1, 2]]']);
   each(['-5', 'soon', 'Infinity', '1e20'], USAGE, /--expires/, (v) => ['call', ADD, '--args=[1,2]', `--expires=${v}`]);
   each(some(SECONDS, 4), USAGE, /--wait/, (v) => ['call', ADD, '--args=[1,2]', `--wait=${v}`]);
 

@@ -120,6 +120,25 @@ describe('gwqueue CLI', () => {
     assert.equal((await runCli(['result', id, '-o', ''], env)).code, 64);
   });
 
+  test("result shows a task's error and stack with its terminal escapes made visible, not run", async () => {
+    const call = await runCli(
+      ['call', 'gwqueue.tasks.core.raise_error', `--args=${JSON.stringify(['\u001b[2J\u001b[31mred\u202e'])}`],
+      env,
+    );
+    const id = call.stdout.trim();
+    const failed = await runCli(['result', id, '--wait', '10'], env);
+    assert.equal(failed.code, 1, failed.stderr);
+    assert.match(failed.stdout, /failed: .*\\u001b\[2J\\u001b\[31mred\\u202e/);
+    const traceback = await runCli(['result', id, '--traceback'], env);
+    assert.equal(traceback.code, 1);
+    assert.match(traceback.stdout, /\\u001b\[31mred/);
+    assert.match(traceback.stdout, /\n\s+at /, 'the stack keeps its lines');
+    for (const run of [failed, traceback]) {
+      // eslint-disable-next-line no-control-regex
+      assert.doesNotMatch(run.stdout, /[\u001b\u202e]/, 'no raw escape or bidi override reaches the terminal');
+    }
+  });
+
   test('status with a worker lists it and exits 0', async () => {
     const status = await runCli(['status'], env);
     assert.equal(status.code, 0, status.stderr);
