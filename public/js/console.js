@@ -160,6 +160,52 @@
     });
   }
 
+  // The server shows a flash message ("Queued … (task …)") once; the task page's own reload below would lose it, so the
+  // messages on the page are carried across that reload in sessionStorage (for this task and this reload only).
+  const FLASH_KINDS = ['success', 'info', 'warning', 'danger'];
+  function flashKey(id) {
+    return 'gwqueue.flash.' + id;
+  }
+  function keepFlash(id) {
+    const shown = Array.prototype.map.call(document.querySelectorAll('#main > .alert[role="status"]'), function (alert) {
+      const kind = FLASH_KINDS.find(function (k) {
+        return alert.classList.contains('alert-' + k);
+      });
+      return { kind: kind || 'info', message: alert.textContent.trim() };
+    });
+    try {
+      if (shown.length) window.sessionStorage.setItem(flashKey(id), JSON.stringify(shown));
+    } catch {
+      // No storage (private mode, disabled): the message is lost on reload, as before.
+    }
+  }
+  function restoreFlash(id) {
+    let saved = [];
+    try {
+      saved = JSON.parse(window.sessionStorage.getItem(flashKey(id)) || '[]');
+      window.sessionStorage.removeItem(flashKey(id));
+    } catch {
+      return;
+    }
+    const main = document.getElementById('main');
+    if (!main || !Array.isArray(saved)) return;
+    const present = Array.prototype.map.call(main.querySelectorAll(':scope > .alert[role="status"]'), function (alert) {
+      return alert.textContent.trim();
+    });
+    saved
+      .filter(function (f) {
+        return f && typeof f.message === 'string' && present.indexOf(f.message) < 0;
+      })
+      .reverse()
+      .forEach(function (f) {
+        const alert = document.createElement('div');
+        alert.className = 'alert alert-' + (FLASH_KINDS.indexOf(f.kind) >= 0 ? f.kind : 'info');
+        alert.setAttribute('role', 'status');
+        alert.textContent = f.message;
+        main.insertBefore(alert, main.firstChild);
+      });
+  }
+
   // Task page: ask the JSON API about once a second and reload when the state changes, until the task is finished.
   // Each request waits up to a second for the task to end (?wait=1), so the page shows the end at once.
   function followTask(element) {
@@ -178,6 +224,7 @@
         .then(function (task) {
           if (task && task.state !== state) {
             state = task.state;
+            keepFlash(id);
             window.location.reload();
             return;
           }
@@ -193,7 +240,10 @@
   document.querySelectorAll('input[data-typeahead]').forEach(attachTypeahead);
   document.querySelectorAll('form[data-confirm]').forEach(attachConfirm);
   const task = document.getElementById('task');
-  if (task) followTask(task);
+  if (task) {
+    restoreFlash(task.dataset.taskId);
+    followTask(task);
+  }
   // A form is sent once: disable its button after the first submit (the server's one-time token is the real guard).
   document.querySelectorAll('form[method="post"]:not([data-confirm])').forEach(function (form) {
     form.addEventListener('submit', function () {

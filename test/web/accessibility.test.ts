@@ -7,7 +7,6 @@ import type { AxeResults } from 'axe-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { SHOTS } from '../helpers/chromium.js';
 import { startConsoleStack, type ConsoleStack } from '../helpers/console-stack.js';
-import { eventually } from '../helpers/engine.js';
 import type { WebServer } from '../../src/web/server.js';
 import { defineTask } from '../../src/queue/registry.js';
 import { add, echo, raiseError, sleep } from '../../src/tasks/core.js';
@@ -28,6 +27,18 @@ const hold = defineTask({
     started();
     await released;
     return 'released';
+  },
+});
+
+// Long names, as real deployments have them: the task list must still show its Actions column whole at 1280 px.
+const WORKER = 'a11y-console-worker@gw-host-1.ligo-wa.caltech.example.org';
+const failsLong = defineTask({
+  name: 'gwqueue.tests.accessibility.fails_after_a_long_and_descriptive_name',
+  description: 'Fails at once, with a long name and a long message.',
+  params: {},
+  retry: { attempts: 1, backoffMs: 0 },
+  async run() {
+    throw new Error(`GraceDB answered 503 Service Unavailable for S240101abc: ${'the server is busy, try again later; '.repeat(4)}`);
   },
 });
 
@@ -56,9 +67,22 @@ async function findingsOf(page: Page): Promise<string[]> {
   return found;
 }
 
-/** How far the page reaches past the viewport's width (0 when it does not scroll sideways). */
-function sidewaysOverflow(page: Page): Promise<number> {
-  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+/**
+ * What scrolls sideways: the page itself (its width past the viewport's), or a box inside it (a table or a <pre> whose
+ * content is wider than the box, which hides what an operator must read behind a scroll bar). Empty when nothing does.
+ */
+function sidewaysScrolling(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const found: string[] = [];
+    const page = document.documentElement.scrollWidth - window.innerWidth;
+    if (page > 0) found.push(`the page, by ${page} px`);
+    for (const element of document.querySelectorAll('main *')) {
+      const box = element as HTMLElement;
+      if (!['auto', 'scroll'].includes(getComputedStyle(box).overflowX) || box.scrollWidth <= box.clientWidth + 1) continue;
+      found.push(`${box.tagName.toLowerCase()}.${[...box.classList].join('.')}, by ${box.scrollWidth - box.clientWidth} px`);
+    }
+    return found;
+  });
 }
 
 /** Only the pages with findings, so that a failure names them. */
@@ -97,11 +121,17 @@ describe('accessibility and layout in Chromium', () => {
   before(async () => {
     stack = await startConsoleStack({
       env: { GWQUEUE_LOCAL_USER: 'true' },
-      workers: [{ name: 'gone@gw-host-2' }, { name: 'a11y@gw-host-1' }],
+      workers: [{ name: 'gone@gw-host-2' }, { name: WORKER }],
+      services: true,
       async prepare(engine) {
         // A worker that stopped (an offline row on the Workers page), before there is any task it could take.
         await engine.workers[0].stop();
-        const handles = await Promise.all([add.delay(2, 3), raiseError.delay('GraceDB answered 503 for S240101a'), add.delay(4, 5)]);
+        const handles = await Promise.all([
+          add.delay(2, 3),
+          raiseError.delay('GraceDB answered 503 for S240101a'),
+          add.delay(4, 5),
+          failsLong.delay(),
+        ]);
         await Promise.all(handles.map((handle) => handle.get({ timeout: 10 }).catch(() => null)));
         ids.completed = handles[0].id;
         ids.failed = handles[1].id;
@@ -157,7 +187,7 @@ describe('accessibility and layout in Chromium', () => {
     const page = await context.newPage();
     const findings: Record<string, string[]> = {};
     await sweep(findings, page, 'flower workers', '/flower/');
-    await sweep(findings, page, 'flower worker', `/flower/workers/${encodeURIComponent('a11y@gw-host-1')}`);
+    await sweep(findings, page, 'flower worker', `/flower/workers/${encodeURIComponent(WORKER)}`);
     for (const tab of ['all', 'waiting', 'active', 'delayed', 'completed', 'failed'])
       await sweep(findings, page, `flower tasks ${tab}`, tab === 'all' ? '/flower/tasks' : `/flower/tasks?state=${tab}`);
     await sweep(findings, page, 'flower queues', '/flower/queues');
@@ -181,5 +211,47 @@ describe('accessibility and layout in Chromium', () => {
     await page.close();
     assert.equal(Object.keys(findings).length, 12, 'every dashboard page was swept');
     assert.deepEqual(failing(findings), {});
+  });
+
+  test('at 390 and 1280 px the task page and the audit log fit their width; the task list shows its buttons whole', async () => {
+    const scrolling: Record<string, string[]> = {};
+    for (const width of [1280, 390]) {
+      const page = await browser.newPage({ viewport: { width, height: 900 } });
+      for (const [name, url] of [
+        ['task-long', `/tasks/${ids.long}`],
+        ['task-failed', `/tasks/${ids.failed}`],
+        ['audit', '/audit'],
+      ]) {
+        await page.goto(`${web.url}${url}`);
+        await page.screenshot({ path: path.join(SHOTS, `layout-${name}-${width}.png`), fullPage: true });
+        scrolling[`${name} at ${width}`] = await sidewaysScrolling(page);
+      }
+      // A real chain (the mock event form): its steps table and its result at this width.
+      await page.goto(`${web.url}/#send_mock_event`);
+      await page.click('#send_mock_event button[type="submit"]');
+      await page.locator('#confirm-dialog').waitFor({ state: 'visible' });
+      await page.click('#confirm-dialog-ok');
+      await page.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);
+      await page.locator('#task-state', { hasText: 'completed' }).waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: path.join(SHOTS, `layout-task-chain-${width}.png`), fullPage: true });
+      scrolling[`task-chain at ${width}`] = await sidewaysScrolling(page);
+      await page.close();
+    }
+    assert.deepEqual(failing(scrolling), {}, 'nothing scrolls sideways');
+
+    // The All tab at 1280 px: every row's Retry button lies inside the table's box, not cut off by it.
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${web.url}/flower/tasks`);
+    await page.screenshot({ path: path.join(SHOTS, 'layout-flower-tasks-all-1280.png'), fullPage: true });
+    const clipped = await page.evaluate(() => {
+      const wrap = document.querySelector('#task-table')!.closest('.table-responsive')!.getBoundingClientRect();
+      return [...document.querySelectorAll('#task-table form[action$="/retry"] button')]
+        .map((button) => button.getBoundingClientRect())
+        .filter((box) => box.right > wrap.right + 0.5 || box.left < wrap.left - 0.5)
+        .map((box) => `${Math.round(box.left)}–${Math.round(box.right)} outside ${Math.round(wrap.left)}–${Math.round(wrap.right)}`);
+    });
+    assert.ok(await page.locator('#task-table form[action$="/retry"] button').count(), 'a failed task offers Retry');
+    assert.deepEqual(clipped, []);
+    await page.close();
   });
 });

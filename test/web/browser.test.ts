@@ -1,4 +1,4 @@
-// The console in a real headless Chromium: mock event, typeahead, confirmation dialog, live task page reaching "completed".
+// The console in a real headless Chromium: mock event, typeahead, confirmation dialog, live task page reaching "completed" (its flash message kept), and the same without JavaScript.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -141,6 +141,49 @@ describe('console in Chromium', () => {
     assert.ok(asked.length <= beforeEnd + 1, `${asked.length - beforeEnd} requests after the end`);
     assert.deepEqual(errors, []);
     await page.close();
+  });
+
+  test('the "Queued …" message stays on the task page when the page reloads itself as the task moves on', async () => {
+    // The queues are paused until the page is watched, so the task is still waiting when the page lands: it reloads later.
+    const queues = await Promise.all((await engine.client.queueNames()).map((name) => engine.client.queue(name)));
+    await Promise.all(queues.map((queue) => queue.pause()));
+    const { page, errors } = await openPage(browser, { width: 1280, height: 900 });
+    try {
+      await page.goto(`${web.url}/#send_mock_event`);
+      await page.click('#send_mock_event button[type="submit"]');
+      await confirmDialog(page);
+      await page.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);
+      const queued = /^Queued a mock event \(task [0-9a-f-]{36}\)$/;
+      assert.match(await page.locator('.alert-success').innerText(), queued);
+      assert.notEqual(await page.locator('#task').getAttribute('data-finished'), 'true');
+      await page.evaluate(() => Object.assign(window, { notReloaded: true }));
+    } finally {
+      await Promise.all(queues.map((queue) => queue.resume()));
+    }
+    await page.locator('#task-state', { hasText: 'completed' }).waitFor({ timeout: 30_000 });
+    assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), undefined, 'the page reloaded');
+    assert.match(await page.locator('.alert-success').innerText(), /^Queued a mock event \(task [0-9a-f-]{36}\)$/);
+    assert.equal(await page.locator('.alert').count(), 1, 'shown once');
+    // Only that reload carries it: opening the page again shows no message.
+    await page.reload();
+    assert.equal(await page.locator('.alert').count(), 0);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('without JavaScript: the server asks for confirmation, the form is sent, the task page refreshes until completed', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${web.url}/#send_mock_event`);
+    await page.click('#send_mock_event button[type="submit"]');
+    await page.waitForURL(`${web.url}/send_mock_event`);
+    await page.locator('h1', { hasText: 'Please confirm: Mock event' }).waitFor();
+    await page.click('button[type="submit"].btn-danger');
+    await page.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);
+    assert.match(await page.locator('.alert-success').innerText(), /^Queued a mock event \(task [0-9a-f-]{36}\)$/);
+    // The <noscript> refresh reloads the page until the task is done.
+    await page.locator('#task-state', { hasText: 'completed' }).waitFor({ timeout: 30_000 });
+    await context.close();
   });
 
   test('a narrow screen still shows the forms, and cancelling the dialog sends nothing', async () => {
