@@ -6,6 +6,8 @@ import { taskRandom, type Random } from '../queue/current-task.js';
 import { grbVoEvent, uploadGrbNotice } from './external-triggers.js';
 import { services } from './services.js';
 import { SUPEREVENT_ID } from '../gracedb/id-patterns.js';
+import { withLock } from './redis-lock.js';
+import { keyOf } from '../redis/keys.js';
 
 /** GWCelery's raven_coincidence_windows['GRB_CBC']: a GRB from 5 s before to 1 s after the merger. */
 export const GRB_CBC_WINDOW: readonly [number, number] = [-5, 1];
@@ -37,6 +39,34 @@ export interface MockGrbResult {
   ra: number;
   dec: number;
   error_radius: number;
+  /** True when the MDC superevent had its mock GRB already (the automatic joint MDC one): that one is named, none added. */
+  existing?: boolean;
+}
+
+const round4 = (value: number | null | undefined) => (typeof value === 'number' ? Number(value.toFixed(4)) : NaN);
+
+/**
+ * An MDC superevent gets one mock GRB, whoever asks first: the superevent manager (every `joint_mdc_freq`-th one) or the
+ * mock joint event form. The second asker is given the first one's GRB, so there is only one `ext_id` to choose.
+ */
+async function existingMockGrb(gracedb: GraceDb, supereventId: string): Promise<MockGrbResult | undefined> {
+  const superevent = await gracedb.getSuperevent(supereventId);
+  if (superevent.category !== 'MDC') return undefined;
+  for (const id of superevent.em_events) {
+    const event = await gracedb.getEvent(id);
+    if (event.group !== 'External' || event.search !== 'MDC') continue;
+    const grb = event.extra_attributes.GRB ?? {};
+    return {
+      superevent_id: supereventId,
+      external_id: event.graceid,
+      external_gpstime: event.gpstime,
+      ra: round4(grb.ra),
+      dec: round4(grb.dec),
+      error_radius: round4(grb.error_radius),
+      existing: true,
+    };
+  }
+  return undefined;
 }
 
 /** Uploads a mock Fermi GRB near the superevent's t_0 and adds it to the superevent (it lands in em_events). */
@@ -59,7 +89,8 @@ export async function uploadMockGrb(gracedb: GraceDb, supereventId: string): Pro
 
 export const uploadExternalEvent = defineTask({
   name: 'gwqueue.tasks.first2years_external.upload_external_event',
-  description: "Uploads a synthetic Fermi GRB a few seconds around a superevent's t_0 and adds it to the superevent.",
+  description:
+    "Uploads a synthetic Fermi GRB a few seconds around a superevent's t_0 and adds it to the superevent (an MDC superevent that has one already: that one, none added).",
   params: {
     /** A superevent ID, or a mock event step's result ({graceid, superevent_id}). */
     superevent: z.union([
@@ -69,7 +100,13 @@ export const uploadExternalEvent = defineTask({
   },
   async run({ superevent }) {
     const supereventId = typeof superevent === 'string' ? superevent : superevent.superevent_id;
-    const result = await uploadMockGrb(services().gracedb, supereventId);
+    const { gracedb, redis, config } = services();
+    // Under a lock per superevent: the automatic joint MDC task and the form's step may run at the same moment.
+    const result = await withLock(
+      redis,
+      keyOf(config, 'first2years', 'mock-grb-lock', supereventId),
+      async () => (await existingMockGrb(gracedb, supereventId)) ?? uploadMockGrb(gracedb, supereventId),
+    );
     return typeof superevent === 'string' || !superevent.graceid ? result : { graceid: superevent.graceid, ...result };
   },
 });

@@ -6,6 +6,7 @@ import { eventually } from '../helpers/engine.js';
 import { listAlerts } from '../../src/alerts/outbox.js';
 import { alertProblems } from '../../src/alerts/schema.js';
 import { comments, domainEnginePerTest, type DomainEngine } from './domain-engine.js';
+import { JOINT_MDC_TASK } from '../../src/tasks/superevents.js';
 
 interface Mock {
   graceid: string;
@@ -44,6 +45,29 @@ describe('joint events, RAVEN and alert blocks', () => {
     assert.ok(grb.gpstime! - superevent.t_0 >= -1 && grb.gpstime! - superevent.t_0 <= 5, `${grb.gpstime} vs ${superevent.t_0}`);
     assert.ok(typeof grb.extra_attributes.GRB?.error_radius === 'number');
     assert.ok(comments(await gracedb.getLogs(mock.superevent_id)).includes('User carol queued a mock joint event through the dashboard.'));
+  });
+
+  test('a mock joint event on a superevent that also gets the automatic joint MDC GRB: one GRB, the one the form names', async () => {
+    // Every MDC superevent gets the automatic GRB here, so the form's GRB step and the manager's ask for one each.
+    domain = await engines.start({ GWQUEUE_JOINT_MDC_FREQ: '1' });
+    const { gracedb } = domain.services;
+    const mock = await ready(domain, (await domain.runChain('send_mock_joint_event')) as Mock & { existing?: boolean });
+    const queue = domain.engine.client.queue('default');
+    const runs = await eventually(
+      async () => {
+        const done = (await queue.getCompleted()).filter((job) => job.name === JOINT_MDC_TASK);
+        return done.length === 2 ? done.map((job) => job.returnvalue as { external_id: string; existing?: boolean }) : undefined;
+      },
+      10_000,
+      "both asks for a GRB (the manager's and the form's) to finish",
+    );
+    assert.deepEqual((await gracedb.getSuperevent(mock.superevent_id)).em_events, [mock.external_id], 'one GRB');
+    assert.deepEqual(
+      runs.map((run) => run.external_id),
+      [mock.external_id, mock.external_id],
+      'both name the same GRB',
+    );
+    assert.equal(runs.filter((run) => run.existing).length, 1, 'the second ask was given the first one');
   });
 
   test('RAVEN labels go on the superevent, the external event and the GW event, in that order; the alert then has external_coinc', async () => {
