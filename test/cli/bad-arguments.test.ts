@@ -93,7 +93,7 @@ describe('bad CLI arguments, generated', () => {
     const auditBefore = await auditOutcomes();
     assert.deepEqual(
       auditBefore.map((entry) => [entry.action, entry.outcome]),
-      [['call', 'accepted']],
+      [['task.call', 'accepted']],
       'the accepted call is audited',
     );
 
