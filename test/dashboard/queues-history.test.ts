@@ -155,7 +155,10 @@ describe('dashboard queues and history', () => {
     );
     assert.equal(history.times.length, 60);
     const page = await request(fx.app).get('/flower/history').set(USER).expect(200);
-    assert.match(page.text, /<td class="font-monospace">gwqueue\.tasks\.core\.raise_error<\/td><td class="text-end tabular">2<\/td>/);
+    assert.match(
+      page.text,
+      /<td class="font-monospace text-break">gwqueue\.tasks\.core\.raise_error<\/td><td class="text-end tabular">2<\/td>/,
+    );
     for (const range of ['day', 'week', 'month']) {
       const longer = (await request(fx.app).get(`/flower/api/history?range=${range}`).expect(200)).body;
       assert.equal(Math.round(sum(longer.totals.received.map((v: number) => v * (longer.stepMs / 60_000)))), 13, range);
