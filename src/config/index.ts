@@ -38,7 +38,7 @@ export interface Config {
   results: { ttlSeconds: number; maxCount: number };
   worker: { concurrency: number; heartbeatMs: number; lockDurationMs: number; shutdownTimeoutMs: number; maxStalledCount: number };
   web: { host: string; port: number; processes: number; flowerPort: number; secretKey: string };
-  retry: { attempts: number; backoffMs: number };
+  retry: { attempts: number; backoffMs: number; redisAttempts: number; maxBackoffMs: number };
   auth: WebAuthConfig;
   nagios: NagiosConfig;
   /** GW domain: GraceDB, superevent grouping, alert thresholds, mock events (see domain.ts). */
@@ -78,6 +78,11 @@ export const SETTINGS: Record<string, { default: string; help: string }> = {
   GWQUEUE_SHUTDOWN_TIMEOUT_MS: { default: '30000', help: 'on SIGTERM a worker waits this long for active tasks before exiting' },
   GWQUEUE_RETRY_ATTEMPTS: { default: '5', help: 'attempts for a task that hits transient errors (network, HTTP 408/429/502/503/504)' },
   GWQUEUE_RETRY_BACKOFF_MS: { default: '1000', help: 'first retry delay; doubles each attempt' },
+  GWQUEUE_RETRY_MAX_BACKOFF_MS: { default: '5000', help: 'longest delay between two attempts of a task' },
+  GWQUEUE_RETRY_REDIS_ATTEMPTS: {
+    default: '20',
+    help: 'attempts for a task that hits Redis trouble (connection lost, timeout, LOADING, READONLY), whatever its own retry policy: 20 attempts at most 5 s apart ride out a Redis restart of more than a minute',
+  },
   GWQUEUE_WEB_HOST: { default: '127.0.0.1', help: 'address the web console listens on' },
   PORT: { default: '5000', help: 'web console port' },
   GWQUEUE_WEB_PROCESSES: {
@@ -178,6 +183,8 @@ export function loadConfig(processEnv: Env): Config {
     retry: {
       attempts: parseInteger(env, 'GWQUEUE_RETRY_ATTEMPTS', 5, { min: 1, max: 100 }),
       backoffMs: parseInteger(env, 'GWQUEUE_RETRY_BACKOFF_MS', 1000, { min: 0 }),
+      maxBackoffMs: parseInteger(env, 'GWQUEUE_RETRY_MAX_BACKOFF_MS', 5000, { min: 0 }),
+      redisAttempts: parseInteger(env, 'GWQUEUE_RETRY_REDIS_ATTEMPTS', 20, { min: 1, max: 1000 }),
     },
   };
 }

@@ -26,6 +26,8 @@ export interface BuildContext {
   submittedBy?: string;
   now: number;
   jobOptions(taskName: string): JobsOptions;
+  /** The task's own attempts for transient errors other than Redis trouble (recorded in its meta). */
+  attempts?(taskName: string): number;
   /**
    * The ID the canvas's root (the task the operator sees) must have, chosen before enqueueing (an idempotency claim
    * records it). Every other step's ID is then derived from it, so that enqueueing the same canvas again adds nothing:
@@ -95,6 +97,8 @@ function signatureJob(sig: Signature, id: string, rootId: string, predecessor: P
   const { delay, expiresAt } = timing(sig.options, context.now);
   const meta: JobMeta = { submittedAt: context.now, submittedBy: context.submittedBy, predecessor, rootId };
   if (expiresAt !== undefined) meta.expiresAt = expiresAt;
+  const attempts = context.attempts?.(task.name);
+  if (attempts !== undefined) meta.attempts = attempts;
   const data: JobData = { args: sig.args, kwargs: sig.kwargs, meta };
   return {
     name: task.name,

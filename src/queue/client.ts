@@ -14,6 +14,9 @@ import { setCurrentClient } from './current-client.js';
 // BullMQ is CommonJS: require() skips the ESM loader's scan of its re-exports, about 35 ms of every CLI command's start.
 const bullmq = createRequire(import.meta.url)('bullmq') as typeof import('bullmq');
 
+/** The backoff the worker computes: doubling from the task's first delay, capped (worker/run-worker.ts). */
+export const BACKOFF_TYPE = 'gwqueue';
+
 export interface SubmitOptions {
   /** Who asked for it (operator user name, OS user for the CLI); shown on the task page and in the audit log. */
   submittedBy?: string;
@@ -41,13 +44,17 @@ export class TaskClient {
     this.prefix = bullPrefix(config);
   }
 
-  /** Job options every task gets: retention from config, attempts and backoff from its retry policy. */
+  /**
+   * Job options every task gets: retention from config, backoff from its retry policy, and attempts enough for Redis
+   * trouble (GWQUEUE_RETRY_REDIS_ATTEMPTS); the worker holds other transient errors to the task's own attempts.
+   */
   jobOptions(taskName: string): JobsOptions {
     const task = getTask(taskName);
     const retention = { age: this.config.results.ttlSeconds, count: this.config.results.maxCount };
     return {
-      attempts: task.retry.attempts ?? this.config.retry.attempts,
-      backoff: { type: 'exponential', delay: task.retry.backoffMs ?? this.config.retry.backoffMs },
+      attempts: Math.max(task.retry.attempts ?? this.config.retry.attempts, this.config.retry.redisAttempts),
+      // Exponential up to GWQUEUE_RETRY_MAX_BACKOFF_MS: the worker's backoffStrategy (worker/run-worker.ts).
+      backoff: { type: BACKOFF_TYPE, delay: task.retry.backoffMs ?? this.config.retry.backoffMs },
       removeOnComplete: retention,
       removeOnFail: retention,
     };
@@ -75,6 +82,7 @@ export class TaskClient {
       rootId: options.id,
       now: Date.now(),
       jobOptions: (name) => this.jobOptions(name),
+      attempts: (name) => getTask(name).retry.attempts ?? this.config.retry.attempts,
     });
     const known = new Set(registeredQueues());
     const extra = [...new Set(built.steps.map((step) => step.queue))].filter((queue) => !known.has(queue));

@@ -4,7 +4,7 @@ import type { AsyncResult } from './async-result.js';
 
 /** What `task.delay()` needs of the client: submitting a canvas (Submitter is one). */
 export interface Submitter {
-  apply(canvas: Canvas, options?: { submittedBy?: string }): Promise<AsyncResult>;
+  apply(canvas: Canvas, options?: { submittedBy?: string; id?: string }): Promise<AsyncResult>;
 }
 
 let current: Submitter | undefined;

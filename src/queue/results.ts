@@ -79,7 +79,7 @@ export async function describeJob(client: JobSource, job: Job, knownState?: Task
       : null,
     // Runs started, including one cut short by a worker that died (BullMQ counts those in attemptsStarted only).
     attempts: Math.max(job.attemptsMade, job.attemptsStarted ?? 0),
-    maxAttempts: job.opts.attempts ?? 1,
+    maxAttempts: meta?.attempts ?? job.opts.attempts ?? 1,
     submittedBy: meta?.submittedBy ?? null,
     submittedAt: iso(meta?.submittedAt ?? job.timestamp),
     startedAt: iso(job.processedOn),

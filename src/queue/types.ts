@@ -50,6 +50,11 @@ export interface JobMeta {
   /** The ID the operator sees (the canvas's last job) and all steps in execution order; set on every job. */
   rootId: string;
   steps?: StepRef[];
+  /**
+   * The task's own attempts for transient errors (its retry policy). The job itself may get more attempts: Redis
+   * trouble is retried up to GWQUEUE_RETRY_REDIS_ATTEMPTS whatever the task's policy.
+   */
+  attempts?: number;
 }
 
 export interface JobData {

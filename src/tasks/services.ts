@@ -4,11 +4,22 @@ import { getConfig, type Config } from '../config/index.js';
 import { createGraceDb, type EventRecord, type GraceDb } from '../gracedb/index.js';
 import { AlertOutbox } from '../alerts/outbox.js';
 import type { Canvas } from '../queue/canvas.js';
-import { connectClient, type TaskClient } from '../queue/client.js';
-import { createRedisConnection } from '../redis/connection.js';
+import { TaskClient } from '../queue/client.js';
+import { createRedisConnection, waitUntilReady } from '../redis/connection.js';
 import { currentClient, setCurrentClient, type Submitter } from '../queue/current-client.js';
 import { bullPrefix } from '../redis/keys.js';
 import { oncePerTask } from './gracedb-once.js';
+import { isRedisTrouble } from '../queue/errors.js';
+import { createHash } from 'node:crypto';
+
+/** How long an event's grouping enqueue waits for Redis to come back (a restart) before it gives up. */
+const GROUPING_ENQUEUE_WAIT_MS = 60_000;
+
+/** A UUID-shaped job ID for the grouping of one event: enqueueing it twice adds one job. */
+function groupingId(config: Config, graceid: string): string {
+  const hex = createHash('sha256').update(`${config.prefix}:group-new-event:${graceid}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
 
 /** Name of the grouping task, enqueued by name so that this module does not import the task modules. */
 export const GROUPING_TASK = 'gwqueue.tasks.superevents.process';
@@ -19,7 +30,7 @@ export interface Services {
   redis: Redis;
   outbox: AlertOutbox;
   /** Enqueues a signature or canvas from inside a task: the process's client, or one connected on first use. */
-  enqueue(canvas: Canvas): Promise<string>;
+  enqueue(canvas: Canvas, id?: string): Promise<string>;
 }
 
 interface Built extends Services {
@@ -45,17 +56,23 @@ function detach(redis: Redis): Redis {
 }
 
 function makeEnqueue(state: { config: Config; owned?: TaskClient }) {
-  return async (canvas: Canvas): Promise<string> => {
+  return async (canvas: Canvas, id?: string): Promise<string> => {
     let client: Submitter;
     try {
       client = currentClient();
     } catch {
       // A worker process has no producer client of its own until a task needs to enqueue another one.
-      pendingClient ??= connectClient(state.config).then((connected) => {
-        detach(connected.redis);
-        state.owned = connected;
-        return connected;
-      });
+      // A connection that reconnects by itself for as long as the worker runs: a fail-fast producer's did not always
+      // come back after a long Redis restart, and every later enqueue of the process failed.
+      pendingClient ??= (async () => {
+        const redis = detach(createRedisConnection(state.config, 'worker'));
+        await waitUntilReady(redis, state.config).catch((error: unknown) => {
+          redis.disconnect();
+          throw error;
+        });
+        state.owned = new TaskClient(state.config, redis);
+        return state.owned;
+      })();
       try {
         client = await pendingClient;
       } catch (error) {
@@ -63,7 +80,7 @@ function makeEnqueue(state: { config: Config; owned?: TaskClient }) {
         throw error;
       }
     }
-    return (await client.apply(canvas, { submittedBy: 'gwqueue (task)' })).id;
+    return (await client.apply(canvas, { submittedBy: 'gwqueue (task)', id })).id;
   };
 }
 
@@ -73,8 +90,28 @@ function build(config: Config, parts: { gracedb?: GraceDb; redis?: Redis } = {})
   const state: { config: Config; owned?: TaskClient } = { config };
   const enqueue = makeEnqueue(state);
   // What GraceDB's "new event" IGWN alert is to GWCelery: every new event goes to the superevent manager.
+  // The event exists once this runs: failing here would fail the upload, and its retry would upload a second event
+  // (GraceDB writes are remembered only when they return). So Redis trouble is waited out, under an ID that makes
+  // the grouping task once however often this is tried.
   const onEventCreated = async (event: EventRecord) => {
-    await enqueue({ kind: 'signature', task: GROUPING_TASK, args: [event.graceid, 'new'], kwargs: {}, options: {}, immutable: true });
+    const canvas: Canvas = {
+      kind: 'signature',
+      task: GROUPING_TASK,
+      args: [event.graceid, 'new'],
+      kwargs: {},
+      options: {},
+      immutable: true,
+    };
+    const deadline = Date.now() + GROUPING_ENQUEUE_WAIT_MS;
+    for (let delay = 200; ; delay = Math.min(2 * delay, 2000)) {
+      try {
+        await enqueue(canvas, groupingId(config, event.graceid));
+        return;
+      } catch (error) {
+        if (!isRedisTrouble(error) || Date.now() + delay > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
   };
   const gracedb =
     parts.gracedb ??

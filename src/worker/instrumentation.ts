@@ -34,7 +34,7 @@ function describeFailure(job: Job<JobData>, worker: string): TaskFailure {
     id: String(job.id),
     queue: job.queueName,
     attempt: job.attemptsMade,
-    maxAttempts: job.opts.attempts ?? 1,
+    maxAttempts: job.data?.meta?.attempts ?? job.opts.attempts ?? 1,
     worker,
     args: job.data?.args ?? [],
     kwargs: job.data?.kwargs ?? {},

@@ -2,7 +2,7 @@
 import os from 'node:os';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { JobData } from '../queue/canvas.js';
-import { isTransient, TaskArgumentError, UnknownTaskError } from '../queue/errors.js';
+import { isRedisTrouble, isTransient, TaskArgumentError, UnknownTaskError } from '../queue/errors.js';
 import { getTask, type Task, type TaskContext } from '../queue/registry.js';
 import { runAsTask } from '../queue/current-task.js';
 
@@ -29,7 +29,8 @@ async function predecessorArguments(job: Job<JobData>): Promise<unknown[]> {
   return [order.map((id) => entries.find(([key]) => key.endsWith(`:${id}`))?.[1] ?? null)];
 }
 
-export function createProcessor(workerName: string) {
+/** `defaultAttempts`: a task's own attempts for transient errors other than Redis trouble, when it names none. */
+export function createProcessor(workerName: string, defaultAttempts: number) {
   const hostname = os.hostname();
   return async function process(job: Job<JobData>): Promise<unknown> {
     let task: Task;
@@ -66,7 +67,10 @@ export function createProcessor(workerName: string) {
     try {
       return await runAsTask(context, () => task.run(args, context));
     } catch (error) {
-      if (isTransient(error)) throw error;
+      // Redis trouble is retried up to the job's attempts (set for it); other transient errors up to the task's own.
+      if (isRedisTrouble(error)) throw error;
+      const own = data.meta?.attempts ?? task.retry.attempts ?? defaultAttempts;
+      if (isTransient(error) && job.attemptsMade + 1 < own) throw error;
       throw final(error);
     }
   };

@@ -45,7 +45,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   const stats: WorkerStats = { active: 0, processed: 0, succeeded: 0, failed: 0, retried: 0 };
   const startedAt = new Date().toISOString();
   let status: 'online' | 'stopping' = 'online';
-  const processor = createProcessor(name);
+  const processor = createProcessor(name, config.retry.attempts);
 
   const workers = queues.map((queue) => {
     const worker = new Worker<JobData>(queue, processor, {
@@ -58,6 +58,14 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
       maxStalledCount: config.worker.maxStalledCount,
       // BullMQ's per-minute completed/failed counters (two weeks): failure ratios and history read them.
       metrics: { maxDataPoints: MetricsTime.TWO_WEEKS },
+      settings: {
+        // BACKOFF_TYPE: doubling from the job's first delay, capped, so that many attempts stay close together.
+        backoffStrategy: (attemptsMade, _type, _error, job) =>
+          Math.min(
+            config.retry.maxBackoffMs,
+            Math.round(((job?.opts.backoff as { delay?: number })?.delay ?? config.retry.backoffMs) * 2 ** Math.max(0, attemptsMade - 1)),
+          ),
+      },
     });
     worker.on('active', () => {
       stats.active++;
