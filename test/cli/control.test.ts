@@ -86,16 +86,17 @@ describe('gwqueue control', () => {
     assert.equal(cancel.code, 0, cancel.stderr);
     assert.match(cancel.stdout, new RegExp(`^Cancelled task ${later} \\(gwqueue\\.tasks\\.core\\.add\\), which was delayed$`, 'm'));
     assert.equal(await state(later), 'gone');
-    // Long enough that a CLI started on a loaded machine still finds it running.
-    const running = await call(['gwqueue.tasks.core.sleep', '--args=[4]']);
-    await eventually(async () => (await state(running)) === 'active', 5000, 'task to start');
+    // Long enough that a CLI started on a heavily loaded machine still finds it running; later tests need the worker
+    // idle again, so the test waits for its end.
+    const running = await call(['gwqueue.tasks.core.sleep', '--args=[15]']);
+    await eventually(async () => (await state(running)) === 'active', 15_000, 'task to start');
     const refused = await runCli(['control', 'cancel', running], env);
     assert.equal(refused.code, 1);
     assert.match(
       refused.stderr,
       /^gwqueue: Task .* \(gwqueue\.tasks\.core\.sleep\) is running on pauser@test: a running task cannot be cancelled/,
     );
-    const finished = await runCli(['result', running, '--wait', '10'], env);
+    const finished = await runCli(['result', running, '--wait', '40'], env);
     assert.equal(finished.code, 0, 'the refused task ran to its end');
     const done = await runCli(['control', 'cancel', running], env);
     assert.equal(done.code, 1);

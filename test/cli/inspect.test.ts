@@ -83,19 +83,23 @@ describe('gwqueue inspect, purge and completion', () => {
   });
 
   test('active shows the running task with its worker; scheduled shows a delayed one with its ETA', async () => {
-    const id = await call(['gwqueue.tasks.core.sleep', '--args=[5]']);
-    await eventually(async () => (await (await client.findJob(id))?.getState()) === 'active', 5000, 'task to start');
+    // Far longer than the test: it must still run while two CLIs start on a loaded machine (the worker is killed after).
+    const id = await call(['gwqueue.tasks.core.sleep', '--args=[300]']);
+    await eventually(async () => (await (await client.findJob(id))?.getState()) === 'active', 15_000, 'task to start');
     const active = await runCli(['inspect', 'active', '-d', 'insp@test', '--json'], env);
     assert.equal(active.code, 0, active.stderr);
     const [request] = JSON.parse(active.stdout)['insp@test'];
     assert.equal(request.id, id);
     assert.equal(request.name, 'gwqueue.tasks.core.sleep');
-    assert.deepEqual(request.args, [5]);
+    assert.deepEqual(request.args, [300]);
     assert.equal(request.hostname, 'insp@test');
     assert.equal(request.worker_pid, worker!.child.pid);
     assert.equal(request.delivery_info.routing_key, 'default');
     const text = await runCli(['inspect', 'active'], env);
-    assert.match(text.stdout, new RegExp(`^ {4}\\* ${id} gwqueue\\.tasks\\.core\\.sleep args=\\[5\\] started \\d\\d:\\d\\d:\\d\\d$`, 'm'));
+    assert.match(
+      text.stdout,
+      new RegExp(`^ {4}\\* ${id} gwqueue\\.tasks\\.core\\.sleep args=\\[300\\] started \\d\\d:\\d\\d:\\d\\d$`, 'm'),
+    );
     // The delayed task from the purge test is still there.
     const scheduled = JSON.parse((await runCli(['inspect', 'scheduled', '--json'], env)).stdout)['insp@test'];
     assert.equal(scheduled.length, 1);

@@ -36,6 +36,8 @@ describe('operator chains', () => {
     domain = await engines.start();
     const { gracedb } = domain.services;
     const mock = await mockSuperevent(domain);
+    // EM_Selected is applied by a later step than EM_READY: wait for it (bounded) rather than race it.
+    await eventually(async () => (await gracedb.getSuperevent(mock.superevent_id)).labels.includes('EM_Selected'), 10_000, 'EM_Selected');
     assert.match(mock.graceid, /^M\d+$/);
     assert.match(mock.superevent_id, /^MS\d{6}[a-z]+$/);
     const superevent = await gracedb.getSuperevent(mock.superevent_id);
