@@ -86,8 +86,12 @@ export function register(program: Command): void {
         const clean = await worker.stop();
         // Tasks may have opened GraceDB/Redis connections of their own; close them so the process can exit.
         const { resetServices } = await import('../tasks/services.js');
-        await resetServices();
-        return clean ? EXIT.OK : EXIT.FAILURE;
+        // Bounded like the worker's own stop: with Redis away, closing may wait for it.
+        await Promise.race([resetServices(), new Promise((resolve) => setTimeout(resolve, 200).unref())]);
+        const code = clean ? EXIT.OK : EXIT.FAILURE;
+        // A connection still reconnecting to a Redis that is away must not keep the process alive.
+        setTimeout(() => process.exit(code), 100).unref();
+        return code;
       }),
     );
 }

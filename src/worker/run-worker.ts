@@ -124,29 +124,45 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   });
   log.info({ name, queues, concurrency }, 'worker started');
 
+  /**
+   * Waits for `work` at most `ms`: nothing in the stop path may wait on Redis without a bound (with Redis away, the
+   * worker's connection queues commands until it returns). What did not finish is logged. Resolves true when it did.
+   */
+  const bounded = (work: Promise<unknown>, ms: number, what: string): Promise<boolean> => {
+    let timeout: NodeJS.Timeout | undefined;
+    return Promise.race([
+      work.then(
+        () => true,
+        () => true,
+      ),
+      new Promise<boolean>((resolve) => {
+        timeout = setTimeout(() => {
+          log.warn({ name, what, waitedMs: ms }, 'shutdown: not finished in time (Redis away?); going on without it');
+          resolve(false);
+        }, ms);
+      }),
+    ]).finally(() => clearTimeout(timeout));
+  };
+
   let stopping: Promise<boolean> | undefined;
   const stop = () => {
     stopping ??= (async () => {
+      const deadline = Date.now() + config.worker.shutdownTimeoutMs;
       status = 'stopping';
-      await beat();
-      const closing = Promise.all(workers.map((worker) => worker.close())).then(() => true);
-      let timeout: NodeJS.Timeout | undefined;
-      const clean = await Promise.race([
-        closing,
-        new Promise<boolean>((resolve) => {
-          timeout = setTimeout(() => resolve(false), config.worker.shutdownTimeoutMs);
-        }),
-      ]);
-      clearTimeout(timeout);
+      await bounded(beat(), 200, 'the "stopping" heartbeat');
+      const closing = Promise.all(workers.map((worker) => worker.close()));
+      const clean = await bounded(closing, Math.max(0, deadline - Date.now()), 'active tasks');
       if (!clean) {
         log.warn({ name, active: stats.active }, 'shutdown timeout reached; active tasks will be picked up again by another worker');
-        await Promise.all(workers.map((worker) => worker.close(true))).catch(() => {});
+        await bounded(Promise.all(workers.map((worker) => worker.close(true))), 200, 'closing the queues');
       }
       clearInterval(timer);
-      await indexer.stop();
-      await control.close();
-      await observability.stop();
-      await clearHeartbeat(connection, config, payload()).catch(() => {});
+      // The rest within 0.3 s together: the whole stop stays within the shutdown timeout + 1 s.
+      await bounded(
+        Promise.allSettled([indexer.stop(), control.close(), observability.stop(), clearHeartbeat(connection, config, payload())]),
+        300,
+        'task index, control channel, metrics/Sentry flush, heartbeat record',
+      );
       connection.disconnect();
       log.info({ name, clean }, 'worker stopped');
       return clean;
