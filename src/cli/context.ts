@@ -94,6 +94,8 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
       process.stderr.write(`gwqueue: ${oneLine(mapped.message)}\n`);
       if (mapped.code === EXIT.SOFTWARE && process.env.GWQUEUE_LOG_LEVEL === 'debug') process.stderr.write(`${(error as Error).stack}\n`);
       code = mapped.code;
+      // Redis is away: connections still trying to reach it would hold the process past its time limit.
+      if (code === EXIT.UNAVAILABLE) setTimeout(() => process.exit(code), 50).unref();
     }
     process.exitCode = code;
   };
@@ -115,7 +117,8 @@ export async function withClient<T>(
     options.allTasks === false ? undefined : import('../tasks/index.js'),
   ]);
   const config = getConfig();
-  const client = await connectClient(config);
+  // REDIS_CONNECT_TIMEOUT_MS counts from the process's start: a loaded machine's slow start does not lengthen it.
+  const client = await connectClient(config, { waitMs: Math.max(200, config.redis.connectTimeoutMs - performance.now()) });
   try {
     return await fn(client, config);
   } finally {

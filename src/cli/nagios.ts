@@ -93,13 +93,18 @@ async function runCheck(options: NagiosOptions, command: Command): Promise<void>
     if (error instanceof ThresholdOptionError) command.error(`error: ${error.message}`);
     throw error;
   }
-  const timeoutMs = options.timeout * 1000;
+  // The limit counts from the process's start (what Nagios measures): the check ends 0.4 s before it (its own
+  // answer, CRITICAL when Redis was not reached), the guard below 0.15 s before it.
+  const limitMs = options.timeout * 1000;
   process.exitCode = UNKNOWN;
   // The check keeps its own deadline; this one only guards against a hang anywhere else (a plugin must never hang).
-  const guard = setTimeout(() => {
-    process.stdout.write(`UNKNOWN: Check timed out after ${options.timeout} s\n`);
-    process.exit(UNKNOWN);
-  }, timeoutMs + 2000);
+  const guard = setTimeout(
+    () => {
+      process.stdout.write(`UNKNOWN: Check timed out after ${options.timeout} s\n`);
+      process.exit(UNKNOWN);
+    },
+    Math.max(50, limitMs - 150 - performance.now()),
+  );
   let output: string;
   let code: number;
   try {
@@ -111,7 +116,7 @@ async function runCheck(options: NagiosOptions, command: Command): Promise<void>
     const config = getConfig();
     const ms = (value: number | undefined) => (value === undefined ? undefined : value * 1000);
     const result = await checkStatus(config, {
-      timeoutMs,
+      timeoutMs: Math.max(50, limitMs - 400 - performance.now()),
       thresholds,
       lostWorkerWindowMs: ms(options.lostWorkerWindow),
       alertFailureWindowMs: ms(options.alertFailureWindow),
@@ -125,10 +130,9 @@ async function runCheck(options: NagiosOptions, command: Command): Promise<void>
     code = UNKNOWN;
   }
   clearTimeout(guard);
-  process.stdout.write(output);
   process.exitCode = code;
-  // Everything is closed by now; should anything still hold the event loop, leave anyway with the right code.
-  setTimeout(() => process.exit(code), 2000).unref();
+  // The answer is out: leave at once, whatever still holds the event loop (a connection to a hung Redis).
+  process.stdout.write(output, () => process.exit(code));
 }
 
 export function register(program: Command): void {
