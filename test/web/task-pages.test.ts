@@ -34,7 +34,7 @@ const holdTask = async () => {
 describe('task pages', () => {
   let fx: ConsoleFixture;
   before(async () => {
-    fx = await startConsole();
+    fx = await startConsole({ GWQUEUE_ADMIN_USERS: 'ada.lovelace' });
     await fx.engine.startWorker({ name: 'pages@test' });
   });
   let server: import('node:http').Server | undefined;
@@ -57,7 +57,17 @@ describe('task pages', () => {
     const { agent, headers } = await browser(fx.app);
     const page = await agent.get(`/tasks/${failed.id}`).set(headers).expect(200);
     assert.match(page.text, /the detector fell over/);
-    assert.match(page.text, /Stack trace/);
+    // The stack shows install paths and internals: admins only, on the page and in both JSON APIs.
+    assert.doesNotMatch(page.text, /Stack trace/, 'an operator sees the error, not the stack');
+    const admin = await browser(fx.app, 'ada.lovelace');
+    assert.match((await admin.agent.get(`/tasks/${failed.id}`).set(admin.headers).expect(200)).text, /Stack trace/);
+    for (const path of [`/api/tasks/${failed.id}`, `/flower/api/tasks/${failed.id}`]) {
+      const anonymous = (await request(fx.app).get(path).expect(200)).body;
+      assert.match(anonymous.error.message, /the detector fell over/);
+      assert.equal(anonymous.error.stack, null, `${path}: no stack for a viewer`);
+      const forAdmin = (await request(fx.app).get(path).set(admin.headers).expect(200)).body;
+      assert.match(forAdmin.error.stack, /\n\s+at /, `${path}: the stack for an admin`);
+    }
     assert.match(page.text, /Retry with the same arguments/);
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1];
 

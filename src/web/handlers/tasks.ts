@@ -10,6 +10,7 @@ import { retryTask } from '../../actions/task-actions.js';
 import type { WebContext } from '../context.js';
 import { sendError } from '../middleware/errors.js';
 import { actionRoute } from '../action-route.js';
+import { hasRole } from '../../config/web.js';
 
 export interface TaskPayload extends TaskInfo {
   finished: boolean;
@@ -39,6 +40,12 @@ async function loadJob(ctx: WebContext, id: string): Promise<{ task: TaskPayload
   return { task: { ...info, result, finished: FINISHED_STATES.includes(info.state), logs: logs.logs, url: `/tasks/${info.id}` }, job };
 }
 
+/** A task's stack trace shows install paths and internals: only admins see it (page and JSON); others get the message. */
+export function forViewer<T extends { error: TaskInfo['error'] }>(req: Request, task: T): T {
+  if (!task.error?.stack || hasRole(req.identity.role, 'admin')) return task;
+  return { ...task, error: { ...task.error, stack: null } };
+}
+
 const fileUrl = (id: string) => `/api/tasks/${encodeURIComponent(id)}/file`;
 
 const notFoundMessage = (id: string) => `No task with ID ${id}: it was never submitted, or it was removed after its retention time.`;
@@ -47,8 +54,9 @@ export function taskPage(ctx: WebContext) {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
       const id = String(req.params.id);
-      const task = await loadTask(ctx, id);
-      if (!task) return sendError(req, res, 404, 'Unknown task', notFoundMessage(id));
+      const loaded = await loadTask(ctx, id);
+      if (!loaded) return sendError(req, res, 404, 'Unknown task', notFoundMessage(id));
+      const task = forViewer(req, loaded);
       const file = (task.result as { file?: FileSummary & { url: string } } | null)?.file;
       const shown = file ? (file.text ?? null) : task.result;
       const result =
@@ -90,7 +98,7 @@ export function taskApi(ctx: WebContext): RequestHandler[] {
         : await read();
       if (gone.signal.aborted) return;
       if (!loaded) return res.status(404).json({ error: notFoundMessage(id), status: 404 });
-      res.set('Cache-Control', 'no-store').json(loaded.task);
+      res.set('Cache-Control', 'no-store').json(forViewer(req, loaded.task));
     } catch (error) {
       next(error);
     }
