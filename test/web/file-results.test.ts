@@ -60,6 +60,8 @@ describe('file results', () => {
     );
     assert.equal(file.text, original.toString('utf8'));
     assert.ok(!JSON.stringify(api.body).includes(stored.base64.slice(0, 40)), 'no base64 in the API answer');
+    const dashboard = await request(fx.app).get(`/flower/api/tasks/${handle.id}`).expect(200);
+    assert.deepEqual(dashboard.body.result, api.body.result, "the dashboard's task API describes the file the same way");
 
     const got = await request(fx.app).get(file.url).buffer(true).parse(binary).expect(200);
     assert.equal(got.headers['content-disposition'], 'attachment; filename=coinc.xml');

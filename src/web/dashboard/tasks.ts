@@ -5,7 +5,7 @@ import { listTasks } from '../../task-index/task-list.js';
 import { TaskIndex } from '../../task-index/task-index.js';
 import { formatSearch, TASK_TABS, TIME_RANGES, taskQueryFrom, type RawTaskQuery, type TaskQuery } from '../../task-index/task-query.js';
 import type { WebContext } from '../context.js';
-import { forViewer } from '../handlers/tasks.js';
+import { forViewer, shownResult } from '../handlers/tasks.js';
 
 const text = (req: Request, name: string) => (typeof req.query[name] === 'string' ? (req.query[name] as string).slice(0, 500) : undefined);
 
@@ -102,7 +102,8 @@ export function taskApi(ctx: WebContext) {
         return res
           .status(404)
           .json({ error: `No task with ID ${id}: it was never submitted, or it was removed after its retention time.`, status: 404 });
-      res.set('Cache-Control', 'no-store').json({ ...forViewer(req, await describeJob(ctx.client, job)), url: `/tasks/${id}` });
+      const info = forViewer(req, await describeJob(ctx.client, job));
+      res.set('Cache-Control', 'no-store').json({ ...info, result: shownResult(info), url: `/tasks/${id}` });
     } catch (error) {
       next(error);
     }

@@ -33,10 +33,7 @@ async function loadJob(ctx: WebContext, id: string): Promise<{ task: TaskPayload
   const [job, state, logs] = await Promise.all([Job.fromId(queue, id), queue.getJobState(id), queue.getJobLogs(id, 0, 199)]);
   if (!job) return undefined;
   const info = await describeJob(ctx.client, job, state as TaskState);
-  // A file result is described (name, type, size, text) with a download link instead of its base64.
-  const result = isFileResult(info.result)
-    ? { file: { ...describeFileResult(info.result, info.id).file, url: fileUrl(info.id) } }
-    : info.result;
+  const result = shownResult(info);
   return { task: { ...info, result, finished: FINISHED_STATES.includes(info.state), logs: logs.logs, url: `/tasks/${info.id}` }, job };
 }
 
@@ -44,6 +41,11 @@ async function loadJob(ctx: WebContext, id: string): Promise<{ task: TaskPayload
 export function forViewer<T extends { error: TaskInfo['error'] }>(req: Request, task: T): T {
   if (!task.error?.stack || hasRole(req.identity.role, 'admin')) return task;
   return { ...task, error: { ...task.error, stack: null } };
+}
+
+/** A file result is described (name, type, size, text) with a download link instead of its base64. */
+export function shownResult(info: TaskInfo): unknown {
+  return isFileResult(info.result) ? { file: { ...describeFileResult(info.result, info.id).file, url: fileUrl(info.id) } } : info.result;
 }
 
 const fileUrl = (id: string) => `/api/tasks/${encodeURIComponent(id)}/file`;
