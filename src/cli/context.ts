@@ -117,8 +117,9 @@ export async function withClient<T>(
     options.allTasks === false ? undefined : import('../tasks/index.js'),
   ]);
   const config = getConfig();
-  // REDIS_CONNECT_TIMEOUT_MS counts from the process's start: a loaded machine's slow start does not lengthen it.
-  const client = await connectClient(config, { waitMs: Math.max(200, config.redis.connectTimeoutMs - performance.now()) });
+  // REDIS_CONNECT_TIMEOUT_MS counts from the process's start, so a slow start does not lengthen the bound; but a start
+  // that took nearly all of it (a loaded machine) still leaves 1.5 s to reach a healthy Redis, not a false exit 69.
+  const client = await connectClient(config, { waitMs: Math.max(1500, config.redis.connectTimeoutMs - performance.now()) });
   try {
     return await fn(client, config);
   } finally {
