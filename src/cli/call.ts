@@ -19,6 +19,13 @@ const MAX_DELAY_SECONDS = 10 * 365 * 86_400;
 /** A week: waits are timers, which Node cannot set beyond ~24.8 days (it would fire at once). */
 export const MAX_WAIT_SECONDS = 7 * 86_400;
 
+/** `--wait [seconds]` of call, chain and result: absent → do not wait; bare → an hour; else at most a week. */
+export function waitSeconds(raw: boolean | string | undefined): number | undefined {
+  if (raw === undefined || raw === false) return undefined;
+  if (raw === true) return 3600;
+  return seconds('--wait', raw, MAX_WAIT_SECONDS);
+}
+
 /** A plain decimal number of seconds ("" and " ", which Number() reads as 0, "1e3", "Infinity" and "-1" are refused). */
 export function seconds(option: string, raw: string | undefined, max = MAX_DELAY_SECONDS): number | undefined {
   if (raw === undefined) return undefined;
@@ -94,12 +101,7 @@ export function register(program: Command): void {
             : /^\d+(\.\d+)?$/.test(options.expires)
               ? seconds('--expires', options.expires)
               : isoTime('--expires', options.expires);
-        const waitSeconds =
-          options.wait === undefined || options.wait === false
-            ? undefined
-            : options.wait === true
-              ? 3600
-              : seconds('--wait', options.wait, MAX_WAIT_SECONDS);
+        const wait = waitSeconds(options.wait);
         const queue = queueName(options.queue);
         const [{ loadTaskFor }, { callTask, checkCall }] = await Promise.all([
           import('../tasks/load.js'),
@@ -119,12 +121,12 @@ export function register(program: Command): void {
             ]);
             const outcome = await runFromTerminal(client, config, callTask, { ...input });
             if (outcome.kind !== 'done' || !outcome.taskId) return report(outcome);
-            if (waitSeconds === undefined) {
+            if (wait === undefined) {
               print(outcome.taskId);
               return;
             }
             process.stderr.write(`${outcome.taskId}\n`);
-            print(JSON.stringify(await new AsyncResult(outcome.taskId, client).get({ timeout: waitSeconds })));
+            print(JSON.stringify(await new AsyncResult(outcome.taskId, client).get({ timeout: wait })));
           },
           { allTasks: false },
         );

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { OperatorForm } from '../forms/registry.js';
 import { fieldUsage } from '../forms/fields.js';
 import { action, CliError, print, withClient } from './context.js';
-import { MAX_WAIT_SECONDS, seconds } from './call.js';
+import { waitSeconds } from './call.js';
 
 interface ChainOptions {
   wait?: boolean | string;
@@ -21,12 +21,6 @@ export function parseFieldArguments(pairs: string[]): Record<string, string> {
     fields[match[1]] = match[2] ?? 'on';
   }
   return fields;
-}
-
-function waitSeconds(raw: boolean | string | undefined): number | undefined {
-  if (raw === undefined || raw === false) return undefined;
-  if (raw === true) return 3600;
-  return seconds('--wait', raw, MAX_WAIT_SECONDS);
 }
 
 /** The forms and their fields for `gwqueue chain --help`, from the registry: a new form shows up by itself. */

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { action, CliError, EXIT, print, terminalText, withClient } from './context.js';
-import { MAX_WAIT_SECONDS, seconds } from './call.js';
+import { waitSeconds } from './call.js';
 import { isFileResult, isText } from '../queue/file-result.js';
 
 interface ResultOptions {
@@ -73,20 +73,15 @@ export function register(program: Command): void {
     .option('--json', 'print a text file result as JSON ({ base64, filename }) too, not as its text')
     .action(
       action(async (id: string, options: ResultOptions) => {
-        const waitSeconds =
-          options.wait === undefined || options.wait === false
-            ? undefined
-            : options.wait === true
-              ? 3600
-              : seconds('--wait', options.wait, MAX_WAIT_SECONDS);
+        const wait = waitSeconds(options.wait);
         checkOutput(options.output);
         return withClient(async (client) => {
           const { AsyncResult, TaskFailedError } = await import('../queue/async-result.js');
           const handle = new AsyncResult(id, client);
           let info = await handle.info();
-          if (waitSeconds !== undefined) {
+          if (wait !== undefined) {
             try {
-              await handle.get({ timeout: waitSeconds });
+              await handle.get({ timeout: wait });
             } catch (error) {
               if (!(error instanceof TaskFailedError)) throw error;
             }
