@@ -9,26 +9,14 @@ import { SHOTS } from '../helpers/chromium.js';
 import { startConsoleStack, type ConsoleStack } from '../helpers/console-stack.js';
 import type { WebServer } from '../../src/web/server.js';
 import { defineTask } from '../../src/queue/registry.js';
+import { heldTask } from '../helpers/held-task.js';
 import { add, echo, raiseError, sleep } from '../../src/tasks/core.js';
 import { sampleMinute } from '../../src/history/history-counters.js';
 
 const AXE_SCRIPT = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
-// A task that stays active until the test ends, for the pages of a running task.
-let started = (): void => undefined;
-const holding = new Promise<void>((resolve) => (started = resolve));
-let release = (): void => undefined;
-const released = new Promise<void>((resolve) => (release = resolve));
-const hold = defineTask({
-  name: 'gwqueue.tests.accessibility.hold',
-  description: 'Runs until the test releases it.',
-  params: {},
-  async run() {
-    started();
-    await released;
-    return 'released';
-  },
-});
+// A task that runs until the test releases it (the worker runs in this process).
+const { task: hold, holding, release } = heldTask('gwqueue.tests.accessibility.hold');
 
 // Long names, as real deployments have them: the task list must still show its Actions column whole at 1280 px.
 const WORKER = 'a11y-console-worker@gw-host-1.ligo-wa.caltech.example.org';

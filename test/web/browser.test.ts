@@ -7,23 +7,10 @@ import { openPage, SHOTS } from '../helpers/chromium.js';
 import { startConsoleStack, type ConsoleStack } from '../helpers/console-stack.js';
 import type { Engine } from '../helpers/engine.js';
 import type { WebServer } from '../../src/web/server.js';
-import { defineTask } from '../../src/queue/registry.js';
+import { heldTask } from '../helpers/held-task.js';
 
 // A task that runs until the test releases it (the worker runs in this process).
-let started = (): void => undefined;
-const holding = new Promise<void>((resolve) => (started = resolve));
-let release = (): void => undefined;
-const released = new Promise<void>((resolve) => (release = resolve));
-const hold = defineTask({
-  name: 'gwqueue.tests.browser.hold',
-  description: 'Runs until the test releases it.',
-  params: {},
-  async run() {
-    started();
-    await released;
-    return 'released';
-  },
-});
+const { task: hold, holding, release } = heldTask('gwqueue.tests.browser.hold');
 
 async function confirmDialog(page: Page): Promise<void> {
   const dialog = page.locator('#confirm-dialog');
