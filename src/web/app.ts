@@ -20,7 +20,7 @@ import { tokenFailureLimit } from './middleware/token-limit.js';
  */
 function refusedToken(ctx: WebContext) {
   const log = logger('web');
-  const limited = tokenFailureLimit(ctx.config, ctx.redis, (req, address) =>
+  const auditRefusal = (req: Request, address: string, detail: string) =>
     writeAudit(ctx.redis, ctx.config, {
       user: 'anonymous',
       address,
@@ -28,22 +28,20 @@ function refusedToken(ctx: WebContext) {
       fields: {},
       taskId: null,
       outcome: 'unauthorized',
-      detail: `too many invalid API tokens: more than ${ctx.config.auth.tokenFailuresPerMinute} a minute from this address`,
-    }),
+      detail,
+    });
+  const limited = tokenFailureLimit(ctx.config, ctx.redis, (req, address) =>
+    auditRefusal(
+      req,
+      address,
+      `too many invalid API tokens: more than ${ctx.config.auth.tokenFailuresPerMinute} a minute from this address`,
+    ),
   );
   return async (req: Request, res: Response, address: string) => {
     if (await limited(req, res).catch(() => false)) return;
     log.warn({ method: req.method, path: req.path, address, status: 401 }, 'invalid API token');
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
-    await writeAudit(ctx.redis, ctx.config, {
-      user: 'anonymous',
-      address,
-      action: refusedAction(req),
-      fields: {},
-      taskId: null,
-      outcome: 'unauthorized',
-      detail: 'invalid API token',
-    });
+    await auditRefusal(req, address, 'invalid API token');
   };
 }
 
