@@ -6,6 +6,7 @@ import { ADD_LABEL, REMOVE_LABEL } from './embedded-scripts.js';
 import { GraceDbBadRequestError, GraceDbNotFoundError } from './errors.js';
 import type { LogRecord, WriteLogOptions } from './gracedb.js';
 import { isEventId, isSupereventId, splitVersionedFilename } from './id-patterns.js';
+import { graceDbTime } from './gps-time.js';
 
 const LABEL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const TAG_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -35,7 +36,7 @@ export class EmbeddedAnnotations {
     return {
       comment,
       issuer: this.options.submitter,
-      created: new Date().toISOString(),
+      created: graceDbTime(),
       filename: file?.filename ?? '',
       file_version: file?.version ?? null,
       tag_names: tags,
@@ -79,7 +80,7 @@ export class EmbeddedAnnotations {
   async getLogs(objectId: string): Promise<LogRecord[]> {
     await this.assertExists(objectId);
     const entries = await this.redis.lrange(this.keys.logs(objectId), 0, -1);
-    return entries.map((json, index) => ({ N: index + 1, ...(JSON.parse(json) as StoredLog) }));
+    return entries.map((json, index) => this.records.logRecord(objectId, index + 1, JSON.parse(json) as StoredLog));
   }
 
   async writeLog(objectId: string, comment: string, options: WriteLogOptions = {}): Promise<LogRecord> {
@@ -94,7 +95,7 @@ export class EmbeddedAnnotations {
     if (!bytes) {
       const entry = this.entry(comment, undefined, tags);
       const n = await this.redis.rpush(this.keys.logs(objectId), JSON.stringify(entry));
-      return { N: n, ...entry };
+      return this.records.logRecord(objectId, n, entry);
     }
     const filename = options.filename!;
     // HINCRBY hands out versions atomically, so concurrent uploads of one name never share a version.
@@ -107,7 +108,7 @@ export class EmbeddedAnnotations {
         .rpush(this.keys.logs(objectId), JSON.stringify(entry))
         .exec(),
     );
-    return { N: Number(n), ...entry };
+    return this.records.logRecord(objectId, Number(n), entry);
   }
 
   async download(filename: string, objectId: string): Promise<Buffer> {

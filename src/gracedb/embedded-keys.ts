@@ -27,6 +27,8 @@ export function embeddedKeys(prefix: string) {
     supereventEvents: (id: string) => `${root}:superevent:${id}:events`,
     /** ZSET graceid → order counter value when added: its external (group External) events (`em_events`). */
     supereventEmEvents: (id: string) => `${root}:superevent:${id}:em-events`,
+    /** HASH pipeline → graceid: the superevent's pipeline-preferred events (its preferred event's pipeline included). */
+    pipelinePreferred: (id: string) => `${root}:superevent:${id}:pipeline-preferred`,
     /** ZSET label → order counter value when applied, for an event or a superevent. */
     labels: (objectId: string) => `${root}:labels:${objectId}`,
     /** INCR counter that orders labels and superevent members (see embedded-scripts.ts). */

@@ -2,11 +2,13 @@
 import type { Redis } from 'ioredis';
 import type { EmbeddedKeys } from './embedded-keys.js';
 import { isSupereventId } from './id-patterns.js';
+import { graceDbTime, parseGraceDbTime } from './gps-time.js';
 import {
   CATEGORY_DISPLAY,
   type EventRecord,
   type ExtraAttributes,
   type LogRecord,
+  type PipelinePreferredEventEntry,
   type SupereventCategory,
   type SupereventRecord,
 } from './gracedb.js';
@@ -21,9 +23,13 @@ export interface StoredEvent {
   far: number | null;
   instruments: string;
   offline: boolean;
+  /** Written as GraceDB writes it; events stored before were ISO 8601, which records show the same way. */
   created: string;
   submitter: string;
   extra_attributes: ExtraAttributes;
+  /** Absent in events stored before these fields were kept. */
+  nevents?: number | null;
+  likelihood?: number | null;
 }
 
 /** The fields of a superevent that never change after creation. */
@@ -34,8 +40,14 @@ export interface StoredSuperevent {
   submitter: string;
 }
 
-/** A log entry as stored: N is not stored but is its position in the list. */
-export type StoredLog = Omit<LogRecord, 'N'>;
+/** A log entry as stored: N is its position in the list, and the links follow from where it is. */
+export type StoredLog = Omit<LogRecord, 'N' | 'self' | 'tags' | 'file'>;
+
+/** GraceDB's time format for whatever a record stored (older entries kept ISO 8601). */
+function shownTime(stored: string): string {
+  const date = parseGraceDbTime(stored);
+  return Number.isNaN(date.getTime()) ? stored : graceDbTime(date);
+}
 
 /** What searches filter and sort on, read without building whole records. */
 export interface EventFacts extends StoredEvent {
@@ -50,7 +62,14 @@ export interface SupereventFacts extends StoredSuperevent {
   t_0: number;
   t_end: number;
   preferred_event: string;
+  em_type: string | null;
+  time_coinc_far: number | null;
+  space_coinc_far: number | null;
   labels: string[];
+}
+
+function optionalNumber(value: string | undefined): number | null {
+  return value === undefined || value === '' ? null : Number(value);
 }
 
 export class EmbeddedRecords {
@@ -100,6 +119,9 @@ export class EmbeddedRecords {
         t_0: Number(hash.t_0),
         t_end: Number(hash.t_end),
         preferred_event: hash.preferred_event,
+        em_type: hash.em_type || null,
+        time_coinc_far: optionalNumber(hash.time_coinc_far),
+        space_coinc_far: optionalNumber(hash.space_coinc_far),
         labels: replies[index * 2 + 1] as string[],
       };
     });
@@ -114,11 +136,15 @@ export class EmbeddedRecords {
       search: facts.search,
       gpstime: facts.gpstime,
       far: facts.far,
+      // The embedded GraceDB has no external users to show a FAR floor to.
+      far_is_upper_limit: false,
+      nevents: facts.nevents ?? null,
+      likelihood: facts.likelihood ?? null,
       instruments: facts.instruments,
       offline: facts.offline,
       labels: facts.labels,
       superevent: facts.superevent,
-      created: facts.created,
+      created: shownTime(facts.created),
       submitter: facts.submitter,
       extra_attributes: facts.extra_attributes,
       links: {
@@ -133,6 +159,25 @@ export class EmbeddedRecords {
     };
   }
 
+  /**
+   * Pipeline → graceid of each superevent's pipeline-preferred events. The preferred event is always its pipeline's
+   * (superevents stored before the list was kept have only that one).
+   */
+  async pipelinePreferred(facts: SupereventFacts[], preferred: (EventFacts | undefined)[]): Promise<Record<string, string>[]> {
+    const pipeline = this.redis.pipeline();
+    for (const superevent of facts) pipeline.hgetall(this.keys.pipelinePreferred(superevent.superevent_id));
+    const hashes = unwrap(await pipeline.exec()) as Record<string, string>[];
+    return hashes.map((hash, index) => {
+      const own = preferred[index];
+      return own ? { ...hash, [own.pipeline]: own.graceid } : { ...hash };
+    });
+  }
+
+  /** An entry of a pipeline-preferred event list, as GraceDB's list answers it. */
+  pipelinePreferredEntry(graceid: string): PipelinePreferredEventEntry {
+    return { self: `${this.apiUrl}events/${graceid}`, graceid };
+  }
+
   /** Whole superevent records: members split into GW and external events, the preferred event embedded. */
   async supereventRecords(facts: SupereventFacts[]): Promise<SupereventRecord[]> {
     if (facts.length === 0) return [];
@@ -143,26 +188,36 @@ export class EmbeddedRecords {
     }
     const members = unwrap(await pipeline.exec()) as string[][];
     const preferred = await this.eventFacts(facts.map((superevent) => superevent.preferred_event));
+    const byPipeline = await this.pipelinePreferred(facts, preferred);
+    const named = [...new Set(byPipeline.flatMap((entries) => Object.values(entries)))];
+    const namedFacts = new Map(
+      (await this.eventFacts(named)).flatMap((event): [string, EventFacts][] => (event ? [[event.graceid, event]] : [])),
+    );
     return facts.map((superevent, index) => {
       const preferredFacts = preferred[index];
       const preferredRecord = preferredFacts ? this.eventRecord(preferredFacts) : undefined;
+      const pipelinePreferred: Record<string, EventRecord> = {};
+      for (const [pipelineName, graceid] of Object.entries(byPipeline[index]).sort(([a], [b]) => a.localeCompare(b))) {
+        const event = namedFacts.get(graceid);
+        if (event) pipelinePreferred[pipelineName] = this.eventRecord(event);
+      }
       const self = `${this.apiUrl}superevents/${superevent.superevent_id}/`;
       return {
         superevent_id: superevent.superevent_id,
         gw_id: null,
         category: CATEGORY_DISPLAY[superevent.category],
-        created: superevent.created,
+        created: shownTime(superevent.created),
         submitter: superevent.submitter,
         preferred_event: superevent.preferred_event,
-        em_type: null,
+        em_type: superevent.em_type,
         t_start: superevent.t_start,
         t_0: superevent.t_0,
         t_end: superevent.t_end,
         gw_events: members[index * 2],
         em_events: members[index * 2 + 1],
         far: preferredRecord?.far ?? null,
-        time_coinc_far: null,
-        space_coinc_far: null,
+        time_coinc_far: superevent.time_coinc_far,
+        space_coinc_far: superevent.space_coinc_far,
         labels: superevent.labels,
         links: {
           events: `${self}events/`,
@@ -174,8 +229,24 @@ export class EmbeddedRecords {
           emobservations: `${self}emobservations/`,
         },
         preferred_event_data: preferredRecord,
+        pipeline_preferred_events: pipelinePreferred,
       };
     });
+  }
+
+  /** A stored log entry as GraceDB answers it: its N, its time in GraceDB's format, and its links. */
+  logRecord(objectId: string, n: number, stored: StoredLog): LogRecord {
+    const superevent = isSupereventId(objectId);
+    const self = superevent ? `${this.apiUrl}superevents/${objectId}/logs/${n}/` : `${this.apiUrl}events/${objectId}/log/${n}`;
+    const hasFile = stored.filename !== '' && stored.file_version !== null;
+    return {
+      N: n,
+      ...stored,
+      created: shownTime(stored.created),
+      self,
+      tags: superevent ? `${self}tags/` : `${self}/tag/`,
+      file: hasFile ? this.fileUrl(objectId, `${stored.filename},${stored.file_version}`) : null,
+    };
   }
 
   fileUrl(objectId: string, versionedName: string): string {

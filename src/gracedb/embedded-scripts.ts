@@ -5,21 +5,23 @@
 
 /**
  * Creates a superevent and claims its events, or nothing at all when one of them already belongs to a superevent.
- * KEYS: superevent hash, superevents zset, by-t0 zset, labels zset, logs list, order counter,
+ * KEYS: superevent hash, superevents zset, by-t0 zset, labels zset, logs list, order counter, pipeline-preferred hash,
  *       then (event hash, member zset) per event.
- * ARGV: id, data, t_start, t_0, t_end, preferred_event, seq, log entry, labels (JSON list), graceids….
+ * ARGV: id, data, t_start, t_0, t_end, preferred_event, seq, log entry, labels (JSON list), the preferred event's
+ *       pipeline, graceids….
  * Returns nil on success, else the graceid that was already taken.
  */
 export const CREATE_SUPEREVENT = `
-local count = (#KEYS - 6) / 2
+local count = (#KEYS - 7) / 2
 for i = 1, count do
-  if redis.call('HGET', KEYS[5 + 2 * i], 'superevent') then return ARGV[9 + i] end
+  if redis.call('HGET', KEYS[6 + 2 * i], 'superevent') then return ARGV[10 + i] end
 end
 for i = 1, count do
-  redis.call('HSET', KEYS[5 + 2 * i], 'superevent', ARGV[1])
-  redis.call('ZADD', KEYS[6 + 2 * i], redis.call('INCR', KEYS[6]), ARGV[9 + i])
+  redis.call('HSET', KEYS[6 + 2 * i], 'superevent', ARGV[1])
+  redis.call('ZADD', KEYS[7 + 2 * i], redis.call('INCR', KEYS[6]), ARGV[10 + i])
 end
 redis.call('HSET', KEYS[1], 'data', ARGV[2], 'seq', ARGV[7], 't_start', ARGV[3], 't_0', ARGV[4], 't_end', ARGV[5], 'preferred_event', ARGV[6])
+redis.call('HSET', KEYS[7], ARGV[10], ARGV[6])
 redis.call('ZADD', KEYS[2], ARGV[7], ARGV[1])
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
 for _, label in ipairs(cjson.decode(ARGV[9])) do
@@ -46,10 +48,12 @@ return 'ok'
 `;
 
 /**
- * Changes superevent fields; a new preferred event joins the superevent unless another one holds it.
+ * Changes superevent fields; a new preferred event joins the superevent unless another one holds it, and becomes its
+ * pipeline's preferred event.
  * KEYS: superevent hash, new preferred event hash (any key when unchanged), its member zset, by-t0 zset, logs,
- *       order counter.
- * ARGV: superevent id, new preferred graceid or '', log entry, then field, value, field, value….
+ *       order counter, pipeline-preferred hash.
+ * ARGV: superevent id, new preferred graceid or '', log entry, its pipeline or '', then field, value, field, value….
+ *       An empty value deletes the field (a FAR set back to null).
  * Returns 'ok' or 'assigned:<superevent id>'.
  */
 export const UPDATE_SUPEREVENT = `
@@ -60,12 +64,40 @@ if ARGV[2] ~= '' then
     redis.call('HSET', KEYS[2], 'superevent', ARGV[1])
     redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[6]), ARGV[2])
   end
+  redis.call('HSET', KEYS[7], ARGV[4], ARGV[2])
 end
-for i = 4, #ARGV, 2 do
-  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+for i = 5, #ARGV, 2 do
+  if ARGV[i + 1] == '' then
+    redis.call('HDEL', KEYS[1], ARGV[i])
+  else
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+  end
   if ARGV[i] == 't_0' then redis.call('ZADD', KEYS[4], ARGV[i + 1], ARGV[1]) end
 end
 redis.call('RPUSH', KEYS[5], ARGV[3])
+return 'ok'
+`;
+
+/**
+ * Makes an event its pipeline's preferred event in a superevent, joining it when it is in none.
+ * KEYS: event hash, superevent hash, member zset, pipeline-preferred hash, superevent logs, order counter.
+ * ARGV: superevent id, graceid, pipeline, log entry, the preferred event's graceid as the caller saw it.
+ * Returns 'ok', 'missing' (no superevent), 'assigned:<superevent id>', 'already' (it is that pipeline's already), or
+ * 'preferred:<graceid>' (the preferred event changed since the caller looked and is of this pipeline).
+ */
+export const ADD_PIPELINE_PREFERRED = `
+if redis.call('EXISTS', KEYS[2]) == 0 then return 'missing' end
+local holder = redis.call('HGET', KEYS[1], 'superevent')
+if holder and holder ~= ARGV[1] then return 'assigned:' .. holder end
+if redis.call('HGET', KEYS[4], ARGV[3]) == ARGV[2] then return 'already' end
+local preferred = redis.call('HGET', KEYS[2], 'preferred_event')
+if preferred ~= ARGV[5] then return 'preferred:' .. preferred end
+if not holder then
+  redis.call('HSET', KEYS[1], 'superevent', ARGV[1])
+  redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[6]), ARGV[2])
+end
+redis.call('HSET', KEYS[4], ARGV[3], ARGV[2])
+redis.call('RPUSH', KEYS[5], ARGV[4])
 return 'ok'
 `;
 

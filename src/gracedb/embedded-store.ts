@@ -12,6 +12,7 @@ import type {
   EventRecord,
   GraceDb,
   LogRecord,
+  PipelinePreferredEventEntry,
   SearchOptions,
   SupereventCategory,
   SupereventRecord,
@@ -19,7 +20,8 @@ import type {
   WriteLogOptions,
 } from './gracedb.js';
 import { eventCategory, isSupereventId } from './id-patterns.js';
-import { ADD_EVENT, CREATE_SUPEREVENT, UPDATE_SUPEREVENT } from './embedded-scripts.js';
+import { ADD_EVENT, ADD_PIPELINE_PREFERRED, CREATE_SUPEREVENT, UPDATE_SUPEREVENT } from './embedded-scripts.js';
+import { graceDbTime } from './gps-time.js';
 import { formatSupereventId, supereventDate } from './superevent-ids.js';
 
 export interface EmbeddedStoreOptions {
@@ -37,6 +39,11 @@ export interface EmbeddedStoreOptions {
 }
 
 const CATEGORIES: SupereventCategory[] = ['production', 'test', 'mdc'];
+const CATEGORY_BY_DISPLAY: Record<SupereventRecord['category'], SupereventCategory> = {
+  Production: 'production',
+  Test: 'test',
+  MDC: 'mdc',
+};
 
 /** External triggers are `E` even when they are mock (MDC) GRBs, so that operators tell them from GW events at a glance. */
 function graceidLetter(group: string, search: string | null): string {
@@ -122,7 +129,7 @@ export class EmbeddedGraceDb implements GraceDb {
       search,
       ...summary,
       offline: input.offline ?? false,
-      created: new Date().toISOString(),
+      created: graceDbTime(),
       submitter: this.submitter,
     };
     const originalData: StoredLog = this.annotations.entry('Original Data', { filename: input.filename, version: 0 });
@@ -197,19 +204,20 @@ export class EmbeddedGraceDb implements GraceDb {
     const n = await this.redis.incr(this.keys.supereventSuffixCounter(category, supereventDate(t_0)));
     const id = formatSupereventId(category, t_0, n);
     const seq = await this.redis.incr(this.keys.supereventSequence);
-    const stored: StoredSuperevent = { superevent_id: id, category, created: new Date().toISOString(), submitter: this.submitter };
+    const stored: StoredSuperevent = { superevent_id: id, category, created: graceDbTime(), submitter: this.submitter };
     const log = this.annotations.entry(
       `Superevent created with t_start=${t_start}, t_0=${t_0}, t_end=${t_end}, preferred_event=${graceids[0]}`,
     );
     const result = await this.redis.eval(
       CREATE_SUPEREVENT,
-      6 + events.length * 2,
+      7 + events.length * 2,
       this.keys.superevent(id),
       this.keys.superevents,
       this.keys.supereventsByT0,
       this.keys.labels(id),
       this.keys.logs(id),
       this.keys.order,
+      this.keys.pipelinePreferred(id),
       ...events.flatMap((event) => [this.keys.event(event.graceid), this.memberKey(id, event)]),
       id,
       JSON.stringify(stored),
@@ -220,6 +228,7 @@ export class EmbeddedGraceDb implements GraceDb {
       seq,
       JSON.stringify(log),
       JSON.stringify(labels),
+      events[0].pipeline,
       ...graceids,
     );
     // Another request claimed one of the events between our check and the script; that suffix stays unused.
@@ -229,10 +238,22 @@ export class EmbeddedGraceDb implements GraceDb {
 
   async updateSuperevent(supereventId: string, update: SupereventUpdate): Promise<SupereventRecord> {
     const current = await this.supereventFacts(supereventId);
-    const changes: [string, string | number][] = [];
+    const changes: [string, string | number | null][] = [];
     for (const field of ['t_start', 't_0', 't_end'] as const) {
       const value = update[field];
       if (value !== undefined && requireGps(value, field) !== current[field]) changes.push([field, value]);
+    }
+    if (update.em_type !== undefined && requireText(update.em_type, 'em_type') !== current.em_type) {
+      if (update.em_type.length > 64) throw new GraceDbBadRequestError('em_type: ensure this field has no more than 64 characters');
+      changes.push(['em_type', update.em_type]);
+    }
+    for (const field of ['time_coinc_far', 'space_coinc_far'] as const) {
+      const value = update[field];
+      if (value === undefined) continue;
+      // A FAR may be set back to null (GraceDB's fields are nullable); otherwise a rate, never negative.
+      if (value !== null && (typeof value !== 'number' || !Number.isFinite(value) || value < 0))
+        throw new GraceDbBadRequestError(`${field}: a false alarm rate (Hz, at least 0) or null is required`);
+      if (value !== current[field]) changes.push([field, value]);
     }
     let newPreferred: EventRecord | undefined;
     if (update.preferred_event !== undefined && update.preferred_event !== current.preferred_event) {
@@ -243,24 +264,82 @@ export class EmbeddedGraceDb implements GraceDb {
     }
     // GraceDB answers "Request would not modify the superevent"; the interface treats that as success.
     if (changes.length === 0) return this.getSuperevent(supereventId);
-    const described = changes.map(([field, value]) => `${field}: ${current[field as keyof typeof current]} -> ${value}`).join(', ');
+    const shown = (value: unknown) => (value === null || value === undefined ? 'None' : String(value));
+    const described = changes
+      .map(([field, value]) => `${field}: ${shown(current[field as keyof typeof current])} -> ${shown(value)}`)
+      .join(', ');
     const log = this.annotations.entry(`Updated superevent parameters: ${described}`);
     const result = await this.redis.eval(
       UPDATE_SUPEREVENT,
-      6,
+      7,
       this.keys.superevent(supereventId),
       newPreferred ? this.keys.event(newPreferred.graceid) : this.keys.superevent(supereventId),
       newPreferred ? this.memberKey(supereventId, newPreferred) : this.keys.supereventEvents(supereventId),
       this.keys.supereventsByT0,
       this.keys.logs(supereventId),
       this.keys.order,
+      this.keys.pipelinePreferred(supereventId),
       supereventId,
       newPreferred?.graceid ?? '',
       JSON.stringify(log),
-      ...changes.flat(),
+      newPreferred?.pipeline ?? '',
+      ...changes.flatMap(([field, value]) => [field, value === null ? '' : value]),
     );
     if (typeof result === 'string' && result.startsWith('assigned:')) throw alreadyAssigned(newPreferred?.graceid ?? '');
     return this.getSuperevent(supereventId);
+  }
+
+  async getPipelinePreferredEvents(supereventId: string): Promise<PipelinePreferredEventEntry[]> {
+    const facts = await this.supereventFacts(supereventId);
+    const [preferred] = await this.records.eventFacts([facts.preferred_event]);
+    const [byPipeline] = await this.records.pipelinePreferred([facts], [preferred]);
+    return Object.keys(byPipeline)
+      .sort()
+      .map((pipeline) => this.records.pipelinePreferredEntry(byPipeline[pipeline]));
+  }
+
+  async addPipelinePreferredEvent(supereventId: string, graceid: string): Promise<PipelinePreferredEventEntry> {
+    const event = await this.existingEvent(graceid);
+    // The preferred event may change between our look and the script; then the checks are made again.
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const superevent = await this.getSuperevent(supereventId);
+      this.assertCompatible(event, CATEGORY_BY_DISPLAY[superevent.category]);
+      if (superevent.pipeline_preferred_events[event.pipeline]?.graceid === graceid) {
+        throw new GraceDbBadRequestError(`Event ${graceid} is already the ${event.pipeline} pipeline-preferred event for ${supereventId}`);
+      }
+      if (superevent.preferred_event_data?.pipeline === event.pipeline) {
+        throw new GraceDbBadRequestError(
+          `Adding ${graceid} as a pipeline-preferred event would remove ${superevent.preferred_event} as the preferred event`,
+        );
+      }
+      if (event.superevent && event.superevent !== supereventId)
+        throw new GraceDbBadRequestError(`Event ${graceid} is part of a different superevent`);
+      const log = this.annotations.entry(`Set ${graceid} as the ${event.pipeline} pipeline-preferred event`);
+      const result = await this.redis.eval(
+        ADD_PIPELINE_PREFERRED,
+        6,
+        this.keys.event(graceid),
+        this.keys.superevent(supereventId),
+        this.memberKey(supereventId, event),
+        this.keys.pipelinePreferred(supereventId),
+        this.keys.logs(supereventId),
+        this.keys.order,
+        supereventId,
+        graceid,
+        event.pipeline,
+        JSON.stringify(log),
+        superevent.preferred_event,
+      );
+      if (result === 'ok') return this.records.pipelinePreferredEntry(graceid);
+      if (result === 'missing') throw new GraceDbNotFoundError(`no superevent ${supereventId} in the embedded GraceDB`);
+      if (result === 'already') {
+        throw new GraceDbBadRequestError(`Event ${graceid} is already the ${event.pipeline} pipeline-preferred event for ${supereventId}`);
+      }
+      if (typeof result === 'string' && result.startsWith('assigned:')) {
+        throw new GraceDbBadRequestError(`Event ${graceid} is part of a different superevent`);
+      }
+    }
+    throw new GraceDbBadRequestError(`the preferred event of ${supereventId} kept changing; ${graceid} was not added`, 409);
   }
 
   createLabel(label: string, objectId: string): Promise<void> {

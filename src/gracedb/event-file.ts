@@ -5,6 +5,9 @@ import type { CoincInspiral, ExtraAttributes, SingleInspiral } from './gracedb.j
 export interface EventFileSummary {
   gpstime: number | null;
   far: number | null;
+  /** GraceDB's coinc_event columns: triggers in the coincidence, and the ranking statistic; null when not given. */
+  nevents: number | null;
+  likelihood: number | null;
   instruments: string;
   extra_attributes: ExtraAttributes;
 }
@@ -50,7 +53,14 @@ function fromJson(filename: string, text: string): EventFileSummary {
   if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) {
     throw new EventFileError(`cannot read ${filename}: "extra_attributes" must be an object`);
   }
-  return { gpstime, far: optionalNumber(fields.far, 'far', filename), instruments, extra_attributes: extra as ExtraAttributes };
+  return {
+    gpstime,
+    far: optionalNumber(fields.far, 'far', filename),
+    nevents: optionalNumber(fields.nevents, 'nevents', filename),
+    likelihood: optionalNumber(fields.likelihood, 'likelihood', filename),
+    instruments,
+    extra_attributes: extra as ExtraAttributes,
+  };
 }
 
 function optionalNumber(value: unknown, field: string, filename: string): number | null {
@@ -76,7 +86,16 @@ function fromLigoLw(filename: string, text: string): EventFileSummary {
           .join(',');
   const extra: ExtraAttributes = { CoincInspiral: coinc as CoincInspiral };
   if (singles.length > 0) extra.SingleInspiral = singles as SingleInspiral[];
-  return { gpstime: Number(gpstime.toFixed(6)), far: numberCell(coinc.combined_far), instruments: ifos, extra_attributes: extra };
+  // GraceDB takes nevents and likelihood from the coinc_event row; without one, nevents is the number of triggers.
+  const coincEvent = readTable(text, 'coinc_event')[0];
+  return {
+    gpstime: Number(gpstime.toFixed(6)),
+    far: numberCell(coinc.combined_far),
+    nevents: numberCell(coincEvent?.nevents) ?? (singles.length > 0 ? singles.length : null),
+    likelihood: numberCell(coincEvent?.likelihood),
+    instruments: ifos,
+    extra_attributes: extra,
+  };
 }
 
 function numberCell(cell: Cell | undefined): number | null {
@@ -159,6 +178,8 @@ function fromVoEvent(filename: string, text: string): EventFileSummary {
   return {
     gpstime: Number(dateToGps(date).toFixed(3)),
     far: number(/<Param\b[^>]*name="FAR"[^>]*value="([^"]*)"/i),
+    nevents: null,
+    likelihood: null,
     instruments: instrument,
     extra_attributes: {
       GRB: {

@@ -57,3 +57,16 @@ export function dateToGps(date: Date): number {
   if (!Number.isFinite(ms)) throw new RangeError('not a valid date');
   return (ms - GPS_EPOCH_MS) / 1000 + offsetAtUtc(ms);
 }
+
+/** GraceDB's `created` format, `2024-01-01 12:00:00 UTC`. */
+export const GRACEDB_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/;
+
+/** A time as GraceDB's records write it: UTC to the second, `YYYY-MM-DD HH:MM:SS UTC`. */
+export function graceDbTime(date: Date = new Date()): string {
+  return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+/** GraceDB's `created` (or an ISO 8601 time, as the embedded store wrote before) as a Date; Invalid Date otherwise. */
+export function parseGraceDbTime(text: string): Date {
+  return GRACEDB_TIME.test(text) ? new Date(`${text.slice(0, 19).replace(' ', 'T')}Z`) : new Date(text);
+}

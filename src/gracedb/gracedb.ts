@@ -62,10 +62,16 @@ export interface EventRecord {
   search: string | null;
   gpstime: number | null;
   far: number | null;
+  /** True when GraceDB shows a floor instead of the real FAR (to external users); never for the embedded one. */
+  far_is_upper_limit: boolean;
+  /** Number of triggers in the coincidence (a CBC coinc: its detectors), null when the upload does not say. */
+  nevents: number | null;
+  likelihood: number | null;
   instruments: string;
   offline: boolean;
   labels: string[];
   superevent: string | null;
+  /** `YYYY-MM-DD HH:MM:SS UTC`. */
   created: string;
   submitter: string;
   extra_attributes: ExtraAttributes;
@@ -76,6 +82,7 @@ export interface SupereventRecord {
   superevent_id: string;
   gw_id: string | null;
   category: SupereventCategoryDisplay;
+  /** `YYYY-MM-DD HH:MM:SS UTC`. */
   created: string;
   submitter: string;
   preferred_event: string;
@@ -86,24 +93,38 @@ export interface SupereventRecord {
   em_events: string[];
   far: number | null;
   /** graceid of the external event of a RAVEN coincidence, when there is one. */
-  em_type?: string | null;
-  time_coinc_far?: number | null;
-  space_coinc_far?: number | null;
+  em_type: string | null;
+  /** RAVEN's temporal and spatio-temporal coincidence FARs (Hz), set with em_type. */
+  time_coinc_far: number | null;
+  space_coinc_far: number | null;
   labels: string[];
   links: Record<string, string>;
   /** The preferred event's record, which GraceDB embeds so one request gives both. */
   preferred_event_data?: EventRecord;
+  /** Pipeline name → that pipeline's preferred event among the members (the preferred event is its pipeline's). */
+  pipeline_preferred_events: Record<string, EventRecord>;
+}
+
+/** One entry of a superevent's pipeline-preferred event list, as GraceDB's list and add answer. */
+export interface PipelinePreferredEventEntry {
+  self: string;
+  graceid: string;
 }
 
 export interface LogRecord {
   N: number;
   comment: string;
   issuer: string;
+  /** `YYYY-MM-DD HH:MM:SS UTC`. */
   created: string;
   /** '' when the entry carries no file, as GraceDB answers. */
   filename: string;
   file_version: number | null;
   tag_names: string[];
+  /** This entry's URL, its tag list's URL, and its file's URL (`name,version`) or null. */
+  self: string;
+  tags: string;
+  file: string | null;
 }
 
 export interface SearchOptions {
@@ -138,11 +159,16 @@ export interface CreateSupereventInput {
   events?: string[];
 }
 
+/** The fields GraceDB lets a superevent's PATCH change (its SupereventUpdateSerializer's). */
 export interface SupereventUpdate {
   t_start?: number;
   t_0?: number;
   t_end?: number;
   preferred_event?: string;
+  /** The external event (E…) of a RAVEN coincidence. */
+  em_type?: string;
+  time_coinc_far?: number;
+  space_coinc_far?: number;
 }
 
 export interface WriteLogOptions {
@@ -168,6 +194,14 @@ export interface GraceDb {
   createSuperevent(input: CreateSupereventInput): Promise<SupereventRecord>;
   /** Changing nothing is not an error: the superevent is returned as it is. */
   updateSuperevent(supereventId: string, update: SupereventUpdate): Promise<SupereventRecord>;
+  /** `superevents/S/pipeline_preferred_events/`: one entry per pipeline. */
+  getPipelinePreferredEvents(supereventId: string): Promise<PipelinePreferredEventEntry[]>;
+  /**
+   * Makes the event its pipeline's preferred event in the superevent (joining it when it is not a member yet).
+   * Refused (GraceDbBadRequestError, GraceDB's words) when it already is, when its pipeline is the preferred event's,
+   * or when it belongs to another superevent.
+   */
+  addPipelinePreferredEvent(supereventId: string, graceid: string): Promise<PipelinePreferredEventEntry>;
 
   /** Applying a label that is already there is not an error. */
   createLabel(label: string, objectId: string): Promise<void>;

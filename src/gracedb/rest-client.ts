@@ -6,6 +6,7 @@ import type {
   EventRecord,
   GraceDb,
   LogRecord,
+  PipelinePreferredEventEntry,
   SearchOptions,
   SupereventCategory,
   SupereventRecord,
@@ -129,6 +130,23 @@ export class GraceDbRestClient implements GraceDb {
       }
       throw error;
     }
+  }
+
+  async getPipelinePreferredEvents(supereventId: string): Promise<PipelinePreferredEventEntry[]> {
+    return this.pages<PipelinePreferredEventEntry>(
+      this.http.url(`superevents/${segment(supereventId)}/pipeline_preferred_events/`),
+      'pipeline_preferred_events',
+    );
+  }
+
+  async addPipelinePreferredEvent(supereventId: string, graceid: string): Promise<PipelinePreferredEventEntry> {
+    return this.http.json<PipelinePreferredEventEntry>(
+      'POST',
+      this.http.url(`superevents/${segment(supereventId)}/pipeline_preferred_events/`),
+      {
+        json: { event: graceid },
+      },
+    );
   }
 
   async createLabel(label: string, objectId: string): Promise<void> {

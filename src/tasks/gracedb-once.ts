@@ -13,6 +13,7 @@ export const GRACEDB_WRITES = [
   'addEventToSuperevent',
   'createSuperevent',
   'updateSuperevent',
+  'addPipelinePreferredEvent',
   'createLabel',
   'removeLabel',
   'writeLog',

@@ -1,7 +1,7 @@
 // GraceDB tasks with GWCelery's names and argument order (upload, get_event, create_label, download, …).
 import { z } from 'zod';
 import { defineTask } from '../queue/registry.js';
-import { isEventId } from '../gracedb/index.js';
+import { GraceDbBadRequestError, isEventId } from '../gracedb/index.js';
 import { services } from './services.js';
 import { notifyLabelAdded } from './superevents.js';
 import { EVENT_ID, OBJECT_ID as OBJECT_ID_PATTERN } from '../gracedb/id-patterns.js';
@@ -64,16 +64,41 @@ export const getSuperevent = defineTask({
 
 export const updateSuperevent = defineTask({
   name: 'gwqueue.tasks.gracedb.update_superevent',
-  description: "Changes a superevent's time window, t_0 or preferred event; changing nothing is no error.",
+  description:
+    "Changes a superevent's time window, t_0, preferred event, or RAVEN's em_type and coincidence FARs; null or absent: unchanged; changing nothing is no error.",
   params: {
     superevent_id: OBJECT_ID,
-    t_start: z.number().optional(),
-    t_end: z.number().optional(),
-    t_0: z.number().optional(),
-    preferred_event: z.string().regex(EVENT_ID).optional(),
+    t_start: z.number().nullable().optional(),
+    t_end: z.number().nullable().optional(),
+    t_0: z.number().nullable().optional(),
+    preferred_event: z.string().regex(EVENT_ID).nullable().optional(),
+    em_type: z.string().regex(EVENT_ID, 'must be an event ID such as E1234').nullable().optional(),
+    time_coinc_far: z.number().min(0).nullable().optional(),
+    space_coinc_far: z.number().min(0).nullable().optional(),
   },
-  async run({ superevent_id, ...update }) {
+  async run({ superevent_id, ...fields }) {
+    // As GWCelery's update_superevent: None leaves a field as it is.
+    const update = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== null && value !== undefined));
     return services().gracedb.updateSuperevent(superevent_id, update);
+  },
+});
+
+export const addPipelinePreferredEvent = defineTask({
+  name: 'gwqueue.tasks.gracedb.add_pipeline_preferred_event',
+  description: "Makes an event its pipeline's preferred event in a superevent (it already is: no error).",
+  params: { superevent_id: OBJECT_ID, event_id: z.string().regex(EVENT_ID, 'must be an event ID such as G1234') },
+  async run({ superevent_id, event_id }) {
+    const { gracedb } = services();
+    try {
+      await gracedb.addPipelinePreferredEvent(superevent_id, event_id);
+      return { superevent_id, event_id, added: true };
+    } catch (error) {
+      // Idempotent for a chain that runs again, and after a preferred-event change that already made it so.
+      if (error instanceof GraceDbBadRequestError && /is already the .* pipeline-preferred event/.test(error.serverMessage)) {
+        return { superevent_id, event_id, added: false };
+      }
+      throw error;
+    }
   },
 });
 

@@ -60,5 +60,14 @@ export function eventFile(event: EventFacts): string {
 }
 
 export function asRecord(event: EventFacts): EventRecord {
-  return { ...event, superevent: null, created: '', submitter: 'test', links: {} };
+  return {
+    ...event,
+    far_is_upper_limit: false,
+    nevents: null,
+    likelihood: null,
+    superevent: null,
+    created: '',
+    submitter: 'test',
+    links: {},
+  };
 }
