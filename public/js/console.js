@@ -217,7 +217,8 @@
       const again = function () {
         setTimeout(poll, Math.max(0, 1000 - (Date.now() - started)));
       };
-      fetch('/api/tasks/' + encodeURIComponent(id) + '?wait=1', { headers: { Accept: 'application/json' }, credentials: 'same-origin' })
+      // The page names its API address, so the console's URL prefix (GWQUEUE_URL_PREFIX) is kept.
+      fetch(element.dataset.api + '?wait=1', { headers: { Accept: 'application/json' }, credentials: 'same-origin' })
         .then(function (response) {
           return response.ok ? response.json() : null;
         })

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, parseBoolean, parseInteger, parseChoice, parseRedisUrl, parseList } from './parse.js';
-import { loadWebAuthConfig, WEB_SETTINGS, type WebAuthConfig } from './web.js';
+import { loadWebAuthConfig, parseUrlPrefix, WEB_SETTINGS, type WebAuthConfig } from './web.js';
 import { loadNagiosConfig, NAGIOS_SETTINGS, type NagiosConfig } from './nagios.js';
 import { DOMAIN_SETTINGS, loadDomainConfig, type DomainConfig } from './domain.js';
 import { loadObservabilityConfig, OBSERVABILITY_SETTINGS, type ObservabilityConfig } from './observability.js';
@@ -37,7 +37,8 @@ export interface Config {
   varDir: string;
   results: { ttlSeconds: number; maxCount: number };
   worker: { concurrency: number; heartbeatMs: number; lockDurationMs: number; shutdownTimeoutMs: number; maxStalledCount: number };
-  web: { host: string; port: number; processes: number; flowerPort: number; secretKey: string };
+  /** urlPrefix: GWQUEUE_URL_PREFIX, '' or a path such as /gwcelery that the console is served under. */
+  web: { host: string; port: number; processes: number; flowerPort: number; secretKey: string; urlPrefix: string };
   retry: { attempts: number; backoffMs: number; redisAttempts: number; maxBackoffMs: number };
   auth: WebAuthConfig;
   nagios: NagiosConfig;
@@ -175,6 +176,7 @@ export function loadConfig(processEnv: Env): Config {
       processes: parseInteger(env, 'GWQUEUE_WEB_PROCESSES', 1, { min: 1, max: 64 }),
       flowerPort: parseInteger(env, 'GWQUEUE_FLOWER_PORT', 5555, { min: 0, max: 65_535 }),
       secretKey,
+      urlPrefix: parseUrlPrefix(env),
     },
     auth: loadWebAuthConfig(env, profile, secretKey),
     nagios: loadNagiosConfig(env),

@@ -71,7 +71,22 @@ export const WEB_SETTINGS: Record<string, { default: string; help: string }> = {
     help: 'let a local user submit when the console listens on loopback (development only)',
   },
   GWQUEUE_BODY_LIMIT: { default: '32768', help: 'largest accepted request body, in bytes' },
+  GWQUEUE_URL_PREFIX: {
+    default: '(none)',
+    help: "path the whole console is served under behind a reverse proxy, e.g. /gwcelery (GWCelery's FLASK_APP_PREFIX): every page, asset, API, form, redirect and the session cookie stay under it, and nothing answers outside it",
+  },
 };
+
+/** GWQUEUE_URL_PREFIX as a path without a trailing slash: '' (none) or e.g. '/gwcelery'. */
+export function parseUrlPrefix(env: Env): string {
+  const raw = (env.GWQUEUE_URL_PREFIX ?? '').trim().replace(/\/+$/, '');
+  if (!raw) return '';
+  // One or more plain path segments: nothing a browser or proxy would read differently (no //, dots, %, ? or #).
+  if (!/^(\/[A-Za-z0-9_-][A-Za-z0-9_.~-]{0,63}){1,8}$/.test(raw)) {
+    throw new ConfigError('GWQUEUE_URL_PREFIX', 'must be a path such as /gwcelery: segments of letters, digits, "_", "-", "." or "~"');
+  }
+  return raw;
+}
 
 function parseTokens(env: Env): Map<string, ApiToken> {
   const tokens = new Map<string, ApiToken>();

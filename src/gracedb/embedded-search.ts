@@ -11,6 +11,7 @@
 import { GraceDbBadRequestError } from './errors.js';
 import type { EventFacts, SupereventFacts } from './embedded-records.js';
 import type { SupereventCategory } from './gracedb.js';
+import { compareSupereventIds } from './superevent-ids.js';
 
 export type RangeField = 'gpstime' | 't_0' | 't_start' | 't_end';
 type NameField = 'group' | 'pipeline' | 'search';
@@ -182,7 +183,7 @@ export function supereventMatches(superevent: SupereventFacts, terms: Term[]): b
 
 const SORT_FIELDS: Record<SearchTarget, string[]> = {
   event: ['created', 'gpstime', 'far'],
-  superevent: ['created', 't_0', 't_start', 't_end'],
+  superevent: ['created', 't_0', 't_start', 't_end', 'superevent_id'],
 };
 
 /** Orders facts by a GraceDB-style sort (`-created`, `t_0` …); `created` follows creation order exactly. */
@@ -199,6 +200,10 @@ export function sortFacts<T extends { seq: number }>(facts: T[], sort: string | 
     const value = field === 'created' ? fact.seq : (fact as unknown as Record<string, unknown>)[field];
     return typeof value === 'number' ? value : null;
   };
+  if (field === 'superevent_id') {
+    const id = (fact: T) => (fact as unknown as { superevent_id: string }).superevent_id;
+    return [...facts].sort((a, b) => (descending ? -1 : 1) * compareSupereventIds(id(a), id(b)));
+  }
   return [...facts].sort((a, b) => {
     const x = key(a);
     const y = key(b);

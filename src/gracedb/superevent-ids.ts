@@ -37,3 +37,16 @@ export function supereventIdStem(category: SupereventCategory, t0: number): stri
 export function formatSupereventId(category: SupereventCategory, t0: number, n: number): string {
   return supereventIdStem(category, t0) + supereventSuffix(n);
 }
+
+/**
+ * GraceDB's ID order: by prefix and date, then by suffix as it counts up (z before aa), so a date's superevents come in
+ * the order they were made. A plain string sort would put `aa` between `a` and `b`.
+ */
+export function compareSupereventIds(a: string, b: string): number {
+  const split = (id: string) => /^(.*?\d{6})([a-z]*)$/.exec(id) ?? [id, id, ''];
+  const [, stemA, suffixA] = split(a);
+  const [, stemB, suffixB] = split(b);
+  if (stemA !== stemB) return stemA < stemB ? -1 : 1;
+  if (suffixA.length !== suffixB.length) return suffixA.length - suffixB.length;
+  return suffixA < suffixB ? -1 : suffixA > suffixB ? 1 : 0;
+}

@@ -6,6 +6,7 @@ import { sendControl } from '../control/control-client.js';
 import type { WebContext } from './context.js';
 import { HttpError, wantsJson } from './middleware/errors.js';
 import { flash } from './middleware/session.js';
+import { rootOf, sitePath, underPrefix } from './middleware/url-prefix.js';
 
 const LOCAL_PATH = /^\/(?!\/)[A-Za-z0-9/_?=&%.:@+,~-]*$/;
 
@@ -56,7 +57,7 @@ function render(req: Request, res: Response, outcome: ActionOutcome, options: Ro
       prepared: { description: outcome.description, fields: outcome.fields },
       action: req.originalUrl,
       hidden,
-      back: backTo(req, options.redirect(req)),
+      back: underPrefix(rootOf(req), backTo(req, options.redirect(req))),
     });
     return;
   }
@@ -66,7 +67,7 @@ function render(req: Request, res: Response, outcome: ActionOutcome, options: Ro
       ok: true,
       message: outcome.message,
       ...(outcome.kind === 'duplicate' ? { duplicate: true } : {}),
-      ...(url ? { id: outcome.taskId, url } : {}),
+      ...(url ? { id: outcome.taskId, url: sitePath(req, url) } : {}),
       ...outcome.data,
     });
     return;

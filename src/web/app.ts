@@ -13,6 +13,7 @@ import { platformInfo } from './platform.js';
 import { writeAudit } from '../audit/audit-log.js';
 import { logger } from '../log/logger.js';
 import { tokenFailureLimit } from './middleware/token-limit.js';
+import { urlPrefix } from './middleware/url-prefix.js';
 
 /**
  * A wrong API token: counted per address (over the limit: 429, audited once per window), logged (never the token),
@@ -51,10 +52,18 @@ function refusedToken(ctx: WebContext) {
  */
 export function buildWebApp(
   deps: WebDeps,
-  options: { dashboard?: Partial<DashboardOptions>; flowerOnly?: boolean; staticRoots?: string[]; locals?: Record<string, unknown> } = {},
+  options: {
+    dashboard?: Partial<DashboardOptions>;
+    flowerOnly?: boolean;
+    staticRoots?: string[];
+    locals?: Record<string, unknown>;
+    /** The URL prefix everything is served under ('' or e.g. /gwcelery): GWQUEUE_URL_PREFIX for the console. */
+    root?: string;
+  } = {},
 ): Express {
   const ctx: WebContext = { ...deps, redis: deps.client.redis, gracedbLabel: deps.gracedbUrl ?? 'embedded GraceDB (in Redis)' };
   const { config } = deps;
+  const root = options.root ?? '';
   const app = express();
   app.disable('x-powered-by');
   // X-Forwarded-For/-Proto are believed from the configured proxies only: req.ip is the client behind them, and
@@ -71,9 +80,12 @@ export function buildWebApp(
     csrfToken: '',
     identity: { user: null, authorized: false, role: 'viewer', via: 'anonymous', groups: [], address: '' },
     ...options.locals,
+    // Every link a page or a JSON answer gives starts with it (middleware/url-prefix.ts rootOf).
+    root,
   });
 
   app.use(securityHeaders(config));
+  app.use(urlPrefix(root));
   const vendor = (name: string, dir: string) =>
     express.static(path.join(PACKAGE_ROOT, 'node_modules', name, dir), { maxAge: '1d', fallthrough: false });
   for (const root of new Set(options.staticRoots ?? [''])) {
@@ -82,14 +94,14 @@ export function buildWebApp(
     app.use(`${root}/static`, express.static(path.join(PACKAGE_ROOT, 'public'), { maxAge: '1h', fallthrough: false }));
   }
   const dashboard = dashboardOptions(options.dashboard);
-  const site: Site = { base: dashboard.base, dashboard };
+  const site: Site = { base: dashboard.base, root, dashboard };
   registerProbes(app, ctx, site, options.flowerOnly);
 
   const limit = config.auth.bodyLimitBytes;
   app.use(express.urlencoded({ extended: false, limit, parameterLimit: 50 }));
   app.use(express.json({ limit, strict: true }));
   app.use(identity(config.auth, deps.listenHost ?? config.web.host, refusedToken(ctx)));
-  app.use(sessions(config, ctx.redis));
+  app.use(sessions(config, ctx.redis, root));
   app.use(bindSessionToIdentity);
   app.use(takeFlash);
   app.use(csrfProtection);
@@ -101,7 +113,7 @@ export function buildWebApp(
   return app;
 }
 
-/** The operator console (forms, task pages, audit log, dashboard under /flower). */
+/** The operator console (forms, task pages, audit log, dashboard under /flower), under GWQUEUE_URL_PREFIX if set. */
 export function createApp(deps: WebDeps): Express {
-  return buildWebApp(deps);
+  return buildWebApp(deps, { root: deps.config.web.urlPrefix });
 }

@@ -40,8 +40,13 @@ export type Once = '-' | 'submission token | Idempotency-Key' | 'the retried tas
 
 /** What a handler may know about where it is mounted. */
 export interface Site {
-  /** The dashboard's base path, e.g. '/flower' ('' at the root). */
+  /** The dashboard's base path, e.g. '/flower' ('' at the root), below `root`. */
   base: string;
+  /**
+   * The console's URL prefix ('' or e.g. '/gwcelery'): taken off a request before routing (middleware/url-prefix.ts),
+   * so lines are mounted without it, and put back in front of every link.
+   */
+  root: string;
   dashboard: DashboardOptions;
 }
 
@@ -93,14 +98,14 @@ export const ROUTES: readonly RouteLine[] = [
   line('GET',  '/typeahead_em_bright_filename', 'page',      'anyone',   'none',       '-',                                   '',       (ctx) => typeaheadFilename(ctx, 'em_bright', ['.json'])),
   line('GET',  '/typeahead_p_astro_filename',   'page',      'anyone',   'none',       '-',                                   '',       (ctx) => typeaheadFilename(ctx, 'p_astro', ['.json'])),
   line('GET',  '/audit',                        'page',      'admin',    'none',       '-',                                   'flower', (ctx) => auditPage(ctx)),
-  line('GET',  '/',                             'host',      'anyone',   'none',       '-',                                   'flower', (ctx, site) => hostIndex(ctx, `${site.base}/host`)),
-  line('GET',  '/charts',                       'host',      'anyone',   'none',       '-',                                   'flower', (ctx, site) => hostCharts(ctx, `${site.base}/host`)),
+  line('GET',  '/',                             'host',      'anyone',   'none',       '-',                                   'flower', (ctx, site) => hostIndex(ctx, `${site.root}${site.base}/host`)),
+  line('GET',  '/charts',                       'host',      'anyone',   'none',       '-',                                   'flower', (ctx, site) => hostCharts(ctx, `${site.root}${site.base}/host`)),
   line('GET',  '/api',                          'host',      'anyone',   'none',       '-',                                   'flower', (ctx) => hostApi(ctx)),
   line('GET',  '/',                             'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx, site) => workersPage(ctx, site.dashboard)),
   line('GET',  '/workers',                      'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx, site) => workersPage(ctx, site.dashboard)),
   line('GET',  '/workers/:name',                'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx) => workerPage(ctx)),
   line('POST', '/workers/:name/forget',         'dashboard', 'operator', 'csrf|token', 'state check',                         'flower', control('forget')),
-  line('GET',  '/tasks',                        'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx, site) => tasksPage(ctx, site.base)),
+  line('GET',  '/tasks',                        'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx, site) => tasksPage(ctx, site.root + site.base)),
   line('GET',  '/tasks/:id',                    'dashboard', 'anyone',   'none',       '-',                                   'flower', () => taskRedirect),
   line('POST', '/tasks/:id/retry',              'dashboard', 'operator', 'csrf|token', 'the retried task',                    'flower', control('retry')),
   line('POST', '/tasks/:id/cancel',             'dashboard', 'operator', 'csrf|token', 'state check',                         'flower', control('cancel')),
@@ -118,11 +123,11 @@ export const ROUTES: readonly RouteLine[] = [
   line('GET',  '/api/history',                  'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx) => historyApi(ctx)),
 ];
 
-/** The full path of a line as a site serves it. */
-export function fullPath(route: RouteLine, base: string): string {
-  if (route.area === 'dashboard') return `${base}${route.path === '/' ? '/' : route.path}`;
-  if (route.area === 'host') return `${base}/host${route.path === '/' ? '/' : route.path}`;
-  return route.path;
+/** The full path of a line as a site serves it (`root`: the console's URL prefix). */
+export function fullPath(route: RouteLine, base: string, root = ''): string {
+  if (route.area === 'dashboard') return `${root}${base}${route.path === '/' ? '/' : route.path}`;
+  if (route.area === 'host') return `${root}${base}/host${route.path === '/' ? '/' : route.path}`;
+  return `${root}${route.path}`;
 }
 
 function mount(target: Router, routes: readonly RouteLine[], ctx: WebContext, site: Site): void {

@@ -50,7 +50,7 @@ describe('typeahead', () => {
       events: [weak.graceid, strong.graceid],
     });
     supereventId = superevent.superevent_id;
-    eventIds = [preferred.graceid, strong.graceid, weak.graceid];
+    eventIds = [strong.graceid, preferred.graceid, weak.graceid];
     await fx.gracedb.writeLog(supereventId, 'sky map', { filename: 'bayestar.multiorder.fits', filecontents: 'SIMPLE', tags: ['sky_loc'] });
     await fx.gracedb.writeLog(supereventId, 'sky map again', {
       filename: 'bayestar.multiorder.fits',
@@ -79,14 +79,14 @@ describe('typeahead', () => {
     assert.deepEqual(partialDateRange('2402')?.to, new Date(Date.UTC(2024, 2, 1)));
   });
 
-  test("a superevent's events, preferred first then by SNR, with group, pipeline, SNR and FAR", async () => {
+  test("a superevent's events, lowest FAR first, with group, pipeline, SNR and FAR", async () => {
     const res = await request(fx.app).get('/typeahead_event_id').query({ superevent_id: supereventId }).expect(200);
     assert.deepEqual(
       res.body.map((e: { graceid: string }) => e.graceid),
       eventIds,
     );
-    assert.deepEqual(res.body[0], {
-      graceid: eventIds[0],
+    assert.deepEqual(res.body[1], {
+      graceid: eventIds[1],
       group: 'CBC',
       pipeline: 'MBTA',
       search: 'AllSky',

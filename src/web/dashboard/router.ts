@@ -4,6 +4,7 @@ import type { WebContext } from '../context.js';
 import type { DashboardOptions } from './options.js';
 import { fmt } from './format.js';
 import { startMinuteSampler } from '../../history/history-counters.js';
+import { rootOf } from '../middleware/url-prefix.js';
 
 /**
  * Mounted at the dashboard's base by web/routes.ts, behind the console's middleware (identity, sessions, CSRF) and in
@@ -14,10 +15,12 @@ export function dashboardArea(ctx: WebContext, options: DashboardOptions): Route
   // A dashboard that is open samples queue depth and workers online too, so the history has them while no worker runs.
   startMinuteSampler(ctx.redis, ctx.config);
   router.use((req: Request, res: Response, next: NextFunction) => {
-    res.locals.base = options.base;
+    // Links carry the console's URL prefix; the dashboard is mounted below it (middleware/url-prefix.ts).
+    const root = rootOf(req);
+    res.locals.base = root + options.base;
     res.locals.fmt = fmt;
-    res.locals.assets = options.assets;
-    res.locals.dashboardBase = options.base;
+    res.locals.assets = root + options.assets;
+    res.locals.dashboardBase = root + options.base;
     res.locals.currentUrl = req.originalUrl.slice(0, 1000);
     next();
   });

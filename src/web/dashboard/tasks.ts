@@ -6,6 +6,7 @@ import { TaskIndex } from '../../task-index/task-index.js';
 import { formatSearch, TASK_TABS, TIME_RANGES, taskQueryFrom, type RawTaskQuery, type TaskQuery } from '../../task-index/task-query.js';
 import type { WebContext } from '../context.js';
 import { forViewer, shownResult } from '../handlers/tasks.js';
+import { rootOf } from '../middleware/url-prefix.js';
 
 const text = (req: Request, name: string) => (typeof req.query[name] === 'string' ? (req.query[name] as string).slice(0, 500) : undefined);
 
@@ -103,7 +104,8 @@ export function taskApi(ctx: WebContext) {
           .status(404)
           .json({ error: `No task with ID ${id}: it was never submitted, or it was removed after its retention time.`, status: 404 });
       const info = forViewer(req, await describeJob(ctx.client, job));
-      res.set('Cache-Control', 'no-store').json({ ...info, result: shownResult(info), url: `/tasks/${id}` });
+      const root = rootOf(req);
+      res.set('Cache-Control', 'no-store').json({ ...info, result: shownResult(info, root), url: `${root}/tasks/${id}` });
     } catch (error) {
       next(error);
     }

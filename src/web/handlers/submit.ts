@@ -11,6 +11,7 @@ import { formValidationChain, onlyFields } from '../middleware/form-validation.j
 import { flash } from '../middleware/session.js';
 import { HttpError, sendError, wantsJson } from '../middleware/errors.js';
 import { renderHome } from './home.js';
+import { sitePath } from '../middleware/url-prefix.js';
 
 type FieldProblems = Record<string, string>;
 
@@ -55,6 +56,7 @@ export function submitForm(ctx: WebContext, form: OperatorForm): RequestHandler[
         confirmed: req.body?.confirmed === 'yes',
         idempotencyKey: key,
       });
+      // The redirect's Location gets the URL prefix from middleware/url-prefix.ts; the JSON link is given whole.
       const url = outcome.taskId ? `/tasks/${outcome.taskId}` : null;
       switch (outcome.kind) {
         case 'done':
@@ -62,7 +64,7 @@ export function submitForm(ctx: WebContext, form: OperatorForm): RequestHandler[
           if (wantsJson(req))
             return res
               .status(outcome.status)
-              .json({ id: outcome.taskId, url, ...(outcome.kind === 'duplicate' ? { duplicate: true } : {}) });
+              .json({ id: outcome.taskId, url: url && sitePath(req, url), ...(outcome.kind === 'duplicate' ? { duplicate: true } : {}) });
           flash(req, outcome.kind === 'done' ? 'success' : 'info', outcome.message);
           return res.redirect(303, url ?? '/');
         case 'confirm':

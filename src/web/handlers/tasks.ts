@@ -11,6 +11,7 @@ import type { WebContext } from '../context.js';
 import { sendError } from '../middleware/errors.js';
 import { actionRoute } from '../action-route.js';
 import { hasRole } from '../../config/web.js';
+import { rootOf } from '../middleware/url-prefix.js';
 
 export interface TaskPayload extends TaskInfo {
   finished: boolean;
@@ -20,11 +21,12 @@ export interface TaskPayload extends TaskInfo {
 
 const ID = /^[A-Za-z0-9_-]{1,100}$/;
 
-async function loadTask(ctx: WebContext, id: string): Promise<TaskPayload | undefined> {
-  return (await loadJob(ctx, id))?.task;
+/** `root`: the console's URL prefix, in front of the links the payload gives (its page, its file). */
+async function loadTask(ctx: WebContext, id: string, root: string): Promise<TaskPayload | undefined> {
+  return (await loadJob(ctx, id, root))?.task;
 }
 
-async function loadJob(ctx: WebContext, id: string): Promise<{ task: TaskPayload; job: Job } | undefined> {
+async function loadJob(ctx: WebContext, id: string, root: string): Promise<{ task: TaskPayload; job: Job } | undefined> {
   if (!ID.test(id)) return undefined;
   const queueName = await ctx.client.queueOf(id);
   if (!queueName) return undefined;
@@ -33,8 +35,11 @@ async function loadJob(ctx: WebContext, id: string): Promise<{ task: TaskPayload
   const [job, state, logs] = await Promise.all([Job.fromId(queue, id), queue.getJobState(id), queue.getJobLogs(id, 0, 199)]);
   if (!job) return undefined;
   const info = await describeJob(ctx.client, job, state as TaskState);
-  const result = shownResult(info);
-  return { task: { ...info, result, finished: FINISHED_STATES.includes(info.state), logs: logs.logs, url: `/tasks/${info.id}` }, job };
+  const result = shownResult(info, root);
+  return {
+    task: { ...info, result, finished: FINISHED_STATES.includes(info.state), logs: logs.logs, url: `${root}/tasks/${info.id}` },
+    job,
+  };
 }
 
 /** A task's stack trace shows install paths and internals: only admins see it (page and JSON); others get the message. */
@@ -44,11 +49,13 @@ export function forViewer<T extends { error: TaskInfo['error'] }>(req: Request, 
 }
 
 /** A file result is described (name, type, size, text) with a download link instead of its base64. */
-export function shownResult(info: TaskInfo): unknown {
-  return isFileResult(info.result) ? { file: { ...describeFileResult(info.result, info.id).file, url: fileUrl(info.id) } } : info.result;
+export function shownResult(info: TaskInfo, root: string): unknown {
+  return isFileResult(info.result)
+    ? { file: { ...describeFileResult(info.result, info.id).file, url: fileUrl(root, info.id) } }
+    : info.result;
 }
 
-const fileUrl = (id: string) => `/api/tasks/${encodeURIComponent(id)}/file`;
+const fileUrl = (root: string, id: string) => `${root}/api/tasks/${encodeURIComponent(id)}/file`;
 
 const notFoundMessage = (id: string) => `No task with ID ${id}: it was never submitted, or it was removed after its retention time.`;
 
@@ -56,7 +63,7 @@ export function taskPage(ctx: WebContext) {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
       const id = String(req.params.id);
-      const loaded = await loadTask(ctx, id);
+      const loaded = await loadTask(ctx, id, rootOf(req));
       if (!loaded) return sendError(req, res, 404, 'Unknown task', notFoundMessage(id));
       const task = forViewer(req, loaded);
       const file = (task.result as { file?: FileSummary & { url: string } } | null)?.file;
@@ -89,7 +96,7 @@ export function taskApi(ctx: WebContext): RequestHandler[] {
       res.once('close', () => gone.abort());
       // A task removed while we wait keeps its last reading; one unknown from the start is a 404.
       let last: Awaited<ReturnType<typeof loadJob>>;
-      const read = async () => (last = (await loadJob(ctx, id)) ?? last);
+      const read = async () => (last = (await loadJob(ctx, id, rootOf(req))) ?? last);
       const loaded = queueName
         ? await readUntilFinished(ctx.client, queueName, id, {
             timeoutMs: waitMs,

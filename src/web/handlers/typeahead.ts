@@ -1,17 +1,31 @@
 // Typeahead endpoints (GWCelery's paths): superevent IDs by partial ID, a superevent's events, its files by tag.
 import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { dateToGps, GraceDbError, GraceDbNotFoundError, type EventRecord } from '../../gracedb/index.js';
+import { dateToGps, GraceDbError, GraceDbNotFoundError } from '../../gracedb/index.js';
 import { keyOf } from '../../redis/keys.js';
+import { eventSnr } from '../../tasks/superevent-rules.js';
 import { SUPEREVENT_ID } from '../../gracedb/id-patterns.js';
 import type { WebContext } from '../context.js';
 
 const CACHE_SECONDS = 30;
-const PARTIAL_SUPEREVENT = /^([MT]?)S?(\d{0,6})([a-z]*)$/;
+/** GWCelery's reading of a partial superevent ID: an optional M or T, the S, up to six date digits, letters. */
+const PARTIAL_SUPEREVENT = /^([MT]?)S?(\d{0,6})([a-z]*)$/i;
+/** At most this many superevent IDs are offered, from a batch of this many asked of GraceDB (GWCelery's numbers). */
+const MAX_SUPEREVENTS = 8;
+const SUPEREVENT_BATCH = 32;
+/** With nothing to go on, the last week's production superevents are offered. */
+const RECENT_DAYS = 7;
 
-/** The UTC time range a partial YYMMDD covers, or null when the partial date is impossible (month 13, 31 June…). */
-export function partialDateRange(digits: string): { from: Date; to: Date } | null | undefined {
-  if (digits.length < 2) return undefined;
+/**
+ * The UTC time range a partial YYMMDD covers (no digits: this century; one: its decade), or null when the partial date
+ * is impossible (month 13, 31 June…), so that GraceDB is not asked at all.
+ */
+export function partialDateRange(digits: string): { from: Date; to: Date } | null {
+  if (digits.length === 0) return { from: new Date(Date.UTC(2000, 0, 1)), to: new Date(Date.UTC(2100, 0, 1)) };
+  if (digits.length === 1) {
+    const decade = 2000 + 10 * Number(digits);
+    return { from: new Date(Date.UTC(decade, 0, 1)), to: new Date(Date.UTC(decade + 10, 0, 1)) };
+  }
   const year = 2000 + Number(digits.slice(0, 2));
   if (digits.length === 2) return { from: new Date(Date.UTC(year, 0, 1)), to: new Date(Date.UTC(year + 1, 0, 1)) };
   if (digits.length === 3) {
@@ -36,6 +50,28 @@ export function partialDateRange(digits: string): { from: Date; to: Date } | nul
 }
 
 const CATEGORY_OF_LETTER: Record<string, string> = { '': 'production', M: 'mdc', T: 'test' };
+
+/**
+ * The GraceDB query for a partial superevent ID and the pattern its answers must match, or null for an impossible
+ * date. A term that does not read as a superevent ID (or none) stands for the last week's production superevents.
+ */
+export function supereventQuery(term: string, now = new Date()): { query: string; pattern: RegExp } | null {
+  const match = term ? PARTIAL_SUPEREVENT.exec(term) : null;
+  let letter = '';
+  let digits = '';
+  let suffix = '';
+  let range: { from: Date; to: Date } | null;
+  if (match) {
+    [letter, digits, suffix] = [match[1].toUpperCase(), match[2], match[3].toLowerCase()];
+    range = partialDateRange(digits);
+    if (!range) return null;
+  } else {
+    range = { from: new Date(now.getTime() - RECENT_DAYS * 86_400_000), to: now };
+  }
+  // GraceDB's ranges include both ends; the last millisecond before `to` keeps the next day's first superevent out.
+  const query = `category: ${CATEGORY_OF_LETTER[letter]} t_0: ${dateToGps(range.from)} .. ${dateToGps(range.to) - 0.001}`;
+  return { query, pattern: new RegExp(`^${letter}S${digits}\\d{${6 - digits.length}}${suffix}[a-z]*$`) };
+}
 
 function queryString(req: Request, name: string): string {
   const value = req.query[name];
@@ -68,28 +104,20 @@ function cached(ctx: WebContext, endpoint: string, compute: (req: Request) => Pr
   };
 }
 
+/** Superevent IDs for a partial one, in GraceDB's ID order, at most eight (GWCelery's typeahead). */
 export function typeaheadSupereventId(ctx: WebContext) {
   return cached(ctx, 'superevent_id', async (req) => {
-    const partial = queryString(req, 'superevent_id');
-    const match = PARTIAL_SUPEREVENT.exec(partial);
-    if (!partial || !match) return [];
-    const [, letter, digits] = match;
-    const range = partialDateRange(digits);
-    if (range === null) return [];
-    const terms = [`category: ${CATEGORY_OF_LETTER[letter]}`];
-    if (range) terms.push(`t_0: ${dateToGps(range.from)} .. ${dateToGps(range.to)}`);
-    const found = await ctx.gracedb.searchSuperevents(terms.join(' '), { count: 50 });
+    const search = supereventQuery(queryString(req, 'superevent_id'));
+    if (!search) return [];
+    const found = await ctx.gracedb.searchSuperevents(search.query, { sort: 'superevent_id', count: SUPEREVENT_BATCH });
     return found
       .map((superevent) => superevent.superevent_id)
-      .filter((id) => id.startsWith(partial.startsWith(letter + 'S') ? partial : `${letter}S${partial.slice(letter.length)}`))
-      .slice(0, 8);
+      .filter((id) => search.pattern.test(id))
+      .slice(0, MAX_SUPEREVENTS);
   });
 }
 
-function snrOf(event: EventRecord): number | null {
-  return event.extra_attributes?.CoincInspiral?.snr ?? null;
-}
-
+/** A superevent's events with group, pipeline, SNR and FAR, the most significant (lowest FAR) first. */
 export function typeaheadEventId(ctx: WebContext) {
   return cached(ctx, 'event_id', async (req) => {
     const supereventId = queryString(req, 'superevent_id');
@@ -104,13 +132,11 @@ export function typeaheadEventId(ctx: WebContext) {
         group: event.group,
         pipeline: event.pipeline,
         search: event.search,
-        snr: snrOf(event),
+        snr: eventSnr(event) ?? null,
         far: event.far,
         preferred: event.graceid === superevent.preferred_event,
       }))
-      .sort(
-        (a, b) => Number(b.preferred) - Number(a.preferred) || (b.snr ?? -1) - (a.snr ?? -1) || (a.far ?? Infinity) - (b.far ?? Infinity),
-      );
+      .sort((a, b) => (a.far ?? Infinity) - (b.far ?? Infinity) || (b.snr ?? -1) - (a.snr ?? -1));
   });
 }
 

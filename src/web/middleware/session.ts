@@ -97,15 +97,23 @@ class ConsoleSessionStore extends RedisStore {
 /**
  * Sessions for browsers only: scripted clients with an API token neither get nor need one. While Redis is down a
  * browser page gets the 503 page at once (it needs no session) rather than forms whose session cannot be kept.
+ * `root`: the console's URL prefix, the cookie's path.
  */
-export function sessions(config: Config, redis: Redis): RequestHandler {
+export function sessions(config: Config, redis: Redis, root = ''): RequestHandler {
   const handler = session({
     store: new ConsoleSessionStore({ client: redis, prefix: `${keyOf(config, 'session')}:`, ttl: 12 * 3600 }),
     name: 'gwqueue.sid',
     secret: config.auth.secretKey,
     resave: false,
     saveUninitialized: false,
-    cookie: { httpOnly: true, sameSite: 'lax', secure: config.profile === 'production' ? 'auto' : false, maxAge: 12 * 3600 * 1000 },
+    cookie: {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: config.profile === 'production' ? 'auto' : false,
+      maxAge: 12 * 3600 * 1000,
+      // Under a URL prefix the cookie is the console's alone, not every application's on the host.
+      path: root || '/',
+    },
   });
   return (req, res, next) => {
     if (isApiClient(req)) return next();
