@@ -101,6 +101,17 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
   };
 }
 
+/**
+ * The end of a long-running command's stop (web, flower, dev): its log written out (at most 0.05 s), then the process
+ * leaves even if a connection still reconnecting to a Redis that is away, or a socket to a hung one, would hold it.
+ */
+export async function leaveAfterStop(code: number): Promise<number> {
+  const { flushLogs } = await import('../log/logger.js');
+  await Promise.race([flushLogs().catch(() => {}), new Promise((resolve) => setTimeout(resolve, 50).unref())]);
+  setTimeout(() => process.exit(code), 50).unref();
+  return code;
+}
+
 export function print(line: string): void {
   process.stdout.write(`${line}\n`);
 }

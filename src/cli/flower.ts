@@ -1,6 +1,6 @@
 // `gwqueue flower`: the dashboard alone (Workers, Tasks, Queues, History), on port 5555 like Flower, optionally under a URL prefix.
 import type { Command } from 'commander';
-import { action, CliError, EXIT } from './context.js';
+import { action, CliError, EXIT, leaveAfterStop } from './context.js';
 import { untilSignal } from './worker.js';
 import { parseHost, parsePort } from './web.js';
 
@@ -34,8 +34,8 @@ export function register(program: Command): void {
         const flower = await startFlowerServer(config, { port, host, urlPrefix });
         process.stderr.write(`gwqueue: dashboard at ${flower.url}\n`);
         await signal;
-        await flower.close();
-        return EXIT.OK;
+        const clean = await flower.close();
+        return leaveAfterStop(clean ? EXIT.OK : EXIT.FAILURE);
       }),
     );
 }

@@ -1,7 +1,7 @@
 // `gwqueue web` (alias `flask run`, as GWCelery's operators type it): the operator console on port 5000.
 import { isIP } from 'node:net';
 import type { Command } from 'commander';
-import { action, CliError, EXIT } from './context.js';
+import { action, CliError, EXIT, leaveAfterStop } from './context.js';
 import { untilSignal } from './worker.js';
 
 export function parsePort(raw: string | undefined): number | undefined {
@@ -54,15 +54,22 @@ export function register(program: Command): void {
         const count = processes ?? config.web.processes;
         if (count > 1 && !cluster.isConsoleWorker()) {
           const say = (line: string) => process.stderr.write(`gwqueue: ${line}\n`);
-          return (await cluster.runConsoleCluster({ processes: count, stop: signal, say })).code;
+          const { code } = await cluster.runConsoleCluster({
+            processes: count,
+            stop: signal,
+            say,
+            stopTimeoutMs: config.worker.shutdownTimeoutMs,
+          });
+          return leaveAfterStop(code);
         }
         const [{ startWebServer }] = await Promise.all([import('../web/server.js'), import('../tasks/index.js')]);
         const web = await startWebServer(config, { port, host });
         if (!cluster.isConsoleWorker()) process.stderr.write(`gwqueue: console at ${web.url}\n`);
         await Promise.race([signal, cluster.isConsoleWorker() ? cluster.untilPrimaryGone() : new Promise(() => {})]);
-        await web.close();
+        // Bounded (GWQUEUE_SHUTDOWN_TIMEOUT_MS for requests in flight, then 0.3 s for Redis), whatever Redis does.
+        const clean = await web.close();
         cluster.leaveCluster();
-        return EXIT.OK;
+        return leaveAfterStop(clean ? EXIT.OK : EXIT.FAILURE);
       }),
     );
 }

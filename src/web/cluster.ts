@@ -2,6 +2,8 @@
 import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { serveClusterProcessMetrics } from '../metrics/metrics-cluster.js';
+import { logger } from '../log/logger.js';
+import { stopStep } from '../log/stop-step.js';
 
 export interface ConsoleClusterOptions {
   processes: number;
@@ -11,13 +13,22 @@ export interface ConsoleClusterOptions {
   say: (line: string) => void;
   /** A process that dies unexpectedly is replaced after this delay (ms). */
   restartDelayMs?: number;
+  /**
+   * GWQUEUE_SHUTDOWN_TIMEOUT_MS: each process stops within it + 0.3 s (web/server.ts); one that has not exited 0.7 s
+   * after it is killed, so that the whole stop stays within the timeout + 1 s.
+   */
+  stopTimeoutMs: number;
 }
 
 export const isConsoleWorker = (): boolean => cluster.isWorker;
 
-/** In a console worker, once its server is closed: drop the channel to the primary, or it would keep the process alive. */
+/**
+ * In a console worker, once its server is closed: drop the channel to the primary, or it would keep the process alive.
+ * Through the worker's own disconnect(): a bare process.disconnect() makes Node exit the process with code 0 at once,
+ * hiding the exit code of a stop that could not finish.
+ */
 export function leaveCluster(): void {
-  if (cluster.isWorker && process.connected) process.disconnect();
+  if (cluster.isWorker && process.connected) cluster.worker?.disconnect();
 }
 
 /** In a console worker: resolves when the primary goes away, so an orphan never keeps running. */
@@ -34,6 +45,7 @@ export function untilPrimaryGone(): Promise<void> {
 export async function runConsoleCluster(options: ConsoleClusterOptions): Promise<{ code: number; address?: string }> {
   const env: Record<string, string> = {};
   if (!process.env.GWQUEUE_SECRET_KEY) env.GWQUEUE_SECRET_KEY = randomBytes(32).toString('hex');
+  const log = logger('web');
   let stopping = false;
   let started = false;
   const restartDelayMs = options.restartDelayMs ?? 1000;
@@ -59,25 +71,31 @@ export async function runConsoleCluster(options: ConsoleClusterOptions): Promise
   });
   for (let i = 0; i < options.processes; i++) fork();
 
-  const stopAll = async (): Promise<void> => {
+  /** Resolves true when every process exited by itself, in time and with code 0. */
+  const stopAll = async (): Promise<boolean> => {
     stopping = true;
     const workers = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => Boolean(worker) && !worker!.isDead());
-    await Promise.all(
-      workers.map(
-        (worker) =>
-          new Promise<void>((resolve) => {
-            worker.once('exit', () => resolve());
-            worker.process.kill('SIGTERM');
-          }),
-      ),
+    const results = await Promise.all(
+      workers.map(async (worker) => {
+        let code: number | null = null;
+        const exited = new Promise<void>((resolve) => {
+          worker.once('exit', (exitCode) => {
+            code = exitCode;
+            resolve();
+          });
+        });
+        worker.process.kill('SIGTERM');
+        const pid = worker.process.pid;
+        if (await stopStep(log, exited, options.stopTimeoutMs + 700, 'a console process', { pid })) return code === 0;
+        worker.process.kill('SIGKILL');
+        return false;
+      }),
     );
+    return results.every(Boolean);
   };
 
   const first = await Promise.race([listening, options.stop.then(() => ({ stopped: true as const }))]);
-  if ('stopped' in first) {
-    await stopAll();
-    return { code: 0 };
-  }
+  if ('stopped' in first) return { code: (await stopAll()) ? 0 : 1 };
   if (first.failed !== undefined) {
     await stopAll();
     return { code: first.failed || 70 };
@@ -85,6 +103,5 @@ export async function runConsoleCluster(options: ConsoleClusterOptions): Promise
   started = true;
   options.say(`console at http://${first.address} (${options.processes} processes)`);
   await options.stop;
-  await stopAll();
-  return { code: 0, address: first.address };
+  return { code: (await stopAll()) ? 0 : 1, address: first.address };
 }
