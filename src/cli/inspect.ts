@@ -80,6 +80,7 @@ export function register(program: Command): void {
             if (n) print(`${n} node${n === 1 ? '' : 's'} online.`);
           }
           for (const name of result.missing) process.stderr.write(`gwqueue: no reply from ${name}\n`);
+          if (result.unserved?.length) process.stderr.write(`gwqueue: no worker consumes queue ${result.unserved.join(', ')}\n`);
           if (!Object.keys(result.replies).length) {
             process.stderr.write('gwqueue: no nodes replied within time constraint\n');
             return EXIT.UNAVAILABLE;

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { action, CliError, EXIT } from './context.js';
 
-/** `-Q a,b`; an unknown queue is a warning (a worker may consume a new queue), or an error when `strict` (purge). */
+/** `-Q a,b`; an unknown queue is an error with the known ones when `strict` (worker, purge), else a warning. */
 export function parseQueues(raw: string | undefined, known: string[], strict = false): string[] | undefined {
   if (raw === undefined) return undefined;
   const queues = raw
@@ -51,9 +51,9 @@ export function untilSignal(): Promise<NodeJS.Signals> {
 export function register(program: Command): void {
   program
     .command('worker')
-    .description('run a worker for the named queues (all registered queues by default)')
-    .option('-Q, --queues <list>', 'comma-separated queues to consume')
-    .option('-c, --concurrency <n>', 'tasks run at once per queue')
+    .description('run a worker for the named queues (all known queues by default)')
+    .option('-Q, --queues <list>', 'comma-separated queues to consume (known: see docs/tasks.md#queues)')
+    .option('-c, --concurrency <n>', 'tasks run at once on each queue (default: per queue, GWQUEUE_QUEUE_CONCURRENCY)')
     .option('-n, --hostname <name>', 'worker name (default worker<pid>@<host>)')
     .option(
       '--metrics-port <port>',
@@ -61,14 +61,15 @@ export function register(program: Command): void {
     )
     .action(
       action(async (options: { queues?: string; concurrency?: string; hostname?: string; metricsPort?: string }) => {
-        const [{ getConfig }, { registeredQueues }, { startWorker }] = await Promise.all([
+        const [{ getConfig }, { knownQueues }, { startWorker }] = await Promise.all([
           import('../config/index.js'),
           import('../queue/registry.js'),
           import('../worker/run-worker.js'),
           import('../tasks/index.js'),
         ]);
         const config = getConfig();
-        const queues = parseQueues(options.queues, registeredQueues());
+        // A misspelt queue would leave a worker consuming nothing useful and its real queue unserved.
+        const queues = parseQueues(options.queues, knownQueues(), true);
         const concurrency = parseConcurrency(options.concurrency);
         // Listen for signals before saying we are ready: a supervisor may stop us the moment it reads that line.
         const signal = untilSignal();

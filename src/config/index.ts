@@ -36,7 +36,15 @@ export interface Config {
   prefix: string;
   varDir: string;
   results: { ttlSeconds: number; maxCount: number };
-  worker: { concurrency: number; heartbeatMs: number; lockDurationMs: number; shutdownTimeoutMs: number; maxStalledCount: number };
+  worker: {
+    concurrency: number;
+    /** GWQUEUE_QUEUE_CONCURRENCY: queue → tasks at once, over that queue's default (queue/registry.ts QUEUES). */
+    queueConcurrency: Record<string, number>;
+    heartbeatMs: number;
+    lockDurationMs: number;
+    shutdownTimeoutMs: number;
+    maxStalledCount: number;
+  };
   /** urlPrefix: GWQUEUE_URL_PREFIX, '' or a path such as /gwcelery that the console is served under. */
   web: { host: string; port: number; processes: number; flowerPort: number; secretKey: string; urlPrefix: string };
   retry: { attempts: number; backoffMs: number; redisAttempts: number; maxBackoffMs: number };
@@ -72,7 +80,11 @@ export const SETTINGS: Record<string, { default: string; help: string }> = {
   GWQUEUE_VAR_DIR: { default: '<package>/var', help: 'where the embedded Redis, logs and history live' },
   GWQUEUE_RESULT_TTL: { default: '604800', help: 'seconds a finished task (result, error, traceback) is kept' },
   GWQUEUE_RESULT_MAX_COUNT: { default: '100000', help: 'finished tasks kept per queue and state' },
-  GWQUEUE_CONCURRENCY: { default: '4', help: 'tasks a worker runs at once, per queue' },
+  GWQUEUE_CONCURRENCY: { default: '4', help: 'tasks a worker runs at once on the `celery` queue (and on queues of no table row)' },
+  GWQUEUE_QUEUE_CONCURRENCY: {
+    default: "(GWCelery's)",
+    help: 'per-queue tasks at once, e.g. `superevent=1,em-bright=2`; unset queues keep their default (docs/tasks.md#queues); `-c` overrides all',
+  },
   GWQUEUE_HEARTBEAT_MS: { default: '2000', help: 'worker heartbeat interval; a worker is offline after 3 missed beats' },
   GWQUEUE_LOCK_DURATION_MS: { default: '30000', help: "lock on an active task; a killed worker's task is picked up again after it" },
   GWQUEUE_MAX_STALLED: { default: '2', help: 'how many times a task may be picked up again after its worker died' },
@@ -165,6 +177,7 @@ export function loadConfig(processEnv: Env): Config {
     },
     worker: {
       concurrency: parseInteger(env, 'GWQUEUE_CONCURRENCY', 4, { min: 1, max: 1000 }),
+      queueConcurrency: parseQueueConcurrency(env),
       heartbeatMs: parseInteger(env, 'GWQUEUE_HEARTBEAT_MS', 2000, { min: 100, max: 60_000 }),
       lockDurationMs: parseInteger(env, 'GWQUEUE_LOCK_DURATION_MS', 30_000, { min: 500 }),
       maxStalledCount: parseInteger(env, 'GWQUEUE_MAX_STALLED', 2, { min: 0, max: 100 }),
@@ -189,6 +202,20 @@ export function loadConfig(processEnv: Env): Config {
       redisAttempts: parseInteger(env, 'GWQUEUE_RETRY_REDIS_ATTEMPTS', 20, { min: 1, max: 1000 }),
     },
   };
+}
+
+/** `queue=n,queue=n`: which queues exist is the registry's to say (a worker refuses an unknown one), not config's. */
+function parseQueueConcurrency(env: Env): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const entry of parseList(env, 'GWQUEUE_QUEUE_CONCURRENCY')) {
+    const match = /^([A-Za-z0-9_.-]{1,64})\s*=\s*(\d{1,4})$/.exec(entry);
+    if (!match) throw new ConfigError('GWQUEUE_QUEUE_CONCURRENCY', `"${entry}" is not queue=number (e.g. superevent=1)`);
+    const n = Number(match[2]);
+    if (n < 1 || n > 1000) throw new ConfigError('GWQUEUE_QUEUE_CONCURRENCY', `${match[1]}: must be from 1 to 1000 (got ${n})`);
+    if (match[1] in out) throw new ConfigError('GWQUEUE_QUEUE_CONCURRENCY', `${match[1]} is given twice`);
+    out[match[1]] = n;
+  }
+  return out;
 }
 
 /** True when a boolean-ish environment flag is set (exported for the few on/off settings). */

@@ -3,7 +3,7 @@ import type { Job } from 'bullmq';
 import type { Config } from '../config/index.js';
 import type { TaskClient } from '../queue/client.js';
 import { liveWorkers, type HeartbeatPayload } from '../queue/heartbeats.js';
-import { allTasks } from '../queue/registry.js';
+import { allTasks, registeredQueues } from '../queue/registry.js';
 import { describeRedis } from '../redis/connection.js';
 import type { JobData } from '../queue/canvas.js';
 import { sendControl } from './control-client.js';
@@ -17,6 +17,8 @@ export interface InspectResult {
   replies: Record<string, unknown>;
   /** Workers asked for by name (-d) that are not online or did not answer. */
   missing: string[];
+  /** active_queues over every worker: the known queues no online worker consumes (their tasks wait forever). */
+  unserved?: string[];
 }
 
 /** Celery's task request shape (`inspect active` and friends). */
@@ -144,6 +146,10 @@ export async function inspect(
           exclusive: false,
           paused: paused.get(queue) ?? false,
         }));
+      }
+      if (!options.destination) {
+        const served = new Set(live.filter((w) => w.info.status === 'online').flatMap((w) => w.info.queues));
+        return { method, replies, missing, unserved: registeredQueues().filter((queue) => !served.has(queue)) };
       }
       break;
     }

@@ -17,7 +17,10 @@ export interface HeartbeatPayload extends WorkerStats {
   hostname: string;
   pid: number;
   queues: string[];
+  /** The largest of queueConcurrency (a worker started with -c N: N). */
   concurrency: number;
+  /** Tasks at once per served queue (absent from workers of older versions). */
+  queueConcurrency?: Record<string, number>;
   /** 'stopped' is written at a clean shutdown, so monitoring can tell a stop from a crash. */
   status: 'online' | 'stopping' | 'stopped';
   startedAt: string;

@@ -4,8 +4,51 @@ import { TaskArgumentError, UnknownTaskError } from './errors.js';
 import type { Signature, ApplyOptions } from './types.js';
 import { currentClient } from './current-client.js';
 import type { AsyncResult } from './async-result.js';
+import type { Config } from '../config/index.js';
 
-export const DEFAULT_QUEUE = 'default';
+/** GWCelery's default queue: a task that names no queue runs here. */
+export const DEFAULT_QUEUE = 'celery';
+
+export interface QueueSpec {
+  name: string;
+  /** Tasks at once per worker, as GWCelery's worker for this queue runs them; null: GWQUEUE_CONCURRENCY. */
+  concurrency: number | null;
+  /** What runs there and why it has a queue of its own (the docs' queue table). */
+  purpose: string;
+}
+
+/**
+ * GWCelery's queues (its HTCondor submit file starts one worker per queue). Every one of them must be served: monitoring
+ * expects them all, even those none of our tasks use yet (a deployment keeps the same shape when one is added).
+ */
+export const QUEUES: readonly QueueSpec[] = [
+  { name: 'celery', concurrency: null, purpose: 'everything else: GraceDB calls, circulars, mock events' },
+  { name: 'superevent', concurrency: 1, purpose: 'the superevent manager, one event at a time' },
+  { name: 'exttrig', concurrency: 1, purpose: 'external triggers (GRB, SNEWS) and RAVEN, one at a time' },
+  { name: 'em-bright', concurrency: 2, purpose: 'source classification (em_bright)' },
+  { name: 'highmem', concurrency: 2, purpose: 'memory-hungry sky map work' },
+  { name: 'openmp', concurrency: 1, purpose: 'localization (BAYESTAR), multi-threaded: one task per node' },
+  { name: 'multiprocessing', concurrency: 1, purpose: 'sky maps from samples, multi-process: one task per node' },
+  { name: 'kafka', concurrency: 1, purpose: 'alert sending, the one process that holds the alert sink' },
+  { name: 'voevent', concurrency: 1, purpose: 'VOEvent (GCN Classic) broadcasting' },
+];
+
+/** Known queue names: GWCelery's, in its order, then any other queue a registered task names (a test's own). */
+export function knownQueues(): string[] {
+  const table = QUEUES.map((queue) => queue.name);
+  return [...table, ...registeredQueues().filter((queue) => !table.includes(queue))];
+}
+
+/** Tasks a worker runs at once on `queue`: GWQUEUE_QUEUE_CONCURRENCY, else the table's, else GWQUEUE_CONCURRENCY. */
+export function queueConcurrency(config: Config, queue: string): number {
+  return config.worker.queueConcurrency[queue] ?? QUEUES.find((spec) => spec.name === queue)?.concurrency ?? config.worker.concurrency;
+}
+
+/** Queue names in GWQUEUE_QUEUE_CONCURRENCY that no table row or task uses (a typo would silently keep the default). */
+export function unknownConfiguredQueues(config: Config): string[] {
+  const known = knownQueues();
+  return Object.keys(config.worker.queueConcurrency).filter((queue) => !known.includes(queue));
+}
 
 /** What a running task may know about itself. */
 export interface TaskContext {
@@ -155,9 +198,9 @@ export function allTasks(): Task[] {
   return [...tasks.values()];
 }
 
-/** Queues that registered tasks use: what workers serve by default and what monitoring expects to be served. */
+/** Every queue of the table plus those registered tasks use: what workers serve by default and monitoring expects served. */
 export function registeredQueues(): string[] {
-  return [...new Set(allTasks().map((task) => task.queue))].sort();
+  return [...new Set([...QUEUES.map((queue) => queue.name), ...allTasks().map((task) => task.queue)])].sort();
 }
 
 function editDistance(a: string, b: string): number {

@@ -98,6 +98,7 @@ export async function externalIdentity(gracedb: GraceDb, event: EventRecord): Pr
 
 export const handleGrbGcn = defineTask({
   name: 'gwqueue.tasks.external_triggers.handle_grb_gcn',
+  queue: 'exttrig',
   description: 'Uploads a Fermi/Swift GRB VOEvent as an External event in GraceDB; returns its record.',
   params: {
     payload: z.string().min(1).max(1_000_000),

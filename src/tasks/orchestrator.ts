@@ -141,6 +141,8 @@ const VERSIONED_FILE = z.string().regex(VERSIONED_FILENAME, 'must be name,versio
 
 export const preliminaryAlertTask = defineTask({
   name: 'gwqueue.tasks.orchestrator.preliminary_alert',
+  // Our orchestrator sends the alert itself: it runs where the alert sink is, GWCelery's alert-sending queue.
+  queue: 'kafka',
   description: "Copies the event's sky map, em_bright and p_astro to the superevent and sends the PRELIMINARY alert (unless blocked).",
   params: {
     superevent_id: SUPEREVENT_ID,
@@ -154,6 +156,7 @@ export const preliminaryAlertTask = defineTask({
 
 export const updateAlertTask = defineTask({
   name: 'gwqueue.tasks.orchestrator.update_alert',
+  queue: 'kafka',
   description: 'Sends an UPDATE alert with the given sky map, em_bright and p_astro files of the superevent (name,version).',
   params: {
     filenames: z.tuple([VERSIONED_FILE, VERSIONED_FILE, VERSIONED_FILE]),

@@ -171,6 +171,7 @@ export async function notifyLabelAdded(
 
 export const processEvent = defineTask({
   name: GROUPING_TASK,
+  queue: 'superevent',
   description: 'Groups an event into a superevent (creates one when none overlaps) and picks the preferred event.',
   params: {
     graceid: z.string().regex(EVENT_ID, 'must be an event ID such as G1234'),

@@ -28,9 +28,17 @@ function obey(command: ControlCommand, target: ControlTarget): Outcome {
       const n = Number(command.args.n);
       if (!Number.isInteger(n) || n < 1 || n > 1000)
         return { ok: false, message: `concurrency must be a whole number from 1 to 1000 (got ${JSON.stringify(command.args.n)})` };
-      const before = target.workers[0]?.concurrency;
+      // Queues may differ (superevent 1, celery 4…): say what each one was. A BullMQ worker's name is its queue's.
+      const previous = Object.fromEntries(target.workers.map((worker) => [worker.name, worker.concurrency]));
+      const was = [...new Set(Object.values(previous))];
+      const wasText =
+        was.length === 1
+          ? String(was[0])
+          : Object.entries(previous)
+              .map(([queue, c]) => `${queue} ${c}`)
+              .join(', ');
       for (const worker of target.workers) worker.concurrency = n;
-      return { ok: true, message: `concurrency set to ${n} per queue (was ${before})`, data: { concurrency: n, previous: before } };
+      return { ok: true, message: `concurrency set to ${n} per queue (was ${wasText})`, data: { concurrency: n, previous } };
     }
     case 'shutdown':
       return { ok: true, message: 'shutting down: finishing active tasks, then exiting' };

@@ -1,10 +1,10 @@
 // Runs BullMQ workers for the registered tasks of the chosen queues, with heartbeats and graceful shutdown.
 import os from 'node:os';
 import { MetricsTime, Worker, type Job } from 'bullmq';
-import type { Config } from '../config/index.js';
+import { ConfigError, type Config } from '../config/index.js';
 import { createRedisConnection } from '../redis/connection.js';
 import { bullPrefix } from '../redis/keys.js';
-import { registeredQueues } from '../queue/registry.js';
+import { knownQueues, queueConcurrency, registeredQueues, unknownConfiguredQueues } from '../queue/registry.js';
 import { clearHeartbeat, hostSnapshot, sendHeartbeat, type HeartbeatPayload, type WorkerStats } from '../queue/heartbeats.js';
 import type { JobData } from '../queue/canvas.js';
 import { logger } from '../log/logger.js';
@@ -16,6 +16,7 @@ import { startWorkerObservability } from './instrumentation.js';
 
 export interface WorkerOptions {
   queues?: string[];
+  /** Tasks at once on every served queue (`-c`); without it each queue has its own (queueConcurrency). */
   concurrency?: number;
   name?: string;
   /** Called when a `gwqueue control shutdown` arrives; without it the worker stops itself. */
@@ -39,7 +40,10 @@ export function defaultWorkerName(): string {
 export async function startWorker(config: Config, options: WorkerOptions = {}): Promise<RunningWorker> {
   const log = logger('worker');
   const queues = options.queues?.length ? options.queues : registeredQueues();
-  const concurrency = options.concurrency ?? config.worker.concurrency;
+  const misnamed = unknownConfiguredQueues(config);
+  if (misnamed.length)
+    throw new ConfigError('GWQUEUE_QUEUE_CONCURRENCY', `unknown queue ${misnamed.join(', ')} (known: ${knownQueues().join(', ')})`);
+  const concurrencyOf = (queue: string) => options.concurrency ?? queueConcurrency(config, queue);
   const name = options.name ?? defaultWorkerName();
   const connection = createRedisConnection(config, 'worker');
   const stats: WorkerStats = { active: 0, processed: 0, succeeded: 0, failed: 0, retried: 0 };
@@ -51,7 +55,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
     const worker = new Worker<JobData>(queue, processor, {
       connection,
       prefix: bullPrefix(config),
-      concurrency,
+      concurrency: concurrencyOf(queue),
       name,
       lockDuration: config.worker.lockDurationMs,
       stalledInterval: Math.max(500, Math.floor(config.worker.lockDurationMs / 2)),
@@ -98,7 +102,9 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   const payload = (): HeartbeatPayload => ({
     name,
     queues,
-    concurrency: workers[0]?.concurrency ?? concurrency,
+    // `control concurrency` changes the BullMQ workers: read them, not what they started with.
+    concurrency: Math.max(0, ...workers.map((worker) => worker.concurrency)),
+    queueConcurrency: Object.fromEntries(workers.map((worker) => [worker.name, worker.concurrency])),
     status,
     startedAt,
     version: VERSION,
@@ -122,7 +128,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
     workers,
     requestShutdown: () => (options.onShutdownRequest ? options.onShutdownRequest() : void stop()),
   });
-  log.info({ name, queues, concurrency }, 'worker started');
+  log.info({ name, queues, concurrency: Object.fromEntries(queues.map((queue) => [queue, concurrencyOf(queue)])) }, 'worker started');
 
   /**
    * Waits for `work` at most `ms`: nothing in the stop path may wait on Redis without a bound (with Redis away, the

@@ -174,21 +174,21 @@ describe('operator actions: one rule from every entry point', () => {
   });
 
   test('pause and resume are queue.pause and queue.resume from the dashboard and from the CLI', async () => {
-    await post('/flower/queues/default/pause').expect(200); // the confirmation page first
-    assert.equal(await fx.engine.client.queue('default').isPaused(), false);
+    await post('/flower/queues/celery/pause').expect(200); // the confirmation page first
+    assert.equal(await fx.engine.client.queue('celery').isPaused(), false);
     await session.agent
-      .post('/flower/queues/default/pause')
+      .post('/flower/queues/celery/pause')
       .set(session.headers)
       .type('form')
       .send({ _csrf: csrf, confirmed: 'yes' })
       .expect(303);
-    assert.equal((await runCli(['control', 'resume', 'default'], env)).code, 0);
-    assert.equal((await runCli(['control', 'pause', 'default'], env)).code, 0);
-    await api('/flower/queues/default/resume').expect(200);
-    assert.equal(await fx.engine.client.queue('default').isPaused(), false);
+    assert.equal((await runCli(['control', 'resume', 'celery'], env)).code, 0);
+    assert.equal((await runCli(['control', 'pause', 'celery'], env)).code, 0);
+    await api('/flower/queues/celery/resume').expect(200);
+    assert.equal(await fx.engine.client.queue('celery').isPaused(), false);
     const { entries } = await listAudit(fx.engine.client.redis, fx.engine.config, { limit: 50 });
     const queueEntries = entries
-      .filter((e) => e.fields.queue === 'default')
+      .filter((e) => e.fields.queue === 'celery')
       .reverse()
       .map((e) => [e.action, e.fields.via, e.outcome]);
     assert.deepEqual(queueEntries, [

@@ -67,7 +67,7 @@ export function badArgumentCases(): BadCase[] {
     `--eta=${v}`,
   ]);
   // A well-formed queue that no task uses and no worker serves would hold the task forever; the message lists the known ones.
-  each(['nosuchqueue', 'default2'], USAGE, /-Q\/--queue: no task uses queue ".*" and no worker serves it \(known: .*default/, (v) => [
+  each(['nosuchqueue', 'default2'], USAGE, /-Q\/--queue: no task uses queue ".*" and no worker serves it \(known: .*celery/, (v) => [
     'call',
     ADD,
     '--args=[1,2]',
@@ -123,7 +123,7 @@ export function badArgumentCases(): BadCase[] {
   each(some(TEXT, 3), USAGE, /worker name/, (v) => ['control', 'concurrency', v, '2']);
   each([...some(INTEGER, 5), '0', '1001'], USAGE, /N must be/, (v) => ['control', 'concurrency', 'w1@host', v]);
   each(some(TEXT, 3), USAGE, /worker name/, (v) => ['control', 'shutdown', v]);
-  each(['0', 'NaN', '99999'], USAGE, /-t must/, (v) => ['control', 'pause', 'default', `--timeout=${v}`]);
+  each(['0', 'NaN', '99999'], USAGE, /-t must/, (v) => ['control', 'pause', 'celery', `--timeout=${v}`]);
 
   // purge: malformed or unknown queues are refused before anything is counted or asked.
   each([...some(TEXT, 3), 'nosuch', 'default,nosuch'], USAGE, /-Q/, (v) => ['purge', '-f', '-Q', v]);

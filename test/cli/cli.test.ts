@@ -142,7 +142,7 @@ describe('gwqueue CLI', () => {
   test('status with a worker lists it and exits 0', async () => {
     const status = await runCli(['status'], env);
     assert.equal(status.code, 0, status.stderr);
-    assert.match(status.stdout, /^-> cli@test: OK \(queues: default/m);
+    assert.match(status.stdout, /^-> cli@test: OK \(queues: celery/m);
     assert.match(status.stdout, /^1 node online\.$/m);
   });
 

@@ -45,26 +45,26 @@ describe('gwqueue control', () => {
   });
 
   test('pause stops the queue being consumed, resume starts it again; both audited with the OS user', async () => {
-    await worker('pauser@test', ['-c', '3']);
-    const pause = await runCli(['control', 'pause', 'default'], env);
+    await worker('pauser@test', ['-c', '3', '-Q', 'celery']);
+    const pause = await runCli(['control', 'pause', 'celery'], env);
     assert.equal(pause.code, 0, pause.stderr);
-    assert.match(pause.stdout, /^Paused queue default: .* 1 worker consumes it \(pauser@test\)$/m);
+    assert.match(pause.stdout, /^Paused queue celery: .* 1 worker consumes it \(pauser@test\)$/m);
     const id = await call(['gwqueue.tasks.core.add', '--args=[2, 3]']);
     await new Promise((resolve) => setTimeout(resolve, 800));
     assert.equal(await state(id), 'waiting', 'a paused queue is not consumed');
     const queues = await runCli(['inspect', 'active_queues', '--json'], env);
     assert.deepEqual(
       JSON.parse(queues.stdout)['pauser@test'].map((q: { name: string; paused: boolean }) => [q.name, q.paused]),
-      [['default', true]],
+      [['celery', true]],
     );
     const reserved = await runCli(['inspect', 'reserved', '--json'], env);
     assert.deepEqual(
       JSON.parse(reserved.stdout)['pauser@test'].map((r: { id: string }) => r.id),
       [id],
     );
-    const resume = await runCli(['control', 'resume', 'default'], env);
+    const resume = await runCli(['control', 'resume', 'celery'], env);
     assert.equal(resume.code, 0, resume.stderr);
-    assert.match(resume.stdout, /^Resumed queue default; 1 worker consumes it/m);
+    assert.match(resume.stdout, /^Resumed queue celery; 1 worker consumes it/m);
     const result = await runCli(['result', id, '--wait', '10'], env);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(JSON.parse(result.stdout), 5);
@@ -75,8 +75,8 @@ describe('gwqueue control', () => {
       .map((e) => [e.action, e.user, e.address, e.fields.queue, e.outcome]);
     const user = os.userInfo().username;
     assert.deepEqual(actions.slice(0, 2), [
-      ['queue.resume', user, `cli@${os.hostname()}`, 'default', 'accepted'],
-      ['queue.pause', user, `cli@${os.hostname()}`, 'default', 'accepted'],
+      ['queue.resume', user, `cli@${os.hostname()}`, 'celery', 'accepted'],
+      ['queue.pause', user, `cli@${os.hostname()}`, 'celery', 'accepted'],
     ]);
   });
 
@@ -139,7 +139,7 @@ describe('gwqueue control', () => {
     );
     const ids = await Promise.all([1, 2, 3].map(() => call(['gwqueue.tasks.core.sleep', '--args=[0.3]'])));
     let most = 0;
-    const queue = client.queue('default');
+    const queue = client.queue('celery');
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
       most = Math.max(most, await queue.getActiveCount());
@@ -185,7 +185,7 @@ describe('gwqueue control', () => {
     }
     const port = await freePort();
     for (const args of [
-      ['control', 'pause', 'default'],
+      ['control', 'pause', 'celery'],
       ['control', 'cancel', 'x'],
       ['control', 'shutdown', 'w'],
     ]) {

@@ -74,7 +74,7 @@ describe('gwqueue events', () => {
   });
 
   test('--dump prints a task going from waiting to active to completed, one line per event; SIGINT ends it with 0', async () => {
-    const dump = await startCli(['events', '--dump'], env, /listening for task events on default/);
+    const dump = await startCli(['events', '--dump'], env, /listening for task events on celery, /);
     const id = await call(['gwqueue.tasks.core.add', '--args=[20, 22]']);
     await eventually(() => dump.output().includes(`${id} gwqueue.tasks.core.add completed`), 10_000, 'the completed event');
     const lines = dump
@@ -88,7 +88,7 @@ describe('gwqueue events', () => {
     );
     assert.match(
       lines.find((line) => line.includes(' completed'))!,
-      /^\d{4}-\d\d-\d\dT[\d:.]+Z default [0-9a-f-]{36} gwqueue\.tasks\.core\.add completed worker=evw@test result=42/,
+      /^\d{4}-\d\d-\d\dT[\d:.]+Z celery [0-9a-f-]{36} gwqueue\.tasks\.core\.add completed worker=evw@test result=42/,
     );
     dump.child.kill('SIGINT');
     assert.equal(await dump.exited, 0);

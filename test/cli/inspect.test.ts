@@ -50,11 +50,11 @@ describe('gwqueue inspect, purge and completion', () => {
     assert.deepEqual(JSON.parse(purged.stdout), { removed: { default: 3 }, total: 3 });
     for (const id of ids) assert.equal(await client.findJob(id), undefined);
     assert.equal(await (await client.findJob(later))?.getState(), 'delayed', 'a delayed task is not waiting: purge keeps it');
-    const empty = await runCli(['purge', '-Q', 'default'], env);
+    const empty = await runCli(['purge', '-Q', 'celery'], env);
     assert.equal(empty.code, 0);
     assert.equal(empty.stdout.trim(), 'No waiting tasks in default: nothing to purge.');
     await call(['gwqueue.tasks.core.ping']);
-    const plain = await runCli(['purge', '-f', '-Q', 'default'], env);
+    const plain = await runCli(['purge', '-f', '-Q', 'celery'], env);
     assert.equal(plain.stdout.trim(), 'Purged 1 waiting task from default.');
   });
 
@@ -67,7 +67,7 @@ describe('gwqueue inspect, purge and completion', () => {
   });
 
   test("ping, stats, registered and active_queues, in text and in Celery's JSON shapes", async () => {
-    worker = await startCli(['worker', '-n', 'insp@test', '-c', '2'], env, /consuming/);
+    worker = await startCli(['worker', '-n', 'insp@test', '-c', '2', '-Q', 'celery'], env, /consuming/);
     const ping = await runCli(['inspect', 'ping'], env);
     assert.equal(ping.code, 0, ping.stderr);
     assert.equal(ping.stdout, '-> insp@test: OK\n    * pong\n1 node online.\n');
@@ -79,7 +79,7 @@ describe('gwqueue inspect, purge and completion', () => {
     const registered = await runCli(['inspect', 'registered'], env);
     assert.match(registered.stdout, /^-> insp@test: OK\n( {4}\* .*\n)* {4}\* gwqueue\.tasks\.core\.add\n/);
     const queues = await runCli(['inspect', 'active-queues'], env);
-    assert.match(queues.stdout, /^-> insp@test: OK\n {4}\* default\n1 node online\.$/m);
+    assert.match(queues.stdout, /^-> insp@test: OK\n {4}\* celery\n1 node online\.$/m);
   });
 
   test('active shows the running task with its worker; scheduled shows a delayed one with its ETA', async () => {
@@ -94,7 +94,7 @@ describe('gwqueue inspect, purge and completion', () => {
     assert.deepEqual(request.args, [300]);
     assert.equal(request.hostname, 'insp@test');
     assert.equal(request.worker_pid, worker!.child.pid);
-    assert.equal(request.delivery_info.routing_key, 'default');
+    assert.equal(request.delivery_info.routing_key, 'celery');
     const text = await runCli(['inspect', 'active'], env);
     assert.match(
       text.stdout,

@@ -139,7 +139,7 @@ describe('GWQUEUE_URL_PREFIX=/gwcelery (over HTTP)', () => {
     assert.match(await page.text(), /Queued a mock event/, 'the flash message reached the page: the session cookie came back');
     const api = await eventually(async () => {
       const answer = (await (await call(`${location.replace('/tasks/', '/api/tasks/')}?wait=5`)).json()) as { state: string; url: string };
-      return answer.state === 'completed' && answer;
+      return answer.state === 'completed' ? answer : undefined;
     }, 30_000);
     assert.equal(api.url, location, "the JSON API's link keeps the prefix");
   });

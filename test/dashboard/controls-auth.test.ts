@@ -24,7 +24,7 @@ describe('dashboard controls: authorization', () => {
     // A worker record that is offline (its alive key is gone), for the forget control.
     await sendHeartbeat(fx.engine.client.redis, fx.engine.config, {
       name: 'ghost@test',
-      queues: ['default'],
+      queues: ['celery'],
       concurrency: 1,
       status: 'online',
       startedAt: new Date().toISOString(),
@@ -46,17 +46,17 @@ describe('dashboard controls: authorization', () => {
   const controls = () => [
     { path: `/flower/tasks/${failedId}/retry`, body: {}, action: 'task.retry' },
     { path: `/flower/tasks/${delayedId}/cancel`, body: { confirmed: 'yes' }, action: 'task.cancel' },
-    { path: '/flower/queues/default/pause', body: { confirmed: 'yes' }, action: 'queue.pause' },
-    { path: '/flower/queues/default/resume', body: {}, action: 'queue.resume' },
-    { path: '/flower/queues/default/clean', body: { state: 'failed', age: '0', confirmed: 'yes' }, action: 'queue.clean' },
-    { path: '/flower/queues/clean', body: { queue: 'default', state: 'failed', age: '0', confirmed: 'yes' }, action: 'queue.clean' },
+    { path: '/flower/queues/celery/pause', body: { confirmed: 'yes' }, action: 'queue.pause' },
+    { path: '/flower/queues/celery/resume', body: {}, action: 'queue.resume' },
+    { path: '/flower/queues/celery/clean', body: { state: 'failed', age: '0', confirmed: 'yes' }, action: 'queue.clean' },
+    { path: '/flower/queues/clean', body: { queue: 'celery', state: 'failed', age: '0', confirmed: 'yes' }, action: 'queue.clean' },
     { path: '/flower/workers/ghost%40test/forget', body: { confirmed: 'yes' }, action: 'worker.forget' },
   ];
 
   const state = async () => ({
     failed: (await fx.engine.client.findJob(failedId))?.id,
     delayed: (await fx.engine.client.findJob(delayedId))?.id,
-    paused: await fx.engine.client.queue('default').isPaused(),
+    paused: await fx.engine.client.queue('celery').isPaused(),
     ghost: await fx.engine.client.redis.zscore(`{${fx.engine.config.prefix}}:workers`, 'ghost@test'),
     jobs: await fx.jobCount(),
   });
@@ -109,12 +109,12 @@ describe('dashboard controls: authorization', () => {
   test('a script with an API token uses the controls as JSON, without a confirmation page; GET is 405', async () => {
     const api = (path: string, body: Record<string, string> = {}) =>
       request(fx.app).post(path).set('Authorization', `Bearer ${API_TOKEN}`).set('Accept', 'application/json').type('form').send(body);
-    const paused = await api('/flower/queues/default/pause').expect(200);
+    const paused = await api('/flower/queues/celery/pause').expect(200);
     assert.equal(paused.body.ok, true);
     assert.match(paused.body.message, /^Paused queue default: /);
     assert.equal(paused.body.paused, true);
-    assert.equal(await fx.engine.client.queue('default').isPaused(), true);
-    await api('/flower/queues/default/resume').expect(200);
+    assert.equal(await fx.engine.client.queue('celery').isPaused(), true);
+    await api('/flower/queues/celery/resume').expect(200);
     const cancelled = await api(`/flower/tasks/${delayedId}/cancel`).expect(200);
     assert.match(cancelled.body.message, /Cancelled task/);
     await eventually(async () => !(await fx.engine.client.findJob(delayedId)), 3000, 'the task to be gone');
@@ -128,14 +128,14 @@ describe('dashboard controls: authorization', () => {
       entries.sort(),
       ['queue.pause:accepted', 'queue.resume:accepted', 'task.cancel:accepted', 'task.cancel:rejected', 'task.retry:accepted'].sort(),
     );
-    await request(fx.app).get('/flower/queues/default/pause').expect(405);
+    await request(fx.app).get('/flower/queues/celery/pause').expect(405);
     // Without a CSRF token a browser's POST is refused before anything else.
     await request(fx.app)
-      .post('/flower/queues/default/pause')
+      .post('/flower/queues/celery/pause')
       .set('X-Proxy-Remote-User', 'albert.einstein')
       .type('form')
       .send({ confirmed: 'yes' })
       .expect(403);
-    assert.equal(await fx.engine.client.queue('default').isPaused(), false);
+    assert.equal(await fx.engine.client.queue('celery').isPaused(), false);
   });
 });

@@ -42,7 +42,7 @@ describe('dashboard queues and history', () => {
   before(async () => {
     // albert.einstein (USER) is an admin here: cleaning a queue is for admins (test/reliability/security-trust.test.ts).
     fx = await startConsole({ GWQUEUE_ADMIN_USERS: 'albert.einstein' });
-    worker = await fx.engine.startWorker({ name: 'queues@test', queues: ['default'] });
+    worker = await fx.engine.startWorker({ name: 'queues@test', queues: ['celery'] });
     // A batch: 10 successes, 2 tasks that fail for good after one retry each.
     const handles = [
       ...(await Promise.all(Array.from({ length: 10 }, (_, i) => add.delay(i, i)))),
@@ -57,7 +57,7 @@ describe('dashboard queues and history', () => {
   });
 
   test('each queue with its counts, oldest waiting task and live workers; a queue with none is flagged', async () => {
-    const served = await queue('default');
+    const served = await queue('celery');
     assert.equal(served.completed, 10);
     assert.equal(served.failed, 2);
     assert.deepEqual(served.workers, ['queues@test']);
@@ -83,9 +83,9 @@ describe('dashboard queues and history', () => {
     const { csrf } = await tokens('send_mock_event');
     const confirm = await agent.post('/flower/queues/default/pause').set(USER).type('form').send({ _csrf: csrf }).expect(200);
     assert.match(confirm.text, /Please confirm: Pause queue/);
-    assert.equal((await queue('default')).paused, false);
+    assert.equal((await queue('celery')).paused, false);
     await agent.post('/flower/queues/default/pause').set(USER).type('form').send({ _csrf: csrf, confirmed: 'yes' }).expect(303);
-    assert.equal((await queue('default')).paused, true);
+    assert.equal((await queue('celery')).paused, true);
     const page = await agent.get('/flower/queues').set(USER).expect(200);
     assert.match(page.text, /Paused queue default/);
     assert.match(page.text, /queue-paused">paused/);
@@ -95,7 +95,7 @@ describe('dashboard queues and history', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal((await waiting.info()).state, 'waiting');
     await agent.post('/flower/queues/default/resume').set(USER).type('form').send({ _csrf: csrf }).expect(303);
-    assert.equal((await queue('default')).paused, false);
+    assert.equal((await queue('celery')).paused, false);
     assert.equal(await waiting.get({ timeout: 10 }), 2);
     const actions = (await listAudit(fx.engine.client.redis, fx.engine.config, {})).entries.map((e) => `${e.action}:${e.outcome}`);
     assert.ok(actions.includes('queue.pause:accepted') && actions.includes('queue.resume:accepted'), actions.join());
@@ -113,17 +113,17 @@ describe('dashboard queues and history', () => {
       .post('/flower/queues/clean')
       .set(USER)
       .type('form')
-      .send({ _csrf: csrf, queue: 'default', state: 'failed', age: '0', confirmed: 'yes' })
+      .send({ _csrf: csrf, queue: 'celery', state: 'failed', age: '0', confirmed: 'yes' })
       .expect(303);
     assert.equal(res.headers.location, '/flower/queues');
-    assert.equal((await queue('default')).failed, 0);
+    assert.equal((await queue('celery')).failed, 0);
     assert.equal((await request(fx.app).get('/flower/api/tasks?state=failed')).body.total, 0);
     await agent
       .post('/flower/queues/clean')
       .set(USER)
       .set('Accept', 'application/json')
       .type('form')
-      .send({ _csrf: csrf, queue: 'default', state: 'everything', age: '0', confirmed: 'yes' })
+      .send({ _csrf: csrf, queue: 'celery', state: 'everything', age: '0', confirmed: 'yes' })
       .expect(422);
     const [entry] = (await listAudit(fx.engine.client.redis, fx.engine.config, { action: 'queue.clean' })).entries;
     assert.equal(entry.outcome, 'rejected');
@@ -142,7 +142,7 @@ describe('dashboard queues and history', () => {
     assert.equal(history.summary.total.received, 13);
     const failing = history.summary.tasks.find((t: { name: string }) => t.name === 'gwqueue.tasks.core.raise_error');
     assert.deepEqual([failing.received, failing.succeeded, failing.failed, failing.retried], [2, 0, 2, 2]);
-    assert.equal(history.summary.queues[0].name, 'default');
+    assert.equal(history.summary.queues[0].name, 'celery');
     assert.ok(history.summary.total.p50Ms !== null && history.summary.total.p95Ms >= history.summary.total.p50Ms);
     assert.ok(history.runtime.p50.some((v: number | null) => v !== null));
     assert.equal(history.workers.filter((v: number | null) => v !== null).at(-1), 1);

@@ -38,7 +38,7 @@ describe('dashboard workers', () => {
       const online = await eventually(inStatus('doomed@gw-host', 'online'), 5000, 'the worker to be online');
       assert.equal(online.concurrency, 3);
       assert.equal(online.pid, worker.child.pid);
-      assert.ok((online.queues as string[]).includes('default'));
+      assert.ok((online.queues as string[]).includes('celery'));
       assert.equal(typeof online.memoryRss, 'number');
       assert.equal((online.loadAverage as number[]).length, 3);
       const page = await request(fx.app).get('/flower/').set(USER).expect(200);

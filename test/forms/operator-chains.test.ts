@@ -113,7 +113,7 @@ describe('operator chains', () => {
     const asTask = (id: string) => ({
       id,
       name: preliminaryAlertTask.name,
-      queue: 'default',
+      queue: 'kafka',
       attempt: 1,
       worker: 'w@test',
       hostname: 'test',
@@ -146,7 +146,7 @@ describe('operator chains', () => {
     const asTask = (id: string, submittedAt: number) => ({
       id,
       name: 'gwqueue.tasks.first2years.upload_event',
-      queue: 'default',
+      queue: 'celery',
       attempt: 1,
       worker: 'w@test',
       hostname: 'test',

@@ -89,7 +89,7 @@ describe('gwqueue nagios', () => {
     );
     const output = parsePluginOutput(run.stdout);
     assert.equal(output.text, 'Worker doomed@test stopped sending heartbeats');
-    assert.match(output.details[0], /^doomed@test: last heartbeat \d+(\.\d)? s ago, status online \(host .*, queues .*default/);
+    assert.match(output.details[0], /^doomed@test: last heartbeat \d+(\.\d)? s ago, status online \(host .*, queues .*celery/);
     assert.equal(output.perfdata.workers_lost.value, 1);
     assert.doesNotMatch(run.stdout, /polite/);
     // Tunable: outside the lost-worker window it is forgotten (once its last heartbeat is more than 1 s old; the

@@ -199,7 +199,7 @@ describe('what the processes log', () => {
     assert.equal(failures.length, 2, 'one line per failed task (the transient one failed for good after its retry)');
     for (const line of failures) {
       assert.equal(line.level, 50);
-      assert.equal(line.queue, 'default');
+      assert.equal(line.queue, 'celery');
       assert.match(String(line.id), /^[0-9a-f-]{36}$/);
       assert.equal(typeof line.attempt, 'number');
       assert.equal(line.role, 'worker');

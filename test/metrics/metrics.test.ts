@@ -62,7 +62,7 @@ describe('Prometheus metrics', () => {
     engine = await startEngine(testConfig(redis.url, { GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0' }));
     const port = await freePort();
     metricsUrl = `http://127.0.0.1:${port}/metrics`;
-    await engine.startWorker({ name: 'metrics@test', queues: ['default'], metricsPort: port });
+    await engine.startWorker({ name: 'metrics@test', queues: ['celery'], metricsPort: port });
     const { gracedb } = createConsoleGraceDb(engine.config, engine.client.redis);
     app = createApp({ config: engine.config, client: engine.client, gracedb, listenHost: '127.0.0.1' });
 
@@ -97,7 +97,7 @@ describe('Prometheus metrics', () => {
       5000,
       'the counters to settle',
     );
-    const count = (task: string, state: string) => m.value('gwqueue_tasks_total', { task, queue: 'default', state }) ?? 0;
+    const count = (task: string, state: string) => m.value('gwqueue_tasks_total', { task, queue: 'celery', state }) ?? 0;
     assert.equal(count(add.name, 'started'), ADDS);
     assert.equal(count(add.name, 'succeeded'), ADDS);
     assert.equal(count(add.name, 'failed'), 0);
@@ -123,19 +123,19 @@ describe('Prometheus metrics', () => {
 
   test('the queues, workers online and finished totals come from Redis and match BullMQ', async () => {
     const m = await scrapeWorker();
-    const counts = await engine.client.queue('default').getJobCounts('completed', 'failed', 'wait', 'active');
+    const counts = await engine.client.queue('celery').getJobCounts('completed', 'failed', 'wait', 'active');
     assert.equal(m.value('gwqueue_redis_up'), 1);
-    assert.equal(m.value('gwqueue_queue_tasks', { queue: 'default', state: 'completed' }), counts.completed);
-    assert.equal(m.value('gwqueue_queue_tasks', { queue: 'default', state: 'completed' }), ADDS + FLAKY);
-    assert.equal(m.value('gwqueue_queue_tasks', { queue: 'default', state: 'failed' }), BROKEN);
-    assert.equal(m.value('gwqueue_queue_tasks', { queue: 'default', state: 'waiting' }), 0);
+    assert.equal(m.value('gwqueue_queue_tasks', { queue: 'celery', state: 'completed' }), counts.completed);
+    assert.equal(m.value('gwqueue_queue_tasks', { queue: 'celery', state: 'completed' }), ADDS + FLAKY);
+    assert.equal(m.value('gwqueue_queue_tasks', { queue: 'celery', state: 'failed' }), BROKEN);
+    assert.equal(m.value('gwqueue_queue_tasks', { queue: 'celery', state: 'waiting' }), 0);
     assert.equal(m.value('gwqueue_queue_tasks', { queue: 'metrics-idle', state: 'waiting' }), 2);
     assert.ok((m.value('gwqueue_queue_oldest_waiting_age_seconds', { queue: 'metrics-idle' }) ?? -1) >= 0);
-    assert.equal(m.value('gwqueue_queue_oldest_waiting_age_seconds', { queue: 'default' }), 0);
-    assert.equal(m.value('gwqueue_workers_online', { queue: 'default' }), 1);
+    assert.equal(m.value('gwqueue_queue_oldest_waiting_age_seconds', { queue: 'celery' }), 0);
+    assert.equal(m.value('gwqueue_workers_online', { queue: 'celery' }), 1);
     assert.equal(m.value('gwqueue_workers_online', { queue: 'metrics-idle' }), 0);
-    assert.equal(m.value('gwqueue_queue_finished_tasks_total', { queue: 'default', state: 'succeeded' }), ADDS + FLAKY);
-    assert.equal(m.value('gwqueue_queue_finished_tasks_total', { queue: 'default', state: 'failed' }), BROKEN);
+    assert.equal(m.value('gwqueue_queue_finished_tasks_total', { queue: 'celery', state: 'succeeded' }), ADDS + FLAKY);
+    assert.equal(m.value('gwqueue_queue_finished_tasks_total', { queue: 'celery', state: 'failed' }), BROKEN);
   });
 
   test('the console serves the same deployment numbers, and alerts sent by type, without a session', async () => {
@@ -151,8 +151,8 @@ describe('Prometheus metrics', () => {
     assert.equal(m.value('gwqueue_alerts_sent_total', { type: 'UPDATE' }), 1);
     assert.equal(m.value('gwqueue_alerts_sent_total', { type: 'RETRACTION' }), 0, 'known types are present from the start');
     assert.equal(m.types.get('gwqueue_alerts_sent_total'), 'counter');
-    assert.equal(m.value('gwqueue_queue_tasks', { queue: 'default', state: 'completed' }), ADDS + FLAKY);
-    assert.equal(m.value('gwqueue_workers_online', { queue: 'default' }), 1);
+    assert.equal(m.value('gwqueue_queue_tasks', { queue: 'celery', state: 'completed' }), ADDS + FLAKY);
+    assert.equal(m.value('gwqueue_workers_online', { queue: 'celery' }), 1);
   });
 
   test('process metrics are there, names follow Prometheus conventions, and no task ID is a label', async () => {

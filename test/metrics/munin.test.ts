@@ -103,21 +103,21 @@ describe('gwqueue munin', () => {
     assert.equal(waiting.code, 0, waiting.stderr);
     assert.deepEqual(
       lines(waiting.stdout),
-      queues.flatMap((q) => [`${q}_waiting.value ${q === 'default' ? 3 : 0}`, `${q}_active.value 0`, `${q}_delayed.value 0`]),
+      queues.flatMap((q) => [`${q}_waiting.value ${q === 'celery' ? 3 : 0}`, `${q}_active.value 0`, `${q}_delayed.value 0`]),
     );
     const none = await runCli(['munin', 'workers'], env);
     assert.deepEqual(lines(none.stdout), ['total.value 0', ...queues.map((q) => `queue_${q}.value 0`)]);
 
-    const worker = await engine.startWorker({ name: 'munin@test', queues: ['default'] });
+    const worker = await engine.startWorker({ name: 'munin@test', queues: ['celery'] });
     const failing = await raiseError.delay('munin');
     await assert.rejects(failing.get({ timeout: 10 }));
     const done = await runCli(['munin', 'tasks'], env);
     assert.deepEqual(
       lines(done.stdout),
-      queues.flatMap((q) => [`${q}_succeeded.value ${q === 'default' ? 3 : 0}`, `${q}_failed.value ${q === 'default' ? 1 : 0}`]),
+      queues.flatMap((q) => [`${q}_succeeded.value ${q === 'celery' ? 3 : 0}`, `${q}_failed.value ${q === 'celery' ? 1 : 0}`]),
     );
     const online = await runCli(['munin', 'workers'], env);
-    assert.deepEqual(lines(online.stdout), ['total.value 1', ...queues.map((q) => `queue_${q}.value ${q === 'default' ? 1 : 0}`)]);
+    assert.deepEqual(lines(online.stdout), ['total.value 1', ...queues.map((q) => `queue_${q}.value ${q === 'celery' ? 1 : 0}`)]);
     await worker.stop();
   });
 

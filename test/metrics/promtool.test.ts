@@ -44,8 +44,8 @@ describe('promtool check metrics', () => {
 
   test("a worker's series start at 0 for every task and state, so a task's first failure is an increase", async () => {
     const before = parseExposition(await (await fetch(metricsUrl)).text());
-    const expected = allTasks().filter((task) => task.queue === 'default');
-    assert.ok(expected.length > 5, 'the default queue has tasks');
+    const expected = allTasks().filter((task) => task.queue === 'celery');
+    assert.ok(expected.length > 5, 'the celery queue has tasks');
     for (const task of expected) {
       for (const state of TASK_STATES)
         assert.equal(before.value('gwqueue_tasks_total', { task: task.name, queue: task.queue, state }), 0, `${task.name} ${state}`);
@@ -79,7 +79,7 @@ describe('promtool check metrics', () => {
     const { gracedb } = createConsoleGraceDb(engine.config, engine.client.redis);
     const app = createApp({ config: engine.config, client: engine.client, gracedb, listenHost: '127.0.0.1' });
     const response = await request(app).get('/metrics').expect(200);
-    assert.match(response.text, /^gwqueue_workers_online\{queue="default"\} 1$/m);
+    assert.match(response.text, /^gwqueue_workers_online\{queue="celery"\} 1$/m);
     const { status, output } = promtool(response.text);
     assert.equal(status, 0, output);
   });

@@ -79,7 +79,7 @@ describe('task engine', () => {
   before(async () => {
     redis = await startRedis();
     engine = await startEngine(testConfig(redis.url));
-    await engine.startWorker({ queues: ['default', 'alpha', 'beta'], name: 'canvas-worker' });
+    await engine.startWorker({ queues: ['celery', 'alpha', 'beta'], name: 'canvas-worker' });
   });
   after(async () => {
     await engine?.stop();
@@ -109,7 +109,7 @@ describe('task engine', () => {
     );
     assert.deepEqual(
       info.steps.map((step) => step.queue),
-      ['default', 'beta', 'default'],
+      ['celery', 'beta', 'celery'],
     );
     assert.ok(info.steps.every((step) => step.state === 'completed'));
     assert.equal(info.id, info.steps[2].id, 'the ID the caller sees is the last step');
@@ -165,12 +165,12 @@ describe('task engine', () => {
   });
 
   test('bad arguments are refused when enqueued: nothing reaches the queue', async () => {
-    const before = await engine.client.queue('default').getJobCounts();
+    const before = await engine.client.queue('celery').getJobCounts();
     await assert.rejects(add.delay('one', 2), (error: unknown) => error instanceof TaskArgumentError && /x: /.test(error.message));
     await assert.rejects(add.delay(1, 2, 3), /takes 2 positional arguments/);
     await assert.rejects(engine.client.apply(add.signature([1], { z: 2 })), /unexpected keyword argument "z"/);
     await assert.rejects(engine.client.apply(chain(add.s(1, 1), add.s('x', 'y'))), TaskArgumentError);
-    assert.deepEqual(await engine.client.queue('default').getJobCounts(), before);
+    assert.deepEqual(await engine.client.queue('celery').getJobCounts(), before);
   });
 
   test('bad arguments discovered at run time fail at once, never retried', async () => {
@@ -212,7 +212,7 @@ describe('result retention', () => {
   before(async () => {
     redis = await startRedis();
     engine = await startEngine(testConfig(redis.url, { GWQUEUE_RESULT_TTL: '1' }));
-    await engine.startWorker({ queues: ['default'] });
+    await engine.startWorker({ queues: ['celery'] });
   });
   after(async () => {
     await engine?.stop();

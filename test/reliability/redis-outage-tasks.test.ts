@@ -58,7 +58,7 @@ describe('Redis down for 30 s under running chains', () => {
       ids.push((await client.apply(canvas, { submittedBy: 'robot' })).id);
     }
     // Kill while the first uploads run: their GraceDB writes, the enqueue of their grouping task, their next steps.
-    await eventually(async () => (await client.queue('default').getActiveCount()) > 0, 10_000, 'a task running');
+    await eventually(async () => (await client.queue('celery').getActiveCount()) > 0, 10_000, 'a task running');
     await client.close();
     await redis.kill();
     const killedAt = Date.now();
@@ -82,9 +82,7 @@ describe('Redis down for 30 s under running chains', () => {
       'every chain to finish',
     ).catch(async (error: Error) => {
       const stuck: string[] = [];
-      for (const job of await client
-        .queue('default')
-        .getJobs(['active', 'waiting', 'delayed', 'waiting-children', 'failed', 'prioritized']))
+      for (const job of await client.queue('celery').getJobs(['active', 'waiting', 'delayed', 'waiting-children', 'failed', 'prioritized']))
         stuck.push(
           `${job.name.split('.').pop()} ${await job.getState()} attempts ${job.attemptsMade}/${job.attemptsStarted} ${job.failedReason ?? ''}`,
         );

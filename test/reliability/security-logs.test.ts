@@ -112,7 +112,7 @@ describe('security: secrets never reach the logs', () => {
       403,
       send('/send_mock_event', { headers: albert(b), form: { _csrf: a.csrf, submission_token: b.submission, confirmed: 'yes' } }),
     );
-    await expect(403, send('/flower/queues/default/pause', { headers: albert(a, { 'X-CSRF-Token': b.csrf }), form: { confirmed: 'yes' } }));
+    await expect(403, send('/flower/queues/celery/pause', { headers: albert(a, { 'X-CSRF-Token': b.csrf }), form: { confirmed: 'yes' } }));
     // (A session of its own: used without the proxy's user, a session is replaced, so a's would be gone.)
     const c = await session();
     await expect(

@@ -224,7 +224,7 @@ describe('roles: viewer, operator, admin', () => {
   after(async () => {
     await fx?.stop();
   });
-  const failedCount = async () => (await fx.engine.client.queue('default').getJobCounts('failed')).failed;
+  const failedCount = async () => (await fx.engine.client.queue('celery').getJobCounts('failed')).failed;
 
   test('API tokens: user=token stays an operator, user:admin=token is an admin; a bad role is a clear error', () => {
     const config = testConfig('redis://127.0.0.1:1', {
@@ -276,7 +276,7 @@ describe('roles: viewer, operator, admin', () => {
     assert.deepEqual(adminLines, ['GET /audit', 'POST /queues/clean', 'POST /queues/:name/clean']);
     assert.equal(actorRole({ user: 'me', address: 'cli@host', authorized: true, via: 'terminal' }), 'admin', 'a terminal is an admin');
     assert.ok((await failedCount()) > 0);
-    const body = { queue: 'default', state: 'failed', age: '0', confirmed: 'yes' };
+    const body = { queue: 'celery', state: 'failed', age: '0', confirmed: 'yes' };
     const operator = await browser(fx.app, 'albert.einstein');
     const queues = await operator.agent.get('/flower/queues').set(operator.headers).expect(200);
     assert.doesNotMatch(queues.text, /id="clean-form"/, 'no clean form for an operator');
@@ -289,7 +289,7 @@ describe('roles: viewer, operator, admin', () => {
     assert.equal(refused.status, 403);
     assert.match(refused.text, /not allowed to remove old tasks/);
     await request(fx.app)
-      .post('/flower/queues/default/clean')
+      .post('/flower/queues/celery/clean')
       .set({ Authorization: `Bearer ${API_TOKEN}` })
       .send(body)
       .expect(403);
@@ -311,12 +311,12 @@ describe('roles: viewer, operator, admin', () => {
     assert.equal(await failedCount(), 0);
     // Pausing stays an operator's control.
     await request(fx.app)
-      .post('/flower/queues/default/pause')
+      .post('/flower/queues/celery/pause')
       .set({ Authorization: `Bearer ${API_TOKEN}` })
       .send({})
       .expect(200);
     await request(fx.app)
-      .post('/flower/queues/default/resume')
+      .post('/flower/queues/celery/resume')
       .set({ Authorization: `Bearer ${API_TOKEN}` })
       .send({})
       .expect(200);
@@ -333,7 +333,7 @@ describe('roles: viewer, operator, admin', () => {
     const worker = await fx.engine.startWorker({ name: 'roles2@test' });
     await handle.get({ timeout: 10 });
     await worker.stop();
-    await fx.engine.client.redis.hset(keyOf(fx.engine.config, 'default', handle.id), 'data', '{not json');
+    await fx.engine.client.redis.hset(keyOf(fx.engine.config, 'celery', handle.id), 'data', '{not json');
     const asAlbert = await request(fx.app).get(`/tasks/${handle.id}`).set('X-Proxy-Remote-User', 'albert.einstein').expect(500);
     assert.doesNotMatch(asAlbert.text, /\n\s+at /, 'no stack for an operator');
     const asAda = await request(fx.app).get(`/tasks/${handle.id}`).set('X-Proxy-Remote-User', 'ada.lovelace').expect(500);

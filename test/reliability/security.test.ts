@@ -33,13 +33,13 @@ function controlRequests(failedId: string, delayedId: string) {
     { key: 'retry', path: `/flower/tasks/${failedId}/retry`, body: {}, action: 'task.retry' },
     { key: 'retry', path: `/tasks/${failedId}/retry`, body: {}, action: 'task.retry' },
     { key: 'cancel', path: `/flower/tasks/${delayedId}/cancel`, body: { confirmed: 'yes' }, action: 'task.cancel' },
-    { key: 'pause', path: '/flower/queues/default/pause', body: { confirmed: 'yes' }, action: 'queue.pause' },
-    { key: 'resume', path: '/flower/queues/default/resume', body: {}, action: 'queue.resume' },
-    { key: 'clean', path: '/flower/queues/default/clean', body: { state: 'failed', age: '0', confirmed: 'yes' }, action: 'queue.clean' },
+    { key: 'pause', path: '/flower/queues/celery/pause', body: { confirmed: 'yes' }, action: 'queue.pause' },
+    { key: 'resume', path: '/flower/queues/celery/resume', body: {}, action: 'queue.resume' },
+    { key: 'clean', path: '/flower/queues/celery/clean', body: { state: 'failed', age: '0', confirmed: 'yes' }, action: 'queue.clean' },
     {
       key: 'clean',
       path: '/flower/queues/clean',
-      body: { queue: 'default', state: 'failed', age: '0', confirmed: 'yes' },
+      body: { queue: 'celery', state: 'failed', age: '0', confirmed: 'yes' },
       action: 'queue.clean',
     },
     { key: 'forget', path: '/flower/workers/ghost%40test/forget', body: { confirmed: 'yes' }, action: 'worker.forget' },
@@ -57,7 +57,7 @@ async function consoleWithTargets(env: Record<string, string> = {}) {
   const now = new Date().toISOString();
   await sendHeartbeat(fx.engine.client.redis, fx.engine.config, {
     name: 'ghost@test',
-    queues: ['default'],
+    queues: ['celery'],
     concurrency: 1,
     status: 'online',
     startedAt: now,
@@ -74,7 +74,7 @@ async function consoleWithTargets(env: Record<string, string> = {}) {
   const state = async () => ({
     failed: (await fx.engine.client.findJob(failed.id))?.id,
     delayed: (await fx.engine.client.findJob(delayedId))?.id,
-    paused: await fx.engine.client.queue('default').isPaused(),
+    paused: await fx.engine.client.queue('celery').isPaused(),
     ghost: await fx.engine.client.redis.zscore(`{${fx.engine.config.prefix}}:workers`, 'ghost@test'),
     jobs: await fx.jobCount(),
   });
@@ -203,12 +203,12 @@ describe('security: CSRF, authorization', () => {
       assert.equal(cookieless.status, 403, form.name);
     }
     const control = await attacker.agent
-      .post('/flower/queues/default/pause')
+      .post('/flower/queues/celery/pause')
       .set(attacker.headers)
       .type('form')
       .send({ _csrf: stolen.csrf, confirmed: 'yes' });
     assert.equal(control.status, 403);
-    assert.equal(await t.fx.engine.client.queue('default').isPaused(), false);
+    assert.equal(await t.fx.engine.client.queue('celery').isPaused(), false);
     assert.equal(await t.fx.jobCount(), before);
   });
 
@@ -369,7 +369,7 @@ describe('security: CSP and inline-free pages', () => {
       .send({ ...VALID.send_preliminary_gcn, _csrf: ta.csrf, submission_token: ta.submission })
       .expect(200);
     const control = await albert.agent
-      .post('/flower/queues/default/pause')
+      .post('/flower/queues/celery/pause')
       .set(albert.headers)
       .type('form')
       .send({ _csrf: ta.csrf })

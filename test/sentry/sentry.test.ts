@@ -94,7 +94,7 @@ describe('Sentry', () => {
         attempt: event.tags?.attempt,
         component: event.tags?.component,
       },
-      { task: 'gwqueue.tests.sentry.broken', queue: 'default', worker: 'sentry@test', attempt: '1', component: 'worker' },
+      { task: 'gwqueue.tests.sentry.broken', queue: 'celery', worker: 'sentry@test', attempt: '1', component: 'worker' },
     );
     assert.equal(exceptionOf(event)?.value, 'cannot process S240101a');
     assert.equal(exceptionOf(event)?.mechanism?.handled, false);

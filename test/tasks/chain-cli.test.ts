@@ -7,6 +7,7 @@ import os from 'node:os';
 import { listAlerts } from '../../src/alerts/outbox.js';
 import { listAudit } from '../../src/audit/audit-log.js';
 import { comments, startDomainEngine, type DomainEngine } from './domain-engine.js';
+import { registeredQueues } from '../../src/queue/registry.js';
 
 describe('gwqueue chain', () => {
   let redis: TestRedis;
@@ -23,9 +24,10 @@ describe('gwqueue chain', () => {
     await redis?.stop();
   });
 
+  // A chain's steps land on several queues (celery, superevent, kafka…): count them all.
   async function jobCount(): Promise<number> {
-    const counts = await domain.engine.client.queue('default').getJobCounts();
-    return Object.values(counts).reduce((sum, n) => sum + n, 0);
+    const all = await Promise.all(registeredQueues().map((queue) => domain.engine.client.queue(queue).getJobCounts()));
+    return all.flatMap((counts) => Object.values(counts)).reduce((sum, n) => sum + n, 0);
   }
 
   test('send_mock_event then send_preliminary_gcn: task results as JSON, the changes visible in GraceDB and the outbox', async () => {

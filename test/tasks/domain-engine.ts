@@ -22,7 +22,7 @@ export async function startDomainEngine(redisUrl: string, overrides: Record<stri
   const config = testConfig(redisUrl, { GWQUEUE_JOINT_MDC_FREQ: '0', GWQUEUE_MOCK_JOINT_DELAY: '0.2', ...overrides });
   const engine = await startEngine(config);
   const services = setServicesForTest({ config });
-  await engine.startWorker({ queues: ['default'], name: `domain-worker-${config.prefix}` });
+  await engine.startWorker({ name: `domain-worker-${config.prefix}` });
   return {
     config,
     engine,

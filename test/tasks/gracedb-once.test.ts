@@ -36,7 +36,7 @@ describe('GraceDB writes once per task', () => {
       const context: TaskContext = {
         id,
         name: 'gwqueue.tests.once',
-        queue: 'default',
+        queue: 'celery',
         attempt,
         worker: 'w@test',
         hostname: 'test',

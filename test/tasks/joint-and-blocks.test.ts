@@ -52,7 +52,7 @@ describe('joint events, RAVEN and alert blocks', () => {
     domain = await engines.start({ GWQUEUE_JOINT_MDC_FREQ: '1' });
     const { gracedb } = domain.services;
     const mock = await ready(domain, (await domain.runChain('send_mock_joint_event')) as Mock & { existing?: boolean });
-    const queue = domain.engine.client.queue('default');
+    const queue = domain.engine.client.queue('celery');
     const runs = await eventually(
       async () => {
         const done = (await queue.getCompleted()).filter((job) => job.name === JOINT_MDC_TASK);

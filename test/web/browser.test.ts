@@ -177,7 +177,7 @@ describe('console in Chromium', () => {
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
     await page.goto(`${web.url}/`);
     await page.screenshot({ path: path.join(SHOTS, 'console-narrow.png'), fullPage: true });
-    const before = await engine.client.queue('default').getJobCounts();
+    const before = await engine.client.queue('celery').getJobCounts();
     await page.click('#send_mock_joint_event button[type="submit"]');
     await page.locator('#confirm-dialog').waitFor({ state: 'visible' });
     await page.click('#confirm-dialog button[value="cancel"]');
@@ -191,7 +191,7 @@ describe('console in Chromium', () => {
     );
     assert.equal(confirmed, 'no', 'cancelling does not confirm the form');
     assert.equal(new URL(page.url()).pathname, '/');
-    assert.deepEqual(await engine.client.queue('default').getJobCounts(), before);
+    assert.deepEqual(await engine.client.queue('celery').getJobCounts(), before);
     await page.close();
   });
 });

@@ -132,7 +132,7 @@ describe('task pages', () => {
     const handle = await add.delay(1, 1);
     await handle.get({ timeout: 10 });
     // A broken record, as after a bad manual edit in Redis: its data is not JSON.
-    await fx.engine.client.redis.hset(keyOf(fx.engine.config, 'default', handle.id), 'data', '{not json');
+    await fx.engine.client.redis.hset(keyOf(fx.engine.config, 'celery', handle.id), 'data', '{not json');
     const production = loadConfig({
       ...Object.fromEntries(Object.entries(process.env)),
       GWQUEUE_ENV: 'production',

@@ -41,7 +41,7 @@ describe('worker process', () => {
       );
       assert.equal(live.info.concurrency, 3);
       assert.equal(live.info.pid, worker.child.pid);
-      assert.ok(live.info.queues.includes('default'));
+      assert.ok(live.info.queues.includes('celery'));
       assert.equal(typeof live.info.memoryRss, 'number');
     } finally {
       worker.child.kill('SIGKILL');

@@ -1,0 +1,209 @@
+// GWCelery's queues with real worker processes: -Q takes only known queues, dev serves them all with their own
+// concurrency, each task runs on the worker of its queue, and Nagios, /readyz, the Queues page and inspect name a
+// queue nobody serves. Runs dist/ (`npm run build` first).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { eventually, testConfig } from '../helpers/engine.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { startConsoleProcess, type ConsoleProcess } from '../helpers/console-process.js';
+import type { Config } from '../../src/config/index.js';
+import { connectClient, type TaskClient } from '../../src/queue/client.js';
+import { liveWorkers } from '../../src/queue/heartbeats.js';
+import { queueOverview } from '../../src/queue/queue-overview.js';
+import { QUEUES, allTasks, getTask, registeredQueues } from '../../src/queue/registry.js';
+import { setCurrentClient } from '../../src/queue/current-client.js';
+import { describeProblems, findForm, validateForm } from '../../src/forms/registry.js';
+import '../../src/tasks/index.js';
+
+type Started = Awaited<ReturnType<typeof startCli>>;
+
+const TABLE = QUEUES.map((queue) => queue.name);
+
+describe('queues like GWCelery', () => {
+  let redis: TestRedis;
+  let config: Config;
+  let client: TaskClient;
+  let env: Record<string, string>;
+  const processes: Started[] = [];
+  let web: ConsoleProcess | undefined;
+
+  const worker = async (queues: string[], name: string, extraEnv: Record<string, string> = {}) => {
+    const started = await startCli(['worker', '-n', name, '-Q', queues.join(',')], { ...env, ...extraEnv }, /consuming/, 30_000);
+    processes.push(started);
+    return started;
+  };
+  const stop = async (started: Started) => {
+    started.child.kill('SIGTERM');
+    await started.exited;
+  };
+  const online = async (name: string) =>
+    eventually(async () => (await liveWorkers(client.redis, config)).find((w) => w.name === name), 10_000, `${name} online`);
+
+  /** Validates the form's fields, enqueues its chain and waits for the last step's result. */
+  async function runForm(name: string, fields: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+    const form = findForm(name)!;
+    const checked = validateForm(form, fields);
+    if (!checked.ok) throw new Error(`${name}: ${describeProblems(checked.errors)}`);
+    const handle = await client.apply(form.build(checked.fields, { user: 'alice', config }), { submittedBy: 'alice' });
+    return (await handle.get({ timeout: 60 })) as Record<string, unknown>;
+  }
+
+  before(async () => {
+    redis = await startRedis();
+    const settings = { GWQUEUE_HEARTBEAT_MS: '200', GWQUEUE_JOINT_MDC_FREQ: '0', GWQUEUE_MOCK_JOINT_DELAY: '0.2' };
+    config = testConfig(redis.url, settings);
+    env = { REDIS_URL: redis.url, GWQUEUE_PREFIX: config.prefix, GWQUEUE_ENV: 'test', ...settings };
+    client = await connectClient(config);
+  });
+  after(async () => {
+    await web?.stop();
+    for (const started of processes) started.child.kill('SIGKILL');
+    await Promise.all(processes.map((started) => started.exited));
+    setCurrentClient(undefined);
+    await client?.close();
+    await redis?.stop();
+  });
+
+  test('every task names a queue of the table, routed as GWCelery routes it', () => {
+    assert.deepEqual(TABLE, ['celery', 'superevent', 'exttrig', 'em-bright', 'highmem', 'openmp', 'multiprocessing', 'kafka', 'voevent']);
+    for (const task of allTasks()) assert.ok(TABLE.includes(task.queue), `${task.name} on unknown queue ${task.queue}`);
+    const queueOf = (name: string) => getTask(name).queue;
+    assert.equal(queueOf('gwqueue.tasks.superevents.process'), 'superevent');
+    assert.equal(queueOf('gwqueue.tasks.external_triggers.handle_grb_gcn'), 'exttrig');
+    assert.equal(queueOf('gwqueue.tasks.raven.apply_raven_labels'), 'exttrig');
+    assert.equal(queueOf('gwqueue.tasks.orchestrator.preliminary_alert'), 'kafka');
+    assert.equal(queueOf('gwqueue.tasks.orchestrator.update_alert'), 'kafka');
+    assert.equal(queueOf('gwqueue.tasks.gracedb.create_label'), 'celery');
+    assert.equal(queueOf('gwqueue.tasks.first2years.upload_event'), 'celery');
+    assert.deepEqual(registeredQueues(), [...TABLE].sort(), 'every queue is expected, even one no task uses yet');
+  });
+
+  test('worker -Q refuses an unknown queue with one line listing the known ones (exit 64); a misnamed per-queue setting exits 78', async () => {
+    const typo = await runCli(['worker', '-Q', 'superevent,em_bright'], env);
+    assert.equal(typo.code, 64, typo.stderr);
+    const lines = typo.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, typo.stderr);
+    assert.match(
+      lines[0],
+      /unknown queue em_bright \(known: celery, superevent, exttrig, em-bright, highmem, openmp, multiprocessing, kafka, voevent\)/,
+    );
+    const setting = await runCli(['worker', '-Q', 'superevent'], { ...env, GWQUEUE_QUEUE_CONCURRENCY: 'superevnt=2' });
+    assert.equal(setting.code, 78, setting.stderr);
+    assert.match(setting.stderr.trim(), /^[^\n]*GWQUEUE_QUEUE_CONCURRENCY: unknown queue superevnt \(known: celery, /);
+    const malformed = await runCli(['worker', '-Q', 'superevent'], { ...env, GWQUEUE_QUEUE_CONCURRENCY: 'superevent:2' });
+    assert.equal(malformed.code, 78, malformed.stderr);
+    assert.match(malformed.stderr, /GWQUEUE_QUEUE_CONCURRENCY: "superevent:2" is not queue=number/);
+    assert.equal((await liveWorkers(client.redis, config)).length, 0, 'no worker started');
+  });
+
+  test("gwqueue dev serves every queue, each with GWCelery's concurrency unless configured", async () => {
+    const dev = await startCli(
+      ['dev', '--port', '0'],
+      { ...env, GWQUEUE_CONCURRENCY: '6', GWQUEUE_QUEUE_CONCURRENCY: 'highmem=3' },
+      /ready\. Press Ctrl-C/,
+      40_000,
+    );
+    processes.push(dev);
+    const name = /worker (\S+) consuming/.exec(dev.output())![1];
+    const live = await online(name);
+    assert.deepEqual([...live.info.queues].sort(), [...TABLE].sort());
+    assert.deepEqual(live.info.queueConcurrency, {
+      celery: 6,
+      'em-bright': 2,
+      exttrig: 1,
+      highmem: 3,
+      kafka: 1,
+      multiprocessing: 1,
+      openmp: 1,
+      superevent: 1,
+      voevent: 1,
+    });
+    const nagios = await runCli(['nagios'], env);
+    assert.equal(nagios.code, 0, nagios.stdout);
+    assert.match(nagios.stdout, /^OK: gwqueue is running normally - 1 worker online, 9 queues served/);
+    dev.child.kill('SIGINT');
+    assert.equal(await dev.exited, 0);
+  });
+
+  test('each task runs on the worker of its queue; a queue nobody serves is named by Nagios, /readyz, inspect and the Queues page', async () => {
+    const groups = ['celery', 'superevent', 'exttrig', 'kafka'];
+    await Promise.all(groups.map((queue) => worker([queue], `${queue}@routes`)));
+    await Promise.all(groups.map((queue) => online(`${queue}@routes`)));
+
+    const mock = await runForm('send_mock_joint_event');
+    const sid = mock.superevent_id as string;
+    await eventually(async () => (await client.queue('superevent').getCompletedCount()) > 0, 20_000, 'the grouping to finish');
+    await runForm('apply_raven_labels', { superevent_id: sid, ext_id: mock.external_id, event_id: mock.graceid });
+    const alert = await runForm('send_preliminary_gcn', { superevent_id: sid, event_id: mock.graceid });
+    assert.equal(alert.alert_type, 'PRELIMINARY');
+
+    // Labels may still set off a grouping (label_added): let everything settle before reading where it ran.
+    const busy = async () => {
+      const counts = await Promise.all(
+        registeredQueues().map((q) => client.queue(q).getJobCounts('active', 'waiting', 'delayed', 'waiting-children', 'prioritized')),
+      );
+      return counts.flatMap((c) => Object.values(c)).reduce((sum, n) => sum + n, 0);
+    };
+    await eventually(async () => (await busy()) === 0, 20_000, 'every queue to be idle');
+    const ran = new Map<string, Set<string>>();
+    for (const queue of registeredQueues()) {
+      const jobs = (await client.queue(queue).getJobs(['completed', 'failed'])).filter(Boolean);
+      for (const job of jobs) {
+        assert.equal(await job.getState(), 'completed', `${job.name} on ${queue}: ${job.failedReason ?? ''}`);
+        assert.equal(getTask(job.name).queue, queue, `${job.name} landed on ${queue}`);
+        assert.equal(job.processedBy, `${queue}@routes`, `${job.name} ran on the ${queue} worker`);
+        ran.set(queue, (ran.get(queue) ?? new Set()).add(job.name));
+      }
+    }
+    assert.ok(ran.get('superevent')?.has('gwqueue.tasks.superevents.process'));
+    assert.ok(ran.get('exttrig')?.has('gwqueue.tasks.raven.apply_raven_labels'));
+    assert.ok(ran.get('kafka')?.has('gwqueue.tasks.orchestrator.preliminary_alert'));
+    assert.ok(ran.get('celery')?.has('gwqueue.tasks.first2years.upload_event'));
+    assert.deepEqual([...ran.keys()].sort(), [...groups].sort(), 'nothing ran anywhere else');
+
+    // Five queues have no worker: every monitoring face names them.
+    const unserved = ['em-bright', 'highmem', 'multiprocessing', 'openmp', 'voevent'];
+    web = await startConsoleProcess(env);
+    const nagios = await runCli(['nagios'], env);
+    assert.equal(nagios.code, 2, nagios.stdout);
+    assert.match(nagios.stdout, /^CRITICAL: Not all expected queues are active/);
+    assert.match(nagios.stdout, new RegExp(`^Missing queues: ${unserved.join(', ')}$`, 'm'));
+    let ready = await fetch(`${web.url}/readyz`);
+    assert.equal(ready.status, 503);
+    let body = (await ready.json()) as { findings: { check: string; names?: string[] }[] };
+    assert.deepEqual(body.findings.find((f) => f.check === 'queues')?.names, unserved);
+    const inspect = await runCli(['inspect', 'active_queues'], env);
+    assert.equal(inspect.code, 0, inspect.stderr);
+    assert.match(inspect.stderr, new RegExp(`^gwqueue: no worker consumes queue ${unserved.join(', ')}$`, 'm'));
+    for (const queue of groups) assert.match(inspect.stdout, new RegExp(`^-> ${queue}@routes: OK\\n {4}\\* ${queue}$`, 'm'));
+    const overview = await queueOverview(client);
+    assert.deepEqual(
+      overview.filter((q) => q.unserved).map((q) => q.name),
+      unserved,
+    );
+    const page = await (await fetch(`${web.url}/flower/queues`)).text();
+    for (const queue of unserved) assert.match(page, new RegExp(`id="queue-${queue}"[^>]*class="table-danger"`));
+    assert.match(page, /No worker consumes em-bright, highmem, multiprocessing, openmp, voevent/);
+
+    // One worker for the special nodes' queues; only voevent is left.
+    await worker(['em-bright', 'highmem', 'openmp', 'multiprocessing'], 'nodes@routes');
+    await online('nodes@routes');
+    const one = await runCli(['nagios'], env);
+    assert.equal(one.code, 2, one.stdout);
+    assert.match(one.stdout, /^Missing queues: voevent$/m);
+    ready = await fetch(`${web.url}/readyz`);
+    body = (await ready.json()) as typeof body;
+    assert.deepEqual([ready.status, body.findings.find((f) => f.check === 'queues')?.names], [503, ['voevent']]);
+
+    const voevent = await worker(['voevent'], 'voevent@routes');
+    await online('voevent@routes');
+    const all = await runCli(['nagios'], env);
+    assert.equal(all.code, 0, all.stdout);
+    assert.match(all.stdout, /^OK: gwqueue is running normally - 6 workers online, 9 queues served/);
+    assert.equal((await fetch(`${web.url}/readyz`)).status, 200);
+    const served = await runCli(['inspect', 'active_queues'], env);
+    assert.doesNotMatch(served.stderr, /no worker consumes/);
+    await stop(voevent);
+  });
+});
