@@ -82,6 +82,9 @@
       else {
         url.searchParams.set('superevent_id', superevent ? superevent.value.trim() : '');
         url.searchParams.set(input.name === 'event_id' ? 'event_id' : 'filename', input.value.trim());
+        // A file of an event (copying a sky map): the form's event names whose files are offered.
+        const event = form.elements.namedItem('event_id');
+        if (input.name !== 'event_id' && event) url.searchParams.set('event_id', event.value.trim());
       }
       fetch(url, { headers: { Accept: 'application/json' }, credentials: 'same-origin' })
         .then(function (response) {
@@ -238,7 +241,47 @@
     setTimeout(poll, 500);
   }
 
+  // Checkboxes offered per event (detectors to disable): once the form's event is known, only the ones its lookup lists.
+  function attachLookup(form) {
+    const event = form.elements.namedItem('event_id');
+    const boxes = Array.prototype.slice.call(form.querySelectorAll('input[type="checkbox"][data-lookup]'));
+    if (!event || !boxes.length) return;
+    const note = document.createElement('div');
+    note.className = 'small text-body-secondary';
+    note.setAttribute('aria-live', 'polite');
+    boxes[0].closest('.form-check').before(note);
+    const update = debounce(function () {
+      const id = event.value.trim();
+      const url = new URL(boxes[0].dataset.lookup, window.location.origin);
+      url.searchParams.set('event_id', id);
+      const show = function (names) {
+        boxes.forEach(function (box) {
+          const offered = names === null || names.indexOf(box.name) >= 0;
+          box.closest('.form-check').hidden = !offered;
+          if (!offered) box.checked = false;
+        });
+        note.textContent =
+          names === null ? '' : names.length ? id + ' has ' + names.join(', ') + '.' : 'No detectors found for ' + id + '.';
+      };
+      if (!/^[A-Z]\d+$/.test(id)) return show(null);
+      fetch(url, { headers: { Accept: 'application/json' }, credentials: 'same-origin' })
+        .then(function (response) {
+          return response.ok ? response.json() : null;
+        })
+        .then(function (names) {
+          show(Array.isArray(names) ? names : null);
+        })
+        .catch(function () {
+          show(null);
+        });
+    }, 200);
+    event.addEventListener('input', update);
+    event.addEventListener('change', update);
+    if (event.value) update();
+  }
+
   document.querySelectorAll('input[data-typeahead]').forEach(attachTypeahead);
+  document.querySelectorAll('form').forEach(attachLookup);
   document.querySelectorAll('form[data-confirm]').forEach(attachConfirm);
   const task = document.getElementById('task');
   if (task) {

@@ -40,6 +40,12 @@ export interface DomainConfig {
   alertOutboxMaxLen: number;
   /** What the alert sink sends besides the outbox's JSON: `avro` adds the Avro container file (official .avsc). */
   alertSinkFormat: 'json' | 'avro';
+  /** Hosts an external sky map may be downloaded from (`host`, `host:port`, `.domain`); empty: none. */
+  externalSkymapHosts: string[];
+  /** The largest external sky map downloaded (bytes, also after unpacking a .gz). */
+  externalSkymapMaxBytes: number;
+  /** How long one external sky map download may take, redirects included. */
+  externalSkymapTimeoutSeconds: number;
 }
 
 const DAY = 86_400;
@@ -79,6 +85,15 @@ export const DOMAIN_SETTINGS: Record<string, { default: string; help: string }> 
     default: 'json',
     help: 'json or avro: the wire format of the alert sink; the outbox always keeps the JSON form, avro adds each alert as an Avro object container file (official IGWN .avsc schemas, sky map as bytes)',
   },
+  GWQUEUE_EXTERNAL_SKYMAP_HOSTS: {
+    default: 'heasarc.gsfc.nasa.gov',
+    help: 'hosts the Download/Upload External Sky Map form may fetch from, comma-separated: `host` (any port), `host:port`, or `.example.org` (that domain and its subdomains); http(s) only, redirects checked too',
+  },
+  GWQUEUE_EXTERNAL_SKYMAP_MAX_BYTES: {
+    default: '67108864',
+    help: 'largest external sky map downloaded, in bytes (64 MiB; also after unpacking .gz)',
+  },
+  GWQUEUE_EXTERNAL_SKYMAP_TIMEOUT: { default: '60', help: 'seconds one external sky map download may take, redirects included' },
 };
 
 /** A number, or a fraction such as `1/3600` (how GWCelery writes its thresholds). */
@@ -107,6 +122,20 @@ function table(env: Env, name: string, fallback: string): NumberTable {
     out[match[1].toLowerCase()] = parseQuantity(name, match[2]);
   }
   return out;
+}
+
+/** A comma-separated allow-list of host names (`host`, `host:port`, `.domain`), lower case; set but empty: none. */
+function hostList(env: Env, name: string, fallback: string): string[] {
+  const raw = env[name] ?? fallback;
+  const hosts = raw
+    .split(',')
+    .map((entry) => entry.trim().toLowerCase())
+    .filter(Boolean);
+  for (const host of hosts) {
+    if (!/^\.?[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/.test(host))
+      throw new ConfigError(name, `"${host}" is not a host name, host:port or .domain`);
+  }
+  return hosts;
 }
 
 function optionalText(env: Env, name: string): string | undefined {
@@ -153,5 +182,8 @@ export function loadDomainConfig(env: Env): DomainConfig {
     mockJointDelaySeconds: parseNumber(env, 'GWQUEUE_MOCK_JOINT_DELAY', 5, { min: 0, max: 3600 }),
     alertOutboxMaxLen: parseInteger(env, 'GWQUEUE_ALERT_OUTBOX_MAXLEN', 10_000, { min: 10, max: 10_000_000 }),
     alertSinkFormat: parseChoice(env, 'GWQUEUE_ALERT_SINK_FORMAT', ['json', 'avro'] as const, 'json'),
+    externalSkymapHosts: hostList(env, 'GWQUEUE_EXTERNAL_SKYMAP_HOSTS', 'heasarc.gsfc.nasa.gov'),
+    externalSkymapMaxBytes: parseInteger(env, 'GWQUEUE_EXTERNAL_SKYMAP_MAX_BYTES', 64 * 1_048_576, { min: 1024, max: 2 ** 31 }),
+    externalSkymapTimeoutSeconds: parseNumber(env, 'GWQUEUE_EXTERNAL_SKYMAP_TIMEOUT', 60, { min: 0.1, max: 3600 }),
   };
 }

@@ -4,10 +4,15 @@ import type { OperatorForm } from './define-form.js';
 import { sendPreliminaryGcn } from './send-preliminary-gcn.js';
 import { sendUpdateGcn } from './send-update-gcn.js';
 import { createUpdateGcnCircular } from './create-update-gcn-circular.js';
-import { changePreferedEvent } from './change-prefered-event.js';
+import { createMediumLatencyGcnCircular } from './create-medium-latency-gcn-circular.js';
+import { changePreferredEvent } from './change-preferred-event.js';
+import { changePipelinePreferredEvent } from './change-pipeline-preferred-event.js';
 import { applyRavenLabels } from './apply-raven-labels.js';
 import { sendMockEvent } from './send-mock-event.js';
 import { sendMockJointEvent } from './send-mock-joint-event.js';
+import { copySkyMapBetweenEvents } from './copy-sky-map-between-events.js';
+import { createSkymapWithDisabledDetectors } from './create-skymap-with-disabled-detectors.js';
+import { downloadUploadExternalSkymap } from './download-upload-external-skymap.js';
 
 export type { ChainContext, FieldValidation, FormValues, OperatorForm } from './define-form.js';
 export { describeProblems, formValues, queuedMessage, validateForm } from './define-form.js';
@@ -16,16 +21,22 @@ export const OPERATOR_FORMS: readonly OperatorForm[] = [
   sendPreliminaryGcn,
   sendUpdateGcn,
   createUpdateGcnCircular,
-  changePreferedEvent,
+  createMediumLatencyGcnCircular,
+  changePreferredEvent,
+  changePipelinePreferredEvent,
   applyRavenLabels,
   sendMockEvent,
   sendMockJointEvent,
+  downloadUploadExternalSkymap,
+  createSkymapWithDisabledDetectors,
+  copySkyMapBetweenEvents,
 ];
 
 export const FORM_NAMES: readonly string[] = OPERATOR_FORMS.map((form) => form.name);
 
+/** A form by its path name, or by an older name it still answers to (change_prefered_event). */
 export function findForm(name: string): OperatorForm | undefined {
-  return OPERATOR_FORMS.find((form) => form.name === name);
+  return OPERATOR_FORMS.find((form) => form.name === name) ?? OPERATOR_FORMS.find((form) => form.aliases?.includes(name));
 }
 
 /** Every action name the audit log may hold, for its filter: the forms' (with their titles), then the other actions'. */

@@ -7,4 +7,8 @@ import './external-triggers.js';
 import './first2years-external.js';
 import './raven.js';
 import './circulars.js';
+import './grb-searches.js';
+import './medium-latency-circular.js';
 import './orchestrator.js';
+import './localization.js';
+import './external-skymaps.js';

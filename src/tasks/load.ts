@@ -12,6 +12,8 @@ export const TASK_MODULES: Record<string, () => Promise<unknown>> = {
   raven: () => import('./raven.js'),
   circulars: () => import('./circulars.js'),
   orchestrator: () => import('./orchestrator.js'),
+  localization: () => import('./localization.js'),
+  external_skymaps: () => import('./external-skymaps.js'),
 };
 
 /** Registers the named task; loads every task module when the name is not one of ours (for "did you mean" too). */

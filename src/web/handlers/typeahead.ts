@@ -1,10 +1,11 @@
 // Typeahead endpoints (GWCelery's paths): superevent IDs by partial ID, a superevent's events, its files by tag.
 import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { dateToGps, GraceDbError, GraceDbNotFoundError } from '../../gracedb/index.js';
+import { dateToGps, GraceDbError, GraceDbNotFoundError, type LogRecord } from '../../gracedb/index.js';
 import { keyOf } from '../../redis/keys.js';
 import { eventSnr } from '../../tasks/superevent-rules.js';
-import { SUPEREVENT_ID } from '../../gracedb/id-patterns.js';
+import { EVENT_ID, SUPEREVENT_ID } from '../../gracedb/id-patterns.js';
+import { eventDetectors } from '../../tasks/localization.js';
 import type { WebContext } from '../context.js';
 
 const CACHE_SECONDS = 30;
@@ -145,12 +146,34 @@ export function typeaheadFilename(ctx: WebContext, tag: string, suffixes: string
     const supereventId = queryString(req, 'superevent_id');
     const partial = queryString(req, 'filename');
     if (!SUPEREVENT_ID.test(supereventId)) return [];
-    const logs = await ctx.gracedb.getLogs(supereventId);
-    const names = logs
-      .filter((log) => log.filename && log.tag_names.includes(tag) && suffixes.some((suffix) => log.filename.endsWith(suffix)))
-      .sort((a, b) => b.N - a.N)
-      .map((log) => `${log.filename},${log.file_version}`)
-      .filter((name) => name.startsWith(partial));
-    return [...new Set(names)].slice(0, 20);
+    return taggedFiles(await ctx.gracedb.getLogs(supereventId), tag, suffixes, partial);
+  });
+}
+
+/** `name,version` of the files in a log with this tag and one of these endings, starting with `partial`, newest first. */
+function taggedFiles(logs: LogRecord[], tag: string, suffixes: string[], partial: string): string[] {
+  const names = logs
+    .filter((log) => log.filename && log.tag_names.includes(tag) && suffixes.some((suffix) => log.filename.endsWith(suffix)))
+    .sort((a, b) => b.N - a.N)
+    .map((log) => `${log.filename},${log.file_version}`)
+    .filter((name) => name.startsWith(partial));
+  return [...new Set(names)].slice(0, 20);
+}
+
+/** An event's multi-order sky maps (tag sky_loc), for copying one to a superevent: `?event_id=G1&filename=bay`. */
+export function typeaheadEventSkymapFilename(ctx: WebContext) {
+  return cached(ctx, 'event_skymap_filename', async (req) => {
+    const eventId = queryString(req, 'event_id');
+    if (!EVENT_ID.test(eventId)) return [];
+    return taggedFiles(await ctx.gracedb.getLogs(eventId), 'sky_loc', ['.multiorder.fits'], queryString(req, 'filename'));
+  });
+}
+
+/** The detectors of an event (`?event_id=G1` → ["H1","L1"]), for the checkboxes of the disabled-detectors form. */
+export function typeaheadEventDetectors(ctx: WebContext) {
+  return cached(ctx, 'event_detectors', async (req) => {
+    const eventId = queryString(req, 'event_id');
+    if (!EVENT_ID.test(eventId)) return [];
+    return eventDetectors(await ctx.gracedb.getEvent(eventId));
   });
 }

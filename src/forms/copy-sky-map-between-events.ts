@@ -1,0 +1,45 @@
+// Copy Sky Map Between Events: download a multi-order sky map from an event and upload it to the superevent, unversioned, tagged sky_loc and public.
+import { splitVersionedFilename } from '../gracedb/id-patterns.js';
+import { download, upload } from '../tasks/gracedb.js';
+import { chain } from '../queue/canvas.js';
+import { defineForm } from './define-form.js';
+import { idField, supereventField, versionedFileField, type FormField } from './fields.js';
+
+/** The event groups a sky map is copied from, as GWCelery's form takes them: production, external, MDC and test. */
+const COPYABLE_EVENT = /^[GEMT]\d+$/;
+const MULTIORDER = /\.multiorder\.fits,\d+$/;
+const TAGS = ['sky_loc', 'public'];
+
+/** A field whose own rule is `base`'s, then `extra` on a value `base` accepted. */
+function narrowed(base: FormField, extra: (text: string) => string | undefined): FormField {
+  return { ...base, problem: (raw) => base.problem(raw) ?? extra(String(raw).trim()) };
+}
+
+const copyEventField = narrowed(
+  idField('event_id', /^[A-Z]\d+$/, 'G123456', { label: 'Event ID', typeahead: '/typeahead_event_id' }),
+  (text) => (COPYABLE_EVENT.test(text) ? undefined : 'must be a G, E, M or T event such as G123456'),
+);
+
+const skymapFileField = narrowed(
+  versionedFileField('skymap_filename', 'bayestar.multiorder.fits,0', {
+    label: 'Sky map file (of the event)',
+    typeahead: '/typeahead_event_skymap_filename',
+    help: "the event's multi-order FITS sky maps, name,version",
+  }),
+  (text) => (MULTIORDER.test(text) ? undefined : 'must be a .multiorder.fits file, name,version such as bayestar.multiorder.fits,0'),
+);
+
+export const copySkyMapBetweenEvents = defineForm({
+  name: 'copy_sky_map_between_events',
+  title: 'Copy Sky Map Between Events',
+  description: 'Copy a multi-order sky map from an event to the superevent (without its version), tagged sky_loc and public.',
+  button: 'Copy sky map',
+  fields: [supereventField, copyEventField, skymapFileField],
+  confirm: true,
+  queued: 'sky map copy',
+  build: (values) =>
+    chain(
+      download.si(values.skymap_filename, values.event_id),
+      upload.s(splitVersionedFilename(values.skymap_filename).name, values.superevent_id, `sky map copied from ${values.event_id}`, TAGS),
+    ),
+});
