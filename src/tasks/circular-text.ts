@@ -25,11 +25,11 @@ const OBSERVATORIES: Record<string, string> = {
   I1: 'LIGO India Observatory (I1)',
 };
 
-const HEADER = 'The LIGO Scientific Collaboration, the Virgo Collaboration, and the KAGRA Collaboration report:';
-const FOOTER =
+export const HEADER = 'The LIGO Scientific Collaboration, the Virgo Collaboration, and the KAGRA Collaboration report:';
+export const FOOTER =
   'For further information about analysis methodology and the contents of this alert, refer to the LIGO/Virgo/KAGRA Public Alerts User Guide https://emfollow.docs.ligo.org/userguide/.';
 
-function listing(items: string[], conjunction = 'and'): string {
+export function listing(items: string[], conjunction = 'and'): string {
   if (items.length <= 1) return items.join('');
   return `${items.slice(0, -1).join(', ')}${items.length > 2 ? ',' : ''} ${conjunction} ${items[items.length - 1]}`;
 }

@@ -39,6 +39,7 @@ describe('operator forms', () => {
       'send_preliminary_gcn',
       'send_update_gcn',
       'create_update_gcn_circular',
+      'create_medium_latency_gcn_circular',
       'change_prefered_event',
       'apply_raven_labels',
       'send_mock_event',

@@ -20,6 +20,7 @@ const VALID: Record<string, Record<string, string>> = {
     p_astro_filename: 'p_astro.json,0',
   },
   create_update_gcn_circular: { superevent_id: 'S240101a', sky_localization: 'on' },
+  create_medium_latency_gcn_circular: { ext_event_id: 'E123456' },
   change_prefered_event: { superevent_id: 'S240101a', event_id: 'G123456' },
   apply_raven_labels: { superevent_id: 'S240101a', ext_id: 'E123456', event_id: 'G123456' },
   send_mock_event: {},
