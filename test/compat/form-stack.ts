@@ -78,7 +78,9 @@ export async function startFormStack(env: Record<string, string> = {}): Promise<
         const response = await fetch(`${site.url}/api/tasks/${id}?wait=5`, { headers });
         if (response.status !== 200) throw new Error(`/api/tasks/${id} answered ${response.status}`);
         const task = (await response.json()) as TaskReading;
-        if (task.finished) return task;
+        // Read once more after the end: the API reads a job's record and its state side by side, so the reading that
+        // first shows a failure may predate the failure's reason (then shown as just "failed").
+        if (task.finished) return (await (await fetch(`${site.url}/api/tasks/${id}`, { headers })).json()) as TaskReading;
         if (Date.now() > deadline) throw new Error(`task ${id} not finished after ${timeoutSeconds} s: ${task.state}`);
       }
     },
