@@ -6,7 +6,13 @@ import { OPERATOR_FORMS } from '../forms/registry.js';
 import { home } from './handlers/home.js';
 import { submitForm } from './handlers/submit.js';
 import { retryTaskRoute, taskApi, taskFile, taskPage } from './handlers/tasks.js';
-import { typeaheadEventId, typeaheadFilename, typeaheadSupereventId } from './handlers/typeahead.js';
+import {
+  typeaheadEventDetectors,
+  typeaheadEventId,
+  typeaheadEventSkymapFilename,
+  typeaheadFilename,
+  typeaheadSupereventId,
+} from './handlers/typeahead.js';
 import { auditPage } from './handlers/audit.js';
 import { methodNotAllowed } from './middleware/errors.js';
 import { requireRole } from './middleware/roles.js';
@@ -97,6 +103,8 @@ export const ROUTES: readonly RouteLine[] = [
   line('GET',  '/typeahead_skymap_filename',    'page',      'anyone',   'none',       '-',                                   '',       (ctx) => typeaheadFilename(ctx, 'sky_loc', ['.fits', '.fits.gz'])),
   line('GET',  '/typeahead_em_bright_filename', 'page',      'anyone',   'none',       '-',                                   '',       (ctx) => typeaheadFilename(ctx, 'em_bright', ['.json'])),
   line('GET',  '/typeahead_p_astro_filename',   'page',      'anyone',   'none',       '-',                                   '',       (ctx) => typeaheadFilename(ctx, 'p_astro', ['.json'])),
+  line('GET',  '/typeahead_event_skymap_filename', 'page',      'anyone',   'none',       '-',                                   '',       (ctx) => typeaheadEventSkymapFilename(ctx)),
+  line('GET',  '/typeahead_event_detectors',       'page',      'anyone',   'none',       '-',                                   '',       (ctx) => typeaheadEventDetectors(ctx)),
   line('GET',  '/audit',                        'page',      'admin',    'none',       '-',                                   'flower', (ctx) => auditPage(ctx)),
   line('GET',  '/',                             'host',      'anyone',   'none',       '-',                                   'flower', (ctx, site) => hostIndex(ctx, `${site.root}${site.base}/host`)),
   line('GET',  '/charts',                       'host',      'anyone',   'none',       '-',                                   'flower', (ctx, site) => hostCharts(ctx, `${site.root}${site.base}/host`)),
