@@ -32,7 +32,7 @@ export function register(program: Command): void {
         const worker = await startWorker(config, {});
         process.stderr.write(`gwqueue: worker ${worker.name} consuming ${worker.queues.join(', ')}\n`);
         const web = await startWebServer(config, { port });
-        process.stderr.write(`gwqueue: console at ${web.url}\n`);
+        process.stderr.write(`gwqueue: console at ${web.url}${config.web.urlPrefix}\n`);
         process.stderr.write('gwqueue: ready. Press Ctrl-C to stop.\n');
         await signal;
         process.stderr.write('gwqueue: stopping…\n');

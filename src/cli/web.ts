@@ -64,7 +64,7 @@ export function register(program: Command): void {
         }
         const [{ startWebServer }] = await Promise.all([import('../web/server.js'), import('../tasks/index.js')]);
         const web = await startWebServer(config, { port, host });
-        if (!cluster.isConsoleWorker()) process.stderr.write(`gwqueue: console at ${web.url}\n`);
+        if (!cluster.isConsoleWorker()) process.stderr.write(`gwqueue: console at ${web.url}${config.web.urlPrefix}\n`);
         await Promise.race([signal, cluster.isConsoleWorker() ? cluster.untilPrimaryGone() : new Promise(() => {})]);
         // Bounded (GWQUEUE_SHUTDOWN_TIMEOUT_MS for requests in flight, then 0.3 s for Redis), whatever Redis does.
         const clean = await web.close();

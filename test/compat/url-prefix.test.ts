@@ -1,12 +1,14 @@
 // GWQUEUE_URL_PREFIX over HTTP against a real console and worker: every GET line of the URL table answers under the
 // prefix and 404 without it; links, assets, form actions and typeahead addresses in pages keep it; a form POST and a
-// dashboard control redirect under it; the session cookie is scoped to it.
+// dashboard control redirect under it; the session cookie is scoped to it; `gwqueue web` prints and serves the prefix.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startConsoleStack, type ConsoleStack } from '../helpers/console-stack.js';
 import { eventually } from '../helpers/engine.js';
+import { startConsoleProcess } from '../helpers/console-process.js';
 import { ROUTES, fullPath } from '../../src/web/routes.js';
 import { add } from '../../src/tasks/core.js';
+import { loadConfig } from '../../src/config/index.js';
 
 const ROOT = '/gwcelery';
 const USER = { 'X-Proxy-Remote-User': 'ada.admin' };
@@ -53,8 +55,30 @@ describe('GWQUEUE_URL_PREFIX=/gwcelery (over HTTP)', () => {
     await stack?.stop();
   });
 
-  test('the setting is read without its trailing slash', () => {
+  test('the setting is read without its trailing slash; anything but plain path segments is refused at start', () => {
     assert.equal(stack.engine.config.web.urlPrefix, ROOT);
+    assert.equal(loadConfig({ GWQUEUE_ENV: 'test', GWQUEUE_URL_PREFIX: '/' }).web.urlPrefix, '');
+    assert.equal(loadConfig({ GWQUEUE_ENV: 'test', GWQUEUE_URL_PREFIX: '/ops/gwcelery' }).web.urlPrefix, '/ops/gwcelery');
+    for (const bad of ['gwcelery', '//evil.example', '/a b', '/../x', '/x?y', '/%2e']) {
+      assert.throws(() => loadConfig({ GWQUEUE_ENV: 'test', GWQUEUE_URL_PREFIX: bad }), /GWQUEUE_URL_PREFIX.*must be a path/, bad);
+    }
+  });
+
+  test('gwqueue web (a real process) prints its address with the prefix and serves the console there only', async () => {
+    const web = await startConsoleProcess({
+      REDIS_URL: stack.redis.url,
+      GWQUEUE_PREFIX: stack.engine.config.prefix,
+      GWQUEUE_URL_PREFIX: ROOT,
+    });
+    try {
+      assert.equal(new URL(web.url).pathname, ROOT, web.output());
+      const home = await fetch(`${web.url}/`);
+      assert.equal(home.status, 200);
+      assert.match(await home.text(), new RegExp(`action="${ROOT}/send_mock_event"`));
+      assert.equal((await fetch(`${new URL(web.url).origin}/`)).status, 404);
+    } finally {
+      await web.stop();
+    }
   });
 
   test('every GET line of the URL table answers under the prefix, and is a 404 without it', async () => {
