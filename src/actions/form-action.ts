@@ -8,7 +8,9 @@ import {
   type FormValues,
   type OperatorForm,
 } from '../forms/registry.js';
-import { ActionRefusal, submitter, type OperatorAction, type Prepared } from './pipeline.js';
+import { ActionRefusal, submitter, type ActionDeps, type OperatorAction, type Prepared } from './pipeline.js';
+import { createGraceDb, type GraceDb } from '../gracedb/index.js';
+import { bullPrefix } from '../redis/keys.js';
 
 /**
  * Where an entry point that has checked the input itself puts the problems it found: the console, whose
@@ -43,6 +45,41 @@ export function checkForm(form: OperatorForm, input: FormInput): Prepared<FormVa
   };
 }
 
+/** The GraceDB a form's look-ups read, one per Redis connection (the console's, or a terminal's). */
+const lookupGraceDbs = new WeakMap<object, GraceDb>();
+
+function lookupGraceDb(deps: ActionDeps): GraceDb {
+  let gracedb = lookupGraceDbs.get(deps.redis);
+  if (!gracedb) {
+    const { domain } = deps.config;
+    gracedb = createGraceDb({
+      url: domain.gracedbUrl,
+      token: domain.gracedbToken,
+      basicAuth: domain.gracedbBasicAuth,
+      redis: deps.redis,
+      prefix: bullPrefix(deps.config),
+    });
+    lookupGraceDbs.set(deps.redis, gracedb);
+  }
+  return gracedb;
+}
+
+/**
+ * The form's check, then its GraceDB look-ups (form.check): what GraceDB answers may refuse the request, per field,
+ * before anything is queued.
+ */
+async function checkAndLookUp(form: OperatorForm, deps: ActionDeps, input: FormInput): Promise<Prepared<FormValues>> {
+  const prepared = checkForm(form, input);
+  if (!form.check) return prepared;
+  const found = (await form.check(prepared.value, lookupGraceDb(deps))) ?? {};
+  const problems = Object.fromEntries(Object.entries(found).filter((entry): entry is [string, string] => Boolean(entry[1])));
+  if (Object.keys(problems).length) {
+    const { [ASKED_BY]: _askedBy, [CHECKED]: _checked, ...raw } = input;
+    throw new ActionRefusal('invalid', Object.values(problems).join(' '), raw, null, problems);
+  }
+  return prepared;
+}
+
 /** The action of one form. */
 export function formAction(form: OperatorForm): OperatorAction<FormValues> {
   return {
@@ -50,7 +87,7 @@ export function formAction(form: OperatorForm): OperatorAction<FormValues> {
     title: form.title,
     forbidden: `submit "${form.title}"`,
     confirm: form.confirm,
-    validate: async (_deps, input) => checkForm(form, input),
+    validate: (deps, input) => checkAndLookUp(form, deps, input),
     async act(deps, prepared, actor) {
       const askedBy = prepared.fields[ASKED_BY];
       const user = typeof askedBy === 'string' ? askedBy : (actor.user ?? 'anonymous');

@@ -6,13 +6,13 @@ import { queuedLog } from './chain-steps.js';
 import { defineForm } from './define-form.js';
 import { atLeastOne, checkboxField, supereventField } from './fields.js';
 
-const LABELS = { sky_localization: 'Sky localization', em_bright: 'em_bright', p_astro: 'p_astro' } as const;
+const LABELS = { sky_localization: 'Sky localization', em_bright: 'em_bright', p_astro: 'p_astro', raven: 'RAVEN coincidence' } as const;
 const updateTypeFields = UPDATE_TYPES.map((type) => checkboxField(type, LABELS[type]));
 
 export const createUpdateGcnCircular = defineForm({
   name: 'create_update_gcn_circular',
   title: 'Create Update GCN Circular',
-  description: "Compose the text of an update circular from the superevent's latest files.",
+  description: "Compose the text of an update circular from the superevent's latest files and, for raven, its external coincidence.",
   button: 'Create circular',
   fields: [supereventField, ...updateTypeFields],
   rules: [atLeastOne(updateTypeFields)],

@@ -2,6 +2,7 @@
 import { formAction } from '../audit/vocabulary.js';
 import type { Config } from '../config/index.js';
 import type { Canvas } from '../queue/canvas.js';
+import type { GraceDb } from '../gracedb/index.js';
 import { NOT_A_FIELD, type FormField, type FormRule } from './fields.js';
 
 /** Valid field values, by field name: trimmed text, `on` for a ticked checkbox (unticked ones are absent). */
@@ -32,6 +33,13 @@ export interface OperatorForm {
   auditAction: `form.${string}`;
   /** The chain it enqueues. Not readonly: the benchmark swaps in a stand-in (bench/standin.mjs). */
   build(values: FormValues, context: ChainContext): Canvas;
+  /**
+   * GraceDB look-ups made before anything is queued (GWCelery's refusals): a problem per field, or undefined when the
+   * chain may be queued. Only GraceDB's own error answers become refusals (gracedb-lookups.ts); Redis trouble is thrown.
+   */
+  check?(values: FormValues, gracedb: GraceDb): Promise<{ [field: string]: string | undefined } | undefined>;
+  /** Older path names that post to this form too (GWCelery's change_prefered_event). */
+  aliases?: readonly string[];
 }
 
 /** A form file's declaration; the audit name follows from the path name, so no form spells it. */

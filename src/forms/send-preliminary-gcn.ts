@@ -1,9 +1,10 @@
-// Issue Preliminary GCN Notice: log, set the preferred event, copy its files, send the PRELIMINARY alert.
+// Issue Preliminary GCN Notice: look the event up, then log, set the preferred event and t_0, copy its files, send the PRELIMINARY alert.
 import { preliminaryAlertTask } from '../tasks/orchestrator.js';
 import { chain } from '../queue/canvas.js';
 import { queuedLog, setPreferredEvent } from './chain-steps.js';
 import { defineForm } from './define-form.js';
 import { eventField, supereventField } from './fields.js';
+import { lookUpEvent } from './gracedb-lookups.js';
 
 export const sendPreliminaryGcn = defineForm({
   name: 'send_preliminary_gcn',
@@ -13,6 +14,10 @@ export const sendPreliminaryGcn = defineForm({
   fields: [supereventField, eventField],
   confirm: true,
   queued: 'preliminary alert',
+  async check(values, gracedb) {
+    const event = await lookUpEvent(gracedb, 'action', values.event_id);
+    return event.ok ? undefined : { event_id: event.problem };
+  },
   build: (values, context) =>
     chain(
       queuedLog(values.superevent_id, `User ${context.user} queued a Preliminary alert through the dashboard.`),

@@ -2,7 +2,7 @@
 import { gpsToDate, type SupereventRecord } from '../gracedb/index.js';
 import { supereventPage, type SkymapSummary } from './superevent-files.js';
 
-export const UPDATE_TYPES = ['sky_localization', 'em_bright', 'p_astro'] as const;
+export const UPDATE_TYPES = ['sky_localization', 'em_bright', 'p_astro', 'raven'] as const;
 export type UpdateType = (typeof UPDATE_TYPES)[number];
 
 export interface Circular {
@@ -10,8 +10,21 @@ export interface Circular {
   body: string;
 }
 
+/** The external trigger of a RAVEN coincidence, as an update circular describes it. */
+export interface RavenSummary {
+  graceid: string;
+  /** The observatory (Fermi, Swift, SNEWS…) and its search (GRB, SubGRB…). */
+  pipeline: string;
+  search: string | null;
+  /** The GW candidate's t_0 minus the external trigger's time, in seconds. */
+  timeDifference: number | null;
+  timeCoincFar: number | null;
+  spaceCoincFar: number | null;
+}
+
 export interface CircularData {
   superevent: SupereventRecord;
+  raven?: RavenSummary;
   skymap?: Omit<SkymapSummary, 'bytes'>;
   emBright?: Record<string, number>;
   pAstro?: Record<string, number>;
@@ -129,14 +142,31 @@ const UPDATE_TITLES: Record<UpdateType, string> = {
   sky_localization: 'Sky localization',
   em_bright: 'EM Bright Classification',
   p_astro: 'Source Classification',
+  raven: 'External Coincidence',
 };
+
+function ravenParagraph(sid: string, raven: RavenSummary): string {
+  const trigger = `${raven.pipeline}${raven.search ? ` ${raven.search}` : ''} trigger ${raven.graceid}`;
+  const when =
+    raven.timeDifference === null
+      ? ''
+      : ` ${Math.abs(raven.timeDifference).toFixed(2)} s ${raven.timeDifference >= 0 ? 'before' : 'after'} the GW candidate`;
+  const fars = [
+    raven.timeCoincFar !== null ? `a temporal coincidence false alarm rate of ${raven.timeCoincFar.toExponential(1)} Hz` : undefined,
+    raven.spaceCoincFar !== null
+      ? `a spatio-temporal coincidence false alarm rate of ${raven.spaceCoincFar.toExponential(1)} Hz`
+      : undefined,
+  ].filter((text): text is string => text !== undefined);
+  const rates = fars.length ? ` The RAVEN search found ${listing(fars)}.` : '';
+  return `The ${trigger} was observed${when} and is considered coincident with ${sid}.${rates}`;
+}
 
 /** The update circular for the chosen parts; each chosen part must have its data. */
 export function updateCircular(data: CircularData, updateTypes: UpdateType[]): Circular {
   const { superevent } = data;
   const sid = superevent.superevent_id;
   const chosen = UPDATE_TYPES.filter((type) => updateTypes.includes(type));
-  if (chosen.length === 0) throw new Error('an update circular needs at least one of sky_localization, em_bright, p_astro');
+  if (chosen.length === 0) throw new Error(`an update circular needs at least one of ${UPDATE_TYPES.join(', ')}`);
   const paragraphs = [
     HEADER,
     `We have conducted further analysis of the ${observatories(superevent)} data around the time of the ${candidateKind(superevent)} candidate ${sid} (GCN Circular XXXXX).`,
@@ -151,9 +181,12 @@ export function updateCircular(data: CircularData, updateTypes: UpdateType[]): C
     } else if (type === 'em_bright') {
       if (!data.emBright) throw new Error(`${sid} has no em_bright file`);
       paragraphs.push(propertiesParagraph(data.emBright));
-    } else {
+    } else if (type === 'p_astro') {
       if (!data.pAstro) throw new Error(`${sid} has no p_astro file tagged public`);
       paragraphs.push(classificationParagraph(data.pAstro));
+    } else {
+      if (!data.raven) throw new Error(`${sid} has no external event to report: apply the RAVEN labels (em_type) first`);
+      paragraphs.push(ravenParagraph(sid, data.raven));
     }
   }
   paragraphs.push(FOOTER);

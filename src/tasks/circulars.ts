@@ -6,6 +6,8 @@ import { circularText, initialCircular, updateCircular, UPDATE_TYPES, type Circu
 import { services } from './services.js';
 import { latestDataProducts, readProbabilities, readSkymapFile, type DataProductFiles } from './superevent-files.js';
 import { SUPEREVENT_ID as SUPEREVENT_ID_PATTERN } from '../gracedb/id-patterns.js';
+import { coincidentExternalEvent } from './raven.js';
+import type { RavenSummary } from './circular-text.js';
 
 const SUPEREVENT_ID = z.string().regex(SUPEREVENT_ID_PATTERN, 'must be a superevent ID such as S240101a');
 
@@ -41,8 +43,24 @@ export async function composeUpdateCircular(
   updateTypes: UpdateType[],
   files?: DataProductFiles,
 ): Promise<CircularResult> {
-  const circular = updateCircular(await circularData(gracedb, supereventId, files), updateTypes);
+  const data = await circularData(gracedb, supereventId, files);
+  if (updateTypes.includes('raven')) data.raven = await ravenSummary(gracedb, data.superevent);
+  const circular = updateCircular(data, updateTypes);
   return { superevent_id: supereventId, ...circular, text: circularText(circular) };
+}
+
+/** The superevent's coincident external event (its em_type first) for a `raven` update; undefined when it has none. */
+export async function ravenSummary(gracedb: GraceDb, superevent: CircularData['superevent']): Promise<RavenSummary | undefined> {
+  const external = await coincidentExternalEvent(gracedb, superevent);
+  if (!external) return undefined;
+  return {
+    graceid: external.graceid,
+    pipeline: external.pipeline,
+    search: external.search,
+    timeDifference: external.gpstime === null ? null : Number((superevent.t_0 - external.gpstime).toFixed(2)),
+    timeCoincFar: superevent.time_coinc_far,
+    spaceCoincFar: superevent.space_coinc_far,
+  };
 }
 
 export async function composeInitialCircular(gracedb: GraceDb, supereventId: string): Promise<CircularResult> {
@@ -55,7 +73,10 @@ export const createUpdateCircular = defineTask({
   description: 'Returns the text (subject and body) of an update circular for any of sky_localization, em_bright, p_astro.',
   params: {
     superevent_id: SUPEREVENT_ID,
-    update_types: z.array(z.enum(UPDATE_TYPES)).min(1, 'choose at least one of sky_localization, em_bright, p_astro').max(3),
+    update_types: z
+      .array(z.enum(UPDATE_TYPES))
+      .min(1, `choose at least one of ${UPDATE_TYPES.join(', ')}`)
+      .max(UPDATE_TYPES.length),
   },
   async run({ superevent_id, update_types }) {
     return composeUpdateCircular(services().gracedb, superevent_id, update_types);

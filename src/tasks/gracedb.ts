@@ -1,9 +1,9 @@
 // GraceDB tasks with GWCelery's names and argument order (upload, get_event, create_label, download, …).
 import { z } from 'zod';
 import { defineTask } from '../queue/registry.js';
-import { GraceDbBadRequestError, isEventId } from '../gracedb/index.js';
+import { isEventId } from '../gracedb/index.js';
 import { services } from './services.js';
-import { notifyLabelAdded } from './superevents.js';
+import { addPipelinePreferred, notifyLabelAdded } from './superevents.js';
 import { EVENT_ID, OBJECT_ID as OBJECT_ID_PATTERN } from '../gracedb/id-patterns.js';
 import { plainFileName, type FileResult } from '../queue/file-result.js';
 
@@ -88,17 +88,7 @@ export const addPipelinePreferredEvent = defineTask({
   description: "Makes an event its pipeline's preferred event in a superevent (it already is: no error).",
   params: { superevent_id: OBJECT_ID, event_id: z.string().regex(EVENT_ID, 'must be an event ID such as G1234') },
   async run({ superevent_id, event_id }) {
-    const { gracedb } = services();
-    try {
-      await gracedb.addPipelinePreferredEvent(superevent_id, event_id);
-      return { superevent_id, event_id, added: true };
-    } catch (error) {
-      // Idempotent for a chain that runs again, and after a preferred-event change that already made it so.
-      if (error instanceof GraceDbBadRequestError && /is already the .* pipeline-preferred event/.test(error.serverMessage)) {
-        return { superevent_id, event_id, added: false };
-      }
-      throw error;
-    }
+    return { superevent_id, event_id, added: await addPipelinePreferred(services().gracedb, superevent_id, event_id) };
   },
 });
 

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { EventRecord, SupereventRecord } from '../gracedb/index.js';
 import { defineTask } from '../queue/registry.js';
-import type { AlertType } from '../alerts/schema.js';
+import { validateAlert, type AlertType } from '../alerts/schema.js';
 import { buildAlert, sendAlert } from './alert-builder.js';
 import { composeInitialCircular, composeUpdateCircular } from './circulars.js';
 import { services, type Services } from './services.js';
@@ -164,5 +164,38 @@ export const updateAlertTask = defineTask({
   },
   async run({ filenames, superevent_id }) {
     return updateAlert(services(), filenames, superevent_id);
+  },
+});
+
+/**
+ * The PRELIMINARY alert the superevent would have now (its preferred event, latest public files, RAVEN section), built
+ * and checked against the schema but not sent: what a pipeline-preferred event change asks for.
+ */
+export async function alertContents(deps: Services, supereventId: string): Promise<AlertOutcome & { alert: unknown }> {
+  const { gracedb, config } = deps;
+  const superevent = await gracedb.getSuperevent(supereventId);
+  const files = latestDataProducts(await gracedb.getLogs(supereventId), { requirePublic: true });
+  const alert = validateAlert(await buildAlert(gracedb, config.domain, superevent, files, 'PRELIMINARY'));
+  // The sky map is a file of the superevent already: the result says how big it is instead of carrying it again.
+  const shown = alert.event
+    ? { ...alert, event: { ...alert.event, skymap: `${alert.event.skymap?.length ?? 0} base64 characters` } }
+    : alert;
+  return {
+    superevent_id: supereventId,
+    alert_type: 'PRELIMINARY',
+    sent: false,
+    reason: 'alert contents rebuilt; no alert was asked for',
+    preferred_event: superevent.preferred_event,
+    files,
+    alert: shown,
+  };
+}
+
+export const alertContentsTask = defineTask({
+  name: 'gwqueue.tasks.orchestrator.alert_contents',
+  description: 'Builds the PRELIMINARY alert a superevent would have now (schema-checked) and returns it without sending it.',
+  params: { superevent_id: SUPEREVENT_ID },
+  async run({ superevent_id }) {
+    return alertContents(services(), superevent_id);
   },
 });

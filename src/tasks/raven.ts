@@ -134,6 +134,74 @@ export const updatePreferredExternalEventTask = defineTask({
   },
 });
 
+/** The searches RAVEN computes coincidence FARs for (GWCelery takes them from the external event's coincidence_far.json). */
+export const COINC_FAR_SEARCHES = ['GRB', 'SubGRB', 'SubGRBTargeted'];
+
+export interface PreferredExternalUpdate {
+  superevent_id: string;
+  em_type: string;
+  time_coinc_far: number | null;
+  space_coinc_far: number | null;
+  /** Where the FARs came from: RAVEN's file, ligo-raven's temporal formula when there is no file, or none (not a GRB search). */
+  far_source: 'coincidence_far.json' | 'computed' | null;
+}
+
+/**
+ * Makes the external event the superevent's em_type, with the time and sky coincidence FARs of a GRB-type search from
+ * the event's coincidence_far.json (as GWCelery's dashboard does before the RAVEN labels). Other searches set em_type
+ * only. Without the file (the embedded pipeline writes none), the temporal FAR is computed as ligo-raven does.
+ */
+export async function updatePreferredExternalEvent(deps: Services, supereventId: string, extId: string): Promise<PreferredExternalUpdate> {
+  const { gracedb } = deps;
+  const external = await gracedb.getEvent(extId);
+  const update: SupereventUpdate = { em_type: extId };
+  let source: PreferredExternalUpdate['far_source'] = null;
+  if (COINC_FAR_SEARCHES.includes(external.search ?? '')) {
+    let fars: { temporal_coinc_far?: unknown; spatiotemporal_coinc_far?: unknown } | undefined;
+    try {
+      fars = JSON.parse((await gracedb.download('coincidence_far.json', extId)).toString('utf8'));
+    } catch (error) {
+      if (!(error instanceof GraceDbNotFoundError)) throw error;
+    }
+    if (fars) {
+      if (typeof fars.temporal_coinc_far === 'number') update.time_coinc_far = fars.temporal_coinc_far;
+      if (typeof fars.spatiotemporal_coinc_far === 'number') update.space_coinc_far = fars.spatiotemporal_coinc_far;
+      source = 'coincidence_far.json';
+    } else {
+      const superevent = await gracedb.getSuperevent(supereventId);
+      if (superevent.far !== null) {
+        update.time_coinc_far = timeCoincidenceFar(superevent.far);
+        source = 'computed';
+        await gracedb.writeLog(
+          supereventId,
+          `${extId} has no coincidence_far.json: temporal coincidence FAR computed from the GW FAR and the ${external.pipeline} trigger rate`,
+          { tags: ['ext_coinc'] },
+        );
+      }
+    }
+  }
+  const updated = await gracedb.updateSuperevent(supereventId, update);
+  return {
+    superevent_id: supereventId,
+    em_type: extId,
+    time_coinc_far: updated.time_coinc_far,
+    space_coinc_far: updated.space_coinc_far,
+    far_source: source,
+  };
+}
+
+export const updatePreferredExternalEventTask = defineTask({
+  name: 'gwqueue.tasks.raven.update_preferred_external_event',
+  description: "Sets the superevent's em_type to the external event and, for GRB / SubGRB / SubGRBTargeted searches, its coincidence FARs.",
+  params: {
+    superevent_id: z.string().regex(SUPEREVENT_ID, 'must be a superevent ID such as S240101a'),
+    ext_id: z.string().regex(EXTERNAL_EVENT_ID, 'must be an external event ID such as E1234'),
+  },
+  async run({ superevent_id, ext_id }) {
+    return updatePreferredExternalEvent(services(), superevent_id, ext_id);
+  },
+});
+
 export const applyRavenLabels = defineTask({
   name: 'gwqueue.tasks.raven.apply_raven_labels',
   queue: 'exttrig',

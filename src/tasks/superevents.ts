@@ -2,7 +2,14 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Config } from '../config/index.js';
-import { eventCategory, type EventRecord, type GraceDb, type SupereventRecord } from '../gracedb/index.js';
+import {
+  eventCategory,
+  GraceDbBadRequestError,
+  type EventRecord,
+  type GraceDb,
+  type SupereventRecord,
+  type SupereventUpdate,
+} from '../gracedb/index.js';
 import type { Canvas } from '../queue/canvas.js';
 import { keyOf } from '../redis/keys.js';
 import { defineTask } from '../queue/registry.js';
@@ -20,7 +27,7 @@ import {
   segmentsIntersect,
   shouldPublish,
 } from './superevent-rules.js';
-import { EVENT_ID } from '../gracedb/id-patterns.js';
+import { EVENT_ID, SUPEREVENT_ID } from '../gracedb/id-patterns.js';
 
 /** Enqueued by name (like GROUPING_TASK) so that the superevent manager does not import the mock-event modules. */
 export const JOINT_MDC_TASK = 'gwqueue.tasks.first2years_external.upload_external_event';
@@ -179,5 +186,70 @@ export const processEvent = defineTask({
   },
   async run({ graceid, alert_type }) {
     return groupEvent(services(), graceid, alert_type);
+  },
+});
+
+/**
+ * Makes the event its pipeline's preferred event in the superevent; true when it was added, false when it already
+ * was (a chain run again, or a preferred-event change that made it so): GraceDB refuses that, and it is no failure.
+ */
+export async function addPipelinePreferred(gracedb: GraceDb, supereventId: string, eventId: string): Promise<boolean> {
+  try {
+    await gracedb.addPipelinePreferredEvent(supereventId, eventId);
+    return true;
+  } catch (error) {
+    if (error instanceof GraceDbBadRequestError && /is already the .* pipeline-preferred event/.test(error.serverMessage)) return false;
+    throw error;
+  }
+}
+
+export interface PreferredEventChange {
+  superevent_id: string;
+  preferred_event: string;
+  /** The event's gpstime, now the superevent's t_0 (unchanged when the event has none). */
+  t_0: number | null;
+  /** The event was not its pipeline's preferred event, and now is (Change Preferred Event only). */
+  pipeline_preferred_updated: boolean;
+}
+
+/**
+ * An operator's preferred-event change: preferred_event and t_0 (the event's gpstime) in one update, as GWCelery's
+ * dashboard does; with `updatePipelinePreferred`, an event that was not its pipeline's preferred event becomes it, with
+ * GWCelery's log message.
+ */
+export async function setPreferredEvent(
+  deps: GroupingDeps,
+  supereventId: string,
+  eventId: string,
+  updatePipelinePreferred: boolean,
+): Promise<PreferredEventChange> {
+  const { gracedb } = deps;
+  const [superevent, event] = await Promise.all([gracedb.getSuperevent(supereventId), gracedb.getEvent(eventId)]);
+  // Decided from the superevent as it was: the update itself makes the new preferred event its pipeline's.
+  const wasPipelinePreferred = superevent.pipeline_preferred_events[event.pipeline]?.graceid === eventId;
+  const update: SupereventUpdate = { preferred_event: eventId };
+  if (event.gpstime !== null) update.t_0 = event.gpstime;
+  await gracedb.updateSuperevent(supereventId, update);
+  let updated = false;
+  if (updatePipelinePreferred && !wasPipelinePreferred) {
+    const message = `Manual update of preferred event triggered update of ${event.pipeline}-preferred event to ${eventId}`;
+    await gracedb.writeLog(supereventId, message, { tags: ['em_follow'] });
+    await addPipelinePreferred(gracedb, supereventId, eventId);
+    updated = true;
+  }
+  return { superevent_id: supereventId, preferred_event: eventId, t_0: event.gpstime, pipeline_preferred_updated: updated };
+}
+
+export const setPreferredEventTask = defineTask({
+  name: 'gwqueue.tasks.superevents.set_preferred_event',
+  description:
+    "Sets a superevent's preferred event and its t_0 to the event's gpstime; with update_pipeline_preferred, also makes it its pipeline's preferred event.",
+  params: {
+    superevent_id: z.string().regex(SUPEREVENT_ID, 'must be a superevent ID such as S240101a'),
+    event_id: z.string().regex(EVENT_ID, 'must be an event ID such as G1234'),
+    update_pipeline_preferred: z.boolean().default(false),
+  },
+  async run({ superevent_id, event_id, update_pipeline_preferred }) {
+    return setPreferredEvent(services(), superevent_id, event_id, update_pipeline_preferred);
   },
 });

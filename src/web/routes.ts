@@ -94,6 +94,8 @@ export const ROUTES: readonly RouteLine[] = [
   line('GET',  '/',                             'page',      'anyone',   'none',       '-',                                   '',       (ctx) => home(ctx)),
   ...OPERATOR_FORMS.map((form) =>
   line('POST', `/${form.name}`,                 'page',      'operator', 'csrf|token', 'submission token | Idempotency-Key',  '',       (ctx) => submitForm(ctx, form))),
+  ...OPERATOR_FORMS.flatMap((form) => (form.aliases ?? []).map((alias) =>
+  line('POST', `/${alias}`,                     'page',      'operator', 'csrf|token', 'submission token | Idempotency-Key',  '',       (ctx) => submitForm(ctx, form)))),
   line('GET',  '/tasks/:id',                    'page',      'anyone',   'none',       '-',                                   'flower', (ctx) => taskPage(ctx)),
   line('POST', '/tasks/:id/retry',              'page',      'operator', 'csrf|token', 'the retried task',                    'flower', (ctx) => retryTaskRoute(ctx)),
   line('GET',  '/api/tasks/:id',                'page',      'anyone',   'none',       '-',                                   'flower', (ctx) => taskApi(ctx)),

@@ -40,7 +40,8 @@ describe('operator forms', () => {
       'send_update_gcn',
       'create_update_gcn_circular',
       'create_medium_latency_gcn_circular',
-      'change_prefered_event',
+      'change_preferred_event',
+      'change_pipeline_preferred_event',
       'apply_raven_labels',
       'send_mock_event',
       'send_mock_joint_event',
@@ -69,7 +70,9 @@ describe('operator forms', () => {
     });
     assert.ok(!file.ok && file.errors.skymap_filename === 'must be name,version such as bayestar.multiorder.fits,0');
     const none = validateForm(form('create_update_gcn_circular'), { superevent_id: 'S240101a' });
-    assert.ok(!none.ok && none.errors.sky_localization === 'choose at least one of sky localization, em_bright, p_astro');
+    assert.ok(
+      !none.ok && none.errors.sky_localization === 'choose at least one of sky localization, em_bright, p_astro, raven coincidence',
+    );
     const some = validateForm(form('create_update_gcn_circular'), { superevent_id: ' S240101a ', em_bright: 'yes' });
     assert.deepEqual(some, { ok: true, fields: { superevent_id: 'S240101a', em_bright: 'on' } });
     assert.deepEqual(validateForm(form('send_mock_event'), {}), { ok: true, fields: {} });
@@ -120,7 +123,7 @@ describe('operator forms', () => {
     const steps = canvas.kind === 'chain' ? canvas.steps : [];
     assert.deepEqual(
       steps.map((step) => (step.kind === 'signature' ? step.task : step.kind)),
-      ['gwqueue.tasks.gracedb.upload', 'gwqueue.tasks.gracedb.update_superevent', 'gwqueue.tasks.orchestrator.preliminary_alert'],
+      ['gwqueue.tasks.gracedb.upload', 'gwqueue.tasks.superevents.set_preferred_event', 'gwqueue.tasks.orchestrator.preliminary_alert'],
     );
     assert.deepEqual(steps[0].kind === 'signature' && steps[0].args, [
       null,

@@ -8,12 +8,27 @@ import { OPERATOR_FORMS } from '../../src/forms/registry.js';
 import { eventually } from '../helpers/engine.js';
 
 const TASK_URL = /^\/tasks\/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const VALID = { superevent_id: 'S240101a', event_id: 'G123456' };
+/** A superevent and its event in the fixture's embedded GraceDB: the preferred-event forms look both up before queuing. */
+let VALID = { superevent_id: 'S240101a', event_id: 'G123456' };
 
 describe('operator console', () => {
   let fx: ConsoleFixture;
   before(async () => {
     fx = await startConsole({ GWQUEUE_ADMIN_USERS: 'ada.lovelace' });
+    const event = await fx.gracedb.createEvent({
+      group: 'CBC',
+      pipeline: 'gstlal',
+      search: 'AllSky',
+      filename: 'event.json',
+      filecontents: JSON.stringify({ gpstime: 1388000000.5, far: 1e-10, instruments: 'H1,L1' }),
+    });
+    const superevent = await fx.gracedb.createSuperevent({
+      t_start: 1388000000,
+      t_0: 1388000000.5,
+      t_end: 1388000001,
+      preferred_event: event.graceid,
+    });
+    VALID = { superevent_id: superevent.superevent_id, event_id: event.graceid };
   });
   after(async () => {
     await fx?.stop();
@@ -68,20 +83,20 @@ describe('operator console', () => {
     const id = res.headers.location.split('/').pop()!;
     assert.ok((await fx.jobCount()) > before, 'the chain was enqueued');
     const page = await agent.get(res.headers.location).set(headers).expect(200);
-    assert.match(page.text, new RegExp(`Queued preliminary alert for S240101a \\(task ${id}\\)`));
+    assert.match(page.text, new RegExp(`Queued preliminary alert for ${VALID.superevent_id} \\(task ${id}\\)`));
     const audit = await listAudit(fx.engine.client.redis, fx.engine.config, { action: 'form.send_preliminary_gcn' });
     const entry = audit.entries.find((e) => e.taskId === id);
     assert.equal(entry?.outcome, 'accepted');
     assert.equal(entry?.user, 'albert.einstein');
-    assert.equal(entry?.fields.superevent_id, 'S240101a');
+    assert.equal(entry?.fields.superevent_id, VALID.superevent_id);
   });
 
   test('without JavaScript, a form that sends something public first shows a confirmation step', async () => {
     const { agent, headers, tokens } = await browser(fx.app);
     const before = await fx.jobCount();
-    const t = await tokens('change_prefered_event');
+    const t = await tokens('change_preferred_event');
     const res = await agent
-      .post('/change_prefered_event')
+      .post('/change_preferred_event')
       .set(headers)
       .type('form')
       .send({ ...VALID, _csrf: t.csrf, submission_token: t.submission })
