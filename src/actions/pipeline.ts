@@ -10,6 +10,7 @@ import { logger } from '../log/logger.js';
 import { claimKey, recordKey, releaseKey, type KeyPurpose } from './idempotency.js';
 import { RedisUnavailableError } from '../redis/errors.js';
 import { asRedisUnavailable } from '../redis/connection.js';
+import { confirmReplication, markReplication, type ReplicationMark } from '../redis/replication.js';
 
 /** Who acts, as the entry point identified them. */
 export interface Actor {
@@ -240,6 +241,8 @@ export async function runAction<T>(deps: ActionDeps, action: OperatorAction<T>, 
   // The ID the new task will have, chosen now and recorded with the claim: a resubmission after a lost answer
   // enqueues under the same ID, which BullMQ keeps once.
   let taskId: string = randomUUID();
+  // Before the first write: an answer that says "done" must not rest on writes a failover can lose (see replicated).
+  const mark = markReplication(deps.client.redis);
   if (key) {
     const claim = await claimKey(deps.redis, deps.config, key, {
       purpose,
@@ -261,7 +264,8 @@ export async function runAction<T>(deps: ActionDeps, action: OperatorAction<T>, 
         action.duplicate?.(prepared, claim.taskId) ??
         (claim.taskId ? `Already done as task ${claim.taskId}; nothing was done again.` : 'Already done; nothing was done again.');
       await audit('duplicate', message, prepared.fields, claim.taskId);
-      return outcome('duplicate', message, { fields: prepared.fields, taskId: claim.taskId, enqueued: claim.taskId !== null });
+      const data = claim.taskId ? await replicated(deps, mark) : {};
+      return outcome('duplicate', message, { fields: prepared.fields, taskId: claim.taskId, enqueued: claim.taskId !== null, data });
     }
     taskId = claim.taskId;
   }
@@ -293,11 +297,32 @@ export async function runAction<T>(deps: ActionDeps, action: OperatorAction<T>, 
       'action done, but its audit entry was not written',
     );
   }
+  const replication = done.enqueued ? await replicated(deps, mark) : {};
   return outcome('done', done.message, {
     status: done.enqueued ? 202 : 200,
     taskId: done.taskId ?? null,
     enqueued: done.enqueued ?? false,
-    data: done.data ?? {},
+    data: { ...done.data, ...replication },
     fields: prepared.fields,
   });
+}
+
+/**
+ * Redis replicates asynchronously: a master that dies just after answering takes writes its replica never got, and a
+ * failover to that replica forgets the task. Before a submission is answered as enqueued (or as a duplicate of a
+ * task), one replica confirms that it has the writes when the master has replicas; `replicas` (how many confirmed, 0:
+ * the master has none) goes into the answer. Unconfirmed, it is not known whether the submission will survive a
+ * failover: the answer is the 503 that says so, and resubmitting the same key is safe (it finds the task, or makes it
+ * under the claimed ID).
+ */
+async function replicated(deps: ActionDeps, mark: ReplicationMark): Promise<Record<string, unknown>> {
+  const replication = await confirmReplication(mark, deps.config);
+  if (replication.state === 'off') return {};
+  if (replication.state === 'alone') return { replicas: 0 };
+  if (replication.state === 'confirmed') return { replicas: replication.replicas };
+  throw new RedisUnavailableError(
+    `no replica confirmed the submission's writes (${replication.reason})`,
+    true,
+    'The Redis master took this, but no replica confirmed it in time, so it is not known whether it would survive a failover of Redis. Submitting the same form again (or the same Idempotency-Key) is safe: it is never done twice.',
+  );
 }

@@ -26,6 +26,11 @@ export interface RedisSettings {
   connectTimeoutMs: number;
   /** How long a producer (web, CLI) waits for the answer to one command before giving up. */
   commandTimeoutMs: number;
+  /**
+   * How long a submission waits for one replica to confirm its writes when the master has replicas (0: it does not
+   * wait); a master that dies before its replica got them would otherwise take an accepted submission with it.
+   */
+  replicaWaitMs: number;
 }
 
 export interface Config {
@@ -75,6 +80,10 @@ export const SETTINGS: Record<string, { default: string; help: string }> = {
   REDIS_COMMAND_TIMEOUT_MS: {
     default: '2000',
     help: 'how long the web console and CLI wait for the answer to one Redis command (a hung Redis): then 503 or exit 69',
+  },
+  REDIS_REPLICA_WAIT_MS: {
+    default: '1000',
+    help: 'when the master has replicas: how long a submission waits for one to confirm it (WAIT) before answering 202; unconfirmed: 503 "not known", resubmitting is safe; 0: no wait',
   },
   GWQUEUE_PREFIX: { default: 'gwqueue', help: 'key prefix in Redis (keys are written as {prefix}:… so they work on Redis Cluster)' },
   GWQUEUE_VAR_DIR: { default: '<package>/var', help: 'where the embedded Redis, logs and history live' },
@@ -168,6 +177,7 @@ export function loadConfig(processEnv: Env): Config {
       sentinelName: env.REDIS_SENTINEL_NAME ?? 'mymaster',
       connectTimeoutMs: parseInteger(env, 'REDIS_CONNECT_TIMEOUT_MS', 3000, { min: 50, max: 600_000 }),
       commandTimeoutMs: parseInteger(env, 'REDIS_COMMAND_TIMEOUT_MS', 2000, { min: 50, max: 600_000 }),
+      replicaWaitMs: parseInteger(env, 'REDIS_REPLICA_WAIT_MS', 1000, { min: 0, max: 600_000 }),
     },
     prefix,
     varDir: path.resolve(env.GWQUEUE_VAR_DIR ?? path.join(PACKAGE_ROOT, 'var')),

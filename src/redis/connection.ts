@@ -1,4 +1,4 @@
-// ioredis connections in two roles: producers fail fast when Redis is down, workers wait and reconnect.
+// ioredis connections in two roles: producers fail fast when Redis is down, workers wait and reconnect; both follow a Sentinel failover.
 import { Redis, type RedisOptions } from 'ioredis';
 import path from 'node:path';
 import os from 'node:os';
@@ -56,9 +56,18 @@ function baseOptions(config: Config): RedisOptions {
     delete options.path;
     options.sentinels = config.redis.sentinels;
     options.name = config.redis.sentinelName;
+    // Every (re)connect asks the Sentinels for the master. A master that dies closes the connection and the next one
+    // finds the new master; one that hangs, or is demoted while still up, keeps it open: the Sentinels' +switch-master
+    // message (failoverDetector) and a READONLY answer make the connection leave it.
+    options.failoverDetector = true;
+    options.sentinelCommandTimeout = config.redis.connectTimeoutMs;
+    options.sentinelRetryStrategy = (times) => Math.min(100 * times, 1000);
   }
   return options;
 }
+
+/** A demoted master answers writes with READONLY: reconnect, which asks the Sentinels for the new master. */
+const FOLLOW_THE_MASTER = /^READONLY\b/;
 
 /** A new connection for the given role. Producers never queue commands while disconnected. */
 export function createRedisConnection(config: Config, role: ConnectionRole): Redis {
@@ -71,10 +80,14 @@ export function createRedisConnection(config: Config, role: ConnectionRole): Red
     options.commandTimeout = config.redis.commandTimeoutMs;
     // Keep reconnecting in the background (the web console recovers by itself), but slowly.
     options.retryStrategy = (times) => Math.min(100 * times, 2000);
+    // Reconnect only: the refused write did nothing, and its caller answers (503, nothing submitted) at once.
+    if (options.sentinels) options.reconnectOnError = (error) => FOLLOW_THE_MASTER.test(error.message);
   } else {
     options.maxRetriesPerRequest = null;
     options.enableReadyCheck = true;
     options.retryStrategy = (times) => Math.min(50 * times, 2000);
+    // Reconnect and send the refused command again (READONLY means it was not done): BullMQ's scripts carry on.
+    if (options.sentinels) options.reconnectOnError = (error) => (FOLLOW_THE_MASTER.test(error.message) ? 2 : false);
   }
   const redis = new Redis(options);
   // Errors are reported through commands and readiness; an unhandled 'error' event must not crash the process.
@@ -127,11 +140,22 @@ const UNCERTAIN = /Command timed out|Connection is closed|max retries per reques
  */
 export function asRedisUnavailable(error: unknown, config: Config): unknown {
   if (error instanceof RedisUnavailableError) return error;
+  // A MULTI refused as a whole (EXECABORT) names the reason in the errors of the commands it queued.
+  const previous = (error as { previousErrors?: unknown[] } | undefined)?.previousErrors;
+  if (Array.isArray(previous) && previous.length && /^EXECABORT\b/.test((error as Error).message)) {
+    const cause = asRedisUnavailable(previous[0], config);
+    if (cause instanceof RedisUnavailableError) return cause;
+  }
   const message = error instanceof Error ? error.message : String(error);
   if (UNCERTAIN.test(message)) {
     return new RedisUnavailableError(`no answer from Redis at ${describeRedis(config)} (${message.slice(0, 100)})`, true);
   }
-  if (/enableOfflineQueue|ECONNREFUSED|ENOENT|ETIMEDOUT|Stream isn't writeable/i.test(message)) {
+  // READONLY, LOADING, MASTERDOWN: the server refused the command (a replica not yet promoted, a restart, a failover).
+  if (
+    /enableOfflineQueue|ECONNREFUSED|ENOENT|ETIMEDOUT|Stream isn't writeable|All sentinels are unreachable|^(READONLY|LOADING|MASTERDOWN)\b/i.test(
+      message,
+    )
+  ) {
     return new RedisUnavailableError(`cannot reach Redis at ${describeRedis(config)}`);
   }
   return error;

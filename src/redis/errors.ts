@@ -8,6 +8,8 @@ export class RedisUnavailableError extends Error {
     message: string,
     /** A command went out and no answer came back: it may have been done (an enqueue may exist). */
     readonly uncertain = false,
+    /** What an operator is told, when more is known than "Redis did not answer" (a write no replica confirmed). */
+    readonly explanation?: string,
   ) {
     super(message);
     this.name = 'RedisUnavailableError';

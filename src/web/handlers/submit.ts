@@ -62,9 +62,12 @@ export function submitForm(ctx: WebContext, form: OperatorForm): RequestHandler[
         case 'done':
         case 'duplicate':
           if (wantsJson(req))
-            return res
-              .status(outcome.status)
-              .json({ id: outcome.taskId, url: url && sitePath(req, url), ...(outcome.kind === 'duplicate' ? { duplicate: true } : {}) });
+            return res.status(outcome.status).json({
+              id: outcome.taskId,
+              url: url && sitePath(req, url),
+              ...(outcome.kind === 'duplicate' ? { duplicate: true } : {}),
+              ...outcome.data,
+            });
           flash(req, outcome.kind === 'done' ? 'success' : 'info', outcome.message);
           return res.redirect(303, url ?? '/');
         case 'confirm':

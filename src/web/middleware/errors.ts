@@ -103,7 +103,8 @@ export function errorHandler(config: Config, redis?: Redis) {
           res,
           503,
           'Queue not answering',
-          'Redis did not answer in time, so it is not known whether this was submitted. Submitting the same form again (or the same Idempotency-Key) is safe: it is never done twice.',
+          (error as { explanation?: string }).explanation ??
+            'Redis did not answer in time, so it is not known whether this was submitted. Submitting the same form again (or the same Idempotency-Key) is safe: it is never done twice.',
           { submitted: 'unknown' },
         );
       return sendError(
