@@ -6,7 +6,7 @@ const TIERS = [
   ['redis'],
   ['queue'],
   ['gracedb', 'alerts', 'audit'],
-  ['tasks'],
+  ['tasks', 'schedules'],
   ['forms'],
   ['actions'],
   ['control', 'health', 'task-index', 'history', 'host', 'metrics', 'sentry'],

@@ -7,6 +7,7 @@ import { loadWebAuthConfig, parseUrlPrefix, WEB_SETTINGS, type WebAuthConfig } f
 import { loadNagiosConfig, NAGIOS_SETTINGS, type NagiosConfig } from './nagios.js';
 import { DOMAIN_SETTINGS, loadDomainConfig, type DomainConfig } from './domain.js';
 import { loadObservabilityConfig, OBSERVABILITY_SETTINGS, type ObservabilityConfig } from './observability.js';
+import { loadSchedulesConfig, SCHEDULE_SETTINGS, type SchedulesConfig } from './schedules.js';
 
 export { ConfigError } from './parse.js';
 
@@ -59,6 +60,8 @@ export interface Config {
   domain: DomainConfig;
   /** Logs, Sentry, host sampling and worker metrics (see observability.ts). */
   observability: ObservabilityConfig;
+  /** Periodic tasks run by the workers: on/off and interval of each (see schedules.ts). */
+  schedules: SchedulesConfig;
 }
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -117,6 +120,7 @@ export const SETTINGS: Record<string, { default: string; help: string }> = {
   ...NAGIOS_SETTINGS,
   ...DOMAIN_SETTINGS,
   ...OBSERVABILITY_SETTINGS,
+  ...SCHEDULE_SETTINGS,
 };
 
 function readConfigFile(file: string): Env {
@@ -202,8 +206,9 @@ export function loadConfig(processEnv: Env): Config {
       urlPrefix: parseUrlPrefix(env),
     },
     auth: loadWebAuthConfig(env, profile, secretKey),
-    nagios: loadNagiosConfig(env),
+    nagios: loadNagiosConfig(env, profile),
     domain: loadDomainConfig(env),
+    schedules: loadSchedulesConfig(env, profile),
     observability: loadObservabilityConfig(env, profile, path.resolve(env.GWQUEUE_VAR_DIR ?? path.join(PACKAGE_ROOT, 'var'))),
     retry: {
       attempts: parseInteger(env, 'GWQUEUE_RETRY_ATTEMPTS', 5, { min: 1, max: 100 }),

@@ -7,6 +7,8 @@ import { allTasks, registeredQueues } from '../queue/registry.js';
 import { describeRedis } from '../redis/connection.js';
 import type { JobData } from '../queue/canvas.js';
 import { sendControl } from './control-client.js';
+import { readSchedules, type ScheduleView } from '../schedules/schedulers.js';
+import { FIRE_TASK } from '../schedules/schedule-registry.js';
 
 export const INSPECT_METHODS = ['active', 'reserved', 'scheduled', 'stats', 'registered', 'active_queues', 'ping'] as const;
 export type InspectMethod = (typeof INSPECT_METHODS)[number];
@@ -19,6 +21,8 @@ export interface InspectResult {
   missing: string[];
   /** active_queues over every worker: the known queues no online worker consumes (their tasks wait forever). */
   unserved?: string[];
+  /** scheduled: every declared schedule (deployment-wide): its interval, next run, last run and that task's state. */
+  schedules?: ScheduleView[];
 }
 
 /** Celery's task request shape (`inspect active` and friends). */
@@ -96,17 +100,26 @@ export async function inspect(
       break;
     }
     case 'scheduled': {
-      const delayed = await perQueue(queues, (queue) => client.queue(queue).getJobs(['delayed'], 0, LIST_LIMIT - 1, true));
+      const [delayed, schedules] = await Promise.all([
+        perQueue(queues, (queue) => client.queue(queue).getJobs(['delayed'], 0, LIST_LIMIT - 1, true)),
+        readSchedules(client.redis, config),
+      ]);
       for (const { name, info } of live) {
         replies[name] = info.queues.flatMap((queue) =>
-          (delayed.get(queue) ?? []).filter(Boolean).map((job) => ({
-            eta: new Date(job.timestamp + (job.delay ?? 0)).toISOString(),
-            priority: job.opts.priority ?? 0,
-            request: request(job, undefined),
-          })),
+          (delayed.get(queue) ?? []).filter(Boolean).map((job) => {
+            // A schedule's next firing: named, with what it runs and its last run.
+            const schedule =
+              job.name === FIRE_TASK ? schedules.find((s) => s.name === (job.data as Partial<JobData>)?.args?.[0]) : undefined;
+            return {
+              eta: new Date(job.timestamp + (job.delay ?? 0)).toISOString(),
+              priority: job.opts.priority ?? 0,
+              request: request(job, undefined),
+              ...(schedule ? { schedule: scheduleJson(schedule) } : {}),
+            };
+          }),
         );
       }
-      break;
+      return { method, replies, missing, schedules };
     }
     case 'stats':
       for (const { name, info } of live) {
@@ -123,6 +136,8 @@ export async function inspect(
           version: info.version,
           started_at: info.startedAt,
           last_heartbeat: info.lastHeartbeat,
+          // What GWCelery's bootsteps add to stats (Kafka, VOEvent peers): the listeners and sinks it holds.
+          components: info.components ?? [],
           broker: { transport: 'redis', hostname: describeRedis(config), prefix: client.prefix },
         };
       }
@@ -157,6 +172,33 @@ export async function inspect(
   return { method, replies, missing };
 }
 
+const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : null);
+
+/** A schedule as `inspect scheduled --json` shows it beside its next firing. */
+function scheduleJson(schedule: ScheduleView) {
+  const run = schedule.lastRun;
+  return {
+    name: schedule.name,
+    task: schedule.task,
+    every_s: schedule.scheduler ? schedule.scheduler.everyMs / 1000 : null,
+    next_run: iso(schedule.scheduler?.nextRunAt),
+    last_run: run ? { at: iso(run.firedAt), task_id: run.taskId, state: run.state, error: run.error } : null,
+  };
+}
+
+const seconds = (ms: number) =>
+  ms % 3_600_000 === 0 ? `${ms / 3_600_000} h` : ms % 60_000 === 0 ? `${ms / 60_000} min` : `${ms / 1000} s`;
+
+/** One line per schedule: what it runs, how often, when next, and how its last run went. */
+export function scheduleLine(schedule: ScheduleView): string {
+  const where = schedule.scheduler
+    ? `every ${seconds(schedule.scheduler.everyMs)} on queue ${schedule.queue}, next ${iso(schedule.scheduler.nextRunAt) ?? '-'}`
+    : `not scheduled (switched off, or no worker of queue ${schedule.queue} started since it was switched on)`;
+  const run = schedule.lastRun;
+  const last = run ? `last run ${iso(run.firedAt)}: task ${run.taskId} ${run.state}${run.error ? ` (${run.error})` : ''}` : 'never run';
+  return `${schedule.name}: ${schedule.task} ${where}; ${last}`;
+}
+
 const time = (seconds: number | null) => (seconds ? new Date(seconds * 1000).toISOString().slice(11, 19) : '');
 
 function requestLine(r: TaskRequest): string {
@@ -181,7 +223,9 @@ export function formatInspect(result: InspectResult): string[] {
         items = (reply as TaskRequest[]).map(requestLine);
         break;
       case 'scheduled':
-        items = (reply as { eta: string; request: TaskRequest }[]).map((s) => `${s.eta} ${requestLine(s.request)}`);
+        items = (reply as { eta: string; request: TaskRequest; schedule?: { name: string; task: string } }[]).map((s) =>
+          s.schedule ? `${s.eta} ${s.request.id} schedule ${s.schedule.name} (${s.schedule.task})` : `${s.eta} ${requestLine(s.request)}`,
+        );
         break;
       case 'registered':
         items = reply as string[];
@@ -196,5 +240,6 @@ export function formatInspect(result: InspectResult): string[] {
     if (!items.length) lines.push('    - empty -');
     else lines.push(...items.map((item) => (result.method === 'stats' ? `    ${item}` : `    * ${item}`)));
   }
+  if (result.schedules?.length) lines.push('Schedules:', ...result.schedules.map((schedule) => `    * ${scheduleLine(schedule)}`));
   return lines;
 }

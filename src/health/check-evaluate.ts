@@ -20,11 +20,14 @@ const PRIORITY: Record<CheckName, number> = {
   internal: 2,
   queues: 3,
   workers: 4,
-  'workers-online': 5,
-  'failed-alerts': 6,
-  waiting: 7,
-  'oldest-waiting-age': 8,
-  'failure-ratio': 9,
+  components: 5,
+  'canary-age': 6,
+  schedules: 7,
+  'workers-online': 8,
+  'failed-alerts': 9,
+  waiting: 10,
+  'oldest-waiting-age': 11,
+  'failure-ratio': 12,
 };
 
 const plural = (n: number, word: string, many = `${word}s`) => `${n} ${n === 1 ? word : many}`;
@@ -123,13 +126,95 @@ function workerFindings(m: Measurements, now: number): Finding[] {
   return findings;
 }
 
+/** Listeners and sinks the online workers hold (GWCelery's Kafka and VOEvent checks): one that fails is critical. */
+function componentFindings(m: Measurements): Finding[] {
+  const held = m.workers
+    .filter((w) => w.online && w.status !== 'stopped')
+    .flatMap((w) => (w.components ?? []).map((component) => ({ worker: w.name, ...component })));
+  if (!held.length) return [];
+  const failing = held.filter((c) => !c.ok);
+  const line = (c: (typeof held)[number]) => `${c.worker}: ${c.kind} ${c.name}: ${c.detail}`;
+  if (!failing.length) {
+    return [
+      {
+        status: 'OK',
+        check: 'components',
+        summary: `${plural(held.length, 'listener or sink', 'listeners or sinks')} healthy`,
+        details: held.map(line),
+        names: [],
+      },
+    ];
+  }
+  const first = failing[0];
+  const summary =
+    failing.length === 1
+      ? `The ${first.kind === 'sink' ? 'alert sink' : 'listener'} ${first.name} of worker ${first.worker} is failing`
+      : `${failing.length} listeners or sinks are failing: ${failing.map((c) => `${c.name} of ${c.worker}`).join(', ')}`;
+  return [{ status: 'CRITICAL', check: 'components', summary, details: failing.map(line), names: failing.map((c) => c.worker) }];
+}
+
+/** The end-to-end canary: how old the newest MDC superevent is, and how the last scheduled runs went. */
+function canaryFindings(m: Measurements, t: Record<MetricName, ParsedThreshold>, now: number): { findings: Finding[]; age: number | null } {
+  const canary = m.canary;
+  if (!canary) return { findings: [], age: null };
+  const findings: Finding[] = [];
+  let age: number | null = null;
+  const mockEvent = canary.schedules.find((schedule) => schedule.name === 'mock-event');
+  const scheduleNote =
+    mockEvent && !mockEvent.scheduler
+      ? [`schedule mock-event is not in Redis (switched off, or no worker of queue ${mockEvent.queue} started since it was switched on)`]
+      : [];
+  if (canary.error) {
+    findings.push({
+      status: 'UNKNOWN',
+      check: 'canary-age',
+      summary: `Could not read MDC superevents from GraceDB: ${canary.error}`,
+      details: scheduleNote,
+    });
+  } else if (!canary.newest) {
+    const finding = thresholdFinding(
+      'canary-age',
+      t['canary-age'],
+      Infinity,
+      `No MDC superevent in the last ${formatDuration(canary.lookbackMs)}`,
+    );
+    findings.push({ ...finding, details: scheduleNote });
+  } else {
+    age = Math.max(0, (now - canary.newest.createdAt) / 1000);
+    const describe = `newest MDC superevent ${canary.newest.supereventId} was created ${formatDuration(age * 1000)} ago`;
+    findings.push({ ...thresholdFinding('canary-age', t['canary-age'], age, describe), details: scheduleNote });
+  }
+  for (const schedule of canary.schedules) {
+    const run = schedule.lastRun;
+    if (!run) {
+      const where = schedule.scheduler ? 'not run yet' : 'not scheduled';
+      findings.push({ status: 'OK', check: 'schedules', summary: `schedule ${schedule.name}: ${where}`, details: [] });
+      continue;
+    }
+    const when = `last run ${formatDuration(now - run.firedAt)} ago (task ${run.taskId}, ${run.task})`;
+    if (run.state === 'failed') {
+      const details = [`task ${run.taskId}: ${run.error ?? 'failed'}`];
+      findings.push({
+        status: 'WARNING',
+        check: 'schedules',
+        summary: `The last run of schedule ${schedule.name} failed`,
+        details,
+        names: [schedule.name],
+      });
+    } else {
+      findings.push({ status: 'OK', check: 'schedules', summary: `schedule ${schedule.name}: ${when} ${run.state}`, details: [] });
+    }
+  }
+  return { findings, age };
+}
+
 /**
  * Judges measurements taken at `now` against the thresholds. Pure: no I/O, no clock. Throws NagiosRangeError when
  * a threshold is not a valid range.
  */
 export function evaluate(m: Measurements, thresholds: Thresholds, now: number): CheckResult {
   const t = parseThresholds(thresholds);
-  const findings = workerFindings(m, now);
+  const findings = [...workerFindings(m, now), ...componentFindings(m)];
   const perfdata: PerfDatum[] = [];
   const perf = (label: string, metric: MetricName | null, value: number | null, extra: Partial<PerfDatum> = {}) =>
     perfdata.push({
@@ -177,8 +262,17 @@ export function evaluate(m: Measurements, thresholds: Thresholds, now: number): 
   perf('failed_alerts_total', null, m.failedAlertsTotal, { unit: 'c' });
   perf('workers_lost', null, findings.find((f) => f.check === 'workers')?.names?.length ?? 0);
   perf('queues_unserved', null, findings.find((f) => f.check === 'queues')?.names?.length ?? 0);
+  let canaryAge: number | null = null;
+  if (m.canary) {
+    const canary = canaryFindings(m, t, now);
+    canaryAge = canary.age;
+    findings.push(...canary.findings);
+    // The age of the newest MDC superevent; unknown ("U") when there is none in the lookback or GraceDB did not answer.
+    perf('canary_age', 'canary-age', canary.age === null ? null : Math.round(canary.age), { unit: 's' });
+  }
 
   const served = m.expectedQueues.length - (findings.find((f) => f.check === 'queues')?.names?.length ?? 0);
-  const okSummary = `gwqueue is running normally - ${plural(online, 'worker')} online, ${plural(served, 'queue')} served, ${plural(totalWaiting, 'task')} waiting`;
+  const canaryText = canaryAge === null ? '' : `, newest MDC superevent ${formatDuration(canaryAge * 1000)} old`;
+  const okSummary = `gwqueue is running normally - ${plural(online, 'worker')} online, ${plural(served, 'queue')} served, ${plural(totalWaiting, 'task')} waiting${canaryText}`;
   return resultOf(findings, perfdata, now, okSummary);
 }

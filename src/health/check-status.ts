@@ -7,6 +7,8 @@ import { seenWorkers } from '../queue/heartbeats.js';
 import { registeredQueues } from '../queue/registry.js';
 import { FAILURE_WINDOW_MINUTES, readQueueStats } from '../queue/queue-stats.js';
 import { readAlertFailures } from './alert-failures.js';
+import { CANARY_MIN_LOOKBACK_MS, readCanary } from './canary.js';
+import { parseRange } from './nagios-range.js';
 import { evaluate, formatDuration, resultOf } from './check-evaluate.js';
 import {
   DEFAULT_ALERT_FAILURE_WINDOW_MS,
@@ -32,16 +34,19 @@ export interface GatherOptions {
   now: number;
   lostWorkerWindowMs?: number;
   alertFailureWindowMs?: number;
+  /** Read the end-to-end canary (GraceDB within its own bound); undefined: not checked. */
+  canary?: { lookbackMs: number; timeoutMs: number };
 }
 
 /** Reads what the check needs in a few pipelined round trips: queue backlogs and metrics, heartbeats, failed alerts. */
 export async function gatherMeasurements(redis: Redis, config: Config, options: GatherOptions): Promise<Measurements> {
   const window = options.lostWorkerWindowMs ?? DEFAULT_LOST_WORKER_WINDOW_MS;
   const alertFailureWindowMs = options.alertFailureWindowMs ?? DEFAULT_ALERT_FAILURE_WINDOW_MS;
-  const [queues, seen, alertFailures] = await Promise.all([
+  const [queues, seen, alertFailures, canary] = await Promise.all([
     readQueueStats(redis, bullPrefix(config), options.expectedQueues, options.now, FAILURE_WINDOW_MINUTES),
     seenWorkers(redis, config, options.now - window),
     readAlertFailures(redis, config, options.now, alertFailureWindowMs),
+    options.canary ? readCanary(redis, config, { now: options.now, ...options.canary }) : null,
   ]);
   const workers = seen.map((w): WorkerSighting => ({
     name: w.name,
@@ -50,6 +55,7 @@ export async function gatherMeasurements(redis: Redis, config: Config, options: 
     lastSeen: w.lastSeen,
     hostname: w.info?.hostname ?? null,
     queues: w.info?.queues ?? [],
+    components: w.info?.components ?? [],
   }));
   return {
     broker: describeRedis(config),
@@ -61,7 +67,18 @@ export async function gatherMeasurements(redis: Redis, config: Config, options: 
     alertFailureWindowMs,
     failureWindowMinutes: FAILURE_WINDOW_MINUTES,
     lostWorkerWindowMs: window,
+    canary,
   };
+}
+
+/** The canary looks back a day at least, and an hour beyond its critical age, so that "how old" is known past it. */
+function canaryLookbackMs(thresholds: Thresholds): number {
+  let longest = 0;
+  for (const text of [thresholds['canary-age'].warning, thresholds['canary-age'].critical]) {
+    const end = text.trim() ? parseRange(text).end : 0;
+    if (Number.isFinite(end)) longest = Math.max(longest, end * 1000);
+  }
+  return Math.max(CANARY_MIN_LOOKBACK_MS, longest + 3_600_000);
 }
 
 /**
@@ -173,6 +190,10 @@ export async function checkStatus(config: Config, options: CheckOptions = {}): P
         now: Date.now(),
         lostWorkerWindowMs: diagnostics.lostWorkerWindowMs,
         alertFailureWindowMs: diagnostics.alertFailureWindowMs,
+        // GraceDB gets its own bound, shorter than the check's, so that a slow one leaves the rest of the verdict.
+        canary: config.nagios.canary
+          ? { lookbackMs: canaryLookbackMs(diagnostics.thresholds), timeoutMs: Math.max(50, remaining() - 250) }
+          : undefined,
       }),
       remaining(),
     );

@@ -1,6 +1,8 @@
 // Types and defaults of the health check shared by `gwqueue nagios`, /readyz and their tests.
 import type { PerfDatum } from './nagios-range.js';
 import type { QueueStats } from '../queue/queue-stats.js';
+import type { ComponentHealth } from '../queue/heartbeats.js';
+import type { CanaryMeasurement } from './canary.js';
 
 export type { PerfDatum } from './nagios-range.js';
 export type { QueueStats } from '../queue/queue-stats.js';
@@ -14,7 +16,7 @@ export const EXIT_CODES = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 } as cons
 export const SEVERITY: Record<CheckStatusName, number> = { OK: 0, UNKNOWN: 1, WARNING: 2, CRITICAL: 3 };
 
 /** Metrics with operator-tunable warning/critical ranges (also the option names of `gwqueue nagios`). */
-export const METRICS = ['waiting', 'oldest-waiting-age', 'failure-ratio', 'failed-alerts', 'workers-online'] as const;
+export const METRICS = ['waiting', 'oldest-waiting-age', 'failure-ratio', 'failed-alerts', 'workers-online', 'canary-age'] as const;
 export type MetricName = (typeof METRICS)[number];
 
 /** Nagios ranges as text (`10`, `10:`, `~:10`, `10:20`, `@10:20`); an empty string means no threshold at that level. */
@@ -28,7 +30,8 @@ export type ThresholdOverrides = Partial<Record<MetricName, Partial<Threshold>>>
 /**
  * Defaults: a queue warns above 10 waiting tasks and is critical above 50; its oldest waiting task above 30 s / 120 s;
  * more than 5 % / 20 % of the tasks finished in the last 15 minutes failed; any alert that failed to reach the
- * outbox warns, more than 2 are critical; no threshold on the number of workers (a queue without one is critical anyway).
+ * outbox warns, more than 2 are critical; no threshold on the number of workers (a queue without one is critical anyway);
+ * the newest MDC superevent older than 1 h + 10 min warns, older than 6 h is critical (GWCelery's check).
  */
 export const DEFAULT_THRESHOLDS: Readonly<Thresholds> = Object.freeze({
   waiting: { warning: '10', critical: '50' },
@@ -36,6 +39,7 @@ export const DEFAULT_THRESHOLDS: Readonly<Thresholds> = Object.freeze({
   'failure-ratio': { warning: '0.05', critical: '0.2' },
   'failed-alerts': { warning: '0', critical: '2' },
   'workers-online': { warning: '', critical: '' },
+  'canary-age': { warning: '4200', critical: '21600' },
 });
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -44,7 +48,7 @@ export const DEFAULT_LOST_WORKER_WINDOW_MS = 3_600_000;
 /** Alerts that failed to reach the outbox are counted over this window. */
 export const DEFAULT_ALERT_FAILURE_WINDOW_MS = 3_600_000;
 
-export type CheckName = 'broker' | 'queues' | 'workers' | MetricName | 'timeout' | 'internal';
+export type CheckName = 'broker' | 'queues' | 'workers' | 'components' | 'schedules' | MetricName | 'timeout' | 'internal';
 
 /** One thing the check looked at, with its verdict. */
 export interface Finding {
@@ -69,13 +73,15 @@ export interface WorkerSighting {
   lastSeen: number;
   hostname: string | null;
   queues: string[];
+  /** Listeners and sinks it holds, with their health as of its last heartbeat. */
+  components?: ComponentHealth[];
 }
 
 /** Everything the check measures; evaluate() turns it into findings. */
 export interface Measurements {
   /** Where Redis is (no password), for messages. */
   broker: string;
-  /** Queues that registered tasks use: each needs a live worker. */
+  /** Known queues (the registry's table and any a task names): each needs a live worker. */
   expectedQueues: string[];
   queues: QueueStats[];
   /** Workers seen within the lost-worker window. */
@@ -87,6 +93,8 @@ export interface Measurements {
   failureWindowMinutes: number;
   /** How far back `workers` reaches. */
   lostWorkerWindowMs: number;
+  /** The end-to-end canary; null when the check is configured without it (GWQUEUE_NAGIOS_CANARY=off). */
+  canary?: CanaryMeasurement | null;
 }
 
 /** What the check was run with and how long each step took: shown with -vv / -vvv. */

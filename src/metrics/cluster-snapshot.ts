@@ -7,6 +7,7 @@ import { registeredQueues } from '../queue/registry.js';
 import { readQueueStats } from '../queue/queue-stats.js';
 import { outboxKeys } from '../alerts/outbox.js';
 import { ALERT_TYPES } from '../alerts/schema.js';
+import { scheduleKeys, type LastRun } from '../schedules/schedule-registry.js';
 
 export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'waiting-children', 'completed', 'failed'] as const;
 export type QueueState = (typeof QUEUE_STATES)[number];
@@ -31,6 +32,8 @@ export interface ClusterSnapshot {
   workersOnline: number;
   /** Alerts put in the outbox since the start, by alert type (every known type present, 0 included). */
   alertsSent: Record<string, number>;
+  /** Schedule name → when its last firing started its task (ms); schedules that never fired are absent. */
+  scheduleLastRuns: Record<string, number>;
 }
 
 const toInt = (value: unknown): number => Number.parseInt(String(value ?? 0), 10) || 0;
@@ -63,6 +66,7 @@ export async function readClusterSnapshot(redis: Redis, config: Config, now = Da
       .hget(key(queue, 'metrics:failed'), 'count');
   }
   pipeline.hgetall(outboxKeys.sent(config));
+  pipeline.hgetall(scheduleKeys.lastRun(config));
   const [replies, stats] = await Promise.all([pipeline.exec(), readQueueStats(redis, prefix, queues, now)]);
   const values = (replies ?? []).map(([error, value]) => {
     if (error) throw error;
@@ -86,5 +90,14 @@ export async function readClusterSnapshot(redis: Redis, config: Config, now = Da
   const sent = (values[queues.length * PER_QUEUE] ?? {}) as Record<string, string>;
   const alertsSent: Record<string, number> = Object.fromEntries(ALERT_TYPES.map((type) => [type, 0]));
   for (const [type, count] of Object.entries(sent)) alertsSent[type] = toInt(count);
-  return { at: now, queues: snapshots, workersOnline: live.length, alertsSent };
+  const scheduleLastRuns: Record<string, number> = {};
+  for (const [name, json] of Object.entries((values[queues.length * PER_QUEUE + 1] ?? {}) as Record<string, string>)) {
+    try {
+      const firedAt = (JSON.parse(json) as LastRun).firedAt;
+      if (Number.isFinite(firedAt)) scheduleLastRuns[name] = firedAt;
+    } catch {
+      // a record this version cannot read is left out rather than failing the scrape
+    }
+  }
+  return { at: now, queues: snapshots, workersOnline: live.length, alertsSent, scheduleLastRuns };
 }

@@ -162,6 +162,16 @@ export function createClusterRegistry(redis: Redis, config: Config): Registry {
       for (const [type, count] of Object.entries(sent ?? {})) this.inc({ type }, count);
     },
   });
+  new Gauge({
+    name: 'gwqueue_schedule_last_run_timestamp_seconds',
+    help: 'When each schedule last started its task (Unix time), whichever worker fired it; absent before its first run',
+    labelNames: ['schedule'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const [schedule, at] of Object.entries((await snapshot())?.scheduleLastRuns ?? {})) this.set({ schedule }, at / 1000);
+    },
+  });
   return registry;
 }
 

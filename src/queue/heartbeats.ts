@@ -12,6 +12,18 @@ export interface WorkerStats {
   retried: number;
 }
 
+/**
+ * A listener or sink a worker holds besides its queues (the alert sink today; GWCelery's Kafka, IGWN alert and VOEvent
+ * bootsteps report theirs in `inspect stats`): its health as of the last heartbeat. Monitoring alarms on `ok: false`.
+ */
+export interface ComponentHealth {
+  kind: 'sink' | 'listener';
+  name: string;
+  ok: boolean;
+  /** One line for operators: what it is and how it fares (last delivery, last failure). */
+  detail: string;
+}
+
 export interface HeartbeatPayload extends WorkerStats {
   name: string;
   hostname: string;
@@ -28,6 +40,8 @@ export interface HeartbeatPayload extends WorkerStats {
   version: string;
   loadAverage: number[];
   memoryRss: number;
+  /** Listeners and sinks this worker holds, with their health (absent: none). */
+  components?: ComponentHealth[];
 }
 
 /** How long a worker's "alive" key lives: three missed beats and it is offline. */

@@ -2,6 +2,7 @@
 import type { DomainConfig } from '../config/domain.js';
 import { gpsToDate, type GraceDb, type SupereventRecord } from '../gracedb/index.js';
 import { recordAlertFailure } from '../alerts/outbox.js';
+import { noteSinkDelivery } from '../alerts/sink-health.js';
 import { currentTask } from '../queue/current-task.js';
 import { validateAlert, type AlertType, type IgwnAlert } from '../alerts/schema.js';
 import { externalCoinc } from './raven.js';
@@ -94,10 +95,12 @@ export async function sendAlert(deps: Services, alert: IgwnAlert, options: { pub
   const onceKey = currentTask()?.id;
   try {
     const sent = await deps.outbox.send(valid, { ...options, onceKey });
+    noteSinkDelivery(deps.outbox.name); // the worker's heartbeat reports the sink's health
     outboxId = sent.id;
     // Already sent by an earlier run of this task: no second alert, and no second copy in the superevent's log.
     if (sent.repeated) return { outbox_id: outboxId, alert_filename: '', repeated: true };
   } catch (error) {
+    noteSinkDelivery(deps.outbox.name, error);
     await recordAlertFailure(deps.redis, deps.config).catch(() => {});
     throw error;
   }

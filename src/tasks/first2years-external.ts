@@ -1,13 +1,14 @@
-// Mock external events: a synthetic Fermi GRB a few seconds around a superevent's t_0, added to its em_events.
+// Mock external events: a synthetic Fermi GRB a few seconds around a superevent's t_0 (added to its em_events), a mock SNEWS trigger.
 import { z } from 'zod';
-import type { GraceDb } from '../gracedb/index.js';
+import { dateToGps, gpsToDate, type GraceDb } from '../gracedb/index.js';
 import { defineTask } from '../queue/registry.js';
-import { taskRandom, type Random } from '../queue/current-task.js';
+import { taskNow, taskRandom, type Random } from '../queue/current-task.js';
 import { grbVoEvent, uploadGrbNotice } from './external-triggers.js';
 import { services } from './services.js';
 import { SUPEREVENT_ID } from '../gracedb/id-patterns.js';
 import { withLock } from './redis-lock.js';
 import { keyOf } from '../redis/keys.js';
+import { defineSchedule } from '../schedules/schedule-registry.js';
 
 /** GWCelery's raven_coincidence_windows['GRB_CBC']: a GRB from 5 s before to 1 s after the merger. */
 export const GRB_CBC_WINDOW: readonly [number, number] = [-5, 1];
@@ -109,4 +110,58 @@ export const uploadExternalEvent = defineTask({
     );
     return typeof superevent === 'string' || !superevent.graceid ? result : { graceid: superevent.graceid, ...result };
   },
+});
+
+/** A SNEWS GCN VOEvent for a mock (MDC) supernova neutrino burst at `gpstime`: an `lvk.internal` IVORN and role="test". */
+export function snewsVoEvent(gpstime: number): string {
+  const date = gpsToDate(gpstime).toISOString();
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<voe:VOEvent xmlns:voe="http://www.ivoa.net/xml/VOEvent/v2.0" ivorn="ivo://lvk.internal/SNEWS#MDC-test_event_${date}" role="test" version="2.0">
+  <Who>
+    <AuthorIVORN>ivo://nasa.gsfc.tan/gcn</AuthorIVORN>
+    <Date>${date}</Date>
+  </Who>
+  <What>
+    <Param name="TrigID" value="${Math.floor(gpstime)}" ucd="meta.id" />
+    <Param name="Event_TJD" value="${Math.floor(gpstime / 86400) + 10_000}" unit="days" />
+  </What>
+  <WhereWhen>
+    <ObsDataLocation>
+      <ObservatoryLocation id="GEOLUN" />
+      <ObservationLocation>
+        <AstroCoordSystem id="UTC-FK5-GEO" />
+        <AstroCoords coord_system_id="UTC-FK5-GEO">
+          <Time unit="s"><TimeInstant><ISOTime>${date}</ISOTime></TimeInstant></Time>
+        </AstroCoords>
+      </ObservationLocation>
+    </ObsDataLocation>
+  </WhereWhen>
+</voe:VOEvent>
+`;
+}
+
+export const uploadSnewsEvent = defineTask({
+  name: 'gwqueue.tasks.first2years_external.upload_snews_event',
+  description: 'Uploads a mock (MDC) SNEWS supernova neutrino trigger "now" as an External event, as GWCelery does every two hours.',
+  params: {},
+  // A retry would upload a second mock trigger: once is enough.
+  retry: { attempts: 1 },
+  async run() {
+    const gpstime = Number(dateToGps(taskNow()).toFixed(3));
+    const event = await services().gracedb.createEvent({
+      group: 'External',
+      pipeline: 'SNEWS',
+      search: 'MDC',
+      filename: 'snews_gcn.xml',
+      filecontents: snewsVoEvent(gpstime),
+    });
+    return { graceid: event.graceid, gpstime, pipeline: 'SNEWS', search: 'MDC' };
+  },
+});
+
+/** GWCelery's beat uploads a mock SNEWS event every two hours. */
+export const uploadSnewsSchedule = defineSchedule({
+  name: 'mock-snews',
+  task: uploadSnewsEvent,
+  description: 'A mock SNEWS external event (search MDC): exercises the external-trigger path.',
 });

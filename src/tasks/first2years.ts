@@ -8,6 +8,7 @@ import { coincXml, drawMockSource, emBright, mockSkymap, pAstro } from './mock-e
 import { services } from './services.js';
 import { notifyLabelAdded } from './superevents.js';
 import { EVENT_ID } from '../gracedb/id-patterns.js';
+import { defineSchedule } from '../schedules/schedule-registry.js';
 
 export interface MockEventResult {
   graceid: string;
@@ -74,6 +75,13 @@ export const uploadEvent = defineTask({
   async run() {
     return uploadMockEvent();
   },
+});
+
+/** GWCelery's beat uploads a mock event every hour: its MDC superevent is the canary Nagios watches (health/canary.ts). */
+export const uploadEventSchedule = defineSchedule({
+  name: 'mock-event',
+  task: uploadEvent,
+  description: 'A mock MDC event, grouped into an MS superevent: proves upload, grouping, labels and the workers end to end.',
 });
 
 const MOCK_EVENT = z.union([

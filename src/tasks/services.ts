@@ -29,8 +29,11 @@ export interface Services {
   gracedb: GraceDb;
   redis: Redis;
   outbox: AlertOutbox;
-  /** Enqueues a signature or canvas from inside a task: the process's client, or one connected on first use. */
-  enqueue(canvas: Canvas, id?: string): Promise<string>;
+  /**
+   * Enqueues a signature or canvas from inside a task: the process's client, or one connected on first use. `submittedBy`
+   * names who asked (default `gwqueue (task)`; a schedule names itself).
+   */
+  enqueue(canvas: Canvas, id?: string, submittedBy?: string): Promise<string>;
 }
 
 interface Built extends Services {
@@ -56,7 +59,7 @@ function detach(redis: Redis): Redis {
 }
 
 function makeEnqueue(state: { config: Config; owned?: TaskClient }) {
-  return async (canvas: Canvas, id?: string): Promise<string> => {
+  return async (canvas: Canvas, id?: string, submittedBy = 'gwqueue (task)'): Promise<string> => {
     let client: Submitter;
     try {
       client = currentClient();
@@ -80,7 +83,7 @@ function makeEnqueue(state: { config: Config; owned?: TaskClient }) {
         throw error;
       }
     }
-    return (await client.apply(canvas, { submittedBy: 'gwqueue (task)', id })).id;
+    return (await client.apply(canvas, { submittedBy, id })).id;
   };
 }
 

@@ -24,6 +24,7 @@ import { dashboardControls } from './dashboard/controls.js';
 import { workerApi, workerPage, workersApi, workersPage } from './dashboard/workers.js';
 import { taskApi as dashboardTaskApi, taskRedirect, tasksApi, tasksPage } from './dashboard/tasks.js';
 import { historyApi, historyPage, queuesApi, queuesPage } from './dashboard/queues.js';
+import { schedulesApi, schedulesPage } from './dashboard/schedules.js';
 import type { DashboardOptions } from './dashboard/options.js';
 
 /**
@@ -125,12 +126,14 @@ export const ROUTES: readonly RouteLine[] = [
   line('POST', '/queues/:name/resume',          'dashboard', 'operator', 'csrf|token', 'state check',                         'flower', control('resume')),
   line('POST', '/queues/:name/clean',           'dashboard', 'admin',    'csrf|token', 'state check',                         'flower', control('clean')),
   line('GET',  '/history',                      'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx) => historyPage(ctx)),
+  line('GET',  '/schedules',                    'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx) => schedulesPage(ctx)),
   line('GET',  '/api/workers',                  'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx, site) => workersApi(ctx, site.dashboard)),
   line('GET',  '/api/workers/:name',            'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx) => workerApi(ctx)),
   line('GET',  '/api/tasks',                    'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx) => tasksApi(ctx)),
   line('GET',  '/api/tasks/:id',                'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx) => dashboardTaskApi(ctx)),
   line('GET',  '/api/queues',                   'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx) => queuesApi(ctx)),
   line('GET',  '/api/history',                  'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx) => historyApi(ctx)),
+  line('GET',  '/api/schedules',                'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx) => schedulesApi(ctx)),
 ];
 
 /** The full path of a line as a site serves it (`root`: the console's URL prefix). */

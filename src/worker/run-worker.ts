@@ -13,6 +13,8 @@ import { createProcessor } from './processor.js';
 import { startTaskIndexer } from '../task-index/task-indexer.js';
 import { startControlListener } from './control.js';
 import { startWorkerObservability } from './instrumentation.js';
+import { componentHealth } from './components.js';
+import { syncSchedulers } from '../schedules/schedulers.js';
 
 export interface WorkerOptions {
   queues?: string[];
@@ -99,6 +101,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
 
   const indexer = startTaskIndexer(config, connection, workers); // the dashboard's task index and history
   const observability = await startWorkerObservability(config, { name, workers, connection, metricsPort: options.metricsPort }); // metrics, Sentry, host samples
+  const components = componentHealth(config, queues); // the alert sink, when this worker holds it
   const payload = (): HeartbeatPayload => ({
     name,
     queues,
@@ -111,6 +114,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
     lastHeartbeat: new Date().toISOString(),
     ...stats,
     ...hostSnapshot(),
+    components: components(),
   });
   const beat = async () => {
     try {
@@ -120,6 +124,13 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
     }
   };
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  // The schedules of its queues, as this worker's configuration says: kept in Redis, run by whichever worker is free.
+  try {
+    const synced = await syncSchedulers(connection, config, queues);
+    if (synced.length) log.info({ schedules: synced }, 'schedules synced');
+  } catch (error) {
+    log.warn({ err: { message: (error as Error).message } }, 'could not sync the schedules; the ones in Redis stay as they were');
+  }
   await beat();
   const timer = setInterval(beat, config.worker.heartbeatMs);
   const control = await startControlListener(config, connection, {

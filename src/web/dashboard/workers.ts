@@ -1,6 +1,6 @@
 // Workers pages (the dashboard's home) and their JSON: every worker seen lately, online or offline, and one worker's detail.
 import type { Request, Response, NextFunction } from 'express';
-import { seenWorkers, type SeenWorker } from '../../queue/heartbeats.js';
+import { seenWorkers, type ComponentHealth, type SeenWorker } from '../../queue/heartbeats.js';
 import { checkStatus } from '../../health/check-status.js';
 import { queueOverview } from '../../queue/queue-overview.js';
 import { listTasks } from '../../task-index/task-list.js';
@@ -30,6 +30,8 @@ export interface WorkerRow {
   version: string | null;
   startedAt: string | null;
   lastHeartbeat: string;
+  /** Listeners and sinks it holds (Flower's "Other" tab shows GWCelery's), as of its last heartbeat. */
+  components: ComponentHealth[];
 }
 
 export function workerRow(worker: SeenWorker): WorkerRow {
@@ -53,6 +55,7 @@ export function workerRow(worker: SeenWorker): WorkerRow {
     version: info?.version ?? null,
     startedAt: info?.startedAt ?? null,
     lastHeartbeat: new Date(worker.lastSeen).toISOString(),
+    components: info?.components ?? [],
   };
 }
 
