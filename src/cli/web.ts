@@ -59,6 +59,7 @@ export function register(program: Command): void {
             stop: signal,
             say,
             stopTimeoutMs: config.worker.shutdownTimeoutMs,
+            urlPrefix: config.web.urlPrefix,
           });
           return leaveAfterStop(code);
         }

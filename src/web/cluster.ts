@@ -18,6 +18,8 @@ export interface ConsoleClusterOptions {
    * after it is killed, so that the whole stop stays within the timeout + 1 s.
    */
   stopTimeoutMs: number;
+  /** GWQUEUE_URL_PREFIX, in the address said once the processes listen. */
+  urlPrefix?: string;
 }
 
 export const isConsoleWorker = (): boolean => cluster.isWorker;
@@ -101,7 +103,7 @@ export async function runConsoleCluster(options: ConsoleClusterOptions): Promise
     return { code: first.failed || 70 };
   }
   started = true;
-  options.say(`console at http://${first.address} (${options.processes} processes)`);
+  options.say(`console at http://${first.address}${options.urlPrefix ?? ''} (${options.processes} processes)`);
   await options.stop;
   return { code: (await stopAll()) ? 0 : 1, address: first.address };
 }
