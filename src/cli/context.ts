@@ -35,8 +35,10 @@ export function exitCodeFor(error: unknown): { message: string; code: number } {
       return { message, code: e.exitCode ?? EXIT.USAGE };
     case 'ConfigError':
       return { message: `configuration error: ${message}`, code: EXIT.CONFIG };
-    case 'RedisUnavailableError':
-      return { message, code: EXIT.UNAVAILABLE };
+    case 'RedisUnavailableError': {
+      const { explanation } = e as Error & { explanation?: string };
+      return { message: explanation ? `${message}: ${explanation}` : message, code: EXIT.UNAVAILABLE };
+    }
     case 'UnknownTaskError':
     case 'TaskArgumentError':
     case 'CanvasError':
@@ -131,10 +133,38 @@ export async function withClient<T>(
   // REDIS_CONNECT_TIMEOUT_MS counts from the process's start, so a slow start does not lengthen the bound; but a start
   // that took nearly all of it (a loaded machine) still leaves 1.5 s to reach a healthy Redis, not a false exit 69.
   const client = await connectClient(config, { waitMs: Math.max(1500, config.redis.connectTimeoutMs - performance.now()) });
+  let away = false;
   try {
     return await fn(client, config);
+  } catch (error) {
+    // A command that went unanswered (REDIS_COMMAND_TIMEOUT_MS: Redis hung mid-command) or a connection lost on the
+    // way is Redis being away (exit 69), not an internal error.
+    const [{ asRedisUnavailable }, { RedisUnavailableError }] = await Promise.all([
+      import('../redis/connection.js'),
+      import('../redis/errors.js'),
+    ]);
+    const mapped = asRedisUnavailable(error, config);
+    away = mapped instanceof RedisUnavailableError;
+    throw mapped;
   } finally {
-    await client.close();
+    // Closing the queues and queue events waits for a Redis that is hung or gone: not at all when it is known to be
+    // away, else 0.3 s, then leave without it.
+    let timer: NodeJS.Timeout | undefined;
+    const closed =
+      !away &&
+      (await Promise.race([
+        client.close().then(
+          () => true,
+          () => true,
+        ),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 300))),
+      ]));
+    clearTimeout(timer);
+    if (!closed) {
+      client.redis.disconnect();
+      // The queue-events connection still waiting for Redis would hold the process: leave once the answer is out.
+      setTimeout(() => process.exit(process.exitCode ?? EXIT.UNAVAILABLE), 50).unref();
+    }
   }
 }
 

@@ -6,6 +6,7 @@ import { runAction, type ActionDeps, type ActionOutcome, type OperatorAction } f
 import { TaskIndex } from '../task-index/task-index.js';
 import { sendControl } from '../control/control-client.js';
 import { CliError, EXIT, print } from './context.js';
+import { RedisUnavailableError } from '../redis/errors.js';
 
 export function terminalDeps(client: TaskClient, config: Config): ActionDeps {
   return {
@@ -33,6 +34,15 @@ export function runFromTerminal<T>(
     entry,
     input,
     confirmed: true,
+  }).catch((error: unknown) => {
+    // A write that went out unanswered (Redis hung mid-command) may have been done: the line says so, not "failed".
+    if (error instanceof RedisUnavailableError && error.uncertain)
+      throw new RedisUnavailableError(
+        error.message,
+        true,
+        'it is not known whether it was done; look (gwqueue result ID, the console) before doing it again',
+      );
+    throw error;
   });
 }
 
