@@ -10,6 +10,8 @@ import { OBSERVABILITY_SETTINGS } from '../src/config/observability.js';
 import { OPERATOR_FORMS } from '../src/forms/registry.js';
 import { fieldUsage } from '../src/forms/fields.js';
 import { ROUTES, fullPath } from '../src/web/routes.js';
+import { QUEUES, allTasks } from '../src/queue/registry.js';
+import '../src/tasks/index.js';
 
 /** The repository root: pages are named relative to it. */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -87,10 +89,24 @@ export function renderRoutes(): string {
   ].join('\n');
 }
 
+/** The queues, from src/queue/registry.ts: default concurrency, what runs there, and the tasks that name it. */
+export function renderQueues(): string {
+  const rows = QUEUES.map((queue) => {
+    const tasks = allTasks()
+      .filter((task) => task.queue === queue.name && !task.internal)
+      .map((task) => `\`${task.name.replace(/^gwqueue\.tasks\./, '')}\``)
+      .sort();
+    const concurrency = queue.concurrency ?? '`GWQUEUE_CONCURRENCY` (4)';
+    return `| \`${queue.name}\` | ${concurrency} | ${cell(queue.purpose)} | ${tasks.join(', ') || '– (none yet)'} |`;
+  });
+  return ['| queue | default concurrency | what runs there | tasks (`gwqueue.tasks.…`) |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}
+
 export const BLOCKS: GeneratedBlock[] = [
   { page: 'docs/configuration.md', marker: 'config', render: renderConfig },
   { page: 'docs/console.md', marker: 'forms', render: renderForms },
   { page: 'docs/console.md', marker: 'routes', render: renderRoutes },
+  { page: 'docs/tasks.md', marker: 'queues', render: renderQueues },
 ];
 
 function markers(marker: string): { open: string; close: string } {

@@ -22,8 +22,8 @@ Per metric, --waiting 10,50 sets warning and critical (",50": no warning).
 failed-alerts, workers-online, or metric=range items:
   gwqueue nagios -w waiting=20,oldest-waiting-age=60 -c waiting=100
 
-CRITICAL when Redis cannot be reached, when a queue that registered tasks use
-has no live worker, or when a worker seen within the lost-worker window stopped
+CRITICAL when Redis cannot be reached, when a known queue (GWCelery's nine
+and any a task names) has no live worker, or when a worker seen within the lost-worker window stopped
 sending heartbeats without a clean stop; WARNING/CRITICAL by thresholds.
 Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also after -h, -V and
 bad options). Redis and the key prefix come from the usual settings

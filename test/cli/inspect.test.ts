@@ -47,15 +47,16 @@ describe('gwqueue inspect, purge and completion', () => {
     for (const id of ids) assert.equal(await (await client.findJob(id))?.getState(), 'waiting');
     const purged = await runCli(['purge', '-f', '--json'], env);
     assert.equal(purged.code, 0, purged.stderr);
-    assert.deepEqual(JSON.parse(purged.stdout), { removed: { default: 3 }, total: 3 });
+    const none = { 'em-bright': 0, exttrig: 0, highmem: 0, kafka: 0, multiprocessing: 0, openmp: 0, superevent: 0, voevent: 0 };
+    assert.deepEqual(JSON.parse(purged.stdout), { removed: { celery: 3, ...none }, total: 3 });
     for (const id of ids) assert.equal(await client.findJob(id), undefined);
     assert.equal(await (await client.findJob(later))?.getState(), 'delayed', 'a delayed task is not waiting: purge keeps it');
     const empty = await runCli(['purge', '-Q', 'celery'], env);
     assert.equal(empty.code, 0);
-    assert.equal(empty.stdout.trim(), 'No waiting tasks in default: nothing to purge.');
+    assert.equal(empty.stdout.trim(), 'No waiting tasks in celery: nothing to purge.');
     await call(['gwqueue.tasks.core.ping']);
     const plain = await runCli(['purge', '-f', '-Q', 'celery'], env);
-    assert.equal(plain.stdout.trim(), 'Purged 1 waiting task from default.');
+    assert.equal(plain.stdout.trim(), 'Purged 1 waiting task from celery.');
   });
 
   test('inspect with no worker: "no nodes replied" and exit 69', async () => {

@@ -30,7 +30,7 @@ describe('gwqueue nagios', () => {
     const output = parsePluginOutput(run.stdout);
     assert.equal(output.status, 'CRITICAL');
     assert.equal(output.text, 'Not all expected queues are active');
-    assert.match(output.details[0], /^Missing queues: .*\bdefault\b/);
+    assert.match(output.details[0], /^Missing queues: .*\bcelery\b/);
     assert.equal(output.perfdata.queues_unserved.value, output.details[0].split(', ').length);
     assert.equal(run.stderr, '');
   });
@@ -42,8 +42,8 @@ describe('gwqueue nagios', () => {
     const output = parsePluginOutput(run.stdout);
     assert.match(output.text, /^gwqueue is running normally - 1 worker online, \d+ queues? served, 0 tasks waiting$/);
     assert.deepEqual(output.details, []);
-    assert.deepEqual(output.perfdata.waiting_default, { value: 0, unit: '', warning: '10', critical: '50', min: '0', max: '' });
-    assert.deepEqual(output.perfdata.oldest_waiting_age_default, {
+    assert.deepEqual(output.perfdata.waiting_celery, { value: 0, unit: '', warning: '10', critical: '50', min: '0', max: '' });
+    assert.deepEqual(output.perfdata.oldest_waiting_age_celery, {
       value: 0,
       unit: 's',
       warning: '30',
@@ -65,7 +65,7 @@ describe('gwqueue nagios', () => {
     assert.match(run.stdout, /^CRITICAL: 1 worker online \(critical: below 2\) \| .*'workers_online'=1;;2:;0 /);
     run = await nagios('--waiting', '@0:0,');
     assert.equal(run.code, 1);
-    assert.match(run.stdout, /^WARNING: 0 tasks waiting in queue \S+ \(warning: within 0\.\.0\) \| .*'waiting_default'=0;@0:0;;0 /);
+    assert.match(run.stdout, /^WARNING: 0 tasks waiting in queue \S+ \(warning: within 0\.\.0\) \| .*'waiting_celery'=0;@0:0;;0 /);
   });
 
   test('a worker stopped cleanly is not a crash; a killed one is CRITICAL, named', async () => {

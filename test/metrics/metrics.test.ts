@@ -39,7 +39,8 @@ const broken = defineTask({
 
 const idle = defineTask({
   name: 'gwqueue.tests.metrics.idle',
-  queue: 'metrics-idle',
+  // A known queue no task of ours uses: only the CLI worker below serves it (worker -Q takes known queues only).
+  queue: 'voevent',
   description: 'Never consumed in this test.',
   params: {},
   async run() {
@@ -129,11 +130,11 @@ describe('Prometheus metrics', () => {
     assert.equal(m.value('gwqueue_queue_tasks', { queue: 'celery', state: 'completed' }), ADDS + FLAKY);
     assert.equal(m.value('gwqueue_queue_tasks', { queue: 'celery', state: 'failed' }), BROKEN);
     assert.equal(m.value('gwqueue_queue_tasks', { queue: 'celery', state: 'waiting' }), 0);
-    assert.equal(m.value('gwqueue_queue_tasks', { queue: 'metrics-idle', state: 'waiting' }), 2);
-    assert.ok((m.value('gwqueue_queue_oldest_waiting_age_seconds', { queue: 'metrics-idle' }) ?? -1) >= 0);
+    assert.equal(m.value('gwqueue_queue_tasks', { queue: 'voevent', state: 'waiting' }), 2);
+    assert.ok((m.value('gwqueue_queue_oldest_waiting_age_seconds', { queue: 'voevent' }) ?? -1) >= 0);
     assert.equal(m.value('gwqueue_queue_oldest_waiting_age_seconds', { queue: 'celery' }), 0);
     assert.equal(m.value('gwqueue_workers_online', { queue: 'celery' }), 1);
-    assert.equal(m.value('gwqueue_workers_online', { queue: 'metrics-idle' }), 0);
+    assert.equal(m.value('gwqueue_workers_online', { queue: 'voevent' }), 0);
     assert.equal(m.value('gwqueue_queue_finished_tasks_total', { queue: 'celery', state: 'succeeded' }), ADDS + FLAKY);
     assert.equal(m.value('gwqueue_queue_finished_tasks_total', { queue: 'celery', state: 'failed' }), BROKEN);
   });
@@ -182,24 +183,18 @@ describe('Prometheus metrics', () => {
   test('`gwqueue worker --metrics-port` serves /metrics from the real CLI; a bad port is refused', async () => {
     const port = await freePort();
     const env = { REDIS_URL: redis.url, GWQUEUE_PREFIX: engine.config.prefix, GWQUEUE_ENV: 'test', GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0' };
-    const worker = await startCli(
-      ['worker', '-Q', 'metrics-idle', '-n', 'cli-metrics@test', '--metrics-port', String(port)],
-      env,
-      /consuming/,
-    );
+    const worker = await startCli(['worker', '-Q', 'voevent', '-n', 'cli-metrics@test', '--metrics-port', String(port)], env, /consuming/);
     try {
       const m = await eventually(
         async () => {
           const scraped = parseExposition(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
           // That process does not know this test's task: it fails both, and counts them.
-          return scraped.value('gwqueue_tasks_total', { task: idle.name, queue: 'metrics-idle', state: 'failed' }) === 2
-            ? scraped
-            : undefined;
+          return scraped.value('gwqueue_tasks_total', { task: idle.name, queue: 'voevent', state: 'failed' }) === 2 ? scraped : undefined;
         },
         10_000,
         'the CLI worker to take the two idle tasks',
       );
-      assert.equal(m.value('gwqueue_workers_online', { queue: 'metrics-idle' }), 1);
+      assert.equal(m.value('gwqueue_workers_online', { queue: 'voevent' }), 1);
       assert.equal((await fetch(`http://127.0.0.1:${port}/nothing`)).status, 404);
     } finally {
       worker.child.kill('SIGTERM');

@@ -9,6 +9,7 @@ import { startRedis, freePort, type TestRedis } from '../helpers/redis-server.js
 import { startEngine, testConfig, type Engine } from '../helpers/engine.js';
 import { BIN, runCli } from '../helpers/cli.js';
 import { registeredQueues } from '../../src/queue/registry.js';
+import { fieldName } from '../../src/metrics/munin.js';
 import { add, raiseError } from '../../src/tasks/core.js';
 import '../../src/tasks/index.js';
 
@@ -42,23 +43,23 @@ describe('gwqueue munin', () => {
       'graph_category gwqueue',
       'graph_args --base 1000 --lower-limit 0',
       "graph_info Tasks in each queue, from Redis: waiting to run (with the Nagios check's levels, GWQUEUE_NAGIOS_WAITING), running, and delayed (retry backoff or countdown).",
-      `graph_order ${queues.flatMap((q) => [`${q}_waiting`, `${q}_active`, `${q}_delayed`]).join(' ')}`,
+      `graph_order ${queues.flatMap((q) => [`${fieldName(q)}_waiting`, `${fieldName(q)}_active`, `${fieldName(q)}_delayed`]).join(' ')}`,
       ...queues.flatMap((q) => [
-        `${q}_waiting.label ${q} waiting`,
-        `${q}_waiting.type GAUGE`,
-        `${q}_waiting.min 0`,
-        `${q}_waiting.info Tasks waiting in queue ${q}`,
-        `${q}_waiting.draw LINE2`,
-        `${q}_waiting.warning 20`,
-        `${q}_waiting.critical 100`,
-        `${q}_active.label ${q} running`,
-        `${q}_active.type GAUGE`,
-        `${q}_active.min 0`,
-        `${q}_active.info Tasks of queue ${q} running on a worker`,
-        `${q}_delayed.label ${q} delayed`,
-        `${q}_delayed.type GAUGE`,
-        `${q}_delayed.min 0`,
-        `${q}_delayed.info Tasks of queue ${q} waiting for a retry or their countdown`,
+        `${fieldName(q)}_waiting.label ${q} waiting`,
+        `${fieldName(q)}_waiting.type GAUGE`,
+        `${fieldName(q)}_waiting.min 0`,
+        `${fieldName(q)}_waiting.info Tasks waiting in queue ${q}`,
+        `${fieldName(q)}_waiting.draw LINE2`,
+        `${fieldName(q)}_waiting.warning 20`,
+        `${fieldName(q)}_waiting.critical 100`,
+        `${fieldName(q)}_active.label ${q} running`,
+        `${fieldName(q)}_active.type GAUGE`,
+        `${fieldName(q)}_active.min 0`,
+        `${fieldName(q)}_active.info Tasks of queue ${q} running on a worker`,
+        `${fieldName(q)}_delayed.label ${q} delayed`,
+        `${fieldName(q)}_delayed.type GAUGE`,
+        `${fieldName(q)}_delayed.min 0`,
+        `${fieldName(q)}_delayed.info Tasks of queue ${q} waiting for a retry or their countdown`,
       ]),
     ];
     assert.deepEqual(lines(run.stdout), expected);
@@ -73,9 +74,9 @@ describe('gwqueue munin', () => {
     assert.ok(t.includes('graph_period minute'));
     for (const q of queues) {
       for (const kind of ['succeeded', 'failed']) {
-        assert.ok(t.includes(`${q}_${kind}.type DERIVE`), `${q}_${kind} is a DERIVE`);
-        assert.ok(t.includes(`${q}_${kind}.min 0`), `${q}_${kind} has min 0 (a reset is not a negative rate)`);
-        assert.ok(t.includes(`${q}_${kind}.label ${q} ${kind}`));
+        assert.ok(t.includes(`${fieldName(q)}_${kind}.type DERIVE`), `${fieldName(q)}_${kind} is a DERIVE`);
+        assert.ok(t.includes(`${fieldName(q)}_${kind}.min 0`), `${fieldName(q)}_${kind} has min 0 (a reset is not a negative rate)`);
+        assert.ok(t.includes(`${fieldName(q)}_${kind}.label ${q} ${kind}`));
       }
     }
     const workers = await runCli(['munin', 'workers', 'config'], { ...env, GWQUEUE_NAGIOS_WORKERS_ONLINE: '2:,1:' });
@@ -93,7 +94,7 @@ describe('gwqueue munin', () => {
         'total.critical 1:',
       ],
     );
-    for (const q of queues) assert.ok(w.includes(`queue_${q}.critical 1:`), `a queue without a worker is critical: ${q}`);
+    for (const q of queues) assert.ok(w.includes(`${fieldName('queue', q)}.critical 1:`), `a queue without a worker is critical: ${q}`);
   });
 
   test('fetch prints field.value lines that follow the queues, the task totals and the workers', async () => {
@@ -103,10 +104,14 @@ describe('gwqueue munin', () => {
     assert.equal(waiting.code, 0, waiting.stderr);
     assert.deepEqual(
       lines(waiting.stdout),
-      queues.flatMap((q) => [`${q}_waiting.value ${q === 'celery' ? 3 : 0}`, `${q}_active.value 0`, `${q}_delayed.value 0`]),
+      queues.flatMap((q) => [
+        `${fieldName(q)}_waiting.value ${q === 'celery' ? 3 : 0}`,
+        `${fieldName(q)}_active.value 0`,
+        `${fieldName(q)}_delayed.value 0`,
+      ]),
     );
     const none = await runCli(['munin', 'workers'], env);
-    assert.deepEqual(lines(none.stdout), ['total.value 0', ...queues.map((q) => `queue_${q}.value 0`)]);
+    assert.deepEqual(lines(none.stdout), ['total.value 0', ...queues.map((q) => `${fieldName('queue', q)}.value 0`)]);
 
     const worker = await engine.startWorker({ name: 'munin@test', queues: ['celery'] });
     const failing = await raiseError.delay('munin');
@@ -114,10 +119,16 @@ describe('gwqueue munin', () => {
     const done = await runCli(['munin', 'tasks'], env);
     assert.deepEqual(
       lines(done.stdout),
-      queues.flatMap((q) => [`${q}_succeeded.value ${q === 'celery' ? 3 : 0}`, `${q}_failed.value ${q === 'celery' ? 1 : 0}`]),
+      queues.flatMap((q) => [
+        `${fieldName(q)}_succeeded.value ${q === 'celery' ? 3 : 0}`,
+        `${fieldName(q)}_failed.value ${q === 'celery' ? 1 : 0}`,
+      ]),
     );
     const online = await runCli(['munin', 'workers'], env);
-    assert.deepEqual(lines(online.stdout), ['total.value 1', ...queues.map((q) => `queue_${q}.value ${q === 'celery' ? 1 : 0}`)]);
+    assert.deepEqual(lines(online.stdout), [
+      'total.value 1',
+      ...queues.map((q) => `${fieldName('queue', q)}.value ${q === 'celery' ? 1 : 0}`),
+    ]);
     await worker.stop();
   });
 
@@ -153,7 +164,7 @@ describe('gwqueue munin', () => {
       assert.equal(config.code, 0);
       assert.equal(lines(config.stdout)[0], 'graph_title gwqueue workers online');
       const fetch = await run([]);
-      assert.deepEqual(lines(fetch.stdout), ['total.value 0', ...queues.map((q) => `queue_${q}.value 0`)]);
+      assert.deepEqual(lines(fetch.stdout), ['total.value 0', ...queues.map((q) => `${fieldName('queue', q)}.value 0`)]);
       assert.deepEqual(await run(['autoconf']), { code: 0, stdout: 'yes\n' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -191,7 +202,7 @@ describe('gwqueue munin', () => {
       assert.deepEqual(lines(munin('munin-run', [...dirs, 'gwqueue_queues', 'autoconf'])), ['yes']);
       assert.deepEqual(lines(munin('munin-run', [...dirs, 'gwqueue_workers'])), [
         'total.value 0',
-        ...queues.map((q) => `queue_${q}.value 0`),
+        ...queues.map((q) => `${fieldName('queue', q)}.value 0`),
       ]);
       // The multigraph plugin: every graph under its own `multigraph` line, for config and for fetch.
       const config = lines(munin('munin-run', [...dirs, 'gwqueue', 'config']));

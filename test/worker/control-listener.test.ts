@@ -59,9 +59,15 @@ describe('worker control listener', () => {
     assert.match(bad.replies[0].message, /whole number from 1 to 1000/);
     const good = await send({ action: 'concurrency', destination: ['alpha@test'], args: { n: 7 } });
     assert.equal(good.replies[0].ok, true);
-    assert.match(good.replies[0].message, /concurrency set to 7 per queue \(was 4\)/);
+    assert.match(
+      good.replies[0].message,
+      /^concurrency set to 7 per queue \(was celery 4, em-bright 2, exttrig 1, .*superevent 1, voevent 1\)$/,
+    );
     await eventually(
-      async () => (await liveWorkers(engine.client.redis, engine.config)).find((w) => w.name === 'alpha@test' && w.info.concurrency === 7),
+      async () =>
+        (await liveWorkers(engine.client.redis, engine.config)).find(
+          (w) => w.name === 'alpha@test' && w.info.concurrency === 7 && Object.values(w.info.queueConcurrency!).every((c) => c === 7),
+        ),
       3000,
       'heartbeat with concurrency 7',
     );

@@ -1,8 +1,10 @@
 // GWCelery's queues with real worker processes: -Q takes only known queues, dev serves them all with their own
-// concurrency, each task runs on the worker of its queue, and Nagios, /readyz, the Queues page and inspect name a
-// queue nobody serves. Runs dist/ (`npm run build` first).
+// concurrency, the example deployment's workers (deploy/systemd) serve each queue once, each task runs on the worker of
+// its queue, and Nagios, /readyz, the Queues page and inspect name a queue nobody serves. Runs dist/ (`npm run build`).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { eventually, testConfig } from '../helpers/engine.js';
 import { runCli, startCli } from '../helpers/cli.js';
@@ -20,6 +22,35 @@ type Started = Awaited<ReturnType<typeof startCli>>;
 
 const TABLE = QUEUES.map((queue) => queue.name);
 
+const UNITS = path.resolve(import.meta.dirname, '..', '..', 'deploy', 'systemd');
+
+/** KEY=VALUE lines of an EnvironmentFile (comments and blank lines skipped). */
+function envFile(name: string): Record<string, string> {
+  const lines = readFileSync(path.join(UNITS, 'env', name), 'utf8').split('\n');
+  return Object.fromEntries(
+    lines.filter((line) => /^[A-Z_]+=/.test(line)).map((line) => [line.split('=')[0], line.slice(line.indexOf('=') + 1)]),
+  );
+}
+
+/** The queue groups of the example deployment: worker-GROUP.env → its queues. */
+function groups(): Map<string, string[]> {
+  const files = readdirSync(path.join(UNITS, 'env')).filter((file) => /^worker-.+\.env$/.test(file));
+  return new Map(files.map((file) => [file.slice('worker-'.length, -'.env'.length), envFile(file).GWQUEUE_WORKER_QUEUES.split(',')]));
+}
+
+/** The gwqueue arguments of the worker unit's ExecStart for one instance, as systemd expands them (%i, %H, ${VAR}). */
+function unitWorkerArgs(group: string, host: string): string[] {
+  const unit = readFileSync(path.join(UNITS, 'gwqueue-worker@.service'), 'utf8');
+  const exec = /^ExecStart=(.*)$/m.exec(unit)![1].split(/\s+/);
+  const groupEnv = envFile(`worker-${group}.env`);
+  return exec.slice(exec.findIndex((word) => word.endsWith('/bin/gwqueue.js')) + 1).map((word) =>
+    word
+      .replace(/%i/g, group)
+      .replace(/%H/g, host)
+      .replace(/\$\{(\w+)\}/g, (_, name: string) => groupEnv[name]),
+  );
+}
+
 describe('queues like GWCelery', () => {
   let redis: TestRedis;
   let config: Config;
@@ -28,8 +59,9 @@ describe('queues like GWCelery', () => {
   const processes: Started[] = [];
   let web: ConsoleProcess | undefined;
 
-  const worker = async (queues: string[], name: string, extraEnv: Record<string, string> = {}) => {
-    const started = await startCli(['worker', '-n', name, '-Q', queues.join(',')], { ...env, ...extraEnv }, /consuming/, 30_000);
+  /** `gwqueue-worker@GROUP` of the example deployment, on the host "routes". */
+  const unitWorker = async (group: string) => {
+    const started = await startCli(unitWorkerArgs(group, 'routes'), env, /consuming/, 60_000);
     processes.push(started);
     return started;
   };
@@ -39,6 +71,20 @@ describe('queues like GWCelery', () => {
   };
   const online = async (name: string) =>
     eventually(async () => (await liveWorkers(client.redis, config)).find((w) => w.name === name), 10_000, `${name} online`);
+
+  /** GET /readyz once it has measured (its own 2 s bound may pass on a loaded box: then ask again). */
+  async function readyz(): Promise<{ status: number; unserved: string[] | undefined }> {
+    return eventually(
+      async () => {
+        const response = await fetch(`${web!.url}/readyz`);
+        const body = (await response.json()) as { findings: { check: string; names?: string[] }[] };
+        const queues = body.findings.find((f) => f.check === 'queues');
+        return queues ? { status: response.status, unserved: queues.names } : undefined;
+      },
+      30_000,
+      '/readyz to measure',
+    );
+  }
 
   /** Validates the form's fields, enqueues its chain and waits for the last step's result. */
   async function runForm(name: string, fields: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
@@ -105,31 +151,45 @@ describe('queues like GWCelery', () => {
       40_000,
     );
     processes.push(dev);
-    const name = /worker (\S+) consuming/.exec(dev.output())![1];
-    const live = await online(name);
-    assert.deepEqual([...live.info.queues].sort(), [...TABLE].sort());
-    assert.deepEqual(live.info.queueConcurrency, {
-      celery: 6,
-      'em-bright': 2,
-      exttrig: 1,
-      highmem: 3,
-      kafka: 1,
-      multiprocessing: 1,
-      openmp: 1,
-      superevent: 1,
-      voevent: 1,
-    });
-    const nagios = await runCli(['nagios'], env);
-    assert.equal(nagios.code, 0, nagios.stdout);
-    assert.match(nagios.stdout, /^OK: gwqueue is running normally - 1 worker online, 9 queues served/);
-    dev.child.kill('SIGINT');
+    try {
+      const name = /worker (\S+) consuming/.exec(dev.output())![1];
+      const live = await online(name);
+      assert.deepEqual([...live.info.queues].sort(), [...TABLE].sort());
+      assert.deepEqual(live.info.queueConcurrency, {
+        celery: 6,
+        'em-bright': 2,
+        exttrig: 1,
+        highmem: 3,
+        kafka: 1,
+        multiprocessing: 1,
+        openmp: 1,
+        superevent: 1,
+        voevent: 1,
+      });
+      const nagios = await runCli(['nagios', '-t', '30'], env, { timeoutMs: 60_000 });
+      assert.equal(nagios.code, 0, nagios.stdout);
+      assert.match(nagios.stdout, /^OK: gwqueue is running normally - 1 worker online, 9 queues served/);
+    } finally {
+      // Its worker serves every queue: it must not take the next test's tasks.
+      dev.child.kill('SIGINT');
+    }
     assert.equal(await dev.exited, 0);
   });
 
+  test('the example deployment serves every queue once, one worker per group, with its own concurrency', () => {
+    const deployed = [...groups().values()].flat();
+    assert.deepEqual([...deployed].sort(), [...TABLE].sort(), 'every queue in exactly one group');
+    assert.deepEqual(unitWorkerArgs('superevent', 'emfollow'), ['worker', '-n', 'superevent@emfollow', '-Q', 'superevent']);
+    assert.equal(envFile('gwqueue.env').GWQUEUE_ENV, 'production');
+  });
+
   test('each task runs on the worker of its queue; a queue nobody serves is named by Nagios, /readyz, inspect and the Queues page', async () => {
-    const groups = ['celery', 'superevent', 'exttrig', 'kafka'];
-    await Promise.all(groups.map((queue) => worker([queue], `${queue}@routes`)));
-    await Promise.all(groups.map((queue) => online(`${queue}@routes`)));
+    // The example deployment's workers (deploy/systemd): first the groups the main job needs.
+    const first = ['celery', 'superevent', 'exttrig', 'kafka'];
+    await Promise.all(first.map((group) => unitWorker(group)));
+    await Promise.all(first.map((group) => online(`${group}@routes`)));
+    const superevent = await online('superevent@routes');
+    assert.deepEqual(superevent.info.queueConcurrency, { superevent: 1 });
 
     const mock = await runForm('send_mock_joint_event');
     const sid = mock.superevent_id as string;
@@ -160,23 +220,20 @@ describe('queues like GWCelery', () => {
     assert.ok(ran.get('exttrig')?.has('gwqueue.tasks.raven.apply_raven_labels'));
     assert.ok(ran.get('kafka')?.has('gwqueue.tasks.orchestrator.preliminary_alert'));
     assert.ok(ran.get('celery')?.has('gwqueue.tasks.first2years.upload_event'));
-    assert.deepEqual([...ran.keys()].sort(), [...groups].sort(), 'nothing ran anywhere else');
+    assert.deepEqual([...ran.keys()].sort(), [...first].sort(), 'nothing ran anywhere else');
 
     // Five queues have no worker: every monitoring face names them.
     const unserved = ['em-bright', 'highmem', 'multiprocessing', 'openmp', 'voevent'];
     web = await startConsoleProcess(env);
-    const nagios = await runCli(['nagios'], env);
+    const nagios = await runCli(['nagios', '-t', '30'], env, { timeoutMs: 60_000 });
     assert.equal(nagios.code, 2, nagios.stdout);
     assert.match(nagios.stdout, /^CRITICAL: Not all expected queues are active/);
     assert.match(nagios.stdout, new RegExp(`^Missing queues: ${unserved.join(', ')}$`, 'm'));
-    let ready = await fetch(`${web.url}/readyz`);
-    assert.equal(ready.status, 503);
-    let body = (await ready.json()) as { findings: { check: string; names?: string[] }[] };
-    assert.deepEqual(body.findings.find((f) => f.check === 'queues')?.names, unserved);
-    const inspect = await runCli(['inspect', 'active_queues'], env);
+    assert.deepEqual(await readyz(), { status: 503, unserved });
+    const inspect = await runCli(['inspect', 'active_queues', '-t', '10'], env, { timeoutMs: 60_000 });
     assert.equal(inspect.code, 0, inspect.stderr);
     assert.match(inspect.stderr, new RegExp(`^gwqueue: no worker consumes queue ${unserved.join(', ')}$`, 'm'));
-    for (const queue of groups) assert.match(inspect.stdout, new RegExp(`^-> ${queue}@routes: OK\\n {4}\\* ${queue}$`, 'm'));
+    for (const queue of first) assert.match(inspect.stdout, new RegExp(`^-> ${queue}@routes: OK\\n {4}\\* ${queue}$`, 'm'));
     const overview = await queueOverview(client);
     assert.deepEqual(
       overview.filter((q) => q.unserved).map((q) => q.name),
@@ -186,23 +243,24 @@ describe('queues like GWCelery', () => {
     for (const queue of unserved) assert.match(page, new RegExp(`id="queue-${queue}"[^>]*class="table-danger"`));
     assert.match(page, /No worker consumes em-bright, highmem, multiprocessing, openmp, voevent/);
 
-    // One worker for the special nodes' queues; only voevent is left.
-    await worker(['em-bright', 'highmem', 'openmp', 'multiprocessing'], 'nodes@routes');
-    await online('nodes@routes');
-    const one = await runCli(['nagios'], env);
+    // The special nodes' groups and the other two: only voevent is left.
+    const more = ['em-bright', 'highmem', 'openmp', 'multiprocessing'];
+    await Promise.all(more.map((group) => unitWorker(group)));
+    const highmem = await online('highmem@routes');
+    assert.deepEqual(highmem.info.queueConcurrency, { highmem: 2 });
+    await Promise.all(more.map((group) => online(`${group}@routes`)));
+    const one = await runCli(['nagios', '-t', '30'], env, { timeoutMs: 60_000 });
     assert.equal(one.code, 2, one.stdout);
     assert.match(one.stdout, /^Missing queues: voevent$/m);
-    ready = await fetch(`${web.url}/readyz`);
-    body = (await ready.json()) as typeof body;
-    assert.deepEqual([ready.status, body.findings.find((f) => f.check === 'queues')?.names], [503, ['voevent']]);
+    assert.deepEqual(await readyz(), { status: 503, unserved: ['voevent'] });
 
-    const voevent = await worker(['voevent'], 'voevent@routes');
+    const voevent = await unitWorker('voevent');
     await online('voevent@routes');
-    const all = await runCli(['nagios'], env);
+    const all = await runCli(['nagios', '-t', '30'], env, { timeoutMs: 60_000 });
     assert.equal(all.code, 0, all.stdout);
-    assert.match(all.stdout, /^OK: gwqueue is running normally - 6 workers online, 9 queues served/);
-    assert.equal((await fetch(`${web.url}/readyz`)).status, 200);
-    const served = await runCli(['inspect', 'active_queues'], env);
+    assert.match(all.stdout, /^OK: gwqueue is running normally - 9 workers online, 9 queues served/);
+    assert.deepEqual(await readyz(), { status: 200, unserved: [] });
+    const served = await runCli(['inspect', 'active_queues', '-t', '10'], env, { timeoutMs: 60_000 });
     assert.doesNotMatch(served.stderr, /no worker consumes/);
     await stop(voevent);
   });
