@@ -124,6 +124,8 @@ export async function updatePreferredExternalEvent(deps: Services, supereventId:
 
 export const updatePreferredExternalEventTask = defineTask({
   name: 'gwqueue.tasks.raven.update_preferred_external_event',
+  // GWCelery's update_coinc_far: one superevent's coincidence FARs, written one at a time with the other RAVEN steps.
+  queue: 'exttrig',
   description: "Sets the superevent's em_type to the external event and, for GRB / SubGRB / SubGRBTargeted searches, its coincidence FARs.",
   params: {
     superevent_id: z.string().regex(SUPEREVENT_ID, 'must be a superevent ID such as S240101a'),
