@@ -55,6 +55,17 @@ export function shownResult(info: TaskInfo, root: string): unknown {
     : info.result;
 }
 
+/**
+ * The file of a result that shownResult described, else undefined. By its whole shape: a task's own result may have a
+ * `file` key too (a GraceDB log entry's `file` is its URL), and that is shown as the JSON it is.
+ */
+function shownFile(result: unknown): (FileSummary & { url: string }) | undefined {
+  if (!result || typeof result !== 'object' || Object.keys(result).join() !== 'file') return undefined;
+  const file = (result as { file: unknown }).file as Partial<FileSummary & { url: string }> | null;
+  const described = file && typeof file === 'object' && typeof file.name === 'string' && typeof file.contentType === 'string';
+  return described && typeof file.size === 'number' && typeof file.url === 'string' ? (file as FileSummary & { url: string }) : undefined;
+}
+
 const fileUrl = (root: string, id: string) => `${root}/api/tasks/${encodeURIComponent(id)}/file`;
 
 const notFoundMessage = (id: string) => `No task with ID ${id}: it was never submitted, or it was removed after its retention time.`;
@@ -66,7 +77,7 @@ export function taskPage(ctx: WebContext) {
       const loaded = await loadTask(ctx, id, rootOf(req));
       if (!loaded) return sendError(req, res, 404, 'Unknown task', notFoundMessage(id));
       const task = forViewer(req, loaded);
-      const file = (task.result as { file?: FileSummary & { url: string } } | null)?.file;
+      const file = shownFile(task.result);
       const shown = file ? (file.text ?? null) : task.result;
       const result =
         shown === null || shown === undefined ? null : typeof shown === 'string' && file ? shown : JSON.stringify(shown, null, 2);
