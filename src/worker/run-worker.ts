@@ -8,6 +8,7 @@ import { knownQueues, queueConcurrency, registeredQueues, unknownConfiguredQueue
 import { clearHeartbeat, hostSnapshot, sendHeartbeat, type HeartbeatPayload, type WorkerStats } from '../queue/heartbeats.js';
 import type { JobData } from '../queue/canvas.js';
 import { logger } from '../log/logger.js';
+import { stopStep } from '../log/stop-step.js';
 import { VERSION } from '../version.js';
 import { createProcessor } from './processor.js';
 import { startTaskIndexer } from '../task-index/task-indexer.js';
@@ -141,25 +142,9 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   });
   log.info({ name, queues, concurrency: Object.fromEntries(queues.map((queue) => [queue, concurrencyOf(queue)])) }, 'worker started');
 
-  /**
-   * Waits for `work` at most `ms`: nothing in the stop path may wait on Redis without a bound (with Redis away, the
-   * worker's connection queues commands until it returns). What did not finish is logged. Resolves true when it did.
-   */
-  const bounded = (work: Promise<unknown>, ms: number, what: string): Promise<boolean> => {
-    let timeout: NodeJS.Timeout | undefined;
-    return Promise.race([
-      work.then(
-        () => true,
-        () => true,
-      ),
-      new Promise<boolean>((resolve) => {
-        timeout = setTimeout(() => {
-          log.warn({ name, what, waitedMs: ms }, 'shutdown: not finished in time (Redis away?); going on without it');
-          resolve(false);
-        }, ms);
-      }),
-    ]).finally(() => clearTimeout(timeout));
-  };
+  // Nothing in the stop path may wait on Redis without a bound (with Redis away, the worker's connection queues
+  // commands until it returns): each step waits at most its share, and what did not finish is logged.
+  const bounded = (work: Promise<unknown>, ms: number, what: string) => stopStep(log, work, ms, what, { name });
 
   let stopping: Promise<boolean> | undefined;
   const stop = () => {
