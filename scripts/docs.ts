@@ -7,6 +7,7 @@ import { WEB_SETTINGS } from '../src/config/web.js';
 import { NAGIOS_SETTINGS } from '../src/config/nagios.js';
 import { DOMAIN_SETTINGS } from '../src/config/domain.js';
 import { OBSERVABILITY_SETTINGS } from '../src/config/observability.js';
+import { SCHEDULE_SETTINGS } from '../src/config/schedules.js';
 import { OPERATOR_FORMS } from '../src/forms/registry.js';
 import { fieldUsage } from '../src/forms/fields.js';
 import { ROUTES, fullPath } from '../src/web/routes.js';
@@ -44,7 +45,7 @@ function settingsTable(table: SettingsTable): string {
 
 /** The settings, grouped by the file of src/config/ that defines them. */
 export function renderConfig(): string {
-  const grouped = new Set([WEB_SETTINGS, NAGIOS_SETTINGS, DOMAIN_SETTINGS, OBSERVABILITY_SETTINGS].flatMap(Object.keys));
+  const grouped = new Set([WEB_SETTINGS, NAGIOS_SETTINGS, DOMAIN_SETTINGS, OBSERVABILITY_SETTINGS, SCHEDULE_SETTINGS].flatMap(Object.keys));
   const core = Object.fromEntries(Object.entries(SETTINGS).filter(([name]) => !grouped.has(name)));
   const groups: { title: string; source: string; more: string; table: SettingsTable }[] = [
     { title: 'Profile, Redis, results, workers and ports', source: 'index.ts', more: '[deployment.md](deployment.md)', table: core },
@@ -57,6 +58,7 @@ export function renderConfig(): string {
       more: '[observability.md](observability.md)',
       table: OBSERVABILITY_SETTINGS,
     },
+    { title: 'Schedules', source: 'schedules.ts', more: '[schedules.md](schedules.md)', table: SCHEDULE_SETTINGS },
   ];
   return groups
     .map(({ title, source, more, table }) => `## ${title}\n\nFrom \`src/config/${source}\`; more in ${more}.\n\n${settingsTable(table)}`)

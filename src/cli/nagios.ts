@@ -11,20 +11,22 @@ const UNKNOWN = 3;
 
 const USAGE = `[-v] [-t seconds] [-w list] [-c list] [--waiting w,c]
        [--oldest-waiting-age w,c] [--failure-ratio w,c] [--failed-alerts w,c]
-       [--workers-online w,c] [--lost-worker-window seconds]
-       [--alert-failure-window seconds]`;
+       [--workers-online w,c] [--canary-age w,c]
+       [--lost-worker-window seconds] [--alert-failure-window seconds]`;
 
 const HELP_AFTER = `
 Thresholds are Nagios ranges: 10 (alert above 10), 10: (below 10), ~:10
 (above 10), 10:20 (outside 10..20), @10:20 (inside 10..20).
 Per metric, --waiting 10,50 sets warning and critical (",50": no warning).
 -w/-c take ranges in the order waiting, oldest-waiting-age, failure-ratio,
-failed-alerts, workers-online, or metric=range items:
+failed-alerts, workers-online, canary-age, or metric=range items:
   gwqueue nagios -w waiting=20,oldest-waiting-age=60 -c waiting=100
 
 CRITICAL when Redis cannot be reached, when a known queue (GWCelery's nine
 and any a task names) has no live worker, or when a worker seen within the lost-worker window stopped
-sending heartbeats without a clean stop; WARNING/CRITICAL by thresholds.
+sending heartbeats without a clean stop, or when a worker's alert sink fails;
+WARNING/CRITICAL by thresholds, among them the canary's: the age of the newest
+MDC superevent (GWQUEUE_NAGIOS_CANARY; WARNING when a scheduled run failed).
 Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also after -h, -V and
 bad options). Redis and the key prefix come from the usual settings
 (REDIS_URL, GWQUEUE_PREFIX, GWQUEUE_CONFIG).`;
@@ -157,6 +159,7 @@ export function register(program: Command): void {
       pair('failed-alerts'),
     )
     .option('--workers-online <w,c>', 'live workers (default: no thresholds)', pair('workers-online'))
+    .option('--canary-age <w,c>', 'seconds since the newest MDC superevent was created (default 4200,21600)', pair('canary-age'))
     .option(
       '--lost-worker-window <seconds>',
       'how long a worker that vanished without a clean stop is reported (default 3600)',

@@ -153,7 +153,7 @@ describe('plugin output', () => {
     const v2 = formatPluginOutput(result, 2);
     assert.match(
       v2,
-      /^thresholds \(warning\/critical\): waiting 10\/50, oldest-waiting-age 30\/120, failure-ratio 0\.05\/0\.2, failed-alerts 0\/2, workers-online -\/-$/m,
+      /^thresholds \(warning\/critical\): waiting 10\/50, oldest-waiting-age 30\/120, failure-ratio 0\.05\/0\.2, failed-alerts 0\/2, workers-online -\/-, canary-age 4200\/21600$/m,
     );
     assert.doesNotMatch(v2, /timings/);
     assert.match(formatPluginOutput(result, 3), /^timings \(ms\): connect 1, gather 2$/m);

@@ -122,7 +122,8 @@ describe('threshold options', () => {
       'workers-online': '2:',
     });
     assert.throws(() => parseThresholdList('bogus=1', 'warning'), /unknown metric "bogus"/);
-    assert.throws(() => parseThresholdList('1,2,3,4,5,6', 'warning'), /more than 5 ranges/);
+    assert.deepEqual(parseThresholdList(',,,,,4200', 'warning'), { 'canary-age': '4200' }, 'the canary age is the sixth');
+    assert.throws(() => parseThresholdList('1,2,3,4,5,6,7', 'warning'), /more than 6 ranges/);
     assert.throws(() => parseThresholdList('10,waiting=20', 'warning'), /given twice/);
   });
 
