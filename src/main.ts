@@ -1,23 +1,7 @@
-// The gwqueue program: registers every subcommand (each in its own file under cli/) and runs the one asked for.
+// The gwqueue program: registers the subcommand asked for (each in its own file under cli/; all of them for help) and runs it.
 import { Command, CommanderError } from 'commander';
 import { VERSION } from './version.js';
 import { EXIT, oneLine } from './cli/context.js';
-import * as call from './cli/call.js';
-import * as completion from './cli/completion.js';
-import * as control from './cli/control.js';
-import * as chain from './cli/chain.js';
-import * as dev from './cli/dev.js';
-import * as events from './cli/events.js';
-import * as flower from './cli/flower.js';
-import * as inspect from './cli/inspect.js';
-import * as munin from './cli/munin.js';
-import * as nagios from './cli/nagios.js';
-import * as purge from './cli/purge.js';
-import * as result from './cli/result.js';
-import * as shell from './cli/shell.js';
-import * as status from './cli/status.js';
-import * as web from './cli/web.js';
-import * as worker from './cli/worker.js';
 import { initProcess } from './sentry/crash.js';
 
 // Names this process for its log file and reports crashes (to the log and Sentry) before anything else runs.
@@ -39,25 +23,29 @@ const program = new Command('gwqueue')
   .configureOutput({ outputError: (message, write) => write(`${oneLine(message.trim().replace(/\s*\n\s*/g, ' '))}\n`) })
   .exitOverride();
 
-for (const command of [
-  dev,
-  worker,
-  web,
-  flower,
-  call,
-  chain,
-  result,
-  status,
-  nagios,
-  munin,
-  events,
-  shell,
-  inspect,
-  control,
-  purge,
-  completion,
-])
-  command.register(program);
+// One entry per command file, in the order help lists them. A command loads only its own file: `gwqueue call` need
+// not evaluate the modules of web, nagios or shell (a one-shot command's time is mostly module loading).
+const COMMANDS: [names: string[], load: () => Promise<{ register(program: Command): void }>][] = [
+  [['dev'], () => import('./cli/dev.js')],
+  [['worker'], () => import('./cli/worker.js')],
+  [['web', 'flask'], () => import('./cli/web.js')],
+  [['flower'], () => import('./cli/flower.js')],
+  [['call'], () => import('./cli/call.js')],
+  [['chain'], () => import('./cli/chain.js')],
+  [['result'], () => import('./cli/result.js')],
+  [['status'], () => import('./cli/status.js')],
+  [['nagios'], () => import('./cli/nagios.js')],
+  [['munin'], () => import('./cli/munin.js')],
+  [['events'], () => import('./cli/events.js')],
+  [['shell'], () => import('./cli/shell.js')],
+  [['inspect'], () => import('./cli/inspect.js')],
+  [['control'], () => import('./cli/control.js')],
+  [['purge'], () => import('./cli/purge.js')],
+  [['completion'], () => import('./cli/completion.js')],
+];
+// Help, --version, a misspelt command (its suggestion) and completion (it describes every command) need them all.
+const asked = COMMANDS.find(([names]) => names.includes(process.argv[2]) && process.argv[2] !== 'completion');
+for (const command of await Promise.all((asked ? [asked] : COMMANDS).map(([, load]) => load()))) command.register(program);
 program.commands.forEach((command) => command.exitOverride());
 
 try {

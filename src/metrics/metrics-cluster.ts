@@ -1,8 +1,7 @@
 // /metrics of a console run as several processes (`web --processes N`): the primary gathers every process's own metrics and merges them (prom-client's AggregatorRegistry) for whichever process serves the scrape.
 import cluster, { type Worker } from 'node:cluster';
 import { randomUUID } from 'node:crypto';
-import { AggregatorRegistry } from 'prom-client';
-import { getProcessMetrics } from './metrics.js';
+import type { Registry } from 'prom-client';
 
 /** Messages between the console processes and the primary. */
 const READY = 'gwqueue:metrics-ready';
@@ -61,8 +60,9 @@ export function serveClusterProcessMetrics(): void {
         clearTimeout(timer);
         collecting.delete(id);
         if (error) return answer({ error: error.message });
-        AggregatorRegistry.aggregate(this.registries)
-          .metrics()
+        // Loaded at the first scrape: the primary serves nothing else, so it need not hold prom-client until then.
+        import('prom-client')
+          .then(({ AggregatorRegistry }) => AggregatorRegistry.aggregate(this.registries).metrics())
           .then(
             (text) => answer({ text }),
             (failed: Error) => answer({ error: failed.message }),
@@ -75,8 +75,7 @@ export function serveClusterProcessMetrics(): void {
 }
 
 /** In a console process: hands its own metrics to the primary when asked; the function asks the primary for the merge. */
-export function clusterProcessMetrics(): () => Promise<string> {
-  const { registry } = getProcessMetrics();
+export function clusterProcessMetrics(registry: Registry): () => Promise<string> {
   const pending = new Map<string, { resolve: (text: string) => void; reject: (error: Error) => void }>();
   const send = (message: Message) => {
     if (process.send && process.connected) process.send(message);

@@ -5,7 +5,7 @@ import type { Request, Response } from 'express';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/index.js';
-import { createClusterRegistry, METRICS_CONTENT_TYPE, renderMetrics } from './metrics.js';
+import { createClusterRegistry, getProcessMetrics, METRICS_CONTENT_TYPE, renderMetrics } from './metrics.js';
 import { clusterProcessMetrics } from './metrics-cluster.js';
 
 /**
@@ -14,7 +14,7 @@ import { clusterProcessMetrics } from './metrics-cluster.js';
  */
 export function metricsRoute(redis: Redis, config: Config) {
   const cluster = createClusterRegistry(redis, config);
-  const processes = nodeCluster.isWorker ? clusterProcessMetrics() : undefined;
+  const processes = nodeCluster.isWorker ? clusterProcessMetrics(getProcessMetrics().registry) : undefined;
   return async (_req: Request, res: Response) => {
     res.set('Cache-Control', 'no-store');
     let text: string;
