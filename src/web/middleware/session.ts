@@ -31,10 +31,16 @@ function claim(req: Request): void {
   req.session.owner = ownerOf(req);
 }
 
+/**
+ * A page shows the messages made since the last one; a client that posts and never reads a page (a script with a
+ * browser's session) would otherwise grow its session, read and written whole at every request, without bound.
+ */
+const MAX_FLASH = 10;
+
 export function flash(req: Request, kind: Flash['kind'], message: string): void {
   if (!req.session) return;
   claim(req);
-  req.session.flash = [...(req.session.flash ?? []), { kind, message }];
+  req.session.flash = [...(req.session.flash ?? []), { kind, message }].slice(-MAX_FLASH);
 }
 
 /**
