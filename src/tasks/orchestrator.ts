@@ -1,6 +1,6 @@
 // The orchestrator's alert tasks: preliminary_alert (copy the preferred event's files, send) and update_alert.
 import { z } from 'zod';
-import type { EventRecord, SupereventRecord } from '../gracedb/index.js';
+import type { EventRecord, GraceDb, SupereventRecord } from '../gracedb/index.js';
 import { defineTask } from '../queue/registry.js';
 import { validateAlert, type AlertType } from '../alerts/schema.js';
 import { buildAlert, sendAlert } from './alert-builder.js';
@@ -169,13 +169,25 @@ export const updateAlertTask = defineTask({
 
 /**
  * The PRELIMINARY alert the superevent would have now (its preferred event, latest public files, RAVEN section), built
- * and checked against the schema but not sent: what a pipeline-preferred event change asks for.
+ * and checked against the schema but not sent: what a pipeline-preferred event change asks for. Before any alert the
+ * superevent has no public files yet: then the preferred event's own files are read, as GWCelery's dashboard does.
  */
-export async function alertContents(deps: Services, supereventId: string): Promise<AlertOutcome & { alert: unknown }> {
+export async function alertContents(deps: Services, supereventId: string): Promise<AlertOutcome & { alert: unknown; files_of: string }> {
   const { gracedb, config } = deps;
   const superevent = await gracedb.getSuperevent(supereventId);
-  const files = latestDataProducts(await gracedb.getLogs(supereventId), { requirePublic: true });
-  const alert = validateAlert(await buildAlert(gracedb, config.domain, superevent, files, 'PRELIMINARY'));
+  let files = latestDataProducts(await gracedb.getLogs(supereventId), { requirePublic: true });
+  let filesOf = supereventId;
+  if (!files.skymap) {
+    files = latestDataProducts(await gracedb.getLogs(superevent.preferred_event));
+    filesOf = superevent.preferred_event;
+  }
+  // The alert builder reads the files from the superevent; this view reads those three where they are.
+  const chosen = new Set(Object.values(files));
+  const reader: GraceDb = Object.assign(Object.create(gracedb) as GraceDb, {
+    download: (filename: string, objectId: string) =>
+      gracedb.download(filename, objectId === supereventId && chosen.has(filename) ? filesOf : objectId),
+  });
+  const alert = validateAlert(await buildAlert(reader, config.domain, superevent, files, 'PRELIMINARY'));
   // The sky map is a file of the superevent already: the result says how big it is instead of carrying it again.
   const shown = alert.event
     ? { ...alert, event: { ...alert.event, skymap: `${alert.event.skymap?.length ?? 0} base64 characters` } }
@@ -187,6 +199,7 @@ export async function alertContents(deps: Services, supereventId: string): Promi
     reason: 'alert contents rebuilt; no alert was asked for',
     preferred_event: superevent.preferred_event,
     files,
+    files_of: filesOf,
     alert: shown,
   };
 }
