@@ -1,11 +1,13 @@
 // Create Sky Map With Disabled Detectors: re-localize an event without some of its detectors (a stand-in for BAYESTAR unless another localizer is plugged in).
-import { DETECTORS, localizeWithoutDetectors } from '../tasks/localization.js';
+import { DETECTORS, disabledDetectorsProblem, eventDetectors, localizeWithoutDetectors } from '../tasks/localization.js';
+import { lookUpEvent } from './gracedb-lookups.js';
 import { defineForm } from './define-form.js';
 import { checkboxField, eventField, type FormField } from './fields.js';
 
 /**
  * One checkbox per detector; its `typeahead` is the lookup that lists an event's detectors, so that the page (with
- * JavaScript) offers only the event's own. The task refuses a detector the event does not have, or disabling them all.
+ * JavaScript) offers only the event's own. The form's check refuses a detector the event does not have, or disabling
+ * them all (a field error, nothing queued); the task checks again.
  */
 const detectorFields: FormField[] = DETECTORS.map((name) => ({ ...checkboxField(name, name), typeahead: '/typeahead_event_detectors' }));
 
@@ -24,6 +26,16 @@ export const createSkymapWithDisabledDetectors = defineForm({
   ],
   confirm: true,
   queued: 'sky map with disabled detectors',
+  async check(values, gracedb) {
+    const event = await lookUpEvent(gracedb, 'action', values.event_id);
+    if (!event.ok) return { event_id: event.problem };
+    const disabled = DETECTORS.filter((name) => values[name]);
+    const problem = disabledDetectorsProblem(event.record, disabled);
+    if (!problem) return undefined;
+    // Under the detector the event lacks, else under the first ticked one.
+    const own = eventDetectors(event.record);
+    return { [disabled.find((name) => !own.includes(name)) ?? disabled[0]]: problem };
+  },
   build: (values) => {
     const disabled = DETECTORS.filter((name) => values[name]);
     return localizeWithoutDetectors.signature([values.event_id, disabled], {}, {}, true);

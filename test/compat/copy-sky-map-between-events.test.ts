@@ -1,6 +1,6 @@
 // GWCelery's Copy Sky Map Between Events over HTTP (real console process, real worker, embedded GraceDB): field errors
 // with nothing queued, GET 405, the event-file typeahead, the copy (no version, sky_loc + public, "sky map copied from E"),
-// a missing file failing the task, and `gwqueue chain copy_sky_map_between_events`.
+// GraceDB's refusals before queuing (unknown IDs, a file the event lacks), and `gwqueue chain copy_sky_map_between_events`.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventually } from '../helpers/engine.js';
@@ -109,12 +109,31 @@ describe('copy_sky_map_between_events (GWCelery compatibility)', () => {
     assert.notDeepEqual(onSuperevent, secondVersion);
   });
 
-  test('a file the event does not have: queued, and the task fails saying so', async () => {
-    const queued = await stack.post(FORM, { superevent_id: sid, event_id: eventId, skymap_filename: 'nothere.multiorder.fits,0' });
-    assert.equal(queued.status, 202);
-    const task = await stack.finished(String(queued.body.id));
-    assert.equal(task.state, 'failed');
-    assert.match(JSON.stringify(task), /nothere\.multiorder\.fits/);
+  test('GraceDB refuses before anything is queued: an unknown superevent or event, a file the event does not have', async () => {
+    const before = await stack.jobCount();
+    const cases: [Record<string, string>, Record<string, string>][] = [
+      [
+        { superevent_id: 'MS200101zz', event_id: eventId, skymap_filename: 'bayestar.multiorder.fits,0' },
+        { superevent_id: 'No action performed. GraceDB query for MS200101zz returned error code 404.' },
+      ],
+      [
+        { superevent_id: sid, event_id: 'M999999', skymap_filename: 'bayestar.multiorder.fits,0' },
+        { event_id: 'No action performed. GraceDB query for M999999 returned error code 404.' },
+      ],
+      [
+        { superevent_id: sid, event_id: eventId, skymap_filename: 'nothere.multiorder.fits,0' },
+        { skymap_filename: `${eventId} has no file nothere.multiorder.fits,0` },
+      ],
+      [
+        { superevent_id: sid, event_id: eventId, skymap_filename: 'bayestar.multiorder.fits,7' },
+        { skymap_filename: `${eventId} has no file bayestar.multiorder.fits,7` },
+      ],
+    ];
+    for (const [fields, problems] of cases) {
+      const answer = await stack.post(FORM, fields);
+      assert.deepEqual([answer.status, answer.body.fields], [422, problems]);
+    }
+    assert.equal(await stack.jobCount(), before, 'nothing queued');
   });
 
   test('gwqueue chain copy_sky_map_between_events: the same copy from a terminal; bad input is one line and exit 1', async () => {

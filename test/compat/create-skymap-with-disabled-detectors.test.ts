@@ -1,10 +1,12 @@
 // GWCelery's Create Sky Map With Disabled Detectors over HTTP (real console process, real worker, embedded GraceDB):
 // field errors with nothing queued, GET 405, the detector lookup, the stand-in's bayestar.no-H1V1.multiorder.fits
-// (sky_loc + public, a valid map from the remaining detectors, said to be a stand-in), refusals, `gwqueue chain`.
+// (sky_loc + public, a valid map from the remaining detectors, said to be a stand-in), refusals before queuing and in
+// the task, `gwqueue chain`.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCli } from '../helpers/cli.js';
 import { startFormStack, type FormStack } from './form-stack.js';
+import { localizeWithoutDetectors } from '../../src/tasks/localization.js';
 import { basePixelOf, credibleArea, pixelArea, readSkymap, writeSkymap } from '../../src/tasks/skymap-fits.js';
 
 const FORM = 'create_skymap_with_disabled_detectors';
@@ -127,18 +129,30 @@ describe('create_skymap_with_disabled_detectors (GWCelery compatibility)', () =>
     assert.ok(two < one / 5, `H1+L1 ${two} deg², L1 ${one} deg²`);
   });
 
-  test('refused by the task: a detector the event lacks, or every detector it has', async () => {
-    const lacking = await stack.post(FORM, { event_id: eventId, K1: 'on' });
-    assert.equal(lacking.status, 202);
-    const failed = await stack.finished(String(lacking.body.id));
+  test('refused before queuing: an unknown event, a detector the event lacks, or every detector it has', async () => {
+    const before = await stack.jobCount();
+    const unknown = await stack.post(FORM, { event_id: 'G999999', H1: 'on' });
+    assert.deepEqual(
+      [unknown.status, unknown.body.fields],
+      [422, { event_id: 'No action performed. GraceDB query for G999999 returned error code 404.' }],
+    );
+    const lacking = await stack.post(FORM, { event_id: eventId, H1: 'on', K1: 'on' });
+    assert.deepEqual([lacking.status, lacking.body.fields], [422, { K1: `${eventId} has no K1 data (its detectors: H1, L1, V1)` }]);
+    const all = await stack.post(FORM, { event_id: eventId, H1: 'on', L1: 'on', V1: 'on' });
+    assert.deepEqual(
+      [all.status, all.body.fields],
+      [422, { H1: `disabling H1, L1, V1 leaves ${eventId} without a detector: at least one of H1, L1, V1 must stay` }],
+    );
+    assert.equal(await stack.jobCount(), before, 'nothing queued');
+  });
+
+  test('the task checks again (gwqueue call does not pass through the form): it fails and uploads nothing', async () => {
+    const handle = await stack.engine.client.apply(localizeWithoutDetectors.si(eventId, ['K1']));
+    const failed = await stack.finished(handle.id);
     assert.equal(failed.state, 'failed');
     assert.match(failed.error?.message ?? '', new RegExp(`No sky map created: ${eventId} has no K1 data \\(its detectors: H1, L1, V1\\)`));
-    const all = await stack.post(FORM, { event_id: eventId, H1: 'on', L1: 'on', V1: 'on' });
-    const none = await stack.finished(String(all.body.id));
-    assert.equal(none.state, 'failed');
-    assert.match(none.error?.message ?? '', /leaves .* without a detector: at least one of H1, L1, V1 must stay/);
     const files = (await stack.services.gracedb.getLogs(eventId)).map((log) => log.filename);
-    assert.ok(!files.includes('bayestar.no-K1.multiorder.fits') && !files.includes('bayestar.no-H1L1V1.multiorder.fits'));
+    assert.ok(!files.includes('bayestar.no-K1.multiorder.fits'));
   });
 
   test('gwqueue chain create_skymap_with_disabled_detectors: a bare name ticks a detector; none is one line and exit 1', async () => {

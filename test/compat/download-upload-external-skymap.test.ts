@@ -209,12 +209,14 @@ describe('download_upload_external_skymap (GWCelery compatibility)', () => {
     assert.equal(versionsAfter, versionsBefore, 'no file uploaded by a failed download');
   });
 
-  test('an external event GraceDB does not have: nothing is fetched', async () => {
-    const fetched = requests.length;
-    const queued = await stack.post(FORM, { ext_id: 'E999999', skymap_url: `${base}/moc.fits` });
-    const task = await stack.finished(String(queued.body.id));
-    assert.equal(task.state, 'failed');
-    assert.match(task.error?.message ?? '', /E999999/);
+  test('an external event GraceDB does not have: refused in the form, nothing queued or fetched', async () => {
+    const [before, fetched] = [await stack.jobCount(), requests.length];
+    const answer = await stack.post(FORM, { ext_id: 'E999999', skymap_url: `${base}/moc.fits` });
+    assert.deepEqual(
+      [answer.status, answer.body.fields],
+      [422, { ext_id: 'No action performed. GraceDB query for E999999 returned error code 404.' }],
+    );
+    assert.equal(await stack.jobCount(), before);
     assert.equal(requests.length, fetched);
   });
 
