@@ -54,11 +54,15 @@ export async function benchCli(redisUrl: string): Promise<{ rows: Row[]; medians
   await waitForOutput(worker, /consuming/, 'worker');
   const rows: Row[] = [];
   try {
+    const called = spawnSync(process.execPath, [BIN, 'call', 'gwqueue.tasks.core.ping', '--wait', '10'], { env, encoding: 'utf8' });
+    const id = called.stderr.trim().split('\n').at(-1) ?? '';
     rows.push(
       ...timeCommands(env, [
         ['`gwqueue --help`', ['--help'], [0]],
         ['`gwqueue call gwqueue.tasks.core.ping`', ['call', 'gwqueue.tasks.core.ping'], [0]],
         ['`gwqueue nagios` (healthy system)', ['nagios'], [0, 1]],
+        ['`gwqueue status`', ['status'], [0]],
+        ['`gwqueue result <id>` (a finished ping)', ['result', id], [0]],
       ]),
     );
   } finally {

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PACKAGE_ROOT } from '../src/config/index.js';
+import { freePort } from '../test/helpers/redis-server.js';
 import { median } from './stats.js';
 
 export const PEER_DIR = path.resolve(PACKAGE_ROOT, '..', 'shared', 'bench', 'peer');
@@ -28,13 +29,15 @@ function celery(args: string[], redisUrl: string, okCodes: number[]): number {
 }
 
 /** Starts the peer (run_peer.sh), times its CLI commands (median of 7 wall times, ms), stops it. */
-export function benchPeerCli(port = 8765): { call: number; inspectPing: number } {
+export async function benchPeerCli(): Promise<{ call: number; inspectPing: number }> {
   const runDir = path.join(PACKAGE_ROOT, 'var', 'peer-run');
-  const env = { ...process.env, PEER_RUN_DIR: runDir, PEER_REDIS_PORT: '6399' };
+  const [port, redisPort] = [await freePort(), await freePort()];
+  const env: NodeJS.ProcessEnv = { ...process.env, PEER_RUN_DIR: runDir, PEER_REDIS_PORT: String(redisPort) };
+  delete env.REDIS_URL;
   const started = spawnSync('bash', [path.join(PEER_DIR, 'run_peer.sh'), String(port)], { env, encoding: 'utf8' });
   if (started.status !== 0) throw new Error(`run_peer.sh failed: ${started.stderr.slice(-400)}`);
   try {
-    const redisUrl = 'redis://127.0.0.1:6399/0';
+    const redisUrl = `redis://127.0.0.1:${redisPort}/0`;
     const time = (args: string[]) => median(Array.from({ length: 7 }, () => celery(args, redisUrl, [0])));
     return { call: time(['call', 'peer_app.prelim', '--args', '["S240101a", "G1"]']), inspectPing: time(['inspect', 'ping', '-t', '1']) };
   } finally {

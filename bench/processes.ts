@@ -23,7 +23,7 @@ export function rssMb(pids: number[]): number {
 export function waitForOutput(child: ChildProcess, pattern: RegExp, what: string): Promise<void> {
   return new Promise((resolve, reject) => {
     let output = '';
-    const timer = setTimeout(() => reject(new Error(`${what} not ready within 20 s:\n${output}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`${what} not ready within 60 s:\n${output}`)), 60_000);
     const onData = (chunk: Buffer) => {
       output += chunk;
       if (pattern.test(output)) {

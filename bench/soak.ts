@@ -1,6 +1,7 @@
-// `npm run soak [-- --minutes 10 --rate 40]`: mixed load on the real console and workers; RSS of every process sampled, start and end reported.
+// `npm run soak [-- --minutes 10 --rate 40]`: mixed load on the real console and workers; RSS of every process sampled (slope per process), latency p99 per minute.
 import { parseArgs } from 'node:util';
-import { printTable, type Row } from './stats.js';
+import { performance } from 'node:perf_hooks';
+import { printTable, summarize, type Row } from './stats.js';
 import { childrenOf, rssMb } from './processes.js';
 import { startStack } from './stack.js';
 
@@ -19,9 +20,13 @@ const auth = { Authorization: `Bearer ${stack.token}`, Accept: 'application/json
 const statuses = new Map<string, number>();
 const tally = (key: string) => statuses.set(key, (statuses.get(key) ?? 0) + 1);
 const taskIds: string[] = [];
+/** Every request's end (ms since the start) and duration (ms), for the latency of each minute. */
+const latencies: { at: number; ms: number; post: boolean }[] = [];
+const began = Date.now();
 const superevents: { superevent: string; event: string }[] = [];
 
 async function call(method: string, url: string, body?: Record<string, string>): Promise<unknown> {
+  const start = performance.now();
   const res = await fetch(`${base}${url}`, {
     method,
     headers: body ? { ...auth, 'Content-Type': 'application/x-www-form-urlencoded' } : auth,
@@ -29,6 +34,8 @@ async function call(method: string, url: string, body?: Record<string, string>):
   });
   tally(`${method} ${url.replace(/\/tasks\/[^/?]+/, '/tasks/:id').replace(/\?.*$/, '')} ${res.status}`);
   const text = await res.text();
+  // ?wait holds the request until the task ends on purpose: its time is the task's, not the console's.
+  if (!url.includes('wait=')) latencies.push({ at: Date.now() - began, ms: performance.now() - start, post: method === 'POST' });
   return res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text;
 }
 
@@ -130,6 +137,48 @@ try {
     };
   });
   printTable(`RSS per process (warm-up sample at ${((first.at - samples[0].at) / 1000).toFixed(0)} s, ${samples.length} samples)`, rows);
+
+  // Least-squares slope of each process's RSS after the warm-up, in MB per minute (and per hour, to judge it).
+  const slope = (name: string, from: Sample[]) => {
+    const points = from.map((s) => [(s.at - samples[0].at) / 60_000, s.rss.get(name) ?? NaN]).filter(([, mb]) => Number.isFinite(mb));
+    const mx = points.reduce((a, [x]) => a + x, 0) / points.length;
+    const my = points.reduce((a, [, y]) => a + y, 0) / points.length;
+    const sxx = points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+    return sxx ? points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / sxx : NaN;
+  };
+  const afterWarmup = samples.filter((s) => s.at >= first.at);
+  const secondHalf = samples.filter((s) => s.at >= middle.at);
+  printTable(
+    'RSS slope per process after the warm-up (least squares over the samples)',
+    [...last.rss.keys()].map((name) => {
+      const all = slope(name, afterWarmup);
+      return {
+        process: name,
+        'MB/min': all.toFixed(3),
+        'MB/hour at that rate': (all * 60).toFixed(1),
+        'MB/min in the 2nd half': slope(name, secondHalf).toFixed(3),
+      };
+    }),
+  );
+
+  const minutesRun = Math.ceil(Math.max(...latencies.map((l) => l.at), 1) / 60_000);
+  printTable(
+    'latency per minute (ms; every request but the ?wait ones, which last as long as their task)',
+    Array.from({ length: minutesRun }, (_, minute) => {
+      const inMinute = latencies.filter((l) => Math.floor(l.at / 60_000) === minute);
+      const all = summarize(inMinute.map((l) => l.ms));
+      const posts = summarize(inMinute.filter((l) => l.post).map((l) => l.ms));
+      return {
+        minute: minute + 1,
+        requests: all.n,
+        p50: all.p50,
+        p99: all.p99,
+        max: Math.max(...inMinute.map((l) => l.ms)),
+        POSTs: posts.n,
+        'POST p99': Number.isFinite(posts.p99) ? posts.p99 : '–',
+      };
+    }),
+  );
   const requests = [...statuses].sort(([a], [b]) => a.localeCompare(b)).map(([what, count]) => ({ request: what, count }));
   printTable('requests by route and status', requests);
   const serverErrors = [...statuses].filter(([what]) => / 5\d\d$/.test(what) || what.startsWith('error')).reduce((n, [, c]) => n + c, 0);

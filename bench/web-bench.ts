@@ -1,27 +1,48 @@
-// The preliminary-alert form under load, gwqueue and the Flask + Celery peer one after the other: wrk, drain, latency probe, RSS.
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+// The preliminary-alert form under load, one app after the other: the bare stack, gwqueue (API token and browser path) and the Flask + Celery peer: wrk, drain, latency probe, RSS per process.
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadConfig, PACKAGE_ROOT } from '../src/config/index.js';
 import { connectClient } from '../src/queue/client.js';
-import { freePort } from '../test/helpers/redis-server.js';
+import { freePort, startRedis } from '../test/helpers/redis-server.js';
 import { PEER_DIR } from './peer-cli-bench.js';
-import { rssMb, withChildren } from './processes.js';
+import { childrenOf, rssMb, stopChild, waitForOutput } from './processes.js';
 import { startStack } from './stack.js';
 
 const STANDIN = path.join(PACKAGE_ROOT, 'bench', 'standin.mjs');
+const BARE = path.join(PACKAGE_ROOT, 'bench', 'bare.mjs');
 const WRK_LUA = path.join(PEER_DIR, 'wrk_post.lua');
+const WRK_BROWSER_LUA = path.join(PACKAGE_ROOT, 'bench', 'wrk-browser.lua');
 const PROBE = path.join(PEER_DIR, 'latency_probe.mjs');
 const FORM = '/send_preliminary_gcn';
-const BODY = 'superevent_id=S240101abc&event_id=G123456';
+const FIELDS = 'superevent_id=S240101abc&event_id=G123456';
+/** The user a reverse proxy names in front of the console (browser path), and how many browsers share the load. */
+const BROWSER_USER = 'bench.operator';
+const BROWSERS = 32;
 
 export interface LoadOptions {
   wrkSeconds: number;
   probeCount: number;
 }
 
-/** What one run measured on one app. */
+export const APPS = ['bare', 'api', 'browser', 'peer'] as const;
+export type AppKey = (typeof APPS)[number];
+export const APP_LABELS: Record<AppKey, string> = {
+  bare: 'bare stack',
+  api: 'gwqueue, API token',
+  browser: 'gwqueue, browser',
+  peer: 'peer (Flask + Celery)',
+};
+
+/** One process's resident memory after the load. */
+export interface ProcessRss {
+  process: string;
+  role: 'web' | 'worker' | 'both' | 'redis';
+  mb: number;
+}
+
+/** What one run measured on one app (NaN where the app has no such figure). */
 export interface WebFigures {
   rps: number;
   wrkP50: number;
@@ -30,104 +51,227 @@ export interface WebFigures {
   doneP50: number;
   doneP95: number;
   doneP99: number;
-  /** Ours only (NaN for the peer): submit→done when the probe asks `/api/tasks/{id}?wait=10` instead of polling. */
+  /** gwqueue's API path only: submit→done when the probe asks `/api/tasks/{id}?wait=10` instead of polling. */
   waitP50: number;
   waitP95: number;
   waitP99: number;
   drainS: number;
+  processes: ProcessRss[];
+  /** Web processes together (a process that is web and worker at once, the bare stack's, counts here). */
   webRssMb: number;
   webProcesses: number;
   workerRssMb: number;
   workerProcesses: number;
+  /** Every process of the app but Redis. */
+  totalRssMb: number;
 }
 
 interface App {
-  label: string;
+  key: AppKey;
   base: string;
-  /** Headers for wrk (`A: b|C: d`) and the probe. */
-  headers: string[];
-  probeArgs: string[];
+  /** wrk's script and its environment (headers as `A: b|C: d`). */
+  wrk: { script: string; env: Record<string, string> };
+  /** Probe arguments (result URL, done field and values, headers); undefined: no sequential probe on this path. */
+  probe?: string[];
   /** Probe arguments for a second pass that waits on the result instead of polling (apps that can). */
-  waitProbeArgs?: string[];
+  waitProbe?: string[];
   /** Location paths that mean the form was accepted. */
   acceptedPrefix: string;
-  webPids(): number[];
-  workerPids(): number[];
+  processes(): { process: string; role: ProcessRss['role']; pid: number }[];
   drain(): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** gwqueue as deployed (production profile), 2 console processes and 2 workers, on a private Redis without persistence like the peer's. */
-async function startOurs(): Promise<App> {
-  const stack = await startStack({ name: 'webbench', nodeArgs: ['--import', STANDIN] });
+const named = (role: ProcessRss['role'], stem: string, pids: number[]) =>
+  pids.map((pid, i) => ({ process: pids.length > 1 ? `${stem} ${i + 1}` : stem, role, pid }));
+
+async function drainBull(counts: () => Promise<number>): Promise<void> {
+  const deadline = Date.now() + 300_000;
+  while ((await counts()) > 0) {
+    if (Date.now() > deadline) throw new Error('the queue did not drain within 300 s');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** A browser's visit to the console: GET / as the proxy names the operator; the session cookie and the form's CSRF token. */
+async function openBrowser(base: string, headers: Record<string, string>): Promise<{ cookie: string; csrf: string }> {
+  const res = await fetch(`${base}/`, { headers });
+  const page = await res.text();
+  const cookie = res.headers.getSetCookie()[0]?.split(';')[0];
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(page)?.[1];
+  if (!res.ok || !cookie || !csrf) throw new Error(`GET / gave no session or no CSRF token (status ${res.status})`);
+  return { cookie, csrf: csrf.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code))) };
+}
+
+/**
+ * The form checks its event with GraceDB (here the embedded one), so the event must exist: one mock event, made as an
+ * operator makes it (POST /send_mock_event), gives a superevent and its event. Returns the form's fields for them.
+ */
+async function seedEvent(base: string, token: string): Promise<string> {
+  const headers = { Authorization: `Bearer ${token}`, Accept: 'application/json' };
+  const made = (await (await fetch(`${base}/send_mock_event`, { method: 'POST', headers })).json()) as { id?: string };
+  type Task = { state?: string; result?: { superevent_id?: string; graceid?: string } };
+  let task: Task = {};
+  for (let tries = 0; tries < 6 && task.state !== 'completed' && task.state !== 'failed'; tries++)
+    task = (await (await fetch(`${base}/api/tasks/${made.id}?wait=30`, { headers })).json()) as Task;
+  const { superevent_id: superevent, graceid } = task.result ?? {};
+  if (task.state !== 'completed' || !superevent || !graceid)
+    throw new Error(`the mock event did not make a superevent: ${JSON.stringify(task)}`);
+  return new URLSearchParams({ superevent_id: superevent, event_id: graceid }).toString();
+}
+
+/**
+ * gwqueue as deployed (production profile): the console in 2 processes behind a trusted proxy that names the user,
+ * 2 workers, a private Redis without persistence like the peer's. `path`: API clients with a token, or browsers.
+ */
+async function startOurs(key: 'api' | 'browser'): Promise<App> {
+  const stack = await startStack({
+    name: 'webbench',
+    nodeArgs: ['--import', STANDIN],
+    env: { GWQUEUE_TRUSTED_PROXIES: '127.0.0.1', GWQUEUE_AUTHORIZED_USERS: BROWSER_USER },
+  });
   const client = await connectClient(loadConfig(stack.env));
-  return {
-    label: 'gwqueue',
+  const common = {
+    key,
     base: stack.base,
-    headers: [`Authorization: Bearer ${stack.token}`],
-    probeArgs: ['--result-url', '/api/tasks/{id}', '--done-field', 'state', '--done-values', 'completed', '--fail-values', 'failed'],
-    waitProbeArgs: [
-      '--result-url',
-      '/api/tasks/{id}?wait=10',
-      '--done-field',
-      'state',
-      '--done-values',
-      'completed',
-      '--fail-values',
-      'failed',
-    ],
     acceptedPrefix: '/tasks/',
-    webPids: () => withChildren(stack.web.pid!),
-    workerPids: () => stack.workers.map((w) => w.pid!),
+    processes: () => [
+      ...named('web', 'console primary', [stack.web.pid!]),
+      ...named('web', 'console process', childrenOf(stack.web.pid!)),
+      ...named(
+        'worker',
+        'worker',
+        stack.workers.map((w) => w.pid!),
+      ),
+      ...named('redis', 'redis-server', [stack.redisPid]),
+    ],
     async drain() {
-      for (;;) {
+      // Waiting and running tasks: what the load left behind (the mock event may leave a delayed follow-up, which is not load).
+      await drainBull(async () => {
         let left = 0;
         for (const name of await client.queueNames()) {
-          const counts = await client.queue(name).getJobCounts('wait', 'active', 'delayed', 'prioritized', 'waiting-children');
+          const counts = await client.queue(name).getJobCounts('wait', 'active', 'prioritized');
           left += Object.values(counts).reduce((a, b) => a + b, 0);
         }
-        if (!left) return;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
+        return left;
+      });
     },
     async stop() {
       await client.close();
       await stack.stop();
     },
   };
+  const result = ['--done-field', 'state', '--done-values', 'completed', '--fail-values', 'failed'];
+  const fields = await seedEvent(stack.base, stack.token).catch(async (error: unknown) => {
+    await common.stop();
+    throw error;
+  });
+  const probeFields = fields.split('&').flatMap((field) => ['--field', field]);
+  if (key === 'api') {
+    const auth = `Authorization: Bearer ${stack.token}`;
+    return {
+      ...common,
+      wrk: { script: WRK_LUA, env: { WRK_BODY: fields, WRK_HEADERS: auth } },
+      probe: ['--result-url', '/api/tasks/{id}', ...result, ...probeFields, '--header', auth],
+      waitProbe: ['--result-url', '/api/tasks/{id}?wait=10', ...result, ...probeFields, '--header', auth],
+    };
+  }
+  const proxy = { 'X-Proxy-Remote-User': BROWSER_USER };
+  const browsers: { cookie: string; csrf: string }[] = [];
+  try {
+    for (let i = 0; i < BROWSERS; i++) browsers.push(await openBrowser(stack.base, proxy));
+  } catch (error) {
+    await common.stop();
+    throw error;
+  }
+  return {
+    ...common,
+    wrk: {
+      script: WRK_BROWSER_LUA,
+      env: {
+        WRK_FIELDS: fields,
+        WRK_HEADERS: `X-Proxy-Remote-User: ${BROWSER_USER}`,
+        WRK_BROWSERS: browsers.map((b) => `${b.cookie}\t${b.csrf}`).join('|'),
+        WRK_RUN: Date.now().toString(36),
+      },
+    },
+  };
 }
 
-/** The peer as its README starts it: gunicorn with 2 sync workers, a Celery worker with 2 pool processes, Redis on 6399. */
+/** The bare stack (bench/bare.mjs) on a private Redis without persistence. */
+async function startBare(): Promise<App> {
+  const redis = await startRedis();
+  const port = await freePort();
+  const child = spawn(process.execPath, [BARE, String(port), redis.url], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stop = async () => {
+    await stopChild(child);
+    await redis.stop();
+  };
+  try {
+    await waitForOutput(child, /bare ready/, 'bare stack');
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const redisPid = Number(
+    /process_id:(\d+)/.exec(spawnSync('redis-cli', ['-p', String(redis.port), 'info', 'server'], { encoding: 'utf8' }).stdout)?.[1],
+  );
+  return {
+    key: 'bare',
+    base: `http://127.0.0.1:${port}`,
+    wrk: { script: WRK_LUA, env: { WRK_BODY: FIELDS } },
+    probe: ['--result-url', '/result/{id}', '--done-field', 'state', '--done-values', 'completed', '--fail-values', 'failed'],
+    acceptedPrefix: '/result/',
+    processes: () => [...named('both', 'bare (web and worker)', [child.pid!]), ...named('redis', 'redis-server', [redisPid])],
+    async drain() {
+      await drainBull(async () => {
+        const length = (list: string) =>
+          Number(spawnSync('redis-cli', ['-p', String(redis.port), 'llen', `bull:bare:${list}`], { encoding: 'utf8' }).stdout.trim()) || 0;
+        return length('wait') + length('active');
+      });
+    },
+    stop,
+  };
+}
+
+/** The peer as its README starts it: gunicorn with 2 sync workers, a Celery worker with 2 pool processes, its own Redis. */
 async function startPeer(): Promise<App> {
   const port = await freePort();
+  const redisPort = await freePort();
   const runDir = path.join(PACKAGE_ROOT, 'var', 'peer-run');
-  const env = { ...process.env, PEER_RUN_DIR: runDir };
+  const env: NodeJS.ProcessEnv = { ...process.env, PEER_RUN_DIR: runDir, PEER_REDIS_PORT: String(redisPort) };
+  delete env.REDIS_URL;
   const script = (name: string, args: string[] = []) => spawnSync('bash', [path.join(PEER_DIR, name), ...args], { env, encoding: 'utf8' });
   const started = script('run_peer.sh', [String(port)]);
   if (started.status !== 0) throw new Error(`run_peer.sh failed: ${started.stderr.slice(-400)}`);
   const pid = (name: string) => Number(readFileSync(path.join(runDir, `${name}.pid`), 'utf8').trim());
   return {
-    label: 'peer',
+    key: 'peer',
     base: `http://127.0.0.1:${port}`,
-    headers: [],
-    probeArgs: ['--result-url', '/result/{id}', '--done-field', 'state', '--done-values', 'SUCCESS', '--fail-values', 'FAILURE'],
+    wrk: { script: WRK_LUA, env: { WRK_BODY: FIELDS } },
+    probe: ['--result-url', '/result/{id}', '--done-field', 'state', '--done-values', 'SUCCESS', '--fail-values', 'FAILURE'],
     acceptedPrefix: '/result/',
-    webPids: () => withChildren(pid('gunicorn')),
-    workerPids: () => withChildren(pid('celery')),
+    processes: () => [
+      ...named('web', 'gunicorn master', [pid('gunicorn')]),
+      ...named('web', 'gunicorn worker', childrenOf(pid('gunicorn'))),
+      ...named('worker', 'celery main', [pid('celery')]),
+      ...named('worker', 'celery pool', childrenOf(pid('celery'))),
+      ...named('redis', 'redis-server', [pid('redis')]),
+    ],
     async drain() {
       const idle = script('wait_idle.sh', ['300']);
       if (idle.status !== 0) throw new Error(`wait_idle.sh failed: ${idle.stderr.slice(-400)}`);
     },
     async stop() {
       script('stop_peer.sh');
+      rmSync(runDir, { recursive: true, force: true });
     },
   };
 }
 
 function wrk(app: App, seconds: number): { rps: number; p50: number; p99: number } {
-  const env = { ...process.env, WRK_BODY: BODY, WRK_HEADERS: app.headers.join('|') };
-  const run = spawnSync('wrk', ['-t2', '-c32', `-d${seconds}s`, '--latency', '-s', WRK_LUA, `${app.base}${FORM}`], {
-    env,
+  const run = spawnSync('wrk', ['-t2', '-c32', `-d${seconds}s`, '--latency', '-s', app.wrk.script, `${app.base}${FORM}`], {
+    env: { ...process.env, ...app.wrk.env },
     encoding: 'utf8',
   });
   if (run.status !== 0) throw new Error(`wrk failed (apt-get install -y wrk): ${run.stderr || run.error?.message}`);
@@ -139,31 +283,18 @@ function wrk(app: App, seconds: number): { rps: number; p50: number; p99: number
   // Every answer must be an accepted form: a redirect to the task's page, nothing else.
   const accepted = new RegExp(`^${app.acceptedPrefix.replace(/\//g, '\\/')}\\*=\\d+$`);
   if (!/^30[23]=\d+$/.test(statuses) || !accepted.test(targets) || !latency)
-    throw new Error(`${app.label}: wrk saw answers other than accepted forms: ${statuses}; ${targets}\n${out}`);
+    throw new Error(`${APP_LABELS[app.key]}: wrk saw answers other than accepted forms: ${statuses}; ${targets}\n${out}`);
   return { rps, p50: Number(latency[1]), p99: Number(latency[3]) };
 }
 
-function probe(app: App, count: number, probeArgs = app.probeArgs): { postP50: number; doneP50: number; doneP95: number; doneP99: number } {
-  const args = [
-    PROBE,
-    '--base-url',
-    app.base,
-    '--form-path',
-    FORM,
-    '-n',
-    String(count),
-    '--warmup',
-    '10',
-    '--json',
-    '--label',
-    app.label,
-    ...probeArgs,
-  ];
-  for (const header of app.headers) args.push('--header', header);
-  const run = spawnSync(process.execPath, args, { encoding: 'utf8' });
-  const summary = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}');
+function probe(app: App, count: number, probeArgs: string[]): { postP50: number; doneP50: number; doneP95: number; doneP99: number } {
+  const args = [PROBE, '--base-url', app.base, '--form-path', FORM, '-n', String(count), '--warmup', '10', '--json', '--label', app.key];
+  const run = spawnSync(process.execPath, [...args, ...probeArgs], { encoding: 'utf8' });
+  const summary = JSON.parse(run.stdout.trim().split('\n').at(-1) || '{}');
   if (run.status !== 0 || summary.errors)
-    throw new Error(`${app.label}: latency probe failed (exit ${run.status}):\n${run.stdout.slice(-800)}${run.stderr.slice(-400)}`);
+    throw new Error(
+      `${APP_LABELS[app.key]}: latency probe failed (exit ${run.status}):\n${run.stdout.slice(-800)}${run.stderr.slice(-400)}`,
+    );
   return {
     postP50: summary.post_ms.p50,
     doneP50: summary.submit_to_done_ms.p50,
@@ -173,20 +304,22 @@ function probe(app: App, count: number, probeArgs = app.probeArgs): { postP50: n
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const none = { postP50: NaN, doneP50: NaN, doneP95: NaN, doneP99: NaN };
 
 /** One run on one app, as the peer's README measures it: start fresh, wrk, drain, 2 s pause, probe (and ours again with ?wait), RSS, stop. */
-async function measure(start: () => Promise<App>, options: LoadOptions): Promise<WebFigures> {
-  const app = await start();
+async function measure(key: AppKey, options: LoadOptions): Promise<WebFigures> {
+  const app = await (key === 'bare' ? startBare() : key === 'peer' ? startPeer() : startOurs(key));
   try {
     const load = wrk(app, options.wrkSeconds);
     const drainStart = performance.now();
     await app.drain();
     const drainS = (performance.now() - drainStart) / 1000;
     await pause(2000);
-    const latency = probe(app, options.probeCount);
-    const waited = app.waitProbeArgs ? probe(app, options.probeCount, app.waitProbeArgs) : { doneP50: NaN, doneP95: NaN, doneP99: NaN };
-    const webPids = app.webPids();
-    const workerPids = app.workerPids();
+    const latency = app.probe ? probe(app, options.probeCount, app.probe) : none;
+    const waited = app.waitProbe ? probe(app, options.probeCount, app.waitProbe) : none;
+    const processes = app.processes().map(({ process, role, pid }) => ({ process, role, mb: rssMb([pid]) }));
+    const sum = (roles: ProcessRss['role'][]) => processes.filter((p) => roles.includes(p.role)).reduce((total, p) => total + p.mb, 0);
+    const count = (roles: ProcessRss['role'][]) => processes.filter((p) => roles.includes(p.role)).length;
     return {
       rps: load.rps,
       wrkP50: load.p50,
@@ -196,33 +329,35 @@ async function measure(start: () => Promise<App>, options: LoadOptions): Promise
       waitP95: waited.doneP95,
       waitP99: waited.doneP99,
       drainS,
-      webRssMb: rssMb(webPids),
-      webProcesses: webPids.length,
-      workerRssMb: rssMb(workerPids),
-      workerProcesses: workerPids.length,
+      processes,
+      webRssMb: sum(['web', 'both']),
+      webProcesses: count(['web', 'both']),
+      workerRssMb: sum(['worker']),
+      workerProcesses: count(['worker']),
+      totalRssMb: sum(['web', 'worker', 'both']),
     };
   } finally {
     await app.stop();
   }
 }
 
-/** `runs` rounds, alternating which app goes first; each app is started fresh for every run. */
-export async function benchWebSideBySide(
+/** `runs` rounds over `apps`, each app started fresh for every run; each round starts with the next app, so no app always goes first. */
+export async function benchWeb(
+  apps: AppKey[],
   runs: number,
   options: LoadOptions,
   log: (line: string) => void,
-): Promise<{ ours: WebFigures[]; peer: WebFigures[] }> {
-  const ours: WebFigures[] = [];
-  const peer: WebFigures[] = [];
+): Promise<Record<AppKey, WebFigures[]>> {
+  const out = Object.fromEntries(APPS.map((key) => [key, [] as WebFigures[]])) as Record<AppKey, WebFigures[]>;
   for (let run = 0; run < runs; run++) {
-    const order = run % 2 === 0 ? (['peer', 'ours'] as const) : (['ours', 'peer'] as const);
-    for (const which of order) {
-      const figures = await measure(which === 'ours' ? startOurs : startPeer, options);
-      (which === 'ours' ? ours : peer).push(figures);
+    const order = apps.map((_, i) => apps[(i + run) % apps.length]);
+    for (const key of order) {
+      const figures = await measure(key, options);
+      out[key].push(figures);
       log(
-        `run ${run + 1}/${runs} ${which === 'ours' ? 'gwqueue' : 'peer'}: ${figures.rps.toFixed(0)} req/s, wrk p50 ${figures.wrkP50} ms, submit→done p50 ${figures.doneP50.toFixed(2)} ms, drain ${figures.drainS.toFixed(1)} s`,
+        `run ${run + 1}/${runs} ${APP_LABELS[key]}: ${figures.rps.toFixed(0)} req/s, wrk p99 ${figures.wrkP99} ms, submit→done p50 ${figures.doneP50.toFixed(2)} ms, RSS ${figures.totalRssMb.toFixed(0)} MB`,
       );
     }
   }
-  return { ours, peer };
+  return out;
 }
