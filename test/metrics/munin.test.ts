@@ -222,7 +222,7 @@ describe('gwqueue munin', () => {
         fetch.every((line) => /^(multigraph gwqueue_\w+|\w+\.value (\d+|U))$/.test(line)),
         fetch.join('\n'),
       );
-      assert.ok(fetch.includes('default_succeeded.value 3'), "this Redis's values: the fetch test's three additions");
+      assert.ok(fetch.includes('celery_succeeded.value 3'), "this Redis's values: the fetch test's three additions");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
