@@ -16,6 +16,7 @@ import { connectClient, type TaskClient } from '../../src/queue/client.js';
 import { seenWorkers } from '../../src/queue/heartbeats.js';
 import { createGraceDb } from '../../src/gracedb/index.js';
 import { outboxKeys } from '../../src/alerts/outbox.js';
+import { embeddedKeys } from '../../src/gracedb/embedded-keys.js';
 import { allSchedules, FIRE_TASK, scheduledTaskId, type ScheduleDefinition } from '../../src/schedules/schedule-registry.js';
 import { readSchedules } from '../../src/schedules/schedulers.js';
 import '../../src/tasks/index.js';
@@ -262,6 +263,26 @@ describe('schedules and the canary', () => {
     assert.match(crit.text, /^newest MDC superevent MS\w+ was created \d+ s ago \(critical: .*20\)/);
     assert.ok(Number(crit.perfdata.canary_age.value) >= 20, String(crit.perfdata.canary_age.value));
     assert.equal((await runs('mock-event')).length, uploads, 'no mock event after the schedule was stopped');
+    // A scheduled run that fails is a WARNING of its own: GraceDB refuses the next SNEWS upload (its ID counter broken).
+    const sequence = embeddedKeys(bullPrefix(config)).eventSequence;
+    const saved = await connection.get(sequence);
+    await connection.set(sequence, 'not a number');
+    try {
+      const failedRun = await eventually(
+        async () => {
+          const run = await nagios(canary);
+          return /^WARNING: The last run of schedule mock-snews failed$/m.test(run.stdout) ? run : undefined;
+        },
+        30_000,
+        'nagios naming the failed scheduled run',
+      );
+      assert.match(failedRun.stdout, /^WARNING: The last run of schedule mock-snews failed\ntask [0-9a-f-]{36}: .*not an integer/m);
+      const listed = await runCli(['inspect', 'scheduled'], env);
+      assert.match(listed.stdout, /^ {4}\* mock-snews: .*; last run \S+: task [0-9a-f-]{36} failed \(.*not an integer.*\)$/m);
+    } finally {
+      await connection.set(sequence, saved!);
+    }
+
     // /readyz and the dashboard's verdict say the same, from a console configured with the canary.
     const checked = await startConsoleProcess({ ...env, ...canary });
     try {
