@@ -5,7 +5,8 @@ import { EXTERNAL_EVENT_ID } from '../gracedb/id-patterns.js';
 import { defineTask } from '../queue/registry.js';
 import { TransientError } from '../queue/errors.js';
 import { services } from './services.js';
-import { readFitsHeaders } from './skymap-fits.js';
+import { readFitsHeaders, readSkymap } from './skymap-fits.js';
+import { plotSkymap } from './skymap-png.js';
 
 /** GWCelery's names for a sky map fetched from a URL, its log tag and the label it applies afterwards. */
 export const FROM_URL_BASENAME = 'external_from_url';
@@ -151,10 +152,31 @@ export function checkSkymapFile(bytes: Buffer, source: string, maxBytes: number)
     : { bytes: gzipped ? bytes : gzipSync(plain), filename: `${FROM_URL_BASENAME}.fits.gz`, multiorder };
 }
 
+/**
+ * The map drawn as external_from_url.png (Mollweide), as GWCelery uploads one beside it: only a multi-order map that
+ * this code reads (UNIQ and PROBDENSITY first); for any other the result says why there is no picture.
+ */
+async function uploadPlot(extId: string, checked: CheckedSkymap): Promise<{ filename: string } | { filename: null; reason: string }> {
+  let png: Buffer;
+  try {
+    if (!checked.multiorder) throw new Error('a flat (all-sky HEALPix) map is not drawn here, only multi-order ones');
+    png = plotSkymap(readSkymap(checked.bytes));
+  } catch (error) {
+    return { filename: null, reason: (error as Error).message };
+  }
+  const filename = `${FROM_URL_BASENAME}.png`;
+  await services().gracedb.writeLog(
+    extId,
+    `Mollweide projection of <a href="/api/events/${extId}/files/${checked.filename}">${checked.filename}</a>`,
+    { filename, filecontents: png, tags: EXTERNAL_SKYMAP_TAGS },
+  );
+  return { filename };
+}
+
 export const getUploadExternalSkymap = defineTask({
   name: 'gwqueue.tasks.external_skymaps.get_upload_external_skymap',
   description:
-    'Downloads a sky map from an allow-listed http(s) URL (size and time limits), checks it is a HEALPix FITS file, uploads it to the external event (tag sky_loc) and labels it EXT_SKYMAP_READY.',
+    'Downloads a sky map from an allow-listed http(s) URL (size and time limits), checks it is a HEALPix FITS file, uploads it to the external event (tag sky_loc) with a Mollweide PNG of a multi-order map, and labels it EXT_SKYMAP_READY.',
   params: {
     ext_id: z.string().regex(EXTERNAL_EVENT_ID, 'must be an external event ID such as E1234'),
     skymap_url: z.string().min(1).max(2000),
@@ -179,6 +201,7 @@ export const getUploadExternalSkymap = defineTask({
       filecontents: checked.bytes,
       tags: EXTERNAL_SKYMAP_TAGS,
     });
+    const png = await uploadPlot(ext_id, checked);
     await gracedb.createLabel(EXTERNAL_SKYMAP_READY, ext_id);
     return {
       ext_id,
@@ -186,6 +209,7 @@ export const getUploadExternalSkymap = defineTask({
       file_version: entry.file_version,
       bytes: checked.bytes.length,
       multiorder: checked.multiorder,
+      png,
       label: EXTERNAL_SKYMAP_READY,
       source: skymap_url,
     };

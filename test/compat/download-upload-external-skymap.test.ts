@@ -1,6 +1,7 @@
 // GWCelery's Download/Upload External Sky Map over HTTP (real console process, real worker, embedded GraceDB) against a
 // loopback HTTP server: a refused host or scheme is a field error with nothing queued; the worker downloads within the
-// size and time limits, checks FITS, uploads external_from_url.* (sky_loc) and labels EXT_SKYMAP_READY; `gwqueue chain`.
+// size and time limits, checks FITS, uploads external_from_url.* (sky_loc) with a PNG of a multi-order map and labels
+// EXT_SKYMAP_READY; `gwqueue chain`.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -158,6 +159,7 @@ describe('download_upload_external_skymap (GWCelery compatibility)', () => {
       file_version: 0,
       bytes: moc.length,
       multiorder: true,
+      png: { filename: 'external_from_url.png' },
       label: 'EXT_SKYMAP_READY',
       source: `${base}/moc.fits`,
     });
@@ -167,13 +169,25 @@ describe('download_upload_external_skymap (GWCelery compatibility)', () => {
     assert.deepEqual(entry.tag_names, ['sky_loc']);
     assert.deepEqual(await gracedb.download('external_from_url.multiorder.fits', extId), moc);
     assert.ok((await gracedb.getEvent(extId)).labels.includes('EXT_SKYMAP_READY'));
+    const plot = (await gracedb.getLogs(extId)).find((log) => log.filename === 'external_from_url.png');
+    assert.ok(plot, 'a Mollweide PNG beside it');
+    assert.equal(
+      plot.comment,
+      `Mollweide projection of <a href="/api/events/${extId}/files/external_from_url.multiorder.fits">external_from_url.multiorder.fits</a>`,
+    );
+    assert.deepEqual(plot.tag_names, ['sky_loc']);
+    const png = await gracedb.download('external_from_url.png', extId);
+    assert.deepEqual([...png.subarray(1, 4)], [...Buffer.from('PNG')]);
+    assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [720, 360], 'IHDR: 720 × 360');
   });
 
   test('a flat HEALPix map is stored gzipped as external_from_url.fits.gz; a redirect within the allow-list is followed', async () => {
     const { gracedb } = stack.services;
     const task = await run(`${base}/flat.fits`);
     assert.equal(task.state, 'completed', JSON.stringify(task.error));
-    assert.equal((task.result as { filename: string }).filename, 'external_from_url.fits.gz');
+    const result = task.result as { filename: string; png: { filename: string | null; reason?: string } };
+    assert.equal(result.filename, 'external_from_url.fits.gz');
+    assert.deepEqual(result.png, { filename: null, reason: 'a flat (all-sky HEALPix) map is not drawn here, only multi-order ones' });
     const stored = await gracedb.download('external_from_url.fits.gz', extId);
     assert.deepEqual([stored[0], stored[1]], [0x1f, 0x8b]);
     assert.deepEqual(gunzipSync(stored), flat, 'the same map, gzipped');
