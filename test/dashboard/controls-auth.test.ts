@@ -98,7 +98,7 @@ describe('dashboard controls: authorization', () => {
     const delayed = await request(fx.app).get('/flower/tasks?state=delayed').set('X-Proxy-Remote-User', 'albert.einstein').expect(200);
     assert.match(delayed.text, /action="\/flower\/tasks\/[^"]+\/cancel" class="d-inline flower-control" data-flower-confirm=/);
     const queues = await request(fx.app).get('/flower/queues').set('X-Proxy-Remote-User', 'albert.einstein').expect(200);
-    assert.match(queues.text, /action="\/flower\/queues\/default\/pause"/);
+    assert.match(queues.text, /action="\/flower\/queues\/celery\/pause"/);
     assert.doesNotMatch(queues.text, /id="clean-form"/, 'cleaning is for admins');
     const adminQueues = await request(fx.app).get('/flower/queues').set('X-Proxy-Remote-User', 'ada.lovelace').expect(200);
     assert.match(adminQueues.text, /id="clean-form"/);
@@ -111,7 +111,7 @@ describe('dashboard controls: authorization', () => {
       request(fx.app).post(path).set('Authorization', `Bearer ${API_TOKEN}`).set('Accept', 'application/json').type('form').send(body);
     const paused = await api('/flower/queues/celery/pause').expect(200);
     assert.equal(paused.body.ok, true);
-    assert.match(paused.body.message, /^Paused queue default: /);
+    assert.match(paused.body.message, /^Paused queue celery: /);
     assert.equal(paused.body.paused, true);
     assert.equal(await fx.engine.client.queue('celery').isPaused(), true);
     await api('/flower/queues/celery/resume').expect(200);

@@ -71,8 +71,8 @@ describe('dashboard queues and history', () => {
     assert.match(page.text, /<tr id="queue-dashboard-orphan" data-queue="dashboard-orphan" class="table-danger">/);
     assert.match(page.text, /No worker consumes dashboard-orphan/);
     const row = page.text.slice(
-      page.text.indexOf('id="queue-default"'),
-      page.text.indexOf('</tr>', page.text.indexOf('id="queue-default"')),
+      page.text.indexOf('id="queue-celery"'),
+      page.text.indexOf('</tr>', page.text.indexOf('id="queue-celery"')),
     );
     assert.match(row, /1 live/);
     assert.doesNotMatch(row, /no worker/);
@@ -81,20 +81,20 @@ describe('dashboard queues and history', () => {
   test('pause asks for confirmation, pauses the queue, and resume undoes it; both audited', async () => {
     const { agent, tokens } = await browser(fx.app);
     const { csrf } = await tokens('send_mock_event');
-    const confirm = await agent.post('/flower/queues/default/pause').set(USER).type('form').send({ _csrf: csrf }).expect(200);
+    const confirm = await agent.post('/flower/queues/celery/pause').set(USER).type('form').send({ _csrf: csrf }).expect(200);
     assert.match(confirm.text, /Please confirm: Pause queue/);
     assert.equal((await queue('celery')).paused, false);
-    await agent.post('/flower/queues/default/pause').set(USER).type('form').send({ _csrf: csrf, confirmed: 'yes' }).expect(303);
+    await agent.post('/flower/queues/celery/pause').set(USER).type('form').send({ _csrf: csrf, confirmed: 'yes' }).expect(303);
     assert.equal((await queue('celery')).paused, true);
     const page = await agent.get('/flower/queues').set(USER).expect(200);
-    assert.match(page.text, /Paused queue default/);
+    assert.match(page.text, /Paused queue celery/);
     assert.match(page.text, /queue-paused">paused/);
-    assert.match(page.text, /action="\/flower\/queues\/default\/resume"/);
+    assert.match(page.text, /action="\/flower\/queues\/celery\/resume"/);
     // A paused queue keeps its tasks waiting.
     const waiting = await add.delay(1, 1);
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal((await waiting.info()).state, 'waiting');
-    await agent.post('/flower/queues/default/resume').set(USER).type('form').send({ _csrf: csrf }).expect(303);
+    await agent.post('/flower/queues/celery/resume').set(USER).type('form').send({ _csrf: csrf }).expect(303);
     assert.equal((await queue('celery')).paused, false);
     assert.equal(await waiting.get({ timeout: 10 }), 2);
     const actions = (await listAudit(fx.engine.client.redis, fx.engine.config, {})).entries.map((e) => `${e.action}:${e.outcome}`);
