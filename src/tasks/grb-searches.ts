@@ -57,9 +57,17 @@ function numberIn(object: Record<string, unknown>, key: string, what: string, ra
   return value;
 }
 
-/** The results the external event's files hold (the latest version of each); a search without its files is absent. */
-export async function readGrbSearchResults(gracedb: GraceDb, extId: string): Promise<GrbSearchResults> {
-  const files = await gracedb.listFiles(extId);
+/** Whether any search has reported: its false alarm probability file is among the event's files (GraceDB's file list). */
+export function hasGrbSearchResults(files: Record<string, string>): boolean {
+  return Object.values(GRB_SEARCH_FILES).some((spec) => spec.fap.file in files);
+}
+
+/**
+ * The results the external event's files hold (the latest version of each); a search without its files is absent.
+ * `files`: the event's file list when the caller has it already.
+ */
+export async function readGrbSearchResults(gracedb: GraceDb, extId: string, files?: Record<string, string>): Promise<GrbSearchResults> {
+  files ??= await gracedb.listFiles(extId);
   const results: GrbSearchResults = {};
   for (const search of Object.keys(GRB_SEARCH_FILES) as GrbSearch[]) {
     const spec = GRB_SEARCH_FILES[search];

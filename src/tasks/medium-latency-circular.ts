@@ -5,7 +5,14 @@ import { EXTERNAL_EVENT_ID } from '../gracedb/id-patterns.js';
 import { defineTask } from '../queue/registry.js';
 import { circularText, FOOTER, HEADER, listing, type Circular } from './circular-text.js';
 import { externalIdentity } from './external-triggers.js';
-import { DETECTION_FAP, GRB_SEARCH_FILES, readGrbSearchResults, type GrbSearch, type GrbSearchResults } from './grb-searches.js';
+import {
+  DETECTION_FAP,
+  GRB_SEARCH_FILES,
+  hasGrbSearchResults,
+  readGrbSearchResults,
+  type GrbSearch,
+  type GrbSearchResults,
+} from './grb-searches.js';
 import { services } from './services.js';
 
 /** Searches that GWCelery writes this circular for: GRB triggers, and MDC ones for the mock GRBs of mock joint events. */
@@ -89,25 +96,31 @@ export interface MediumLatencyCircularResult extends Circular {
   text: string;
 }
 
-function refuse(extId: string, why: string): never {
-  throw new Error(`No medium-latency circular for ${extId}: ${why}.`);
+/**
+ * Why no circular can be written for this trigger (no external event, no GRB, no results yet), as one sentence, or
+ * undefined: the form asks before queuing, the task again when it runs.
+ */
+export function mediumLatencyProblem(event: EventRecord, files: Record<string, string>): string | undefined {
+  const extId = event.graceid;
+  const why =
+    event.group !== 'External'
+      ? `it is a ${event.group} event, not an external trigger`
+      : !GRB_SEARCHES.includes(event.search ?? '')
+        ? `it is a ${event.search ?? 'search-less'} ${event.pipeline} trigger; the circular is written for GRB triggers (search GRB, or MDC for mock ones)`
+        : !hasGrbSearchResults(files)
+          ? `GraceDB holds no PyGRB or X-Pipeline results for it yet (neither ${Object.values(GRB_SEARCH_FILES)
+              .map((spec) => spec.fap.file)
+              .join(' nor ')} is among its files)`
+          : undefined;
+  return why && `No medium-latency circular for ${extId}: ${why}.`;
 }
 
 /** Reads the trigger and its search results from GraceDB; a clear error when it is no GRB or has no results. */
 export async function composeMediumLatencyCircular(gracedb: GraceDb, extId: string): Promise<MediumLatencyCircularResult> {
-  const event: EventRecord = await gracedb.getEvent(extId);
-  if (event.group !== 'External') refuse(extId, `it is a ${event.group} event, not an external trigger`);
-  if (!GRB_SEARCHES.includes(event.search ?? '')) {
-    refuse(
-      extId,
-      `it is a ${event.search ?? 'search-less'} ${event.pipeline} trigger; the circular is written for GRB triggers (search GRB, or MDC for mock ones)`,
-    );
-  }
-  const results = await readGrbSearchResults(gracedb, extId);
-  if (!results.pygrb && !results.xpipeline) {
-    const files = Object.values(GRB_SEARCH_FILES).map((spec) => spec.fap.file);
-    refuse(extId, `GraceDB holds no PyGRB or X-Pipeline results for it yet (neither ${files.join(' nor ')} is among its files)`);
-  }
+  const [event, files] = await Promise.all([gracedb.getEvent(extId), gracedb.listFiles(extId)]);
+  const problem = mediumLatencyProblem(event, files);
+  if (problem) throw new Error(problem);
+  const results = await readGrbSearchResults(gracedb, extId, files);
   const { trigId } = await externalIdentity(gracedb, event);
   const circular = mediumLatencyCircular({ graceid: extId, pipeline: event.pipeline, gpstime: event.gpstime, triggerId: trigId }, results);
   return { ext_event_id: extId, ...circular, text: circularText(circular) };

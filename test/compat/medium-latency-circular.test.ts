@@ -9,6 +9,7 @@ import { createConsoleGraceDb } from '../../src/web/context.js';
 import { dateToGps, type GraceDb } from '../../src/gracedb/index.js';
 import { grbVoEvent, uploadGrbNotice } from '../../src/tasks/external-triggers.js';
 import { uploadMockGrbSearchResults } from '../../src/tasks/grb-searches.js';
+import { createMediumLatencyCircular } from '../../src/tasks/medium-latency-circular.js';
 import { registeredQueues } from '../../src/queue/registry.js';
 
 const TOKEN = 'compat-medium-latency-0123456789';
@@ -137,26 +138,39 @@ describe('create_medium_latency_gcn_circular (over HTTP, real worker)', () => {
     assert.ok(!text.includes('Mpc'), 'no exclusion distances with a detection');
   });
 
-  test('clear messages: no results yet, results without distances, and a trigger that is no GRB', async () => {
+  test('clear refusals before queuing (422 on the field, nothing queued); the task itself refuses the same way', async () => {
     const bare = await trigger('GRB', t0 + 2 * 86_400);
-    const none = await circularFor(bare);
-    assert.equal(none.state, 'failed');
-    assert.equal(
-      none.error?.message,
+    const sub = await trigger('SubGRB', t0 + 4 * 86_400);
+    const noResults =
       `No medium-latency circular for ${bare}: GraceDB holds no PyGRB or X-Pipeline results for it yet ` +
-        '(neither false_alarm_probability_pygrb.json nor false_alarm_probability_x.json is among its files).',
+      '(neither false_alarm_probability_pygrb.json nor false_alarm_probability_x.json is among its files).';
+    const notGrb = new RegExp(
+      `^No medium-latency circular for ${sub}: it is a SubGRB Fermi trigger; the circular is written for GRB triggers`,
     );
+    const jobsBefore = await jobCount();
+    const refusal = async (extId: string) => {
+      const response = await submit({ ext_event_id: extId });
+      assert.equal(response.status, 422, extId);
+      return ((await response.json()) as { fields: Record<string, string> }).fields.ext_event_id;
+    };
+    assert.equal(await refusal(bare), noResults);
+    assert.match(await refusal(sub), notGrb);
+    assert.equal(await refusal('E999999'), 'No action performed. GraceDB query for E999999 returned error code 404.');
+    assert.equal(await jobCount(), jobsBefore, 'nothing was queued');
 
+    // gwqueue call (no form in front): the task gives the same sentence as its error.
+    await assert.rejects((await createMediumLatencyCircular.delay(bare)).get({ timeout: 30 }), (error: Error) => {
+      assert.ok(error.message.includes(noResults), error.message);
+      return true;
+    });
+    await assert.rejects((await createMediumLatencyCircular.delay(sub)).get({ timeout: 30 }), /it is a SubGRB Fermi trigger/);
+
+    // Results the form lets through but the task cannot use: a clear failure on the task page.
     const partial = await trigger('GRB', t0 + 3 * 86_400);
     await upload(partial, 'false_alarm_probability_x.json', { 'Online Xpipeline': 0.5 });
     const missing = await circularFor(partial);
     assert.equal(missing.state, 'failed');
     assert.match(missing.error?.message ?? '', /has X-Pipeline's false_alarm_probability_x\.json but not its distances_x\.json/);
-
-    const sub = await trigger('SubGRB', t0 + 4 * 86_400);
-    const refused = await circularFor(sub);
-    assert.equal(refused.state, 'failed');
-    assert.match(refused.error?.message ?? '', new RegExp(`No medium-latency circular for ${sub}: it is a SubGRB Fermi trigger`));
   });
 
   test('mock results on an MDC trigger give a circular; a real GRB trigger never gets mock numbers', async () => {
