@@ -12,7 +12,8 @@ import { externalEventField, type FormField } from './fields.js';
 const skymapUrlField: FormField = {
   name: 'skymap_url',
   label: 'Sky map URL',
-  placeholder: 'https://heasarc.gsfc.nasa.gov/path/skymap.fits',
+  // Not a real address: the console's page names no other origin.
+  placeholder: 'https://…/skymap.fits',
   help: 'http(s) on an allow-listed host; a HEALPix FITS file (multi-order, or flat and possibly gzipped)',
   problem(raw) {
     if (!raw) return 'is required';

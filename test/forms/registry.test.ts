@@ -34,7 +34,7 @@ async function consoleErrors(definition: OperatorForm, body: Record<string, unkn
 }
 
 describe('operator forms', () => {
-  test("seven forms at GWCelery's paths, each audited as form.<name>", () => {
+  test("twelve forms at GWCelery's paths, each audited as form.<name>", () => {
     assert.deepEqual(FORM_NAMES, [
       'send_preliminary_gcn',
       'send_update_gcn',
@@ -45,6 +45,9 @@ describe('operator forms', () => {
       'apply_raven_labels',
       'send_mock_event',
       'send_mock_joint_event',
+      'download_upload_external_skymap',
+      'create_skymap_with_disabled_detectors',
+      'copy_sky_map_between_events',
     ]);
     assert.deepEqual(
       form('send_update_gcn').fields.map((field) => field.name),
