@@ -106,7 +106,7 @@ describe('change_pipeline_preferred_event (GWCelery compatibility)', () => {
     assert.ok(!superevent.labels.includes('GCN_PRELIM_SENT'));
   });
 
-  test('gwqueue chain change_pipeline_preferred_event: the same change from a terminal; a refusal is one line and exit 1', async () => {
+  test('gwqueue chain change_pipeline_preferred_event: the same change from a terminal; a refusal is one line and exit 64', async () => {
     const env = { REDIS_URL: stack.config.redis.url!, GWQUEUE_PREFIX: stack.config.prefix, GWQUEUE_ENV: 'test' };
     const changed = await runCli(
       ['chain', FORM, `superevent_id=${sid}`, 'pipeline=pycbc', `event_id=${secondPycbc.graceid}`, '--wait', '30', '-u', 'carol'],
@@ -122,7 +122,7 @@ describe('change_pipeline_preferred_event (GWCelery compatibility)', () => {
     const refused = await runCli(['chain', FORM, `superevent_id=${sid}`, 'pipeline=gstlal', `event_id=${secondGstlal.graceid}`], env, {
       timeoutMs: 45_000,
     });
-    assert.notEqual(refused.code, 0);
+    assert.equal(refused.code, 64, 'a refused form is bad input (EX_USAGE)');
     assert.equal(refused.stderr.trim().split('\n').length, 1, refused.stderr);
     assert.match(refused.stderr, /No change performed\. User specified pipeline, gstlal, is the same pipeline that produced/);
     assert.equal(await stack.jobCount(), before);

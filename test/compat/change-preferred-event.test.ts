@@ -106,11 +106,11 @@ describe('change_preferred_event (GWCelery compatibility)', () => {
     assert.ok(audit.entries.some((entry) => entry.taskId === queued.body.id && entry.outcome === 'accepted'));
   });
 
-  test('gwqueue chain change_preferred_event: GraceDB’s refusal is one line and exit 1, nothing queued; the old name works too', async () => {
+  test('gwqueue chain change_preferred_event: GraceDB’s refusal is one line and exit 64, nothing queued; the old name works too', async () => {
     const env = { REDIS_URL: stack.config.redis.url!, GWQUEUE_PREFIX: stack.config.prefix, GWQUEUE_ENV: 'test' };
     const before = await stack.jobCount();
     const refused = await runCli(['chain', FORM, `superevent_id=${sid}`, 'event_id=M9999'], env, { timeoutMs: 45_000 });
-    assert.notEqual(refused.code, 0);
+    assert.equal(refused.code, 64, 'a refused form is bad input (EX_USAGE)');
     assert.equal(refused.stderr.trim().split('\n').length, 1, refused.stderr);
     assert.match(refused.stderr, /No change performed\. GraceDB query for M9999 returned error code 404\./);
     assert.equal(await stack.jobCount(), before);

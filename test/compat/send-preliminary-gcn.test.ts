@@ -40,7 +40,7 @@ describe('send_preliminary_gcn (GWCelery compatibility)', () => {
     assert.equal(await stack.jobCount(), before, 'nothing queued');
     const env = { REDIS_URL: stack.config.redis.url!, GWQUEUE_PREFIX: stack.config.prefix, GWQUEUE_ENV: 'test' };
     const cli = await runCli(['chain', FORM, `superevent_id=${sid}`, 'event_id=M9999'], env, { timeoutMs: 45_000 });
-    assert.notEqual(cli.code, 0);
+    assert.equal(cli.code, 64, 'a refused form is bad input (EX_USAGE)');
     assert.match(cli.stderr.trim(), /^gwqueue: .*No action performed\. GraceDB query for M9999 returned error code 404\.$/);
     assert.equal(await stack.jobCount(), before, 'nothing queued from the terminal either');
   });
