@@ -4,8 +4,9 @@ import type { JobData } from '../queue/canvas.js';
 import { resubmit } from '../queue/resubmit.js';
 import { ACTION_NAMES } from '../audit/vocabulary.js';
 import { ActionRefusal, submitter, type ActionDeps, type OperatorAction } from './pipeline.js';
+import { TASK_ID } from '../queue/types.js';
 
-const ID = /^[A-Za-z0-9_-]{1,100}$/;
+const ID = TASK_ID;
 
 interface Target {
   job: Job;

@@ -4,6 +4,7 @@ import type { FlowProducer, Job, JobsOptions, Queue, QueueEvents } from 'bullmq'
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import { buildFlow, type Canvas, type JobData } from './canvas.js';
+import { TASK_ID } from './types.js';
 import { asRedisUnavailable, createRedisConnection, describeRedis, waitUntilReady } from '../redis/connection.js';
 import { RedisUnavailableError } from '../redis/errors.js';
 import { bullPrefix, extraQueuesKey } from '../redis/keys.js';
@@ -125,7 +126,7 @@ export class TaskClient {
 
   /** The queue that holds a job with this ID, or undefined: one pipelined EXISTS per queue. */
   async queueOf(id: string): Promise<string | undefined> {
-    if (!/^[A-Za-z0-9_-]{1,100}$/.test(id)) return undefined;
+    if (!TASK_ID.test(id)) return undefined;
     this.ensureConnected();
     const lookup = async (names: string[]) => {
       const pipeline = this.redis.pipeline();

@@ -2,6 +2,12 @@
 // interface that results and AsyncResult need (as BullMQ's minimal-queue.ts breaks its class cycle).
 import type { Job, QueueEvents } from 'bullmq';
 
+/**
+ * A task ID as pages, APIs and commands accept it: ours are UUIDs; a schedule's firing is BullMQ's
+ * `repeat:<schedule>:<slot ms>` (schedules/). Nothing else, so that an ID never names another key of a queue.
+ */
+export const TASK_ID = /^(?:[A-Za-z0-9_-]{1,100}|repeat:[a-z0-9-]{1,64}:\d{1,16})$/;
+
 export interface ApplyOptions {
   queue?: string;
   /** Seconds to wait before the task may run. */

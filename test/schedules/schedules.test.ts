@@ -184,6 +184,18 @@ describe('schedules and the canary', () => {
       ],
     );
 
+    // A firing is a task like any other: its page and its JSON (the task it started) are found by its ID.
+    const firing = views.find((view) => view.name === 'mock-snews')!.lastRun!;
+    const firingPage = await fetch(`${web.url}/tasks/${firing.firingId}`);
+    assert.equal(firingPage.status, 200);
+    assert.match(await firingPage.text(), /gwqueue\.schedules\.fire/);
+    const firingJson = (await (await fetch(`${web.url}/api/tasks/${firing.firingId}`)).json()) as {
+      name: string;
+      result: { task_id: string } | null;
+    };
+    assert.equal(firingJson.name, FIRE_TASK);
+    assert.equal(firingJson.result?.task_id, firing.taskId);
+
     const metrics = await (await fetch(`${web.url}/metrics`)).text();
     const lastRuns = Object.fromEntries(
       Object.entries(await connection.hgetall(`${bullPrefix(config)}:schedules:last-run`)).map(([name, json]) => [

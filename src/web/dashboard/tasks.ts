@@ -7,6 +7,7 @@ import { formatSearch, TASK_TABS, TIME_RANGES, taskQueryFrom, type RawTaskQuery,
 import type { WebContext } from '../context.js';
 import { forViewer, shownResult } from '../handlers/tasks.js';
 import { rootOf } from '../middleware/url-prefix.js';
+import { TASK_ID } from '../../queue/types.js';
 
 const text = (req: Request, name: string) => (typeof req.query[name] === 'string' ? (req.query[name] as string).slice(0, 500) : undefined);
 
@@ -92,7 +93,7 @@ export function tasksApi(ctx: WebContext) {
   };
 }
 
-const ID = /^[A-Za-z0-9_-]{1,100}$/;
+const ID = TASK_ID;
 
 export function taskApi(ctx: WebContext) {
   return async (req: Request, res: Response, next: NextFunction) => {

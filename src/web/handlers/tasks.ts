@@ -12,6 +12,7 @@ import { sendError } from '../middleware/errors.js';
 import { actionRoute } from '../action-route.js';
 import { hasRole } from '../../config/web.js';
 import { rootOf } from '../middleware/url-prefix.js';
+import { TASK_ID } from '../../queue/types.js';
 
 export interface TaskPayload extends TaskInfo {
   finished: boolean;
@@ -19,7 +20,7 @@ export interface TaskPayload extends TaskInfo {
   url: string;
 }
 
-const ID = /^[A-Za-z0-9_-]{1,100}$/;
+const ID = TASK_ID;
 
 /** `root`: the console's URL prefix, in front of the links the payload gives (its page, its file). */
 async function loadTask(ctx: WebContext, id: string, root: string): Promise<TaskPayload | undefined> {
