@@ -166,6 +166,13 @@ describe('queues like GWCelery', () => {
         superevent: 1,
         voevent: 1,
       });
+      // The dashboard's worker page says each queue's.
+      const console = /console at (http:\/\/\S+)/.exec(dev.output())![1];
+      const page = await (await fetch(`${console}/flower/workers/${encodeURIComponent(name)}`)).text();
+      assert.match(
+        page,
+        /Concurrency<\/dt><dd class="col-7 tabular">celery 6, em-bright 2, exttrig 1, highmem 3, kafka 1, multiprocessing 1, openmp 1, superevent 1, voevent 1</,
+      );
       const nagios = await runCli(['nagios', '-t', '30'], env, { timeoutMs: 60_000 });
       assert.equal(nagios.code, 0, nagios.stdout);
       assert.match(nagios.stdout, /^OK: gwqueue is running normally - 1 worker online, 9 queues served/);

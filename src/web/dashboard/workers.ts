@@ -20,6 +20,8 @@ export interface WorkerRow {
   offlineReason: 'stopped' | 'lost' | null;
   queues: string[];
   concurrency: number | null;
+  /** Tasks at once per queue (queues differ: superevent 1, celery 4…); null from a worker that did not say. */
+  queueConcurrency: Record<string, number> | null;
   active: number;
   processed: number;
   failed: number;
@@ -34,6 +36,13 @@ export interface WorkerRow {
   components: ComponentHealth[];
 }
 
+/** "4 per queue", or each queue's when they differ ("celery 4, superevent 1"), or null when unknown. */
+function concurrencyText(worker: WorkerRow): string | null {
+  const perQueue = Object.entries(worker.queueConcurrency ?? {});
+  if (perQueue.length && new Set(perQueue.map(([, n]) => n)).size > 1) return perQueue.map(([queue, n]) => `${queue} ${n}`).join(', ');
+  return worker.concurrency === null ? null : `${worker.concurrency} per queue`;
+}
+
 export function workerRow(worker: SeenWorker): WorkerRow {
   const info = worker.info;
   const status = worker.online ? (info?.status === 'stopping' ? 'stopping' : 'online') : 'offline';
@@ -45,6 +54,7 @@ export function workerRow(worker: SeenWorker): WorkerRow {
     offlineReason: status === 'offline' ? (info?.status === 'stopped' ? 'stopped' : 'lost') : null,
     queues: info?.queues ?? [],
     concurrency: info?.concurrency ?? null,
+    queueConcurrency: info?.queueConcurrency ?? null,
     active: status === 'offline' ? 0 : (info?.active ?? 0),
     processed: info?.processed ?? 0,
     failed: info?.failed ?? 0,
@@ -133,7 +143,7 @@ async function loadWorker(ctx: WebContext, name: string) {
       pid: worker.pid,
       version: worker.version,
       queues: worker.queues.join(', '),
-      concurrency: worker.concurrency,
+      concurrency: concurrencyText(worker),
       startedAt: worker.startedAt,
       heartbeatMs: ctx.config.worker.heartbeatMs,
       lockDurationMs: ctx.config.worker.lockDurationMs,
