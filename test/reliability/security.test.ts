@@ -26,6 +26,9 @@ const VALID: Record<string, Record<string, string>> = {
   apply_raven_labels: { superevent_id: 'S240101a', ext_id: 'E123456', event_id: 'G123456' },
   send_mock_event: {},
   send_mock_joint_event: {},
+  download_upload_external_skymap: { ext_id: 'E123456', skymap_url: 'https://heasarc.gsfc.nasa.gov/FTP/fermi/skymap.fits' },
+  create_skymap_with_disabled_detectors: { event_id: 'G123456', H1: 'on' },
+  copy_sky_map_between_events: { superevent_id: 'S240101a', event_id: 'G123456', skymap_filename: 'bayestar.multiorder.fits,0' },
 };
 const ATTACKER = { Origin: 'http://attacker.invalid', Referer: 'http://attacker.invalid/innocent.html' };
 
