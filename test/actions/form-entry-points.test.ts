@@ -8,7 +8,8 @@ import { runCli } from '../helpers/cli.js';
 import { listAudit, type AuditEntry } from '../../src/audit/audit-log.js';
 
 const FORM = 'send_preliminary_gcn';
-const VALID = { superevent_id: 'S240101a', event_id: 'G123456' };
+/** A superevent and its event in the fixture's embedded GraceDB: the form looks the event up before queuing. */
+let VALID = { superevent_id: 'S240101a', event_id: 'G123456' };
 const TASK_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 describe('a form from the console and from gwqueue chain: one action', () => {
@@ -36,6 +37,19 @@ describe('a form from the console and from gwqueue chain: one action', () => {
   before(async () => {
     fx = await startConsole();
     env = { REDIS_URL: fx.redis.url, GWQUEUE_PREFIX: fx.engine.config.prefix, GWQUEUE_ENV: 'test' };
+    const event = await fx.gracedb.createEvent({
+      group: 'CBC',
+      pipeline: 'gstlal',
+      filename: 'event.json',
+      filecontents: JSON.stringify({ gpstime: 1388000000.5, far: 1e-10, instruments: 'H1,L1' }),
+    });
+    const superevent = await fx.gracedb.createSuperevent({
+      t_start: 1388000000,
+      t_0: 1388000000.5,
+      t_end: 1388000001,
+      preferred_event: event.graceid,
+    });
+    VALID = { superevent_id: superevent.superevent_id, event_id: event.graceid };
   });
   after(async () => {
     await fx?.stop();
@@ -59,7 +73,7 @@ describe('a form from the console and from gwqueue chain: one action', () => {
     // Who and from where differ; what was done is described alike.
     assert.deepEqual(
       [browserEntry, apiEntry, cliEntry].map((e) => [e.action, e.outcome, e.detail.replace(e.taskId!, 'ID')]),
-      Array(3).fill([`form.${FORM}`, 'accepted', 'Queued preliminary alert for S240101a (task ID)']),
+      Array(3).fill([`form.${FORM}`, 'accepted', `Queued preliminary alert for ${VALID.superevent_id} (task ID)`]),
     );
     assert.deepEqual(browserEntry.fields, { ...VALID, via: 'console' });
     assert.deepEqual(apiEntry.fields, { ...VALID, via: 'console' });
@@ -69,7 +83,7 @@ describe('a form from the console and from gwqueue chain: one action', () => {
       ['albert.einstein', 'robot', os.userInfo().username, `cli@${os.hostname()}`],
     );
     // The same message on the terminal as in the console's flash.
-    assert.match(cli.stderr, new RegExp(`Queued preliminary alert for S240101a \\(task ${terminalTask}\\)`));
+    assert.match(cli.stderr, new RegExp(`Queued preliminary alert for ${VALID.superevent_id} \\(task ${terminalTask}\\)`));
   });
 
   test('bad input: the same reason for the same field at every entry point, nothing enqueued', async () => {
