@@ -17,7 +17,7 @@ export interface ChainContext {
 
 /** Everything about one operator form; one file of src/forms/ declares it. */
 export interface OperatorForm {
-  /** GWCelery's path name (its spelling kept: change_prefered_event): the POST path and `gwqueue chain NAME`. */
+  /** GWCelery's path name (today's: change_preferred_event): the POST path and `gwqueue chain NAME`. */
   name: string;
   title: string;
   description: string;
