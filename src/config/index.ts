@@ -100,7 +100,10 @@ export const SETTINGS: Record<string, { default: string; help: string }> = {
   GWQUEUE_HEARTBEAT_MS: { default: '2000', help: 'worker heartbeat interval; a worker is offline after 3 missed beats' },
   GWQUEUE_LOCK_DURATION_MS: { default: '30000', help: "lock on an active task; a killed worker's task is picked up again after it" },
   GWQUEUE_MAX_STALLED: { default: '2', help: 'how many times a task may be picked up again after its worker died' },
-  GWQUEUE_SHUTDOWN_TIMEOUT_MS: { default: '30000', help: 'on SIGTERM a worker waits this long for active tasks before exiting' },
+  GWQUEUE_SHUTDOWN_TIMEOUT_MS: {
+    default: '30000',
+    help: 'on SIGTERM a worker waits this long for active tasks, the console (web, flower, dev) for requests in flight; it exits within it + 1 s',
+  },
   GWQUEUE_RETRY_ATTEMPTS: { default: '5', help: 'attempts for a task that hits transient errors (network, HTTP 408/429/502/503/504)' },
   GWQUEUE_RETRY_BACKOFF_MS: { default: '1000', help: 'first retry delay; doubles each attempt' },
   GWQUEUE_RETRY_MAX_BACKOFF_MS: { default: '5000', help: 'longest delay between two attempts of a task' },
