@@ -1,6 +1,6 @@
 // `gwqueue worker [-Q q1,q2] [-c N] [-n name]`: runs the registered tasks of the named queues until SIGINT/SIGTERM.
 import type { Command } from 'commander';
-import { action, CliError, EXIT } from './context.js';
+import { action, CliError, EXIT, leaveAfterStop } from './context.js';
 
 /** `-Q a,b`; an unknown queue is an error with the known ones when `strict` (worker, purge), else a warning. */
 export function parseQueues(raw: string | undefined, known: string[], strict = false): string[] | undefined {
@@ -89,10 +89,8 @@ export function register(program: Command): void {
         const { resetServices } = await import('../tasks/services.js');
         // Bounded like the worker's own stop: with Redis away, closing may wait for it.
         await Promise.race([resetServices(), new Promise((resolve) => setTimeout(resolve, 200).unref())]);
-        const code = clean ? EXIT.OK : EXIT.FAILURE;
         // A connection still reconnecting to a Redis that is away must not keep the process alive.
-        setTimeout(() => process.exit(code), 100).unref();
-        return code;
+        return leaveAfterStop(clean ? EXIT.OK : EXIT.FAILURE);
       }),
     );
 }
