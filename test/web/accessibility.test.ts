@@ -183,6 +183,7 @@ describe('accessibility and layout in Chromium', () => {
       await page.goto(`${web.url}/flower/history`);
       await page.locator('.flower-chart canvas').first().waitFor({ timeout: 10_000 });
     });
+    await sweep(findings, page, 'flower schedules', '/flower/schedules');
     await sweep(findings, page, 'flower host', '/flower/host');
     // A control's confirmation page without JavaScript: cancelling the delayed task.
     await sweep(findings, page, 'flower confirm', async () => {
@@ -197,7 +198,7 @@ describe('accessibility and layout in Chromium', () => {
       await page.locator('text=Please confirm').waitFor();
     });
     await page.close();
-    assert.equal(Object.keys(findings).length, 12, 'every dashboard page was swept');
+    assert.equal(Object.keys(findings).length, 13, 'every dashboard page was swept');
     assert.deepEqual(failing(findings), {});
   });
 
