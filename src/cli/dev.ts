@@ -13,18 +13,26 @@ export function register(program: Command): void {
       action(async (options: { port?: string }) => {
         // Before anything starts: a bad port must not leave Redis and a worker running.
         const port = parsePort(options.port);
-        const [{ getConfig }, { startEmbeddedRedis }, { describeRedis }, { startWorker }, { startWebServer }, { logger }, { stopStep }] =
-          await Promise.all([
-            import('../config/index.js'),
-            import('../redis/embedded-redis.js'),
-            import('../redis/connection.js'),
-            import('../worker/run-worker.js'),
-            import('../web/server.js'),
-            import('../log/logger.js'),
-            import('../log/stop-step.js'),
-            import('../tasks/index.js'),
-          ]);
+        const [
+          { getConfig },
+          { startEmbeddedRedis },
+          { describeRedis },
+          { startWorker, checkQueueSettings },
+          { startWebServer },
+          { logger },
+          { stopStep },
+        ] = await Promise.all([
+          import('../config/index.js'),
+          import('../redis/embedded-redis.js'),
+          import('../redis/connection.js'),
+          import('../worker/run-worker.js'),
+          import('../web/server.js'),
+          import('../log/logger.js'),
+          import('../log/stop-step.js'),
+          import('../tasks/index.js'),
+        ]);
         const config = getConfig();
+        checkQueueSettings(config);
         const signal = untilSignal();
         const redis = config.redis.url ? undefined : await startEmbeddedRedis(config);
         if (redis && !redis.owned) process.stderr.write(`gwqueue: using the embedded Redis already running at ${redis.socket}\n`);

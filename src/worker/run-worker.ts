@@ -40,12 +40,17 @@ export function defaultWorkerName(): string {
   return `worker${process.pid}@${os.hostname()}`;
 }
 
-export async function startWorker(config: Config, options: WorkerOptions = {}): Promise<RunningWorker> {
-  const log = logger('worker');
-  const queues = options.queues?.length ? options.queues : registeredQueues();
+/** A queue in GWQUEUE_QUEUE_CONCURRENCY that nothing knows is a typo: refuse it (`gwqueue dev` asks before it starts Redis). */
+export function checkQueueSettings(config: Config): void {
   const misnamed = unknownConfiguredQueues(config);
   if (misnamed.length)
     throw new ConfigError('GWQUEUE_QUEUE_CONCURRENCY', `unknown queue ${misnamed.join(', ')} (known: ${knownQueues().join(', ')})`);
+}
+
+export async function startWorker(config: Config, options: WorkerOptions = {}): Promise<RunningWorker> {
+  const log = logger('worker');
+  const queues = options.queues?.length ? options.queues : registeredQueues();
+  checkQueueSettings(config);
   const concurrencyOf = (queue: string) => options.concurrency ?? queueConcurrency(config, queue);
   const name = options.name ?? defaultWorkerName();
   const connection = createRedisConnection(config, 'worker');

@@ -3,7 +3,8 @@
 // its queue, and Nagios, /readyz, the Queues page and inspect name a queue nobody serves. Runs dist/ (`npm run build`).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { eventually, testConfig } from '../helpers/engine.js';
@@ -140,6 +141,17 @@ describe('queues like GWCelery', () => {
     const malformed = await runCli(['worker', '-Q', 'superevent'], { ...env, GWQUEUE_QUEUE_CONCURRENCY: 'superevent:2' });
     assert.equal(malformed.code, 78, malformed.stderr);
     assert.match(malformed.stderr, /GWQUEUE_QUEUE_CONCURRENCY: "superevent:2" is not queue=number/);
+    // gwqueue dev refuses it before it starts anything: no embedded Redis left behind.
+    const varDir = mkdtempSync(path.join(os.tmpdir(), 'gwqueue-dev-'));
+    try {
+      const devEnv = { ...env, REDIS_URL: '', GWQUEUE_VAR_DIR: varDir, GWQUEUE_QUEUE_CONCURRENCY: 'em_bright=2' };
+      const dev = await runCli(['dev', '--port', '0'], devEnv, { timeoutMs: 60_000 });
+      assert.equal(dev.code, 78, dev.stderr);
+      assert.match(dev.stderr, /GWQUEUE_QUEUE_CONCURRENCY: unknown queue em_bright/);
+      assert.ok(!existsSync(path.join(varDir, 'redis')), 'no embedded Redis was started');
+    } finally {
+      rmSync(varDir, { recursive: true, force: true });
+    }
     assert.equal((await liveWorkers(client.redis, config)).length, 0, 'no worker started');
   });
 
