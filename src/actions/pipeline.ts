@@ -320,6 +320,7 @@ async function replicated(deps: ActionDeps, mark: ReplicationMark): Promise<Reco
   if (replication.state === 'off') return {};
   if (replication.state === 'alone') return { replicas: 0 };
   if (replication.state === 'confirmed') return { replicas: replication.replicas };
+  logger('actions').warn({ reason: replication.reason }, 'no replica confirmed a submission: answered 503, not known');
   throw new RedisUnavailableError(
     `no replica confirmed the submission's writes (${replication.reason})`,
     true,

@@ -5,6 +5,7 @@ import os from 'node:os';
 import { createHash } from 'node:crypto';
 import type { Config } from '../config/index.js';
 import { RedisUnavailableError } from './errors.js';
+import { watchFailovers } from './failover-watch.js';
 
 export type ConnectionRole = 'producer' | 'worker';
 
@@ -58,8 +59,7 @@ function baseOptions(config: Config): RedisOptions {
     options.name = config.redis.sentinelName;
     // Every (re)connect asks the Sentinels for the master. A master that dies closes the connection and the next one
     // finds the new master; one that hangs, or is demoted while still up, keeps it open: the Sentinels' +switch-master
-    // message (failoverDetector) and a READONLY answer make the connection leave it.
-    options.failoverDetector = true;
+    // message (failover-watch.ts) and a READONLY answer make the connection leave it.
     options.sentinelCommandTimeout = config.redis.connectTimeoutMs;
     options.sentinelRetryStrategy = (times) => Math.min(100 * times, 1000);
   }
@@ -92,7 +92,7 @@ export function createRedisConnection(config: Config, role: ConnectionRole): Red
   const redis = new Redis(options);
   // Errors are reported through commands and readiness; an unhandled 'error' event must not crash the process.
   redis.on('error', () => {});
-  return redis;
+  return watchFailovers(redis, config);
 }
 
 /** Resolves when the connection is ready; rejects with RedisUnavailableError after the timeout. */

@@ -58,6 +58,24 @@ export function onlineReplicas(info: string): number | undefined {
   return info.split(/\r?\n/).filter((line) => /^slave\d+:.*\bstate=online\b/.test(line)).length;
 }
 
+/** A field of a Sentinel's flat [name, value, name, value…] answer. */
+function pick(fields: string[], name: string): string | undefined {
+  const at = fields.indexOf(name);
+  return at >= 0 && at % 2 === 0 ? fields[at + 1] : undefined;
+}
+
+/**
+ * Whether the Sentinels could promote this replica if the master failed now, by their own rules: not down or
+ * disconnected, priority not 0, and its link to the master down for no longer than ten times down-after-milliseconds
+ * (a replica cut off for longer is too stale to be chosen, so it holds up no submission).
+ */
+export function canPromote(replica: string[], downAfterMs: number): boolean {
+  if (/s_down|o_down|disconnected/.test(pick(replica, 'flags') ?? '')) return false;
+  if (pick(replica, 'slave-priority') === '0') return false;
+  const linkDownMs = Number(pick(replica, 'master-link-down-time') ?? 0);
+  return !(Number.isFinite(downAfterMs) && downAfterMs > 0 && linkDownMs > 10 * downAfterMs);
+}
+
 /**
  * WAIT blocks the connection it is sent on, so it goes on a connection of its own; it counts the writes of that
  * connection only, so a small write of its own comes first: made after the submission's writes were answered, it
@@ -106,8 +124,8 @@ class Barrier {
   }
 
   /**
-   * How many replicas the Sentinels could promote now (known, not down or disconnected, priority not 0); 0 without
-   * Sentinels. Undefined (no Sentinel answered) counts as some: a failover cannot be ruled out. Kept for a second.
+   * How many replicas the Sentinels could promote now (canPromote); 0 without Sentinels. Undefined (no Sentinel
+   * answered) counts as some: a failover cannot be ruled out. Kept for a second.
    */
   private async promotable(): Promise<number | undefined> {
     const { sentinels, sentinelName, commandTimeoutMs } = this.config.redis;
@@ -129,11 +147,11 @@ class Barrier {
       redis.on('error', () => {});
       try {
         await redis.connect();
-        const replicas = (await redis.call('SENTINEL', 'REPLICAS', sentinelName)) as string[][];
-        const count = replicas.filter((fields) => {
-          const field = (name: string) => fields[fields.indexOf(name) + 1];
-          return !/s_down|o_down|disconnected/.test(field('flags') ?? '') && field('slave-priority') !== '0';
-        }).length;
+        const [master, replicas] = (await Promise.all([
+          redis.call('SENTINEL', 'MASTER', sentinelName),
+          redis.call('SENTINEL', 'REPLICAS', sentinelName),
+        ])) as [string[], string[][]];
+        const count = replicas.filter((fields) => canPromote(fields, Number(pick(master, 'down-after-milliseconds')))).length;
         this.promotableCache = { at: Date.now(), count };
         return count;
       } catch {

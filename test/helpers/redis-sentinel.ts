@@ -11,6 +11,7 @@ export const SENTINEL_BIN = '/usr/bin/redis-sentinel';
 export interface RedisNode {
   port: number;
   child: ChildProcess;
+  args: string[];
 }
 
 export interface SentinelGroup {
@@ -25,6 +26,13 @@ export interface SentinelGroup {
   masterPort(): Promise<number | undefined>;
   /** SIGKILL the server on this port (a crash: nothing is flushed or handed over). */
   kill(port: number): Promise<void>;
+  /** Starts a killed server again on its port, empty (no persistence): the Sentinels make it a replica of the master. */
+  restart(port: number): Promise<void>;
+  /** SIGSTOP / SIGCONT the server on this port: a hung master keeps its connections open and answers nothing. */
+  freeze(port: number): void;
+  thaw(port: number): void;
+  /** Resolves once the master on this port has this many replicas online. */
+  waitForReplicas(port: number, count: number, timeoutMs: number): Promise<void>;
   /** Resolves once every Sentinel names a master other than `oldPort` and that server answers as master. */
   waitForNewMaster(oldPort: number, timeoutMs: number): Promise<number>;
   stop(): Promise<void>;
@@ -118,7 +126,7 @@ export async function startSentinelGroup(options: SentinelOptions = {}): Promise
     mkdirSync(path.join(dir, sub));
     const args = serverArgs(port, sub);
     if (role === 'replica') args.push('--replicaof', '127.0.0.1', String(servers[0].port));
-    servers.push({ port, child: launch('redis-server', args) });
+    servers.push({ port, args, child: launch('redis-server', args) });
     await waitFor(`redis-server on ${port}`, 10_000, () => ask(port, (r) => r.ping()));
   }
   // The replica has its copy before the Sentinels start watching: a failover then has someone to promote.
@@ -169,6 +177,12 @@ export async function startSentinelGroup(options: SentinelOptions = {}): Promise
     return best && best[1] >= 2 ? best[0] : undefined;
   };
 
+  const node = (port: number): RedisNode => {
+    const found = servers.find((server) => server.port === port);
+    if (!found) throw new Error(`no server on port ${port}`);
+    return found;
+  };
+
   return {
     name,
     sentinels: sentinelPorts.map((port) => `127.0.0.1:${port}`).join(','),
@@ -176,10 +190,28 @@ export async function startSentinelGroup(options: SentinelOptions = {}): Promise
     servers,
     masterPort,
     async kill(port) {
-      const node = servers.find((server) => server.port === port);
-      if (!node) throw new Error(`no server on port ${port}`);
-      node.child.kill('SIGKILL');
-      await exited(node.child);
+      const { child } = node(port);
+      child.kill('SIGKILL');
+      await exited(child);
+    },
+    async restart(port) {
+      const server = node(port);
+      server.child = launch('redis-server', server.args);
+      await waitFor(`redis-server on ${port}`, 10_000, () => ask(port, (r) => r.ping()));
+    },
+    freeze(port) {
+      node(port).child.kill('SIGSTOP');
+    },
+    thaw(port) {
+      node(port).child.kill('SIGCONT');
+    },
+    async waitForReplicas(port, count, timeoutMs) {
+      await waitFor(`${count} replica(s) online at ${port}`, timeoutMs, () =>
+        ask(port, async (r) => {
+          const online = (await r.info('replication')).split(/\r?\n/).filter((line) => /^slave\d+:.*state=online/.test(line)).length;
+          return online >= count ? true : undefined;
+        }),
+      );
     },
     async waitForNewMaster(oldPort, timeoutMs) {
       return waitFor(`a Sentinel failover away from port ${oldPort}`, timeoutMs, async () => {

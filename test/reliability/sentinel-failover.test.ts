@@ -1,4 +1,4 @@
-// A Sentinel failover under load: master + replica + three Sentinels, a real console and worker; the master is SIGKILLed while its replica is cut off, and every submission ends exactly once with no accepted one lost.
+// Sentinel failovers under load: master + replica + three Sentinels, a real console and worker; the master SIGKILLed while its replica is cut off, then the next master hung (SIGSTOP): every submission ends exactly once, no accepted one lost.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -43,6 +43,11 @@ describe('Redis Sentinel failover under a stream of API submissions', () => {
   let env: Record<string, string>;
   let web: ConsoleProcess | undefined;
   let worker: Awaited<ReturnType<typeof startCli>> | undefined;
+  let pids: { web?: number; worker?: number };
+  const targets: Target[] = [];
+  /** Every answer and every key of both scenarios: the tasks in Redis are checked against all of them. */
+  const answers: Answer[] = [];
+  const keyOf = new Map<string, Target>();
 
   before(async () => {
     // Sentinel takes a silent master for dead after 1 s: the failover is over within a few seconds.
@@ -58,11 +63,18 @@ describe('Redis Sentinel failover under a stream of API submissions', () => {
       GWQUEUE_LOCK_DURATION_MS: '5000',
       GWQUEUE_HEARTBEAT_MS: '300',
       GWQUEUE_RETRY_BACKOFF_MS: '100',
+      GWQUEUE_LOG_LEVEL: 'warn',
     };
     // The test's own view follows the master the same way (Sentinel mode), waiting through the failover.
     direct = new Redis({ sentinels, name: group.name, maxRetriesPerRequest: null });
     direct.on('error', () => {});
     store = new EmbeddedGraceDb(direct, bullPrefix(config));
+    const skymap = mockSkymap(drawMockSource(dateToGps(new Date())), 'S0');
+    for (let index = 0; index < 160; index++) targets.push(await seedSuperevent(index, skymap));
+    web = await startConsoleProcess(env);
+    worker = await startCli(['worker', '-n', 'one@sentinel', '-c', '4'], env, /consuming/);
+    pids = { web: web.child.pid, worker: worker.child.pid };
+    await eventually(async () => (await fetch(`${web!.url}/readyz`)).status === 200, 15_000, '/readyz 200 before the failover');
   });
   after(async () => {
     await web?.stop();
@@ -175,95 +187,84 @@ describe('Redis Sentinel failover under a stream of API submissions', () => {
       return out;
     });
 
-  test('the console and worker follow the new master; every 202 completes once, every 503 resubmitted ends once, no 202 lost', async (t) => {
-    const skymap = mockSkymap(drawMockSource(dateToGps(new Date())), 'S0');
-    const targets: Target[] = [];
-    for (let index = 0; index < 120; index++) targets.push(await seedSuperevent(index, skymap));
-    const firstMaster = (await group.masterPort())!;
-    assert.equal(firstMaster, group.servers[0].port);
-    const replica = group.servers[1];
+  interface Fault {
+    /** When the master was killed or hung. */
+    at: number;
+    /** When every Sentinel named the new master and it answered as one. */
+    failedOverAt: number;
+    newMaster: number;
+  }
 
-    web = await startConsoleProcess(env);
-    worker = await startCli(['worker', '-n', 'one@sentinel', '-c', '4'], env, /consuming/);
-    const pids = { web: web.child.pid, worker: worker.child.pid };
-    await eventually(async () => (await fetch(`${web!.url}/readyz`)).status === 200, 15_000, '/readyz 200 before the failover');
-
-    // Bounded load: CLIENTS clients, each with one key at a time, resubmitting the same key after a 503 until it is
-    // answered 202 (or 200 duplicate); they stop taking new keys when told.
-    const answers: Answer[] = [];
-    const keyOf = new Map<string, Target>();
+  /**
+   * Bounded load around one fault: CLIENTS clients, each with one key at a time, resubmitting the same key after a
+   * 503 until it is answered 202 (or 200 duplicate); the fault comes once 12 were accepted, and the clients stop
+   * taking new keys once 12 more were accepted on the new master.
+   */
+  async function underLoad(fault: (mine: Answer[]) => Promise<Fault>): Promise<{ mine: Answer[]; fault: Fault }> {
+    const mine: Answer[] = [];
     let taking = true;
     const client = async () => {
       while (taking) {
         const target = targets.shift();
-        if (!target) break;
+        assert.ok(target, 'ran out of seeded superevents');
         const key = randomUUID();
         keyOf.set(key, target);
         const deadline = Date.now() + 60_000;
         for (;;) {
           const answer = await submit(target, key);
+          mine.push(answer);
           answers.push(answer);
           if (answer.status === 202 || answer.status === 200) break;
-          assert.ok(Date.now() < deadline, `key ${key} not accepted within 60 s: ${answer.status} ${JSON.stringify(answer.body)}`);
+          assert.ok(
+            Date.now() < deadline,
+            `key ${key} not accepted within 60 s: ${answer.status} ${JSON.stringify(answer.body)}\n${web!.output().slice(-4000)}`,
+          );
           await pause(200);
         }
         await pause(30);
       }
     };
-    const accepted = () => answers.filter((a) => a.status === 202).length;
     const load = Promise.all(Array.from({ length: CLIENTS }, client));
+    try {
+      await eventually(() => mine.filter((a) => a.status === 202).length >= 12, 30_000, '12 submissions accepted before the fault');
+      // A master with a replica in sync: every 202 says that one replica has it.
+      assert.deepEqual(
+        [...new Set(mine.filter((a) => a.status === 202).map((a) => a.body.replicas))],
+        [1],
+        'replicas named by the 202s before the fault',
+      );
+      const happened = await fault(mine);
+      await eventually(
+        () => mine.filter((a) => a.status === 202 && a.at > happened.failedOverAt).length >= 12,
+        30_000,
+        '12 accepted after the failover',
+      );
+      return { mine, fault: happened };
+    } finally {
+      taking = false;
+      await load;
+    }
+  }
 
-    await eventually(() => accepted() >= 12, 30_000, '12 submissions accepted before the fault');
-    assert.ok(
-      answers.filter((a) => a.status === 202).every((a) => a.body.replicas === 1),
-      `202s before the fault must say one replica has them: ${JSON.stringify(answers.map((a) => a.body.replicas))}`,
-    );
-    // The asynchronous replication window, held open: the replica loses its link to the master and cannot get it
-    // back (a wrong masterauth makes its handshake fail), while the master keeps taking writes and the Sentinels still
-    // count the replica as one they could promote. Without a wait for a replica, those submissions would be answered
-    // 202 and lost in the failover; here they wait (REDIS_REPLICA_WAIT_MS) and are answered 503 "not known".
-    await onServer(replica.port, async (redis) => {
-      await redis.config('SET', 'masterauth', 'not-the-masters-password');
-      await redis.client('KILL', 'TYPE', 'master');
-    });
-    const brokenAt = Date.now();
-    await eventually(() => answers.some((a) => a.at > brokenAt + 200 && a.status === 503), 10_000, 'a 503 while the replica is cut off');
-    await pause(1000);
-    // What the master holds and the replica does not: every claim and task on it, just before it dies.
-    const onOldMaster = await claims(firstMaster);
-    const tasksOnOldMaster = await onServer(firstMaster, rootTasks);
-    await group.kill(firstMaster);
-    const killedAt = Date.now();
-    const newMaster = await group.waitForNewMaster(firstMaster, 30_000);
-    const failedOverAt = Date.now();
-    assert.equal(newMaster, replica.port);
-    const tasksAtFailover = await onServer(newMaster, rootTasks);
-
-    // Keep the load on until the console has taken 12 submissions on the new master, then let the clients finish.
-    await eventually(
-      () => answers.filter((a) => a.status === 202 && a.at > failedOverAt).length >= 12,
-      30_000,
-      '12 accepted after the failover',
-    );
-    const firstAcceptedAfter = Math.min(...answers.filter((a) => a.status === 202 && a.at > killedAt).map((a) => a.at));
-    taking = false;
-    await load;
-
-    // Every key ended with one answer naming a task; the 202s are the ones whose task a lost master could have taken.
+  /** Every key of both scenarios ends with one task on the master in charge, completed, its alert sent once. */
+  async function checkExactlyOnce(t: { diagnostic(message: string): void }, scenario: { mine: Answer[]; fault: Fault }) {
+    const { mine, fault } = scenario;
     const byKey = new Map<string, Answer[]>();
     for (const a of answers) byKey.set(a.key, [...(byKey.get(a.key) ?? []), a]);
-    for (const a of answers) assert.ok([202, 200, 503].includes(a.status), `answered ${a.status}: ${JSON.stringify(a.body)}`);
+    for (const a of mine) assert.ok([202, 200, 503].includes(a.status), `answered ${a.status}: ${JSON.stringify(a.body)}`);
+    for (const a of mine.filter((x) => x.status === 503))
+      assert.ok(a.body.submitted === 'unknown' || a.body.submitted === false, `a 503 that says neither: ${JSON.stringify(a.body)}`);
     const finals = [...byKey.values()].map((list) => list.at(-1)!);
     for (const f of finals) assert.ok(typeof f.body.id === 'string', `key ${f.key} ended without a task: ${JSON.stringify(f.body)}`);
-    const unknown503 = answers.filter((a) => a.status === 503 && a.body.submitted === 'unknown');
-    const known503 = answers.filter((a) => a.status === 503 && a.body.submitted === false);
-    for (const a of answers.filter((x) => x.status === 503))
-      assert.ok(a.body.submitted === 'unknown' || a.body.submitted === false, `a 503 that says neither: ${JSON.stringify(a.body)}`);
 
-    // The tasks on the new master: one per key, none lost, none doubled, all completed by the worker that was there before.
     const tasks = await rootTasks(direct);
     const finalIds = new Set(finals.map((f) => f.body.id as string));
     const lost202 = answers.filter((a) => a.status === 202 && !tasks.includes(a.body.id as string));
+    assert.deepEqual(
+      lost202.map((a) => a.key),
+      [],
+      '202s whose task the failover lost',
+    );
     for (const id of finalIds) {
       const info = await eventually(
         async () => {
@@ -276,71 +277,129 @@ describe('Redis Sentinel failover under a stream of API submissions', () => {
       );
       assert.equal(info.state, 'completed', `task ${id} ended ${info.state}`);
     }
-    // One "queued" log and one PRELIMINARY alert per key's superevent; none for a superevent that was not submitted.
+    // One "queued" log and one PRELIMINARY alert per key's superevent.
     const alerts = await listAlerts(direct, config, { count: 10_000 });
-    let duplicatesFound = 0;
+    let duplicated = 0;
     for (const [key, target] of keyOf) {
       const logs = (await store.getLogs(target.superevent)).filter((log) => log.comment === QUEUED).length;
       const sent = alerts.filter((alert) => alert.superevent_id === target.superevent && alert.alert_type === 'PRELIMINARY').length;
-      if (logs > 1 || sent > 1) duplicatesFound++;
+      if (logs > 1 || sent > 1) duplicated++;
       assert.equal(logs, 1, `"queued" logs for ${target.superevent} (key ${key})`);
       assert.equal(sent, 1, `PRELIMINARY alerts for ${target.superevent} (key ${key})`);
     }
-    const stuck = [...(await claims(newMaster)).values()].filter((v) => v.includes('"pending"')).length;
-    // Submissions the dead master had taken (their claim, or their task) that the new master never got: the window
-    // asynchronous replication leaves. None of them may have been answered 202.
-    const afterClaims = await claims(newMaster);
-    const claimedId = (raw: string | undefined) => (raw ? ((JSON.parse(raw) as { id?: string }).id ?? null) : null);
-    const lostOnFailover = [...onOldMaster.keys()].filter((key) => {
-      const id = claimedId(onOldMaster.get(key));
-      return claimedId(afterClaims.get(key)) !== id || (id !== null && tasksOnOldMaster.includes(id) && !tasksAtFailover.includes(id));
-    });
+    assert.equal(tasks.length, finalIds.size, `tasks on the master ${tasks.length}, keys ${finalIds.size}`);
+    for (const id of finalIds) assert.ok(tasks.includes(id));
+    const stuck = [...(await claims(fault.newMaster)).values()].filter((v) => v.includes('"pending"')).length;
+    assert.equal(stuck, 0, 'claims left pending');
 
-    // The same processes throughout, and the command line finds the new master too.
-    assert.equal(web.child.exitCode, null);
-    assert.equal(worker.child.exitCode, null);
+    // The same processes throughout, the worker runs what was submitted after the failover, and the command line
+    // finds the new master too.
+    assert.equal(web!.child.exitCode, null);
+    assert.equal(worker!.child.exitCode, null);
     assert.equal((JSON.parse((await api('/healthz')).body) as { pid: number }).pid, pids.web);
-    const lastId = finals.at(-1)!.body.id as string;
-    const lastInfo = JSON.parse((await api(`/api/tasks/${lastId}`)).body) as { worker: string };
-    assert.equal(lastInfo.worker, 'one@sentinel');
-    assert.equal(worker.child.pid, pids.worker);
+    assert.equal(worker!.child.pid, pids.worker);
+    const lastId = mine.filter((a) => a.status === 202).at(-1)!.body.id as string;
+    assert.equal((JSON.parse((await api(`/api/tasks/${lastId}`)).body) as { worker: string }).worker, 'one@sentinel');
     const result = await runCli(['result', lastId], env);
     assert.equal(result.code, 0, `gwqueue result after the failover: ${result.stderr}`);
+    assert.ok(
+      mine.every((a) => a.ms < ANSWER_BOUND_MS),
+      `answers slower than ${ANSWER_BOUND_MS} ms: ${mine.filter((a) => a.ms >= ANSWER_BOUND_MS).map((a) => `${a.status} ${a.ms}`)}`,
+    );
 
+    const keys = new Set(mine.map((a) => a.key));
     const figures = {
-      requests: answers.length,
-      keys: byKey.size,
-      answered202: accepted(),
-      answered200duplicate: answers.filter((a) => a.status === 200).length,
-      answered503: known503.length + unknown503.length,
-      answered503NothingSubmitted: known503.length,
-      answered503NotKnown: unknown503.length,
-      completed: finalIds.size,
-      tasksOnNewMaster: tasks.length,
-      duplicates: duplicatesFound + Math.max(0, tasks.length - finalIds.size),
+      requests: mine.length,
+      keys: keys.size,
+      answered202: mine.filter((a) => a.status === 202).length,
+      answered200duplicate: mine.filter((a) => a.status === 200).length,
+      answered503NothingSubmitted: mine.filter((a) => a.status === 503 && a.body.submitted === false).length,
+      answered503NotKnown: mine.filter((a) => a.status === 503 && a.body.submitted === 'unknown').length,
+      completed: finals.filter((f) => keys.has(f.key)).length,
+      duplicates: duplicated + Math.max(0, tasks.length - finalIds.size),
       stuckKeys: stuck,
       accepted202Lost: lost202.length,
-      submissionsLostOnFailover: lostOnFailover.length,
-      slowestAnswerS: Math.max(...answers.map((a) => a.ms)) / 1000,
-      sentinelFailoverS: (failedOverAt - killedAt) / 1000,
-      consoleFollowedS: (firstAcceptedAfter - killedAt) / 1000,
+      slowestAnswerS: Math.max(...mine.map((a) => a.ms)) / 1000,
+      sentinelFailoverS: (fault.failedOverAt - fault.at) / 1000,
+      consoleFollowedS: (Math.min(...mine.filter((a) => a.status === 202 && a.at > fault.at).map((a) => a.at)) - fault.at) / 1000,
     };
     t.diagnostic(`figures: ${JSON.stringify(figures)}`);
+    // Why the console could not confirm (its log, all scenarios so far).
+    const reasons = new Map<string, number>();
+    for (const match of web!.output().matchAll(/"reason":"([^"]*)","msg":"no replica confirmed/g))
+      reasons.set(match[1], (reasons.get(match[1]) ?? 0) + 1);
+    t.diagnostic(`not confirmed, so far: ${JSON.stringify(Object.fromEntries(reasons))}`);
+    return figures;
+  }
 
-    // On the new master alone (the old one is dead) there is no replica to wait for, and the 202 says so.
-    const after202 = answers.filter((a) => a.status === 202 && a.at > failedOverAt + 1000);
-    assert.ok(after202.length > 0);
-    for (const a of after202) assert.equal(a.body.replicas, 0, `a 202 on the new master: ${JSON.stringify(a.body)}`);
-    assert.equal(lost202.length, 0, `202s whose task the failover lost: ${lost202.map((a) => a.key)}`);
-    assert.equal(tasks.length, finalIds.size, `tasks on the new master ${tasks.length}, keys ${finalIds.size}`);
-    for (const id of finalIds) assert.ok(tasks.includes(id));
-    assert.equal(stuck, 0, 'claims left pending');
-    assert.ok(unknown503.length > 0, 'while the replica was cut off, submissions were answered 503 "not known" rather than 202');
-    // The window was real: the failover lost writes the old master had answered (and none of them had been a 202).
+  test('master SIGKILLed while its replica is cut off: no 202 lost, what the replica missed was answered 503 "not known" and resubmitted once', async (t) => {
+    const firstMaster = (await group.masterPort())!;
+    assert.equal(firstMaster, group.servers[0].port);
+    const replica = group.servers[1];
+    let lostOnFailover: string[] = [];
+    const scenario = await underLoad(async (mine) => {
+      // The asynchronous replication window, held open: the replica loses its link to the master and cannot get it
+      // back (a wrong masterauth makes its handshake fail), while the master keeps taking writes and the Sentinels
+      // still count the replica as one they could promote. Without a wait for a replica, those submissions would be
+      // answered 202 and lost in the failover; here they wait (REDIS_REPLICA_WAIT_MS) and are answered 503 "not known".
+      await onServer(replica.port, async (redis) => {
+        await redis.config('SET', 'masterauth', 'not-the-masters-password');
+        await redis.client('KILL', 'TYPE', 'master');
+      });
+      const brokenAt = Date.now();
+      await eventually(() => mine.some((a) => a.at > brokenAt + 200 && a.status === 503), 10_000, 'a 503 while the replica is cut off');
+      await pause(1000);
+      // What the master holds and the replica does not: every claim and task on it, just before it dies.
+      const onOldMaster = await claims(firstMaster);
+      const tasksOnOldMaster = await onServer(firstMaster, rootTasks);
+      await group.kill(firstMaster);
+      const at = Date.now();
+      const newMaster = await group.waitForNewMaster(firstMaster, 30_000);
+      const failedOverAt = Date.now();
+      assert.equal(newMaster, replica.port);
+      // Submissions the dead master had taken (their claim, or their task) that the new master never got.
+      const afterClaims = await claims(newMaster);
+      const tasksAfter = await onServer(newMaster, rootTasks);
+      const claimedId = (raw: string | undefined) => (raw ? ((JSON.parse(raw) as { id?: string }).id ?? null) : null);
+      lostOnFailover = [...onOldMaster.keys()].filter((key) => {
+        const id = claimedId(onOldMaster.get(key));
+        return claimedId(afterClaims.get(key)) !== id || (id !== null && tasksOnOldMaster.includes(id) && !tasksAfter.includes(id));
+      });
+      return { at, failedOverAt, newMaster };
+    });
+    const figures = await checkExactlyOnce(t, scenario);
+    t.diagnostic(`submissions the dead master had taken and the failover lost: ${lostOnFailover.length} (none answered 202)`);
+    assert.ok(figures.answered503NotKnown > 0, 'while the replica was cut off, submissions were answered 503 "not known" rather than 202');
+    // The window was real: the failover lost writes the old master had answered (none of them a 202: checked above).
     assert.ok(lostOnFailover.length > 0, 'the failover lost none of what the cut-off master wrote: the test did not open the window');
-    assert.ok(
-      answers.every((a) => a.ms < ANSWER_BOUND_MS),
-      `answers slower than ${ANSWER_BOUND_MS} ms: ${answers.filter((a) => a.ms >= ANSWER_BOUND_MS).map((a) => `${a.status} ${a.ms}`)}`,
-    );
+    // On the new master alone (the old one is dead) there is no replica to wait for, and the 202 says so.
+    const alone = scenario.mine.filter((a) => a.status === 202 && a.at > scenario.fault.at);
+    assert.ok(alone.length >= 12);
+    for (const a of alone) assert.equal(a.body.replicas, 0, `a 202 on the new master: ${JSON.stringify(a.body)}`);
+  });
+
+  test("the next master hung (SIGSTOP): the console and the worker leave it on the Sentinels' word and follow the new one", async (t) => {
+    const dead = group.servers[0].port;
+    const master = (await group.masterPort())!;
+    assert.equal(master, group.servers[1].port);
+    // The dead master comes back empty; the Sentinels make it a replica of the master in charge, which copies its data.
+    // (The master in charge still has the wrong masterauth of the first test: put it right, or once demoted below it
+    // could never copy the new master, and would hold up every submission as a replica that could be promoted.)
+    await onServer(master, (redis) => redis.config('SET', 'masterauth', ''));
+    await group.restart(dead);
+    await group.waitForReplicas(master, 1, 30_000);
+    const scenario = await underLoad(async () => {
+      // A hung master keeps every connection open and answers nothing: only the Sentinels' +switch-master tells the
+      // connections to leave it (without it they would wait on it for as long as it hangs).
+      group.freeze(master);
+      const at = Date.now();
+      const newMaster = await group.waitForNewMaster(master, 30_000);
+      const failedOverAt = Date.now();
+      assert.equal(newMaster, dead);
+      // It wakes up as a master; the Sentinels demote it (anything still connected would get READONLY).
+      group.thaw(master);
+      return { at, failedOverAt, newMaster };
+    });
+    await checkExactlyOnce(t, scenario);
   });
 });
