@@ -15,6 +15,8 @@ export interface QueueOverview {
   oldestWaitingMs: number | null;
   /** Live workers (status online) consuming this queue. */
   workers: string[];
+  /** Tasks of this queue those workers run at once, all together (each worker's queueConcurrency). */
+  concurrency: number;
   /** True when no live worker consumes the queue: its tasks will not run. */
   unserved: boolean;
 }
@@ -33,7 +35,8 @@ export async function queueOverview(client: TaskClient, now = Date.now()): Promi
   ]);
   return names.map((name, index) => {
     const c = counts[index];
-    const workers = live.filter((w) => w.info.status === 'online' && w.info.queues.includes(name)).map((w) => w.name);
+    const serving = live.filter((w) => w.info.status === 'online' && w.info.queues.includes(name));
+    const workers = serving.map((w) => w.name);
     const since = stats[index]?.oldestWaitingSince ?? null;
     return {
       name,
@@ -45,6 +48,7 @@ export async function queueOverview(client: TaskClient, now = Date.now()): Promi
       paused: paused[index],
       oldestWaitingMs: since === null ? null : Math.max(0, now - since),
       workers,
+      concurrency: serving.reduce((sum, w) => sum + (w.info.queueConcurrency?.[name] ?? w.info.concurrency), 0),
       unserved: workers.length === 0,
     };
   });

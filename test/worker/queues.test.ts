@@ -279,6 +279,22 @@ describe('queues like GWCelery', () => {
     assert.equal(all.code, 0, all.stdout);
     assert.match(all.stdout, /^OK: gwqueue is running normally - 9 workers online, 9 queues served/);
     assert.deepEqual(await readyz(), { status: 200, unserved: [] });
+    // The Queues page: how many tasks of each queue run at once, its live workers together.
+    const slots = Object.fromEntries((await queueOverview(client)).map((q) => [q.name, q.concurrency]));
+    const expected = {
+      celery: 4,
+      'em-bright': 2,
+      exttrig: 1,
+      highmem: 2,
+      kafka: 1,
+      multiprocessing: 1,
+      openmp: 1,
+      superevent: 1,
+      voevent: 1,
+    };
+    assert.deepEqual(slots, expected);
+    const queuesPage = await (await fetch(`${web.url}/flower/queues`)).text();
+    assert.match(queuesPage, /id="queue-highmem"(?:(?!<\/tr>)[\s\S])*1 live<\/span> <span[^>]*>2 at once</);
     const served = await runCli(['inspect', 'active_queues', '-t', '10'], env, { timeoutMs: 60_000 });
     assert.doesNotMatch(served.stderr, /no worker consumes/);
     await stop(voevent);
