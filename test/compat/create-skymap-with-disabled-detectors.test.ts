@@ -5,6 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCli } from '../helpers/cli.js';
+import { startConsoleProcess } from '../helpers/console-process.js';
 import { startFormStack, type FormStack } from './form-stack.js';
 import { localizeWithoutDetectors } from '../../src/tasks/localization.js';
 import { basePixelOf, credibleArea, pixelArea, readSkymap, writeSkymap } from '../../src/tasks/skymap-fits.js';
@@ -86,6 +87,26 @@ describe('create_skymap_with_disabled_detectors (GWCelery compatibility)', () =>
     const page = await (await fetch(`${stack.url}/`)).text();
     for (const name of ['H1', 'L1', 'V1', 'K1', 'I1'])
       assert.match(page, new RegExp(`name="${name}" value="on"\\s+data-lookup="/typeahead_event_detectors"`));
+  });
+
+  test('under GWQUEUE_URL_PREFIX the checkboxes name the lookup under the prefix, and it answers there', async () => {
+    const prefixed = await startConsoleProcess(
+      {
+        REDIS_URL: stack.config.redis.url!,
+        GWQUEUE_PREFIX: stack.config.prefix,
+        GWQUEUE_URL_PREFIX: '/gwcelery',
+      },
+      { timeoutMs: 60_000 },
+    );
+    try {
+      // The console names its address with the prefix: http://127.0.0.1:<port>/gwcelery.
+      assert.match(prefixed.url, /\/gwcelery$/);
+      const page = await (await fetch(`${prefixed.url}/`)).text();
+      assert.match(page, /name="K1" value="on"\s+data-lookup="\/gwcelery\/typeahead_event_detectors"/);
+      assert.deepEqual(await (await fetch(`${prefixed.url}/typeahead_event_detectors?event_id=${eventId}`)).json(), ['H1', 'L1', 'V1']);
+    } finally {
+      await prefixed.stop();
+    }
   });
 
   test('H1 and V1 disabled: bayestar.no-H1V1.multiorder.fits from L1 alone, tagged sky_loc and public, said to be a stand-in', async () => {
