@@ -58,6 +58,8 @@ function lookupGraceDb(deps: ActionDeps): GraceDb {
       basicAuth: domain.gracedbBasicAuth,
       redis: deps.redis,
       prefix: bullPrefix(deps.config),
+      // An operator waits for this answer: two tries of at most 10 s each against a real GraceDB, not a task's patience.
+      retry: { attempts: 2, timeoutMs: 10_000 },
     });
     lookupGraceDbs.set(deps.redis, gracedb);
   }
