@@ -44,7 +44,7 @@ export async function readCanary(
     token: config.domain.gracedbToken,
     basicAuth: config.domain.gracedbBasicAuth,
     // One attempt: a health check reports what it finds now, it does not wait out a flaky GraceDB.
-    retry: { attempts: 1 },
+    retry: { attempts: 1, timeoutMs: Math.max(100, Math.floor(options.timeoutMs)) },
     redis,
     prefix: bullPrefix(config),
   });

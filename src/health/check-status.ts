@@ -192,7 +192,7 @@ export async function checkStatus(config: Config, options: CheckOptions = {}): P
         alertFailureWindowMs: diagnostics.alertFailureWindowMs,
         // GraceDB gets its own bound, shorter than the check's, so that a slow one leaves the rest of the verdict.
         canary: config.nagios.canary
-          ? { lookbackMs: canaryLookbackMs(diagnostics.thresholds), timeoutMs: Math.max(50, remaining() - 250) }
+          ? { lookbackMs: canaryLookbackMs(diagnostics.thresholds), timeoutMs: Math.max(50, Math.floor(remaining() - 250)) }
           : undefined,
       }),
       remaining(),

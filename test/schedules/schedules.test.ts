@@ -10,6 +10,7 @@ import { runCli, startCli } from '../helpers/cli.js';
 import { eventually, testConfig } from '../helpers/engine.js';
 import { startConsoleProcess, type ConsoleProcess } from '../helpers/console-process.js';
 import { parsePluginOutput } from '../health/plugin-output-parser.js';
+import { startHangingServer } from '../health/unresponsive-servers.js';
 import type { Config } from '../../src/config/index.js';
 import { bullPrefix } from '../../src/redis/keys.js';
 import { connectClient, type TaskClient } from '../../src/queue/client.js';
@@ -314,6 +315,33 @@ describe('schedules and the canary', () => {
       inspect.stdout,
       /^ {4}\* mock-event: \S+ not scheduled \(switched off, or no worker of queue celery started since it was switched on\); last run /m,
     );
+  });
+
+  test('a GraceDB that does not answer makes the canary UNKNOWN within -t, and the rest of the verdict stands', async () => {
+    const server = await startHangingServer({ handshake: false });
+    try {
+      const port = new URL(server.url).port;
+      const started = Date.now();
+      const run = await runCli(['nagios', '-v', '-t', '6'], {
+        ...env,
+        GWQUEUE_NAGIOS_CANARY: 'on',
+        GRACEDB_URL: `http://127.0.0.1:${port}/api/`,
+      });
+      const output = parsePluginOutput(run.stdout);
+      assert.equal(run.code, 3, run.stdout);
+      assert.match(
+        output.text,
+        /^Could not read MDC superevents from GraceDB: (GraceDB did not answer within \d+ ms|GET \/api\/superevents\/: .*TimeoutError.*)$/,
+      );
+      assert.equal(output.perfdata.canary_age.value, 'U');
+      assert.ok(
+        output.details.some((line) => /^OK: all \d+ expected queues are served$/.test(line)),
+        run.stdout,
+      );
+      assert.ok(Date.now() - started < 6000 + 2000, 'within -t (and the time to start the process)');
+    } finally {
+      await server.close();
+    }
   });
 
   test("a worker's alert sink reports its health in its heartbeat: the worker page's Other section, nagios", async () => {
