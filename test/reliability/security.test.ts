@@ -370,11 +370,14 @@ describe('security: CSP and inline-free pages', () => {
       assert.equal(res.status, status, path);
       return { path, status, text: res.text, headers: res.headers as Record<string, string> };
     };
+    // The confirmation page of a form that asks GraceDB nothing first (send_preliminary_gcn would answer 422: its IDs
+    // are in no GraceDB here).
+    const tm = await albert.tokens('send_mock_event');
     const confirm = await albert.agent
-      .post('/send_preliminary_gcn')
+      .post('/send_mock_event')
       .set(albert.headers)
       .type('form')
-      .send({ ...VALID.send_preliminary_gcn, _csrf: ta.csrf, submission_token: ta.submission })
+      .send({ ...VALID.send_mock_event, _csrf: tm.csrf, submission_token: tm.submission })
       .expect(200);
     const control = await albert.agent
       .post('/flower/queues/celery/pause')
