@@ -134,13 +134,13 @@ describe('gwqueue control', () => {
     assert.match(set.stdout, /^-> pauser@test: OK\n {4}concurrency set to 1 per queue \(was 3\)$/m);
     await eventually(
       async () => (await liveWorkers(client.redis, config)).find((w) => w.name === 'pauser@test')?.info.concurrency === 1,
-      3000,
+      15_000,
       'heartbeat',
     );
     const ids = await Promise.all([1, 2, 3].map(() => call(['gwqueue.tasks.core.sleep', '--args=[0.3]'])));
     let most = 0;
     const queue = client.queue('celery');
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
       most = Math.max(most, await queue.getActiveCount());
       const states = await Promise.all(ids.map(state));
