@@ -39,7 +39,7 @@ export function startCli(
   args: string[],
   env: Record<string, string>,
   ready: RegExp,
-  timeoutMs = 15_000,
+  timeoutMs = 45_000,
 ): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
