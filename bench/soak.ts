@@ -13,7 +13,7 @@ if (!(minutes > 0 && minutes <= 24 * 60) || !(rate > 0 && rate <= 5000)) {
   process.exit(64);
 }
 
-const stack = await startStack({ name: 'soak', appendOnly: true, env: { GWQUEUE_MOCK_JOINT_DELAY: '1' } });
+const stack = await startStack({ name: 'soak', appendOnly: true, tokenRole: 'admin', env: { GWQUEUE_MOCK_JOINT_DELAY: '1' } });
 const { base, web, workers, redisPid } = stack;
 const auth = { Authorization: `Bearer ${stack.token}`, Accept: 'application/json' };
 

@@ -30,6 +30,8 @@ export interface Stack {
 export async function startStack(options: {
   name: string;
   appendOnly?: boolean;
+  /** The API token's role (operator unless said): the soak reads the admins' audit page too. */
+  tokenRole?: 'operator' | 'admin';
   nodeArgs?: string[];
   env?: Record<string, string>;
 }): Promise<Stack> {
@@ -47,7 +49,7 @@ export async function startStack(options: {
     GWQUEUE_ENV: 'production',
     GWQUEUE_VAR_DIR: varDir,
     GWQUEUE_SECRET_KEY: randomBytes(24).toString('hex'),
-    GWQUEUE_API_TOKENS: `bench=${token}`,
+    GWQUEUE_API_TOKENS: `bench${options.tokenRole ? `:${options.tokenRole}` : ''}=${token}`,
     GWQUEUE_LOG_LEVEL: 'warn',
     ...options.env,
   };
