@@ -264,7 +264,7 @@ export async function runAction<T>(deps: ActionDeps, action: OperatorAction<T>, 
         action.duplicate?.(prepared, claim.taskId) ??
         (claim.taskId ? `Already done as task ${claim.taskId}; nothing was done again.` : 'Already done; nothing was done again.');
       await audit('duplicate', message, prepared.fields, claim.taskId);
-      const data = claim.taskId ? await replicated(deps, mark) : {};
+      const data = claim.taskId ? await replicated(deps, mark, true) : {};
       return outcome('duplicate', message, { fields: prepared.fields, taskId: claim.taskId, enqueued: claim.taskId !== null, data });
     }
     taskId = claim.taskId;
@@ -297,7 +297,7 @@ export async function runAction<T>(deps: ActionDeps, action: OperatorAction<T>, 
       'action done, but its audit entry was not written',
     );
   }
-  const replication = done.enqueued ? await replicated(deps, mark) : {};
+  const replication = done.enqueued ? await replicated(deps, mark, key !== undefined) : {};
   return outcome('done', done.message, {
     status: done.enqueued ? 202 : 200,
     taskId: done.taskId ?? null,
@@ -313,13 +313,16 @@ export async function runAction<T>(deps: ActionDeps, action: OperatorAction<T>, 
  * task), one replica confirms that it has the writes when the master has replicas; `replicas` (how many confirmed, 0:
  * the master has none) goes into the answer. Unconfirmed, it is not known whether the submission will survive a
  * failover: the answer is the 503 that says so, and resubmitting the same key is safe (it finds the task, or makes it
- * under the claimed ID).
+ * under the claimed ID); without a key, the 202 says `replicas: null`.
  */
-async function replicated(deps: ActionDeps, mark: ReplicationMark): Promise<Record<string, unknown>> {
+async function replicated(deps: ActionDeps, mark: ReplicationMark, keyed: boolean): Promise<Record<string, unknown>> {
   const replication = await confirmReplication(mark, deps.config);
   if (replication.state === 'off') return {};
   if (replication.state === 'alone') return { replicas: 0 };
   if (replication.state === 'confirmed') return { replicas: replication.replicas };
+  // Without a key a resubmission would be a second submission: answer that it was taken, and that no replica is known
+  // to have it (replicas: null), rather than invite a duplicate.
+  if (!keyed) return { replicas: null };
   logger('actions').warn({ reason: replication.reason }, 'no replica confirmed a submission: answered 503, not known');
   throw new RedisUnavailableError(
     `no replica confirmed the submission's writes (${replication.reason})`,

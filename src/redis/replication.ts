@@ -89,6 +89,8 @@ class Barrier {
   private running?: Promise<Round>;
   private next?: Promise<Round>;
   private promotableCache?: { at: number; count: number };
+  /** A replica was seen (online, or promotable) since this process started: a failover is possible. */
+  replicasSeen = false;
 
   constructor(
     private readonly main: Redis,
@@ -174,7 +176,10 @@ class Barrier {
       const at = endpoint(connection);
       // A replica whose link to the master is down (a network flap, a failed resync) is not online for the master,
       // but the Sentinels may still promote it: then it is waited for too (and the wait fails).
-      if (replicas === 0 && (await this.promotable()) === 0) return { result: { state: 'alone' }, at };
+      if (replicas > 0) this.replicasSeen = true;
+      const promotable = replicas === 0 ? await this.promotable() : undefined;
+      if (promotable !== 0) this.replicasSeen = true;
+      if (replicas === 0 && promotable === 0) return { result: { state: 'alone' }, at };
       await connection.set(keyOf(config, 'replication-barrier'), String(Date.now()), 'EX', 3600);
       const acked = await connection.wait(1, waitMs);
       if (this.connectionState.generation !== generation || endpoint(connection) !== at)
@@ -203,6 +208,8 @@ export async function confirmReplication(mark: ReplicationMark, config: Config):
   const state = track(mark.redis);
   state.barrier ??= new Barrier(mark.redis, config);
   const round = await state.barrier.round();
+  // A plain Redis (no Sentinels) that never had a replica: nothing can fail over, whatever became of this round.
+  if (!config.redis.sentinels.length && !state.barrier.replicasSeen && round.result.state !== 'confirmed') return { state: 'alone' };
   if (round.result.state === 'unconfirmed') return round.result;
   // The round spoke for the server the barrier connection was on; the submission's writes count only if they went to
   // that same server, on a connection that has not been lost since.
