@@ -131,11 +131,19 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   };
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
   // The schedules of its queues, as this worker's configuration says: kept in Redis, run by whichever worker is free.
+  // Bounded: a Redis that goes away right now must not hold the worker's start (the sync then finishes when it returns).
+  let syncTimer: ReturnType<typeof setTimeout> | undefined;
   try {
-    const synced = await syncSchedulers(connection, config, queues);
-    if (synced.length) log.info({ schedules: synced }, 'schedules synced');
+    const synced = await Promise.race([
+      syncSchedulers(connection, config, queues),
+      new Promise<undefined>((resolve) => (syncTimer = setTimeout(() => resolve(undefined), 5000))),
+    ]);
+    if (synced === undefined) log.warn({ name }, 'schedules not synced within 5 s (Redis away?); going on');
+    else if (synced.length) log.info({ schedules: synced }, 'schedules synced');
   } catch (error) {
     log.warn({ err: { message: (error as Error).message } }, 'could not sync the schedules; the ones in Redis stay as they were');
+  } finally {
+    clearTimeout(syncTimer);
   }
   await beat();
   const timer = setInterval(beat, config.worker.heartbeatMs);
