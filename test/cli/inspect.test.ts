@@ -37,7 +37,7 @@ describe('gwqueue inspect, purge and completion', () => {
   test('purge without -f and without a terminal refuses and removes nothing; -f removes the waiting tasks and says how many', async () => {
     // No worker yet: the tasks wait.
     const ids = await Promise.all([1, 2, 3].map((n) => call(['gwqueue.tasks.core.add', `--args=[${n}, 0]`])));
-    const later = await call(['gwqueue.tasks.core.add', '--args=[9, 9]', '--countdown=60']);
+    const later = await call(['gwqueue.tasks.core.add', '--args=[9, 9]', '--countdown=3600']);
     const refused = await runCli(['purge'], env);
     assert.equal(refused.code, 64);
     assert.equal(
@@ -105,9 +105,9 @@ describe('gwqueue inspect, purge and completion', () => {
     const scheduled = JSON.parse((await runCli(['inspect', 'scheduled', '--json'], env)).stdout)['insp@test'];
     assert.equal(scheduled.length, 1);
     assert.equal(scheduled[0].request.name, 'gwqueue.tasks.core.add');
-    // Its --countdown=60 counts from its submission (a loaded box may take most of that minute to get here).
+    // Its --countdown=3600 counts from its submission (an hour: a loaded box never gets here after it is due).
     const delayed = await client.findJob(scheduled[0].request.id);
-    assert.equal(Date.parse(scheduled[0].eta), delayed!.timestamp + 60_000);
+    assert.equal(Date.parse(scheduled[0].eta), delayed!.timestamp + 3_600_000);
   });
 
   test('-d with a worker that is not online: named, exit 69; bad options exit 64; Redis down exits 69', async () => {
