@@ -70,10 +70,7 @@ describe('dashboard queues and history', () => {
     const page = await request(fx.app).get('/flower/queues').set(USER).expect(200);
     assert.match(page.text, /<tr id="queue-dashboard-orphan" data-queue="dashboard-orphan" class="table-danger">/);
     assert.match(page.text, /No worker consumes dashboard-orphan/);
-    const row = page.text.slice(
-      page.text.indexOf('id="queue-celery"'),
-      page.text.indexOf('</tr>', page.text.indexOf('id="queue-celery"')),
-    );
+    const row = page.text.slice(page.text.indexOf('id="queue-celery"'), page.text.indexOf('</tr>', page.text.indexOf('id="queue-celery"')));
     assert.match(row, /1 live/);
     assert.doesNotMatch(row, /no worker/);
   });
