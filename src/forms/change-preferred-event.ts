@@ -4,7 +4,7 @@ import { chain } from '../queue/canvas.js';
 import { queuedLog, setPreferredEvent } from './chain-steps.js';
 import { defineForm } from './define-form.js';
 import { eventField, supereventField } from './fields.js';
-import { lookUpEvent, lookUpSuperevent } from './gracedb-lookups.js';
+import { refuseUnknownIds } from './gracedb-lookups.js';
 
 export const changePreferredEvent = defineForm({
   name: 'change_preferred_event',
@@ -17,13 +17,11 @@ export const changePreferredEvent = defineForm({
   fields: [supereventField, eventField],
   confirm: true,
   queued: 'preferred event change',
-  async check(values, gracedb) {
-    const event = await lookUpEvent(gracedb, 'change', values.event_id);
-    if (!event.ok) return { event_id: event.problem };
-    const superevent = await lookUpSuperevent(gracedb, 'change', values.superevent_id);
-    if (!superevent.ok) return { superevent_id: superevent.problem };
-    return undefined;
-  },
+  check: (values, gracedb) =>
+    refuseUnknownIds(gracedb, 'change', values, [
+      ['event_id', 'event'],
+      ['superevent_id', 'superevent'],
+    ]),
   build: (values, context) =>
     chain(
       queuedLog(values.superevent_id, `User ${context.user} queued a preferred event change to ${values.event_id}.`),

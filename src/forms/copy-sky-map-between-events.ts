@@ -3,7 +3,7 @@ import { splitVersionedFilename } from '../gracedb/id-patterns.js';
 import { download, upload } from '../tasks/gracedb.js';
 import { chain } from '../queue/canvas.js';
 import { defineForm } from './define-form.js';
-import { lookUpEvent, lookUpSuperevent } from './gracedb-lookups.js';
+import { refuseUnknownIds } from './gracedb-lookups.js';
 import { idField, supereventField, versionedFileField, type FormField } from './fields.js';
 
 /** The event groups a sky map is copied from, as GWCelery's form takes them: production, external, MDC and test. */
@@ -39,10 +39,11 @@ export const copySkyMapBetweenEvents = defineForm({
   confirm: true,
   queued: 'sky map copy',
   async check(values, gracedb) {
-    const superevent = await lookUpSuperevent(gracedb, 'action', values.superevent_id);
-    if (!superevent.ok) return { superevent_id: superevent.problem };
-    const event = await lookUpEvent(gracedb, 'action', values.event_id);
-    if (!event.ok) return { event_id: event.problem };
+    const unknown = await refuseUnknownIds(gracedb, 'action', values, [
+      ['superevent_id', 'superevent'],
+      ['event_id', 'event'],
+    ]);
+    if (unknown) return unknown;
     const files = await gracedb.listFiles(values.event_id);
     if (!Object.hasOwn(files, values.skymap_filename))
       return { skymap_filename: `${values.event_id} has no file ${values.skymap_filename}` };

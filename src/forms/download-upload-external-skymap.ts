@@ -2,7 +2,7 @@
 import { getConfig } from '../config/index.js';
 import { getUploadExternalSkymap, skymapUrlProblem } from '../tasks/external-skymaps.js';
 import { defineForm } from './define-form.js';
-import { lookUpEvent } from './gracedb-lookups.js';
+import { refuseUnknownIds } from './gracedb-lookups.js';
 import { externalEventField, type FormField } from './fields.js';
 
 /**
@@ -35,9 +35,6 @@ export const downloadUploadExternalSkymap = defineForm({
   fields: [externalEventField, skymapUrlField],
   confirm: true,
   queued: 'external sky map download',
-  async check(values, gracedb) {
-    const event = await lookUpEvent(gracedb, 'action', values.ext_id);
-    return event.ok ? undefined : { ext_id: event.problem };
-  },
+  check: (values, gracedb) => refuseUnknownIds(gracedb, 'action', values, [['ext_id', 'event']]),
   build: (values) => getUploadExternalSkymap.signature([values.ext_id, values.skymap_url], {}, {}, true),
 });

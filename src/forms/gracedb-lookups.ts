@@ -28,3 +28,24 @@ export function lookUpEvent(gracedb: GraceDb, refusal: Refusal, graceid: string)
 export function lookUpSuperevent(gracedb: GraceDb, refusal: Refusal, supereventId: string): Promise<Looked<SupereventRecord>> {
   return lookUp(refusal, supereventId, () => gracedb.getSuperevent(supereventId));
 }
+
+/** The fields of a form that name a GraceDB event or superevent, in the order GWCelery's form asks about them. */
+export type WantedIds = ReadonlyArray<readonly [field: string, kind: 'event' | 'superevent']>;
+
+/**
+ * A form's check when all it needs is that GraceDB knows the ids: the first refusal, on its field, or undefined.
+ * Forms that read the records call lookUpEvent / lookUpSuperevent themselves.
+ */
+export async function refuseUnknownIds(
+  gracedb: GraceDb,
+  refusal: Refusal,
+  values: { [field: string]: string },
+  wanted: WantedIds,
+): Promise<{ [field: string]: string } | undefined> {
+  for (const [field, kind] of wanted) {
+    const looked =
+      kind === 'event' ? await lookUpEvent(gracedb, refusal, values[field]) : await lookUpSuperevent(gracedb, refusal, values[field]);
+    if (!looked.ok) return { [field]: looked.problem };
+  }
+  return undefined;
+}

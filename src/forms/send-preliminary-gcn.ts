@@ -4,7 +4,7 @@ import { chain } from '../queue/canvas.js';
 import { queuedLog, setPreferredEvent } from './chain-steps.js';
 import { defineForm } from './define-form.js';
 import { eventField, supereventField } from './fields.js';
-import { lookUpEvent } from './gracedb-lookups.js';
+import { refuseUnknownIds } from './gracedb-lookups.js';
 
 export const sendPreliminaryGcn = defineForm({
   name: 'send_preliminary_gcn',
@@ -14,10 +14,7 @@ export const sendPreliminaryGcn = defineForm({
   fields: [supereventField, eventField],
   confirm: true,
   queued: 'preliminary alert',
-  async check(values, gracedb) {
-    const event = await lookUpEvent(gracedb, 'action', values.event_id);
-    return event.ok ? undefined : { event_id: event.problem };
-  },
+  check: (values, gracedb) => refuseUnknownIds(gracedb, 'action', values, [['event_id', 'event']]),
   build: (values, context) =>
     chain(
       queuedLog(values.superevent_id, `User ${context.user} queued a Preliminary alert through the dashboard.`),
