@@ -98,7 +98,7 @@ try {
     );
 
   if (wants('web')) await web();
-  printTable(`each ratio against its target (medians of ${runs} run(s) per app)`, targets);
+  printTable(`each ratio against its target (medians; the form path over ${runs} run(s) per app)`, targets);
 } finally {
   await redis.stop();
 }

@@ -332,7 +332,8 @@ async function measure(key: AppKey, options: LoadOptions): Promise<WebFigures> {
       processes,
       webRssMb: sum(['web', 'both']),
       webProcesses: count(['web', 'both']),
-      workerRssMb: sum(['worker']),
+      // The bare stack's one process is web and worker at once: counted with the web processes, no worker figure.
+      workerRssMb: count(['worker']) ? sum(['worker']) : NaN,
       workerProcesses: count(['worker']),
       totalRssMb: sum(['web', 'worker', 'both']),
     };
