@@ -29,41 +29,67 @@ function xmlEscape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-/** A GCN VOEvent (Fermi GBM or Swift BAT position notice) for a GRB at the given time and place. */
-export function grbVoEvent(notice: GrbNotice): string {
-  const date = gpsToDate(notice.gpstime).toISOString();
-  const stream = notice.observatory === 'Swift' ? 'SWIFT' : 'Fermi';
-  const ivorn = notice.mdc ? `ivo://lvk.internal/${stream}#MDC-test_event${date}` : `ivo://nasa.gsfc.gcn/${stream}#GRB_${date}`;
-  const instrument = notice.observatory === 'Swift' ? 'BAT' : 'GBM';
+/** The parts of a GCN VOEvent that differ between notices; gcnVoEvent writes the envelope around them. */
+export interface VoEventParts {
+  ivorn: string;
+  /** `observation`, or `test` for a mock data challenge notice. */
+  role: 'observation' | 'test';
+  /** ISO time of the trigger: the notice's Date and its ISOTime. */
+  date: string;
+  /** The `<Param …/>` lines of What, in order. */
+  params: string[];
+  /** A Position2D element (GRB notices); a SNEWS notice has none. */
+  position?: string;
+}
+
+/** A GCN VOEvent in the shape GCN sends them: one writer for the GRB notices and the mock SNEWS notice. */
+export function gcnVoEvent(parts: VoEventParts): string {
+  const params = parts.params.map((param) => `    ${param}\n`).join('');
+  const position = parts.position === undefined ? '' : `${parts.position.replace(/^/gm, '          ')}\n`;
   return `<?xml version="1.0" encoding="UTF-8"?>
-<voe:VOEvent xmlns:voe="http://www.ivoa.net/xml/VOEvent/v2.0" ivorn="${xmlEscape(ivorn)}" role="${notice.mdc ? 'test' : 'observation'}" version="2.0">
+<voe:VOEvent xmlns:voe="http://www.ivoa.net/xml/VOEvent/v2.0" ivorn="${xmlEscape(parts.ivorn)}" role="${parts.role}" version="2.0">
   <Who>
     <AuthorIVORN>ivo://nasa.gsfc.tan/gcn</AuthorIVORN>
-    <Date>${date}</Date>
+    <Date>${parts.date}</Date>
   </Who>
   <What>
-    <Param name="TrigID" value="${Math.floor(notice.gpstime)}" ucd="meta.id" />
-    <Param name="Instrument" value="${instrument}" />
-    <Param name="Trig_Dur" value="2.048" unit="s" />
-  </What>
+${params}  </What>
   <WhereWhen>
     <ObsDataLocation>
       <ObservatoryLocation id="GEOLUN" />
       <ObservationLocation>
         <AstroCoordSystem id="UTC-FK5-GEO" />
         <AstroCoords coord_system_id="UTC-FK5-GEO">
-          <Time unit="s"><TimeInstant><ISOTime>${date}</ISOTime></TimeInstant></Time>
-          <Position2D unit="deg">
-            <Name1>RA</Name1><Name2>Dec</Name2>
-            <Value2><C1>${notice.ra.toFixed(4)}</C1><C2>${notice.dec.toFixed(4)}</C2></Value2>
-            <Error2Radius>${notice.errorRadius.toFixed(4)}</Error2Radius>
-          </Position2D>
-        </AstroCoords>
+          <Time unit="s"><TimeInstant><ISOTime>${parts.date}</ISOTime></TimeInstant></Time>
+${position}        </AstroCoords>
       </ObservationLocation>
     </ObsDataLocation>
   </WhereWhen>
 </voe:VOEvent>
 `;
+}
+
+/** A GCN VOEvent (Fermi GBM or Swift BAT position notice) for a GRB at the given time and place. */
+export function grbVoEvent(notice: GrbNotice): string {
+  const date = gpsToDate(notice.gpstime).toISOString();
+  const stream = notice.observatory === 'Swift' ? 'SWIFT' : 'Fermi';
+  const ivorn = notice.mdc ? `ivo://lvk.internal/${stream}#MDC-test_event${date}` : `ivo://nasa.gsfc.gcn/${stream}#GRB_${date}`;
+  const instrument = notice.observatory === 'Swift' ? 'BAT' : 'GBM';
+  return gcnVoEvent({
+    ivorn,
+    role: notice.mdc ? 'test' : 'observation',
+    date,
+    params: [
+      `<Param name="TrigID" value="${Math.floor(notice.gpstime)}" ucd="meta.id" />`,
+      `<Param name="Instrument" value="${instrument}" />`,
+      '<Param name="Trig_Dur" value="2.048" unit="s" />',
+    ],
+    position: `<Position2D unit="deg">
+  <Name1>RA</Name1><Name2>Dec</Name2>
+  <Value2><C1>${notice.ra.toFixed(4)}</C1><C2>${notice.dec.toFixed(4)}</C2></Value2>
+  <Error2Radius>${notice.errorRadius.toFixed(4)}</Error2Radius>
+</Position2D>`,
+  });
 }
 
 /** The notice's IVORN and trigger number (GCN's TrigID, or Trans_Num for some streams). */

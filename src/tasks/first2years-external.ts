@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { dateToGps, gpsToDate, type GraceDb } from '../gracedb/index.js';
 import { defineTask } from '../queue/registry.js';
 import { taskNow, taskRandom, type Random } from '../queue/current-task.js';
-import { grbVoEvent, uploadGrbNotice } from './external-triggers.js';
+import { gcnVoEvent, grbVoEvent, uploadGrbNotice } from './external-triggers.js';
 import { services } from './services.js';
 import { SUPEREVENT_ID } from '../gracedb/id-patterns.js';
 import { withLock } from './redis-lock.js';
@@ -115,29 +115,15 @@ export const uploadExternalEvent = defineTask({
 /** A SNEWS GCN VOEvent for a mock (MDC) supernova neutrino burst at `gpstime`: an `lvk.internal` IVORN and role="test". */
 export function snewsVoEvent(gpstime: number): string {
   const date = gpsToDate(gpstime).toISOString();
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<voe:VOEvent xmlns:voe="http://www.ivoa.net/xml/VOEvent/v2.0" ivorn="ivo://lvk.internal/SNEWS#MDC-test_event_${date}" role="test" version="2.0">
-  <Who>
-    <AuthorIVORN>ivo://nasa.gsfc.tan/gcn</AuthorIVORN>
-    <Date>${date}</Date>
-  </Who>
-  <What>
-    <Param name="TrigID" value="${Math.floor(gpstime)}" ucd="meta.id" />
-    <Param name="Event_TJD" value="${Math.floor(gpstime / 86400) + 10_000}" unit="days" />
-  </What>
-  <WhereWhen>
-    <ObsDataLocation>
-      <ObservatoryLocation id="GEOLUN" />
-      <ObservationLocation>
-        <AstroCoordSystem id="UTC-FK5-GEO" />
-        <AstroCoords coord_system_id="UTC-FK5-GEO">
-          <Time unit="s"><TimeInstant><ISOTime>${date}</ISOTime></TimeInstant></Time>
-        </AstroCoords>
-      </ObservationLocation>
-    </ObsDataLocation>
-  </WhereWhen>
-</voe:VOEvent>
-`;
+  return gcnVoEvent({
+    ivorn: `ivo://lvk.internal/SNEWS#MDC-test_event_${date}`,
+    role: 'test',
+    date,
+    params: [
+      `<Param name="TrigID" value="${Math.floor(gpstime)}" ucd="meta.id" />`,
+      `<Param name="Event_TJD" value="${Math.floor(gpstime / 86400) + 10_000}" unit="days" />`,
+    ],
+  });
 }
 
 export const uploadSnewsEvent = defineTask({
