@@ -1,8 +1,9 @@
 // Labels, log entries and versioned files of the embedded GraceDB, for events and superevents alike.
 import type { Redis } from 'ioredis';
 import type { EmbeddedKeys } from './embedded-keys.js';
-import { unwrap, type EmbeddedRecords, type StoredLog } from './embedded-records.js';
-import { ADD_LABEL, REMOVE_LABEL } from './embedded-scripts.js';
+import type { EmbeddedRecords, StoredLog } from './embedded-records.js';
+import { ADD_LABEL, REMOVE_LABEL, WRITE_LOG } from './embedded-scripts.js';
+import { takeWriteMark } from './embedded-write-mark.js';
 import { GraceDbBadRequestError, GraceDbNotFoundError } from './errors.js';
 import type { LogRecord, WriteLogOptions } from './gracedb.js';
 import { isEventId, isSupereventId, splitVersionedFilename } from './id-patterns.js';
@@ -73,7 +74,9 @@ export class EmbeddedAnnotations {
   async removeLabel(label: string, objectId: string): Promise<void> {
     await this.assertExists(objectId);
     const log = JSON.stringify(this.entry(`Removed label: ${label}`));
-    const removed = await this.redis.eval(REMOVE_LABEL, 2, this.keys.labels(objectId), this.keys.logs(objectId), label, log);
+    const mark = takeWriteMark();
+    const keys = [this.keys.labels(objectId), this.keys.logs(objectId), ...(mark ? [mark.key] : [])];
+    const removed = await this.redis.eval(REMOVE_LABEL, keys.length, ...keys, label, log, ...(mark ? [mark.ttlSeconds] : []));
     if (removed === 0) throw new GraceDbNotFoundError(`label ${label} is not applied to ${objectId}`);
   }
 
@@ -92,22 +95,21 @@ export class EmbeddedAnnotations {
     }
     const bytes = hasFile ? this.fileBytes(options.filename!, options.filecontents!) : undefined;
     await this.assertExists(objectId);
+    const mark = takeWriteMark();
+    const markKeys = mark ? [mark.key] : [];
+    const markTtl = mark ? String(mark.ttlSeconds) : '0';
     if (!bytes) {
       const entry = this.entry(comment, undefined, tags);
-      const n = await this.redis.rpush(this.keys.logs(objectId), JSON.stringify(entry));
-      return this.records.logRecord(objectId, n, entry);
+      const keys = [this.keys.logs(objectId), ...markKeys];
+      const n = await this.redis.eval(WRITE_LOG, keys.length, ...keys, JSON.stringify(entry), '', '0', markTtl);
+      return this.records.logRecord(objectId, Number(n), entry);
     }
     const filename = options.filename!;
     // HINCRBY hands out versions atomically, so concurrent uploads of one name never share a version.
     const version = (await this.redis.hincrby(this.keys.fileVersions(objectId), filename, 1)) - 1;
     const entry = this.entry(comment, { filename, version }, tags);
-    const [, n] = unwrap(
-      await this.redis
-        .multi()
-        .set(this.keys.file(objectId, filename, version), bytes)
-        .rpush(this.keys.logs(objectId), JSON.stringify(entry))
-        .exec(),
-    );
+    const keys = [this.keys.logs(objectId), this.keys.file(objectId, filename, version), ...markKeys];
+    const n = await this.redis.eval(WRITE_LOG, keys.length, ...keys, JSON.stringify(entry), bytes, '1', markTtl);
     return this.records.logRecord(objectId, Number(n), entry);
   }
 

@@ -112,9 +112,25 @@ redis.call('RPUSH', KEYS[3], ARGV[2])
 return 1
 `;
 
-/** Removes a label and logs it.  KEYS: labels zset, logs list.  ARGV: label, log entry.  Returns 1, or 0 if absent. */
+/**
+ * Removes a label and logs it.  KEYS: labels zset, logs list, [write mark].  ARGV: label, log entry, [mark TTL].
+ * Returns 1, or 0 if absent (then no mark: nothing was written).
+ */
 export const REMOVE_LABEL = `
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('RPUSH', KEYS[2], ARGV[2])
+if KEYS[3] then redis.call('SET', KEYS[3], '{"written":1}', 'EX', ARGV[3]) end
 return 1
+`;
+
+/**
+ * Appends a log entry, with its file when it has one, and the task's write mark when given (embedded-write-mark.ts), as
+ * one step.  KEYS: logs list, [file key], [write mark].  ARGV: log entry, file bytes ('' without a file), '1' when
+ * there is a file, the mark's TTL ('0' without a mark).  Returns the entry's number (N).
+ */
+export const WRITE_LOG = `
+if ARGV[3] == '1' then redis.call('SET', KEYS[2], ARGV[2]) end
+local n = redis.call('RPUSH', KEYS[1], ARGV[1])
+if ARGV[4] ~= '0' then redis.call('SET', KEYS[#KEYS], cjson.encode({written = n}), 'EX', ARGV[4]) end
+return n
 `;

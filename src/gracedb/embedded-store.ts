@@ -22,6 +22,7 @@ import type {
 import { eventCategory, isSupereventId } from './id-patterns.js';
 import { ADD_EVENT, ADD_PIPELINE_PREFERRED, CREATE_SUPEREVENT, UPDATE_SUPEREVENT } from './embedded-scripts.js';
 import { graceDbTime } from './gps-time.js';
+import { takeWriteMark, type WrittenMark } from './embedded-write-mark.js';
 import { formatSupereventId, supereventDate } from './superevent-ids.js';
 
 export interface EmbeddedStoreOptions {
@@ -142,10 +143,30 @@ export class EmbeddedGraceDb implements GraceDb {
       .rpush(this.keys.logs(graceid), JSON.stringify(originalData));
     if (summary.gpstime !== null) transaction.zadd(this.keys.eventsByGpstime, summary.gpstime, graceid);
     labels.forEach((label, index) => transaction.zadd(this.keys.labels(graceid), 'NX', lastLabel - labels.length + 1 + index, label));
+    const mark = takeWriteMark();
+    if (mark) transaction.set(mark.key, JSON.stringify({ written: graceid } satisfies WrittenMark), 'EX', mark.ttlSeconds);
     unwrap(await transaction.exec());
     const event = await this.getEvent(graceid);
     await this.onEventCreated?.(event);
     return event;
+  }
+
+  /**
+   * The answer of a write whose atomic mark (embedded-write-mark.ts) survived and whose answer did not: rebuilt from
+   * what the write left in the store. A new event's follow-up (onEventCreated) is idempotent, so it is made again.
+   */
+  async answerOfWritten(method: string, args: unknown[], mark: WrittenMark): Promise<unknown> {
+    if (method === 'createEvent') {
+      const event = await this.getEvent(String(mark.written));
+      await this.onEventCreated?.(event);
+      return event;
+    }
+    if (method === 'writeLog') {
+      const objectId = String(args[0]);
+      const [entry] = await this.redis.lrange(this.keys.logs(objectId), Number(mark.written) - 1, Number(mark.written) - 1);
+      return entry ? this.records.logRecord(objectId, Number(mark.written), JSON.parse(entry) as StoredLog) : undefined;
+    }
+    return undefined;
   }
 
   async addEventToSuperevent(supereventId: string, graceid: string): Promise<void> {

@@ -10,6 +10,24 @@ import type { Config } from '../config/index.js';
 const watched = new Set<Redis>();
 let subscribers: Redis[] = [];
 
+/**
+ * How many master changes this process has seen (a +switch-master, or a watched connection ready on another server
+ * than the one before). A task attempt that spans a change may have read from a master that lacks writes the old one
+ * had answered: the worker retries such an attempt's failure instead of taking it as final (worker/processor.ts).
+ * Stays 0 without Sentinels.
+ */
+let epoch = 0;
+let lastMaster: string | undefined;
+
+export function failoverEpoch(): number {
+  return epoch;
+}
+
+function masterSeenAt(endpoint: string): void {
+  if (lastMaster !== undefined && lastMaster !== endpoint) epoch++;
+  lastMaster = endpoint;
+}
+
 function endpointOf(redis: Redis): { address?: string; port?: number } {
   const stream = (redis as unknown as { stream?: { remoteAddress?: string; remotePort?: number } }).stream;
   return { address: stream?.remoteAddress?.replace(/^::ffff:/, ''), port: stream?.remotePort };
@@ -19,6 +37,8 @@ function endpointOf(redis: Redis): { address?: string; port?: number } {
 export function followSwitch(message: string, name: string): number {
   const [switched, , , host, port] = message.split(' ');
   if (switched !== name) return 0;
+  // Counted before any connection moves, so that no read on the new master comes before the count.
+  epoch++;
   let moved = 0;
   for (const redis of watched) {
     if (redis.status !== 'ready') continue;
@@ -57,6 +77,11 @@ export function watchFailovers(redis: Redis, config: Config): Redis {
   const duplicate = redis.duplicate.bind(redis);
   redis.duplicate = (...args: Parameters<Redis['duplicate']>) => watchFailovers(duplicate(...args), config);
   watched.add(redis);
+  // A connection that found the new master by itself (the old one died) may be ready before +switch-master arrives.
+  redis.on('ready', () => {
+    const at = endpointOf(redis);
+    if (at.address && at.port) masterSeenAt(`${at.address}:${at.port}`);
+  });
   if (!subscribers.length) subscribe(config);
   redis.once('end', () => {
     watched.delete(redis);

@@ -2,7 +2,8 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
-import type { GraceDb } from '../gracedb/index.js';
+import { EmbeddedGraceDb, type GraceDb } from '../gracedb/index.js';
+import { SELF_MARKING_WRITES, withWriteMark, type WrittenMark } from '../gracedb/embedded-write-mark.js';
 import { currentTask } from '../queue/current-task.js';
 import type { TaskContext } from '../queue/registry.js';
 import { keyOf } from '../redis/keys.js';
@@ -75,9 +76,18 @@ export function oncePerTask(gracedb: GraceDb, redis: Redis, config: Config): Gra
       const earlier = await redis.get(key);
       if (earlier !== null) {
         await task.log(`GraceDB ${method} was already done by an earlier run of this task; not repeated`).catch(() => {});
-        return (JSON.parse(earlier) as { answer?: unknown }).answer;
+        const record = JSON.parse(earlier) as { answer?: unknown } & Partial<WrittenMark>;
+        // Only the embedded store's own mark survived (the answer written after it was lost, e.g. by a failover).
+        if (!('answer' in record) && record.written !== undefined && gracedb instanceof EmbeddedGraceDb)
+          return gracedb.answerOfWritten(method, args, record as WrittenMark);
+        return record.answer;
       }
-      const answer = await write(...args);
+      // The embedded GraceDB sets the mark in the same MULTI or script as the write itself: no failover or crash can
+      // keep the write and lose its mark. A REST GraceDB's write cannot share a step with Redis (reliability.md).
+      const answer =
+        gracedb instanceof EmbeddedGraceDb && SELF_MARKING_WRITES.includes(method)
+          ? await withWriteMark({ key, ttlSeconds: WRITE_MARK_TTL_SECONDS }, () => write(...args))
+          : await write(...args);
       // Workers' connections wait for Redis to come back, so the mark lands even if Redis went away meanwhile.
       await redis.set(key, JSON.stringify({ answer }), 'EX', WRITE_MARK_TTL_SECONDS);
       return answer;

@@ -5,6 +5,7 @@ import type { JobData } from '../queue/canvas.js';
 import { isRedisTrouble, isTransient, TaskArgumentError, UnknownTaskError } from '../queue/errors.js';
 import { getTask, type Task, type TaskContext } from '../queue/registry.js';
 import { runAsTask } from '../queue/current-task.js';
+import { failoverEpoch } from '../redis/failover-watch.js';
 
 /**
  * Wraps an error as final (never retried), keeping its message and stack trace, and the task's own error as `cause`:
@@ -64,11 +65,20 @@ export function createProcessor(workerName: string, defaultAttempts: number) {
         await job.log(message);
       },
     };
+    const epoch = failoverEpoch();
     try {
       return await runAsTask(context, () => task.run(args, context));
     } catch (error) {
       // Redis trouble is retried up to the job's attempts (set for it); other transient errors up to the task's own.
       if (isRedisTrouble(error)) throw error;
+      // A Redis failover during this attempt: what it read may have missed writes the old master had answered (its own
+      // included), so its failure says nothing final. Retried like Redis trouble; the next attempt runs on one master.
+      if (failoverEpoch() !== epoch) {
+        void job
+          .log(`failed during a Redis failover, so retried: ${String((error as Error)?.message ?? error).slice(0, 200)}`)
+          .catch(() => {});
+        throw error;
+      }
       const own = data.meta?.attempts ?? task.retry.attempts ?? defaultAttempts;
       if (isTransient(error) && job.attemptsMade + 1 < own) throw error;
       throw final(error);

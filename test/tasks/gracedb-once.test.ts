@@ -7,7 +7,8 @@ import { testConfig } from '../helpers/engine.js';
 import { freshStore, uploadEvent } from '../gracedb/embedded-fixture.js';
 import { runAsTask } from '../../src/queue/current-task.js';
 import type { TaskContext } from '../../src/queue/registry.js';
-import { oncePerTask, WRITE_MARK_TTL_SECONDS } from '../../src/tasks/gracedb-once.js';
+import { oncePerTask, WRITE_MARK_TTL_SECONDS, writeIdentity, writeMarkKey } from '../../src/tasks/gracedb-once.js';
+import { withWriteMark } from '../../src/gracedb/embedded-write-mark.js';
 import { GraceDbNotFoundError, type GraceDb } from '../../src/gracedb/index.js';
 import type { Config } from '../../src/config/index.js';
 
@@ -111,6 +112,37 @@ describe('GraceDB writes once per task', () => {
     await run('task-f', (db) => db.removeLabel('NOT_THERE', event.graceid), 4);
     await run('task-f', (db) => db.removeLabel('NOT_THERE', event.graceid), 5);
     assert.equal(await logCount(), before + 2, 'label added and removed once; the run after that does not fail on the missing label');
+  });
+
+  test("the embedded store records a write in the write's own step: a run that lost the answer after it writes nothing again", async () => {
+    const { store, event, run, logCount } = await setUp();
+    // What a run does before a failover takes the answer it recorded next: the write, with its mark, as one step.
+    const args: [string, string, { filename: string; filecontents: Buffer; tags: string[] }] = [
+      event.graceid,
+      'em bright',
+      { filename: 'em_bright.json', filecontents: Buffer.from('{"HasNS": 1}'), tags: ['em_bright'] },
+    ];
+    const mark = { key: writeMarkKey(config, 'task-m', writeIdentity('writeLog', args), 1), ttlSeconds: 60 };
+    const first = await withWriteMark(mark, () => store.writeLog(...args));
+    assert.deepEqual(JSON.parse((await connection.get(mark.key))!), { written: first.N }, 'the mark came with the write');
+    const before = await logCount();
+    const again = await run('task-m', (db) => db.writeLog(...args), 2);
+    assert.equal(await logCount(), before, 'the run after it did not write again');
+    assert.deepEqual(again, first, "and got the first write's answer, rebuilt from the store");
+    // A new event likewise: the run after it gets the event the first made, not a second one.
+    const input = {
+      group: 'CBC',
+      pipeline: 'gstlal',
+      search: 'AllSky',
+      filename: 'event.json',
+      filecontents: await store.download('event.json', event.graceid),
+    };
+    const eventMark = { key: writeMarkKey(config, 'task-e', writeIdentity('createEvent', [input]), 1), ttlSeconds: 60 };
+    const made = await withWriteMark(eventMark, () => store.createEvent(input));
+    const events = (await store.searchEvents('')).length;
+    const remade = await run('task-e', (db) => db.createEvent(input), 2);
+    assert.equal((await store.searchEvents('')).length, events, 'no second event');
+    assert.equal(remade.graceid, made.graceid);
   });
 
   test('reads pass through untouched', async () => {
