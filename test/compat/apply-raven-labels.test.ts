@@ -25,10 +25,7 @@ describe('apply_raven_labels (GWCelery compatibility)', () => {
   });
 
   async function designate(extId: string) {
-    const queued = await stack.post(FORM, { superevent_id: sid, ext_id: extId, event_id: gwEvent });
-    assert.equal(queued.status, 202, JSON.stringify(queued.body));
-    const task = await stack.finished(String(queued.body.id));
-    assert.equal(task.state, 'completed', JSON.stringify(task.error));
+    const task = await stack.completed(FORM, { superevent_id: sid, ext_id: extId, event_id: gwEvent });
     assert.deepEqual(
       task.steps.map((step) => step.task),
       ['gwqueue.tasks.gracedb.upload', 'gwqueue.tasks.raven.update_preferred_external_event', 'gwqueue.tasks.raven.apply_raven_labels'],

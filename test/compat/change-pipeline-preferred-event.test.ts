@@ -33,9 +33,7 @@ describe('change_pipeline_preferred_event (GWCelery compatibility)', () => {
   });
 
   test('GET is 405', async () => {
-    const response = await fetch(`${stack.url}/${FORM}`);
-    assert.equal(response.status, 405);
-    assert.match(response.headers.get('allow') ?? '', /POST/);
+    await stack.assertGetRefused(FORM);
   });
 
   test("GWCelery's refusals, each under its field, nothing queued and nothing changed", async () => {
@@ -83,10 +81,7 @@ describe('change_pipeline_preferred_event (GWCelery compatibility)', () => {
 
   test('accepted: "User U queued a P preferred event change to E.", the pipeline-preferred event, alert contents rebuilt and not sent', async () => {
     const { gracedb, redis } = stack.services;
-    const queued = await stack.post(FORM, { superevent_id: sid, pipeline: 'pycbc', event_id: pycbc.graceid });
-    assert.equal(queued.status, 202, JSON.stringify(queued.body));
-    const task = await stack.finished(String(queued.body.id));
-    assert.equal(task.state, 'completed', JSON.stringify(task.error));
+    const task = await stack.completed(FORM, { superevent_id: sid, pipeline: 'pycbc', event_id: pycbc.graceid });
     assert.deepEqual(
       task.steps.map((step) => step.task),
       ['gwqueue.tasks.gracedb.upload', 'gwqueue.tasks.gracedb.add_pipeline_preferred_event', 'gwqueue.tasks.orchestrator.alert_contents'],

@@ -31,11 +31,8 @@ describe('change_preferred_event (GWCelery compatibility)', () => {
   });
 
   test('GET is 405 at both paths', async () => {
-    for (const path of [FORM, OLD_PATH]) {
-      const response = await fetch(`${stack.url}/${path}`);
-      assert.equal(response.status, 405, path);
-      assert.match(response.headers.get('allow') ?? '', /POST/);
-    }
+    await stack.assertGetRefused(FORM);
+    await stack.assertGetRefused(OLD_PATH);
   });
 
   test('an event or superevent GraceDB does not know: "No change performed. GraceDB query for X returned error code 404.", nothing queued', async () => {
@@ -58,10 +55,7 @@ describe('change_preferred_event (GWCelery compatibility)', () => {
   test('an event that is not its pipeline’s preferred event: preferred event, t_0, pipeline-preferred event (logged), no alert', async () => {
     const { gracedb, redis } = stack.services;
     assert.equal((await gracedb.getSuperevent(sid)).pipeline_preferred_events.pycbc, undefined);
-    const queued = await stack.post(FORM, { superevent_id: sid, event_id: pycbc.graceid });
-    assert.equal(queued.status, 202, JSON.stringify(queued.body));
-    const task = await stack.finished(String(queued.body.id));
-    assert.equal(task.state, 'completed', JSON.stringify(task.error));
+    const task = await stack.completed(FORM, { superevent_id: sid, event_id: pycbc.graceid });
     assert.deepEqual(
       task.steps.map((step) => step.task),
       ['gwqueue.tasks.gracedb.upload', 'gwqueue.tasks.superevents.set_preferred_event', 'gwqueue.tasks.orchestrator.preliminary_alert'],
@@ -86,10 +80,7 @@ describe('change_preferred_event (GWCelery compatibility)', () => {
   test('the old path: back to an event that already is its pipeline’s preferred event, so no pipeline-preferred change', async () => {
     const { gracedb } = stack.services;
     const before = (await comments(stack, sid)).filter((comment) => comment.startsWith('Manual update of preferred event')).length;
-    const queued = await stack.post(OLD_PATH, { superevent_id: sid, event_id: gstlal.graceid });
-    assert.equal(queued.status, 202, JSON.stringify(queued.body));
-    const task = await stack.finished(String(queued.body.id));
-    assert.equal(task.state, 'completed', JSON.stringify(task.error));
+    const task = await stack.completed(OLD_PATH, { superevent_id: sid, event_id: gstlal.graceid });
     const superevent = await gracedb.getSuperevent(sid);
     assert.equal(superevent.preferred_event, gstlal.graceid);
     assert.equal(superevent.t_0, gstlal.gpstime);
@@ -103,7 +94,7 @@ describe('change_preferred_event (GWCelery compatibility)', () => {
     );
     // One form behind both paths: audited under its one name.
     const audit = await listAudit(stack.services.redis, stack.config, { action: 'form.change_preferred_event', limit: 100 });
-    assert.ok(audit.entries.some((entry) => entry.taskId === queued.body.id && entry.outcome === 'accepted'));
+    assert.ok(audit.entries.some((entry) => entry.taskId === task.id && entry.outcome === 'accepted'));
   });
 
   test('gwqueue chain change_preferred_event: GraceDB’s refusal is one line and exit 64, nothing queued; the old name works too', async () => {

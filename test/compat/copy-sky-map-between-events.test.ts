@@ -3,9 +3,9 @@
 // GraceDB's refusals before queuing (unknown IDs, a file the event lacks), and `gwqueue chain copy_sky_map_between_events`.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventually } from '../helpers/engine.js';
 import { runCli } from '../helpers/cli.js';
 import { startFormStack, type FormStack } from './form-stack.js';
+import { mockSuperevent } from './superevent-fixtures.js';
 import { writeSkymap } from '../../src/tasks/skymap-fits.js';
 
 const FORM = 'copy_sky_map_between_events';
@@ -19,12 +19,9 @@ describe('copy_sky_map_between_events (GWCelery compatibility)', () => {
 
   before(async () => {
     stack = await startFormStack();
-    const mock = await stack.post('send_mock_event', {});
-    assert.equal(mock.status, 202, JSON.stringify(mock.body));
-    const made = (await stack.finished(String(mock.body.id))).result as { graceid: string; superevent_id: string };
-    [sid, eventId] = [made.superevent_id, made.graceid];
+    const mock = await mockSuperevent(stack);
+    [sid, eventId] = [mock.sid, mock.preferred.graceid];
     const { gracedb } = stack.services;
-    await eventually(async () => (await gracedb.getSuperevent(sid)).labels.includes('EM_READY'), 30_000, 'EM_READY');
     secondVersion = writeSkymap({
       objectId: eventId,
       dateObs: '2024-01-01T00:00:00Z',
@@ -47,9 +44,7 @@ describe('copy_sky_map_between_events (GWCelery compatibility)', () => {
   });
 
   test('GET is 405', async () => {
-    const response = await fetch(`${stack.url}/${FORM}`);
-    assert.equal(response.status, 405);
-    assert.match(response.headers.get('allow') ?? '', /POST/);
+    await stack.assertGetRefused(FORM);
   });
 
   test('bad fields: 422 with each field and its reason, nothing queued', async () => {
@@ -87,10 +82,7 @@ describe('copy_sky_map_between_events (GWCelery compatibility)', () => {
 
   test('copy: the chosen version lands on the superevent without its version, tagged sky_loc and public, logged as GWCelery does', async () => {
     const { gracedb } = stack.services;
-    const queued = await stack.post(FORM, { superevent_id: sid, event_id: eventId, skymap_filename: 'bayestar.multiorder.fits,0' });
-    assert.equal(queued.status, 202, JSON.stringify(queued.body));
-    const task = await stack.finished(String(queued.body.id));
-    assert.equal(task.state, 'completed', JSON.stringify(task.error));
+    const task = await stack.completed(FORM, { superevent_id: sid, event_id: eventId, skymap_filename: 'bayestar.multiorder.fits,0' });
     assert.deepEqual(
       task.steps.map((step) => [step.task, step.state]),
       [

@@ -1,5 +1,6 @@
 // The compatibility suite's form tests: Redis, the real console (`gwqueue web` over dist/) on a free port, an in-process
 // worker for every queue on the embedded GraceDB, and the HTTP calls a scripted client (API token) makes.
+import assert from 'node:assert/strict';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { startEngine, testConfig, type Engine } from '../helpers/engine.js';
 import { startConsoleProcess, type ConsoleProcess } from '../helpers/console-process.js';
@@ -28,6 +29,12 @@ export interface FormStack {
   post(form: string, fields: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }>;
   /** Reads /api/tasks/<id> until the task has finished (bounded). */
   finished(id: string, timeoutSeconds?: number): Promise<TaskReading>;
+  /** POSTs a form that must be accepted (202) and reads its task until it has finished, whatever the outcome. */
+  run(form: string, fields: Record<string, string>, timeoutSeconds?: number): Promise<TaskReading>;
+  /** As run, and the chain must have completed. */
+  completed(form: string, fields: Record<string, string>): Promise<TaskReading>;
+  /** The form's path answers GET with 405, POST allowed. */
+  assertGetRefused(path: string): Promise<void>;
   /** Jobs in every queue, all states: proves that a refusal queued nothing. */
   jobCount(): Promise<number>;
   stop(): Promise<void>;
@@ -52,7 +59,7 @@ export async function startFormStack(env: Record<string, string> = {}): Promise<
   }
   const site = web;
   const headers = { Authorization: `Bearer ${OPERATOR_TOKEN}`, Accept: 'application/json' };
-  return {
+  const stack: FormStack = {
     url: site.url,
     config,
     services,
@@ -84,6 +91,21 @@ export async function startFormStack(env: Record<string, string> = {}): Promise<
         if (Date.now() > deadline) throw new Error(`task ${id} not finished after ${timeoutSeconds} s: ${task.state}`);
       }
     },
+    async run(form, fields, timeoutSeconds) {
+      const queued = await stack.post(form, fields);
+      assert.equal(queued.status, 202, JSON.stringify(queued.body));
+      return stack.finished(String(queued.body.id), timeoutSeconds);
+    },
+    async completed(form, fields) {
+      const task = await stack.run(form, fields);
+      assert.equal(task.state, 'completed', JSON.stringify(task.error));
+      return task;
+    },
+    async assertGetRefused(path) {
+      const response = await fetch(`${site.url}/${path}`);
+      assert.equal(response.status, 405, path);
+      assert.match(response.headers.get('allow') ?? '', /POST/, path);
+    },
     async jobCount() {
       let total = 0;
       for (const name of await engine.client.queueNames()) {
@@ -99,4 +121,5 @@ export async function startFormStack(env: Record<string, string> = {}): Promise<
       await redis.stop();
     },
   };
+  return stack;
 }

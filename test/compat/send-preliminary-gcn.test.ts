@@ -25,8 +25,7 @@ describe('send_preliminary_gcn (GWCelery compatibility)', () => {
   });
 
   test('GET is 405', async () => {
-    const response = await fetch(`${stack.url}/${FORM}`);
-    assert.equal(response.status, 405);
+    await stack.assertGetRefused(FORM);
   });
 
   test('no data: every field named; an unknown event: GWCelery’s refusal; nothing queued either way', async () => {
@@ -49,10 +48,7 @@ describe('send_preliminary_gcn (GWCelery compatibility)', () => {
     const { gracedb, redis } = stack.services;
     // Move t_0 away first, as a later event of the superevent would have.
     await gracedb.updateSuperevent(sid, { t_0: (preferred.gpstime ?? 0) + 0.5 });
-    const queued = await stack.post(FORM, { superevent_id: sid, event_id: preferred.graceid });
-    assert.equal(queued.status, 202, JSON.stringify(queued.body));
-    const task = await stack.finished(String(queued.body.id));
-    assert.equal(task.state, 'completed', JSON.stringify(task.error));
+    const task = await stack.completed(FORM, { superevent_id: sid, event_id: preferred.graceid });
     assert.deepEqual(
       task.steps.map((step) => step.task),
       ['gwqueue.tasks.gracedb.upload', 'gwqueue.tasks.superevents.set_preferred_event', 'gwqueue.tasks.orchestrator.preliminary_alert'],
