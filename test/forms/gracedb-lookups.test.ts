@@ -1,10 +1,10 @@
 // The forms' GraceDB look-ups against a REST GraceDB (a fake one on loopback): GWCelery's refusal text with GraceDB's
 // status, "none" when GraceDB does not answer, and a found record passed on.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { GraceDbRestClient } from '../../src/gracedb/rest-client.js';
 import { lookUpEvent, lookUpSuperevent } from '../../src/forms/gracedb-lookups.js';
-import { FakeGraceDb } from '../gracedb/fake-gracedb.js';
+import { fakeGraceDbForEachTest, type FakeGraceDb } from '../gracedb/fake-gracedb.js';
 import { freePort } from '../helpers/redis-server.js';
 
 const RETRY = { attempts: 2, initialDelayMs: 5, maxDelayMs: 20, timeoutMs: 2000 };
@@ -13,15 +13,8 @@ describe('form look-ups in a REST GraceDB', () => {
   let fake: FakeGraceDb;
   let client: GraceDbRestClient;
 
-  before(async () => {
-    fake = await FakeGraceDb.start();
-  });
-  after(async () => {
-    await fake.stop();
-  });
-  beforeEach(() => {
-    fake.reset();
-    client = new GraceDbRestClient({ url: fake.apiUrl, token: 't', retry: RETRY });
+  fakeGraceDbForEachTest({ token: 't', retry: RETRY }, (started, fresh) => {
+    [fake, client] = [started, fresh];
   });
 
   it('a found event is passed on; a 404 or 403 is the refusal with that code', async () => {

@@ -1,6 +1,8 @@
 // A small fake GraceDB REST API on a real node:http server, recording every request, for the REST client tests.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { after, before, beforeEach } from 'node:test';
+import { GraceDbRestClient, type RestClientOptions } from '../../src/gracedb/rest-client.js';
 
 export interface RecordedRequest {
   method: string;
@@ -110,4 +112,25 @@ export class FakeGraceDb {
     res.writeHead(answer.status ?? 200, { 'content-type': type });
     res.end(payload);
   }
+}
+
+/**
+ * The REST client tests' hooks, in the calling describe block: one fake for the block, emptied (no routes, no
+ * requests) before each test, which gets a new client to it through `use`.
+ */
+export function fakeGraceDbForEachTest(
+  clientOptions: Omit<RestClientOptions, 'url'>,
+  use: (fake: FakeGraceDb, client: GraceDbRestClient) => void,
+): void {
+  let fake: FakeGraceDb | undefined;
+  before(async () => {
+    fake = await FakeGraceDb.start();
+  });
+  after(async () => {
+    await fake?.stop();
+  });
+  beforeEach(() => {
+    fake!.reset();
+    use(fake!, new GraceDbRestClient({ url: fake!.apiUrl, ...clientOptions }));
+  });
 }

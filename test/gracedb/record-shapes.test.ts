@@ -2,7 +2,7 @@
 // (created as `YYYY-MM-DD HH:MM:SS UTC`, links where GraceDB puts them); pipeline-preferred events and the RAVEN fields
 // behave as GraceDB's serializers say; the REST client uses GraceDB's paths for them.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import type { Redis } from 'ioredis';
 import { GRACEDB_TIME, graceDbTime, parseGraceDbTime } from '../../src/gracedb/gps-time.js';
 import { GraceDbBadRequestError } from '../../src/gracedb/errors.js';
@@ -11,7 +11,7 @@ import { startRedisClient, stopRedisClient, type TestRedis } from '../helpers/re
 import { freshStore, uploadEvent } from './embedded-fixture.js';
 import { coincXml, grbVoEvent } from './sample-files.js';
 import { EVENT_KEYS_NOT_KEPT, EVENT_SAMPLE, LOG_SAMPLE, PIPELINE_PREFERRED_SAMPLE, SUPEREVENT_SAMPLE } from './graceddb-samples.js';
-import { FakeGraceDb } from './fake-gracedb.js';
+import { fakeGraceDbForEachTest, type FakeGraceDb } from './fake-gracedb.js';
 
 /** The JSON type of a value, `null` kept apart: what a client branches on. */
 function kind(value: unknown): string {
@@ -236,15 +236,8 @@ describe('REST client: pipeline-preferred events and the RAVEN fields at GraceDB
   let client: GraceDbRestClient;
   const FAST_RETRY = { attempts: 2, initialDelayMs: 5, maxDelayMs: 20, timeoutMs: 2000 };
 
-  before(async () => {
-    fake = await FakeGraceDb.start();
-  });
-  after(async () => {
-    await fake.stop();
-  });
-  beforeEach(() => {
-    fake.reset();
-    client = new GraceDbRestClient({ url: fake.apiUrl, token: 'sekret', retry: FAST_RETRY });
+  fakeGraceDbForEachTest({ token: 'sekret', retry: FAST_RETRY }, (started, fresh) => {
+    [fake, client] = [started, fresh];
   });
 
   it('adds with POST superevents/S/pipeline_preferred_events/ {event} and lists every page', async () => {

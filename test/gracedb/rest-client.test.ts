@@ -1,8 +1,8 @@
 // REST client against a fake GraceDB on a real HTTP server: URLs, bodies, auth, pagination and error mapping.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { GraceDbRestClient } from '../../src/gracedb/rest-client.js';
-import { FakeGraceDb } from './fake-gracedb.js';
+import { fakeGraceDbForEachTest, type FakeGraceDb } from './fake-gracedb.js';
 import { freePort } from '../helpers/redis-server.js';
 
 const FAST_RETRY = { attempts: 4, initialDelayMs: 5, maxDelayMs: 20, timeoutMs: 2000 };
@@ -30,15 +30,8 @@ describe('GraceDbRestClient', () => {
   let fake: FakeGraceDb;
   let client: GraceDbRestClient;
 
-  before(async () => {
-    fake = await FakeGraceDb.start();
-  });
-  after(async () => {
-    await fake.stop();
-  });
-  beforeEach(() => {
-    fake.reset();
-    client = new GraceDbRestClient({ url: fake.apiUrl, token: 'sekret', retry: FAST_RETRY });
+  fakeGraceDbForEachTest({ token: 'sekret', retry: FAST_RETRY }, (started, fresh) => {
+    [fake, client] = [started, fresh];
   });
 
   describe('events', () => {
