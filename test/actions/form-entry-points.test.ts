@@ -5,6 +5,7 @@ import os from 'node:os';
 import request from 'supertest';
 import { startConsole, browser, API_TOKEN, type ConsoleFixture } from '../web/console-fixture.js';
 import { runCli } from '../helpers/cli.js';
+import { seedSuperevent } from '../helpers/superevents.js';
 import { listAudit, type AuditEntry } from '../../src/audit/audit-log.js';
 
 const FORM = 'send_preliminary_gcn';
@@ -37,19 +38,8 @@ describe('a form from the console and from gwqueue chain: one action', () => {
   before(async () => {
     fx = await startConsole();
     env = { REDIS_URL: fx.redis.url, GWQUEUE_PREFIX: fx.engine.config.prefix, GWQUEUE_ENV: 'test' };
-    const event = await fx.gracedb.createEvent({
-      group: 'CBC',
-      pipeline: 'gstlal',
-      filename: 'event.json',
-      filecontents: JSON.stringify({ gpstime: 1388000000.5, far: 1e-10, instruments: 'H1,L1' }),
-    });
-    const superevent = await fx.gracedb.createSuperevent({
-      t_start: 1388000000,
-      t_0: 1388000000.5,
-      t_end: 1388000001,
-      preferred_event: event.graceid,
-    });
-    VALID = { superevent_id: superevent.superevent_id, event_id: event.graceid };
+    const seeded = await seedSuperevent(fx.gracedb);
+    VALID = { superevent_id: seeded.superevent, event_id: seeded.event };
   });
   after(async () => {
     await fx?.stop();

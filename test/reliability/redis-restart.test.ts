@@ -7,10 +7,11 @@ import { eventually, testConfig } from '../helpers/engine.js';
 import { startCli } from '../helpers/cli.js';
 import { startConsoleProcess, type ConsoleProcess } from '../helpers/console-process.js';
 import { EmbeddedGraceDb, dateToGps } from '../../src/gracedb/index.js';
+import { seedAlertReadySuperevent } from '../helpers/superevents.js';
 import { bullPrefix } from '../../src/redis/keys.js';
 import { listAlerts } from '../../src/alerts/outbox.js';
 import type { Config } from '../../src/config/index.js';
-import { coincXml, drawMockSource, emBright, mockSkymap, pAstro } from '../../src/tasks/mock-event-files.js';
+import { drawMockSource, mockSkymap } from '../../src/tasks/mock-event-files.js';
 
 const TOKEN = 'reliability-token-0123456789abcdef';
 const QUEUED = 'User robot queued a Preliminary alert through the dashboard.';
@@ -71,35 +72,6 @@ describe('Redis restart under a stream of submissions', () => {
     await redis?.stop();
   });
 
-  /** An MDC superevent whose preferred event has its sky map, em_bright and p_astro: ready for a Preliminary alert. */
-  async function seedSuperevent(index: number, skymap: Buffer): Promise<{ superevent: string; event: string }> {
-    const source = drawMockSource(dateToGps(new Date('2025-01-01T00:00:00Z')) + index * 10);
-    const event = await store.createEvent({
-      group: 'CBC',
-      pipeline: 'gstlal',
-      search: 'MDC',
-      filename: 'coinc.xml',
-      filecontents: coincXml(source),
-    });
-    const id = event.graceid;
-    await store.writeLog(id, 'sky map', { filename: 'bayestar.multiorder.fits', filecontents: skymap, tags: ['sky_loc'] });
-    await store.writeLog(id, 'em_bright', {
-      filename: 'em_bright.json',
-      filecontents: JSON.stringify(emBright(source)),
-      tags: ['em_bright'],
-    });
-    await store.writeLog(id, 'p_astro', { filename: 'p_astro.json', filecontents: JSON.stringify(pAstro(source)), tags: ['p_astro'] });
-    for (const label of ['SKYMAP_READY', 'EMBRIGHT_READY', 'PASTRO_READY']) await store.createLabel(label, id);
-    const superevent = await store.createSuperevent({
-      t_start: source.gpstime - 1,
-      t_0: source.gpstime,
-      t_end: source.gpstime + 1,
-      preferred_event: id,
-      category: 'mdc',
-    });
-    return { superevent: superevent.superevent_id, event: id };
-  }
-
   async function http(path: string, init: RequestInit = {}): Promise<{ status: number; body: string; headers: Headers; ms: number }> {
     const started = Date.now();
     const res = await fetch(web!.url + path, { redirect: 'manual', signal: AbortSignal.timeout(15_000), ...init }).catch((error: Error) => {
@@ -144,7 +116,7 @@ describe('Redis restart under a stream of submissions', () => {
   test('accepted submissions complete exactly once, the others get 503, console and workers recover by themselves', async (t) => {
     const skymap = mockSkymap(drawMockSource(dateToGps(new Date())), 'S0');
     const targets: { superevent: string; event: string }[] = [];
-    for (let index = 0; index < 150; index++) targets.push(await seedSuperevent(index, skymap));
+    for (let index = 0; index < 150; index++) targets.push(await seedAlertReadySuperevent(store, index, skymap));
     const next = () => targets.shift() ?? assert.fail('ran out of seeded superevents');
     const kinds: Submission['via'][] = ['api-303', 'api-202', 'api-303', 'browser'];
     let turn = 0;

@@ -6,6 +6,7 @@ import { startConsole, browser, API_TOKEN, type ConsoleFixture } from './console
 import { listAudit } from '../../src/audit/audit-log.js';
 import { OPERATOR_FORMS } from '../../src/forms/registry.js';
 import { eventually } from '../helpers/engine.js';
+import { seedSuperevent } from '../helpers/superevents.js';
 
 const TASK_URL = /^\/tasks\/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 /** A superevent and its event in the fixture's embedded GraceDB: the preferred-event forms look both up before queuing. */
@@ -15,20 +16,8 @@ describe('operator console', () => {
   let fx: ConsoleFixture;
   before(async () => {
     fx = await startConsole({ GWQUEUE_ADMIN_USERS: 'ada.lovelace' });
-    const event = await fx.gracedb.createEvent({
-      group: 'CBC',
-      pipeline: 'gstlal',
-      search: 'AllSky',
-      filename: 'event.json',
-      filecontents: JSON.stringify({ gpstime: 1388000000.5, far: 1e-10, instruments: 'H1,L1' }),
-    });
-    const superevent = await fx.gracedb.createSuperevent({
-      t_start: 1388000000,
-      t_0: 1388000000.5,
-      t_end: 1388000001,
-      preferred_event: event.graceid,
-    });
-    VALID = { superevent_id: superevent.superevent_id, event_id: event.graceid };
+    const seeded = await seedSuperevent(fx.gracedb);
+    VALID = { superevent_id: seeded.superevent, event_id: seeded.event };
   });
   after(async () => {
     await fx?.stop();
