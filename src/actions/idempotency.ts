@@ -89,6 +89,8 @@ export interface ClaimOptions {
   /** Whether a task with this ID exists (was enqueued). */
   exists(taskId: string): Promise<boolean>;
   graceMs?: number;
+  /** fingerprint(purpose), when the caller has it already (it records the key with the same one). */
+  fingerprint?: string;
 }
 
 // Replaces the claim only if it is still the one that was read: two resubmissions cannot both take it over.
@@ -102,7 +104,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * than the grace with no task behind it: the request that claimed it failed before or during its enqueue.
  */
 export async function claimKey(redis: Redis, config: Config, token: string, options: ClaimOptions): Promise<KeyClaim> {
-  const fp = fingerprint(options.purpose);
+  const fp = options.fingerprint ?? fingerprint(options.purpose);
   const graceMs = options.graceMs ?? PENDING_GRACE_MS;
   const mine = (id: string): string =>
     JSON.stringify({ state: 'pending', id, fp, purpose: options.purpose, at: Date.now() } satisfies Stored);
@@ -128,9 +130,16 @@ export async function claimKey(redis: Redis, config: Config, token: string, opti
   }
 }
 
-/** Records what a claimed key produced, keeping its purpose. */
-export async function recordKey(redis: Redis, config: Config, token: string, purpose: KeyPurpose, taskId: string | null): Promise<void> {
-  const done: Stored = { state: 'done', id: taskId, fp: fingerprint(purpose), purpose, at: Date.now() };
+/** Records what a claimed key produced, keeping its purpose (`fp`: its fingerprint, when the caller has it). */
+export async function recordKey(
+  redis: Redis,
+  config: Config,
+  token: string,
+  purpose: KeyPurpose,
+  taskId: string | null,
+  fp = fingerprint(purpose),
+): Promise<void> {
+  const done: Stored = { state: 'done', id: taskId, fp, purpose, at: Date.now() };
   await redis.set(key(config, token), JSON.stringify(done), 'EX', TTL_SECONDS);
 }
 

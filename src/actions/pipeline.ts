@@ -4,10 +4,10 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import { hasRole, type Role } from '../config/web.js';
 import type { TaskClient } from '../queue/client.js';
-import { writeAudit, type AuditOutcome } from '../audit/audit-log.js';
+import { writeAudit, type AuditOutcome, type NewAuditEntry } from '../audit/audit-log.js';
 import type { ActionName } from '../audit/vocabulary.js';
 import { logger } from '../log/logger.js';
-import { claimKey, recordKey, releaseKey, type KeyPurpose } from './idempotency.js';
+import { claimKey, fingerprint, recordKey, releaseKey, type KeyPurpose } from './idempotency.js';
 import { RedisUnavailableError } from '../redis/errors.js';
 import { asRedisUnavailable } from '../redis/connection.js';
 import { confirmReplication, markReplication, type ReplicationMark } from '../redis/replication.js';
@@ -186,16 +186,17 @@ export function actorRole(actor: Actor): Role {
 /** Runs one action for one request. Expected refusals come back as outcomes; anything else (Redis down) is thrown, after an audit attempt. */
 export async function runAction<T>(deps: ActionDeps, action: OperatorAction<T>, request: ActionRequest): Promise<ActionOutcome> {
   const { actor } = request;
+  const entry = (result: AuditOutcome, detail: string, fields: Record<string, unknown>, taskId: string | null): NewAuditEntry => ({
+    user: actor.user ?? 'anonymous',
+    address: actor.address,
+    action: action.name,
+    fields: { ...fields, via: request.entry },
+    taskId,
+    outcome: result,
+    detail,
+  });
   const audit = (result: AuditOutcome, detail: string, fields: Record<string, unknown>, taskId: string | null = null) =>
-    writeAudit(deps.redis, deps.config, {
-      user: actor.user ?? 'anonymous',
-      address: actor.address,
-      action: action.name,
-      fields: { ...fields, via: request.entry },
-      taskId,
-      outcome: result,
-      detail,
-    });
+    writeAudit(deps.redis, deps.config, entry(result, detail, fields, taskId));
 
   const needed = action.role ?? 'operator';
   if (!actor.authorized || !hasRole(actorRole(actor), needed)) {
@@ -241,11 +242,13 @@ export async function runAction<T>(deps: ActionDeps, action: OperatorAction<T>, 
   // The ID the new task will have, chosen now and recorded with the claim: a resubmission after a lost answer
   // enqueues under the same ID, which BullMQ keeps once.
   let taskId: string = randomUUID();
+  const fp = key ? fingerprint(purpose) : '';
   // Before the first write: an answer that says "done" must not rest on writes a failover can lose (see replicated).
   const mark = markReplication(deps.client.redis);
   if (key) {
     const claim = await claimKey(deps.redis, deps.config, key, {
       purpose,
+      fingerprint: fp,
       taskId,
       exists: async (id) => (await deps.client.queueOf(id)) !== undefined,
     });
@@ -287,8 +290,19 @@ export async function runAction<T>(deps: ActionDeps, action: OperatorAction<T>, 
   }
 
   try {
-    if (key) await recordKey(deps.redis, deps.config, key, purpose, done.taskId ?? null);
-    await audit(done.audit ?? 'accepted', done.message, prepared.fields, done.taskId ?? null);
+    // The key's record and the audit entry go out together (one round trip): neither depends on the other's answer.
+    // Not an ioredis pipeline: building one on a connection that carries BullMQ's scripts costs more than it saves.
+    const audited = writeAudit(
+      deps.redis,
+      deps.config,
+      entry(done.audit ?? 'accepted', done.message, prepared.fields, done.taskId ?? null),
+    );
+    const results = await Promise.allSettled([
+      key ? recordKey(deps.redis, deps.config, key, purpose, done.taskId ?? null, fp) : undefined,
+      audited,
+    ]);
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
   } catch (error) {
     // It was done. Answering "failed" now would be a lie, and the operator's second try would do it twice
     // (an alert sent twice): answer anyway, and log the lost audit entry.

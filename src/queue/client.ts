@@ -29,6 +29,12 @@ export interface SubmitOptions {
   id?: string;
 }
 
+/**
+ * The position (from 1) of the first key that exists, 0 if none. A script rather than a pipeline: ioredis builds a
+ * pipeline by copying every script BullMQ defined on the connection, which costs more than the lookup (task pages poll it).
+ */
+const FIRST_EXISTING = `for i, key in ipairs(KEYS) do if redis.call('EXISTS', key) == 1 then return i end end return 0`;
+
 export class TaskClient {
   readonly prefix: string;
   private readonly queues = new Map<string, Queue>();
@@ -124,15 +130,13 @@ export class TaskClient {
     return [...new Set([...registeredQueues(), ...extra])].sort();
   }
 
-  /** The queue that holds a job with this ID, or undefined: one pipelined EXISTS per queue. */
+  /** The queue that holds a job with this ID, or undefined: one EXISTS per queue, in one script. */
   async queueOf(id: string): Promise<string | undefined> {
     if (!TASK_ID.test(id)) return undefined;
     this.ensureConnected();
     const lookup = async (names: string[]) => {
-      const pipeline = this.redis.pipeline();
-      for (const name of names) pipeline.exists(`${this.prefix}:${name}:${id}`);
-      const answers = (await pipeline.exec()) ?? [];
-      return names[answers.findIndex(([, count]) => count === 1)];
+      const at = Number(await this.redis.eval(FIRST_EXISTING, names.length, ...names.map((name) => `${this.prefix}:${name}:${id}`)));
+      return at > 0 ? names[at - 1] : undefined;
     };
     try {
       const recent = this.recentQueueNames && Date.now() - this.recentQueueNames.at < 1000 ? this.recentQueueNames.names : undefined;

@@ -89,6 +89,8 @@ class Barrier {
   private running?: Promise<Round>;
   private next?: Promise<Round>;
   private promotableCache?: { at: number; count: number };
+  /** The last INFO that found a master without replicas: trusted for a second while no replica was ever seen. */
+  private aloneSeen?: { at: number; generation: number; endpoint: string };
   /** A replica was seen (online, or promotable) since this process started: a failover is possible. */
   replicasSeen = false;
 
@@ -171,9 +173,20 @@ class Barrier {
     try {
       await waitUntilReady(connection, config, config.redis.commandTimeoutMs);
       const generation = this.connectionState.generation;
-      const replicas = onlineReplicas(await connection.info('replication'));
+      // A master that had no replica a moment ago (the same server, on a connection not lost since) is taken to have
+      // none still, for at most a second: without this, every submission on a plain Redis asks INFO. Once a replica
+      // was seen, every round asks again and WAITs.
+      const seen = this.aloneSeen;
+      const recentlyAlone =
+        !this.replicasSeen &&
+        seen !== undefined &&
+        Date.now() - seen.at < ALONE_TRUSTED_MS &&
+        seen.generation === generation &&
+        seen.endpoint === endpoint(connection);
+      const replicas = recentlyAlone ? 0 : onlineReplicas(await connection.info('replication'));
       if (replicas === undefined) return { result: { state: 'unconfirmed', reason: 'the server is not a master' }, at: '' };
       const at = endpoint(connection);
+      if (replicas === 0 && !recentlyAlone) this.aloneSeen = { at: Date.now(), generation, endpoint: at };
       // A replica whose link to the master is down (a network flap, a failed resync) is not online for the master,
       // but the Sentinels may still promote it: then it is waited for too (and the wait fails).
       if (replicas > 0) this.replicasSeen = true;
@@ -192,6 +205,9 @@ class Barrier {
     }
   }
 }
+
+/** How long a master found without replicas is taken to have none (see Barrier.once). */
+const ALONE_TRUSTED_MS = 1000;
 
 interface Round {
   result: Replication;
