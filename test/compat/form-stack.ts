@@ -2,7 +2,7 @@
 // worker for every queue on the embedded GraceDB, and the HTTP calls a scripted client (API token) makes.
 import assert from 'node:assert/strict';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { startEngine, testConfig, type Engine } from '../helpers/engine.js';
+import { jobCount, startEngine, testConfig, type Engine } from '../helpers/engine.js';
 import { startConsoleProcess, type ConsoleProcess } from '../helpers/console-process.js';
 import { resetServices, setServicesForTest, type Services } from '../../src/tasks/services.js';
 import type { Config } from '../../src/config/index.js';
@@ -106,14 +106,7 @@ export async function startFormStack(env: Record<string, string> = {}): Promise<
       assert.equal(response.status, 405, path);
       assert.match(response.headers.get('allow') ?? '', /POST/, path);
     },
-    async jobCount() {
-      let total = 0;
-      for (const name of await engine.client.queueNames()) {
-        const counts = await engine.client.queue(name).getJobCounts();
-        total += Object.values(counts).reduce((a, b) => a + b, 0);
-      }
-      return total;
-    },
+    jobCount: () => jobCount(engine.client),
     async stop() {
       await site.stop();
       await engine.stop();

@@ -45,6 +45,16 @@ export async function startEngine(config: Config): Promise<Engine> {
   };
 }
 
+/** Jobs in every queue, all states: proves that a refusal queued nothing. */
+export async function jobCount(client: TaskClient): Promise<number> {
+  let total = 0;
+  for (const name of await client.queueNames()) {
+    const counts = await client.queue(name).getJobCounts();
+    total += Object.values(counts).reduce((a, b) => a + b, 0);
+  }
+  return total;
+}
+
 /** Polls until the check returns a truthy value, or fails after the timeout. */
 export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 10_000, label = 'condition'): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;

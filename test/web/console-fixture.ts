@@ -2,7 +2,7 @@
 import request from 'supertest';
 import type { Express } from 'express';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { startEngine, testConfig, type Engine } from '../helpers/engine.js';
+import { jobCount, startEngine, testConfig, type Engine } from '../helpers/engine.js';
 import { createApp } from '../../src/web/app.js';
 import { createConsoleGraceDb } from '../../src/web/context.js';
 import type { GraceDb } from '../../src/gracedb/index.js';
@@ -37,14 +37,7 @@ export async function startConsole(env: Record<string, string> = {}): Promise<Co
     engine,
     app,
     gracedb,
-    async jobCount() {
-      let total = 0;
-      for (const name of await engine.client.queueNames()) {
-        const counts = await engine.client.queue(name).getJobCounts();
-        total += Object.values(counts).reduce((a, b) => a + b, 0);
-      }
-      return total;
-    },
+    jobCount: () => jobCount(engine.client),
     async stop() {
       await engine.stop();
       await redis.stop();
