@@ -6,12 +6,24 @@ import { after, before, describe, it } from 'node:test';
 import type { Redis } from 'ioredis';
 import { GRACEDB_TIME, graceDbTime, parseGraceDbTime } from '../../src/gracedb/gps-time.js';
 import { GraceDbBadRequestError } from '../../src/gracedb/errors.js';
+import type { EmbeddedGraceDb } from '../../src/gracedb/index.js';
 import { GraceDbRestClient } from '../../src/gracedb/rest-client.js';
 import { startRedisClient, stopRedisClient, type TestRedis } from '../helpers/redis-server.js';
 import { freshStore, uploadEvent } from './embedded-fixture.js';
 import { coincXml, grbVoEvent } from './sample-files.js';
 import { EVENT_KEYS_NOT_KEPT, EVENT_SAMPLE, LOG_SAMPLE, PIPELINE_PREFERRED_SAMPLE, SUPEREVENT_SAMPLE } from './graceddb-samples.js';
 import { fakeGraceDbForEachTest, type FakeGraceDb } from './fake-gracedb.js';
+
+/** A Fermi GRB notice as an External event: a record with neither FAR, likelihood nor nevents, and a RAVEN em_type. */
+function uploadGrb(store: EmbeddedGraceDb) {
+  return store.createEvent({
+    group: 'External',
+    pipeline: 'Fermi',
+    search: 'GRB',
+    filename: 'grb.xml',
+    filecontents: grbVoEvent('2024-05-01T12:00:00'),
+  });
+}
 
 /** The JSON type of a value, `null` kept apart: what a client branches on. */
 function kind(value: unknown): string {
@@ -80,13 +92,7 @@ describe("embedded GraceDB records in GraceDB's shapes", () => {
       filecontents: JSON.stringify({ gpstime: 1398600000.2, far: 1e-9, instruments: 'H1,L1', nevents: 3, likelihood: 17.25 }),
     });
     assert.deepEqual([json.nevents, json.likelihood], [3, 17.25]);
-    const grb = await store.createEvent({
-      group: 'External',
-      pipeline: 'Fermi',
-      search: 'GRB',
-      filename: 'grb.xml',
-      filecontents: grbVoEvent('2024-05-01T12:00:00'),
-    });
+    const grb = await uploadGrb(store);
     // A GRB notice without a FAR: null, as GraceDB's nullable far.
     assertShape('external event', grb, EVENT_SAMPLE, ['superevent', 'likelihood', 'nevents', 'far'], EVENT_KEYS_NOT_KEPT);
     assert.deepEqual([grb.nevents, grb.likelihood], [null, null]);
@@ -123,13 +129,7 @@ describe("embedded GraceDB records in GraceDB's shapes", () => {
       EVENT_KEYS_NOT_KEPT,
     );
 
-    const grb = await store.createEvent({
-      group: 'External',
-      pipeline: 'Fermi',
-      search: 'GRB',
-      filename: 'grb.xml',
-      filecontents: grbVoEvent('2024-05-01T12:00:00'),
-    });
+    const grb = await uploadGrb(store);
     const raven = await store.updateSuperevent(superevent.superevent_id, {
       em_type: grb.graceid,
       time_coinc_far: 1.1e-12,
