@@ -40,14 +40,17 @@ export function counterFields(kind: CounterKind, task: string, queue: string): s
   return [kind, `${kind}|task|${task}`, `${kind}|queue|${queue}`];
 }
 
-/** Adds up events in memory and writes them every second in one pipeline (HINCRBY on the minute's and the hour's hash). */
-export class HistoryRecorder {
-  private pending = new Map<number, Map<string, number>>();
+/** Counts per minute (ms / MINUTE_MS): field → increment. */
+export type CounterBatch = Map<number, Map<string, number>>;
 
-  constructor(
-    private readonly redis: Redis,
-    private readonly config: Config,
-  ) {}
+/**
+ * Adds up events in memory; the task indexer writes them with its index batch, in the same script call (HINCRBY on
+ * the minute's and the hour's hash).
+ */
+export class HistoryRecorder {
+  private pending: CounterBatch = new Map();
+
+  constructor(private readonly config: Config) {}
 
   private add(at: number, fields: string[], by = 1): void {
     const minute = Math.floor(at / MINUTE_MS);
@@ -69,24 +72,32 @@ export class HistoryRecorder {
     return this.pending.size;
   }
 
-  async flush(): Promise<void> {
-    if (!this.pending.size) return;
+  /** Hands over what is pending (emptied here): written by scriptArguments, or put back by restore when that failed. */
+  take(): CounterBatch {
     const batch = this.pending;
     this.pending = new Map();
-    const pipeline = this.redis.pipeline();
+    return batch;
+  }
+
+  /** Puts counts back: they are written with the next flush once Redis answers again. */
+  restore(batch: CounterBatch): void {
+    for (const [minute, counts] of batch) for (const [field, by] of counts) this.add(minute * MINUTE_MS, [field], by);
+  }
+
+  /**
+   * A batch as the task index's upsert script takes it (task-index-scripts.ts): retention seconds, then per hash (the
+   * minute's and the hour's) its key, its number of fields, and field/increment pairs. Empty for an empty batch.
+   */
+  scriptArguments(batch: CounterBatch): (string | number)[] {
+    if (!batch.size) return [];
+    const args: (string | number)[] = [HISTORY_RETENTION_SECONDS];
     for (const [minute, counts] of batch) {
-      const minuteKey = historyKeys.minute(this.config, minute);
-      const hourKey = historyKeys.hour(this.config, Math.floor((minute * MINUTE_MS) / HOUR_MS));
-      for (const [field, by] of counts) pipeline.hincrby(minuteKey, field, by).hincrby(hourKey, field, by);
-      pipeline.expire(minuteKey, HISTORY_RETENTION_SECONDS).expire(hourKey, HISTORY_RETENTION_SECONDS);
+      const pairs: (string | number)[] = [];
+      for (const [field, by] of counts) pairs.push(field, by);
+      args.push(historyKeys.minute(this.config, minute), counts.size, ...pairs);
+      args.push(historyKeys.hour(this.config, Math.floor((minute * MINUTE_MS) / HOUR_MS)), counts.size, ...pairs);
     }
-    try {
-      await pipeline.exec();
-    } catch (error) {
-      // Put the counts back: they are written with the next flush once Redis answers again.
-      for (const [minute, counts] of batch) for (const [field, by] of counts) this.add(minute * MINUTE_MS, [field], by);
-      throw error;
-    }
+    return args;
   }
 }
 

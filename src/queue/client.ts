@@ -8,7 +8,7 @@ import { TASK_ID } from './types.js';
 import { asRedisUnavailable, createRedisConnection, describeRedis, waitUntilReady } from '../redis/connection.js';
 import { RedisUnavailableError } from '../redis/errors.js';
 import { bullPrefix, extraQueuesKey } from '../redis/keys.js';
-import { getTask, registeredQueues } from './registry.js';
+import { getTask, registeredQueues, registeredQueueSet } from './registry.js';
 import { AsyncResult } from './async-result.js';
 import { setCurrentClient } from './current-client.js';
 
@@ -91,7 +91,7 @@ export class TaskClient {
       jobOptions: (name) => this.jobOptions(name),
       attempts: (name) => getTask(name).retry.attempts ?? this.config.retry.attempts,
     });
-    const known = new Set(registeredQueues());
+    const known = registeredQueueSet();
     const extra = [...new Set(built.steps.map((step) => step.queue))].filter((queue) => !known.has(queue));
     this.ensureConnected();
     try {

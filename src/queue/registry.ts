@@ -181,6 +181,7 @@ export function defineTask<S extends Shape>(definition: TaskDefinition<S>): Task
   if (tasks.has(definition.name)) throw new Error(`task "${definition.name}" is defined twice`);
   const task = new Task(definition);
   tasks.set(task.name, task as unknown as Task);
+  queueNames = undefined;
   return task;
 }
 
@@ -200,7 +201,16 @@ export function allTasks(): Task[] {
 
 /** Every queue of the table plus those registered tasks use: what workers serve by default and monitoring expects served. */
 export function registeredQueues(): string[] {
-  return [...new Set([...QUEUES.map((queue) => queue.name), ...allTasks().map((task) => task.queue)])].sort();
+  return [...registeredQueueSet()];
+}
+
+/** Kept until the next defineTask: every enqueue asks whether its queue is a registered one. */
+let queueNames: ReadonlySet<string> | undefined;
+
+/** registeredQueues() as a set (sorted), computed once per task registered rather than once per call. */
+export function registeredQueueSet(): ReadonlySet<string> {
+  queueNames ??= new Set([...new Set([...QUEUES.map((queue) => queue.name), ...allTasks().map((task) => task.queue)])].sort());
+  return queueNames;
 }
 
 function editDistance(a: string, b: string): number {

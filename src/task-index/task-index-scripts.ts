@@ -34,15 +34,17 @@ end
 `;
 
 /**
- * ARGV: base, then 9 values per task: id, version, state, submittedAt, runtimeMs ('' if unfinished), queue,
- * name-index member, display JSON, search record. A record older than the stored one (a late event from another
- * worker) is skipped. Returns the number written.
+ * ARGV: base, where the history counters start (h), then 9 values per task: id, version, state, submittedAt,
+ * runtimeMs ('' if unfinished), queue, name-index member, display JSON, search record; from h the history counters
+ * written with them (one call for both): retention seconds, then per hash its key, its number of fields, and
+ * field/increment pairs. A record older than the stored one (a late event from another worker) is skipped. Returns
+ * the number of tasks written.
  */
 export const UPSERT_SCRIPT = `
-local base = ARGV[1]
+local base, h = ARGV[1], tonumber(ARGV[2])
 local states = {'active', 'retrying', 'completed', 'failed'}
 local written = 0
-for i = 2, #ARGV, 9 do
+for i = 3, h - 1, 9 do
   local id, version, state, t, runtime, queue, member, doc, text =
     ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8]
   local current = redis.call('HGET', base .. ':ver', id)
@@ -61,6 +63,13 @@ for i = 2, #ARGV, 9 do
     if runtime ~= '' then redis.call('ZADD', base .. ':idx:runtime', runtime, id) end
     written = written + 1
   end
+end
+local i = h + 1
+while i <= #ARGV do
+  local key, n = ARGV[i], tonumber(ARGV[i + 1])
+  for j = i + 2, i + 2 * n, 2 do redis.call('HINCRBY', key, ARGV[j], ARGV[j + 1]) end
+  redis.call('EXPIRE', key, ARGV[h])
+  i = i + 2 + 2 * n
 end
 return written
 `;

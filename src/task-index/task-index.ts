@@ -167,13 +167,15 @@ export class TaskIndex {
   }
 
   /** Writes tasks; `version` (ms) orders events, so a late event never overwrites a newer state. */
-  async write(entries: { task: TaskSummary; version: number }[]): Promise<number> {
-    if (!entries.length) return 0;
-    const args: (string | number)[] = [this.base];
+  /** `counters`: history counters written in the same call (HistoryRecorder.scriptArguments), one round trip for both. */
+  async write(entries: { task: TaskSummary; version: number }[], counters: (string | number)[] = []): Promise<number> {
+    if (!entries.length && !counters.length) return 0;
+    const args: (string | number)[] = [this.base, 3 + entries.length * 9];
     for (const { task, version } of entries) {
       const { id, state, submittedAt, runtimeMs, queue } = task;
       args.push(id, version, state, submittedAt, runtimeMs ?? '', queue, nameMember(task), JSON.stringify(task), searchRecord(task));
     }
+    if (counters.length) args.push(...counters);
     return Number(await runScript(this.redis, UPSERT_SCRIPT, [], args));
   }
 

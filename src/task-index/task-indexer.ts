@@ -25,7 +25,7 @@ const MAX_PENDING = 20_000;
 export function startTaskIndexer(config: Config, redis: Redis, workers: Worker[]): TaskIndexer {
   const log = logger('task-index');
   const index = new TaskIndex(redis, config);
-  const history = new HistoryRecorder(redis, config);
+  const history = new HistoryRecorder(config);
   const pending = new Map<string, { task: TaskSummary; version: number }>();
   let flushing: Promise<void> | undefined;
 
@@ -63,10 +63,13 @@ export function startTaskIndexer(config: Config, redis: Redis, workers: Worker[]
     flushing = (async () => {
       const batch = [...pending.values()];
       pending.clear();
+      const counters = history.take();
       try {
-        await Promise.all([index.write(batch), history.flush()]);
+        // The index and the history counters in one script call: one round trip per batch.
+        await index.write(batch, history.scriptArguments(counters));
       } catch (error) {
         log.warn({ err: { message: (error as Error).message }, tasks: batch.length }, 'task index write failed; will retry');
+        history.restore(counters);
         for (const entry of batch) if (!pending.has(entry.task.id)) pending.set(entry.task.id, entry);
       } finally {
         flushing = undefined;
