@@ -14,6 +14,7 @@ export const TASK_MODULES: Record<string, () => Promise<unknown>> = {
   orchestrator: () => import('./orchestrator.js'),
   localization: () => import('./localization.js'),
   external_skymaps: () => import('./external-skymaps.js'),
+  grb_searches: () => import('./grb-searches.js'),
 };
 
 /** Registers the named task; loads every task module when the name is not one of ours (for "did you mean" too). */
