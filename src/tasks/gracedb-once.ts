@@ -84,10 +84,14 @@ export function oncePerTask(gracedb: GraceDb, redis: Redis, config: Config): Gra
       }
       // The embedded GraceDB sets the mark in the same MULTI or script as the write itself: no failover or crash can
       // keep the write and lose its mark. A REST GraceDB's write cannot share a step with Redis (reliability.md).
-      const answer =
-        gracedb instanceof EmbeddedGraceDb && SELF_MARKING_WRITES.includes(method)
-          ? await withWriteMark({ key, ttlSeconds: WRITE_MARK_TTL_SECONDS }, () => write(...args))
-          : await write(...args);
+      if (gracedb instanceof EmbeddedGraceDb && SELF_MARKING_WRITES.includes(method)) {
+        const answer = await withWriteMark({ key, ttlSeconds: WRITE_MARK_TTL_SECONDS }, () => write(...args));
+        // Only over the store's own mark (XX): if a failover lost the write and its mark, this must not land alone on
+        // the new master (the run made again there would take the write for done).
+        await redis.set(key, JSON.stringify({ answer }), 'EX', WRITE_MARK_TTL_SECONDS, 'XX');
+        return answer;
+      }
+      const answer = await write(...args);
       // Workers' connections wait for Redis to come back, so the mark lands even if Redis went away meanwhile.
       await redis.set(key, JSON.stringify({ answer }), 'EX', WRITE_MARK_TTL_SECONDS);
       return answer;

@@ -5,7 +5,10 @@ import type { JobData } from '../queue/canvas.js';
 import { isRedisTrouble, isTransient, TaskArgumentError, UnknownTaskError } from '../queue/errors.js';
 import { getTask, type Task, type TaskContext } from '../queue/registry.js';
 import { runAsTask } from '../queue/current-task.js';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/index.js';
 import { failoverEpoch } from '../redis/failover-watch.js';
+import { confirmReplication, markReplication } from '../redis/replication.js';
 
 /**
  * Wraps an error as final (never retried), keeping its message and stack trace, and the task's own error as `cause`:
@@ -30,8 +33,25 @@ async function predecessorArguments(job: Job<JobData>): Promise<unknown[]> {
   return [order.map((id) => entries.find(([key]) => key.endsWith(`:${id}`))?.[1] ?? null)];
 }
 
-/** `defaultAttempts`: a task's own attempts for transient errors other than Redis trouble, when it names none. */
-export function createProcessor(workerName: string, defaultAttempts: number) {
+/** Thrown after an attempt that a Redis failover cut through: retried (like Redis trouble), never final. */
+class FailoverDuringRunError extends Error {
+  constructor(detail: string) {
+    super(`the Redis master changed during this run (${detail}): run again, so that writes the old master lost are made`);
+    this.name = 'FailoverDuringRunError';
+  }
+}
+
+/** On the task's page: why this attempt is run again (not awaited: the new master may still be settling). */
+function noteFailover(job: Job<JobData>, detail: string): void {
+  void job.log(`Redis failover during this run, so it runs again (${detail})`).catch(() => {});
+}
+
+/**
+ * `defaultAttempts`: a task's own attempts for transient errors other than Redis trouble, when it names none.
+ * `replication` (Sentinel mode only): at the end of each attempt, one replica must confirm the attempt's writes
+ * (replication.ts, bounded by REDIS_REPLICA_WAIT_MS); an attempt during which the master changed is run again.
+ */
+export function createProcessor(workerName: string, defaultAttempts: number, replication?: { redis: Redis; config: Config }) {
   const hostname = os.hostname();
   return async function process(job: Job<JobData>): Promise<unknown> {
     let task: Task;
@@ -66,22 +86,40 @@ export function createProcessor(workerName: string, defaultAttempts: number) {
       },
     };
     const epoch = failoverEpoch();
+    const mark = replication ? markReplication(replication.redis) : undefined;
+    let result: unknown;
     try {
-      return await runAsTask(context, () => task.run(args, context));
+      result = await runAsTask(context, () => task.run(args, context));
     } catch (error) {
       // Redis trouble is retried up to the job's attempts (set for it); other transient errors up to the task's own.
       if (isRedisTrouble(error)) throw error;
       // A Redis failover during this attempt: what it read may have missed writes the old master had answered (its own
       // included), so its failure says nothing final. Retried like Redis trouble; the next attempt runs on one master.
       if (failoverEpoch() !== epoch) {
-        void job
-          .log(`failed during a Redis failover, so retried: ${String((error as Error)?.message ?? error).slice(0, 200)}`)
-          .catch(() => {});
+        noteFailover(job, `it failed: ${String((error as Error)?.message ?? error).slice(0, 200)}`);
         throw error;
       }
       const own = data.meta?.attempts ?? task.retry.attempts ?? defaultAttempts;
       if (isTransient(error) && job.attemptsMade + 1 < own) throw error;
       throw final(error);
     }
+    if (mark && replication) {
+      // A write the old master answered and never passed on is missing on the new one, though this run went on (its
+      // next commands went to the new master): the run is made again, and the GraceDB writes and alerts that did
+      // survive are not repeated (gracedb-once.ts, the outbox). The wait also holds the step's end until a replica has
+      // its writes, so that the next step never starts from a master that could lose them.
+      const confirmed = await confirmReplication(mark, replication.config);
+      const changed =
+        failoverEpoch() !== epoch
+          ? 'the Sentinels switched masters'
+          : confirmed.state === 'unconfirmed' && /connection to Redis changed/.test(confirmed.reason)
+            ? confirmed.reason
+            : undefined;
+      if (changed) {
+        noteFailover(job, `it completed, but ${changed}`);
+        throw new FailoverDuringRunError(changed);
+      }
+    }
+    return result;
   };
 }

@@ -57,7 +57,8 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   const stats: WorkerStats = { active: 0, processed: 0, succeeded: 0, failed: 0, retried: 0 };
   const startedAt = new Date().toISOString();
   let status: 'online' | 'stopping' = 'online';
-  const processor = createProcessor(name, config.retry.attempts);
+  // With Sentinels, a step ends once a replica has its writes, and a step a failover cut through runs again.
+  const processor = createProcessor(name, config.retry.attempts, config.redis.sentinels.length ? { redis: connection, config } : undefined);
 
   const workers = queues.map((queue) => {
     const worker = new Worker<JobData>(queue, processor, {
