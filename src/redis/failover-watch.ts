@@ -37,8 +37,10 @@ function endpointOf(redis: Redis): { address?: string; port?: number } {
 export function followSwitch(message: string, name: string): number {
   const [switched, , , host, port] = message.split(' ');
   if (switched !== name) return 0;
-  // Counted before any connection moves, so that no read on the new master comes before the count.
-  epoch++;
+  // Counted before any connection moves, so that no read on the new master comes before the count; once per switch
+  // (each Sentinel announces it, up to a second or two apart: a task started in between did not span it).
+  if (lastMaster !== `${host}:${port}`) epoch++;
+  lastMaster = `${host}:${port}`;
   let moved = 0;
   for (const redis of watched) {
     if (redis.status !== 'ready') continue;

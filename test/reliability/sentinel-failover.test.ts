@@ -247,11 +247,11 @@ describe('Redis Sentinel failover under a stream of API submissions', () => {
   }
 
   /** Task steps (any job) that a failover cut through and that were run again for it (worker/processor.ts logs it). */
-  async function retriedForFailover(redis: Redis): Promise<number> {
-    let count = 0;
+  async function retriedForFailover(redis: Redis): Promise<string[]> {
+    const lines: string[] = [];
     for (const key of await redis.keys(`${bullPrefix(config)}:*:logs`))
-      count += (await redis.lrange(key, 0, -1)).filter((line) => line.startsWith('Redis failover during this run')).length;
-    return count;
+      lines.push(...(await redis.lrange(key, 0, -1)).filter((line) => line.startsWith('Redis failover during this run')));
+    return lines;
   }
 
   /**
@@ -332,7 +332,7 @@ describe('Redis Sentinel failover under a stream of API submissions', () => {
       answered503NothingSubmitted: mine.filter((a) => a.status === 503 && a.body.submitted === false).length,
       answered503NotKnown: mine.filter((a) => a.status === 503 && a.body.submitted === 'unknown').length,
       completed: finals.filter((f) => keys.has(f.key)).length,
-      stepsRetriedForFailoverSoFar: await retriedForFailover(direct),
+      stepsRetriedForFailoverSoFar: (await retriedForFailover(direct)).length,
       graceDbLogsRepeated: repeatedWrites,
       duplicates: duplicated + Math.max(0, tasks.length - finalIds.size),
       stuckKeys: stuck,
@@ -342,6 +342,9 @@ describe('Redis Sentinel failover under a stream of API submissions', () => {
       consoleFollowedS: (Math.min(...mine.filter((a) => a.status === 202 && a.at > fault.at).map((a) => a.at)) - fault.at) / 1000,
     };
     t.diagnostic(`figures: ${JSON.stringify(figures)}`);
+    const why = new Map<string, number>();
+    for (const line of await retriedForFailover(direct)) why.set(line.slice(0, 160), (why.get(line.slice(0, 160)) ?? 0) + 1);
+    t.diagnostic(`steps run again for a failover, so far: ${JSON.stringify(Object.fromEntries(why))}`);
     // Why the console could not confirm (its log, all scenarios so far).
     const reasons = new Map<string, number>();
     for (const match of web!.output().matchAll(/"reason":"([^"]*)","msg":"no replica confirmed/g))
