@@ -55,6 +55,21 @@ describe('schedules and the canary', () => {
     return worker;
   };
   const nagios = (extra: Record<string, string> = {}) => runCli(['nagios', '-v'], { ...env, ...extra });
+  /** Runs the Nagios check until its run passes `wanted` (bounded): the state the test waits for may take a while. */
+  const nagiosUntil = (
+    extra: Record<string, string>,
+    wanted: (run: Awaited<ReturnType<typeof nagios>>) => boolean,
+    timeoutMs: number,
+    label: string,
+  ) =>
+    eventually(
+      async () => {
+        const run = await nagios(extra);
+        return wanted(run) ? run : undefined;
+      },
+      timeoutMs,
+      label,
+    );
 
   before(async () => {
     redis = await startRedis();
@@ -217,14 +232,7 @@ describe('schedules and the canary', () => {
 
   test('stopping the mock-event schedule ages the canary: OK, then WARNING, then CRITICAL', async () => {
     const canary = { GWQUEUE_NAGIOS_CANARY: 'on', GWQUEUE_NAGIOS_CANARY_AGE: '10,20' };
-    const ok = await eventually(
-      async () => {
-        const run = await nagios(canary);
-        return run.code === 0 ? run : undefined;
-      },
-      30_000,
-      'nagios OK with a fresh canary',
-    );
+    const ok = await nagiosUntil(canary, (run) => run.code === 0, 30_000, 'nagios OK with a fresh canary');
     const okOutput = parsePluginOutput(ok.stdout);
     assert.match(okOutput.text, /, newest MDC superevent \S+ (s|ms) old$/);
     assert.equal(okOutput.perfdata.canary_age.unit, 's');
@@ -248,14 +256,7 @@ describe('schedules and the canary', () => {
     assert.equal(view.scheduler, null, 'the mock-event schedule is gone from Redis');
     const uploads = (await runs('mock-event')).length;
 
-    const warning = await eventually(
-      async () => {
-        const run = await nagios(canary);
-        return run.code === 1 ? run : undefined;
-      },
-      60_000,
-      'nagios WARNING',
-    );
+    const warning = await nagiosUntil(canary, (run) => run.code === 1, 60_000, 'nagios WARNING');
     const warned = parsePluginOutput(warning.stdout);
     assert.match(warned.text, /^newest MDC superevent MS\w+ was created \d+ s ago \(warning: .*10\)/);
     assert.ok(
@@ -264,14 +265,7 @@ describe('schedules and the canary', () => {
       ),
       warning.stdout,
     );
-    const critical = await eventually(
-      async () => {
-        const run = await nagios(canary);
-        return run.code === 2 ? run : undefined;
-      },
-      60_000,
-      'nagios CRITICAL',
-    );
+    const critical = await nagiosUntil(canary, (run) => run.code === 2, 60_000, 'nagios CRITICAL');
     const crit = parsePluginOutput(critical.stdout);
     assert.match(crit.text, /^newest MDC superevent MS\w+ was created \d+ s ago \(critical: .*20\)/);
     assert.ok(Number(crit.perfdata.canary_age.value) >= 20, String(crit.perfdata.canary_age.value));
@@ -281,11 +275,9 @@ describe('schedules and the canary', () => {
     const saved = await connection.get(sequence);
     await connection.set(sequence, 'not a number');
     try {
-      const failedRun = await eventually(
-        async () => {
-          const run = await nagios(canary);
-          return /^WARNING: The last run of schedule mock-snews failed$/m.test(run.stdout) ? run : undefined;
-        },
+      const failedRun = await nagiosUntil(
+        canary,
+        (run) => /^WARNING: The last run of schedule mock-snews failed$/m.test(run.stdout),
         30_000,
         'nagios naming the failed scheduled run',
       );
