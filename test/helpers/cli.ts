@@ -67,3 +67,19 @@ export function startCli(
     });
   });
 }
+
+/**
+ * Sends SIGTERM to a started command and waits for it to exit, SIGKILL after `killAfterMs` so that a hung stop cannot
+ * hold the test: the exit code (null when killed by a signal) and how long the stop took.
+ */
+export async function stopTimed(
+  started: { child: ChildProcess; exited: Promise<number | null> },
+  killAfterMs = 20_000,
+): Promise<{ code: number | null; ms: number }> {
+  const begun = Date.now();
+  started.child.kill('SIGTERM');
+  const timer = setTimeout(() => started.child.kill('SIGKILL'), killAfterMs);
+  const code = await started.exited;
+  clearTimeout(timer);
+  return { code, ms: Date.now() - begun };
+}

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { eventually, testConfig } from '../helpers/engine.js';
-import { runCli, startCli } from '../helpers/cli.js';
+import { runCli, startCli, stopTimed } from '../helpers/cli.js';
 import { childrenOf } from '../helpers/processes.js';
 
 const SHUTDOWN_MS = 2000;
@@ -117,12 +117,7 @@ describe('web, flower and dev stop with Redis away', () => {
         const sockets = await holdConnections(address);
         if (fault === 'SIGKILL') await redis.kill();
         else redis.freeze();
-        const started = Date.now();
-        proc.child.kill('SIGTERM');
-        const timer = setTimeout(() => proc.child.kill('SIGKILL'), 20_000);
-        const code = await proc.exited;
-        clearTimeout(timer);
-        const ms = Date.now() - started;
+        const { code, ms } = await stopTimed(proc);
         sockets.forEach((socket) => socket.destroy());
         const waited = await waiting;
         // The console processes of a cluster end with their primary (they are told to stop first).

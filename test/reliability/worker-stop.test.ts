@@ -3,7 +3,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { testConfig } from '../helpers/engine.js';
-import { startCli } from '../helpers/cli.js';
+import { startCli, stopTimed } from '../helpers/cli.js';
 
 const SHUTDOWN_MS = 2000;
 const BOUND_MS = SHUTDOWN_MS + 1000;
@@ -33,12 +33,7 @@ describe('worker stop with Redis away', () => {
       );
       if (fault === 'SIGKILL') await redis.kill();
       else redis.freeze();
-      const started = Date.now();
-      worker.child.kill('SIGTERM');
-      const timer = setTimeout(() => worker.child.kill('SIGKILL'), 20_000);
-      const code = await worker.exited;
-      clearTimeout(timer);
-      const ms = Date.now() - started;
+      const { code, ms } = await stopTimed(worker);
       t.diagnostic(`figures: ${JSON.stringify({ fault, exitCode: code, secondsToExit: ms / 1000, boundSeconds: BOUND_MS / 1000 })}`);
       assert.ok(ms <= BOUND_MS, `exited after ${ms} ms (bound ${BOUND_MS} ms)`);
       assert.notEqual(code, null, 'it exited by itself, not killed');
