@@ -1,4 +1,4 @@
-// One subscription per process to the Sentinels' +switch-master: connections still open to a master that was replaced (hung, or demoted while up) leave it and reconnect to the new one.
+// One subscription per process to the Sentinels' +switch-master: connections still open to a master that was replaced (hung, or demoted while up) leave it and reconnect to the new one; master changes are counted for the worker.
 import { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 

@@ -1,4 +1,4 @@
-// Runs one BullMQ job as a registered task: expiry, predecessor results, argument checks, transient-vs-final errors.
+// Runs one BullMQ job as a registered task: expiry, predecessor results, argument checks, transient-vs-final errors, attempts a Redis failover cut through.
 import os from 'node:os';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { JobData } from '../queue/canvas.js';
