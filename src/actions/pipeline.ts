@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import { hasRole, type Role } from '../config/web.js';
 import type { TaskClient } from '../queue/client.js';
-import { writeAudit, type AuditOutcome, type NewAuditEntry } from '../audit/audit-log.js';
+import { writeAudit, type AuditOutcome } from '../audit/audit-log.js';
 import type { ActionName } from '../audit/vocabulary.js';
 import { logger } from '../log/logger.js';
 import { claimKey, fingerprint, recordKey, releaseKey, type KeyPurpose } from './idempotency.js';
@@ -186,17 +186,16 @@ export function actorRole(actor: Actor): Role {
 /** Runs one action for one request. Expected refusals come back as outcomes; anything else (Redis down) is thrown, after an audit attempt. */
 export async function runAction<T>(deps: ActionDeps, action: OperatorAction<T>, request: ActionRequest): Promise<ActionOutcome> {
   const { actor } = request;
-  const entry = (result: AuditOutcome, detail: string, fields: Record<string, unknown>, taskId: string | null): NewAuditEntry => ({
-    user: actor.user ?? 'anonymous',
-    address: actor.address,
-    action: action.name,
-    fields: { ...fields, via: request.entry },
-    taskId,
-    outcome: result,
-    detail,
-  });
   const audit = (result: AuditOutcome, detail: string, fields: Record<string, unknown>, taskId: string | null = null) =>
-    writeAudit(deps.redis, deps.config, entry(result, detail, fields, taskId));
+    writeAudit(deps.redis, deps.config, {
+      user: actor.user ?? 'anonymous',
+      address: actor.address,
+      action: action.name,
+      fields: { ...fields, via: request.entry },
+      taskId,
+      outcome: result,
+      detail,
+    });
 
   const needed = action.role ?? 'operator';
   if (!actor.authorized || !hasRole(actorRole(actor), needed)) {
@@ -289,26 +288,28 @@ export async function runAction<T>(deps: ActionDeps, action: OperatorAction<T>, 
     throw error;
   }
 
-  try {
-    // The key's record and the audit entry go out together (one round trip): neither depends on the other's answer.
-    // Not an ioredis pipeline: building one on a connection that carries BullMQ's scripts costs more than it saves.
-    const audited = writeAudit(
-      deps.redis,
-      deps.config,
-      entry(done.audit ?? 'accepted', done.message, prepared.fields, done.taskId ?? null),
-    );
-    const results = await Promise.allSettled([
-      key ? recordKey(deps.redis, deps.config, key, purpose, done.taskId ?? null, fp) : undefined,
-      audited,
-    ]);
-    const failed = results.find((result) => result.status === 'rejected');
-    if (failed) throw failed.reason;
-  } catch (error) {
+  // The key's record and the audit entry go out together (one round trip): neither depends on the other's answer.
+  // Not an ioredis pipeline: building one on a connection that carries BullMQ's scripts costs more than it saves.
+  const written = await Promise.allSettled([
+    key ? recordKey(deps.redis, deps.config, key, purpose, done.taskId ?? null, fp) : undefined,
+    audit(done.audit ?? 'accepted', done.message, prepared.fields, done.taskId ?? null),
+  ]);
+  const lost = written.flatMap((result, i) =>
+    result.status === 'rejected' ? [{ record: i ? 'audit entry' : 'key record', error: result.reason as Error }] : [],
+  );
+  if (lost.length) {
     // It was done. Answering "failed" now would be a lie, and the operator's second try would do it twice
-    // (an alert sent twice): answer anyway, and log the lost audit entry.
+    // (an alert sent twice): answer anyway, and log what was not written (a resubmission that finds the claim still
+    // pending finds its task and answers with it).
     logger('actions').warn(
-      { action: action.name, taskId: done.taskId, user: actor.user, err: { message: (error as Error).message } },
-      'action done, but its audit entry was not written',
+      {
+        action: action.name,
+        taskId: done.taskId,
+        user: actor.user,
+        lost: lost.map((l) => l.record),
+        err: { message: lost[0].error?.message },
+      },
+      `action done, but its ${lost.map((l) => l.record).join(' and ')} ${lost.length > 1 ? 'were' : 'was'} not written`,
     );
   }
   const replication = done.enqueued ? await replicated(deps, mark, key !== undefined) : {};
