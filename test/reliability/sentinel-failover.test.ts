@@ -7,11 +7,12 @@ import { startSentinelGroup, type SentinelGroup } from '../helpers/redis-sentine
 import { eventually, testConfig } from '../helpers/engine.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { startConsoleProcess, type ConsoleProcess } from '../helpers/console-process.js';
+import { seedAlertReadySuperevent } from '../helpers/superevents.js';
 import { EmbeddedGraceDb, dateToGps } from '../../src/gracedb/index.js';
 import { bullPrefix } from '../../src/redis/keys.js';
 import { listAlerts } from '../../src/alerts/outbox.js';
 import type { Config } from '../../src/config/index.js';
-import { coincXml, drawMockSource, emBright, mockSkymap, pAstro } from '../../src/tasks/mock-event-files.js';
+import { drawMockSource, mockSkymap } from '../../src/tasks/mock-event-files.js';
 
 const TOKEN = 'sentinel-token-0123456789abcdef';
 const QUEUED = 'User robot queued a Preliminary alert through the dashboard.';
@@ -70,7 +71,7 @@ describe('Redis Sentinel failover under a stream of API submissions', () => {
     direct.on('error', () => {});
     store = new EmbeddedGraceDb(direct, bullPrefix(config));
     const skymap = mockSkymap(drawMockSource(dateToGps(new Date())), 'S0');
-    for (let index = 0; index < 160; index++) targets.push(await seedSuperevent(index, skymap));
+    for (let index = 0; index < 160; index++) targets.push(await seedAlertReadySuperevent(store, index, skymap));
     web = await startConsoleProcess(env);
     worker = await startCli(['worker', '-n', 'one@sentinel', '-c', '4'], env, /consuming/);
     pids = { web: web.child.pid, worker: worker.child.pid };
@@ -85,35 +86,6 @@ describe('Redis Sentinel failover under a stream of API submissions', () => {
     direct?.disconnect();
     await group?.stop();
   });
-
-  /** An MDC superevent whose preferred event has its sky map, em_bright and p_astro: ready for a Preliminary alert. */
-  async function seedSuperevent(index: number, skymap: Buffer): Promise<Target> {
-    const source = drawMockSource(dateToGps(new Date('2025-01-01T00:00:00Z')) + index * 10);
-    const event = await store.createEvent({
-      group: 'CBC',
-      pipeline: 'gstlal',
-      search: 'MDC',
-      filename: 'coinc.xml',
-      filecontents: coincXml(source),
-    });
-    const id = event.graceid;
-    await store.writeLog(id, 'sky map', { filename: 'bayestar.multiorder.fits', filecontents: skymap, tags: ['sky_loc'] });
-    await store.writeLog(id, 'em_bright', {
-      filename: 'em_bright.json',
-      filecontents: JSON.stringify(emBright(source)),
-      tags: ['em_bright'],
-    });
-    await store.writeLog(id, 'p_astro', { filename: 'p_astro.json', filecontents: JSON.stringify(pAstro(source)), tags: ['p_astro'] });
-    for (const label of ['SKYMAP_READY', 'EMBRIGHT_READY', 'PASTRO_READY']) await store.createLabel(label, id);
-    const superevent = await store.createSuperevent({
-      t_start: source.gpstime - 1,
-      t_0: source.gpstime,
-      t_end: source.gpstime + 1,
-      preferred_event: id,
-      category: 'mdc',
-    });
-    return { superevent: superevent.superevent_id, event: id };
-  }
 
   async function submit(target: Target, key: string): Promise<Answer> {
     const started = Date.now();
