@@ -56,10 +56,14 @@ function explainFailure(job: Job, steps: StepInfo[]): string {
 }
 
 /** `knownState`: the job's state when the caller read it together with the job (saves a round trip). */
-export async function describeJob(client: JobSource, job: Job, knownState?: TaskState): Promise<TaskInfo> {
+export async function describeJob(client: JobSource, read: Job, knownState?: TaskState): Promise<TaskInfo> {
+  const state = knownState ?? ((await read.getState()) as TaskState);
+  // The job was read before its state: when it finished in between, read it again, so that the result (or the reason
+  // it failed) goes with the state instead of a "completed" with no result.
+  const job =
+    (state === 'completed' || state === 'failed') && !read.finishedOn ? ((await client.findJobIn(read.queueName, read.id!)) ?? read) : read;
   const data = (job.data ?? {}) as Partial<JobData>;
   const meta = data.meta;
-  const state = knownState ?? ((await job.getState()) as TaskState);
   const stepRefs = meta?.steps ?? [{ id: job.id!, task: job.name, queue: job.queueName }];
   const steps =
     stepRefs.length > 1

@@ -9,7 +9,8 @@ import { defineTask } from '../../src/queue/registry.js';
 import { chain, group } from '../../src/queue/canvas.js';
 import { TransientError, TaskArgumentError, UnknownTaskError } from '../../src/queue/errors.js';
 import { TaskFailedError } from '../../src/queue/async-result.js';
-import { getTaskInfo } from '../../src/queue/results.js';
+import { describeJob, getTaskInfo } from '../../src/queue/results.js';
+import { heldTask } from '../helpers/held-task.js';
 import { add, echo, sum } from '../../src/tasks/core.js';
 
 const attemptsSeen = new Map<string, number>();
@@ -195,6 +196,20 @@ describe('task engine', () => {
     assert.equal(info?.result, 42);
     assert.equal(await getTaskInfo(engine.client, '00000000-0000-4000-8000-000000000000'), undefined);
     assert.equal(await getTaskInfo(engine.client, '../../etc/passwd'), undefined);
+  });
+
+  test('a task read while it ran and described after it finished carries its result with its state', async () => {
+    const held = heldTask('test.canvas.held_for_describe');
+    const handle = await held.task.delay();
+    await held.holding;
+    // The job's hash as a reader saw it while the task ran; its state is read after the task finished.
+    const stale = await engine.client.findJob(handle.id);
+    assert.equal(stale?.finishedOn, undefined);
+    held.release();
+    assert.equal(await handle.get({ timeout: 10 }), 'released');
+    const info = await describeJob(engine.client, stale!);
+    assert.deepEqual([info.state, info.result], ['completed', 'released']);
+    assert.ok(info.finishedAt, 'and when it finished');
   });
 
   test('countdown delays a task; an expired task is not run', async () => {
