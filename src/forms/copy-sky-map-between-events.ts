@@ -4,21 +4,15 @@ import { download, upload } from '../tasks/gracedb.js';
 import { chain } from '../queue/canvas.js';
 import { defineForm } from './define-form.js';
 import { refuseUnknownIds } from './gracedb-lookups.js';
-import { idField, supereventField, versionedFileField, type FormField } from './fields.js';
+import { eventField, narrowed, supereventField, versionedFileField } from './fields.js';
 
 /** The event groups a sky map is copied from, as GWCelery's form takes them: production, external, MDC and test. */
 const COPYABLE_EVENT = /^[GEMT]\d+$/;
 const MULTIORDER = /\.multiorder\.fits,\d+$/;
 const TAGS = ['sky_loc', 'public'];
 
-/** A field whose own rule is `base`'s, then `extra` on a value `base` accepted. */
-function narrowed(base: FormField, extra: (text: string) => string | undefined): FormField {
-  return { ...base, problem: (raw) => base.problem(raw) ?? extra(String(raw).trim()) };
-}
-
-const copyEventField = narrowed(
-  idField('event_id', /^[A-Z]\d+$/, 'G123456', { label: 'Event ID', typeahead: '/typeahead_event_id' }),
-  (text) => (COPYABLE_EVENT.test(text) ? undefined : 'must be a G, E, M or T event such as G123456'),
+const copyEventField = narrowed(eventField, (text) =>
+  COPYABLE_EVENT.test(text) ? undefined : 'must be a G, E, M or T event such as G123456',
 );
 
 const skymapFileField = narrowed(

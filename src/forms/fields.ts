@@ -61,6 +61,11 @@ export function versionedFileField(name: string, example: string, display: Displ
   return textField(name, VERSIONED_FILENAME, example, display, `must be name,version such as ${example}`, 120);
 }
 
+/** A field with `base`'s rule, then `extra` on a value `base` accepted (a form that takes only some of those values). */
+export function narrowed(base: FormField, extra: (text: string) => string | undefined): FormField {
+  return { ...base, problem: (raw) => base.problem(raw) ?? extra(String(raw).trim()) };
+}
+
 const TICKED = ['on', 'true', '1', 'yes'];
 
 /** A checkbox: absent, or the single value on/true/1/yes. */
