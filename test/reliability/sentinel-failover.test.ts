@@ -7,7 +7,7 @@ import { startSentinelGroup, type SentinelGroup } from '../helpers/redis-sentine
 import { eventually, testConfig } from '../helpers/engine.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { startConsoleProcess, type ConsoleProcess } from '../helpers/console-process.js';
-import { seedAlertReadySuperevent } from '../helpers/superevents.js';
+import { seedAlertReadySuperevent, type SeededSuperevent } from '../helpers/superevents.js';
 import { EmbeddedGraceDb, dateToGps } from '../../src/gracedb/index.js';
 import { bullPrefix } from '../../src/redis/keys.js';
 import { listAlerts } from '../../src/alerts/outbox.js';
@@ -29,10 +29,7 @@ interface Answer {
   body: Record<string, unknown>;
 }
 
-interface Target {
-  superevent: string;
-  event: string;
-}
+type Target = SeededSuperevent;
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
