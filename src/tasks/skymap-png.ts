@@ -1,5 +1,5 @@
 // A multi-order sky map drawn as a PNG: an all-sky Mollweide projection of its probability density (no plotting library here).
-import { crc32, deflateSync } from 'node:zlib';
+import { PNG } from 'pngjs';
 import type { Skymap } from './skymap-fits.js';
 
 /** Orders whose NUNIQ indices stay exact in a double (4·4^order < 2^53). */
@@ -73,32 +73,12 @@ function colour(level: number): [number, number, number] {
   return stops[stops.length - 1][1];
 }
 
-function chunk(type: string, data: Buffer): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'ascii');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])) >>> 0, 0);
-  return Buffer.concat([head, data, crc]);
-}
-
-/** An 8-bit RGB PNG from rows of pixels. */
+/** An 8-bit RGB PNG from rows of pixels (pngjs writes it). */
 export function encodePng(width: number, height: number, rgb: Uint8Array): Buffer {
-  const raw = Buffer.alloc((width * 3 + 1) * height);
-  for (let row = 0; row < height; row += 1) {
-    raw[row * (width * 3 + 1)] = 0;
-    raw.set(rgb.subarray(row * width * 3, (row + 1) * width * 3), row * (width * 3 + 1) + 1);
-  }
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', header),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
+  const options = { width, height, colorType: 2, inputColorType: 2, inputHasAlpha: false } as const;
+  const png = new PNG(options);
+  png.data = Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength);
+  return PNG.sync.write(png, options);
 }
 
 /**
