@@ -67,7 +67,7 @@ export async function startEmbeddedRedis(config: Config): Promise<EmbeddedRedis>
       '--appendonly',
       'yes',
       '--appendfsync',
-      'everysec',
+      'always', // an answered write is on disk before the answer (writesAtRisk in durability.ts)
       '--logfile',
       logFile,
       '--daemonize',

@@ -4,6 +4,7 @@ import type { Express } from 'express';
 import type { Config } from '../config/index.js';
 import { TaskClient } from '../queue/client.js';
 import { createRedisConnection, waitUntilReady } from '../redis/connection.js';
+import { warnIfWritesAtRisk } from '../redis/durability.js';
 import { setCurrentClient } from '../queue/current-client.js';
 import { createApp } from './app.js';
 import { createConsoleGraceDb, type WebDeps } from './context.js';
@@ -32,6 +33,7 @@ export async function serveApp(
   // Redis is up the first requests must not get a 503 only because the connection was still being made.
   const redis = createRedisConnection(config, 'producer');
   await waitUntilReady(redis, config).catch(() => {});
+  warnIfWritesAtRisk(redis, logger('web'));
   const client = new TaskClient(config, redis);
   setCurrentClient(client);
   const { gracedb, url: gracedbUrl } = createConsoleGraceDb(config, redis);

@@ -3,6 +3,7 @@ import os from 'node:os';
 import { MetricsTime, Worker, type Job } from 'bullmq';
 import { ConfigError, type Config } from '../config/index.js';
 import { createRedisConnection } from '../redis/connection.js';
+import { warnIfWritesAtRisk } from '../redis/durability.js';
 import { bullPrefix } from '../redis/keys.js';
 import { knownQueues, queueConcurrency, registeredQueues, unknownConfiguredQueues } from '../queue/registry.js';
 import { clearHeartbeat, hostSnapshot, sendHeartbeat, type HeartbeatPayload, type WorkerStats } from '../queue/heartbeats.js';
@@ -155,6 +156,7 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
     requestShutdown: () => (options.onShutdownRequest ? options.onShutdownRequest() : void stop()),
   });
   log.info({ name, queues, concurrency: Object.fromEntries(queues.map((queue) => [queue, concurrencyOf(queue)])) }, 'worker started');
+  warnIfWritesAtRisk(connection, log);
 
   // Nothing in the stop path may wait on Redis without a bound (with Redis away, the worker's connection queues
   // commands until it returns): each step waits at most its share, and what did not finish is logged.

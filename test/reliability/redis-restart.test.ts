@@ -150,6 +150,8 @@ describe('Redis restart under a stream of submissions', () => {
       return out;
     })();
     await pause(200);
+    // Whether Redis had held back AOF writes (its disk busy) just before the kill: such writes die with the process.
+    const aofAtKill = /aof_delayed_fsync:\d+/.exec(await client.info('persistence'))?.[0];
     await redis.kill();
     const downSince = Date.now();
     const down: Submission[] = [];
@@ -205,15 +207,23 @@ describe('Redis restart under a stream of submissions', () => {
     const accepted = submissions.filter((s) => s.id);
     const attempts: number[] = [];
     for (const s of accepted) {
+      let seen = '';
       const info = await eventually(
         async () => {
           const res = await api(`/api/tasks/${s.id}`);
+          seen = `${res.status} ${res.body.slice(0, 600)}`;
           const body = JSON.parse(res.body) as { state: string; steps: { id: string; state: string }[]; worker: string };
           return res.status === 200 && ['completed', 'failed'].includes(body.state) ? body : undefined;
         },
         30_000,
         `task ${s.id} (${s.phase}) to finish`,
-      );
+      ).catch(async (error: Error) => {
+        const counts = await Promise.all(['wait', 'active', 'delayed'].map(q));
+        throw new Error(
+          `${error.message}; the task API answered ${seen}; default queue wait/active/delayed ${counts}; ` +
+            `Redis at the kill: ${aofAtKill}`,
+        );
+      });
       assert.equal(info.state, 'completed', `task ${s.id} (${s.superevent}, ${s.phase}) ended ${info.state}`);
       assert.deepEqual(
         info.steps.map((step) => step.state),
