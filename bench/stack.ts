@@ -1,6 +1,6 @@
 // gwqueue as deployed, for the bench and the soak: a private Redis, 2 workers, the console in 2 processes, production profile.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -9,6 +9,16 @@ import { freePort, startRedis } from '../test/helpers/redis-server.js';
 import { stopChild, waitForOutput } from './processes.js';
 
 const BIN = path.join(PACKAGE_ROOT, 'bin', 'gwqueue.js');
+
+/** The node flags a unit of deploy/systemd starts its process with (between node and bin/gwqueue.js): the bench runs them as deployed. */
+export function unitNodeArgs(unit: string): string[] {
+  const text = readFileSync(path.join(PACKAGE_ROOT, 'deploy', 'systemd', unit), 'utf8');
+  const exec = (/^ExecStart=(.*)$/m.exec(text)?.[1] ?? '').split(/\s+/);
+  return exec.slice(
+    1,
+    exec.findIndex((word) => word.endsWith('/bin/gwqueue.js')),
+  );
+}
 
 export interface Stack {
   /** http://127.0.0.1:<port> of the console. */
@@ -25,7 +35,7 @@ export interface Stack {
 
 /**
  * `name` is the key prefix and the workers' name stem; `nodeArgs` go before the CLI (e.g. `--import` of the bench's
- * stand-in task); `appendOnly` gives Redis an AOF (everysec), as production should have.
+ * stand-in task); `appendOnly` gives Redis an AOF (appendfsync always), as production should have.
  */
 export async function startStack(options: {
   name: string;
@@ -53,10 +63,13 @@ export async function startStack(options: {
     GWQUEUE_LOG_LEVEL: 'warn',
     ...options.env,
   };
-  const start = (args: string[]) =>
-    spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const workers = [start(['worker', '-n', `${options.name}1@local`]), start(['worker', '-n', `${options.name}2@local`])];
-  const web = start(['web', '--port', String(port), '--processes', '2']);
+  const start = (unit: string, args: string[]) =>
+    spawn(process.execPath, [...unitNodeArgs(unit), ...(options.nodeArgs ?? []), BIN, ...args], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  const workers = [1, 2].map((n) => start('gwqueue-worker@.service', ['worker', '-n', `${options.name}${n}@local`]));
+  const web = start('gwqueue-web.service', ['web', '--port', String(port), '--processes', '2']);
   const stop = async () => {
     await Promise.all([...workers, web].map(stopChild));
     await redis.stop();

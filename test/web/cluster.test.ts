@@ -1,4 +1,5 @@
 // `gwqueue web --processes 2`: one port, sessions and CSRF shared across processes, a dead process replaced, SIGTERM stops all.
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -6,6 +7,7 @@ import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { eventually } from '../helpers/engine.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { childrenOf } from '../helpers/processes.js';
+import { consoleExecArgv } from '../../src/web/cluster.js';
 
 interface Answer {
   status: number;
@@ -68,6 +70,10 @@ describe('console in several processes', () => {
         10_000,
         'two console processes',
       );
+      // Each console process runs with the small young generation (cluster.ts consoleExecArgv), the primary without.
+      const argv = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      for (const pid of workers) assert.ok(argv(pid).includes('--max-semi-space-size=2'), `console process ${pid}: ${argv(pid)}`);
+      assert.ok(!argv(primary).includes('--max-semi-space-size=2'));
       let cookie = '';
       const accepted: string[] = [];
       for (let i = 0; i < 6; i++) {
@@ -126,6 +132,12 @@ describe('console in several processes', () => {
     } finally {
       web.child.kill('SIGKILL');
     }
+  });
+
+  test("the console processes' young-generation flag gives way to the operator's own", () => {
+    assert.deepEqual(consoleExecArgv([], ''), ['--max-semi-space-size=2']);
+    assert.deepEqual(consoleExecArgv(['--max-semi-space-size=16'], ''), ['--max-semi-space-size=16']);
+    assert.deepEqual(consoleExecArgv(['--enable-source-maps'], '--max-semi-space-size=8'), ['--enable-source-maps']);
   });
 
   test('--processes outside 1..64 is a usage error (exit 64), and nothing starts', async () => {
