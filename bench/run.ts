@@ -1,4 +1,4 @@
-// `npm run bench [-- --peer] [--runs N] [--quick] [--only engine|cli|dashboard|web]`: starts private servers, runs the benchmarks, prints tables and each ratio against its target (measured, never asserted).
+// `npm run bench [-- --peer] [--runs N] [--quick] [--only engine|cli|dashboard|web] [--ab-young-gen]`: starts private servers, runs the benchmarks, prints tables and each ratio against its target (measured, never asserted).
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { startRedis } from '../test/helpers/redis-server.js';
@@ -14,6 +14,7 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     runs: { type: 'string' },
     only: { type: 'string' },
+    'ab-young-gen': { type: 'boolean', default: false },
   },
 });
 const quick = args.quick;
@@ -105,7 +106,13 @@ try {
 
 async function web(): Promise<void> {
   const options = { wrkSeconds: quick ? 5 : 10, probeCount: quick ? 100 : 300 };
-  const apps: AppKey[] = ['bare', 'api', 'browser', ...(peerRuns ? (['peer'] as const) : [])];
+  const apps: AppKey[] = [
+    'bare',
+    'api',
+    'browser',
+    ...(peerRuns ? (['peer'] as const) : []),
+    ...(args['ab-young-gen'] ? (['api-young16'] as const) : []),
+  ];
   console.log(
     `\nform POST /send_preliminary_gcn: ${runs} run(s) per app (${apps.map((key) => APP_LABELS[key]).join(', ')}), each started fresh: wrk -t2 -c32 -d${options.wrkSeconds}s, then drain, then ${options.probeCount} sequential submissions (probe; not on the browser path), then RSS`,
   );
@@ -220,6 +227,17 @@ async function web(): Promise<void> {
     }
   }
   printTable('RSS per process after the load (MB)', perProcess);
+
+  if (args['ab-young-gen'])
+    printTable(
+      `A/B in the same runs: 2 MB semispaces (as deployed) against V8's default 16 MB, API-token path, medians of ${runs}`,
+      (['rps', 'wrkP99', 'doneP50', 'doneP99', 'webRssMb', 'workerRssMb'] as const).map((measure) => ({
+        measure,
+        '2 MB (as deployed)': fmt(m('api', measure), 2),
+        "16 MB (V8's default)": fmt(m('api-young16', measure), 2),
+        '2 MB ÷ 16 MB': fmt(ratio(m('api', measure), m('api-young16', measure)), 2),
+      })),
+    );
 
   const quoted = peerRuns ? '' : ' (peer quoted)';
   target(`form POST req/s, API token ÷ peer${quoted}`, ratio(m('api', 'rps'), peer('rps')), 4, '≥');

@@ -26,14 +26,21 @@ export interface LoadOptions {
   probeCount: number;
 }
 
-export const APPS = ['bare', 'api', 'browser', 'peer'] as const;
+export const APPS = ['bare', 'api', 'browser', 'peer', 'api-young16'] as const;
 export type AppKey = (typeof APPS)[number];
 export const APP_LABELS: Record<AppKey, string> = {
   bare: 'bare stack',
   api: 'gwqueue, API token',
   browser: 'gwqueue, browser',
   peer: 'peer (Flask + Celery)',
+  'api-young16': "gwqueue, API token, V8's default young generation",
 };
+
+/**
+ * `--ab-young-gen`: the API-token path again with V8's default young generation (16 MB semispaces) in every process,
+ * in the same runs, against the 2 MB that cluster.ts and the worker unit set (given last, it wins over theirs).
+ */
+const YOUNG_GEN_DEFAULT = ['--max-semi-space-size=16'];
 
 /** One process's resident memory after the load. */
 export interface ProcessRss {
@@ -124,10 +131,10 @@ async function seedEvent(base: string, token: string): Promise<string> {
  * gwqueue as deployed (production profile): the console in 2 processes behind a trusted proxy that names the user,
  * 2 workers, a private Redis without persistence like the peer's. `path`: API clients with a token, or browsers.
  */
-async function startOurs(key: 'api' | 'browser'): Promise<App> {
+async function startOurs(key: 'api' | 'browser' | 'api-young16'): Promise<App> {
   const stack = await startStack({
     name: 'webbench',
-    nodeArgs: ['--import', STANDIN],
+    nodeArgs: ['--import', STANDIN, ...(key === 'api-young16' ? YOUNG_GEN_DEFAULT : [])],
     env: { GWQUEUE_TRUSTED_PROXIES: '127.0.0.1', GWQUEUE_AUTHORIZED_USERS: BROWSER_USER },
   });
   const client = await connectClient(loadConfig(stack.env));
@@ -167,7 +174,7 @@ async function startOurs(key: 'api' | 'browser'): Promise<App> {
     throw error;
   });
   const probeFields = fields.split('&').flatMap((field) => ['--field', field]);
-  if (key === 'api') {
+  if (key === 'api' || key === 'api-young16') {
     const auth = `Authorization: Bearer ${stack.token}`;
     return {
       ...common,
