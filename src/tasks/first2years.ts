@@ -4,7 +4,7 @@ import { dateToGps } from '../gracedb/index.js';
 import { TransientError } from '../queue/errors.js';
 import { defineTask } from '../queue/registry.js';
 import { taskNow, taskRandom } from '../queue/current-task.js';
-import { coincXml, drawMockSource, emBright, mockSkymap, pAstro } from './mock-event-files.js';
+import { createMockEvent, drawMockSource, emBright, mockSkymap, pAstro } from './mock-event-files.js';
 import { services } from './services.js';
 import { notifyLabelAdded } from './superevents.js';
 import { EVENT_ID } from '../gracedb/id-patterns.js';
@@ -26,14 +26,7 @@ export async function uploadMockEvent(): Promise<MockEventResult> {
   const { gracedb } = deps;
   // Drawn from the task's ID and submission time: a run picked up again uploads the same event (once, see gracedb-once).
   const source = drawMockSource(dateToGps(taskNow()), taskRandom('mock-event'));
-  // GWCelery uploads first2years events as group CBC, pipeline gstlal, search MDC: they form MS… superevents.
-  const event = await gracedb.createEvent({
-    group: 'CBC',
-    pipeline: 'gstlal',
-    search: 'MDC',
-    filename: 'coinc.xml',
-    filecontents: coincXml(source),
-  });
+  const event = await createMockEvent(gracedb, source);
   const graceid = event.graceid;
   await gracedb.writeLog(graceid, 'BAYESTAR rapid sky localization ready', {
     filename: 'bayestar.multiorder.fits',

@@ -1,5 +1,5 @@
 // Synthetic CBC sources for mock events and their files (coinc.xml, sky map, em_bright.json, p_astro.json).
-import { gpsToDate } from '../gracedb/index.js';
+import { gpsToDate, type GraceDb } from '../gracedb/index.js';
 import { writeSkymap } from './skymap-fits.js';
 
 export type SourceClass = 'BNS' | 'NSBH' | 'BBH';
@@ -70,6 +70,14 @@ export function drawMockSource(gpstime: number, random: Random = Math.random): M
     instruments,
     distance: Number((160 * (mchirp / 1.22) ** (5 / 6) * (8 / snr)).toFixed(1)),
   };
+}
+
+/**
+ * Uploads a mock source's event as GWCelery uploads first2years events: group CBC, pipeline gstlal, search MDC (they
+ * form MS… superevents), its coinc.xml. Returns GraceDB's record of it.
+ */
+export function createMockEvent(gracedb: GraceDb, source: MockSource): ReturnType<GraceDb['createEvent']> {
+  return gracedb.createEvent({ group: 'CBC', pipeline: 'gstlal', search: 'MDC', filename: 'coinc.xml', filecontents: coincXml(source) });
 }
 
 /** The LIGO-LW coinc.xml a gstlal upload carries: sngl_inspiral rows per detector and one coinc_inspiral row. */

@@ -1,7 +1,7 @@
 // Superevents the tests seed straight into a GraceDB (embedded or REST), without a worker: a bare one for the forms'
 // look-ups, and an MDC one ready for a Preliminary alert.
 import { dateToGps, type GraceDb } from '../../src/gracedb/index.js';
-import { coincXml, drawMockSource, emBright, pAstro } from '../../src/tasks/mock-event-files.js';
+import { createMockEvent, drawMockSource, emBright, pAstro } from '../../src/tasks/mock-event-files.js';
 
 export interface SeededSuperevent {
   superevent: string;
@@ -33,13 +33,7 @@ export async function seedSuperevent(gracedb: GraceDb): Promise<SeededSuperevent
  */
 export async function seedAlertReadySuperevent(gracedb: GraceDb, index: number, skymap: Buffer): Promise<SeededSuperevent> {
   const source = drawMockSource(dateToGps(new Date('2025-01-01T00:00:00Z')) + index * 10);
-  const event = await gracedb.createEvent({
-    group: 'CBC',
-    pipeline: 'gstlal',
-    search: 'MDC',
-    filename: 'coinc.xml',
-    filecontents: coincXml(source),
-  });
+  const event = await createMockEvent(gracedb, source);
   const id = event.graceid;
   await gracedb.writeLog(id, 'sky map', { filename: 'bayestar.multiorder.fits', filecontents: skymap, tags: ['sky_loc'] });
   await gracedb.writeLog(id, 'em_bright', {
