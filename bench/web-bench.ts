@@ -26,21 +26,22 @@ export interface LoadOptions {
   probeCount: number;
 }
 
-export const APPS = ['bare', 'api', 'browser', 'peer', 'api-young16'] as const;
+export const APPS = ['bare', 'api', 'browser', 'peer', 'api-v8heap'] as const;
 export type AppKey = (typeof APPS)[number];
 export const APP_LABELS: Record<AppKey, string> = {
   bare: 'bare stack',
   api: 'gwqueue, API token',
   browser: 'gwqueue, browser',
   peer: 'peer (Flask + Celery)',
-  'api-young16': "gwqueue, API token, V8's default young generation",
+  'api-v8heap': "gwqueue, API token, V8's default heap sizing",
 };
 
 /**
- * `--ab-young-gen`: the API-token path again with V8's default young generation (16 MB semispaces) in every process,
- * in the same runs, against the 2 MB that cluster.ts and the worker unit set (given last, it wins over theirs).
+ * `--ab-heap`: the API-token path again with V8's default heap sizing in every process (16 MB semispaces, the heap's
+ * growth left to V8), in the same runs, against what cluster.ts CONSOLE_V8_FLAGS and the worker unit set (given last,
+ * these win over theirs).
  */
-const YOUNG_GEN_DEFAULT = ['--max-semi-space-size=16'];
+const V8_HEAP_DEFAULTS = ['--max-semi-space-size=16', '--heap-growing-percent=0'];
 
 /** One process's resident memory after the load. */
 export interface ProcessRss {
@@ -131,10 +132,10 @@ async function seedEvent(base: string, token: string): Promise<string> {
  * gwqueue as deployed (production profile): the console in 2 processes behind a trusted proxy that names the user,
  * 2 workers, a private Redis without persistence like the peer's. `path`: API clients with a token, or browsers.
  */
-async function startOurs(key: 'api' | 'browser' | 'api-young16'): Promise<App> {
+async function startOurs(key: 'api' | 'browser' | 'api-v8heap'): Promise<App> {
   const stack = await startStack({
     name: 'webbench',
-    nodeArgs: ['--import', STANDIN, ...(key === 'api-young16' ? YOUNG_GEN_DEFAULT : [])],
+    nodeArgs: ['--import', STANDIN, ...(key === 'api-v8heap' ? V8_HEAP_DEFAULTS : [])],
     env: { GWQUEUE_TRUSTED_PROXIES: '127.0.0.1', GWQUEUE_AUTHORIZED_USERS: BROWSER_USER },
   });
   const client = await connectClient(loadConfig(stack.env));
@@ -174,7 +175,7 @@ async function startOurs(key: 'api' | 'browser' | 'api-young16'): Promise<App> {
     throw error;
   });
   const probeFields = fields.split('&').flatMap((field) => ['--field', field]);
-  if (key === 'api' || key === 'api-young16') {
+  if (key === 'api' || key === 'api-v8heap') {
     const auth = `Authorization: Bearer ${stack.token}`;
     return {
       ...common,

@@ -25,14 +25,20 @@ export interface ConsoleClusterOptions {
 export const isConsoleWorker = (): boolean => cluster.isWorker;
 
 /**
- * V8 flags for the console processes: a young generation of 2 MB semispaces instead of V8's default (up to 16 MB).
- * Under load V8 grows it to the maximum and never gives it back: measured (bench, docs/performance.md) it cut a console
- * process's RSS after the load from ~185 to ~130 MB, throughput within the run's noise. An operator's own
- * --max-semi-space-size (on the command line or in NODE_OPTIONS) wins.
+ * V8's heap sizing for the console processes (the worker unit in deploy/systemd runs with the same), measured in
+ * docs/performance.md, throughput within the runs' noise:
+ * - a young generation of 2 MB semispaces: under load V8 grows it to 16 MB and never gives it back;
+ * - a heap that grows by half its live size before the next full collection, where V8 allows up to four times: under
+ *   load the requests' short-lived objects are promoted and the old generation filled with garbage up to ~80 MB for
+ *   ~25 MB live.
+ * Together a console process's RSS after the load fell from ~185 to ~105 MB. An operator's own value of either flag
+ * (on the command line or in NODE_OPTIONS) wins.
  */
+export const CONSOLE_V8_FLAGS = ['--max-semi-space-size=2', '--heap-growing-percent=50'] as const;
+
 export function consoleExecArgv(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): string[] {
-  const given = [...execArgv, nodeOptions].some((arg) => arg.includes('--max-semi-space-size'));
-  return given ? [...execArgv] : [...execArgv, '--max-semi-space-size=2'];
+  const given = (flag: string) => [...execArgv, nodeOptions].some((arg) => arg.includes(flag.split('=')[0]));
+  return [...execArgv, ...CONSOLE_V8_FLAGS.filter((flag) => !given(flag))];
 }
 
 /**

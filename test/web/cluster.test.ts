@@ -70,10 +70,12 @@ describe('console in several processes', () => {
         10_000,
         'two console processes',
       );
-      // Each console process runs with the small young generation (cluster.ts consoleExecArgv), the primary without.
+      // Each console process runs with the console's heap sizing (cluster.ts consoleExecArgv), the primary without.
       const argv = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      for (const pid of workers) assert.ok(argv(pid).includes('--max-semi-space-size=2'), `console process ${pid}: ${argv(pid)}`);
-      assert.ok(!argv(primary).includes('--max-semi-space-size=2'));
+      for (const pid of workers)
+        for (const flag of ['--max-semi-space-size=2', '--heap-growing-percent=50'])
+          assert.ok(argv(pid).includes(flag), `console process ${pid} has no ${flag}: ${argv(pid)}`);
+      assert.ok(!argv(primary).some((arg) => arg.startsWith('--max-semi-space-size') || arg.startsWith('--heap-growing-percent')));
       let cookie = '';
       const accepted: string[] = [];
       for (let i = 0; i < 6; i++) {
@@ -134,10 +136,14 @@ describe('console in several processes', () => {
     }
   });
 
-  test("the console processes' young-generation flag gives way to the operator's own", () => {
-    assert.deepEqual(consoleExecArgv([], ''), ['--max-semi-space-size=2']);
-    assert.deepEqual(consoleExecArgv(['--max-semi-space-size=16'], ''), ['--max-semi-space-size=16']);
-    assert.deepEqual(consoleExecArgv(['--enable-source-maps'], '--max-semi-space-size=8'), ['--enable-source-maps']);
+  test("the console processes' heap flags each give way to the operator's own", () => {
+    assert.deepEqual(consoleExecArgv([], ''), ['--max-semi-space-size=2', '--heap-growing-percent=50']);
+    assert.deepEqual(consoleExecArgv(['--max-semi-space-size=16'], ''), ['--max-semi-space-size=16', '--heap-growing-percent=50']);
+    assert.deepEqual(consoleExecArgv(['--enable-source-maps'], '--max-semi-space-size=8'), [
+      '--enable-source-maps',
+      '--heap-growing-percent=50',
+    ]);
+    assert.deepEqual(consoleExecArgv(['--heap-growing-percent=0'], '--max-semi-space-size=8'), ['--heap-growing-percent=0']);
   });
 
   test('--processes outside 1..64 is a usage error (exit 64), and nothing starts', async () => {
