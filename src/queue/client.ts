@@ -1,6 +1,5 @@
 // The producer side of the engine: enqueues signatures and canvases, finds tasks by ID whatever their queue.
-import { createRequire } from 'node:module';
-import type { FlowProducer, Job, JobsOptions, Queue, QueueEvents } from 'bullmq';
+import { FlowProducer, Job, Queue, QueueEvents, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import { buildFlow, type Canvas, type JobData } from './canvas.js';
@@ -11,9 +10,6 @@ import { bullPrefix, extraQueuesKey } from '../redis/keys.js';
 import { getTask, registeredQueues, registeredQueueSet } from './registry.js';
 import { AsyncResult } from './async-result.js';
 import { setCurrentClient } from './current-client.js';
-
-// BullMQ is CommonJS: require() skips the ESM loader's scan of its re-exports, about 35 ms of every CLI command's start.
-const bullmq = createRequire(import.meta.url)('bullmq') as typeof import('bullmq');
 
 /** The backoff the worker computes: doubling from the task's first delay, capped (worker/run-worker.ts). */
 export const BACKOFF_TYPE = 'gwqueue';
@@ -70,7 +66,7 @@ export class TaskClient {
   queue(name: string): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new bullmq.Queue(name, { connection: this.redis, prefix: this.prefix });
+      queue = new Queue(name, { connection: this.redis, prefix: this.prefix });
       queue.on('error', () => {});
       this.queues.set(name, queue);
     }
@@ -100,7 +96,7 @@ export class TaskClient {
         const { name, queueName, data, opts } = built.root;
         await this.queue(queueName).add(name, data as JobData, opts);
       } else {
-        this.flowProducer ??= new bullmq.FlowProducer({ connection: this.redis, prefix: this.prefix });
+        this.flowProducer ??= new FlowProducer({ connection: this.redis, prefix: this.prefix });
         await this.flowProducer.add(built.root);
       }
     } catch (error) {
@@ -156,7 +152,7 @@ export class TaskClient {
     const queue = await this.queueOf(id);
     if (!queue) return undefined;
     try {
-      return await bullmq.Job.fromId(this.queue(queue), id);
+      return await Job.fromId(this.queue(queue), id);
     } catch (error) {
       throw asRedisUnavailable(error, this.config);
     }
@@ -164,7 +160,7 @@ export class TaskClient {
 
   /** Loads a job when its queue is known (chain steps record theirs). */
   async findJobIn(queueName: string, id: string): Promise<Job | undefined> {
-    return bullmq.Job.fromId(this.queue(queueName), id);
+    return Job.fromId(this.queue(queueName), id);
   }
 
   /** QueueEvents for a queue, on a shared blocking connection created on first use. */
@@ -174,7 +170,7 @@ export class TaskClient {
       // QueueEvents blocks on XREAD, so it gets a connection of its own that waits for Redis like a worker's.
       const connection = createRedisConnection(this.config, 'worker');
       this.eventsConnections.push(connection);
-      events = new bullmq.QueueEvents(queueName, { connection, prefix: this.prefix });
+      events = new QueueEvents(queueName, { connection, prefix: this.prefix });
       events.on('error', () => {});
       this.queueEvents.set(queueName, events);
     }

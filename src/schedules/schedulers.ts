@@ -1,5 +1,5 @@
 // The schedules in Redis: a worker upserts (or removes) the BullMQ job schedulers of its queues at start; everyone reads them.
-import { createRequire } from 'node:module';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import type { ScheduleSetting } from '../config/schedules.js';
@@ -8,9 +8,6 @@ import type { JobData } from '../queue/types.js';
 import { bullPrefix } from '../redis/keys.js';
 import '../tasks/index.js'; // the task modules declare the schedules
 import { allSchedules, FIRE_TASK, scheduleKeys, type LastRun, type ScheduleDefinition } from './schedule-registry.js';
-
-// BullMQ is CommonJS: require() skips the ESM loader's scan of its re-exports (as queue/client.ts does).
-const bullmq = createRequire(import.meta.url)('bullmq') as typeof import('bullmq');
 
 export interface SyncedSchedule {
   name: string;
@@ -30,7 +27,7 @@ export async function syncSchedulers(redis: Redis, config: Config, queues: strin
   const retention = { age: config.results.ttlSeconds, count: config.results.maxCount };
   for (const schedule of mine) {
     const setting = config.schedules[schedule.name];
-    const queue = new bullmq.Queue(schedule.task.queue, { connection: redis, prefix: bullPrefix(config) });
+    const queue = new Queue(schedule.task.queue, { connection: redis, prefix: bullPrefix(config) });
     queue.on('error', () => {});
     try {
       if (setting.enabled) {

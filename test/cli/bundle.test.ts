@@ -1,0 +1,44 @@
+// bin/gwqueue.js: one-shot commands run the bundle (dist/bundle/, scripts/bundle.ts), resident ones dist/ module by module.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BIN } from '../helpers/cli.js';
+
+const DIST = path.resolve(path.dirname(BIN), '..', 'dist');
+
+/** The files of dist/ whose code ran when `gwqueue <args>` ran (from V8's CPU profile: every script with a sample or a frame). */
+function distFilesRun(args: string[], dir: string): string[] {
+  const profiles = mkdtempSync(path.join(dir, 'prof-'));
+  const run = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profiles, BIN, ...args], { encoding: 'utf8' });
+  assert.equal(run.status, 0, `gwqueue ${args.join(' ')}: ${run.stderr}`);
+  const [file] = readdirSync(profiles);
+  const profile = JSON.parse(readFileSync(path.join(profiles, file), 'utf8')) as { nodes: { callFrame: { url: string } }[] };
+  const urls = new Set(profile.nodes.map((node) => node.callFrame.url).filter((url) => url.startsWith(`file://${DIST}/`)));
+  return [...urls].map((url) => url.slice(`file://${DIST}/`.length));
+}
+
+describe('the bundle of one-shot commands', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gwqueue-bundle-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('`gwqueue call --help` runs only files of dist/bundle/', () => {
+    const files = distFilesRun(['call', '--help'], dir);
+    assert.ok(files.length > 0, 'no file of dist/ ran');
+    assert.deepEqual(
+      files.filter((file) => !file.startsWith('bundle/')),
+      [],
+    );
+  });
+
+  test('`gwqueue worker --help` (resident) runs dist/ module by module, nothing of the bundle', () => {
+    const files = distFilesRun(['worker', '--help'], dir);
+    assert.ok(files.includes('main.js') && files.includes('cli/worker.js'), files.join(', '));
+    assert.deepEqual(
+      files.filter((file) => file.startsWith('bundle/')),
+      [],
+    );
+  });
+});
