@@ -3,8 +3,11 @@
 // Resident processes (servers, workers, the shell and the live monitor) load dist/ module by module: their start-up
 // time does not matter, and Sentry's instrumentation and stack traces see the modules as written. Every other command
 // is one-shot and loads dist/bundle/ (scripts/bundle.ts), a few files instead of hundreds: its start-up is its time.
+// A module preloaded with `node --import` or `--require` (the bench's stand-in task, the tests' fault tasks) extends
+// the registries of dist/, not the bundle's copies: such a process runs dist/ too.
 const RESIDENT = new Set(['dev', 'worker', 'web', 'flask', 'flower', 'events', 'shell']);
-const entry = RESIDENT.has(process.argv[2]) ? '../dist/main.js' : '../dist/bundle/main.js';
+const preloads = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((arg) => /--import|--require|(^|\s)-r\b|--loader/.test(arg));
+const entry = RESIDENT.has(process.argv[2]) || preloads ? '../dist/main.js' : '../dist/bundle/main.js';
 import(entry).catch((error) => {
   if (error && error.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes(entry.slice(3))) {
     process.stderr.write('gwqueue: not built yet: run `npm ci` (or `npm run build`) in the gwqueue folder first\n');

@@ -10,9 +10,12 @@ import { BIN } from '../helpers/cli.js';
 const DIST = path.resolve(path.dirname(BIN), '..', 'dist');
 
 /** The files of dist/ whose code ran when `gwqueue <args>` ran (from V8's CPU profile: every script with a sample or a frame). */
-function distFilesRun(args: string[], dir: string): string[] {
+function distFilesRun(args: string[], dir: string, env: Record<string, string> = {}): string[] {
   const profiles = mkdtempSync(path.join(dir, 'prof-'));
-  const run = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profiles, BIN, ...args], { encoding: 'utf8' });
+  const run = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profiles, BIN, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
   assert.equal(run.status, 0, `gwqueue ${args.join(' ')}: ${run.stderr}`);
   const [file] = readdirSync(profiles);
   const profile = JSON.parse(readFileSync(path.join(profiles, file), 'utf8')) as { nodes: { callFrame: { url: string } }[] };
@@ -33,12 +36,17 @@ describe('the bundle of one-shot commands', () => {
     );
   });
 
-  test('`gwqueue worker --help` (resident) runs dist/ module by module, nothing of the bundle', () => {
-    const files = distFilesRun(['worker', '--help'], dir);
-    assert.ok(files.includes('main.js') && files.includes('cli/worker.js'), files.join(', '));
+  const runsDist = (args: string[], env?: Record<string, string>) => {
+    const files = distFilesRun(args, dir, env);
+    assert.ok(files.includes('main.js') && files.includes(`cli/${args[0]}.js`), files.join(', '));
     assert.deepEqual(
       files.filter((file) => file.startsWith('bundle/')),
       [],
     );
-  });
+  };
+
+  test('`gwqueue worker --help` (resident) runs dist/ module by module, nothing of the bundle', () => runsDist(['worker', '--help']));
+
+  test('a one-shot command with a module preloaded by `node --import` runs dist/, whose registries that module extends', () =>
+    runsDist(['call', '--help'], { NODE_OPTIONS: '--import data:text/javascript,' }));
 });
