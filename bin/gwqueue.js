@@ -6,7 +6,9 @@
 // A module preloaded with `node --import` or `--require` (the bench's stand-in task, the tests' fault tasks) extends
 // the registries of dist/, not the bundle's copies: such a process runs dist/ too.
 const RESIDENT = new Set(['dev', 'worker', 'web', 'flask', 'flower', 'events', 'shell']);
-const preloads = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((arg) => /--import|--require|(^|\s)-r\b|--loader/.test(arg));
+const preloads = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((arg) =>
+  /--import|--require|--(experimental-)?loader|(^|\s)-r\b/.test(arg),
+);
 const entry = RESIDENT.has(process.argv[2]) || preloads ? '../dist/main.js' : '../dist/bundle/main.js';
 import(entry).catch((error) => {
   if (error && error.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes(entry.slice(3))) {
