@@ -31,7 +31,7 @@ export const isConsoleWorker = (): boolean => cluster.isWorker;
  * - a heap that grows by half its live size before the next full collection, where V8 allows up to four times: under
  *   load the requests' short-lived objects are promoted and the old generation filled with garbage up to ~80 MB for
  *   ~25 MB live.
- * Together a console process's RSS after the load fell from ~185 to ~105 MB. An operator's own value of either flag
+ * Together a console process's RSS after the load fell from ~165 to ~105 MB. An operator's own value of either flag
  * (on the command line or in NODE_OPTIONS) wins.
  */
 export const CONSOLE_V8_FLAGS = ['--max-semi-space-size=2', '--heap-growing-percent=50'] as const;
