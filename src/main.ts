@@ -25,6 +25,7 @@ const program = new Command('gwqueue')
 
 // One entry per command file, in the order help lists them. A command loads only its own file: `gwqueue call` need
 // not evaluate the modules of web, nagios or shell (a one-shot command's time is mostly module loading).
+// bin/gwqueue.js names the resident ones (servers, workers, shell, events), which run dist/ rather than the bundle.
 const COMMANDS: [names: string[], load: () => Promise<{ register(program: Command): void }>][] = [
   [['dev'], () => import('./cli/dev.js')],
   [['worker'], () => import('./cli/worker.js')],

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import { QUEUE_STATES, readClusterSnapshot, type ClusterSnapshot } from './cluster-snapshot.js';
 import { processRole } from '../log/process-role.js';
+import { within } from '../redis/within.js';
 
 export const TASK_STATES = ['started', 'succeeded', 'failed', 'retried'] as const;
 export type TaskState = (typeof TASK_STATES)[number];
@@ -80,12 +81,6 @@ export function observeRuntime(task: string, seconds: number): void {
 const SNAPSHOT_REUSE_MS = 250;
 /** Well within Prometheus' default scrape timeout (10 s): a worker's connection waits for Redis rather than failing. */
 const SNAPSHOT_TIMEOUT_MS = 3000;
-
-function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-  return Promise.race([promise.catch(() => undefined), timeout]).finally(() => clearTimeout(timer));
-}
 
 /** The deployment's metrics, bound to one Redis connection: every value is read from Redis when Prometheus scrapes. */
 export function createClusterRegistry(redis: Redis, config: Config): Registry {

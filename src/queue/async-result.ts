@@ -2,6 +2,7 @@
 import type { EventEmitter } from 'node:events';
 import type { JobSource } from './types.js';
 import { FINISHED_STATES, getTaskInfo, type TaskInfo } from './results.js';
+import { within } from '../redis/within.js';
 
 /** The task failed; `info` carries the error, the stack trace and which chain step failed. */
 export class TaskFailedError extends Error {
@@ -50,9 +51,7 @@ async function watchForEnd(client: JobSource, queueName: string, id: string): Pr
   emitter.on(`failed:${id}`, onEnd);
   // The event stream's connection waits for Redis like a worker's: never longer than a second here (the caller's
   // own reads fail fast when Redis is away, and re-reads every second cover events missed meanwhile).
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([events.waitUntilReady().catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, 1000)))]);
-  clearTimeout(timer);
+  await within(events.waitUntilReady(), 1000);
   return {
     next(ms) {
       if (arrived) {

@@ -1,6 +1,7 @@
 // Whether Redis keeps an answered write through a crash of its process (appendonly, appendfsync): warned at start, never fatal.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { within } from './within.js';
 
 /**
  * What a crash of the Redis process could lose, by its persistence settings, or undefined when an answered write is on
@@ -8,11 +9,7 @@ import type { Logger } from 'pino';
  * disabled, as some hosted services do, or Redis away): a warning must not stand in for knowledge.
  */
 export async function writesAtRisk(redis: Redis, timeoutMs = 2000): Promise<string | undefined> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const answer = await Promise.race([
-    redis.config('GET', 'append*').catch(() => undefined) as Promise<unknown>,
-    new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs))),
-  ]).finally(() => clearTimeout(timer));
+  const answer = await within(redis.config('GET', 'append*') as Promise<unknown>, timeoutMs);
   if (!Array.isArray(answer)) return undefined;
   const setting = (name: string) => {
     const at = answer.indexOf(name);
