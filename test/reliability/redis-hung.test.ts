@@ -67,6 +67,19 @@ describe('a hung Redis under a real console', () => {
       body: '',
     });
 
+  /** A form that looks its event up in GraceDB (the embedded one, in this Redis) before anything is claimed or queued. */
+  const submitPreliminary = (key: string) =>
+    call('preliminary form', '/send_preliminary_gcn', {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${TOKEN}`,
+        accept: 'application/json',
+        'content-type': 'application/x-www-form-urlencoded',
+        'idempotency-key': key,
+      },
+      body: 'superevent_id=S240101abc&event_id=G123456',
+    });
+
   /** The tasks operators see (a chain's last step: its own ID is its root's), across every queue. */
   async function rootTasks(): Promise<string[]> {
     const ids: string[] = [];
@@ -94,6 +107,7 @@ describe('a hung Redis under a real console', () => {
       answers.push(
         ...(await Promise.all([
           submit(key),
+          submitPreliminary(`hung-preliminary-${randomUUID()}`),
           call('task page', `/tasks/${taskId}`),
           call('task API', `/api/tasks/${taskId}`, { headers: { accept: 'application/json' } }),
           call('dashboard', '/flower/'),
@@ -115,6 +129,9 @@ describe('a hung Redis under a real console', () => {
       `answered later than ${BOUND_MS} ms`,
     );
     for (const a of answers) assert.equal(a.status, 503, `${a.what} answered ${a.status}: ${a.body.slice(0, 200)}`);
+    // The preliminary form fails at its GraceDB look-up, before any claim: nothing was submitted, and it says so.
+    for (const a of answers.filter((x) => x.what === 'preliminary form'))
+      assert.match((JSON.parse(a.body) as { error: string }).error, /Nothing was submitted/);
     for (const a of answers.filter((x) => x.what === 'submit')) {
       const body = JSON.parse(a.body) as { error: string; submitted?: unknown };
       // Either it is known that nothing was submitted, or the answer says it is not known and that resubmitting is safe.
