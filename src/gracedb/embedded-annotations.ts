@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { EmbeddedKeys } from './embedded-keys.js';
 import type { EmbeddedRecords, StoredLog } from './embedded-records.js';
 import { ADD_LABEL, REMOVE_LABEL, WRITE_LOG } from './embedded-scripts.js';
-import { takeWriteMark } from './embedded-write-mark.js';
+import { evalMarked, type MarkRecord } from './embedded-write-mark.js';
 import { GraceDbBadRequestError, GraceDbNotFoundError } from './errors.js';
 import type { LogRecord, WriteLogOptions } from './gracedb.js';
 import { isEventId, isSupereventId, splitVersionedFilename } from './id-patterns.js';
@@ -68,16 +68,14 @@ export class EmbeddedAnnotations {
     await this.assertExists(objectId);
     // A label already there is no error and no new log entry: retried tasks apply labels again.
     const log = JSON.stringify(this.entry(`Added label: ${label}`));
-    await this.redis.eval(ADD_LABEL, 3, this.keys.labels(objectId), this.keys.order, this.keys.logs(objectId), label, log);
+    await evalMarked(this.redis, ADD_LABEL, [this.keys.labels(objectId), this.keys.order, this.keys.logs(objectId)], [label, log]);
   }
 
   async removeLabel(label: string, objectId: string): Promise<void> {
     await this.assertExists(objectId);
     const log = JSON.stringify(this.entry(`Removed label: ${label}`));
-    const mark = takeWriteMark();
-    const keys = [this.keys.labels(objectId), this.keys.logs(objectId), ...(mark ? [mark.key] : [])];
-    const removed = await this.redis.eval(REMOVE_LABEL, keys.length, ...keys, label, log, ...(mark ? [mark.ttlSeconds] : []));
-    if (removed === 0) throw new GraceDbNotFoundError(`label ${label} is not applied to ${objectId}`);
+    const removed = await evalMarked(this.redis, REMOVE_LABEL, [this.keys.labels(objectId), this.keys.logs(objectId)], [label, log]);
+    if (!removed.done && removed.reply === 0) throw new GraceDbNotFoundError(`label ${label} is not applied to ${objectId}`);
   }
 
   async getLogs(objectId: string): Promise<LogRecord[]> {
@@ -95,22 +93,28 @@ export class EmbeddedAnnotations {
     }
     const bytes = hasFile ? this.fileBytes(options.filename!, options.filecontents!) : undefined;
     await this.assertExists(objectId);
-    const mark = takeWriteMark();
-    const markKeys = mark ? [mark.key] : [];
-    const markTtl = mark ? String(mark.ttlSeconds) : '0';
-    if (!bytes) {
-      const entry = this.entry(comment, undefined, tags);
-      const keys = [this.keys.logs(objectId), ...markKeys];
-      const n = await this.redis.eval(WRITE_LOG, keys.length, ...keys, JSON.stringify(entry), '', '0', markTtl);
-      return this.records.logRecord(objectId, Number(n), entry);
+    let entry = this.entry(comment, undefined, tags);
+    let keys = [this.keys.logs(objectId)];
+    let file: (string | Buffer)[] = ['', '0'];
+    if (bytes) {
+      // HINCRBY hands out versions atomically, so concurrent uploads of one name never share a version. (One whose
+      // answer is lost and is sent again skips a version: a gap, never a clash.)
+      const version = (await this.redis.hincrby(this.keys.fileVersions(objectId), options.filename!, 1)) - 1;
+      entry = this.entry(comment, { filename: options.filename!, version }, tags);
+      keys = [this.keys.logs(objectId), this.keys.file(objectId, options.filename!, version)];
+      file = [bytes, '1'];
     }
-    const filename = options.filename!;
-    // HINCRBY hands out versions atomically, so concurrent uploads of one name never share a version.
-    const version = (await this.redis.hincrby(this.keys.fileVersions(objectId), filename, 1)) - 1;
-    const entry = this.entry(comment, { filename, version }, tags);
-    const keys = [this.keys.logs(objectId), this.keys.file(objectId, filename, version), ...markKeys];
-    const n = await this.redis.eval(WRITE_LOG, keys.length, ...keys, JSON.stringify(entry), bytes, '1', markTtl);
-    return this.records.logRecord(objectId, Number(n), entry);
+    const written = await evalMarked(this.redis, WRITE_LOG, keys, [JSON.stringify(entry), ...file]);
+    if (written.done) return this.earlierLog(objectId, written.earlier);
+    return this.records.logRecord(objectId, Number(written.reply), entry);
+  }
+
+  /** The answer of a log entry an earlier run wrote, from its mark: the answer itself, or the entry read back. */
+  async earlierLog(objectId: string, earlier: MarkRecord): Promise<LogRecord> {
+    if ('answer' in earlier) return earlier.answer as LogRecord;
+    const n = Number(earlier.written);
+    const [entry] = await this.redis.lrange(this.keys.logs(objectId), n - 1, n - 1);
+    return this.records.logRecord(objectId, n, JSON.parse(entry) as StoredLog);
   }
 
   async download(filename: string, objectId: string): Promise<Buffer> {

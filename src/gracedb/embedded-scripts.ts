@@ -2,6 +2,59 @@
 //
 // Labels and superevent members are ZSETs scored from one INCR counter (the "order" key) rather than the clock,
 // so they list in the order they were applied even within one millisecond.
+//
+// Every write script is `marked`: it may carry a task's write mark (embedded-write-mark.ts), checked and set in the
+// same atomic step as the write. A worker's connection sends a command again when its answer was lost with the
+// connection (Redis ran it, then died or was cut off before answering); the second run finds the mark and writes
+// nothing.
+
+/**
+ * Wraps a write script. The caller appends the mark's TTL as the last ARGV ('0' without a mark) and, with one, the
+ * mark's key as the last KEY; the body sees KEYS and ARGV without them. A mark already there means this write was
+ * done: the answer is {'marked', the mark's JSON}. Otherwise the body runs, and when `recorded` (a Lua expression of
+ * the body's `reply`) is not nil, the mark is set to {"written": recorded}; nil means the write was refused and
+ * leaves no mark, so a later run tries it again.
+ */
+function marked(body: string, recorded: string): string {
+  return `
+local ttl = table.remove(ARGV)
+local mark = nil
+if ttl ~= '0' then mark = table.remove(KEYS) end
+if mark then
+  local seen = redis.call('GET', mark)
+  if seen then return {'marked', seen} end
+end
+local function write()
+${body.trim()}
+end
+local reply = write()
+if mark then
+  local written = ${recorded}
+  if written ~= nil then redis.call('SET', mark, cjson.encode({written = written}), 'EX', ttl) end
+end
+return reply
+`;
+}
+
+/**
+ * Stores a new event with its file, its "Original Data" log entry and its labels.
+ * KEYS: event hash, events zset, file versions hash, file, logs list, by-gpstime zset, labels zset.
+ * ARGV: graceid, data, seq, filename, file bytes, log entry, gpstime ('' when it has none), then score, label pairs.
+ * Returns the graceid.
+ */
+export const CREATE_EVENT = marked(
+  `
+redis.call('HSET', KEYS[1], 'data', ARGV[2], 'seq', ARGV[3])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+redis.call('HSET', KEYS[3], ARGV[4], 1)
+redis.call('SET', KEYS[4], ARGV[5])
+redis.call('RPUSH', KEYS[5], ARGV[6])
+if ARGV[7] ~= '' then redis.call('ZADD', KEYS[6], ARGV[7], ARGV[1]) end
+for i = 8, #ARGV, 2 do redis.call('ZADD', KEYS[7], 'NX', ARGV[i], ARGV[i + 1]) end
+return ARGV[1]
+`,
+  'reply',
+);
 
 /**
  * Creates a superevent and claims its events, or nothing at all when one of them already belongs to a superevent.
@@ -11,7 +64,8 @@
  *       pipeline, graceids….
  * Returns nil on success, else the graceid that was already taken.
  */
-export const CREATE_SUPEREVENT = `
+export const CREATE_SUPEREVENT = marked(
+  `
 local count = (#KEYS - 7) / 2
 for i = 1, count do
   if redis.call('HGET', KEYS[6 + 2 * i], 'superevent') then return ARGV[10 + i] end
@@ -29,7 +83,9 @@ for _, label in ipairs(cjson.decode(ARGV[9])) do
 end
 redis.call('RPUSH', KEYS[5], ARGV[8])
 return false
-`;
+`,
+  '(not reply) and ARGV[1] or nil',
+);
 
 /**
  * Adds an event to a superevent unless it already belongs to one.
@@ -37,7 +93,8 @@ return false
  * ARGV: superevent id, graceid, log entry.
  * Returns 'ok', 'missing' (no superevent) or 'assigned:<superevent id>'.
  */
-export const ADD_EVENT = `
+export const ADD_EVENT = marked(
+  `
 if redis.call('EXISTS', KEYS[2]) == 0 then return 'missing' end
 local holder = redis.call('HGET', KEYS[1], 'superevent')
 if holder then return 'assigned:' .. holder end
@@ -45,7 +102,9 @@ redis.call('HSET', KEYS[1], 'superevent', ARGV[1])
 redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[5]), ARGV[2])
 redis.call('RPUSH', KEYS[4], ARGV[3])
 return 'ok'
-`;
+`,
+  "reply == 'ok' and reply or nil",
+);
 
 /**
  * Changes superevent fields; a new preferred event joins the superevent unless another one holds it, and becomes its
@@ -56,7 +115,8 @@ return 'ok'
  *       An empty value deletes the field (a FAR set back to null).
  * Returns 'ok' or 'assigned:<superevent id>'.
  */
-export const UPDATE_SUPEREVENT = `
+export const UPDATE_SUPEREVENT = marked(
+  `
 if ARGV[2] ~= '' then
   local holder = redis.call('HGET', KEYS[2], 'superevent')
   if holder and holder ~= ARGV[1] then return 'assigned:' .. holder end
@@ -76,7 +136,9 @@ for i = 5, #ARGV, 2 do
 end
 redis.call('RPUSH', KEYS[5], ARGV[3])
 return 'ok'
-`;
+`,
+  "reply == 'ok' and reply or nil",
+);
 
 /**
  * Makes an event its pipeline's preferred event in a superevent, joining it when it is in none.
@@ -85,7 +147,8 @@ return 'ok'
  * Returns 'ok', 'missing' (no superevent), 'assigned:<superevent id>', 'already' (it is that pipeline's already), or
  * 'preferred:<graceid>' (the preferred event changed since the caller looked and is of this pipeline).
  */
-export const ADD_PIPELINE_PREFERRED = `
+export const ADD_PIPELINE_PREFERRED = marked(
+  `
 if redis.call('EXISTS', KEYS[2]) == 0 then return 'missing' end
 local holder = redis.call('HGET', KEYS[1], 'superevent')
 if holder and holder ~= ARGV[1] then return 'assigned:' .. holder end
@@ -99,38 +162,45 @@ end
 redis.call('HSET', KEYS[4], ARGV[3], ARGV[2])
 redis.call('RPUSH', KEYS[5], ARGV[4])
 return 'ok'
-`;
+`,
+  "reply == 'ok' and reply or nil",
+);
 
 /**
  * Applies a label unless already there, and logs it.
  * KEYS: labels zset, order counter, logs list.  ARGV: label, log entry.  Returns 1 if applied, 0 if already there.
  */
-export const ADD_LABEL = `
+export const ADD_LABEL = marked(
+  `
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
 redis.call('ZADD', KEYS[1], redis.call('INCR', KEYS[2]), ARGV[1])
 redis.call('RPUSH', KEYS[3], ARGV[2])
 return 1
-`;
+`,
+  'reply',
+);
 
 /**
- * Removes a label and logs it.  KEYS: labels zset, logs list, [write mark].  ARGV: label, log entry, [mark TTL].
+ * Removes a label and logs it.  KEYS: labels zset, logs list.  ARGV: label, log entry.
  * Returns 1, or 0 if absent (then no mark: nothing was written).
  */
-export const REMOVE_LABEL = `
+export const REMOVE_LABEL = marked(
+  `
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('RPUSH', KEYS[2], ARGV[2])
-if KEYS[3] then redis.call('SET', KEYS[3], '{"written":1}', 'EX', ARGV[3]) end
 return 1
-`;
+`,
+  'reply == 1 and reply or nil',
+);
 
 /**
- * Appends a log entry, with its file when it has one, and the task's write mark when given (embedded-write-mark.ts), as
- * one step.  KEYS: logs list, [file key], [write mark].  ARGV: log entry, file bytes ('' without a file), '1' when
- * there is a file, the mark's TTL ('0' without a mark).  Returns the entry's number (N).
+ * Appends a log entry, with its file when it has one, as one step.  KEYS: logs list, [file key].  ARGV: log entry, file
+ * bytes ('' without a file), '1' when there is a file.  Returns the entry's number (N).
  */
-export const WRITE_LOG = `
+export const WRITE_LOG = marked(
+  `
 if ARGV[3] == '1' then redis.call('SET', KEYS[2], ARGV[2]) end
-local n = redis.call('RPUSH', KEYS[1], ARGV[1])
-if ARGV[4] ~= '0' then redis.call('SET', KEYS[#KEYS], cjson.encode({written = n}), 'EX', ARGV[4]) end
-return n
-`;
+return redis.call('RPUSH', KEYS[1], ARGV[1])
+`,
+  'reply',
+);

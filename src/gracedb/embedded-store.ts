@@ -20,9 +20,9 @@ import type {
   WriteLogOptions,
 } from './gracedb.js';
 import { eventCategory, isSupereventId } from './id-patterns.js';
-import { ADD_EVENT, ADD_PIPELINE_PREFERRED, CREATE_SUPEREVENT, UPDATE_SUPEREVENT } from './embedded-scripts.js';
+import { ADD_EVENT, ADD_PIPELINE_PREFERRED, CREATE_EVENT, CREATE_SUPEREVENT, UPDATE_SUPEREVENT } from './embedded-scripts.js';
 import { graceDbTime } from './gps-time.js';
-import { takeWriteMark, type WrittenMark } from './embedded-write-mark.js';
+import { evalMarked, takeWriteMark, type MarkRecord } from './embedded-write-mark.js';
 import { formatSupereventId, supereventDate } from './superevent-ids.js';
 
 export interface EmbeddedStoreOptions {
@@ -134,39 +134,59 @@ export class EmbeddedGraceDb implements GraceDb {
       submitter: this.submitter,
     };
     const originalData: StoredLog = this.annotations.entry('Original Data', { filename: input.filename, version: 0 });
-    const transaction = this.redis
-      .multi()
-      .hset(this.keys.event(graceid), 'data', JSON.stringify(stored), 'seq', seq)
-      .zadd(this.keys.events, seq, graceid)
-      .hset(this.keys.fileVersions(graceid), input.filename, 1)
-      .set(this.keys.file(graceid, input.filename, 0), bytes)
-      .rpush(this.keys.logs(graceid), JSON.stringify(originalData));
-    if (summary.gpstime !== null) transaction.zadd(this.keys.eventsByGpstime, summary.gpstime, graceid);
-    labels.forEach((label, index) => transaction.zadd(this.keys.labels(graceid), 'NX', lastLabel - labels.length + 1 + index, label));
-    const mark = takeWriteMark();
-    if (mark) transaction.set(mark.key, JSON.stringify({ written: graceid } satisfies WrittenMark), 'EX', mark.ttlSeconds);
-    unwrap(await transaction.exec());
+    const created = await evalMarked(
+      this.redis,
+      CREATE_EVENT,
+      [
+        this.keys.event(graceid),
+        this.keys.events,
+        this.keys.fileVersions(graceid),
+        this.keys.file(graceid, input.filename, 0),
+        this.keys.logs(graceid),
+        this.keys.eventsByGpstime,
+        this.keys.labels(graceid),
+      ],
+      [
+        graceid,
+        JSON.stringify(stored),
+        seq,
+        input.filename,
+        bytes,
+        JSON.stringify(originalData),
+        summary.gpstime ?? '',
+        ...labels.flatMap((label, index) => [lastLabel - labels.length + 1 + index, label]),
+      ],
+    );
+    if (created.done) return (await this.answerOfWritten('createEvent', [input], created.earlier)) as EventRecord;
     const event = await this.getEvent(graceid);
     await this.onEventCreated?.(event);
     return event;
   }
 
   /**
-   * The answer of a write whose atomic mark (embedded-write-mark.ts) survived and whose answer did not: rebuilt from
-   * what the write left in the store. A new event's follow-up (onEventCreated) is idempotent, so it is made again.
+   * The answer of a write an earlier run made, from its mark (embedded-write-mark.ts): the answer itself when the
+   * task recorded it, else rebuilt from what the write left in the store (the answer was lost, e.g. by a failover or a
+   * cut connection). A new event's follow-up (onEventCreated) is idempotent, so it is made again.
    */
-  async answerOfWritten(method: string, args: unknown[], mark: WrittenMark): Promise<unknown> {
-    if (method === 'createEvent') {
-      const event = await this.getEvent(String(mark.written));
-      await this.onEventCreated?.(event);
-      return event;
+  async answerOfWritten(method: string, args: unknown[], earlier: MarkRecord): Promise<unknown> {
+    if ('answer' in earlier) return earlier.answer;
+    switch (method) {
+      case 'createEvent': {
+        const event = await this.getEvent(String(earlier.written));
+        await this.onEventCreated?.(event);
+        return event;
+      }
+      case 'writeLog':
+        return this.annotations.earlierLog(String(args[0]), earlier);
+      case 'createSuperevent':
+        return this.getSuperevent(String(earlier.written));
+      case 'updateSuperevent':
+        return this.getSuperevent(String(args[0]));
+      case 'addPipelinePreferredEvent':
+        return this.records.pipelinePreferredEntry(String(args[1]));
+      default:
+        return undefined;
     }
-    if (method === 'writeLog') {
-      const objectId = String(args[0]);
-      const [entry] = await this.redis.lrange(this.keys.logs(objectId), Number(mark.written) - 1, Number(mark.written) - 1);
-      return entry ? this.records.logRecord(objectId, Number(mark.written), JSON.parse(entry) as StoredLog) : undefined;
-    }
-    return undefined;
   }
 
   async addEventToSuperevent(supereventId: string, graceid: string): Promise<void> {
@@ -174,18 +194,19 @@ export class EmbeddedGraceDb implements GraceDb {
     const event = await this.existingEvent(graceid);
     this.assertCompatible(event, superevent.category);
     const log = this.annotations.entry(`Added event: ${graceid}`);
-    const result = await this.redis.eval(
+    const added = await evalMarked(
+      this.redis,
       ADD_EVENT,
-      5,
-      this.keys.event(graceid),
-      this.keys.superevent(supereventId),
-      this.memberKey(supereventId, event),
-      this.keys.logs(supereventId),
-      this.keys.order,
-      supereventId,
-      graceid,
-      JSON.stringify(log),
+      [
+        this.keys.event(graceid),
+        this.keys.superevent(supereventId),
+        this.memberKey(supereventId, event),
+        this.keys.logs(supereventId),
+        this.keys.order,
+      ],
+      [supereventId, graceid, JSON.stringify(log)],
     );
+    const result = added.done ? 'ok' : added.reply;
     if (result === 'missing') throw new GraceDbNotFoundError(`no superevent ${supereventId} in the embedded GraceDB`);
     if (typeof result === 'string' && result.startsWith('assigned:')) throw alreadyAssigned(graceid);
   }
@@ -229,29 +250,35 @@ export class EmbeddedGraceDb implements GraceDb {
     const log = this.annotations.entry(
       `Superevent created with t_start=${t_start}, t_0=${t_0}, t_end=${t_end}, preferred_event=${graceids[0]}`,
     );
-    const result = await this.redis.eval(
+    const created = await evalMarked(
+      this.redis,
       CREATE_SUPEREVENT,
-      7 + events.length * 2,
-      this.keys.superevent(id),
-      this.keys.superevents,
-      this.keys.supereventsByT0,
-      this.keys.labels(id),
-      this.keys.logs(id),
-      this.keys.order,
-      this.keys.pipelinePreferred(id),
-      ...events.flatMap((event) => [this.keys.event(event.graceid), this.memberKey(id, event)]),
-      id,
-      JSON.stringify(stored),
-      t_start,
-      t_0,
-      t_end,
-      graceids[0],
-      seq,
-      JSON.stringify(log),
-      JSON.stringify(labels),
-      events[0].pipeline,
-      ...graceids,
+      [
+        this.keys.superevent(id),
+        this.keys.superevents,
+        this.keys.supereventsByT0,
+        this.keys.labels(id),
+        this.keys.logs(id),
+        this.keys.order,
+        this.keys.pipelinePreferred(id),
+        ...events.flatMap((event) => [this.keys.event(event.graceid), this.memberKey(id, event)]),
+      ],
+      [
+        id,
+        JSON.stringify(stored),
+        t_start,
+        t_0,
+        t_end,
+        graceids[0],
+        seq,
+        JSON.stringify(log),
+        JSON.stringify(labels),
+        events[0].pipeline,
+        ...graceids,
+      ],
     );
+    if (created.done) return (await this.answerOfWritten('createSuperevent', [input], created.earlier)) as SupereventRecord;
+    const result = created.reply;
     // Another request claimed one of the events between our check and the script; that suffix stays unused.
     if (typeof result === 'string') throw alreadyAssigned(result);
     return this.getSuperevent(id);
@@ -290,22 +317,28 @@ export class EmbeddedGraceDb implements GraceDb {
       .map(([field, value]) => `${field}: ${shown(current[field as keyof typeof current])} -> ${shown(value)}`)
       .join(', ');
     const log = this.annotations.entry(`Updated superevent parameters: ${described}`);
-    const result = await this.redis.eval(
+    const updated = await evalMarked(
+      this.redis,
       UPDATE_SUPEREVENT,
-      7,
-      this.keys.superevent(supereventId),
-      newPreferred ? this.keys.event(newPreferred.graceid) : this.keys.superevent(supereventId),
-      newPreferred ? this.memberKey(supereventId, newPreferred) : this.keys.supereventEvents(supereventId),
-      this.keys.supereventsByT0,
-      this.keys.logs(supereventId),
-      this.keys.order,
-      this.keys.pipelinePreferred(supereventId),
-      supereventId,
-      newPreferred?.graceid ?? '',
-      JSON.stringify(log),
-      newPreferred?.pipeline ?? '',
-      ...changes.flatMap(([field, value]) => [field, value === null ? '' : value]),
+      [
+        this.keys.superevent(supereventId),
+        newPreferred ? this.keys.event(newPreferred.graceid) : this.keys.superevent(supereventId),
+        newPreferred ? this.memberKey(supereventId, newPreferred) : this.keys.supereventEvents(supereventId),
+        this.keys.supereventsByT0,
+        this.keys.logs(supereventId),
+        this.keys.order,
+        this.keys.pipelinePreferred(supereventId),
+      ],
+      [
+        supereventId,
+        newPreferred?.graceid ?? '',
+        JSON.stringify(log),
+        newPreferred?.pipeline ?? '',
+        ...changes.flatMap(([field, value]) => [field, value === null ? '' : value]),
+      ],
     );
+    if (updated.done) return (await this.answerOfWritten('updateSuperevent', [supereventId, update], updated.earlier)) as SupereventRecord;
+    const result = updated.reply;
     if (typeof result === 'string' && result.startsWith('assigned:')) throw alreadyAssigned(newPreferred?.graceid ?? '');
     return this.getSuperevent(supereventId);
   }
@@ -321,6 +354,8 @@ export class EmbeddedGraceDb implements GraceDb {
 
   async addPipelinePreferredEvent(supereventId: string, graceid: string): Promise<PipelinePreferredEventEntry> {
     const event = await this.existingEvent(graceid);
+    // Each attempt's script carries the task's write mark (only the one that writes sets it).
+    const mark = takeWriteMark();
     // The preferred event may change between our look and the script; then the checks are made again.
     for (let attempt = 0; attempt < 3; attempt += 1) {
       const superevent = await this.getSuperevent(supereventId);
@@ -336,21 +371,27 @@ export class EmbeddedGraceDb implements GraceDb {
       if (event.superevent && event.superevent !== supereventId)
         throw new GraceDbBadRequestError(`Event ${graceid} is part of a different superevent`);
       const log = this.annotations.entry(`Set ${graceid} as the ${event.pipeline} pipeline-preferred event`);
-      const result = await this.redis.eval(
+      const added = await evalMarked(
+        this.redis,
         ADD_PIPELINE_PREFERRED,
-        6,
-        this.keys.event(graceid),
-        this.keys.superevent(supereventId),
-        this.memberKey(supereventId, event),
-        this.keys.pipelinePreferred(supereventId),
-        this.keys.logs(supereventId),
-        this.keys.order,
-        supereventId,
-        graceid,
-        event.pipeline,
-        JSON.stringify(log),
-        superevent.preferred_event,
+        [
+          this.keys.event(graceid),
+          this.keys.superevent(supereventId),
+          this.memberKey(supereventId, event),
+          this.keys.pipelinePreferred(supereventId),
+          this.keys.logs(supereventId),
+          this.keys.order,
+        ],
+        [supereventId, graceid, event.pipeline, JSON.stringify(log), superevent.preferred_event],
+        mark,
       );
+      if (added.done)
+        return (await this.answerOfWritten(
+          'addPipelinePreferredEvent',
+          [supereventId, graceid],
+          added.earlier,
+        )) as PipelinePreferredEventEntry;
+      const result = added.reply;
       if (result === 'ok') return this.records.pipelinePreferredEntry(graceid);
       if (result === 'missing') throw new GraceDbNotFoundError(`no superevent ${supereventId} in the embedded GraceDB`);
       if (result === 'already') {

@@ -1,5 +1,6 @@
 // The record that a task's GraceDB write was done, written by the embedded GraceDB in the same atomic step as the write.
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Redis } from 'ioredis';
 
 /** Where the write's record goes (a Redis key in the store's slot) and how long it is kept. */
 export interface WriteMark {
@@ -15,9 +16,6 @@ export interface WrittenMark {
   written: number | string;
 }
 
-/** The embedded GraceDB's writes that record themselves atomically when a mark is given. */
-export const SELF_MARKING_WRITES: readonly string[] = ['createEvent', 'writeLog', 'removeLabel'];
-
 const current = new AsyncLocalStorage<{ mark?: WriteMark }>();
 
 /** Runs one write with a mark: the embedded store sets it in the same MULTI or script as the write. */
@@ -31,4 +29,25 @@ export function takeWriteMark(): WriteMark | undefined {
   const mark = holder?.mark;
   if (holder) holder.mark = undefined;
   return mark;
+}
+
+/** What a mark holds: the store's record of the write, or (set after it by the task) the write's whole answer. */
+export type MarkRecord = WrittenMark | { answer: unknown };
+
+/** A marked script's answer (embedded-scripts.ts): its own reply, or the mark of the run that already did the write. */
+export type MarkedReply = { done: false; reply: unknown } | { done: true; earlier: MarkRecord };
+
+/** Runs a `marked` write script with the mark of the write under way, if there is one (or the one given). */
+export async function evalMarked(
+  redis: Redis,
+  script: string,
+  keys: string[],
+  args: (string | number | Buffer)[],
+  mark: WriteMark | undefined = takeWriteMark(),
+): Promise<MarkedReply> {
+  const reply = mark
+    ? await redis.eval(script, keys.length + 1, ...keys, mark.key, ...args, String(mark.ttlSeconds))
+    : await redis.eval(script, keys.length, ...keys, ...args, '0');
+  if (Array.isArray(reply) && reply[0] === 'marked') return { done: true, earlier: JSON.parse(String(reply[1])) as MarkRecord };
+  return { done: false, reply };
 }

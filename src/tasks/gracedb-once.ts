@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import { EmbeddedGraceDb, type GraceDb } from '../gracedb/index.js';
-import { SELF_MARKING_WRITES, withWriteMark, type WrittenMark } from '../gracedb/embedded-write-mark.js';
+import { withWriteMark, type MarkRecord } from '../gracedb/embedded-write-mark.js';
 import { currentTask } from '../queue/current-task.js';
 import type { TaskContext } from '../queue/registry.js';
 import { keyOf } from '../redis/keys.js';
@@ -76,15 +76,15 @@ export function oncePerTask(gracedb: GraceDb, redis: Redis, config: Config): Gra
       const earlier = await redis.get(key);
       if (earlier !== null) {
         await task.log(`GraceDB ${method} was already done by an earlier run of this task; not repeated`).catch(() => {});
-        const record = JSON.parse(earlier) as { answer?: unknown } & Partial<WrittenMark>;
+        const record = JSON.parse(earlier) as MarkRecord;
         // Only the embedded store's own mark survived (the answer written after it was lost, e.g. by a failover).
-        if (!('answer' in record) && record.written !== undefined && gracedb instanceof EmbeddedGraceDb)
-          return gracedb.answerOfWritten(method, args, record as WrittenMark);
-        return record.answer;
+        if (!('answer' in record) && gracedb instanceof EmbeddedGraceDb) return gracedb.answerOfWritten(method, args, record);
+        return 'answer' in record ? record.answer : undefined;
       }
-      // The embedded GraceDB sets the mark in the same MULTI or script as the write itself: no failover or crash can
-      // keep the write and lose its mark. A REST GraceDB's write cannot share a step with Redis (reliability.md).
-      if (gracedb instanceof EmbeddedGraceDb && SELF_MARKING_WRITES.includes(method)) {
+      // The embedded GraceDB checks and sets the mark in the same script as the write itself: no failover or crash can
+      // keep the write and lose its mark, and a write sent again after its answer was lost finds it and does nothing.
+      // A REST GraceDB's write cannot share a step with Redis (reliability.md).
+      if (gracedb instanceof EmbeddedGraceDb) {
         const answer = await withWriteMark({ key, ttlSeconds: WRITE_MARK_TTL_SECONDS }, () => write(...args));
         // Only over the store's own mark (XX): if a failover lost the write and its mark, this must not land alone on
         // the new master (the run made again there would take the write for done).
