@@ -1,5 +1,5 @@
-// Child processes for the benchmarks and the soak: wait for a ready line, stop politely, find children, read RSS.
-import type { ChildProcess } from 'node:child_process';
+// Child processes for the benchmarks and the soak: wait for a ready line, stop politely, find children, read RSS and CPU time.
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { childrenOf } from '../test/helpers/processes.js';
 
@@ -18,6 +18,21 @@ export function rssMb(pids: number[]): number {
     }
   }
   return kb / 1024;
+}
+
+/** The kernel's clock ticks per second, the unit of /proc/<pid>/stat's CPU times. */
+const TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** CPU time (user + system, all threads) the process has used so far, in ms (NaN for one that has gone). */
+export function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces, so split after its closing parenthesis): utime, stime are 14, 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return NaN;
+  }
 }
 
 export function waitForOutput(child: ChildProcess, pattern: RegExp, what: string): Promise<void> {

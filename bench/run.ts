@@ -132,6 +132,10 @@ async function web(): Promise<void> {
     'webRssMb',
     'workerRssMb',
     'totalRssMb',
+    'cpuWebMs',
+    'cpuWorkerMs',
+    'cpuRedisMs',
+    'cpuTotalMs',
   ] as const;
   type Key = (typeof keys)[number];
   const m = (key: AppKey, measure: Key) => median(figures[key].map((f) => f[measure]));
@@ -208,7 +212,22 @@ async function web(): Promise<void> {
       0,
       peerRuns ? m('peer', 'totalRssMb') : QUOTED_PEER.webRssMb + QUOTED_PEER.workerRssMb,
     ),
+    row('CPU per submission under the load, web processes (ms; the bare stack: its one process)', 'cpuWebMs', 3),
+    row('CPU per submission under the load, workers (ms)', 'cpuWorkerMs', 3),
+    row('CPU per submission under the load, Redis (ms)', 'cpuRedisMs', 3),
+    row('CPU per submission under the load, all processes (ms)', 'cpuTotalMs', 3),
   ]);
+  // Where the time goes: with 2 cores (shared with wrk), no app can pass 2000 ms/s ÷ its CPU per submission.
+  printTable(
+    'the ceiling CPU sets: 2 cores ÷ CPU per submission (req/s, medians), against the req/s measured',
+    apps.map((key) => ({
+      app: APP_LABELS[key],
+      'CPU ms per submission': fmt(m(key, 'cpuTotalMs'), 3),
+      'req/s ceiling': fmt(2000 / m(key, 'cpuTotalMs'), 0),
+      'req/s measured': fmt(m(key, 'rps'), 0),
+      'measured ÷ ceiling': fmt(m(key, 'rps') / (2000 / m(key, 'cpuTotalMs')), 2),
+    })),
+  );
 
   // RSS of every process, median over the runs.
   const perProcess: Row[] = [];

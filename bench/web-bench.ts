@@ -7,7 +7,7 @@ import { loadConfig, PACKAGE_ROOT } from '../src/config/index.js';
 import { connectClient } from '../src/queue/client.js';
 import { freePort, startRedis } from '../test/helpers/redis-server.js';
 import { PEER_DIR } from './peer-cli-bench.js';
-import { childrenOf, rssMb, stopChild, waitForOutput } from './processes.js';
+import { childrenOf, cpuMs, rssMb, stopChild, waitForOutput } from './processes.js';
 import { startStack } from './stack.js';
 
 const STANDIN = path.join(PACKAGE_ROOT, 'bench', 'standin.mjs');
@@ -72,6 +72,15 @@ export interface WebFigures {
   workerProcesses: number;
   /** Every process of the app but Redis. */
   totalRssMb: number;
+  /**
+   * CPU time per accepted submission (ms, user + system), from the start of wrk to the end of the drain: the web
+   * processes (the bare stack's one process counts here), the workers, Redis, and all together. On this 2-core box,
+   * shared with wrk, 2000 ÷ cpuTotalMs bounds the req/s an app can reach.
+   */
+  cpuWebMs: number;
+  cpuWorkerMs: number;
+  cpuRedisMs: number;
+  cpuTotalMs: number;
 }
 
 interface App {
@@ -277,7 +286,7 @@ async function startPeer(): Promise<App> {
   };
 }
 
-function wrk(app: App, seconds: number): { rps: number; p50: number; p99: number } {
+function wrk(app: App, seconds: number): { rps: number; requests: number; p50: number; p99: number } {
   const run = spawnSync('wrk', ['-t2', '-c32', `-d${seconds}s`, '--latency', '-s', app.wrk.script, `${app.base}${FORM}`], {
     env: { ...process.env, ...app.wrk.env },
     encoding: 'utf8',
@@ -292,7 +301,7 @@ function wrk(app: App, seconds: number): { rps: number; p50: number; p99: number
   const accepted = new RegExp(`^${app.acceptedPrefix.replace(/\//g, '\\/')}\\*=\\d+$`);
   if (!/^30[23]=\d+$/.test(statuses) || !accepted.test(targets) || !latency)
     throw new Error(`${APP_LABELS[app.key]}: wrk saw answers other than accepted forms: ${statuses}; ${targets}\n${out}`);
-  return { rps, p50: Number(latency[1]), p99: Number(latency[3]) };
+  return { rps, requests: Number(/(\d+) requests in/.exec(out)?.[1]), p50: Number(latency[1]), p99: Number(latency[3]) };
 }
 
 function probe(app: App, count: number, probeArgs: string[]): { postP50: number; doneP50: number; doneP95: number; doneP99: number } {
@@ -318,10 +327,13 @@ const none = { postP50: NaN, doneP50: NaN, doneP95: NaN, doneP99: NaN };
 async function measure(key: AppKey, options: LoadOptions): Promise<WebFigures> {
   const app = await (key === 'bare' ? startBare() : key === 'peer' ? startPeer() : startOurs(key));
   try {
+    const cpuBefore = app.processes().map(({ role, pid }) => ({ role, pid, ms: cpuMs(pid) }));
     const load = wrk(app, options.wrkSeconds);
     const drainStart = performance.now();
     await app.drain();
     const drainS = (performance.now() - drainStart) / 1000;
+    const cpuUsed = (roles: ProcessRss['role'][]) =>
+      cpuBefore.filter((p) => roles.includes(p.role)).reduce((total, p) => total + cpuMs(p.pid) - p.ms, 0) / load.requests;
     await pause(2000);
     const latency = app.probe ? probe(app, options.probeCount, app.probe) : none;
     const waited = app.waitProbe ? probe(app, options.probeCount, app.waitProbe) : none;
@@ -344,6 +356,10 @@ async function measure(key: AppKey, options: LoadOptions): Promise<WebFigures> {
       workerRssMb: count(['worker']) ? sum(['worker']) : NaN,
       workerProcesses: count(['worker']),
       totalRssMb: sum(['web', 'worker', 'both']),
+      cpuWebMs: cpuUsed(['web', 'both']),
+      cpuWorkerMs: count(['worker']) ? cpuUsed(['worker']) : NaN,
+      cpuRedisMs: cpuUsed(['redis']),
+      cpuTotalMs: cpuUsed(['web', 'worker', 'both', 'redis']),
     };
   } finally {
     await app.stop();
