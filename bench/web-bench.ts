@@ -74,8 +74,8 @@ export interface WebFigures {
   totalRssMb: number;
   /**
    * CPU time per accepted submission (ms, user + system), from the start of wrk to the end of the drain: the web
-   * processes (the bare stack's one process counts here), the workers, Redis, and all together. On this 2-core box,
-   * shared with wrk, 2000 ÷ cpuTotalMs bounds the req/s an app can reach.
+   * processes (the bare stack's one process counts here), the workers, Redis, and all together: on a CPU-bound box,
+   * what each app's req/s is the inverse of.
    */
   cpuWebMs: number;
   cpuWorkerMs: number;
