@@ -20,6 +20,22 @@ export function rssMb(pids: number[]): number {
   return kb / 1024;
 }
 
+/**
+ * Proportional memory of the processes together, in MB: each page shared by n processes (the node or python binary,
+ * libraries, pages a fork shares with its parent) counts 1/n in each. RSS counts it whole in every process.
+ */
+export function pssMb(pids: number[]): number {
+  let kb = 0;
+  for (const pid of pids) {
+    try {
+      kb += Number(/\nPss:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      // gone
+    }
+  }
+  return kb / 1024;
+}
+
 /** The kernel's clock ticks per second, the unit of /proc/<pid>/stat's CPU times. */
 const TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 

@@ -108,6 +108,7 @@ async function web(): Promise<void> {
   const options = { wrkSeconds: quick ? 5 : 10, probeCount: quick ? 100 : 300 };
   const apps: AppKey[] = [
     'bare',
+    'floor',
     'api',
     'browser',
     ...(peerRuns ? (['peer'] as const) : []),
@@ -132,6 +133,8 @@ async function web(): Promise<void> {
     'webRssMb',
     'workerRssMb',
     'totalRssMb',
+    'webPssMb',
+    'workerPssMb',
     'cpuWebMs',
     'cpuWorkerMs',
     'cpuRedisMs',
@@ -178,6 +181,7 @@ async function web(): Promise<void> {
   const row = (measure: string, key: Key, digits = 2, peerValue?: number) => ({
     measure,
     'bare stack': cell('bare', key, digits),
+    'bare stack on Express': cell('floor', key, digits),
     'gwqueue, API token': cell('api', key, digits),
     'gwqueue, browser': cell('browser', key, digits),
     [peerColumn]: fmt(peerValue ?? (peerRuns ? m('peer', key) : NaN), digits),
@@ -206,6 +210,8 @@ async function web(): Promise<void> {
       0,
       peer('workerRssMb'),
     ),
+    row(`web processes' PSS after the load (MB; shared pages counted once)`, 'webPssMb', 0),
+    row(`worker processes' PSS (MB)`, 'workerPssMb', 0),
     row(
       'all processes but Redis, RSS (MB)',
       'totalRssMb',
@@ -235,6 +241,7 @@ async function web(): Promise<void> {
     const names = figures[key][0].processes.map((p) => p.process);
     for (const name of names) {
       const values = figures[key].map((f) => f.processes.find((p) => p.process === name)?.mb ?? NaN);
+      const pss = figures[key].map((f) => f.processes.find((p) => p.process === name)?.pssMb ?? NaN);
       const role = figures[key][0].processes.find((p) => p.process === name)?.role ?? '';
       perProcess.push({
         app: APP_LABELS[key],
@@ -242,14 +249,15 @@ async function web(): Promise<void> {
         role,
         'RSS MB (median)': median(values),
         'min–max': `${fmt(Math.min(...values), 0)}–${fmt(Math.max(...values), 0)}`,
+        'PSS MB (median)': median(pss),
       });
     }
   }
-  printTable('RSS per process after the load (MB)', perProcess);
+  printTable('RSS and PSS per process after the load (MB)', perProcess);
 
   if (args['ab-heap'])
     printTable(
-      `A/B in the same runs: V8's heap sized as deployed (2 MB semispaces, heap grown by 50 %) against V8's defaults, API-token path, medians of ${runs}`,
+      `A/B in the same runs: V8's heap sized as deployed (2 MB semispaces, heap grown by 50 %, one background thread) against V8's defaults, API-token path, medians of ${runs}`,
       (['rps', 'wrkP99', 'doneP50', 'doneP99', 'webRssMb', 'workerRssMb'] as const).map((measure) => ({
         measure,
         'as deployed': fmt(m('api', measure), 2),
@@ -282,4 +290,9 @@ async function web(): Promise<void> {
   );
   target(`console RSS in total ÷ peer's web processes, browser path${quoted}`, ratio(m('browser', 'webRssMb'), peer('webRssMb')), 2, '≤');
   target(`workers' RSS ÷ peer's${quoted}`, ratio(m('api', 'workerRssMb'), peer('workerRssMb')), 1.2, '≤');
+  if (peerRuns) {
+    const pssNote = 'PSS, for information: the target is set on RSS';
+    target("console PSS ÷ peer's web processes' PSS", ratio(m('api', 'webPssMb'), m('peer', 'webPssMb')), 2, '≤', pssNote);
+    target("workers' PSS ÷ peer's", ratio(m('api', 'workerPssMb'), m('peer', 'workerPssMb')), 1.2, '≤', pssNote);
+  }
 }

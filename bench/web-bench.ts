@@ -7,11 +7,12 @@ import { loadConfig, PACKAGE_ROOT } from '../src/config/index.js';
 import { connectClient } from '../src/queue/client.js';
 import { freePort, startRedis } from '../test/helpers/redis-server.js';
 import { PEER_DIR } from './peer-cli-bench.js';
-import { childrenOf, cpuMs, rssMb, stopChild, waitForOutput } from './processes.js';
+import { childrenOf, cpuMs, pssMb, rssMb, stopChild, waitForOutput } from './processes.js';
 import { startStack } from './stack.js';
 
 const STANDIN = path.join(PACKAGE_ROOT, 'bench', 'standin.mjs');
 const BARE = path.join(PACKAGE_ROOT, 'bench', 'bare.mjs');
+const FLOOR = path.join(PACKAGE_ROOT, 'bench', 'floor.mjs');
 const WRK_LUA = path.join(PEER_DIR, 'wrk_post.lua');
 const WRK_BROWSER_LUA = path.join(PACKAGE_ROOT, 'bench', 'wrk-browser.lua');
 const PROBE = path.join(PEER_DIR, 'latency_probe.mjs');
@@ -26,10 +27,11 @@ export interface LoadOptions {
   probeCount: number;
 }
 
-export const APPS = ['bare', 'api', 'browser', 'peer', 'api-v8heap'] as const;
+export const APPS = ['bare', 'floor', 'api', 'browser', 'peer', 'api-v8heap'] as const;
 export type AppKey = (typeof APPS)[number];
 export const APP_LABELS: Record<AppKey, string> = {
   bare: 'bare stack',
+  floor: 'bare stack on Express',
   api: 'gwqueue, API token',
   browser: 'gwqueue, browser',
   peer: 'peer (Flask + Celery)',
@@ -38,16 +40,18 @@ export const APP_LABELS: Record<AppKey, string> = {
 
 /**
  * `--ab-heap`: the API-token path again with V8's default heap sizing in every process (16 MB semispaces, the heap's
- * growth left to V8), in the same runs, against what cluster.ts CONSOLE_V8_FLAGS and the worker unit set (given last,
+ * growth left to V8, Node's four V8 background threads), in the same runs, against what cluster.ts CONSOLE_V8_FLAGS and the worker unit set (given last,
  * these win over theirs).
  */
-const V8_HEAP_DEFAULTS = ['--max-semi-space-size=16', '--heap-growing-percent=0'];
+const V8_HEAP_DEFAULTS = ['--max-semi-space-size=16', '--heap-growing-percent=0', '--v8-pool-size=4'];
 
 /** One process's resident memory after the load. */
 export interface ProcessRss {
   process: string;
   role: 'web' | 'worker' | 'both' | 'redis';
   mb: number;
+  /** Its proportional share (pssMb): pages shared with other processes counted 1/n. */
+  pssMb: number;
 }
 
 /** What one run measured on one app (NaN where the app has no such figure). */
@@ -69,6 +73,13 @@ export interface WebFigures {
   webRssMb: number;
   webProcesses: number;
   workerRssMb: number;
+  /**
+   * The same groups' proportional memory (PSS). RSS counts in every process the pages all share (each Node process
+   * maps ~30 MB of the node binary; gunicorn's workers share pages with their master): PSS counts them once in all.
+   * The bench's own node process shares the node binary too, so ours are ~5 MB lower than they would be alone.
+   */
+  webPssMb: number;
+  workerPssMb: number;
   workerProcesses: number;
   /** Every process of the app but Redis. */
   totalRssMb: number;
@@ -215,17 +226,18 @@ async function startOurs(key: 'api' | 'browser' | 'api-v8heap'): Promise<App> {
   };
 }
 
-/** The bare stack (bench/bare.mjs) on a private Redis without persistence. */
-async function startBare(): Promise<App> {
+/** The bare stack (bench/bare.mjs), or the same on Express and express-validator (bench/floor.mjs), on a private Redis without persistence. */
+async function startBare(key: 'bare' | 'floor'): Promise<App> {
   const redis = await startRedis();
   const port = await freePort();
-  const child = spawn(process.execPath, [BARE, String(port), redis.url], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const script = key === 'floor' ? FLOOR : BARE;
+  const child = spawn(process.execPath, [script, String(port), redis.url], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const stop = async () => {
     await stopChild(child);
     await redis.stop();
   };
   try {
-    await waitForOutput(child, /bare ready/, 'bare stack');
+    await waitForOutput(child, /bare ready/, APP_LABELS[key]);
   } catch (error) {
     await stop();
     throw error;
@@ -234,12 +246,12 @@ async function startBare(): Promise<App> {
     /process_id:(\d+)/.exec(spawnSync('redis-cli', ['-p', String(redis.port), 'info', 'server'], { encoding: 'utf8' }).stdout)?.[1],
   );
   return {
-    key: 'bare',
+    key,
     base: `http://127.0.0.1:${port}`,
     wrk: { script: WRK_LUA, env: { WRK_BODY: FIELDS } },
     probe: ['--result-url', '/result/{id}', '--done-field', 'state', '--done-values', 'completed', '--fail-values', 'failed'],
     acceptedPrefix: '/result/',
-    processes: () => [...named('both', 'bare (web and worker)', [child.pid!]), ...named('redis', 'redis-server', [redisPid])],
+    processes: () => [...named('both', `${key} (web and worker)`, [child.pid!]), ...named('redis', 'redis-server', [redisPid])],
     async drain() {
       await drainBull(async () => {
         const length = (list: string) =>
@@ -325,7 +337,7 @@ const none = { postP50: NaN, doneP50: NaN, doneP95: NaN, doneP99: NaN };
 
 /** One run on one app, as the peer's README measures it: start fresh, wrk, drain, 2 s pause, probe (and ours again with ?wait), RSS, stop. */
 async function measure(key: AppKey, options: LoadOptions): Promise<WebFigures> {
-  const app = await (key === 'bare' ? startBare() : key === 'peer' ? startPeer() : startOurs(key));
+  const app = await (key === 'bare' || key === 'floor' ? startBare(key) : key === 'peer' ? startPeer() : startOurs(key));
   try {
     const cpuBefore = app.processes().map(({ role, pid }) => ({ role, pid, ms: cpuMs(pid) }));
     const load = wrk(app, options.wrkSeconds);
@@ -337,9 +349,10 @@ async function measure(key: AppKey, options: LoadOptions): Promise<WebFigures> {
     await pause(2000);
     const latency = app.probe ? probe(app, options.probeCount, app.probe) : none;
     const waited = app.waitProbe ? probe(app, options.probeCount, app.waitProbe) : none;
-    const processes = app.processes().map(({ process, role, pid }) => ({ process, role, mb: rssMb([pid]) }));
+    const processes = app.processes().map(({ process, role, pid }) => ({ process, role, mb: rssMb([pid]), pssMb: pssMb([pid]) }));
     const sum = (roles: ProcessRss['role'][]) => processes.filter((p) => roles.includes(p.role)).reduce((total, p) => total + p.mb, 0);
     const count = (roles: ProcessRss['role'][]) => processes.filter((p) => roles.includes(p.role)).length;
+    const pss = (roles: ProcessRss['role'][]) => processes.filter((p) => roles.includes(p.role)).reduce((total, p) => total + p.pssMb, 0);
     return {
       rps: load.rps,
       wrkP50: load.p50,
@@ -354,6 +367,8 @@ async function measure(key: AppKey, options: LoadOptions): Promise<WebFigures> {
       webProcesses: count(['web', 'both']),
       // The bare stack's one process is web and worker at once: counted with the web processes, no worker figure.
       workerRssMb: count(['worker']) ? sum(['worker']) : NaN,
+      webPssMb: pss(['web', 'both']),
+      workerPssMb: count(['worker']) ? pss(['worker']) : NaN,
       workerProcesses: count(['worker']),
       totalRssMb: sum(['web', 'worker', 'both']),
       cpuWebMs: cpuUsed(['web', 'both']),

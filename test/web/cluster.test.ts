@@ -7,7 +7,7 @@ import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { eventually } from '../helpers/engine.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { childrenOf } from '../helpers/processes.js';
-import { consoleExecArgv } from '../../src/web/cluster.js';
+import { CONSOLE_V8_FLAGS, consoleExecArgv } from '../../src/web/cluster.js';
 
 interface Answer {
   status: number;
@@ -73,9 +73,8 @@ describe('console in several processes', () => {
       // Each console process runs with the console's heap sizing (cluster.ts consoleExecArgv), the primary without.
       const argv = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
       for (const pid of workers)
-        for (const flag of ['--max-semi-space-size=2', '--heap-growing-percent=50'])
-          assert.ok(argv(pid).includes(flag), `console process ${pid} has no ${flag}: ${argv(pid)}`);
-      assert.ok(!argv(primary).some((arg) => arg.startsWith('--max-semi-space-size') || arg.startsWith('--heap-growing-percent')));
+        for (const flag of CONSOLE_V8_FLAGS) assert.ok(argv(pid).includes(flag), `console process ${pid} has no ${flag}: ${argv(pid)}`);
+      assert.ok(!argv(primary).some((arg) => CONSOLE_V8_FLAGS.some((flag) => arg.startsWith(flag.split('=')[0]))));
       let cookie = '';
       const accepted: string[] = [];
       for (let i = 0; i < 6; i++) {
@@ -137,13 +136,21 @@ describe('console in several processes', () => {
   });
 
   test("the console processes' heap flags each give way to the operator's own", () => {
-    assert.deepEqual(consoleExecArgv([], ''), ['--max-semi-space-size=2', '--heap-growing-percent=50']);
-    assert.deepEqual(consoleExecArgv(['--max-semi-space-size=16'], ''), ['--max-semi-space-size=16', '--heap-growing-percent=50']);
+    assert.deepEqual(consoleExecArgv([], ''), ['--max-semi-space-size=2', '--heap-growing-percent=50', '--v8-pool-size=1']);
+    assert.deepEqual(consoleExecArgv(['--max-semi-space-size=16'], ''), [
+      '--max-semi-space-size=16',
+      '--heap-growing-percent=50',
+      '--v8-pool-size=1',
+    ]);
     assert.deepEqual(consoleExecArgv(['--enable-source-maps'], '--max-semi-space-size=8'), [
       '--enable-source-maps',
       '--heap-growing-percent=50',
+      '--v8-pool-size=1',
     ]);
-    assert.deepEqual(consoleExecArgv(['--heap-growing-percent=0'], '--max-semi-space-size=8'), ['--heap-growing-percent=0']);
+    assert.deepEqual(consoleExecArgv(['--heap-growing-percent=0', '--v8-pool-size=4'], '--max-semi-space-size=8'), [
+      '--heap-growing-percent=0',
+      '--v8-pool-size=4',
+    ]);
   });
 
   test('--processes outside 1..64 is a usage error (exit 64), and nothing starts', async () => {
