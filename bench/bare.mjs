@@ -3,31 +3,20 @@
 // like the peer, and `GET /result/<id>` with {id, state} so that the latency probe can measure submit→done too.
 // Usage (from the project's root, so that bullmq and ioredis resolve): node bench/bare.mjs PORT REDIS_URL
 import http from 'node:http';
-import { createRequire } from 'node:module';
 import { URLSearchParams } from 'node:url';
-
-const require = createRequire(import.meta.url);
-const { Job, Queue, Worker } = require('bullmq');
-const { Redis } = require('ioredis');
+import { EVENT, openQueue, SUPEREVENT } from './bare-queue.mjs';
 
 const [port, redisUrl] = process.argv.slice(2);
-const connection = () => new Redis(redisUrl, { maxRetriesPerRequest: null });
-const queue = new Queue('bare', { connection: connection() });
-const worker = new Worker('bare', async (job) => ({ ...job.data, alert_type: 'preliminary', sent: true }), {
-  connection: connection(),
-  concurrency: 4,
-});
-const SUPEREVENT = /^[MT]?S\d{6}[a-z]+$/;
-const EVENT = /^[GMTE]\d+$/;
+const queue = openQueue(redisUrl);
 
 const server = http.createServer((req, res) => {
   if (req.method === 'GET' && req.url?.startsWith('/result/')) {
     const id = decodeURIComponent(req.url.slice('/result/'.length));
-    Job.fromId(queue, id)
-      .then(async (job) => {
-        const state = job ? await job.getState() : 'unknown';
-        res.writeHead(job ? 200 : 404, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ id, state, result: job?.returnvalue ?? null }));
+    queue
+      .result(id)
+      .then((found) => {
+        res.writeHead(found ? 200 : 404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(found ?? { id, state: 'unknown', result: null }));
       })
       .catch((error) => {
         res.writeHead(503);
@@ -46,8 +35,7 @@ const server = http.createServer((req, res) => {
       return res.end();
     }
     try {
-      const job = await queue.add('prelim', { superevent_id: superevent, event_id: event }, { removeOnComplete: 1000 });
-      res.writeHead(303, { location: `/result/${job.id}` });
+      res.writeHead(303, { location: `/result/${await queue.add(superevent, event)}` });
     } catch {
       res.writeHead(503);
     }
@@ -58,7 +46,6 @@ server.listen(Number(port), '127.0.0.1', () => console.log('bare ready'));
 
 process.once('SIGTERM', async () => {
   server.close();
-  await worker.close();
   await queue.close();
   process.exit(0);
 });
