@@ -77,8 +77,9 @@ export function oncePerTask(gracedb: GraceDb, redis: Redis, config: Config): Gra
       if (earlier !== null) {
         await task.log(`GraceDB ${method} was already done by an earlier run of this task; not repeated`).catch(() => {});
         const record = JSON.parse(earlier) as MarkRecord;
-        // Only the embedded store's own mark survived (the answer written after it was lost, e.g. by a failover).
-        if (!('answer' in record) && gracedb instanceof EmbeddedGraceDb) return gracedb.answerOfWritten(method, args, record);
+        // The embedded store rebuilds the answer when only its own mark survived (the answer written after it was lost,
+        // e.g. by a failover); a REST GraceDB's mark always holds the answer.
+        if (gracedb instanceof EmbeddedGraceDb) return gracedb.answerOfWritten(method, args, record);
         return 'answer' in record ? record.answer : undefined;
       }
       // The embedded GraceDB checks and sets the mark in the same script as the write itself: no failover or crash can

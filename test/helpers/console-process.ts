@@ -38,3 +38,13 @@ export async function startConsoleProcess(env: Record<string, string>, options: 
     },
   };
 }
+
+/** The headers of an API client's form POST: its token, a JSON answer, and an Idempotency-Key for resubmissions. */
+export function apiFormHeaders(token: string, idempotencyKey: string): Record<string, string> {
+  return {
+    authorization: `Bearer ${token}`,
+    accept: 'application/json',
+    'content-type': 'application/x-www-form-urlencoded',
+    'idempotency-key': idempotencyKey,
+  };
+}

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { eventually, testConfig } from '../helpers/engine.js';
-import { startConsoleProcess, type ConsoleProcess } from '../helpers/console-process.js';
+import { apiFormHeaders, startConsoleProcess, type ConsoleProcess } from '../helpers/console-process.js';
 import { bullPrefix } from '../../src/redis/keys.js';
 import type { Config } from '../../src/config/index.js';
 
@@ -55,30 +55,12 @@ describe('a hung Redis under a real console', () => {
     }
   }
 
-  const submit = (key: string) =>
-    call('submit', '/send_mock_event', {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${TOKEN}`,
-        accept: 'application/json',
-        'content-type': 'application/x-www-form-urlencoded',
-        'idempotency-key': key,
-      },
-      body: '',
-    });
-
+  const post = (what: string, path: string, key: string, body: string) =>
+    call(what, path, { method: 'POST', headers: apiFormHeaders(TOKEN, key), body });
+  const submit = (key: string) => post('submit', '/send_mock_event', key, '');
   /** A form that looks its event up in GraceDB (the embedded one, in this Redis) before anything is claimed or queued. */
   const submitPreliminary = (key: string) =>
-    call('preliminary form', '/send_preliminary_gcn', {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${TOKEN}`,
-        accept: 'application/json',
-        'content-type': 'application/x-www-form-urlencoded',
-        'idempotency-key': key,
-      },
-      body: 'superevent_id=S240101abc&event_id=G123456',
-    });
+    post('preliminary form', '/send_preliminary_gcn', key, 'superevent_id=S240101abc&event_id=G123456');
 
   /** The tasks operators see (a chain's last step: its own ID is its root's), across every queue. */
   async function rootTasks(): Promise<string[]> {

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { startSentinelGroup, type SentinelGroup } from '../helpers/redis-sentinel.js';
 import { eventually, testConfig } from '../helpers/engine.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { startConsoleProcess, type ConsoleProcess } from '../helpers/console-process.js';
+import { apiFormHeaders, startConsoleProcess, type ConsoleProcess } from '../helpers/console-process.js';
 import { seedAlertReadySuperevent, type SeededSuperevent } from '../helpers/superevents.js';
 import { EmbeddedGraceDb, dateToGps } from '../../src/gracedb/index.js';
 import { bullPrefix } from '../../src/redis/keys.js';
@@ -97,12 +97,7 @@ describe('Redis Sentinel failover under a stream of API submissions', () => {
     try {
       const res = await fetch(`${web!.url}/send_preliminary_gcn`, {
         method: 'POST',
-        headers: {
-          authorization: `Bearer ${TOKEN}`,
-          accept: 'application/json',
-          'content-type': 'application/x-www-form-urlencoded',
-          'idempotency-key': key,
-        },
+        headers: apiFormHeaders(TOKEN, key),
         body: new URLSearchParams({ superevent_id: target.superevent, event_id: target.event }).toString(),
         signal: AbortSignal.timeout(30_000),
       });
