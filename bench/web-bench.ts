@@ -344,8 +344,10 @@ async function measure(key: AppKey, options: LoadOptions): Promise<WebFigures> {
     const drainStart = performance.now();
     await app.drain();
     const drainS = (performance.now() - drainStart) / 1000;
+    // Read now, before the probes add submissions of their own.
+    const cpuAfter = cpuBefore.map((p) => ({ ...p, used: cpuMs(p.pid) - p.ms }));
     const cpuUsed = (roles: ProcessRss['role'][]) =>
-      cpuBefore.filter((p) => roles.includes(p.role)).reduce((total, p) => total + cpuMs(p.pid) - p.ms, 0) / load.requests;
+      cpuAfter.filter((p) => roles.includes(p.role)).reduce((total, p) => total + p.used, 0) / load.requests;
     await pause(2000);
     const latency = app.probe ? probe(app, options.probeCount, app.probe) : none;
     const waited = app.waitProbe ? probe(app, options.probeCount, app.waitProbe) : none;
