@@ -5,15 +5,21 @@
 // is one-shot and loads dist/bundle/ (scripts/bundle.ts), a few files instead of hundreds: its start-up is its time.
 // A module preloaded with `node --import` or `--require` (the bench's stand-in task, the tests' fault tasks) extends
 // the registries of dist/, not the bundle's copies: such a process runs dist/ too.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
 const RESIDENT = new Set(['dev', 'worker', 'web', 'flask', 'flower', 'events', 'shell']);
 const preloads = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((arg) =>
   /--import|--require|--(experimental-)?loader|(^|\s)-r\b/.test(arg),
 );
 const entry = RESIDENT.has(process.argv[2]) || preloads ? '../dist/main.js' : '../dist/bundle/main.js';
 import(entry).catch((error) => {
-  if (error && error.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes(entry.slice(3))) {
+  // "Not built" only when the entry file itself is missing: any other load error (a missing chunk, a package not
+  // installed) is named as it is, in one line, so that it is never mistaken for a fresh clone.
+  if (!existsSync(fileURLToPath(new URL(entry, import.meta.url)))) {
     process.stderr.write('gwqueue: not built yet: run `npm ci` (or `npm run build`) in the gwqueue folder first\n');
-    process.exit(70);
+  } else {
+    process.stderr.write(`gwqueue: cannot load the program: ${String(error?.message ?? error).split('\n')[0]}\n`);
   }
-  throw error;
+  process.exit(70);
 });

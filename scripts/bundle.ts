@@ -2,13 +2,16 @@
 // bin/gwqueue.js picks it for every command but the resident ones. Why: `gwqueue call` spent most of its start-up in
 // Node's module loader (resolving, reading and compiling some 600 files of BullMQ, ioredis, zod, pino, commander and
 // ours); one file per group of modules cuts that by about a third (docs/performance.md).
-import { rmSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const outdir = path.join(root, 'dist', 'bundle');
+const target = path.join(root, 'dist', 'bundle');
+// Written beside and renamed into place: a command started during a build runs the old bundle or the new one, never
+// a half-written one. The folder sits at the same depth as dist/bundle/, so relative paths inside hold.
+const outdir = path.join(root, 'dist', `bundle.tmp-${process.pid}`);
 rmSync(outdir, { recursive: true, force: true });
 
 await build({
@@ -33,3 +36,12 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
 });
+
+const old = path.join(root, 'dist', `bundle.old-${process.pid}`);
+try {
+  renameSync(target, old);
+} catch (error) {
+  if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+}
+renameSync(outdir, target);
+rmSync(old, { recursive: true, force: true });

@@ -2,7 +2,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BIN } from '../helpers/cli.js';
@@ -52,4 +52,29 @@ describe('the bundle of one-shot commands', () => {
 
   test('a one-shot command with a module preloaded by `node --import` runs dist/, whose registries that module extends', () =>
     runsDist(['call', '--help'], { NODE_OPTIONS: '--import data:text/javascript,' }));
+});
+
+describe('bin/gwqueue.js when the program cannot load', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gwqueue-bin-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(path.join(dir, 'bin'));
+  copyFileSync(BIN, path.join(dir, 'bin', 'gwqueue.js'));
+  const run = () => spawnSync(process.execPath, [path.join(dir, 'bin', 'gwqueue.js'), 'call', '--help'], { encoding: 'utf8' });
+
+  test('says "not built yet" when the entry file is missing (exit 70, one line)', () => {
+    const result = run();
+    assert.equal(result.status, 70);
+    assert.match(result.stderr, /^gwqueue: not built yet: run `npm ci`/);
+    assert.equal(result.stderr.trim().split('\n').length, 1);
+  });
+
+  test('names any other load error as it is (a missing chunk is not "not built")', () => {
+    mkdirSync(path.join(dir, 'dist', 'bundle'), { recursive: true });
+    writeFileSync(path.join(dir, 'dist', 'bundle', 'main.js'), "import './chunk-GONE.js';\n");
+    const result = run();
+    assert.equal(result.status, 70);
+    assert.match(result.stderr, /^gwqueue: cannot load the program: .*chunk-GONE\.js/);
+    assert.doesNotMatch(result.stderr, /not built/);
+    assert.equal(result.stderr.trim().split('\n').length, 1);
+  });
 });
