@@ -17,7 +17,6 @@ export const ACTION_NAMES = {
   workerConcurrency: 'worker.concurrency',
   workerShutdown: 'worker.shutdown',
   taskCall: 'task.call',
-  taskChain: 'task.chain',
   shellSubmit: 'shell.submit',
 } as const;
 

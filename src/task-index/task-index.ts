@@ -10,7 +10,6 @@ import { SEARCH_FIELDS, type SearchTerm, type TaskSort } from './task-query.js';
 
 /** States the index records (waiting and delayed tasks are read from BullMQ itself). */
 export type IndexedState = 'active' | 'retrying' | 'completed' | 'failed';
-export const INDEXED_STATES: readonly IndexedState[] = ['active', 'retrying', 'completed', 'failed'];
 
 /** What a task list shows of a task: short texts, times in ms since the epoch. */
 export interface TaskSummary {
