@@ -1,4 +1,4 @@
-// The layer rule of DESIGN.md, checked by `npm test`: dependencies point one way (bottom to top), and no cycles.
+// The layer rule of docs/architecture.md (Folder map), checked by `npm run deps` (and `npm test`): imports point down, no cycles.
 /** Folders of src/ from the bottom up; folders in one tier may use each other (without cycles), never a higher tier. */
 const TIERS = [
   ['config', 'version\\.ts'],
@@ -22,7 +22,7 @@ const layerRules = TIERS.slice(0, -1).map((tier, index) => ({
   comment: `${tier.join(', ').replace(/\\/g, '')} sit below ${TIERS.slice(index + 1)
     .flat()
     .join(', ')
-    .replace(/\\/g, '')}: they must not import them (see DESIGN.md, Layout).`,
+    .replace(/\\/g, '')}: they must not import them (see docs/architecture.md, Folder map).`,
   severity: 'error',
   from: { path: pathOf(tier) },
   to: { path: pathOf(TIERS.slice(index + 1).flat()) },
