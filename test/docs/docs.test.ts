@@ -5,10 +5,11 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { BLOCKS, ROOT, readBlock, writeBlock } from '../../scripts/docs.js';
 
-/** README.md and every page of docs/, relative to the repository root. */
+/** README.md, CHANGELOG.md and every page of docs/, relative to the repository root. */
 function pages(): string[] {
   return [
     'README.md',
+    'CHANGELOG.md',
     ...readdirSync(path.join(ROOT, 'docs'))
       .filter((name) => name.endsWith('.md'))
       .map((name) => `docs/${name}`),
@@ -94,7 +95,7 @@ test('writeBlock replaces only what is between the markers', () => {
   assert.throws(() => writeBlock(page, 'y', 'new'), /missing/);
 });
 
-test('every local link in README.md and docs/ resolves, anchors included', () => {
+test('every local link in README.md, CHANGELOG.md and docs/ resolves, anchors included', () => {
   const broken: string[] = [];
   for (const page of pages()) {
     const text = readFileSync(path.join(ROOT, page), 'utf8');
