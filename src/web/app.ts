@@ -14,7 +14,7 @@ import { writeAudit } from '../audit/audit-log.js';
 import { logger } from '../log/logger.js';
 import { tokenFailureLimit } from './middleware/token-limit.js';
 import { urlPrefix } from './middleware/url-prefix.js';
-import { utf8Bodies } from './middleware/body-charset.js';
+import { utf8Bodies } from './middleware/body-format.js';
 import { fetchOriginCheck } from './middleware/fetch-origin.js';
 
 /**

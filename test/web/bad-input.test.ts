@@ -119,7 +119,28 @@ describe('bad input, generated', () => {
       .type('json')
       .send('{"a":');
     assert.equal(malformed.status, 400);
-    cases += 2;
+    // Bodies the console would not read: refused, never run as a form without fields (a mock event with its defaults).
+    const unread: [string, string, number, RegExp][] = [
+      ['text/plain', 'group=Burst', 415, /The request body is text\/plain; send form fields/],
+      [
+        'multipart/form-data; boundary=x',
+        '--x\r\nContent-Disposition: form-data; name="group"\r\n\r\nBurst\r\n--x--\r\n',
+        415,
+        /multipart\/form-data/,
+      ],
+      ['application/json', '[{"group":"Burst"}]', 400, /must be an object of fields/],
+    ];
+    for (const [type, body, status, message] of unread) {
+      const res = await request(fx.app)
+        .post('/send_mock_event')
+        .set('Authorization', `Bearer ${API_TOKEN}`)
+        .set('Accept', 'application/json')
+        .set('Content-Type', type)
+        .send(body);
+      assert.equal(res.status, status, `${type}: ${res.text}`);
+      assert.match(res.body.error, message);
+    }
+    cases += 2 + unread.length;
     assert.equal(await fx.jobCount(), before, 'nothing was enqueued');
     console.log(`bad-input cases tried: ${cases}`);
     assert.ok(cases > 300);

@@ -140,8 +140,9 @@ export function errorHandler(config: Config, redis?: Redis) {
     }
     if (e?.type === 'entity.too.large')
       return sendError(req, res, 413, 'Request too large', 'The request body is larger than this console accepts.');
+    // What the body parsers cannot read (a Content-Encoding they do not know; a charset past middleware/body-charset.ts).
     if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported')
-      return sendError(req, res, 415, 'Unsupported body', `${e.message}: this console reads request bodies as UTF-8, not compressed.`);
+      return sendError(req, res, 415, 'Unsupported body', `The request body could not be read: ${e.message}. Nothing was done.`);
     if (e?.type === 'entity.parse.failed' || e?.type === 'parameters.too.many') {
       return sendError(req, res, 400, 'Bad request', 'The request body could not be read.');
     }

@@ -55,7 +55,9 @@ export function fetchOriginCheck(config: Config, redis: Redis) {
     const why = foreignOrigin(req, config.auth.allowedOrigins);
     if (!why) return next();
     const user = req.identity?.user ?? 'anonymous';
-    log.warn({ method: req.method, path: req.path, user, status: 403 }, 'cross-site request refused');
+    // Origin and the console's own side by side: a proxy that forwards neither Host nor X-Forwarded-Host shows here.
+    const seen = { origin: req.get('origin')?.slice(0, 100), fetchSite: req.get('sec-fetch-site')?.slice(0, 20), own: ownOrigin(req) };
+    log.warn({ method: req.method, path: req.path, user, status: 403, ...seen }, 'cross-site request refused');
     await writeAudit(redis, config, {
       user,
       address: req.identity?.address ?? '',

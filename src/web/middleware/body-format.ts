@@ -1,4 +1,4 @@
-// Request bodies are read as UTF-8 only: a body that declares another charset gets 415 rather than being decoded into something its checks never saw.
+// What request bodies the console reads: UTF-8 only (another declared charset: 415), and on its own routes form fields or a JSON object, never a body it would silently not read.
 import type { Request, Response, NextFunction } from 'express';
 import { HttpError } from './errors.js';
 
@@ -38,4 +38,29 @@ export function utf8Bodies(req: Request, _res: Response, next: NextFunction): vo
       { field: 'Content-Type' },
     ),
   );
+}
+
+const READ_TYPES = ['application/x-www-form-urlencoded', 'application/json'];
+
+/**
+ * On the console's own POST routes (routes.ts), after the body parsers: a body they did not read (multipart, text, no
+ * Content-Type) would reach the action as no fields at all — an API call would then run with its defaults (a mock
+ * event of another kind than asked) — and a JSON array or string as no fields too. Both are refused instead.
+ */
+export function formOrJsonBody(req: Request, _res: Response, next: NextFunction): void {
+  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  if (hasBody && !req.is(READ_TYPES)) {
+    const type = (req.get('content-type') ?? 'none').split(';')[0].trim().slice(0, 60) || 'none';
+    return next(
+      new HttpError(
+        415,
+        `The request body is ${type === 'none' ? 'of no declared type' : type}; send form fields (application/x-www-form-urlencoded) or a JSON object (application/json). Nothing was done.`,
+        {},
+        { field: 'Content-Type' },
+      ),
+    );
+  }
+  if (req.body !== undefined && (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)))
+    return next(new HttpError(400, 'The JSON body must be an object of fields, not a list or a single value. Nothing was done.'));
+  next();
 }
