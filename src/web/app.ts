@@ -15,6 +15,7 @@ import { logger } from '../log/logger.js';
 import { tokenFailureLimit } from './middleware/token-limit.js';
 import { urlPrefix } from './middleware/url-prefix.js';
 import { utf8Bodies } from './middleware/body-format.js';
+import { singleHeaders } from './middleware/single-headers.js';
 import { fetchOriginCheck } from './middleware/fetch-origin.js';
 
 /**
@@ -87,6 +88,7 @@ export function buildWebApp(
   });
 
   app.use(securityHeaders(config));
+  app.use(singleHeaders(config.auth));
   app.use(urlPrefix(root));
   const vendor = (name: string, dir: string) =>
     express.static(path.join(PACKAGE_ROOT, 'node_modules', name, dir), { maxAge: '1d', fallthrough: false });
