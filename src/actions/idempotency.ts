@@ -13,7 +13,41 @@ const TTL_SECONDS = 24 * 3600;
  */
 export const PENDING_GRACE_MS = 2000;
 
+/** A browser form's one-time submission token (home.ts makes 24 base64url characters). */
 export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
+
+/** An API client's Idempotency-Key: 1–255 visible ASCII characters (0x21–0x7E), as HTTP header values allow plainly. */
+export const CLIENT_KEY_MAX = 255;
+const CLIENT_KEY = /^[\x21-\x7E]+$/;
+
+/**
+ * Reads an Idempotency-Key as the request carried it (every occurrence of the header): the key, undefined when there
+ * is none, or why it is refused. A malformed key is never ignored: the client meant to make its retries harmless, and
+ * going on without the key would do a retry twice.
+ */
+export function parseClientKey(values: readonly string[] | undefined): { key?: string; problem?: string } {
+  if (!values?.length) return {};
+  if (values.length > 1) return { problem: `was sent ${values.length} times; send one key` };
+  const [value] = values;
+  if (value.length === 0) return { problem: 'is empty; send 1 to 255 visible ASCII characters' };
+  if (value.length > CLIENT_KEY_MAX) return { problem: `is ${value.length} characters long; at most ${CLIENT_KEY_MAX} are accepted` };
+  if (!CLIENT_KEY.test(value)) {
+    const bad = [...value].find((c) => !CLIENT_KEY.test(c)) ?? '';
+    const what = bad === ' ' ? 'a space' : bad.charCodeAt(0) > 0x7e ? 'a non-ASCII character' : 'a control character';
+    return { problem: `contains ${what}; only visible ASCII characters (0x21–0x7E) are accepted` };
+  }
+  return { key: value };
+}
+
+/**
+ * Where a client's key is kept. Any key of the accepted form is stored as its SHA-256, so that its length or characters
+ * never reach a Redis key name; a key of the submission-token form ([A-Za-z0-9_-]{16,64}) keeps its own name, as claims
+ * always had it, so that a resubmission across an upgrade finds its claim. `sha256:` and the action's own keys
+ * (`retry:<id>`) cannot meet a key of the token form (no colon), nor each other.
+ */
+export function clientKeyName(token: string): string {
+  return TOKEN_PATTERN.test(token) ? token : `sha256:${createHash('sha256').update(token).digest('hex')}`;
+}
 
 const key = (config: Config, token: string) => keyOf(config, 'submission', token);
 

@@ -7,7 +7,7 @@ import type { TaskClient } from '../queue/client.js';
 import { writeAudit, type AuditOutcome } from '../audit/audit-log.js';
 import type { ActionName } from '../audit/vocabulary.js';
 import { logger } from '../log/logger.js';
-import { claimKey, fingerprint, recordKey, releaseKey, type KeyPurpose } from './idempotency.js';
+import { claimKey, clientKeyName, fingerprint, recordKey, releaseKey, type KeyPurpose } from './idempotency.js';
 import { RedisUnavailableError } from '../redis/errors.js';
 import { asRedisUnavailable } from '../redis/connection.js';
 import { confirmReplication, markReplication, type ReplicationMark } from '../redis/replication.js';
@@ -33,7 +33,10 @@ export interface ActionRequest {
   input: Record<string, unknown>;
   /** The operator has confirmed (a browser's second POST with confirmed=yes). */
   confirmed: boolean;
-  /** A key the caller brings (a form's one-time token, an API client's Idempotency-Key); the action's own key wins. */
+  /**
+   * A key the caller brings (a form's one-time token, an API client's Idempotency-Key, checked by the entry point with
+   * parseClientKey); the action's own key wins.
+   */
   idempotencyKey?: string;
 }
 
@@ -231,7 +234,7 @@ export async function runAction<T>(deps: ActionDeps, action: OperatorAction<T>, 
     });
   }
 
-  const key = prepared.idempotencyKey ?? request.idempotencyKey;
+  const key = prepared.idempotencyKey ?? (request.idempotencyKey === undefined ? undefined : clientKeyName(request.idempotencyKey));
   // A key the caller brings is bound to who used it for what; the action's own key (retry:<id>) says what already.
   const purpose: KeyPurpose = {
     user: prepared.idempotencyKey ? null : actor.user,

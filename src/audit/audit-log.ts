@@ -2,6 +2,7 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import { keyOf } from '../redis/keys.js';
+import { logger } from '../log/logger.js';
 
 export type AuditOutcome = 'accepted' | 'rejected' | 'unauthorized' | 'duplicate' | 'unavailable' | 'error';
 
@@ -38,7 +39,38 @@ function clip(fields: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
+/**
+ * Entries nobody identified causes (user `anonymous`: the refusals of whoever reaches the console) are budgeted per
+ * minute in each process, per address and in all: otherwise a flood of anonymous POSTs adds an entry each, up to the
+ * stream's MAXLEN of a million (gigabytes in Redis). Past the budget, a refusal is answered as before but not
+ * recorded; the first one of each minute says so in the log. Identified users are always recorded.
+ */
+export const ANONYMOUS_AUDIT_PER_MINUTE = { address: 100, process: 600 };
+
+const anonymous = { minute: 0, total: 0, byAddress: new Map<string, number>(), warned: false };
+
+function anonymousWithinBudget(address: string): boolean {
+  const minute = Math.floor(Date.now() / 60_000);
+  if (minute !== anonymous.minute) Object.assign(anonymous, { minute, total: 0, byAddress: new Map(), warned: false });
+  const count = anonymous.byAddress.get(address) ?? 0;
+  if (count < ANONYMOUS_AUDIT_PER_MINUTE.address && anonymous.total < ANONYMOUS_AUDIT_PER_MINUTE.process) {
+    anonymous.byAddress.set(address, count + 1);
+    anonymous.total++;
+    return true;
+  }
+  if (!anonymous.warned) {
+    anonymous.warned = true;
+    logger('audit').warn(
+      { address, perAddress: ANONYMOUS_AUDIT_PER_MINUTE.address, perProcess: ANONYMOUS_AUDIT_PER_MINUTE.process },
+      'more anonymous refusals this minute than the audit log records (per address or in all): the rest of this minute are not recorded',
+    );
+  }
+  return false;
+}
+
+/** Writes one entry; '' when it was an anonymous one past its budget (not written). */
 export async function writeAudit(redis: Redis, config: Config, entry: NewAuditEntry): Promise<string> {
+  if (entry.user === 'anonymous' && !anonymousWithinBudget(entry.address)) return '';
   const record = { ...entry, fields: clip(entry.fields), time: new Date().toISOString() };
   const id = await redis.xadd(auditKey(config), 'MAXLEN', '~', String(MAX_ENTRIES), '*', 'entry', JSON.stringify(record));
   return id ?? '';

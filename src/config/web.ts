@@ -42,6 +42,13 @@ export interface WebAuthConfig {
   localUserAllowed: boolean;
   secretKey: string;
   bodyLimitBytes: number;
+  /**
+   * Origins (scheme://host[:port]) a browser's state-changing request may come from besides the console's own (the
+   * Host, or X-Forwarded-Host/-Proto from a trusted proxy): for a proxy that rewrites the Host header.
+   */
+  allowedOrigins: string[];
+  /** Typeahead requests answered per client address and minute, in each console process (0: no limit). */
+  typeaheadPerMinute: number;
 }
 
 export const WEB_SETTINGS: Record<string, { default: string; help: string }> = {
@@ -71,6 +78,14 @@ export const WEB_SETTINGS: Record<string, { default: string; help: string }> = {
     help: 'let a local user submit when the console listens on loopback (development only)',
   },
   GWQUEUE_BODY_LIMIT: { default: '32768', help: 'largest accepted request body, in bytes' },
+  GWQUEUE_ALLOWED_ORIGINS: {
+    default: '(none)',
+    help: "comma-separated origins (https://host[:port]) a browser's form or control may be posted from besides the console's own address (its Host, or X-Forwarded-Host/-Proto from a trusted proxy); needed only behind a proxy that rewrites Host and sends no X-Forwarded-Host",
+  },
+  GWQUEUE_TYPEAHEAD_PER_MINUTE: {
+    default: '600',
+    help: 'typeahead requests answered per client address and minute in each console process; more get 429 (0: no limit)',
+  },
   GWQUEUE_URL_PREFIX: {
     default: '(none)',
     help: "path the whole console is served under behind a reverse proxy, e.g. /gwcelery (GWCelery's FLASK_APP_PREFIX): every page, asset, API, form, redirect and the session cookie stay under it, and nothing answers outside it",
@@ -86,6 +101,24 @@ export function parseUrlPrefix(env: Env): string {
     throw new ConfigError('GWQUEUE_URL_PREFIX', 'must be a path such as /gwcelery: segments of letters, digits, "_", "-", "." or "~"');
   }
   return raw;
+}
+
+/** GWQUEUE_ALLOWED_ORIGINS as URL origins (lower-case, default port left out), each checked. */
+function parseOrigins(env: Env): string[] {
+  return parseList(env, 'GWQUEUE_ALLOWED_ORIGINS').map((entry) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(entry);
+    } catch {
+      // refused below
+    }
+    if (!url || !/^https?:$/.test(url.protocol) || url.pathname !== '/' || url.search || url.hash || url.username || url.password)
+      throw new ConfigError(
+        'GWQUEUE_ALLOWED_ORIGINS',
+        `"${entry}" is not an origin such as https://gwcelery.example.org (scheme, host, port; no path)`,
+      );
+    return url.origin;
+  });
 }
 
 function parseTokens(env: Env): Map<string, ApiToken> {
@@ -125,5 +158,7 @@ export function loadWebAuthConfig(env: Env, profile: string, secretKey: string):
     // Outside production a random key is fine: sessions simply do not survive a restart.
     secretKey: secretKey || randomBytes(32).toString('hex'),
     bodyLimitBytes: parseInteger(env, 'GWQUEUE_BODY_LIMIT', 32_768, { min: 1024, max: 10_485_760 }),
+    allowedOrigins: parseOrigins(env),
+    typeaheadPerMinute: parseInteger(env, 'GWQUEUE_TYPEAHEAD_PER_MINUTE', 600, { min: 0, max: 1_000_000 }),
   };
 }

@@ -15,9 +15,13 @@ export interface AlertFailureReading {
 /** Sorted set of (time, counter value) samples written by the checks themselves. */
 export const alertFailureSamplesKey = (config: Config) => keyOf(config, 'monitoring', 'alert-failure-samples');
 
+/** Samples are dated to the start of a slot of this share of the window: at most ~120 in the window, however often checked. */
+const SLOTS_PER_WINDOW = 120;
+
 /**
  * Reads the counter, records it as a sample and returns its growth since the oldest sample within the window. The first
- * check ever sees no growth; a counter that went back (reset) counts from zero.
+ * check ever sees no growth; a counter that went back (reset) counts from zero. Anyone may ask /readyz: a sample is one
+ * per slot and counter value (a check in the same slot finds its member there), so a flood of checks adds nothing.
  */
 export async function readAlertFailures(
   redis: Redis,
@@ -28,10 +32,12 @@ export async function readAlertFailures(
   const total = await alertFailureCount(redis, config);
   if (!Number.isSafeInteger(total) || total < 0) throw new Error('the alert failure counter does not hold a count');
   const key = alertFailureSamplesKey(config);
+  const slot = Math.max(1, Math.floor(windowMs / SLOTS_PER_WINDOW));
+  const at = now - (now % slot);
   const replies = await redis
     .multi()
     .zremrangebyscore(key, '-inf', `(${now - windowMs}`)
-    .zadd(key, now, `${now}:${total}`)
+    .zadd(key, at, `${at}:${total}`)
     .zrange(key, 0, 0)
     .pexpire(key, windowMs * 2)
     .exec();

@@ -1,5 +1,7 @@
 // The web face of the action pipeline: a request becomes an ActionRequest, the outcome a flash + 303, a confirmation page or JSON; refusals go to the one error handler.
 import type { Request, Response, NextFunction, RequestHandler } from 'express';
+import { parseClientKey } from '../actions/idempotency.js';
+import { writeAudit } from '../audit/audit-log.js';
 import { runAction, type ActionDeps, type ActionOutcome, type Actor, type OperatorAction } from '../actions/pipeline.js';
 import { TaskIndex } from '../task-index/task-index.js';
 import { sendControl } from '../control/control-client.js';
@@ -42,6 +44,27 @@ export interface RouteOptions {
   confirmView?: string;
 }
 
+/**
+ * The request's Idempotency-Key, from any client (API token or browser session), or undefined without one. A malformed
+ * one is refused with 400 naming the header and why (audited as rejected, `action`: the action's audit name): going on
+ * without it would make a retry of the request a second request.
+ */
+export async function requestKey(ctx: WebContext, req: Request, action: string): Promise<string | undefined> {
+  const { key, problem } = parseClientKey(req.headersDistinct['idempotency-key']);
+  if (!problem) return key;
+  const message = `Idempotency-Key ${problem}. Nothing was done.`;
+  await writeAudit(ctx.redis, ctx.config, {
+    user: req.identity.user ?? 'anonymous',
+    address: req.identity.address,
+    action,
+    fields: {},
+    taskId: null,
+    outcome: 'rejected',
+    detail: message,
+  }).catch(() => {});
+  throw new HttpError(400, message, {}, { field: 'Idempotency-Key' });
+}
+
 /** An API client (token, or asking for JSON) has no page to confirm on: its request is its confirmation. */
 const answersJson = (req: Request) => req.identity.via === 'token' || wantsJson(req);
 
@@ -81,12 +104,14 @@ export function actionRoute<T>(ctx: WebContext, action: OperatorAction<T>, optio
   const deps = webActionDeps(ctx);
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
-      // The non-form actions need no key from the client: a retry claims its own (the retried task's ID).
+      // The non-form actions need no key from the client (a retry claims its own: the retried task's ID), but one that
+      // is sent is honoured: a repeat is answered as a duplicate of the first.
       const outcome = await runAction(deps, action, {
         actor: webActor(req),
         entry: options.entry,
         input: options.input(req),
         confirmed: req.body?.confirmed === 'yes' || answersJson(req),
+        idempotencyKey: await requestKey(ctx, req, action.name),
       });
       render(req, res, outcome, options, action.title);
     } catch (error) {

@@ -14,6 +14,9 @@ import { writeAudit } from '../audit/audit-log.js';
 import { logger } from '../log/logger.js';
 import { tokenFailureLimit } from './middleware/token-limit.js';
 import { urlPrefix } from './middleware/url-prefix.js';
+import { utf8Bodies } from './middleware/body-format.js';
+import { singleHeaders } from './middleware/single-headers.js';
+import { fetchOriginCheck } from './middleware/fetch-origin.js';
 
 /**
  * A wrong API token: counted per address (over the limit: 429, audited once per window), logged (never the token),
@@ -85,6 +88,7 @@ export function buildWebApp(
   });
 
   app.use(securityHeaders(config));
+  app.use(singleHeaders(config.auth));
   app.use(urlPrefix(root));
   const vendor = (name: string, dir: string) =>
     express.static(path.join(PACKAGE_ROOT, 'node_modules', name, dir), { maxAge: '1d', fallthrough: false });
@@ -98,9 +102,12 @@ export function buildWebApp(
   registerProbes(app, ctx, site, options.flowerOnly);
 
   const limit = config.auth.bodyLimitBytes;
+  app.use(utf8Bodies);
   app.use(express.urlencoded({ extended: false, limit, parameterLimit: 50 }));
   app.use(express.json({ limit, strict: true }));
   app.use(identity(config.auth, deps.listenHost ?? config.web.host, refusedToken(ctx)));
+  // Before sessions: a refused cross-site request reads or makes none.
+  app.use(fetchOriginCheck(config, ctx.redis));
   app.use(sessions(config, ctx.redis, root));
   app.use(bindSessionToIdentity);
   app.use(takeFlash);

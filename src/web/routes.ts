@@ -16,6 +16,7 @@ import {
 import { auditPage } from './handlers/audit.js';
 import { methodNotAllowed } from './middleware/errors.js';
 import { requireRole } from './middleware/roles.js';
+import { formOrJsonBody } from './middleware/body-format.js';
 import { healthz, readyz } from './handlers/health.js';
 import { metricsRoute } from '../metrics/metrics-http.js';
 import { hostApi, hostCharts, hostIndex, startHostArea } from './host/router.js';
@@ -147,6 +148,8 @@ function mount(target: Router, routes: readonly RouteLine[], ctx: WebContext, si
   for (const route of routes) {
     const handlers: RequestHandler[] = [route.handler(ctx, site)].flat();
     if (route.method === 'GET' && route.who !== 'anyone') handlers.unshift(requireRole(ctx.config, ctx.redis, route.who));
+    // The console's forms and controls read form fields or JSON; what else a POST line may take is its own business.
+    if (route.method === 'POST' && (route.area === 'page' || route.area === 'dashboard')) handlers.unshift(formOrJsonBody);
     if (route.method === 'GET') target.get(route.path, handlers);
     else target.post(route.path, handlers);
   }

@@ -13,7 +13,7 @@ interface Violation {
   blocked: string;
 }
 
-/** A page on another origin (127.0.0.2): a script that counts its loads, an attacker page, a framing page, a blank page. */
+/** A page on another site (127.0.0.2): a script that counts its loads, an attacker page, a framing page, a blank page. */
 function startOtherOrigin(target: () => string) {
   const hits: string[] = [];
   const server = http.createServer((req, res) => {
@@ -22,9 +22,11 @@ function startOtherOrigin(target: () => string) {
       res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><html><body>${body}</body></html>`);
     if (req.url === '/x.js') return res.writeHead(200, { 'content-type': 'text/javascript' }).end('window.__foreign = true;');
     if (req.url?.startsWith('/attack.html')) {
-      const form = new URL(req.url, 'http://x').searchParams.get('form');
+      const params = new URL(req.url, 'http://x').searchParams;
+      // A CSRF token the attacker somehow obtained (the victim's own, in the test): the Origin check still refuses.
+      const csrf = params.get('csrf') ? `<input name="_csrf" value="${params.get('csrf')}">` : '';
       return html(
-        `<form id="f" method="post" action="${target()}/${form}"><input name="confirmed" value="yes"><input name="submission_token" value="attacker-token-0123456789"></form><script>document.getElementById('f').submit()</script>`,
+        `<form id="f" method="post" action="${target()}/${params.get('form')}"><input name="confirmed" value="yes"><input name="submission_token" value="attacker-token-0123456789">${csrf}</form><script>document.getElementById('f').submit()</script>`,
       );
     }
     if (req.url === '/frame.html') return html(`<iframe id="victim" src="${target()}/"></iframe>`);
@@ -77,7 +79,8 @@ describe('security in Chromium', () => {
   let taskId: string;
 
   before(async () => {
-    // The development set-up: the local user may submit (no proxy), so only the CSRF check stands in an attacker's way.
+    // The development set-up: the local user may submit (no proxy), so only the Origin and CSRF checks stand in an
+    // attacker's way.
     fx = await startConsole({ GWQUEUE_LOCAL_USER: 'true', GWQUEUE_TRUSTED_PROXIES: '' });
     taskId = (await raiseError.delay('a task page to attack')).id;
     web = http.createServer(fx.app);
@@ -169,20 +172,28 @@ describe('security in Chromium', () => {
       'the victim has a session',
     );
     const before = await fx.jobCount();
+    const victimToken = await page.locator('#send_mock_event input[name="_csrf"]').getAttribute('value');
+    assert.ok(victimToken, "the victim's page has a CSRF token");
     for (const form of ['send_mock_event', 'send_mock_joint_event']) {
-      const refused = page.waitForResponse((r) => r.url() === `${base}/${form}` && r.request().method() === 'POST');
-      await page.goto(`${other.url}/attack.html?form=${form}`);
-      const response = await refused;
-      assert.equal(response.status(), 403, form);
-      await page.waitForURL(`${base}/${form}`);
-      assert.match(await page.locator('body').innerText(), /CSRF check failed/);
+      for (const csrf of ['', victimToken]) {
+        const refused = page.waitForResponse((r) => r.url() === `${base}/${form}` && r.request().method() === 'POST');
+        await page.goto(`${other.url}/attack.html?form=${form}&csrf=${encodeURIComponent(csrf)}`);
+        const response = await refused;
+        assert.equal(response.status(), 403, `${form}, ${csrf ? "the victim's" : 'no'} CSRF token`);
+        // Chromium says where the post came from (Sec-Fetch-Site: cross-site, Origin): refused before the token is read.
+        assert.equal(await response.request().headerValue('sec-fetch-site'), 'cross-site');
+        await page.waitForURL(`${base}/${form}`);
+        assert.match(await page.locator('body').innerText(), /this request came from another site \(Sec-Fetch-Site: cross-site\)/);
+      }
     }
     assert.equal(await fx.jobCount(), before, 'the attack enqueued nothing');
     await page.goto(`${base}/`);
+    const own = page.waitForRequest((r) => r.url() === `${base}/send_mock_event` && r.method() === 'POST');
     await page.click('#send_mock_event button[type="submit"]');
     await page.locator('#confirm-dialog').waitFor({ state: 'visible' });
     await page.click('#confirm-dialog-ok');
     await page.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);
+    assert.equal(await (await own).headerValue('origin'), base, 'the own form names its origin, which is checked');
     assert.ok((await fx.jobCount()) > before, "the operator's own submission went through");
     await context.close();
   });

@@ -30,7 +30,11 @@ const VALID: Record<string, Record<string, string>> = {
   create_skymap_with_disabled_detectors: { event_id: 'G123456', H1: 'on' },
   copy_sky_map_between_events: { superevent_id: 'S240101a', event_id: 'G123456', skymap_filename: 'bayestar.multiorder.fits,0' },
 };
-const ATTACKER = { Origin: 'http://attacker.invalid', Referer: 'http://attacker.invalid/innocent.html' };
+/**
+ * An attacker's page in a browser that sends neither Origin nor Sec-Fetch-Site with its POST: only the CSRF token stands
+ * in its way (what a modern browser sends is refused before that: security-origin.test.ts).
+ */
+const ATTACKER = { Referer: 'http://attacker.invalid/innocent.html' };
 
 /** Every dashboard control (and the console's retry) with a body that would act if authorization were skipped. */
 function controlRequests(failedId: string, delayedId: string) {

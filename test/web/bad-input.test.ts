@@ -1,6 +1,9 @@
 // Generated bad input for every form field (browser and API): never a 500, never anything enqueued, never echoed unescaped.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { startConsole, browser, API_TOKEN, type ConsoleFixture } from './console-fixture.js';
 import { OPERATOR_FORMS } from '../../src/forms/registry.js';
@@ -119,7 +122,82 @@ describe('bad input, generated', () => {
       .type('json')
       .send('{"a":');
     assert.equal(malformed.status, 400);
-    cases += 2;
+    // Bodies the console would not read: refused, never run as a form without fields (a mock event with its defaults).
+    const unread: [string, string, number, RegExp][] = [
+      ['text/plain', 'group=Burst', 415, /The request body is text\/plain; send form fields/],
+      [
+        'multipart/form-data; boundary=x',
+        '--x\r\nContent-Disposition: form-data; name="group"\r\n\r\nBurst\r\n--x--\r\n',
+        415,
+        /multipart\/form-data/,
+      ],
+      ['application/json', '[{"group":"Burst"}]', 400, /must be an object of fields/],
+    ];
+    for (const [type, body, status, message] of unread) {
+      const res = await request(fx.app)
+        .post('/send_mock_event')
+        .set('Authorization', `Bearer ${API_TOKEN}`)
+        .set('Accept', 'application/json')
+        .set('Content-Type', type)
+        .send(body);
+      assert.equal(res.status, status, `${type}: ${res.text}`);
+      assert.match(res.body.error, message);
+    }
+    // A header the console reads once, sent twice: Node would keep the first (or join them); refused, naming it.
+    const twice: [string, string[]][] = [
+      ['Authorization', [`Bearer ${API_TOKEN}`, 'Bearer another-token-0123456789']],
+      ['Content-Type', ['application/x-www-form-urlencoded', 'text/plain']],
+      ['Origin', ['http://127.0.0.1', 'http://attacker.invalid']],
+      ['X-Proxy-Remote-User', ['albert.einstein', 'someone.else']],
+      ['Host', ['127.0.0.1', 'attacker.invalid']],
+    ];
+    const server = fx.app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      for (const [name, values] of twice) {
+        // Raw header lines (superagent would refuse two Content-Types): one line per value.
+        const lines = [
+          // Raw header lines carry no Host unless given (Node's server refuses a request without one).
+          'Host',
+          `127.0.0.1:${(server.address() as AddressInfo).port}`,
+          'Authorization',
+          `Bearer ${API_TOKEN}`,
+          'Accept',
+          'application/json',
+          'Content-Type',
+          'application/x-www-form-urlencoded',
+        ];
+        for (let i = 0; i < lines.length; i += 2) if (lines[i] === name) lines.splice(i, 2);
+        for (const value of values) lines.push(name, value);
+        const { status, body } = await new Promise<{ status: number; body: { field?: string; error?: string } }>((resolve, reject) => {
+          const req = http.request({
+            host: '127.0.0.1',
+            port: (server.address() as AddressInfo).port,
+            path: '/send_mock_event',
+            method: 'POST',
+            headers: lines,
+          });
+          req.on('response', (res) => {
+            let text = '';
+            res.on('data', (chunk: Buffer) => (text += chunk));
+            res.on('end', () =>
+              resolve({
+                status: res.statusCode ?? 0,
+                body: text.startsWith('{') ? JSON.parse(text) : { error: `${res.statusCode} ${text}` },
+              }),
+            );
+          });
+          req.on('error', reject);
+          req.end('confirmed=yes');
+        });
+        assert.equal(status, 400, `${name} twice: ${JSON.stringify(body)}`);
+        assert.equal(body.field, name);
+        assert.match(body.error ?? '', new RegExp(`The ${name} header was sent 2 times`));
+      }
+    } finally {
+      server.close();
+    }
+    cases += 2 + unread.length + twice.length;
     assert.equal(await fx.jobCount(), before, 'nothing was enqueued');
     console.log(`bad-input cases tried: ${cases}`);
     assert.ok(cases > 300);

@@ -19,7 +19,8 @@ describe('typeahead', () => {
   let eventIds: string[];
 
   before(async () => {
-    fx = await startConsole();
+    // No rate limit here: the flood below comes from one address (the limit: its own suite).
+    fx = await startConsole({ GWQUEUE_TYPEAHEAD_PER_MINUTE: '0' });
     const t0 = dateToGps(new Date(Date.UTC(2024, 0, 1, 12)));
     const weak = await fx.gracedb.createEvent({
       group: 'CBC',
@@ -115,7 +116,7 @@ describe('typeahead', () => {
     assert.deepEqual(pAstro.body, []);
   });
 
-  test('answers are cached in Redis for 30 s', async () => {
+  test('answers are cached in the console process for 30 s, not in Redis', async () => {
     await request(fx.app).get('/typeahead_em_bright_filename').query({ superevent_id: supereventId, filename: 'em' }).expect(200);
     await fx.gracedb.writeLog(supereventId, 'newer', { filename: 'em_bright.json', filecontents: '{"a":1}', tags: ['em_bright'] });
     const cached = await request(fx.app)
@@ -123,10 +124,73 @@ describe('typeahead', () => {
       .query({ superevent_id: supereventId, filename: 'em' })
       .expect(200);
     assert.deepEqual(cached.body, ['em_bright.json,0'], 'the cached answer');
-    const keys = await fx.engine.client.redis.keys(`${'{'}${fx.engine.config.prefix}}:typeahead:*`);
-    assert.ok(keys.length > 0);
-    const ttl = await fx.engine.client.redis.ttl(keys[0]);
-    assert.ok(ttl > 0 && ttl <= 30, `ttl ${ttl}`);
+    // One source (the superevent's files) serves every partial name: another partial is picked from the same look-up.
+    const other = await request(fx.app).get('/typeahead_em_bright_filename').query({ superevent_id: supereventId, filename: 'x' });
+    assert.deepEqual(other.body, []);
+    assert.deepEqual(await fx.engine.client.redis.keys(`{${fx.engine.config.prefix}}:typeahead:*`), []);
+  });
+
+  test('a flood of distinct anonymous requests leaves the number of Redis keys bounded, and answers stay right', async () => {
+    const redis = fx.engine.client.redis;
+    const app = fx.app;
+    const before = await redis.dbsize();
+    const samplesKey = `{${fx.engine.config.prefix}}:monitoring:alert-failure-samples`;
+    const urls: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const n = String(i).padStart(3, '0');
+      const letters = (i + 26 * 27).toString(26).replace(/./g, (c) => String.fromCharCode(97 + parseInt(c, 26)));
+      urls.push(
+        `/typeahead_superevent_id?superevent_id=${encodeURIComponent(`x${n}`)}`,
+        `/typeahead_superevent_id?superevent_id=S2401${n.slice(1)}`,
+        `/typeahead_event_id?superevent_id=${supereventId}&event_id=G${n}`,
+        // Valid IDs that GraceDB does not know: a new look-up source each, more than the cache holds.
+        `/typeahead_skymap_filename?superevent_id=S240102${letters}&filename=${n}`,
+        `/typeahead_event_detectors?event_id=G9${n}`,
+        `/no/such/page/${n}`,
+        '/readyz',
+      );
+    }
+    for (let i = 0; i < urls.length; i += 25) {
+      await Promise.all(urls.slice(i, i + 25).map((url) => request(app).get(url)));
+    }
+    const after = await redis.dbsize();
+    // 2,100 requests, 1,500 of them distinct typeahead queries: what they may add is a handful of fixed keys (the
+    // host sampler's, the health check's samples), never one per query.
+    assert.ok(after - before <= 5, `${before} keys before, ${after} after`);
+    const samples = await redis.zcard(samplesKey);
+    assert.ok(samples <= 2, `300 health checks in a few seconds keep ${samples} samples`);
+    const res = await request(app).get('/typeahead_superevent_id').query({ superevent_id: 'S2401' }).expect(200);
+    assert.deepEqual(res.body, ['S240101a']);
+    const events = await request(app).get('/typeahead_event_id').query({ superevent_id: supereventId }).expect(200);
+    assert.deepEqual(
+      events.body.map((e: { graceid: string }) => e.graceid),
+      eventIds,
+    );
+  });
+});
+
+describe('typeahead rate limit', () => {
+  let fx: ConsoleFixture;
+  before(async () => {
+    fx = await startConsole({ GWQUEUE_TYPEAHEAD_PER_MINUTE: '5' });
+  });
+  after(async () => {
+    await fx?.stop();
+  });
+
+  test('more than GWQUEUE_TYPEAHEAD_PER_MINUTE from one address get 429, across endpoints, with nothing kept in Redis', async () => {
+    const before = await fx.engine.client.redis.dbsize();
+    for (let i = 0; i < 5; i++)
+      await request(fx.app)
+        .get('/typeahead_superevent_id')
+        .query({ superevent_id: `q${i}` })
+        .expect(200);
+    const refused = await request(fx.app).get('/typeahead_event_detectors').query({ event_id: 'G1' }).expect(429);
+    assert.match(refused.body.error, /more than 5 typeahead requests a minute from this address/);
+    assert.ok(Number(refused.headers['retry-after']) > 0);
+    // Other pages are not limited by it.
+    await request(fx.app).get('/healthz').expect(200);
+    assert.equal(await fx.engine.client.redis.dbsize(), before);
   });
 });
 

@@ -3,10 +3,10 @@ import type { Request, Response, NextFunction, RequestHandler } from 'express';
 import { validationResult } from 'express-validator';
 import type { OperatorForm } from '../../forms/registry.js';
 import { CHECKED, formAction } from '../../actions/form-action.js';
-import { TOKEN_PATTERN } from '../../actions/idempotency.js';
+import { parseClientKey } from '../../actions/idempotency.js';
 import { runAction } from '../../actions/pipeline.js';
 import type { WebContext } from '../context.js';
-import { webActionDeps, webActor } from '../action-route.js';
+import { requestKey, webActionDeps, webActor } from '../action-route.js';
 import { formValidationChain, onlyFields } from '../middleware/form-validation.js';
 import { flash } from '../middleware/session.js';
 import { HttpError, sendError, wantsJson } from '../middleware/errors.js';
@@ -44,8 +44,11 @@ export function submitForm(ctx: WebContext, form: OperatorForm): RequestHandler[
     try {
       const actor = webActor(req);
       const api = actor.via === 'token';
-      const token: unknown = api ? req.get('idempotency-key') : req.body?.submission_token;
-      const key = typeof token === 'string' && TOKEN_PATTERN.test(token) ? token : undefined;
+      // An Idempotency-Key (any client) is the request's key; else a browser's form carries its one-time token (which
+      // the confirmation page carries on, whichever of the two it was).
+      const header = await requestKey(ctx, req, form.auditAction);
+      const token: unknown = api ? undefined : req.body?.submission_token;
+      const key = header ?? (typeof token === 'string' ? parseClientKey([token]).key : undefined);
       const problems = problemsOf(req);
       if (!api && !key) problems[TOKEN_FIELD] = 'is missing or not valid';
       const raw = rawValues(req, form);

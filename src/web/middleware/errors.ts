@@ -1,4 +1,4 @@
-// The one error handler: 404, 405, 403 (CSRF), 413, 503 (Redis down) and 500 pages or JSON; a stack trace for admins only.
+// The one error handler: 404, 405, 403 (CSRF), 413, 415, 503 (Redis down) and 500 pages or JSON; a stack trace for admins only.
 import type { Request, Response, NextFunction } from 'express';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../config/index.js';
@@ -12,6 +12,8 @@ export class HttpError extends Error {
     readonly status: number,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** More for a JSON answer, e.g. `field`: the header or field at fault. */
+    readonly extra: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = 'HttpError';
@@ -118,7 +120,7 @@ export function errorHandler(config: Config, redis?: Redis) {
     }
     if (error instanceof HttpError) {
       res.set(error.headers);
-      return sendError(req, res, error.status, error.status === 403 ? 'Forbidden' : 'Request refused', error.message);
+      return sendError(req, res, error.status, error.status === 403 ? 'Forbidden' : 'Request refused', error.message, error.extra);
     }
     if (e?.code === 'EBADCSRFTOKEN') {
       log.warn({ method: req.method, path: req.path, user, status: 403 }, 'CSRF check failed');
@@ -138,12 +140,10 @@ export function errorHandler(config: Config, redis?: Redis) {
     }
     if (e?.type === 'entity.too.large')
       return sendError(req, res, 413, 'Request too large', 'The request body is larger than this console accepts.');
-    if (
-      e?.type === 'entity.parse.failed' ||
-      e?.type === 'encoding.unsupported' ||
-      e?.type === 'charset.unsupported' ||
-      e?.type === 'parameters.too.many'
-    ) {
+    // What the body parsers cannot read (a Content-Encoding they do not know; a charset past middleware/body-charset.ts).
+    if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported')
+      return sendError(req, res, 415, 'Unsupported body', `The request body could not be read: ${e.message}. Nothing was done.`);
+    if (e?.type === 'entity.parse.failed' || e?.type === 'parameters.too.many') {
       return sendError(req, res, 400, 'Bad request', 'The request body could not be read.');
     }
     log.error({ method: req.method, path: req.path, user, status: 500, err: { message: e?.message, stack: e?.stack } }, 'request failed');

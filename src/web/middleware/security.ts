@@ -1,4 +1,4 @@
-// helmet with a strict Content-Security-Policy: only this origin, no inline scripts or styles; no framing; HSTS in production.
+// helmet with a strict Content-Security-Policy: only this origin, no inline scripts or styles; no framing; HSTS in production; Referer to this origin only.
 import helmet from 'helmet';
 import type { Config } from '../../config/index.js';
 
@@ -26,5 +26,9 @@ export function securityHeaders(config: Pick<Config, 'profile'>) {
     // Not for subdomains, which this console does not own. Browsers ignore the header on plain http (development).
     strictTransportSecurity: config.profile === 'production' ? { maxAge: 31_536_000, includeSubDomains: false } : false,
     crossOriginEmbedderPolicy: false,
+    // The console's own pages send their Origin (and Referer) with a form, so that middleware/fetch-origin.ts can
+    // compare it; other sites still get no Referer (a task page's URL stays ours). helmet's no-referrer made
+    // browsers send `Origin: null` even for the console's own forms.
+    referrerPolicy: { policy: 'same-origin' },
   });
 }
