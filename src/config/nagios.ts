@@ -4,13 +4,7 @@ import { ConfigError, parseBoolean } from './parse.js';
 type Env = Record<string, string | undefined>;
 
 export type NagiosMetric =
-  | 'waiting'
-  | 'oldest-waiting-age'
-  | 'failure-ratio'
-  | 'failed-alerts'
-  | 'workers-online'
-  | 'canary-age'
-  | 'redis-memory';
+  'waiting' | 'oldest-waiting-age' | 'failure-ratio' | 'failed-alerts' | 'workers-online' | 'canary-age' | 'redis-memory';
 
 export interface NagiosConfig {
   thresholds: Partial<Record<NagiosMetric, { warning: string; critical: string }>>;

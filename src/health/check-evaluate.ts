@@ -165,9 +165,14 @@ function memoryFindings(m: Measurements, t: Record<MetricName, ParsedThreshold>)
   const memory = m.memory;
   if (!memory) return { findings: [], percent: null };
   const percent = memory.maxBytes > 0 ? (100 * memory.usedBytes) / memory.maxBytes : null;
-  const policy = memory.policy === 'noeviction' ? [] : [`maxmemory-policy is ${memory.policy}: BullMQ needs noeviction (else Redis may drop queued tasks)`];
-  if (m.memoryRefused) {
-    const summary = `Redis is out of memory: it refuses writes (used ${mib(memory.usedBytes)}${memory.maxBytes ? ` of maxmemory ${mib(memory.maxBytes)}` : ''})`;
+  const policy =
+    memory.policy === 'noeviction'
+      ? []
+      : [`maxmemory-policy is ${memory.policy}: BullMQ needs noeviction (else Redis may drop queued tasks)`];
+  const full = m.memoryRefused || (percent !== null && percent >= 100);
+  if (full) {
+    const use = percent === null ? '' : `, ${formatNumber(percent, 0, 1)} % of its maxmemory`;
+    const summary = `Redis is out of memory: it refuses writes (uses ${mib(memory.usedBytes)}${memory.maxBytes ? ` of ${mib(memory.maxBytes)}` : ''}${use})`;
     const details = ['nothing can be submitted and no task can move on until memory is freed or maxmemory raised', ...policy];
     return { findings: [{ status: 'CRITICAL', check: 'redis-memory', summary, details }], percent };
   }
@@ -177,7 +182,15 @@ function memoryFindings(m: Measurements, t: Record<MetricName, ParsedThreshold>)
   }
   const describe = `Redis uses ${formatNumber(percent, 0, 1)} % of its maxmemory (${mib(memory.usedBytes)} of ${mib(memory.maxBytes)})`;
   const finding = thresholdFinding('redis-memory', t['redis-memory'], percent, describe);
-  return { findings: [{ ...finding, details: [...(finding.status === 'OK' ? [] : ['full, Redis refuses every write: no submission, no task progress']), ...policy] }], percent };
+  return {
+    findings: [
+      {
+        ...finding,
+        details: [...(finding.status === 'OK' ? [] : ['full, Redis refuses every write: no submission, no task progress']), ...policy],
+      },
+    ],
+    percent,
+  };
 }
 
 /** The end-to-end canary: how old the newest MDC superevent is, and how the last scheduled runs went. */
@@ -302,7 +315,11 @@ export function evaluate(m: Measurements, thresholds: Thresholds, now: number): 
     const memory = memoryFindings(m, t);
     findings.push(...memory.findings);
     // Percent of maxmemory in use ("U" without a limit), and the bytes themselves for graphs.
-    perf('redis_memory', 'redis-memory', memory.percent === null ? null : Math.round(memory.percent * 10) / 10, { unit: '%', max: 100, decimals: [0, 1] });
+    perf('redis_memory', 'redis-memory', memory.percent === null ? null : Math.round(memory.percent * 10) / 10, {
+      unit: '%',
+      max: 100,
+      decimals: [0, 1],
+    });
     perf('redis_used_memory', null, m.memory.usedBytes, { unit: 'B' });
   }
 

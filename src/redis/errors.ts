@@ -37,8 +37,7 @@ const OUT_OF_MEMORY = /\bOOM command not allowed\b|is out of memory \(maxmemory 
 const NOT_READY = /^(LOADING|READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|BUSY)\b/;
 // ioredis' words: a command that went out and got no answer, and a connection that was not there to send it on.
 const NO_ANSWER = /Command timed out|Connection is closed|max retries per request|no answer from Redis/i;
-const UNREACHABLE =
-  /enableOfflineQueue|Stream isn't writeable|All sentinels are unreachable|cannot (reach|connect to) Redis/i;
+const UNREACHABLE = /enableOfflineQueue|Stream isn't writeable|All sentinels are unreachable|cannot (reach|connect to) Redis/i;
 // A bare network error says "Redis" only when it is known to come from a Redis command.
 const NETWORK = /ECONNREFUSED|ENOENT|ETIMEDOUT|ECONNRESET|EPIPE|EACCES/;
 

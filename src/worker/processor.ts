@@ -8,6 +8,7 @@ import { runAsTask } from '../queue/current-task.js';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import { failoverEpoch } from '../redis/failover-watch.js';
+import { lastRedisTroubleAt, noteRedisTrouble } from '../redis/trouble-clock.js';
 import { confirmReplication, markReplication } from '../redis/replication.js';
 
 /**
@@ -41,6 +42,33 @@ class FailoverDuringRunError extends Error {
   }
 }
 
+/**
+ * Thrown for a transient failure while Redis was in trouble, or shortly after: what the task waited for (another step,
+ * its grouping task) may have been held up by Redis. Retried within the job's attempts for Redis trouble, and not
+ * counted against the task's own attempts (its name marks the attempt in the job's stack traces).
+ */
+class HeldUpByRedisError extends Error {
+  constructor(error: unknown) {
+    super(`${error instanceof Error ? error.message : String(error)} (Redis was in trouble meanwhile: run again)`, { cause: error });
+    this.name = 'HeldUpByRedisError';
+  }
+}
+
+/**
+ * Earlier attempts of this job that Redis trouble ended or held up, read from the stack traces BullMQ keeps per
+ * failed attempt: they do not count against the task's own attempts, or a Redis outage (a full Redis, a restart) would
+ * use them up and fail for good a task that only waited for Redis.
+ */
+function attemptsLostToRedis(job: Job<JobData>): number {
+  let count = 0;
+  for (const trace of job.stacktrace ?? []) {
+    const first = String(trace ?? '').split('\n', 1)[0];
+    if (first.startsWith('HeldUpByRedisError:') || first.startsWith('FailoverDuringRunError:')) count++;
+    else if (isRedisTrouble({ message: first.replace(/^\w+: /, '') })) count++;
+  }
+  return count;
+}
+
 /** On the task's page: why this attempt is run again (not awaited: the new master may still be settling). */
 function noteFailover(job: Job<JobData>, detail: string): void {
   void job.log(`Redis failover during this run, so it runs again (${detail})`).catch(() => {});
@@ -51,7 +79,13 @@ function noteFailover(job: Job<JobData>, detail: string): void {
  * `replication` (Sentinel mode only): at the end of each attempt, one replica must confirm the attempt's writes
  * (replication.ts, bounded by REDIS_REPLICA_WAIT_MS); an attempt during which the master changed is run again.
  */
-export function createProcessor(workerName: string, defaultAttempts: number, replication?: { redis: Redis; config: Config }) {
+export function createProcessor(
+  workerName: string,
+  defaultAttempts: number,
+  replication?: { redis: Redis; config: Config },
+  /** How long after Redis trouble a transient failure is taken as held up by it (see HeldUpByRedisError). */
+  heldUpWindowMs = 0,
+) {
   const hostname = os.hostname();
   return async function process(job: Job<JobData>): Promise<unknown> {
     let task: Task;
@@ -86,21 +120,27 @@ export function createProcessor(workerName: string, defaultAttempts: number, rep
       },
     };
     const epoch = failoverEpoch();
+    const startedAt = Date.now();
     const mark = replication ? markReplication(replication.redis) : undefined;
     let result: unknown;
     try {
       result = await runAsTask(context, () => task.run(args, context));
     } catch (error) {
       // Redis trouble is retried up to the job's attempts (set for it); other transient errors up to the task's own.
-      if (isRedisTrouble(error)) throw error;
+      if (isRedisTrouble(error)) {
+        noteRedisTrouble();
+        throw error;
+      }
       // A Redis failover during this attempt: what it read may have missed writes the old master had answered (its own
       // included), so its failure says nothing final. Retried like Redis trouble; the next attempt runs on one master.
       if (failoverEpoch() !== epoch) {
         noteFailover(job, `it failed: ${String((error as Error)?.message ?? error).slice(0, 200)}`);
         throw error;
       }
+      // Redis in trouble during this attempt or shortly before: what the task waited for may have been held up by it.
+      if (isTransient(error) && lastRedisTroubleAt() >= startedAt - heldUpWindowMs) throw new HeldUpByRedisError(error);
       const own = data.meta?.attempts ?? task.retry.attempts ?? defaultAttempts;
-      if (isTransient(error) && job.attemptsMade + 1 < own) throw error;
+      if (isTransient(error) && job.attemptsMade - attemptsLostToRedis(job) + 1 < own) throw error;
       throw final(error);
     }
     if (mark && replication) {

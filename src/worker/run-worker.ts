@@ -3,6 +3,8 @@ import os from 'node:os';
 import { MetricsTime, Worker, type Job } from 'bullmq';
 import { ConfigError, type Config } from '../config/index.js';
 import { createRedisConnection } from '../redis/connection.js';
+import { redisFault } from '../redis/errors.js';
+import { noteRedisTrouble } from '../redis/trouble-clock.js';
 import { warnIfWritesAtRisk } from '../redis/durability.js';
 import { bullPrefix } from '../redis/keys.js';
 import { knownQueues, queueConcurrency, registeredQueues, unknownConfiguredQueues } from '../queue/registry.js';
@@ -59,7 +61,19 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   const startedAt = new Date().toISOString();
   let status: 'online' | 'stopping' = 'online';
   // With Sentinels, a step ends once a replica has its writes, and a step a failover cut through runs again.
-  const processor = createProcessor(name, config.retry.attempts, config.redis.sentinels.length ? { redis: connection, config } : undefined);
+  // A transient failure up to a lock's length and two backoffs after Redis trouble may only say that what the task
+  // waited for was held up (a step whose completion Redis refused runs again after its lock expires).
+  const heldUpWindowMs = config.worker.lockDurationMs + 2 * config.retry.maxBackoffMs;
+  const processor = createProcessor(
+    name,
+    config.retry.attempts,
+    config.redis.sentinels.length ? { redis: connection, config } : undefined,
+    heldUpWindowMs,
+  );
+  // Redis trouble the worker meets outside a task (BullMQ's own commands: taking a job, completing one) counts too.
+  connection.on('error', (error: Error) => {
+    if (redisFault(error, true)) noteRedisTrouble();
+  });
 
   const workers = queues.map((queue) => {
     const worker = new Worker<JobData>(queue, processor, {
@@ -103,7 +117,10 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
         willRetry ? 'task failed, will retry' : 'task failed',
       );
     });
-    worker.on('error', (error) => log.warn({ err: { message: error.message }, queue }, 'worker connection error'));
+    worker.on('error', (error) => {
+      if (redisFault(error, true)) noteRedisTrouble();
+      log.warn({ err: { message: error.message }, queue }, 'worker connection error');
+    });
     return worker;
   });
 

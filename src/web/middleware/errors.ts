@@ -64,7 +64,11 @@ export function isRedisDown(error: unknown): boolean {
 const isRead = (req: Request) => req.method === 'GET' || req.method === 'HEAD';
 
 /** The 503 for Redis trouble: a read says what Redis did and to try again; a submission says whether it was done. */
-function redisTroubleAnswer(config: Config, req: Request, error: unknown): { title: string; message: string; extra: Record<string, unknown> } {
+function redisTroubleAnswer(
+  config: Config,
+  req: Request,
+  error: unknown,
+): { title: string; message: string; extra: Record<string, unknown> } {
   const fault = redisFault(error, true) ?? 'unreachable';
   const seconds = Math.round(config.redis.commandTimeoutMs / 100) / 10;
   if (isRead(req)) {
