@@ -18,6 +18,7 @@ import { startTaskIndexer } from '../task-index/task-indexer.js';
 import { startControlListener } from './control.js';
 import { startWorkerObservability } from './instrumentation.js';
 import { componentHealth } from './components.js';
+import { keepStopMark, writeKeptStopMarks } from './stop-marks.js';
 import { syncSchedulers } from '../schedules/schedulers.js';
 
 export interface WorkerOptions {
@@ -166,6 +167,10 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   }
   await beat();
   const timer = setInterval(beat, config.worker.heartbeatMs);
+  // Workers that stopped cleanly here while Redis was away left their "stopped" mark on disk: write it now.
+  void writeKeptStopMarks(connection, config, log).catch((error: Error) =>
+    log.warn({ err: { message: error.message } }, 'could not write the stop marks kept on disk'),
+  );
   const control = await startControlListener(config, connection, {
     name,
     queues,
@@ -192,12 +197,30 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
         await bounded(Promise.all(workers.map((worker) => worker.close(true))), 200, 'closing the queues');
       }
       clearInterval(timer);
+      // The "stopped" mark: with Redis away the connection holds it and sends it if Redis is back before the end.
+      const stopped: HeartbeatPayload = { ...payload(), status: 'stopped', active: 0 };
+      let markWritten = false;
+      const marking = clearHeartbeat(connection, config, stopped).then(
+        () => (markWritten = true),
+        () => undefined, // refused (Redis full) or cut off at the end: kept on disk below
+      );
       // The rest within 0.3 s together: the whole stop stays within the shutdown timeout + 1 s.
       await bounded(
-        Promise.allSettled([indexer.stop(), control.close(), observability.stop(), clearHeartbeat(connection, config, payload())]),
+        Promise.allSettled([indexer.stop(), control.close(), observability.stop(), marking]),
         300,
         'task index, control channel, metrics/Sentry flush, heartbeat record',
       );
+      if (!markWritten) {
+        // Redis did not come back during the stop: monitoring would take this stop for a crash ("stopped sending
+        // heartbeats"). The mark is kept on disk for the next worker started here to write.
+        const file = await keepStopMark(config, stopped).catch(() => undefined);
+        log.warn(
+          { name, file },
+          file
+            ? 'the "stopped" mark could not reach Redis; the next worker started here writes it (until then monitoring reports this worker as lost)'
+            : 'the "stopped" mark could not reach Redis nor be kept on disk; monitoring reports this worker as lost until it is forgotten',
+        );
+      }
       connection.disconnect();
       log.info({ name, clean }, 'worker stopped');
       return clean;
