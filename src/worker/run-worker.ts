@@ -6,7 +6,7 @@ import { createRedisConnection } from '../redis/connection.js';
 import { redisFault } from '../redis/errors.js';
 import { noteRedisTrouble } from '../redis/trouble-clock.js';
 import { warnIfWritesAtRisk } from '../redis/durability.js';
-import { bullPrefix } from '../redis/keys.js';
+import { bullPrefix, workerKeys } from '../redis/keys.js';
 import { knownQueues, queueConcurrency, registeredQueues, unknownConfiguredQueues } from '../queue/registry.js';
 import { clearHeartbeat, hostSnapshot, sendHeartbeat, type HeartbeatPayload, type WorkerStats } from '../queue/heartbeats.js';
 import type { JobData } from '../queue/canvas.js';
@@ -19,6 +19,7 @@ import { startControlListener } from './control.js';
 import { startWorkerObservability } from './instrumentation.js';
 import { componentHealth } from './components.js';
 import { keepStopMark, writeKeptStopMarks } from './stop-marks.js';
+import { waitForMemory, type MemoryWait } from './memory-wait.js';
 import { syncSchedulers } from '../schedules/schedulers.js';
 
 export interface WorkerOptions {
@@ -65,12 +66,17 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   // A transient failure up to a lock's length and two backoffs after Redis trouble may only say that what the task
   // waited for was held up (a step whose completion Redis refused runs again after its lock expires).
   const heldUpWindowMs = config.worker.lockDurationMs + 2 * config.retry.maxBackoffMs;
-  const processor = createProcessor(
-    name,
-    config.retry.attempts,
-    config.redis.sentinels.length ? { redis: connection, config } : undefined,
+  const memory: MemoryWait = {
+    redis: connection,
+    probeKey: workerKeys.memoryProbe(config, name),
+    maxBackoffMs: config.retry.maxBackoffMs,
+    stopping: () => status !== 'online',
+  };
+  const processor = createProcessor(name, config.retry.attempts, {
+    replication: config.redis.sentinels.length ? { redis: connection, config } : undefined,
     heldUpWindowMs,
-  );
+    memory,
+  });
   // Redis trouble the worker meets outside a task (BullMQ's own commands: taking a job, completing one) counts too.
   connection.on('error', (error: Error) => {
     if (redisFault(error, true)) noteRedisTrouble();
@@ -119,11 +125,31 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
       );
     });
     worker.on('error', (error) => {
-      if (redisFault(error, true)) noteRedisTrouble();
+      const fault = redisFault(error, true);
+      if (fault) noteRedisTrouble();
+      // BullMQ tries to take the next task again at once after a refusal: a full Redis would be asked thousands of
+      // times a second (and the log flooded). The worker holds still instead, once, until Redis takes writes again.
+      if (fault === 'out-of-memory') return void holdWhileFull();
       log.warn({ err: { message: error.message }, queue }, 'worker connection error');
     });
     return worker;
   });
+
+  /**
+   * While Redis is full the workers take no new task (paused here only, not the queues: active tasks go on and wait for
+   * memory inside their attempt), and take tasks again once Redis takes a small write.
+   */
+  let holding = false;
+  async function holdWhileFull(): Promise<void> {
+    if (holding || status !== 'online') return;
+    holding = true;
+    log.warn({ name }, 'Redis is out of memory (maxmemory reached): taking no new task until it accepts writes again');
+    await Promise.all(workers.map((worker) => worker.pause(true).catch(() => undefined)));
+    const back = await waitForMemory(memory);
+    if (status === 'online') for (const worker of workers) worker.resume();
+    holding = false;
+    if (back) log.info({ name }, 'Redis accepts writes again: taking tasks again');
+  }
 
   const indexer = startTaskIndexer(config, connection, workers); // the dashboard's task index and history
   const observability = await startWorkerObservability(config, { name, workers, connection, metricsPort: options.metricsPort }); // metrics, Sentry, host samples

@@ -70,6 +70,9 @@ describe('Redis full (maxmemory reached)', () => {
       GWQUEUE_LOCK_DURATION_MS: '3000',
       GWQUEUE_RETRY_BACKOFF_MS: '200',
       GWQUEUE_RETRY_MAX_BACKOFF_MS: '1000',
+      // Fewer attempts than a full Redis lasts here (8 s at most 1 s apart): a task must wait for memory within its
+      // attempt, not spend its attempts on refusals.
+      GWQUEUE_RETRY_REDIS_ATTEMPTS: '3',
       GWQUEUE_API_TOKENS: `robot=${TOKEN}`,
     };
     web = await startConsoleProcess(env);
@@ -219,6 +222,10 @@ describe('Redis full (maxmemory reached)', () => {
     const all = (await store.searchEvents('MDC')).filter((e) => !e.graceid.startsWith('E'));
     assert.equal(all.length, CHAINS + 1, JSON.stringify(all.map((e) => [e.graceid, e.gpstime])));
     for (const worker of workers) assert.equal(worker.child.exitCode, null, 'the worker kept running');
+    // The workers held still while Redis was full (BullMQ alone asks again at once: up to 30,000 refusals in 8 s, each
+    // logged), and said so.
+    for (const worker of workers) assert.match(worker.output(), /Redis is out of memory \(maxmemory reached\): taking no new task/);
+    for (const count of refusals) assert.ok(count < 1000, `${count} log lines naming the refusal`);
     await client.close();
   });
 
