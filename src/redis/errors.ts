@@ -39,7 +39,7 @@ const NOT_READY = /^(LOADING|READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|BUSY)\b/;
 const NO_ANSWER = /Command timed out|Connection is closed|max retries per request|no answer from Redis/i;
 const UNREACHABLE = /enableOfflineQueue|Stream isn't writeable|All sentinels are unreachable|cannot (reach|connect to) Redis/i;
 // A bare network error says "Redis" only when it is known to come from a Redis command.
-const NETWORK = /ECONNREFUSED|ENOENT|ETIMEDOUT|ECONNRESET|EPIPE|EACCES/;
+const NETWORK = /ECONNREFUSED|ENOENT|ETIMEDOUT/;
 
 /**
  * What a Redis error says (see RedisFault), or undefined when it is not Redis trouble (a bug, a wrong type, an error of
