@@ -109,8 +109,8 @@ function parse(raw: string): Stored {
 }
 
 export type KeyClaim =
-  /** Act now, and give the new task this ID (BullMQ keeps one job per ID). */
-  | { kind: 'fresh'; taskId: string }
+  /** Act now, and give the new task this ID (BullMQ keeps one job per ID). `claim`: what was stored, for releaseKey. */
+  | { kind: 'fresh'; taskId: string; claim: string }
   /** Done already (or its task exists): answer with that task. */
   | { kind: 'done'; taskId: string | null }
   /** Used for something else: 409, never "duplicate". */
@@ -144,8 +144,9 @@ export async function claimKey(redis: Redis, config: Config, token: string, opti
     JSON.stringify({ state: 'pending', id, fp, purpose: options.purpose, at: Date.now() } satisfies Stored);
   const deadline = Date.now() + graceMs + 1000;
   for (;;) {
-    const set = await redis.set(key(config, token), mine(options.taskId), 'EX', TTL_SECONDS, 'NX');
-    if (set === 'OK') return { kind: 'fresh', taskId: options.taskId };
+    const claim = mine(options.taskId);
+    const set = await redis.set(key(config, token), claim, 'EX', TTL_SECONDS, 'NX');
+    if (set === 'OK') return { kind: 'fresh', taskId: options.taskId, claim };
     const raw = await redis.get(key(config, token));
     if (raw === null) continue; // expired or released in between: claim it again
     const found = parse(raw);
@@ -157,7 +158,8 @@ export async function claimKey(redis: Redis, config: Config, token: string, opti
     }
     if (Date.now() - found.at >= graceMs || Date.now() > deadline) {
       const id = found.id ?? options.taskId;
-      if (await redis.eval(TAKE_OVER, 1, key(config, token), raw, mine(id), String(TTL_SECONDS))) return { kind: 'fresh', taskId: id };
+      const claim = mine(id);
+      if (await redis.eval(TAKE_OVER, 1, key(config, token), raw, claim, String(TTL_SECONDS))) return { kind: 'fresh', taskId: id, claim };
       continue; // another resubmission took it over first: read again
     }
     await sleep(100);
@@ -177,10 +179,15 @@ export async function recordKey(
   await redis.set(key(config, token), JSON.stringify(done), 'EX', TTL_SECONDS);
 }
 
+// Deletes the claim only if it is still the one this request made: a resubmission that has taken it over since (same
+// task ID, a claim of its own) keeps it.
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
 /**
- * Frees a claimed key when it is known that nothing was done, so that the operator can simply try again. Best effort:
- * a claim that stays (Redis away) is taken over after the grace.
+ * Frees a claim (`claim`: what claimKey stored) when it is known that nothing was done, so that the operator can simply
+ * try again and the key is not left "pending". Safe to send again; rejects on Redis trouble (the caller tries again
+ * once Redis is back: until then a resubmission takes the claim over after the grace).
  */
-export async function releaseKey(redis: Redis, config: Config, token: string): Promise<void> {
-  await redis.del(key(config, token)).catch(() => {});
+export async function releaseKey(redis: Redis, config: Config, token: string, claim: string): Promise<void> {
+  await redis.eval(RELEASE, 1, key(config, token), claim);
 }

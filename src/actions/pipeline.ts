@@ -4,13 +4,14 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import { hasRole, type Role } from '../config/web.js';
 import type { TaskClient } from '../queue/client.js';
-import { writeAudit, type AuditOutcome } from '../audit/audit-log.js';
+import { auditRecord, writeAudit, writeAuditRecord, type AuditOutcome, type NewAuditEntry } from '../audit/audit-log.js';
 import type { ActionName } from '../audit/vocabulary.js';
 import { logger } from '../log/logger.js';
 import { claimKey, clientKeyName, fingerprint, recordKey, releaseKey, type KeyPurpose } from './idempotency.js';
 import { RedisUnavailableError } from '../redis/errors.js';
 import { asRedisUnavailable } from '../redis/connection.js';
 import { confirmReplication, markReplication, type ReplicationMark } from '../redis/replication.js';
+import { untilWritten } from '../redis/until-written.js';
 
 /** Who acts, as the entry point identified them. */
 export interface Actor {
@@ -189,16 +190,17 @@ export function actorRole(actor: Actor): Role {
 /** Runs one action for one request. Expected refusals come back as outcomes; anything else (Redis down) is thrown, after an audit attempt. */
 export async function runAction<T>(deps: ActionDeps, action: OperatorAction<T>, request: ActionRequest): Promise<ActionOutcome> {
   const { actor } = request;
+  const entry = (result: AuditOutcome, detail: string, fields: Record<string, unknown>, taskId: string | null = null): NewAuditEntry => ({
+    user: actor.user ?? 'anonymous',
+    address: actor.address,
+    action: action.name,
+    fields: { ...fields, via: request.entry },
+    taskId,
+    outcome: result,
+    detail,
+  });
   const audit = (result: AuditOutcome, detail: string, fields: Record<string, unknown>, taskId: string | null = null) =>
-    writeAudit(deps.redis, deps.config, {
-      user: actor.user ?? 'anonymous',
-      address: actor.address,
-      action: action.name,
-      fields: { ...fields, via: request.entry },
-      taskId,
-      outcome: result,
-      detail,
-    });
+    writeAudit(deps.redis, deps.config, entry(result, detail, fields, taskId));
 
   const needed = action.role ?? 'operator';
   if (!actor.authorized || !hasRole(actorRole(actor), needed)) {
@@ -244,6 +246,8 @@ export async function runAction<T>(deps: ActionDeps, action: OperatorAction<T>, 
   // The ID the new task will have, chosen now and recorded with the claim: a resubmission after a lost answer
   // enqueues under the same ID, which BullMQ keeps once.
   let taskId: string = randomUUID();
+  /** What this request stored under the key (its claim), for releasing that claim and no other. */
+  let claimed: string | undefined;
   const fp = key ? fingerprint(purpose) : '';
   // Before the first write: an answer that says "done" must not rest on writes a failover can lose (see replicated).
   const mark = markReplication(deps.client.redis);
@@ -273,6 +277,7 @@ export async function runAction<T>(deps: ActionDeps, action: OperatorAction<T>, 
       return outcome('duplicate', message, { fields: prepared.fields, taskId: claim.taskId, enqueued: claim.taskId !== null, data });
     }
     taskId = claim.taskId;
+    claimed = claim.claim;
   }
 
   let done: Done;
@@ -284,7 +289,22 @@ export async function runAction<T>(deps: ActionDeps, action: OperatorAction<T>, 
     // Known that nothing was done: the operator may simply try again. When it cannot be known (a command went out
     // and no answer came), the claim stays: a resubmission finds the task, or takes the claim over with the same ID.
     const uncertain = error instanceof RedisUnavailableError && error.uncertain;
-    if (key && !uncertain) await releaseKey(deps.redis, deps.config, key);
+    if (key && claimed && !uncertain) {
+      // Released even when Redis is away right now (then once it is back), so that the key is not left "pending" for a
+      // day: a retry would take it over anyway, but it would say "pending" meanwhile. A refusal waits for its release
+      // (Redis is there: one round trip), so that a retry at once finds the key free; Redis trouble does not.
+      const release = claimed;
+      const releasing = untilWritten(deps.redis, () => releaseKey(deps.redis, deps.config, key, release), { idempotent: true }).then(
+        (result) => {
+          if (!result.written)
+            logger('actions').warn(
+              { action: action.name, err: { message: (result.error as Error)?.message } },
+              'a claim of an idempotency key whose action was not done could not be released; a retry takes it over after the grace',
+            );
+        },
+      );
+      if (!(error instanceof RedisUnavailableError)) await releasing;
+    }
     if (error instanceof ActionRefusal) return refused(error, prepared.fields, prepared.taskId ?? null);
     // Not awaited: with Redis hung, the audit entry would wait out its own timeout before the operator hears anything.
     void audit('unavailable', (error as Error).message, prepared.fields, prepared.taskId ?? null).catch(() => {});
@@ -293,27 +313,34 @@ export async function runAction<T>(deps: ActionDeps, action: OperatorAction<T>, 
 
   // The key's record and the audit entry go out together (one round trip): neither depends on the other's answer.
   // Not an ioredis pipeline: building one on a connection that carries BullMQ's scripts costs more than it saves.
+  const record = auditRecord(entry(done.audit ?? 'accepted', done.message, prepared.fields, done.taskId ?? null));
+  const writes: { what: string; write: () => Promise<unknown> }[] = [
+    ...(key ? [{ what: 'key record', write: () => recordKey(deps.redis, deps.config, key, purpose, done.taskId ?? null, fp) }] : []),
+    // Sent again, the entry is written only if the first try did not land (its answer may be what was lost).
+    { what: 'audit entry', write: () => writeAuditRecord(deps.redis, deps.config, record, true) },
+  ];
   const written = await Promise.allSettled([
     key ? recordKey(deps.redis, deps.config, key, purpose, done.taskId ?? null, fp) : undefined,
-    audit(done.audit ?? 'accepted', done.message, prepared.fields, done.taskId ?? null),
+    writeAuditRecord(deps.redis, deps.config, record),
   ]);
-  const lost = written.flatMap((result, i) =>
-    result.status === 'rejected' ? [{ record: i ? 'audit entry' : 'key record', error: result.reason as Error }] : [],
-  );
+  const lost = writes.filter((_, i) => written[key ? i : i + 1].status === 'rejected');
   if (lost.length) {
     // It was done. Answering "failed" now would be a lie, and the operator's second try would do it twice
-    // (an alert sent twice): answer anyway, and log what was not written (a resubmission that finds the claim still
-    // pending finds its task and answers with it).
-    logger('actions').warn(
-      {
-        action: action.name,
-        taskId: done.taskId,
-        user: actor.user,
-        lost: lost.map((l) => l.record),
-        err: { message: lost[0].error?.message },
-      },
-      `action done, but its ${lost.map((l) => l.record).join(' and ')} ${lost.length > 1 ? 'were' : 'was'} not written`,
+    // (an alert sent twice): answer anyway, and write what is missing once Redis takes it (a resubmission that finds
+    // the claim still pending meanwhile finds its task and answers with it).
+    const log = logger('actions');
+    const about = { action: action.name, taskId: done.taskId, user: actor.user };
+    const first = written.find((result) => result.status === 'rejected') as PromiseRejectedResult;
+    log.warn(
+      { ...about, lost: lost.map((l) => l.what), err: { message: (first.reason as Error)?.message } },
+      `action done, but its ${lost.map((l) => l.what).join(' and ')} ${lost.length > 1 ? 'were' : 'was'} not written yet: tried again until Redis takes it`,
     );
+    for (const { what, write } of lost) {
+      void untilWritten(deps.redis, write, { idempotent: true }).then((result) => {
+        if (result.written) log.info({ ...about, attempts: result.attempts }, `${what} written after Redis trouble`);
+        else log.error({ ...about, err: { message: (result.error as Error)?.message } }, `${what} of a done action could not be written`);
+      });
+    }
   }
   const replication = done.enqueued ? await replicated(deps, mark, key !== undefined) : {};
   return outcome('done', done.message, {

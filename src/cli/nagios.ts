@@ -11,7 +11,7 @@ const UNKNOWN = 3;
 
 const USAGE = `[-v] [-t seconds] [-w list] [-c list] [--waiting w,c]
        [--oldest-waiting-age w,c] [--failure-ratio w,c] [--failed-alerts w,c]
-       [--workers-online w,c] [--canary-age w,c]
+       [--workers-online w,c] [--canary-age w,c] [--redis-memory w,c]
        [--lost-worker-window seconds] [--alert-failure-window seconds]`;
 
 const HELP_AFTER = `
@@ -19,10 +19,10 @@ Thresholds are Nagios ranges: 10 (alert above 10), 10: (below 10), ~:10
 (above 10), 10:20 (outside 10..20), @10:20 (inside 10..20).
 Per metric, --waiting 10,50 sets warning and critical (",50": no warning).
 -w/-c take ranges in the order waiting, oldest-waiting-age, failure-ratio,
-failed-alerts, workers-online, canary-age, or metric=range items:
+failed-alerts, workers-online, canary-age, redis-memory, or metric=range items:
   gwqueue nagios -w waiting=20,oldest-waiting-age=60 -c waiting=100
 
-CRITICAL when Redis cannot be reached, when a known queue (GWCelery's nine
+CRITICAL when Redis cannot be reached or is out of memory, when a known queue (GWCelery's nine
 and any a task names) has no live worker, or when a worker seen within the lost-worker window stopped
 sending heartbeats without a clean stop, or when a worker's alert sink fails;
 WARNING/CRITICAL by thresholds, among them the canary's: the age of the newest
@@ -160,6 +160,7 @@ export function register(program: Command): void {
     )
     .option('--workers-online <w,c>', 'live workers (default: no thresholds)', pair('workers-online'))
     .option('--canary-age <w,c>', 'seconds since the newest MDC superevent was created (default 4200,21600)', pair('canary-age'))
+    .option('--redis-memory <w,c>', "Redis' used memory in % of its maxmemory (default 80,95)", pair('redis-memory'))
     .option(
       '--lost-worker-window <seconds>',
       'how long a worker that vanished without a clean stop is reported (default 3600)',

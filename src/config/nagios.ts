@@ -3,7 +3,8 @@ import { ConfigError, parseBoolean } from './parse.js';
 
 type Env = Record<string, string | undefined>;
 
-export type NagiosMetric = 'waiting' | 'oldest-waiting-age' | 'failure-ratio' | 'failed-alerts' | 'workers-online' | 'canary-age';
+export type NagiosMetric =
+  'waiting' | 'oldest-waiting-age' | 'failure-ratio' | 'failed-alerts' | 'workers-online' | 'canary-age' | 'redis-memory';
 
 export interface NagiosConfig {
   thresholds: Partial<Record<NagiosMetric, { warning: string; critical: string }>>;
@@ -18,6 +19,7 @@ const METRIC_SETTINGS: Record<string, NagiosMetric> = {
   GWQUEUE_NAGIOS_FAILED_ALERTS: 'failed-alerts',
   GWQUEUE_NAGIOS_WORKERS_ONLINE: 'workers-online',
   GWQUEUE_NAGIOS_CANARY_AGE: 'canary-age',
+  GWQUEUE_NAGIOS_REDIS_MEMORY: 'redis-memory',
 };
 
 export const NAGIOS_SETTINGS: Record<string, { default: string; help: string }> = {
@@ -33,6 +35,10 @@ export const NAGIOS_SETTINGS: Record<string, { default: string; help: string }> 
   GWQUEUE_NAGIOS_CANARY_AGE: {
     default: '4200,21600',
     help: "seconds since the newest MDC superevent was created: warning,critical (GWCelery's 1 h + 10 min and 6 h)",
+  },
+  GWQUEUE_NAGIOS_REDIS_MEMORY: {
+    default: '80,95',
+    help: "Redis' used memory in % of its maxmemory: warning,critical (full, Redis refuses every write: nothing is submitted, no task moves on)",
   },
 };
 

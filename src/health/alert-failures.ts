@@ -2,6 +2,7 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import { keyOf } from '../redis/keys.js';
+import { redisFault, type RedisFault } from '../redis/errors.js';
 import { alertFailureCount } from '../alerts/outbox.js';
 import { DEFAULT_ALERT_FAILURE_WINDOW_MS } from './check-types.js';
 
@@ -10,6 +11,8 @@ export interface AlertFailureReading {
   total: number;
   /** Its growth within the window (the checked value). */
   recent: number;
+  /** Set when Redis refused to record this sample (full: out of memory); the growth is then read from the older ones. */
+  refused?: RedisFault;
 }
 
 /** Sorted set of (time, counter value) samples written by the checks themselves. */
@@ -34,16 +37,26 @@ export async function readAlertFailures(
   const key = alertFailureSamplesKey(config);
   const slot = Math.max(1, Math.floor(windowMs / SLOTS_PER_WINDOW));
   const at = now - (now % slot);
-  const replies = await redis
-    .multi()
-    .zremrangebyscore(key, '-inf', `(${now - windowMs}`)
-    .zadd(key, at, `${at}:${total}`)
-    .zrange(key, 0, 0)
-    .pexpire(key, windowMs * 2)
-    .exec();
-  const failed = replies?.find(([error]) => error);
-  if (failed?.[0]) throw failed[0];
-  const oldest = (replies?.[2]?.[1] as string[] | undefined)?.[0];
+  let oldest: string | undefined;
+  let refused: RedisFault | undefined;
+  try {
+    const replies = await redis
+      .multi()
+      .zremrangebyscore(key, '-inf', `(${now - windowMs}`)
+      .zadd(key, at, `${at}:${total}`)
+      .zrange(key, 0, 0)
+      .pexpire(key, windowMs * 2)
+      .exec();
+    const failed = replies?.find(([error]) => error);
+    if (failed?.[0]) throw failed[0];
+    oldest = (replies?.[2]?.[1] as string[] | undefined)?.[0];
+  } catch (error) {
+    // A full Redis refuses the sample (EXECABORT, OOM) but still answers reads: judge by the samples it has, and let
+    // the check say that Redis is full rather than fail.
+    if (redisFault(error, true) !== 'out-of-memory') throw error;
+    refused = 'out-of-memory';
+    oldest = (await redis.zrangebyscore(key, now - windowMs, '+inf', 'LIMIT', 0, 1))[0];
+  }
   const baseline = oldest ? Number(oldest.split(':')[1]) : total;
-  return { total, recent: total >= baseline ? total - baseline : total };
+  return { total, recent: total >= baseline ? total - baseline : total, ...(refused ? { refused } : {}) };
 }

@@ -16,6 +16,7 @@ import {
 /** Which finding names the problem on the first line when several share the worst status. */
 const PRIORITY: Record<CheckName, number> = {
   broker: 0,
+  'redis-memory': 1,
   timeout: 1,
   internal: 2,
   queues: 3,
@@ -153,6 +154,45 @@ function componentFindings(m: Measurements): Finding[] {
   return [{ status: 'CRITICAL', check: 'components', summary, details: failing.map(line), names: failing.map((c) => c.worker) }];
 }
 
+const MIB = 1024 * 1024;
+const mib = (bytes: number) => `${formatNumber(bytes / MIB, 0, 1)} MiB`;
+
+/**
+ * How full Redis is: used memory against `maxmemory`. Full (with `noeviction`, as BullMQ needs), Redis refuses every
+ * write: nothing can be submitted and no task can move on; the thresholds warn before that.
+ */
+function memoryFindings(m: Measurements, t: Record<MetricName, ParsedThreshold>): { findings: Finding[]; percent: number | null } {
+  const memory = m.memory;
+  if (!memory) return { findings: [], percent: null };
+  const percent = memory.maxBytes > 0 ? (100 * memory.usedBytes) / memory.maxBytes : null;
+  const policy =
+    memory.policy === 'noeviction'
+      ? []
+      : [`maxmemory-policy is ${memory.policy}: BullMQ needs noeviction (else Redis may drop queued tasks)`];
+  const full = m.memoryRefused || (percent !== null && percent >= 100);
+  if (full) {
+    const use = percent === null ? '' : `, ${formatNumber(percent, 0, 1)} % of its maxmemory`;
+    const summary = `Redis is out of memory: it refuses writes (uses ${mib(memory.usedBytes)}${memory.maxBytes ? ` of ${mib(memory.maxBytes)}` : ''}${use})`;
+    const details = ['nothing can be submitted and no task can move on until memory is freed or maxmemory raised', ...policy];
+    return { findings: [{ status: 'CRITICAL', check: 'redis-memory', summary, details }], percent };
+  }
+  if (percent === null) {
+    const summary = `Redis uses ${mib(memory.usedBytes)} of memory (no maxmemory set)`;
+    return { findings: [{ status: 'OK', check: 'redis-memory', summary, details: policy }], percent };
+  }
+  const describe = `Redis uses ${formatNumber(percent, 0, 1)} % of its maxmemory (${mib(memory.usedBytes)} of ${mib(memory.maxBytes)})`;
+  const finding = thresholdFinding('redis-memory', t['redis-memory'], percent, describe);
+  return {
+    findings: [
+      {
+        ...finding,
+        details: [...(finding.status === 'OK' ? [] : ['full, Redis refuses every write: no submission, no task progress']), ...policy],
+      },
+    ],
+    percent,
+  };
+}
+
 /** The end-to-end canary: how old the newest MDC superevent is, and how the last scheduled runs went. */
 function canaryFindings(m: Measurements, t: Record<MetricName, ParsedThreshold>, now: number): { findings: Finding[]; age: number | null } {
   const canary = m.canary;
@@ -269,6 +309,18 @@ export function evaluate(m: Measurements, thresholds: Thresholds, now: number): 
     findings.push(...canary.findings);
     // The age of the newest MDC superevent; unknown ("U") when there is none in the lookback or GraceDB did not answer.
     perf('canary_age', 'canary-age', canary.age === null ? null : Math.round(canary.age), { unit: 's' });
+  }
+
+  if (m.memory) {
+    const memory = memoryFindings(m, t);
+    findings.push(...memory.findings);
+    // Percent of maxmemory in use ("U" without a limit), and the bytes themselves for graphs.
+    perf('redis_memory', 'redis-memory', memory.percent === null ? null : Math.round(memory.percent * 10) / 10, {
+      unit: '%',
+      max: 100,
+      decimals: [0, 1],
+    });
+    perf('redis_used_memory', null, m.memory.usedBytes, { unit: 'B' });
   }
 
   const served = m.expectedQueues.length - (findings.find((f) => f.check === 'queues')?.names?.length ?? 0);

@@ -2,6 +2,8 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import { asRedisUnavailable, createRedisConnection, describeRedis, waitUntilReady } from '../redis/connection.js';
+import { readRedisMemory } from '../redis/memory.js';
+import { RedisUnavailableError } from '../redis/errors.js';
 import { bullPrefix } from '../redis/keys.js';
 import { seenWorkers } from '../queue/heartbeats.js';
 import { registeredQueues } from '../queue/registry.js';
@@ -42,11 +44,12 @@ export interface GatherOptions {
 export async function gatherMeasurements(redis: Redis, config: Config, options: GatherOptions): Promise<Measurements> {
   const window = options.lostWorkerWindowMs ?? DEFAULT_LOST_WORKER_WINDOW_MS;
   const alertFailureWindowMs = options.alertFailureWindowMs ?? DEFAULT_ALERT_FAILURE_WINDOW_MS;
-  const [queues, seen, alertFailures, canary] = await Promise.all([
+  const [queues, seen, alertFailures, canary, memory] = await Promise.all([
     readQueueStats(redis, bullPrefix(config), options.expectedQueues, options.now, FAILURE_WINDOW_MINUTES),
     seenWorkers(redis, config, options.now - window),
     readAlertFailures(redis, config, options.now, alertFailureWindowMs),
     options.canary ? readCanary(redis, config, { now: options.now, ...options.canary }) : null,
+    readRedisMemory(redis),
   ]);
   const workers = seen.map((w): WorkerSighting => ({
     name: w.name,
@@ -68,6 +71,9 @@ export async function gatherMeasurements(redis: Redis, config: Config, options: 
     failureWindowMinutes: FAILURE_WINDOW_MINUTES,
     lostWorkerWindowMs: window,
     canary,
+    memory,
+    // The check's one write (the alert-failure sample) refused as out of memory: Redis is full, whatever the numbers say.
+    memoryRefused: alertFailures.refused === 'out-of-memory',
   };
 }
 
@@ -162,6 +168,15 @@ export async function checkStatus(config: Config, options: CheckOptions = {}): P
   const unreachable = (error: unknown) => {
     const details = [error instanceof Error ? error.message : String(error)];
     if (remaining() <= 5) details.push(`no answer within ${formatDuration(timeoutMs)}`);
+    // Reachable, but full: every write refused (nothing can be submitted, no task can move on). Say so, not "no connection".
+    const mapped = asRedisUnavailable(error, config);
+    if (mapped instanceof RedisUnavailableError && mapped.fault === 'out-of-memory')
+      return finish(
+        singleFinding(
+          { status: 'CRITICAL', check: 'redis-memory', summary: 'Redis is out of memory: it refuses writes (maxmemory reached)', details },
+          Date.now(),
+        ),
+      );
     return finish(singleFinding({ status: 'CRITICAL', check: 'broker', summary: 'No connection to broker', details }, Date.now()));
   };
 
@@ -210,7 +225,7 @@ export async function checkStatus(config: Config, options: CheckOptions = {}): P
     return finish(evaluate(gathered, diagnostics.thresholds, Date.now()));
   } catch (error) {
     // Redis went away in the middle of the check: as unreachable as at the start.
-    if ((asRedisUnavailable(error, config) as Error)?.name === 'RedisUnavailableError') return unreachable(error);
+    if (asRedisUnavailable(error, config) instanceof RedisUnavailableError) return unreachable(error);
     diagnostics.errorStack = error instanceof Error ? error.stack : undefined;
     const finding: Finding = {
       status: 'UNKNOWN',

@@ -3,6 +3,7 @@ import type { PerfDatum } from './nagios-range.js';
 import type { QueueStats } from '../queue/queue-stats.js';
 import type { ComponentHealth } from '../queue/heartbeats.js';
 import type { CanaryMeasurement } from './canary.js';
+import type { RedisMemory } from '../redis/memory.js';
 
 export type { PerfDatum } from './nagios-range.js';
 export type { QueueStats } from '../queue/queue-stats.js';
@@ -16,7 +17,15 @@ export const EXIT_CODES = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 } as cons
 export const SEVERITY: Record<CheckStatusName, number> = { OK: 0, UNKNOWN: 1, WARNING: 2, CRITICAL: 3 };
 
 /** Metrics with operator-tunable warning/critical ranges (also the option names of `gwqueue nagios`). */
-export const METRICS = ['waiting', 'oldest-waiting-age', 'failure-ratio', 'failed-alerts', 'workers-online', 'canary-age'] as const;
+export const METRICS = [
+  'waiting',
+  'oldest-waiting-age',
+  'failure-ratio',
+  'failed-alerts',
+  'workers-online',
+  'canary-age',
+  'redis-memory',
+] as const;
 export type MetricName = (typeof METRICS)[number];
 
 /** Nagios ranges as text (`10`, `10:`, `~:10`, `10:20`, `@10:20`); an empty string means no threshold at that level. */
@@ -31,7 +40,9 @@ export type ThresholdOverrides = Partial<Record<MetricName, Partial<Threshold>>>
  * Defaults: a queue warns above 10 waiting tasks and is critical above 50; its oldest waiting task above 30 s / 120 s;
  * more than 5 % / 20 % of the tasks finished in the last 15 minutes failed; any alert that failed to reach the
  * outbox warns, more than 2 are critical; no threshold on the number of workers (a queue without one is critical anyway);
- * the newest MDC superevent older than 1 h + 10 min warns, older than 6 h is critical (GWCelery's check).
+ * the newest MDC superevent older than 1 h + 10 min warns, older than 6 h is critical (GWCelery's check); Redis using
+ * more than 80 % of its `maxmemory` warns, more than 95 % is critical (full, it refuses every write: no enqueue, no
+ * task progress).
  */
 export const DEFAULT_THRESHOLDS: Readonly<Thresholds> = Object.freeze({
   waiting: { warning: '10', critical: '50' },
@@ -40,6 +51,7 @@ export const DEFAULT_THRESHOLDS: Readonly<Thresholds> = Object.freeze({
   'failed-alerts': { warning: '0', critical: '2' },
   'workers-online': { warning: '', critical: '' },
   'canary-age': { warning: '4200', critical: '21600' },
+  'redis-memory': { warning: '80', critical: '95' },
 });
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -95,6 +107,10 @@ export interface Measurements {
   lostWorkerWindowMs: number;
   /** The end-to-end canary; null when the check is configured without it (GWQUEUE_NAGIOS_CANARY=off). */
   canary?: CanaryMeasurement | null;
+  /** Redis' used memory and `maxmemory` (INFO memory); undefined when not measured. */
+  memory?: RedisMemory;
+  /** Redis refused one of the check's own writes as out of memory: full, whatever the thresholds say. */
+  memoryRefused?: boolean;
 }
 
 /** What the check was run with and how long each step took: shown with -vv / -vvv. */

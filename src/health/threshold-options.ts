@@ -29,7 +29,8 @@ export function parseThresholdPair(text: string, what = 'threshold'): Threshold 
 
 /**
  * A -w/-c list: comma-separated ranges, each either `metric=range` or a bare range that applies to the metric at its
- * position (waiting, oldest-waiting-age, failure-ratio, failed-alerts, workers-online, canary-age). An empty item leaves its metric alone.
+ * position (waiting, oldest-waiting-age, failure-ratio, failed-alerts, workers-online, canary-age, redis-memory). An empty
+ * item leaves its metric alone.
  */
 export function parseThresholdList(text: string, level: 'warning' | 'critical'): Partial<Record<MetricName, string>> {
   const out: Partial<Record<MetricName, string>> = {};

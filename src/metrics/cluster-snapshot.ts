@@ -1,10 +1,11 @@
-// What every gwqueue process can report about the whole deployment, read from Redis on demand: queues, finished-task totals, live workers, alerts sent.
+// What every gwqueue process can report about the whole deployment, read from Redis on demand: queues, finished-task totals, live workers, alerts sent, Redis' memory.
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import { bullPrefix, extraQueuesKey } from '../redis/keys.js';
 import { liveWorkers } from '../queue/heartbeats.js';
 import { registeredQueues } from '../queue/registry.js';
 import { readQueueStats } from '../queue/queue-stats.js';
+import { readRedisMemory, type RedisMemory } from '../redis/memory.js';
 import { outboxKeys } from '../alerts/outbox.js';
 import { ALERT_TYPES } from '../alerts/schema.js';
 import { scheduleKeys, type LastRun } from '../schedules/schedule-registry.js';
@@ -34,6 +35,8 @@ export interface ClusterSnapshot {
   alertsSent: Record<string, number>;
   /** Schedule name → when its last firing started its task (ms); schedules that never fired are absent. */
   scheduleLastRuns: Record<string, number>;
+  /** Redis' used memory and its `maxmemory` (0: no limit). */
+  memory: RedisMemory;
 }
 
 const toInt = (value: unknown): number => Number.parseInt(String(value ?? 0), 10) || 0;
@@ -67,7 +70,7 @@ export async function readClusterSnapshot(redis: Redis, config: Config, now = Da
   }
   pipeline.hgetall(outboxKeys.sent(config));
   pipeline.hgetall(scheduleKeys.lastRun(config));
-  const [replies, stats] = await Promise.all([pipeline.exec(), readQueueStats(redis, prefix, queues, now)]);
+  const [replies, stats, memory] = await Promise.all([pipeline.exec(), readQueueStats(redis, prefix, queues, now), readRedisMemory(redis)]);
   const values = (replies ?? []).map(([error, value]) => {
     if (error) throw error;
     return value;
@@ -99,5 +102,5 @@ export async function readClusterSnapshot(redis: Redis, config: Config, now = Da
       // a record this version cannot read is left out rather than failing the scrape
     }
   }
-  return { at: now, queues: snapshots, workersOnline: live.length, alertsSent, scheduleLastRuns };
+  return { at: now, queues: snapshots, workersOnline: live.length, alertsSent, scheduleLastRuns, memory };
 }

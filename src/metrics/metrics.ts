@@ -167,6 +167,26 @@ export function createClusterRegistry(redis: Redis, config: Config): Registry {
       for (const [schedule, at] of Object.entries((await snapshot())?.scheduleLastRuns ?? {})) this.set({ schedule }, at / 1000);
     },
   });
+  new Gauge({
+    name: 'gwqueue_redis_memory_used_bytes',
+    help: "Redis' used memory (INFO used_memory, what counts against maxmemory)",
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const memory = (await snapshot())?.memory;
+      if (memory) this.set(memory.usedBytes);
+    },
+  });
+  new Gauge({
+    name: 'gwqueue_redis_memory_max_bytes',
+    help: "Redis' maxmemory; 0 when it has no limit. Full (with noeviction, as BullMQ needs), Redis refuses every write",
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const memory = (await snapshot())?.memory;
+      if (memory) this.set(memory.maxBytes);
+    },
+  });
   return registry;
 }
 

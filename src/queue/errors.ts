@@ -1,4 +1,5 @@
 // Error types shared by the task engine, the worker and the CLI's exit-code mapping.
+import { redisFault } from '../redis/errors.js';
 
 /** No task is registered under that name; `suggestions` holds the closest registered names. */
 export class UnknownTaskError extends Error {
@@ -51,21 +52,13 @@ const TRANSIENT_CODES = new Set([
 ]);
 const TRANSIENT_HTTP = new Set([408, 429, 502, 503, 504]);
 
-// ioredis' words for a connection that is gone, a command that went unanswered, and a server that is restarting
-// (LOADING its data), a replica not yet promoted (READONLY) or a cluster or Sentinel failover under way.
-const REDIS_TROUBLE =
-  /^(LOADING|READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN)\b|Connection is closed|Command timed out|Stream isn't writeable|enableOfflineQueue|max retries per request|cannot (reach|connect to) Redis|no answer from Redis/;
-
 /**
- * Redis trouble: whatever a task was doing (reading, writing, enqueueing its next step) is worth doing again once Redis
- * is back; it never fails a task for good while attempts remain (GWQUEUE_RETRY_REDIS_ATTEMPTS).
+ * Redis trouble (redisFault in redis/errors.ts: the connection gone, a command unanswered, Redis out of memory, a server
+ * LOADING, READONLY or failing over): whatever a task was doing (reading, writing, enqueueing its next step) is worth
+ * doing again once Redis is back; it never fails a task for good while attempts remain (GWQUEUE_RETRY_REDIS_ATTEMPTS).
  */
 export function isRedisTrouble(error: unknown): boolean {
-  if (!error || typeof error !== 'object') return false;
-  const e = error as { name?: unknown; message?: unknown; cause?: unknown };
-  if (e.name === 'RedisUnavailableError' || e.name === 'MaxRetriesPerRequestError') return true;
-  if (typeof e.message === 'string' && REDIS_TROUBLE.test(e.message)) return true;
-  return e.cause !== undefined && e.cause !== error ? isRedisTrouble(e.cause) : false;
+  return redisFault(error) !== undefined;
 }
 
 /** Network trouble, Redis trouble and HTTP 408/429/502/503/504 are transient; everything else fails the task at once. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import os from 'node:os';
 import { createHash } from 'node:crypto';
 import type { Config } from '../config/index.js';
-import { RedisUnavailableError } from './errors.js';
+import { describeFault, redisFault, RedisUnavailableError } from './errors.js';
 import { watchFailovers } from './failover-watch.js';
 
 export type ConnectionRole = 'producer' | 'worker';
@@ -131,32 +131,16 @@ export function waitUntilReady(
   });
 }
 
-/** A command went out but its answer never came: Redis may have done it. */
-const UNCERTAIN = /Command timed out|Connection is closed|max retries per request/i;
-
 /**
- * Translates ioredis' offline errors into RedisUnavailableError, leaving other errors alone; `uncertain` when the
- * command may have been done (timed out, or the connection dropped while it was in flight).
+ * Translates Redis trouble (redisFault in errors.ts) into RedisUnavailableError, leaving other errors alone; `uncertain`
+ * when the command may have been done (timed out, or the connection dropped while it was in flight).
  */
 export function asRedisUnavailable(error: unknown, config: Config): unknown {
   if (error instanceof RedisUnavailableError) return error;
-  // A MULTI refused as a whole (EXECABORT) names the reason in the errors of the commands it queued.
-  const previous = (error as { previousErrors?: unknown[] } | undefined)?.previousErrors;
-  if (Array.isArray(previous) && previous.length && /^EXECABORT\b/.test((error as Error).message)) {
-    const cause = asRedisUnavailable(previous[0], config);
-    if (cause instanceof RedisUnavailableError) return cause;
-  }
+  const fault = redisFault(error, true);
+  if (!fault) return error;
   const message = error instanceof Error ? error.message : String(error);
-  if (UNCERTAIN.test(message)) {
-    return new RedisUnavailableError(`no answer from Redis at ${describeRedis(config)} (${message.slice(0, 100)})`, true);
-  }
-  // READONLY, LOADING, MASTERDOWN: the server refused the command (a replica not yet promoted, a restart, a failover).
-  if (
-    /enableOfflineQueue|ECONNREFUSED|ENOENT|ETIMEDOUT|Stream isn't writeable|All sentinels are unreachable|^(READONLY|LOADING|MASTERDOWN)\b/i.test(
-      message,
-    )
-  ) {
-    return new RedisUnavailableError(`cannot reach Redis at ${describeRedis(config)}`);
-  }
-  return error;
+  const where = describeRedis(config);
+  const detail = fault === 'no-answer' ? ` (${message.slice(0, 100)})` : '';
+  return new RedisUnavailableError(`${describeFault(fault, where)}${detail}`, fault === 'no-answer', undefined, fault);
 }

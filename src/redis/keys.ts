@@ -17,6 +17,8 @@ export const workerKeys = {
   alive: (config: Config, name: string) => keyOf(config, 'worker', name, 'alive'),
   /** Last heartbeat payload (JSON), kept for a day so offline workers can still be shown. */
   info: (config: Config, name: string) => keyOf(config, 'worker', name, 'info'),
+  /** A small write (expires in a minute) that tells a worker waiting on a full Redis when it takes writes again. */
+  memoryProbe: (config: Config, name: string) => keyOf(config, 'worker', name, 'memory-probe'),
 };
 
 /** Set of queues used with an explicit `queue` option that no registered task names. */

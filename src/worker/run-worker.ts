@@ -3,8 +3,10 @@ import os from 'node:os';
 import { MetricsTime, Worker, type Job } from 'bullmq';
 import { ConfigError, type Config } from '../config/index.js';
 import { createRedisConnection } from '../redis/connection.js';
+import { redisFault } from '../redis/errors.js';
+import { noteRedisTrouble } from '../redis/trouble-clock.js';
 import { warnIfWritesAtRisk } from '../redis/durability.js';
-import { bullPrefix } from '../redis/keys.js';
+import { bullPrefix, workerKeys } from '../redis/keys.js';
 import { knownQueues, queueConcurrency, registeredQueues, unknownConfiguredQueues } from '../queue/registry.js';
 import { clearHeartbeat, hostSnapshot, sendHeartbeat, type HeartbeatPayload, type WorkerStats } from '../queue/heartbeats.js';
 import type { JobData } from '../queue/canvas.js';
@@ -16,6 +18,8 @@ import { startTaskIndexer } from '../task-index/task-indexer.js';
 import { startControlListener } from './control.js';
 import { startWorkerObservability } from './instrumentation.js';
 import { componentHealth } from './components.js';
+import { keepStopMark, writeKeptStopMarks } from './stop-marks.js';
+import { waitForMemory, type MemoryWait } from './memory-wait.js';
 import { syncSchedulers } from '../schedules/schedulers.js';
 
 export interface WorkerOptions {
@@ -59,7 +63,24 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   const startedAt = new Date().toISOString();
   let status: 'online' | 'stopping' = 'online';
   // With Sentinels, a step ends once a replica has its writes, and a step a failover cut through runs again.
-  const processor = createProcessor(name, config.retry.attempts, config.redis.sentinels.length ? { redis: connection, config } : undefined);
+  // A transient failure up to a lock's length and two backoffs after Redis trouble may only say that what the task
+  // waited for was held up (a step whose completion Redis refused runs again after its lock expires).
+  const heldUpWindowMs = config.worker.lockDurationMs + 2 * config.retry.maxBackoffMs;
+  const memory: MemoryWait = {
+    redis: connection,
+    probeKey: workerKeys.memoryProbe(config, name),
+    maxBackoffMs: config.retry.maxBackoffMs,
+    stopping: () => status !== 'online',
+  };
+  const processor = createProcessor(name, config.retry.attempts, {
+    replication: config.redis.sentinels.length ? { redis: connection, config } : undefined,
+    heldUpWindowMs,
+    memory,
+  });
+  // Redis trouble the worker meets outside a task (BullMQ's own commands: taking a job, completing one) counts too.
+  connection.on('error', (error: Error) => {
+    if (redisFault(error, true)) noteRedisTrouble();
+  });
 
   const workers = queues.map((queue) => {
     const worker = new Worker<JobData>(queue, processor, {
@@ -103,9 +124,32 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
         willRetry ? 'task failed, will retry' : 'task failed',
       );
     });
-    worker.on('error', (error) => log.warn({ err: { message: error.message }, queue }, 'worker connection error'));
+    worker.on('error', (error) => {
+      const fault = redisFault(error, true);
+      if (fault) noteRedisTrouble();
+      // BullMQ tries to take the next task again at once after a refusal: a full Redis would be asked thousands of
+      // times a second (and the log flooded). The worker holds still instead, once, until Redis takes writes again.
+      if (fault === 'out-of-memory') return void holdWhileFull();
+      log.warn({ err: { message: error.message }, queue }, 'worker connection error');
+    });
     return worker;
   });
+
+  /**
+   * While Redis is full the workers take no new task (paused here only, not the queues: active tasks go on and wait for
+   * memory inside their attempt), and take tasks again once Redis takes a small write.
+   */
+  let holding = false;
+  async function holdWhileFull(): Promise<void> {
+    if (holding || status !== 'online') return;
+    holding = true;
+    log.warn({ name }, 'Redis is out of memory (maxmemory reached): taking no new task until it accepts writes again');
+    await Promise.all(workers.map((worker) => worker.pause(true).catch(() => undefined)));
+    const back = await waitForMemory(memory);
+    if (status === 'online') for (const worker of workers) worker.resume();
+    holding = false;
+    if (back) log.info({ name }, 'Redis accepts writes again: taking tasks again');
+  }
 
   const indexer = startTaskIndexer(config, connection, workers); // the dashboard's task index and history
   const observability = await startWorkerObservability(config, { name, workers, connection, metricsPort: options.metricsPort }); // metrics, Sentry, host samples
@@ -149,6 +193,10 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
   }
   await beat();
   const timer = setInterval(beat, config.worker.heartbeatMs);
+  // Workers that stopped cleanly here while Redis was away left their "stopped" mark on disk: write it now.
+  void writeKeptStopMarks(connection, config, log).catch((error: Error) =>
+    log.warn({ err: { message: error.message } }, 'could not write the stop marks kept on disk'),
+  );
   const control = await startControlListener(config, connection, {
     name,
     queues,
@@ -175,12 +223,30 @@ export async function startWorker(config: Config, options: WorkerOptions = {}): 
         await bounded(Promise.all(workers.map((worker) => worker.close(true))), 200, 'closing the queues');
       }
       clearInterval(timer);
+      // The "stopped" mark: with Redis away the connection holds it and sends it if Redis is back before the end.
+      const stopped: HeartbeatPayload = { ...payload(), status: 'stopped', active: 0 };
+      let markWritten = false;
+      const marking = clearHeartbeat(connection, config, stopped).then(
+        () => (markWritten = true),
+        () => undefined, // refused (Redis full) or cut off at the end: kept on disk below
+      );
       // The rest within 0.3 s together: the whole stop stays within the shutdown timeout + 1 s.
       await bounded(
-        Promise.allSettled([indexer.stop(), control.close(), observability.stop(), clearHeartbeat(connection, config, payload())]),
+        Promise.allSettled([indexer.stop(), control.close(), observability.stop(), marking]),
         300,
         'task index, control channel, metrics/Sentry flush, heartbeat record',
       );
+      if (!markWritten) {
+        // Redis did not come back during the stop: monitoring would take this stop for a crash ("stopped sending
+        // heartbeats"). The mark is kept on disk for the next worker started here to write.
+        const file = await keepStopMark(config, stopped).catch(() => undefined);
+        log.warn(
+          { name, file },
+          file
+            ? 'the "stopped" mark could not reach Redis; the next worker started here writes it (until then monitoring reports this worker as lost)'
+            : 'the "stopped" mark could not reach Redis nor be kept on disk; monitoring reports this worker as lost until it is forgotten',
+        );
+      }
       connection.disconnect();
       log.info({ name, clean }, 'worker stopped');
       return clean;

@@ -123,6 +123,41 @@ describe('evaluate', () => {
     assert.equal(evaluate(healthy(), atLeastThree, NOW).summary, '2 workers online (critical: below 3)');
   });
 
+  test("Redis' memory: warns above 80 % of maxmemory, critical above 95 %, out of memory when full or a write was refused", () => {
+    const m = healthy();
+    const MiB = 1024 * 1024;
+    m.memory = { usedBytes: 50 * MiB, maxBytes: 100 * MiB, policy: 'noeviction' };
+    let result = evaluate(m, DEFAULT_THRESHOLDS, NOW);
+    assert.equal(result.status, 'OK');
+    assert.deepEqual(
+      result.perfdata.find((d) => d.label === 'redis_memory'),
+      { label: 'redis_memory', value: 50, unit: '%', min: 0, max: 100, warning: '80', critical: '95', decimals: [0, 1] },
+    );
+    m.memory.usedBytes = 85 * MiB;
+    result = evaluate(m, DEFAULT_THRESHOLDS, NOW);
+    assert.equal(result.status, 'WARNING');
+    assert.equal(result.summary, 'Redis uses 85 % of its maxmemory (85 MiB of 100 MiB) (warning: above 80)');
+    m.memory.usedBytes = 96 * MiB;
+    assert.equal(evaluate(m, DEFAULT_THRESHOLDS, NOW).status, 'CRITICAL');
+    // Full: CRITICAL whatever the thresholds, and it names the problem before a missing queue would.
+    m.memory.usedBytes = 101 * MiB;
+    m.expectedQueues.push('unserved');
+    const lax = withThresholds({ 'redis-memory': { warning: '', critical: '' } });
+    result = evaluate(m, lax, NOW);
+    assert.equal(result.status, 'CRITICAL');
+    assert.match(result.summary, /^Redis is out of memory: it refuses writes \(uses 101 MiB of 100 MiB, 101 % of its maxmemory\)$/);
+    m.memory.usedBytes = 10 * MiB;
+    m.memoryRefused = true;
+    assert.match(evaluate(m, lax, NOW).summary, /^Redis is out of memory/);
+    // No maxmemory: nothing to judge against, the value is unknown ("U"); another policy than noeviction is named.
+    const unlimited = { ...healthy(), memory: { usedBytes: 10 * MiB, maxBytes: 0, policy: 'allkeys-lru' } };
+    result = evaluate(unlimited, DEFAULT_THRESHOLDS, NOW);
+    const finding = result.findings.find((f) => f.check === 'redis-memory')!;
+    assert.equal(finding.status, 'OK');
+    assert.match(finding.details.join(), /BullMQ needs noeviction/);
+    assert.equal(result.perfdata.find((d) => d.label === 'redis_memory')?.value, null);
+  });
+
   test('a bad threshold throws (checkStatus turns it into UNKNOWN)', () => {
     assert.throws(() => evaluate(healthy(), withThresholds({ waiting: { warning: 'lots', critical: '' } }), NOW), /invalid range "lots"/);
   });
@@ -153,7 +188,7 @@ describe('plugin output', () => {
     const v2 = formatPluginOutput(result, 2);
     assert.match(
       v2,
-      /^thresholds \(warning\/critical\): waiting 10\/50, oldest-waiting-age 30\/120, failure-ratio 0\.05\/0\.2, failed-alerts 0\/2, workers-online -\/-, canary-age 4200\/21600$/m,
+      /^thresholds \(warning\/critical\): waiting 10\/50, oldest-waiting-age 30\/120, failure-ratio 0\.05\/0\.2, failed-alerts 0\/2, workers-online -\/-, canary-age 4200\/21600, redis-memory 80\/95$/m,
     );
     assert.doesNotMatch(v2, /timings/);
     assert.match(formatPluginOutput(result, 3), /^timings \(ms\): connect 1, gather 2$/m);

@@ -123,7 +123,8 @@ describe('threshold options', () => {
     });
     assert.throws(() => parseThresholdList('bogus=1', 'warning'), /unknown metric "bogus"/);
     assert.deepEqual(parseThresholdList(',,,,,4200', 'warning'), { 'canary-age': '4200' }, 'the canary age is the sixth');
-    assert.throws(() => parseThresholdList('1,2,3,4,5,6,7', 'warning'), /more than 6 ranges/);
+    assert.deepEqual(parseThresholdList(',,,,,,90', 'warning'), { 'redis-memory': '90' }, "Redis' memory is the seventh");
+    assert.throws(() => parseThresholdList('1,2,3,4,5,6,7,8', 'warning'), /more than 7 ranges/);
     assert.throws(() => parseThresholdList('10,waiting=20', 'warning'), /given twice/);
   });
 

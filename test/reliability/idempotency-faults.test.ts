@@ -10,6 +10,7 @@ import { add } from '../../src/tasks/core.js';
 import { runAction, type ActionDeps, type ActionOutcome, type Actor, type OperatorAction } from '../../src/actions/pipeline.js';
 import { claimKey, PENDING_GRACE_MS } from '../../src/actions/idempotency.js';
 import { keyOf } from '../../src/redis/keys.js';
+import { auditRecord, listAudit, writeAudit, writeAuditRecord } from '../../src/audit/audit-log.js';
 import type { Config } from '../../src/config/index.js';
 
 const robot: Actor = { user: 'robot', address: '127.0.0.1', authorized: true, via: 'token' };
@@ -22,6 +23,8 @@ describe('idempotency keys under faults', () => {
   let deps: ActionDeps;
   /** Runs inside act, just before the enqueue: the fault of the moment. */
   let beforeEnqueue: (() => Promise<void>) | undefined;
+  /** Runs inside act, just after the enqueue was answered. */
+  let afterEnqueue: (() => Promise<void>) | undefined;
   const figures = { requests: 0, accepted: 0, duplicates: 0, conflicts: 0, unavailable: 0 };
 
   /** An action like a form's: fields in, one enqueued task out (the core `add` task stands for the form's chain). */
@@ -37,6 +40,7 @@ describe('idempotency keys under faults', () => {
     async act(actDeps, prepared) {
       await beforeEnqueue?.();
       const { id } = await actDeps.client.apply(add.s(prepared.value.x, prepared.value.y));
+      await afterEnqueue?.();
       return { message: `queued ${id}`, taskId: id, enqueued: true };
     },
   };
@@ -150,8 +154,13 @@ describe('idempotency keys under faults', () => {
     const first = await submit(key, { x: 9, y: 9 });
     beforeEnqueue = undefined;
     assert.ok(first instanceof Error, 'the enqueue failed');
+    // Refused before it was sent: known not done, so "Nothing was submitted" (not "not known").
+    assert.equal((first as { uncertain?: boolean }).uncertain, false, first.message);
     await redis.restart();
     await direct.config('SET', 'appendfsync', 'everysec');
+    // Its claim could not be released while Redis was down; it is once Redis is back, not left "pending" for a day.
+    const claimKeyName = keyOf(config, 'submission', key);
+    await eventually(async () => (await direct.get(claimKeyName)) === null, 10_000, 'the claim to be released');
     const started = Date.now();
     const again = (await eventually(async () => {
       const outcome = await submit(key, { x: 9, y: 9 });
@@ -165,6 +174,67 @@ describe('idempotency keys under faults', () => {
     const once = (await submit(key, { x: 9, y: 9 })) as ActionOutcome;
     assert.equal(once.kind, 'duplicate');
     assert.equal(once.taskId, again.taskId);
+  });
+
+  test('Redis SIGKILLed just after the enqueue and restarted: the done submission keeps its key record and its audit entry, once', async (t) => {
+    const key = `k-${randomUUID()}`;
+    // The enqueue must survive the kill, as an answered write does with appendfsync always.
+    await direct.config('SET', 'appendfsync', 'always');
+    afterEnqueue = async () => redis.kill();
+    const done = await submit(key, { x: 5, y: 6 });
+    afterEnqueue = undefined;
+    assert.ok(!(done instanceof Error), String(done));
+    assert.equal(done.kind, 'done');
+    const killedAt = Date.now();
+    await redis.restart();
+    await direct.config('SET', 'appendfsync', 'everysec');
+    const record = await eventually(
+      async () => {
+        const raw = await direct.get(keyOf(config, 'submission', key));
+        return raw?.includes('"done"') ? (JSON.parse(raw) as { id: string }) : undefined;
+      },
+      15_000,
+      'the key record',
+    );
+    assert.equal(record.id, done.taskId);
+    const entries = await eventually(
+      async () => {
+        const found = (await listAudit(direct, config, { action: 'form.idempotency_test' })).entries.filter(
+          (e) => e.taskId === done.taskId && e.outcome === 'accepted',
+        );
+        return found.length ? found : undefined;
+      },
+      15_000,
+      'the audit entry',
+    );
+    t.diagnostic(`key record and audit entry written ${((Date.now() - killedAt) / 1000).toFixed(2)} s after the kill (restart included)`);
+    assert.equal(entries.length, 1);
+    assert.ok((await jobs()).includes(done.taskId!));
+  });
+
+  test('an audit entry written again after a lost answer is written once', async () => {
+    const record = auditRecord({
+      user: 'robot',
+      address: '127.0.0.1',
+      action: 'form.idempotency_test',
+      fields: {},
+      taskId: 'once',
+      outcome: 'accepted',
+      detail: 'd',
+    });
+    const first = await writeAuditRecord(direct, config, record);
+    await writeAudit(direct, config, {
+      user: 'robot',
+      address: '127.0.0.1',
+      action: 'form.idempotency_test',
+      fields: {},
+      taskId: 'other',
+      outcome: 'accepted',
+      detail: 'd',
+    });
+    assert.equal(await writeAuditRecord(direct, config, record, true), first);
+    const entries = (await listAudit(direct, config, {})).entries.filter((e) => e.taskId === 'once');
+    assert.equal(entries.length, 1);
   });
 
   test('figures: every key ends recorded, none is left pending', async (t) => {

@@ -114,6 +114,16 @@ describe('a hung Redis under a real console', () => {
     // The preliminary form fails at its GraceDB look-up, before any claim: nothing was submitted, and it says so.
     for (const a of answers.filter((x) => x.what === 'preliminary form'))
       assert.match((JSON.parse(a.body) as { error: string }).error, /Nothing was submitted/);
+    // Reads did nothing to submit: their 503 says what Redis did, with no submission wording and no `submitted` field.
+    for (const a of answers.filter((x) => x.what === 'task API' || x.what === 'dashboard API')) {
+      const body = JSON.parse(a.body) as { error: string; submitted?: unknown };
+      assert.equal(body.submitted, undefined, `${a.what}: ${a.body}`);
+      assert.match(body.error, /^Redis did not answer in 2 s; try again in a moment\.$/, a.what);
+    }
+    for (const a of answers.filter((x) => x.what === 'task page' || x.what === 'dashboard')) {
+      assert.doesNotMatch(a.body, /submitted/i, a.what);
+      assert.match(a.body, /try again/, a.what);
+    }
     for (const a of answers.filter((x) => x.what === 'submit')) {
       const body = JSON.parse(a.body) as { error: string; submitted?: unknown };
       // Either it is known that nothing was submitted, or the answer says it is not known and that resubmitting is safe.

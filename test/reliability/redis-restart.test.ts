@@ -10,6 +10,7 @@ import { EmbeddedGraceDb, dateToGps } from '../../src/gracedb/index.js';
 import { seedAlertReadySuperevent } from '../helpers/superevents.js';
 import { bullPrefix } from '../../src/redis/keys.js';
 import { listAlerts } from '../../src/alerts/outbox.js';
+import { listAudit } from '../../src/audit/audit-log.js';
 import type { Config } from '../../src/config/index.js';
 import { drawMockSource, mockSkymap } from '../../src/tasks/mock-event-files.js';
 
@@ -261,6 +262,24 @@ describe('Redis restart under a stream of submissions', () => {
       attempts.every((n) => n <= 2),
       `a step needed more than two runs: ${attempts}`,
     );
+
+    // Every accepted submission keeps its audit entry, once, even one whose entry Redis refused around the kill (it is
+    // written once Redis is back); no key (browser form token) is left "pending".
+    const audited = await eventually(
+      async () => {
+        const entries = (await listAudit(client, config, { action: 'form.send_preliminary_gcn', limit: 500 })).entries.filter(
+          (e) => e.outcome === 'accepted',
+        );
+        return accepted.every((s) => entries.some((e) => e.taskId === s.id)) ? entries : undefined;
+      },
+      15_000,
+      'an audit entry for every accepted submission',
+    );
+    for (const s of accepted) assert.equal(audited.filter((e) => e.taskId === s.id).length, 1, `audit entries of ${s.id}`);
+    const claims = await Promise.all((await client.keys(`${bullPrefix(config)}:submission:*`)).map((key) => client.get(key)));
+    // A form whose enqueue went out unanswered ("not known") keeps its claim for its resubmission, by design.
+    const unknown = submissions.filter((s) => s.uncertain && s.via === 'browser').length;
+    assert.ok(claims.filter((claim) => claim?.includes('"pending"')).length <= unknown, 'claims left pending');
 
     // The same processes throughout: never restarted, and the workers ran tasks submitted after the restart.
     assert.equal(web.child.exitCode, null);

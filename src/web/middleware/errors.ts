@@ -6,6 +6,7 @@ import { writeAudit } from '../../audit/audit-log.js';
 import { findForm } from '../../forms/registry.js';
 import { logger } from '../../log/logger.js';
 import { captureWebError } from '../../sentry/sentry.js';
+import { redisFault } from '../../redis/errors.js';
 
 export class HttpError extends Error {
   constructor(
@@ -56,12 +57,58 @@ export function methodNotAllowed(allowed: string) {
   };
 }
 
-const REDIS_DOWN =
-  /enableOfflineQueue|Connection is closed|ECONNREFUSED|ENOENT|max retries per request|Stream isn't writeable|Command timed out|cannot (connect|reach) to? ?Redis/i;
-
+/** Redis trouble of any kind (redis/errors.ts: unreachable, unanswered, out of memory, refusing for now): a 503. */
 export function isRedisDown(error: unknown): boolean {
-  const e = error as Error;
-  return e?.name === 'RedisUnavailableError' || (e instanceof Error && REDIS_DOWN.test(e.message));
+  return redisFault(error, true) !== undefined;
+}
+
+/** Reads change nothing: their 503 says what Redis did, never anything about a submission. */
+const isRead = (req: Request) => req.method === 'GET' || req.method === 'HEAD';
+
+/** The 503 for Redis trouble: a read says what Redis did and to try again; a submission says whether it was done. */
+function redisTroubleAnswer(
+  config: Config,
+  req: Request,
+  error: unknown,
+): { title: string; message: string; extra: Record<string, unknown> } {
+  const fault = redisFault(error, true) ?? 'unreachable';
+  const seconds = Math.round(config.redis.commandTimeoutMs / 100) / 10;
+  if (isRead(req)) {
+    const message =
+      fault === 'no-answer'
+        ? `Redis did not answer in ${seconds} s; try again in a moment.`
+        : fault === 'out-of-memory'
+          ? 'Redis is out of memory (maxmemory reached) and refuses writes; try again once memory has been freed.'
+          : fault === 'not-ready'
+            ? 'Redis is not ready (loading its data, or failing over); try again in a moment.'
+            : 'Redis cannot be reached right now; try again in a moment.';
+    return { title: 'Queue unavailable', message, extra: {} };
+  }
+  // An enqueue that went out unanswered may have been done: say so, rather than "nothing was submitted". The same form
+  // (its token) or Idempotency-Key sent again is safe: it finds that task or makes the one task.
+  if ((error as { uncertain?: unknown }).uncertain === true)
+    return {
+      title: 'Queue not answering',
+      message:
+        (error as { explanation?: string }).explanation ??
+        'Redis did not answer in time, so it is not known whether this was submitted. Submitting the same form again (or the same Idempotency-Key) is safe: it is never done twice.',
+      extra: { submitted: 'unknown' },
+    };
+  // Refused (out of memory, loading, read-only) or never sent: Redis did nothing (a refused MULTI or script writes
+  // nothing), so nothing was submitted.
+  const why =
+    fault === 'out-of-memory'
+      ? 'Redis is out of memory (maxmemory reached) and refuses writes'
+      : fault === 'not-ready'
+        ? 'Redis refused it for now (loading its data, or failing over)'
+        : fault === 'no-answer'
+          ? `Redis did not answer in ${seconds} s`
+          : 'Redis cannot be reached';
+  return {
+    title: 'Queue unavailable',
+    message: `The task queue is unavailable right now (${why}). Nothing was submitted; try again in a moment.`,
+    extra: { submitted: false },
+  };
 }
 
 /** `redis`: where refused cross-site posts are audited (every attempted action is auditable). */
@@ -95,28 +142,10 @@ export function errorHandler(config: Config, redis?: Redis) {
       );
     }
     if (isRedisDown(error)) {
-      log.warn({ method: req.method, path: req.path, user, status: 503 }, 'Redis unavailable');
+      log.warn({ method: req.method, path: req.path, user, status: 503, fault: redisFault(error, true) }, 'Redis unavailable');
       res.set('Retry-After', '5');
-      // An enqueue that went out unanswered may have been done: say so, rather than "nothing was submitted". The
-      // same form (its token) or Idempotency-Key sent again is safe: it finds that task or makes the one task.
-      if ((error as { uncertain?: unknown }).uncertain === true)
-        return sendError(
-          req,
-          res,
-          503,
-          'Queue not answering',
-          (error as { explanation?: string }).explanation ??
-            'Redis did not answer in time, so it is not known whether this was submitted. Submitting the same form again (or the same Idempotency-Key) is safe: it is never done twice.',
-          { submitted: 'unknown' },
-        );
-      return sendError(
-        req,
-        res,
-        503,
-        'Queue unavailable',
-        'The task queue is unavailable right now (Redis cannot be reached). Nothing was submitted; try again in a moment.',
-        req.method === 'POST' ? { submitted: false } : {},
-      );
+      const answer = redisTroubleAnswer(config, req, error);
+      return sendError(req, res, 503, answer.title, answer.message, answer.extra);
     }
     if (error instanceof HttpError) {
       res.set(error.headers);
