@@ -2,6 +2,7 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import { keyOf } from '../redis/keys.js';
+import { redactorFor } from '../log/redact.js';
 
 export type AuditOutcome = 'accepted' | 'rejected' | 'unauthorized' | 'duplicate' | 'unavailable' | 'error';
 
@@ -38,8 +39,18 @@ function clip(fields: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
+/**
+ * Writes one entry. What was submitted (a task's arguments among the fields) is redacted as the logs are before it is
+ * cut to length, so the log never holds a secret, nor half of one.
+ */
 export async function writeAudit(redis: Redis, config: Config, entry: NewAuditEntry): Promise<string> {
-  const record = { ...entry, fields: clip(entry.fields), time: new Date().toISOString() };
+  const redactor = redactorFor(config);
+  const record = {
+    ...entry,
+    fields: clip(redactor.value(entry.fields)),
+    detail: redactor.text(entry.detail),
+    time: new Date().toISOString(),
+  };
   const id = await redis.xadd(auditKey(config), 'MAXLEN', '~', String(MAX_ENTRIES), '*', 'entry', JSON.stringify(record));
   return id ?? '';
 }
@@ -59,6 +70,7 @@ export async function listAudit(
   query: AuditQuery = {},
 ): Promise<{ entries: AuditEntry[]; next: string | null }> {
   const limit = Math.min(Math.max(query.limit ?? 50, 1), 500);
+  const redactor = redactorFor(config);
   const entries: AuditEntry[] = [];
   let end = query.before ? `(${query.before}` : '+';
   let scanned = 0;
@@ -67,7 +79,9 @@ export async function listAudit(
     if (!chunk.length) return { entries, next: null };
     scanned += chunk.length;
     for (const [id, values] of chunk) {
-      const entry = { id, ...(JSON.parse(values[1]) as Omit<AuditEntry, 'id'>) };
+      const read = JSON.parse(values[1]) as Omit<AuditEntry, 'id'>;
+      // Entries are redacted when written; again when read, with the secrets this process knows.
+      const entry = { id, ...read, fields: redactor.value(read.fields), detail: redactor.text(read.detail) };
       if (query.user && entry.user !== query.user) continue;
       if (query.action && entry.action !== query.action) continue;
       entries.push(entry);
