@@ -112,7 +112,12 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
  * leaves even if a connection still reconnecting to a Redis that is away, or a socket to a hung one, would hold it.
  */
 export async function leaveAfterStop(code: number): Promise<number> {
-  const { flushLogs } = await import('../log/logger.js');
+  const [{ flushLogs }, sentry] = await Promise.all([import('../log/logger.js'), import('../sentry/sentry.js')]);
+  // With Sentry: the process's release-health session ends "exited" (a clean stop), sent within a second at most.
+  if (sentry.sentryActive()) {
+    sentry.endSentrySession();
+    await sentry.flushSentry(1000);
+  }
   await Promise.race([flushLogs().catch(() => {}), new Promise((resolve) => setTimeout(resolve, 50).unref())]);
   setTimeout(() => process.exit(code), 50).unref();
   return code;

@@ -7,7 +7,7 @@ import { startHostSampler } from '../host/host-sampler.js';
 import { countTask, observeRuntime, zeroTaskSeries } from '../metrics/metrics.js';
 import { allTasks } from '../queue/registry.js';
 import { startMetricsServer, type MetricsServer } from '../metrics/metrics-http.js';
-import { captureTaskFailure, flushSentry, initSentry, recordTaskRetry, type TaskFailure } from '../sentry/sentry.js';
+import { captureTaskFailure, endSentrySession, flushSentry, initSentry, recordTaskRetry, type TaskFailure } from '../sentry/sentry.js';
 import { logger } from '../log/logger.js';
 
 export interface WorkerObservabilityOptions {
@@ -86,6 +86,7 @@ export async function startWorkerObservability(config: Config, options: WorkerOb
     async stop() {
       sampler.stop();
       await server?.close();
+      endSentrySession();
       await flushSentry(2000);
     },
   };
