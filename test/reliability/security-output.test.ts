@@ -13,6 +13,12 @@ import '../../src/tasks/index.js';
 
 /** A real API token of the configuration (GWQUEUE_API_TOKENS), as a script might paste it into a task's arguments. */
 const TOKEN = 'tok-output-0123456789abcdefXYZ';
+/**
+ * A second configured token that a chain's result holds: an operator chain's fields are checked against patterns, so a
+ * token typed into one never reaches its result; this one is the preliminary alert's circular file name.
+ */
+const CHAIN_TOKEN = 'preliminary-circular.txt';
+const TOKENS = `robot:admin=${TOKEN},chain-bot=${CHAIN_TOKEN}`;
 const RAISE = 'gwqueue.tasks.core.raise_error';
 const ECHO = 'gwqueue.tasks.core.echo';
 
@@ -21,6 +27,7 @@ describe('security: no configured secret in any output that shows task text', ()
   let engine: Engine;
   let env: Record<string, string>;
   let app: Express;
+  let worker: Awaited<ReturnType<typeof startCli>> | undefined;
   /** Tasks that carried the token: a failure with it bare, one as a Bearer header, a result, and one still scheduled. */
   const ids = { bare: '', bearer: '', echoed: '', scheduled: '' };
 
@@ -33,19 +40,22 @@ describe('security: no configured secret in any output that shows task text', ()
 
   before(async () => {
     redis = await startRedis();
-    engine = await startEngine(testConfig(redis.url, { GWQUEUE_API_TOKENS: `robot:admin=${TOKEN}`, GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0' }));
-    await engine.startWorker({ name: 'output@test', queues: ['celery'] });
+    engine = await startEngine(testConfig(redis.url, { GWQUEUE_API_TOKENS: TOKENS, GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0' }));
     env = {
       REDIS_URL: redis.url,
       GWQUEUE_PREFIX: engine.config.prefix,
       GWQUEUE_ENV: 'test',
-      GWQUEUE_API_TOKENS: `robot:admin=${TOKEN}`,
+      GWQUEUE_API_TOKENS: TOKENS,
       GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0',
     };
+    // A real worker process for every queue (the operator chain below crosses several), with the same configuration.
+    worker = await startCli(['worker', '-n', 'output@test'], env, /consuming/);
     const { gracedb } = createConsoleGraceDb(engine.config, engine.client.redis);
     app = createApp({ config: engine.config, client: engine.client, gracedb, listenHost: '127.0.0.1' });
   });
   after(async () => {
+    worker?.child.kill('SIGTERM');
+    await worker?.exited;
     await engine?.stop();
     await redis?.stop();
   });
@@ -76,6 +86,19 @@ describe('security: no configured secret in any output that shows task text', ()
     // Only what is shown is redacted: the task itself ran with, and keeps, what it was given (a retry runs it again).
     const job = await engine.client.findJob(ids.bare);
     assert.deepEqual(job?.data.args, [`upload refused for ${TOKEN}`]);
+  });
+
+  test('`chain --wait`: the result of an operator chain', async () => {
+    const mock = await runCli(['chain', 'send_mock_event', '--wait', '30'], env, { timeoutMs: 40_000 });
+    assert.equal(mock.code, 0, mock.stderr);
+    const { superevent_id: superevent, graceid: event } = JSON.parse(mock.stdout) as { superevent_id: string; graceid: string };
+    const args = ['chain', 'send_preliminary_gcn', `superevent_id=${superevent}`, `event_id=${event}`, '--wait', '30'];
+    const preliminary = await runCli(args, env, { timeoutMs: 40_000 });
+    assert.equal(preliminary.code, 0, preliminary.stderr);
+    const result = JSON.parse(preliminary.stdout) as { alert_type: string; circular_filename: string };
+    assert.equal(result.alert_type, 'PRELIMINARY');
+    assert.equal(result.circular_filename, `${CENSOR},0`);
+    assert.ok(!(preliminary.stdout + preliminary.stderr).includes(CHAIN_TOKEN), 'chain --wait shows the configured token');
   });
 
   test('`result`: a failed task, its --traceback, and a completed one', async () => {
