@@ -13,10 +13,13 @@ function promtool(args: string[]): { status: number | null; output: string } {
   return { status: run.status, output: `${run.stdout}${run.stderr}` };
 }
 
-test('the rules file is valid Prometheus rules', () => {
+test('the rules file is valid Prometheus rules, and the example configuration that loads it is valid', () => {
   const { status, output } = promtool(['check', 'rules', 'gwqueue-rules.yml']);
   assert.equal(status, 0, output);
   assert.match(output, /SUCCESS: 4 rules found/);
+  const config = promtool(['check', 'config', 'prometheus.yml']);
+  assert.equal(config.status, 0, config.output);
+  assert.match(config.output, /SUCCESS: 4 rules found/);
 });
 
 test('promtool test rules: every alert fires once with two scraped processes, and resolves', () => {
