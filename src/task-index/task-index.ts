@@ -42,24 +42,35 @@ const json = (value: unknown) => {
   }
 };
 
+/** Above this, a value is shown by the head of its JSON only (a downloaded file's base64 runs to megabytes). */
+const WHOLE_JSON_LIMIT = 64 * 1024;
+
+/**
+ * `value` as redacted JSON, cut to `max` characters: redacted key by key when it is small, else its head as text (with
+ * room beyond `max`, so that a secret crossing the cut is still recognised before it is cut).
+ */
+function shownJson(value: unknown, redactor: Redactor, max: number): string {
+  const text = json(value);
+  if (text.length <= WHOLE_JSON_LIMIT) return clip(json(redactor.value(value)), max);
+  return clip(redactor.text(text.slice(0, max + 1000)), max);
+}
+
 /**
  * A task as the list shows it, from its BullMQ job; `state` is the one the caller knows it is in. Its texts are redacted
  * before they are cut short (a secret cut in two would no longer be recognised), so neither the index nor a page holds one.
  */
 export function summarizeJob(job: Job, state: string, redactor: Redactor, outcome: { result?: unknown; error?: string } = {}): TaskSummary {
   const data = (job.data ?? {}) as Partial<JobData>;
-  const kwargs = data.kwargs && Object.keys(data.kwargs).length ? ` ${json(redactor.value(data.kwargs))}` : '';
+  const kwargs = data.kwargs && Object.keys(data.kwargs).length ? ` ${shownJson(data.kwargs, redactor, 400)}` : '';
   const finished = state === 'completed' || state === 'failed';
   const result =
-    state === 'completed'
-      ? clip(json(redactor.value(outcome.result !== undefined ? outcome.result : (job.returnvalue ?? null))), 400)
-      : null;
+    state === 'completed' ? shownJson(outcome.result !== undefined ? outcome.result : (job.returnvalue ?? null), redactor, 400) : null;
   return {
     id: job.id!,
     name: job.name,
     queue: job.queueName,
     state,
-    args: clip(`${json(redactor.value(data.args ?? []))}${kwargs}`, 400),
+    args: clip(`${shownJson(data.args ?? [], redactor, 400)}${kwargs}`, 400),
     result,
     error: state === 'failed' || state === 'retrying' ? clip(redactor.text(outcome.error ?? job.failedReason ?? 'failed'), 600) : null,
     worker: job.processedBy ?? null,
