@@ -193,6 +193,23 @@ describe('Sentry', () => {
     const body = fake.bodies.join('\n');
     assert.ok(!body.includes('secret-session-id') && !body.includes(ROBOT_TOKEN), 'no cookie or bearer token is sent');
     await engine.client.redis.del(auditKey(engine.config));
+    // Release health of a server: the SDK counts each request as a session (aggregated); the 500 is an errored one.
+    const aggregates = () =>
+      fake.items
+        .filter((item) => item.header.type === 'sessions')
+        .flatMap((item) => (item.payload as { aggregates: { errored?: number; crashed?: number }[] }).aggregates);
+    await eventually(
+      async () => {
+        await flushSentry(1000);
+        return aggregates().some((a) => (a.errored ?? 0) >= 1);
+      },
+      15_000,
+      'the request session of the 500, errored',
+    );
+    assert.ok(
+      aggregates().every((a) => !a.crashed),
+      `no request session crashed: ${JSON.stringify(aggregates())}`,
+    );
   });
 
   test('a warning logged by a running console (CSRF refusal) becomes a warning event', async () => {
