@@ -1,33 +1,15 @@
 // `npm run bench [-- --peer] [--runs N] [--quick] [--only engine|cli|dashboard|web] [--ab-heap]`: starts private servers, runs the benchmarks, prints tables and each ratio against its target (measured, never asserted).
 import os from 'node:os';
-import { parseArgs } from 'node:util';
 import { startRedis } from '../test/helpers/redis-server.js';
 import { benchCli, benchEngine } from './engine-bench.js';
 import { benchPeerCli, peerMissing } from './peer-cli-bench.js';
 import { benchDashboard } from './dashboard-bench.js';
 import { APP_LABELS, benchWeb, type AppKey, type WebFigures } from './web-bench.js';
-import { median, printTable, type Row } from './stats.js';
+import { fmt, median, NOT_APPLICABLE, printTable, type Row } from './stats.js';
+import { optionsOrExit, parseBenchArgs } from './options.js';
 
-const { values: args } = parseArgs({
-  options: {
-    peer: { type: 'boolean', default: false },
-    quick: { type: 'boolean', default: false },
-    runs: { type: 'string' },
-    only: { type: 'string' },
-    'ab-heap': { type: 'boolean', default: false },
-  },
-});
-const quick = args.quick;
-const runs = Number(args.runs ?? (quick ? 1 : 3));
-if (!Number.isInteger(runs) || runs < 1 || runs > 20) {
-  console.error(`bench: --runs must be a whole number from 1 to 20 (got "${args.runs}")`);
-  process.exit(64);
-}
-const only = args.only;
-if (only !== undefined && !['engine', 'cli', 'dashboard', 'web'].includes(only)) {
-  console.error(`bench: --only must be engine, cli, dashboard or web (got "${only}")`);
-  process.exit(64);
-}
+const args = optionsOrExit(parseBenchArgs(process.argv.slice(2)));
+const { quick, runs, only } = args;
 const wants = (part: string) => only === undefined || only === part;
 const missing = args.peer ? peerMissing() : undefined;
 const peerRuns = args.peer && !missing;
@@ -59,8 +41,12 @@ console.log(
 if (args.peer && missing)
   console.log(`peer: cannot run here (${missing}); its column is the figures quoted in issue 17, not measured in this run`);
 
+/** The runs' spread as "min–max", over the runs that have the figure. */
+const range = (values: number[]) => {
+  const finite = values.filter(Number.isFinite);
+  return finite.length ? `${fmt(Math.min(...finite), 0)}–${fmt(Math.max(...finite), 0)}` : NOT_APPLICABLE;
+};
 const ratio = (ours: number, theirs: number) => (Number.isFinite(ours / theirs) ? ours / theirs : NaN);
-const fmt = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
 /** Each ratio and its target: [what, value, target text, met]. */
 const targets: Row[] = [];
 const target = (measure: string, value: number, limit: number, direction: '≥' | '≤', note = '') =>
@@ -68,7 +54,7 @@ const target = (measure: string, value: number, limit: number, direction: '≥' 
     ratio: measure,
     value: fmt(value),
     target: `${direction} ${limit}`,
-    met: Number.isFinite(value) ? ((direction === '≥' ? value >= limit : value <= limit) ? 'yes' : 'NO') : '–',
+    met: Number.isFinite(value) ? ((direction === '≥' ? value >= limit : value <= limit) ? 'yes' : 'NO') : NOT_APPLICABLE,
     note,
   });
 
@@ -112,7 +98,7 @@ async function web(): Promise<void> {
     'api',
     'browser',
     ...(peerRuns ? (['peer'] as const) : []),
-    ...(args['ab-heap'] ? (['api-v8heap'] as const) : []),
+    ...(args.abHeap ? (['api-v8heap'] as const) : []),
   ];
   console.log(
     `\nform POST /send_preliminary_gcn: ${runs} run(s) per app (${apps.map((key) => APP_LABELS[key]).join(', ')}), each started fresh: wrk -t2 -c32 -d${options.wrkSeconds}s, then drain, then ${options.probeCount} sequential submissions (probe; not on the browser path), then RSS`,
@@ -163,8 +149,8 @@ async function web(): Promise<void> {
         'wait p50': fmt(f.waitP50),
         'wait p99': fmt(f.waitP99),
         'drain s': f.drainS,
-        'web MB': `${f.webRssMb.toFixed(0)} (${f.webProcesses})`,
-        'worker MB': `${f.workerRssMb.toFixed(0)} (${f.workerProcesses})`,
+        'web MB': `${fmt(f.webRssMb, 0)} (${f.webProcesses})`,
+        'worker MB': `${fmt(f.workerRssMb, 0)} (${f.workerProcesses})`,
         'off the median': runs > 1 ? off(key, f).join(', ') : '',
       })),
     ),
@@ -231,7 +217,7 @@ async function web(): Promise<void> {
       Redis: fmt(m(key, 'cpuRedisMs'), 3),
       all: fmt(m(key, 'cpuTotalMs'), 3),
       '÷ bare': fmt(ratio(m(key, 'cpuTotalMs'), m('bare', 'cpuTotalMs')), 2),
-      '÷ peer': peerRuns ? fmt(ratio(m(key, 'cpuTotalMs'), m('peer', 'cpuTotalMs')), 2) : '–',
+      '÷ peer': peerRuns ? fmt(ratio(m(key, 'cpuTotalMs'), m('peer', 'cpuTotalMs')), 2) : NOT_APPLICABLE,
     })),
   );
 
@@ -248,14 +234,14 @@ async function web(): Promise<void> {
         process: name,
         role,
         'RSS MB (median)': median(values),
-        'min–max': `${fmt(Math.min(...values), 0)}–${fmt(Math.max(...values), 0)}`,
+        'min–max': range(values),
         'PSS MB (median)': median(pss),
       });
     }
   }
   printTable('RSS and PSS per process after the load (MB)', perProcess);
 
-  if (args['ab-heap'])
+  if (args.abHeap)
     printTable(
       `A/B in the same runs: V8's heap sized as deployed (2 MB semispaces, heap grown by 50 %, one background thread) against V8's defaults, API-token path, medians of ${runs}`,
       (['rps', 'wrkP99', 'doneP50', 'doneP99', 'webRssMb', 'workerRssMb'] as const).map((measure) => ({

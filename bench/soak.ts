@@ -1,17 +1,11 @@
 // `npm run soak [-- --minutes 10 --rate 40]`: mixed load on the real console and workers; RSS of every process sampled (slope per process), latency p99 per minute.
-import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { printTable, summarize, type Row } from './stats.js';
+import { fmt, NOT_APPLICABLE, printTable, summarize, type Row } from './stats.js';
+import { optionsOrExit, parseSoakArgs } from './options.js';
 import { childrenOf, rssMb } from './processes.js';
 import { startStack } from './stack.js';
 
-const { values: args } = parseArgs({ options: { minutes: { type: 'string', default: '10' }, rate: { type: 'string', default: '40' } } });
-const minutes = Number(args.minutes);
-const rate = Number(args.rate);
-if (!(minutes > 0 && minutes <= 24 * 60) || !(rate > 0 && rate <= 5000)) {
-  console.error('soak: --minutes must be in (0, 1440] and --rate (requests/s) in (0, 5000]');
-  process.exit(64);
-}
+const { minutes, rate } = optionsOrExit(parseSoakArgs(process.argv.slice(2)));
 
 const stack = await startStack({ name: 'soak', appendOnly: true, tokenRole: 'admin', env: { GWQUEUE_MOCK_JOINT_DELAY: '1' } });
 const { base, web, workers, redisPid } = stack;
@@ -125,7 +119,7 @@ try {
     const endMb = last.rss.get(name) ?? NaN;
     const midMb = middle.rss.get(name) ?? NaN;
     const max = Math.max(...samples.map((s) => s.rss.get(name) ?? 0));
-    const growth = (from: number) => `${(((endMb - from) / from) * 100).toFixed(1)} %`;
+    const growth = (from: number) => `${fmt(((endMb - from) / from) * 100, 1)} %`;
     return {
       process: name,
       'after warm-up (MB)': startMb,
@@ -154,9 +148,9 @@ try {
       const all = slope(name, afterWarmup);
       return {
         process: name,
-        'MB/min': all.toFixed(3),
-        'MB/hour at that rate': (all * 60).toFixed(1),
-        'MB/min in the 2nd half': slope(name, secondHalf).toFixed(3),
+        'MB/min': fmt(all, 3),
+        'MB/hour at that rate': fmt(all * 60, 1),
+        'MB/min in the 2nd half': fmt(slope(name, secondHalf), 3),
       };
     }),
   );
@@ -175,7 +169,7 @@ try {
         p99: all.p99,
         max: Math.max(...inMinute.map((l) => l.ms)),
         POSTs: posts.n,
-        'POST p99': Number.isFinite(posts.p99) ? posts.p99 : '–',
+        'POST p99': Number.isFinite(posts.p99) ? posts.p99 : NOT_APPLICABLE,
       };
     }),
   );

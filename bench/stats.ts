@@ -19,17 +19,36 @@ export function median(values: number[]): number {
   );
 }
 
+/** Where a figure does not apply (an app without workers, a peer that did not run, a ratio to nothing). */
+export const NOT_APPLICABLE = '–';
+
+/** A figure with `digits` decimals, or NOT_APPLICABLE when there is none (NaN, ±Infinity). */
+export function fmt(value: number, digits = 2): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : NOT_APPLICABLE;
+}
+
 export type Row = Record<string, string | number>;
 
-export function printTable(title: string, rows: Row[]): void {
-  if (!rows.length) return;
+/** A table cell: whole numbers as they are, others with two decimals, a figure that does not apply as NOT_APPLICABLE. */
+export function cell(value: string | number): string {
+  if (typeof value !== 'number') return value;
+  return Number.isInteger(value) ? String(value) : fmt(value);
+}
+
+/** A Markdown table: the title, the header row, a rule and one line per row. */
+export function formatTable(title: string, rows: Row[]): string {
+  if (!rows.length) return '';
   const columns = Object.keys(rows[0]);
-  const cell = (value: string | number) =>
-    typeof value === 'number' ? (Number.isInteger(value) ? String(value) : value.toFixed(2)) : value;
   const widths = columns.map((column) => Math.max(column.length, ...rows.map((row) => cell(row[column] ?? '').length)));
   const line = (values: string[]) => `| ${values.map((value, i) => value.padEnd(widths[i])).join(' | ')} |`;
-  console.log(`\n${title}\n`);
-  console.log(line(columns));
-  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const row of rows) console.log(line(columns.map((column) => cell(row[column] ?? ''))));
+  return [
+    `\n${title}\n`,
+    line(columns),
+    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    ...rows.map((row) => line(columns.map((column) => cell(row[column] ?? '')))),
+  ].join('\n');
+}
+
+export function printTable(title: string, rows: Row[]): void {
+  if (rows.length) console.log(formatTable(title, rows));
 }

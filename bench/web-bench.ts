@@ -9,6 +9,7 @@ import { freePort, startRedis } from '../test/helpers/redis-server.js';
 import { PEER_DIR } from './peer-cli-bench.js';
 import { childrenOf, cpuMs, pssMb, rssMb, stopChild, waitForOutput } from './processes.js';
 import { startStack } from './stack.js';
+import { fmt } from './stats.js';
 
 const STANDIN = path.join(PACKAGE_ROOT, 'bench', 'standin.mjs');
 const BARE = path.join(PACKAGE_ROOT, 'bench', 'bare.mjs');
@@ -397,7 +398,7 @@ export async function benchWeb(
       const figures = await measure(key, options);
       out[key].push(figures);
       log(
-        `run ${run + 1}/${runs} ${APP_LABELS[key]}: ${figures.rps.toFixed(0)} req/s, wrk p99 ${figures.wrkP99} ms, submit→done p50 ${figures.doneP50.toFixed(2)} ms, RSS ${figures.totalRssMb.toFixed(0)} MB`,
+        `run ${run + 1}/${runs} ${APP_LABELS[key]}: ${fmt(figures.rps, 0)} req/s, wrk p99 ${fmt(figures.wrkP99)} ms, submit→done p50 ${fmt(figures.doneP50)} ms, RSS ${fmt(figures.totalRssMb, 0)} MB`,
       );
     }
   }

@@ -313,7 +313,7 @@ export async function runAction<T>(deps: ActionDeps, action: OperatorAction<T>, 
 
   // The key's record and the audit entry go out together (one round trip): neither depends on the other's answer.
   // Not an ioredis pipeline: building one on a connection that carries BullMQ's scripts costs more than it saves.
-  const record = auditRecord(entry(done.audit ?? 'accepted', done.message, prepared.fields, done.taskId ?? null));
+  const record = auditRecord(deps.config, entry(done.audit ?? 'accepted', done.message, prepared.fields, done.taskId ?? null));
   const writes: { what: string; write: () => Promise<unknown> }[] = [
     ...(key ? [{ what: 'key record', write: () => recordKey(deps.redis, deps.config, key, purpose, done.taskId ?? null, fp) }] : []),
     // Sent again, the entry is written only if the first try did not land (its answer may be what was lost).

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import { keyOf } from '../redis/keys.js';
 import { logger } from '../log/logger.js';
+import { redactorFor } from '../log/redact.js';
 
 export type AuditOutcome = 'accepted' | 'rejected' | 'unauthorized' | 'duplicate' | 'unavailable' | 'error';
 
@@ -68,15 +69,25 @@ function anonymousWithinBudget(address: string): boolean {
   return false;
 }
 
-/** An entry as the stream stores it (fields clipped, the time of now): the same text however often it is written. */
-export function auditRecord(entry: NewAuditEntry): string {
-  return JSON.stringify({ ...entry, fields: clip(entry.fields), time: new Date().toISOString() });
+/**
+ * An entry as the stream stores it (the time of now): the same text however often it is written. What was submitted
+ * (a task's arguments among the fields) is redacted as the logs are before it is cut to length, so the log never holds
+ * a secret, nor half of one.
+ */
+export function auditRecord(config: Config, entry: NewAuditEntry): string {
+  const redactor = redactorFor(config);
+  return JSON.stringify({
+    ...entry,
+    fields: clip(redactor.value(entry.fields)),
+    detail: redactor.text(entry.detail),
+    time: new Date().toISOString(),
+  });
 }
 
 /** Writes one entry; '' when it was an anonymous one past its budget (not written). */
 export async function writeAudit(redis: Redis, config: Config, entry: NewAuditEntry): Promise<string> {
   if (entry.user === 'anonymous' && !anonymousWithinBudget(entry.address)) return '';
-  return writeAuditRecord(redis, config, auditRecord(entry));
+  return writeAuditRecord(redis, config, auditRecord(config, entry));
 }
 
 /** How far back a repeated write looks for its record: far more entries than a console writes during an outage. */
@@ -117,6 +128,7 @@ export async function listAudit(
   query: AuditQuery = {},
 ): Promise<{ entries: AuditEntry[]; next: string | null }> {
   const limit = Math.min(Math.max(query.limit ?? 50, 1), 500);
+  const redactor = redactorFor(config);
   const entries: AuditEntry[] = [];
   let end = query.before ? `(${query.before}` : '+';
   let scanned = 0;
@@ -125,7 +137,9 @@ export async function listAudit(
     if (!chunk.length) return { entries, next: null };
     scanned += chunk.length;
     for (const [id, values] of chunk) {
-      const entry = { id, ...(JSON.parse(values[1]) as Omit<AuditEntry, 'id'>) };
+      const read = JSON.parse(values[1]) as Omit<AuditEntry, 'id'>;
+      // Entries are redacted when written; again when read, with the secrets this process knows.
+      const entry = { id, ...read, fields: redactor.value(read.fields), detail: redactor.text(read.detail) };
       if (query.user && entry.user !== query.user) continue;
       if (query.action && entry.action !== query.action) continue;
       entries.push(entry);

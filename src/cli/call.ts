@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import { action, CliError, jsonOption, print, withClient } from './context.js';
+import { processRedactor } from '../log/redact.js';
 
 interface CallOptions {
   args?: string;
@@ -126,7 +127,7 @@ export function register(program: Command): void {
               return;
             }
             process.stderr.write(`${outcome.taskId}\n`);
-            print(JSON.stringify(await new AsyncResult(outcome.taskId, client).get({ timeout: wait })));
+            print(JSON.stringify(processRedactor().value(await new AsyncResult(outcome.taskId, client).get({ timeout: wait }))));
           },
           { allTasks: false },
         );

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { OperatorForm } from '../forms/registry.js';
 import { fieldUsage } from '../forms/fields.js';
 import { action, CliError, print, withClient } from './context.js';
+import { processRedactor } from '../log/redact.js';
 import { waitSeconds } from './call.js';
 
 interface ChainOptions {
@@ -80,12 +81,12 @@ export function register(program: Command): void {
           ]);
           const outcome = await runFromTerminal(client, config, formAction(definition), input);
           if (outcome.kind !== 'done' || !outcome.taskId) return report(outcome);
-          process.stderr.write(`gwqueue: ${outcome.message}\n`);
+          process.stderr.write(`gwqueue: ${processRedactor().text(outcome.message)}\n`);
           if (wait === undefined) {
             print(outcome.taskId);
             return;
           }
-          print(JSON.stringify(await new AsyncResult(outcome.taskId, client).get({ timeout: wait })));
+          print(JSON.stringify(processRedactor().value(await new AsyncResult(outcome.taskId, client).get({ timeout: wait }))));
         });
       }),
     );

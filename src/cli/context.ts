@@ -1,6 +1,7 @@
 // Shared CLI plumbing: exit codes (sysexits, as Celery), one error-to-exit-code mapping, output helpers.
 import type { Config } from '../config/index.js';
 import type { TaskClient } from '../queue/client.js';
+import { processRedactor } from '../log/redact.js';
 
 export const EXIT = {
   OK: 0,
@@ -66,13 +67,15 @@ export function oneLine(message: string): string {
 }
 
 /**
- * Text a task or an argument supplied (an error, a stack trace), made safe for a terminal: control characters (ESC of
- * an escape sequence among them) and bidi overrides shown as \uXXXX, so nothing printed can recolour, move the cursor or
- * reorder the screen. `multiline` keeps newlines and tabs (a stack trace); otherwise they are shown as \n, \t.
+ * Text a task or an argument supplied (an error, a stack trace), made safe for a terminal: secrets redacted as in the
+ * logs (log/redact.ts), control characters (ESC of an escape sequence among them) and bidi overrides shown as \uXXXX, so
+ * nothing printed can recolour, move the cursor or reorder the screen. `multiline` keeps newlines and tabs (a stack
+ * trace); otherwise they are shown as \n, \t.
  */
 export function terminalText(text: string, multiline = false): string {
+  const redacted = processRedactor().text(text);
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) =>
+  return redacted.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) =>
     multiline && (c === '\n' || c === '\t')
       ? c
       : c === '\n'
@@ -94,7 +97,8 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
     } catch (error) {
       const mapped = exitCodeFor(error);
       process.stderr.write(`gwqueue: ${oneLine(mapped.message)}\n`);
-      if (mapped.code === EXIT.SOFTWARE && process.env.GWQUEUE_LOG_LEVEL === 'debug') process.stderr.write(`${(error as Error).stack}\n`);
+      if (mapped.code === EXIT.SOFTWARE && process.env.GWQUEUE_LOG_LEVEL === 'debug')
+        process.stderr.write(`${terminalText(String((error as Error).stack), true)}\n`);
       code = mapped.code;
       // Redis is away: connections still trying to reach it would hold the process past its time limit.
       if (code === EXIT.UNAVAILABLE) setTimeout(() => process.exit(code), 50).unref();
@@ -108,14 +112,20 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
  * leaves even if a connection still reconnecting to a Redis that is away, or a socket to a hung one, would hold it.
  */
 export async function leaveAfterStop(code: number): Promise<number> {
-  const { flushLogs } = await import('../log/logger.js');
+  const [{ flushLogs }, sentry] = await Promise.all([import('../log/logger.js'), import('../sentry/sentry.js')]);
+  // With Sentry: the process's release-health session ends "exited" (a clean stop), sent within a second at most.
+  if (sentry.sentryActive()) {
+    sentry.endSentrySession();
+    await sentry.flushSentry(1000);
+  }
   await Promise.race([flushLogs().catch(() => {}), new Promise((resolve) => setTimeout(resolve, 50).unref())]);
   setTimeout(() => process.exit(code), 50).unref();
   return code;
 }
 
+/** A line of a command's output: whatever a task put in it (a result, an error), no secret of the configuration. */
 export function print(line: string): void {
-  process.stdout.write(`${line}\n`);
+  process.stdout.write(`${processRedactor().text(line)}\n`);
 }
 
 /** Loads config, the task registry and a connected producer client; the client is closed afterwards. */

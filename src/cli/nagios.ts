@@ -3,6 +3,7 @@ import type { EventEmitter } from 'node:events';
 import { Command, InvalidArgumentError, type CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { oneLine } from './context.js';
+import { processRedactor } from '../log/redact.js';
 import type { CheckOptions } from '../health/check-status.js';
 import { METRICS, type MetricName, type Threshold } from '../health/check-types.js';
 import { combineThresholdOptions, parseThresholdList, parseThresholdPair, ThresholdOptionError } from '../health/threshold-options.js';
@@ -134,7 +135,8 @@ async function runCheck(options: NagiosOptions, command: Command): Promise<void>
   clearTimeout(guard);
   process.exitCode = code;
   // The answer is out: leave at once, whatever still holds the event loop (a connection to a hung Redis).
-  process.stdout.write(output, () => process.exit(code));
+  // A check's text may quote a task's error (a failed alert): no secret of the configuration in it.
+  process.stdout.write(processRedactor().text(output), () => process.exit(code));
 }
 
 export function register(program: Command): void {

@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { action, CliError, EXIT, print, terminalText, withClient } from './context.js';
+import { processRedactor } from '../log/redact.js';
 import { waitSeconds } from './call.js';
 import { isFileResult, isText } from '../queue/file-result.js';
 
@@ -90,9 +91,10 @@ export function register(program: Command): void {
           if (info.state === 'completed') {
             if (options.raw || options.output !== undefined) await writeRaw(id, info.result, options.output);
             else if (!options.json && isFileResult(info.result) && isText(Buffer.from(info.result.base64, 'base64')))
-              // A text file (coinc.xml, a circular, JSON) as text; binary files stay JSON (--raw / -o give their bytes).
-              process.stdout.write(Buffer.from(info.result.base64, 'base64'));
-            else print(JSON.stringify(info.result, null, 2));
+              // A text file (coinc.xml, a circular, JSON) as text, redacted like any output; binary files stay JSON
+              // (--raw / -o give a file's bytes as they are: a download, like GraceDB's).
+              process.stdout.write(processRedactor().text(Buffer.from(info.result.base64, 'base64').toString('utf8')));
+            else print(JSON.stringify(processRedactor().value(info.result), null, 2));
             return EXIT.OK;
           }
           if (info.state === 'failed') {

@@ -6,6 +6,7 @@ import { runAction, type ActionDeps, type ActionOutcome, type OperatorAction } f
 import { TaskIndex } from '../task-index/task-index.js';
 import { sendControl } from '../control/control-client.js';
 import { CliError, EXIT, print } from './context.js';
+import { processRedactor } from '../log/redact.js';
 import { RedisUnavailableError } from '../redis/errors.js';
 
 export function terminalDeps(client: TaskClient, config: Config): ActionDeps {
@@ -68,6 +69,6 @@ export function report(outcome: ActionOutcome, json = false): number {
       ),
     );
   else if (outcome.ok) print(outcome.message);
-  else process.stderr.write(`gwqueue: ${outcome.message}\n`);
+  else process.stderr.write(`gwqueue: ${processRedactor().text(outcome.message)}\n`);
   return outcome.ok ? EXIT.OK : EXIT.FAILURE;
 }

@@ -21,7 +21,7 @@ export function register(program: Command): void {
             { createInterface },
             { services, resetServices },
             { buildShellContext },
-            { shellWriter },
+            { shellWriter, redactingConsole },
             { VERSION },
           ] = await Promise.all([
             import('node:repl'),
@@ -51,7 +51,7 @@ export function register(program: Command): void {
             preview: interactive,
             writer: shellWriter,
           });
-          for (const [name, value] of Object.entries(context)) {
+          for (const [name, value] of Object.entries({ ...context, console: redactingConsole(interactive) })) {
             Object.defineProperty(server.context, name, { value, enumerable: true, configurable: true, writable: true });
           }
           // A piped script: feed the REPL one line at a time, each once the previous one is done (its prompt is shown again,

@@ -57,7 +57,7 @@ export function register(program: Command): void {
     .option('-n, --hostname <name>', 'worker name (default worker<pid>@<host>)')
     .option(
       '--metrics-port <port>',
-      'serve Prometheus metrics at GET /metrics on this port (default: GWQUEUE_WORKER_METRICS_PORT; none: off)',
+      "serve this process's Prometheus metrics at GET /metrics on this port (default: GWQUEUE_WORKER_METRICS_PORT; none: off)",
     )
     .action(
       action(async (options: { queues?: string; concurrency?: string; hostname?: string; metricsPort?: string }) => {

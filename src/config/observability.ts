@@ -52,7 +52,10 @@ export const OBSERVABILITY_SETTINGS: Record<string, { default: string; help: str
     default: '691200',
     help: 'seconds host samples are kept in Redis (8 days: a whole week on the Host page)',
   },
-  GWQUEUE_WORKER_METRICS_PORT: { default: '(none)', help: 'port on which `gwqueue worker` serves GET /metrics (same as --metrics-port)' },
+  GWQUEUE_WORKER_METRICS_PORT: {
+    default: '(none)',
+    help: "port on which `gwqueue worker` serves GET /metrics: this process's own metrics (the deployment's are the console's; same as --metrics-port)",
+  },
   GWQUEUE_WORKER_METRICS_HOST: { default: '127.0.0.1', help: 'address the worker metrics endpoint listens on' },
 };
 

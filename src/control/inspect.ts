@@ -9,6 +9,7 @@ import type { JobData } from '../queue/canvas.js';
 import { sendControl } from './control-client.js';
 import { readSchedules, type ScheduleView } from '../schedules/schedulers.js';
 import { FIRE_TASK } from '../schedules/schedule-registry.js';
+import { redactorFor } from '../log/redact.js';
 
 export const INSPECT_METHODS = ['active', 'reserved', 'scheduled', 'stats', 'registered', 'active_queues', 'ping'] as const;
 export type InspectMethod = (typeof INSPECT_METHODS)[number];
@@ -64,6 +65,17 @@ async function perQueue<T>(queues: string[], read: (queue: string) => Promise<T>
 }
 
 export async function inspect(
+  client: TaskClient,
+  config: Config,
+  method: InspectMethod,
+  options: { destination?: string[]; timeoutMs: number },
+): Promise<InspectResult> {
+  const result = await gather(client, config, method, options);
+  // Task requests carry the tasks' arguments: shown (text or --json), so redacted as the logs are.
+  return { ...result, replies: redactorFor(config).value(result.replies) };
+}
+
+async function gather(
   client: TaskClient,
   config: Config,
   method: InspectMethod,

@@ -1,5 +1,5 @@
-// Keeps secrets out of log lines and Sentry events: secret-named keys at any depth, known secret values, and credential patterns.
-import type { Config } from '../config/index.js';
+// Keeps secrets out of log lines, Sentry events and every output that shows task text: secret-named keys at any depth, known secret values, and credential patterns.
+import { getConfig, type Config } from '../config/index.js';
 
 export const CENSOR = '[redacted]';
 
@@ -52,20 +52,37 @@ export function textScrubber(secrets: string[]): (text: string) => string {
   };
 }
 
+/** How far scrubValue follows a value: log lines and Sentry events are cut short; a task's result shown whole. */
+interface ScrubLimits {
+  depth: number;
+  items: number;
+}
+
+const LOG_LIMITS: ScrubLimits = { depth: 8, items: 200 };
+/** A task's arguments or result as the operator sees them: whole (JSON from Redis has no cycles, and is bounded). */
+const SHOWN_LIMITS: ScrubLimits = { depth: 64, items: Number.POSITIVE_INFINITY };
+
 /**
  * A copy of `value` with secret-named keys censored and strings scrubbed, at any depth. Errors become
  * `{type, message, stack}`; cycles and very deep nesting are cut short rather than followed.
  */
-export function scrubValue(value: unknown, scrubText: (text: string) => string, depth = 0, seen = new WeakSet<object>()): unknown {
+export function scrubValue(
+  value: unknown,
+  scrubText: (text: string) => string,
+  depth = 0,
+  seen = new WeakSet<object>(),
+  limits: ScrubLimits = LOG_LIMITS,
+): unknown {
   if (typeof value === 'string') return scrubText(value);
   if (value === null || typeof value !== 'object') return value;
-  if (depth > 8) return '[too deep]';
+  if (depth > limits.depth) return '[too deep]';
   if (seen.has(value)) return '[circular]';
   seen.add(value);
+  const next = (item: unknown, at = depth + 1) => scrubValue(item, scrubText, at, seen, limits);
   if (value instanceof Error) {
     // Own fields too (code, status…), and the cause: pino's error serializer is not used, this replaces it.
-    const fields = scrubValue({ ...value }, scrubText, depth + 1, seen) as Record<string, unknown>;
-    const cause = value.cause === undefined ? undefined : scrubValue(value.cause, scrubText, depth + 1, seen);
+    const fields = next({ ...value }) as Record<string, unknown>;
+    const cause = value.cause === undefined ? undefined : next(value.cause);
     return {
       type: value.name,
       message: scrubText(value.message),
@@ -74,13 +91,54 @@ export function scrubValue(value: unknown, scrubText: (text: string) => string, 
       ...(cause === undefined ? {} : { cause }),
     };
   }
-  if (Array.isArray(value)) return value.slice(0, 200).map((item) => scrubValue(item, scrubText, depth + 1, seen));
-  if (value instanceof Map) return scrubValue(Object.fromEntries(value), scrubText, depth, seen);
+  if (Array.isArray(value)) return value.slice(0, limits.items).map((item) => next(item));
+  if (value instanceof Map) return next(Object.fromEntries(value), depth);
   if (value instanceof Date) return value.toISOString();
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    out[key] =
-      isSecretKey(key) && item !== undefined && item !== null && item !== '' ? CENSOR : scrubValue(item, scrubText, depth + 1, seen);
+    out[key] = isSecretKey(key) && item !== undefined && item !== null && item !== '' ? CENSOR : next(item);
   }
   return out;
+}
+
+/**
+ * What every output that shows a task's text passes it through — its arguments, result, error, stack trace and log
+ * lines, on a terminal (call / chain / result, events, shell, inspect), on a page or in a JSON answer — the same
+ * redaction as the logs and Sentry get: the configuration's secrets, secret-named keys, credentials written inline.
+ */
+export interface Redactor {
+  text(text: string): string;
+  /** A copy with secret-named keys censored and every string scrubbed; arrays and objects kept whole. */
+  value<T>(value: T): T;
+}
+
+const redactors = new WeakMap<Config, Redactor>();
+
+function makeRedactor(scrub: (text: string) => string): Redactor {
+  return {
+    text: scrub,
+    value: <T>(value: T) => scrubValue(value, scrub, 0, new WeakSet(), SHOWN_LIMITS) as T,
+  };
+}
+
+/** The redactor of a configuration (built once per configuration: the secrets are fixed when it is loaded). */
+export function redactorFor(config: Config): Redactor {
+  let redactor = redactors.get(config);
+  if (!redactor) {
+    redactor = makeRedactor(textScrubber(secretValues(config)));
+    redactors.set(config, redactor);
+  }
+  return redactor;
+}
+
+/**
+ * The process's redactor, from the configuration it runs with; a configuration that cannot be read (the error being
+ * reported may be that) leaves the credential patterns, which need none.
+ */
+export function processRedactor(): Redactor {
+  try {
+    return redactorFor(getConfig());
+  } catch {
+    return makeRedactor(textScrubber([]));
+  }
 }

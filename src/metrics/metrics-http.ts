@@ -1,9 +1,8 @@
-// GET /metrics over HTTP: a handler for the web console, and a small server of its own for each worker (--metrics-port).
+// GET /metrics over HTTP: a handler for the web console (its own metrics and the deployment's), and a small server of its own for each worker (--metrics-port: its own only).
 import nodeCluster from 'node:cluster';
 import http from 'node:http';
 import type { Request, Response } from 'express';
 import type { Redis } from 'ioredis';
-import type { Registry } from 'prom-client';
 import type { Config } from '../config/index.js';
 import { createClusterRegistry, getProcessMetrics, METRICS_CONTENT_TYPE, renderMetrics } from './metrics.js';
 import { clusterProcessMetrics } from './metrics-cluster.js';
@@ -36,8 +35,12 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-/** A worker's metrics endpoint: GET /metrics only (and / as a pointer to it). */
-export async function startMetricsServer(port: number, host: string, cluster: Registry | undefined): Promise<MetricsServer> {
+/**
+ * A worker's metrics endpoint: GET /metrics only (and / as a pointer to it), with this process's own metrics. The
+ * deployment's (read from Redis) are the console's alone: every worker exporting them too made each alert on them fire
+ * once per scraped process.
+ */
+export async function startMetricsServer(port: number, host: string): Promise<MetricsServer> {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -52,7 +55,7 @@ export async function startMetricsServer(port: number, host: string, cluster: Re
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('not found\n');
       return;
     }
-    renderMetrics(cluster).then(
+    renderMetrics().then(
       (text) =>
         res
           .writeHead(200, { 'Content-Type': METRICS_CONTENT_TYPE, 'Cache-Control': 'no-store' })
@@ -75,5 +78,3 @@ export async function startMetricsServer(port: number, host: string, cluster: Re
     },
   };
 }
-
-export { createClusterRegistry };

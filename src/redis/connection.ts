@@ -92,7 +92,37 @@ export function createRedisConnection(config: Config, role: ConnectionRole): Red
   const redis = new Redis(options);
   // Errors are reported through commands and readiness; an unhandled 'error' event must not crash the process.
   redis.on('error', () => {});
+  if (role === 'producer') withCallerFrames(redis);
   return watchFailovers(redis, config);
+}
+
+/**
+ * A failed command's error gets the frames of the code that awaited it. ioredis makes the error in its reply parser, so
+ * its stack has two frames of ioredis and none of ours: a web 500 or a CLI error reported to Sentry would not say which
+ * request or function sent the command. Rethrown from an async function that awaited the command, a stack recorded
+ * there lists, through V8's async stack traces, every async function waiting on it (the handler, the function that sent
+ * the command). It costs a promise per command (about 0.3 µs); the frames are recorded only when a command fails.
+ * On the request-serving (producer) connections; a command sent with a callback is left as it is.
+ */
+function withCallerFrames(redis: Redis): void {
+  const send = redis.sendCommand.bind(redis);
+  redis.sendCommand = ((command: Parameters<Redis['sendCommand']>[0], stream?: Parameters<Redis['sendCommand']>[1]) => {
+    const sent = send(command, stream) as Promise<unknown>;
+    return (command as unknown as { callback?: unknown }).callback ? sent : relayFailure(sent);
+  }) as Redis['sendCommand'];
+}
+
+async function relayFailure<T>(sent: Promise<T>): Promise<T> {
+  try {
+    return await sent;
+  } catch (error) {
+    if (error instanceof Error && error.stack) {
+      // Line 0 is "Error", line 1 this function: the rest are the awaiting async functions.
+      const callers = (new Error().stack ?? '').split('\n').slice(2);
+      if (callers.length) error.stack = `${error.stack}\n${callers.join('\n')}`;
+    }
+    throw error;
+  }
 }
 
 /** Resolves when the connection is ready; rejects with RedisUnavailableError after the timeout. */

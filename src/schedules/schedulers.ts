@@ -8,6 +8,7 @@ import type { JobData } from '../queue/types.js';
 import { bullPrefix } from '../redis/keys.js';
 import '../tasks/index.js'; // the task modules declare the schedules
 import { allSchedules, FIRE_TASK, scheduleKeys, type LastRun, type ScheduleDefinition } from './schedule-registry.js';
+import { redactorFor } from '../log/redact.js';
 
 export interface SyncedSchedule {
   name: string;
@@ -124,7 +125,9 @@ export async function readSchedules(redis: Redis, config: Config): Promise<Sched
       const exists = stateReplies[cursor]?.[1] === 1 ? '1' : null;
       const fields = (stateReplies[cursor + 1]?.[1] ?? [null, null, null]) as (string | null)[];
       cursor += 2;
-      lastRun = { ...run, ...runState([exists, ...fields]) };
+      const state = runState([exists, ...fields]);
+      // The run's error is shown (inspect, the Schedules page, the canary): redacted as the logs are.
+      lastRun = { ...run, ...state, error: state.error === null ? null : redactorFor(config).text(state.error) };
     }
     return {
       name: schedule.name,

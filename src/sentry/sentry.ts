@@ -4,6 +4,7 @@ import type { Config } from '../config/index.js';
 import { VERSION } from '../version.js';
 import { scrubValue, secretValues, textScrubber } from '../log/redact.js';
 import { setWarningSink } from '../log/logger.js';
+import { processRole, type ProcessRole } from '../log/process-role.js';
 
 type SentryModule = typeof import('@sentry/node');
 type SentryEvent = import('@sentry/node').Event;
@@ -37,8 +38,17 @@ export function scrubEvent<E extends SentryEvent>(event: E): E {
 }
 
 /**
+ * Processes whose life is a release-health session: the resident ones (and library use, e.g. a worker embedded in a
+ * test). A one-shot command (call, result, nagios run every minute…) lasts a second: a session of its own would count
+ * one "healthy user" per invocation and drown the crash-free rate of the processes that matter.
+ */
+const SESSION_ROLES: readonly ProcessRole[] = ['worker', 'web', 'dev', 'flower', 'gwqueue'];
+
+/**
  * Starts Sentry once per process when the configuration has a DSN: environment = profile, release = gwqueue@version.
  * Process-wide handlers for crashes are ours (crash.ts), so the SDK's own are left out. Resolves true when active.
+ * Release health: one session per resident process, "crashed" only when the process crashes (captureCrash); a task
+ * failure or a web 500 is a handled error, which marks it "errored"; a clean stop ends it "exited" (endSentrySession).
  */
 export function initSentry(config: Config): Promise<boolean> {
   const dsn = config.observability.sentryDsn;
@@ -62,7 +72,13 @@ export function initSentry(config: Config): Promise<boolean> {
       },
       // Loaded after express and the rest: runtime module hooks would come too late and are not needed for errors.
       enableRuntimeChannelInjection: false,
-      integrations: (defaults) => defaults.filter((i) => i.name !== 'OnUncaughtException' && i.name !== 'OnUnhandledRejection'),
+      integrations: (defaults) =>
+        defaults.filter(
+          (i) =>
+            i.name !== 'OnUncaughtException' &&
+            i.name !== 'OnUnhandledRejection' &&
+            (i.name !== 'ProcessSession' || SESSION_ROLES.includes(processRole())),
+        ),
       beforeSend: (event) => scrubEvent(event),
       beforeBreadcrumb: (crumb) => {
         if (crumb.message) crumb.message = scrubText(crumb.message);
@@ -139,7 +155,8 @@ export function captureTaskFailure(failure: TaskFailure, error: Error): void {
         scope.setExtra('response_body', response.body);
       }
       scope.setTransactionName(failure.task);
-      Sentry.captureException(own, { mechanism: { type: 'gwqueue.task', handled: false } });
+      // Handled: the worker caught it, recorded it and goes on. The process's session becomes "errored", not "crashed".
+      Sentry.captureException(own, { mechanism: { type: 'gwqueue.task', handled: true } });
     }),
   );
 }
@@ -164,7 +181,8 @@ export function captureWebError(error: unknown, request: { method: string; path:
       scope.setUser(request.user === 'anonymous' ? null : { username: request.user });
       scope.setContext('request', { method: request.method, path: request.path, status: request.status });
       scope.setTransactionName(`${request.method} ${request.path}`);
-      Sentry.captureException(error, { mechanism: { type: 'gwqueue.web', handled: false } });
+      // Handled by the error handler (a 500 page, the console goes on): "errored", not a crash of the process.
+      Sentry.captureException(error, { mechanism: { type: 'gwqueue.web', handled: true } });
     }),
   );
 }
@@ -229,6 +247,11 @@ export function forwardLogRecord(record: Record<string, unknown>): void {
       }
     }),
   );
+}
+
+/** A clean stop: the process's session ends "exited" (or stays "errored"), sent with the next flush. */
+export function endSentrySession(): void {
+  withSentry((Sentry) => Sentry.endSession());
 }
 
 /** Waits until queued events are sent (at most `timeoutMs`). */

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
+import type { Redactor } from '../log/redact.js';
 import { keyOf } from '../redis/keys.js';
 import type { JobData } from '../queue/canvas.js';
 import { REMOVE_SCRIPT, SCAN_SCRIPT, TRIM_SCRIPT, UPSERT_SCRIPT } from './task-index-scripts.js';
@@ -40,20 +41,37 @@ const json = (value: unknown) => {
   }
 };
 
-/** A task as the list shows it, from its BullMQ job; `state` is the one the caller knows it is in. */
-export function summarizeJob(job: Job, state: string, outcome: { result?: unknown; error?: string } = {}): TaskSummary {
+/** Above this, a value is shown by the head of its JSON only (a downloaded file's base64 runs to megabytes). */
+const WHOLE_JSON_LIMIT = 64 * 1024;
+
+/**
+ * `value` as redacted JSON, cut to `max` characters: redacted key by key when it is small, else its head as text (with
+ * room beyond `max`, so that a secret crossing the cut is still recognised before it is cut).
+ */
+function shownJson(value: unknown, redactor: Redactor, max: number): string {
+  const text = json(value);
+  if (text.length <= WHOLE_JSON_LIMIT) return clip(json(redactor.value(value)), max);
+  return clip(redactor.text(text.slice(0, max + 1000)), max);
+}
+
+/**
+ * A task as the list shows it, from its BullMQ job; `state` is the one the caller knows it is in. Its texts are redacted
+ * before they are cut short (a secret cut in two would no longer be recognised), so neither the index nor a page holds one.
+ */
+export function summarizeJob(job: Job, state: string, redactor: Redactor, outcome: { result?: unknown; error?: string } = {}): TaskSummary {
   const data = (job.data ?? {}) as Partial<JobData>;
-  const kwargs = data.kwargs && Object.keys(data.kwargs).length ? ` ${json(data.kwargs)}` : '';
+  const kwargs = data.kwargs && Object.keys(data.kwargs).length ? ` ${shownJson(data.kwargs, redactor, 400)}` : '';
   const finished = state === 'completed' || state === 'failed';
-  const result = state === 'completed' ? clip(json(outcome.result !== undefined ? outcome.result : (job.returnvalue ?? null)), 400) : null;
+  const result =
+    state === 'completed' ? shownJson(outcome.result !== undefined ? outcome.result : (job.returnvalue ?? null), redactor, 400) : null;
   return {
     id: job.id!,
     name: job.name,
     queue: job.queueName,
     state,
-    args: clip(`${json(data.args ?? [])}${kwargs}`, 400),
+    args: clip(`${shownJson(data.args ?? [], redactor, 400)}${kwargs}`, 400),
     result,
-    error: state === 'failed' || state === 'retrying' ? clip(outcome.error ?? job.failedReason ?? 'failed', 600) : null,
+    error: state === 'failed' || state === 'retrying' ? clip(redactor.text(outcome.error ?? job.failedReason ?? 'failed'), 600) : null,
     worker: job.processedBy ?? null,
     submittedBy: data.meta?.submittedBy ?? null,
     submittedAt: data.meta?.submittedAt ?? job.timestamp,
@@ -63,6 +81,12 @@ export function summarizeJob(job: Job, state: string, outcome: { result?: unknow
     attempts: job.attemptsMade,
     rootId: data.meta?.rootId ?? job.id!,
   };
+}
+
+/** A row read back from the index, redacted again with this process's configuration (it may know more secrets). */
+export function redactSummary(task: TaskSummary, redactor: Redactor): TaskSummary {
+  const text = (value: string | null) => (value === null ? null : redactor.text(value));
+  return { ...task, args: redactor.text(task.args), result: text(task.result), error: text(task.error) };
 }
 
 const FIELD_SEPARATOR = '\x1f';

@@ -5,6 +5,7 @@ import type { Config } from '../config/index.js';
 import { logger } from '../log/logger.js';
 import { HistoryRecorder, startMinuteSampler } from '../history/history-counters.js';
 import { summarizeJob, TaskIndex, type TaskSummary } from './task-index.js';
+import { redactorFor } from '../log/redact.js';
 
 export interface TaskIndexer {
   /** Writes what is pending now (tests and shutdown). */
@@ -25,6 +26,7 @@ const MAX_PENDING = 20_000;
 export function startTaskIndexer(config: Config, redis: Redis, workers: Worker[]): TaskIndexer {
   const log = logger('task-index');
   const index = new TaskIndex(redis, config);
+  const redactor = redactorFor(config);
   const history = new HistoryRecorder(config);
   const pending = new Map<string, { task: TaskSummary; version: number }>();
   let flushing: Promise<void> | undefined;
@@ -32,7 +34,7 @@ export function startTaskIndexer(config: Config, redis: Redis, workers: Worker[]
   const record = (job: Job | undefined, state: string, version: number, outcome: { result?: unknown; error?: string } = {}) => {
     if (!job?.id) return;
     if (pending.size >= MAX_PENDING && !pending.has(job.id)) return;
-    pending.set(job.id, { task: summarizeJob(job, state, outcome), version });
+    pending.set(job.id, { task: summarizeJob(job, state, redactor, outcome), version });
   };
 
   for (const worker of workers) {

@@ -1,8 +1,10 @@
 // One task list across all queues: finished and running tasks from the task index, waiting / delayed / active ones live from BullMQ, merged, filtered, sorted and paginated.
 import type { Job } from 'bullmq';
 import type { TaskClient } from '../queue/client.js';
+import { redactorFor, type Redactor } from '../log/redact.js';
 import {
   matchesTerms,
+  redactSummary,
   searchRecord,
   summarizeJob,
   TaskIndex,
@@ -46,7 +48,11 @@ const BULL_STATE: Record<string, string> = {
 };
 
 /** Reads the live tasks of the requested states from every queue. */
-async function liveTasks(client: TaskClient, states: LiveState[]): Promise<{ tasks: TaskSummary[]; truncated: boolean }> {
+async function liveTasks(
+  client: TaskClient,
+  states: LiveState[],
+  redactor: Redactor,
+): Promise<{ tasks: TaskSummary[]; truncated: boolean }> {
   const queues = await client.queueNames();
   let truncated = false;
   // One queue's states one after the other: BullMQ warns when too many calls wait on one Queue at once.
@@ -57,7 +63,7 @@ async function liveTasks(client: TaskClient, states: LiveState[]): Promise<{ tas
       for (const type of states.flatMap((state) => LIVE_TYPES[state])) {
         const jobs = (await queue.getJobs([type], 0, LIVE_LIMIT - 1, false)) as Job[];
         if (jobs.length >= LIVE_LIMIT) truncated = true;
-        found.push(...jobs.filter(Boolean).map((job) => summarizeJob(job, BULL_STATE[type])));
+        found.push(...jobs.filter(Boolean).map((job) => summarizeJob(job, BULL_STATE[type], redactor)));
       }
       return found;
     }),
@@ -89,7 +95,7 @@ async function refreshStale(client: TaskClient, index: TaskIndex, rows: TaskSumm
     stale.map(async (row) => {
       const job = await client.findJobIn(row.queue, row.id).catch(() => undefined);
       const state = job ? await job.getState() : 'unknown';
-      const summary = job ? summarizeJob(job, BULL_STATE[state] ?? state) : { ...row, state: 'unknown' };
+      const summary = job ? summarizeJob(job, BULL_STATE[state] ?? state, redactorFor(index.config)) : { ...row, state: 'unknown' };
       fresh.set(row.id, summary);
       if (job && (state === 'completed' || state === 'failed'))
         await index.write([{ task: summary, version: job.finishedOn ?? Date.now() }]);
@@ -122,8 +128,9 @@ export async function listTasks(client: TaskClient, index: TaskIndex, query: Tas
   const offset = (query.page - 1) * query.limit;
   const want = offset + query.limit;
   const compare = comparatorFor(query.sort);
+  const redactor = redactorFor(index.config);
   const finish = (tasks: TaskSummary[], total: number, exact: boolean, truncatedLive: boolean): TaskListPage => ({
-    tasks,
+    tasks: tasks.map((task) => redactSummary(task, redactor)),
     total,
     exact,
     truncatedLive,
@@ -135,7 +142,7 @@ export async function listTasks(client: TaskClient, index: TaskIndex, query: Tas
   const liveStates: LiveState[] = state === undefined ? ['waiting', 'delayed', 'active'] : state in LIVE_TYPES ? [state as LiveState] : [];
   // Sorting by runtime lists finished tasks only: waiting ones have none.
   const { tasks: live, truncated } =
-    liveStates.length && !query.sort.endsWith('runtime') ? await liveTasks(client, liveStates) : { tasks: [], truncated: false };
+    liveStates.length && !query.sort.endsWith('runtime') ? await liveTasks(client, liveStates, redactor) : { tasks: [], truncated: false };
   const liveMatches = live
     .filter(inWindow(query))
     .filter((task) => matchesTerms(searchRecord(task), query.terms))

@@ -6,8 +6,8 @@ import type { JobData } from '../queue/canvas.js';
 import { startHostSampler } from '../host/host-sampler.js';
 import { countTask, observeRuntime, zeroTaskSeries } from '../metrics/metrics.js';
 import { allTasks } from '../queue/registry.js';
-import { createClusterRegistry, startMetricsServer, type MetricsServer } from '../metrics/metrics-http.js';
-import { captureTaskFailure, flushSentry, initSentry, recordTaskRetry, type TaskFailure } from '../sentry/sentry.js';
+import { startMetricsServer, type MetricsServer } from '../metrics/metrics-http.js';
+import { captureTaskFailure, endSentrySession, flushSentry, initSentry, recordTaskRetry, type TaskFailure } from '../sentry/sentry.js';
 import { logger } from '../log/logger.js';
 
 export interface WorkerObservabilityOptions {
@@ -74,7 +74,7 @@ export async function startWorkerObservability(config: Config, options: WorkerOb
   if (port !== undefined) {
     const host = config.observability.workerMetrics.host;
     try {
-      server = await startMetricsServer(port, host, createClusterRegistry(options.connection, config));
+      server = await startMetricsServer(port, host);
     } catch (error) {
       sampler.stop();
       throw new Error(`cannot serve metrics on ${host}:${port}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
@@ -86,6 +86,7 @@ export async function startWorkerObservability(config: Config, options: WorkerOb
     async stop() {
       sampler.stop();
       await server?.close();
+      endSentrySession();
       await flushSentry(2000);
     },
   };

@@ -11,6 +11,7 @@ import { listAudit, type AuditEntry } from '../../src/audit/audit-log.js';
 import { TaskIndex, summarizeJob } from '../../src/task-index/task-index.js';
 import { cancelTask, retryTask } from '../../src/actions/task-actions.js';
 import { runFromTerminal } from '../../src/cli/run-action.js';
+import { redactorFor } from '../../src/log/redact.js';
 
 describe('operator actions: one rule from every entry point', () => {
   let fx: ConsoleFixture;
@@ -157,7 +158,7 @@ describe('operator actions: one rule from every entry point', () => {
 
     // A row in the task list (as a task that ran before and was queued again would have): cancelling removes it, from the CLI too.
     const index = new TaskIndex(fx.engine.client.redis, fx.engine.config);
-    await index.write([{ task: summarizeJob(rootJob, 'failed'), version: 1 }]);
+    await index.write([{ task: summarizeJob(rootJob, 'failed', redactorFor(fx.engine.config)), version: 1 }]);
     assert.equal((await index.has([root])).size, 1);
     const cancelled = await runCli(['control', 'cancel', root], env);
     assert.equal(cancelled.code, 0, cancelled.stderr);

@@ -15,6 +15,8 @@ const tmux = (...args: string[]) => spawnSync('tmux', ['-L', SOCKET, ...args], {
 const screen = (session: string, colours = false) => tmux('capture-pane', '-p', ...(colours ? ['-e'] : []), '-t', session).stdout;
 const keys = (session: string, ...names: string[]) => assert.equal(tmux('send-keys', '-t', session, ...names).status, 0);
 const shellQuote = (text: string) => `'${text.replace(/'/g, "'\\''")}'`;
+/** An API token of the configuration (GWQUEUE_API_TOKENS): a task's text that holds it is shown redacted. */
+const TOKEN = 'tok-events-0123456789abcdefXYZ';
 
 describe('gwqueue events', () => {
   let redis: TestRedis;
@@ -61,7 +63,13 @@ describe('gwqueue events', () => {
   before(async () => {
     redis = await startRedis();
     config = testConfig(redis.url);
-    env = { REDIS_URL: redis.url, GWQUEUE_PREFIX: config.prefix, GWQUEUE_HEARTBEAT_MS: '200', GWQUEUE_ENV: 'test' };
+    env = {
+      REDIS_URL: redis.url,
+      GWQUEUE_PREFIX: config.prefix,
+      GWQUEUE_HEARTBEAT_MS: '200',
+      GWQUEUE_ENV: 'test',
+      GWQUEUE_API_TOKENS: `robot=${TOKEN}`,
+    };
     client = await connectClient(config);
     worker = await startCli(['worker', '-n', 'evw@test'], env, /consuming/);
   });
@@ -137,6 +145,30 @@ describe('gwqueue events', () => {
     await showing('tui', /^ID +NAME/m, 'the list again');
     keys('tui', 'q');
     await assertRestored('tui');
+  });
+
+  test("the monitor shows a failed task's arguments, error and traceback with a configured token redacted", async () => {
+    startScreen('secret');
+    await showing('secret', /j\/k move/, 'the monitor');
+    const id = await call(['gwqueue.tasks.core.raise_error', '--args', JSON.stringify([`refused: Bearer ${TOKEN} and ${TOKEN}`])]);
+    await showing('secret', new RegExp(`^${id.slice(0, 8)} core\\.raise_error .* failed`, 'm'), 'the failed task');
+    const shown: string[] = [];
+    keys('secret', 'g', 'Enter');
+    await showing(
+      'secret',
+      new RegExp(`Task details of ${id}\n(.*\n)*args {6}\\["refused: Bearer \\[redacted\\] and \\[redacted\\]"\\]`),
+      'the details',
+    );
+    assert.match(screen('secret'), /^error {5}refused: Bearer \[redacted\] and \[redacted\]$/m);
+    shown.push(screen('secret'));
+    keys('secret', 't');
+    await showing('secret', new RegExp(`Traceback of ${id}\nError: refused: Bearer \\[redacted\\] and \\[redacted\\]\n`), 'the traceback');
+    shown.push(screen('secret'));
+    for (const text of shown) assert.ok(!text.includes(TOKEN.slice(0, 12)), `the token is on the screen:\n${text}`);
+    keys('secret', 'Escape');
+    await showing('secret', /^ID +NAME/m, 'the list again');
+    keys('secret', 'q');
+    await assertRestored('secret');
   });
 
   test('c cancels the selected task after a confirmation (audited); Ctrl-C quits and restores the terminal', async () => {

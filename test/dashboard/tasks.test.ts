@@ -11,6 +11,7 @@ import { listAudit } from '../../src/audit/audit-log.js';
 import { listTasks } from '../../src/task-index/task-list.js';
 import { summarizeJob, TaskIndex } from '../../src/task-index/task-index.js';
 import { taskQueryFrom } from '../../src/task-index/task-query.js';
+import { redactorFor } from '../../src/log/redact.js';
 
 // Fails while `broken` is set, like a GraceDB that is down; the retry after the fix succeeds.
 let broken = true;
@@ -206,7 +207,7 @@ describe('dashboard tasks', () => {
       const job = await sleep.applyAsync({ args: [1], countdown: 600 });
       const found = await fx.engine.client.findJob(job.id);
       assert.ok(found, 'the delayed job is in BullMQ');
-      const row = { task: summarizeJob(found, 'active'), version: Date.now() };
+      const row = { task: summarizeJob(found, 'active', redactorFor(fx.engine.config)), version: Date.now() };
       const [page] = await Promise.all([
         listTasks(fx.engine.client, index, taskQueryFrom({ limit: '3' }, Date.now())),
         new Promise<void>((resolve) => setTimeout(() => void index.write([row]).then(() => resolve()), round % 6)),

@@ -1,4 +1,4 @@
-// /metrics on a worker (--metrics-port) and on the console, parsed as Prometheus does, after a batch of tasks: the counts match what ran.
+// /metrics on a worker (--metrics-port: its own metrics) and on the console (the deployment's, from Redis), parsed as Prometheus does, after a batch of tasks: the counts match what ran.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
@@ -15,6 +15,7 @@ import { AlertOutbox } from '../../src/alerts/outbox.js';
 import { createApp } from '../../src/web/app.js';
 import { createConsoleGraceDb } from '../../src/web/context.js';
 import type { Express } from 'express';
+import { processRole } from '../../src/log/process-role.js';
 import '../../src/tasks/index.js';
 
 const flaky = defineTask({
@@ -122,8 +123,36 @@ describe('Prometheus metrics', () => {
     assert.ok((m.value('gwqueue_task_runtime_seconds_sum', { task: add.name }) ?? -1) >= 0);
   });
 
+  const scrapeConsole = async (): Promise<Exposition> => {
+    const response = await request(app).get('/metrics').expect(200);
+    return parseExposition(response.text);
+  };
+
+  /** Exported by the console alone: one series per queue for the whole deployment, however many workers are scraped. */
+  const DEPLOYMENT_METRICS = [
+    'gwqueue_redis_up',
+    'gwqueue_queue_tasks',
+    'gwqueue_queue_oldest_waiting_age_seconds',
+    'gwqueue_workers_online',
+    'gwqueue_queue_finished_tasks_total',
+    'gwqueue_alerts_sent_total',
+    'gwqueue_schedule_last_run_timestamp_seconds',
+  ];
+
+  test("a worker exports its own process's metrics only, the console the deployment's (so an alert pages once)", async () => {
+    const worker = await scrapeWorker();
+    const consoleScrape = await scrapeConsole();
+    for (const name of DEPLOYMENT_METRICS) {
+      assert.equal(worker.types.get(name), undefined, `the worker does not export ${name}`);
+      assert.ok(consoleScrape.types.has(name), `the console exports ${name}`);
+    }
+    assert.ok(worker.find('gwqueue_tasks_total').length > 0);
+    assert.equal(worker.value('gwqueue_processes', { role: processRole() }), 1);
+    assert.ok(worker.find('process_resident_memory_bytes').length > 0);
+  });
+
   test('the queues, workers online and finished totals come from Redis and match BullMQ', async () => {
-    const m = await scrapeWorker();
+    const m = await scrapeConsole();
     const counts = await engine.client.queue('celery').getJobCounts('completed', 'failed', 'wait', 'active');
     assert.equal(m.value('gwqueue_redis_up'), 1);
     assert.equal(m.value('gwqueue_queue_tasks', { queue: 'celery', state: 'completed' }), counts.completed);
@@ -144,7 +173,15 @@ describe('Prometheus metrics', () => {
     await outbox.send(sampleAlert());
     await outbox.send(sampleAlert({ superevent_id: 'MS240101b' }));
     await outbox.send(sampleAlert({ alert_type: 'UPDATE' }));
-    const response = await request(app).get('/metrics').expect(200);
+    // A scrape within 250 ms of the one before reuses its reading of Redis: scrape until one reads the alerts.
+    const response = await eventually(
+      async () => {
+        const scraped = await request(app).get('/metrics').expect(200);
+        return parseExposition(scraped.text).value('gwqueue_alerts_sent_total', { type: 'UPDATE' }) === 1 ? scraped : undefined;
+      },
+      5000,
+      'a scrape that reads the alerts sent',
+    );
     assert.equal(response.headers['set-cookie'], undefined, 'no session for a scrape');
     assert.equal(response.headers['cache-control'], 'no-store');
     const m = parseExposition(response.text);
@@ -194,7 +231,9 @@ describe('Prometheus metrics', () => {
         10_000,
         'the CLI worker to take the two idle tasks',
       );
-      assert.equal(m.value('gwqueue_workers_online', { queue: 'voevent' }), 1);
+      assert.equal(m.value('gwqueue_processes', { role: 'worker' }), 1);
+      assert.equal(m.find('gwqueue_workers_online').length, 0, "the deployment's gauges are the console's");
+      assert.equal((await scrapeConsole()).value('gwqueue_workers_online', { queue: 'voevent' }), 1);
       assert.equal((await fetch(`http://127.0.0.1:${port}/nothing`)).status, 404);
     } finally {
       worker.child.kill('SIGTERM');
@@ -205,14 +244,14 @@ describe('Prometheus metrics', () => {
     assert.match(bad.stderr, /--metrics-port must be a whole number/);
   });
 
-  test('with Redis down the scrape still answers, with gwqueue_redis_up 0', async () => {
+  test('with Redis down the scrapes still answer: the console with gwqueue_redis_up 0, the worker with its counters', async () => {
     await redis.kill();
     try {
       // A scrape within 250 ms of the previous one reuses that one's reading of Redis (taken while Redis was up): scrape
-      // until one reads Redis anew. The scrape returned must have answered 200 (scrapeWorker asserts it).
+      // until one reads Redis anew. The scrape returned must have answered 200 (scrapeConsole asserts it).
       const m = await eventually(
         async () => {
-          const scraped = await scrapeWorker();
+          const scraped = await scrapeConsole();
           return scraped.value('gwqueue_redis_up') === 0 ? scraped : undefined;
         },
         15_000,
@@ -221,6 +260,7 @@ describe('Prometheus metrics', () => {
       assert.equal(m.value('gwqueue_redis_up'), 0);
       assert.ok(m.find('gwqueue_tasks_total').length > 0, "this process's own counters are still there");
       assert.equal(m.find('gwqueue_queue_tasks').length, 0);
+      assert.ok((await scrapeWorker()).find('gwqueue_tasks_total').length > 0, "the worker's endpoint answers without Redis");
     } finally {
       await redis.restart();
     }

@@ -213,7 +213,7 @@ describe('idempotency keys under faults', () => {
   });
 
   test('an audit entry written again after a lost answer is written once', async () => {
-    const record = auditRecord({
+    const record = auditRecord(config, {
       user: 'robot',
       address: '127.0.0.1',
       action: 'form.idempotency_test',

@@ -16,10 +16,34 @@ export interface SentryEvent {
   tags?: Record<string, string>;
   contexts?: Record<string, Record<string, unknown>>;
   user?: Record<string, unknown>;
-  exception?: { values: { type: string; value: string; mechanism?: { type: string; handled?: boolean } }[] };
+  exception?: {
+    values: {
+      type: string;
+      value: string;
+      mechanism?: { type: string; handled?: boolean };
+      stacktrace?: { frames: StackFrame[] };
+    }[];
+  };
   breadcrumbs?: { category?: string; message?: string; level?: string; data?: Record<string, unknown> }[];
   request?: Record<string, unknown>;
   [key: string]: unknown;
+}
+
+export interface StackFrame {
+  filename?: string;
+  function?: string;
+  module?: string;
+  lineno?: number;
+  in_app?: boolean;
+}
+
+/** A release-health session update (Sentry's `session` envelope item). */
+export interface SessionUpdate {
+  sid: string;
+  status: 'ok' | 'exited' | 'crashed' | 'abnormal';
+  errors: number;
+  init: boolean;
+  attrs?: { release?: string; environment?: string };
 }
 
 export interface FakeSentry {
@@ -28,6 +52,8 @@ export interface FakeSentry {
   items: EnvelopeItem[];
   /** The error and message events among them. */
   events(): SentryEvent[];
+  /** The release-health session updates among them, in order. */
+  sessions(): SessionUpdate[];
   /** Raw bodies as received (decompressed), to look for secrets. */
   bodies: string[];
   stop(): Promise<void>;
@@ -91,6 +117,7 @@ export async function startFakeSentry(project = '4242'): Promise<FakeSentry> {
     items,
     bodies,
     events: () => items.filter((item) => item.header.type === 'event').map((item) => item.payload as SentryEvent),
+    sessions: () => items.filter((item) => item.header.type === 'session').map((item) => item.payload as unknown as SessionUpdate),
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

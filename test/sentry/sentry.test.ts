@@ -1,4 +1,4 @@
-// Sentry against a loopback server that accepts envelopes: task failures (one event, right tags), retries (breadcrumbs only), web 500s, warnings, crashes.
+// Sentry against a loopback server that accepts envelopes: task failures (one event, right tags), retries (breadcrumbs only), web 500s (with the frames that sent the Redis command), warnings, crashes, and release-health sessions.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { eventually, startEngine, testConfig, type Engine } from '../helpers/engine.js';
 import { startCli } from '../helpers/cli.js';
-import { startFakeSentry, type FakeSentry, type SentryEvent } from './sentry-server.js';
+import { startFakeSentry, type FakeSentry, type SentryEvent, type StackFrame } from './sentry-server.js';
 import { defineTask } from '../../src/queue/registry.js';
 import { TransientError } from '../../src/queue/errors.js';
 import { createApp } from '../../src/web/app.js';
@@ -97,13 +97,23 @@ describe('Sentry', () => {
       { task: 'gwqueue.tests.sentry.broken', queue: 'celery', worker: 'sentry@test', attempt: '1', component: 'worker' },
     );
     assert.equal(exceptionOf(event)?.value, 'cannot process S240101a');
-    assert.equal(exceptionOf(event)?.mechanism?.handled, false);
+    // The worker handled it (recorded, went on): not an unhandled error, which would mark the process crashed.
+    assert.equal(exceptionOf(event)?.mechanism?.handled, true);
     const context = event.contexts?.task as { id: string; args: unknown[]; kwargs: Record<string, unknown>; maxAttempts: number };
     assert.equal(context.id, handle.id);
     assert.deepEqual(context.args, ['S240101a']);
     assert.equal(context.kwargs.token, '[redacted]', 'secret-named arguments are not sent');
     assert.equal(context.maxAttempts, 3);
     assert.ok(!fake.bodies.some((body) => body.includes('tok-0123456789abcdef')), 'the token never leaves the machine');
+
+    // Release health: the process's session counts the error, and is not crashed (a crash is a process crash).
+    const session = await eventually(() => fake.sessions().find((s) => s.errors >= 1), 5000, 'the session update that counts the error');
+    assert.equal(session.status, 'ok');
+    assert.equal(session.attrs?.release, `gwqueue@${VERSION}`);
+    assert.deepEqual(
+      fake.sessions().filter((s) => s.status === 'crashed'),
+      [],
+    );
   });
 
   test('a task retried then successful sends no event; its retry is a breadcrumb on the next event', async () => {
@@ -134,6 +144,18 @@ describe('Sentry', () => {
     );
   });
 
+  test('a clean stop of a worker ends the session "exited", its errors counted (errored, not crashed)', async () => {
+    const worker = await engine.startWorker({ name: 'sentry-stop@test', queues: ['voevent'] });
+    await worker.stop();
+    engine.workers.splice(engine.workers.indexOf(worker), 1);
+    const ended = await eventually(() => fake.sessions().find((s) => s.status === 'exited'), 5000, 'the session end');
+    assert.ok(ended.errors >= 1, `the task failures are counted: ${JSON.stringify(ended)}`);
+    assert.deepEqual(
+      fake.sessions().filter((s) => s.status === 'crashed'),
+      [],
+    );
+  });
+
   test('an unhandled error in a web request (500) is one event with method, path and user, without cookies or auth headers', async () => {
     const { gracedb } = createConsoleGraceDb(engine.config, engine.client.redis);
     const app = createApp({ config: engine.config, client: engine.client, gracedb, listenHost: '127.0.0.1' });
@@ -160,9 +182,34 @@ describe('Sentry', () => {
     assert.equal((event.contexts?.request as { path: string }).path, '/audit');
     assert.equal(event.user?.username, 'robot');
     assert.match(exceptionOf(event)?.value ?? '', /WRONGTYPE/);
+    assert.equal(exceptionOf(event)?.mechanism?.handled, true, 'the error handler answered: errored, not crashed');
+    // Redis's error is made in ioredis's reply parser; the event still names the code that sent the command and the
+    // request handler that awaited it, as in-app frames.
+    const frames = exceptionOf(event)?.stacktrace?.frames ?? [];
+    const inApp = frames.filter((frame: StackFrame) => frame.in_app);
+    const names = inApp.map((frame) => `${frame.filename ?? ''} ${frame.function ?? ''}`).join('\n');
+    assert.match(names, /src\/audit\/audit-log\.ts listAudit/, `the function that sent XREVRANGE:\n${names}`);
+    assert.match(names, /src\/web\/handlers\/audit\.ts/, `the handler that awaited it:\n${names}`);
     const body = fake.bodies.join('\n');
     assert.ok(!body.includes('secret-session-id') && !body.includes(ROBOT_TOKEN), 'no cookie or bearer token is sent');
     await engine.client.redis.del(auditKey(engine.config));
+    // Release health of a server: the SDK counts each request as a session (aggregated); the 500 is an errored one.
+    const aggregates = () =>
+      fake.items
+        .filter((item) => item.header.type === 'sessions')
+        .flatMap((item) => (item.payload as { aggregates: { errored?: number; crashed?: number }[] }).aggregates);
+    await eventually(
+      async () => {
+        await flushSentry(1000);
+        return aggregates().some((a) => (a.errored ?? 0) >= 1);
+      },
+      15_000,
+      'the request session of the 500, errored',
+    );
+    assert.ok(
+      aggregates().every((a) => !a.crashed),
+      `no request session crashed: ${JSON.stringify(aggregates())}`,
+    );
   });
 
   test('a warning logged by a running console (CSRF refusal) becomes a warning event', async () => {
@@ -213,13 +260,36 @@ describe('Sentry', () => {
         child.stderr.on('data', (chunk) => (stderr += chunk));
         child.on('exit', (code) => resolve({ code, stderr }));
       });
-    const crashed = await run({ SENTRY_DSN: fake.dsn });
-    assert.equal(crashed.code, 70, crashed.stderr);
-    assert.match(crashed.stderr, /crashed \(uncaughtException\): Error: the fixture crashed on purpose/);
-    const event = fake.events().find((e) => exceptionOf(e)?.value === 'the fixture crashed on purpose');
-    assert.ok(event, 'the crash reached Sentry before the process exited');
-    assert.equal(event.level, 'fatal');
-    assert.equal(exceptionOf(event)?.mechanism?.handled, false);
+    // Each process on a Sentry of its own, so that its sessions are told apart from this test process's.
+    const worker = await startFakeSentry();
+    const oneShot = await startFakeSentry();
+    try {
+      const crashed = await run({ SENTRY_DSN: worker.dsn });
+      assert.equal(crashed.code, 70, crashed.stderr);
+      assert.match(crashed.stderr, /crashed \(uncaughtException\): Error: the fixture crashed on purpose/);
+      const event = worker.events().find((e) => exceptionOf(e)?.value === 'the fixture crashed on purpose');
+      assert.ok(event, 'the crash reached Sentry before the process exited');
+      assert.equal(event.level, 'fatal');
+      assert.equal(exceptionOf(event)?.mechanism?.handled, false);
+      // A crash is what makes a session "crashed": the worker's session says so (sent before the process left).
+      assert.deepEqual(
+        worker.sessions().map((s) => s.status),
+        ['crashed'],
+      );
+
+      // A one-shot command starts no session: its crash is reported, and no session came before it (a session update
+      // is sent before the event it comes from, and the process flushed both before it left).
+      const cli = await run({ SENTRY_DSN: oneShot.dsn, FIXTURE_COMMAND: 'call' });
+      assert.equal(cli.code, 70, cli.stderr);
+      assert.ok(
+        oneShot.events().some((e) => e.level === 'fatal' && exceptionOf(e)?.value === 'the fixture crashed on purpose'),
+        'the command crash is reported',
+      );
+      assert.deepEqual(oneShot.sessions(), []);
+    } finally {
+      await worker.stop();
+      await oneShot.stop();
+    }
 
     // Without a DSN: nothing is sent, and the crash is handled the same way.
     const count = fake.items.length;

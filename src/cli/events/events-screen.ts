@@ -2,6 +2,7 @@
 import { createElement as h, useEffect, useRef, useState, type ReactElement } from 'react';
 import { Box, render, Text, useApp, useInput, useStdout, type Key } from 'ink';
 import type { Config } from '../../config/index.js';
+import { redactorFor } from '../../log/redact.js';
 import type { TaskClient } from '../../queue/client.js';
 import { getTaskInfo, type TaskInfo } from '../../queue/results.js';
 import { describeRedis } from '../../redis/connection.js';
@@ -131,7 +132,7 @@ function App({ board, client, config, summary }: AppProps): ReactElement {
     getTaskInfo(client, selected.id).then(
       (found) => {
         ui.info = found
-          ? { id: selected.id, info: found }
+          ? { id: selected.id, info: redactorFor(config).value(found) }
           : { id: selected.id, error: 'this task no longer exists (removed, or trimmed after its retention time)' };
         refresh();
       },

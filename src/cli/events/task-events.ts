@@ -1,6 +1,7 @@
 // Live task events for `gwqueue events`: BullMQ's per-queue event streams read with one blocking XREAD, each event named and attributed to its worker.
 import type { Redis } from 'ioredis';
 import type { Config } from '../../config/index.js';
+import { redactorFor, type Redactor } from '../../log/redact.js';
 import type { TaskClient } from '../../queue/client.js';
 import { createRedisConnection } from '../../redis/connection.js';
 
@@ -60,12 +61,15 @@ export class TaskEventStream {
   private loop?: Promise<void>;
   private lastScan = 0;
   private failing = false;
+  /** What an event carries of a task (its result, its error) is shown: redacted as the logs are. */
+  private readonly redactor: Redactor;
 
   constructor(
     private readonly client: TaskClient,
     config: Config,
     private readonly options: EventStreamOptions,
   ) {
+    this.redactor = redactorFor(config);
     // XREAD BLOCK holds its connection: it gets one of its own, which waits for Redis and reconnects like a worker's.
     this.connection = createRedisConnection(config, 'worker');
   }
@@ -168,8 +172,8 @@ export class TaskEventStream {
         worker: ACTIVE_WORKER_EVENTS.has(event) ? (lookup?.worker ?? null) : null,
         extra,
       };
-      if (event === 'completed') described.result = parseJson(returnvalue);
-      if (event === 'failed') described.error = failedReason;
+      if (event === 'completed') described.result = this.redactor.value(parseJson(returnvalue));
+      if (event === 'failed') described.error = failedReason === undefined ? undefined : this.redactor.text(failedReason);
       return described;
     });
   }

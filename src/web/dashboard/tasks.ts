@@ -7,6 +7,7 @@ import { formatSearch, TASK_TABS, TIME_RANGES, taskQueryFrom, type RawTaskQuery,
 import type { WebContext } from '../context.js';
 import { forViewer, shownResult } from '../handlers/tasks.js';
 import { rootOf } from '../middleware/url-prefix.js';
+import { redactorFor } from '../../log/redact.js';
 import { TASK_ID } from '../../queue/types.js';
 
 const text = (req: Request, name: string) => (typeof req.query[name] === 'string' ? (req.query[name] as string).slice(0, 500) : undefined);
@@ -106,7 +107,9 @@ export function taskApi(ctx: WebContext) {
           .json({ error: `No task with ID ${id}: it was never submitted, or it was removed after its retention time.`, status: 404 });
       const info = forViewer(req, await describeJob(ctx.client, job));
       const root = rootOf(req);
-      res.set('Cache-Control', 'no-store').json({ ...info, result: shownResult(info, root), url: `${root}/tasks/${id}` });
+      // What the task carried and gave (arguments, result, error, stack): redacted as the logs are.
+      const shown = redactorFor(ctx.config).value({ ...info, result: shownResult(info, root) });
+      res.set('Cache-Control', 'no-store').json({ ...shown, url: `${root}/tasks/${id}` });
     } catch (error) {
       next(error);
     }

@@ -9,6 +9,7 @@ import { taskQueryFrom } from '../../task-index/task-query.js';
 import type { WebContext } from '../context.js';
 import { sendError } from '../middleware/errors.js';
 import type { DashboardOptions } from './options.js';
+import { redactorFor } from '../../log/redact.js';
 
 export interface WorkerRow {
   name: string;
@@ -131,7 +132,7 @@ async function loadWorker(ctx: WebContext, name: string) {
   const active = activeJobs
     .flat()
     .filter((job) => job && job.processedBy === name)
-    .map((job) => summarizeJob(job, 'active'));
+    .map((job) => summarizeJob(job, 'active', redactorFor(ctx.config)));
   return {
     worker,
     queues: queues.filter((queue) => worker.queues.includes(queue.name)),

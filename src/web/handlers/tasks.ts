@@ -11,6 +11,7 @@ import type { WebContext } from '../context.js';
 import { sendError } from '../middleware/errors.js';
 import { actionRoute } from '../action-route.js';
 import { hasRole } from '../../config/web.js';
+import { redactorFor } from '../../log/redact.js';
 import { rootOf } from '../middleware/url-prefix.js';
 import { TASK_ID } from '../../queue/types.js';
 
@@ -36,9 +37,11 @@ async function loadJob(ctx: WebContext, id: string, root: string): Promise<{ tas
   const [job, state, logs] = await Promise.all([Job.fromId(queue, id), queue.getJobState(id), queue.getJobLogs(id, 0, 199)]);
   if (!job) return undefined;
   const info = await describeJob(ctx.client, job, state as TaskState);
-  const result = shownResult(info, root);
+  // Arguments, result, error, stack and the task's log lines are shown (page and JSON): redacted as the logs are.
+  const redactor = redactorFor(ctx.config);
+  const shown = redactor.value({ ...info, result: shownResult(info, root) });
   return {
-    task: { ...info, result, finished: FINISHED_STATES.includes(info.state), logs: logs.logs, url: `${root}/tasks/${info.id}` },
+    task: { ...shown, finished: FINISHED_STATES.includes(info.state), logs: logs.logs.map(redactor.text), url: `${root}/tasks/${info.id}` },
     job,
   };
 }

@@ -7,6 +7,7 @@ import { findForm } from '../../forms/registry.js';
 import { logger } from '../../log/logger.js';
 import { captureWebError } from '../../sentry/sentry.js';
 import { redisFault } from '../../redis/errors.js';
+import { redactorFor } from '../../log/redact.js';
 
 export class HttpError extends Error {
   constructor(
@@ -178,7 +179,7 @@ export function errorHandler(config: Config, redis?: Redis) {
     log.error({ method: req.method, path: req.path, user, status: 500, err: { message: e?.message, stack: e?.stack } }, 'request failed');
     captureWebError(error, { method: req.method, path: req.path, user, status: 500 });
     // A stack trace shows install paths and library versions: admins only (in development the local user is one).
-    const detail = req.identity?.role === 'admin' ? { stack: e?.stack } : {};
+    const detail = req.identity?.role === 'admin' && e?.stack ? { stack: redactorFor(config).text(e.stack) } : {};
     return sendError(req, res, 500, 'Internal error', 'Something went wrong on our side. The error has been logged.', detail);
   };
 }
