@@ -7,6 +7,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../config/index.js';
 import { createClusterRegistry, getProcessMetrics, METRICS_CONTENT_TYPE, renderMetrics } from './metrics.js';
 import { clusterProcessMetrics } from './metrics-cluster.js';
+import { listenOn } from '../log/listen.js';
 
 /**
  * The console's /metrics: no session, no cookie; the deployment's numbers come from Redis at each scrape. A console of
@@ -61,10 +62,7 @@ export async function startMetricsServer(port: number, host: string, cluster: Re
     );
   });
   server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
+  await listenOn(server, port, host, 'the worker metrics (--metrics-port, GWQUEUE_WORKER_METRICS_PORT)');
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   return {
