@@ -68,3 +68,16 @@ export function setStopBound(ms: number): void {
   boundMs = ms;
   armBackstop();
 }
+
+/** For a command that is not one of the above (`events`): resolves at the first SIGINT or SIGTERM, once. */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const handler = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+      resolve(signal);
+    };
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+  });
+}

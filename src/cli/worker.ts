@@ -36,19 +36,6 @@ export function parseConcurrency(raw: string | undefined): number | undefined {
   return value;
 }
 
-/** Resolves when SIGINT or SIGTERM arrives (once); for `events`. The long-running commands use stop-signals.ts. */
-export function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const handler = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
-      resolve(signal);
-    };
-    process.on('SIGINT', handler);
-    process.on('SIGTERM', handler);
-  });
-}
-
 export function register(program: Command): void {
   program
     .command('worker')
