@@ -179,8 +179,17 @@ export async function prepareWorker(config: Config, options: WorkerOptions = {})
         log.warn({ err: { message: (error as Error).message } }, 'heartbeat failed');
       }
     };
-    // As long as Redis takes (the outage log says why), or until a stop is asked.
-    await start.step(Promise.all(workers.map((worker) => worker.waitUntilReady())));
+    // As long as Redis takes (the outage log says why), or until a stop is asked. A hung Redis accepts the connection
+    // and never answers, so no connection error would say it: its silence past the connect timeout does.
+    const silent = setTimeout(
+      () => outage.failed(new Error(`connected, but no answer within ${config.redis.connectTimeoutMs} ms (hung?)`)),
+      config.redis.connectTimeoutMs,
+    );
+    try {
+      await start.step(Promise.all(workers.map((worker) => worker.waitUntilReady())));
+    } finally {
+      clearTimeout(silent);
+    }
     // The schedules of its queues, as this worker's configuration says: kept in Redis, run by whichever worker is free.
     // Bounded: a Redis that goes away right now must not hold the worker's start (the sync then finishes when it returns).
     let syncTimer: ReturnType<typeof setTimeout> | undefined;
