@@ -1,4 +1,4 @@
-// A long-running command (worker, web, web -P N, flower, dev) answers its first SIGTERM within the shutdown bound at every moment of its start, Redis refused or hung; and an outage is logged once, then at a slowing rate.
+// A long-running command (worker, web, web -P N, flower, dev) answers its first SIGTERM within the shutdown bound at every moment of its start, Redis refused or hung, and a second one at once; an outage is logged once, then at a slowing rate.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { freePort, startRedis, type TestRedis } from '../helpers/redis-server.js';
@@ -6,6 +6,9 @@ import { eventually, testConfig } from '../helpers/engine.js';
 import { spawnCli, stopTimed } from '../helpers/cli.js';
 import { childrenOf, connectedTo } from '../helpers/processes.js';
 import { outageLines } from '../../src/redis/outage-log.js';
+import { connectClient } from '../../src/queue/client.js';
+import { setCurrentClient } from '../../src/queue/current-client.js';
+import { sleep } from '../../src/tasks/core.js';
 
 const SHUTDOWN_MS = 2000;
 /** GWQUEUE_SHUTDOWN_TIMEOUT_MS + 1 s, as docs/cli.md promises. */
@@ -146,6 +149,42 @@ describe('a worker started while Redis is away', () => {
       assert.ok(ms <= BOUND_MS, `${ms} ms`);
     } finally {
       worker.child.kill('SIGKILL');
+    }
+  });
+});
+
+describe('a second SIGTERM', () => {
+  let redis: TestRedis;
+  before(async () => {
+    redis = await startRedis();
+  });
+  after(async () => {
+    await redis.stop();
+  });
+
+  test('while the worker finishes an active task, it leaves at once (exit 1), the task left to be picked up again', async () => {
+    const config = testConfig(redis.url);
+    const client = await connectClient(config);
+    const worker = spawnCli(['worker', '-n', 'second@test', '-Q', sleep.queue], {
+      REDIS_URL: redis.url,
+      GWQUEUE_PREFIX: config.prefix,
+      GWQUEUE_ENV: 'test',
+      GWQUEUE_SHUTDOWN_TIMEOUT_MS: '60000',
+    });
+    try {
+      await eventually(() => /consuming/.test(worker.output()), 20_000, 'the worker consuming');
+      await client.apply(sleep.s(60));
+      await eventually(async () => (await client.queue(sleep.queue).getJobCounts('active')).active === 1, 10_000, 'the task running');
+      worker.child.kill('SIGTERM');
+      await eventually(() => /finishing active tasks/.test(worker.output()), 10_000, 'the graceful stop begun');
+      const { code, ms } = await stopTimed(worker, 20_000);
+      assert.equal(code, 1, worker.output());
+      assert.match(worker.output(), /second SIGTERM: leaving now/);
+      assert.ok(ms <= 1000, `${ms} ms`);
+    } finally {
+      worker.child.kill('SIGKILL');
+      await client.close();
+      setCurrentClient(undefined);
     }
   });
 });
