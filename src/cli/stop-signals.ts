@@ -1,5 +1,6 @@
 // The stop request of a long-running command (dev, worker, web, flower): SIGINT/SIGTERM caught from main's first line, the whole stop bounded, a second signal leaves at once.
 import cluster from 'node:cluster';
+import { StartStopped } from '../log/start-up.js';
 
 /** The commands that run until stopped; each answers its first signal within the bound, from its first line on. */
 export const STOPPABLE_COMMANDS: ReadonlySet<string> = new Set(['dev', 'worker', 'web', 'flask', 'flower']);
@@ -57,6 +58,11 @@ export function installStopSignals(argv: readonly string[] = process.argv): void
 
 /** Aborted at the first SIGINT/SIGTERM (its reason: the signal's name): start-up steps give up waiting on it. */
 export const stopSignal: AbortSignal = controller.signal;
+
+/** Throws StartStopped when a stop was asked already: before a step that starts what a stop would have to undo. */
+export function throwIfStopRequested(): void {
+  if (stopSignal.aborted) throw new StartStopped(String(stopSignal.reason));
+}
 
 /** Resolves with the first SIGINT/SIGTERM. */
 export function untilStopRequested(): Promise<NodeJS.Signals> {

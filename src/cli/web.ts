@@ -2,7 +2,7 @@
 import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import { action, CliError, EXIT } from './context.js';
-import { setStopBound, stopSignal, untilStopRequested } from './stop-signals.js';
+import { setStopBound, stopSignal, throwIfStopRequested, untilStopRequested } from './stop-signals.js';
 
 export function parsePort(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
@@ -53,6 +53,8 @@ export function register(program: Command): void {
         setStopBound(config.worker.shutdownTimeoutMs + 1000);
         const count = processes ?? config.web.processes;
         if (count > 1 && !cluster.isConsoleWorker()) {
+          // Forked console processes would be stopped before they could catch the signal (and counted as unclean).
+          throwIfStopRequested();
           const say = (line: string) => process.stderr.write(`gwqueue: ${line}\n`);
           const { code } = await cluster.runConsoleCluster({
             processes: count,

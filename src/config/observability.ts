@@ -52,7 +52,10 @@ export const OBSERVABILITY_SETTINGS: Record<string, { default: string; help: str
     default: '691200',
     help: 'seconds host samples are kept in Redis (8 days: a whole week on the Host page)',
   },
-  GWQUEUE_WORKER_METRICS_PORT: { default: '(none)', help: 'port on which `gwqueue worker` serves GET /metrics (same as --metrics-port)' },
+  GWQUEUE_WORKER_METRICS_PORT: {
+    default: '(none)',
+    help: "port on which `gwqueue worker` serves GET /metrics (same as --metrics-port); one per worker of a host, so set it in the worker's own env file: a port in use stops the worker before it takes a task (exit 71)",
+  },
   GWQUEUE_WORKER_METRICS_HOST: { default: '127.0.0.1', help: 'address the worker metrics endpoint listens on' },
 };
 

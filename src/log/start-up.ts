@@ -39,7 +39,11 @@ export class StartUp {
    * with its sockets open) must not hold a stop. What the step was doing is closed by what was recorded with started().
    */
   async step<T>(work: Promise<T>): Promise<T> {
-    this.check();
+    if (this.signal?.aborted) {
+      // Left behind: its failure once what it waits for is closed (the connection it waits on) is no crash.
+      work.catch(() => {});
+      this.check();
+    }
     const signal = this.signal;
     if (!signal) return work;
     let onAbort: (() => void) | undefined;

@@ -84,6 +84,20 @@ export async function prepareWorker(config: Config, options: WorkerOptions = {})
     start.started('the Redis connection', () => connection.disconnect());
     const observability = await startWorkerObservability(config, { name, connection, metricsPort: options.metricsPort }); // metrics, Sentry, host samples
     start.started('metrics, Sentry, host samples', () => observability.stop(), 300);
+    // Redis first, as long as it takes (the outage log says why), or until a stop is asked; the consumers only then.
+    // (A BullMQ Worker closed while its connection still retries would fail later on a listener it has removed.) A
+    // hung Redis accepts the connection and never answers, so no connection error would say it: its silence does.
+    const silent = setTimeout(
+      () => outage.failed(new Error(`connected, but no answer within ${config.redis.connectTimeoutMs} ms (hung?)`)),
+      config.redis.connectTimeoutMs,
+    );
+    try {
+      await start.step(
+        connection.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => connection.once('ready', () => resolve())),
+      );
+    } finally {
+      clearTimeout(silent);
+    }
     const stats: WorkerStats = { active: 0, processed: 0, succeeded: 0, failed: 0, retried: 0 };
     const startedAt = new Date().toISOString();
     let status: 'online' | 'stopping' = 'online';
@@ -179,17 +193,8 @@ export async function prepareWorker(config: Config, options: WorkerOptions = {})
         log.warn({ err: { message: (error as Error).message } }, 'heartbeat failed');
       }
     };
-    // As long as Redis takes (the outage log says why), or until a stop is asked. A hung Redis accepts the connection
-    // and never answers, so no connection error would say it: its silence past the connect timeout does.
-    const silent = setTimeout(
-      () => outage.failed(new Error(`connected, but no answer within ${config.redis.connectTimeoutMs} ms (hung?)`)),
-      config.redis.connectTimeoutMs,
-    );
-    try {
-      await start.step(Promise.all(workers.map((worker) => worker.waitUntilReady())));
-    } finally {
-      clearTimeout(silent);
-    }
+    // BullMQ's own connections (one per queue) are up in a moment: Redis has just answered.
+    await start.step(Promise.all(workers.map((worker) => worker.waitUntilReady())));
     // The schedules of its queues, as this worker's configuration says: kept in Redis, run by whichever worker is free.
     // Bounded: a Redis that goes away right now must not hold the worker's start (the sync then finishes when it returns).
     let syncTimer: ReturnType<typeof setTimeout> | undefined;

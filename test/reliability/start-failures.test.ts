@@ -17,6 +17,8 @@ const LISTEN = 71;
 const CONFIG = 78;
 /** Seconds a refused start may take: module loading on a loaded machine, then a bounded close. */
 const QUICK_MS = 8000;
+/** Port 1: nothing listens there. */
+const REFUSED_URL = 'redis://127.0.0.1:1/0';
 
 /** A port held by another process's listener, as an operator's shared environment file makes happen. */
 async function takenPort(): Promise<{ port: number; close(): Promise<void> }> {
@@ -95,8 +97,7 @@ describe('a long-running command that cannot start', () => {
   });
 
   test('worker: its metrics port in use and Redis refused, it exits 71 at once instead of waiting for Redis', async () => {
-    const refused = await freePort();
-    const result = await timed(['worker', '--metrics-port', String(port.port)], { ...env, REDIS_URL: `redis://127.0.0.1:${refused}/0` });
+    const result = await timed(['worker', '--metrics-port', String(port.port)], { ...env, REDIS_URL: REFUSED_URL });
     assert.equal(result.code, LISTEN, result.stderr);
     assert.ok(result.ms < QUICK_MS, `${result.ms} ms`);
   });
@@ -120,7 +121,7 @@ describe('a long-running command that cannot start', () => {
   ] as const) {
     for (const redisState of ['up', 'refused'] as const) {
       test(`${name}: its port in use, Redis ${redisState}, it exits 71 with one line`, async () => {
-        const url = redisState === 'up' ? redis.url : `redis://127.0.0.1:${await freePort()}/0`;
+        const url = redisState === 'up' ? redis.url : REFUSED_URL;
         const result = await timed([...args, '-p', String(port.port)], { ...env, REDIS_URL: url });
         assert.equal(result.code, LISTEN, result.stderr);
         oneLine(

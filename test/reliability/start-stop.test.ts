@@ -1,7 +1,7 @@
 // A long-running command (worker, web, web -P N, flower, dev) answers its first SIGTERM within the shutdown bound at every moment of its start, Redis refused or hung, and a second one at once; an outage is logged once, then at a slowing rate.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { freePort, startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { eventually, testConfig } from '../helpers/engine.js';
 import { spawnCli, stopTimed } from '../helpers/cli.js';
 import { childrenOf, connectedTo } from '../helpers/processes.js';
@@ -16,6 +16,9 @@ const BOUND_MS = SHUTDOWN_MS + 1000;
 
 type Started = ReturnType<typeof spawnCli>;
 
+/** Port 1: nothing listens there (a free port picked now could be taken by another test's Redis meanwhile). */
+const REFUSED_URL = 'redis://127.0.0.1:1/0';
+
 describe('SIGTERM while a long-running command starts', () => {
   let hung: TestRedis;
   let refusedUrl: string;
@@ -23,7 +26,7 @@ describe('SIGTERM while a long-running command starts', () => {
   before(async () => {
     hung = await startRedis();
     hung.freeze();
-    refusedUrl = `redis://127.0.0.1:${await freePort()}/0`;
+    refusedUrl = REFUSED_URL;
     env = {
       GWQUEUE_PREFIX: testConfig(hung.url).prefix,
       GWQUEUE_ENV: 'test',
