@@ -1,9 +1,12 @@
 // The gwqueue program: registers the subcommand asked for (each in its own file under cli/; all of them for help) and runs it.
 import { Command, CommanderError } from 'commander';
 import { VERSION } from './version.js';
-import { EXIT, oneLine } from './cli/context.js';
+import { EXIT, leaveAfterStop, oneLine } from './cli/context.js';
 import { initProcess } from './sentry/crash.js';
+import { installStopSignals, STOPPABLE_COMMANDS } from './cli/stop-signals.js';
 
+// A long-running command answers SIGINT/SIGTERM from here on, also while it starts (waiting for Redis, loading tasks).
+installStopSignals(process.argv);
 // Names this process for its log file and reports crashes (to the log and Sentry) before anything else runs.
 initProcess(process.argv);
 
@@ -59,3 +62,6 @@ try {
     throw error;
   }
 }
+// A long-running command that returned (stopped, or could not start): a connection still reconnecting to a Redis that
+// is away, or a socket to a hung one, must not keep the process running.
+if (STOPPABLE_COMMANDS.has(process.argv[2] ?? '')) await leaveAfterStop(Number(process.exitCode ?? EXIT.OK));

@@ -11,6 +11,7 @@ export const EXIT = {
   NO_INPUT: 66,
   UNAVAILABLE: 69,
   SOFTWARE: 70,
+  OS_ERROR: 71,
   CANT_CREATE: 73,
   TEMPFAIL: 75,
   CONFIG: 78,
@@ -52,6 +53,12 @@ export function exitCodeFor(error: unknown): { message: string; code: number } {
       return { message: `task failed: ${message}`, code: EXIT.FAILURE };
     case 'EmbeddedRedisError':
       return { message, code: EXIT.UNAVAILABLE };
+    // A port in use, not allowed, or an address not on this machine: the long-running command cannot start.
+    case 'ListenError':
+      return { message, code: EXIT.OS_ERROR };
+    // SIGTERM/SIGINT before the start finished: what had started is closed; a stop asked for is not a failure.
+    case 'StartStopped':
+      return { message, code: EXIT.OK };
     default:
       return { message: `internal error: ${message} (set GWQUEUE_LOG_LEVEL=debug for details)`, code: EXIT.SOFTWARE };
   }
@@ -108,7 +115,8 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
 }
 
 /**
- * The end of a long-running command's stop (web, flower, dev): its log written out (at most 0.05 s), then the process
+ * The end of a long-running command (dev, worker, web, flower; main.ts calls it once the command returned, whether it
+ * stopped or could not start): its log written out (at most 0.05 s), then the process
  * leaves even if a connection still reconnecting to a Redis that is away, or a socket to a hung one, would hold it.
  */
 export async function leaveAfterStop(code: number): Promise<number> {

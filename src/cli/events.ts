@@ -21,7 +21,7 @@ export function register(program: Command): void {
             return EXIT.OK;
           }
           const { TaskEventStream, formatEventLine } = await import('./events/task-events.js');
-          const { untilSignal } = await import('./worker.js');
+          const { untilSignal } = await import('./stop-signals.js');
           const signal = untilSignal();
           let closed: () => void = () => {};
           const pipeClosed = new Promise<void>((resolve) => (closed = resolve));

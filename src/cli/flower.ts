@@ -1,7 +1,7 @@
 // `gwqueue flower`: the dashboard alone (Workers, Tasks, Queues, History), on port 5555 like Flower, optionally under a URL prefix.
 import type { Command } from 'commander';
-import { action, CliError, EXIT, leaveAfterStop } from './context.js';
-import { untilSignal } from './worker.js';
+import { action, CliError, EXIT } from './context.js';
+import { setStopBound, stopSignal, untilStopRequested } from './stop-signals.js';
 import { parseHost, parsePort } from './web.js';
 
 export function parseUrlPrefix(raw: string | undefined): string {
@@ -30,12 +30,12 @@ export function register(program: Command): void {
           import('../tasks/index.js'),
         ]);
         const config = getConfig();
-        const signal = untilSignal();
-        const flower = await startFlowerServer(config, { port, host, urlPrefix });
+        setStopBound(config.worker.shutdownTimeoutMs + 1000);
+        const flower = await startFlowerServer(config, { port, host, urlPrefix, signal: stopSignal });
         process.stderr.write(`gwqueue: dashboard at ${flower.url}\n`);
-        await signal;
+        await untilStopRequested();
         const clean = await flower.close();
-        return leaveAfterStop(clean ? EXIT.OK : EXIT.FAILURE);
+        return clean ? EXIT.OK : EXIT.FAILURE;
       }),
     );
 }

@@ -1,8 +1,8 @@
 // `gwqueue web` (alias `flask run`, as GWCelery's operators type it): the operator console on port 5000.
 import { isIP } from 'node:net';
 import type { Command } from 'commander';
-import { action, CliError, EXIT, leaveAfterStop } from './context.js';
-import { untilSignal } from './worker.js';
+import { action, CliError, EXIT } from './context.js';
+import { setStopBound, stopSignal, throwIfStopRequested, untilStopRequested } from './stop-signals.js';
 
 export function parsePort(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
@@ -50,27 +50,30 @@ export function register(program: Command): void {
         const processes = parseProcesses(options.processes);
         const [{ getConfig }, cluster] = await Promise.all([import('../config/index.js'), import('../web/cluster.js')]);
         const config = getConfig();
-        const signal = untilSignal();
+        setStopBound(config.worker.shutdownTimeoutMs + 1000);
         const count = processes ?? config.web.processes;
         if (count > 1 && !cluster.isConsoleWorker()) {
+          // Forked console processes would be stopped before they could catch the signal (and counted as unclean).
+          throwIfStopRequested();
           const say = (line: string) => process.stderr.write(`gwqueue: ${line}\n`);
           const { code } = await cluster.runConsoleCluster({
             processes: count,
-            stop: signal,
+            stop: untilStopRequested(),
             say,
             stopTimeoutMs: config.worker.shutdownTimeoutMs,
             urlPrefix: config.web.urlPrefix,
           });
-          return leaveAfterStop(code);
+          return code;
         }
         const [{ startWebServer }] = await Promise.all([import('../web/server.js'), import('../tasks/index.js')]);
-        const web = await startWebServer(config, { port, host });
+        // A SIGTERM while it starts (waiting for a hung Redis) ends the start: StartStopped, exit 0.
+        const web = await startWebServer(config, { port, host, signal: stopSignal });
         if (!cluster.isConsoleWorker()) process.stderr.write(`gwqueue: console at ${web.url}${config.web.urlPrefix}\n`);
-        await Promise.race([signal, cluster.isConsoleWorker() ? cluster.untilPrimaryGone() : new Promise(() => {})]);
+        await Promise.race([untilStopRequested(), cluster.isConsoleWorker() ? cluster.untilPrimaryGone() : new Promise(() => {})]);
         // Bounded (GWQUEUE_SHUTDOWN_TIMEOUT_MS for requests in flight, then 0.3 s for Redis), whatever Redis does.
         const clean = await web.close();
         cluster.leaveCluster();
-        return leaveAfterStop(clean ? EXIT.OK : EXIT.FAILURE);
+        return clean ? EXIT.OK : EXIT.FAILURE;
       }),
     );
 }

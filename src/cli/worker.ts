@@ -1,6 +1,7 @@
 // `gwqueue worker [-Q q1,q2] [-c N] [-n name]`: runs the registered tasks of the named queues until SIGINT/SIGTERM.
 import type { Command } from 'commander';
-import { action, CliError, EXIT, leaveAfterStop } from './context.js';
+import { action, CliError, EXIT } from './context.js';
+import { setStopBound, stopSignal, untilStopRequested } from './stop-signals.js';
 
 /** `-Q a,b`; an unknown queue is an error with the known ones when `strict` (worker, purge), else a warning. */
 export function parseQueues(raw: string | undefined, known: string[], strict = false): string[] | undefined {
@@ -35,19 +36,6 @@ export function parseConcurrency(raw: string | undefined): number | undefined {
   return value;
 }
 
-/** Resolves when SIGINT or SIGTERM arrives (once). */
-export function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const handler = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
-      resolve(signal);
-    };
-    process.on('SIGINT', handler);
-    process.on('SIGTERM', handler);
-  });
-}
-
 export function register(program: Command): void {
   program
     .command('worker')
@@ -68,11 +56,10 @@ export function register(program: Command): void {
           import('../tasks/index.js'),
         ]);
         const config = getConfig();
+        setStopBound(config.worker.shutdownTimeoutMs + 1000);
         // A misspelt queue would leave a worker consuming nothing useful and its real queue unserved.
         const queues = parseQueues(options.queues, knownQueues(), true);
         const concurrency = parseConcurrency(options.concurrency);
-        // Listen for signals before saying we are ready: a supervisor may stop us the moment it reads that line.
-        const signal = untilSignal();
         // `gwqueue control shutdown` ends the wait like a signal does.
         let onShutdownRequest!: () => void;
         const requested = new Promise<string>((resolve) => (onShutdownRequest = () => resolve('control shutdown')));
@@ -80,17 +67,18 @@ export function register(program: Command): void {
         if (metricsPort !== undefined && !(/^\d{1,5}$/.test(options.metricsPort!) && metricsPort <= 65_535))
           throw new CliError(`--metrics-port must be a whole number from 0 to 65535 (got "${options.metricsPort}")`);
         const name = parseWorkerName(options.hostname);
-        const worker = await startWorker(config, { queues, concurrency, name, onShutdownRequest, metricsPort });
+        // A SIGTERM while it starts (waiting for Redis) ends the start: StartStopped, exit 0.
+        const worker = await startWorker(config, { queues, concurrency, name, onShutdownRequest, metricsPort, signal: stopSignal });
         process.stderr.write(`gwqueue: worker ${worker.name} consuming ${worker.queues.join(', ')}\n`);
-        const reason = await Promise.race([signal, requested]);
+        const reason = await Promise.race([untilStopRequested(), requested]);
         process.stderr.write(`gwqueue: shutting down (${reason}): finishing active tasks…\n`);
         const clean = await worker.stop();
         // Tasks may have opened GraceDB/Redis connections of their own; close them so the process can exit.
         const { resetServices } = await import('../tasks/services.js');
         // Bounded like the worker's own stop: with Redis away, closing may wait for it.
         await Promise.race([resetServices(), new Promise((resolve) => setTimeout(resolve, 200).unref())]);
-        // A connection still reconnecting to a Redis that is away must not keep the process alive.
-        return leaveAfterStop(clean ? EXIT.OK : EXIT.FAILURE);
+        // main.ts then leaves, even with a connection still reconnecting to a Redis that is away.
+        return clean ? EXIT.OK : EXIT.FAILURE;
       }),
     );
 }

@@ -79,7 +79,10 @@ export const SETTINGS: Record<string, { default: string; help: string }> = {
   },
   REDIS_SENTINELS: { default: '(none)', help: 'host:port,host:port of Redis Sentinels; REDIS_URL then only carries password/db' },
   REDIS_SENTINEL_NAME: { default: 'mymaster', help: 'name of the master the Sentinels watch' },
-  REDIS_CONNECT_TIMEOUT_MS: { default: '3000', help: 'how long the web console and CLI wait for Redis before giving up' },
+  REDIS_CONNECT_TIMEOUT_MS: {
+    default: '3000',
+    help: 'how long the web console and CLI wait for Redis before giving up; a worker waits on, and logs after this long that Redis does not answer',
+  },
   REDIS_COMMAND_TIMEOUT_MS: {
     default: '2000',
     help: 'how long the web console and CLI wait for the answer to one Redis command (a hung Redis): then 503 or exit 69',

@@ -54,7 +54,7 @@ export const OBSERVABILITY_SETTINGS: Record<string, { default: string; help: str
   },
   GWQUEUE_WORKER_METRICS_PORT: {
     default: '(none)',
-    help: "port on which `gwqueue worker` serves GET /metrics: this process's own metrics (the deployment's are the console's; same as --metrics-port)",
+    help: "port on which `gwqueue worker` serves GET /metrics: this process's own metrics (the deployment's are the console's; same as --metrics-port); one per worker of a host, so set it in the worker's own env file: a port in use stops the worker before it takes a task (exit 71)",
   },
   GWQUEUE_WORKER_METRICS_HOST: { default: '127.0.0.1', help: 'address the worker metrics endpoint listens on' },
 };

@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import { createClusterRegistry, getProcessMetrics, METRICS_CONTENT_TYPE, renderMetrics } from './metrics.js';
 import { clusterProcessMetrics } from './metrics-cluster.js';
+import { listenOn } from '../log/listen.js';
 
 /**
  * The console's /metrics: no session, no cookie; the deployment's numbers come from Redis at each scrape. A console of
@@ -64,10 +65,7 @@ export async function startMetricsServer(port: number, host: string): Promise<Me
     );
   });
   server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
+  await listenOn(server, port, host, 'the worker metrics (--metrics-port, GWQUEUE_WORKER_METRICS_PORT)');
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   return {

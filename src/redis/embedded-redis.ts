@@ -5,6 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { Config } from '../config/index.js';
 import { embeddedRedisSocket } from './connection.js';
+import { StartStopped } from '../log/start-up.js';
 
 export class EmbeddedRedisError extends Error {
   constructor(message: string) {
@@ -41,7 +42,8 @@ function answersPing(socket: string): Promise<boolean> {
   });
 }
 
-export async function startEmbeddedRedis(config: Config): Promise<EmbeddedRedis> {
+/** `signal`: a stop asked while it starts kills the redis-server just spawned (StartStopped), so none is left behind. */
+export async function startEmbeddedRedis(config: Config, signal?: AbortSignal): Promise<EmbeddedRedis> {
   const socket = embeddedRedisSocket(config.varDir);
   if (await answersPing(socket)) return { socket, owned: false, stop: async () => {} };
   const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
@@ -79,6 +81,10 @@ export async function startEmbeddedRedis(config: Config): Promise<EmbeddedRedis>
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 10_000;
   while (!(await answersPing(socket))) {
+    if (signal?.aborted) {
+      child.kill('SIGKILL');
+      throw new StartStopped(String(signal.reason));
+    }
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
       const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').trim().split('\n').slice(-3).join(' | ') : '';

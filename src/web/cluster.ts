@@ -120,6 +120,8 @@ export async function runConsoleCluster(options: ConsoleClusterOptions): Promise
   const first = await Promise.race([listening, options.stop.then(() => ({ stopped: true as const }))]);
   if ('stopped' in first) return { code: (await stopAll()) ? 0 : 1 };
   if (first.failed !== undefined) {
+    // Its own line (on the shared stderr) said why; the others, listening or not, must not keep the port.
+    options.say(`a console process could not start (exit ${first.failed}); stopping the others`);
     await stopAll();
     return { code: first.failed || 70 };
   }

@@ -3,13 +3,16 @@ import http from 'node:http';
 import type { Express } from 'express';
 import type { Config } from '../config/index.js';
 import { TaskClient } from '../queue/client.js';
-import { createRedisConnection, waitUntilReady } from '../redis/connection.js';
+import { createRedisConnection, describeRedis, waitUntilReady } from '../redis/connection.js';
+import { OutageLog } from '../redis/outage-log.js';
 import { warnIfWritesAtRisk } from '../redis/durability.js';
 import { setCurrentClient } from '../queue/current-client.js';
 import { createApp } from './app.js';
 import { createConsoleGraceDb, type WebDeps } from './context.js';
 import { logger } from '../log/logger.js';
 import { stopStep } from '../log/stop-step.js';
+import { runStartUp } from '../log/start-up.js';
+import { listenOn } from '../log/listen.js';
 
 export interface WebServer {
   server: http.Server;
@@ -23,52 +26,76 @@ export interface WebServer {
   close(timeoutMs?: number): Promise<boolean>;
 }
 
-/** Builds the app from its dependencies and listens on `port` (0: any free port) at `host`. */
+/** What a request gets in the moment between the port being bound and the app being ready (its address not yet said). */
+function starting(_req: http.IncomingMessage, res: http.ServerResponse): void {
+  res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '1', Connection: 'close' }).end('starting\n');
+}
+
+/**
+ * Builds the app from its dependencies and listens on `port` (0: any free port) at `host` (`what`: named if it cannot). The port comes first: one
+ * in use fails the start at once (ListenError), Redis up or not. `signal`: a stop asked meanwhile ends the start.
+ */
 export async function serveApp(
   config: Config,
   buildApp: (deps: WebDeps) => Express,
-  listen: { port: number; host: string },
+  listen: { port: number; host: string; what: string },
+  signal?: AbortSignal,
 ): Promise<WebServer> {
-  // It starts even when Redis is down (pages answer 503 until it is back; ioredis reconnects by itself), but when
-  // Redis is up the first requests must not get a 503 only because the connection was still being made.
-  const redis = createRedisConnection(config, 'producer');
-  await waitUntilReady(redis, config).catch(() => {});
-  warnIfWritesAtRisk(redis, logger('web'));
-  const client = new TaskClient(config, redis);
-  setCurrentClient(client);
-  const { gracedb, url: gracedbUrl } = createConsoleGraceDb(config, redis);
-  const server = http.createServer(buildApp({ config, client, gracedb, gracedbUrl, listenHost: listen.host }));
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(listen.port, listen.host, () => resolve());
+  const log = logger('web');
+  return runStartUp(log, signal, async (start) => {
+    const redis = new OutageLog(log, describeRedis(config)).watch(createRedisConnection(config, 'producer'));
+    start.started('the Redis connection', () => redis.disconnect());
+    // The port first, so that one in use fails the start at once, Redis up or not. Until the app is built (it needs
+    // a ready connection: the rate limits load their scripts), a request is told to come back.
+    const server = http.createServer(starting);
+    server.keepAliveTimeout = 65_000;
+    await listenOn(server, listen.port, listen.host, listen.what);
+    start.started('the server', () => {
+      server.close();
+      server.closeAllConnections();
+    });
+    // It starts even when Redis is down (pages answer 503 until it is back; ioredis reconnects by itself), but when
+    // Redis is up the first requests must not get a 503 only because the connection was still being made.
+    await start.step(waitUntilReady(redis, config).catch(() => {}));
+    const client = new TaskClient(config, redis);
+    start.started('the queues', () => client.close(), 300);
+    setCurrentClient(client);
+    const { gracedb, url: gracedbUrl } = createConsoleGraceDb(config, redis);
+    const app = buildApp({ config, client, gracedb, gracedbUrl, listenHost: listen.host });
+    server.off('request', starting);
+    server.on('request', app);
+    warnIfWritesAtRisk(redis, log);
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : listen.port;
+    const url = `http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${port}`;
+    return {
+      server,
+      url,
+      async close(timeoutMs = config.worker.shutdownTimeoutMs) {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        // close() drops the keep-alive connections idle now; one whose request ends later is dropped as it goes idle.
+        const idle = setInterval(() => server.closeIdleConnections(), 100);
+        let clean = await stopStep(log, closed, timeoutMs, 'requests in flight', { url });
+        clearInterval(idle);
+        // A client that never finishes its request (or one waiting on a hung Redis) would hold close() for good.
+        if (!clean) server.closeAllConnections();
+        // With Redis away, closing BullMQ's queues and queue events waits for a connection that may never come back.
+        if (!(await stopStep(log, client.close(), 300, 'closing the Redis connections (queues, queue events)'))) {
+          client.redis.disconnect();
+          clean = false;
+        }
+        return clean;
+      },
+    };
   });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : listen.port;
-  const url = `http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${port}`;
-  return {
-    server,
-    url,
-    async close(timeoutMs = config.worker.shutdownTimeoutMs) {
-      const log = logger('web');
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // close() drops the keep-alive connections idle now; one whose request ends later is dropped as it goes idle.
-      const idle = setInterval(() => server.closeIdleConnections(), 100);
-      let clean = await stopStep(log, closed, timeoutMs, 'requests in flight', { url });
-      clearInterval(idle);
-      // A client that never finishes its request (or one waiting on a hung Redis) would hold close() for good.
-      if (!clean) server.closeAllConnections();
-      // With Redis away, closing BullMQ's queues and queue events waits for a connection that may never come back.
-      if (!(await stopStep(log, client.close(), 300, 'closing the Redis connections (queues, queue events)'))) {
-        client.redis.disconnect();
-        clean = false;
-      }
-      return clean;
-    },
-  };
 }
 
 /** The operator console on the configured port (PORT, 5000) and host. */
-export function startWebServer(config: Config, options: { port?: number; host?: string } = {}): Promise<WebServer> {
-  return serveApp(config, createApp, { port: options.port ?? config.web.port, host: options.host ?? config.web.host });
+export function startWebServer(config: Config, options: { port?: number; host?: string; signal?: AbortSignal } = {}): Promise<WebServer> {
+  return serveApp(
+    config,
+    createApp,
+    { port: options.port ?? config.web.port, host: options.host ?? config.web.host, what: 'the console' },
+    options.signal,
+  );
 }

@@ -12,8 +12,7 @@ import { logger } from '../log/logger.js';
 
 export interface WorkerObservabilityOptions {
   name: string;
-  workers: Worker[];
-  /** The worker's Redis connection (host samples, and the deployment's numbers on its /metrics). */
+  /** The worker's Redis connection (host samples). */
   connection: Redis;
   /** Serve GET /metrics on this port (0: any free port); default GWQUEUE_WORKER_METRICS_PORT, else not served. */
   metricsPort?: number;
@@ -22,6 +21,8 @@ export interface WorkerObservabilityOptions {
 export interface WorkerObservability {
   /** Where /metrics is served, when it is. */
   metricsUrl: string | undefined;
+  /** Counts, times and reports the tasks of these BullMQ workers (before they take their first job). */
+  watch(workers: Worker[]): void;
   stop(): Promise<void>;
 }
 
@@ -41,17 +42,41 @@ function describeFailure(job: Job<JobData>, worker: string): TaskFailure {
   };
 }
 
+/**
+ * Starts what can fail (binding the metrics port) before the worker has any consumer: a worker that cannot serve its
+ * metrics must not run tasks unseen. Throws ListenError (one line, exit 71) when the port cannot be had.
+ */
 export async function startWorkerObservability(config: Config, options: WorkerObservabilityOptions): Promise<WorkerObservability> {
+  const port = options.metricsPort ?? config.observability.workerMetrics.port;
+  let server: MetricsServer | undefined;
+  if (port !== undefined) {
+    server = await startMetricsServer(port, config.observability.workerMetrics.host);
+    logger('metrics').info({ url: server.url }, 'metrics served');
+  }
   void initSentry(config);
+  const sampler = startHostSampler(options.connection, config, `worker ${options.name}`);
+  return {
+    metricsUrl: server?.url,
+    watch: (workers) => watchTasks(workers, options.name),
+    async stop() {
+      sampler.stop();
+      await server?.close();
+      endSentrySession();
+      await flushSentry(2000);
+    },
+  };
+}
+
+function watchTasks(workers: Worker[], name: string): void {
   // A BullMQ Worker's name is its queue's: the tasks registered on it get their series at 0 now.
   zeroTaskSeries(
-    options.workers.flatMap((worker) =>
+    workers.flatMap((worker) =>
       allTasks()
         .filter((task) => task.queue === worker.name)
         .map((task) => ({ task: task.name, queue: worker.name })),
     ),
   );
-  for (const worker of options.workers) {
+  for (const worker of workers) {
     worker.on('active', (job: Job<JobData>) => countTask(job.name, job.queueName, 'started'));
     worker.on('completed', (job: Job<JobData>) => {
       countTask(job.name, job.queueName, 'succeeded');
@@ -64,30 +89,8 @@ export async function startWorkerObservability(config: Config, options: WorkerOb
       countTask(job.name, job.queueName, willRetry ? 'retried' : 'failed');
       if (job.processedOn) observeRuntime(job.name, ((job.finishedOn ?? Date.now()) - job.processedOn) / 1000);
       if (CONSEQUENCE.test(error.message)) return;
-      if (willRetry) recordTaskRetry(describeFailure(job, options.name), error);
-      else captureTaskFailure(describeFailure(job, options.name), error);
+      if (willRetry) recordTaskRetry(describeFailure(job, name), error);
+      else captureTaskFailure(describeFailure(job, name), error);
     });
   }
-  const sampler = startHostSampler(options.connection, config, `worker ${options.name}`);
-  const port = options.metricsPort ?? config.observability.workerMetrics.port;
-  let server: MetricsServer | undefined;
-  if (port !== undefined) {
-    const host = config.observability.workerMetrics.host;
-    try {
-      server = await startMetricsServer(port, host);
-    } catch (error) {
-      sampler.stop();
-      throw new Error(`cannot serve metrics on ${host}:${port}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    }
-    logger('metrics').info({ url: server.url }, 'metrics served');
-  }
-  return {
-    metricsUrl: server?.url,
-    async stop() {
-      sampler.stop();
-      await server?.close();
-      endSentrySession();
-      await flushSentry(2000);
-    },
-  };
 }

@@ -83,3 +83,19 @@ export async function stopTimed(
   clearTimeout(timer);
   return { code, ms: Date.now() - begun };
 }
+
+/** Spawns a long-running CLI command and returns at once (for signals sent while it starts); output as startCli's. */
+export function spawnCli(
+  args: string[],
+  env: Record<string, string>,
+): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, GWQUEUE_LOG_LEVEL: 'silent', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+  return { child, output: () => output, exited };
+}

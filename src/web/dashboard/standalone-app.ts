@@ -22,12 +22,14 @@ export type FlowerServer = WebServer;
 /** `url` ends with the dashboard's path, e.g. http://127.0.0.1:5555/flower/. */
 export async function startFlowerServer(
   config: Config,
-  options: { port?: number; host?: string; urlPrefix?: string } = {},
+  options: { port?: number; host?: string; urlPrefix?: string; signal?: AbortSignal } = {},
 ): Promise<FlowerServer> {
-  const web = await serveApp(config, (deps) => createFlowerApp(deps, { urlPrefix: options.urlPrefix }), {
-    port: options.port ?? config.web.flowerPort,
-    host: options.host ?? config.web.host,
-  });
+  const web = await serveApp(
+    config,
+    (deps) => createFlowerApp(deps, { urlPrefix: options.urlPrefix }),
+    { port: options.port ?? config.web.flowerPort, host: options.host ?? config.web.host, what: 'the dashboard' },
+    options.signal,
+  );
   const { base } = dashboardOptions({ base: options.urlPrefix ?? '' });
   return { ...web, url: `${web.url}${base}/` };
 }
