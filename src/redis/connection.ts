@@ -108,7 +108,12 @@ function withCallerFrames(redis: Redis): void {
   const send = redis.sendCommand.bind(redis);
   redis.sendCommand = ((command: Parameters<Redis['sendCommand']>[0], stream?: Parameters<Redis['sendCommand']>[1]) => {
     const sent = send(command, stream) as Promise<unknown>;
-    return (command as unknown as { callback?: unknown }).callback ? sent : relayFailure(sent);
+    if ((command as unknown as { callback?: unknown }).callback) return sent;
+    // ioredis itself ignores what sendCommand returns for the commands of a pipeline or MULTI (their own promises
+    // carry the answers): marked as handled, the relay of such a command is no unhandled rejection when it fails.
+    const relayed = relayFailure(sent);
+    relayed.catch(() => {});
+    return relayed;
   }) as Redis['sendCommand'];
 }
 
