@@ -5,7 +5,7 @@
 // is one-shot and loads dist/bundle/ (scripts/bundle.ts), a few files instead of hundreds: its start-up is its time.
 // A module preloaded with `node --import` or `--require` (the bench's stand-in task, the tests' fault tasks) extends
 // the registries of dist/, not the bundle's copies: such a process runs dist/ too.
-const RESIDENT = new Set(['dev', 'worker', 'web', 'flask', 'flower', 'events', 'shell']);
+const RESIDENT = new Set(['dev', 'worker', 'web', 'flask', 'flower', 'gracedb', 'events', 'shell']);
 const preloads = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((arg) =>
   /--import|--require|--(experimental-)?loader|(^|\s)-r\b/.test(arg),
 );
