@@ -1,5 +1,6 @@
 // The only reader of process.env: turns the environment (and an optional JSON config file) into a typed Config.
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, parseBoolean, parseInteger, parseChoice, parseRedisUrl, parseList } from './parse.js';
@@ -255,6 +256,22 @@ function parseQueueConcurrency(env: Env): Record<string, number> {
 }
 
 /** True when a boolean-ish environment flag is set (exported for the few on/off settings). */
+/**
+ * The console's address as its users reach it: GWQUEUE_PUBLIC_URL, else the configured host and port (this machine's
+ * name when it listens on every interface) and URL prefix. Links that leave a request behind (records a worker reads,
+ * alerts' `urls.gracedb`) start with it.
+ */
+export function publicBaseUrl(config: Config): string {
+  if (config.web.publicUrl) return config.web.publicUrl;
+  const host = ['0.0.0.0', '::', ''].includes(config.web.host) ? os.hostname() : config.web.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${config.web.port}${config.web.urlPrefix}`;
+}
+
+/** Where the console serves the embedded GraceDB's API, as links in its records name it. */
+export function gracedbApiUrl(config: Config): string {
+  return `${publicBaseUrl(config)}/gracedb/api/`;
+}
+
 export function flag(env: Env, name: string, fallback: boolean): boolean {
   return parseBoolean(env, name, fallback);
 }
