@@ -20,8 +20,8 @@ export interface ApiFixture {
   stop(): Promise<void>;
 }
 
-export async function startApi(env: Record<string, string> = {}): Promise<ApiFixture> {
-  const redis = await startRedis();
+export async function startApi(env: Record<string, string> = {}, redisOptions: { appendOnly?: boolean } = {}): Promise<ApiFixture> {
+  const redis = await startRedis(redisOptions);
   const config = testConfig(redis.url, {
     GWQUEUE_TRUSTED_PROXIES: '127.0.0.1',
     GWQUEUE_AUTHORIZED_USERS: 'albert.einstein',
