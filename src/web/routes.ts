@@ -27,6 +27,7 @@ import { historyApi, historyPage, queuesApi, queuesPage } from './dashboard/queu
 import { schedulesApi, schedulesPage } from './dashboard/schedules.js';
 import type { DashboardOptions } from './dashboard/options.js';
 import { apiRootDocument } from './gracedb/api-root.js';
+import { eventPage, supereventList, supereventPage } from './gracedb/pages.js';
 import { apiErrors, apiNotFound, API_PATH } from './gracedb/api-support.js';
 import { multipartBody } from './gracedb/multipart.js';
 import {
@@ -144,6 +145,9 @@ export const ROUTES: readonly RouteLine[] = [
   line('GET',  '/typeahead_p_astro_filename',   'page',      'anyone',   'none',       '-',                                   '',       (ctx) => typeaheadFilename(ctx, 'p_astro', ['.json'])),
   line('GET',  '/typeahead_event_skymap_filename', 'page',      'anyone',   'none',       '-',                                   '',       (ctx) => typeaheadEventSkymapFilename(ctx)),
   line('GET',  '/typeahead_event_detectors',       'page',      'anyone',   'none',       '-',                                   '',       (ctx) => typeaheadEventDetectors(ctx)),
+  line('GET',  '/gracedb/superevents/',         'page',      'anyone',   'none',       '-',                                   '',       (ctx) => supereventList(ctx)),
+  line('GET',  '/gracedb/superevents/:superevent_id/view/', 'page', 'anyone', 'none',  '-',                                   '',       (ctx) => supereventPage(ctx)),
+  line('GET',  '/gracedb/events/:graceid/view/', 'page',     'anyone',   'none',       '-',                                   '',       (ctx) => eventPage(ctx)),
   line('GET',  '/audit',                        'page',      'admin',    'none',       '-',                                   'flower', (ctx) => auditPage(ctx)),
   line('GET',  '/',                             'host',      'anyone',   'none',       '-',                                   'flower', (ctx, site) => hostIndex(ctx, `${site.root}${site.base}/host`)),
   line('GET',  '/charts',                       'host',      'anyone',   'none',       '-',                                   'flower', (ctx, site) => hostCharts(ctx, `${site.root}${site.base}/host`)),

@@ -1,0 +1,80 @@
+// The embedded GraceDB's pages for operators, at GraceDB's web paths: recent superevents (searchable), a superevent, an event.
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { GraceDbBadRequestError, GraceDbNotFoundError, isEventId, isSupereventId, type EmbeddedGraceDb } from '../../gracedb/index.js';
+import type { WebContext } from '../context.js';
+import { HttpError } from '../middleware/errors.js';
+import { storeFor } from './api-support.js';
+
+const PAGE_SIZE = 50;
+
+/** GraceDB's errors as the console's error pages (404 unknown ID, 400 a query the store cannot answer). */
+function page(fn: (req: Request, res: Response) => Promise<void>): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    fn(req, res).catch((error: unknown) => {
+      if (error instanceof GraceDbNotFoundError) return next(new HttpError(404, error.message));
+      if (error instanceof GraceDbBadRequestError) return next(new HttpError(400, error.serverMessage));
+      next(error);
+    });
+  };
+}
+
+async function annotations(store: EmbeddedGraceDb, id: string) {
+  const [logs, files, voevents] = await Promise.all([store.getLogs(id), store.listFiles(id), store.alertRecords.getVoevents(id)]);
+  return { logs, files: Object.entries(files).filter(([name]) => /,\d+$/.test(name)), voevents };
+}
+
+/** `/gracedb/superevents/`: the newest superevents, or those a GraceDB query finds. */
+export function supereventList(ctx: WebContext): RequestHandler {
+  return page(async (req, res) => {
+    const query = typeof req.query.query === 'string' ? req.query.query.trim().slice(0, 200) : '';
+    const start = Math.max(0, Math.min(Number(req.query.start) || 0, 1_000_000));
+    const store = storeFor(ctx, req);
+    let superevents: Awaited<ReturnType<EmbeddedGraceDb['searchSuperevents']>> = [];
+    let problem = '';
+    try {
+      superevents = await store.searchSuperevents(query, { start, count: PAGE_SIZE + 1 });
+    } catch (error) {
+      if (!(error instanceof GraceDbBadRequestError)) throw error;
+      problem = error.serverMessage;
+    }
+    res.status(problem ? 400 : 200).render('gracedb/superevents', {
+      title: 'Superevents',
+      query,
+      problem,
+      superevents: superevents.slice(0, PAGE_SIZE),
+      start,
+      next: superevents.length > PAGE_SIZE ? start + PAGE_SIZE : null,
+    });
+  });
+}
+
+export function supereventPage(ctx: WebContext): RequestHandler {
+  return page(async (req, res) => {
+    const id = String(req.params.superevent_id);
+    if (!isSupereventId(id)) throw new GraceDbNotFoundError(`There is no superevent ${id}.`);
+    const store = storeFor(ctx, req);
+    const superevent = await store.getSuperevent(id);
+    const [more, signoffs, permissions] = await Promise.all([
+      annotations(store, id),
+      store.alertRecords.getSignoffs(id),
+      store.alertRecords.getPermissions(id),
+    ]);
+    res.render('gracedb/superevent', {
+      title: `Superevent ${id}`,
+      superevent,
+      signoffs,
+      exposed: permissions.some((row) => row.group === 'public_users'),
+      ...more,
+    });
+  });
+}
+
+export function eventPage(ctx: WebContext): RequestHandler {
+  return page(async (req, res) => {
+    const id = String(req.params.graceid);
+    if (!isEventId(id)) throw new GraceDbNotFoundError(`There is no event ${id}.`);
+    const store = storeFor(ctx, req);
+    const event = await store.getEvent(id);
+    res.render('gracedb/event', { title: `Event ${id}`, event, ...(await annotations(store, id)) });
+  });
+}
