@@ -31,11 +31,13 @@ import { eventPage, supereventList, supereventPage } from './gracedb/pages.js';
 import { apiErrors, apiNotFound, API_PATH } from './gracedb/api-support.js';
 import { multipartBody } from './gracedb/multipart.js';
 import {
+  addPipelinePreferredEvent,
   addSupereventEvent,
   createEvent,
   createSuperevent,
   getEvent,
   getSuperevent,
+  pipelinePreferredEvents,
   removeSupereventEvent,
   replaceEvent,
   searchEvents,
@@ -232,6 +234,8 @@ export const GRACEDB_API_ROUTES: readonly GraceDbApiLine[] = [
   api('GET',    '/superevents/:superevent_id/events/',                         'anyone',   supereventEvents),
   api('POST',   '/superevents/:superevent_id/events/',                         'operator', addSupereventEvent),
   api('DELETE', '/superevents/:superevent_id/events/:graceid/',                'operator', removeSupereventEvent),
+  api('GET',    '/superevents/:superevent_id/pipeline_preferred_events/',      'anyone',   pipelinePreferredEvents),
+  api('POST',   '/superevents/:superevent_id/pipeline_preferred_events/',      'operator', addPipelinePreferredEvent),
   api('GET',    '/superevents/:superevent_id/labels/',                         'anyone',   listLabels),
   api('POST',   '/superevents/:superevent_id/labels/',                         'operator', addLabel),
   api('GET',    '/superevents/:superevent_id/labels/:label/',                  'anyone',   getLabel),

@@ -339,3 +339,31 @@ export function removeSupereventEvent(ctx: WebContext): RequestHandler {
     },
   });
 }
+
+export function pipelinePreferredEvents(ctx: WebContext): RequestHandler {
+  return handle(async (req, res) => {
+    const entries = await storeFor(ctx, req).getPipelinePreferredEvents(supereventId(req));
+    res.json({ pipeline_preferred_events: entries, numRows: entries.length });
+  });
+}
+
+export function addPipelinePreferredEvent(ctx: WebContext): RequestHandler {
+  return apiWrite<{ id: string; graceid: string }>(ctx, {
+    write: 'superevent.add-pipeline-preferred',
+    forbidden: 'set pipeline-preferred events',
+    check(req) {
+      const id = supereventId(req);
+      const graceid = String(rawValue(req, 'event') ?? '');
+      if (!graceid) throw new GraceDbBadRequestError('event: This field is required.');
+      return { value: { id, graceid }, fields: { superevent: id, event: graceid } };
+    },
+    async act(store, { id, graceid }) {
+      const entry = await store.addPipelinePreferredEvent(id, graceid);
+      return { status: 201, body: entry, message: `${graceid} pipeline-preferred in ${id}` };
+    },
+    async replay(store, { id, graceid }) {
+      const entry = (await store.getPipelinePreferredEvents(id)).find((candidate) => candidate.graceid === graceid);
+      return { status: 201, body: entry ?? null, message: '' };
+    },
+  });
+}
