@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { coincXml } from '../gracedb/sample-files.js';
-import { AS_OPERATOR, eventForm, json, startApi, type ApiFixture } from './api-fixture.js';
+import { AS_OPERATOR, eventForm, json, OPERATOR_TOKEN, startApi, type ApiFixture } from './api-fixture.js';
 
 describe('GraceDB pages', () => {
   let t: ApiFixture;
@@ -68,6 +68,26 @@ describe('GraceDB pages', () => {
     assert.ok(event.html.includes(`href="/gracedb/superevents/${id}/view/"`));
     assert.ok(event.html.includes(`${t.root}events/${graceid}/files/coinc.xml,0`), 'the file links to the API download');
     assert.equal((await fetch(`${t.root}events/${graceid}/files/coinc.xml,0`)).status, 200);
+  });
+
+  test('a task page links the superevents and events in its arguments to their GraceDB pages', async () => {
+    const queued = await fetch(`${t.web.url}/send_preliminary_gcn`, {
+      method: 'POST',
+      headers: {
+        // The console's forms take an API token as Bearer (Basic is the GraceDB API's alone).
+        authorization: `Bearer ${OPERATOR_TOKEN}`,
+        accept: 'application/json',
+        'content-type': 'application/x-www-form-urlencoded',
+        'idempotency-key': 'task-page-links-0001',
+      },
+      body: new URLSearchParams({ superevent_id: id, event_id: graceid }),
+    });
+    assert.equal(queued.status, 202, await queued.clone().text());
+    const { url } = await json(queued);
+    const task = await page(String(url));
+    assert.equal(task.status, 200);
+    assert.ok(task.html.includes(`<a href="/gracedb/superevents/${id}/view/">${id}</a>`), 'the superevent is linked');
+    assert.ok(task.html.includes(`<a href="/gracedb/events/${graceid}/view/">${graceid}</a>`), 'the event is linked');
   });
 
   test('an unknown ID is the 404 page', async () => {

@@ -91,7 +91,7 @@ describe('GraceDB API: writes made once, bad input refused', () => {
       ],
       ['not an event file', upload({}, { name: 'coinc.xml', contents: 'just some text' }), {}, /cannot read coinc\.xml/],
       ['a path in the file name', upload({}, { name: '../../etc/passwd', contents: COINC }), {}, /not a usable file name/],
-      ['a bad Idempotency-Key', upload(), { 'idempotency-key': 'x' }, /Idempotency-Key/],
+      ['a bad Idempotency-Key', upload(), { 'idempotency-key': 'k'.repeat(300) }, /Idempotency-Key/],
     ];
     for (const [what, body, headers, detail] of cases) {
       const response = await post('events/', body, headers);

@@ -69,7 +69,8 @@ export function apiWrite<T>(ctx: WebContext, spec: ApiWrite<T>): RequestHandler 
     const actor = apiActor(req);
     const given = req.get('idempotency-key');
     if (given !== undefined && !TOKEN_PATTERN.test(given)) {
-      return sendDetail(res, 400, 'Idempotency-Key: not a valid key (16 to 64 letters, digits, "-" or "_")');
+      // The pattern is the console's one rule for keys (actions/idempotency.ts), whatever it is.
+      return sendDetail(res, 400, 'Idempotency-Key: not a key this console accepts (the same rule as for its forms).');
     }
     const store = storeFor(ctx, req);
     // The store sets this mark in the same atomic step as the write: a request taken over after a lost answer (or

@@ -1,6 +1,7 @@
 // The embedded GraceDB's pages for operators, at GraceDB's web paths: recent superevents (searchable), a superevent, an event.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { GraceDbBadRequestError, GraceDbNotFoundError, isEventId, isSupereventId, type EmbeddedGraceDb } from '../../gracedb/index.js';
+import { rootOf } from '../middleware/url-prefix.js';
 import type { WebContext } from '../context.js';
 import { HttpError } from '../middleware/errors.js';
 import { storeFor } from './api-support.js';
@@ -77,4 +78,31 @@ export function eventPage(ctx: WebContext): RequestHandler {
     const event = await store.getEvent(id);
     res.render('gracedb/event', { title: `Event ${id}`, event, ...(await annotations(store, id)) });
   });
+}
+
+/** A GraceDB ID a page mentions, and where its GraceDB page is. */
+export interface GraceDbLink {
+  id: string;
+  href: string;
+}
+
+/**
+ * The superevent and event IDs in a task's arguments and result, linked to their GraceDB pages: this console's
+ * (the embedded GraceDB), or those of the GraceDB at GRACEDB_URL. At most `limit`, superevents first.
+ */
+export function gracedbLinks(ctx: WebContext, req: Request, values: unknown[], limit = 8): GraceDbLink[] {
+  const found = new Set<string>();
+  const visit = (value: unknown, depth: number): void => {
+    if (found.size >= 50 || depth > 6) return;
+    if (typeof value === 'string') {
+      if (value.length <= 20 && (isSupereventId(value) || isEventId(value))) found.add(value);
+    } else if (Array.isArray(value)) value.forEach((item) => visit(item, depth + 1));
+    else if (value && typeof value === 'object') Object.values(value).forEach((item) => visit(item, depth + 1));
+  };
+  values.forEach((value) => visit(value, 0));
+  const base = ctx.gracedbUrl ? ctx.gracedbUrl.replace(/\/api\/?$/, '/') : `${rootOf(req)}/gracedb/`;
+  return [...found]
+    .sort((a, b) => Number(isEventId(a)) - Number(isEventId(b)) || a.localeCompare(b))
+    .slice(0, limit)
+    .map((id) => ({ id, href: `${base}${isSupereventId(id) ? 'superevents' : 'events'}/${id}/view/` }));
 }
