@@ -279,6 +279,16 @@ export function registerGraceDbApi(app: Express, ctx: WebContext, also: string[]
       const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
       router[method](route.path, route.handler(ctx));
     }
+    // A path of the API asked with a method it does not take: 405 with Allow, as Django REST framework answers.
+    const methods = new Map<string, string[]>();
+    for (const route of GRACEDB_API_ROUTES) methods.set(route.path, [...(methods.get(route.path) ?? []), route.method]);
+    for (const [path, allowed] of methods) {
+      router.all(path, (req, res) => {
+        res.set('Allow', [...allowed, 'OPTIONS'].join(', '));
+        if (req.method === 'OPTIONS') return void res.status(200).json({ name: path, allowed });
+        res.status(405).json({ detail: `Method "${req.method}" not allowed.` });
+      });
+    }
     router.use(apiNotFound);
     router.use(apiErrors);
   }

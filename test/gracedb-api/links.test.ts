@@ -37,6 +37,18 @@ describe('GraceDB links under the console', () => {
     assert.equal(files['event.json'], `${PUBLIC}/gracedb/api/events/${event.graceid}/files/event.json`);
   });
 
+  test('under GWQUEUE_URL_PREFIX, the API and its links are under the prefix', async () => {
+    const prefixed = await startApi({ GWQUEUE_URL_PREFIX: '/gwcelery' });
+    try {
+      const root = `${prefixed.web.url}/gwcelery/gracedb/api/`;
+      const doc = await json(await fetch(root));
+      assert.equal((doc.links as Record<string, string>).superevents, `${root}superevents/`);
+      assert.equal((await fetch(`${prefixed.web.url}/gracedb/api/`)).status, 404, 'nothing outside the prefix');
+    } finally {
+      await prefixed.stop();
+    }
+  });
+
   test("the store that tasks and forms use links to the console's own address; an alert's urls.gracedb is the operator page", async () => {
     for (const [env, base] of [
       [{ GWQUEUE_PUBLIC_URL: PUBLIC }, PUBLIC],

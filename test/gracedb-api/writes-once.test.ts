@@ -71,6 +71,10 @@ describe('GraceDB API: writes made once, bad input refused', () => {
       assert.equal(response.status, 404, path);
       assert.equal(typeof (await json(response)).detail, 'string', path);
     }
+    const wrongMethod = await fetch(`${root}events/`, { method: 'DELETE', headers: AS_OPERATOR });
+    assert.equal(wrongMethod.status, 405);
+    assert.equal(wrongMethod.headers.get('allow'), 'GET, POST, OPTIONS');
+    assert.deepEqual(await json(wrongMethod), { detail: 'Method "DELETE" not allowed.' });
     const unknownPath = await fetch(`${root}no-such-thing/`);
     assert.equal(unknownPath.status, 404);
     assert.deepEqual(await json(unknownPath), { detail: 'Not found.' });
