@@ -104,7 +104,7 @@ export function listLogs(ctx: WebContext): RequestHandler {
       start: 0,
       numRows: logs.length,
       links: { self: `${objectUrl(req, ctx, id)}${isSupereventId(id) ? 'logs' : 'log'}/` },
-      log: logs.map((log) => logBody(id, log, isSupereventId(id))),
+      log: logs.map((log) => logBody(log, isSupereventId(id))),
     });
   });
 }
@@ -121,7 +121,7 @@ export function getLog(ctx: WebContext): RequestHandler {
     const n = logNumber(req);
     const log = (await storeFor(ctx, req).getLogs(id))[n - 1];
     if (!log) throw new GraceDbNotFoundError(`Log entry ${n} does not exist on ${id}.`);
-    res.json(logBody(id, log, isSupereventId(id)));
+    res.json(logBody(log, isSupereventId(id)));
   });
 }
 
@@ -159,12 +159,12 @@ export function createLog(ctx: WebContext): RequestHandler {
         tags: log.tags,
         ...(log.file ? { filename: log.file.filename, filecontents: log.file.contents } : {}),
       });
-      return { status: 201, body: logBody(log.id, written, isSupereventId(log.id)), message: `log entry ${written.N} on ${log.id}` };
+      return { status: 201, body: logBody(written, isSupereventId(log.id)), message: `log entry ${written.N} on ${log.id}` };
     },
     async replay(store, log, written) {
       const entry = (await store.getLogs(log.id))[Number(written) - 1];
       if (!entry) throw new GraceDbBadRequestError('this Idempotency-Key was used for a request that wrote nothing', 409);
-      return { status: 201, body: logBody(log.id, entry, isSupereventId(log.id)), message: '' };
+      return { status: 201, body: logBody(entry, isSupereventId(log.id)), message: '' };
     },
   });
 }

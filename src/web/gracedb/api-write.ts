@@ -1,5 +1,5 @@
 // Every write of the GraceDB API through the one action pipeline: identify → authorize → claim the Idempotency-Key → write once → audit.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { ActionRefusal, runAction, type Actor, type OperatorAction, type RefusalKind } from '../../actions/pipeline.js';
 import { TOKEN_PATTERN } from '../../actions/idempotency.js';
@@ -14,6 +14,8 @@ import { handle, sendDetail, storeFor } from './api-support.js';
 
 /** How long a write's mark (and so a retried key's answer) is kept: as long as the key's claim. */
 const MARK_TTL_SECONDS = 24 * 3600;
+/** A request's own mark (no key) only has to outlive the request's reconnects. */
+const REQUEST_MARK_TTL_SECONDS = 600;
 
 export interface Checked<T> {
   value: T;
@@ -74,17 +76,15 @@ export function apiWrite<T>(ctx: WebContext, spec: ApiWrite<T>): RequestHandler 
     }
     const store = storeFor(ctx, req);
     // The store sets this mark in the same atomic step as the write: a request taken over after a lost answer (or
-    // sent again) finds it and writes nothing more.
-    const markKey = given
-      ? keyOf(
-          ctx.config,
-          'gracedb',
-          'api-once',
-          createHash('sha256')
-            .update(`${actor.user ?? ''}\n${given}`)
-            .digest('hex'),
-        )
+    // sent again with its key) finds it and writes nothing more. Without a key the mark is this request's own: the
+    // console's connection sends a command again when its answer was lost with the connection (Redis ran it), and
+    // that second run must not write a second time.
+    const keyDigest = given
+      ? createHash('sha256')
+          .update(`${actor.user ?? ''}\n${given}`)
+          .digest('hex')
       : undefined;
+    const markKey = keyOf(ctx.config, 'gracedb', 'api-once', keyDigest ?? `request:${randomUUID()}`);
     let failure: GraceDbError | undefined;
     let answer: Answer | undefined;
     let checked: Checked<T> | undefined;
@@ -113,9 +113,8 @@ export function apiWrite<T>(ctx: WebContext, spec: ApiWrite<T>): RequestHandler 
       },
       async act(_deps, prepared) {
         try {
-          answer = markKey
-            ? await withWriteMark({ key: markKey, ttlSeconds: MARK_TTL_SECONDS }, () => spec.act(store, prepared.value, req))
-            : await spec.act(store, prepared.value, req);
+          const ttlSeconds = given ? MARK_TTL_SECONDS : REQUEST_MARK_TTL_SECONDS;
+          answer = await withWriteMark({ key: markKey, ttlSeconds }, () => spec.act(store, prepared.value, req));
         } catch (error) {
           throw asRefusal(error, prepared.fields);
         }
@@ -133,7 +132,7 @@ export function apiWrite<T>(ctx: WebContext, spec: ApiWrite<T>): RequestHandler 
       case 'done':
         return res.status(answer!.status).json(answer!.body);
       case 'duplicate': {
-        const mark = markKey ? await ctx.redis.get(markKey) : null;
+        const mark = await ctx.redis.get(markKey);
         const written = mark ? (JSON.parse(mark) as MarkRecord & { written?: unknown }).written : undefined;
         const again = await spec.replay(store, checked!.value, written, req);
         return res.status(again.status).set('Idempotent-Replayed', 'true').json(again.body);

@@ -109,10 +109,9 @@ export async function eventBody(store: EmbeddedGraceDb, event: EventRecord): Pro
 }
 
 /** A log entry as GraceDB answers it: a superevent's has no `tags` link (its tags are at `self` + `tags/`). */
-export function logBody(objectId: string, log: LogRecord, superevent: boolean): Record<string, unknown> {
+export function logBody(log: LogRecord, superevent: boolean): Record<string, unknown> {
   if (!superevent) return { ...log };
   const { tags: _tags, ...rest } = log;
-  void objectId;
   return rest;
 }
 
