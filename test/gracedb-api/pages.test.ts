@@ -41,7 +41,8 @@ describe('GraceDB pages', () => {
   });
   after(() => t?.stop());
 
-  test('the superevent list links each superevent and its preferred event, and searches with GraceDB queries', async () => {
+  test('the superevent list, linked from the navigation bar, links each superevent and its preferred event, and searches with GraceDB queries', async () => {
+    assert.ok((await page('/')).html.includes('href="/gracedb/superevents/">GraceDB</a>'), 'the console links the list');
     const list = await page('/gracedb/superevents/');
     assert.equal(list.status, 200);
     assert.ok(list.html.includes(`href="/gracedb/superevents/${id}/view/"`));
