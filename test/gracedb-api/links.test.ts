@@ -37,6 +37,21 @@ describe('GraceDB links under the console', () => {
     assert.equal(files['event.json'], `${PUBLIC}/gracedb/api/events/${event.graceid}/files/event.json`);
   });
 
+  test('with GRACEDB_URL set, the console serves no GraceDB of its own and says which one it uses', async () => {
+    const other = 'http://127.0.0.1:9/api/';
+    const remote = await startApi({ GRACEDB_URL: other });
+    try {
+      const api = await fetch(remote.root);
+      assert.equal(api.status, 404);
+      assert.ok(String((await json(api)).detail).includes(other));
+      const list = await fetch(`${remote.web.url}/gracedb/superevents/`);
+      assert.equal(list.status, 404);
+      assert.ok((await list.text()).includes(other));
+    } finally {
+      await remote.stop();
+    }
+  });
+
   test('under GWQUEUE_URL_PREFIX, the API and its links are under the prefix', async () => {
     const prefixed = await startApi({ GWQUEUE_URL_PREFIX: '/gwcelery' });
     try {

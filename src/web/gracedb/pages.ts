@@ -8,9 +8,15 @@ import { storeFor } from './api-support.js';
 
 const PAGE_SIZE = 50;
 
-/** GraceDB's errors as the console's error pages (404 unknown ID, 400 a query the store cannot answer). */
-function page(fn: (req: Request, res: Response) => Promise<void>): RequestHandler {
+/**
+ * GraceDB's errors as the console's error pages (404 unknown ID, 400 a query the store cannot answer). With
+ * GRACEDB_URL set the console's GraceDB is that server: its pages are there, and these say so (404).
+ */
+function page(ctx: WebContext, fn: (req: Request, res: Response) => Promise<void>): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
+    if (ctx.gracedbUrl) {
+      return next(new HttpError(404, `This console uses the GraceDB at ${ctx.gracedbUrl}; its pages are there.`));
+    }
     fn(req, res).catch((error: unknown) => {
       if (error instanceof GraceDbNotFoundError) return next(new HttpError(404, error.message));
       if (error instanceof GraceDbBadRequestError) return next(new HttpError(400, error.serverMessage));
@@ -26,7 +32,7 @@ async function annotations(store: EmbeddedGraceDb, id: string) {
 
 /** `/gracedb/superevents/`: the newest superevents, or those a GraceDB query finds. */
 export function supereventList(ctx: WebContext): RequestHandler {
-  return page(async (req, res) => {
+  return page(ctx, async (req, res) => {
     const query = typeof req.query.query === 'string' ? req.query.query.trim().slice(0, 200) : '';
     const start = Math.max(0, Math.min(Number(req.query.start) || 0, 1_000_000));
     const store = storeFor(ctx, req);
@@ -50,7 +56,7 @@ export function supereventList(ctx: WebContext): RequestHandler {
 }
 
 export function supereventPage(ctx: WebContext): RequestHandler {
-  return page(async (req, res) => {
+  return page(ctx, async (req, res) => {
     const id = String(req.params.superevent_id);
     if (!isSupereventId(id)) throw new GraceDbNotFoundError(`There is no superevent ${id}.`);
     const store = storeFor(ctx, req);
@@ -71,7 +77,7 @@ export function supereventPage(ctx: WebContext): RequestHandler {
 }
 
 export function eventPage(ctx: WebContext): RequestHandler {
-  return page(async (req, res) => {
+  return page(ctx, async (req, res) => {
     const id = String(req.params.graceid);
     if (!isEventId(id)) throw new GraceDbNotFoundError(`There is no event ${id}.`);
     const store = storeFor(ctx, req);
