@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const RESIDENT = new Set(['dev', 'worker', 'web', 'flask', 'flower', 'events', 'shell']);
+const RESIDENT = new Set(['dev', 'worker', 'web', 'flask', 'flower', 'gracedb', 'events', 'shell']);
 const preloads = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((arg) =>
   /--import|--require|--(experimental-)?loader|(^|\s)-r\b/.test(arg),
 );

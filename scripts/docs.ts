@@ -10,7 +10,7 @@ import { OBSERVABILITY_SETTINGS } from '../src/config/observability.js';
 import { SCHEDULE_SETTINGS } from '../src/config/schedules.js';
 import { OPERATOR_FORMS } from '../src/forms/registry.js';
 import { fieldUsage } from '../src/forms/fields.js';
-import { ROUTES, fullPath } from '../src/web/routes.js';
+import { GRACEDB_API_ROUTES, ROUTES, fullPath } from '../src/web/routes.js';
 import { QUEUES, allTasks } from '../src/queue/registry.js';
 import '../src/tasks/index.js';
 
@@ -91,6 +91,15 @@ export function renderRoutes(): string {
   ].join('\n');
 }
 
+/** The GraceDB API's paths, from the block in src/web/routes.ts: who may call each, how a repeat is caught. */
+export function renderGraceDbRoutes(): string {
+  const rows = GRACEDB_API_ROUTES.map(
+    (route) =>
+      `| ${route.method} | \`${cell(`/gracedb/api${route.path === '/' ? '/' : route.path}`)}\` | ${route.who} | ${cell(route.once)} |`,
+  );
+  return ['| method | path | who | a repeat is caught by |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}
+
 /** The queues, from src/queue/registry.ts: default concurrency, what runs there, and the tasks that name it. */
 export function renderQueues(): string {
   const rows = QUEUES.map((queue) => {
@@ -108,6 +117,7 @@ export const BLOCKS: GeneratedBlock[] = [
   { page: 'docs/configuration.md', marker: 'config', render: renderConfig },
   { page: 'docs/console.md', marker: 'forms', render: renderForms },
   { page: 'docs/console.md', marker: 'routes', render: renderRoutes },
+  { page: 'docs/gracedb.md', marker: 'gracedb-routes', render: renderGraceDbRoutes },
   { page: 'docs/tasks.md', marker: 'queues', render: renderQueues },
 ];
 

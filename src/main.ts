@@ -34,6 +34,7 @@ const COMMANDS: [names: string[], load: () => Promise<{ register(program: Comman
   [['worker'], () => import('./cli/worker.js')],
   [['web', 'flask'], () => import('./cli/web.js')],
   [['flower'], () => import('./cli/flower.js')],
+  [['gracedb'], () => import('./cli/gracedb.js')],
   [['call'], () => import('./cli/call.js')],
   [['chain'], () => import('./cli/chain.js')],
   [['result'], () => import('./cli/result.js')],

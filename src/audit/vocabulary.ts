@@ -21,11 +21,16 @@ export const ACTION_NAMES = {
 } as const;
 
 export type FixedActionName = (typeof ACTION_NAMES)[keyof typeof ACTION_NAMES];
-export type ActionName = FixedActionName | `form.${string}`;
+export type ActionName = FixedActionName | `form.${string}` | `gracedb.${string}`;
 
 /** Every console form is audited as `form.<name>` (its POST path without the slash), from the browser, the API or `gwqueue chain`. */
 export function formAction(form: string): `form.${string}` {
   return `form.${form}`;
+}
+
+/** Every write through the console's GraceDB API is audited as `gracedb.<write>` (e.g. `gracedb.event.create`). */
+export function gracedbAction(write: string): `gracedb.${string}` {
+  return `gracedb.${write}`;
 }
 
 export function workerAction(command: WorkerCommand): FixedActionName {
@@ -34,5 +39,5 @@ export function workerAction(command: WorkerCommand): FixedActionName {
 
 /** Every name, patterns written as the docs write them (`form.<name>`). */
 export function allActionNames(): string[] {
-  return [...Object.values(ACTION_NAMES), 'form.<name>'];
+  return [...Object.values(ACTION_NAMES), 'form.<name>', 'gracedb.<write>'];
 }

@@ -1,9 +1,9 @@
-// The stop request of a long-running command (dev, worker, web, flower): SIGINT/SIGTERM caught from main's first line, the whole stop bounded, a second signal leaves at once.
+// The stop request of a long-running command (dev, worker, web, flower, gracedb): SIGINT/SIGTERM caught from main's first line, the whole stop bounded, a second signal leaves at once.
 import cluster from 'node:cluster';
 import { StartStopped } from '../log/start-up.js';
 
 /** The commands that run until stopped; each answers its first signal within the bound, from its first line on. */
-export const STOPPABLE_COMMANDS: ReadonlySet<string> = new Set(['dev', 'worker', 'web', 'flask', 'flower']);
+export const STOPPABLE_COMMANDS: ReadonlySet<string> = new Set(['dev', 'worker', 'web', 'flask', 'flower', 'gracedb']);
 
 /**
  * The bound before the configuration is read: GWQUEUE_SHUTDOWN_TIMEOUT_MS's default + 1 s. Nothing has started yet

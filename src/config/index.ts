@@ -1,9 +1,10 @@
 // The only reader of process.env: turns the environment (and an optional JSON config file) into a typed Config.
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, parseBoolean, parseInteger, parseChoice, parseRedisUrl, parseList } from './parse.js';
-import { loadWebAuthConfig, parseUrlPrefix, WEB_SETTINGS, type WebAuthConfig } from './web.js';
+import { loadWebAuthConfig, parsePublicUrl, parseUrlPrefix, WEB_SETTINGS, type WebAuthConfig } from './web.js';
 import { loadNagiosConfig, NAGIOS_SETTINGS, type NagiosConfig } from './nagios.js';
 import { DOMAIN_SETTINGS, loadDomainConfig, type DomainConfig } from './domain.js';
 import { loadObservabilityConfig, OBSERVABILITY_SETTINGS, type ObservabilityConfig } from './observability.js';
@@ -52,7 +53,18 @@ export interface Config {
     maxStalledCount: number;
   };
   /** urlPrefix: GWQUEUE_URL_PREFIX, '' or a path such as /gwcelery that the console is served under. */
-  web: { host: string; port: number; processes: number; flowerPort: number; secretKey: string; urlPrefix: string };
+  web: {
+    host: string;
+    port: number;
+    processes: number;
+    flowerPort: number;
+    /** Port of `gwqueue gracedb` (the embedded GraceDB's API alone). */
+    gracedbPort: number;
+    secretKey: string;
+    urlPrefix: string;
+    /** GWQUEUE_PUBLIC_URL: the console's address as clients reach it ('' = from each request), for links that resolve. */
+    publicUrl: string;
+  };
   retry: { attempts: number; backoffMs: number; redisAttempts: number; maxBackoffMs: number };
   auth: WebAuthConfig;
   nagios: NagiosConfig;
@@ -121,6 +133,11 @@ export const SETTINGS: Record<string, { default: string; help: string }> = {
     help: 'console processes sharing the port (`gwqueue web --processes`); sessions and tokens are shared through Redis',
   },
   GWQUEUE_FLOWER_PORT: { default: '5555', help: 'port of the stand-alone dashboard' },
+  GWQUEUE_GRACEDB_PORT: { default: '5556', help: 'port of `gwqueue gracedb`, the embedded GraceDB API alone' },
+  GWQUEUE_PUBLIC_URL: {
+    default: '(from each request)',
+    help: "the console's address as clients reach it, e.g. https://emfollow.example.org/gwcelery (scheme, host, URL prefix): the root of the links in GraceDB records; unset, each request's own scheme and host",
+  },
   GWQUEUE_SECRET_KEY: { default: '(random in development; required in production)', help: 'secret for sessions and CSRF tokens' },
   ...WEB_SETTINGS,
   ...NAGIOS_SETTINGS,
@@ -208,8 +225,10 @@ export function loadConfig(processEnv: Env): Config {
       port: parseInteger(env, 'PORT', 5000, { min: 0, max: 65_535 }),
       processes: parseInteger(env, 'GWQUEUE_WEB_PROCESSES', 1, { min: 1, max: 64 }),
       flowerPort: parseInteger(env, 'GWQUEUE_FLOWER_PORT', 5555, { min: 0, max: 65_535 }),
+      gracedbPort: parseInteger(env, 'GWQUEUE_GRACEDB_PORT', 5556, { min: 0, max: 65_535 }),
       secretKey,
       urlPrefix: parseUrlPrefix(env),
+      publicUrl: parsePublicUrl(env),
     },
     auth: loadWebAuthConfig(env, profile, secretKey),
     nagios: loadNagiosConfig(env, profile),
@@ -240,6 +259,22 @@ function parseQueueConcurrency(env: Env): Record<string, number> {
 }
 
 /** True when a boolean-ish environment flag is set (exported for the few on/off settings). */
+/**
+ * The console's address as its users reach it: GWQUEUE_PUBLIC_URL, else the configured host and port (this machine's
+ * name when it listens on every interface) and URL prefix. Links that leave a request behind (records a worker reads,
+ * alerts' `urls.gracedb`) start with it.
+ */
+export function publicBaseUrl(config: Config): string {
+  if (config.web.publicUrl) return config.web.publicUrl;
+  const host = ['0.0.0.0', '::', ''].includes(config.web.host) ? os.hostname() : config.web.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${config.web.port}${config.web.urlPrefix}`;
+}
+
+/** Where the console serves the embedded GraceDB's API, as links in its records name it. */
+export function gracedbApiUrl(config: Config): string {
+  return `${publicBaseUrl(config)}/gracedb/api/`;
+}
+
 export function flag(env: Env, name: string, fallback: boolean): boolean {
   return parseBoolean(env, name, fallback);
 }

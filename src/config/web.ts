@@ -121,6 +121,22 @@ function parseOrigins(env: Env): string[] {
   });
 }
 
+/** GWQUEUE_PUBLIC_URL as an origin and path without a trailing slash ('' when unset). */
+export function parsePublicUrl(env: Env): string {
+  const raw = (env.GWQUEUE_PUBLIC_URL ?? '').trim().replace(/\/+$/, '');
+  if (!raw) return '';
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('GWQUEUE_PUBLIC_URL', 'must be an http(s) URL such as https://emfollow.example.org/gwcelery');
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username || url.password) {
+    throw new ConfigError('GWQUEUE_PUBLIC_URL', 'must be an http(s) URL without query, fragment or credentials');
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
 function parseTokens(env: Env): Map<string, ApiToken> {
   const tokens = new Map<string, ApiToken>();
   for (const entry of parseList(env, 'GWQUEUE_API_TOKENS')) {

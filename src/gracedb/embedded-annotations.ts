@@ -2,8 +2,8 @@
 import type { Redis } from 'ioredis';
 import type { EmbeddedKeys } from './embedded-keys.js';
 import type { EmbeddedRecords, StoredLog } from './embedded-records.js';
-import { ADD_LABEL, REMOVE_LABEL, WRITE_LOG } from './embedded-scripts.js';
-import { evalMarked, type MarkRecord } from './embedded-write-mark.js';
+import { ADD_LABEL, REMOVE_LABEL, REPLACE_LOG_ENTRY, WRITE_LOG } from './embedded-scripts.js';
+import { evalMarked, takeWriteMark, type MarkRecord } from './embedded-write-mark.js';
 import { GraceDbBadRequestError, GraceDbNotFoundError } from './errors.js';
 import type { LogRecord, WriteLogOptions } from './gracedb.js';
 import { isEventId, isSupereventId, splitVersionedFilename } from './id-patterns.js';
@@ -115,6 +115,43 @@ export class EmbeddedAnnotations {
     const n = Number(earlier.written);
     const [entry] = await this.redis.lrange(this.keys.logs(objectId), n - 1, n - 1);
     return this.records.logRecord(objectId, n, JSON.parse(entry) as StoredLog);
+  }
+
+  /** The entry N of an object's log, as stored and as read (the read text is what a change compares against). */
+  private async logEntry(objectId: string, n: number): Promise<{ raw: string; entry: StoredLog }> {
+    await this.assertExists(objectId);
+    const raw = Number.isInteger(n) && n >= 1 ? await this.redis.lindex(this.keys.logs(objectId), n - 1) : null;
+    if (raw === null) throw new GraceDbNotFoundError(`no log entry ${n} on ${objectId}`);
+    return { raw, entry: JSON.parse(raw) as StoredLog };
+  }
+
+  async getLogTags(objectId: string, n: number): Promise<string[]> {
+    return (await this.logEntry(objectId, n)).entry.tag_names;
+  }
+
+  /** Adds (or removes) a tag on log entry N; adding one already there (removing one absent) changes nothing. */
+  async tagLog(objectId: string, n: number, tag: string, add: boolean): Promise<LogRecord> {
+    if (!TAG_NAME.test(tag)) throw new GraceDbBadRequestError(`"${tag}" is not a tag name`);
+    const mark = takeWriteMark();
+    // Compare-and-set on the entry: a concurrent tag change on the same entry makes this one read again.
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const { raw, entry } = await this.logEntry(objectId, n);
+      const has = entry.tag_names.includes(tag);
+      if (!add && !has) throw new GraceDbNotFoundError(`log entry ${n} on ${objectId} has no tag ${tag}`);
+      if (add && has) return this.records.logRecord(objectId, n, entry);
+      const changed: StoredLog = { ...entry, tag_names: add ? [...entry.tag_names, tag] : entry.tag_names.filter((t) => t !== tag) };
+      const replaced = await evalMarked(
+        this.redis,
+        REPLACE_LOG_ENTRY,
+        [this.keys.logs(objectId)],
+        [n - 1, raw, JSON.stringify(changed)],
+        mark,
+      );
+      if (replaced.done) return this.records.logRecord(objectId, n, (await this.logEntry(objectId, n)).entry);
+      if (replaced.reply === 1) return this.records.logRecord(objectId, n, changed);
+      if (replaced.reply === -1) throw new GraceDbNotFoundError(`no log entry ${n} on ${objectId}`);
+    }
+    throw new GraceDbBadRequestError(`the tags of log entry ${n} on ${objectId} kept changing; try again`, 409);
   }
 
   async download(filename: string, objectId: string): Promise<Buffer> {

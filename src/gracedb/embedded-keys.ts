@@ -37,6 +37,10 @@ export function embeddedKeys(prefix: string) {
     logs: (objectId: string) => `${root}:logs:${objectId}`,
     /** HASH file name → number of versions uploaded. */
     fileVersions: (objectId: string) => `${root}:file-versions:${objectId}`,
+    /** LIST of VOEvent entries as JSON; an entry's N is its position from 1 (its file is `{id}-{N}-{Type}.xml`). */
+    voevents: (objectId: string) => `${root}:voevents:${objectId}`,
+    /** HASH `{signoff_type}:{instrument}` → the sign-off as JSON (one per type and instrument, the latest kept). */
+    signoffs: (supereventId: string) => `${root}:signoffs:${supereventId}`,
     /** STRING: the bytes of one file version. */
     file: (objectId: string, name: string, version: number) => `${root}:file:${objectId}:${name},${version}`,
   };

@@ -244,6 +244,11 @@ export class EmbeddedRecords {
     };
   }
 
+  /** The URL of an event (`events/G1`) or a superevent (`superevents/S1/`), which sub-resources extend. */
+  objectUrl(objectId: string): string {
+    return isSupereventId(objectId) ? `${this.apiUrl}superevents/${objectId}/` : `${this.apiUrl}events/${objectId}/`;
+  }
+
   fileUrl(objectId: string, versionedName: string): string {
     const kind = isSupereventId(objectId) ? 'superevents' : 'events';
     return `${this.apiUrl}${kind}/${objectId}/files/${encodeURIComponent(versionedName).replace(/%2C/gi, ',')}`;

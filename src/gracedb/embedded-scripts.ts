@@ -204,3 +204,109 @@ return redis.call('RPUSH', KEYS[1], ARGV[1])
 `,
   'reply',
 );
+
+/**
+ * Replaces an event's file and the facts read from it (GraceDB's PUT on an event): a new version of the file, the
+ * new facts, a log entry. KEYS: event hash, file (the new version), logs list, by-gpstime zset.
+ * ARGV: graceid, data, file bytes, log entry, gpstime ('' when it has none). Returns 'ok' or 'missing'.
+ */
+export const REPLACE_EVENT = marked(
+  `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'missing' end
+redis.call('HSET', KEYS[1], 'data', ARGV[2])
+redis.call('SET', KEYS[2], ARGV[3])
+redis.call('RPUSH', KEYS[3], ARGV[4])
+if ARGV[5] ~= '' then redis.call('ZADD', KEYS[4], ARGV[5], ARGV[1]) else redis.call('ZREM', KEYS[4], ARGV[1]) end
+return 'ok'
+`,
+  "reply == 'ok' and reply or nil",
+);
+
+/**
+ * Takes an event out of a superevent, unless it is the preferred event.
+ * KEYS: event hash, superevent hash, member zset, pipeline-preferred hash, superevent logs.
+ * ARGV: superevent id, graceid, the event's pipeline, log entry.
+ * Returns 'ok', 'missing' (no superevent), 'not-member' or 'preferred'.
+ */
+export const REMOVE_EVENT = marked(
+  `
+if redis.call('EXISTS', KEYS[2]) == 0 then return 'missing' end
+if redis.call('HGET', KEYS[1], 'superevent') ~= ARGV[1] then return 'not-member' end
+if redis.call('HGET', KEYS[2], 'preferred_event') == ARGV[2] then return 'preferred' end
+redis.call('ZREM', KEYS[3], ARGV[2])
+redis.call('HDEL', KEYS[1], 'superevent')
+if redis.call('HGET', KEYS[4], ARGV[3]) == ARGV[2] then redis.call('HDEL', KEYS[4], ARGV[3]) end
+redis.call('RPUSH', KEYS[5], ARGV[4])
+return 'ok'
+`,
+  "reply == 'ok' and reply or nil",
+);
+
+/**
+ * Replaces one log entry (its tags changed) if it is still the one the caller read: concurrent tag changes never
+ * overwrite each other, the loser reads again. KEYS: logs list.  ARGV: index from 0, entry as read, new entry.
+ * Returns 1 when replaced, 0 when the entry changed meanwhile, -1 when there is no such entry.
+ */
+export const REPLACE_LOG_ENTRY = marked(
+  `
+local current = redis.call('LINDEX', KEYS[1], ARGV[1])
+if not current then return -1 end
+if current ~= ARGV[2] then return 0 end
+redis.call('LSET', KEYS[1], ARGV[1], ARGV[3])
+return 1
+`,
+  'reply == 1 and reply or nil',
+);
+
+/**
+ * Adds a VOEvent as entry N (the caller's count plus one; 'retry' when another one came first), with its XML file and a
+ * log entry that carries it. KEYS: VOEvent list, file (version 0 of `{id}-{N}-{Type}.xml`), file versions hash, logs.
+ * ARGV: N, entry, XML, file name, log entry. Returns N.
+ */
+export const ADD_VOEVENT = marked(
+  `
+if redis.call('LLEN', KEYS[1]) ~= tonumber(ARGV[1]) - 1 then return 'retry' end
+redis.call('RPUSH', KEYS[1], ARGV[2])
+redis.call('HSET', KEYS[3], ARGV[4], 1)
+redis.call('SET', KEYS[2], ARGV[3])
+redis.call('RPUSH', KEYS[4], ARGV[5])
+return tonumber(ARGV[1])
+`,
+  "reply ~= 'retry' and reply or nil",
+);
+
+/**
+ * Exposes a superevent to the public or hides it. KEYS: superevent hash, logs.  ARGV: '1' (expose) or '', log entry.
+ * Returns 'ok', 'same' (nothing to change, nothing logged) or 'missing'.
+ */
+export const SET_EXPOSED = marked(
+  `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'missing' end
+local exposed = redis.call('HGET', KEYS[1], 'exposed') == '1'
+if exposed == (ARGV[1] == '1') then return 'same' end
+if ARGV[1] == '1' then redis.call('HSET', KEYS[1], 'exposed', '1') else redis.call('HDEL', KEYS[1], 'exposed') end
+redis.call('RPUSH', KEYS[2], ARGV[2])
+return 'ok'
+`,
+  "reply ~= 'missing' and reply or nil",
+);
+
+/**
+ * Records a sign-off and changes the labels it implies (an advocate's OK: ADVOK in place of ADVREQ), logging it.
+ * KEYS: sign-off hash, labels zset, order counter, logs, superevent hash.
+ * ARGV: `{type}:{instrument}`, sign-off JSON, label to apply ('' none), labels to remove (JSON list), log entry.
+ * Returns 'ok' or 'missing'.
+ */
+export const SIGN_OFF = marked(
+  `
+if redis.call('EXISTS', KEYS[5]) == 0 then return 'missing' end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+for _, label in ipairs(cjson.decode(ARGV[4])) do redis.call('ZREM', KEYS[2], label) end
+if ARGV[3] ~= '' and not redis.call('ZSCORE', KEYS[2], ARGV[3]) then
+  redis.call('ZADD', KEYS[2], redis.call('INCR', KEYS[3]), ARGV[3])
+end
+redis.call('RPUSH', KEYS[4], ARGV[5])
+return 'ok'
+`,
+  "reply == 'ok' and reply or nil",
+);

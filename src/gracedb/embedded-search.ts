@@ -6,12 +6,15 @@
 //   superevents:  t_0: A .. B   t_start: A .. B   t_end: A .. B   category: production|test|mdc
 //                 preferred_event: G1234   label: NAME   id: PREFIX (superevent IDs starting with PREFIX)
 //                 bare Production / Test / MDC (category), bare ID prefixes with a digit (S2401, MS1902)
-//   both:         bare label names in capitals (EM_READY, ADVOK)
+//                 a bare graceid (G1234, T0001): that event
+//   both:         bare label names in capitals (EM_READY, ADVOK); a whole superevent ID (S190425z) is that superevent
 // Ranges are inclusive, `A .. B` or `A..B`; a single number means exactly that value.
 import { GraceDbBadRequestError } from './errors.js';
 import type { EventFacts, SupereventFacts } from './embedded-records.js';
 import type { SupereventCategory } from './gracedb.js';
 import { compareSupereventIds } from './superevent-ids.js';
+import { EVENT_ID, SUPEREVENT_ID } from './id-patterns.js';
+import { GROUPS, PIPELINES, SEARCHES } from './names.js';
 
 export type RangeField = 'gpstime' | 't_0' | 't_start' | 't_end';
 type NameField = 'group' | 'pipeline' | 'search';
@@ -23,49 +26,16 @@ export type Term =
   | { kind: 'preferred_event'; graceid: string }
   | { kind: 'label'; name: string }
   | { kind: 'idPrefix'; prefix: string }
+  | { kind: 'graceid'; id: string }
+  | { kind: 'supereventId'; id: string }
   | { kind: 'name'; field: NameField; value: string };
 
 export type SearchTarget = 'event' | 'superevent';
 
 const KNOWN_NAMES = new Map<string, NameField>([
-  ...['CBC', 'Burst', 'Test', 'External', 'Detchar'].map((name) => [name.toLowerCase(), 'group'] as [string, NameField]),
-  ...[
-    'gstlal',
-    'pycbc',
-    'MBTA',
-    'MBTAOnline',
-    'spiir',
-    'CWB',
-    'oLIB',
-    'MLy',
-    'aframe',
-    'GWAK',
-    'Fermi',
-    'Swift',
-    'SNEWS',
-    'INTEGRAL',
-    'AGILE',
-    'IceCube',
-    'CHIME',
-    'SVOM',
-    'HardwareInjection',
-  ].map((name) => [name.toLowerCase(), 'pipeline'] as [string, NameField]),
-  ...[
-    'AllSky',
-    'LowMass',
-    'HighMass',
-    'BBH',
-    'IMBH',
-    'EarlyWarning',
-    'SSM',
-    'MDC',
-    'GRB',
-    'SubGRB',
-    'SubGRBTargeted',
-    'Supernova',
-    'HEN',
-    'FRB',
-  ].map((name) => [name.toLowerCase(), 'search'] as [string, NameField]),
+  ...GROUPS.map((name) => [name.toLowerCase(), 'group'] as [string, NameField]),
+  ...PIPELINES.map((name) => [name.toLowerCase(), 'pipeline'] as [string, NameField]),
+  ...SEARCHES.map((name) => [name.toLowerCase(), 'search'] as [string, NameField]),
 ]);
 
 const CATEGORIES: SupereventCategory[] = ['production', 'test', 'mdc'];
@@ -74,9 +44,9 @@ const KEYED_TERM = /^([A-Za-z_]\w*)\s*:\s*(?:(\S+?)\s*\.\.\s*(\S+)|(\S+))/;
 
 const SUPPORTED: Record<SearchTarget, string> = {
   event:
-    'gpstime: A .. B, superevent: ID, label: NAME, group:/pipeline:/search: NAME, bare group/pipeline/search names (e.g. MDC, Test) and bare label names (e.g. EM_READY)',
+    'gpstime: A .. B, superevent: ID, label: NAME, group:/pipeline:/search: NAME, bare group/pipeline/search names (e.g. MDC, Test), a bare graceid (e.g. G1234) and bare label names (e.g. EM_READY)',
   superevent:
-    't_0:/t_start:/t_end: A .. B, category: production|test|mdc, preferred_event: ID, label: NAME, id: PREFIX, bare Production/Test/MDC, bare ID prefixes (e.g. MS1902) and bare label names (e.g. EM_READY)',
+    't_0:/t_start:/t_end: A .. B, category: production|test|mdc, preferred_event: ID, label: NAME, id: PREFIX, bare Production/Test/MDC, a bare superevent ID (e.g. S190425z), bare ID prefixes (e.g. MS1902) and bare label names (e.g. EM_READY)',
 };
 
 function unsupported(target: SearchTarget, term: string, reason?: string): GraceDbBadRequestError {
@@ -127,9 +97,11 @@ function bareTerm(target: SearchTarget, word: string): Term {
   if (target === 'event') {
     const field = KNOWN_NAMES.get(word.toLowerCase());
     if (field) return { kind: 'name', field, value: word };
+    if (EVENT_ID.test(word)) return { kind: 'graceid', id: word };
   } else {
     const category = word.toLowerCase() as SupereventCategory;
     if (CATEGORIES.includes(category)) return { kind: 'category', category };
+    if (SUPEREVENT_ID.test(word)) return { kind: 'supereventId', id: word };
     if (/^[MT]?S\d+[a-z]*$/.test(word)) return { kind: 'idPrefix', prefix: word };
   }
   if (LABEL.test(word)) return { kind: 'label', name: word };
@@ -153,6 +125,8 @@ export function eventMatches(event: EventFacts, terms: Term[]): boolean {
         return event.labels.includes(term.name);
       case 'name':
         return (event[term.field] ?? '').toLowerCase() === term.value.toLowerCase();
+      case 'graceid':
+        return event.graceid === term.id;
       default:
         return false;
     }
@@ -175,6 +149,8 @@ export function supereventMatches(superevent: SupereventFacts, terms: Term[]): b
         return superevent.labels.includes(term.name);
       case 'idPrefix':
         return superevent.superevent_id.startsWith(term.prefix);
+      case 'supereventId':
+        return superevent.superevent_id === term.id;
       default:
         return false;
     }

@@ -20,7 +20,16 @@ import type {
   WriteLogOptions,
 } from './gracedb.js';
 import { eventCategory, isSupereventId } from './id-patterns.js';
-import { ADD_EVENT, ADD_PIPELINE_PREFERRED, CREATE_EVENT, CREATE_SUPEREVENT, UPDATE_SUPEREVENT } from './embedded-scripts.js';
+import {
+  ADD_EVENT,
+  ADD_PIPELINE_PREFERRED,
+  CREATE_EVENT,
+  CREATE_SUPEREVENT,
+  REMOVE_EVENT,
+  REPLACE_EVENT,
+  UPDATE_SUPEREVENT,
+} from './embedded-scripts.js';
+import { EmbeddedAlertRecords } from './embedded-alert-records.js';
 import { graceDbTime } from './gps-time.js';
 import { evalMarked, takeWriteMark, type MarkRecord } from './embedded-write-mark.js';
 import { formatSupereventId, supereventDate } from './superevent-ids.js';
@@ -69,6 +78,8 @@ export class EmbeddedGraceDb implements GraceDb {
   private readonly records: EmbeddedRecords;
   private readonly annotations: EmbeddedAnnotations;
   private readonly submitter: string;
+  /** VOEvents, exposure and sign-offs: served by the console's GraceDB API, not part of the GraceDb interface. */
+  readonly alertRecords: EmbeddedAlertRecords;
   private readonly onEventCreated?: (event: EventRecord) => Promise<void> | void;
 
   constructor(
@@ -83,6 +94,7 @@ export class EmbeddedGraceDb implements GraceDb {
       submitter: this.submitter,
       maxFileBytes: options.maxFileBytes ?? 5 * 1024 * 1024,
     });
+    this.alertRecords = new EmbeddedAlertRecords(redis, this.keys, this.records, this.annotations, this.submitter);
     this.onEventCreated = options.onEventCreated;
   }
 
@@ -96,8 +108,10 @@ export class EmbeddedGraceDb implements GraceDb {
     const terms = parseQuery(query, 'event');
     const range = rangeOn(terms, 'gpstime');
     const superevent = terms.find((term) => term.kind === 'superevent');
+    const named = terms.find((term) => term.kind === 'graceid');
     let candidates: string[];
-    if (range) candidates = await this.redis.zrangebyscore(this.keys.eventsByGpstime, range.from, range.to);
+    if (named?.kind === 'graceid') candidates = [named.id];
+    else if (range) candidates = await this.redis.zrangebyscore(this.keys.eventsByGpstime, range.from, range.to);
     else if (superevent?.kind === 'superevent') candidates = await this.supereventMembers(superevent.id);
     else candidates = await this.redis.zrange(this.keys.events, 0, -1);
     const facts = (await this.records.eventFacts(candidates))
@@ -187,6 +201,72 @@ export class EmbeddedGraceDb implements GraceDb {
       default:
         return undefined;
     }
+  }
+
+  /**
+   * Replaces an event's file (GraceDB's PUT on an event): the upload becomes the file's next version and the event's
+   * facts are read from it again; group, pipeline, search and labels stay.
+   */
+  async replaceEvent(graceid: string, input: { filename: string; filecontents: Buffer | string }): Promise<EventRecord> {
+    const [facts] = await this.records.eventFacts([graceid]);
+    if (!facts) throw new GraceDbNotFoundError(`no event ${graceid} in the embedded GraceDB`);
+    const bytes = this.annotations.fileBytes(input.filename, input.filecontents);
+    let summary;
+    try {
+      summary = summariseEventFile(input.filename, bytes);
+    } catch (error) {
+      if (error instanceof EventFileError) throw new GraceDbBadRequestError(error.message);
+      throw error;
+    }
+    const mark = takeWriteMark();
+    const version = (await this.redis.hincrby(this.keys.fileVersions(graceid), input.filename, 1)) - 1;
+    const { seq: _seq, superevent: _superevent, labels: _labels, ...kept } = facts;
+    const stored: StoredEvent = { ...kept, ...summary };
+    const log = this.annotations.entry('Replaced event file', { filename: input.filename, version });
+    const replaced = await evalMarked(
+      this.redis,
+      REPLACE_EVENT,
+      [this.keys.event(graceid), this.keys.file(graceid, input.filename, version), this.keys.logs(graceid), this.keys.eventsByGpstime],
+      [graceid, JSON.stringify(stored), bytes, JSON.stringify(log), summary.gpstime ?? ''],
+      mark,
+    );
+    if (!replaced.done && replaced.reply === 'missing') throw new GraceDbNotFoundError(`no event ${graceid} in the embedded GraceDB`);
+    return this.getEvent(graceid);
+  }
+
+  /** Takes an event out of a superevent; its preferred event stays (GraceDB refuses that too). */
+  async removeEventFromSuperevent(supereventId: string, graceid: string): Promise<void> {
+    await this.supereventFacts(supereventId);
+    const [event] = await this.records.eventFacts([graceid]);
+    if (!event) throw new GraceDbNotFoundError(`no event ${graceid} in the embedded GraceDB`);
+    const log = this.annotations.entry(`Removed event: ${graceid}`);
+    const memberKey = event.group === 'External' ? this.keys.supereventEmEvents(supereventId) : this.keys.supereventEvents(supereventId);
+    const removed = await evalMarked(
+      this.redis,
+      REMOVE_EVENT,
+      [
+        this.keys.event(graceid),
+        this.keys.superevent(supereventId),
+        memberKey,
+        this.keys.pipelinePreferred(supereventId),
+        this.keys.logs(supereventId),
+      ],
+      [supereventId, graceid, event.pipeline, JSON.stringify(log)],
+    );
+    const result = removed.done ? 'ok' : removed.reply;
+    if (result === 'missing') throw new GraceDbNotFoundError(`no superevent ${supereventId} in the embedded GraceDB`);
+    if (result === 'not-member') throw new GraceDbNotFoundError(`event ${graceid} is not in superevent ${supereventId}`);
+    if (result === 'preferred')
+      throw new GraceDbBadRequestError(`Event ${graceid} is the preferred event of ${supereventId} and cannot be removed`);
+  }
+
+  getLogTags(objectId: string, n: number): Promise<string[]> {
+    return this.annotations.getLogTags(objectId, n);
+  }
+
+  /** Adds (add true) or removes a tag of log entry N. */
+  tagLog(objectId: string, n: number, tag: string, add: boolean): Promise<LogRecord> {
+    return this.annotations.tagLog(objectId, n, tag, add);
   }
 
   async addEventToSuperevent(supereventId: string, graceid: string): Promise<void> {

@@ -108,14 +108,18 @@ function withCallerFrames(redis: Redis): void {
   const send = redis.sendCommand.bind(redis);
   redis.sendCommand = ((command: Parameters<Redis['sendCommand']>[0], stream?: Parameters<Redis['sendCommand']>[1]) => {
     const sent = send(command, stream) as Promise<unknown>;
-    if ((command as unknown as { callback?: unknown }).callback) return sent;
-    // ioredis itself ignores what sendCommand returns for the commands of a pipeline or MULTI (their own promises
-    // carry the answers): marked as handled, the relay of such a command is no unhandled rejection when it fails.
-    const relayed = relayFailure(sent);
-    relayed.catch(() => {});
-    return relayed;
+    const marks = command as unknown as { callback?: unknown; [RELAYED]?: true };
+    // ioredis ignores what sendCommand returns for a pipeline's or MULTI's commands (sent with a stream; their own
+    // promises carry the answers) and for a command it sends again after a reconnect (its caller awaits the first
+    // relay): relayed, such a failure would be an unhandled rejection. A command with a callback is left as it is.
+    if (stream !== undefined || marks.callback || marks[RELAYED]) return sent;
+    marks[RELAYED] = true;
+    return relayFailure(sent);
   }) as Redis['sendCommand'];
 }
+
+/** Marks a command whose failure is already relayed to its caller. */
+const RELAYED = Symbol('relayed');
 
 async function relayFailure<T>(sent: Promise<T>): Promise<T> {
   try {

@@ -1,6 +1,6 @@
 // What domain tasks run against, built once per process on first use: config, GraceDB, Redis, the alert outbox.
 import type { Redis } from 'ioredis';
-import { getConfig, type Config } from '../config/index.js';
+import { getConfig, gracedbApiUrl, type Config } from '../config/index.js';
 import { createGraceDb, type EventRecord, type GraceDb } from '../gracedb/index.js';
 import { AlertOutbox } from '../alerts/outbox.js';
 import type { Canvas } from '../queue/canvas.js';
@@ -125,6 +125,8 @@ function build(config: Config, parts: { gracedb?: GraceDb; redis?: Redis } = {})
       redis,
       prefix: bullPrefix(config),
       onEventCreated,
+      // Links in records and alerts point at the console that serves this store (web/gracedb), not at nowhere.
+      embedded: { apiUrl: gracedbApiUrl(config) },
     });
   const services: Built = {
     config,

@@ -7,7 +7,8 @@ import { identity } from './middleware/identity.js';
 import { securityHeaders } from './middleware/security.js';
 import { bindSessionToIdentity, csrfProtection, exposeCsrfToken, sessions, takeFlash } from './middleware/session.js';
 import { errorHandler, notFound, refusedAction } from './middleware/errors.js';
-import { registerProbes, registerRoutes, type Site } from './routes.js';
+import { registerGraceDbApi, registerProbes, registerRoutes, type Site } from './routes.js';
+import { API_PATH } from './gracedb/api-support.js';
 import { dashboardOptions, type DashboardOptions } from './dashboard/options.js';
 import { platformInfo } from './platform.js';
 import { writeAudit } from '../audit/audit-log.js';
@@ -62,6 +63,8 @@ export function buildWebApp(
     locals?: Record<string, unknown>;
     /** The URL prefix everything is served under ('' or e.g. /gwcelery): GWQUEUE_URL_PREFIX for the console. */
     root?: string;
+    /** `gwqueue gracedb`: the GraceDB API alone, at /gracedb/api and GraceDB's own /api. */
+    gracedbOnly?: boolean;
   } = {},
 ): Express {
   const ctx: WebContext = { ...deps, redis: deps.client.redis, gracedbLabel: deps.gracedbUrl ?? 'embedded GraceDB (in Redis)' };
@@ -103,11 +106,27 @@ export function buildWebApp(
 
   const limit = config.auth.bodyLimitBytes;
   app.use(utf8Bodies);
-  app.use(express.urlencoded({ extended: false, limit, parameterLimit: 50 }));
-  app.use(express.json({ limit, strict: true }));
-  app.use(identity(config.auth, deps.listenHost ?? config.web.host, refusedToken(ctx)));
-  // Before sessions: a refused cross-site request reads or makes none.
+  const apiPaths = [API_PATH, ...(options.gracedbOnly ? ['/api'] : [])];
+  const isApi = (req: Request) => apiPaths.some((path) => req.path === path || req.path.startsWith(`${path}/`));
+  // The GraceDB API reads its own bodies (routes.ts registerGraceDbApi): its errors are GraceDB's JSON, not pages.
+  const unlessApi =
+    (parse: express.RequestHandler): express.RequestHandler =>
+    (req, res, next) =>
+      isApi(req) ? next() : parse(req, res, next);
+  app.use(unlessApi(express.urlencoded({ extended: false, limit, parameterLimit: 50 })));
+  app.use(unlessApi(express.json({ limit, strict: true })));
+  app.use(identity(config.auth, deps.listenHost ?? config.web.host, refusedToken(ctx), isApi));
+  // Before sessions: a refused cross-site request reads or makes none (the GraceDB API's too: in the development
+  // profile it lets the local user write without credentials, which a page of another site must not use).
   app.use(fetchOriginCheck(config, ctx.redis));
+  // Before sessions: the API reads no cookie and makes no session, so it needs no CSRF check (credentials only).
+  if (!options.flowerOnly) registerGraceDbApi(app, ctx, options.gracedbOnly ? ['/api'] : []);
+  if (options.gracedbOnly) {
+    app.get('/', (_req, res) => res.redirect(302, `${root}${API_PATH}/`));
+    app.use(notFound);
+    app.use(errorHandler(config, ctx.redis));
+    return app;
+  }
   app.use(sessions(config, ctx.redis, root));
   app.use(bindSessionToIdentity);
   app.use(takeFlash);

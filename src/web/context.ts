@@ -1,6 +1,6 @@
 // What the web app is built from (createApp's dependencies), shared by the handlers, and the console's GraceDB.
 import type { Redis } from 'ioredis';
-import type { Config } from '../config/index.js';
+import { gracedbApiUrl, type Config } from '../config/index.js';
 import type { TaskClient } from '../queue/client.js';
 import { bullPrefix } from '../redis/keys.js';
 import { createGraceDb, type GraceDb } from '../gracedb/index.js';
@@ -24,5 +24,14 @@ export interface WebContext extends WebDeps {
 /** GraceDB for typeahead: the REST client when GRACEDB_URL is set, else the embedded one in the same Redis. */
 export function createConsoleGraceDb(config: Config, redis: Redis): { gracedb: GraceDb; url?: string } {
   const url = config.domain.gracedbUrl;
-  return { gracedb: createGraceDb({ url, token: config.domain.gracedbToken, redis, prefix: bullPrefix(config) }), url };
+  return {
+    gracedb: createGraceDb({
+      url,
+      token: config.domain.gracedbToken,
+      redis,
+      prefix: bullPrefix(config),
+      embedded: { apiUrl: gracedbApiUrl(config) },
+    }),
+    url,
+  };
 }

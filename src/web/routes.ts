@@ -27,6 +27,45 @@ import { taskApi as dashboardTaskApi, taskRedirect, tasksApi, tasksPage } from '
 import { historyApi, historyPage, queuesApi, queuesPage } from './dashboard/queues.js';
 import { schedulesApi, schedulesPage } from './dashboard/schedules.js';
 import type { DashboardOptions } from './dashboard/options.js';
+import { apiRootDocument } from './gracedb/api-root.js';
+import { eventPage, supereventList, supereventPage } from './gracedb/pages.js';
+import { apiErrors, apiNotFound, API_PATH } from './gracedb/api-support.js';
+import { multipartBody } from './gracedb/multipart.js';
+import {
+  addPipelinePreferredEvent,
+  addSupereventEvent,
+  createEvent,
+  createSuperevent,
+  getEvent,
+  getSuperevent,
+  pipelinePreferredEvents,
+  removeSupereventEvent,
+  replaceEvent,
+  searchEvents,
+  searchSuperevents,
+  supereventEvents,
+  updateSuperevent,
+} from './gracedb/objects-api.js';
+import {
+  addLabel,
+  addTag,
+  createLog,
+  createSignoff,
+  createVoevent,
+  downloadFile,
+  getLabel,
+  getLog,
+  listFiles,
+  listLabels,
+  listLogs,
+  listPermissions,
+  listSignoffs,
+  listTags,
+  listVoevents,
+  modifyPermissions,
+  removeLabel,
+  removeTag,
+} from './gracedb/annotations-api.js';
 
 /**
  * Where a line is mounted. probe: before body parsing, identity and sessions (no cookie, no session made);
@@ -109,6 +148,9 @@ export const ROUTES: readonly RouteLine[] = [
   line('GET',  '/typeahead_p_astro_filename',   'page',      'anyone',   'none',       '-',                                   '',       (ctx) => typeaheadFilename(ctx, 'p_astro', ['.json'])),
   line('GET',  '/typeahead_event_skymap_filename', 'page',      'anyone',   'none',       '-',                                   '',       (ctx) => typeaheadEventSkymapFilename(ctx)),
   line('GET',  '/typeahead_event_detectors',       'page',      'anyone',   'none',       '-',                                   '',       (ctx) => typeaheadEventDetectors(ctx)),
+  line('GET',  '/gracedb/superevents/',         'page',      'anyone',   'none',       '-',                                   '',       (ctx) => supereventList(ctx)),
+  line('GET',  '/gracedb/superevents/:superevent_id/view/', 'page', 'anyone', 'none',  '-',                                   '',       (ctx) => supereventPage(ctx)),
+  line('GET',  '/gracedb/events/:graceid/view/', 'page',     'anyone',   'none',       '-',                                   '',       (ctx) => eventPage(ctx)),
   line('GET',  '/audit',                        'page',      'admin',    'none',       '-',                                   'flower', (ctx) => auditPage(ctx)),
   line('GET',  '/',                             'host',      'anyone',   'none',       '-',                                   'flower', (ctx, site) => hostIndex(ctx, `${site.root}${site.base}/host`)),
   line('GET',  '/charts',                       'host',      'anyone',   'none',       '-',                                   'flower', (ctx, site) => hostCharts(ctx, `${site.root}${site.base}/host`)),
@@ -136,6 +178,123 @@ export const ROUTES: readonly RouteLine[] = [
   line('GET',  '/api/history',                  'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx) => historyApi(ctx)),
   line('GET',  '/api/schedules',                'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx) => schedulesApi(ctx)),
 ];
+
+/**
+ * The embedded GraceDB's REST API, GraceDB's own paths under /gracedb/api (src/web/gracedb/; `gwqueue gracedb` serves
+ * it alone, at /api too). Mounted after identity and before sessions: Basic (user and API token) or Bearer
+ * credentials only, never a cookie, so no CSRF check; every write runs through the action pipeline (audited, and
+ * done once per Idempotency-Key).
+ */
+export interface GraceDbApiLine {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  who: 'anyone' | 'operator' | 'admin';
+  once: '-' | 'Idempotency-Key';
+  handler(ctx: WebContext): RequestHandler;
+}
+
+const api = (
+  method: GraceDbApiLine['method'],
+  path: string,
+  who: GraceDbApiLine['who'],
+  handler: GraceDbApiLine['handler'],
+): GraceDbApiLine => ({
+  method,
+  path,
+  who,
+  once: method === 'GET' ? '-' : 'Idempotency-Key',
+  handler,
+});
+
+// prettier-ignore
+export const GRACEDB_API_ROUTES: readonly GraceDbApiLine[] = [
+  //   method    path (below /gracedb/api)                                     who         handler
+  api('GET',    '/',                                                           'anyone',   apiRootDocument),
+  api('GET',    '/events/',                                                    'anyone',   searchEvents),
+  api('POST',   '/events/',                                                    'operator', createEvent),
+  api('GET',    '/events/:graceid',                                            'anyone',   getEvent),
+  api('PUT',    '/events/:graceid',                                            'operator', replaceEvent),
+  api('GET',    '/events/:graceid/labels/',                                    'anyone',   listLabels),
+  api('GET',    '/events/:graceid/labels/:label',                              'anyone',   getLabel),
+  api('PUT',    '/events/:graceid/labels/:label',                              'operator', addLabel),
+  api('DELETE', '/events/:graceid/labels/:label',                              'operator', removeLabel),
+  api('GET',    '/events/:graceid/log/',                                       'anyone',   listLogs),
+  api('POST',   '/events/:graceid/log/',                                       'operator', createLog),
+  api('GET',    '/events/:graceid/log/:N',                                     'anyone',   getLog),
+  api('GET',    '/events/:graceid/log/:N/tag/',                                'anyone',   listTags),
+  api('PUT',    '/events/:graceid/log/:N/tag/:tag',                            'operator', addTag),
+  api('DELETE', '/events/:graceid/log/:N/tag/:tag',                            'operator', removeTag),
+  api('GET',    '/events/:graceid/files/',                                     'anyone',   listFiles),
+  api('GET',    '/events/:graceid/files/:filename',                            'anyone',   downloadFile),
+  api('GET',    '/events/:graceid/voevent/',                                   'anyone',   listVoevents),
+  api('POST',   '/events/:graceid/voevent/',                                   'operator', createVoevent),
+  api('GET',    '/superevents/',                                               'anyone',   searchSuperevents),
+  api('POST',   '/superevents/',                                               'operator', createSuperevent),
+  api('GET',    '/superevents/:superevent_id/',                                'anyone',   getSuperevent),
+  api('PATCH',  '/superevents/:superevent_id/',                                'operator', updateSuperevent),
+  api('GET',    '/superevents/:superevent_id/events/',                         'anyone',   supereventEvents),
+  api('POST',   '/superevents/:superevent_id/events/',                         'operator', addSupereventEvent),
+  api('DELETE', '/superevents/:superevent_id/events/:graceid/',                'operator', removeSupereventEvent),
+  api('GET',    '/superevents/:superevent_id/pipeline_preferred_events/',      'anyone',   pipelinePreferredEvents),
+  api('POST',   '/superevents/:superevent_id/pipeline_preferred_events/',      'operator', addPipelinePreferredEvent),
+  api('GET',    '/superevents/:superevent_id/labels/',                         'anyone',   listLabels),
+  api('POST',   '/superevents/:superevent_id/labels/',                         'operator', addLabel),
+  api('GET',    '/superevents/:superevent_id/labels/:label/',                  'anyone',   getLabel),
+  api('DELETE', '/superevents/:superevent_id/labels/:label/',                  'operator', removeLabel),
+  api('GET',    '/superevents/:superevent_id/logs/',                           'anyone',   listLogs),
+  api('POST',   '/superevents/:superevent_id/logs/',                           'operator', createLog),
+  api('GET',    '/superevents/:superevent_id/logs/:N/',                        'anyone',   getLog),
+  api('GET',    '/superevents/:superevent_id/logs/:N/tags/',                   'anyone',   listTags),
+  api('POST',   '/superevents/:superevent_id/logs/:N/tags/',                   'operator', addTag),
+  api('DELETE', '/superevents/:superevent_id/logs/:N/tags/:tag/',              'operator', removeTag),
+  api('GET',    '/superevents/:superevent_id/files/',                          'anyone',   listFiles),
+  api('GET',    '/superevents/:superevent_id/files/:filename',                 'anyone',   downloadFile),
+  api('GET',    '/superevents/:superevent_id/voevents/',                       'anyone',   listVoevents),
+  api('POST',   '/superevents/:superevent_id/voevents/',                       'operator', createVoevent),
+  api('GET',    '/superevents/:superevent_id/permissions/',                    'anyone',   listPermissions),
+  api('POST',   '/superevents/:superevent_id/permissions/modify/',             'operator', modifyPermissions),
+  api('GET',    '/superevents/:superevent_id/signoffs/',                       'anyone',   listSignoffs),
+  api('POST',   '/superevents/:superevent_id/signoffs/',                       'operator', createSignoff),
+];
+
+/** Largest request body the API reads: an upload at the store's size cap and its form fields. */
+const API_BODY_LIMIT = 5 * 1024 * 1024 + 256 * 1024;
+
+/**
+ * Mounts the GraceDB API at /gracedb/api (and at `also`, e.g. GraceDB's own /api for `gwqueue gracedb`). With
+ * GRACEDB_URL set the console's GraceDB is another server: the API says so (404) rather than serve a store nobody uses.
+ */
+export function registerGraceDbApi(app: Express, ctx: WebContext, also: string[] = []): void {
+  const router = express.Router({ strict: false, mergeParams: true });
+  if (ctx.gracedbUrl) {
+    router.use((_req, res) => {
+      res.status(404).json({ detail: `This console uses the GraceDB at ${ctx.gracedbUrl}; it serves no GraceDB of its own.` });
+    });
+  } else {
+    router.use(
+      express.urlencoded({ extended: false, limit: ctx.config.auth.bodyLimitBytes, parameterLimit: 200 }),
+      express.json({ limit: ctx.config.auth.bodyLimitBytes, strict: true }),
+      multipartBody(API_BODY_LIMIT),
+    );
+    for (const route of GRACEDB_API_ROUTES) {
+      const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
+      router[method](route.path, route.handler(ctx));
+    }
+    // A path of the API asked with a method it does not take: 405 with Allow, as Django REST framework answers.
+    const methods = new Map<string, string[]>();
+    for (const route of GRACEDB_API_ROUTES) methods.set(route.path, [...(methods.get(route.path) ?? []), route.method]);
+    for (const [path, allowed] of methods) {
+      router.all(path, (req, res) => {
+        res.set('Allow', [...allowed, 'OPTIONS'].join(', '));
+        if (req.method === 'OPTIONS') return void res.status(200).json({ name: path, allowed });
+        res.status(405).json({ detail: `Method "${req.method}" not allowed.` });
+      });
+    }
+    router.use(apiNotFound);
+    router.use(apiErrors);
+  }
+  for (const path of [API_PATH, ...also]) app.use(path, router);
+}
 
 /** The full path of a line as a site serves it (`root`: the console's URL prefix). */
 export function fullPath(route: RouteLine, base: string, root = ''): string {

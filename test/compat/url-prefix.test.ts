@@ -92,6 +92,10 @@ describe('GWQUEUE_URL_PREFIX=/gwcelery (over HTTP)', () => {
         // The line's own answer (this task's result is a number, not a file), not the "no such page" one.
         assert.equal(under.status, 404, path);
         assert.match(body, /has no file to download/, path);
+      } else if (route.path.startsWith('/gracedb/') && route.path.includes('/:')) {
+        // An embedded GraceDB record page: this ID names no record (the line's own 404, not "no such page").
+        assert.equal(under.status, 404, path);
+        assert.match(body, /There is no (superevent|event) /, path);
       } else if (route.area === 'dashboard' && route.path === '/tasks/:id') {
         assert.equal(under.status, 302, path);
         assert.equal(under.headers.get('location'), `${ROOT}/tasks/${taskId}`, 'the redirect to the task page keeps the prefix');

@@ -1,4 +1,4 @@
-// Every start-up step of a long-running command (worker, web, web -P N, flower, dev) that fails stops the whole process: one line, a non-zero exit, nothing taken, nothing left running.
+// Every start-up step of a long-running command (worker, web, web -P N, flower, gracedb, dev) that fails stops the whole process: one line, a non-zero exit, nothing taken, nothing left running.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -102,8 +102,8 @@ describe('a long-running command that cannot start', () => {
     assert.ok(result.ms < QUICK_MS, `${result.ms} ms`);
   });
 
-  test('worker, web, flower, dev: a bad setting or an unknown queue in GWQUEUE_QUEUE_CONCURRENCY exits 78 naming it', async () => {
-    for (const args of [['worker'], ['web', '-p', '0'], ['flower', '-p', '0'], ['dev', '-p', '0']]) {
+  test('worker, web, flower, gracedb, dev: a bad setting or an unknown queue in GWQUEUE_QUEUE_CONCURRENCY exits 78 naming it', async () => {
+    for (const args of [['worker'], ['web', '-p', '0'], ['flower', '-p', '0'], ['gracedb', '-p', '0'], ['dev', '-p', '0']]) {
       const bad = await timed(args, { ...env, GWQUEUE_SHUTDOWN_TIMEOUT_MS: 'soon' });
       assert.equal(bad.code, CONFIG, `${args[0]}: ${bad.stderr}`);
       oneLine(bad, /configuration error: GWQUEUE_SHUTDOWN_TIMEOUT_MS/);
@@ -118,6 +118,7 @@ describe('a long-running command that cannot start', () => {
   for (const [name, args] of [
     ['web', ['web', '-H', '127.0.0.1']],
     ['flower', ['flower', '-H', '127.0.0.1']],
+    ['gracedb', ['gracedb', '-H', '127.0.0.1']],
   ] as const) {
     for (const redisState of ['up', 'refused'] as const) {
       test(`${name}: its port in use, Redis ${redisState}, it exits 71 with one line`, async () => {
@@ -126,7 +127,9 @@ describe('a long-running command that cannot start', () => {
         assert.equal(result.code, LISTEN, result.stderr);
         oneLine(
           result,
-          new RegExp(`cannot serve the ${name === 'web' ? 'console' : 'dashboard'} on 127\\.0\\.0\\.1:${port.port}: the port is in use`),
+          new RegExp(
+            `cannot serve ${{ web: 'the console', flower: 'the dashboard', gracedb: 'the GraceDB API' }[name]} on 127\\.0\\.0\\.1:${port.port}: the port is in use`,
+          ),
         );
         assert.ok(result.ms < QUICK_MS, `${result.ms} ms`);
       });

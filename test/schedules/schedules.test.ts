@@ -287,6 +287,16 @@ describe('schedules and the canary', () => {
     } finally {
       await connection.set(sequence, saved!);
     }
+    // GraceDB takes the uploads again: the next run completes (waited for, so that no later check meets the failed one).
+    const restored = Date.now();
+    await eventually(
+      async () => {
+        const run = (await readSchedules(connection, config)).find((s) => s.name === 'mock-snews')?.lastRun;
+        return run && run.firedAt > restored && run.state === 'completed';
+      },
+      30_000,
+      'a completed mock-snews run after GraceDB was repaired',
+    );
 
     // /readyz and the dashboard's verdict say the same, from a console configured with the canary.
     const checked = await startConsoleProcess({ ...env, ...canary });

@@ -8,6 +8,7 @@ import { readUntilFinished } from '../../queue/async-result.js';
 import { describeFileResult, isFileResult, type FileSummary } from '../../queue/file-result.js';
 import { retryTask } from '../../actions/task-actions.js';
 import type { WebContext } from '../context.js';
+import { gracedbLinks } from '../gracedb/pages.js';
 import { sendError } from '../middleware/errors.js';
 import { actionRoute } from '../action-route.js';
 import { hasRole } from '../../config/web.js';
@@ -85,7 +86,14 @@ export function taskPage(ctx: WebContext) {
       const shown = file ? (file.text ?? null) : task.result;
       const result =
         shown === null || shown === undefined ? null : typeof shown === 'string' && file ? shown : JSON.stringify(shown, null, 2);
-      res.render('task', { title: `Task ${task.id}`, task, result, file: file ?? null, resultFolded: (result?.length ?? 0) > 4000 });
+      res.render('task', {
+        title: `Task ${task.id}`,
+        task,
+        result,
+        file: file ?? null,
+        resultFolded: (result?.length ?? 0) > 4000,
+        gracedb: gracedbLinks(ctx, req, [task.args, task.kwargs, file ? null : task.result]),
+      });
     } catch (error) {
       next(error);
     }

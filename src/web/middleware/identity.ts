@@ -43,14 +43,25 @@ export function isLoopback(address: string): boolean {
   return address === '::1' || address === 'localhost' || address.startsWith('127.');
 }
 
-function tokenUser(auth: WebAuthConfig, header: string | undefined): ApiToken | null | undefined {
+function tokenUser(auth: WebAuthConfig, header: string | undefined, basicAllowed: boolean): ApiToken | null | undefined {
   if (!header) return undefined;
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  if (!match) return null;
-  const given = Buffer.from(match[1]);
+  const bearer = /^Bearer\s+(\S+)$/i.exec(header);
+  // Basic: a user and that user's API token as the password (what GraceDB's clients send, with a .netrc entry).
+  const basic = basicAllowed ? /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header) : null;
+  let given: Buffer;
+  let user: string | undefined;
+  if (bearer) given = Buffer.from(bearer[1]);
+  else if (basic) {
+    const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) return null;
+    user = decoded.slice(0, colon);
+    given = Buffer.from(decoded.slice(colon + 1));
+  } else return null;
   for (const [token, owner] of auth.apiTokens) {
     const expected = Buffer.from(token);
-    if (expected.length === given.length && timingSafeEqual(expected, given)) return owner;
+    if (expected.length === given.length && timingSafeEqual(expected, given))
+      return user === undefined || user === owner.user ? owner : null;
   }
   return null;
 }
@@ -64,6 +75,8 @@ export function identity(
   auth: WebAuthConfig,
   listenHost: string,
   onInvalidToken?: (req: Request, res: Response, address: string) => Promise<unknown>,
+  /** Where Basic credentials (user, API token) are taken too: the GraceDB API, which never reads a session. */
+  acceptsBasic: (req: Request) => boolean = () => false,
 ) {
   const localUser = `${os.userInfo().username}@${os.hostname()}`;
   const loopbackOnly = isLoopback(listenHost);
@@ -72,10 +85,17 @@ export function identity(
     const fromTrustedProxy = auth.trustedProxies.includes(normalizeAddress(req.socket.remoteAddress));
     const address = clientAddress(req);
     const proxyUser = fromTrustedProxy ? req.get(auth.identityHeader)?.trim() : undefined;
-    const token = tokenUser(auth, req.get('authorization'));
+    const token = tokenUser(auth, req.get('authorization'), acceptsBasic(req));
     let id: Identity;
     if (token === null) {
-      const refuse = () => void (res.headersSent || res.status(401).type('application/json').send({ error: 'invalid API token' }));
+      const refuse = () =>
+        void (
+          res.headersSent ||
+          res
+            .status(401)
+            .type('application/json')
+            .send(acceptsBasic(req) ? { detail: 'Invalid username/password or token.' } : { error: 'invalid API token' })
+        );
       if (onInvalidToken)
         onInvalidToken(req, res, address)
           .catch(() => {})

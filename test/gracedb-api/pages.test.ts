@@ -1,0 +1,101 @@
+// The embedded GraceDB's pages for operators at GraceDB's web paths: the searchable superevent list, a superevent, an event.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { coincXml } from '../gracedb/sample-files.js';
+import { AS_OPERATOR, eventForm, json, OPERATOR_TOKEN, startApi, type ApiFixture } from './api-fixture.js';
+
+describe('GraceDB pages', () => {
+  let t: ApiFixture;
+  let graceid: string;
+  let id: string;
+  const page = async (path: string) => {
+    const response = await fetch(`${t.web.url}${path}`);
+    return { status: response.status, html: await response.text() };
+  };
+
+  before(async () => {
+    t = await startApi();
+    const form = eventForm(
+      { group: 'Test', pipeline: 'gstlal' },
+      { name: 'coinc.xml', contents: coincXml({ endTime: 1000000001, endTimeNs: 0, far: 1e-9 }) },
+    );
+    graceid = String((await json(await fetch(`${t.root}events/`, { method: 'POST', body: form, headers: AS_OPERATOR }))).graceid);
+    const superevent = await fetch(`${t.root}superevents/`, {
+      method: 'POST',
+      headers: { ...AS_OPERATOR, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        preferred_event: graceid,
+        t_start: 1000000000,
+        t_0: 1000000001,
+        t_end: 1000000002,
+        category: 'T',
+        labels: ['EM_READY'],
+      }),
+    });
+    id = String((await json(superevent)).superevent_id);
+    await fetch(`${t.root}superevents/${id}/logs/`, {
+      method: 'POST',
+      headers: { ...AS_OPERATOR, 'content-type': 'application/json' },
+      body: JSON.stringify({ comment: 'checked <script>alert(1)</script>' }),
+    });
+  });
+  after(() => t?.stop());
+
+  test('the superevent list, linked from the navigation bar, links each superevent and its preferred event, and searches with GraceDB queries', async () => {
+    assert.ok((await page('/')).html.includes('href="/gracedb/superevents/">GraceDB</a>'), 'the console links the list');
+    const list = await page('/gracedb/superevents/');
+    assert.equal(list.status, 200);
+    assert.ok(list.html.includes(`href="/gracedb/superevents/${id}/view/"`));
+    assert.ok(list.html.includes(`href="/gracedb/events/${graceid}/view/"`));
+    const found = await page(`/gracedb/superevents/?query=${encodeURIComponent('category: Test EM_READY')}`);
+    assert.ok(found.html.includes(`/gracedb/superevents/${id}/view/`));
+    const none = await page(`/gracedb/superevents/?query=${encodeURIComponent('category: MDC')}`);
+    assert.ok(!none.html.includes(`/gracedb/superevents/${id}/view/`));
+    assert.match(none.html, /No superevents\./);
+    const bad = await page(`/gracedb/superevents/?query=${encodeURIComponent('nonsense:::')}`);
+    assert.equal(bad.status, 400);
+    assert.match(bad.html, /unsupported query term/);
+  });
+
+  test('a superevent page shows its events, labels, files and log (escaped); an event page links back', async () => {
+    const superevent = await page(`/gracedb/superevents/${id}/view/`);
+    assert.equal(superevent.status, 200);
+    assert.ok(superevent.html.includes('EM_READY'));
+    assert.ok(superevent.html.includes(`href="/gracedb/events/${graceid}/view/"`));
+    assert.ok(superevent.html.includes('checked &lt;script&gt;alert(1)&lt;/script&gt;'));
+    assert.ok(!superevent.html.includes('<script>alert(1)'));
+    const event = await page(`/gracedb/events/${graceid}/view/`);
+    assert.equal(event.status, 200);
+    assert.ok(event.html.includes(`href="/gracedb/superevents/${id}/view/"`));
+    assert.ok(event.html.includes(`${t.root}events/${graceid}/files/coinc.xml,0`), 'the file links to the API download');
+    assert.equal((await fetch(`${t.root}events/${graceid}/files/coinc.xml,0`)).status, 200);
+  });
+
+  test('a task page links the superevents and events in its arguments to their GraceDB pages', async () => {
+    const queued = await fetch(`${t.web.url}/send_preliminary_gcn`, {
+      method: 'POST',
+      headers: {
+        // The console's forms take an API token as Bearer (Basic is the GraceDB API's alone).
+        authorization: `Bearer ${OPERATOR_TOKEN}`,
+        accept: 'application/json',
+        'content-type': 'application/x-www-form-urlencoded',
+        'idempotency-key': 'task-page-links-0001',
+      },
+      body: new URLSearchParams({ superevent_id: id, event_id: graceid }),
+    });
+    assert.equal(queued.status, 202, await queued.clone().text());
+    const { url } = await json(queued);
+    const task = await page(String(url));
+    assert.equal(task.status, 200);
+    assert.ok(task.html.includes(`<a href="/gracedb/superevents/${id}/view/">${id}</a>`), 'the superevent is linked');
+    assert.ok(task.html.includes(`<a href="/gracedb/events/${graceid}/view/">${graceid}</a>`), 'the event is linked');
+  });
+
+  test('an unknown ID is the 404 page', async () => {
+    for (const path of ['/gracedb/superevents/S991231zz/view/', '/gracedb/events/G99999999/view/', '/gracedb/events/nonsense/view/']) {
+      const missing = await page(path);
+      assert.equal(missing.status, 404, path);
+      assert.match(missing.html, /There is no|no (superevent|event)/, path);
+    }
+  });
+});
