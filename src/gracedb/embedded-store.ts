@@ -73,6 +73,16 @@ function requireGps(value: unknown, field: string): number {
   return value;
 }
 
+/** The facts of an event file, or GraceDB's 400 when the file cannot be read as its kind (nothing is written then). */
+function summariseOrRefuse(filename: string, bytes: Buffer): ReturnType<typeof summariseEventFile> {
+  try {
+    return summariseEventFile(filename, bytes);
+  } catch (error) {
+    if (error instanceof EventFileError) throw new GraceDbBadRequestError(error.message);
+    throw error;
+  }
+}
+
 export class EmbeddedGraceDb implements GraceDb {
   private readonly keys: EmbeddedKeys;
   private readonly records: EmbeddedRecords;
@@ -127,13 +137,7 @@ export class EmbeddedGraceDb implements GraceDb {
     const labels = input.labels ?? [];
     labels.forEach((label) => this.annotations.validateLabel(label));
     const bytes = this.annotations.fileBytes(input.filename, input.filecontents);
-    let summary;
-    try {
-      summary = summariseEventFile(input.filename, bytes);
-    } catch (error) {
-      if (error instanceof EventFileError) throw new GraceDbBadRequestError(error.message);
-      throw error;
-    }
+    const summary = summariseOrRefuse(input.filename, bytes);
     const seq = await this.redis.incr(this.keys.eventSequence);
     const lastLabel = labels.length > 0 ? await this.redis.incrby(this.keys.order, labels.length) : 0;
     const graceid = graceidLetter(group, search) + String(seq).padStart(4, '0');
@@ -211,13 +215,7 @@ export class EmbeddedGraceDb implements GraceDb {
     const [facts] = await this.records.eventFacts([graceid]);
     if (!facts) throw new GraceDbNotFoundError(`no event ${graceid} in the embedded GraceDB`);
     const bytes = this.annotations.fileBytes(input.filename, input.filecontents);
-    let summary;
-    try {
-      summary = summariseEventFile(input.filename, bytes);
-    } catch (error) {
-      if (error instanceof EventFileError) throw new GraceDbBadRequestError(error.message);
-      throw error;
-    }
+    const summary = summariseOrRefuse(input.filename, bytes);
     const mark = takeWriteMark();
     const version = (await this.redis.hincrby(this.keys.fileVersions(graceid), input.filename, 1)) - 1;
     const { seq: _seq, superevent: _superevent, labels: _labels, ...kept } = facts;

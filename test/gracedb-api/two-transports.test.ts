@@ -5,9 +5,10 @@ import { listAlerts } from '../../src/alerts/outbox.js';
 import { dateToGps, EmbeddedGraceDb } from '../../src/gracedb/index.js';
 import { bullPrefix } from '../../src/redis/keys.js';
 import { gracedbApiUrl } from '../../src/config/index.js';
-import { createMockEvent, drawMockSource, emBright, mockSkymap, pAstro } from '../../src/tasks/mock-event-files.js';
+import { drawMockSource, mockSkymap } from '../../src/tasks/mock-event-files.js';
 import type { GraceDb } from '../../src/gracedb/index.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { seedAlertReadyFrom } from '../helpers/superevents.js';
 import { comments, startDomainEngine } from '../tasks/domain-engine.js';
 import { OPERATOR_TOKEN, startApi, type ApiFixture } from './api-fixture.js';
 
@@ -23,26 +24,8 @@ interface Outcome {
 const source = drawMockSource(dateToGps(new Date('2025-01-01T00:00:00Z')));
 const skymap = mockSkymap(source, 'S0');
 
-/** An MDC superevent ready for a Preliminary alert, as test/helpers/superevents.ts seeds one, from `source`. */
-async function seed(gracedb: GraceDb): Promise<{ superevent: string; event: string }> {
-  const { graceid } = await createMockEvent(gracedb, source);
-  await gracedb.writeLog(graceid, 'sky map', { filename: 'bayestar.multiorder.fits', filecontents: skymap, tags: ['sky_loc'] });
-  await gracedb.writeLog(graceid, 'em_bright', {
-    filename: 'em_bright.json',
-    filecontents: JSON.stringify(emBright(source)),
-    tags: ['em_bright'],
-  });
-  await gracedb.writeLog(graceid, 'p_astro', { filename: 'p_astro.json', filecontents: JSON.stringify(pAstro(source)), tags: ['p_astro'] });
-  for (const label of ['SKYMAP_READY', 'EMBRIGHT_READY', 'PASTRO_READY']) await gracedb.createLabel(label, graceid);
-  const superevent = await gracedb.createSuperevent({
-    t_start: source.gpstime - 1,
-    t_0: source.gpstime,
-    t_end: source.gpstime + 1,
-    preferred_event: graceid,
-    category: 'mdc',
-  });
-  return { superevent: superevent.superevent_id, event: graceid };
-}
+/** An MDC superevent ready for a Preliminary alert, from `source` (the same in both GraceDBs). */
+const seed = (gracedb: GraceDb) => seedAlertReadyFrom(gracedb, source, skymap);
 
 function withoutIds(value: unknown, ids: string[]): unknown {
   let text = JSON.stringify(value);

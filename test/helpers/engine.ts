@@ -70,3 +70,36 @@ export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 10_
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/**
+ * Waits until every task of `ids` has finished (completed or failed) and gives each one's state; a timeout names the celery queue's unfinished
+ * jobs and what `tail()` adds (e.g. the workers' last output).
+ */
+export async function everyTaskFinished(
+  client: TaskClient,
+  ids: string[],
+  timeoutMs: number,
+  tail: () => string = () => '',
+): Promise<Map<string, string>> {
+  const states = new Map<string, string>();
+  await eventually(
+    async () => {
+      for (const id of ids) {
+        if (['completed', 'failed'].includes(states.get(id) ?? '')) continue;
+        const job = await client.findJob(id);
+        states.set(id, job ? await job.getState() : 'missing');
+      }
+      return [...states.values()].every((state) => state === 'completed' || state === 'failed');
+    },
+    timeoutMs,
+    'every chain to finish',
+  ).catch(async (error: Error) => {
+    const stuck: string[] = [];
+    for (const job of await client.queue('celery').getJobs(['active', 'waiting', 'delayed', 'waiting-children', 'failed', 'prioritized']))
+      stuck.push(
+        `${job.name.split('.').pop()} ${await job.getState()} attempts ${job.attemptsMade}/${job.attemptsStarted} ${job.failedReason ?? ''}`,
+      );
+    throw new Error(`${error.message}: ${stuck.join('; ')}\n${tail()}`);
+  });
+  return states;
+}

@@ -32,7 +32,15 @@ export async function seedSuperevent(gracedb: GraceDb): Promise<SeededSuperevent
  * Preliminary alert. `index` spaces the superevents 10 s apart, so many can be seeded without grouping together.
  */
 export async function seedAlertReadySuperevent(gracedb: GraceDb, index: number, skymap: Buffer): Promise<SeededSuperevent> {
-  const source = drawMockSource(dateToGps(new Date('2025-01-01T00:00:00Z')) + index * 10);
+  return seedAlertReadyFrom(gracedb, drawMockSource(dateToGps(new Date('2025-01-01T00:00:00Z')) + index * 10), skymap);
+}
+
+/** The same from a given mock source (a test comparing two GraceDBs seeds both alike). */
+export async function seedAlertReadyFrom(
+  gracedb: GraceDb,
+  source: ReturnType<typeof drawMockSource>,
+  skymap: Buffer,
+): Promise<SeededSuperevent> {
   const event = await createMockEvent(gracedb, source);
   const id = event.graceid;
   await gracedb.writeLog(id, 'sky map', { filename: 'bayestar.multiorder.fits', filecontents: skymap, tags: ['sky_loc'] });

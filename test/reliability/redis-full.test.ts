@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { eventually, testConfig } from '../helpers/engine.js';
+import { eventually, testConfig, everyTaskFinished } from '../helpers/engine.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { apiFormHeaders, startConsoleProcess, type ConsoleProcess } from '../helpers/console-process.js';
 import { connectClient, type TaskClient } from '../../src/queue/client.js';
@@ -165,24 +165,7 @@ describe('Redis full (maxmemory reached)', () => {
     const freedAt = Date.now();
 
     client = await connectClient(config);
-    const states = new Map<string, string>();
-    await eventually(
-      async () => {
-        for (const id of ids) {
-          if (['completed', 'failed'].includes(states.get(id) ?? '')) continue;
-          const job = await client.findJob(id);
-          states.set(id, job ? await job.getState() : 'missing');
-        }
-        return [...states.values()].every((state) => state === 'completed' || state === 'failed');
-      },
-      90_000,
-      'every chain to finish',
-    ).catch(async (error: Error) => {
-      const stuck: string[] = [];
-      for (const job of await client.queue('celery').getJobs(['active', 'waiting', 'delayed', 'waiting-children', 'failed']))
-        stuck.push(`${job.name.split('.').pop()} ${await job.getState()} attempts ${job.attemptsMade} ${job.failedReason ?? ''}`);
-      throw new Error(`${error.message}: ${stuck.join('; ')}\n${workers.map((w) => w.output().slice(-1500)).join('\n')}`);
-    });
+    const states = await everyTaskFinished(client, ids, 90_000, () => workers.map((w) => w.output().slice(-1500)).join('\n'));
 
     // The refused key, sent again: a new submission (nothing was made the first time), then a duplicate of it.
     const again = await submit(key);

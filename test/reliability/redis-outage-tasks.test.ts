@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { eventually, testConfig } from '../helpers/engine.js';
+import { eventually, testConfig, everyTaskFinished } from '../helpers/engine.js';
 import { startCli } from '../helpers/cli.js';
 import { connectClient, type TaskClient } from '../../src/queue/client.js';
 import { sendMockEvent } from '../../src/forms/send-mock-event.js';
@@ -68,26 +68,7 @@ describe('Redis down for 30 s under running chains', () => {
     const restartedAt = Date.now();
     client = await eventually(() => connectClient(config).catch(() => undefined), 10_000, 'a connection after the restart');
 
-    const states = new Map<string, string>();
-    await eventually(
-      async () => {
-        for (const id of ids) {
-          if (['completed', 'failed'].includes(states.get(id) ?? '')) continue;
-          const job = await client.findJob(id);
-          states.set(id, job ? await job.getState() : 'missing');
-        }
-        return [...states.values()].every((state) => state === 'completed' || state === 'failed');
-      },
-      90_000,
-      'every chain to finish',
-    ).catch(async (error: Error) => {
-      const stuck: string[] = [];
-      for (const job of await client.queue('celery').getJobs(['active', 'waiting', 'delayed', 'waiting-children', 'failed', 'prioritized']))
-        stuck.push(
-          `${job.name.split('.').pop()} ${await job.getState()} attempts ${job.attemptsMade}/${job.attemptsStarted} ${job.failedReason ?? ''}`,
-        );
-      throw new Error(`${error.message}: ${stuck.join('; ')}\n${workers.map((w) => w.output().slice(-1500)).join('\n')}`);
-    });
+    const states = await everyTaskFinished(client, ids, 90_000, () => workers.map((w) => w.output().slice(-1500)).join('\n'));
     const steps = [];
     for (const id of ids) {
       const job = (await client.findJob(id))!;

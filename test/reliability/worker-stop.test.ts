@@ -15,6 +15,19 @@ import type { Config } from '../../src/config/index.js';
 const SHUTDOWN_MS = 2000;
 const BOUND_MS = SHUTDOWN_MS + 1000;
 
+/** A worker's environment for these tests: its Redis, a short shutdown timeout and frequent heartbeats. */
+function workerEnv(url: string, config: Config, shutdownMs: number, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    REDIS_URL: url,
+    GWQUEUE_PREFIX: config.prefix,
+    GWQUEUE_ENV: 'test',
+    GWQUEUE_SHUTDOWN_TIMEOUT_MS: String(shutdownMs),
+    GWQUEUE_HEARTBEAT_MS: '200',
+    GWQUEUE_LOG_LEVEL: 'warn',
+    ...extra,
+  };
+}
+
 describe('worker stop with Redis away', () => {
   const servers: TestRedis[] = [];
   after(async () => {
@@ -26,18 +39,7 @@ describe('worker stop with Redis away', () => {
       const redis = await startRedis();
       servers.push(redis);
       const config = testConfig(redis.url);
-      const worker = await startCli(
-        ['worker', '-n', `stop-${fault}@test`],
-        {
-          REDIS_URL: redis.url,
-          GWQUEUE_PREFIX: config.prefix,
-          GWQUEUE_ENV: 'test',
-          GWQUEUE_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_MS),
-          GWQUEUE_HEARTBEAT_MS: '200',
-          GWQUEUE_LOG_LEVEL: 'warn',
-        },
-        /consuming/,
-      );
+      const worker = await startCli(['worker', '-n', `stop-${fault}@test`], workerEnv(redis.url, config, SHUTDOWN_MS), /consuming/);
       if (fault === 'SIGKILL') await redis.kill();
       else redis.freeze();
       const { code, ms } = await stopTimed(worker);
@@ -68,15 +70,7 @@ describe('worker stop with Redis away', () => {
     t.after(() => rmSync(varDir, { recursive: true, force: true }));
     const name = 'stop-back@test';
     const shutdownMs = 4000;
-    const env = {
-      REDIS_URL: redis.url,
-      GWQUEUE_PREFIX: config.prefix,
-      GWQUEUE_ENV: 'test',
-      GWQUEUE_SHUTDOWN_TIMEOUT_MS: String(shutdownMs),
-      GWQUEUE_HEARTBEAT_MS: '200',
-      GWQUEUE_LOG_LEVEL: 'warn',
-      GWQUEUE_VAR_DIR: varDir,
-    };
+    const env = workerEnv(redis.url, config, shutdownMs, { GWQUEUE_VAR_DIR: varDir });
     const worker = await startCli(['worker', '-n', name], env, /consuming/);
     await redis.kill();
     const stopped = stopTimed(worker);
@@ -98,15 +92,7 @@ describe('worker stop with Redis away', () => {
     const varDir = mkdtempSync(path.join(os.tmpdir(), 'gwqueue-stop-'));
     t.after(() => rmSync(varDir, { recursive: true, force: true }));
     const name = 'stop-away@test';
-    const env = {
-      REDIS_URL: redis.url,
-      GWQUEUE_PREFIX: config.prefix,
-      GWQUEUE_ENV: 'test',
-      GWQUEUE_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_MS),
-      GWQUEUE_HEARTBEAT_MS: '200',
-      GWQUEUE_LOG_LEVEL: 'warn',
-      GWQUEUE_VAR_DIR: varDir,
-    };
+    const env = workerEnv(redis.url, config, SHUTDOWN_MS, { GWQUEUE_VAR_DIR: varDir });
     const worker = await startCli(['worker', '-n', name], env, /consuming/);
     await redis.kill();
     const { code, ms } = await stopTimed(worker);

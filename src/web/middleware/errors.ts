@@ -112,12 +112,25 @@ function redisTroubleAnswer(
   };
 }
 
-/** `redis`: where refused cross-site posts are audited (every attempted action is auditable). */
 /** The audit name of a refused request (bad CSRF token, bad API token): its form's, else the method and path. */
 export function refusedAction(req: Request): string {
   return findForm(req.path.slice(1))?.auditAction ?? `${req.method} ${req.path}`.slice(0, 200);
 }
 
+/** Records a refused request in the audit log (never its body: it may not have come from us); a failed write is dropped. */
+export async function auditRefusal(redis: Redis, config: Config, req: Request, user: string, detail: string): Promise<void> {
+  await writeAudit(redis, config, {
+    user,
+    address: req.identity?.address ?? '',
+    action: refusedAction(req),
+    fields: {},
+    taskId: null,
+    outcome: 'rejected',
+    detail,
+  }).catch(() => {});
+}
+
+/** `redis`: where refused cross-site posts are audited (every attempted action is auditable). */
 export function errorHandler(config: Config, redis?: Redis) {
   const log = logger('web');
   // Express recognises error handlers by their four parameters.
@@ -156,15 +169,7 @@ export function errorHandler(config: Config, redis?: Redis) {
       log.warn({ method: req.method, path: req.path, user, status: 403 }, 'CSRF check failed');
       // The body is not recorded: it did not come from us.
       if (redis) {
-        await writeAudit(redis, config, {
-          user,
-          address: req.identity?.address ?? '',
-          action: refusedAction(req),
-          fields: {},
-          taskId: null,
-          outcome: 'rejected',
-          detail: 'CSRF check failed: cross-site or expired form',
-        }).catch(() => {});
+        await auditRefusal(redis, config, req, user, 'CSRF check failed: cross-site or expired form');
       }
       return sendError(req, res, 403, 'Forbidden', e.message);
     }

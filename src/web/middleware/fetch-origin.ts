@@ -2,9 +2,8 @@
 import type { Request, Response, NextFunction } from 'express';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../config/index.js';
-import { writeAudit } from '../../audit/audit-log.js';
 import { logger } from '../../log/logger.js';
-import { HttpError, refusedAction } from './errors.js';
+import { auditRefusal, HttpError } from './errors.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -58,15 +57,7 @@ export function fetchOriginCheck(config: Config, redis: Redis) {
     // Origin and the console's own side by side: a proxy that forwards neither Host nor X-Forwarded-Host shows here.
     const seen = { origin: req.get('origin')?.slice(0, 100), fetchSite: req.get('sec-fetch-site')?.slice(0, 20), own: ownOrigin(req) };
     log.warn({ method: req.method, path: req.path, user, status: 403, ...seen }, 'cross-site request refused');
-    await writeAudit(redis, config, {
-      user,
-      address: req.identity?.address ?? '',
-      action: refusedAction(req),
-      fields: {},
-      taskId: null,
-      outcome: 'rejected',
-      detail: `cross-site request refused: ${why}`,
-    }).catch(() => {});
+    await auditRefusal(redis, config, req, user, `cross-site request refused: ${why}`);
     next(new HttpError(403, `Refused: ${why}. The console accepts forms and controls only from its own pages. Nothing was done.`));
   };
 }
