@@ -98,6 +98,7 @@ describe('SIGTERM while a long-running command starts', () => {
         } else {
           assert.equal(code, 0, started.output());
           assert.match(started.output(), /gwqueue: stopped \(SIGTERM\) while starting/);
+          assert.doesNotMatch(started.output(), /\n\s+at \S/, 'no stack trace');
           assert.doesNotMatch(
             started.output(),
             /did not finish within|leaving without it/,
@@ -109,6 +110,21 @@ describe('SIGTERM while a long-running command starts', () => {
       }
     });
   }
+
+  test('web, Redis refused: it serves (answering what it can without Redis) with no stack trace, and SIGTERM stops it', async () => {
+    const started = spawnCli(['web', '-p', '0'], { ...env, REDIS_URL: refusedUrl });
+    try {
+      const url = (await eventually(() => /gwqueue: console at (\S+)/.exec(started.output())?.[1], 20_000, 'the console listening'))!;
+      assert.equal((await fetch(`${url}/healthz`)).status, 200);
+      const { code, ms } = await stopTimed(started, 20_000);
+      assert.ok(ms <= BOUND_MS, `exited after ${ms} ms (bound ${BOUND_MS} ms)`);
+      assert.equal(code, 0, started.output());
+      assert.match(started.output(), /Redis at \S+ unreachable/);
+      assert.doesNotMatch(started.output(), /\n\s+at \S/, 'no stack trace (the token limiter loads its script once Redis answers)');
+    } finally {
+      started.child.kill('SIGKILL');
+    }
+  });
 });
 
 describe('a worker started while Redis is away', () => {

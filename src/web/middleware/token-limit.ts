@@ -15,6 +15,12 @@ export const TOKEN_FAILURE_WINDOW_MS = 60_000;
  * (or Redis may restart). A load that failed is tried again on the next count instead of failing every count after it.
  */
 class ReloadingRedisStore extends RedisStore {
+  // A console started while Redis is away: the first load fails, and express-rate-limit would print its stack trace to
+  // the terminal. The outage is told once already (redis/outage-log.ts); the script is loaded at the first count.
+  override async init(options: Parameters<RedisStore['init']>[0]) {
+    await super.init(options).catch(() => undefined);
+  }
+
   override async increment(key: string) {
     try {
       await this.incrementScriptSha;
