@@ -82,8 +82,8 @@ const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'
 type Env = Record<string, string | undefined>;
 
 const ALL = EVERY_PROCESS;
-const PRODUCERS: readonly Reader[] = ['console', 'cli'];
 const RUNNERS: readonly Reader[] = ['worker', 'console'];
+const WORKER: readonly Reader[] = ['worker'];
 
 /** The settings of this file, one declaration each (setting.ts): loadConfig reads them, docs/configuration.md shows them. */
 const S = {
@@ -139,14 +139,14 @@ const S = {
     min: 50,
     max: 600_000,
     help: 'how long the web console and CLI wait for the answer to one Redis command (a hung Redis): then 503 or exit 69',
-    readBy: PRODUCERS,
+    readBy: ALL,
   }),
   replicaWaitMs: integer('REDIS_REPLICA_WAIT_MS', {
     default: 1000,
     min: 0,
     max: 600_000,
     help: 'when the master has replicas: how long a submission waits for one to confirm it (WAIT) before answering 202; unconfirmed: 503 "not known", resubmitting is safe; 0: no wait',
-    readBy: PRODUCERS,
+    readBy: ALL,
   }),
   prefix: custom('GWQUEUE_PREFIX', {
     kind: 'text',
@@ -171,26 +171,26 @@ const S = {
     default: 604_800,
     min: 1,
     help: 'seconds a finished task (result, error, traceback) is kept',
-    readBy: RUNNERS,
+    readBy: ALL,
   }),
   resultMaxCount: integer('GWQUEUE_RESULT_MAX_COUNT', {
     default: 100_000,
     min: 1,
     help: 'finished tasks kept per queue and state',
-    readBy: RUNNERS,
+    readBy: ALL,
   }),
   concurrency: integer('GWQUEUE_CONCURRENCY', {
     default: 4,
     min: 1,
     max: 1000,
     help: 'tasks a worker runs at once on the `celery` queue (and on queues of no table row)',
-    readBy: RUNNERS,
+    readBy: WORKER,
   }),
   queueConcurrency: custom('GWQUEUE_QUEUE_CONCURRENCY', {
     kind: 'table',
     shown: "(GWCelery's)",
     help: 'per-queue tasks at once, e.g. `superevent=1,em-bright=2`; unset queues keep their default (docs/tasks.md#queues); `-c` overrides all',
-    readBy: RUNNERS,
+    readBy: WORKER,
     read: parseQueueConcurrency,
   }),
   heartbeatMs: integer('GWQUEUE_HEARTBEAT_MS', {
@@ -217,7 +217,7 @@ const S = {
     default: 30_000,
     min: 0,
     help: 'on SIGTERM a worker waits this long for active tasks, the console (web, flower, dev) for requests in flight; it exits within it + 1 s',
-    readBy: ALL,
+    readBy: RUNNERS,
   }),
   retryAttempts: integer('GWQUEUE_RETRY_ATTEMPTS', {
     default: 5,
@@ -236,7 +236,7 @@ const S = {
     default: 5000,
     min: 0,
     help: 'longest delay between two attempts of a task',
-    readBy: ['worker'],
+    readBy: WORKER,
   }),
   retryRedisAttempts: integer('GWQUEUE_RETRY_REDIS_ATTEMPTS', {
     default: 20,

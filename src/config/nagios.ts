@@ -13,7 +13,8 @@ export interface NagiosConfig {
   canary: boolean;
 }
 
-const CLI: readonly Reader[] = ['cli'];
+/** `gwqueue nagios` and `gwqueue munin`, and the console's readiness check (GET /health). */
+const CHECKERS: readonly Reader[] = ['cli', 'console'];
 
 /** One `warning,critical` pair; unset: the check's own default, which `shown` repeats (src/health). */
 function thresholds(name: string, metric: NagiosMetric, shown: string, help: string) {
@@ -23,7 +24,7 @@ function thresholds(name: string, metric: NagiosMetric, shown: string, help: str
       kind: 'range pair',
       shown,
       help,
-      readBy: CLI,
+      readBy: CHECKERS,
       read: (env) => {
         const raw = env[name]?.trim();
         if (!raw) return undefined;
@@ -72,7 +73,7 @@ const CANARY = boolean('GWQUEUE_NAGIOS_CANARY', {
   default: (profile) => profile !== 'test',
   shown: 'on (off under test)',
   help: 'check the end-to-end canary: the age of the newest MDC superevent (made by the mock-event schedule) and the last scheduled uploads',
-  readBy: CLI,
+  readBy: CHECKERS,
 });
 
 const LATER_THRESHOLDS = [
