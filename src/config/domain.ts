@@ -1,8 +1,6 @@
 // GW domain settings (GraceDB, superevent windows, alert thresholds, mock events) with GWCelery's defaults.
 import { ConfigError } from './parse.js';
-import { boolean, choice, custom, integer, number, type Reader, type Setting } from './setting.js';
-
-type Env = Record<string, string | undefined>;
+import { boolean, choice, custom, integer, number, type Reader, type Setting, type Env } from './setting.js';
 
 /** Per-name numbers, e.g. a threshold per group (`cbc`, `burst`, `test`) or a window per pipeline. */
 export type NumberTable = Record<string, number>;

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, parseRedisUrl, parseList } from './parse.js';
-import { choice, custom, EVERY_PROCESS, integer, text, type Reader, type Setting } from './setting.js';
+import { choice, custom, EVERY_PROCESS, integer, text, type Reader, type Setting, type Env } from './setting.js';
 import { loadWebAuthConfig, parsePublicUrl, URL_PREFIX, WEB_SETTINGS, type WebAuthConfig } from './web.js';
 import { loadNagiosConfig, NAGIOS_SETTINGS, type NagiosConfig } from './nagios.js';
 import { DOMAIN_SETTINGS, loadDomainConfig, type DomainConfig } from './domain.js';
@@ -78,8 +78,6 @@ export interface Config {
 }
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
-
-type Env = Record<string, string | undefined>;
 
 const ALL = EVERY_PROCESS;
 const RUNNERS: readonly Reader[] = ['worker', 'console'];

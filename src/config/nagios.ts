@@ -1,8 +1,6 @@
 // Nagios check thresholds from configuration: `warning,critical` pairs in the Nagios range syntax, per metric.
 import { ConfigError } from './parse.js';
-import { boolean, custom, type Reader, type Setting } from './setting.js';
-
-type Env = Record<string, string | undefined>;
+import { boolean, custom, type Reader, type Setting, type Env } from './setting.js';
 
 export type NagiosMetric =
   'waiting' | 'oldest-waiting-age' | 'failure-ratio' | 'failed-alerts' | 'workers-online' | 'canary-age' | 'redis-memory';

@@ -1,9 +1,7 @@
 // Observability settings: Sentry, log files and their rotation, host sampling for the Host page, worker metrics port.
 import path from 'node:path';
 import { ConfigError, parseInteger } from './parse.js';
-import { boolean, custom, EVERY_PROCESS, integer, type Reader, type Setting } from './setting.js';
-
-type Env = Record<string, string | undefined>;
+import { boolean, custom, EVERY_PROCESS, integer, type Reader, type Setting, type Env } from './setting.js';
 
 export interface ObservabilityConfig {
   /** Sentry DSN; undefined: nothing is sent anywhere. */
@@ -32,7 +30,7 @@ export interface ObservabilityConfig {
 const SIZE = /^(\d+)\s*([BKMG]?)B?$/i;
 const UNITS: Record<string, number> = { '': 1, B: 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
 
-export function parseSize(env: Env, name: string, fallback: number): number {
+function parseSize(env: Env, name: string, fallback: number): number {
   const raw = env[name]?.trim();
   if (!raw) return fallback;
   const match = SIZE.exec(raw);

@@ -1,7 +1,5 @@
 // Periodic tasks (BullMQ job schedulers the workers keep in Redis): each one switchable, with its interval.
-import { boolean, integer, type Reader, type Setting } from './setting.js';
-
-type Env = Record<string, string | undefined>;
+import { boolean, integer, type Reader, type Setting, type Env } from './setting.js';
 
 /** The schedules gwqueue knows; each is declared beside its task (schedules/schedule-registry.ts, defineSchedule). */
 export const SCHEDULE_NAMES = ['mock-event', 'mock-snews'] as const;

@@ -1,7 +1,7 @@
 // One declaration per setting (name, type, default, meaning, who reads it): the parser and docs/configuration.md both come from it.
-import { parseBoolean, parseChoice, parseInteger, parseList, parseNumber } from './parse.js';
+import { parseBoolean, parseChoice, parseInteger, parseList, parseNumber, type Env } from './parse.js';
 
-export type Env = Record<string, string | undefined>;
+export type { Env } from './parse.js';
 
 /** Which processes read a setting: the console (web, flower, gracedb, dev's console), workers, one-shot CLI commands. */
 export type Reader = 'console' | 'worker' | 'cli';

@@ -1,9 +1,7 @@
 // Web console settings: who may do what (proxy identity, users, groups, API tokens → viewer, operator, admin) and request limits.
 import { randomBytes } from 'node:crypto';
 import { ConfigError, parseList } from './parse.js';
-import { boolean, custom, EVERY_PROCESS, integer, list, type Reader, type Setting } from './setting.js';
-
-type Env = Record<string, string | undefined>;
+import { boolean, custom, EVERY_PROCESS, integer, list, type Reader, type Setting, type Env } from './setting.js';
 
 /**
  * What a caller may do. viewer: read pages (no secrets, no infrastructure details); operator: submit forms and use the
