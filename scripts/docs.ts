@@ -2,7 +2,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { SETTINGS } from '../src/config/index.js';
+import { CORE_SETTINGS } from '../src/config/index.js';
+import type { Setting } from '../src/config/setting.js';
 import { WEB_SETTINGS } from '../src/config/web.js';
 import { NAGIOS_SETTINGS } from '../src/config/nagios.js';
 import { DOMAIN_SETTINGS } from '../src/config/domain.js';
@@ -27,8 +28,6 @@ export interface GeneratedBlock {
   render(): string;
 }
 
-type SettingsTable = Record<string, { default: string; help: string }>;
-
 /** Escapes a table cell: `|` always (GitHub splits cells on it even in code), `<` and `>` outside code spans. */
 function cell(text: string): string {
   return text
@@ -38,17 +37,23 @@ function cell(text: string): string {
     .replace(/\|/g, '\\|');
 }
 
-function settingsTable(table: SettingsTable): string {
-  const rows = Object.entries(table).map(([name, { default: fallback, help }]) => `| \`${name}\` | ${cell(fallback)} | ${cell(help)} |`);
-  return ['| setting | default | meaning |', '| --- | --- | --- |', ...rows].join('\n');
+/** One row a setting, from its declaration: the default as written there, who reads it, its help text. */
+function settingsTable(settings: readonly Setting[]): string {
+  const rows = settings.map(
+    (setting) => `| \`${setting.name}\` | ${cell(setting.shown)} | ${setting.readBy.join(', ')} | ${cell(setting.help)} |`,
+  );
+  return ['| setting | default | read by | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
 
 /** The settings, grouped by the file of src/config/ that defines them. */
 export function renderConfig(): string {
-  const grouped = new Set([WEB_SETTINGS, NAGIOS_SETTINGS, DOMAIN_SETTINGS, OBSERVABILITY_SETTINGS, SCHEDULE_SETTINGS].flatMap(Object.keys));
-  const core = Object.fromEntries(Object.entries(SETTINGS).filter(([name]) => !grouped.has(name)));
-  const groups: { title: string; source: string; more: string; table: SettingsTable }[] = [
-    { title: 'Profile, Redis, results, workers and ports', source: 'index.ts', more: '[deployment.md](deployment.md)', table: core },
+  const groups: { title: string; source: string; more: string; table: readonly Setting[] }[] = [
+    {
+      title: 'Profile, Redis, results, workers and ports',
+      source: 'index.ts',
+      more: '[deployment.md](deployment.md)',
+      table: CORE_SETTINGS,
+    },
     { title: 'Web console and access', source: 'web.ts', more: '[console.md](console.md#who-may-do-what)', table: WEB_SETTINGS },
     { title: 'Nagios thresholds', source: 'nagios.ts', more: '[nagios.md](nagios.md#options)', table: NAGIOS_SETTINGS },
     { title: 'GW domain', source: 'domain.ts', more: '[domain.md](domain.md)', table: DOMAIN_SETTINGS },

@@ -1,7 +1,6 @@
 // GW domain settings (GraceDB, superevent windows, alert thresholds, mock events) with GWCelery's defaults.
-import { ConfigError, parseBoolean, parseChoice, parseInteger, parseNumber } from './parse.js';
-
-type Env = Record<string, string | undefined>;
+import { ConfigError } from './parse.js';
+import { boolean, choice, custom, integer, number, type Reader, type Setting, type Env } from './setting.js';
 
 /** Per-name numbers, e.g. a threshold per group (`cbc`, `burst`, `test`) or a window per pipeline. */
 export type NumberTable = Record<string, number>;
@@ -50,52 +49,6 @@ export interface DomainConfig {
 
 const DAY = 86_400;
 
-export const DOMAIN_SETTINGS: Record<string, { default: string; help: string }> = {
-  GRACEDB_URL: {
-    default: '(embedded)',
-    help: 'GraceDB API root, e.g. https://gracedb-playground.ligo.org/api/; unset: the embedded GraceDB in Redis',
-  },
-  GRACEDB_TOKEN: { default: '(none)', help: 'bearer token for GRACEDB_URL' },
-  GRACEDB_USERNAME: { default: '(none)', help: 'basic-auth user for GRACEDB_URL (with GRACEDB_PASSWORD)' },
-  GRACEDB_PASSWORD: { default: '(none)', help: 'basic-auth password for GRACEDB_URL' },
-  GWQUEUE_SUPEREVENT_D_T_START: {
-    default: 'gstlal=1,spiir=1,pycbc=1,mbta=1,default=1',
-    help: "seconds an event's segment starts before its time, per pipeline",
-  },
-  GWQUEUE_SUPEREVENT_D_T_END: {
-    default: 'gstlal=1,spiir=1,pycbc=1,mbta=1,default=1',
-    help: "seconds an event's segment ends after its time, per pipeline",
-  },
-  GWQUEUE_SUPEREVENT_QUERY_D_T_START: { default: '100', help: 'seconds before an event in which superevents are looked for' },
-  GWQUEUE_SUPEREVENT_QUERY_D_T_END: { default: '100', help: 'seconds after an event in which superevents are looked for' },
-  GWQUEUE_SUPEREVENT_FAR_THRESHOLD: { default: '1/3600', help: 'events with a larger FAR (Hz) are not grouped into superevents' },
-  GWQUEUE_PRELIMINARY_ALERT_FAR_THRESHOLD: {
-    default: 'cbc=1/5184000,burst=1/31536000,test=1/2592000',
-    help: 'FAR (Hz) per group at or below which (× trials factor) an event is publishable',
-  },
-  GWQUEUE_PRELIMINARY_ALERT_TRIALS_FACTOR: { default: 'cbc=5,burst=4', help: 'trials factor per group (the number of searches)' },
-  GWQUEUE_EARLY_WARNING_ALERT_FAR_THRESHOLD: { default: '1/86400', help: 'FAR threshold (Hz) for EARLY_WARNING events' },
-  GWQUEUE_EARLY_WARNING_ALERT_TRIALS_FACTOR: { default: '2', help: 'trials factor for EARLY_WARNING events' },
-  GWQUEUE_EXPOSE_TO_PUBLIC: { default: 'false', help: 'mark alerts of publishable events as public in the outbox' },
-  GWQUEUE_ONLY_ALERT_FOR_MDC: { default: 'false', help: 'send alerts for MDC events only' },
-  GWQUEUE_JOINT_MDC_FREQ: { default: '2', help: 'every n-th MDC superevent gets a mock external GRB (0: never)' },
-  GWQUEUE_MOCK_JOINT_DELAY: { default: '5', help: 'seconds between the mock event and its GRB in the mock joint event' },
-  GWQUEUE_ALERT_OUTBOX_MAXLEN: { default: '10000', help: 'alerts kept in the outbox stream' },
-  GWQUEUE_ALERT_SINK_FORMAT: {
-    default: 'json',
-    help: 'json or avro: the wire format of the alert sink; the outbox always keeps the JSON form, avro adds each alert as an Avro object container file (official IGWN .avsc schemas, sky map as bytes)',
-  },
-  GWQUEUE_EXTERNAL_SKYMAP_HOSTS: {
-    default: 'heasarc.gsfc.nasa.gov',
-    help: 'hosts the Download/Upload External Sky Map form may fetch from, comma-separated: `host` (any port), `host:port`, or `.example.org` (that domain and its subdomains); http(s) only, redirects checked too',
-  },
-  GWQUEUE_EXTERNAL_SKYMAP_MAX_BYTES: {
-    default: '67108864',
-    help: 'largest external sky map downloaded, in bytes (64 MiB; also after unpacking .gz)',
-  },
-  GWQUEUE_EXTERNAL_SKYMAP_TIMEOUT: { default: '60', help: 'seconds one external sky map download may take, redirects included' },
-};
-
 /** A number, or a fraction such as `1/3600` (how GWCelery writes its thresholds). */
 function parseQuantity(name: string, text: string): number {
   const match = /^\s*([0-9.eE+-]+)\s*(?:\/\s*([0-9.eE+-]+)\s*)?$/.exec(text);
@@ -104,13 +57,23 @@ function parseQuantity(name: string, text: string): number {
   return value;
 }
 
-function quantity(env: Env, name: string, fallback: string): number {
-  const raw = env[name]?.trim();
-  return parseQuantity(name, raw ? raw : fallback);
+/** A quantity setting: a number or a fraction, written in the docs as it may be set. */
+function quantity(name: string, spec: { default: string; help: string; readBy: readonly Reader[] }): Setting<number> {
+  return custom(name, {
+    kind: 'number',
+    shown: spec.default,
+    literal: true,
+    ...spec,
+    read: (env) => parseQuantity(name, env[name]?.trim() || spec.default),
+  });
 }
 
 /** `name=value,name=value` into a table with lower-case names. */
-function table(env: Env, name: string, fallback: string): NumberTable {
+function table(name: string, spec: { default: string; help: string; readBy: readonly Reader[] }): Setting<NumberTable> {
+  return custom(name, { kind: 'table', shown: spec.default, literal: true, ...spec, read: (env) => parseTable(env, name, spec.default) });
+}
+
+function parseTable(env: Env, name: string, fallback: string): NumberTable {
   const raw = env[name]?.trim() || fallback;
   const out: NumberTable = {};
   for (const entry of raw
@@ -125,7 +88,7 @@ function table(env: Env, name: string, fallback: string): NumberTable {
 }
 
 /** A comma-separated allow-list of host names (`host`, `host:port`, `.domain`), lower case; set but empty: none. */
-function hostList(env: Env, name: string, fallback: string): string[] {
+function parseHostList(env: Env, name: string, fallback: string): string[] {
   const raw = env[name] ?? fallback;
   const hosts = raw
     .split(',')
@@ -138,52 +101,180 @@ function hostList(env: Env, name: string, fallback: string): string[] {
   return hosts;
 }
 
-function optionalText(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value ? value : undefined;
+/** Optional text: unset or blank is undefined. */
+function optionalText(name: string, spec: { help: string; readBy: readonly Reader[] }): Setting<string | undefined> {
+  return custom(name, {
+    kind: 'text',
+    shown: '(none)',
+    ...spec,
+    read: (env) => env[name]?.trim() || undefined,
+  });
 }
 
+const GRACEDB: readonly Reader[] = ['worker', 'console'];
+const WORKER: readonly Reader[] = ['worker'];
+const windows = 'gstlal=1,spiir=1,pycbc=1,mbta=1,default=1';
+
+/** The settings of this file, one declaration each (setting.ts). */
+const S = {
+  gracedbUrl: custom('GRACEDB_URL', {
+    kind: 'url',
+    shown: '(embedded)',
+    help: 'GraceDB API root, e.g. https://gracedb-playground.ligo.org/api/; unset: the embedded GraceDB in Redis',
+    readBy: GRACEDB,
+    read: (env, name) => {
+      const url = env[name]?.trim() || undefined;
+      if (url !== undefined && !/^https?:\/\/[^\s/]+/.test(url)) {
+        throw new ConfigError(name, 'must be an http:// or https:// URL such as https://gracedb-playground.ligo.org/api/');
+      }
+      return url;
+    },
+  }),
+  gracedbToken: optionalText('GRACEDB_TOKEN', { help: 'bearer token for GRACEDB_URL', readBy: GRACEDB }),
+  gracedbUsername: optionalText('GRACEDB_USERNAME', {
+    help: 'basic-auth user for GRACEDB_URL (with GRACEDB_PASSWORD)',
+    readBy: GRACEDB,
+  }),
+  gracedbPassword: optionalText('GRACEDB_PASSWORD', { help: 'basic-auth password for GRACEDB_URL', readBy: GRACEDB }),
+  dtStart: table('GWQUEUE_SUPEREVENT_D_T_START', {
+    default: windows,
+    help: "seconds an event's segment starts before its time, per pipeline",
+    readBy: WORKER,
+  }),
+  dtEnd: table('GWQUEUE_SUPEREVENT_D_T_END', {
+    default: windows,
+    help: "seconds an event's segment ends after its time, per pipeline",
+    readBy: WORKER,
+  }),
+  queryDtStart: number('GWQUEUE_SUPEREVENT_QUERY_D_T_START', {
+    default: 100,
+    min: 0,
+    help: 'seconds before an event in which superevents are looked for',
+    readBy: WORKER,
+  }),
+  queryDtEnd: number('GWQUEUE_SUPEREVENT_QUERY_D_T_END', {
+    default: 100,
+    min: 0,
+    help: 'seconds after an event in which superevents are looked for',
+    readBy: WORKER,
+  }),
+  farThreshold: quantity('GWQUEUE_SUPEREVENT_FAR_THRESHOLD', {
+    default: '1/3600',
+    help: 'events with a larger FAR (Hz) are not grouped into superevents',
+    readBy: WORKER,
+  }),
+  preliminaryAlertFarThreshold: table('GWQUEUE_PRELIMINARY_ALERT_FAR_THRESHOLD', {
+    default: `cbc=1/${60 * DAY},burst=1/${365 * DAY},test=1/${30 * DAY}`,
+    help: 'FAR (Hz) per group at or below which (× trials factor) an event is publishable',
+    readBy: WORKER,
+  }),
+  preliminaryAlertTrialsFactor: table('GWQUEUE_PRELIMINARY_ALERT_TRIALS_FACTOR', {
+    default: 'cbc=5,burst=4',
+    help: 'trials factor per group (the number of searches)',
+    readBy: WORKER,
+  }),
+  earlyWarningAlertFarThreshold: quantity('GWQUEUE_EARLY_WARNING_ALERT_FAR_THRESHOLD', {
+    default: `1/${DAY}`,
+    help: 'FAR threshold (Hz) for EARLY_WARNING events',
+    readBy: WORKER,
+  }),
+  earlyWarningAlertTrialsFactor: quantity('GWQUEUE_EARLY_WARNING_ALERT_TRIALS_FACTOR', {
+    default: '2',
+    help: 'trials factor for EARLY_WARNING events',
+    readBy: WORKER,
+  }),
+  exposeToPublic: boolean('GWQUEUE_EXPOSE_TO_PUBLIC', {
+    default: false,
+    help: 'mark alerts of publishable events as public in the outbox',
+    readBy: WORKER,
+  }),
+  onlyAlertForMdc: boolean('GWQUEUE_ONLY_ALERT_FOR_MDC', { default: false, help: 'send alerts for MDC events only', readBy: WORKER }),
+  jointMdcFreq: integer('GWQUEUE_JOINT_MDC_FREQ', {
+    default: 2,
+    min: 0,
+    max: 10_000,
+    help: 'every n-th MDC superevent gets a mock external GRB (0: never)',
+    readBy: WORKER,
+  }),
+  mockJointDelay: number('GWQUEUE_MOCK_JOINT_DELAY', {
+    default: 5,
+    min: 0,
+    max: 3600,
+    help: 'seconds between the mock event and its GRB in the mock joint event',
+    readBy: ['console', 'cli'],
+  }),
+  alertOutboxMaxLen: integer('GWQUEUE_ALERT_OUTBOX_MAXLEN', {
+    default: 10_000,
+    min: 10,
+    max: 10_000_000,
+    help: 'alerts kept in the outbox stream',
+    readBy: WORKER,
+  }),
+  alertSinkFormat: choice('GWQUEUE_ALERT_SINK_FORMAT', {
+    choices: ['json', 'avro'] as const,
+    default: 'json',
+    help: 'json or avro: the wire format of the alert sink; the outbox always keeps the JSON form, avro adds each alert as an Avro object container file (official IGWN .avsc schemas, sky map as bytes)',
+    readBy: WORKER,
+  }),
+  externalSkymapHosts: custom('GWQUEUE_EXTERNAL_SKYMAP_HOSTS', {
+    kind: 'list',
+    shown: 'heasarc.gsfc.nasa.gov',
+    literal: true,
+    help: 'hosts the Download/Upload External Sky Map form may fetch from, comma-separated: `host` (any port), `host:port`, or `.example.org` (that domain and its subdomains); http(s) only, redirects checked too',
+    readBy: GRACEDB,
+    read: (env, name) => parseHostList(env, name, 'heasarc.gsfc.nasa.gov'),
+  }),
+  externalSkymapMaxBytes: integer('GWQUEUE_EXTERNAL_SKYMAP_MAX_BYTES', {
+    default: 64 * 1_048_576,
+    min: 1024,
+    max: 2 ** 31,
+    help: 'largest external sky map downloaded, in bytes (64 MiB; also after unpacking .gz)',
+    readBy: WORKER,
+  }),
+  externalSkymapTimeout: number('GWQUEUE_EXTERNAL_SKYMAP_TIMEOUT', {
+    default: 60,
+    min: 0.1,
+    max: 3600,
+    help: 'seconds one external sky map download may take, redirects included',
+    readBy: WORKER,
+  }),
+};
+
+export const DOMAIN_SETTINGS: readonly Setting[] = Object.values(S);
+
 export function loadDomainConfig(env: Env): DomainConfig {
-  const gracedbUrl = optionalText(env, 'GRACEDB_URL');
-  if (gracedbUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(gracedbUrl)) {
-    throw new ConfigError('GRACEDB_URL', 'must be an http:// or https:// URL such as https://gracedb-playground.ligo.org/api/');
-  }
-  const username = optionalText(env, 'GRACEDB_USERNAME');
-  const password = optionalText(env, 'GRACEDB_PASSWORD');
+  const read = <T>(setting: Setting<T>): T => setting.read(env, '');
+  const username = read(S.gracedbUsername);
+  const password = read(S.gracedbPassword);
   if ((username === undefined) !== (password === undefined)) {
     throw new ConfigError(
-      username === undefined ? 'GRACEDB_USERNAME' : 'GRACEDB_PASSWORD',
+      username === undefined ? S.gracedbUsername.name : S.gracedbPassword.name,
       'GRACEDB_USERNAME and GRACEDB_PASSWORD go together',
     );
   }
-  const windows = 'gstlal=1,spiir=1,pycbc=1,mbta=1,default=1';
   return {
-    gracedbUrl,
-    gracedbToken: optionalText(env, 'GRACEDB_TOKEN'),
+    gracedbUrl: read(S.gracedbUrl),
+    gracedbToken: read(S.gracedbToken),
     gracedbBasicAuth: username !== undefined && password !== undefined ? { username, password } : undefined,
     superevent: {
-      dtStart: { default: 1, ...table(env, 'GWQUEUE_SUPEREVENT_D_T_START', windows) },
-      dtEnd: { default: 1, ...table(env, 'GWQUEUE_SUPEREVENT_D_T_END', windows) },
-      queryDtStart: parseNumber(env, 'GWQUEUE_SUPEREVENT_QUERY_D_T_START', 100, { min: 0 }),
-      queryDtEnd: parseNumber(env, 'GWQUEUE_SUPEREVENT_QUERY_D_T_END', 100, { min: 0 }),
-      farThreshold: quantity(env, 'GWQUEUE_SUPEREVENT_FAR_THRESHOLD', '1/3600'),
+      dtStart: { default: 1, ...read(S.dtStart) },
+      dtEnd: { default: 1, ...read(S.dtEnd) },
+      queryDtStart: read(S.queryDtStart),
+      queryDtEnd: read(S.queryDtEnd),
+      farThreshold: read(S.farThreshold),
     },
-    preliminaryAlertFarThreshold: table(
-      env,
-      'GWQUEUE_PRELIMINARY_ALERT_FAR_THRESHOLD',
-      `cbc=1/${60 * DAY},burst=1/${365 * DAY},test=1/${30 * DAY}`,
-    ),
-    preliminaryAlertTrialsFactor: table(env, 'GWQUEUE_PRELIMINARY_ALERT_TRIALS_FACTOR', 'cbc=5,burst=4'),
-    earlyWarningAlertFarThreshold: quantity(env, 'GWQUEUE_EARLY_WARNING_ALERT_FAR_THRESHOLD', `1/${DAY}`),
-    earlyWarningAlertTrialsFactor: quantity(env, 'GWQUEUE_EARLY_WARNING_ALERT_TRIALS_FACTOR', '2'),
-    exposeToPublic: parseBoolean(env, 'GWQUEUE_EXPOSE_TO_PUBLIC', false),
-    onlyAlertForMdc: parseBoolean(env, 'GWQUEUE_ONLY_ALERT_FOR_MDC', false),
-    jointMdcFreq: parseInteger(env, 'GWQUEUE_JOINT_MDC_FREQ', 2, { min: 0, max: 10_000 }),
-    mockJointDelaySeconds: parseNumber(env, 'GWQUEUE_MOCK_JOINT_DELAY', 5, { min: 0, max: 3600 }),
-    alertOutboxMaxLen: parseInteger(env, 'GWQUEUE_ALERT_OUTBOX_MAXLEN', 10_000, { min: 10, max: 10_000_000 }),
-    alertSinkFormat: parseChoice(env, 'GWQUEUE_ALERT_SINK_FORMAT', ['json', 'avro'] as const, 'json'),
-    externalSkymapHosts: hostList(env, 'GWQUEUE_EXTERNAL_SKYMAP_HOSTS', 'heasarc.gsfc.nasa.gov'),
-    externalSkymapMaxBytes: parseInteger(env, 'GWQUEUE_EXTERNAL_SKYMAP_MAX_BYTES', 64 * 1_048_576, { min: 1024, max: 2 ** 31 }),
-    externalSkymapTimeoutSeconds: parseNumber(env, 'GWQUEUE_EXTERNAL_SKYMAP_TIMEOUT', 60, { min: 0.1, max: 3600 }),
+    preliminaryAlertFarThreshold: read(S.preliminaryAlertFarThreshold),
+    preliminaryAlertTrialsFactor: read(S.preliminaryAlertTrialsFactor),
+    earlyWarningAlertFarThreshold: read(S.earlyWarningAlertFarThreshold),
+    earlyWarningAlertTrialsFactor: read(S.earlyWarningAlertTrialsFactor),
+    exposeToPublic: read(S.exposeToPublic),
+    onlyAlertForMdc: read(S.onlyAlertForMdc),
+    jointMdcFreq: read(S.jointMdcFreq),
+    mockJointDelaySeconds: read(S.mockJointDelay),
+    alertOutboxMaxLen: read(S.alertOutboxMaxLen),
+    alertSinkFormat: read(S.alertSinkFormat),
+    externalSkymapHosts: read(S.externalSkymapHosts),
+    externalSkymapMaxBytes: read(S.externalSkymapMaxBytes),
+    externalSkymapTimeoutSeconds: read(S.externalSkymapTimeout),
   };
 }

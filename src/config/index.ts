@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, parseBoolean, parseInteger, parseChoice, parseRedisUrl, parseList } from './parse.js';
-import { loadWebAuthConfig, parsePublicUrl, parseUrlPrefix, WEB_SETTINGS, type WebAuthConfig } from './web.js';
+import { ConfigError, parseRedisUrl, parseList } from './parse.js';
+import { choice, custom, EVERY_PROCESS, integer, text, type Reader, type Setting, type Env } from './setting.js';
+import { loadWebAuthConfig, parsePublicUrl, URL_PREFIX, WEB_SETTINGS, type WebAuthConfig } from './web.js';
 import { loadNagiosConfig, NAGIOS_SETTINGS, type NagiosConfig } from './nagios.js';
 import { DOMAIN_SETTINGS, loadDomainConfig, type DomainConfig } from './domain.js';
 import { loadObservabilityConfig, OBSERVABILITY_SETTINGS, type ObservabilityConfig } from './observability.js';
@@ -78,73 +79,236 @@ export interface Config {
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
-type Env = Record<string, string | undefined>;
+const ALL = EVERY_PROCESS;
+const RUNNERS: readonly Reader[] = ['worker', 'console'];
+const WORKER: readonly Reader[] = ['worker'];
 
-/** Every setting, its default and what it means: docs/configuration.md is generated from the same words (npm run docs). */
-export const SETTINGS: Record<string, { default: string; help: string }> = {
-  GWQUEUE_ENV: { default: 'development', help: 'profile: development, test, playground or production' },
-  GWQUEUE_LOG_LEVEL: { default: 'info (warn under test)', help: 'trace, debug, info, warn, error, fatal or silent' },
-  GWQUEUE_CONFIG: { default: '(none)', help: 'optional JSON file of settings (same names); the environment wins over it' },
-  REDIS_URL: {
-    default: '(embedded)',
+/** The settings of this file, one declaration each (setting.ts): loadConfig reads them, docs/configuration.md shows them. */
+const S = {
+  profile: choice('GWQUEUE_ENV', {
+    choices: PROFILES,
+    default: 'development',
+    help: 'profile: development, test, playground or production',
+    readBy: ALL,
+  }),
+  logLevel: choice('GWQUEUE_LOG_LEVEL', {
+    choices: LOG_LEVELS,
+    default: (profile) => (profile === 'test' ? 'warn' : 'info'),
+    shown: 'info (warn under test)',
+    help: 'trace, debug, info, warn, error, fatal or silent',
+    readBy: ALL,
+  }),
+  file: custom('GWQUEUE_CONFIG', {
+    kind: 'file',
+    shown: '(none)',
+    help: 'optional JSON file of settings (same names); the environment wins over it',
+    readBy: ALL,
+    read: (env, name) => env[name],
+  }),
+  redisUrl: custom('REDIS_URL', {
+    kind: 'url',
+    shown: '(embedded)',
     help: 'redis://, rediss:// or unix:///path; unset: `gwqueue dev` runs its own redis-server under var/redis',
-  },
-  REDIS_SENTINELS: { default: '(none)', help: 'host:port,host:port of Redis Sentinels; REDIS_URL then only carries password/db' },
-  REDIS_SENTINEL_NAME: { default: 'mymaster', help: 'name of the master the Sentinels watch' },
-  REDIS_CONNECT_TIMEOUT_MS: {
-    default: '3000',
+    readBy: ALL,
+    read: parseRedisUrl,
+  }),
+  sentinels: custom('REDIS_SENTINELS', {
+    kind: 'list',
+    shown: '(none)',
+    help: 'host:port,host:port of Redis Sentinels; REDIS_URL then only carries password/db',
+    readBy: ALL,
+    read: (env, name) =>
+      parseList(env, name).map((entry) => {
+        const match = /^([^:\s]+):(\d{1,5})$/.exec(entry);
+        if (!match) throw new ConfigError(name, `"${entry}" is not host:port`);
+        return { host: match[1], port: Number(match[2]) };
+      }),
+  }),
+  sentinelName: text('REDIS_SENTINEL_NAME', { default: 'mymaster', help: 'name of the master the Sentinels watch', readBy: ALL }),
+  connectTimeoutMs: integer('REDIS_CONNECT_TIMEOUT_MS', {
+    default: 3000,
+    min: 50,
+    max: 600_000,
     help: 'how long the web console and CLI wait for Redis before giving up; a worker waits on, and logs after this long that Redis does not answer',
-  },
-  REDIS_COMMAND_TIMEOUT_MS: {
-    default: '2000',
+    readBy: ALL,
+  }),
+  commandTimeoutMs: integer('REDIS_COMMAND_TIMEOUT_MS', {
+    default: 2000,
+    min: 50,
+    max: 600_000,
     help: 'how long the web console and CLI wait for the answer to one Redis command (a hung Redis): then 503 or exit 69',
-  },
-  REDIS_REPLICA_WAIT_MS: {
-    default: '1000',
+    readBy: ALL,
+  }),
+  replicaWaitMs: integer('REDIS_REPLICA_WAIT_MS', {
+    default: 1000,
+    min: 0,
+    max: 600_000,
     help: 'when the master has replicas: how long a submission waits for one to confirm it (WAIT) before answering 202; unconfirmed: 503 "not known", resubmitting is safe; 0: no wait',
-  },
-  GWQUEUE_PREFIX: { default: 'gwqueue', help: 'key prefix in Redis (keys are written as {prefix}:… so they work on Redis Cluster)' },
-  GWQUEUE_VAR_DIR: { default: '<package>/var', help: 'where the embedded Redis, logs and history live' },
-  GWQUEUE_RESULT_TTL: { default: '604800', help: 'seconds a finished task (result, error, traceback) is kept' },
-  GWQUEUE_RESULT_MAX_COUNT: { default: '100000', help: 'finished tasks kept per queue and state' },
-  GWQUEUE_CONCURRENCY: { default: '4', help: 'tasks a worker runs at once on the `celery` queue (and on queues of no table row)' },
-  GWQUEUE_QUEUE_CONCURRENCY: {
-    default: "(GWCelery's)",
+    readBy: ALL,
+  }),
+  prefix: custom('GWQUEUE_PREFIX', {
+    kind: 'text',
+    shown: 'gwqueue',
+    literal: true,
+    help: 'key prefix in Redis (keys are written as {prefix}:… so they work on Redis Cluster)',
+    readBy: ALL,
+    read: (env, name) => {
+      const prefix = env[name] ?? 'gwqueue';
+      if (!/^[A-Za-z0-9_.-]{1,64}$/.test(prefix)) throw new ConfigError(name, 'must be 1-64 letters, digits, "_", "." or "-"');
+      return prefix;
+    },
+  }),
+  varDir: custom('GWQUEUE_VAR_DIR', {
+    kind: 'path',
+    shown: '<package>/var',
+    help: 'where the embedded Redis, logs and history live',
+    readBy: ALL,
+    read: (env, name) => path.resolve(env[name] ?? path.join(PACKAGE_ROOT, 'var')),
+  }),
+  resultTtl: integer('GWQUEUE_RESULT_TTL', {
+    default: 604_800,
+    min: 1,
+    help: 'seconds a finished task (result, error, traceback) is kept',
+    readBy: ALL,
+  }),
+  resultMaxCount: integer('GWQUEUE_RESULT_MAX_COUNT', {
+    default: 100_000,
+    min: 1,
+    help: 'finished tasks kept per queue and state',
+    readBy: ALL,
+  }),
+  concurrency: integer('GWQUEUE_CONCURRENCY', {
+    default: 4,
+    min: 1,
+    max: 1000,
+    help: 'tasks a worker runs at once on the `celery` queue (and on queues of no table row)',
+    readBy: WORKER,
+  }),
+  queueConcurrency: custom('GWQUEUE_QUEUE_CONCURRENCY', {
+    kind: 'table',
+    shown: "(GWCelery's)",
     help: 'per-queue tasks at once, e.g. `superevent=1,em-bright=2`; unset queues keep their default (docs/tasks.md#queues); `-c` overrides all',
-  },
-  GWQUEUE_HEARTBEAT_MS: { default: '2000', help: 'worker heartbeat interval; a worker is offline after 3 missed beats' },
-  GWQUEUE_LOCK_DURATION_MS: { default: '30000', help: "lock on an active task; a killed worker's task is picked up again after it" },
-  GWQUEUE_MAX_STALLED: { default: '2', help: 'how many times a task may be picked up again after its worker died' },
-  GWQUEUE_SHUTDOWN_TIMEOUT_MS: {
-    default: '30000',
+    readBy: WORKER,
+    read: parseQueueConcurrency,
+  }),
+  heartbeatMs: integer('GWQUEUE_HEARTBEAT_MS', {
+    default: 2000,
+    min: 100,
+    max: 60_000,
+    help: 'worker heartbeat interval; a worker is offline after 3 missed beats',
+    readBy: RUNNERS,
+  }),
+  lockDurationMs: integer('GWQUEUE_LOCK_DURATION_MS', {
+    default: 30_000,
+    min: 500,
+    help: "lock on an active task; a killed worker's task is picked up again after it",
+    readBy: RUNNERS,
+  }),
+  maxStalledCount: integer('GWQUEUE_MAX_STALLED', {
+    default: 2,
+    min: 0,
+    max: 100,
+    help: 'how many times a task may be picked up again after its worker died',
+    readBy: RUNNERS,
+  }),
+  shutdownTimeoutMs: integer('GWQUEUE_SHUTDOWN_TIMEOUT_MS', {
+    default: 30_000,
+    min: 0,
     help: 'on SIGTERM a worker waits this long for active tasks, the console (web, flower, dev) for requests in flight; it exits within it + 1 s',
-  },
-  GWQUEUE_RETRY_ATTEMPTS: { default: '5', help: 'attempts for a task that hits transient errors (network, HTTP 408/429/502/503/504)' },
-  GWQUEUE_RETRY_BACKOFF_MS: { default: '1000', help: 'first retry delay; doubles each attempt' },
-  GWQUEUE_RETRY_MAX_BACKOFF_MS: { default: '5000', help: 'longest delay between two attempts of a task' },
-  GWQUEUE_RETRY_REDIS_ATTEMPTS: {
-    default: '20',
+    readBy: RUNNERS,
+  }),
+  retryAttempts: integer('GWQUEUE_RETRY_ATTEMPTS', {
+    default: 5,
+    min: 1,
+    max: 100,
+    help: 'attempts for a task that hits transient errors (network, HTTP 408/429/502/503/504)',
+    readBy: ALL,
+  }),
+  retryBackoffMs: integer('GWQUEUE_RETRY_BACKOFF_MS', {
+    default: 1000,
+    min: 0,
+    help: 'first retry delay; doubles each attempt',
+    readBy: ALL,
+  }),
+  retryMaxBackoffMs: integer('GWQUEUE_RETRY_MAX_BACKOFF_MS', {
+    default: 5000,
+    min: 0,
+    help: 'longest delay between two attempts of a task',
+    readBy: WORKER,
+  }),
+  retryRedisAttempts: integer('GWQUEUE_RETRY_REDIS_ATTEMPTS', {
+    default: 20,
+    min: 1,
+    max: 1000,
     help: 'attempts for a task that hits Redis trouble (connection lost, timeout, LOADING, READONLY), whatever its own retry policy: 20 attempts at most 5 s apart ride out a Redis restart of more than a minute',
-  },
-  GWQUEUE_WEB_HOST: { default: '127.0.0.1', help: 'address the web console listens on' },
-  PORT: { default: '5000', help: 'web console port' },
-  GWQUEUE_WEB_PROCESSES: {
-    default: '1',
+    readBy: ALL,
+  }),
+  webHost: text('GWQUEUE_WEB_HOST', { default: '127.0.0.1', help: 'address the web console listens on', readBy: ALL }),
+  port: integer('PORT', { default: 5000, min: 0, max: 65_535, help: 'web console port', readBy: ALL }),
+  webProcesses: integer('GWQUEUE_WEB_PROCESSES', {
+    default: 1,
+    min: 1,
+    max: 64,
     help: 'console processes sharing the port (`gwqueue web --processes`); sessions and tokens are shared through Redis',
-  },
-  GWQUEUE_FLOWER_PORT: { default: '5555', help: 'port of the stand-alone dashboard' },
-  GWQUEUE_GRACEDB_PORT: { default: '5556', help: 'port of `gwqueue gracedb`, the embedded GraceDB API alone' },
-  GWQUEUE_PUBLIC_URL: {
-    default: '(from each request)',
+    readBy: ['console'],
+  }),
+  flowerPort: integer('GWQUEUE_FLOWER_PORT', {
+    default: 5555,
+    min: 0,
+    max: 65_535,
+    help: 'port of the stand-alone dashboard',
+    readBy: ['console'],
+  }),
+  gracedbPort: integer('GWQUEUE_GRACEDB_PORT', {
+    default: 5556,
+    min: 0,
+    max: 65_535,
+    help: 'port of `gwqueue gracedb`, the embedded GraceDB API alone',
+    readBy: ['console'],
+  }),
+  publicUrl: custom('GWQUEUE_PUBLIC_URL', {
+    kind: 'url',
+    shown: '(from each request)',
     help: "the console's address as clients reach it, e.g. https://emfollow.example.org/gwcelery (scheme, host, URL prefix): the root of the links in GraceDB records; unset, each request's own scheme and host",
-  },
-  GWQUEUE_SECRET_KEY: { default: '(random in development; required in production)', help: 'secret for sessions and CSRF tokens' },
+    readBy: ALL,
+    read: parsePublicUrl,
+  }),
+  secretKey: custom('GWQUEUE_SECRET_KEY', {
+    kind: 'secret',
+    shown: '(random in development; required in production)',
+    help: 'secret for sessions and CSRF tokens',
+    readBy: ['console'],
+    read: (env, name, profile) => {
+      const secretKey = env[name] ?? '';
+      if (profile === 'production' && secretKey.length < 16) {
+        throw new ConfigError(name, 'must be set to at least 16 characters in production');
+      }
+      return secretKey;
+    },
+  }),
+};
+
+/** The settings of index.ts, in the order the docs list them. */
+export const CORE_SETTINGS: readonly Setting[] = Object.values(S);
+
+/** Every setting by name: docs/configuration.md is generated from the same declarations (npm run docs). */
+export const SETTINGS: Readonly<Record<string, Setting>> = byName([
+  ...CORE_SETTINGS,
   ...WEB_SETTINGS,
   ...NAGIOS_SETTINGS,
   ...DOMAIN_SETTINGS,
   ...OBSERVABILITY_SETTINGS,
   ...SCHEDULE_SETTINGS,
-};
+]);
+
+function byName(settings: readonly Setting[]): Record<string, Setting> {
+  const out: Record<string, Setting> = {};
+  for (const setting of settings) {
+    if (setting.name in out) throw new Error(`${setting.name} is declared twice`);
+    out[setting.name] = setting;
+  }
+  return out;
+}
 
 function readConfigFile(file: string): Env {
   let text: string;
@@ -180,85 +344,74 @@ export function getConfig(): Config {
 
 /** Builds a Config from an explicit environment (tests pass their own). */
 export function loadConfig(processEnv: Env): Config {
-  const fileEnv = processEnv.GWQUEUE_CONFIG ? readConfigFile(processEnv.GWQUEUE_CONFIG) : {};
+  const file = S.file.read(processEnv, '');
+  const fileEnv = file ? readConfigFile(file) : {};
   const env: Env = { ...fileEnv, ...processEnv };
-  const profile = parseChoice(env, 'GWQUEUE_ENV', PROFILES, 'development');
-  const secretKey = env.GWQUEUE_SECRET_KEY ?? '';
-  if (profile === 'production' && secretKey.length < 16) {
-    throw new ConfigError('GWQUEUE_SECRET_KEY', 'must be set to at least 16 characters in production');
-  }
-  const prefix = env.GWQUEUE_PREFIX ?? 'gwqueue';
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(prefix)) {
-    throw new ConfigError('GWQUEUE_PREFIX', 'must be 1-64 letters, digits, "_", "." or "-"');
-  }
+  const profile = S.profile.read(env, '');
+  const read = <T>(setting: Setting<T>): T => setting.read(env, profile);
+  const secretKey = read(S.secretKey);
+  const prefix = read(S.prefix);
+  const varDir = read(S.varDir);
   return {
     profile,
-    logLevel: parseChoice(env, 'GWQUEUE_LOG_LEVEL', LOG_LEVELS, profile === 'test' ? 'warn' : 'info'),
+    logLevel: read(S.logLevel),
     redis: {
-      url: parseRedisUrl(env, 'REDIS_URL'),
-      sentinels: parseList(env, 'REDIS_SENTINELS').map((entry) => {
-        const match = /^([^:\s]+):(\d{1,5})$/.exec(entry);
-        if (!match) throw new ConfigError('REDIS_SENTINELS', `"${entry}" is not host:port`);
-        return { host: match[1], port: Number(match[2]) };
-      }),
-      sentinelName: env.REDIS_SENTINEL_NAME ?? 'mymaster',
-      connectTimeoutMs: parseInteger(env, 'REDIS_CONNECT_TIMEOUT_MS', 3000, { min: 50, max: 600_000 }),
-      commandTimeoutMs: parseInteger(env, 'REDIS_COMMAND_TIMEOUT_MS', 2000, { min: 50, max: 600_000 }),
-      replicaWaitMs: parseInteger(env, 'REDIS_REPLICA_WAIT_MS', 1000, { min: 0, max: 600_000 }),
+      url: read(S.redisUrl),
+      sentinels: read(S.sentinels),
+      sentinelName: read(S.sentinelName),
+      connectTimeoutMs: read(S.connectTimeoutMs),
+      commandTimeoutMs: read(S.commandTimeoutMs),
+      replicaWaitMs: read(S.replicaWaitMs),
     },
     prefix,
-    varDir: path.resolve(env.GWQUEUE_VAR_DIR ?? path.join(PACKAGE_ROOT, 'var')),
-    results: {
-      ttlSeconds: parseInteger(env, 'GWQUEUE_RESULT_TTL', 604_800, { min: 1 }),
-      maxCount: parseInteger(env, 'GWQUEUE_RESULT_MAX_COUNT', 100_000, { min: 1 }),
-    },
+    varDir,
+    results: { ttlSeconds: read(S.resultTtl), maxCount: read(S.resultMaxCount) },
     worker: {
-      concurrency: parseInteger(env, 'GWQUEUE_CONCURRENCY', 4, { min: 1, max: 1000 }),
-      queueConcurrency: parseQueueConcurrency(env),
-      heartbeatMs: parseInteger(env, 'GWQUEUE_HEARTBEAT_MS', 2000, { min: 100, max: 60_000 }),
-      lockDurationMs: parseInteger(env, 'GWQUEUE_LOCK_DURATION_MS', 30_000, { min: 500 }),
-      maxStalledCount: parseInteger(env, 'GWQUEUE_MAX_STALLED', 2, { min: 0, max: 100 }),
-      shutdownTimeoutMs: parseInteger(env, 'GWQUEUE_SHUTDOWN_TIMEOUT_MS', 30_000, { min: 0 }),
+      concurrency: read(S.concurrency),
+      queueConcurrency: read(S.queueConcurrency),
+      heartbeatMs: read(S.heartbeatMs),
+      lockDurationMs: read(S.lockDurationMs),
+      maxStalledCount: read(S.maxStalledCount),
+      shutdownTimeoutMs: read(S.shutdownTimeoutMs),
     },
     web: {
-      host: env.GWQUEUE_WEB_HOST ?? '127.0.0.1',
-      port: parseInteger(env, 'PORT', 5000, { min: 0, max: 65_535 }),
-      processes: parseInteger(env, 'GWQUEUE_WEB_PROCESSES', 1, { min: 1, max: 64 }),
-      flowerPort: parseInteger(env, 'GWQUEUE_FLOWER_PORT', 5555, { min: 0, max: 65_535 }),
-      gracedbPort: parseInteger(env, 'GWQUEUE_GRACEDB_PORT', 5556, { min: 0, max: 65_535 }),
+      host: read(S.webHost),
+      port: read(S.port),
+      processes: read(S.webProcesses),
+      flowerPort: read(S.flowerPort),
+      gracedbPort: read(S.gracedbPort),
       secretKey,
-      urlPrefix: parseUrlPrefix(env),
-      publicUrl: parsePublicUrl(env),
+      urlPrefix: read(URL_PREFIX),
+      publicUrl: read(S.publicUrl),
     },
     auth: loadWebAuthConfig(env, profile, secretKey),
     nagios: loadNagiosConfig(env, profile),
     domain: loadDomainConfig(env),
     schedules: loadSchedulesConfig(env, profile),
-    observability: loadObservabilityConfig(env, profile, path.resolve(env.GWQUEUE_VAR_DIR ?? path.join(PACKAGE_ROOT, 'var'))),
+    observability: loadObservabilityConfig(env, profile, varDir),
     retry: {
-      attempts: parseInteger(env, 'GWQUEUE_RETRY_ATTEMPTS', 5, { min: 1, max: 100 }),
-      backoffMs: parseInteger(env, 'GWQUEUE_RETRY_BACKOFF_MS', 1000, { min: 0 }),
-      maxBackoffMs: parseInteger(env, 'GWQUEUE_RETRY_MAX_BACKOFF_MS', 5000, { min: 0 }),
-      redisAttempts: parseInteger(env, 'GWQUEUE_RETRY_REDIS_ATTEMPTS', 20, { min: 1, max: 1000 }),
+      attempts: read(S.retryAttempts),
+      backoffMs: read(S.retryBackoffMs),
+      maxBackoffMs: read(S.retryMaxBackoffMs),
+      redisAttempts: read(S.retryRedisAttempts),
     },
   };
 }
 
 /** `queue=n,queue=n`: which queues exist is the registry's to say (a worker refuses an unknown one), not config's. */
-function parseQueueConcurrency(env: Env): Record<string, number> {
+function parseQueueConcurrency(env: Env, name: string): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const entry of parseList(env, 'GWQUEUE_QUEUE_CONCURRENCY')) {
+  for (const entry of parseList(env, name)) {
     const match = /^([A-Za-z0-9_.-]{1,64})\s*=\s*(\d{1,4})$/.exec(entry);
-    if (!match) throw new ConfigError('GWQUEUE_QUEUE_CONCURRENCY', `"${entry}" is not queue=number (e.g. superevent=1)`);
+    if (!match) throw new ConfigError(name, `"${entry}" is not queue=number (e.g. superevent=1)`);
     const n = Number(match[2]);
-    if (n < 1 || n > 1000) throw new ConfigError('GWQUEUE_QUEUE_CONCURRENCY', `${match[1]}: must be from 1 to 1000 (got ${n})`);
-    if (match[1] in out) throw new ConfigError('GWQUEUE_QUEUE_CONCURRENCY', `${match[1]} is given twice`);
+    if (n < 1 || n > 1000) throw new ConfigError(name, `${match[1]}: must be from 1 to 1000 (got ${n})`);
+    if (match[1] in out) throw new ConfigError(name, `${match[1]} is given twice`);
     out[match[1]] = n;
   }
   return out;
 }
 
-/** True when a boolean-ish environment flag is set (exported for the few on/off settings). */
 /**
  * The console's address as its users reach it: GWQUEUE_PUBLIC_URL, else the configured host and port (this machine's
  * name when it listens on every interface) and URL prefix. Links that leave a request behind (records a worker reads,
@@ -273,8 +426,4 @@ export function publicBaseUrl(config: Config): string {
 /** Where the console serves the embedded GraceDB's API, as links in its records name it. */
 export function gracedbApiUrl(config: Config): string {
   return `${publicBaseUrl(config)}/gracedb/api/`;
-}
-
-export function flag(env: Env, name: string, fallback: boolean): boolean {
-  return parseBoolean(env, name, fallback);
 }

@@ -1,6 +1,7 @@
 // Small parsers for configuration values; each failure names the setting and what is wrong.
 
-type Env = Record<string, string | undefined>;
+/** The environment (or the JSON config file's settings over it) as the parsers read it. */
+export type Env = Record<string, string | undefined>;
 
 /** A bad configuration value: the CLI prints `setting: reason` and exits 78 (EX_CONFIG). */
 export class ConfigError extends Error {

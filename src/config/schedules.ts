@@ -1,7 +1,5 @@
 // Periodic tasks (BullMQ job schedulers the workers keep in Redis): each one switchable, with its interval.
-import { parseBoolean, parseInteger } from './parse.js';
-
-type Env = Record<string, string | undefined>;
+import { boolean, integer, type Reader, type Setting, type Env } from './setting.js';
 
 /** The schedules gwqueue knows; each is declared beside its task (schedules/schedule-registry.ts, defineSchedule). */
 export const SCHEDULE_NAMES = ['mock-event', 'mock-snews'] as const;
@@ -31,26 +29,36 @@ const SCHEDULE_ENV: Record<ScheduleName, { switch: string; every: string; defaul
   },
 };
 
-export const SCHEDULE_SETTINGS: Record<string, { default: string; help: string }> = Object.fromEntries(
-  SCHEDULE_NAMES.flatMap((name) => {
-    const env = SCHEDULE_ENV[name];
-    return [
-      [
-        env.switch,
-        { default: 'on (off under test)', help: `schedule ${name}: ${env.what}; off removes it from Redis when a worker starts` },
-      ],
-      [env.every, { default: String(env.defaultEverySeconds), help: `seconds between two runs of schedule ${name} (at least 1)` }],
-    ];
-  }),
-);
+const WORKER: readonly Reader[] = ['worker'];
 
-/** Schedules are off by default under the test profile: a test suite's workers must not upload events it did not ask for. */
+/** Each schedule's two settings, declared from SCHEDULE_ENV (setting.ts). */
+const DECLARED = SCHEDULE_NAMES.map((name) => {
+  const env = SCHEDULE_ENV[name];
+  return {
+    name,
+    enabled: boolean(env.switch, {
+      // Off under the test profile: a test suite's workers must not upload events it did not ask for.
+      default: (profile) => profile !== 'test',
+      shown: 'on (off under test)',
+      help: `schedule ${name}: ${env.what}; off removes it from Redis when a worker starts`,
+      readBy: WORKER,
+    }),
+    everySeconds: integer(env.every, {
+      default: env.defaultEverySeconds,
+      min: 1,
+      max: 366 * 86_400,
+      help: `seconds between two runs of schedule ${name} (at least 1)`,
+      readBy: WORKER,
+    }),
+  };
+});
+
+export const SCHEDULE_SETTINGS: readonly Setting[] = DECLARED.flatMap(({ enabled, everySeconds }) => [enabled, everySeconds]);
+
 export function loadSchedulesConfig(env: Env, profile: string): SchedulesConfig {
   const out = {} as SchedulesConfig;
-  for (const name of SCHEDULE_NAMES) {
-    const names = SCHEDULE_ENV[name];
-    const everySeconds = parseInteger(env, names.every, names.defaultEverySeconds, { min: 1, max: 366 * 86_400 });
-    out[name] = { enabled: parseBoolean(env, names.switch, profile !== 'test'), everyMs: everySeconds * 1000 };
+  for (const { name, enabled, everySeconds } of DECLARED) {
+    out[name] = { enabled: enabled.read(env, profile), everyMs: everySeconds.read(env, profile) * 1000 };
   }
   return out;
 }

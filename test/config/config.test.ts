@@ -1,7 +1,7 @@
 // Configuration: documented defaults, profiles, the optional JSON file, and errors that name the setting.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, ConfigError, SETTINGS } from '../../src/config/index.js';
@@ -20,18 +20,40 @@ test('defaults: development profile, 7 days / 100,000 results, port 5000, embedd
   assert.equal(bullPrefix(config), '{gwqueue}', 'a Cluster hash tag');
 });
 
-test('every setting read is documented with its default', () => {
-  for (const name of [
-    'REDIS_URL',
-    'GWQUEUE_ENV',
-    'GWQUEUE_PREFIX',
-    'GWQUEUE_RESULT_TTL',
-    'GWQUEUE_RESULT_MAX_COUNT',
-    'PORT',
-    'GWQUEUE_SECRET_KEY',
-  ]) {
-    assert.ok(SETTINGS[name]?.default, `${name} is documented`);
+test('every setting is declared once, with a default, a meaning and its readers', () => {
+  const names = Object.keys(SETTINGS);
+  assert.ok(names.length >= 88, `${names.length} settings`);
+  for (const setting of Object.values(SETTINGS)) {
+    assert.ok(setting.shown, `${setting.name} shows a default`);
+    assert.ok(setting.help.length > 10, `${setting.name} says what it means`);
+    assert.ok(setting.readBy.length > 0, `${setting.name} names who reads it`);
   }
+});
+
+test('every default the docs show as a value is the real default: setting it changes nothing', () => {
+  // A fixed key: without one, each load makes a random secret.
+  const base = { GWQUEUE_SECRET_KEY: 'k'.repeat(32) };
+  const unset = loadConfig(base);
+  const literal = Object.values(SETTINGS).filter((setting) => setting.literal);
+  assert.ok(literal.length >= 50, `${literal.length} settings with a literal default`);
+  for (const setting of literal) {
+    assert.deepEqual(loadConfig({ ...base, [setting.name]: setting.shown }), unset, `${setting.name}=${setting.shown}`);
+  }
+});
+
+test('every environment name src/config/ reads is a declared setting', () => {
+  const dir = new URL('../../src/config/', import.meta.url);
+  const read = new Set<string>();
+  for (const file of readdirSync(dir).filter((name) => name.endsWith('.ts'))) {
+    const source = readFileSync(new URL(file, dir), 'utf8');
+    // Quoted names ('GWQUEUE_X', `GWQUEUE_X`) and property reads (env.GWQUEUE_X, env['X']).
+    for (const match of source.matchAll(/['"`]((?:GWQUEUE|REDIS|GRACEDB|SENTRY)_[A-Z0-9_]+|PORT)['"`]|[eE]nv\.([A-Z][A-Z0-9_]+)/g)) {
+      read.add(match[1] ?? match[2]);
+    }
+  }
+  assert.ok(read.size >= 80, `${read.size} names found in src/config/`);
+  const undeclared = [...read].filter((name) => !(name in SETTINGS));
+  assert.deepEqual(undeclared, [], 'read in src/config/ but not declared');
 });
 
 test('Redis URLs: redis, rediss, unix socket paths; passwords never shown', () => {
@@ -75,9 +97,25 @@ test('bad values name the setting and the reason', () => {
   }
 });
 
-test('docs/configuration.md documents every setting', async () => {
-  const { readFileSync } = await import('node:fs');
+test('docs/configuration.md has a row for every setting, with its default and its readers', () => {
   const page = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
-  const missing = Object.keys(SETTINGS).filter((name) => !page.includes(`\`${name}\``));
-  assert.deepEqual(missing, []);
+  const rows = new Map<string, string[]>();
+  for (const line of page.split('\n')) {
+    const match = /^\| `([A-Z0-9_]+)` \| (.*) \|$/.exec(line);
+    if (match) rows.set(match[1], match[2].split(' | '));
+  }
+  const unescape = (text: string) => text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/\\\|/g, '|');
+  const wrong: string[] = [];
+  for (const setting of Object.values(SETTINGS)) {
+    const row = rows.get(setting.name);
+    if (!row) wrong.push(`${setting.name}: no row`);
+    else if (unescape(row[0]) !== setting.shown) wrong.push(`${setting.name}: default ${row[0]}, declared ${setting.shown}`);
+    else if (row[1] !== setting.readBy.join(', ')) wrong.push(`${setting.name}: read by ${row[1]}`);
+  }
+  assert.deepEqual(wrong, []);
+  assert.deepEqual(
+    [...rows.keys()].filter((name) => !(name in SETTINGS)),
+    [],
+    'rows of settings nobody declares',
+  );
 });
