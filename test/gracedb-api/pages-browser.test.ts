@@ -7,6 +7,7 @@ import { openPage, SHOTS } from '../helpers/chromium.js';
 import { failing, findingsOf, sidewaysScrolling } from '../helpers/page-checks.js';
 import { startConsoleStack, type ConsoleStack } from '../helpers/console-stack.js';
 import { createConsoleGraceDb } from '../../src/web/context.js';
+import { grbVoEvent } from '../gracedb/sample-files.js';
 import type { WebServer } from '../../src/web/server.js';
 
 async function confirmAndComplete(page: Page): Promise<void> {
@@ -75,7 +76,7 @@ describe('GraceDB pages in Chromium', () => {
     // Preliminary alert's row links its superevent and event.
     await page.goto(`${web.url}/flower/tasks?q=${encodeURIComponent(superevent)}`);
     const toSuperevent = `a[href="/gracedb/superevents/${superevent}/view/"]`;
-    const row = page.locator('#task-table tbody tr', { hasText: 'preliminary', has: page.locator(toSuperevent) }).first();
+    const row = page.locator('#task-table tbody tr', { has: page.locator('td.flower-name', { hasText: 'orchestrator.preliminary' }) });
     await row.waitFor({ timeout: 15_000 });
     await page.screenshot({ path: path.join(SHOTS, 'gracedb-flower-tasks-1280.png'), fullPage: true });
     assert.equal(await row.locator(toSuperevent).innerText(), superevent);
@@ -87,12 +88,22 @@ describe('GraceDB pages in Chromium', () => {
     await page.close();
   });
 
-  test('the three pages: no serious or critical axe violation, nothing scrolling sideways at 1280 and 390 px', async () => {
+  test('the three pages (and an external event): no serious or critical axe violation, nothing scrolling sideways at 1280 and 390 px', async () => {
     assert.ok(superevent && event, 'the chain ran');
+    // An external event too: its page lists the GRB notice's fields (a long IVORN among them).
+    const { gracedb } = createConsoleGraceDb(stack.engine.config, stack.engine.client.redis);
+    const external = await gracedb.createEvent({
+      group: 'External',
+      pipeline: 'Fermi',
+      search: 'GRB',
+      filename: 'grb.xml',
+      filecontents: grbVoEvent('2024-05-01T12:00:00'),
+    });
     const pages: Record<string, string> = {
       superevents: '/gracedb/superevents/',
       superevent: `/gracedb/superevents/${superevent}/view/`,
       event: `/gracedb/events/${event}/view/`,
+      external: `/gracedb/events/${external.graceid}/view/`,
     };
     const findings: Record<string, string[]> = {};
     const scrolling: Record<string, string[]> = {};

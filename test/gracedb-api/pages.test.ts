@@ -1,7 +1,7 @@
 // The embedded GraceDB's pages for operators at GraceDB's web paths: the searchable superevent list, a superevent, an event.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { coincXml } from '../gracedb/sample-files.js';
+import { coincXml, grbVoEvent } from '../gracedb/sample-files.js';
 import { startFlowerServer } from '../../src/web/dashboard/standalone-app.js';
 import { AS_OPERATOR, eventForm, json, OPERATOR_TOKEN, startApi, type ApiFixture } from './api-fixture.js';
 
@@ -103,6 +103,19 @@ describe('GraceDB pages', () => {
     } finally {
       await flower.close(1000);
     }
+  });
+
+  test("an external event's page shows the GRB fields its notice gave", async () => {
+    const form = eventForm(
+      { group: 'External', pipeline: 'Fermi', search: 'GRB' },
+      { name: 'grb.xml', contents: grbVoEvent('2024-05-01T12:00:00') },
+    );
+    const external = String((await json(await fetch(`${t.root}events/`, { method: 'POST', body: form, headers: AS_OPERATOR }))).graceid);
+    const shown = await page(`/gracedb/events/${external}/view/`);
+    assert.equal(shown.status, 200);
+    for (const value of ['578052434', 'ivo://nasa.gsfc.gcn/Fermi#GBM_Gnd_Pos', 'GEOLUN', '120.5'])
+      assert.ok(shown.html.includes(value), value);
+    assert.ok(!shown.html.includes('redshift'), 'fields the notice did not give are left out');
   });
 
   test('an unknown ID is the 404 page', async () => {
