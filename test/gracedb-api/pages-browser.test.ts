@@ -145,4 +145,24 @@ describe('GraceDB pages in Chromium', () => {
     assert.match(await still.content(), /<noscript><meta http-equiv="refresh" content="30"><\/noscript>/);
     await context.close();
   });
+
+  // Last: it kills the stack's Redis.
+  test('while Redis is down, the live superevent page keeps what it shows (the error answers are not swapped in)', async () => {
+    assert.ok(superevent, 'the chain ran');
+    const { page } = await openPage(browser, { width: 1280, height: 900 });
+    const url = `${web.url}/gracedb/superevents/${superevent}/view/`;
+    await page.goto(url);
+    const before = await page.locator('#gracedb-live').innerHTML();
+    let failed = 0;
+    const refused = new Promise<void>((resolve) => {
+      page.on('response', (response) => {
+        if (response.url() === url && response.status() >= 500 && ++failed >= 2) resolve();
+      });
+    });
+    await stack.redis.kill();
+    await refused; // two polls answered with an error: the page has seen the outage
+    assert.equal(await page.locator('#gracedb-live').innerHTML(), before);
+    assert.ok(await page.locator('#gracedb-live td', { hasText: 'checked by the live-page test' }).count());
+    await page.close();
+  });
 });
