@@ -1,4 +1,4 @@
-// gwqueue console behaviour: typeahead suggestions, confirmation dialogs, live task pages. Everything works without it.
+// gwqueue console behaviour: typeahead suggestions (and the chosen ID's GraceDB link), confirmation dialogs, live task and GraceDB pages. Everything works without it.
 'use strict';
 
 (function () {
@@ -22,6 +22,29 @@
     return { value: item.graceid, label: item.graceid, detail: parts.filter(Boolean).join(' · ') };
   }
 
+  // A superevent or event ID field: a link to the typed or chosen ID's GraceDB page, below the field (a link of its
+  // own, outside the suggestion list, so ↑/↓/Enter stay the list's and Tab reaches the link).
+  const SUPEREVENT_ID = /^[MT]?S\d{6}[a-z]+$|^[MT]?GW\d{6}[A-Z]*$/;
+  const EVENT_ID = /^[GEHMT]\d+$/;
+  function gracedbLink(input) {
+    const link = document.createElement('a');
+    link.className = 'small typeahead-gracedb';
+    link.hidden = true;
+    input.parentNode.appendChild(link);
+    function update() {
+      const id = input.value.trim();
+      const kind = SUPEREVENT_ID.test(id) ? 'superevents' : EVENT_ID.test(id) ? 'events' : null;
+      link.hidden = kind === null;
+      if (kind === null) return;
+      link.href = input.dataset.gracedb + kind + '/' + id + '/view/';
+      link.textContent = id + ' in GraceDB';
+    }
+    input.addEventListener('input', update);
+    input.addEventListener('change', update);
+    update();
+    return link;
+  }
+
   // Typeahead: suggestions as the operator types, navigable with ↑/↓, Enter to pick, Escape to close.
   function attachTypeahead(input) {
     const form = input.form;
@@ -30,6 +53,7 @@
     menu.setAttribute('role', 'listbox');
     menu.hidden = true;
     input.parentNode.appendChild(menu);
+    if (input.dataset.gracedb) gracedbLink(input);
     let items = [];
     let active = -1;
 
@@ -241,6 +265,29 @@
     setTimeout(poll, 500);
   }
 
+  // A GraceDB record page: fetch the page again every few seconds and swap in its live region when it changed (new log
+  // entries, labels, files), so the server renders everything. Not while the tab is hidden, nor while focus is inside
+  // the region (a swap would take it away).
+  function followRegion(region) {
+    const interval = Math.max(1000, Number(region.dataset.live) || 3000);
+    function poll() {
+      if (document.hidden || region.contains(document.activeElement)) return setTimeout(poll, interval);
+      fetch(window.location.href, { headers: { Accept: 'text/html' }, credentials: 'same-origin', cache: 'no-store' })
+        .then(function (response) {
+          return response.ok ? response.text() : null;
+        })
+        .then(function (html) {
+          const fresh = html && new window.DOMParser().parseFromString(html, 'text/html').getElementById(region.id);
+          if (fresh && fresh.innerHTML !== region.innerHTML && !region.contains(document.activeElement)) region.innerHTML = fresh.innerHTML;
+          setTimeout(poll, interval);
+        })
+        .catch(function () {
+          setTimeout(poll, interval * 3);
+        });
+    }
+    setTimeout(poll, interval);
+  }
+
   // Checkboxes offered per event (detectors to disable): once the form's event is known, only the ones its lookup lists.
   function attachLookup(form) {
     const event = form.elements.namedItem('event_id');
@@ -283,6 +330,8 @@
   document.querySelectorAll('input[data-typeahead]').forEach(attachTypeahead);
   document.querySelectorAll('form').forEach(attachLookup);
   document.querySelectorAll('form[data-confirm]').forEach(attachConfirm);
+  const live = document.getElementById('gracedb-live');
+  if (live) followRegion(live);
   const task = document.getElementById('task');
   if (task) {
     restoreFlash(task.dataset.taskId);

@@ -174,7 +174,10 @@ function fromVoEvent(filename: string, text: string): EventFileSummary {
     const match = pattern.exec(text);
     return match ? Number(match[1]) : null;
   };
-  const instrument = /<Param\b[^>]*name="Instrument"[^>]*value="([^"]*)"/i.exec(text)?.[1] ?? '';
+  const param = (name: string) => new RegExp(`<Param\\b[^>]*name="${name}"[^>]*value="([^"]*)"`, 'i').exec(text)?.[1] ?? null;
+  const instrument = param('Instrument') ?? '';
+  const found = (pattern: RegExp) => pattern.exec(text)?.[1]?.trim() || null;
+  const numeric = (value: string | null) => (value === null || !Number.isFinite(Number(value)) ? null : Number(value));
   return {
     gpstime: Number(dateToGps(date).toFixed(3)),
     far: number(/<Param\b[^>]*name="FAR"[^>]*value="([^"]*)"/i),
@@ -182,10 +185,23 @@ function fromVoEvent(filename: string, text: string): EventFileSummary {
     likelihood: null,
     instruments: instrument,
     extra_attributes: {
+      // GraceDB's GrbEvent fields, read from the notice where GCN puts them (null where it does not say).
       GRB: {
+        ivorn: found(/<(?:\w+:)?VOEvent\b[^>]*\sivorn="([^"]*)"/),
+        author_ivorn: found(/<AuthorIVORN>([^<]*)<\/AuthorIVORN>/),
+        author_shortname: found(/<Author>[\s\S]*?<shortName>([^<]*)<\/shortName>/),
+        observatory_location_id: found(/<ObservatoryLocation\b[^>]*\sid="([^"]*)"/),
+        coord_system: found(/<AstroCoords\b[^>]*\scoord_system_id="([^"]*)"/),
         ra: number(/<C1>\s*([^<\s]+)\s*<\/C1>/),
         dec: number(/<C2>\s*([^<\s]+)\s*<\/C2>/),
         error_radius: number(/<Error2Radius>\s*([^<\s]+)\s*<\/Error2Radius>/),
+        how_description: found(/<How>[\s\S]*?<Description>([^<]*)<\/Description>/),
+        how_reference_url: found(/<How>[\s\S]*?<Reference\b[^>]*\suri="([^"]*)"/),
+        T90: numeric(param('T90')),
+        trigger_duration: numeric(param('Trig_Dur')),
+        designation: null,
+        redshift: null,
+        trigger_id: param('TrigID'),
       },
     },
   };

@@ -88,6 +88,8 @@ export function buildWebApp(
     ...options.locals,
     // Every link a page or a JSON answer gives starts with it (middleware/url-prefix.ts rootOf).
     root,
+    // Whether this app serves the embedded GraceDB's pages (`gwqueue flower` does not): gracedb/pages.ts gracedbBase.
+    gracedbPages: !options.flowerOnly,
   });
 
   app.use(securityHeaders(config));

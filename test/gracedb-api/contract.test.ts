@@ -1,7 +1,8 @@
 // The embedded GraceDB served as GraceDB: the shapes gracedb-sdk and ligo-gracedb send and read, over real HTTP against a real Redis.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { coincXml } from '../gracedb/sample-files.js';
+import { coincXml, GRB_OF_SAMPLE, grbVoEvent } from '../gracedb/sample-files.js';
+import { GRB_FIELDS } from '../../src/web/gracedb/serialize.js';
 import { listAudit } from '../../src/audit/audit-log.js';
 import { AS_ADMIN, AS_OPERATOR, basic, eventForm, json, startApi, VIEWER_TOKEN, type ApiFixture } from './api-fixture.js';
 
@@ -94,6 +95,32 @@ describe('GraceDB API: the contract of GraceDB clients', () => {
     assert.equal(new Set(seen).size, 4, 'each event once over the pages');
   });
 
+  test("external events carry GraceDB's GrbEvent fields in extra_attributes.GRB, read from the notice or null", async () => {
+    const upload = async (name: string, contents: string) => {
+      const response = await call('events/', {
+        method: 'POST',
+        body: eventForm({ group: 'External', pipeline: 'Fermi', search: 'GRB' }, { name, contents }),
+      });
+      assert.equal(response.status, 201, await response.clone().text());
+      return json(response);
+    };
+    const notice = await upload('grb.xml', grbVoEvent('2024-05-01T12:00:00'));
+    assert.match(String(notice.graceid), /^E\d+$/);
+    assert.deepEqual((notice.extra_attributes as Record<string, unknown>).GRB, GRB_OF_SAMPLE);
+    const fetched = await json(await fetch(`${root}events/${notice.graceid}`));
+    assert.deepEqual((fetched.extra_attributes as Record<string, unknown>).GRB, GRB_OF_SAMPLE, 'a GET answers the same fields');
+    // A JSON upload that names only a position: every other GrbEvent field is there, null.
+    const bare = await upload(
+      'grb.json',
+      JSON.stringify({ gpstime: 1400000000, extra_attributes: { GRB: { ra: 1, dec: 2, error_radius: 3 } } }),
+    );
+    const grb = (bare.extra_attributes as Record<string, Record<string, unknown>>).GRB;
+    assert.deepEqual(Object.keys(grb).sort(), [...GRB_FIELDS].sort());
+    assert.deepEqual([grb.ra, grb.ivorn, grb.T90, grb.trigger_id], [1, null, null, null]);
+    // A GW event has no GRB block.
+    assert.ok(!('GRB' in ((await createTestEvent()).extra_attributes as Record<string, unknown>)));
+  });
+
   test('event replace (PUT) makes a new version of the file', async () => {
     const { graceid } = await createTestEvent();
     const response = await call(`events/${graceid}`, {
@@ -139,7 +166,12 @@ describe('GraceDB API: the contract of GraceDB clients', () => {
       new Set([first.graceid, second.graceid]),
     );
     const event = await json(await fetch(`${root}events/${second.graceid}`));
-    assert.ok(id in (event.superevent_neighbours as Record<string, unknown>), 'the event shows its superevent as a neighbour');
+    // As GraceDB's EventSerializer shows a neighbour: its ID, FAR, GW events, preferred event and window.
+    const neighbour = (event.superevent_neighbours as Record<string, Record<string, unknown>>)[id];
+    assert.ok(neighbour, 'the event shows its superevent as a neighbour');
+    assert.deepEqual(Object.keys(neighbour).sort(), ['far', 'gw_events', 'preferred_event', 'superevent_id', 't_0', 't_end', 't_start']);
+    assert.equal(neighbour.superevent_id, id);
+    assert.deepEqual(new Set(neighbour.gw_events as string[]), new Set([first.graceid, second.graceid]));
 
     assert.equal((await sendJson('PATCH', `superevents/${id}/`, { preferred_event: second.graceid, category: 'T' })).status, 200);
     assert.equal((await json(await fetch(`${root}superevents/${id}/`))).preferred_event, second.graceid);

@@ -47,6 +47,8 @@ describe('GraceDB links under the console', () => {
       const list = await fetch(`${remote.web.url}/gracedb/superevents/`);
       assert.equal(list.status, 404);
       assert.ok((await list.text()).includes(other));
+      // Typed or chosen IDs link to that GraceDB's pages (its web root: the API path taken off).
+      assert.ok((await (await fetch(`${remote.web.url}/`)).text()).includes('data-gracedb="http://127.0.0.1:9/"'));
     } finally {
       await remote.stop();
     }

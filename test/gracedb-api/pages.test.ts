@@ -1,7 +1,8 @@
 // The embedded GraceDB's pages for operators at GraceDB's web paths: the searchable superevent list, a superevent, an event.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { coincXml } from '../gracedb/sample-files.js';
+import { coincXml, grbVoEvent } from '../gracedb/sample-files.js';
+import { startFlowerServer } from '../../src/web/dashboard/standalone-app.js';
 import { AS_OPERATOR, eventForm, json, OPERATOR_TOKEN, startApi, type ApiFixture } from './api-fixture.js';
 
 describe('GraceDB pages', () => {
@@ -71,7 +72,7 @@ describe('GraceDB pages', () => {
     assert.equal((await fetch(`${t.root}events/${graceid}/files/coinc.xml,0`)).status, 200);
   });
 
-  test('a task page links the superevents and events in its arguments to their GraceDB pages', async () => {
+  test('a task page links the superevents and events in its arguments to their GraceDB pages (none where there are none)', async () => {
     const queued = await fetch(`${t.web.url}/send_preliminary_gcn`, {
       method: 'POST',
       headers: {
@@ -89,6 +90,32 @@ describe('GraceDB pages', () => {
     assert.equal(task.status, 200);
     assert.ok(task.html.includes(`<a href="/gracedb/superevents/${id}/view/">${id}</a>`), 'the superevent is linked');
     assert.ok(task.html.includes(`<a href="/gracedb/events/${graceid}/view/">${graceid}</a>`), 'the event is linked');
+
+    // The console's typeahead fields name where a chosen ID links (console.js shows the link).
+    assert.ok((await page('/')).html.includes('data-gracedb="/gracedb/"'));
+    // `gwqueue flower` serves no GraceDB pages: without GRACEDB_URL its task page and rows link none.
+    const flower = await startFlowerServer(t.config, { port: 0, host: '127.0.0.1' });
+    try {
+      const alone = await (await fetch(`${flower.url.replace(/\/$/, '')}${new URL(String(url), t.web.url).pathname}`)).text();
+      assert.ok(alone.includes(id) && !alone.includes('/gracedb/superevents/'), 'no link to pages that are not there');
+      const rows = await (await fetch(`${flower.url}tasks?q=${id}`)).text();
+      assert.ok(rows.includes('data-task-id') && !rows.includes('/gracedb/superevents/'));
+    } finally {
+      await flower.close(1000);
+    }
+  });
+
+  test("an external event's page shows the GRB fields its notice gave", async () => {
+    const form = eventForm(
+      { group: 'External', pipeline: 'Fermi', search: 'GRB' },
+      { name: 'grb.xml', contents: grbVoEvent('2024-05-01T12:00:00') },
+    );
+    const external = String((await json(await fetch(`${t.root}events/`, { method: 'POST', body: form, headers: AS_OPERATOR }))).graceid);
+    const shown = await page(`/gracedb/events/${external}/view/`);
+    assert.equal(shown.status, 200);
+    for (const value of ['578052434', 'ivo://nasa.gsfc.gcn/Fermi#GBM_Gnd_Pos', 'GEOLUN', '120.5'])
+      assert.ok(shown.html.includes(value), value);
+    assert.ok(!shown.html.includes('redshift'), 'fields the notice did not give are left out');
   });
 
   test('an unknown ID is the 404 page', async () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { EventFileError, summariseEventFile } from '../../src/gracedb/event-file.js';
 import { dateToGps } from '../../src/gracedb/gps-time.js';
-import { coincXml, grbVoEvent, jsonEvent } from './sample-files.js';
+import { coincXml, GRB_OF_SAMPLE, grbVoEvent, jsonEvent } from './sample-files.js';
 
 describe('summariseEventFile', () => {
   it('reads a LIGO-LW coinc.xml: coinc_inspiral and every sngl_inspiral row', () => {
@@ -28,11 +28,11 @@ describe('summariseEventFile', () => {
     );
   });
 
-  it('reads the time and position of a GRB VOEvent', () => {
+  it('reads the time, position and GraceDB GrbEvent fields of a GRB VOEvent', () => {
     const summary = summariseEventFile('grb.xml', grbVoEvent('2019-04-25T08:18:30.5'));
     assert.equal(summary.gpstime, dateToGps(new Date('2019-04-25T08:18:30.5Z')));
     assert.equal(summary.instruments, 'GBM');
-    assert.deepEqual(summary.extra_attributes.GRB, { ra: 120.5, dec: -33.25, error_radius: 4.5 });
+    assert.deepEqual(summary.extra_attributes.GRB, GRB_OF_SAMPLE);
   });
 
   it('reads a JSON object with the record’s field names', () => {

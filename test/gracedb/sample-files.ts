@@ -41,11 +41,18 @@ export function coincXml(options: { endTime: number; endTimeNs: number; far: num
 export function grbVoEvent(isoTime: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>
 <voe:VOEvent xmlns:voe="http://www.ivoa.net/xml/VOEvent/v2.0" ivorn="ivo://nasa.gsfc.gcn/Fermi#GBM_Gnd_Pos" role="test" version="2.0">
+  <Who>
+    <AuthorIVORN>ivo://nasa.gsfc.tan/gcn</AuthorIVORN>
+    <Author><shortName>Fermi (via VO-GCN)</shortName></Author>
+  </Who>
   <What>
     <Param name="Instrument" value="GBM" />
+    <Param name="TrigID" value="578052434" ucd="meta.id" />
+    <Param name="Trig_Dur" value="0.256" unit="sec" />
   </What>
   <WhereWhen>
     <ObsDataLocation>
+      <ObservatoryLocation id="GEOLUN" />
       <ObservationLocation>
         <AstroCoords coord_system_id="UTC-FK5-GEO">
           <Time unit="s"><TimeInstant><ISOTime>${isoTime}</ISOTime></TimeInstant></Time>
@@ -57,9 +64,32 @@ export function grbVoEvent(isoTime: string): string {
       </ObservationLocation>
     </ObsDataLocation>
   </WhereWhen>
+  <How>
+    <Description>Fermi Satellite, GBM Instrument</Description>
+    <Reference uri="http://gcn.gsfc.nasa.gov/fermi.html" type="url" />
+  </How>
 </voe:VOEvent>
 `;
 }
+
+/** What GraceDB's GrbEvent holds of grbVoEvent's notice (`extra_attributes.GRB`). */
+export const GRB_OF_SAMPLE = {
+  ivorn: 'ivo://nasa.gsfc.gcn/Fermi#GBM_Gnd_Pos',
+  author_ivorn: 'ivo://nasa.gsfc.tan/gcn',
+  author_shortname: 'Fermi (via VO-GCN)',
+  observatory_location_id: 'GEOLUN',
+  coord_system: 'UTC-FK5-GEO',
+  ra: 120.5,
+  dec: -33.25,
+  error_radius: 4.5,
+  how_description: 'Fermi Satellite, GBM Instrument',
+  how_reference_url: 'http://gcn.gsfc.nasa.gov/fermi.html',
+  T90: null,
+  trigger_duration: 0.256,
+  designation: null,
+  redshift: null,
+  trigger_id: '578052434',
+};
 
 /** The embedded store's simplest format: the record's own fields as JSON. */
 export function jsonEvent(gpstime: number, far = 1e-8, instruments = 'H1,L1,V1'): string {

@@ -1,4 +1,5 @@
 // The dashboard's area (Flower on BullMQ): a router that gives its pages their locals; its lines are in web/routes.ts.
+import { gracedbLinks } from '../gracedb/pages.js';
 import express, { type Router, type Request, type Response, type NextFunction } from 'express';
 import type { WebContext } from '../context.js';
 import type { DashboardOptions } from './options.js';
@@ -22,6 +23,8 @@ export function dashboardArea(ctx: WebContext, options: DashboardOptions): Route
     res.locals.assets = root + options.assets;
     res.locals.dashboardBase = root + options.base;
     res.locals.currentUrl = req.originalUrl.slice(0, 1000);
+    // A task row's superevent and event IDs (in its arguments and result texts), linked to their GraceDB pages.
+    res.locals.gracedbLinks = (task: { args: string; result: string | null }) => gracedbLinks(ctx, req, [task.args, task.result], 3, true);
     next();
   });
   return router;

@@ -7,6 +7,8 @@ import { HttpError } from '../middleware/errors.js';
 import { storeFor } from './api-support.js';
 
 const PAGE_SIZE = 50;
+/** Seconds between a record page's reloads in a browser without JavaScript. */
+const NO_SCRIPT_REFRESH = 30;
 
 /**
  * GraceDB's errors as the console's error pages (404 unknown ID, 400 a query the store cannot answer). With
@@ -68,6 +70,8 @@ export function supereventPage(ctx: WebContext): RequestHandler {
     ]);
     res.render('gracedb/superevent', {
       title: `Superevent ${id}`,
+      // Without JavaScript the page reloads itself (with it, console.js swaps in its live region).
+      refresh: NO_SCRIPT_REFRESH,
       superevent,
       signoffs,
       exposed: permissions.some((row) => row.group === 'public_users'),
@@ -82,7 +86,7 @@ export function eventPage(ctx: WebContext): RequestHandler {
     if (!isEventId(id)) throw new GraceDbNotFoundError(`There is no event ${id}.`);
     const store = storeFor(ctx, req);
     const event = await store.getEvent(id);
-    res.render('gracedb/event', { title: `Event ${id}`, event, ...(await annotations(store, id)) });
+    res.render('gracedb/event', { title: `Event ${id}`, refresh: NO_SCRIPT_REFRESH, event, ...(await annotations(store, id)) });
   });
 }
 
@@ -93,22 +97,38 @@ export interface GraceDbLink {
 }
 
 /**
- * The superevent and event IDs in a task's arguments and result, linked to their GraceDB pages: this console's
- * (the embedded GraceDB), or those of the GraceDB at GRACEDB_URL. At most `limit`, superevents first.
+ * Where the GraceDB pages of IDs are: the GraceDB at GRACEDB_URL (its web root, the API path taken off), else this
+ * console's embedded GraceDB — none in an app that does not serve its pages (`gwqueue flower` without GRACEDB_URL).
  */
-export function gracedbLinks(ctx: WebContext, req: Request, values: unknown[], limit = 8): GraceDbLink[] {
+export function gracedbBase(ctx: WebContext, req: Request): string | null {
+  if (ctx.gracedbUrl) return ctx.gracedbUrl.replace(/\/api\/?$/, '/').replace(/\/?$/, '/');
+  return req.app.locals.gracedbPages === false ? null : `${rootOf(req)}/gracedb/`;
+}
+
+/** The GraceDB page of one superevent or event ID below `base` (gracedbBase). */
+export const gracedbHref = (base: string, id: string): string => `${base}${isSupereventId(id) ? 'superevents' : 'events'}/${id}/view/`;
+
+/**
+ * The superevent and event IDs in a task's arguments and result, linked to their GraceDB pages (gracedbBase). A
+ * string is an ID when it is one whole; `inJson` also finds the whole JSON strings in longer strings that are IDs (a
+ * dashboard row shows arguments and result as clipped JSON text), by the same rule. At most `limit`, superevents first.
+ */
+export function gracedbLinks(ctx: WebContext, req: Request, values: unknown[], limit = 8, inJson = false): GraceDbLink[] {
+  const base = gracedbBase(ctx, req);
+  if (base === null) return [];
   const found = new Set<string>();
+  const isId = (word: string) => word.length <= 20 && (isSupereventId(word) || isEventId(word));
   const visit = (value: unknown, depth: number): void => {
     if (found.size >= 50 || depth > 6) return;
     if (typeof value === 'string') {
-      if (value.length <= 20 && (isSupereventId(value) || isEventId(value))) found.add(value);
+      if (isId(value)) found.add(value);
+      else if (inJson) for (const [, word] of value.slice(0, 2000).matchAll(/"([A-Za-z0-9]{1,20})"/g)) if (isId(word)) found.add(word);
     } else if (Array.isArray(value)) value.forEach((item) => visit(item, depth + 1));
     else if (value && typeof value === 'object') Object.values(value).forEach((item) => visit(item, depth + 1));
   };
   values.forEach((value) => visit(value, 0));
-  const base = ctx.gracedbUrl ? ctx.gracedbUrl.replace(/\/api\/?$/, '/') : `${rootOf(req)}/gracedb/`;
   return [...found]
     .sort((a, b) => Number(isEventId(a)) - Number(isEventId(b)) || a.localeCompare(b))
     .slice(0, limit)
-    .map((id) => ({ id, href: `${base}${isSupereventId(id) ? 'superevents' : 'events'}/${id}/view/` }));
+    .map((id) => ({ id, href: gracedbHref(base, id) }));
 }

@@ -75,6 +75,33 @@ function neighbour(superevent: SupereventRecord): Record<string, unknown> {
   };
 }
 
+/** The fields of GraceDB's GrbEvent, which an external event's `extra_attributes.GRB` always has (null when unknown). */
+export const GRB_FIELDS = [
+  'ivorn',
+  'author_ivorn',
+  'author_shortname',
+  'observatory_location_id',
+  'coord_system',
+  'ra',
+  'dec',
+  'error_radius',
+  'how_description',
+  'how_reference_url',
+  'T90',
+  'trigger_duration',
+  'designation',
+  'redshift',
+  'trigger_id',
+] as const;
+
+/** An external event (GraceDB's External group) as GraceDB serializes it: every GrbEvent field, whatever its upload gave. */
+function withGrbFields(event: EventRecord): EventRecord {
+  if (event.group !== 'External') return event;
+  const given = event.extra_attributes.GRB ?? {};
+  const GRB = { ...Object.fromEntries(GRB_FIELDS.map((field) => [field, given[field] ?? null])), ...given };
+  return { ...event, extra_attributes: { ...event.extra_attributes, GRB } };
+}
+
 /** How far from an event's time a superevent's t_0 may be and still have the event in its window. */
 const NEIGHBOUR_SPAN = 1000;
 
@@ -100,7 +127,7 @@ export async function eventBodies(store: EmbeddedGraceDb, events: EventRecord[])
       const holds = event.gpstime !== null && superevent.t_start <= event.gpstime && event.gpstime <= superevent.t_end;
       if (holds || superevent.superevent_id === event.superevent) neighbours[superevent.superevent_id] = neighbour(superevent);
     }
-    return { ...event, superevent_neighbours: neighbours };
+    return { ...withGrbFields(event), superevent_neighbours: neighbours };
   });
 }
 

@@ -5,6 +5,7 @@ import { describeRedis } from '../../redis/connection.js';
 import { OPERATOR_FORMS } from '../../forms/registry.js';
 import { platformInfo } from '../platform.js';
 import type { WebContext } from '../context.js';
+import { gracedbBase } from '../gracedb/pages.js';
 
 export interface FormState {
   errors?: Record<string, Record<string, string>>;
@@ -29,6 +30,8 @@ export function renderHome(ctx: WebContext, req: Request, res: Response, state: 
       hostname: platformInfo().hostname,
     },
     platform: platformInfo(),
+    // Where a typed or chosen superevent or event ID links to (the typeahead shows the link).
+    gracedbBase: gracedbBase(ctx, req),
   });
 }
 
