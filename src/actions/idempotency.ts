@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import { keyOf } from '../redis/keys.js';
+import { runScript } from '../redis/scripts.js';
 
 const TTL_SECONDS = 24 * 3600;
 
@@ -127,9 +128,6 @@ export interface ClaimOptions {
   fingerprint?: string;
 }
 
-// Replaces the claim only if it is still the one that was read: two resubmissions cannot both take it over.
-const TAKE_OVER = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) end return false`;
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -159,7 +157,8 @@ export async function claimKey(redis: Redis, config: Config, token: string, opti
     if (Date.now() - found.at >= graceMs || Date.now() > deadline) {
       const id = found.id ?? options.taskId;
       const claim = mine(id);
-      if (await redis.eval(TAKE_OVER, 1, key(config, token), raw, claim, String(TTL_SECONDS))) return { kind: 'fresh', taskId: id, claim };
+      if (await runScript(redis, 'actions-take-over-claim', [key(config, token)], [raw, claim, String(TTL_SECONDS)]))
+        return { kind: 'fresh', taskId: id, claim };
       continue; // another resubmission took it over first: read again
     }
     await sleep(100);
@@ -179,15 +178,11 @@ export async function recordKey(
   await redis.set(key(config, token), JSON.stringify(done), 'EX', TTL_SECONDS);
 }
 
-// Deletes the claim only if it is still the one this request made: a resubmission that has taken it over since (same
-// task ID, a claim of its own) keeps it.
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
-
 /**
  * Frees a claim (`claim`: what claimKey stored) when it is known that nothing was done, so that the operator can simply
  * try again and the key is not left "pending". Safe to send again; rejects on Redis trouble (the caller tries again
  * once Redis is back: until then a resubmission takes the claim over after the grace).
  */
 export async function releaseKey(redis: Redis, config: Config, token: string, claim: string): Promise<void> {
-  await redis.eval(RELEASE, 1, key(config, token), claim);
+  await runScript(redis, 'actions-release-claim', [key(config, token)], [claim]);
 }

@@ -85,7 +85,7 @@ export class HistoryRecorder {
   }
 
   /**
-   * A batch as the task index's upsert script takes it (task-index-scripts.ts): retention seconds, then per hash (the
+   * A batch as the task index's upsert script takes it (src/redis/lua/task-index-upsert.lua): retention seconds, then per hash (the
    * minute's and the hour's) its key, its number of fields, and field/increment pairs. Empty for an empty batch.
    */
   scriptArguments(batch: CounterBatch): (string | number)[] {
