@@ -1,21 +1,10 @@
 // The alert outbox: every alert sent, kept in a bounded Redis stream (newest first when listed), plus a failure counter.
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
-import { keyOf } from '../redis/keys.js';
+import { outboxKeys } from '../redis/keys.js';
 import { runScript } from '../redis/scripts.js';
 import type { AlertType, IgwnAlert } from './schema.js';
 import { encodeAlert, type AlertFormat, type AlertSink, type SentAlert } from './sink.js';
-
-export const outboxKeys = {
-  /** STREAM of alerts: fields superevent_id, alert_type, time, public, payload (JSON), and avro (with format avro). */
-  stream: (config: Config) => keyOf(config, 'alerts', 'outbox'),
-  /** Counter of alerts that could not be delivered to a sink (monitoring reads it). */
-  failures: (config: Config) => keyOf(config, 'alerts', 'failures'),
-  /** HASH alert type → alerts put in the outbox since the start (never trimmed; metrics read it). */
-  sent: (config: Config) => keyOf(config, 'alerts', 'sent'),
-  /** STRING per sending task and alert: the outbox entry it made, so that a re-run task does not send again. */
-  once: (config: Config, onceKey: string) => keyOf(config, 'alerts', 'once', onceKey),
-};
 
 /** How long a task's "already sent" mark is kept: longer than any task can be retried or picked up again. */
 const ONCE_TTL_SECONDS = 7 * 24 * 3600;

@@ -1,7 +1,7 @@
 // The audit log: every submission and control action (accepted, rejected, unauthorized) in a bounded Redis stream.
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
-import { keyOf } from '../redis/keys.js';
+import { auditKey } from '../redis/keys.js';
 import { runScript } from '../redis/scripts.js';
 import { logger } from '../log/logger.js';
 import { redactorFor } from '../log/redact.js';
@@ -26,10 +26,6 @@ export type NewAuditEntry = Omit<AuditEntry, 'id' | 'time'>;
 
 const MAX_ENTRIES = 1_000_000;
 const FIELD_LIMIT = 2000;
-
-export function auditKey(config: Config): string {
-  return keyOf(config, 'audit');
-}
 
 /** Field values are cut to a sane length: the log must never grow by what an attacker types. */
 function clip(fields: Record<string, unknown>): Record<string, unknown> {

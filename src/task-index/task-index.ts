@@ -3,7 +3,7 @@ import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import type { Redactor } from '../log/redact.js';
-import { keyOf } from '../redis/keys.js';
+import { taskIndexBase } from '../redis/keys.js';
 import { runScript } from '../redis/scripts.js';
 import type { JobData } from '../queue/canvas.js';
 import { SEARCH_FIELDS, type SearchTerm, type TaskSort } from './task-query.js';
@@ -167,7 +167,7 @@ export class TaskIndex {
     readonly redis: Redis,
     readonly config: Config,
   ) {
-    this.base = keyOf(config, 'flower');
+    this.base = taskIndexBase(config);
   }
 
   key(...parts: string[]): string {
