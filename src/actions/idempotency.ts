@@ -2,7 +2,8 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
-import { keyOf } from '../redis/keys.js';
+import { submissionKey } from '../redis/keys.js';
+import { runScript } from '../redis/scripts.js';
 
 const TTL_SECONDS = 24 * 3600;
 
@@ -48,8 +49,6 @@ export function parseClientKey(values: readonly string[] | undefined): { key?: s
 export function clientKeyName(token: string): string {
   return TOKEN_PATTERN.test(token) ? token : `sha256:${createHash('sha256').update(token).digest('hex')}`;
 }
-
-const key = (config: Config, token: string) => keyOf(config, 'submission', token);
 
 /** What a key was used for: who, which action, with which (canonical) fields. */
 export interface KeyPurpose {
@@ -127,9 +126,6 @@ export interface ClaimOptions {
   fingerprint?: string;
 }
 
-// Replaces the claim only if it is still the one that was read: two resubmissions cannot both take it over.
-const TAKE_OVER = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) end return false`;
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -145,21 +141,22 @@ export async function claimKey(redis: Redis, config: Config, token: string, opti
   const deadline = Date.now() + graceMs + 1000;
   for (;;) {
     const claim = mine(options.taskId);
-    const set = await redis.set(key(config, token), claim, 'EX', TTL_SECONDS, 'NX');
+    const set = await redis.set(submissionKey(config, token), claim, 'EX', TTL_SECONDS, 'NX');
     if (set === 'OK') return { kind: 'fresh', taskId: options.taskId, claim };
-    const raw = await redis.get(key(config, token));
+    const raw = await redis.get(submissionKey(config, token));
     if (raw === null) continue; // expired or released in between: claim it again
     const found = parse(raw);
     if (found.fp && found.fp !== fp) return { kind: 'conflict', taskId: found.id, differs: differences(found.purpose, options.purpose) };
     if (found.state === 'done') return { kind: 'done', taskId: found.id };
     if (found.id && (await options.exists(found.id))) {
-      await redis.set(key(config, token), JSON.stringify({ ...found, state: 'done' }), 'EX', TTL_SECONDS);
+      await redis.set(submissionKey(config, token), JSON.stringify({ ...found, state: 'done' }), 'EX', TTL_SECONDS);
       return { kind: 'done', taskId: found.id };
     }
     if (Date.now() - found.at >= graceMs || Date.now() > deadline) {
       const id = found.id ?? options.taskId;
       const claim = mine(id);
-      if (await redis.eval(TAKE_OVER, 1, key(config, token), raw, claim, String(TTL_SECONDS))) return { kind: 'fresh', taskId: id, claim };
+      if (await runScript(redis, 'actions-take-over-claim', [submissionKey(config, token)], [raw, claim, String(TTL_SECONDS)]))
+        return { kind: 'fresh', taskId: id, claim };
       continue; // another resubmission took it over first: read again
     }
     await sleep(100);
@@ -176,12 +173,8 @@ export async function recordKey(
   fp = fingerprint(purpose),
 ): Promise<void> {
   const done: Stored = { state: 'done', id: taskId, fp, purpose, at: Date.now() };
-  await redis.set(key(config, token), JSON.stringify(done), 'EX', TTL_SECONDS);
+  await redis.set(submissionKey(config, token), JSON.stringify(done), 'EX', TTL_SECONDS);
 }
-
-// Deletes the claim only if it is still the one this request made: a resubmission that has taken it over since (same
-// task ID, a claim of its own) keeps it.
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 /**
  * Frees a claim (`claim`: what claimKey stored) when it is known that nothing was done, so that the operator can simply
@@ -189,5 +182,5 @@ const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
  * once Redis is back: until then a resubmission takes the claim over after the grace).
  */
 export async function releaseKey(redis: Redis, config: Config, token: string, claim: string): Promise<void> {
-  await redis.eval(RELEASE, 1, key(config, token), claim);
+  await runScript(redis, 'actions-release-claim', [submissionKey(config, token)], [claim]);
 }

@@ -1,37 +1,13 @@
 // The alert outbox: every alert sent, kept in a bounded Redis stream (newest first when listed), plus a failure counter.
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
-import { keyOf } from '../redis/keys.js';
+import { outboxKeys } from '../redis/keys.js';
+import { runScript } from '../redis/scripts.js';
 import type { AlertType, IgwnAlert } from './schema.js';
 import { encodeAlert, type AlertFormat, type AlertSink, type SentAlert } from './sink.js';
 
-export const outboxKeys = {
-  /** STREAM of alerts: fields superevent_id, alert_type, time, public, payload (JSON), and avro (with format avro). */
-  stream: (config: Config) => keyOf(config, 'alerts', 'outbox'),
-  /** Counter of alerts that could not be delivered to a sink (monitoring reads it). */
-  failures: (config: Config) => keyOf(config, 'alerts', 'failures'),
-  /** HASH alert type → alerts put in the outbox since the start (never trimmed; metrics read it). */
-  sent: (config: Config) => keyOf(config, 'alerts', 'sent'),
-  /** STRING per sending task and alert: the outbox entry it made, so that a re-run task does not send again. */
-  once: (config: Config, onceKey: string) => keyOf(config, 'alerts', 'once', onceKey),
-};
-
 /** How long a task's "already sent" mark is kept: longer than any task can be retried or picked up again. */
 const ONCE_TTL_SECONDS = 7 * 24 * 3600;
-
-/**
- * XADD + counter, unless this task already sent this alert: then the first entry's ID, prefixed with "=".
- * KEYS: stream, sent counter, once mark. ARGV: maxlen, ttl, alert_type, then the entry's field/value pairs.
- */
-const SEND_ONCE = `
-local first = redis.call('GET', KEYS[3])
-if first then return '=' .. first end
-local fields = {}
-for i = 4, #ARGV do fields[#fields + 1] = ARGV[i] end
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(fields))
-redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
-if KEYS[3] ~= '' then redis.call('SET', KEYS[3], id, 'EX', ARGV[2]) end
-return id`;
 
 export interface OutboxEntry {
   /** Stream entry ID (`<ms>-<seq>`): also the order in which alerts were sent. */
@@ -65,26 +41,26 @@ export class AlertOutbox implements AlertSink {
     // a task picked up again after its worker died or Redis came back finds its own alert instead of sending another.
     // `~` lets Redis trim whole macro nodes only, which keeps XADD O(1); the bound is approximate.
     const once = options.onceKey ? outboxKeys.once(this.config, `${options.onceKey}:${alert.alert_type}:${alert.superevent_id}`) : '';
-    const reply = await this.redis.eval(
-      SEND_ONCE,
-      3,
-      outboxKeys.stream(this.config),
-      outboxKeys.sent(this.config),
-      once,
-      String(this.config.domain.alertOutboxMaxLen),
-      String(ONCE_TTL_SECONDS),
-      alert.alert_type,
-      'superevent_id',
-      alert.superevent_id,
-      'alert_type',
-      alert.alert_type,
-      'time',
-      new Date().toISOString(),
-      'public',
-      options.public ? '1' : '0',
-      'payload',
-      JSON.stringify(alert),
-      ...(this.format === 'avro' ? ['avro', encodeAlert(alert, 'avro')] : []),
+    const reply = await runScript(
+      this.redis,
+      'alerts-send-once',
+      [outboxKeys.stream(this.config), outboxKeys.sent(this.config), once],
+      [
+        String(this.config.domain.alertOutboxMaxLen),
+        String(ONCE_TTL_SECONDS),
+        alert.alert_type,
+        'superevent_id',
+        alert.superevent_id,
+        'alert_type',
+        alert.alert_type,
+        'time',
+        new Date().toISOString(),
+        'public',
+        options.public ? '1' : '0',
+        'payload',
+        JSON.stringify(alert),
+        ...(this.format === 'avro' ? ['avro', encodeAlert(alert, 'avro')] : []),
+      ],
     );
     if (typeof reply !== 'string' || !reply) throw new Error('Redis did not accept the alert into the outbox');
     const repeated = reply.startsWith('=');

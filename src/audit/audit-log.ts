@@ -1,7 +1,8 @@
 // The audit log: every submission and control action (accepted, rejected, unauthorized) in a bounded Redis stream.
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
-import { keyOf } from '../redis/keys.js';
+import { auditKey } from '../redis/keys.js';
+import { runScript } from '../redis/scripts.js';
 import { logger } from '../log/logger.js';
 import { redactorFor } from '../log/redact.js';
 
@@ -25,10 +26,6 @@ export type NewAuditEntry = Omit<AuditEntry, 'id' | 'time'>;
 
 const MAX_ENTRIES = 1_000_000;
 const FIELD_LIMIT = 2000;
-
-export function auditKey(config: Config): string {
-  return keyOf(config, 'audit');
-}
 
 /** Field values are cut to a sane length: the log must never grow by what an attacker types. */
 function clip(fields: Record<string, unknown>): Record<string, unknown> {
@@ -93,22 +90,14 @@ export async function writeAudit(redis: Redis, config: Config, entry: NewAuditEn
 /** How far back a repeated write looks for its record: far more entries than a console writes during an outage. */
 const ONCE_LOOKBACK = 2000;
 
-// Adds the record unless one of the newest entries is that very record (its time and task make it unique): a write
-// sent again after its answer was lost is not written twice. Nothing is written before the XADD, so a Redis out of
-// memory refuses the whole script.
-const APPEND_ONCE = `local recent = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', ARGV[3])
-for _, entry in ipairs(recent) do
-  if entry[2][2] == ARGV[1] then return entry[1] end
-end
-return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'entry', ARGV[1])`;
-
 /**
  * Writes a record made by auditRecord. `once`: only if it is not among the newest entries already (for a write tried
  * again after Redis trouble, whose first try may have landed).
  */
 export async function writeAuditRecord(redis: Redis, config: Config, record: string, once = false): Promise<string> {
   const id = once
-    ? ((await redis.eval(APPEND_ONCE, 1, auditKey(config), record, String(MAX_ENTRIES), String(ONCE_LOOKBACK))) as string | null)
+    ? ((await runScript(redis, 'audit-append-once', [auditKey(config)], [record, String(MAX_ENTRIES), String(ONCE_LOOKBACK)])) as
+        string | null)
     : await redis.xadd(auditKey(config), 'MAXLEN', '~', String(MAX_ENTRIES), '*', 'entry', record);
   return id ?? '';
 }

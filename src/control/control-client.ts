@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import { createRedisConnection, waitUntilReady } from '../redis/connection.js';
-import { controlChannel, parseReply, replyChannel, type ControlCommand, type ControlReply, type WorkerAction } from './control-protocol.js';
+import { parseReply, type ControlCommand, type ControlReply, type WorkerAction } from './control-protocol.js';
+import { controlKeys } from '../redis/keys.js';
 
 export interface SendOptions {
   action: WorkerAction;
@@ -33,7 +34,7 @@ export async function sendControl(publisher: Redis, config: Config, options: Sen
     action: options.action,
     destination: options.destination ?? null,
     args: options.args ?? {},
-    replyTo: replyChannel(config, id),
+    replyTo: controlKeys.reply(config, id),
     sentAt: new Date().toISOString(),
     sender: options.sender,
   };
@@ -54,7 +55,7 @@ export async function sendControl(publisher: Redis, config: Config, options: Sen
       if (done()) wake();
     });
     await subscriber.subscribe(command.replyTo);
-    listeners = await publisher.publish(controlChannel(config), JSON.stringify(command));
+    listeners = await publisher.publish(controlKeys.channel(config), JSON.stringify(command));
     if (!done()) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, options.timeoutMs);

@@ -1,6 +1,6 @@
 // The remote-control protocol between the CLI and workers: Redis pub/sub channels under {prefix}, command and reply shapes.
 import type { Config } from '../config/index.js';
-import { keyOf } from '../redis/keys.js';
+import { controlKeys } from '../redis/keys.js';
 
 /** What a worker can be asked to do (queue pause/resume, cancel and retry need no worker and are not sent). */
 export const WORKER_ACTIONS = ['ping', 'concurrency', 'shutdown'] as const;
@@ -28,14 +28,8 @@ export interface ControlReply {
   data?: unknown;
 }
 
-/** Every worker subscribes to this one channel. Pub/sub (not a stream) on purpose: a worker started later must not replay an old shutdown. */
-export const controlChannel = (config: Config) => keyOf(config, 'control');
-
-/** Where the replies to one command arrive. */
-export const replyChannel = (config: Config, id: string) => keyOf(config, 'control', 'reply', id);
-
 export function isReplyChannel(config: Config, channel: unknown): channel is string {
-  return typeof channel === 'string' && channel.startsWith(`${keyOf(config, 'control', 'reply')}:`) && channel.length < 300;
+  return typeof channel === 'string' && channel.startsWith(controlKeys.replyPrefix(config)) && channel.length < 300;
 }
 
 /** Parses a command off the wire; anything malformed is ignored (undefined), never thrown. */

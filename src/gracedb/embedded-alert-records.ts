@@ -3,7 +3,6 @@ import type { Redis } from 'ioredis';
 import type { EmbeddedAnnotations } from './embedded-annotations.js';
 import type { EmbeddedKeys } from './embedded-keys.js';
 import type { EmbeddedRecords } from './embedded-records.js';
-import { ADD_VOEVENT, SET_EXPOSED, SIGN_OFF } from './embedded-scripts.js';
 import { evalMarked, takeWriteMark } from './embedded-write-mark.js';
 import { GraceDbBadRequestError, GraceDbNotFoundError } from './errors.js';
 import { graceDbTime } from './gps-time.js';
@@ -172,7 +171,7 @@ export class EmbeddedAlertRecords {
       const log = this.annotations.entry(`New VOEvent: ${VOEVENT_TYPES[type]}`, { filename, version: 0 });
       const added = await evalMarked(
         this.redis,
-        ADD_VOEVENT,
+        'gracedb-add-voevent',
         [this.keys.voevents(objectId), this.keys.file(objectId, filename, 0), this.keys.fileVersions(objectId), this.keys.logs(objectId)],
         [n, JSON.stringify(stored), voeventXml(stored, objectId), filename, JSON.stringify(log)],
         mark,
@@ -205,7 +204,7 @@ export class EmbeddedAlertRecords {
     const log = this.annotations.entry(action === 'expose' ? 'Exposed superevent to public' : 'Hid superevent from public');
     const set = await evalMarked(
       this.redis,
-      SET_EXPOSED,
+      'gracedb-set-exposed',
       [this.keys.superevent(supereventId), this.keys.logs(supereventId)],
       [action === 'expose' ? '1' : '', JSON.stringify(log)],
     );
@@ -265,7 +264,7 @@ export class EmbeddedAlertRecords {
     const log = this.annotations.entry(`${who} signoff certified status as ${status}${comment ? `: ${comment}` : ''}`);
     const signed = await evalMarked(
       this.redis,
-      SIGN_OFF,
+      'gracedb-sign-off',
       [
         this.keys.signoffs(supereventId),
         this.keys.labels(supereventId),

@@ -2,7 +2,6 @@
 import type { Redis } from 'ioredis';
 import type { EmbeddedKeys } from './embedded-keys.js';
 import type { EmbeddedRecords, StoredLog } from './embedded-records.js';
-import { ADD_LABEL, REMOVE_LABEL, REPLACE_LOG_ENTRY, WRITE_LOG } from './embedded-scripts.js';
 import { evalMarked, takeWriteMark, type MarkRecord } from './embedded-write-mark.js';
 import { GraceDbBadRequestError, GraceDbNotFoundError } from './errors.js';
 import type { LogRecord, WriteLogOptions } from './gracedb.js';
@@ -68,13 +67,23 @@ export class EmbeddedAnnotations {
     await this.assertExists(objectId);
     // A label already there is no error and no new log entry: retried tasks apply labels again.
     const log = JSON.stringify(this.entry(`Added label: ${label}`));
-    await evalMarked(this.redis, ADD_LABEL, [this.keys.labels(objectId), this.keys.order, this.keys.logs(objectId)], [label, log]);
+    await evalMarked(
+      this.redis,
+      'gracedb-add-label',
+      [this.keys.labels(objectId), this.keys.order, this.keys.logs(objectId)],
+      [label, log],
+    );
   }
 
   async removeLabel(label: string, objectId: string): Promise<void> {
     await this.assertExists(objectId);
     const log = JSON.stringify(this.entry(`Removed label: ${label}`));
-    const removed = await evalMarked(this.redis, REMOVE_LABEL, [this.keys.labels(objectId), this.keys.logs(objectId)], [label, log]);
+    const removed = await evalMarked(
+      this.redis,
+      'gracedb-remove-label',
+      [this.keys.labels(objectId), this.keys.logs(objectId)],
+      [label, log],
+    );
     if (!removed.done && removed.reply === 0) throw new GraceDbNotFoundError(`label ${label} is not applied to ${objectId}`);
   }
 
@@ -104,7 +113,7 @@ export class EmbeddedAnnotations {
       keys = [this.keys.logs(objectId), this.keys.file(objectId, options.filename!, version)];
       file = [bytes, '1'];
     }
-    const written = await evalMarked(this.redis, WRITE_LOG, keys, [JSON.stringify(entry), ...file]);
+    const written = await evalMarked(this.redis, 'gracedb-write-log', keys, [JSON.stringify(entry), ...file]);
     if (written.done) return this.earlierLog(objectId, written.earlier);
     return this.records.logRecord(objectId, Number(written.reply), entry);
   }
@@ -142,7 +151,7 @@ export class EmbeddedAnnotations {
       const changed: StoredLog = { ...entry, tag_names: add ? [...entry.tag_names, tag] : entry.tag_names.filter((t) => t !== tag) };
       const replaced = await evalMarked(
         this.redis,
-        REPLACE_LOG_ENTRY,
+        'gracedb-replace-log-entry',
         [this.keys.logs(objectId)],
         [n - 1, raw, JSON.stringify(changed)],
         mark,

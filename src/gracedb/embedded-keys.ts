@@ -31,7 +31,10 @@ export function embeddedKeys(prefix: string) {
     pipelinePreferred: (id: string) => `${root}:superevent:${id}:pipeline-preferred`,
     /** ZSET label → order counter value when applied, for an event or a superevent. */
     labels: (objectId: string) => `${root}:labels:${objectId}`,
-    /** INCR counter that orders labels and superevent members (see embedded-scripts.ts). */
+    /**
+     * INCR counter that scores labels and superevent members (their ZSETs) rather than the clock: they list in the order
+     * they were applied even within one millisecond.
+     */
     order: `${root}:order-seq`,
     /** LIST of log entries as JSON; an entry's N is its position from 1, so RPUSH hands out N atomically. */
     logs: (objectId: string) => `${root}:logs:${objectId}`,

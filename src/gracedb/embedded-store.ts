@@ -20,15 +20,6 @@ import type {
   WriteLogOptions,
 } from './gracedb.js';
 import { eventCategory, isSupereventId } from './id-patterns.js';
-import {
-  ADD_EVENT,
-  ADD_PIPELINE_PREFERRED,
-  CREATE_EVENT,
-  CREATE_SUPEREVENT,
-  REMOVE_EVENT,
-  REPLACE_EVENT,
-  UPDATE_SUPEREVENT,
-} from './embedded-scripts.js';
 import { EmbeddedAlertRecords } from './embedded-alert-records.js';
 import { graceDbTime } from './gps-time.js';
 import { evalMarked, takeWriteMark, type MarkRecord } from './embedded-write-mark.js';
@@ -154,7 +145,7 @@ export class EmbeddedGraceDb implements GraceDb {
     const originalData: StoredLog = this.annotations.entry('Original Data', { filename: input.filename, version: 0 });
     const created = await evalMarked(
       this.redis,
-      CREATE_EVENT,
+      'gracedb-create-event',
       [
         this.keys.event(graceid),
         this.keys.events,
@@ -223,7 +214,7 @@ export class EmbeddedGraceDb implements GraceDb {
     const log = this.annotations.entry('Replaced event file', { filename: input.filename, version });
     const replaced = await evalMarked(
       this.redis,
-      REPLACE_EVENT,
+      'gracedb-replace-event',
       [this.keys.event(graceid), this.keys.file(graceid, input.filename, version), this.keys.logs(graceid), this.keys.eventsByGpstime],
       [graceid, JSON.stringify(stored), bytes, JSON.stringify(log), summary.gpstime ?? ''],
       mark,
@@ -241,7 +232,7 @@ export class EmbeddedGraceDb implements GraceDb {
     const memberKey = event.group === 'External' ? this.keys.supereventEmEvents(supereventId) : this.keys.supereventEvents(supereventId);
     const removed = await evalMarked(
       this.redis,
-      REMOVE_EVENT,
+      'gracedb-remove-event',
       [
         this.keys.event(graceid),
         this.keys.superevent(supereventId),
@@ -274,7 +265,7 @@ export class EmbeddedGraceDb implements GraceDb {
     const log = this.annotations.entry(`Added event: ${graceid}`);
     const added = await evalMarked(
       this.redis,
-      ADD_EVENT,
+      'gracedb-add-event',
       [
         this.keys.event(graceid),
         this.keys.superevent(supereventId),
@@ -330,7 +321,7 @@ export class EmbeddedGraceDb implements GraceDb {
     );
     const created = await evalMarked(
       this.redis,
-      CREATE_SUPEREVENT,
+      'gracedb-create-superevent',
       [
         this.keys.superevent(id),
         this.keys.superevents,
@@ -397,7 +388,7 @@ export class EmbeddedGraceDb implements GraceDb {
     const log = this.annotations.entry(`Updated superevent parameters: ${described}`);
     const updated = await evalMarked(
       this.redis,
-      UPDATE_SUPEREVENT,
+      'gracedb-update-superevent',
       [
         this.keys.superevent(supereventId),
         newPreferred ? this.keys.event(newPreferred.graceid) : this.keys.superevent(supereventId),
@@ -451,7 +442,7 @@ export class EmbeddedGraceDb implements GraceDb {
       const log = this.annotations.entry(`Set ${graceid} as the ${event.pipeline} pipeline-preferred event`);
       const added = await evalMarked(
         this.redis,
-        ADD_PIPELINE_PREFERRED,
+        'gracedb-add-pipeline-preferred',
         [
           this.keys.event(graceid),
           this.keys.superevent(supereventId),

@@ -1,7 +1,7 @@
 // Alerts that failed to reach the outbox lately: the outbox's failure counter only grows, so the check keeps dated samples of it.
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
-import { keyOf } from '../redis/keys.js';
+import { alertFailureSamplesKey } from '../redis/keys.js';
 import { redisFault, type RedisFault } from '../redis/errors.js';
 import { alertFailureCount } from '../alerts/outbox.js';
 import { DEFAULT_ALERT_FAILURE_WINDOW_MS } from './check-types.js';
@@ -14,9 +14,6 @@ export interface AlertFailureReading {
   /** Set when Redis refused to record this sample (full: out of memory); the growth is then read from the older ones. */
   refused?: RedisFault;
 }
-
-/** Sorted set of (time, counter value) samples written by the checks themselves. */
-export const alertFailureSamplesKey = (config: Config) => keyOf(config, 'monitoring', 'alert-failure-samples');
 
 /** Samples are dated to the start of a slot of this share of the window: at most ~120 in the window, however often checked. */
 const SLOTS_PER_WINDOW = 120;

@@ -1,7 +1,7 @@
 // Writes the dashboard's history: per-minute and per-hour counters (received, succeeded, failed, retried, runtimes) and a once-a-minute sample of queue depth and workers online.
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
-import { extraQueuesKey, keyOf } from '../redis/keys.js';
+import { extraQueuesKey, historyKeys } from '../redis/keys.js';
 import { liveWorkers } from '../queue/heartbeats.js';
 import { registeredQueues } from '../queue/registry.js';
 import { bullPrefix } from '../redis/keys.js';
@@ -14,12 +14,6 @@ export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;
 
 export type CounterKind = 'received' | 'succeeded' | 'failed' | 'retried';
-
-export const historyKeys = {
-  minute: (config: Config, minute: number) => keyOf(config, 'flower', 'history', 'm', String(minute)),
-  hour: (config: Config, hour: number) => keyOf(config, 'flower', 'history', 'h', String(hour)),
-  sampled: (config: Config, minute: number) => keyOf(config, 'flower', 'history', 'sampled', String(minute)),
-};
 
 /** Runtimes go into logarithmic buckets (25 % wide), so percentiles can be merged across minutes and hours. */
 const BUCKET_BASE = 1.25;
@@ -85,7 +79,7 @@ export class HistoryRecorder {
   }
 
   /**
-   * A batch as the task index's upsert script takes it (task-index-scripts.ts): retention seconds, then per hash (the
+   * A batch as the task index's upsert script takes it (src/redis/lua/task-index-upsert.lua): retention seconds, then per hash (the
    * minute's and the hour's) its key, its number of fields, and field/increment pairs. Empty for an empty batch.
    */
   scriptArguments(batch: CounterBatch): (string | number)[] {

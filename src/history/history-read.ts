@@ -1,7 +1,8 @@
 // Reads the dashboard's history back as chart series (tasks per minute, runtime percentiles, queue depth, workers online) and summary rows.
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
-import { bucketValue, historyKeys, HOUR_MS, MINUTE_MS } from './history-counters.js';
+import { bucketValue, HOUR_MS, MINUTE_MS } from './history-counters.js';
+import { historyKeys } from '../redis/keys.js';
 
 export const HISTORY_RANGES = {
   hour: { spanMs: HOUR_MS, stepMs: MINUTE_MS },

@@ -1,7 +1,7 @@
 // Host and process samples in Redis, round-robin style: one sorted set per series and resolution (raw for an hour, then 5-min, 30-min, 2-h and 1-day averages), trimmed to the retention.
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
-import { keyOf } from '../redis/keys.js';
+import { hostKeys } from '../redis/keys.js';
 
 export const RANGES = ['hour', 'day', 'week', 'month', 'year'] as const;
 export type Range = (typeof RANGES)[number];
@@ -46,15 +46,6 @@ export interface Point {
   t: number;
   v: Values;
 }
-
-export const hostKeys = {
-  /** ZSET series id → last write (ms): which hosts and processes have samples. */
-  index: (config: Config) => keyOf(config, 'host', 'series'),
-  /** HASH series id → SeriesInfo JSON. */
-  info: (config: Config) => keyOf(config, 'host', 'series-info'),
-  /** ZSET of points: score = bucket start (ms), member = `<start>:<values JSON>`. */
-  points: (config: Config, id: string, range: Range) => keyOf(config, 'host', 'points', id, range),
-};
 
 interface Bucket {
   start: number;

@@ -1,14 +1,13 @@
 // What every gwqueue process can report about the whole deployment, read from Redis on demand: queues, finished-task totals, live workers, alerts sent, Redis' memory.
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
-import { bullPrefix, extraQueuesKey } from '../redis/keys.js';
+import { bullPrefix, extraQueuesKey, outboxKeys, scheduleKeys } from '../redis/keys.js';
 import { liveWorkers } from '../queue/heartbeats.js';
 import { registeredQueues } from '../queue/registry.js';
 import { readQueueStats } from '../queue/queue-stats.js';
 import { readRedisMemory, type RedisMemory } from '../redis/memory.js';
-import { outboxKeys } from '../alerts/outbox.js';
 import { ALERT_TYPES } from '../alerts/schema.js';
-import { scheduleKeys, type LastRun } from '../schedules/schedule-registry.js';
+import { type LastRun } from '../schedules/schedule-registry.js';
 
 export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'waiting-children', 'completed', 'failed'] as const;
 export type QueueState = (typeof QUEUE_STATES)[number];

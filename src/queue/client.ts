@@ -7,6 +7,7 @@ import { TASK_ID } from './types.js';
 import { asRedisUnavailable, createRedisConnection, describeRedis, waitUntilReady } from '../redis/connection.js';
 import { RedisUnavailableError } from '../redis/errors.js';
 import { bullPrefix, extraQueuesKey } from '../redis/keys.js';
+import { runScript } from '../redis/scripts.js';
 import { getTask, registeredQueues, registeredQueueSet } from './registry.js';
 import { AsyncResult } from './async-result.js';
 import { setCurrentClient } from './current-client.js';
@@ -24,12 +25,6 @@ export interface SubmitOptions {
    */
   id?: string;
 }
-
-/**
- * The position (from 1) of the first key that exists, 0 if none. A script rather than a pipeline: ioredis builds a
- * pipeline by copying every script BullMQ defined on the connection, which costs more than the lookup (task pages poll it).
- */
-const FIRST_EXISTING = `for i, key in ipairs(KEYS) do if redis.call('EXISTS', key) == 1 then return i end end return 0`;
 
 export class TaskClient {
   readonly prefix: string;
@@ -131,7 +126,14 @@ export class TaskClient {
     if (!TASK_ID.test(id)) return undefined;
     this.ensureConnected();
     const lookup = async (names: string[]) => {
-      const at = Number(await this.redis.eval(FIRST_EXISTING, names.length, ...names.map((name) => `${this.prefix}:${name}:${id}`)));
+      const at = Number(
+        await runScript(
+          this.redis,
+          'queue-first-existing',
+          names.map((name) => `${this.prefix}:${name}:${id}`),
+          [],
+        ),
+      );
       return at > 0 ? names[at - 1] : undefined;
     };
     try {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import { workerKeys } from '../redis/keys.js';
+import { runScript } from '../redis/scripts.js';
 
 export interface WorkerStats {
   active: number;
@@ -70,29 +71,16 @@ export async function clearHeartbeat(redis: Redis, config: Config, payload: Hear
     .exec();
 }
 
-// Marks a worker stopped only if its record is still that of the same run (its start time) and it is not alive: a
-// worker started again under the same name since then is not marked.
-const MARK_STOPPED_IF_SAME_RUN = `if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-local raw = redis.call('GET', KEYS[2])
-if not raw then return 0 end
-local ok, info = pcall(cjson.decode, raw)
-if not ok or type(info) ~= 'table' or info.startedAt ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
-return 1`;
-
 /**
  * A clean stop's mark written after the fact (it could not reach Redis when the worker stopped): true when the record
  * was still that of the stopped run, and is now marked 'stopped'.
  */
 export async function markStoppedLater(redis: Redis, config: Config, stopped: HeartbeatPayload): Promise<boolean> {
-  const marked = await redis.eval(
-    MARK_STOPPED_IF_SAME_RUN,
-    2,
-    workerKeys.alive(config, stopped.name),
-    workerKeys.info(config, stopped.name),
-    stopped.startedAt,
-    JSON.stringify({ ...stopped, status: 'stopped', active: 0 }),
-    String(DAY_SECONDS),
+  const marked = await runScript(
+    redis,
+    'queue-mark-stopped',
+    [workerKeys.alive(config, stopped.name), workerKeys.info(config, stopped.name)],
+    [stopped.startedAt, JSON.stringify({ ...stopped, status: 'stopped', active: 0 }), String(DAY_SECONDS)],
   );
   return marked === 1;
 }

@@ -1,7 +1,7 @@
 // Whether a submission's writes have reached a replica: WAIT for one (when the master has replicas) on a connection of its own, before the 202 is sent.
 import { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
-import { keyOf } from './keys.js';
+import { replicationBarrierKey } from './keys.js';
 import { waitUntilReady } from './connection.js';
 
 /**
@@ -193,7 +193,7 @@ class Barrier {
       const promotable = replicas === 0 ? await this.promotable() : undefined;
       if (promotable !== 0) this.replicasSeen = true;
       if (replicas === 0 && promotable === 0) return { result: { state: 'alone' }, at };
-      await connection.set(keyOf(config, 'replication-barrier'), String(Date.now()), 'EX', 3600);
+      await connection.set(replicationBarrierKey(config), String(Date.now()), 'EX', 3600);
       const acked = await connection.wait(1, waitMs);
       if (this.connectionState.generation !== generation || endpoint(connection) !== at)
         return { result: { state: 'unconfirmed', reason: 'the connection to Redis changed' }, at: '' };

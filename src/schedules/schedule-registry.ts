@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { SCHEDULE_NAMES, type ScheduleName } from '../config/schedules.js';
 import { defineTask, type Task } from '../queue/registry.js';
-import { keyOf } from '../redis/keys.js';
+import { scheduleKeys } from '../redis/keys.js';
 import type { Config } from '../config/index.js';
 import { services } from '../tasks/services.js';
 
@@ -30,11 +30,6 @@ export function defineSchedule(definition: ScheduleDefinition): ScheduleDefiniti
 export function allSchedules(): ScheduleDefinition[] {
   return [...schedules.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
-
-export const scheduleKeys = {
-  /** HASH schedule name → JSON LastRun: what its latest firing started. */
-  lastRun: (config: Config) => keyOf(config, 'schedules', 'last-run'),
-};
 
 /** What a schedule's latest firing started (written by the fire task). */
 export interface LastRun {

@@ -5,9 +5,9 @@ import type { Config } from '../config/index.js';
 import type { ScheduleSetting } from '../config/schedules.js';
 import { BACKOFF_TYPE } from '../queue/client.js';
 import type { JobData } from '../queue/types.js';
-import { bullPrefix } from '../redis/keys.js';
+import { bullPrefix, scheduleKeys } from '../redis/keys.js';
 import '../tasks/index.js'; // the task modules declare the schedules
-import { allSchedules, FIRE_TASK, scheduleKeys, type LastRun, type ScheduleDefinition } from './schedule-registry.js';
+import { allSchedules, FIRE_TASK, type LastRun, type ScheduleDefinition } from './schedule-registry.js';
 import { redactorFor } from '../log/redact.js';
 
 export interface SyncedSchedule {

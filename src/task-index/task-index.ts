@@ -1,12 +1,11 @@
 // The dashboard's index of finished and running tasks in Redis: sorted sets by time, state, queue, name and runtime, plus a compact searchable record per task.
-import { createHash } from 'node:crypto';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import type { Redactor } from '../log/redact.js';
-import { keyOf } from '../redis/keys.js';
+import { taskIndexBase } from '../redis/keys.js';
+import { runScript } from '../redis/scripts.js';
 import type { JobData } from '../queue/canvas.js';
-import { REMOVE_SCRIPT, SCAN_SCRIPT, TRIM_SCRIPT, UPSERT_SCRIPT } from './task-index-scripts.js';
 import { SEARCH_FIELDS, type SearchTerm, type TaskSort } from './task-query.js';
 
 /** States the index records (waiting and delayed tasks are read from BullMQ itself). */
@@ -139,20 +138,6 @@ async function values(batch: { exec(): Promise<[Error | null, unknown][] | null>
   return replies.map(([, value]) => value);
 }
 
-const shas = new Map<string, string>();
-
-/** EVALSHA with a fallback to EVAL the first time a server sees the script. */
-async function runScript(redis: Redis, script: string, keys: string[], args: (string | number)[]): Promise<unknown> {
-  let sha = shas.get(script);
-  if (!sha) shas.set(script, (sha = createHash('sha1').update(script).digest('hex')));
-  try {
-    return await redis.evalsha(sha, keys.length, ...keys, ...args);
-  } catch (error) {
-    if (!/NOSCRIPT/.test((error as Error).message)) throw error;
-    return redis.eval(script, keys.length, ...keys, ...args);
-  }
-}
-
 export interface IndexPageRequest {
   /** An indexed state, or undefined for every indexed task. */
   state?: IndexedState;
@@ -182,7 +167,7 @@ export class TaskIndex {
     readonly redis: Redis,
     readonly config: Config,
   ) {
-    this.base = keyOf(config, 'flower');
+    this.base = taskIndexBase(config);
   }
 
   key(...parts: string[]): string {
@@ -199,18 +184,18 @@ export class TaskIndex {
       args.push(id, version, state, submittedAt, runtimeMs ?? '', queue, nameMember(task), JSON.stringify(task), searchRecord(task));
     }
     if (counters.length) args.push(...counters);
-    return Number(await runScript(this.redis, UPSERT_SCRIPT, [], args));
+    return Number(await runScript(this.redis, 'task-index-upsert', [], args));
   }
 
   async remove(ids: string[]): Promise<number> {
     if (!ids.length) return 0;
-    return Number(await runScript(this.redis, REMOVE_SCRIPT, [], [this.base, ...ids]));
+    return Number(await runScript(this.redis, 'task-index-remove', [], [this.base, ...ids]));
   }
 
   /** Drops what BullMQ no longer keeps: older than the result TTL, or beyond the count kept per queue (completed + failed). */
   async trim(now = Date.now(), budget = 5000): Promise<number> {
     const cutoff = now - this.config.results.ttlSeconds * 1000;
-    return Number(await runScript(this.redis, TRIM_SCRIPT, [], [this.base, cutoff, this.config.results.maxCount * 2, budget]));
+    return Number(await runScript(this.redis, 'task-index-trim', [], [this.base, cutoff, this.config.results.maxCount * 2, budget]));
   }
 
   async get(ids: string[]): Promise<TaskSummary[]> {
@@ -293,7 +278,7 @@ export class TaskIndex {
       const stillWanted = Math.max(0, skip + request.want - ids.length);
       const reply = (await runScript(
         this.redis,
-        SCAN_SCRIPT,
+        'task-index-scan',
         [key, this.key('text')],
         [reverse ? 1 : 0, rank, last, chunk, stillWanted, window[0], window[1], ...termArgs],
       )) as (string | number)[];

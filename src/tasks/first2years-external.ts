@@ -7,7 +7,7 @@ import { gcnVoEvent, grbVoEvent, uploadGrbNotice } from './external-triggers.js'
 import { services } from './services.js';
 import { SUPEREVENT_ID } from '../gracedb/id-patterns.js';
 import { withLock } from './redis-lock.js';
-import { keyOf } from '../redis/keys.js';
+import { lockKeys } from '../redis/keys.js';
 import { defineSchedule } from '../schedules/schedule-registry.js';
 
 /** GWCelery's raven_coincidence_windows['GRB_CBC']: a GRB from 5 s before to 1 s after the merger. */
@@ -105,7 +105,7 @@ export const uploadExternalEvent = defineTask({
     // Under a lock per superevent: the automatic joint MDC task and the form's step may run at the same moment.
     const result = await withLock(
       redis,
-      keyOf(config, 'first2years', 'mock-grb-lock', supereventId),
+      lockKeys.mockGrb(config, supereventId),
       async () => (await existingMockGrb(gracedb, supereventId)) ?? uploadMockGrb(gracedb, supereventId),
     );
     return typeof superevent === 'string' || !superevent.graceid ? result : { graceid: superevent.graceid, ...result };

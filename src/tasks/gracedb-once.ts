@@ -6,7 +6,7 @@ import { EmbeddedGraceDb, type GraceDb } from '../gracedb/index.js';
 import { withWriteMark, type MarkRecord } from '../gracedb/embedded-write-mark.js';
 import { currentTask } from '../queue/current-task.js';
 import type { TaskContext } from '../queue/registry.js';
-import { keyOf } from '../redis/keys.js';
+import { gracedbWriteMarkKey } from '../redis/keys.js';
 
 /** The GraceDb methods that change GraceDB; reads always go through. */
 export const GRACEDB_WRITES = [
@@ -51,7 +51,7 @@ export function writeIdentity(method: string, args: unknown[]): string {
 
 /** The Redis key that marks the n-th identical write of one task as done. */
 export function writeMarkKey(config: Config, taskId: string, identity: string, occurrence: number): string {
-  return keyOf(config, 'gracedb', 'once', taskId, `${identity}:${occurrence}`);
+  return gracedbWriteMarkKey(config, taskId, `${identity}:${occurrence}`);
 }
 
 /**

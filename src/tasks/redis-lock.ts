@@ -2,8 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { TransientError } from '../queue/errors.js';
-
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+import { runScript } from '../redis/scripts.js';
 
 export interface LockOptions {
   /** The lock expires by itself after this long, should its holder die. */
@@ -26,6 +25,6 @@ export async function withLock<T>(redis: Redis, key: string, fn: () => Promise<T
   try {
     return await fn();
   } finally {
-    await redis.eval(RELEASE, 1, key, token).catch(() => {});
+    await runScript(redis, 'tasks-release-lock', [key], [token]).catch(() => {});
   }
 }

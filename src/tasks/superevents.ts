@@ -11,7 +11,7 @@ import {
   type SupereventUpdate,
 } from '../gracedb/index.js';
 import type { Canvas } from '../queue/canvas.js';
-import { keyOf } from '../redis/keys.js';
+import { lockKeys } from '../redis/keys.js';
 import { defineTask } from '../queue/registry.js';
 import { withLock } from './redis-lock.js';
 import { GROUPING_TASK, services } from './services.js';
@@ -103,7 +103,7 @@ export async function groupEvent(deps: GroupingDeps, graceid: string, trigger: G
   if (reason) return skipped(graceid, reason);
   const category = eventCategory(first);
   // Two events of the same moment must end in one superevent: the find-or-create below runs alone per category.
-  return withLock(deps.redis, keyOf(deps.config, 'superevents', 'grouping-lock', category), async () => {
+  return withLock(deps.redis, lockKeys.grouping(deps.config, category), async () => {
     const event = await deps.gracedb.getEvent(graceid);
     const segment = eventSegment(event, deps.config.domain);
     let result: GroupingResult;

@@ -2,8 +2,9 @@
 import type { Redis } from 'ioredis';
 import type { Worker } from 'bullmq';
 import type { Config } from '../config/index.js';
-import { controlChannel, parseCommand, type ControlCommand, type ControlReply } from '../control/control-protocol.js';
+import { parseCommand, type ControlCommand, type ControlReply } from '../control/control-protocol.js';
 import { logger } from '../log/logger.js';
+import { controlKeys } from '../redis/keys.js';
 
 export interface ControlTarget {
   name: string;
@@ -65,7 +66,7 @@ export async function startControlListener(config: Config, publisher: Redis, tar
         if (command.action === 'shutdown') target.requestShutdown();
       });
   });
-  await subscriber.subscribe(controlChannel(config));
+  await subscriber.subscribe(controlKeys.channel(config));
   return {
     async close() {
       subscriber.disconnect();

@@ -4,18 +4,11 @@ import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
 import { startRedisClient, stopRedisClient, type TestRedis } from '../helpers/redis-server.js';
 import { testConfig } from '../helpers/engine.js';
-import {
-  AlertOutbox,
-  alertFailureCount,
-  getAlert,
-  getAlertAvro,
-  listAlerts,
-  outboxKeys,
-  recordAlertFailure,
-} from '../../src/alerts/outbox.js';
+import { AlertOutbox, alertFailureCount, getAlert, getAlertAvro, listAlerts, recordAlertFailure } from '../../src/alerts/outbox.js';
 import { decodeAlertsAvro } from '../../src/alerts/avro.js';
 import type { AlertSink } from '../../src/alerts/sink.js';
 import { sampleAlert } from './sample-alert.js';
+import { outboxKeys } from '../../src/redis/keys.js';
 
 let server: TestRedis;
 let redis: Redis;

@@ -7,10 +7,11 @@ import { startEngine, testConfig, eventually, type Engine } from '../helpers/eng
 import { defineTask, registeredQueues } from '../../src/queue/registry.js';
 import { raiseError } from '../../src/tasks/core.js';
 import { checkStatus, readinessResponse, type CheckResult, type ThresholdOverrides } from '../../src/health/check-status.js';
-import { outboxKeys, recordAlertFailure } from '../../src/alerts/outbox.js';
+import { recordAlertFailure } from '../../src/alerts/outbox.js';
 import { formatPluginOutput } from '../../src/health/plugin-output.js';
 import { parsePluginOutput } from './plugin-output-parser.js';
 import { startHangingServer } from './unresponsive-servers.js';
+import { outboxKeys } from '../../src/redis/keys.js';
 
 // Two more queues that registered tasks use, so that "some queues served" is a real situation.
 let release: () => void = () => {};

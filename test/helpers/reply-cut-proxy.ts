@@ -7,16 +7,17 @@ export interface ReplyCutProxy {
   url: string;
   /**
    * The next command whose bytes contain `marker` is passed to Redis; when Redis answers, the answer is dropped and
-   * the client's connection closed, as when Redis dies right after running it. Resolves once that has happened.
+   * the client's connection closed, as when Redis dies right after running it. Resolves once that has happened, with
+   * the answer that was dropped.
    */
-  cutReplyTo(marker: string): Promise<void>;
+  cutReplyTo(marker: string): Promise<Buffer>;
   /** How many client connections the proxy has accepted (a reconnect is one more). */
   connections(): number;
   close(): Promise<void>;
 }
 
 export async function startReplyCutProxy(redisPort: number): Promise<ReplyCutProxy> {
-  let armed: { marker: string; done: () => void } | undefined;
+  let armed: { marker: string; done: (answer: Buffer) => void } | undefined;
   let accepted = 0;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
@@ -30,7 +31,7 @@ export async function startReplyCutProxy(redisPort: number): Promise<ReplyCutPro
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
     // Set when this connection sent the marked command: the next bytes from Redis are its answer.
-    let cutting: (() => void) | undefined;
+    let cutting: ((answer: Buffer) => void) | undefined;
     client.on('data', (chunk: Buffer) => {
       if (armed && chunk.includes(armed.marker)) {
         cutting = armed.done;
@@ -46,7 +47,7 @@ export async function startReplyCutProxy(redisPort: number): Promise<ReplyCutPro
       const done = cutting;
       cutting = undefined;
       drop();
-      done();
+      done(chunk);
     });
   });
   server.listen(0, '127.0.0.1');
@@ -54,7 +55,7 @@ export async function startReplyCutProxy(redisPort: number): Promise<ReplyCutPro
   const { port } = server.address() as net.AddressInfo;
   return {
     url: `redis://127.0.0.1:${port}`,
-    cutReplyTo: (marker) => new Promise<void>((resolve) => (armed = { marker, done: resolve })),
+    cutReplyTo: (marker) => new Promise<Buffer>((resolve) => (armed = { marker, done: resolve })),
     connections: () => accepted,
     close: async () => {
       for (const socket of sockets) socket.destroy();

@@ -7,9 +7,10 @@ import { openPage, SHOTS } from '../helpers/chromium.js';
 import { startConsoleStack, type ConsoleStack } from '../helpers/console-stack.js';
 import { eventually, type Engine } from '../helpers/engine.js';
 import type { WebServer } from '../../src/web/server.js';
-import { forgetOldSeries, hostKeys, listSeries, readPoints, SeriesWriter } from '../../src/host/host-store.js';
+import { forgetOldSeries, listSeries, readPoints, SeriesWriter } from '../../src/host/host-store.js';
 import { HostReader } from '../../src/host/host-samples.js';
 import { buildChart } from '../../src/web/host/charts.js';
+import { hostKeys } from '../../src/redis/keys.js';
 
 const HOST = os.hostname();
 

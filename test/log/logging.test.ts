@@ -10,9 +10,9 @@ import { loadConfig } from '../../src/config/index.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { eventually, startEngine, testConfig, type Engine } from '../helpers/engine.js';
 import { startCli } from '../helpers/cli.js';
-import { auditKey } from '../../src/audit/audit-log.js';
 import { raiseError } from '../../src/tasks/core.js';
 import '../../src/tasks/index.js';
+import { auditKey } from '../../src/redis/keys.js';
 
 type Line = Record<string, unknown>;
 const readLines = (file: string): Line[] =>

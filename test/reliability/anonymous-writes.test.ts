@@ -3,7 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { startConsole, type ConsoleFixture } from '../web/console-fixture.js';
-import { ANONYMOUS_AUDIT_PER_MINUTE, auditKey, listAudit } from '../../src/audit/audit-log.js';
+import { ANONYMOUS_AUDIT_PER_MINUTE, listAudit } from '../../src/audit/audit-log.js';
+import { auditKey } from '../../src/redis/keys.js';
 
 describe('anonymous requests cannot fill the audit log', () => {
   let fx: ConsoleFixture;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { eventually, startEngine, testConfig, type Engine } from '../helpers/engine.js';
 import { startConsoleProcess, type ConsoleProcess } from '../helpers/console-process.js';
-import { auditKey } from '../../src/audit/audit-log.js';
+import { auditKey } from '../../src/redis/keys.js';
 
 const API_TOKEN = 'tok-security-logs-0123456789abcdef';
 const WRONG_TOKEN = 'tok-security-logs-0123456789abcdeX';

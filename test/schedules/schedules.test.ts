@@ -12,11 +12,10 @@ import { startConsoleProcess, type ConsoleProcess } from '../helpers/console-pro
 import { parsePluginOutput } from '../health/plugin-output-parser.js';
 import { startHangingServer } from '../health/unresponsive-servers.js';
 import type { Config } from '../../src/config/index.js';
-import { bullPrefix } from '../../src/redis/keys.js';
+import { bullPrefix, outboxKeys } from '../../src/redis/keys.js';
 import { connectClient, type TaskClient } from '../../src/queue/client.js';
 import { seenWorkers } from '../../src/queue/heartbeats.js';
 import { createGraceDb } from '../../src/gracedb/index.js';
-import { outboxKeys } from '../../src/alerts/outbox.js';
 import { embeddedKeys } from '../../src/gracedb/embedded-keys.js';
 import { allSchedules, FIRE_TASK, scheduledTaskId, type ScheduleDefinition } from '../../src/schedules/schedule-registry.js';
 import { readSchedules } from '../../src/schedules/schedulers.js';

@@ -14,10 +14,10 @@ import { defineTask } from '../../src/queue/registry.js';
 import { TransientError } from '../../src/queue/errors.js';
 import { createApp } from '../../src/web/app.js';
 import { createConsoleGraceDb } from '../../src/web/context.js';
-import { auditKey } from '../../src/audit/audit-log.js';
 import { flushSentry } from '../../src/sentry/sentry.js';
 import { VERSION } from '../../src/version.js';
 import '../../src/tasks/index.js';
+import { auditKey } from '../../src/redis/keys.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROBOT_TOKEN = 'tok-robot-0123456789abcdef';

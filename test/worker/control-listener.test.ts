@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { startEngine, testConfig, eventually, type Engine } from '../helpers/engine.js';
 import { sendControl } from '../../src/control/control-client.js';
-import { controlChannel, replyChannel } from '../../src/control/control-protocol.js';
 import { liveWorkers } from '../../src/queue/heartbeats.js';
 import { createRedisConnection } from '../../src/redis/connection.js';
 import '../../src/tasks/core.js';
+import { controlKeys } from '../../src/redis/keys.js';
 
 describe('worker control listener', () => {
   let redis: TestRedis;
@@ -74,7 +74,7 @@ describe('worker control listener', () => {
   });
 
   test('malformed commands and foreign reply channels are ignored; the listener keeps working', async () => {
-    const channel = controlChannel(engine.config);
+    const channel = controlKeys.channel(engine.config);
     const sub = createRedisConnection(engine.config, 'worker');
     const heard: string[] = [];
     sub.on('message', (_c: string, message: string) => heard.push(message));
@@ -87,7 +87,7 @@ describe('worker control listener', () => {
       );
       await engine.client.redis.publish(
         channel,
-        JSON.stringify({ id: 'y', action: 'format-disk', destination: null, replyTo: replyChannel(engine.config, 'y'), args: {} }),
+        JSON.stringify({ id: 'y', action: 'format-disk', destination: null, replyTo: controlKeys.reply(engine.config, 'y'), args: {} }),
       );
       const ping = await send({ action: 'ping' });
       assert.equal(ping.replies.length, 2, 'both workers still answer (a shutdown with a foreign reply channel was not obeyed)');

@@ -5,7 +5,7 @@ import { csrfSync } from 'csrf-sync';
 import type { Redis } from 'ioredis';
 import type { Request, Response, NextFunction, RequestHandler } from 'express';
 import type { Config } from '../../config/index.js';
-import { keyOf } from '../../redis/keys.js';
+import { libraryPrefixes } from '../../redis/keys.js';
 import { RedisUnavailableError } from '../../redis/errors.js';
 import { describeRedis } from '../../redis/connection.js';
 import { logger } from '../../log/logger.js';
@@ -107,7 +107,7 @@ class ConsoleSessionStore extends RedisStore {
  */
 export function sessions(config: Config, redis: Redis, root = ''): RequestHandler {
   const handler = session({
-    store: new ConsoleSessionStore({ client: redis, prefix: `${keyOf(config, 'session')}:`, ttl: 12 * 3600 }),
+    store: new ConsoleSessionStore({ client: redis, prefix: libraryPrefixes.session(config), ttl: 12 * 3600 }),
     name: 'gwqueue.sid',
     secret: config.auth.secretKey,
     resave: false,

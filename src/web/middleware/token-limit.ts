@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { rateLimit, type RateLimitInfo } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { Config } from '../../config/index.js';
-import { keyOf } from '../../redis/keys.js';
+import { libraryPrefixes } from '../../redis/keys.js';
 import { logger } from '../../log/logger.js';
 import { clientAddress } from './identity.js';
 
@@ -51,7 +51,7 @@ export function tokenFailureLimit(config: Config, redis: Redis, onLimited: (req:
     keyGenerator: (req) => clientAddress(req),
     validate: { keyGeneratorIpFallback: false, xForwardedForHeader: false, trustProxy: false, ip: false },
     store: new ReloadingRedisStore({
-      prefix: `${keyOf(config, 'token-failures')}:`,
+      prefix: libraryPrefixes.tokenFailures(config),
       sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply>,
     }),
     handler: async (req, res) => {
