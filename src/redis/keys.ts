@@ -82,6 +82,9 @@ export const submissionKey = (config: Config, token: string) => keyOf(config, 's
 /** STRING: the mark that the n-th identical GraceDB write of one task was done (tasks/gracedb-once.ts). */
 export const gracedbWriteMarkKey = (config: Config, taskId: string, write: string) => keyOf(config, 'gracedb', 'once', taskId, write);
 
+/** STRING: the mark of one write through the GraceDB API (its Idempotency-Key's digest, or the request's own ID). */
+export const gracedbApiWriteMarkKey = (config: Config, id: string) => keyOf(config, 'gracedb', 'api-once', id);
+
 /** Locks (tasks/redis-lock.ts): one worker at a time groups events of a category, or uploads a superevent's mock GRB. */
 export const lockKeys = {
   grouping: (config: Config, category: string) => keyOf(config, 'superevents', 'grouping-lock', category),

@@ -7,7 +7,7 @@ import { gracedbAction } from '../../audit/vocabulary.js';
 import { hasRole } from '../../config/web.js';
 import { withWriteMark, type MarkRecord } from '../../gracedb/embedded-write-mark.js';
 import { GraceDbError, type EmbeddedGraceDb } from '../../gracedb/index.js';
-import { keyOf } from '../../redis/keys.js';
+import { gracedbApiWriteMarkKey } from '../../redis/keys.js';
 import type { WebContext } from '../context.js';
 import { webActionDeps } from '../action-route.js';
 import { handle, sendDetail, storeFor } from './api-support.js';
@@ -84,7 +84,7 @@ export function apiWrite<T>(ctx: WebContext, spec: ApiWrite<T>): RequestHandler 
           .update(`${actor.user ?? ''}\n${given}`)
           .digest('hex')
       : undefined;
-    const markKey = keyOf(ctx.config, 'gracedb', 'api-once', keyDigest ?? `request:${randomUUID()}`);
+    const markKey = gracedbApiWriteMarkKey(ctx.config, keyDigest ?? `request:${randomUUID()}`);
     let failure: GraceDbError | undefined;
     let answer: Answer | undefined;
     let checked: Checked<T> | undefined;
