@@ -7,13 +7,10 @@ import type { RetryOptions } from './rest-transport.js';
 
 export * from './errors.js';
 export type * from './gracedb.js';
-export { CATEGORY_DISPLAY } from './gracedb.js';
 export { dateToGps, gpsToDate } from './gps-time.js';
-export { eventCategory, isEventId, isSupereventId, splitVersionedFilename } from './id-patterns.js';
-export { formatSupereventId, supereventDate, supereventIdStem, supereventSuffix } from './superevent-ids.js';
-export { summariseEventFile, type EventFileSummary } from './event-file.js';
+export { eventCategory, isEventId, isSupereventId } from './id-patterns.js';
 export { EmbeddedGraceDb, type EmbeddedStoreOptions } from './embedded-store.js';
-export { GraceDbRestClient, type RestClientOptions } from './rest-client.js';
+export { GraceDbRestClient } from './rest-client.js';
 export type { RetryOptions } from './rest-transport.js';
 
 export interface CreateGraceDbOptions {

@@ -28,7 +28,7 @@ import {
 } from './check-types.js';
 
 export * from './check-types.js';
-export { evaluate, formatDuration } from './check-evaluate.js';
+export { evaluate } from './check-evaluate.js';
 
 export interface GatherOptions {
   /** Queues that must each have a live worker, and whose backlog is measured. */

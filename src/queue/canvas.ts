@@ -5,7 +5,7 @@ import { CanvasError } from './errors.js';
 import { getTask } from './registry.js';
 import type { ApplyOptions, Canvas, Chain, Group, JobData, JobMeta, PredecessorMode, Signature, StepRef } from './types.js';
 
-export type { ApplyOptions, Signature, Chain, Group, Canvas, StepRef, PredecessorMode, JobMeta, JobData } from './types.js';
+export type { ApplyOptions, Signature, Chain, Group, Canvas, StepRef, JobData } from './types.js';
 
 /** Runs steps one after another; each mutable step gets its predecessor's result as first argument. */
 export function chain(...steps: Canvas[]): Chain {

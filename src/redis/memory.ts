@@ -31,8 +31,3 @@ export function parseMemoryInfo(text: string): RedisMemory {
 export async function readRedisMemory(redis: Redis): Promise<RedisMemory> {
   return parseMemoryInfo(await redis.info('memory'));
 }
-
-/** Used memory as a percentage of `maxmemory`; null when there is no limit. */
-export function memoryUsePercent(memory: RedisMemory): number | null {
-  return memory.maxBytes > 0 ? (100 * memory.usedBytes) / memory.maxBytes : null;
-}

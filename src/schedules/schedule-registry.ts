@@ -56,7 +56,7 @@ export function scheduledTaskId(config: Config, firingId: string): string {
  * Runs at each interval, once however many workers keep the schedule (BullMQ gives each slot one job ID): enqueues
  * the schedule's task as an ordinary task (a UUID, its own page, "submitted by schedule NAME") and records it.
  */
-export const fireSchedule = defineTask({
+defineTask({
   name: FIRE_TASK,
   description: "Starts one run of a schedule's task (made by the schedule's BullMQ job scheduler at each interval).",
   params: { schedule: z.enum(SCHEDULE_NAMES) },

@@ -15,7 +15,10 @@ export type Detector = (typeof DETECTORS)[number];
 
 let current: Localizer = standInLocalizer;
 
-/** Plugs in another localizer (a deployment with BAYESTAR behind a service); returns the one it replaced. */
+/**
+ * Plugs in another localizer (a deployment with BAYESTAR behind a service); returns the one it replaced.
+ * @public the plug-in point docs/domain.md names, called by a deployment's own module, not by gwqueue.
+ */
 export function setLocalizer(localizer: Localizer): Localizer {
   const previous = current;
   current = localizer;

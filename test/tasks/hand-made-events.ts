@@ -1,5 +1,4 @@
 // Hand-made events for the superevent tests: records shaped like GraceDB's, with just the fields the rules read.
-import type { EventRecord } from '../../src/gracedb/index.js';
 import type { EventFacts } from '../../src/tasks/superevent-rules.js';
 
 export const COMPLETE_CBC = ['SKYMAP_READY', 'EMBRIGHT_READY', 'PASTRO_READY'];
@@ -57,17 +56,4 @@ export function eventFile(event: EventFacts): string {
     instruments: event.instruments,
     extra_attributes: event.extra_attributes,
   });
-}
-
-export function asRecord(event: EventFacts): EventRecord {
-  return {
-    ...event,
-    far_is_upper_limit: false,
-    nevents: null,
-    likelihood: null,
-    superevent: null,
-    created: '',
-    submitter: 'test',
-    links: {},
-  };
 }
