@@ -2,7 +2,7 @@
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { eventually, testConfig } from '../helpers/engine.js';
+import { eventually, testConfig, sleep } from '../helpers/engine.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { startConsoleProcess, type ConsoleProcess } from '../helpers/console-process.js';
 import path from 'node:path';
@@ -123,7 +123,7 @@ describe('worker faults, seen from the console', () => {
     // A time difference, not a race: under load this pause only grows, and with no worker nothing can complete it.
     assert.ok(started.startedAt, 'an active task has a start time');
     const wouldHaveEnded = Date.parse(started.startedAt) + 3000 + 250;
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, wouldHaveEnded - Date.now())));
+    await sleep(Math.max(0, wouldHaveEnded - Date.now()));
     assert.notEqual((await task(id)).state, 'completed');
 
     await worker('rescuer@faults');
