@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import os from 'node:os';
 import { startRedis, freePort, type TestRedis } from '../helpers/redis-server.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { eventually, testConfig } from '../helpers/engine.js';
+import { eventually, testConfig, sleep } from '../helpers/engine.js';
 import { connectClient, type TaskClient } from '../../src/queue/client.js';
 import { liveWorkers } from '../../src/queue/heartbeats.js';
 import { listAudit } from '../../src/audit/audit-log.js';
@@ -49,8 +49,18 @@ describe('gwqueue control', () => {
     const pause = await runCli(['control', 'pause', 'celery'], env);
     assert.equal(pause.code, 0, pause.stderr);
     assert.match(pause.stdout, /^Paused queue celery: .* 1 worker consumes it \(pauser@test\)$/m);
+    const enqueuedAt = Date.now();
     const id = await call(['gwqueue.tasks.core.add', '--args=[2, 3]']);
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    // The worker is alive and beating after the enqueue, and has still processed nothing: the task waits.
+    const beat = await eventually(
+      async () => {
+        const info = (await liveWorkers(client.redis, config)).find((w) => w.name === 'pauser@test')?.info;
+        return info && Date.parse(info.lastHeartbeat) > enqueuedAt + 200 ? info : undefined;
+      },
+      10_000,
+      'a heartbeat of pauser@test after the enqueue',
+    );
+    assert.equal(beat.processed, 0, 'a paused queue is not consumed');
     assert.equal(await state(id), 'waiting', 'a paused queue is not consumed');
     const queues = await runCli(['inspect', 'active_queues', '--json'], env);
     assert.deepEqual(
@@ -62,12 +72,15 @@ describe('gwqueue control', () => {
       JSON.parse(reserved.stdout)['pauser@test'].map((r: { id: string }) => r.id),
       [id],
     );
+    const resumedAt = Date.now();
     const resume = await runCli(['control', 'resume', 'celery'], env);
     assert.equal(resume.code, 0, resume.stderr);
     assert.match(resume.stdout, /^Resumed queue celery; 1 worker consumes it/m);
     const result = await runCli(['result', id, '--wait', '10'], env);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(JSON.parse(result.stdout), 5);
+    const startedAt = (await client.findJob(id))?.processedOn ?? 0;
+    assert.ok(startedAt >= resumedAt, `the task started only after the resume (${startedAt - resumedAt} ms after it)`);
     const { entries } = await listAudit(client.redis, config, { limit: 10 });
     // The call in between is audited too (as `call`); the two queue actions are the newest of theirs.
     const actions = entries
@@ -145,7 +158,7 @@ describe('gwqueue control', () => {
       most = Math.max(most, await queue.getActiveCount());
       const states = await Promise.all(ids.map(state));
       if (states.every((s) => s === 'completed')) break;
-      await new Promise((resolve) => setTimeout(resolve, 30));
+      await sleep(30);
     }
     assert.deepEqual(await Promise.all(ids.map(state)), ['completed', 'completed', 'completed']);
     assert.equal(most, 1, 'one task at a time (the worker started with -c 3)');

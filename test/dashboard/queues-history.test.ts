@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import { startConsole, browser, type ConsoleFixture } from '../web/console-fixture.js';
 import { eventually } from '../helpers/engine.js';
+import { liveWorkers } from '../../src/queue/heartbeats.js';
 import { defineTask } from '../../src/queue/registry.js';
 import { add, raiseError } from '../../src/tasks/core.js';
 import { sampleMinute } from '../../src/history/history-counters.js';
@@ -88,12 +89,26 @@ describe('dashboard queues and history', () => {
     assert.match(page.text, /queue-paused">paused/);
     assert.match(page.text, /action="\/flower\/queues\/celery\/resume"/);
     // A paused queue keeps its tasks waiting.
+    const processed = worker.stats.processed;
+    const enqueuedAt = Date.now();
     const waiting = await add.delay(1, 1);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The worker beats after the enqueue and has processed nothing more: the task waits.
+    await eventually(
+      async () => {
+        const info = (await liveWorkers(fx.engine.client.redis, fx.engine.config)).find((w) => w.name === 'queues@test')?.info;
+        return info && Date.parse(info.lastHeartbeat) > enqueuedAt + 200;
+      },
+      10_000,
+      'a heartbeat of queues@test after the enqueue',
+    );
+    assert.equal(worker.stats.processed, processed, 'a paused queue is not consumed');
     assert.equal((await waiting.info()).state, 'waiting');
+    const resumedAt = Date.now();
     await agent.post('/flower/queues/celery/resume').set(USER).type('form').send({ _csrf: csrf }).expect(303);
     assert.equal((await queue('celery')).paused, false);
     assert.equal(await waiting.get({ timeout: 10 }), 2);
+    const startedAt = Date.parse((await waiting.info()).startedAt ?? '');
+    assert.ok(startedAt >= resumedAt, `the task started only after the resume (${startedAt - resumedAt} ms after it)`);
     const actions = (await listAudit(fx.engine.client.redis, fx.engine.config, {})).entries.map((e) => `${e.action}:${e.outcome}`);
     assert.ok(actions.includes('queue.pause:accepted') && actions.includes('queue.resume:accepted'), actions.join());
   });

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { coincXml } from '../gracedb/sample-files.js';
 import { bullPrefix } from '../../src/redis/keys.js';
 import { AS_OPERATOR, eventForm, json, startApi, type ApiFixture } from './api-fixture.js';
+import { sleep } from '../helpers/engine.js';
 
 const COINC = coincXml({ endTime: 1000000001, endTimeNs: 0, far: 1e-9 });
 /** REDIS_COMMAND_TIMEOUT_MS below, and what an answer may take on top of it on a loaded machine. */
@@ -55,7 +56,7 @@ describe('GraceDB API under Redis faults', () => {
         const response = await create('refused-key-000000002');
         if (response.status !== 503) return response;
         await response.text();
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        await sleep(200);
       }
       throw new Error('still 503 after the restart');
     })();

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { bullPrefix } from '../../src/redis/keys.js';
 import { coincXml } from '../gracedb/sample-files.js';
 import { AS_OPERATOR, eventForm, startApi, type ApiFixture } from './api-fixture.js';
+import { sleep } from '../helpers/engine.js';
 
 const CLIENTS = 6;
 const KEYS_PER_CLIENT = 8;
@@ -31,7 +32,7 @@ describe('GraceDB API: Redis SIGKILLed under writes', () => {
         statuses.push(response?.status ?? 0);
         if (response?.status === 201) return String(body.graceid);
         assert.ok(response === undefined || response.status === 503, `only 201 or 503, got ${response?.status}: ${body.detail}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await sleep(100);
       }
       throw new Error(`key ${key} not accepted within 30 s`);
     };
@@ -46,9 +47,9 @@ describe('GraceDB API: Redis SIGKILLed under writes', () => {
     });
     // Kill Redis once the writes are under way, restart it a second later.
     const outage = (async () => {
-      while (statuses.length < CLIENTS * 2) await new Promise((resolve) => setTimeout(resolve, 20));
+      while (statuses.length < CLIENTS * 2) await sleep(20);
       await t.redis.kill();
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await sleep(1000);
       await t.redis.restart();
     })();
     await Promise.all([...clients, outage]);

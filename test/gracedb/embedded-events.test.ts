@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Redis } from 'ioredis';
 import type { EventRecord } from '../../src/gracedb/gracedb.js';
 import { startRedisClient, stopRedisClient, type TestRedis } from '../helpers/redis-server.js';
+import { sleep } from '../helpers/engine.js';
 import { freshStore, uploadEvent } from './embedded-fixture.js';
 import { coincXml } from './sample-files.js';
 
@@ -76,7 +77,7 @@ describe('embedded GraceDB: events', () => {
         // A timer, not a race: awaited, the push happens before createEvent resolves however late the timer fires;
         // not awaited, createEvent would resolve first (its promise settles in microtasks, before any timer) and
         // `seen` would still be empty below.
-        await new Promise((resolve) => setTimeout(resolve, 5));
+        await sleep(5);
         seen.push(event);
       },
     });

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
 import { startRedis, freePort, type TestRedis } from '../helpers/redis-server.js';
-import { startEngine, testConfig, eventually, type Engine } from '../helpers/engine.js';
+import { startEngine, testConfig, eventually, type Engine, sleep } from '../helpers/engine.js';
 import { defineTask, registeredQueues } from '../../src/queue/registry.js';
 import { raiseError } from '../../src/tasks/core.js';
 import { checkStatus, readinessResponse, type CheckResult, type ThresholdOverrides } from '../../src/health/check-status.js';
@@ -148,7 +148,7 @@ describe('checkStatus against real Redis and workers', () => {
 
     // A time difference, not a race: the oldest task must be clearly older than the newest for the check of the age
     // below to tell them apart. Under load this pause only grows, and every assertion on the age is a lower bound.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500);
     await Promise.all(Array.from({ length: 40 }, (_, n) => noop.delay(n)));
     result = await check();
     assert.equal(result.status, 'CRITICAL');
@@ -199,7 +199,7 @@ describe('checkStatus against real Redis and workers', () => {
     assert.deepEqual(problems(result), ['CRITICAL: 3 alerts failed to reach the outbox in the last 60 min (critical: above 2)']);
     // A time difference, not a race: the last failure must lie outside a 300 ms window. Under load the pause only
     // grows, and a failure older than the window can never count as new.
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await sleep(400);
     result = await checkStatus(config, { timeoutMs: 5000, alertFailureWindowMs: 300 });
     assert.equal(result.status, 'OK', 'no new failure within the window');
     assert.deepEqual(

@@ -55,6 +55,14 @@ export async function jobCount(client: TaskClient): Promise<number> {
   return total;
 }
 
+/**
+ * Waits a fixed time: only for pacing (a client's retry interval, a fault's length, a time difference a check needs),
+ * never to let something happen or not happen; for that, wait for an event with `eventually()`.
+ */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 /** Polls until the check returns a truthy value, or fails after the timeout. */
 export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 10_000, label = 'condition'): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
@@ -67,7 +75,7 @@ export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 10_
       last = error;
     }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
 }
 

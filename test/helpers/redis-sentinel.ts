@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './redis-server.js';
+import { sleep } from './engine.js';
 
 export const SENTINEL_BIN = '/usr/bin/redis-sentinel';
 
@@ -45,8 +46,6 @@ export interface SentinelOptions {
   failoverTimeoutMs?: number;
 }
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** One request on its own short-lived connection; undefined when nothing answers in time. */
 async function ask<T>(port: number, run: (redis: Redis) => Promise<T>, timeoutMs = 1000): Promise<T | undefined> {
   const redis = new Redis({
@@ -76,7 +75,7 @@ async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<
     const value = await check();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await pause(50);
+    await sleep(50);
   }
 }
 

@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { sleep } from './engine.js';
 
 export interface TestRedis {
   url: string;
@@ -48,7 +49,7 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
       socket.once('error', () => resolve(false));
     });
     if (ok) return;
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
   throw new Error(`redis-server did not answer on port ${port} within ${timeoutMs} ms`);
 }

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { openPage, SHOTS } from '../helpers/chromium.js';
 import { startConsoleStack, type ConsoleStack } from '../helpers/console-stack.js';
-import { eventually, type Engine } from '../helpers/engine.js';
+import { eventually, type Engine, sleep } from '../helpers/engine.js';
 import type { WebServer } from '../../src/web/server.js';
 import { forgetOldSeries, listSeries, readPoints, SeriesWriter } from '../../src/host/host-store.js';
 import { HostReader } from '../../src/host/host-samples.js';
@@ -39,7 +39,7 @@ describe('host samples and the Host page', () => {
     assert.equal(first.cpus, os.availableParallelism());
     // A time difference, not a race: the CPU tick counters must advance between the two readings for rates to exist.
     // 300 ms is dozens of ticks, and under load the pause (and the ticks) only grow.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
     const second = reader.host();
     for (const field of ['cpuUser', 'cpuSystem', 'cpuIowait'] as const)
       assert.ok(second[field]! >= 0 && second[field]! <= 100, `${field} is a percentage`);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter, once } from 'node:events';
 import { z } from 'zod';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { startEngine, testConfig, eventually, type Engine } from '../helpers/engine.js';
+import { startEngine, testConfig, eventually, type Engine, sleep } from '../helpers/engine.js';
 import { defineTask } from '../../src/queue/registry.js';
 import { chain, group } from '../../src/queue/canvas.js';
 import { TransientError, TaskArgumentError, UnknownTaskError } from '../../src/queue/errors.js';
@@ -31,7 +31,7 @@ const slowIdentity = defineTask({
   params: { value: z.number(), ms: z.number() },
   async run({ value, ms }) {
     // Only makes a member slower than the others; no assertion depends on how long it takes.
-    await new Promise((resolve) => setTimeout(resolve, ms));
+    await sleep(ms);
     return value;
   },
 });
@@ -240,7 +240,7 @@ describe('result retention', () => {
     assert.ok(await getTaskInfo(engine.client, first.id), 'kept right after it finished');
     // A time difference, not a race: the first result must be older than the 1 s retention when the next task
     // finishes. Under load this pause only grows, and an older result can only be more surely trimmed.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await sleep(1500);
     // BullMQ trims old finished jobs when another job finishes.
     await (await add.delay(3, 4)).get({ timeout: 10 });
     await eventually(async () => (await getTaskInfo(engine.client, first.id)) === undefined, 5000, 'the old result to be trimmed');

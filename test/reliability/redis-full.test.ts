@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { eventually, testConfig, everyTaskFinished } from '../helpers/engine.js';
+import { eventually, testConfig, everyTaskFinished, sleep } from '../helpers/engine.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { apiFormHeaders, startConsoleProcess, type ConsoleProcess } from '../helpers/console-process.js';
 import { connectClient, type TaskClient } from '../../src/queue/client.js';
@@ -160,7 +160,7 @@ describe('Redis full (maxmemory reached)', () => {
     // The workers met the refusals (a retry, never a final failure).
     await eventually(() => workers.some((w) => /OOM command not allowed|out of memory/.test(w.output())), 20_000, 'a worker refused');
     const left = FULL_MS - (Date.now() - fullAt);
-    if (left > 0) await new Promise((resolve) => setTimeout(resolve, left));
+    if (left > 0) await sleep(left);
     await unfill();
     const freedAt = Date.now();
 

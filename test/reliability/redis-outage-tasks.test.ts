@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { eventually, testConfig, everyTaskFinished } from '../helpers/engine.js';
+import { eventually, testConfig, everyTaskFinished, sleep } from '../helpers/engine.js';
 import { startCli } from '../helpers/cli.js';
 import { connectClient, type TaskClient } from '../../src/queue/client.js';
 import { sendMockEvent } from '../../src/forms/send-mock-event.js';
@@ -63,7 +63,7 @@ describe('Redis down for 30 s under running chains', () => {
     await redis.kill();
     const killedAt = Date.now();
     // A fixed outage on purpose: its length is the fault under test.
-    await new Promise((resolve) => setTimeout(resolve, DOWN_MS));
+    await sleep(DOWN_MS);
     await redis.restart();
     const restartedAt = Date.now();
     client = await eventually(() => connectClient(config).catch(() => undefined), 10_000, 'a connection after the restart');

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { eventually, testConfig } from '../helpers/engine.js';
+import { eventually, testConfig, sleep } from '../helpers/engine.js';
 import { startCli } from '../helpers/cli.js';
 import { startConsoleProcess, type ConsoleProcess } from '../helpers/console-process.js';
 import { EmbeddedGraceDb, dateToGps } from '../../src/gracedb/index.js';
@@ -32,8 +32,6 @@ interface Submission {
 }
 
 type Child = Awaited<ReturnType<typeof startCli>>;
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('Redis restart under a stream of submissions', () => {
   let redis: TestRedis;
@@ -146,11 +144,11 @@ describe('Redis restart under a stream of submissions', () => {
       const out: Submission[] = [];
       while (streaming) {
         out.push(await submit(next(), 'api-202', 'inflight'));
-        await pause(out.at(-1)!.status === 503 ? 150 : 0);
+        await sleep(out.at(-1)!.status === 503 ? 150 : 0);
       }
       return out;
     })();
-    await pause(200);
+    await sleep(200);
     // Whether Redis had held back AOF writes (its disk busy) just before the kill: such writes die with the process.
     const aofAtKill = /aof_delayed_fsync:\d+/.exec(await client.info('persistence'))?.[0];
     await redis.kill();
@@ -158,7 +156,7 @@ describe('Redis restart under a stream of submissions', () => {
     const down: Submission[] = [];
     while (Date.now() - downSince < 1500) {
       down.push(await submit(next(), nextKind(), 'down'));
-      await pause(100);
+      await sleep(100);
     }
     const readyWhileDown = await http('/readyz');
     const healthWhileDown = await http('/healthz');
@@ -176,7 +174,7 @@ describe('Redis restart under a stream of submissions', () => {
       );
       const s = await submit(next(), nextKind(), 'after');
       afterRestart.push(s);
-      if (!s.id) await pause(100);
+      if (!s.id) await sleep(100);
     }
     submissions.push(...afterRestart);
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { startSentinelGroup, type SentinelGroup } from '../helpers/redis-sentinel.js';
-import { eventually, testConfig } from '../helpers/engine.js';
+import { eventually, testConfig, sleep } from '../helpers/engine.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { apiFormHeaders, startConsoleProcess, type ConsoleProcess } from '../helpers/console-process.js';
 import { seedAlertReadySuperevent, type SeededSuperevent } from '../helpers/superevents.js';
@@ -30,8 +30,6 @@ interface Answer {
 }
 
 type Target = SeededSuperevent;
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('Redis Sentinel failover under a stream of API submissions', () => {
   let group: SentinelGroup;
@@ -183,9 +181,9 @@ describe('Redis Sentinel failover under a stream of API submissions', () => {
             Date.now() < deadline,
             `key ${key} not accepted within 60 s: ${answer.status} ${JSON.stringify(answer.body)}\n${web!.output().slice(-4000)}`,
           );
-          await pause(200);
+          await sleep(200);
         }
-        await pause(30);
+        await sleep(30);
       }
     };
     const load = Promise.all(Array.from({ length: CLIENTS }, client));
@@ -333,7 +331,7 @@ describe('Redis Sentinel failover under a stream of API submissions', () => {
       });
       const brokenAt = Date.now();
       await eventually(() => mine.some((a) => a.at > brokenAt + 200 && a.status === 503), 10_000, 'a 503 while the replica is cut off');
-      await pause(1000);
+      await sleep(1000);
       // What the master holds and the replica does not: every claim and task on it, just before it dies.
       const onOldMaster = await claims(firstMaster);
       const tasksOnOldMaster = await onServer(firstMaster, rootTasks);

@@ -7,7 +7,7 @@ import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { eventually, testConfig } from '../helpers/engine.js';
+import { eventually, testConfig, sleep } from '../helpers/engine.js';
 import { startConsoleProcess, type ConsoleProcess } from '../helpers/console-process.js';
 import { parsePluginOutput } from '../health/plugin-output-parser.js';
 import { startHangingServer } from '../health/unresponsive-servers.js';
@@ -90,7 +90,7 @@ describe('schedules and the canary', () => {
     await web?.stop();
     for (const worker of workers) {
       worker.child.kill('SIGTERM');
-      await Promise.race([worker.exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+      await Promise.race([worker.exited, sleep(5000)]);
       worker.child.kill('SIGKILL');
     }
     await Promise.all([...queues.values()].map((q) => q.close()));
