@@ -6,7 +6,7 @@ import { EmbeddedAlertRecords, type VoeventInput } from '../../gracedb/embedded-
 import { GraceDbBadRequestError, GraceDbNotFoundError, isSupereventId, type EmbeddedGraceDb } from '../../gracedb/index.js';
 import type { WebContext } from '../context.js';
 import { apiWrite, fileFields, type Answer } from './api-write.js';
-import { apiRoot, booleanField, handle, rawValue, storeFor, value, values } from './api-support.js';
+import { apiRoot, booleanField, handle, rawValue, requiredValue, storeFor, value, values } from './api-support.js';
 import { labelBody, logBody } from './serialize.js';
 import { eventId, supereventId } from './objects-api.js';
 
@@ -67,8 +67,7 @@ export function addLabel(ctx: WebContext): RequestHandler {
     forbidden: 'apply labels',
     check(req) {
       const id = objectId(req);
-      const name = req.params.label !== undefined ? String(req.params.label) : (value(req, 'name') ?? '');
-      if (!name) throw new GraceDbBadRequestError('name: This field is required.');
+      const name = requiredValue(req, 'name', req.params.label);
       return { value: { id, name }, fields: { object: id, label: name } };
     },
     async act(store, { id, name }, req) {
@@ -190,8 +189,7 @@ export function addTag(ctx: WebContext): RequestHandler {
     check(req) {
       const id = objectId(req);
       const n = logNumber(req);
-      const tag = req.params.tag !== undefined ? String(req.params.tag) : (value(req, 'name') ?? '');
-      if (!tag) throw new GraceDbBadRequestError('name: This field is required.');
+      const tag = requiredValue(req, 'name', req.params.tag);
       return { value: { id, n, tag }, fields: { object: id, N: n, tag } };
     },
     async act(store, { id, n, tag }, req) {
@@ -274,8 +272,7 @@ export function createVoevent(ctx: WebContext): RequestHandler {
     forbidden: 'create VOEvents',
     check(req) {
       const id = objectId(req);
-      const type = value(req, 'voevent_type');
-      if (!type) throw new GraceDbBadRequestError('voevent_type: This field is required.');
+      const type = requiredValue(req, 'voevent_type');
       const input: VoeventInput = {
         voevent_type: type,
         internal: booleanField(req, 'internal'),

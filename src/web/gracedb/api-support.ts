@@ -47,6 +47,16 @@ export function value(req: Request, name: string): string | undefined {
   return all.length ? all[all.length - 1] : undefined;
 }
 
+/**
+ * A field a write cannot go without, as text: `given` when the caller has it (the path's own `labels/{name}`, a JSON
+ * body's raw value), else the body's form value; GraceDB's 400 when it is missing or empty.
+ */
+export function requiredValue(req: Request, name: string, given?: unknown): string {
+  const text = String((given !== undefined ? given : value(req, name)) ?? '');
+  if (!text) throw new GraceDbBadRequestError(`${name}: This field is required.`);
+  return text;
+}
+
 /** A JSON body's raw value (numbers stay numbers, null stays null), else the form value. */
 export function rawValue(req: Request, name: string): unknown {
   const body = req.body as Record<string, unknown> | undefined;

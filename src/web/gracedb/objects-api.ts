@@ -12,7 +12,7 @@ import {
 import { GROUPS, PIPELINES, SEARCHES, knownName } from '../../gracedb/names.js';
 import type { WebContext } from '../context.js';
 import { apiWrite, fileFields, type Answer } from './api-write.js';
-import { apiRoot, booleanField, handle, rawValue, storeFor, value, values } from './api-support.js';
+import { apiRoot, booleanField, handle, rawValue, requiredValue, storeFor, value, values } from './api-support.js';
 import { eventBodies, eventBody, searchPage } from './serialize.js';
 
 /** The page size of a search when the client names none, and the most one page holds. */
@@ -307,8 +307,7 @@ export function addSupereventEvent(ctx: WebContext): RequestHandler {
     forbidden: 'add events to superevents',
     check(req) {
       const id = supereventId(req);
-      const graceid = String(rawValue(req, 'event') ?? '');
-      if (!graceid) throw new GraceDbBadRequestError('event: This field is required.');
+      const graceid = requiredValue(req, 'event', rawValue(req, 'event'));
       return { value: { id, graceid }, fields: { superevent: id, event: graceid } };
     },
     async act(store, { id, graceid }, req) {
@@ -353,8 +352,7 @@ export function addPipelinePreferredEvent(ctx: WebContext): RequestHandler {
     forbidden: 'set pipeline-preferred events',
     check(req) {
       const id = supereventId(req);
-      const graceid = String(rawValue(req, 'event') ?? '');
-      if (!graceid) throw new GraceDbBadRequestError('event: This field is required.');
+      const graceid = requiredValue(req, 'event', rawValue(req, 'event'));
       return { value: { id, graceid }, fields: { superevent: id, event: graceid } };
     },
     async act(store, { id, graceid }) {

@@ -7,6 +7,7 @@ import { EVENT_ID, SUPEREVENT_ID } from '../../gracedb/id-patterns.js';
 import { eventDetectors } from '../../tasks/localization.js';
 import type { WebContext } from '../context.js';
 import { clientAddress } from '../middleware/identity.js';
+import { LRUCache } from 'lru-cache';
 
 /** GWCelery's reading of a partial superevent ID: an optional M or T, the S, up to six date digits, letters. */
 const PARTIAL_SUPEREVENT = /^([MT]?)S?(\d{0,6})([a-z]*)$/i;
@@ -84,28 +85,22 @@ const CACHE_ENTRIES = 200;
 
 /**
  * The candidates of recently asked look-up sources (a superevent's events, its files by tag, one date range's
- * superevents), in this process, for 30 s, at most CACHE_ENTRIES, the least recently used leaving first. Kept here
+ * superevents), in this process, for 30 s, at most CACHE_ENTRIES, the least recently used leaving first (lru-cache). Kept here
  * and not in Redis: anonymous typeahead requests write nothing to Redis, however many distinct queries they send. The
  * entry is the promise of the look-up, so that requests arriving while GraceDB is asked share one look-up.
  */
 class LookupCache {
-  private readonly entries = new Map<string, { until: number; value: Promise<unknown> }>();
+  private readonly entries = new LRUCache<string, Promise<unknown>>({ max: CACHE_ENTRIES, ttl: CACHE_MS });
 
   get<C>(key: string, load: () => Promise<C>): Promise<C> {
-    const now = Date.now();
     const found = this.entries.get(key);
-    this.entries.delete(key);
-    if (found && found.until > now) {
-      this.entries.set(key, found);
-      return found.value as Promise<C>;
-    }
+    if (found) return found as Promise<C>;
     const value = load();
-    this.entries.set(key, { until: now + CACHE_MS, value });
+    this.entries.set(key, value);
     // A failed look-up is asked again next time (a GraceDB 404 is an answer: load turns it into no candidates).
     value.catch(() => {
-      if (this.entries.get(key)?.value === value) this.entries.delete(key);
+      if (this.entries.peek(key) === value) this.entries.delete(key);
     });
-    while (this.entries.size > CACHE_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
     return value;
   }
 }
