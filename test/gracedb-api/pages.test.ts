@@ -44,6 +44,7 @@ describe('GraceDB pages', () => {
 
   test('the superevent list, linked from the navigation bar, links each superevent and its preferred event, and searches with GraceDB queries', async () => {
     assert.ok((await page('/')).html.includes('href="/gracedb/superevents/">GraceDB</a>'), 'the console links the list');
+    assert.ok((await page('/flower/tasks')).html.includes('href="/gracedb/superevents/">GraceDB</a>'), "the console's dashboard too");
     const list = await page('/gracedb/superevents/');
     assert.equal(list.status, 200);
     assert.ok(list.html.includes(`href="/gracedb/superevents/${id}/view/"`));
