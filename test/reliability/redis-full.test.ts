@@ -110,8 +110,10 @@ describe('Redis full (maxmemory reached)', () => {
     }));
 
   test('workers, console, CLI and Nagios while full; every accepted chain completes once memory is back', async (t) => {
-    for (const name of ['a', 'b']) workers.push(await startCli(['worker', '-n', `${name}@full`, '-c', '4'], env, /consuming/));
     let client: TaskClient = await connectClient(config);
+    // The chains wait in a paused queue until the workers run and Redis is about to be full: uploads of a mock event
+    // take milliseconds, so chains let go as they are submitted could all be done before Redis is full.
+    await client.queue('celery').pause();
     const ids: string[] = [];
     for (let i = 0; i < CHAINS - 1; i++) {
       const canvas = sendMockEvent.build({}, { user: 'robot', config });
@@ -120,10 +122,11 @@ describe('Redis full (maxmemory reached)', () => {
     const accepted = await submit(`before-${randomUUID()}`);
     assert.equal(accepted.status, 202, JSON.stringify(accepted.body));
     ids.push(accepted.body.id!);
-    await client.close();
+    for (const name of ['a', 'b']) workers.push(await startCli(['worker', '-n', `${name}@full`, '-c', '4'], env, /consuming/));
 
-    // Full while the first uploads run: their GraceDB writes, their grouping tasks, their next steps, their completions.
-    await eventually(async () => (await direct.llen(`${bullPrefix(config)}:celery:active`)) > 0, 10_000, 'a task running');
+    // Full as the first uploads start: their GraceDB writes, their grouping tasks, their next steps, their completions.
+    await client.queue('celery').resume();
+    await client.close();
     await fill();
     const fullAt = Date.now();
 
