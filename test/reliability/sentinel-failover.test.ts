@@ -383,6 +383,11 @@ describe('Redis Sentinel failover under a stream of API submissions', () => {
       group.thaw(master);
       return { at, failedOverAt, newMaster };
     });
+    // The outcome is read from the master in charge: the woken node answers as a master, with its old data, until the
+    // Sentinels demote it, and the test's own connection may still be on it.
+    await eventually(async () => (await onServer(master, (redis) => redis.role()))[0] === 'slave', 30_000, 'the woken master demoted');
+    direct.disconnect(true);
+    await eventually(async () => (await direct.role())[0] === 'master', 30_000, "the test's connection on the master in charge");
     await checkExactlyOnce(t, scenario);
   });
 });
