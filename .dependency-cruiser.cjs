@@ -1,7 +1,7 @@
 // The layer rule of docs/architecture.md (Folder map), checked by `npm run deps` (and `npm test`): imports point down, no cycles.
 /** Folders of src/ from the bottom up; folders in one tier may use each other (without cycles), never a higher tier. */
 const TIERS = [
-  ['config', 'version\\.ts'],
+  ['config', 'input', 'version\\.ts'],
   ['log'],
   ['redis'],
   ['queue'],

@@ -13,6 +13,10 @@ import { OPERATOR_FORMS } from '../src/forms/registry.js';
 import { fieldUsage } from '../src/forms/fields.js';
 import { GRACEDB_API_ROUTES, ROUTES, fullPath } from '../src/web/routes.js';
 import { QUEUES, allTasks } from '../src/queue/registry.js';
+import { CONTROL_ACTIONS, controlCommands } from '../src/actions/registry.js';
+import { FORM_DOC } from '../src/actions/form-action.js';
+import { GRACEDB_WRITE_DOC } from '../src/web/gracedb/api-write.js';
+import type { ActionDoc } from '../src/actions/pipeline.js';
 import '../src/tasks/index.js';
 
 /** The repository root: pages are named relative to it. */
@@ -118,7 +122,53 @@ export function renderQueues(): string {
   return ['| queue | default concurrency | what runs there | tasks (`gwqueue.tasks.…`) |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
 
+/** The operator actions, from their declarations (src/actions/): where each is offered, its rule, what is audited. */
+export function renderActions(): string {
+  const row = (name: string, entries: string[], doc: ActionDoc) =>
+    `| \`${name}\` | ${cell([...entries, ...(doc.also ? [doc.also] : [])].join('; '))} | ${cell(doc.rule)} | ${cell(doc.audited)} |`;
+  const rows = CONTROL_ACTIONS.map((action) => {
+    const asks = action.confirm ? ' (confirmed)' : '';
+    const only = action.role === 'admin' ? ', admins only' : '';
+    const web = (action.web ?? []).map(
+      (entry) =>
+        `${entry.area === 'dashboard' ? 'dashboard' : 'console'} \`POST ${entry.area === 'dashboard' ? '/flower' : ''}${entry.path.replace(/:(\w+)/g, '<$1>')}\`${asks}${only}`,
+    );
+    const cli = action.cli ? [`\`gwqueue control ${action.cli.usage.replace(/<(\w+)>/g, (_m, name: string) => name.toUpperCase())}\``] : [];
+    return row(action.name, [...web, ...cli], action.doc);
+  });
+  return [
+    '| action | entry points | rule | audited |',
+    '| --- | --- | --- | --- |',
+    ...rows,
+    row('form.<name>', ["the console's forms `POST /<name>` (browser or API token)"], FORM_DOC),
+    row(
+      'gracedb.<write>',
+      ["every write of the embedded GraceDB's API under `/gracedb/api/` ([gracedb.md](gracedb.md); `gwqueue gracedb` serves it alone)"],
+      GRACEDB_WRITE_DOC,
+    ),
+  ].join('\n');
+}
+
+/** The `gwqueue control` subcommands, from the declarations: usage, help, exit codes. */
+export function renderControl(): string {
+  const rows = controlCommands().map(({ action, cli }) => {
+    const usage = cli.usage.replace(/<(\w+)>/g, (_m, name: string) => name.toUpperCase());
+    const exits = [
+      '0 done (or done already)',
+      '1 refused by its rule',
+      '64 bad input',
+      ...(cli.usage.includes('<id>') ? ['66 unknown task'] : []),
+      ...(cli.replies ? ['69 a worker did not answer within `-t`'] : ['69 Redis did not answer']),
+    ];
+    const only = action.role === 'admin' ? ' (admins only)' : '';
+    return `| \`gwqueue control ${usage}\` | ${cell(cli.description)}${only} | ${exits.join('; ')} |`;
+  });
+  return ['| command | what it does | exit codes |', '| --- | --- | --- |', ...rows].join('\n');
+}
+
 export const BLOCKS: GeneratedBlock[] = [
+  { page: 'docs/cli.md', marker: 'control', render: renderControl },
+  { page: 'docs/actions.md', marker: 'actions', render: renderActions },
   { page: 'docs/configuration.md', marker: 'config', render: renderConfig },
   { page: 'docs/console.md', marker: 'forms', render: renderForms },
   { page: 'docs/console.md', marker: 'routes', render: renderRoutes },

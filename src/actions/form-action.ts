@@ -1,49 +1,8 @@
-// A console form as an operator action (`form.<name>`): its field rules validate, its chain is what it does; the console's form, its JSON API and `gwqueue chain` run it.
-import {
-  describeProblems,
-  formValues,
-  queuedMessage,
-  validateForm,
-  type FieldValidation,
-  type FormValues,
-  type OperatorForm,
-} from '../forms/registry.js';
-import { ActionRefusal, submitter, type ActionDeps, type OperatorAction, type Prepared } from './pipeline.js';
+// A console form as an operator action (`form.<name>`): its input schema checks, its GraceDB look-ups may refuse, its chain is what it does; the console's form, its JSON API and `gwqueue chain` run it.
+import { OPERATOR_FORMS, queuedMessage, type FormValues, type OperatorForm } from '../forms/registry.js';
+import { ActionRefusal, defineAction, submitter, type ActionDeps, type OperatorAction, type WebEntry } from './pipeline.js';
 import { createGraceDb, type GraceDb } from '../gracedb/index.js';
 import { bullPrefix } from '../redis/keys.js';
-
-/**
- * Where an entry point that has checked the input itself puts the problems it found: the console, whose
- * express-validator chain is built from the same rules (and also checks the body's shape and the submission token).
- * The form's check then takes them instead of checking again. A symbol, so that audit entries record the fields only.
- */
-export const CHECKED = Symbol('problems the entry point found');
-
-/** What an entry point hands a form action: the raw field values; `asked_by` from `gwqueue chain -u`. */
-export type FormInput = Record<string, unknown> & { [CHECKED]?: Record<string, string> };
-
-/** Who asked, when not the one who acts (`gwqueue chain -u NAME`): written into the chain's log message and audited. */
-const ASKED_BY = 'asked_by';
-
-/**
- * The form's check of an input, without Redis: the valid values, or ActionRefusal('invalid') with a problem per field.
- * `gwqueue chain` calls it before it connects (bad input changes nothing); the pipeline calls it as the action's validate.
- */
-export function checkForm(form: OperatorForm, input: FormInput): Prepared<FormValues> {
-  const { [ASKED_BY]: askedBy, ...raw } = input;
-  const found = input[CHECKED];
-  const checked: FieldValidation = !found
-    ? validateForm(form, raw)
-    : Object.keys(found).length
-      ? { ok: false, errors: found }
-      : { ok: true, fields: formValues(form, raw) };
-  if (!checked.ok) throw new ActionRefusal('invalid', describeProblems(checked.errors), raw, null, checked.errors);
-  return {
-    value: checked.fields,
-    fields: typeof askedBy === 'string' ? { ...checked.fields, [ASKED_BY]: askedBy } : checked.fields,
-    description: form.description,
-  };
-}
 
 /** The GraceDB a form's look-ups read, one per Redis connection (the console's, or a terminal's). */
 const lookupGraceDbs = new WeakMap<object, GraceDb>();
@@ -66,40 +25,53 @@ function lookupGraceDb(deps: ActionDeps): GraceDb {
   return gracedb;
 }
 
-/**
- * The form's check, then its GraceDB look-ups (form.check): what GraceDB answers may refuse the request, per field,
- * before anything is queued.
- */
-async function checkAndLookUp(form: OperatorForm, deps: ActionDeps, input: FormInput): Promise<Prepared<FormValues>> {
-  const prepared = checkForm(form, input);
-  if (!form.check) return prepared;
-  const found = (await form.check(prepared.value, lookupGraceDb(deps))) ?? {};
-  const problems = Object.fromEntries(Object.entries(found).filter((entry): entry is [string, string] => Boolean(entry[1])));
-  if (Object.keys(problems).length) {
-    const { [ASKED_BY]: _askedBy, [CHECKED]: _checked, ...raw } = input;
-    throw new ActionRefusal('invalid', Object.values(problems).join(' '), raw, null, problems);
-  }
-  return prepared;
+/** The one row docs/actions.md gives every form. */
+export const FORM_DOC = {
+  rule: 'the form\'s field rules (the same reason per field everywhere; `gwqueue chain` checks before it connects, exit 64); confirmation in a browser where the form asks for it; the one-time submission token (a browser without one: 422 "Form expired") or `Idempotency-Key`',
+  audited: "the fields, `via` `console` or `cli`, and from the terminal `asked_by` (`-u`); the chain's task ID",
+  also: '`gwqueue chain <name> field=value…` (`src/cli/chain.ts`)',
+};
+
+/** The action of one form, at `POST /<name>` (and its older names). */
+export function formAction(form: OperatorForm): OperatorAction<FormValues, FormValues> & { form: OperatorForm } {
+  const paths = [form.name, ...(form.aliases ?? [])];
+  const web: WebEntry[] = paths.map((name) => ({ area: 'page', path: `/${name}`, entry: 'console', back: '/', flower: false }));
+  return {
+    ...defineAction({
+      name: form.auditAction,
+      title: form.title,
+      forbidden: `submit "${form.title}"`,
+      confirm: form.confirm,
+      once: 'submission token | Idempotency-Key',
+      input: form.input,
+      // GraceDB's answers may refuse the request, per field, before anything is queued.
+      async prepare(deps, values) {
+        const found = form.check ? ((await form.check(values, lookupGraceDb(deps))) ?? {}) : {};
+        const problems = Object.fromEntries(Object.entries(found).filter((entry): entry is [string, string] => Boolean(entry[1])));
+        if (Object.keys(problems).length)
+          throw new ActionRefusal('invalid', Object.values(problems).join(' '), { ...values }, null, problems);
+        return { value: values, fields: { ...values }, description: form.description };
+      },
+      async act(deps, prepared, actor) {
+        const canvas = form.build(prepared.value, { user: actor.askedBy ?? actor.user ?? 'anonymous', config: deps.config });
+        const { id } = await deps.client.apply(canvas, { submittedBy: submitter(actor) });
+        return { message: queuedMessage(form, prepared.value, id), taskId: id, enqueued: true };
+      },
+      duplicate: (_prepared, taskId) =>
+        taskId
+          ? `This form was already submitted (task ${taskId}); nothing was sent again.`
+          : 'This form is already being submitted; nothing was sent again.',
+      web,
+      doc: FORM_DOC,
+    }),
+    form,
+  };
 }
 
-/** The action of one form. */
-export function formAction(form: OperatorForm): OperatorAction<FormValues> {
-  return {
-    name: form.auditAction,
-    title: form.title,
-    forbidden: `submit "${form.title}"`,
-    confirm: form.confirm,
-    validate: (deps, input) => checkAndLookUp(form, deps, input),
-    async act(deps, prepared, actor) {
-      const askedBy = prepared.fields[ASKED_BY];
-      const user = typeof askedBy === 'string' ? askedBy : (actor.user ?? 'anonymous');
-      const canvas = form.build(prepared.value, { user, config: deps.config });
-      const { id } = await deps.client.apply(canvas, { submittedBy: submitter(actor) });
-      return { message: queuedMessage(form, prepared.value, id), taskId: id, enqueued: true };
-    },
-    duplicate: (_prepared, taskId) =>
-      taskId
-        ? `This form was already submitted (task ${taskId}); nothing was sent again.`
-        : 'This form is already being submitted; nothing was sent again.',
-  };
+/** The forms' actions, in the console's order (one per form, made once: the console and `gwqueue chain` share them). */
+export const FORM_ACTIONS = OPERATOR_FORMS.map(formAction);
+
+/** The action of a form by its path name, or by an older name it still answers to (change_prefered_event). */
+export function formActionNamed(name: string): (typeof FORM_ACTIONS)[number] | undefined {
+  return FORM_ACTIONS.find((action) => action.form.name === name) ?? FORM_ACTIONS.find((action) => action.form.aliases?.includes(name));
 }

@@ -1,6 +1,7 @@
 // The one operator-action pipeline: identify → authorize → validate → confirm (browser) → claim the idempotency key → act → audit → outcome, for every entry point.
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { z } from 'zod';
 import type { Config } from '../config/index.js';
 import { hasRole, type Role } from '../config/web.js';
 import type { TaskClient } from '../queue/client.js';
@@ -12,6 +13,8 @@ import { RedisUnavailableError } from '../redis/errors.js';
 import { asRedisUnavailable } from '../redis/connection.js';
 import { confirmReplication, markReplication, type ReplicationMark } from '../redis/replication.js';
 import { untilWritten } from '../redis/until-written.js';
+import { checkInput, describeProblems } from '../input/check.js';
+import type { WorkerCommand } from './worker-commands.js';
 
 /** Who acts, as the entry point identified them. */
 export interface Actor {
@@ -24,6 +27,8 @@ export interface Actor {
   role?: Role;
   /** Only a browser is asked to confirm: an API client or a terminal has said what it wants. */
   via: 'browser' | 'token' | 'terminal';
+  /** Who asked, when not the one who acts (`gwqueue chain -u NAME`): audited as `asked_by`, written into a chain's log message. */
+  askedBy?: string;
 }
 
 export interface ActionRequest {
@@ -50,7 +55,7 @@ export interface TaskIndexPort {
 }
 export interface ControlPort {
   send(options: {
-    action: 'concurrency' | 'shutdown';
+    action: WorkerCommand;
     args?: Record<string, unknown>;
     destination?: string[];
     timeoutMs: number;
@@ -111,8 +116,55 @@ export class ActionRefusal extends Error {
   }
 }
 
-/** One operator action: its audit name, how it checks its input and what it does. */
-export interface OperatorAction<T> {
+/** How a repeated request is caught (the route table and the docs say it). */
+export type Once = 'state check' | 'the retried task' | 'submission token | Idempotency-Key' | 'Idempotency-Key' | '-';
+
+/** A URL that runs the action (web/ mounts it and lists it in the route table). */
+export interface WebEntry {
+  /** page: the console's own paths; dashboard: under the dashboard's base (/flower). */
+  area: 'page' | 'dashboard';
+  /** Express path; its parameters are input fields of the same name. */
+  path: string;
+  /** Recorded in the audit entry as `via`. */
+  entry: string;
+  /** Where a browser goes when nothing was queued (in the same area; `:name` parameters filled in), unless the page it came from is given. */
+  back: string;
+  /** Served by `gwqueue flower` too. */
+  flower: boolean;
+}
+
+/** A button on the dashboard's task rows that posts to the action's `/tasks/:id/…` dashboard path. */
+export interface TaskButton {
+  label: string;
+  /** Bootstrap button class. */
+  style: string;
+  /** The task states the button is shown in. */
+  states: readonly string[];
+  /** The question asked first (a dialog, or a page without JavaScript); `{name}` and `{id}` are filled in. */
+  confirm?: string;
+}
+
+/** A `gwqueue control …` subcommand: its usage (arguments in order are input fields of those names) and help. */
+export interface CliEntry {
+  usage: string;
+  description: string;
+  /** The outcome's data holds workers' replies: printed one per worker, exit 69 when one did not answer. */
+  replies?: boolean;
+}
+
+/** The row of docs/actions.md: the rule and what is audited; `also`: entry points besides the generated ones. */
+export interface ActionDoc {
+  rule: string;
+  audited: string;
+  also?: string;
+}
+
+/**
+ * One operator action, declared once: its audit name, who may run it, whether a browser confirms, its input schema,
+ * how a repeat is caught, what it does, and where it is offered. The route table, `gwqueue control`, the dashboard's
+ * task-row buttons, the audit vocabulary and the docs table are made from the declarations (actions/registry.ts).
+ */
+export interface OperatorAction<I = unknown, T = I> {
   name: ActionName;
   /** For the confirmation page and its button. */
   title: string;
@@ -122,10 +174,52 @@ export interface OperatorAction<T> {
   role?: Role;
   /** A browser confirms first (a dialog with JavaScript, a page without). */
   confirm: boolean;
-  validate(deps: ActionDeps, input: Record<string, unknown>): Promise<Prepared<T>>;
+  once: Once;
+  /** The input's one check, whatever the entry point (route parameters and body, command arguments). */
+  input: z.ZodType<I>;
+  /** What needs Redis or GraceDB to check (the task exists and is failed…), and what the audit entry and confirmation show. */
+  prepare(deps: ActionDeps, value: I): Promise<Prepared<T>>;
   act(deps: ActionDeps, prepared: Prepared<T>, actor: Actor): Promise<Done>;
   /** What a second request with a claimed key is told (taskId null: the first is still in flight). */
   duplicate?(prepared: Prepared<T>, taskId: string | null): string;
+  web?: readonly WebEntry[];
+  button?: TaskButton;
+  cli?: CliEntry;
+  doc: ActionDoc;
+}
+
+/** Any declared action, for the lists that hold actions of different inputs (the registry, the entry points). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each action's own types are checked by defineAction
+export type AnyAction = OperatorAction<any, any>;
+
+/** The declaration's types checked, and nothing else: `act` sees what `prepare` made of what `input` made. */
+export function defineAction<I, T>(action: OperatorAction<I, T>): OperatorAction<I, T> {
+  return action;
+}
+
+/** An action's input, checked: its value, or the refusal (bad input) the pipeline audits once the actor is known. */
+export type CheckedInput<I> = { ok: true; value: I } | { ok: false; refusal: ActionRefusal };
+
+/**
+ * The one check of an action's input, without Redis: a terminal runs it before it connects (bad input changes
+ * nothing, exit 64), then hands the result to runChecked; runAction does both in a row.
+ */
+export function checkActionInput<I>(action: OperatorAction<I, unknown>, input: Record<string, unknown>): CheckedInput<I> {
+  const checked = checkInput(action.input, input);
+  if (checked.ok) return checked;
+  return {
+    ok: false,
+    refusal: new ActionRefusal('invalid', describeProblems(checked.problems), shownInput(input), null, checked.problems),
+  };
+}
+
+/** Raw input as an audit entry records it: text and numbers, clipped (whatever else came is not the operator's to show). */
+function shownInput(input: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(input)
+      .filter(([, value]) => typeof value === 'string' || typeof value === 'number')
+      .map(([name, value]) => [name.slice(0, 50), typeof value === 'string' ? value.slice(0, 200) : value]),
+  );
 }
 
 export type OutcomeKind = 'done' | 'duplicate' | 'conflict' | 'confirm' | 'unauthorized' | RefusalKind;
@@ -187,14 +281,31 @@ export function actorRole(actor: Actor): Role {
   return actor.via === 'terminal' ? 'admin' : 'operator';
 }
 
-/** Runs one action for one request. Expected refusals come back as outcomes; anything else (Redis down) is thrown, after an audit attempt. */
-export async function runAction<T>(deps: ActionDeps, action: OperatorAction<T>, request: ActionRequest): Promise<ActionOutcome> {
+/** Runs one action for one request: checks its input, then runChecked. */
+export function runAction<I, T>(deps: ActionDeps, action: OperatorAction<I, T>, request: ActionRequest): Promise<ActionOutcome> {
+  return runChecked(deps, action, request, checkActionInput(action, request.input));
+}
+
+/** What a browser that must bring a one-time token (a form's) and did not is told, under the token's field. */
+export const TOKEN_FIELD = 'submission_token';
+
+/**
+ * Runs one action for one request whose input was checked. Expected refusals come back as outcomes; anything else
+ * (Redis down) is thrown, after an audit attempt.
+ */
+export async function runChecked<I, T>(
+  deps: ActionDeps,
+  action: OperatorAction<I, T>,
+  request: ActionRequest,
+  checked: CheckedInput<I>,
+): Promise<ActionOutcome> {
   const { actor } = request;
+  const asked = actor.askedBy === undefined ? {} : { asked_by: actor.askedBy };
   const entry = (result: AuditOutcome, detail: string, fields: Record<string, unknown>, taskId: string | null = null): NewAuditEntry => ({
     user: actor.user ?? 'anonymous',
     address: actor.address,
     action: action.name,
-    fields: { ...fields, via: request.entry },
+    fields: { ...fields, ...asked, via: request.entry },
     taskId,
     outcome: result,
     detail,
@@ -204,14 +315,16 @@ export async function runAction<T>(deps: ActionDeps, action: OperatorAction<T>, 
 
   const needed = action.role ?? 'operator';
   if (!actor.authorized || !hasRole(actorRole(actor), needed)) {
+    const only = needed === 'admin' ? ' (admins only)' : '';
     await audit(
       'unauthorized',
-      actor.user
-        ? `user ${actor.user} is not authorized to ${action.forbidden}${needed === 'admin' ? ' (admins only)' : ''}`
-        : `no authenticated user may ${action.forbidden}`,
-      request.input,
+      actor.user ? `user ${actor.user} is not authorized to ${action.forbidden}${only}` : `no authenticated user may ${action.forbidden}`,
+      shownInput(request.input),
     );
-    return outcome('unauthorized', `You are not allowed to ${action.forbidden}. Nothing was changed.`, { fields: request.input });
+    const message = actor.user
+      ? `${actor.user} is not allowed to ${action.forbidden}${only}. Ask an administrator to add you to the authorized users or groups. Nothing was done.`
+      : `You are not allowed to ${action.forbidden}: it needs an authenticated, authorized user. Nothing was done.`;
+    return outcome('unauthorized', message);
   }
 
   const refused = async (error: unknown, fields: Record<string, unknown>, taskId: string | null) => {
@@ -221,11 +334,20 @@ export async function runAction<T>(deps: ActionDeps, action: OperatorAction<T>, 
     return outcome(error.kind, error.message, { fields: at, taskId: error.taskId ?? taskId, problems: error.problems });
   };
 
+  if (!checked.ok) return refused(checked.refusal, {}, null);
+  // A browser's form is caught by its one-time token: without one it is an old or forged page, and a resubmission of
+  // it could not be told from a second submission.
+  if (action.once === 'submission token | Idempotency-Key' && actor.via === 'browser' && request.idempotencyKey === undefined)
+    return refused(
+      new ActionRefusal('invalid', `${TOKEN_FIELD} is missing or not valid`, {}, null, { [TOKEN_FIELD]: 'is missing or not valid' }),
+      {},
+      null,
+    );
   let prepared: Prepared<T>;
   try {
-    prepared = await action.validate(deps, request.input);
+    prepared = await action.prepare(deps, checked.value);
   } catch (error) {
-    return refused(error, request.input, null);
+    return refused(error, shownInput(request.input), null);
   }
 
   if (action.confirm && actor.via === 'browser' && !request.confirmed) {

@@ -1,15 +1,16 @@
 // Actions on a queue: pause and resume it, clean its old finished tasks, purge the tasks waiting in it.
-import { ACTION_NAMES } from '../audit/vocabulary.js';
+import { z } from 'zod';
 import { liveWorkers } from '../queue/heartbeats.js';
 import type { TaskClient } from '../queue/client.js';
 import type { Config } from '../config/index.js';
-import { ActionRefusal, type ActionDeps, type OperatorAction } from './pipeline.js';
+import { ActionRefusal, defineAction, type ActionDeps, type AnyAction, type OperatorAction } from './pipeline.js';
 
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
+const queueName = z.string({ error: 'is required' });
+
 /** A queue this deployment knows; any other name is bad input (the known ones are listed), as a mistyped option would be. */
-async function knownQueue(deps: ActionDeps, value: unknown): Promise<string> {
-  const name = String(value ?? '');
+async function knownQueue(deps: ActionDeps, name: string): Promise<string> {
   const known = await deps.client.queueNames();
   if (!known.includes(name))
     throw new ActionRefusal('invalid', `Unknown queue "${name.slice(0, 100)}" (known: ${known.join(', ')}).`, {
@@ -26,14 +27,16 @@ export async function consumersOf(client: TaskClient, config: Config, queue: str
 }
 
 /** BullMQ's queue-level pause: every worker stops taking tasks from it (active ones finish); tasks keep arriving and wait. */
-function pauseAction(paused: boolean): OperatorAction<string> {
+function pauseAction(paused: boolean): OperatorAction<{ queue: string }, string> {
   const verb = paused ? 'pause' : 'resume';
-  return {
-    name: paused ? ACTION_NAMES.queuePause : ACTION_NAMES.queueResume,
+  return defineAction({
+    name: paused ? 'queue.pause' : 'queue.resume',
     title: paused ? 'Pause queue' : 'Resume queue',
     forbidden: `${verb} queues`,
     confirm: paused,
-    async validate(deps, input) {
+    once: 'state check',
+    input: z.object({ queue: queueName }),
+    async prepare(deps, input) {
       const queue = await knownQueue(deps, input.queue);
       const description = paused
         ? `Stop every worker from taking new tasks from queue ${queue} until it is resumed. Running tasks finish.`
@@ -52,7 +55,17 @@ function pauseAction(paused: boolean): OperatorAction<string> {
         : `${was ? `Resumed queue ${queue}` : `Queue ${queue} was not paused`}; ${who}`;
       return { message, data: { queue, paused, wasPaused: was, consumers } };
     },
-  };
+    web: [{ area: 'dashboard', path: `/queues/:queue/${verb}`, entry: 'dashboard', back: '/queues', flower: true }],
+    cli: {
+      usage: `${verb} <queue>`,
+      description: paused
+        ? 'stop every worker taking tasks from a queue (active tasks finish; new ones wait)'
+        : 'let workers take tasks from a paused queue again',
+    },
+    doc: paused
+      ? { rule: 'a known queue; workers stop taking tasks from it, running ones finish', audited: 'the queue; the consumers in the detail' }
+      : { rule: 'a known queue', audited: 'the queue' },
+  });
 }
 
 export const pauseQueue = pauseAction(true);
@@ -62,28 +75,30 @@ export const resumeQueue = pauseAction(false);
 export const CLEAN_AGES = { '0': 'any age', '1h': 'older than 1 hour', '1d': 'older than 1 day', '7d': 'older than 7 days' } as const;
 type CleanAge = keyof typeof CLEAN_AGES;
 const AGE_MS: Record<CleanAge, number> = { '0': 0, '1h': 3_600_000, '1d': 86_400_000, '7d': 7 * 86_400_000 };
+const AGES = Object.keys(AGE_MS) as CleanAge[];
 const BATCH = 1000;
 
 /** Deletes a queue's failed or completed tasks of a given age, with their results, and their rows in the task list. */
-export const cleanQueue: OperatorAction<{ queue: string; state: 'failed' | 'completed'; age: CleanAge }> = {
-  name: ACTION_NAMES.queueClean,
+export const cleanQueue = defineAction({
+  name: 'queue.clean',
   title: 'Remove old tasks',
   forbidden: 'remove old tasks',
   // Destructive: results and errors are gone for good.
   role: 'admin',
   confirm: true,
-  async validate(deps, input) {
+  once: 'state check',
+  input: z.object({
+    queue: queueName,
+    state: z.enum(['failed', 'completed'], { error: 'must be "failed" or "completed"' }),
+    age: z.enum(AGES, { error: `must be one of ${AGES.join(', ')}` }),
+  }),
+  async prepare(deps, input) {
     const queue = await knownQueue(deps, input.queue);
-    const state = String(input.state ?? '');
-    const age = String(input.age ?? '');
-    if (state !== 'failed' && state !== 'completed')
-      throw new ActionRefusal('invalid', 'state must be "failed" or "completed".', { queue });
-    if (!(age in AGE_MS)) throw new ActionRefusal('invalid', `age must be one of ${Object.keys(AGE_MS).join(', ')}.`, { queue, state });
-    const label = CLEAN_AGES[age as CleanAge];
+    const { state, age } = input;
     return {
-      value: { queue, state, age: age as CleanAge },
+      value: { queue, state, age },
       fields: { queue, state, age },
-      description: `Delete the ${state} tasks of queue ${queue} (${label}), with their results and errors. This cannot be undone.`,
+      description: `Delete the ${state} tasks of queue ${queue} (${CLEAN_AGES[age]}), with their results and errors. This cannot be undone.`,
     };
   },
   async act(deps, { value: { queue, state, age } }) {
@@ -101,7 +116,15 @@ export const cleanQueue: OperatorAction<{ queue: string; state: 'failed' | 'comp
       data: { removed: removed.length },
     };
   },
-};
+  web: [
+    { area: 'dashboard', path: '/queues/clean', entry: 'dashboard', back: '/queues', flower: true },
+    { area: 'dashboard', path: '/queues/:queue/clean', entry: 'dashboard', back: '/queues', flower: true },
+  ],
+  doc: {
+    rule: 'a known queue, state `failed` or `completed`, age `0`, `1h`, `1d` or `7d`; rows leave the task index too',
+    audited: 'queue, state, age; how many were removed',
+  },
+});
 
 /** Tasks ready to run and not started, per queue: the wait and paused lists and the prioritized set. */
 export async function waitingCounts(client: TaskClient, queues: string[]): Promise<Record<string, number>> {
@@ -117,14 +140,15 @@ export async function waitingCounts(client: TaskClient, queues: string[]): Promi
 export const sumOf = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 
 /** Removes the tasks waiting in queues (BullMQ's drain, which also detaches them from their chains); not delayed, running or finished ones. */
-export const purgeQueues: OperatorAction<string[]> = {
-  name: ACTION_NAMES.queuePurge,
+export const purgeQueues = defineAction({
+  name: 'queue.purge',
   title: 'Purge queues',
   forbidden: 'purge queues',
   role: 'admin',
   confirm: true,
-  async validate(deps, input) {
-    const asked = Array.isArray(input.queues) ? input.queues.map(String) : [];
+  once: 'state check',
+  input: z.object({ queues: z.array(queueName).default([]) }),
+  async prepare(deps, { queues: asked }) {
     const queues = asked.length ? await Promise.all(asked.map((queue) => knownQueue(deps, queue))) : await deps.client.queueNames();
     const total = sumOf(await waitingCounts(deps.client, queues));
     return {
@@ -142,4 +166,12 @@ export const purgeQueues: OperatorAction<string[]> = {
       data: { removed, total },
     };
   },
-};
+  doc: {
+    rule: 'known queues; removes waiting tasks only (not delayed, running or finished ones)',
+    audited: 'the queues; how many per queue',
+    also: '`gwqueue purge [-Q queues] [-f]` (asks on a terminal, refused without one unless `-f`)',
+  },
+});
+
+/** The queue actions, in the order the docs list them. */
+export const QUEUE_ACTIONS: readonly AnyAction[] = [pauseQueue, resumeQueue, cleanQueue, purgeQueues];

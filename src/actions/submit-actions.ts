@@ -1,8 +1,8 @@
 // What a terminal enqueues by hand: `gwqueue call` (task.call) and the shell's submissions (shell.submit); the rule is each task's argument schema.
-import { ACTION_NAMES } from '../audit/vocabulary.js';
+import { z } from 'zod';
 import { buildFlow, type ApplyOptions, type Canvas, type Signature } from '../queue/canvas.js';
 import { getTask } from '../queue/registry.js';
-import { submitter, type Done, type OperatorAction } from './pipeline.js';
+import { defineAction, submitter, type AnyAction, type Done } from './pipeline.js';
 import type { ActionDeps, Actor, Prepared } from './pipeline.js';
 
 /**
@@ -32,36 +32,59 @@ export interface CallInput extends ApplyOptions {
   kwargs: Record<string, unknown>;
 }
 
-/** The check of a call, without Redis: `gwqueue call` runs it before it connects, the pipeline as the action's validate. */
-export function checkCall(input: CallInput): Prepared<Signature> {
-  const { task, args, kwargs, ...options } = input;
-  const signature = getTask(task).signature(args, kwargs, options, true);
-  checkCanvas(signature);
-  const fields = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
-  return { value: signature, fields, description: `queued ${task}` };
-}
+/**
+ * A call as the terminal parsed it, checked as apply would check it (the task's argument schema, the options): a bad
+ * one is thrown as it is (UnknownTaskError, TaskArgumentError, CanvasError: the CLI's exit 64), before anything is written.
+ */
+const callInput = z.custom<CallInput>(
+  (value) => typeof value === 'object' && value !== null && typeof (value as CallInput).task === 'string',
+);
 
 /** `gwqueue call NAME`: one task; audited with the task, its arguments and the options given. */
-export const callTask: OperatorAction<Signature> = {
-  name: ACTION_NAMES.taskCall,
+export const callTask = defineAction({
+  name: 'task.call',
   title: 'Call a task',
   forbidden: 'call tasks',
   confirm: false,
-  validate: async (_deps, input) => checkCall(input as unknown as CallInput),
+  // Each call or submission is a new task: a terminal retries nothing by itself.
+  once: '-',
+  input: callInput.transform((input) => {
+    const { task, args, kwargs, ...options } = input;
+    const signature = getTask(task).signature(args, kwargs, options, true);
+    checkCanvas(signature);
+    const fields = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
+    return { signature, fields };
+  }),
+  prepare: async (_deps, { signature, fields }) => ({ value: signature as Signature, fields, description: `queued ${signature.task}` }),
   act: enqueue,
-};
+  doc: {
+    rule: "the task's argument schema, checked before connecting (exit 64; a refused call is not audited)",
+    audited: 'task, args, kwargs and the options given (queue, countdown, eta, expires); the task ID',
+    also: '`gwqueue call NAME` (`src/cli/call.ts`)',
+  },
+});
 
 /** What `gwqueue shell` enqueues (`task.delay()`, `chain(…).delay()`, `app.apply(…)`): audited with its steps. */
-export const shellSubmit: OperatorAction<Canvas> = {
-  name: ACTION_NAMES.shellSubmit,
+export const shellSubmit = defineAction({
+  name: 'shell.submit',
   title: 'Submit from the shell',
   forbidden: 'submit tasks',
   confirm: false,
-  async validate(_deps, input) {
-    const canvas = input.canvas as Canvas;
+  // Each call or submission is a new task: a terminal retries nothing by itself.
+  once: '-',
+  input: z.object({ canvas: z.custom<Canvas>((value) => typeof value === 'object' && value !== null) }),
+  async prepare(_deps, { canvas }) {
     checkCanvas(canvas);
     const steps = stepsOf(canvas);
     return { value: canvas, fields: { steps }, description: `queued ${steps.map((step) => step.task).join(', ')}` };
   },
   act: enqueue,
-};
+  doc: {
+    rule: "the tasks' argument schemas (bad arguments are thrown as they are, for the shell to show, and not audited)",
+    audited: 'the steps and arguments, `via: shell`; the task ID',
+    also: 'what `gwqueue shell` enqueues (`task.delay()`, `chain(…).delay()`, `app.apply(…)`)',
+  },
+});
+
+/** The submissions from a terminal, in the order the docs list them. */
+export const SUBMIT_ACTIONS: readonly AnyAction[] = [callTask, shellSubmit];

@@ -1,12 +1,15 @@
-// Actions on one task, one rule whatever the entry point: retry a failed task (once per task), cancel a task that has not started.
+// Actions on one task, one rule whatever the entry point: retry a failed task (once per task), cancel a task that has not started, promote a delayed task to run now.
 import type { Job } from 'bullmq';
+import { z } from 'zod';
 import type { JobData } from '../queue/canvas.js';
 import { resubmit } from '../queue/resubmit.js';
-import { ACTION_NAMES } from '../audit/vocabulary.js';
-import { ActionRefusal, submitter, type ActionDeps, type OperatorAction } from './pipeline.js';
+import { ActionRefusal, defineAction, submitter, type ActionDeps, type AnyAction } from './pipeline.js';
 import { TASK_ID } from '../queue/types.js';
 
 const ID = TASK_ID;
+
+/** A task ID from a route or an argument: any text (an unknown one is "no task with ID …", 404, not bad input). */
+const taskInput = z.object({ id: z.string({ error: 'is required' }) });
 
 interface Target {
   job: Job;
@@ -15,9 +18,8 @@ interface Target {
   fields: { id: string; task: string; state: string };
 }
 
-/** The task named by `input.id`, or a not-found refusal. */
-async function findTask(deps: ActionDeps, input: Record<string, unknown>): Promise<Target> {
-  const id = String(input.id ?? '');
+/** The task named by `id`, or a not-found refusal. */
+async function findTask(deps: ActionDeps, id: string): Promise<Target> {
   const job = ID.test(id) ? await deps.client.findJob(id) : undefined;
   if (!job)
     throw new ActionRefusal(
@@ -30,19 +32,30 @@ async function findTask(deps: ActionDeps, input: Record<string, unknown>): Promi
   return { job, state, fields: { id: job.id!, task: job.name, state } };
 }
 
+/** The dashboard's path for a task action, its page to come back to, and `gwqueue control VERB <task_id>`. */
+const dashboardPath = (verb: string) => ({
+  area: 'dashboard' as const,
+  path: `/tasks/:id/${verb}`,
+  entry: 'dashboard',
+  back: '/tasks',
+  flower: true,
+});
+
 /**
  * Failed only. Retrying a completed task would do it again: for a preliminary-alert chain, send a second alert for
  * the same superevent. To do a completed thing again is a new decision, taken by submitting the form again (which
  * has its own confirmation and audit entry), not a side door. The retried task's ID is the idempotency key: a double
  * click, two operators at once, or the dashboard and the CLI together make one new task.
  */
-export const retryTask: OperatorAction<Target> = {
-  name: ACTION_NAMES.taskRetry,
+export const retryTask = defineAction({
+  name: 'task.retry',
   title: 'Retry task',
   forbidden: 'retry tasks',
   confirm: false,
-  async validate(deps, input) {
-    const target = await findTask(deps, input);
+  once: 'the retried task',
+  input: taskInput,
+  async prepare(deps, { id }) {
+    const target = await findTask(deps, id);
     const { job, state, fields } = target;
     if (state !== 'failed') {
       const why = state === 'completed' ? ' To do it again, submit it again.' : '';
@@ -76,7 +89,17 @@ export const retryTask: OperatorAction<Target> = {
     taskId
       ? `Task ${job.id} was already retried as task ${taskId}; nothing was run again.`
       : `Task ${job.id} is being retried right now; nothing was run again.`,
-};
+  web: [{ area: 'page', path: '/tasks/:id/retry', entry: 'task-page', back: '/tasks/:id', flower: true }, dashboardPath('retry')],
+  button: { label: 'Retry', style: 'btn-outline-warning', states: ['failed'] },
+  cli: {
+    usage: 'retry <id>',
+    description: 'run a failed task again with the same arguments, as a new task (once: a second retry of it answers with the first)',
+  },
+  doc: {
+    rule: "a **failed** task only (a completed one is refused: retrying it would do it again, e.g. send a second preliminary alert; to do a completed thing again, submit the form again). Once per task: the retried task's ID is the idempotency key, so a double click, two operators, or the dashboard and the CLI together make one new task, and later retries are answered with it",
+    audited: "the task, its name and state; the new task's ID",
+  },
+});
 
 const CANCELLABLE = ['waiting', 'delayed', 'prioritized', 'paused', 'waiting-children'];
 
@@ -85,13 +108,15 @@ const CANCELLABLE = ['waiting', 'delayed', 'prioritized', 'paused', 'waiting-chi
  * step that never comes; the operator cancels the chain by its last task (the ID they were shown). The cancelled task
  * leaves the task list's index too, from every entry point.
  */
-export const cancelTask: OperatorAction<Target> = {
-  name: ACTION_NAMES.taskCancel,
+export const cancelTask = defineAction({
+  name: 'task.cancel',
   title: 'Cancel task',
   forbidden: 'cancel tasks',
   confirm: true,
-  async validate(deps, input) {
-    const target = await findTask(deps, input);
+  once: 'state check',
+  input: taskInput,
+  async prepare(deps, { id }) {
+    const target = await findTask(deps, id);
     const { job, state, fields } = target;
     if (state === 'active') {
       throw new ActionRefusal(
@@ -129,4 +154,23 @@ export const cancelTask: OperatorAction<Target> = {
     await deps.taskIndex.remove([job.id!]);
     return { message: `Cancelled task ${job.id} (${job.name}), which was ${state}`, taskId: job.id!, data: { state } };
   },
-};
+  web: [dashboardPath('cancel')],
+  button: {
+    label: 'Cancel',
+    style: 'btn-outline-danger',
+    states: ['waiting', 'delayed'],
+    confirm: 'Cancel task {name} ({id})? It will not run.',
+  },
+  cli: {
+    usage: 'cancel <id>',
+    description: 'remove a task that has not started (a running task, or a step of a chain, cannot be cancelled)',
+  },
+  doc: {
+    rule: "a task that has not started (waiting, delayed, prioritized, paused, or a chain waiting for its steps). A running or finished task is refused; a **step of a chain** is refused with the chain's last task named (cancel that one: the whole chain goes). The task leaves the task list's index too",
+    audited: 'the task, its name and state',
+    also: "the `events` screen's `c`",
+  },
+});
+
+/** The task actions, in the order the docs list them. */
+export const TASK_ACTIONS: readonly AnyAction[] = [retryTask, cancelTask];

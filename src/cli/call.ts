@@ -104,15 +104,16 @@ export function register(program: Command): void {
               : isoTime('--expires', options.expires);
         const wait = waitSeconds(options.wait);
         const queue = queueName(options.queue);
-        const [{ loadTaskFor }, { callTask, checkCall }] = await Promise.all([
+        const [{ loadTaskFor }, { callTask }, { checkOrExit }] = await Promise.all([
           import('../tasks/load.js'),
           import('../actions/submit-actions.js'),
+          import('./run-action.js'),
         ]);
         await loadTaskFor(name);
         await refuseInternal(name);
         const input = { task: name, args, kwargs, queue, countdown, eta, expires };
-        // The action's own check before touching Redis: bad input changes nothing (the pipeline checks again).
-        checkCall(input);
+        // The action's one check before touching Redis: bad input changes nothing.
+        const checked = checkOrExit(callTask, input);
         return withClient(
           async (client, config) => {
             await refuseUnservedQueue(queue, client, config);
@@ -120,7 +121,7 @@ export function register(program: Command): void {
               import('./run-action.js'),
               import('../queue/async-result.js'),
             ]);
-            const outcome = await runFromTerminal(client, config, callTask, { ...input });
+            const outcome = await runFromTerminal(client, config, callTask, input, { checked });
             if (outcome.kind !== 'done' || !outcome.taskId) return report(outcome);
             if (wait === undefined) {
               print(outcome.taskId);

@@ -58,28 +58,23 @@ export function register(program: Command): void {
         const wait = waitSeconds(options.wait);
         const user = options.user?.trim() || os.userInfo().username;
         if (!/^[\w.@ -]{1,64}$/.test(user)) throw new CliError('--user must be 1-64 letters, digits, spaces or . @ - _');
-        const [{ findForm, FORM_NAMES }, { checkForm, formAction }, { ActionRefusal }] = await Promise.all([
+        const [{ FORM_NAMES }, { formActionNamed }, { checkOrExit }] = await Promise.all([
           import('../forms/registry.js'),
           import('../actions/form-action.js'),
-          import('../actions/pipeline.js'),
+          import('./run-action.js'),
         ]);
-        const definition = findForm(form);
+        const declared = formActionNamed(form);
         // An unknown form is named last: a long or odd one must not push "unknown form" out of the (shortened) line.
-        if (!definition) throw new CliError(`unknown form; use one of ${FORM_NAMES.join(', ')} (got "${form}")`);
-        // The console's action under the same name (/audit?form=… lists both); `-u` is kept beside the OS user.
-        const input = { ...fields, asked_by: user };
-        // The action's own check before touching Redis: bad input changes nothing (the pipeline checks again).
-        try {
-          checkForm(definition, input);
-        } catch (error) {
-          throw error instanceof ActionRefusal ? new CliError(`${definition.name}: ${error.message}`) : error;
-        }
+        if (!declared) throw new CliError(`unknown form; use one of ${FORM_NAMES.join(', ')} (got "${form}")`);
+        // The console's action under the same name (/audit?form=… lists both), checked before touching Redis: bad
+        // input changes nothing. `-u` is kept beside the OS user.
+        const checked = checkOrExit(declared, fields, declared.form.name);
         return withClient(async (client, config) => {
           const [{ report, runFromTerminal }, { AsyncResult }] = await Promise.all([
             import('./run-action.js'),
             import('../queue/async-result.js'),
           ]);
-          const outcome = await runFromTerminal(client, config, formAction(definition), input);
+          const outcome = await runFromTerminal(client, config, declared, fields, { checked, askedBy: user });
           if (outcome.kind !== 'done' || !outcome.taskId) return report(outcome);
           process.stderr.write(`gwqueue: ${processRedactor().text(outcome.message)}\n`);
           if (wait === undefined) {

@@ -1,141 +1,87 @@
-// `gwqueue control pause|resume QUEUE, cancel|retry TASK_ID, concurrency WORKER N, shutdown WORKER`: thin adapters over the action pipeline (actions/), audited with the OS user.
+// `gwqueue control …`: one subcommand per declared action that offers one (actions/registry.ts: pause, resume, cancel, retry, concurrency, shutdown…), run through the action pipeline and audited with the OS user.
 import type { Command } from 'commander';
 import { action, EXIT, print, withClient } from './context.js';
-import { parseDestination, parseTimeout, within } from './inspect.js';
-import type { OperatorAction } from '../actions/pipeline.js';
-
-const WORKERS_WAIT = "how long to wait for the workers' answers";
+import { parseTimeout, within } from './inspect.js';
+import type { ActionOutcome } from '../actions/pipeline.js';
 
 interface Options {
   timeout: string;
   json?: boolean;
 }
 
-/** What every control subcommand takes: how long to wait, and JSON output. */
-function timedCommand(control: Command, usage: string, description: string, waitFor: string, printed: string): Command {
-  return control
-    .command(usage)
-    .description(description)
-    .option('-t, --timeout <seconds>', waitFor, '2')
-    .option('--json', `print ${printed} as JSON`);
+interface Replies {
+  replies: { worker: string; ok: boolean; message: string }[];
+  missing: string[];
 }
 
-/** A subcommand that runs one action on its one argument (a queue, a task ID) and reports the outcome. */
-function actionCommand(
-  control: Command,
-  usage: string,
-  description: string,
-  load: () => Promise<OperatorAction<unknown>>,
-  input: (argument: string) => Record<string, unknown>,
-): void {
-  timedCommand(control, usage, description, 'give up after this long', 'the outcome').action(
-    action(async (argument: string, options: Options) => {
-      const timeoutMs = parseTimeout(options.timeout);
-      return withClient(async (client, config) => {
-        const [operatorAction, { report, runFromTerminal }] = await Promise.all([load(), import('./run-action.js')]);
-        return report(
-          await within(timeoutMs, `control ${usage.split(' ')[0]}`, runFromTerminal(client, config, operatorAction, input(argument))),
-          options.json,
-        );
-      });
-    }),
-  );
-}
-
-async function workerCommand(
-  workers: string,
-  command: 'concurrency' | 'shutdown',
-  input: Record<string, unknown>,
-  options: Options,
+/** Workers' answers, one per worker (or JSON), then who did not answer on stderr: exit 69 then, 1 when one refused. */
+async function printReplies(
+  outcome: ActionOutcome,
+  timeoutMs: number,
+  json: boolean | undefined,
+  online: () => Promise<string[]>,
 ): Promise<number> {
-  const destination = parseDestination(workers)!;
-  const timeoutMs = parseTimeout(options.timeout);
-  return withClient(async (client, config) => {
-    const [{ setConcurrency, shutdownWorkers }, { report, runFromTerminal }] = await Promise.all([
-      import('../actions/worker-actions.js'),
-      import('./run-action.js'),
-    ]);
-    const outcome = await runFromTerminal(client, config, command === 'concurrency' ? setConcurrency : shutdownWorkers, {
-      ...input,
-      workers: destination,
-      timeoutMs,
-    });
-    if (outcome.kind !== 'done') return report(outcome, options.json);
-    const { replies, missing } = outcome.data as { replies: { worker: string; ok: boolean; message: string }[]; missing: string[] };
-    if (options.json) {
-      print(
-        JSON.stringify(
-          { replies: Object.fromEntries(replies.map((r) => [r.worker, r.ok ? { ok: r.message } : { error: r.message }])), missing },
-          null,
-          2,
-        ),
+  const { replies, missing } = outcome.data as unknown as Replies;
+  if (json) {
+    print(
+      JSON.stringify(
+        { replies: Object.fromEntries(replies.map((r) => [r.worker, r.ok ? { ok: r.message } : { error: r.message }])), missing },
+        null,
+        2,
+      ),
+    );
+  } else {
+    for (const reply of replies) print(`-> ${reply.worker}: ${reply.ok ? 'OK' : 'ERROR'}\n    ${reply.message}`);
+  }
+  if (missing.length) {
+    const names = await online();
+    for (const name of missing) {
+      process.stderr.write(
+        `gwqueue: no reply from ${name} within ${timeoutMs / 1000} s${names.includes(name) ? '' : ` (not online; online: ${names.join(', ') || 'none'})`}\n`,
       );
-    } else {
-      for (const reply of replies) print(`-> ${reply.worker}: ${reply.ok ? 'OK' : 'ERROR'}\n    ${reply.message}`);
     }
-    if (missing.length) {
-      const { liveWorkers } = await import('../queue/heartbeats.js');
-      const online = (await liveWorkers(client.redis, config)).map((w) => w.name);
-      for (const name of missing) {
-        process.stderr.write(
-          `gwqueue: no reply from ${name} within ${timeoutMs / 1000} s${online.includes(name) ? '' : ` (not online; online: ${online.join(', ') || 'none'})`}\n`,
-        );
-      }
-      return EXIT.UNAVAILABLE;
-    }
-    return replies.every((r) => r.ok) ? EXIT.OK : EXIT.FAILURE;
-  });
+    return EXIT.UNAVAILABLE;
+  }
+  return replies.every((r) => r.ok) ? EXIT.OK : EXIT.FAILURE;
 }
 
 export function register(program: Command): void {
   // Commander's own errors come out as one line through the program's configureOutput (main.ts).
-  const control = program
-    .command('control')
-    .description('control queues, tasks and workers: pause, resume, cancel, retry, concurrency, shutdown (audited)');
-  const queueActions = () => import('../actions/queue-actions.js');
-  const taskActions = () => import('../actions/task-actions.js');
-  const queue = (name: string) => ({ queue: name });
-  const task = (id: string) => ({ id });
-  actionCommand(
-    control,
-    'pause <queue>',
-    'stop every worker taking tasks from a queue (active tasks finish; new ones wait)',
-    async () => (await queueActions()).pauseQueue,
-    queue,
-  );
-  actionCommand(
-    control,
-    'resume <queue>',
-    'let workers take tasks from a paused queue again',
-    async () => (await queueActions()).resumeQueue,
-    queue,
-  );
-  actionCommand(
-    control,
-    'cancel <task_id>',
-    'remove a task that has not started (a running task, or a step of a chain, cannot be cancelled)',
-    async () => (await taskActions()).cancelTask,
-    task,
-  );
-  actionCommand(
-    control,
-    'retry <task_id>',
-    'run a failed task again with the same arguments, as a new task (once: a second retry of it answers with the first)',
-    async () => (await taskActions()).retryTask,
-    task,
-  );
-  timedCommand(
-    control,
-    'concurrency <workers> <n>',
-    'set how many tasks a worker runs at once per queue (comma-separated worker names)',
-    WORKERS_WAIT,
-    'the answers',
-  ).action(action(async (workers: string, n: string, options: Options) => workerCommand(workers, 'concurrency', { n }, options)));
-  timedCommand(
-    control,
-    'shutdown <workers>',
-    'stop workers gracefully: they finish their active tasks, then exit (comma-separated worker names)',
-    WORKERS_WAIT,
-    'the answers',
-  ).action(action(async (workers: string, options: Options) => workerCommand(workers, 'shutdown', {}, options)));
+  const control = program.command('control').description('control queues, tasks and workers (audited; the subcommands are listed below)');
+  // Made from the declarations when `control` runs (or its help is asked for), and for `completion`, which describes them.
+  let added = false;
+  program.hook('preSubcommand', async (_program, subcommand) => {
+    if ((subcommand.name() !== 'control' && subcommand.name() !== 'completion') || added) return;
+    added = true;
+    const { controlCommands } = await import('../actions/registry.js');
+    for (const { action: declared, cli } of controlCommands()) {
+      const names = [...cli.usage.matchAll(/<(\w+)>/g)].map((match) => match[1]);
+      control
+        .command(cli.usage)
+        .description(`${cli.description}${declared.role === 'admin' ? ' (admins only)' : ''}`)
+        .option('-t, --timeout <seconds>', cli.replies ? "how long to wait for the workers' answers" : 'give up after this long', '2')
+        .option('--json', `print ${cli.replies ? 'the answers' : 'the outcome'} as JSON`)
+        .action(
+          action(async (...given: unknown[]) => {
+            const options = given[names.length] as Options;
+            const timeoutMs = parseTimeout(options.timeout);
+            const input: Record<string, unknown> = Object.fromEntries(names.map((name, i) => [name, given[i]]));
+            if (cli.replies) input.timeoutMs = timeoutMs;
+            const { checkOrExit, report, runFromTerminal } = await import('./run-action.js');
+            // Bad input: one line and exit 64 before anything connects.
+            const checked = checkOrExit(declared, input);
+            return withClient(async (client, config) => {
+              const run = runFromTerminal(client, config, declared, input, { checked });
+              // A worker command waits for the replies itself (its timeout); anything else gives up after the timeout.
+              const outcome = cli.replies ? await run : await within(timeoutMs, `control ${cli.usage.split(' ')[0]}`, run);
+              if (!cli.replies || outcome.kind !== 'done') return report(outcome, options.json);
+              const { liveWorkers } = await import('../queue/heartbeats.js');
+              return printReplies(outcome, timeoutMs, options.json, async () =>
+                (await liveWorkers(client.redis, config)).map((w) => w.name),
+              );
+            });
+          }),
+        );
+    }
+  });
 }

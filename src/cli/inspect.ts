@@ -1,7 +1,7 @@
 // `gwqueue inspect METHOD [-d workers] [-t seconds] [--json]`: what the workers are doing, in Celery's shapes; exit 69 when none answers.
 import type { Command } from 'commander';
 import { action, CliError, EXIT, print, withClient } from './context.js';
-import { WORKER_NAME } from './worker.js';
+import { WORKER_NAME } from '../queue/heartbeats.js';
 
 const METHODS: [string, string][] = [
   ['active', 'tasks each worker is running'],

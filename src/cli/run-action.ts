@@ -2,7 +2,14 @@
 import type { Config } from '../config/index.js';
 import type { TaskClient } from '../queue/client.js';
 import { cliOperator } from '../audit/cli-operator.js';
-import { runAction, type ActionDeps, type ActionOutcome, type OperatorAction } from '../actions/pipeline.js';
+import {
+  checkActionInput,
+  runChecked,
+  type ActionDeps,
+  type ActionOutcome,
+  type AnyAction,
+  type CheckedInput,
+} from '../actions/pipeline.js';
 import { TaskIndex } from '../task-index/task-index.js';
 import { sendControl } from '../control/control-client.js';
 import { CliError, EXIT, print } from './context.js';
@@ -20,22 +27,39 @@ export function terminalDeps(client: TaskClient, config: Config): ActionDeps {
 }
 
 /**
- * Runs an action as the OS user. A terminal has said what it wants (the command, or a confirmation the screen asked
- * for itself), so it is never asked again here. `entry` is the command (cli, events), recorded as `via`.
+ * The action's one check of the input, before anything connects: bad input is one line and exit 64, and changes
+ * nothing (no Redis, no audit entry). `label` goes in front of the line (the form's name).
  */
-export function runFromTerminal<T>(
+export function checkOrExit<I>(action: AnyAction, input: Record<string, unknown>, label?: string): CheckedInput<I> & { ok: true } {
+  const checked = checkActionInput<I>(action, input);
+  if (!checked.ok) throw new CliError(label ? `${label}: ${checked.refusal.message}` : checked.refusal.message, EXIT.USAGE);
+  return checked;
+}
+
+/**
+ * Runs an action as the OS user (checked here, or by checkOrExit before connecting: `options.checked`). A terminal has said what it wants (the command, or a confirmation the screen asked for
+ * itself), so it is never asked again here. `entry` is the command (cli, events, shell), recorded as `via`;
+ * `askedBy`: `gwqueue chain -u`.
+ */
+export function runFromTerminal(
   client: TaskClient,
   config: Config,
-  action: OperatorAction<T>,
+  action: AnyAction,
   input: Record<string, unknown>,
-  entry = 'cli',
+  options: { entry?: string; askedBy?: string; checked?: CheckedInput<unknown> } = {},
 ): Promise<ActionOutcome> {
-  return runAction(terminalDeps(client, config), action, {
-    actor: { ...cliOperator(), authorized: true, via: 'terminal' },
-    entry,
-    input,
-    confirmed: true,
-  }).catch((error: unknown) => {
+  const checked = options.checked ?? checkActionInput(action, input);
+  return runChecked(
+    terminalDeps(client, config),
+    action,
+    {
+      actor: { ...cliOperator(), authorized: true, via: 'terminal', askedBy: options.askedBy },
+      entry: options.entry ?? 'cli',
+      input,
+      confirmed: true,
+    },
+    checked,
+  ).catch((error: unknown) => {
     // A write that went out unanswered (Redis hung mid-command) may have been done: the line says so, not "failed".
     if (error instanceof RedisUnavailableError && error.uncertain)
       throw new RedisUnavailableError(

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { action, CliError, EXIT } from './context.js';
 import { setStopBound, stopSignal, untilStopRequested } from './stop-signals.js';
+import { WORKER_NAME } from '../queue/heartbeats.js';
 
 /** `-Q a,b`; an unknown queue is an error with the known ones when `strict` (worker, purge), else a warning. */
 export function parseQueues(raw: string | undefined, known: string[], strict = false): string[] | undefined {
@@ -19,9 +20,6 @@ export function parseQueues(raw: string | undefined, known: string[], strict = f
     process.stderr.write(`gwqueue: warning: no registered task uses queue ${unknown.join(', ')} (known: ${known.join(', ')})\n`);
   return queues;
 }
-
-/** Worker names end up in the dashboard, logs and control replies: `name@host`-like, no markup, spaces or control characters. */
-export const WORKER_NAME = /^[\w.@:+-]{1,128}$/;
 
 export function parseWorkerName(raw: string | undefined): string | undefined {
   if (raw !== undefined && !WORKER_NAME.test(raw))

@@ -1,9 +1,10 @@
 // The remote-control protocol between the CLI and workers: Redis pub/sub channels under {prefix}, command and reply shapes.
 import type { Config } from '../config/index.js';
 import { controlKeys } from '../redis/keys.js';
+import { WORKER_COMMANDS } from '../actions/worker-commands.js';
 
-/** What a worker can be asked to do (queue pause/resume, cancel and retry need no worker and are not sent). */
-export const WORKER_ACTIONS = ['ping', 'concurrency', 'shutdown'] as const;
+/** What a worker can be asked to do: ping (a read), and the commands that change something (queue pause/resume, cancel and retry need no worker and are not sent). */
+export const WORKER_ACTIONS = ['ping', ...WORKER_COMMANDS] as const;
 export type WorkerAction = (typeof WORKER_ACTIONS)[number];
 
 export interface ControlCommand {

@@ -1,9 +1,10 @@
-// What an operator form is (OperatorForm), defineForm for the form files, and the form-level rules both entry points share.
+// What an operator form is (OperatorForm), defineForm for the form files: its fields and rules become the one input schema every entry point checks with.
+import { z } from 'zod';
 import { formAction } from '../audit/vocabulary.js';
 import type { Config } from '../config/index.js';
 import type { Canvas } from '../queue/canvas.js';
 import type { GraceDb } from '../gracedb/index.js';
-import { NOT_A_FIELD, type FormField, type FormRule } from './fields.js';
+import type { FormField, FormRule } from './fields.js';
 
 /** Valid field values, by field name: trimmed text, `on` for a ticked checkbox (unticked ones are absent). */
 export type FormValues = Readonly<Record<string, string>>;
@@ -25,6 +26,8 @@ export interface OperatorForm {
   fields: readonly FormField[];
   /** Rules over several fields, checked after each field's own. */
   rules: readonly FormRule[];
+  /** The fields and rules as one schema: what the action pipeline checks the input with, from every entry point. */
+  input: z.ZodType<FormValues>;
   /** Sends or changes something public: the browser asks before doing it. */
   confirm: boolean;
   /** What was queued, for the success message: "Queued <this> for S240101a (task …)". */
@@ -42,48 +45,30 @@ export interface OperatorForm {
   aliases?: readonly string[];
 }
 
-/** A form file's declaration; the audit name follows from the path name, so no form spells it. */
-export function defineForm(definition: Omit<OperatorForm, 'auditAction' | 'rules'> & { rules?: FormRule[] }): OperatorForm {
-  return { rules: [], ...definition, auditAction: formAction(definition.name) };
-}
-
-export type FieldValidation = { ok: true; fields: FormValues } | { ok: false; errors: Record<string, string> };
-
 /**
- * The one check of a form's input (raw strings from a body or from `name=value`): every field's own rule, then the
- * form's rules; the first problem of each field is kept. `ignore`: names an entry point adds (the console's tokens).
+ * The schema of a form: exactly its fields (another name is refused), each by its own rule, then the form's rules
+ * over the raw values (they run even when a field failed, so that every problem is shown at once). Unticked
+ * checkboxes leave the value.
  */
-export function validateForm(form: OperatorForm, raw: Record<string, unknown>, ignore: ReadonlySet<string> = new Set()): FieldValidation {
-  const errors: Record<string, string> = {};
-  for (const key of Object.keys(raw)) {
-    if (!ignore.has(key) && !form.fields.some((field) => field.name === key)) errors[key] = NOT_A_FIELD;
-  }
-  for (const field of form.fields) {
-    const problem = field.problem(raw[field.name]);
-    if (problem) errors[field.name] ??= problem;
-  }
-  for (const rule of form.rules) {
-    const problem = rule.problem(raw);
-    if (problem) errors[rule.field] ??= problem;
-  }
-  return Object.keys(errors).length ? { ok: false, errors } : { ok: true, fields: formValues(form, raw) };
+function formSchema(fields: readonly FormField[], rules: readonly FormRule[]): z.ZodType<FormValues> {
+  const shape = Object.fromEntries(fields.map((field) => [field.name, field.schema]));
+  const object = rules.reduce<z.ZodType<Record<string, unknown>>>(
+    (schema, rule) =>
+      schema.refine((raw) => !rule.problem(raw), {
+        path: [rule.field],
+        error: (issue) => rule.problem(issue.input as Record<string, unknown>),
+        // A refinement skips a value with problems already: the form's rules run anyway.
+        when: () => true,
+      }),
+    z.strictObject(shape),
+  );
+  return object.transform((values) => Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as FormValues);
 }
 
-/** The values of input that passed validation (the console's express-validator chain, or validateForm). */
-export function formValues(form: OperatorForm, raw: Record<string, unknown>): FormValues {
-  const values: Record<string, string> = {};
-  for (const field of form.fields) {
-    const value = field.value(raw[field.name]);
-    if (value !== undefined) values[field.name] = value;
-  }
-  return values;
-}
-
-/** Field problems as one line: "superevent_id must look like S240101a; event_id is required". */
-export function describeProblems(errors: Record<string, string>): string {
-  return Object.entries(errors)
-    .map(([field, why]) => `${field} ${why}`)
-    .join('; ');
+/** A form file's declaration; the audit name follows from the path name, the input schema from the fields and rules. */
+export function defineForm(definition: Omit<OperatorForm, 'auditAction' | 'rules' | 'input'> & { rules?: FormRule[] }): OperatorForm {
+  const rules = definition.rules ?? [];
+  return { ...definition, rules, input: formSchema(definition.fields, rules), auditAction: formAction(definition.name) };
 }
 
 /** The success message, the same in the console's flash and on the terminal of `gwqueue chain`. */

@@ -3,7 +3,7 @@ import { getConfig } from '../config/index.js';
 import { getUploadExternalSkymap, skymapUrlProblem } from '../tasks/external-skymaps.js';
 import { defineForm } from './define-form.js';
 import { refuseUnknownIds } from './gracedb-lookups.js';
-import { externalEventField, type FormField } from './fields.js';
+import { externalEventField, text, type FormField } from './fields.js';
 
 /**
  * The URL is checked against GWQUEUE_EXTERNAL_SKYMAP_HOSTS of the process that reads the form (the console, or the
@@ -15,15 +15,13 @@ const skymapUrlField: FormField = {
   // Not a real address: the console's page names no other origin.
   placeholder: 'https://…/skymap.fits',
   help: 'http(s) on an allow-listed host; a HEALPix FITS file (multi-order, or flat and possibly gzipped)',
-  problem(raw) {
-    if (!raw) return 'is required';
-    if (typeof raw !== 'string') return 'must be given once, as text';
-    const text = raw.trim();
-    if (!text) return 'is required';
-    if (text.length > 2000) return 'must be at most 2000 characters';
-    return skymapUrlProblem(text, getConfig().domain.externalSkymapHosts);
-  },
-  value: (raw) => (typeof raw === 'string' ? raw.trim() : undefined),
+  schema: text()
+    .min(1, 'is required')
+    .max(2000, 'must be at most 2000 characters')
+    .superRefine((url, ctx) => {
+      const problem = skymapUrlProblem(url, getConfig().domain.externalSkymapHosts);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
 };
 
 export const downloadUploadExternalSkymap = defineForm({

@@ -1,4 +1,5 @@
-// The kinds of form field and their rules, written once: the console's express-validator chain and `gwqueue chain` both check with these.
+// The kinds of form field, each a zod schema with GWCelery's words: every entry point checks a form's input with these, inside the action pipeline.
+import { z } from 'zod';
 import { EVENT_ID, EXTERNAL_EVENT_ID, ID_EXAMPLES, SUPEREVENT_ID, VERSIONED_FILENAME } from '../gracedb/id-patterns.js';
 
 /** One field of an operator form: how the console shows it, and what it accepts. */
@@ -11,10 +12,8 @@ export interface FormField {
   typeahead?: string;
   /** A checkbox (circular update types) rather than text. */
   checkbox?: boolean;
-  /** What is wrong with the raw value as it came in (from a body or `name=value`), or undefined when it is fine. */
-  problem(raw: unknown): string | undefined;
-  /** The value a valid raw value stands for: trimmed text; `on` for a ticked checkbox, undefined for an unticked one. */
-  value(raw: unknown): string | undefined;
+  /** The raw value as it came in (from a body or `name=value`) to the value it stands for: trimmed text, `on` for a ticked checkbox, undefined for an unticked one. */
+  schema: z.ZodType<string | undefined, unknown>;
 }
 
 /** How a field is given on a command line (`gwqueue chain`) and shown in the docs: `name=example`, or `[name]` for a checkbox. */
@@ -28,10 +27,13 @@ export interface FormRule {
   problem(raw: Record<string, unknown>): string | undefined;
 }
 
-/** What a field that the form does not have gets, from either entry point. */
-export const NOT_A_FIELD = 'is not a field of this form';
-
 type Display = Pick<FormField, 'label' | 'typeahead' | 'help'>;
+
+/** Exactly one string, trimmed: absent is "is required", anything else (a list, a number) is not text. */
+export const text = () =>
+  z
+    .string({ error: (issue) => (issue.input === undefined || issue.input === null ? 'is required' : 'must be given once, as text') })
+    .trim();
 
 /** A required text field: exactly one string, trimmed, within `maxLength` characters, matching `pattern`. */
 function textField(name: string, pattern: RegExp, example: string, display: Display, mismatch: string, maxLength = 64): FormField {
@@ -39,15 +41,10 @@ function textField(name: string, pattern: RegExp, example: string, display: Disp
     name,
     placeholder: example,
     ...display,
-    problem(raw) {
-      if (!raw) return 'is required';
-      if (typeof raw !== 'string') return 'must be given once, as text';
-      const text = raw.trim();
-      if (!text) return 'is required';
-      if ([...text].length > maxLength) return `must be at most ${maxLength} characters`;
-      return pattern.test(text) ? undefined : mismatch;
-    },
-    value: (raw) => (typeof raw === 'string' ? raw.trim() : undefined),
+    schema: text()
+      .min(1, 'is required')
+      .refine((value) => [...value].length <= maxLength, `must be at most ${maxLength} characters`)
+      .regex(pattern, mismatch),
   };
 }
 
@@ -63,10 +60,16 @@ export function versionedFileField(name: string, example: string, display: Displ
 
 /** A field with `base`'s rule, then `extra` on a value `base` accepted (a form that takes only some of those values). */
 export function narrowed(base: FormField, extra: (text: string) => string | undefined): FormField {
-  return { ...base, problem: (raw) => base.problem(raw) ?? extra(String(raw).trim()) };
+  return {
+    ...base,
+    schema: base.schema.superRefine((value, ctx) => {
+      const problem = value === undefined ? undefined : extra(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  };
 }
 
-const TICKED = ['on', 'true', '1', 'yes'];
+const TICKED = ['on', 'true', '1', 'yes'] as const;
 
 /** A checkbox: absent, or the single value on/true/1/yes. */
 export function checkboxField(name: string, label: string): FormField {
@@ -75,12 +78,10 @@ export function checkboxField(name: string, label: string): FormField {
     label,
     placeholder: '',
     checkbox: true,
-    problem(raw) {
-      if (raw === undefined) return undefined;
-      if (typeof raw !== 'string') return 'must be given once';
-      return TICKED.includes(raw) ? undefined : 'must be on or absent';
-    },
-    value: (raw) => (raw === undefined ? undefined : 'on'),
+    schema: z
+      .enum(TICKED, { error: (issue) => (typeof issue.input === 'string' ? 'must be on or absent' : 'must be given once') })
+      .optional()
+      .transform((value) => (value === undefined ? undefined : 'on')),
   };
 }
 

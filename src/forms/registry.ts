@@ -1,5 +1,4 @@
 // The operator forms, in the console's order: the list every entry point reads (routes, cards, `gwqueue chain`, audit, docs).
-import { ACTION_NAMES } from '../audit/vocabulary.js';
 import type { OperatorForm } from './define-form.js';
 import { sendPreliminaryGcn } from './send-preliminary-gcn.js';
 import { sendUpdateGcn } from './send-update-gcn.js';
@@ -14,8 +13,8 @@ import { copySkyMapBetweenEvents } from './copy-sky-map-between-events.js';
 import { createSkymapWithDisabledDetectors } from './create-skymap-with-disabled-detectors.js';
 import { downloadUploadExternalSkymap } from './download-upload-external-skymap.js';
 
-export type { ChainContext, FieldValidation, FormValues, OperatorForm } from './define-form.js';
-export { describeProblems, formValues, queuedMessage, validateForm } from './define-form.js';
+export type { ChainContext, FormValues, OperatorForm } from './define-form.js';
+export { queuedMessage } from './define-form.js';
 
 export const OPERATOR_FORMS: readonly OperatorForm[] = [
   sendPreliminaryGcn,
@@ -37,12 +36,4 @@ export const FORM_NAMES: readonly string[] = OPERATOR_FORMS.map((form) => form.n
 /** A form by its path name, or by an older name it still answers to (change_prefered_event). */
 export function findForm(name: string): OperatorForm | undefined {
   return OPERATOR_FORMS.find((form) => form.name === name) ?? OPERATOR_FORMS.find((form) => form.aliases?.includes(name));
-}
-
-/** Every action name the audit log may hold, for its filter: the forms' (with their titles), then the other actions'. */
-export function auditActionNames(): { action: string; title: string }[] {
-  return [
-    ...OPERATOR_FORMS.map((form) => ({ action: form.auditAction, title: form.title })),
-    ...Object.values(ACTION_NAMES).map((action) => ({ action, title: action })),
-  ];
 }

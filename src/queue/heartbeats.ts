@@ -5,6 +5,9 @@ import type { Config } from '../config/index.js';
 import { workerKeys } from '../redis/keys.js';
 import { runScript } from '../redis/scripts.js';
 
+/** Worker names end up in the dashboard, logs and control replies: `name@host`-like, no markup, spaces or control characters. */
+export const WORKER_NAME = /^[\w.@:+-]{1,128}$/;
+
 export interface WorkerStats {
   active: number;
   processed: number;

@@ -2,10 +2,12 @@
 // caught, and its handler. The registrar below applies the table; docs/console.md#every-url is generated from it.
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import type { WebContext } from './context.js';
-import { OPERATOR_FORMS } from '../forms/registry.js';
+import { actionWebEntries } from '../actions/registry.js';
+import { FORM_ACTIONS } from '../actions/form-action.js';
+import type { Once as ActionOnce } from '../actions/pipeline.js';
 import { home } from './handlers/home.js';
-import { submitForm } from './handlers/submit.js';
-import { retryTaskRoute, taskApi, taskFile, taskPage } from './handlers/tasks.js';
+import { actionRoute } from './action-route.js';
+import { taskApi, taskFile, taskPage } from './handlers/tasks.js';
 import {
   typeaheadEventDetectors,
   typeaheadEventId,
@@ -21,7 +23,6 @@ import { healthz, readyz } from './handlers/health.js';
 import { metricsRoute } from '../metrics/metrics-http.js';
 import { hostApi, hostCharts, hostIndex, startHostArea } from './host/router.js';
 import { dashboardArea } from './dashboard/router.js';
-import { dashboardControls } from './dashboard/controls.js';
 import { workerApi, workerPage, workersApi, workersPage } from './dashboard/workers.js';
 import { taskApi as dashboardTaskApi, taskRedirect, tasksApi, tasksPage } from './dashboard/tasks.js';
 import { historyApi, historyPage, queuesApi, queuesPage } from './dashboard/queues.js';
@@ -82,8 +83,8 @@ export type Area = 'probe' | 'page' | 'dashboard' | 'host';
 export type Who = 'anyone' | 'operator' | 'admin';
 /** csrf|token: a browser's session CSRF token, or an API token instead; none: a read. */
 export type Guard = 'none' | 'csrf|token';
-/** How a repeated request is caught: a form's one-time submission token or Idempotency-Key; a retry's key is the retried task. */
-export type Once = '-' | 'submission token | Idempotency-Key' | 'the retried task' | 'state check';
+/** How a repeated request is caught: a form's one-time submission token or Idempotency-Key; a retry's key is the retried task (an action's line: its declaration says). */
+export type Once = ActionOnce;
 
 /** What a handler may know about where it is mounted. */
 export interface Site {
@@ -121,10 +122,19 @@ const line = (
   handler: Handler,
 ): RouteLine => ({ method, path, area, who, guard, once, flower: flower === 'flower', handler });
 
-const control =
-  (name: Parameters<typeof dashboardControls>[2]): Handler =>
-  (ctx, site) =>
-    dashboardControls(ctx, site.base, name);
+/** Every URL that runs a declared action (actions/registry.ts): who may, its guard and how a repeat is caught come from the declaration. */
+const ACTION_LINES: readonly RouteLine[] = actionWebEntries(FORM_ACTIONS).map(({ action, web }) =>
+  line(
+    'POST',
+    web.path,
+    web.area,
+    action.role === 'admin' ? 'admin' : 'operator',
+    'csrf|token',
+    action.once,
+    web.flower ? 'flower' : '',
+    (ctx, site) => actionRoute(ctx, action, web, site.root + site.base),
+  ),
+);
 
 // prettier-ignore
 export const ROUTES: readonly RouteLine[] = [
@@ -133,12 +143,7 @@ export const ROUTES: readonly RouteLine[] = [
   line('GET',  '/readyz',                       'probe',     'anyone',   'none',       '-',                                   'flower', (ctx) => readyz(ctx)),
   line('GET',  '/metrics',                      'probe',     'anyone',   'none',       '-',                                   'flower', (ctx) => metricsRoute(ctx.redis, ctx.config)),
   line('GET',  '/',                             'page',      'anyone',   'none',       '-',                                   '',       (ctx) => home(ctx)),
-  ...OPERATOR_FORMS.map((form) =>
-  line('POST', `/${form.name}`,                 'page',      'operator', 'csrf|token', 'submission token | Idempotency-Key',  '',       (ctx) => submitForm(ctx, form))),
-  ...OPERATOR_FORMS.flatMap((form) => (form.aliases ?? []).map((alias) =>
-  line('POST', `/${alias}`,                     'page',      'operator', 'csrf|token', 'submission token | Idempotency-Key',  '',       (ctx) => submitForm(ctx, form)))),
   line('GET',  '/tasks/:id',                    'page',      'anyone',   'none',       '-',                                   'flower', (ctx) => taskPage(ctx)),
-  line('POST', '/tasks/:id/retry',              'page',      'operator', 'csrf|token', 'the retried task',                    'flower', (ctx) => retryTaskRoute(ctx)),
   line('GET',  '/api/tasks/:id',                'page',      'anyone',   'none',       '-',                                   'flower', (ctx) => taskApi(ctx)),
   line('GET',  '/api/tasks/:id/file',           'page',      'anyone',   'none',       '-',                                   'flower', (ctx) => taskFile(ctx)),
   line('GET',  '/typeahead_superevent_id',      'page',      'anyone',   'none',       '-',                                   '',       (ctx) => typeaheadSupereventId(ctx)),
@@ -158,16 +163,9 @@ export const ROUTES: readonly RouteLine[] = [
   line('GET',  '/',                             'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx, site) => workersPage(ctx, site.dashboard)),
   line('GET',  '/workers',                      'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx, site) => workersPage(ctx, site.dashboard)),
   line('GET',  '/workers/:name',                'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx) => workerPage(ctx)),
-  line('POST', '/workers/:name/forget',         'dashboard', 'operator', 'csrf|token', 'state check',                         'flower', control('forget')),
   line('GET',  '/tasks',                        'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx, site) => tasksPage(ctx, site.root + site.base)),
   line('GET',  '/tasks/:id',                    'dashboard', 'anyone',   'none',       '-',                                   'flower', () => taskRedirect),
-  line('POST', '/tasks/:id/retry',              'dashboard', 'operator', 'csrf|token', 'the retried task',                    'flower', control('retry')),
-  line('POST', '/tasks/:id/cancel',             'dashboard', 'operator', 'csrf|token', 'state check',                         'flower', control('cancel')),
   line('GET',  '/queues',                       'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx) => queuesPage(ctx)),
-  line('POST', '/queues/clean',                 'dashboard', 'admin',    'csrf|token', 'state check',                         'flower', control('clean')),
-  line('POST', '/queues/:name/pause',           'dashboard', 'operator', 'csrf|token', 'state check',                         'flower', control('pause')),
-  line('POST', '/queues/:name/resume',          'dashboard', 'operator', 'csrf|token', 'state check',                         'flower', control('resume')),
-  line('POST', '/queues/:name/clean',           'dashboard', 'admin',    'csrf|token', 'state check',                         'flower', control('clean')),
   line('GET',  '/history',                      'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx) => historyPage(ctx)),
   line('GET',  '/schedules',                    'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx) => schedulesPage(ctx)),
   line('GET',  '/api/workers',                  'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx, site) => workersApi(ctx, site.dashboard)),
@@ -177,6 +175,7 @@ export const ROUTES: readonly RouteLine[] = [
   line('GET',  '/api/queues',                   'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx) => queuesApi(ctx)),
   line('GET',  '/api/history',                  'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx) => historyApi(ctx)),
   line('GET',  '/api/schedules',                'dashboard', 'anyone',   'none',       '-',                                   'flower', (ctx) => schedulesApi(ctx)),
+  ...ACTION_LINES,
 ];
 
 /**

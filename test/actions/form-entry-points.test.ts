@@ -86,7 +86,8 @@ describe('a form from the console and from gwqueue chain: one action', () => {
     assert.match(page.text, /value="S24"/, 'the form is refilled');
 
     const api = await fromApi(bad, 422);
-    assert.deepEqual(api.body, { error: 'invalid input', fields: { superevent_id: reason } });
+    // The one JSON shape of a refused action (a dashboard control's too): ok, status, the line, the field's reason.
+    assert.deepEqual(api.body, { ok: false, status: 422, error: `superevent_id ${reason}`, fields: { superevent_id: reason } });
 
     const cli = await fromTerminal(bad);
     assert.equal(cli.code, 64, cli.stderr);

@@ -142,7 +142,7 @@ describe('operator actions: one rule from every entry point', () => {
     const cli = await runCli(['control', 'cancel', stepId], env);
     assert.equal(cli.code, 1);
     assert.match(cli.stderr, message);
-    const events = await runFromTerminal(fx.engine.client, fx.engine.config, cancelTask, { id: stepId }, 'events');
+    const events = await runFromTerminal(fx.engine.client, fx.engine.config, cancelTask, { id: stepId }, { entry: 'events' });
     assert.equal(events.kind, 'refused');
     assert.match(events.message, message);
     assert.ok(await fx.engine.client.findJob(stepId), 'the step is still there');

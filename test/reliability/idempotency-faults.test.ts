@@ -1,6 +1,7 @@
 // Idempotency keys under faults: a key reused for other content is a 409 (never "duplicate"), and no claim outlives a failed or unanswered enqueue: the resubmission makes the one task.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { z } from 'zod';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
@@ -33,8 +34,9 @@ describe('idempotency keys under faults', () => {
     title: 'Add',
     forbidden: 'add',
     confirm: false,
-    async validate(_deps, input) {
-      const value = { x: Number(input.x), y: Number(input.y) };
+    once: 'Idempotency-Key',
+    input: z.object({ x: z.coerce.number(), y: z.coerce.number() }),
+    async prepare(_deps, value) {
       return { value, fields: value, description: 'add' };
     },
     async act(actDeps, prepared) {
@@ -43,6 +45,7 @@ describe('idempotency keys under faults', () => {
       await afterEnqueue?.();
       return { message: `queued ${id}`, taskId: id, enqueued: true };
     },
+    doc: { rule: 'a test action', audited: 'x and y' },
   };
 
   async function submit(key: string, input: Record<string, unknown>, actor: Actor = robot): Promise<ActionOutcome | Error> {

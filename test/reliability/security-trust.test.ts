@@ -273,7 +273,7 @@ describe('roles: viewer, operator, admin', () => {
     assert.equal(cleanQueue.role, 'admin');
     assert.equal(purgeQueues.role, 'admin');
     const adminLines = ROUTES.filter((r) => r.who === 'admin').map((r) => `${r.method} ${r.path}`);
-    assert.deepEqual(adminLines, ['GET /audit', 'POST /queues/clean', 'POST /queues/:name/clean']);
+    assert.deepEqual(adminLines, ['GET /audit', 'POST /queues/clean', 'POST /queues/:queue/clean']);
     assert.equal(actorRole({ user: 'me', address: 'cli@host', authorized: true, via: 'terminal' }), 'admin', 'a terminal is an admin');
     assert.ok((await failedCount()) > 0);
     const body = { queue: 'celery', state: 'failed', age: '0', confirmed: 'yes' };

@@ -5,7 +5,8 @@ import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import type { Config } from '../../src/config/index.js';
 import '../../src/tasks/index.js';
 import { resetServices, setServicesForTest, type Services } from '../../src/tasks/services.js';
-import { describeProblems, findForm, validateForm } from '../../src/forms/registry.js';
+import { findForm } from '../../src/forms/registry.js';
+import { checkInput, describeProblems } from '../../src/input/check.js';
 import type { LogRecord } from '../../src/gracedb/index.js';
 
 export interface DomainEngine {
@@ -30,9 +31,9 @@ export async function startDomainEngine(redisUrl: string, overrides: Record<stri
     async runChain(name, fields = {}, user = 'alice') {
       const form = findForm(name);
       if (!form) throw new Error(`no form ${name}`);
-      const checked = validateForm(form, fields);
-      if (!checked.ok) throw new Error(`${name}: ${describeProblems(checked.errors)}`);
-      const canvas = form.build(checked.fields, { user, config });
+      const checked = checkInput(form.input, fields);
+      if (!checked.ok) throw new Error(`${name}: ${describeProblems(checked.problems)}`);
+      const canvas = form.build(checked.value, { user, config });
       const handle = await engine.client.apply(canvas, { submittedBy: user });
       return handle.get({ timeout: 25 });
     },

@@ -16,7 +16,8 @@ import { liveWorkers } from '../../src/queue/heartbeats.js';
 import { queueOverview } from '../../src/queue/queue-overview.js';
 import { QUEUES, allTasks, getTask, registeredQueues } from '../../src/queue/registry.js';
 import { setCurrentClient } from '../../src/queue/current-client.js';
-import { describeProblems, findForm, validateForm } from '../../src/forms/registry.js';
+import { findForm } from '../../src/forms/registry.js';
+import { checkInput, describeProblems } from '../../src/input/check.js';
 import '../../src/tasks/index.js';
 
 type Started = Awaited<ReturnType<typeof startCli>>;
@@ -90,9 +91,9 @@ describe('queues like GWCelery', () => {
   /** Validates the form's fields, enqueues its chain and waits for the last step's result. */
   async function runForm(name: string, fields: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
     const form = findForm(name)!;
-    const checked = validateForm(form, fields);
-    if (!checked.ok) throw new Error(`${name}: ${describeProblems(checked.errors)}`);
-    const handle = await client.apply(form.build(checked.fields, { user: 'alice', config }), { submittedBy: 'alice' });
+    const checked = checkInput(form.input, fields);
+    if (!checked.ok) throw new Error(`${name}: ${describeProblems(checked.problems)}`);
+    const handle = await client.apply(form.build(checked.value, { user: 'alice', config }), { submittedBy: 'alice' });
     return (await handle.get({ timeout: 60 })) as Record<string, unknown>;
   }
 

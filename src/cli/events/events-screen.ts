@@ -151,7 +151,7 @@ function App({ board, client, config, summary }: AppProps): ReactElement {
       if (input === 'y' || input === 'Y') {
         say(`cancelling ${row.id.slice(0, 8)}…`);
         // The screen asked its own [y/N]; the pipeline applies the same rules as everywhere (no chain step, index row removed).
-        runFromTerminal(client, config, cancelTask, { id: row.id }, 'events').then(
+        runFromTerminal(client, config, cancelTask, { id: row.id }, { entry: 'events' }).then(
           (outcome) => say(outcome.message),
           (error: Error) => say(`cancel failed: ${error.message}`),
         );

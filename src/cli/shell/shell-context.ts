@@ -46,7 +46,7 @@ export function buildShellContext(client: TaskClient, config: Config, deps: Serv
   // Every submission from the shell runs through the action pipeline (shell.submit, audited), as the console's forms
   // and `gwqueue call` do; bad arguments are thrown as they are, for the shell to show.
   const audited = async (canvas: Canvas): Promise<AsyncResult> => {
-    const outcome = await runFromTerminal(client, config, shellSubmit, { canvas }, 'shell');
+    const outcome = await runFromTerminal(client, config, shellSubmit, { canvas }, { entry: 'shell' });
     if (outcome.kind !== 'done' || !outcome.taskId) throw new Error(outcome.message);
     return new AsyncResult(outcome.taskId, client);
   };

@@ -6,11 +6,14 @@ import type { DashboardOptions } from './options.js';
 import { fmt } from './format.js';
 import { startMinuteSampler } from '../../history/history-counters.js';
 import { rootOf } from '../middleware/url-prefix.js';
+import { taskButtons } from '../../actions/registry.js';
 
 /**
  * Mounted at the dashboard's base by web/routes.ts, behind the console's middleware (identity, sessions, CSRF) and in
  * front of its error handler.
  */
+const TASK_BUTTONS = taskButtons();
+
 export function dashboardArea(ctx: WebContext, options: DashboardOptions): Router {
   const router = express.Router({ strict: false });
   // A dashboard that is open samples queue depth and workers online too, so the history has them while no worker runs.
@@ -25,6 +28,8 @@ export function dashboardArea(ctx: WebContext, options: DashboardOptions): Route
     res.locals.currentUrl = req.originalUrl.slice(0, 1000);
     // A task row's superevent and event IDs (in its arguments and result texts), linked to their GraceDB pages.
     res.locals.gracedbLinks = (task: { args: string; result: string | null }) => gracedbLinks(ctx, req, [task.args, task.result], 3, true);
+    // A task row's controls, from the actions that declare a button (actions/registry.ts).
+    res.locals.taskButtons = TASK_BUTTONS;
     next();
   });
   return router;

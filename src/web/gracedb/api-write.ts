@@ -1,5 +1,6 @@
 // Every write of the GraceDB API through the one action pipeline: identify → authorize → claim the Idempotency-Key → write once → audit.
 import { createHash, randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import type { Request, RequestHandler, Response } from 'express';
 import { ActionRefusal, runAction, type Actor, type OperatorAction, type RefusalKind } from '../../actions/pipeline.js';
 import { TOKEN_PATTERN } from '../../actions/idempotency.js';
@@ -65,6 +66,12 @@ function apiActor(req: Request): Actor {
 
 const REFUSAL: Record<number, RefusalKind> = { 404: 'not-found', 409: 'refused', 403: 'refused' };
 
+/** The one row docs/actions.md gives every GraceDB API write (`gracedb.<write>`). */
+export const GRACEDB_WRITE_DOC = {
+  rule: 'Basic (user and API token) or Bearer credentials, never a browser session (the development local user too); the fields GraceDB checks (400 with its `detail`); `Idempotency-Key`: a retried request never writes twice',
+  audited: "the request's fields (a file by name, size and SHA-256), `via: gracedb-api`; the object written in the detail",
+};
+
 export function apiWrite<T>(ctx: WebContext, spec: ApiWrite<T>): RequestHandler {
   const deps = webActionDeps(ctx);
   return handle(async (req: Request, res: Response) => {
@@ -93,12 +100,15 @@ export function apiWrite<T>(ctx: WebContext, spec: ApiWrite<T>): RequestHandler 
       failure = error;
       return new ActionRefusal(REFUSAL[error.status ?? 400] ?? 'invalid', error.message, fields);
     };
-    const action: OperatorAction<T> = {
+    const action: OperatorAction<{ path: string }, T> = {
       name: gracedbAction(spec.write),
       title: `GraceDB ${spec.write}`,
       forbidden: spec.forbidden,
       confirm: false,
-      async validate() {
+      once: 'Idempotency-Key',
+      // What GraceDB's clients send is checked in GraceDB's words by the write itself (spec.check), from the request.
+      input: z.object({ path: z.string() }),
+      async prepare() {
         try {
           checked = await spec.check(req);
         } catch (error) {
@@ -120,6 +130,7 @@ export function apiWrite<T>(ctx: WebContext, spec: ApiWrite<T>): RequestHandler 
         }
         return { message: answer.message };
       },
+      doc: GRACEDB_WRITE_DOC,
     };
     const outcome = await runAction(deps, action, {
       actor,

@@ -2,7 +2,8 @@
 import type { Request, Response, NextFunction } from 'express';
 import { listAudit } from '../../audit/audit-log.js';
 import type { WebContext } from '../context.js';
-import { auditActionNames } from '../../forms/registry.js';
+import { auditActionNames } from '../../actions/registry.js';
+import { FORM_ACTIONS } from '../../actions/form-action.js';
 
 const STREAM_ID = /^\d{1,15}-\d{1,6}$/;
 
@@ -20,7 +21,7 @@ export function auditPage(ctx: WebContext) {
         entries: page.entries,
         next: page.next,
         filter: { user, form: action },
-        actions: auditActionNames(),
+        actions: auditActionNames(FORM_ACTIONS),
       });
     } catch (error) {
       next(error);

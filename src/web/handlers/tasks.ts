@@ -1,16 +1,14 @@
 // Task result pages: GET /tasks/:id (HTML, refreshes until done), GET /api/tasks/:id (JSON, ?wait=S to wait for the end),
-// GET /api/tasks/:id/file (a file result's bytes), POST /tasks/:id/retry.
+// GET /api/tasks/:id/file (a file result's bytes); the retry button posts to task.retry's route (actions/task-actions.ts).
 import type { Request, Response, NextFunction, RequestHandler } from 'express';
-import { query, validationResult } from 'express-validator';
+import { z } from 'zod';
 import { Job } from 'bullmq';
 import { describeJob, FINISHED_STATES, type TaskInfo, type TaskState } from '../../queue/results.js';
 import { readUntilFinished } from '../../queue/async-result.js';
 import { describeFileResult, isFileResult, type FileSummary } from '../../queue/file-result.js';
-import { retryTask } from '../../actions/task-actions.js';
 import type { WebContext } from '../context.js';
 import { gracedbLinks } from '../gracedb/pages.js';
 import { sendError } from '../middleware/errors.js';
-import { actionRoute } from '../action-route.js';
 import { hasRole } from '../../config/web.js';
 import { redactorFor } from '../../log/redact.js';
 import { rootOf } from '../middleware/url-prefix.js';
@@ -103,13 +101,18 @@ export function taskPage(ctx: WebContext) {
 /** `?wait=S` on /api/tasks/:id: answer once the task has finished, or after S seconds (as Flower's `?timeout=`). */
 export const MAX_WAIT_SECONDS = 30;
 const WAIT_PROBLEM = `must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}`;
+/** One value only (`wait=1&wait=2` is a list), a decimal number of seconds in range. */
+const WAIT = z
+  .string()
+  .regex(/^\s*\d*\.?\d+\s*$/)
+  .transform(Number)
+  .pipe(z.number().min(0).max(MAX_WAIT_SECONDS))
+  .optional();
 
 export function taskApi(ctx: WebContext): RequestHandler[] {
-  // One value only (`wait=1&wait=2` is a list), then a number of seconds in range.
-  const checkWait = query('wait').optional().not().isArray().bail().isFloat({ min: 0, max: MAX_WAIT_SECONDS }).withMessage(WAIT_PROBLEM);
   const handler = async (req: Request, res: Response, next: NextFunction) => {
     try {
-      if (!validationResult(req).isEmpty())
+      if (!WAIT.safeParse(req.query.wait).success)
         return res.status(400).json({ error: 'invalid input', fields: { wait: WAIT_PROBLEM }, status: 400 });
       const id = String(req.params.id);
       const waitMs = req.query.wait === undefined ? 0 : Number(req.query.wait) * 1000;
@@ -135,7 +138,7 @@ export function taskApi(ctx: WebContext): RequestHandler[] {
       next(error);
     }
   };
-  return [checkWait, handler];
+  return [handler];
 }
 
 /** GET /api/tasks/:id/file: a finished task's file result as a download, under its own name and content type. */
@@ -157,13 +160,4 @@ export function taskFile(ctx: WebContext): RequestHandler {
       next(error);
     }
   };
-}
-
-/** POST /tasks/:id/retry: the task page's button, the same action as the dashboard's (a failed task only, once). */
-export function retryTaskRoute(ctx: WebContext): RequestHandler {
-  return actionRoute(ctx, retryTask, {
-    entry: 'task-page',
-    input: (req) => ({ id: String(req.params.id) }),
-    redirect: (req) => `/tasks/${String(req.params.id)}`,
-  });
 }
