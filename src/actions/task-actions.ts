@@ -172,5 +172,42 @@ export const cancelTask = defineAction({
   },
 });
 
+/**
+ * A delayed task (a countdown or an eta, or a retry's back-off) made to run now: BullMQ's promote moves it to the
+ * waiting tasks, where the next free worker takes it. Only a delayed one: anything else has no delay to skip.
+ */
+export const promoteTask = defineAction({
+  name: 'task.promote',
+  title: 'Run delayed task now',
+  forbidden: 'run delayed tasks now',
+  confirm: true,
+  once: 'state check',
+  input: taskInput,
+  async prepare(deps, { id }) {
+    const target = await findTask(deps, id);
+    const { job, state, fields } = target;
+    if (state !== 'delayed')
+      throw new ActionRefusal('refused', `Only a delayed task can be run now; task ${job.id} (${job.name}) is ${state}.`, fields, job.id!);
+    const due = new Date(job.timestamp + job.delay).toISOString();
+    return { value: target, fields, description: `Run ${job.name} now rather than at ${due}.`, taskId: job.id! };
+  },
+  async act(_deps, { value: { job } }) {
+    try {
+      await job.promote();
+    } catch (error) {
+      // It became due (or was cancelled) meanwhile: BullMQ refuses to promote a job that is no longer delayed.
+      throw new ActionRefusal('refused', `Task ${job.id} (${job.name}) could not be run now: ${(error as Error).message}`, {}, job.id!);
+    }
+    return { message: `Task ${job.id} (${job.name}) runs now: it waits for a free worker, no longer for its delay`, taskId: job.id! };
+  },
+  web: [dashboardPath('promote')],
+  button: { label: 'Run now', style: 'btn-outline-primary', states: ['delayed'], confirm: 'Run task {name} ({id}) now, before it is due?' },
+  cli: { usage: 'promote <id>', description: 'run a delayed task now rather than when it is due (a countdown, an eta, a retry back-off)' },
+  doc: {
+    rule: "a **delayed** task only (a countdown, an eta, or a retry's back-off): it joins the waiting tasks and runs when a worker is free; any other state is refused",
+    audited: 'the task, its name and state',
+  },
+});
+
 /** The task actions, in the order the docs list them. */
-export const TASK_ACTIONS: readonly AnyAction[] = [retryTask, cancelTask];
+export const TASK_ACTIONS: readonly AnyAction[] = [retryTask, cancelTask, promoteTask];
