@@ -6,6 +6,13 @@ import { oneLine } from './context.js';
 import { processRedactor } from '../log/redact.js';
 import type { CheckOptions } from '../health/check-status.js';
 import { METRICS, type MetricName, type Threshold } from '../health/check-types.js';
+import { DEFAULT_THRESHOLDS } from '../config/nagios.js';
+
+/** A metric's default pair as its option's help says it. */
+function byDefault(metric: MetricName): string {
+  const { warning, critical } = DEFAULT_THRESHOLDS[metric];
+  return warning || critical ? `default ${warning},${critical}` : 'default: no thresholds';
+}
 import { combineThresholdOptions, parseThresholdList, parseThresholdPair, ThresholdOptionError } from '../health/threshold-options.js';
 
 const UNKNOWN = 3;
@@ -152,17 +159,21 @@ export function register(program: Command): void {
     )
     .option('-w, --warning <list>', 'warning ranges (see below); may be repeated', collect)
     .option('-c, --critical <list>', 'critical ranges (see below); may be repeated', collect)
-    .option('--waiting <w,c>', 'tasks waiting in a queue (default 10,50)', pair('waiting'))
-    .option('--oldest-waiting-age <w,c>', 'seconds the oldest task of a queue has waited (default 30,120)', pair('oldest-waiting-age'))
-    .option('--failure-ratio <w,c>', 'failed/finished tasks over 15 minutes (default 0.05,0.2)', pair('failure-ratio'))
+    .option('--waiting <w,c>', `tasks waiting in a queue (${byDefault('waiting')})`, pair('waiting'))
+    .option(
+      '--oldest-waiting-age <w,c>',
+      `seconds the oldest task of a queue has waited (${byDefault('oldest-waiting-age')})`,
+      pair('oldest-waiting-age'),
+    )
+    .option('--failure-ratio <w,c>', `failed/finished tasks over 15 minutes (${byDefault('failure-ratio')})`, pair('failure-ratio'))
     .option(
       '--failed-alerts <w,c>',
-      'alerts that failed to reach the outbox within the alert-failure window (default 0,2)',
+      `alerts that failed to reach the outbox within the alert-failure window (${byDefault('failed-alerts')})`,
       pair('failed-alerts'),
     )
-    .option('--workers-online <w,c>', 'live workers (default: no thresholds)', pair('workers-online'))
-    .option('--canary-age <w,c>', 'seconds since the newest MDC superevent was created (default 4200,21600)', pair('canary-age'))
-    .option('--redis-memory <w,c>', "Redis' used memory in % of its maxmemory (default 80,95)", pair('redis-memory'))
+    .option('--workers-online <w,c>', `live workers (${byDefault('workers-online')})`, pair('workers-online'))
+    .option('--canary-age <w,c>', `seconds since the newest MDC superevent was created (${byDefault('canary-age')})`, pair('canary-age'))
+    .option('--redis-memory <w,c>', "Redis' used memory in % of its maxmemory (${byDefault('redis-memory')})", pair('redis-memory'))
     .option(
       '--lost-worker-window <seconds>',
       'how long a worker that vanished without a clean stop is reported (default 3600)',

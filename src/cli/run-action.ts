@@ -2,29 +2,11 @@
 import type { Config } from '../config/index.js';
 import type { TaskClient } from '../queue/client.js';
 import { cliOperator } from '../audit/cli-operator.js';
-import {
-  checkActionInput,
-  runChecked,
-  type ActionDeps,
-  type ActionOutcome,
-  type AnyAction,
-  type CheckedInput,
-} from '../actions/pipeline.js';
-import { TaskIndex } from '../task-index/task-index.js';
-import { sendControl } from '../control/control-client.js';
+import { checkActionInput, runChecked, type ActionOutcome, type AnyAction, type CheckedInput } from '../actions/pipeline.js';
+import { actionDeps } from '../control/action-deps.js';
 import { CliError, EXIT, print } from './context.js';
 import { processRedactor } from '../log/redact.js';
 import { RedisUnavailableError } from '../redis/errors.js';
-
-export function terminalDeps(client: TaskClient, config: Config): ActionDeps {
-  return {
-    client,
-    config,
-    redis: client.redis,
-    taskIndex: new TaskIndex(client.redis, config),
-    control: { send: (options) => sendControl(client.redis, config, options) },
-  };
-}
 
 /**
  * The action's one check of the input, before anything connects: bad input is one line and exit 64, and changes
@@ -50,7 +32,7 @@ export function runFromTerminal(
 ): Promise<ActionOutcome> {
   const checked = options.checked ?? checkActionInput(action, input);
   return runChecked(
-    terminalDeps(client, config),
+    actionDeps(client, config),
     action,
     {
       actor: { ...cliOperator(), authorized: true, via: 'terminal', askedBy: options.askedBy },

@@ -14,13 +14,32 @@ export interface NagiosConfig {
 /** `gwqueue nagios` and `gwqueue munin`, and the console's readiness check (GET /health). */
 const CHECKERS: readonly Reader[] = ['cli', 'console'];
 
-/** One `warning,critical` pair; unset: the check's own default, which `shown` repeats (src/health). */
-function thresholds(name: string, metric: NagiosMetric, shown: string, help: string) {
+/**
+ * The check's defaults, declared here once (the check, Munin's limits and the settings' docs read them): a queue warns
+ * above 10 waiting tasks and is critical above 50; its oldest waiting task above 30 s / 120 s; more than 5 % / 20 % of
+ * the tasks finished in the last 15 minutes failed; any alert that failed to reach the outbox warns, more than 2 are
+ * critical; no threshold on the number of workers (a queue without one is critical anyway); the newest MDC superevent
+ * older than 1 h + 10 min warns, older than 6 h is critical (GWCelery's check); Redis using more than 80 % of its
+ * `maxmemory` warns, more than 95 % is critical (full, it refuses every write: no enqueue, no task progress).
+ */
+export const DEFAULT_THRESHOLDS: Readonly<Record<NagiosMetric, { warning: string; critical: string }>> = Object.freeze({
+  waiting: { warning: '10', critical: '50' },
+  'oldest-waiting-age': { warning: '30', critical: '120' },
+  'failure-ratio': { warning: '0.05', critical: '0.2' },
+  'failed-alerts': { warning: '0', critical: '2' },
+  'workers-online': { warning: '', critical: '' },
+  'canary-age': { warning: '4200', critical: '21600' },
+  'redis-memory': { warning: '80', critical: '95' },
+});
+
+/** One `warning,critical` pair; unset: the check's default (DEFAULT_THRESHOLDS), which the docs show. */
+function thresholds(name: string, metric: NagiosMetric, help: string) {
+  const { warning, critical } = DEFAULT_THRESHOLDS[metric];
   return {
     metric,
     setting: custom(name, {
       kind: 'range pair',
-      shown,
+      shown: warning || critical ? `${warning},${critical}` : '(none)',
       help,
       readBy: CHECKERS,
       read: (env) => {
@@ -39,31 +58,11 @@ function thresholds(name: string, metric: NagiosMetric, shown: string, help: str
 const RANGE = /^@?(~|[-+]?\d+(\.\d+)?)?(:([-+]?\d+(\.\d+)?)?)?$/;
 
 const THRESHOLDS = [
-  thresholds('GWQUEUE_NAGIOS_WAITING', 'waiting', '10,50', 'waiting tasks per queue: warning,critical (Nagios ranges)'),
-  thresholds(
-    'GWQUEUE_NAGIOS_OLDEST_WAITING_AGE',
-    'oldest-waiting-age',
-    '30,120',
-    'seconds the oldest waiting task may wait: warning,critical',
-  ),
-  thresholds(
-    'GWQUEUE_NAGIOS_FAILURE_RATIO',
-    'failure-ratio',
-    '0.05,0.2',
-    'failed / finished tasks over the last 15 minutes: warning,critical',
-  ),
-  thresholds(
-    'GWQUEUE_NAGIOS_FAILED_ALERTS',
-    'failed-alerts',
-    '0,2',
-    'alerts that failed to reach the outbox in the last hour: warning,critical',
-  ),
-  thresholds(
-    'GWQUEUE_NAGIOS_WORKERS_ONLINE',
-    'workers-online',
-    '(none)',
-    'workers online: warning,critical, e.g. 2:,1: to want at least two',
-  ),
+  thresholds('GWQUEUE_NAGIOS_WAITING', 'waiting', 'waiting tasks per queue: warning,critical (Nagios ranges)'),
+  thresholds('GWQUEUE_NAGIOS_OLDEST_WAITING_AGE', 'oldest-waiting-age', 'seconds the oldest waiting task may wait: warning,critical'),
+  thresholds('GWQUEUE_NAGIOS_FAILURE_RATIO', 'failure-ratio', 'failed / finished tasks over the last 15 minutes: warning,critical'),
+  thresholds('GWQUEUE_NAGIOS_FAILED_ALERTS', 'failed-alerts', 'alerts that failed to reach the outbox in the last hour: warning,critical'),
+  thresholds('GWQUEUE_NAGIOS_WORKERS_ONLINE', 'workers-online', 'workers online: warning,critical, e.g. 2:,1: to want at least two'),
 ];
 
 const CANARY = boolean('GWQUEUE_NAGIOS_CANARY', {
@@ -78,13 +77,11 @@ const LATER_THRESHOLDS = [
   thresholds(
     'GWQUEUE_NAGIOS_CANARY_AGE',
     'canary-age',
-    '4200,21600',
     "seconds since the newest MDC superevent was created: warning,critical (GWCelery's 1 h + 10 min and 6 h)",
   ),
   thresholds(
     'GWQUEUE_NAGIOS_REDIS_MEMORY',
     'redis-memory',
-    '80,95',
     "Redis' used memory in % of its maxmemory: warning,critical (full, Redis refuses every write: nothing is submitted, no task moves on)",
   ),
 ];

@@ -1,6 +1,7 @@
 // The health check behind `gwqueue nagios` and /readyz: gathers measurements from Redis within a timeout, then evaluates them.
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
+import { DEFAULT_THRESHOLDS } from '../config/nagios.js';
 import { asRedisUnavailable, createRedisConnection, describeRedis, waitUntilReady } from '../redis/connection.js';
 import { readRedisMemory } from '../redis/memory.js';
 import { RedisUnavailableError } from '../redis/errors.js';
@@ -15,7 +16,6 @@ import { evaluate, formatDuration, resultOf } from './check-evaluate.js';
 import {
   DEFAULT_ALERT_FAILURE_WINDOW_MS,
   DEFAULT_LOST_WORKER_WINDOW_MS,
-  DEFAULT_THRESHOLDS,
   DEFAULT_TIMEOUT_MS,
   METRICS,
   type CheckDiagnostics,

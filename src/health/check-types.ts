@@ -36,24 +36,6 @@ export interface Threshold {
 export type Thresholds = Record<MetricName, Threshold>;
 export type ThresholdOverrides = Partial<Record<MetricName, Partial<Threshold>>>;
 
-/**
- * Defaults: a queue warns above 10 waiting tasks and is critical above 50; its oldest waiting task above 30 s / 120 s;
- * more than 5 % / 20 % of the tasks finished in the last 15 minutes failed; any alert that failed to reach the
- * outbox warns, more than 2 are critical; no threshold on the number of workers (a queue without one is critical anyway);
- * the newest MDC superevent older than 1 h + 10 min warns, older than 6 h is critical (GWCelery's check); Redis using
- * more than 80 % of its `maxmemory` warns, more than 95 % is critical (full, it refuses every write: no enqueue, no
- * task progress).
- */
-export const DEFAULT_THRESHOLDS: Readonly<Thresholds> = Object.freeze({
-  waiting: { warning: '10', critical: '50' },
-  'oldest-waiting-age': { warning: '30', critical: '120' },
-  'failure-ratio': { warning: '0.05', critical: '0.2' },
-  'failed-alerts': { warning: '0', critical: '2' },
-  'workers-online': { warning: '', critical: '' },
-  'canary-age': { warning: '4200', critical: '21600' },
-  'redis-memory': { warning: '80', critical: '95' },
-});
-
 export const DEFAULT_TIMEOUT_MS = 10_000;
 /** A worker seen within this window that stopped beating without a clean stop is reported as lost. */
 export const DEFAULT_LOST_WORKER_WINDOW_MS = 3_600_000;

@@ -1,6 +1,7 @@
 // Munin plugin output for gwqueue: graph configuration and values for queue depth, task rates and workers online.
 import type { Config } from '../config/index.js';
-import { DEFAULT_THRESHOLDS, type MetricName } from '../health/check-types.js';
+import type { MetricName } from '../health/check-types.js';
+import { DEFAULT_THRESHOLDS } from '../config/nagios.js';
 import { parseRange } from '../health/nagios-range.js';
 import type { ClusterSnapshot, QueueSnapshot } from './cluster-snapshot.js';
 

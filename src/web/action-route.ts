@@ -12,8 +12,7 @@ import {
   type WebEntry,
 } from '../actions/pipeline.js';
 import type { OperatorForm } from '../forms/registry.js';
-import { TaskIndex } from '../task-index/task-index.js';
-import { sendControl } from '../control/control-client.js';
+import { actionDeps } from '../control/action-deps.js';
 import type { WebContext } from './context.js';
 import { HttpError, sendError, wantsJson } from './middleware/errors.js';
 import { flash } from './middleware/session.js';
@@ -31,15 +30,7 @@ function backTo(req: Request, fallback: string): string {
   return LOCAL_PATH.test(back) ? back : fallback;
 }
 
-export function webActionDeps(ctx: WebContext): ActionDeps {
-  return {
-    client: ctx.client,
-    config: ctx.config,
-    redis: ctx.redis,
-    taskIndex: new TaskIndex(ctx.redis, ctx.config),
-    control: { send: (options) => sendControl(ctx.redis, ctx.config, options) },
-  };
-}
+export const webActionDeps = (ctx: WebContext): ActionDeps => actionDeps(ctx.client, ctx.config, ctx.redis);
 
 function webActor(req: Request): Actor {
   const { user, address, authorized, role, via } = req.identity;

@@ -1,7 +1,8 @@
 // The pure half of the check: evaluate() on hand-made measurements, BullMQ's minute counters, and the plugin output layout.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_THRESHOLDS, evaluate, type Measurements, type Thresholds, type WorkerSighting } from '../../src/health/check-status.js';
+import { DEFAULT_THRESHOLDS } from '../../src/config/nagios.js';
+import { evaluate, type Measurements, type Thresholds, type WorkerSighting } from '../../src/health/check-status.js';
 import { countInWindow } from '../../src/queue/queue-stats.js';
 import { formatPluginOutput } from '../../src/health/plugin-output.js';
 
