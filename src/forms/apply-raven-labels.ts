@@ -13,7 +13,7 @@ export const applyRavenLabels = defineForm({
   button: 'Apply RAVEN labels',
   fields: [supereventField, externalEventField, eventField],
   confirm: true,
-  queued: 'RAVEN labels',
+  flash: (values) => `Applied RAVEN alert label for ${values.superevent_id}.`,
   build: (values, context) =>
     chain(
       queuedLog(

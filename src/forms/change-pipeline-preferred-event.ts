@@ -19,7 +19,7 @@ export const changePipelinePreferredEvent = defineForm({
   button: 'Change pipeline preferred event',
   fields: [supereventField, pipelineField, eventField],
   confirm: true,
-  queued: 'pipeline preferred event change',
+  flash: (values) => `Changed ${values.pipeline.toLowerCase()} preferred event for ${values.superevent_id}.`,
   async check(values, gracedb) {
     const pipeline = values.pipeline.toLowerCase();
     const event = await lookUpEvent(gracedb, 'change', values.event_id);

@@ -16,7 +16,7 @@ export const changePreferredEvent = defineForm({
   button: 'Change preferred event',
   fields: [supereventField, eventField],
   confirm: true,
-  queued: 'preferred event change',
+  flash: (values) => `Changed preferred event for ${values.superevent_id}.`,
   check: (values, gracedb) =>
     refuseUnknownIds(gracedb, 'change', values, [
       ['event_id', 'event'],

@@ -31,7 +31,7 @@ export const copySkyMapBetweenEvents = defineForm({
   button: 'Copy sky map',
   fields: [supereventField, copyEventField, skymapFileField],
   confirm: true,
-  queued: 'sky map copy',
+  flash: (values) => `Copying file ${values.skymap_filename} from ${values.event_id} to ${values.superevent_id}`,
   async check(values, gracedb) {
     const unknown = await refuseUnknownIds(gracedb, 'action', values, [
       ['superevent_id', 'superevent'],

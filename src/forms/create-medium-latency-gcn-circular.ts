@@ -19,7 +19,7 @@ export const createMediumLatencyGcnCircular = defineForm({
   ],
   // A draft: nothing is sent or changed, so no confirmation (as the update circular).
   confirm: false,
-  queued: 'medium-latency GRB circular',
+  flash: (values) => `Creating the medium-latency GRB circular for ${values.ext_event_id}.`,
   // GraceDB is asked before queuing: an unknown trigger, one that is no GRB or has no results yet is a field error.
   async check(values, gracedb) {
     const event = await lookUpEvent(gracedb, 'action', values.ext_event_id);

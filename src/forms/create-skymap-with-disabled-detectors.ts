@@ -25,7 +25,8 @@ export const createSkymapWithDisabledDetectors = defineForm({
     },
   ],
   confirm: true,
-  queued: 'sky map with disabled detectors',
+  flash: (values) =>
+    `Creating sky map for event ID ${values.event_id} with these disabled detectors: ${DETECTORS.filter((name) => values[name]).join(' ')}`,
   async check(values, gracedb) {
     const event = await lookUpEvent(gracedb, 'action', values.event_id);
     if (!event.ok) return { event_id: event.problem };

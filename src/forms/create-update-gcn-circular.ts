@@ -17,7 +17,7 @@ export const createUpdateGcnCircular = defineForm({
   fields: [supereventField, ...updateTypeFields],
   rules: [atLeastOne(updateTypeFields)],
   confirm: false,
-  queued: 'update circular',
+  flash: (values) => `Creating the update circular for ${values.superevent_id}.`,
   build: (values, context) => {
     const types = UPDATE_TYPES.filter((type) => values[type]);
     return chain(

@@ -30,8 +30,8 @@ export interface OperatorForm {
   input: z.ZodType<FormValues>;
   /** Sends or changes something public: the browser asks before doing it. */
   confirm: boolean;
-  /** What was queued, for the success message: "Queued <this> for S240101a (task …)". */
-  queued: string;
+  /** The success message's sentence, GWCelery's own where it has one ("Changed preferred event for S240101a."). */
+  flash(values: FormValues): string;
   /** The audit log's name for it, `form.<name>`. */
   auditAction: `form.${string}`;
   /** The chain it enqueues. Not readonly: the benchmark swaps in a stand-in (bench/standin.mjs). */
@@ -71,8 +71,8 @@ export function defineForm(definition: Omit<OperatorForm, 'auditAction' | 'rules
   return { ...definition, rules, input: formSchema(definition.fields, rules), auditAction: formAction(definition.name) };
 }
 
-/** The success message, the same in the console's flash and on the terminal of `gwqueue chain`. */
+/** The success message, the same in the console's flash and on the terminal of `gwqueue chain`: the form's sentence and the task to follow. */
 export function queuedMessage(form: OperatorForm, values: FormValues, taskId: string): string {
-  const target = values.superevent_id ? ` for ${values.superevent_id}` : '';
-  return `Queued ${form.queued}${target} (task ${taskId})`;
+  const sentence = form.flash(values);
+  return `${sentence}${/[.!]$/.test(sentence) ? '' : '.'} Follow it as task ${taskId}.`;
 }

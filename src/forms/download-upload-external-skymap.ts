@@ -32,7 +32,7 @@ export const downloadUploadExternalSkymap = defineForm({
   button: 'Download and upload',
   fields: [externalEventField, skymapUrlField],
   confirm: true,
-  queued: 'external sky map download',
+  flash: (values) => `Queued the sky map download for ${values.ext_id}.`,
   check: (values, gracedb) => refuseUnknownIds(gracedb, 'action', values, [['ext_id', 'event']]),
   build: (values) => getUploadExternalSkymap.signature([values.ext_id, values.skymap_url], {}, {}, true),
 });

@@ -87,7 +87,8 @@ export function checkboxField(name: string, label: string): FormField {
 
 /** At least one of these checkboxes ticked; the message (by their labels) goes under the first. */
 export function atLeastOne(fields: FormField[]): FormRule {
-  const message = `choose at least one of ${fields.map((field) => field.label.toLowerCase()).join(', ')}`;
+  const labels = fields.map((field) => field.label.toLowerCase());
+  const message = `Choose at least one of ${labels.slice(0, -1).join(', ')} or ${labels[labels.length - 1]}.`;
   return {
     field: fields[0].name,
     problem: (raw) => (fields.some((field) => raw[field.name] !== undefined) ? undefined : message),

@@ -10,7 +10,7 @@ export const sendMockEvent = defineForm({
   button: 'Send mock event',
   fields: [],
   confirm: true,
-  queued: 'a mock event',
+  flash: () => 'Queued a mock event.',
   build: (_values, context) =>
     chain(uploadEvent.si(), awaitSuperevent.s(`User ${context.user} queued a mock event through the dashboard.`)),
 });

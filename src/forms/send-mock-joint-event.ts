@@ -12,7 +12,7 @@ export const sendMockJointEvent = defineForm({
   button: 'Send mock joint event',
   fields: [],
   confirm: true,
-  queued: 'a mock joint event',
+  flash: () => 'Queued a mock joint event.',
   build: (_values, context) =>
     chain(
       uploadEvent.si(),

@@ -13,7 +13,7 @@ export const sendPreliminaryGcn = defineForm({
   button: 'Send preliminary alert',
   fields: [supereventField, eventField],
   confirm: true,
-  queued: 'preliminary alert',
+  flash: (values) => `Queued preliminary alert for ${values.superevent_id}.`,
   check: (values, gracedb) => refuseUnknownIds(gracedb, 'action', values, [['event_id', 'event']]),
   build: (values, context) =>
     chain(

@@ -17,7 +17,7 @@ export const sendUpdateGcn = defineForm({
     versionedFileField('p_astro_filename', 'p_astro.json,0', { label: 'p_astro', typeahead: '/typeahead_p_astro_filename' }),
   ],
   confirm: true,
-  queued: 'update alert',
+  flash: (values) => `Queued update alert for ${values.superevent_id}.`,
   build: (values, context) =>
     chain(
       queuedLog(values.superevent_id, `User ${context.user} queued an Update alert through the dashboard.`),

@@ -28,9 +28,12 @@ export function checkInput<I>(schema: z.ZodType<I>, raw: Record<string, unknown>
   return { ok: false, problems };
 }
 
+/** A problem written as a whole sentence (GWCelery's "No change performed. …") stands alone; a phrase follows its field's name. */
+export const isSentence = (problem: string): boolean => /^[A-Z]/.test(problem);
+
 /** Field problems as one line: "superevent_id must look like S240101a; event_id is required". */
 export function describeProblems(problems: Record<string, string>): string {
   return Object.entries(problems)
-    .map(([field, why]) => `${field} ${why}`)
+    .map(([field, why]) => (isSentence(why) ? why : `${field} ${why}`))
     .join('; ');
 }

@@ -63,7 +63,7 @@ describe('a form from the console and from gwqueue chain: one action', () => {
     // Who and from where differ; what was done is described alike.
     assert.deepEqual(
       [browserEntry, apiEntry, cliEntry].map((e) => [e.action, e.outcome, e.detail.replace(e.taskId!, 'ID')]),
-      Array(3).fill([`form.${FORM}`, 'accepted', `Queued preliminary alert for ${VALID.superevent_id} (task ID)`]),
+      Array(3).fill([`form.${FORM}`, 'accepted', `Queued preliminary alert for ${VALID.superevent_id}. Follow it as task ID.`]),
     );
     assert.deepEqual(browserEntry.fields, { ...VALID, via: 'console' });
     assert.deepEqual(apiEntry.fields, { ...VALID, via: 'console' });
@@ -73,7 +73,7 @@ describe('a form from the console and from gwqueue chain: one action', () => {
       ['albert.einstein', 'robot', os.userInfo().username, `cli@${os.hostname()}`],
     );
     // The same message on the terminal as in the console's flash.
-    assert.match(cli.stderr, new RegExp(`Queued preliminary alert for ${VALID.superevent_id} \\(task ${terminalTask}\\)`));
+    assert.match(cli.stderr, new RegExp(`Queued preliminary alert for ${VALID.superevent_id}\\. Follow it as task ${terminalTask}\\.`));
   });
 
   test('bad input: the same reason for the same field at every entry point, nothing enqueued', async () => {

@@ -109,7 +109,7 @@ describe('change_pipeline_preferred_event (GWCelery compatibility)', () => {
       { timeoutMs: 60_000 },
     );
     assert.equal(changed.code, 0, changed.stderr);
-    assert.match(changed.stderr, new RegExp(`Queued pipeline preferred event change for ${sid} \\(task [0-9a-f-]{36}\\)`));
+    assert.match(changed.stderr, new RegExp(`Changed [a-z]+ preferred event for ${sid}\\. Follow it as task [0-9a-f-]{36}\\.`));
     assert.equal((JSON.parse(changed.stdout) as { sent: boolean }).sent, false);
     assert.equal((await stack.services.gracedb.getSuperevent(sid)).pipeline_preferred_events.pycbc?.graceid, secondPycbc.graceid);
     assert.ok((await comments(stack, sid)).includes(`User carol queued a pycbc preferred event change to ${secondPycbc.graceid}.`));

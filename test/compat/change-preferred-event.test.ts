@@ -109,7 +109,7 @@ describe('change_preferred_event (GWCelery compatibility)', () => {
       timeoutMs: 60_000,
     });
     assert.equal(changed.code, 0, changed.stderr);
-    assert.match(changed.stderr, new RegExp(`Queued preferred event change for ${sid} \\(task [0-9a-f-]{36}\\)`));
+    assert.match(changed.stderr, new RegExp(`Changed preferred event for ${sid}\\. Follow it as task [0-9a-f-]{36}\\.`));
     assert.equal((await stack.services.gracedb.getSuperevent(sid)).preferred_event, pycbc.graceid);
   });
 });

@@ -136,7 +136,7 @@ describe('copy_sky_map_between_events (GWCelery compatibility)', () => {
       { timeoutMs: 45_000 },
     );
     assert.equal(copied.code, 0, copied.stderr);
-    assert.match(copied.stderr, new RegExp(`Queued sky map copy for ${sid} \\(task [0-9a-f-]{36}\\)`));
+    assert.match(copied.stderr, new RegExp(`Copying file [^ ]+ from [A-Z]\\d+ to ${sid}\\. Follow it as task [0-9a-f-]{36}\\.`));
     const entry = JSON.parse(copied.stdout) as { filename: string; comment: string; tag_names: string[]; file_version: number };
     assert.equal(entry.filename, 'bayestar.multiorder.fits');
     assert.equal(entry.comment, `sky map copied from ${eventId}`);

@@ -91,7 +91,10 @@ describe('copy a sky map in Chromium (desktop and phone)', () => {
       await page.click('#confirm-dialog-ok');
 
       await page.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);
-      assert.match(await page.locator('.alert-success').innerText(), new RegExp(`Queued sky map copy for ${sid} \\(task [0-9a-f-]{36}\\)`));
+      assert.match(
+        await page.locator('.alert-success').innerText(),
+        new RegExp(`Copying file [^ ]+ from [A-Z]\\d+ to ${sid}\\. Follow it as task [0-9a-f-]{36}\\.`),
+      );
       await page.locator('#task-state', { hasText: /completed|failed/ }).waitFor({ timeout: 30_000 });
       assert.equal(await page.locator('#task-state').innerText(), 'completed', await page.locator('#main').innerText());
       await page.screenshot({ path: path.join(SHOTS, `copy-sky-map-${viewport.width}-completed.png`), fullPage: true });

@@ -40,7 +40,7 @@ describe('create_update_gcn_circular (GWCelery compatibility)', () => {
     const none = await stack.post(FORM, { superevent_id: sid });
     assert.equal(none.status, 422);
     assert.deepEqual(none.body.fields, {
-      sky_localization: 'choose at least one of sky localization, em_bright, p_astro, raven coincidence',
+      sky_localization: 'Choose at least one of sky localization, em_bright, p_astro or raven coincidence.',
     });
     assert.equal(await stack.jobCount(), before);
   });

@@ -243,7 +243,7 @@ describe('download_upload_external_skymap (GWCelery compatibility)', () => {
       timeoutMs: 45_000,
     });
     assert.equal(done.code, 0, done.stderr);
-    assert.match(done.stderr, /Queued external sky map download \(task [0-9a-f-]{36}\)/);
+    assert.match(done.stderr, /Queued the sky map download for E\d+\. Follow it as task [0-9a-f-]{36}\./);
     assert.equal((JSON.parse(done.stdout) as { filename: string }).filename, 'external_from_url.multiorder.fits');
     const refused = await runCli(['chain', FORM, `ext_id=${extId}`, 'skymap_url=https://example.org/map.fits'], env);
     assert.notEqual(refused.code, 0);

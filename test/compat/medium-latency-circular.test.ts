@@ -204,7 +204,7 @@ describe('create_medium_latency_gcn_circular (over HTTP, real worker)', () => {
       timeoutMs: 45_000,
     });
     assert.equal(done.code, 0, done.stderr);
-    assert.match(done.stderr, /Queued medium-latency GRB circular \(task [0-9a-f-]{36}\)/);
+    assert.match(done.stderr, /Creating the medium-latency GRB circular for E\d+\. Follow it as task [0-9a-f-]{36}\./);
     const result = JSON.parse(done.stdout) as { ext_event_id: string; text: string };
     assert.equal(result.ext_event_id, extId);
     assert.ok(result.text.includes('X-Pipeline [1], found a candidate with a false alarm probability of 2.0e-4'), result.text);

@@ -64,7 +64,7 @@ describe('operator forms', () => {
     assert.ok(!file.ok && file.errors.skymap_filename === 'must be name,version such as bayestar.multiorder.fits,0');
     const none = validateForm(form('create_update_gcn_circular'), { superevent_id: 'S240101a' });
     assert.ok(
-      !none.ok && none.errors.sky_localization === 'choose at least one of sky localization, em_bright, p_astro, raven coincidence',
+      !none.ok && none.errors.sky_localization === 'Choose at least one of sky localization, em_bright, p_astro or raven coincidence.',
     );
     const some = validateForm(form('create_update_gcn_circular'), { superevent_id: ' S240101a ', em_bright: 'yes' });
     assert.deepEqual(some, { ok: true, fields: { superevent_id: 'S240101a', em_bright: 'on' } });
@@ -96,9 +96,9 @@ describe('operator forms', () => {
   test("one success message for the console's flash and the terminal", () => {
     assert.equal(
       queuedMessage(form('send_preliminary_gcn'), { superevent_id: 'S240101a', event_id: 'G1' }, 'abc'),
-      'Queued preliminary alert for S240101a (task abc)',
+      'Queued preliminary alert for S240101a. Follow it as task abc.',
     );
-    assert.equal(queuedMessage(form('send_mock_event'), {}, 'abc'), 'Queued a mock event (task abc)');
+    assert.equal(queuedMessage(form('send_mock_event'), {}, 'abc'), 'Queued a mock event. Follow it as task abc.');
   });
 
   test('the chain a form builds: the log entry first, then its tasks', () => {

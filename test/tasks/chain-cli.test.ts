@@ -33,7 +33,7 @@ describe('gwqueue chain', () => {
   test('send_mock_event then send_preliminary_gcn: task results as JSON, the changes visible in GraceDB and the outbox', async () => {
     const mock = await runCli(['chain', 'send_mock_event', '--wait', '20', '--user', 'erin'], env, { timeoutMs: 30_000 });
     assert.equal(mock.code, 0, mock.stderr);
-    assert.match(mock.stderr, /Queued a mock event \(task [0-9a-f-]{36}\)/);
+    assert.match(mock.stderr, /Queued a mock event\. Follow it as task [0-9a-f-]{36}\./);
     const { graceid, superevent_id: sid } = JSON.parse(mock.stdout) as { graceid: string; superevent_id: string };
     assert.match(sid, /^MS\d{6}[a-z]+$/);
     const { gracedb, redis: connection } = domain.services;
@@ -45,7 +45,7 @@ describe('gwqueue chain', () => {
       { timeoutMs: 30_000 },
     );
     assert.equal(prelim.code, 0, prelim.stderr);
-    assert.match(prelim.stderr, new RegExp(`Queued preliminary alert for ${sid} \\(task [0-9a-f-]{36}\\)`));
+    assert.match(prelim.stderr, new RegExp(`Queued preliminary alert for ${sid}\\. Follow it as task [0-9a-f-]{36}\\.`));
     const outcome = JSON.parse(prelim.stdout) as { sent: boolean; outbox_id: string };
     assert.equal(outcome.sent, true);
     const [entry] = await listAlerts(connection, domain.config, { count: 1 });

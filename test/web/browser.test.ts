@@ -85,7 +85,7 @@ describe('console in Chromium', () => {
     await page.waitForURL(/\/tasks\//);
     assert.match(
       await page.locator('.alert-success').innerText(),
-      new RegExp(`Queued preliminary alert for ${supereventId} \\(task [0-9a-f-]{36}\\)`),
+      new RegExp(`Queued preliminary alert for ${supereventId}\\. Follow it as task [0-9a-f-]{36}\\.`),
     );
     await waitForCompleted(page);
     assert.ok((await page.locator('table tr').count()) >= 3, 'the chain steps are listed');
@@ -140,7 +140,7 @@ describe('console in Chromium', () => {
       await page.click('#send_mock_event button[type="submit"]');
       await confirmDialog(page);
       await page.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);
-      const queued = /^Queued a mock event \(task [0-9a-f-]{36}\)$/;
+      const queued = /^Queued a mock event\. Follow it as task [0-9a-f-]{36}\.$/;
       assert.match(await page.locator('.alert-success').innerText(), queued);
       assert.notEqual(await page.locator('#task').getAttribute('data-finished'), 'true');
       await page.evaluate(() => Object.assign(window, { notReloaded: true }));
@@ -149,7 +149,7 @@ describe('console in Chromium', () => {
     }
     await page.locator('#task-state', { hasText: 'completed' }).waitFor({ timeout: 30_000 });
     assert.equal(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded), undefined, 'the page reloaded');
-    assert.match(await page.locator('.alert-success').innerText(), /^Queued a mock event \(task [0-9a-f-]{36}\)$/);
+    assert.match(await page.locator('.alert-success').innerText(), /^Queued a mock event\. Follow it as task [0-9a-f-]{36}\.$/);
     assert.equal(await page.locator('.alert').count(), 1, 'shown once');
     // Only that reload carries it: opening the page again shows no message.
     await page.reload();
@@ -167,7 +167,7 @@ describe('console in Chromium', () => {
     await page.locator('h1', { hasText: 'Please confirm: Mock event' }).waitFor();
     await page.click('button[type="submit"].btn-danger');
     await page.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);
-    assert.match(await page.locator('.alert-success').innerText(), /^Queued a mock event \(task [0-9a-f-]{36}\)$/);
+    assert.match(await page.locator('.alert-success').innerText(), /^Queued a mock event\. Follow it as task [0-9a-f-]{36}\.$/);
     // The <noscript> refresh reloads the page until the task is done.
     await page.locator('#task-state', { hasText: 'completed' }).waitFor({ timeout: 30_000 });
     await context.close();

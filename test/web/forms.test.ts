@@ -72,7 +72,7 @@ describe('operator console', () => {
     const id = res.headers.location.split('/').pop()!;
     assert.ok((await fx.jobCount()) > before, 'the chain was enqueued');
     const page = await agent.get(res.headers.location).set(headers).expect(200);
-    assert.match(page.text, new RegExp(`Queued preliminary alert for ${VALID.superevent_id} \\(task ${id}\\)`));
+    assert.match(page.text, new RegExp(`Queued preliminary alert for ${VALID.superevent_id}\\. Follow it as task ${id}\\.`));
     const audit = await listAudit(fx.engine.client.redis, fx.engine.config, { action: 'form.send_preliminary_gcn' });
     const entry = audit.entries.find((e) => e.taskId === id);
     assert.equal(entry?.outcome, 'accepted');
@@ -130,7 +130,7 @@ describe('operator console', () => {
       .type('form')
       .send({ superevent_id: 'S240101a', _csrf: circular.csrf, submission_token: circular.submission })
       .expect(422);
-    assert.match(none.text, /choose at least one of sky localization, em_bright, p_astro/);
+    assert.match(none.text, /Choose at least one of sky localization, em_bright, p_astro or raven coincidence\./);
     // An external event is E and digits, mock ones too (the embedded GraceDB and GraceDB give External events E): as `gwqueue chain` says.
     const raven = await tokens('apply_raven_labels');
     const mdc = await agent
