@@ -1,4 +1,5 @@
 // HTTP plumbing of the GraceDB REST client: authentication, retries with exponential backoff, typed errors.
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GraceDbBadRequestError, GraceDbError, GraceDbForbiddenError, GraceDbNotFoundError, GraceDbTransientError } from './errors.js';
 
@@ -27,6 +28,14 @@ export interface RawResponse {
 }
 
 const TRANSIENT_STATUS = new Set([408, 429, 502, 503, 504]);
+
+/**
+ * Methods whose repeat is not harmless: a try whose answer was lost (a reset, a timeout, a 502 from a proxy) may have
+ * been done, and the next try would do it again (a second log entry, a second VOEvent). Every try of one request
+ * carries the same Idempotency-Key, so a GraceDB that keeps keys (gwqueue's own, /gracedb/api) answers the repeat with
+ * the first write's answer instead of writing twice.
+ */
+const UNSAFE_METHODS = new Set(['POST', 'PATCH']);
 
 export class RestTransport {
   readonly baseUrl: URL;
@@ -77,11 +86,12 @@ export class RestTransport {
     let lastStatus: number | undefined;
     let lastCause: unknown;
     let lastBody: Buffer | undefined;
+    const key = UNSAFE_METHODS.has(method) ? randomUUID() : undefined;
     for (let attempt = 1; attempt <= this.retry.attempts; attempt += 1) {
       if (attempt > 1) await sleep(Math.min(this.retry.maxDelayMs, this.retry.initialDelayMs * 2 ** (attempt - 2)));
       let response: RawResponse;
       try {
-        response = await this.attempt(method, target, body);
+        response = await this.attempt(method, target, body, key);
       } catch (error) {
         // fetch rejects only when no complete HTTP answer arrived: refused, reset, hang-up, timeout.
         lastProblem = describeNetworkError(error);
@@ -107,8 +117,8 @@ export class RestTransport {
     );
   }
 
-  private async attempt(method: string, target: URL, body: RequestBody): Promise<RawResponse> {
-    const headers: Record<string, string> = { ...this.headers };
+  private async attempt(method: string, target: URL, body: RequestBody, key: string | undefined): Promise<RawResponse> {
+    const headers: Record<string, string> = { ...this.headers, ...(key ? { 'idempotency-key': key } : {}) };
     let payload: string | FormData | undefined;
     if (body && 'json' in body) {
       headers['content-type'] = 'application/json';

@@ -8,6 +8,7 @@ import { loadEveryScript } from '../helpers/lua-scripts.js';
 import { testConfig } from '../helpers/engine.js';
 import { startWebServer, type WebServer } from '../../src/web/server.js';
 import { EmbeddedGraceDb } from '../../src/gracedb/index.js';
+import { GraceDbRestClient } from '../../src/gracedb/rest-client.js';
 import { bullPrefix } from '../../src/redis/keys.js';
 import type { Config } from '../../src/config/index.js';
 import { jsonEvent } from '../gracedb/sample-files.js';
@@ -76,4 +77,26 @@ describe('GraceDB API: a write whose answer is lost', () => {
       assert.equal(entries.length, 1, `one entry (the answer was ${response.status})`);
     });
   }
+
+  test("gwqueue's REST client: a write whose HTTP answer is lost is sent again with the same Idempotency-Key, and written once", async () => {
+    const event = await store.createEvent({ group: 'CBC', pipeline: 'gstlal', filename: 'e.json', filecontents: jsonEvent(1400000001) });
+    // A loopback proxy in front of the console's HTTP port: the request reaches the API, its answer never comes back.
+    const http = await startReplyCutProxy(Number(new URL(web.url).port));
+    try {
+      const client = new GraceDbRestClient({
+        url: `${http.url.replace('redis://', 'http://')}/gracedb/api/`,
+        token: OPERATOR_TOKEN,
+        retry: { attempts: 3, initialDelayMs: 10 },
+      });
+      const marker = 'lost-http-answer-log';
+      const cut = http.cutReplyTo(marker);
+      const written = await client.writeLog(event.graceid, marker);
+      assert.match((await cut).toString(), /^HTTP\/1\.1 201/, 'the lost answer was that of a write the API made');
+      assert.equal(written.comment, marker, 'the retry was answered with the first write');
+      const entries = (await store.getLogs(event.graceid)).filter((entry) => entry.comment === marker);
+      assert.equal(entries.length, 1, 'one entry, not one per try');
+    } finally {
+      await http.close();
+    }
+  });
 });
