@@ -1,4 +1,5 @@
-// The multipart/form-data bodies GraceDB's clients send (an event file, a log's upload), read whole within a size bound.
+// The multipart/form-data bodies GraceDB's clients send (an event file, a log's upload), read by busboy within a size bound.
+import busboy from 'busboy';
 import type { NextFunction, Request, Response } from 'express';
 import { GraceDbBadRequestError } from '../../gracedb/index.js';
 
@@ -28,49 +29,7 @@ export class BodyTooLargeError extends Error {
   }
 }
 
-function parseHeaders(block: string): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const line of block.split('\r\n')) {
-    const colon = line.indexOf(':');
-    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  return headers;
-}
-
-/** A Content-Disposition parameter, quoted or not (`name="eventFile"; filename="coinc.xml"`). */
-function parameter(disposition: string, name: string): string | undefined {
-  const match = new RegExp(`(?:^|;)\\s*${name}="((?:[^"\\\\]|\\\\.)*)"|(?:^|;)\\s*${name}=([^;]*)`, 'i').exec(disposition);
-  if (!match) return undefined;
-  return match[1] !== undefined ? match[1].replace(/\\(.)/g, '$1') : match[2].trim();
-}
-
-export function parseMultipart(body: Buffer, contentType: string): MultipartBody {
-  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
-  if (!boundary) throw new GraceDbBadRequestError('Multipart form parse error - no boundary in the Content-Type');
-  const delimiter = Buffer.from(`--${(boundary[1] ?? boundary[2]).trim()}`);
-  const result: MultipartBody = { fields: {}, files: {} };
-  let at = body.indexOf(delimiter);
-  if (at < 0) throw new GraceDbBadRequestError('Multipart form parse error - the body has no parts');
-  for (;;) {
-    at += delimiter.length;
-    if (body.subarray(at, at + 2).toString() === '--') return result;
-    at += 2; // CRLF after the delimiter
-    const headerEnd = body.indexOf('\r\n\r\n', at);
-    if (headerEnd < 0) throw new GraceDbBadRequestError('Multipart form parse error - a part has no headers');
-    const headers = parseHeaders(body.subarray(at, headerEnd).toString('utf8'));
-    const next = body.indexOf(Buffer.concat([Buffer.from('\r\n'), delimiter]), headerEnd + 4);
-    if (next < 0) throw new GraceDbBadRequestError('Multipart form parse error - the body ends inside a part');
-    const contents = body.subarray(headerEnd + 4, next);
-    const disposition = headers['content-disposition'] ?? '';
-    const name = parameter(disposition, 'name');
-    if (name !== undefined) {
-      const filename = parameter(disposition, 'filename');
-      if (filename !== undefined) result.files[name] = { filename, contents: Buffer.from(contents) };
-      else (result.fields[name] ??= []).push(contents.toString('utf8'));
-    }
-    at = next + 2;
-  }
-}
+const parseError = (why: string) => new GraceDbBadRequestError(`Multipart form parse error - ${why}`);
 
 /**
  * Reads a multipart body of at most `limit` bytes into req.multipart; any other body is left to express.json and
@@ -85,34 +44,42 @@ export function multipartBody(limit: number) {
       req.resume();
       return next(new BodyTooLargeError(limit));
     }
-    const chunks: Buffer[] = [];
+    let parser: busboy.Busboy;
+    try {
+      // preservePath: a file name is GraceDB's to refuse when it holds a path, not ours to cut down to its last part.
+      parser = busboy({ headers: req.headers, preservePath: true, defParamCharset: 'utf8', limits: { fieldSize: limit, fileSize: limit } });
+    } catch (error) {
+      req.resume();
+      return next(parseError((error as Error).message.replace(/^Multipart: /, '').toLowerCase()));
+    }
+    const body: MultipartBody = { fields: {}, files: {} };
     let size = 0;
-    let failed = false;
+    let finished = false;
+    const finish = (error?: unknown) => {
+      if (finished) return;
+      finished = true;
+      if (error) {
+        req.unpipe(parser);
+        req.resume();
+      }
+      next(error);
+    };
     req.on('data', (chunk: Buffer) => {
-      if (failed) return;
       size += chunk.length;
-      if (size > limit) {
-        failed = true;
-        chunks.length = 0;
-        next(new BodyTooLargeError(limit));
-        return;
-      }
-      chunks.push(chunk);
+      if (size > limit) finish(new BodyTooLargeError(limit));
     });
-    req.on('end', () => {
-      if (failed) return;
-      try {
-        req.multipart = parseMultipart(Buffer.concat(chunks), type);
-        next();
-      } catch (error) {
-        next(error);
-      }
+    parser.on('field', (name, value) => (body.fields[name] ??= []).push(value));
+    parser.on('file', (name, stream, info) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => (body.files[name] = { filename: info.filename ?? '', contents: Buffer.concat(chunks) }));
     });
-    req.on('error', (error) => {
-      if (!failed) {
-        failed = true;
-        next(error);
-      }
+    parser.on('close', () => {
+      req.multipart = body;
+      finish();
     });
+    parser.on('error', (error: Error) => finish(parseError(error.message.replace(/^Multipart: /, '').toLowerCase())));
+    req.on('error', (error) => finish(error));
+    req.pipe(parser);
   };
 }
