@@ -1,42 +1,153 @@
 --[[
   Writes tasks into the dashboard's task index (src/task-index/task-index.ts), newest event wins: a record older than
   the stored one (a late event from another worker) is skipped. The history counters written with them go in the
-  same call (one round trip for both).
+  same call (one round trip for both). Rows and trigram postings (includes/trigrams.lua) are written together, so
+  they never disagree.
+
+  The batch's tasks take the slots s0 + position, s0 the first multiple of 8 after every slot given so far: the
+  batch's bytes in the bitmaps are its own, and each trigram's bitmap over the batch (built by the caller, bit =
+  position) is copied in with SETRANGE. Only a task new to the index uses its slot; one indexed before keeps its own
+  and has its trigrams set there one by one (a slot without a row never matches).
 
   Input:
     ARGV[1] base (the index's key prefix)
     ARGV[2] h: where the history counters start
-    ARGV[3..h-1] 9 values per task: id, version, state, submittedAt, runtimeMs ('' if unfinished), queue, name-index
+    ARGV[3] p: where the postings start
+    ARGV[4..p-1] 9 values per task: id, version, state, submittedAt, runtimeMs ('' if unfinished), queue, name-index
                  member, display JSON, search record
+    ARGV[p..h-1] per trigram of the batch: the trigram (3 bytes), its bitmap over the batch's positions
     ARGV[h] the history counters' retention in seconds
     ARGV[h+1..] per history hash: its key, its number of fields, then field/increment pairs
 
   Output:
     The number of tasks written.
 ]]
-local base, h = ARGV[1], tonumber(ARGV[2])
+--- @include "trigrams"
+local base, h, p = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local states = {'active', 'retrying', 'completed', 'failed'}
 local written = 0
-for i = 3, h - 1, 9 do
+local count = (p - 4) / 9
+local last = tonumber(redis.call('GET', base .. ':seq') or '-1')
+local s0 = math.ceil((last + 1) / 8) * 8
+-- Per block touched: {new tasks, lowest and highest submission time}; its trigrams written ("block" -> list).
+local blocks, lists = {}, {}
+-- Trigrams of tasks indexed before, one BITFIELD per bitmap: "block\0trigram" -> bit offsets.
+local postings = {}
+local queues = {}
+
+local function listed(block, tri)
+  local list = lists[block]
+  if not list then
+    list = {}
+    lists[block] = list
+  end
+  list[#list + 1] = tri
+end
+
+for i = 4, p - 1, 9 do
   local id, version, state, t, runtime, queue, member, doc, text =
     ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8]
   local current = redis.call('HGET', base .. ':ver', id)
-  if not current or tonumber(current) <= tonumber(version) then
-    redis.call('HSET', base .. ':ver', id, version)
+  local stored, slot = nil, nil
+  if current then stored, slot = string.match(current, '^(%S+) ?(%d*)$') end
+  if not current or tonumber(stored) <= tonumber(version) then
+    local new = not slot or slot == ''
+    if new then slot = string.format('%d', s0 + (i - 4) / 9) end
+    local block = string.format('%d', math.floor(tonumber(slot) / BLOCK))
+    local b = blocks[block]
+    if not b then
+      b = {0, tonumber(t), tonumber(t)}
+      blocks[block] = b
+    end
+    if new then b[1] = b[1] + 1 end
+    if tonumber(t) < b[2] then b[2] = tonumber(t) end
+    if tonumber(t) > b[3] then b[3] = tonumber(t) end
+    if not new then
+      local offset = tonumber(slot) % BLOCK
+      for tri in pairs(trigrams(indexed_text(text), {})) do
+        local key = block .. '\0' .. tri
+        local list = postings[key]
+        if not list then
+          list = {}
+          postings[key] = list
+        end
+        list[#list + 1] = offset
+      end
+      for _, s in ipairs(states) do
+        if s ~= state then redis.call('ZREM', base .. ':idx:state:' .. s, id) end
+      end
+    end
+    redis.call('HSET', base .. ':ver', id, version .. ' ' .. slot)
     redis.call('HSET', base .. ':doc', id, doc)
-    redis.call('HSET', base .. ':text', id, text)
+    redis.call('HSET', base .. ':rec', slot, id .. '\30' .. text)
     redis.call('ZADD', base .. ':idx:time', t, id)
     redis.call('ZADD', base .. ':idx:queue:' .. queue, t, id)
-    redis.call('SADD', base .. ':queues', queue)
+    queues[queue] = true
     redis.call('ZADD', base .. ':idx:name', 0, member)
-    for _, s in ipairs(states) do
-      if s ~= state then redis.call('ZREM', base .. ':idx:state:' .. s, id) end
-    end
     redis.call('ZADD', base .. ':idx:state:' .. state, t, id)
-    if runtime ~= '' then redis.call('ZADD', base .. ':idx:runtime', runtime, id) end
+    if runtime ~= '' then
+      redis.call('ZADD', base .. ':idx:runtime', runtime, id)
+    elseif not new then
+      redis.call('ZREM', base .. ':idx:runtime', id)
+    end
     written = written + 1
   end
 end
+for queue in pairs(queues) do redis.call('SADD', base .. ':queues', queue) end
+
+if count > 0 then
+  redis.call('SET', base .. ':seq', string.format('%d', s0 + count - 1))
+  -- The batch's bitmaps, cut where a block ends; an all-zero piece is not written.
+  local first = s0 / 8
+  local width = BLOCK / 8
+  for j = p, h - 1, 2 do
+    local tri, bits = ARGV[j], ARGV[j + 1]
+    local k = 1
+    while k <= #bits do
+      local g = first + k - 1
+      local block = string.format('%d', math.floor(g / width))
+      local at = g % width
+      local take = math.min(#bits - k + 1, width - at)
+      local piece = string.sub(bits, k, k + take - 1)
+      if string.find(piece, '[^%z]') then
+        redis.call('SETRANGE', base .. ':tg:' .. block .. ':' .. tri, at, piece)
+        listed(block, tri)
+      end
+      k = k + take
+    end
+  end
+end
+
+for key, offsets in pairs(postings) do
+  local z = string.find(key, '\0', 1, true)
+  local block, tri = string.sub(key, 1, z - 1), string.sub(key, z + 1)
+  -- At most 1,000 bits per BITFIELD (Lua's unpack has a limit on arguments).
+  for from = 1, #offsets, 1000 do
+    local args = {}
+    for j = from, math.min(#offsets, from + 999) do
+      args[#args + 1] = 'SET'
+      args[#args + 1] = 'u1'
+      args[#args + 1] = offsets[j]
+      args[#args + 1] = 1
+    end
+    redis.call('BITFIELD', base .. ':tg:' .. block .. ':' .. tri, unpack(args))
+  end
+  listed(block, tri)
+end
+for block, list in pairs(lists) do
+  for i = 1, #list, 4000 do redis.call('SADD', base .. ':tk:' .. block, unpack(list, i, math.min(#list, i + 3999))) end
+end
+for block, b in pairs(blocks) do
+  local info = redis.call('HGET', base .. ':blk', block)
+  if info then
+    local live, lo, hi = string.match(info, '^(%-?%d+) (%S+) (%S+)$')
+    b[1] = b[1] + tonumber(live)
+    b[2] = math.min(b[2], tonumber(lo))
+    b[3] = math.max(b[3], tonumber(hi))
+  end
+  redis.call('HSET', base .. ':blk', block, string.format('%d %d %d', b[1], b[2], b[3]))
+end
+
 local i = h + 1
 while i <= #ARGV do
   local key, n = ARGV[i], tonumber(ARGV[i + 1])
