@@ -181,8 +181,15 @@ export class TaskIndex {
 
   /** Writes tasks; `version` (ms) orders events, so a late event never overwrites a newer state. */
   /** `counters`: history counters written in the same call (HistoryRecorder.scriptArguments), one round trip for both. */
-  async write(entries: { task: TaskSummary; version: number }[], counters: (string | number)[] = []): Promise<number> {
-    if (!entries.length && !counters.length) return 0;
+  async write(batch: { task: TaskSummary; version: number }[], counters: (string | number)[] = []): Promise<number> {
+    if (!batch.length && !counters.length) return 0;
+    // One entry per task, its newest (the script writes each task's rows with one command per index, in bulk).
+    const newest = new Map<string, { task: TaskSummary; version: number }>();
+    for (const entry of batch) {
+      const seen = newest.get(entry.task.id);
+      if (!seen || seen.version <= entry.version) newest.set(entry.task.id, entry);
+    }
+    const entries = [...newest.values()];
     const args: (string | number | Buffer)[] = [this.base, 0, 4 + entries.length * 9];
     // Trigram (its 3 bytes as one number) -> bitmap over the batch's positions.
     const postings = new Map<number, Buffer>();

@@ -44,15 +44,39 @@ local function listed(block, tri)
   list[#list + 1] = tri
 end
 
+-- Commands with many arguments, sent at most 1,000 pairs at a time (Lua's unpack has a limit on arguments).
+local pending = {}
+local function later(command, key, a, b)
+  local name = command .. '\0' .. key
+  local list = pending[name]
+  if not list then
+    list = {}
+    pending[name] = list
+  end
+  list[#list + 1] = a
+  list[#list + 1] = b
+end
+
+local ids = {}
+for i = 4, p - 1, 9 do ids[#ids + 1] = ARGV[i] end
+local versions = {}
+for i = 1, #ids, 1000 do
+  local got = redis.call('HMGET', base .. ':ver', unpack(ids, i, math.min(#ids, i + 999)))
+  for j = 1, #got do versions[i + j - 1] = got[j] end
+end
+-- What this batch wrote, for an ID that comes twice in it.
+local known = {}
+
 for i = 4, p - 1, 9 do
+  local position = (i - 4) / 9
   local id, version, state, t, runtime, queue, member, doc, text =
     ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8]
-  local current = redis.call('HGET', base .. ':ver', id)
+  local current = known[id] or versions[position + 1]
   local stored, slot = nil, nil
   if current then stored, slot = string.match(current, '^(%S+) ?(%d*)$') end
   if not current or tonumber(stored) <= tonumber(version) then
     local new = not slot or slot == ''
-    if new then slot = string.format('%d', s0 + (i - 4) / 9) end
+    if new then slot = string.format('%d', s0 + position) end
     local block = string.format('%d', math.floor(tonumber(slot) / BLOCK))
     local b = blocks[block]
     if not b then
@@ -76,22 +100,25 @@ for i = 4, p - 1, 9 do
       for _, s in ipairs(states) do
         if s ~= state then redis.call('ZREM', base .. ':idx:state:' .. s, id) end
       end
+      if runtime == '' then redis.call('ZREM', base .. ':idx:runtime', id) end
     end
-    redis.call('HSET', base .. ':ver', id, version .. ' ' .. slot)
-    redis.call('HSET', base .. ':doc', id, doc)
-    redis.call('HSET', base .. ':rec', slot, id .. '\30' .. text)
-    redis.call('ZADD', base .. ':idx:time', t, id)
-    redis.call('ZADD', base .. ':idx:queue:' .. queue, t, id)
+    known[id] = version .. ' ' .. slot
+    later('HSET', base .. ':ver', id, known[id])
+    later('HSET', base .. ':doc', id, doc)
+    later('HSET', base .. ':rec', slot, id .. '\30' .. text)
+    later('ZADD', base .. ':idx:time', t, id)
+    later('ZADD', base .. ':idx:queue:' .. queue, t, id)
     queues[queue] = true
-    redis.call('ZADD', base .. ':idx:name', 0, member)
-    redis.call('ZADD', base .. ':idx:state:' .. state, t, id)
-    if runtime ~= '' then
-      redis.call('ZADD', base .. ':idx:runtime', runtime, id)
-    elseif not new then
-      redis.call('ZREM', base .. ':idx:runtime', id)
-    end
+    later('ZADD', base .. ':idx:name', 0, member)
+    later('ZADD', base .. ':idx:state:' .. state, t, id)
+    if runtime ~= '' then later('ZADD', base .. ':idx:runtime', runtime, id) end
     written = written + 1
   end
+end
+for name, list in pairs(pending) do
+  local z = string.find(name, '\0', 1, true)
+  local command, key = string.sub(name, 1, z - 1), string.sub(name, z + 1)
+  for i = 1, #list, 2000 do redis.call(command, key, unpack(list, i, math.min(#list, i + 1999))) end
 end
 for queue in pairs(queues) do redis.call('SADD', base .. ':queues', queue) end
 
