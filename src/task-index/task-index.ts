@@ -199,9 +199,13 @@ export class TaskIndex {
       const record = searchRecord(task);
       args.push(id, version, state, submittedAt, runtimeMs ?? '', queue, nameMember(task), JSON.stringify(task), record);
       // The trigrams of what free text matches (after the time field), as bytes: as the Lua scripts cut them.
-      const text = Buffer.from(record.slice(record.indexOf(FIELD_SEPARATOR, 1)));
-      for (let i = 0; i + 3 <= text.length; i++) {
-        const trigram = (text[i] << 16) | (text[i + 1] << 8) | text[i + 2];
+      const from = record.indexOf(FIELD_SEPARATOR, 1);
+      // Most records are ASCII: their characters are their bytes.
+      const text = /^[\x00-\x7f]*$/.test(record) ? undefined : Buffer.from(record.slice(from));
+      const byte = text ? (i: number) => text[i] : (i: number) => record.charCodeAt(from + i);
+      const length = text ? text.length : record.length - from;
+      for (let i = 0; i + 3 <= length; i++) {
+        const trigram = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
         let bits = postings.get(trigram);
         if (!bits) postings.set(trigram, (bits = Buffer.alloc(width)));
         bits[position >> 3] |= 128 >> (position & 7);

@@ -33,6 +33,7 @@ local s0 = math.ceil((last + 1) / 8) * 8
 local blocks, lists = {}, {}
 -- Trigrams of tasks indexed before, one BITFIELD per bitmap: "block\0trigram" -> bit offsets.
 local postings = {}
+-- Queue -> its bulk list.
 local queues = {}
 
 local function listed(block, tri)
@@ -44,18 +45,24 @@ local function listed(block, tri)
   list[#list + 1] = tri
 end
 
--- Commands with many arguments, sent at most 1,000 pairs at a time (Lua's unpack has a limit on arguments).
-local pending = {}
-local function later(command, key, a, b)
-  local name = command .. '\0' .. key
-  local list = pending[name]
-  if not list then
-    list = {}
-    pending[name] = list
+-- Commands with many arguments, sent at most 1,000 pairs at a time (Lua's unpack has a limit on arguments):
+-- {command, key, arguments}.
+local bulk = {}
+local function list_for(command, key)
+  local name = command .. key
+  local entry = bulk[name]
+  if not entry then
+    entry = {command, key, {}}
+    bulk[name] = entry
   end
+  return entry[3]
+end
+local function add(list, a, b)
   list[#list + 1] = a
   list[#list + 1] = b
 end
+local verL, docL, recL = list_for('HSET', base .. ':ver'), list_for('HSET', base .. ':doc'), list_for('HSET', base .. ':rec')
+local timeL, nameL, runL = list_for('ZADD', base .. ':idx:time'), list_for('ZADD', base .. ':idx:name'), list_for('ZADD', base .. ':idx:runtime')
 
 local ids = {}
 for i = 4, p - 1, 9 do ids[#ids + 1] = ARGV[i] end
@@ -103,21 +110,24 @@ for i = 4, p - 1, 9 do
       if runtime == '' then redis.call('ZREM', base .. ':idx:runtime', id) end
     end
     known[id] = version .. ' ' .. slot
-    later('HSET', base .. ':ver', id, known[id])
-    later('HSET', base .. ':doc', id, doc)
-    later('HSET', base .. ':rec', slot, id .. '\30' .. text)
-    later('ZADD', base .. ':idx:time', t, id)
-    later('ZADD', base .. ':idx:queue:' .. queue, t, id)
-    queues[queue] = true
-    later('ZADD', base .. ':idx:name', 0, member)
-    later('ZADD', base .. ':idx:state:' .. state, t, id)
-    if runtime ~= '' then later('ZADD', base .. ':idx:runtime', runtime, id) end
+    add(verL, id, known[id])
+    add(docL, id, doc)
+    add(recL, slot, id .. '\30' .. text)
+    add(timeL, t, id)
+    local queueL = queues[queue]
+    if not queueL then
+      queueL = list_for('ZADD', base .. ':idx:queue:' .. queue)
+      queues[queue] = queueL
+    end
+    add(queueL, t, id)
+    add(nameL, 0, member)
+    add(list_for('ZADD', base .. ':idx:state:' .. state), t, id)
+    if runtime ~= '' then add(runL, runtime, id) end
     written = written + 1
   end
 end
-for name, list in pairs(pending) do
-  local z = string.find(name, '\0', 1, true)
-  local command, key = string.sub(name, 1, z - 1), string.sub(name, z + 1)
+for _, entry in pairs(bulk) do
+  local command, key, list = entry[1], entry[2], entry[3]
   for i = 1, #list, 2000 do redis.call(command, key, unpack(list, i, math.min(#list, i + 1999))) end
 end
 for queue in pairs(queues) do redis.call('SADD', base .. ':queues', queue) end
@@ -127,20 +137,34 @@ if count > 0 then
   -- The batch's bitmaps, cut where a block ends; an all-zero piece is not written.
   local first = s0 / 8
   local width = BLOCK / 8
-  for j = p, h - 1, 2 do
-    local tri, bits = ARGV[j], ARGV[j + 1]
-    local k = 1
-    while k <= #bits do
-      local g = first + k - 1
-      local block = string.format('%d', math.floor(g / width))
-      local at = g % width
-      local take = math.min(#bits - k + 1, width - at)
-      local piece = string.sub(bits, k, k + take - 1)
-      if string.find(piece, '[^%z]') then
-        redis.call('SETRANGE', base .. ':tg:' .. block .. ':' .. tri, at, piece)
-        listed(block, tri)
+  local firstBlock = math.floor(first / width)
+  local at = first % width
+  if p < h and at + #ARGV[p + 1] <= width then
+    -- The whole batch in one block (the caller sends no all-zero bitmap).
+    local block = string.format('%d', firstBlock)
+    local prefix = base .. ':tg:' .. block .. ':'
+    local list = {}
+    lists[block] = list
+    for j = p, h - 1, 2 do
+      redis.call('SETRANGE', prefix .. ARGV[j], at, ARGV[j + 1])
+      list[#list + 1] = ARGV[j]
+    end
+  else
+    for j = p, h - 1, 2 do
+      local tri, bits = ARGV[j], ARGV[j + 1]
+      local k = 1
+      while k <= #bits do
+        local g = first + k - 1
+        local block = string.format('%d', math.floor(g / width))
+        local offset = g % width
+        local take = math.min(#bits - k + 1, width - offset)
+        local piece = string.sub(bits, k, k + take - 1)
+        if string.find(piece, '[^%z]') then
+          redis.call('SETRANGE', base .. ':tg:' .. block .. ':' .. tri, offset, piece)
+          listed(block, tri)
+        end
+        k = k + take
       end
-      k = k + take
     end
   end
 end
