@@ -201,7 +201,7 @@ export class TaskIndex {
       // The trigrams of what free text matches (after the time field), as bytes: as the Lua scripts cut them.
       const from = record.indexOf(FIELD_SEPARATOR, 1);
       // Most records are ASCII: their characters are their bytes.
-      const text = /^[\x00-\x7f]*$/.test(record) ? undefined : Buffer.from(record.slice(from));
+      const text = Buffer.byteLength(record) === record.length ? undefined : Buffer.from(record.slice(from));
       const byte = text ? (i: number) => text[i] : (i: number) => record.charCodeAt(from + i);
       const length = text ? text.length : record.length - from;
       for (let i = 0; i + 3 <= length; i++) {
