@@ -138,6 +138,22 @@ describe('task index search through trigram postings', () => {
     assert.ok(compared > 1000, 'the queries match enough tasks to compare');
   });
 
+  test('with Redis out of memory a search still answers, the same', async () => {
+    await connection.config('SET', 'maxmemory-policy', 'noeviction');
+    await connection.config('SET', 'maxmemory', '1');
+    try {
+      await assert.rejects(connection.set('probe', 'x'), /OOM/);
+      for (const q of ['worker:worker2 "http 503"', 'superevent timeout', 'no-such-text']) {
+        const expected = bruteForce([...tasks.values()], { q, sort: '-time' });
+        const page = await index.page({ terms: parseSearch(q), sort: '-time', want: 10 });
+        assert.equal(page.total, expected.length, q);
+        assert.deepEqual(page.ids, expected.slice(0, 10), q);
+      }
+    } finally {
+      await connection.config('SET', 'maxmemory', '0');
+    }
+  });
+
   test('retention takes a task out of the postings, and the last task of a block takes its bitmaps with it', async () => {
     const trimmed = new TaskIndex(connection, { ...config, results: { ttlSeconds: 3600, maxCount: 100000 } });
     const oldest = [...tasks.values()].sort((a, b) => a.submittedAt - b.submittedAt).slice(0, 100);

@@ -42,12 +42,14 @@ local scratch = base .. ':scratch'
 local seen = 0
 local out = {0, 0}
 
--- The candidates' bitmap of a block: one key, or the AND of several into the scratch key.
+-- The candidates' bitmap of a block: one key, or the AND of several into the scratch key (deleted before the end).
 local function candidates(b)
   local keys = {}
   for i, tri in ipairs(tris) do keys[i] = base .. ':tg:' .. b .. ':' .. tri end
   if #keys == 1 then return keys[1] end
-  redis.call('BITOP', 'AND', scratch, unpack(keys))
+  -- Refused when Redis is out of memory: one trigram's bitmap is then the candidates (more of them, checked alike).
+  local done = redis.pcall('BITOP', 'AND', scratch, unpack(keys))
+  if type(done) == 'table' and done.err then return keys[1] end
   return scratch
 end
 
