@@ -132,7 +132,7 @@ export async function benchDashboard(redisUrl: string, options: { tasks: number;
   } finally {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    await client.redis.flushdb();
+    await client.redis.flushdb('ASYNC');
     await client.close();
   }
   return rows;
