@@ -53,7 +53,8 @@ local function candidates(b)
   return scratch
 end
 
-local function check(id, rec)
+-- `rec` is a whole row ("id\30record"; an ID holds no \31), its record starting after byte z.
+local function check(rec, z)
   if (from or to) then
     local t = tonumber(field(rec, 't')) or 0
     if (from and t < from) or (to and t > to) then return false end
@@ -63,7 +64,7 @@ local function check(id, rec)
     local code, text = term[1], term[2]
     if code == '' then
       -- Free text starts after the leading time field.
-      if not string.find(rec, text, (string.find(rec, '\31', 2, true) or 1), true) then return false end
+      if not string.find(rec, text, (string.find(rec, '\31', z + 2, true) or 1), true) then return false end
     elseif code == 's' then
       if field(rec, 's') ~= text then return false end
     elseif not string.find(field(rec, code), text, 1, true) then return false end
@@ -105,8 +106,8 @@ while block >= 0 do
             seen = seen + 1
             local row = redis.call('HGET', base .. ':rec', tostring(first + (i - 1) * 8 + j))
             if row then
-              local id, rec = split_row(row)
-              if check(id, rec) then keep(id, rec) end
+              local z = string.find(row, '\30', 1, true)
+              if check(row, z) then keep(string.sub(row, 1, z - 1), row) end
             end
           end
         end
