@@ -1,4 +1,4 @@
-// The dashboard's index of finished and running tasks in Redis: sorted sets by time, state, queue, name and runtime, plus a compact searchable record per task.
+// The dashboard's index of finished and running tasks in Redis: sorted sets by time, state, queue, name and runtime, a compact searchable record per task, and trigram postings for search.
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
@@ -298,7 +298,8 @@ export class TaskIndex {
 
     const termArgs = terms.flatMap((t) => [t.field ? SEARCH_FIELDS[t.field] : '', t.text]);
     // A term of 3 bytes or more has trigrams: its candidates come from the postings, when they are few enough.
-    if (terms.some((t) => Buffer.byteLength(t.text) >= 3)) {
+    // Rows written before the postings existed (their records by ID, in "text") are found only by walking.
+    if (terms.some((t) => Buffer.byteLength(t.text) >= 3) && (await this.redis.hlen(this.key('text'))) === 0) {
       const found = await this.searchPostings(request, sortKey, termArgs);
       if (found) {
         const ordered = reverse ? found.reverse() : found;

@@ -172,4 +172,23 @@ describe('task index search through trigram postings', () => {
     assert.equal(await connection.hlen(index.key('blk')), 0);
     assert.equal(await connection.hlen(index.key('ver')), 0);
   });
+
+  test('a row written before the postings is found by walking, and moves to a slot when its task is written again', async () => {
+    const old = randomTask(90_001, random(3));
+    old.args = JSON.stringify(['legacy-row']);
+    const record = searchRecord(old);
+    await connection
+      .multi()
+      .hset(index.key('ver'), old.id, '1')
+      .hset(index.key('doc'), old.id, JSON.stringify(old))
+      .hset(index.key('text'), old.id, record)
+      .zadd(index.key('idx', 'time'), old.submittedAt, old.id)
+      .exec();
+    const find = () => index.page({ terms: parseSearch('legacy-row'), sort: '-time', want: 5 });
+    assert.deepEqual((await find()).ids, [old.id]);
+    await index.write([{ task: old, version: 2 }]);
+    assert.equal(await connection.hlen(index.key('text')), 0);
+    assert.match((await connection.hget(index.key('ver'), old.id)) ?? '', /^2 \d+$/);
+    assert.deepEqual((await find()).ids, [old.id]);
+  });
 });

@@ -83,7 +83,11 @@ for i = 4, p - 1, 9 do
   if current then stored, slot = string.match(current, '^(%S+) ?(%d*)$') end
   if not current or tonumber(stored) <= tonumber(version) then
     local new = not slot or slot == ''
-    if new then slot = string.format('%d', s0 + position) end
+    if new then
+      -- A row written before slots had its search record by ID: it moves to its slot.
+      if slot == '' then redis.call('HDEL', base .. ':text', id) end
+      slot = string.format('%d', s0 + position)
+    end
     local block = string.format('%d', math.floor(tonumber(slot) / BLOCK))
     local b = blocks[block]
     if not b then
