@@ -7,6 +7,8 @@ export interface BenchOptions {
   runs: number;
   only: 'engine' | 'cli' | 'dashboard' | 'web' | undefined;
   abHeap: boolean;
+  /** Retained tasks in the dashboard benchmark (default 100,000; 20,000 with --quick). */
+  tasks?: number;
 }
 
 export interface SoakOptions {
@@ -18,11 +20,12 @@ export interface SoakOptions {
 export type Parsed<T> = { run: T } | { exit: number; text: string };
 
 export const BENCH_USAGE = [
-  'usage: npm run bench -- [--peer] [--runs N] [--quick] [--only engine|cli|dashboard|web] [--ab-heap]',
+  'usage: npm run bench -- [--peer] [--runs N] [--quick] [--only engine|cli|dashboard|web] [--tasks N] [--ab-heap]',
   '  --peer      also measure the Flask + Celery peer (../shared/bench/peer; its quoted figures when it cannot run)',
   '  --runs N    runs of the web benchmark, medians reported (1 to 20; default 3, 1 with --quick)',
   '  --quick     fewer iterations everywhere (a smoke run, not figures to quote)',
   '  --only P    run one part: engine, cli, dashboard or web',
+  '  --tasks N   retained tasks in the dashboard benchmark (1,000 to 5,000,000; default 100,000, 20,000 with --quick)',
   "  --ab-heap   A/B in the same runs: V8's heap sized as deployed against V8's defaults",
   '  -h, --help  print this and exit',
 ].join('\n');
@@ -51,6 +54,7 @@ export function parseBenchArgs(argv: string[]): Parsed<BenchOptions> {
     runs: { type: 'string' },
     only: { type: 'string' },
     'ab-heap': { type: 'boolean' },
+    tasks: { type: 'string' },
   });
   if (parsed.failure) return parsed.failure;
   const values = parsed.values;
@@ -62,7 +66,19 @@ export function parseBenchArgs(argv: string[]): Parsed<BenchOptions> {
   const only = values.only as string | undefined;
   if (only !== undefined && !['engine', 'cli', 'dashboard', 'web'].includes(only))
     return { exit: 64, text: `bench: --only must be engine, cli, dashboard or web (got "${only}")\n${BENCH_USAGE}` };
-  return { run: { peer: values.peer === true, quick, runs, only: only as BenchOptions['only'], abHeap: values['ab-heap'] === true } };
+  const tasks = values.tasks === undefined ? undefined : Number(values.tasks);
+  if (tasks !== undefined && (!Number.isInteger(tasks) || tasks < 1000 || tasks > 5_000_000))
+    return { exit: 64, text: `bench: --tasks must be a whole number from 1000 to 5000000 (got "${String(values.tasks)}")\n${BENCH_USAGE}` };
+  return {
+    run: {
+      peer: values.peer === true,
+      quick,
+      runs,
+      only: only as BenchOptions['only'],
+      abHeap: values['ab-heap'] === true,
+      ...(tasks === undefined ? {} : { tasks }),
+    },
+  };
 }
 
 export function parseSoakArgs(argv: string[]): Parsed<SoakOptions> {

@@ -1,4 +1,4 @@
-// `npm run bench [-- --peer] [--runs N] [--quick] [--only engine|cli|dashboard|web] [--ab-heap]`: starts private servers, runs the benchmarks, prints tables and each ratio against its target (measured, never asserted).
+// `npm run bench [-- --peer] [--runs N] [--quick] [--only engine|cli|dashboard|web] [--tasks N] [--ab-heap]`: starts private servers, runs the benchmarks, prints tables and each ratio against its target (measured, never asserted).
 import os from 'node:os';
 import { startRedis } from '../test/helpers/redis-server.js';
 import { benchCli, benchEngine } from './engine-bench.js';
@@ -81,7 +81,7 @@ try {
   if (wants('dashboard'))
     printTable(
       'dashboard, retained tasks',
-      await benchDashboard(redis.url, { tasks: quick ? 20_000 : 100_000, requests: quick ? 10 : 40 }),
+      await benchDashboard(redis.url, { tasks: args.tasks ?? (quick ? 20_000 : 100_000), requests: quick ? 10 : 40 }),
     );
 
   if (wants('web')) await web();

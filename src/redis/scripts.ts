@@ -39,6 +39,7 @@ export const SCRIPT_NAMES = [
   'queue-mark-stopped',
   'task-index-remove',
   'task-index-scan',
+  'task-index-search',
   'task-index-trim',
   'task-index-upsert',
   'tasks-release-lock',

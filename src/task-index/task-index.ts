@@ -1,4 +1,4 @@
-// The dashboard's index of finished and running tasks in Redis: sorted sets by time, state, queue, name and runtime, plus a compact searchable record per task.
+// The dashboard's index of finished and running tasks in Redis: sorted sets by time, state, queue, name and runtime, a compact searchable record per task, and trigram postings for search.
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
@@ -159,6 +159,11 @@ export interface IndexPage {
   exact: boolean;
 }
 
+/** Above this many candidates from the postings, a search walks its sorted set instead (see TaskIndex.searchPostings). */
+const CANDIDATE_LIMIT = 20_000;
+/** Candidates checked per Lua call: a few milliseconds of Redis time. */
+const MATCH_CHUNK = 2000;
+
 /** The index itself; all keys live under `{prefix}:flower:`. */
 export class TaskIndex {
   readonly base: string;
@@ -176,13 +181,38 @@ export class TaskIndex {
 
   /** Writes tasks; `version` (ms) orders events, so a late event never overwrites a newer state. */
   /** `counters`: history counters written in the same call (HistoryRecorder.scriptArguments), one round trip for both. */
-  async write(entries: { task: TaskSummary; version: number }[], counters: (string | number)[] = []): Promise<number> {
-    if (!entries.length && !counters.length) return 0;
-    const args: (string | number)[] = [this.base, 3 + entries.length * 9];
-    for (const { task, version } of entries) {
-      const { id, state, submittedAt, runtimeMs, queue } = task;
-      args.push(id, version, state, submittedAt, runtimeMs ?? '', queue, nameMember(task), JSON.stringify(task), searchRecord(task));
+  async write(batch: { task: TaskSummary; version: number }[], counters: (string | number)[] = []): Promise<number> {
+    if (!batch.length && !counters.length) return 0;
+    // One entry per task, its newest (the script writes each task's rows with one command per index, in bulk).
+    const newest = new Map<string, { task: TaskSummary; version: number }>();
+    for (const entry of batch) {
+      const seen = newest.get(entry.task.id);
+      if (!seen || seen.version <= entry.version) newest.set(entry.task.id, entry);
     }
+    const entries = [...newest.values()];
+    const args: (string | number | Buffer)[] = [this.base, 0, 4 + entries.length * 9];
+    // Trigram (its 3 bytes as one number) -> bitmap over the batch's positions.
+    const postings = new Map<number, Buffer>();
+    const width = Math.ceil(entries.length / 8);
+    entries.forEach(({ task, version }, position) => {
+      const { id, state, submittedAt, runtimeMs, queue } = task;
+      const record = searchRecord(task);
+      args.push(id, version, state, submittedAt, runtimeMs ?? '', queue, nameMember(task), JSON.stringify(task), record);
+      // The trigrams of what free text matches (after the time field), as bytes: as the Lua scripts cut them.
+      const from = record.indexOf(FIELD_SEPARATOR, 1);
+      // Most records are ASCII: their characters are their bytes.
+      const text = Buffer.byteLength(record) === record.length ? undefined : Buffer.from(record.slice(from));
+      const byte = text ? (i: number) => text[i] : (i: number) => record.charCodeAt(from + i);
+      const length = text ? text.length : record.length - from;
+      for (let i = 0; i + 3 <= length; i++) {
+        const trigram = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
+        let bits = postings.get(trigram);
+        if (!bits) postings.set(trigram, (bits = Buffer.alloc(width)));
+        bits[position >> 3] |= 128 >> (position & 7);
+      }
+    });
+    for (const [trigram, bits] of postings) args.push(Buffer.from([trigram >> 16, (trigram >> 8) & 255, trigram & 255]), bits);
+    args[1] = args.length + 1;
     if (counters.length) args.push(...counters);
     return Number(await runScript(this.redis, 'task-index-upsert', [], args));
   }
@@ -267,6 +297,15 @@ export class TaskIndex {
     }
 
     const termArgs = terms.flatMap((t) => [t.field ? SEARCH_FIELDS[t.field] : '', t.text]);
+    // A term of 3 bytes or more has trigrams: its candidates come from the postings, when they are few enough.
+    // Rows written before the postings existed (their records by ID, in "text") are found only by walking.
+    if (terms.some((t) => Buffer.byteLength(t.text) >= 3) && (await this.redis.hlen(this.key('text'))) === 0) {
+      const found = await this.searchPostings(request, sortKey, termArgs);
+      if (found) {
+        const ordered = reverse ? found.reverse() : found;
+        return { ids: ordered.slice(skip, skip + Math.max(0, request.want)), total: found.length, exact: true };
+      }
+    }
     // A few milliseconds of Redis time per call at most: the scan never holds up the workers for long.
     const chunk = request.chunk ?? 2000;
     const ids: string[] = [];
@@ -279,7 +318,7 @@ export class TaskIndex {
       const reply = (await runScript(
         this.redis,
         'task-index-scan',
-        [key, this.key('text')],
+        [key, this.key('ver'), this.key('rec'), this.key('text')],
         [reverse ? 1 : 0, rank, last, chunk, stillWanted, window[0], window[1], ...termArgs],
       )) as (string | number)[];
       const next = Number(reply[0]);
@@ -289,5 +328,36 @@ export class TaskIndex {
       rank = next;
     }
     return { ids: ids.slice(skip), total, exact: rank < 0 || rank > last };
+  }
+
+  /**
+   * Every match of a search found through the trigram postings, in ascending order of `sortKey` (as its sorted set
+   * orders them), or undefined when the postings give more than CANDIDATE_LIMIT candidates (a broad search: walking a
+   * sorted set finds its first page sooner). Each Lua call checks about MATCH_CHUNK candidates.
+   */
+  private async searchPostings(request: IndexPageRequest, sortKey: string, termArgs: string[]): Promise<string[] | undefined> {
+    const state = request.state ?? '';
+    const window = [request.from ?? '', request.to ?? ''];
+    const sort = sortKey === 'runtime' || sortKey === 'name' ? sortKey : 'time';
+    const call = async (mode: 'count' | 'match', block: number | '', budget: number) =>
+      (await runScript(this.redis, 'task-index-search', [], [this.base, mode, block, budget, ...window, state, sort, ...termArgs])) as (
+        string | number
+      )[];
+    const [, candidates] = await call('count', '', CANDIDATE_LIMIT);
+    if (Number(candidates) > CANDIDATE_LIMIT) return undefined;
+    const matches: { id: string; time: number; value: string }[] = [];
+    let block: number | '' = '';
+    do {
+      const reply = await call('match', block, MATCH_CHUNK);
+      block = Number(reply[0]);
+      for (let i = 2; i < reply.length; i += 3)
+        matches.push({ id: String(reply[i]), time: Number(reply[i + 1]), value: String(reply[i + 2]) });
+    } while (block >= 0);
+    // Byte order, as Redis orders members with equal scores.
+    const bytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+    if (sort === 'name') matches.sort((a, b) => bytes(a.value, b.value));
+    else if (sort === 'runtime') matches.sort((a, b) => Number(a.value) - Number(b.value) || bytes(a.id, b.id));
+    else matches.sort((a, b) => a.time - b.time || bytes(a.id, b.id));
+    return matches.map((match) => match.id);
   }
 }

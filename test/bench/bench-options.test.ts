@@ -11,8 +11,12 @@ test('bench options: the defaults, each option, and --help as the usage with exi
     run: { peer: true, quick: true, runs: 1, only: 'web', abHeap: true },
   });
   assert.deepEqual(parseBenchArgs(['--runs', '5']), { run: { peer: false, quick: false, runs: 5, only: undefined, abHeap: false } });
+  assert.deepEqual(parseBenchArgs(['--only', 'dashboard', '--tasks', '1000000']), {
+    run: { peer: false, quick: false, runs: 3, only: 'dashboard', abHeap: false, tasks: 1_000_000 },
+  });
   for (const help of ['--help', '-h']) assert.deepEqual(parseBenchArgs([help]), { exit: 0, text: BENCH_USAGE });
-  for (const option of ['--peer', '--runs', '--quick', '--only', '--ab-heap', '--help']) assert.match(BENCH_USAGE, new RegExp(option));
+  for (const option of ['--peer', '--runs', '--quick', '--only', '--tasks', '--ab-heap', '--help'])
+    assert.match(BENCH_USAGE, new RegExp(option));
 });
 
 test('bench options: a mistake is one line naming it, then the usage, exit 64', () => {
@@ -20,6 +24,7 @@ test('bench options: a mistake is one line naming it, then the usage, exit 64', 
     [['--bogus'], /Unknown option '--bogus'/],
     [['--runs', 'many'], /--runs must be a whole number from 1 to 20 \(got "many"\)/],
     [['--only', 'nothing'], /--only must be engine, cli, dashboard or web/],
+    [['--tasks', '12.5'], /--tasks must be a whole number from 1000 to 5000000 \(got "12.5"\)/],
     [['stray'], /positional/i],
   ] as const) {
     const parsed = parseBenchArgs([...argv]);

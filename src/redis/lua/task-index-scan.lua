@@ -4,7 +4,9 @@
 
   Input:
     KEYS[1] the index (a ZSET)
-    KEYS[2] the search-record hash
+    KEYS[2] the version hash (id -> "version slot")
+    KEYS[3] the row hash (slot -> "id\30search record")
+    KEYS[4] the search-record hash by ID of rows written before slots (read when a task has no slot)
 
     ARGV[1] reverse (1/0)
     ARGV[2] first rank
@@ -19,6 +21,7 @@
     {next rank or -1 when done, matches counted, id…}
 ]]
 --- @include "field"
+--- @include "trigrams"
 
 local reverse, first, last, budget, want = ARGV[1] == '1', tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local from, to = tonumber(ARGV[6]), tonumber(ARGV[7])
@@ -35,8 +38,16 @@ for _, member in ipairs(members) do
   local id = member
   local z = string.find(member, '\1', 1, true)
   if z then id = string.sub(member, z + 15) end
-  local rec = redis.call('HGET', KEYS[2], id)
-  local ok = rec ~= false
+  local ver = redis.call('HGET', KEYS[2], id)
+  local slot = ver and string.match(ver, ' (%d+)$')
+  local rec
+  if slot then
+    rec = redis.call('HGET', KEYS[3], slot)
+    if rec then _, rec = split_row(rec) end
+  else
+    rec = redis.call('HGET', KEYS[4], id)
+  end
+  local ok = rec ~= nil and rec ~= false
   if ok and (from or to) then
     local t = tonumber(field(rec, 't')) or 0
     if (from and t < from) or (to and t > to) then ok = false end

@@ -1,42 +1,208 @@
 --[[
   Writes tasks into the dashboard's task index (src/task-index/task-index.ts), newest event wins: a record older than
   the stored one (a late event from another worker) is skipped. The history counters written with them go in the
-  same call (one round trip for both).
+  same call (one round trip for both). Rows and trigram postings (includes/trigrams.lua) are written together, so
+  they never disagree.
+
+  The batch's tasks take the slots s0 + position, s0 the first multiple of 8 after every slot given so far: the
+  batch's bytes in the bitmaps are its own, and each trigram's bitmap over the batch (built by the caller, bit =
+  position) is copied in with SETRANGE. Only a task new to the index uses its slot; one indexed before keeps its own
+  and has its trigrams set there one by one (a slot without a row never matches).
 
   Input:
     ARGV[1] base (the index's key prefix)
     ARGV[2] h: where the history counters start
-    ARGV[3..h-1] 9 values per task: id, version, state, submittedAt, runtimeMs ('' if unfinished), queue, name-index
+    ARGV[3] p: where the postings start
+    ARGV[4..p-1] 9 values per task: id, version, state, submittedAt, runtimeMs ('' if unfinished), queue, name-index
                  member, display JSON, search record
+    ARGV[p..h-1] per trigram of the batch: the trigram (3 bytes), its bitmap over the batch's positions
     ARGV[h] the history counters' retention in seconds
     ARGV[h+1..] per history hash: its key, its number of fields, then field/increment pairs
 
   Output:
     The number of tasks written.
 ]]
-local base, h = ARGV[1], tonumber(ARGV[2])
+--- @include "trigrams"
+local base, h, p = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local states = {'active', 'retrying', 'completed', 'failed'}
 local written = 0
-for i = 3, h - 1, 9 do
+local count = (p - 4) / 9
+local last = tonumber(redis.call('GET', base .. ':seq') or '-1')
+local s0 = math.ceil((last + 1) / 8) * 8
+-- Per block touched: {new tasks, lowest and highest submission time}; its trigrams written ("block" -> list).
+local blocks, lists = {}, {}
+-- Trigrams of tasks indexed before, one BITFIELD per bitmap: "block\0trigram" -> bit offsets.
+local postings = {}
+-- Queue -> its bulk list.
+local queues = {}
+
+local function listed(block, tri)
+  local list = lists[block]
+  if not list then
+    list = {}
+    lists[block] = list
+  end
+  list[#list + 1] = tri
+end
+
+-- Commands with many arguments, sent at most 1,000 pairs at a time (Lua's unpack has a limit on arguments):
+-- {command, key, arguments}.
+local bulk = {}
+local function list_for(command, key)
+  local name = command .. key
+  local entry = bulk[name]
+  if not entry then
+    entry = {command, key, {}}
+    bulk[name] = entry
+  end
+  return entry[3]
+end
+local function add(list, a, b)
+  list[#list + 1] = a
+  list[#list + 1] = b
+end
+local verL, docL, recL = list_for('HSET', base .. ':ver'), list_for('HSET', base .. ':doc'), list_for('HSET', base .. ':rec')
+local timeL, nameL, runL = list_for('ZADD', base .. ':idx:time'), list_for('ZADD', base .. ':idx:name'), list_for('ZADD', base .. ':idx:runtime')
+
+local ids = {}
+for i = 4, p - 1, 9 do ids[#ids + 1] = ARGV[i] end
+local versions = {}
+for i = 1, #ids, 1000 do
+  local got = redis.call('HMGET', base .. ':ver', unpack(ids, i, math.min(#ids, i + 999)))
+  for j = 1, #got do versions[i + j - 1] = got[j] end
+end
+-- What this batch wrote, for an ID that comes twice in it.
+local known = {}
+
+for i = 4, p - 1, 9 do
+  local position = (i - 4) / 9
   local id, version, state, t, runtime, queue, member, doc, text =
     ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8]
-  local current = redis.call('HGET', base .. ':ver', id)
-  if not current or tonumber(current) <= tonumber(version) then
-    redis.call('HSET', base .. ':ver', id, version)
-    redis.call('HSET', base .. ':doc', id, doc)
-    redis.call('HSET', base .. ':text', id, text)
-    redis.call('ZADD', base .. ':idx:time', t, id)
-    redis.call('ZADD', base .. ':idx:queue:' .. queue, t, id)
-    redis.call('SADD', base .. ':queues', queue)
-    redis.call('ZADD', base .. ':idx:name', 0, member)
-    for _, s in ipairs(states) do
-      if s ~= state then redis.call('ZREM', base .. ':idx:state:' .. s, id) end
+  local current = known[id] or versions[position + 1]
+  local stored, slot = nil, nil
+  if current then stored, slot = string.match(current, '^(%S+) ?(%d*)$') end
+  if not current or tonumber(stored) <= tonumber(version) then
+    local new = not slot or slot == ''
+    if new then
+      -- A row written before slots had its search record by ID: it moves to its slot.
+      if slot == '' then redis.call('HDEL', base .. ':text', id) end
+      slot = string.format('%d', s0 + position)
     end
-    redis.call('ZADD', base .. ':idx:state:' .. state, t, id)
-    if runtime ~= '' then redis.call('ZADD', base .. ':idx:runtime', runtime, id) end
+    local block = string.format('%d', math.floor(tonumber(slot) / BLOCK))
+    local b = blocks[block]
+    if not b then
+      b = {0, tonumber(t), tonumber(t)}
+      blocks[block] = b
+    end
+    if new then b[1] = b[1] + 1 end
+    if tonumber(t) < b[2] then b[2] = tonumber(t) end
+    if tonumber(t) > b[3] then b[3] = tonumber(t) end
+    if not new then
+      local offset = tonumber(slot) % BLOCK
+      for tri in pairs(trigrams(indexed_text(text), {})) do
+        local key = block .. '\0' .. tri
+        local list = postings[key]
+        if not list then
+          list = {}
+          postings[key] = list
+        end
+        list[#list + 1] = offset
+      end
+      for _, s in ipairs(states) do
+        if s ~= state then redis.call('ZREM', base .. ':idx:state:' .. s, id) end
+      end
+      if runtime == '' then redis.call('ZREM', base .. ':idx:runtime', id) end
+    end
+    known[id] = version .. ' ' .. slot
+    add(verL, id, known[id])
+    add(docL, id, doc)
+    add(recL, slot, id .. '\30' .. text)
+    add(timeL, t, id)
+    local queueL = queues[queue]
+    if not queueL then
+      queueL = list_for('ZADD', base .. ':idx:queue:' .. queue)
+      queues[queue] = queueL
+    end
+    add(queueL, t, id)
+    add(nameL, 0, member)
+    add(list_for('ZADD', base .. ':idx:state:' .. state), t, id)
+    if runtime ~= '' then add(runL, runtime, id) end
     written = written + 1
   end
 end
+for _, entry in pairs(bulk) do
+  local command, key, list = entry[1], entry[2], entry[3]
+  for i = 1, #list, 2000 do redis.call(command, key, unpack(list, i, math.min(#list, i + 1999))) end
+end
+for queue in pairs(queues) do redis.call('SADD', base .. ':queues', queue) end
+
+if count > 0 then
+  redis.call('SET', base .. ':seq', string.format('%d', s0 + count - 1))
+  -- The batch's bitmaps, cut where a block ends; an all-zero piece is not written.
+  local first = s0 / 8
+  local width = BLOCK / 8
+  local firstBlock = math.floor(first / width)
+  local at = first % width
+  if p < h and at + #ARGV[p + 1] <= width then
+    -- The whole batch in one block (the caller sends no all-zero bitmap).
+    local block = string.format('%d', firstBlock)
+    local prefix = base .. ':tg:' .. block .. ':'
+    local list = {}
+    lists[block] = list
+    for j = p, h - 1, 2 do
+      redis.call('SETRANGE', prefix .. ARGV[j], at, ARGV[j + 1])
+      list[#list + 1] = ARGV[j]
+    end
+  else
+    for j = p, h - 1, 2 do
+      local tri, bits = ARGV[j], ARGV[j + 1]
+      local k = 1
+      while k <= #bits do
+        local g = first + k - 1
+        local block = string.format('%d', math.floor(g / width))
+        local offset = g % width
+        local take = math.min(#bits - k + 1, width - offset)
+        local piece = string.sub(bits, k, k + take - 1)
+        if string.find(piece, '[^%z]') then
+          redis.call('SETRANGE', base .. ':tg:' .. block .. ':' .. tri, offset, piece)
+          listed(block, tri)
+        end
+        k = k + take
+      end
+    end
+  end
+end
+
+for key, offsets in pairs(postings) do
+  local z = string.find(key, '\0', 1, true)
+  local block, tri = string.sub(key, 1, z - 1), string.sub(key, z + 1)
+  -- At most 1,000 bits per BITFIELD (Lua's unpack has a limit on arguments).
+  for from = 1, #offsets, 1000 do
+    local args = {}
+    for j = from, math.min(#offsets, from + 999) do
+      args[#args + 1] = 'SET'
+      args[#args + 1] = 'u1'
+      args[#args + 1] = offsets[j]
+      args[#args + 1] = 1
+    end
+    redis.call('BITFIELD', base .. ':tg:' .. block .. ':' .. tri, unpack(args))
+  end
+  listed(block, tri)
+end
+for block, list in pairs(lists) do
+  for i = 1, #list, 4000 do redis.call('SADD', base .. ':tk:' .. block, unpack(list, i, math.min(#list, i + 3999))) end
+end
+for block, b in pairs(blocks) do
+  local info = redis.call('HGET', base .. ':blk', block)
+  if info then
+    local live, lo, hi = string.match(info, '^(%-?%d+) (%S+) (%S+)$')
+    b[1] = b[1] + tonumber(live)
+    b[2] = math.min(b[2], tonumber(lo))
+    b[3] = math.max(b[3], tonumber(hi))
+  end
+  redis.call('HSET', base .. ':blk', block, string.format('%d %d %d', b[1], b[2], b[3]))
+end
+
 local i = h + 1
 while i <= #ARGV do
   local key, n = ARGV[i], tonumber(ARGV[i + 1])

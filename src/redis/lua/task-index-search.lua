@@ -1,0 +1,124 @@
+--[[
+  Finds the dashboard's tasks that match a search through the trigram postings (src/task-index/task-index.ts,
+  includes/trigrams.lua): per block, newest first, the AND of the bitmaps of every trigram of every term gives the
+  candidates, and each candidate's record is then checked as the scan does (substrings, fields, state, time window).
+  Blocks whose submission times lie outside the window are skipped. Members of the name index are
+  "name\1<13 digits>\1id".
+
+  Input:
+    ARGV[1] base (the index's key prefix)
+    ARGV[2] mode: 'count' (only count candidates) or 'match' (check them)
+    ARGV[3] the block to start at, going down ('' = the newest)
+    ARGV[4] budget: 'count' stops once more candidates than this are seen; 'match' stops after the block where this
+            many candidates have been checked
+    ARGV[5] time window from ('' = open)
+    ARGV[6] time window to ('' = open)
+    ARGV[7] state the task must be in ('' = any)
+    ARGV[8] what the caller sorts by: 'time', 'runtime' or 'name'
+    ARGV[9..] term pairs: field code or '', text (lower-cased; a term shorter than 3 bytes has no trigram and is only
+              checked)
+
+  Output:
+    'count': {next block or -1 when done, candidates}
+    'match': {next block or -1 when done, candidates checked, then per match: id, submission time, sort value (the
+             runtime, or the name-index member; '' for time)}
+]]
+--- @include "field"
+--- @include "trigrams"
+
+local base, mode, budget = ARGV[1], ARGV[2], tonumber(ARGV[4])
+local from, to, state, sort = tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7], ARGV[8]
+local terms, wanted = {}, {}
+for i = 9, #ARGV, 2 do
+  terms[#terms + 1] = {ARGV[i], ARGV[i + 1]}
+  trigrams(ARGV[i + 1], wanted)
+end
+local tris = {}
+for tri in pairs(wanted) do tris[#tris + 1] = tri end
+
+local block = tonumber(ARGV[3])
+if not block then block = math.floor(tonumber(redis.call('GET', base .. ':seq') or '0') / BLOCK) end
+local scratch = base .. ':scratch'
+local seen = 0
+local out = {0, 0}
+
+-- The candidates' bitmap of a block: one key, or the AND of several into the scratch key (deleted before the end).
+local function candidates(b)
+  local keys = {}
+  for i, tri in ipairs(tris) do keys[i] = base .. ':tg:' .. b .. ':' .. tri end
+  if #keys == 1 then return keys[1] end
+  -- Refused when Redis is out of memory: one trigram's bitmap is then the candidates (more of them, checked alike).
+  local done = redis.pcall('BITOP', 'AND', scratch, unpack(keys))
+  if type(done) == 'table' and done.err then return keys[1] end
+  return scratch
+end
+
+-- `rec` is a whole row ("id\30record"; an ID holds no \31), its record starting after byte z.
+local function check(rec, z)
+  if (from or to) then
+    local t = tonumber(field(rec, 't')) or 0
+    if (from and t < from) or (to and t > to) then return false end
+  end
+  if state ~= '' and field(rec, 's') ~= state then return false end
+  for _, term in ipairs(terms) do
+    local code, text = term[1], term[2]
+    if code == '' then
+      -- Free text starts after the leading time field.
+      if not string.find(rec, text, (string.find(rec, '\31', z + 2, true) or 1), true) then return false end
+    elseif code == 's' then
+      if field(rec, 's') ~= text then return false end
+    elseif not string.find(field(rec, code), text, 1, true) then return false end
+  end
+  return true
+end
+
+local function keep(id, rec)
+  local value = ''
+  if sort == 'runtime' then
+    value = redis.call('ZSCORE', base .. ':idx:runtime', id)
+    if not value then return end
+  elseif sort == 'name' then
+    local ok, d = pcall(cjson.decode, redis.call('HGET', base .. ':doc', id) or '')
+    if not ok or type(d) ~= 'table' then return end
+    value = tostring(d.name) .. '\1' .. string.format('%013d', 9999999999999 - tonumber(d.submittedAt or 0)) .. '\1' .. id
+  end
+  out[#out + 1] = id
+  out[#out + 1] = field(rec, 't')
+  out[#out + 1] = value
+end
+
+while block >= 0 do
+  local info = redis.call('HGET', base .. ':blk', tostring(block))
+  local lo, hi
+  if info then lo, hi = string.match(info, '^%-?%d+ (%S+) (%S+)$') end
+  if info and not ((from and tonumber(hi) < from) or (to and tonumber(lo) > to)) then
+    local key = candidates(block)
+    if mode == 'count' then
+      seen = seen + redis.call('BITCOUNT', key)
+    else
+      local bits = redis.call('GET', key) or ''
+      local first = block * BLOCK
+      local i = string.find(bits, '[^%z]')
+      while i do
+        local byte = string.byte(bits, i)
+        for j = 0, 7 do
+          if bit.band(byte, bit.rshift(128, j)) ~= 0 then
+            seen = seen + 1
+            local row = redis.call('HGET', base .. ':rec', tostring(first + (i - 1) * 8 + j))
+            if row then
+              local z = string.find(row, '\30', 1, true)
+              if check(row, z) then keep(string.sub(row, 1, z - 1), row) end
+            end
+          end
+        end
+        i = string.find(bits, '[^%z]', i + 1)
+      end
+    end
+  end
+  block = block - 1
+  if seen > budget then break end
+end
+redis.call('DEL', scratch)
+out[1] = block
+out[2] = seen
+return out

@@ -1,0 +1,194 @@
+// The task index's trigram postings against a real Redis: every search gives what a brute-force filter over the same tasks gives, and retention takes the postings away.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import { startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { testConfig } from '../helpers/engine.js';
+import { matchesTerms, nameMember, searchRecord, TaskIndex, type IndexedState, type TaskSummary } from '../../src/task-index/task-index.js';
+import { parseSearch, type TaskSort } from '../../src/task-index/task-query.js';
+import type { Config } from '../../src/config/index.js';
+
+const T0 = Date.UTC(2024, 0, 1, 12);
+const COUNT = 6000;
+
+/** A deterministic pseudo-random sequence (the same tasks and queries on every run). */
+function random(seed: number) {
+  let state = seed;
+  return () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648;
+  };
+}
+
+const WORDS = ['upload', 'label', 'Superevent', 'bayestar', 'HTTP 503', 'timeout', 'G1234', 'S240101a', 'S240115b', 'é-ü', 'x'];
+const NAMES = ['gwqueue.tasks.gracedb.upload', 'gwqueue.tasks.core.add', 'gwqueue.tasks.superevents.process', 'Ä.tasks.odd'];
+
+function randomTask(n: number, next: () => number): TaskSummary {
+  const pick = <T>(list: T[]) => list[Math.floor(next() * list.length)];
+  const state = pick(['completed', 'completed', 'failed', 'active', 'retrying'] as const);
+  const finished = state === 'completed' || state === 'failed';
+  const submittedAt = T0 + Math.floor(next() * 3_600_000);
+  return {
+    id: `${Math.floor(next() * 0xffffffff).toString(16)}-${n}`,
+    name: pick(NAMES),
+    queue: pick(['default', 'superevent', 'openmp']),
+    state,
+    args: JSON.stringify([pick(WORDS), pick(WORDS), Math.floor(next() * 1000)]),
+    result: state === 'completed' ? JSON.stringify({ value: pick(WORDS) }) : null,
+    error: state === 'failed' || state === 'retrying' ? `${pick(WORDS)} while ${pick(WORDS)}` : null,
+    worker: `worker${Math.floor(next() * 5)}@host`,
+    submittedBy: null,
+    submittedAt,
+    startedAt: submittedAt + 1,
+    finishedAt: finished ? submittedAt + 10 : null,
+    runtimeMs: finished ? Math.floor(next() * 500) : null,
+    attempts: 1,
+    rootId: `root-${n}`,
+  };
+}
+
+const bytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+/** What the index must answer, computed over the tasks in memory. */
+function bruteForce(tasks: TaskSummary[], query: { q: string; state?: IndexedState; from?: number; to?: number; sort: TaskSort }) {
+  const key = query.sort.replace('-', '');
+  // As the index reads a query: sorted by other than time, the tab's state stands for every state: term.
+  const terms = parseSearch(query.q).filter((term) => key === 'time' || !query.state || term.field !== 'state');
+  const found = tasks
+    .filter((task) => matchesTerms(searchRecord(task), terms))
+    .filter((task) => !query.state || task.state === query.state)
+    .filter(
+      (task) => (query.from === undefined || task.submittedAt >= query.from) && (query.to === undefined || task.submittedAt <= query.to),
+    )
+    .filter((task) => key !== 'runtime' || task.runtimeMs !== null)
+    .sort((a, b) =>
+      key === 'name'
+        ? bytes(nameMember(a), nameMember(b))
+        : key === 'runtime'
+          ? a.runtimeMs! - b.runtimeMs! || bytes(a.id, b.id)
+          : a.submittedAt - b.submittedAt || bytes(a.id, b.id),
+    )
+    .map((task) => task.id);
+  return query.sort.startsWith('-') ? found.reverse() : found;
+}
+
+describe('task index search through trigram postings', () => {
+  let redis: TestRedis;
+  let connection: Redis;
+  let config: Config;
+  let index: TaskIndex;
+  const tasks = new Map<string, TaskSummary>();
+
+  before(async () => {
+    redis = await startRedis();
+    config = testConfig(redis.url, { GWQUEUE_RESULT_MAX_COUNT: '100000' });
+    connection = new Redis(redis.url);
+    index = new TaskIndex(connection, config);
+    const next = random(29);
+    const all = Array.from({ length: COUNT }, (_, n) => randomTask(n, next));
+    for (let i = 0; i < all.length; i += 500) await index.write(all.slice(i, i + 500).map((task, j) => ({ task, version: T0 + i + j })));
+    for (const task of all) tasks.set(task.id, task);
+    // A later event with other texts for one task in five (its old trigrams stay set and must not match), then removals.
+    const rewritten = all.filter((_, n) => n % 5 === 0).map((task) => randomTask(Number(task.rootId.slice(5)), next));
+    rewritten.forEach((task, n) => (task.id = all[n * 5].id));
+    await index.write(rewritten.map((task) => ({ task, version: T0 + 1_000_000 })));
+    for (const task of rewritten) tasks.set(task.id, task);
+    const removed = all.filter((_, n) => n % 7 === 3).map((task) => task.id);
+    assert.equal(await index.remove(removed), removed.length);
+    for (const id of removed) tasks.delete(id);
+  });
+  after(async () => {
+    connection?.disconnect();
+    await redis?.stop();
+  });
+
+  test('every search gives what a brute-force filter gives, in the same order, with the same total', async () => {
+    const next = random(7);
+    const pick = <T>(list: T[]) => list[Math.floor(next() * list.length)];
+    const queries = [
+      'upload',
+      '"http 503"',
+      'worker:worker2 "http 503"',
+      'name:gracedb state:failed s240101a',
+      'é-ü',
+      'superevent timeout',
+      'args:g1234 result:label',
+      'no-such-text',
+      'ä.tasks',
+      'queue:openmp x',
+      'id:-12',
+      'rker3@',
+    ];
+    for (let i = 0; i < 40; i++)
+      queries.push(`${pick(WORDS).split(' ')[0]} ${pick(['', 'state:failed', 'worker:worker1', 'name:core', 'queue:default'])}`);
+    let compared = 0;
+    for (const q of queries) {
+      for (const sort of ['-time', 'time', '-runtime', 'name'] as TaskSort[]) {
+        const state = pick([undefined, undefined, 'failed', 'completed'] as (IndexedState | undefined)[]);
+        const window = next() < 0.3 ? { from: T0 + 600_000, to: T0 + 1_800_000 } : {};
+        const expected = bruteForce([...tasks.values()], { q, state, sort, ...window });
+        const page = await index.page({ terms: parseSearch(q), state, sort, want: 30, skip: 5, ...window });
+        const where = `${q} ${sort} ${state ?? ''} ${JSON.stringify(window)}`;
+        assert.equal(page.total, expected.length, where);
+        assert.ok(page.exact, where);
+        assert.deepEqual(page.ids, expected.slice(5, 35), where);
+        compared += expected.length;
+      }
+    }
+    assert.ok(compared > 1000, 'the queries match enough tasks to compare');
+  });
+
+  test('with Redis out of memory a search still answers, the same', async () => {
+    await connection.config('SET', 'maxmemory-policy', 'noeviction');
+    await connection.config('SET', 'maxmemory', '1');
+    try {
+      await assert.rejects(connection.set('probe', 'x'), /OOM/);
+      for (const q of ['worker:worker2 "http 503"', 'superevent timeout', 'no-such-text']) {
+        const expected = bruteForce([...tasks.values()], { q, sort: '-time' });
+        const page = await index.page({ terms: parseSearch(q), sort: '-time', want: 10 });
+        assert.equal(page.total, expected.length, q);
+        assert.deepEqual(page.ids, expected.slice(0, 10), q);
+      }
+    } finally {
+      await connection.config('SET', 'maxmemory', '0');
+    }
+  });
+
+  test('retention takes a task out of the postings, and the last task of a block takes its bitmaps with it', async () => {
+    const trimmed = new TaskIndex(connection, { ...config, results: { ttlSeconds: 3600, maxCount: 100000 } });
+    const oldest = [...tasks.values()].sort((a, b) => a.submittedAt - b.submittedAt).slice(0, 100);
+    const term = oldest[0].id;
+    assert.equal((await index.page({ terms: parseSearch(term), sort: '-time', want: 5 })).total, 1);
+    // Trim at a time that leaves the 100 oldest submissions beyond the TTL.
+    await trimmed.trim(oldest[99].submittedAt + 3600_000 + 1);
+    assert.equal((await index.page({ terms: parseSearch(term), sort: '-time', want: 5 })).total, 0);
+    assert.ok((await connection.keys(`${index.base}:tg:*`)).length > 0);
+    // At most 5,000 removals a call.
+    while ((await trimmed.trim(T0 + 10 * 3600_000)) > 0);
+    assert.equal(await index.size(), 0);
+    assert.deepEqual(await connection.keys(`${index.base}:tg:*`), []);
+    assert.deepEqual(await connection.keys(`${index.base}:tk:*`), []);
+    assert.equal(await connection.hlen(index.key('rec')), 0);
+    assert.equal(await connection.hlen(index.key('blk')), 0);
+    assert.equal(await connection.hlen(index.key('ver')), 0);
+  });
+
+  test('a row written before the postings is found by walking, and moves to a slot when its task is written again', async () => {
+    const old = randomTask(90_001, random(3));
+    old.args = JSON.stringify(['legacy-row']);
+    const record = searchRecord(old);
+    await connection
+      .multi()
+      .hset(index.key('ver'), old.id, '1')
+      .hset(index.key('doc'), old.id, JSON.stringify(old))
+      .hset(index.key('text'), old.id, record)
+      .zadd(index.key('idx', 'time'), old.submittedAt, old.id)
+      .exec();
+    const find = () => index.page({ terms: parseSearch('legacy-row'), sort: '-time', want: 5 });
+    assert.deepEqual((await find()).ids, [old.id]);
+    await index.write([{ task: old, version: 2 }]);
+    assert.equal(await connection.hlen(index.key('text')), 0);
+    assert.match((await connection.hget(index.key('ver'), old.id)) ?? '', /^2 \d+$/);
+    assert.deepEqual((await find()).ids, [old.id]);
+  });
+});
