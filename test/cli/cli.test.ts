@@ -34,6 +34,26 @@ describe('gwqueue CLI', () => {
     assert.match(version.stdout.trim(), /^\d+\.\d+\.\d+$/);
   });
 
+  test('call --list lists every task that can be called: name, queue, one line of what it does; call --help says so', async () => {
+    const list = await runCli(['call', '--list'], env);
+    assert.equal(list.code, 0, list.stderr);
+    const lines = list.stdout.trimEnd().split('\n');
+    assert.match(
+      lines.find((line) => line.startsWith('gwqueue.tasks.core.add ')) ?? '',
+      /^gwqueue\.tasks\.core\.add +celery +Adds two numbers \(the canvas example from Celery's documentation\)\.$/,
+    );
+    assert.match(lines.find((line) => line.startsWith('gwqueue.tasks.gracedb.download ')) ?? '', /^\S+ +\S+ +\S.*$/);
+    assert.ok(!list.stdout.includes('gwqueue.canvas.'), 'no internal task');
+    assert.deepEqual(
+      [...lines].sort((a, b) => a.localeCompare(b)),
+      lines,
+      'sorted by name',
+    );
+    const help = await runCli(['call', '--help'], env);
+    assert.match(help.stdout, /-l, --list +list the tasks that can be called/);
+    assert.match(help.stdout, /gwqueue call --list/);
+  });
+
   test('status with no worker: "0 nodes online." and exit 69', async () => {
     const status = await runCli(['status'], env);
     assert.equal(status.code, 69);
