@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import { action, CliError, jsonOption, print, withClient } from './context.js';
-import { processRedactor } from '../log/redact.js';
 
 interface CallOptions {
   args?: string;
@@ -149,7 +148,7 @@ export function register(program: Command): void {
               return;
             }
             process.stderr.write(`${outcome.taskId}\n`);
-            print(JSON.stringify(processRedactor().value(await new AsyncResult(outcome.taskId, client).get({ timeout: wait }))));
+            (await import('./print-result.js')).printResult(await new AsyncResult(outcome.taskId, client).get({ timeout: wait }));
           },
           { allTasks: false },
         );

@@ -175,6 +175,21 @@ describe('gwqueue CLI', () => {
     assert.equal(call.stdout.trim(), '3.5');
   });
 
+  test('a circular prints as its text (call --wait, result, --raw); result --json keeps the JSON', async () => {
+    const subject = 'LIGO/Virgo/KAGRA S240101a: Updated Sky localization';
+    const body = 'We have an updated sky map.\n\nIt is public.';
+    const text = `SUBJECT: ${subject}\n\n${body}\n`;
+    const circular = { superevent_id: 'S240101a', subject, body, text };
+    // What a circular task returns, through echo: the terminal prints any task's circular result the same way.
+    const call = await runCli(['call', 'gwqueue.tasks.core.echo', `--args=${JSON.stringify([circular])}`, '--wait', '10'], env);
+    assert.equal(call.code, 0, call.stderr);
+    assert.equal(call.stdout, text);
+    const id = call.stderr.trim();
+    assert.equal((await runCli(['result', id], env)).stdout, text);
+    assert.equal((await runCli(['result', id, '--raw'], env)).stdout, text);
+    assert.deepEqual(JSON.parse((await runCli(['result', id, '--json'], env)).stdout), circular);
+  });
+
   test('a failed task: result exits 1 with the error, --traceback prints the stack', async () => {
     const call = await runCli(['call', 'gwqueue.tasks.core.raise_error', '--args=["kaboom"]'], env);
     const id = call.stdout.trim();
