@@ -61,9 +61,20 @@ try {
   rmSync(target, { recursive: true, force: true });
   renameSync(link, target);
 }
-// Older builds go, but the one replaced just now stays until the next build: a command that started on it may still
-// load its lazy chunks.
+/** Whether the build that writes this folder (its process ID is the name's last part) is still running. */
+function building(entry: string): boolean {
+  const pid = Number(/-(\d+)$/.exec(entry)?.[1]);
+  if (!pid || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+// Older builds go, but the one replaced just now stays until the next build (a command that started on it may still
+// load its lazy chunks), and so does the folder of another build still running beside this one.
 for (const entry of readdirSync(dist)) {
-  if (/^bundle(-|\.tmp-|\.old-)/.test(entry) && entry !== name && entry !== previous)
+  if (/^bundle(-|\.tmp-|\.old-)/.test(entry) && entry !== name && entry !== previous && !building(entry))
     rmSync(path.join(dist, entry), { recursive: true, force: true });
 }
