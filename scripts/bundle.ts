@@ -2,17 +2,20 @@
 // bin/gwqueue.js picks it for every command but the resident ones. Why: `gwqueue call` spent most of its start-up in
 // Node's module loader (resolving, reading and compiling some 600 files of BullMQ, ioredis, zod, pino, commander and
 // ours); one file per group of modules cuts that by about a third (docs/performance.md).
-import { renameSync, rmSync } from 'node:fs';
+import { readdirSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const target = path.join(root, 'dist', 'bundle');
-// Written beside and renamed into place: a command started during a build runs the old bundle or the new one, never
-// a half-written one. The folder sits at the same depth as dist/bundle/, so relative paths inside hold.
-const outdir = path.join(root, 'dist', `bundle.tmp-${process.pid}`);
-rmSync(outdir, { recursive: true, force: true });
+const dist = path.join(root, 'dist');
+const target = path.join(dist, 'bundle');
+// Written beside, in a folder of its own, and put in place by one rename of a symbolic link dist/bundle → that folder:
+// rename(2) replaces the link in one step, so a command started during a build finds the old bundle or the new one,
+// never a half-written one nor none (replacing a folder by another takes two renames, with no bundle in between).
+// The folder sits at the same depth as dist/bundle/, so relative paths inside hold.
+const name = `bundle-${Date.now().toString(36)}-${process.pid}`;
+const outdir = path.join(dist, name);
 
 await build({
   entryPoints: [path.join(root, 'dist', 'main.js')],
@@ -37,11 +40,41 @@ await build({
   logLevel: 'warning',
 });
 
-const old = path.join(root, 'dist', `bundle.old-${process.pid}`);
-try {
-  renameSync(target, old);
-} catch (error) {
-  if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+/** The folder dist/bundle points at now (null: none yet, or a folder of an older build layout). */
+function current(): string | null {
+  try {
+    return readlinkSync(target);
+  } catch {
+    return null;
+  }
 }
-renameSync(outdir, target);
-rmSync(old, { recursive: true, force: true });
+const previous = current();
+const link = path.join(dist, `bundle.link-${process.pid}`);
+rmSync(link, { force: true });
+symlinkSync(name, link);
+try {
+  renameSync(link, target);
+} catch (error) {
+  // dist/bundle is still a folder (a build before the link): a link cannot replace a folder in one rename, so this one
+  // time the folder goes first.
+  if (!['EISDIR', 'ENOTEMPTY', 'EEXIST', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
+  rmSync(target, { recursive: true, force: true });
+  renameSync(link, target);
+}
+/** Whether the build that writes this folder (its process ID is the name's last part) is still running. */
+function building(entry: string): boolean {
+  const pid = Number(/-(\d+)$/.exec(entry)?.[1]);
+  if (!pid || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+// Older builds go, but the one replaced just now stays until the next build (a command that started on it may still
+// load its lazy chunks), and so does the folder of another build still running beside this one.
+for (const entry of readdirSync(dist)) {
+  if (/^bundle(-|\.tmp-|\.old-)/.test(entry) && entry !== name && entry !== previous && !building(entry))
+    rmSync(path.join(dist, entry), { recursive: true, force: true });
+}

@@ -327,6 +327,33 @@
     if (event.value) update();
   }
 
+  // A copy button (a circular's text): shown only here, as copying needs JavaScript; the text itself is on the page.
+  // The clipboard API needs a secure context (https or localhost); elsewhere the text is selected for Ctrl-C.
+  function attachCopy(button) {
+    const source = document.getElementById(button.dataset.copy);
+    const status = document.querySelector('[data-copy-status="' + button.dataset.copy + '"]');
+    if (!source) return;
+    const say = function (text) {
+      if (status) status.textContent = text;
+    };
+    const select = function () {
+      const range = document.createRange();
+      range.selectNodeContents(source);
+      const selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+      say('Selected: press Ctrl-C (⌘-C) to copy.');
+    };
+    button.hidden = false;
+    button.addEventListener('click', function () {
+      if (!window.navigator.clipboard || !window.isSecureContext) return select();
+      window.navigator.clipboard.writeText(source.textContent).then(function () {
+        say('Copied.');
+      }, select);
+    });
+  }
+
+  document.querySelectorAll('button[data-copy]').forEach(attachCopy);
   document.querySelectorAll('input[data-typeahead]').forEach(attachTypeahead);
   document.querySelectorAll('form').forEach(attachLookup);
   document.querySelectorAll('form[data-confirm]').forEach(attachConfirm);

@@ -151,6 +151,23 @@
     };
   }
 
+  // The y axis as wide as its widest label, measured in the axis's own font (a fixed width cut "10,000" to "0,000").
+  // uPlot calls this again with the labels it settled on until the width stops changing.
+  function yAxisSize(u, values, axisIndex) {
+    const axis = u.axes[axisIndex];
+    let widest = 0;
+    if (values && u.ctx) {
+      u.ctx.save();
+      u.ctx.font = axis.font[0];
+      values.forEach(function (value) {
+        if (value !== null && value !== undefined) widest = Math.max(widest, u.ctx.measureText(String(value)).width);
+      });
+      u.ctx.restore();
+    }
+    // The font is scaled to the device's pixels; the axis's size is in CSS pixels. A few pixels spare at the left edge.
+    return Math.max(40, Math.ceil(widest / (window.devicePixelRatio || 1)) + axis.ticks.size + axis.gap + 6);
+  }
+
   function drawCharts(container, data) {
     container.querySelectorAll('.flower-chart').forEach(function (element) {
       const name = element.dataset.chart;
@@ -187,7 +204,7 @@
             grid: { stroke: '#e9ecef' },
             values: timeLabels((data.times[data.times.length - 1] - data.times[0]) / 1000),
           },
-          { stroke: '#6c757d', grid: { stroke: '#e9ecef' }, size: 50 },
+          { stroke: '#6c757d', grid: { stroke: '#e9ecef' }, size: yAxisSize },
         ],
         series: [
           {

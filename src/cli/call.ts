@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import { action, CliError, jsonOption, print, withClient } from './context.js';
-import { processRedactor } from '../log/redact.js';
 
 interface CallOptions {
   args?: string;
@@ -13,6 +12,7 @@ interface CallOptions {
   eta?: string;
   expires?: string;
   wait?: boolean | string;
+  list?: boolean;
 }
 
 /** Ten years: a countdown or expiry beyond that is a typo (and beyond ~275 000 years not even a valid date). */
@@ -79,10 +79,25 @@ function queueName(raw: string | undefined): string | undefined {
   return raw;
 }
 
+/** `call --list`: every task that can be called by hand, one line each: name, queue and the first sentence of its description. */
+async function listTasks(): Promise<void> {
+  await import('../tasks/index.js');
+  const { allTasks } = await import('../queue/registry.js');
+  const tasks = allTasks()
+    .filter((task) => !task.internal)
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const nameWidth = Math.max(...tasks.map((task) => task.name.length));
+  const queueWidth = Math.max(...tasks.map((task) => task.queue.length));
+  // The first sentence: one line per task however long the description.
+  const summary = (text: string) => /^.*?[.!?](?=\s|$)/s.exec(text)?.[0].replace(/\s+/g, ' ') ?? text;
+  print(tasks.map((task) => `${task.name.padEnd(nameWidth)}  ${task.queue.padEnd(queueWidth)}  ${summary(task.description)}`).join('\n'));
+}
+
 export function register(program: Command): void {
   program
-    .command('call <name>')
-    .description('enqueue a task by name and print its ID')
+    .command('call [name]')
+    .description('enqueue a task by name and print its ID (--list: which tasks there are)')
+    .option('-l, --list', 'list the tasks that can be called: name, queue, what it does (then exit)')
     .option('-a, --args <json>', 'positional arguments as a JSON array (or @file)')
     .option('-k, --kwargs <json>', 'keyword arguments as a JSON object (or @file)')
     .option('-Q, --queue <queue>', "send to this queue instead of the task's own")
@@ -90,8 +105,14 @@ export function register(program: Command): void {
     .option('--eta <iso>', 'run no earlier than this time')
     .option('--expires <seconds|iso>', 'do not run after this many seconds, or after this time')
     .option('--wait [seconds]', 'wait for the task and print its result as JSON')
+    .addHelpText('after', '\nThe tasks, with their queues and what they do: gwqueue call --list (docs/tasks.md has their arguments).')
     .action(
-      action(async (name: string, options: CallOptions) => {
+      action(async (name: string | undefined, options: CallOptions) => {
+        if (options.list) {
+          if (name !== undefined) throw new CliError('--list takes no task name');
+          return listTasks();
+        }
+        if (name === undefined) throw new CliError("missing the task's name (gwqueue call --list shows them)");
         const args = (await jsonOption('--args', options.args, 'array')) as unknown[];
         const kwargs = (await jsonOption('--kwargs', options.kwargs, 'object')) as Record<string, unknown>;
         const countdown = seconds('--countdown', options.countdown);
@@ -128,7 +149,7 @@ export function register(program: Command): void {
               return;
             }
             process.stderr.write(`${outcome.taskId}\n`);
-            print(JSON.stringify(processRedactor().value(await new AsyncResult(outcome.taskId, client).get({ timeout: wait }))));
+            (await import('./print-result.js')).printResult(await new AsyncResult(outcome.taskId, client).get({ timeout: wait }));
           },
           { allTasks: false },
         );

@@ -45,7 +45,7 @@ export function register(program: Command): void {
   program
     .command('chain <form> [fields...]')
     .description('run an operator chain, as its console form does; fields as name=value (the forms and their fields are listed below)')
-    .option('--wait [seconds]', 'wait for the chain and print its result as JSON')
+    .option('--wait [seconds]', 'wait for the chain and print its result as JSON (a circular as its text)')
     .option('-u, --user <name>', 'who asks (written into the "User X queued …" log message)', `${os.userInfo().username}`)
     .addHelpText('after', () => `\n${formsHelpText}`)
     .addHelpText(
@@ -81,7 +81,8 @@ export function register(program: Command): void {
             print(outcome.taskId);
             return;
           }
-          print(JSON.stringify(processRedactor().value(await new AsyncResult(outcome.taskId, client).get({ timeout: wait }))));
+          // A circular as its text, anything else as JSON (print-result.ts).
+          (await import('./print-result.js')).printResult(await new AsyncResult(outcome.taskId, client).get({ timeout: wait }));
         });
       }),
     );

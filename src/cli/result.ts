@@ -1,10 +1,12 @@
-// `gwqueue result ID`: prints a task's result as JSON (a text file as its text; with --raw / -o, a file result's bytes); a failed task's error (stack with --traceback) and exit 1.
+// `gwqueue result ID`: prints a task's result as JSON (a text file or a circular as its text; with --raw / -o, a file result's bytes); a failed task's error (stack with --traceback) and exit 1.
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { action, CliError, EXIT, print, terminalText, withClient } from './context.js';
 import { processRedactor } from '../log/redact.js';
 import { waitSeconds } from './call.js';
 import { isFileResult, isText } from '../queue/file-result.js';
+import { circularOf } from '../tasks/circular-result.js';
+import { printResult } from './print-result.js';
 
 interface ResultOptions {
   traceback?: boolean;
@@ -17,6 +19,9 @@ interface ResultOptions {
 /** A result that is a file or text: `{ base64, filename }` (what gracedb.download returns) as its bytes, a string as UTF-8. */
 export function resultBytes(result: unknown): Buffer | undefined {
   if (typeof result === 'string') return Buffer.from(result, 'utf8');
+  // A circular (an object with its subject, body and text): the text an operator pastes into GCN.
+  const circular = circularOf(result);
+  if (circular) return Buffer.from(circular.text, 'utf8');
   if (isFileResult(result)) return Buffer.from(result.base64, 'base64');
   return undefined;
 }
@@ -66,12 +71,12 @@ async function writeRaw(id: string, result: unknown, output: string | undefined)
 export function register(program: Command): void {
   program
     .command('result <id>')
-    .description('print the result of a task (any queue) as JSON, a text file result as its text')
+    .description('print the result of a task (any queue) as JSON, a text file result or a circular as its text')
     .option('--traceback', 'for a failed task, print the stack trace')
     .option('--wait [seconds]', 'wait until the task is finished (default: up to an hour)')
-    .option('--raw', 'print a file or text result as it is (a downloaded file as its bytes), not as JSON')
-    .option('-o, --output <file>', 'write a file or text result to a new file (never overwrites one)')
-    .option('--json', 'print a text file result as JSON ({ base64, filename }) too, not as its text')
+    .option('--raw', 'print a file or text result as it is (a downloaded file as its bytes, a circular as its text), not as JSON')
+    .option('-o, --output <file>', 'write a file or text result (a circular: its text) to a new file (never overwrites one)')
+    .option('--json', 'print a text file result or a circular as JSON too ({ base64, filename }; subject, body, text), not as its text')
     .action(
       action(async (id: string, options: ResultOptions) => {
         const wait = waitSeconds(options.wait);
@@ -94,7 +99,9 @@ export function register(program: Command): void {
               // A text file (coinc.xml, a circular, JSON) as text, redacted like any output; binary files stay JSON
               // (--raw / -o give a file's bytes as they are: a download, like GraceDB's).
               process.stdout.write(processRedactor().text(Buffer.from(info.result.base64, 'base64').toString('utf8')));
-            else print(JSON.stringify(processRedactor().value(info.result), null, 2));
+            else if (options.json) print(JSON.stringify(processRedactor().value(info.result), null, 2));
+            // A circular as its text; anything else as JSON.
+            else printResult(info.result, { pretty: true });
             return EXIT.OK;
           }
           if (info.state === 'failed') {

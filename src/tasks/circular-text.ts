@@ -195,8 +195,3 @@ export function updateCircular(data: CircularData, updateTypes: UpdateType[]): C
     body: paragraphs.join('\n\n'),
   };
 }
-
-/** Subject and body as one text, the way the console shows and the log stores a circular. */
-export function circularText(circular: Circular): string {
-  return `SUBJECT: ${circular.subject}\n\n${circular.body}\n`;
-}

@@ -2,7 +2,8 @@
 import { z } from 'zod';
 import type { GraceDb } from '../gracedb/index.js';
 import { defineTask } from '../queue/registry.js';
-import { circularText, initialCircular, updateCircular, UPDATE_TYPES, type CircularData, type UpdateType } from './circular-text.js';
+import { initialCircular, updateCircular, UPDATE_TYPES, type CircularData, type UpdateType } from './circular-text.js';
+import { circularText, type CircularResult } from './circular-result.js';
 import { services } from './services.js';
 import { latestDataProducts, readProbabilities, readSkymapFile, type DataProductFiles } from './superevent-files.js';
 import { SUPEREVENT_ID as SUPEREVENT_ID_PATTERN } from '../gracedb/id-patterns.js';
@@ -27,14 +28,6 @@ export async function circularData(gracedb: GraceDb, supereventId: string, chose
   if (files.em_bright) data.emBright = await readProbabilities(gracedb, supereventId, files.em_bright);
   if (files.p_astro) data.pAstro = await readProbabilities(gracedb, supereventId, files.p_astro);
   return data;
-}
-
-export interface CircularResult {
-  superevent_id: string;
-  subject: string;
-  body: string;
-  /** `SUBJECT: …` then the body: what an operator pastes into the GCN Circulars form. */
-  text: string;
 }
 
 export async function composeUpdateCircular(

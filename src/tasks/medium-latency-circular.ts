@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { gpsToDate, type EventRecord, type GraceDb } from '../gracedb/index.js';
 import { EXTERNAL_EVENT_ID } from '../gracedb/id-patterns.js';
 import { defineTask } from '../queue/registry.js';
-import { circularText, FOOTER, HEADER, listing, type Circular } from './circular-text.js';
+import { FOOTER, HEADER, listing, type Circular } from './circular-text.js';
+import { circularText } from './circular-result.js';
 import { externalIdentity } from './external-triggers.js';
 import {
   DETECTION_FAP,

@@ -158,6 +158,8 @@ export function badArgumentCases(): BadCase[] {
   cases.push({ args: ['caal'], expect: USAGE, mention: /^error: unknown command 'caal' \(Did you mean call\?\)$/ });
   each([`--${CONTROL}`, `--${UNICODE}`, '--bogus'], USAGE, /unknown option/, (v) => ['call', ADD, v]);
   cases.push({ args: ['result'], expect: USAGE, mention: /missing required argument 'id'/ });
+  cases.push({ args: ['call'], expect: USAGE, mention: /^gwqueue: missing the task's name \(gwqueue call --list shows them\)$/ });
+  cases.push({ args: ['call', '--list', ADD], expect: USAGE, mention: /--list takes no task name/ });
   cases.push({ args: ['events', 'extra'], expect: USAGE, mention: /too many arguments/ });
   cases.push({ args: ['events', '--json'], expect: USAGE, mention: /--json goes with --dump/ });
   cases.push({ args: ['shell', 'extra'], expect: USAGE, mention: /too many arguments/ });

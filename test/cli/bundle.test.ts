@@ -2,12 +2,14 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BIN } from '../helpers/cli.js';
 
 const DIST = path.resolve(path.dirname(BIN), '..', 'dist');
+/** dist/bundle is a link to the folder of the last build (scripts/bundle.ts): Node reports that folder's files. */
+const BUNDLE = `${path.relative(DIST, realpathSync(path.join(DIST, 'bundle')))}/`;
 
 /**
  * The files of dist/ whose code ran when `gwqueue <args>` ran: every script on a stack that V8's CPU profile sampled,
@@ -30,11 +32,16 @@ describe('the bundle of one-shot commands', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'gwqueue-bundle-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
+  test('dist/bundle is a link to a folder beside it, which one rename replaces (never a moment without a bundle)', () => {
+    assert.ok(lstatSync(path.join(DIST, 'bundle')).isSymbolicLink());
+    assert.match(BUNDLE, /^bundle-[0-9a-z]+-\d+\/$/);
+  });
+
   test('`gwqueue call --help` runs only files of dist/bundle/', () => {
     const files = distFilesRun(['call', '--help'], dir);
     assert.ok(files.length > 0, 'no file of dist/ ran');
     assert.deepEqual(
-      files.filter((file) => !file.startsWith('bundle/')),
+      files.filter((file) => !file.startsWith(BUNDLE)),
       [],
     );
   });
@@ -43,7 +50,7 @@ describe('the bundle of one-shot commands', () => {
     const files = distFilesRun(args, dir, env);
     assert.ok(files.length > 0, 'no file of dist/ ran');
     assert.deepEqual(
-      files.filter((file) => file.startsWith('bundle/')),
+      files.filter((file) => file.startsWith(BUNDLE)),
       [],
     );
   };

@@ -34,6 +34,26 @@ describe('gwqueue CLI', () => {
     assert.match(version.stdout.trim(), /^\d+\.\d+\.\d+$/);
   });
 
+  test('call --list lists every task that can be called: name, queue, one line of what it does; call --help says so', async () => {
+    const list = await runCli(['call', '--list'], env);
+    assert.equal(list.code, 0, list.stderr);
+    const lines = list.stdout.trimEnd().split('\n');
+    assert.match(
+      lines.find((line) => line.startsWith('gwqueue.tasks.core.add ')) ?? '',
+      /^gwqueue\.tasks\.core\.add +celery +Adds two numbers \(the canvas example from Celery's documentation\)\.$/,
+    );
+    assert.match(lines.find((line) => line.startsWith('gwqueue.tasks.gracedb.download ')) ?? '', /^\S+ +\S+ +\S.*$/);
+    assert.ok(!list.stdout.includes('gwqueue.canvas.'), 'no internal task');
+    assert.deepEqual(
+      [...lines].sort((a, b) => a.localeCompare(b)),
+      lines,
+      'sorted by name',
+    );
+    const help = await runCli(['call', '--help'], env);
+    assert.match(help.stdout, /-l, --list +list the tasks that can be called/);
+    assert.match(help.stdout, /gwqueue call --list/);
+  });
+
   test('status with no worker: "0 nodes online." and exit 69', async () => {
     const status = await runCli(['status'], env);
     assert.equal(status.code, 69);
@@ -153,6 +173,21 @@ describe('gwqueue CLI', () => {
     const call = await runCli(['call', 'gwqueue.tasks.core.add', `--args=@${file}`, '--kwargs={"y": 2}', '--wait', '10'], env);
     assert.equal(call.code, 0, call.stderr);
     assert.equal(call.stdout.trim(), '3.5');
+  });
+
+  test('a circular prints as its text (call --wait, result, --raw); result --json keeps the JSON', async () => {
+    const subject = 'LIGO/Virgo/KAGRA S240101a: Updated Sky localization';
+    const body = 'We have an updated sky map.\n\nIt is public.';
+    const text = `SUBJECT: ${subject}\n\n${body}\n`;
+    const circular = { superevent_id: 'S240101a', subject, body, text };
+    // What a circular task returns, through echo: the terminal prints any task's circular result the same way.
+    const call = await runCli(['call', 'gwqueue.tasks.core.echo', `--args=${JSON.stringify([circular])}`, '--wait', '10'], env);
+    assert.equal(call.code, 0, call.stderr);
+    assert.equal(call.stdout, text);
+    const id = call.stderr.trim();
+    assert.equal((await runCli(['result', id], env)).stdout, text);
+    assert.equal((await runCli(['result', id, '--raw'], env)).stdout, text);
+    assert.deepEqual(JSON.parse((await runCli(['result', id, '--json'], env)).stdout), circular);
   });
 
   test('a failed task: result exits 1 with the error, --traceback prints the stack', async () => {

@@ -68,13 +68,13 @@ describe('copy_sky_map_between_events (GWCelery compatibility)', () => {
     assert.equal(await stack.jobCount(), before, 'nothing queued');
   });
 
-  test("file typeahead: the event's multi-order sky maps only, newest first, filtered by what is typed", async () => {
+  test("file typeahead: the event's multi-order sky maps only, in log order, filtered by what is typed", async () => {
     const ask = async (query: string) => {
       const response = await fetch(`${stack.url}/typeahead_event_skymap_filename?${query}`, { headers: { Accept: 'application/json' } });
       assert.equal(response.status, 200);
       return response.json();
     };
-    assert.deepEqual(await ask(`event_id=${eventId}&filename=`), ['bayestar.multiorder.fits,1', 'bayestar.multiorder.fits,0']);
+    assert.deepEqual(await ask(`event_id=${eventId}&filename=`), ['bayestar.multiorder.fits,0', 'bayestar.multiorder.fits,1']);
     assert.deepEqual(await ask(`event_id=${eventId}&filename=bayestar.multiorder.fits,0`), ['bayestar.multiorder.fits,0']);
     assert.deepEqual(await ask(`event_id=${eventId}&filename=p_astro`), []);
     assert.deepEqual(await ask('event_id=nonsense'), []);

@@ -205,9 +205,19 @@ describe('create_medium_latency_gcn_circular (over HTTP, real worker)', () => {
     });
     assert.equal(done.code, 0, done.stderr);
     assert.match(done.stderr, /Creating the medium-latency GRB circular for E\d+\. Follow it as task [0-9a-f-]{36}\./);
-    const result = JSON.parse(done.stdout) as { ext_event_id: string; text: string };
-    assert.equal(result.ext_event_id, extId);
-    assert.ok(result.text.includes('X-Pipeline [1], found a candidate with a false alarm probability of 2.0e-4'), result.text);
+    // The circular as text, as GWCelery hands it back: the subject line, then the body's lines (no JSON, no \n escapes).
+    assert.match(done.stdout, /^SUBJECT: LIGO\/Virgo\/KAGRA: search for gravitational waves associated with .*: candidate found\n\n/);
+    assert.ok(done.stdout.includes(`(GraceDB ${extId})`), done.stdout);
+    assert.ok(done.stdout.includes('X-Pipeline [1], found a candidate with a false alarm probability of 2.0e-4'), done.stdout);
+    assert.ok(!done.stdout.includes('\\n') && !done.stdout.startsWith('{'), done.stdout);
+
+    // The task page shows the same text, with its download.
+    const id = /Follow it as task ([0-9a-f-]{36})\./.exec(done.stderr)![1];
+    const page = await (await fetch(`${base}/tasks/${id}`)).text();
+    assert.match(page, /Result: a circular/);
+    assert.match(page, new RegExp(`download="${extId}-circular.txt"`));
+    const file = await fetch(`${base}/api/tasks/${id}/file`);
+    assert.equal(await file.text(), done.stdout);
 
     const bad = await runCli(['chain', 'create_medium_latency_gcn_circular', 'ext_event_id=S240101a'], env);
     assert.notEqual(bad.code, 0);

@@ -52,3 +52,97 @@ export function sidewaysScrolling(page: Page): Promise<string[]> {
 export function failing(findings: Record<string, string[]>): Record<string, string[]> {
   return Object.fromEntries(Object.entries(findings).filter(([, lines]) => lines.length));
 }
+
+/**
+ * The elements (of `selector`) an operator cannot see without scrolling sideways: their box reaches past the viewport,
+ * or past a box around them that clips or scrolls (a table's scroll box). One line each, empty when all are in view.
+ */
+export function outOfView(page: Page, selector: string): Promise<string[]> {
+  return page.evaluate((selector) => {
+    const found: string[] = [];
+    for (const element of document.querySelectorAll(selector)) {
+      const box = element.getBoundingClientRect();
+      if (!box.width || !box.height) continue;
+      let left = 0;
+      let right = window.innerWidth;
+      for (let parent = element.parentElement; parent; parent = parent.parentElement) {
+        if (getComputedStyle(parent).overflowX === 'visible') continue;
+        const clip = parent.getBoundingClientRect();
+        left = Math.max(left, clip.left);
+        right = Math.min(right, clip.right);
+      }
+      if (box.left < left - 0.5 || box.right > right + 0.5) {
+        const name = (element.textContent ?? '').trim().replace(/\s+/g, ' ').slice(0, 30) || element.id || element.tagName.toLowerCase();
+        found.push(`"${name}" at ${Math.round(box.left)}–${Math.round(box.right)} px, visible ${Math.round(left)}–${Math.round(right)} px`);
+      }
+    }
+    return found;
+  }, selector);
+}
+
+/** The elements (of `selector`) whose text is cut: wider than their box (an ellipsis, or hidden past its edge). */
+export function cutText(page: Page, selector: string): Promise<string[]> {
+  return page.evaluate(
+    (selector) =>
+      [...document.querySelectorAll(selector)]
+        .filter((element) => element.scrollWidth > element.clientWidth + 1)
+        .map((element) => `"${(element.textContent ?? '').trim().slice(0, 40)}": ${element.scrollWidth} px in ${element.clientWidth} px`),
+    selector,
+  );
+}
+
+/** The text of each <select> (of `selector`) that its box cuts: the chosen option wider than the room for it. */
+export function cutSelects(page: Page, selector: string): Promise<string[]> {
+  return page.evaluate((selector) => {
+    const context = document.createElement('canvas').getContext('2d')!;
+    return [...document.querySelectorAll<HTMLSelectElement>(selector)].flatMap((select) => {
+      const style = getComputedStyle(select);
+      context.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+      const text = select.selectedOptions[0]?.text ?? '';
+      const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+      const width = context.measureText(text).width;
+      return width > room + 0.5 ? [`#${select.id} "${text}": ${Math.round(width)} px in ${Math.round(room)} px`] : [];
+    });
+  }, selector);
+}
+
+/**
+ * Words in the elements of `selector` that are split across two lines: a word being what lies between spaces and hyphens
+ * (a line may end at a hyphen), up to 30 characters (a longer token may have to break anywhere).
+ */
+export function brokenWords(page: Page, selector: string): Promise<string[]> {
+  return page.evaluate((selector) => {
+    const found: string[] = [];
+    for (const element of document.querySelectorAll(selector)) {
+      const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (const match of (node.textContent ?? '').matchAll(/[^\s-]+/g)) {
+          if (match[0].length < 2 || match[0].length > 30) continue;
+          const range = document.createRange();
+          range.setStart(node, match.index);
+          range.setEnd(node, match.index + match[0].length);
+          const lines = new Set([...range.getClientRects()].filter((rect) => rect.width > 0).map((rect) => Math.round(rect.top)));
+          if (lines.size > 1) found.push(match[0]);
+        }
+      }
+    }
+    return found;
+  }, selector);
+}
+
+/**
+ * Charts (canvases of `selector`) whose leftmost pixels are drawn on: a y-axis label wider than its axis runs into the
+ * canvas's left edge and is cut there ("10,000" shown as "0,000"). The names of the charts, empty when none is.
+ */
+export function chartsCutAtLeft(page: Page, selector: string): Promise<string[]> {
+  return page.evaluate((selector) => {
+    const found: string[] = [];
+    for (const canvas of document.querySelectorAll<HTMLCanvasElement>(selector)) {
+      const pixels = canvas.getContext('2d')!.getImageData(0, 0, 2, canvas.height).data;
+      let inked = false;
+      for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) inked = true;
+      if (inked) found.push(canvas.closest<HTMLElement>('[data-chart]')?.dataset.chart ?? 'a chart');
+    }
+    return found;
+  }, selector);
+}

@@ -187,7 +187,7 @@ describe('schedules and the canary', () => {
         `${view.name}: link to its last task`,
       );
     }
-    assert.match(html, /<td class="text-nowrap tabular schedule-every">2\.0 s<\/td>/);
+    assert.match(html, /<td data-label="Every" class="text-nowrap tabular schedule-every">2\.0 s<\/td>/);
     assert.match(html, /aria-current="page" href="[^"]*\/flower\/schedules">Schedules</);
 
     const api = (await (await fetch(`${web.url}/flower/api/schedules`)).json()) as { name: string; scheduler: { everyMs: number } }[];

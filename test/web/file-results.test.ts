@@ -5,7 +5,8 @@ import request from 'supertest';
 import { startConsole, type ConsoleFixture } from './console-fixture.js';
 import { uploadEvent } from '../../src/tasks/first2years.js';
 import { download } from '../../src/tasks/gracedb.js';
-import { add } from '../../src/tasks/core.js';
+import { add, echo } from '../../src/tasks/core.js';
+import { circularText } from '../../src/tasks/circular-result.js';
 import { resetServices, setServicesForTest } from '../../src/tasks/services.js';
 
 interface FileJson {
@@ -70,7 +71,7 @@ describe('file results', () => {
     assert.ok(bytesOf(got).equals(original), 'the exact bytes');
 
     const page = await request(fx.app).get(`/tasks/${handle.id}`).expect(200);
-    assert.match(page.text, /<pre class="small mb-0 result">&lt;\?xml version/, 'the XML as text, escaped');
+    assert.match(page.text, /<pre class="small mb-0 result" id="result-text" tabindex="0">&lt;\?xml version/, 'the XML as text, escaped');
     assert.match(
       page.text,
       new RegExp(`<a href="/api/tasks/${handle.id}/file" download="coinc.xml" id="result-download">Download coinc.xml</a>`),
@@ -103,5 +104,45 @@ describe('file results', () => {
     assert.match(none.body.error, /has no file to download: its result is not a file/);
     assert.equal((await request(fx.app).get(`/api/tasks/${sum.id}`).expect(200)).body.result, 3, 'other results unchanged');
     await request(fx.app).get('/api/tasks/no-such-task/file').expect(404);
+  });
+
+  test('a circular is text on the page (lines, not \\n escapes) with a .txt download and a copy button; JSON in the API', async () => {
+    const subject = 'LIGO/Virgo/KAGRA S240101a: Updated Sky localization';
+    const body = 'The LIGO Scientific Collaboration <and> the Virgo Collaboration report:\n\nWe have an updated sky map.';
+    const circular = { superevent_id: 'S240101a', subject, body, text: circularText({ subject, body }) };
+    // What a circular task returns, through echo: the page shows any task's circular result the same way.
+    const handle = await echo.delay(circular);
+    await handle.get({ timeout: 10 });
+
+    const page = await request(fx.app).get(`/tasks/${handle.id}`).expect(200);
+    assert.match(page.text, /Result: a circular/);
+    const pre = /<pre class="[^"]*" id="result-text"[^>]*>([\s\S]*?)<\/pre>/.exec(page.text)?.[1];
+    assert.equal(
+      pre,
+      `SUBJECT: ${subject}\n\nThe LIGO Scientific Collaboration &lt;and&gt; the Virgo Collaboration report:\n\nWe have an updated sky map.\n`,
+    );
+    // The result card (echo's arguments, shown above it, are the JSON they are).
+    const card = page.text.slice(page.text.indexOf('id="result"'), page.text.indexOf('</pre>', page.text.indexOf('id="result-text"')));
+    assert.doesNotMatch(card, /\\n|&#34;subject&#34;/, 'no JSON, no escaped newlines');
+    assert.match(page.text, new RegExp(`<a href="/api/tasks/${handle.id}/file" download="S240101a-circular.txt" id="result-download">`));
+    assert.match(
+      page.text,
+      /<button type="button" class="btn btn-sm btn-outline-secondary" data-copy="result-text" hidden>Copy the text<\/button>/,
+    );
+
+    const download = await request(fx.app).get(`/api/tasks/${handle.id}/file`).expect(200);
+    assert.equal(download.headers['content-disposition'], 'attachment; filename=S240101a-circular.txt');
+    assert.equal(download.headers['content-type'], 'text/plain; charset=utf-8');
+    assert.equal(download.text, circular.text);
+
+    const api = await request(fx.app).get(`/api/tasks/${handle.id}`).expect(200);
+    assert.deepEqual(api.body.result, circular, 'the API keeps the JSON');
+
+    // An object with a text that is not its subject and body is no circular: shown as the JSON it is.
+    const other = await echo.delay({ superevent_id: 'S240101a', subject, body, text: 'something else' });
+    await other.get({ timeout: 10 });
+    const otherPage = await request(fx.app).get(`/tasks/${other.id}`).expect(200);
+    assert.doesNotMatch(otherPage.text, /Result: a circular|data-copy/);
+    assert.match(otherPage.text, /&#34;text&#34;: &#34;something else&#34;/);
   });
 });

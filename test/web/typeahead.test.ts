@@ -107,9 +107,9 @@ describe('typeahead', () => {
     assert.deepEqual(missing.body, [], "GraceDB's 404 is an empty list");
   });
 
-  test('file names by tag and suffix, newest version first, as name,version', async () => {
+  test("file names by tag and suffix, in log order (GWCelery's), as name,version", async () => {
     const skymaps = await request(fx.app).get('/typeahead_skymap_filename').query({ superevent_id: supereventId }).expect(200);
-    assert.deepEqual(skymaps.body, ['bayestar.multiorder.fits,1', 'bayestar.multiorder.fits,0']);
+    assert.deepEqual(skymaps.body, ['bayestar.multiorder.fits,0', 'bayestar.multiorder.fits,1']);
     const emBright = await request(fx.app).get('/typeahead_em_bright_filename').query({ superevent_id: supereventId }).expect(200);
     assert.deepEqual(emBright.body, ['em_bright.json,0']);
     const pAstro = await request(fx.app).get('/typeahead_p_astro_filename').query({ superevent_id: supereventId }).expect(200);

@@ -8,6 +8,14 @@ import { describeRedis } from '../../redis/connection.js';
 import type { Services } from '../../tasks/services.js';
 import { shellSubmit } from '../../actions/submit-actions.js';
 import { runFromTerminal } from '../run-action.js';
+import { shellValue } from './shell-writer.js';
+
+/** AsyncResult whose get() gives what the shell shows: a text file result as its text (shellValue). */
+class ShellAsyncResult extends AsyncResult {
+  override async get(options: { timeout?: number } = {}): Promise<unknown> {
+    return shellValue(await super.get(options));
+  }
+}
 
 /** A submitted task whose result can be awaited without awaiting the submission first: `await t.delay(1).get()`. */
 export type PendingResult = Promise<AsyncResult> & {
@@ -48,25 +56,36 @@ export function buildShellContext(client: TaskClient, config: Config, deps: Serv
   const audited = async (canvas: Canvas): Promise<AsyncResult> => {
     const outcome = await runFromTerminal(client, config, shellSubmit, { canvas }, { entry: 'shell' });
     if (outcome.kind !== 'done' || !outcome.taskId) throw new Error(outcome.message);
-    return new AsyncResult(outcome.taskId, client);
+    return new ShellAsyncResult(outcome.taskId, client);
   };
   const apply = (canvas: Canvas) => pending(audited(canvas));
-  /** Celery's `sig.delay()` / `chain(...).delay()`: methods hidden from JSON and from the flow builder. */
+  /** Celery's `sig.delay()` / `chain(...).apply_async()`: methods hidden from JSON and from the flow builder. */
   const callable = <C extends Canvas>(canvas: C): C => {
     Object.defineProperties(canvas, {
       delay: { value: () => apply(canvas), enumerable: false },
       applyAsync: { value: () => apply(canvas), enumerable: false },
+      apply_async: { value: () => apply(canvas), enumerable: false },
     });
     return canvas;
   };
   const wrap = (task: Task) => {
     const wrapper = Object.create(task) as Task & Record<string, unknown>;
+    const applyAsync = (options: ApplyOptions & { args?: unknown[]; kwargs?: Record<string, unknown> } = {}) => {
+      const { args = [], kwargs = {}, ...rest } = options;
+      return apply(task.signature(args, kwargs, rest, true));
+    };
     Object.assign(wrapper, {
       delay: (...args: unknown[]) => apply(task.si(...args)),
-      applyAsync: (options: ApplyOptions & { args?: unknown[]; kwargs?: Record<string, unknown> } = {}) => {
-        const { args = [], kwargs = {}, ...rest } = options;
-        return apply(task.signature(args, kwargs, rest, true));
-      },
+      applyAsync,
+      /**
+       * Celery's spelling, in both of its shapes: `apply_async([1, 2], { key: 1 }, { countdown: 10 })` (args, kwargs,
+       * options, as Celery's positional call reads) or `apply_async({ args: [1, 2], countdown: 10 })` (as applyAsync).
+       */
+      apply_async: (
+        first?: unknown[] | (ApplyOptions & { args?: unknown[]; kwargs?: Record<string, unknown> }),
+        kwargs?: Record<string, unknown>,
+        options?: ApplyOptions,
+      ) => (Array.isArray(first) ? applyAsync({ ...options, args: first, kwargs }) : applyAsync(first)),
       s: (...args: unknown[]) => callable(task.s(...args)),
       si: (...args: unknown[]) => callable(task.si(...args)),
       signature: (args?: unknown[], kwargs?: Record<string, unknown>, options?: ApplyOptions, immutable?: boolean) =>
@@ -105,7 +124,7 @@ export function buildShellContext(client: TaskClient, config: Config, deps: Serv
     services: deps,
     /** Enqueues a signature or canvas. */
     apply,
-    AsyncResult: (id: string) => new AsyncResult(id, client),
+    AsyncResult: (id: string) => new ShellAsyncResult(id, client),
   };
   const context: Record<string, unknown> = {
     app,
@@ -128,7 +147,8 @@ export function buildShellContext(client: TaskClient, config: Config, deps: Serv
     ...(hidden.length
       ? [`Task module${hidden.length > 1 ? 's' : ''} ${hidden.join(', ')} only as gwqueue.tasks.… (the short name is taken)`]
       : []),
-    "Example: await gracedb.download.delay('coinc.xml', 'M6757').get()   (top-level await works; Ctrl-D quits)",
+    'Submit as Celery does: task.delay(...args), task.apply_async([args], {kwargs}, {countdown}) (or applyAsync), chain(...).delay()',
+    "Example: await gracedb.download.delay('coinc.xml', 'M6757').get()   (a text file comes back as its text; top-level await works; Ctrl-D quits)",
   ];
   return { context, banner };
 }

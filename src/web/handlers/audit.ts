@@ -7,6 +7,17 @@ import { FORM_ACTIONS } from '../../actions/form-action.js';
 
 const STREAM_ID = /^\d{1,15}-\d{1,6}$/;
 
+/**
+ * An entry's fields as the page lists them, one `name: value` line each: a text as it is, anything else as JSON with
+ * a space after each comma and colon, so that a line wraps between values and not in the middle of a word.
+ */
+export function fieldLines(fields: Record<string, unknown>): { name: string; value: string }[] {
+  return Object.entries(fields).map(([name, value]) => ({
+    name,
+    value: typeof value === 'string' ? value : (JSON.stringify(value, null, 1) ?? String(value)).replace(/\n\s*/g, ' '),
+  }));
+}
+
 export function auditPage(ctx: WebContext) {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
@@ -18,7 +29,7 @@ export function auditPage(ctx: WebContext) {
       if (req.accepts(['html', 'json']) === 'json') return res.json(page);
       res.render('audit', {
         title: 'Audit log',
-        entries: page.entries,
+        entries: page.entries.map((entry) => ({ ...entry, fieldLines: fieldLines(entry.fields) })),
         next: page.next,
         filter: { user, form: action },
         actions: auditActionNames(FORM_ACTIONS),

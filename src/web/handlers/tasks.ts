@@ -1,5 +1,5 @@
 // Task result pages: GET /tasks/:id (HTML, refreshes until done), GET /api/tasks/:id (JSON, ?wait=S to wait for the end),
-// GET /api/tasks/:id/file (a file result's bytes); the retry button posts to task.retry's route (actions/task-actions.ts).
+// GET /api/tasks/:id/file (a file result's bytes, a circular's text); the retry button posts to task.retry's route (actions/task-actions.ts).
 import type { Request, Response, NextFunction, RequestHandler } from 'express';
 import { z } from 'zod';
 import { Job } from 'bullmq';
@@ -13,6 +13,7 @@ import { hasRole } from '../../config/web.js';
 import { redactorFor } from '../../log/redact.js';
 import { rootOf } from '../middleware/url-prefix.js';
 import { TASK_ID } from '../../queue/types.js';
+import { circularFileName, circularOf } from '../../tasks/circular-result.js';
 
 export interface TaskPayload extends TaskInfo {
   finished: boolean;
@@ -81,14 +82,22 @@ export function taskPage(ctx: WebContext) {
       if (!loaded) return sendError(req, res, 404, 'Unknown task', notFoundMessage(id));
       const task = forViewer(req, loaded);
       const file = shownFile(task.result);
-      const shown = file ? (file.text ?? null) : task.result;
+      // A circular is shown as the text an operator pastes into GCN (with a copy button and a .txt download), not as
+      // JSON with its newlines escaped; /api/tasks/:id keeps the JSON.
+      const circular = file ? undefined : circularOf(task.result);
+      const shown = file ? (file.text ?? null) : circular ? circular.text : task.result;
       const result =
-        shown === null || shown === undefined ? null : typeof shown === 'string' && file ? shown : JSON.stringify(shown, null, 2);
+        shown === null || shown === undefined
+          ? null
+          : typeof shown === 'string' && (file || circular)
+            ? shown
+            : JSON.stringify(shown, null, 2);
       res.render('task', {
         title: `Task ${task.id}`,
         task,
         result,
         file: file ?? null,
+        circular: circular ? { name: circularFileName(circular), url: fileUrl(rootOf(req), task.id) } : null,
         resultFolded: (result?.length ?? 0) > 4000,
         gracedb: gracedbLinks(ctx, req, [task.args, task.kwargs, file ? null : task.result]),
       });
@@ -141,7 +150,7 @@ export function taskApi(ctx: WebContext): RequestHandler[] {
   return [handler];
 }
 
-/** GET /api/tasks/:id/file: a finished task's file result as a download, under its own name and content type. */
+/** GET /api/tasks/:id/file: a finished task's file result as a download, under its own name and content type; a circular as a .txt. */
 export function taskFile(ctx: WebContext): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
@@ -149,6 +158,12 @@ export function taskFile(ctx: WebContext): RequestHandler {
       const job = ID.test(id) ? await ctx.client.findJob(id) : undefined;
       if (!job) return res.status(404).json({ error: notFoundMessage(id), status: 404 });
       const state = await job.getState();
+      const circular = state === 'completed' ? circularOf(job.returnvalue) : undefined;
+      if (circular) {
+        // A circular downloads as its text (what the task page shows), redacted as the page is.
+        const text = redactorFor(ctx.config).text(circular.text);
+        return res.attachment(circularFileName(circular)).type('text/plain; charset=utf-8').set('Cache-Control', 'no-store').send(text);
+      }
       if (state !== 'completed' || !isFileResult(job.returnvalue)) {
         const why = state === 'completed' ? 'its result is not a file' : `it is ${state}, not completed`;
         return res.status(404).json({ error: `Task ${id} has no file to download: ${why}.`, status: 404 });

@@ -258,7 +258,8 @@ function taggedFileLookup(ctx: WebContext, idParam: string, idPattern: RegExp, t
           ),
       };
     },
-    pick: (names, req) => names.filter((name) => name.startsWith(queryString(req, 'filename'))).slice(0, 20),
+    // The last MAX_FILES that match, still in log order: a long log offers its newest files, not its oldest.
+    pick: (names, req) => names.filter((name) => name.startsWith(queryString(req, 'filename'))).slice(-MAX_FILES),
   };
 }
 
@@ -266,11 +267,17 @@ export function typeaheadFilename(ctx: WebContext, tag: string, suffixes: string
   return cached(ctx, taggedFileLookup(ctx, 'superevent_id', SUPEREVENT_ID, tag, suffixes));
 }
 
-/** `name,version` of the files in a log with this tag and one of these endings, newest first. */
+/** At most this many file names are offered. */
+const MAX_FILES = 20;
+
+/**
+ * `name,version` of the files in a log with this tag and one of these endings, in log order (oldest first), as
+ * GWCelery's typeaheads list them: an operator who knows GWCelery looks for the latest version at the bottom.
+ */
 function taggedFiles(logs: LogRecord[], tag: string, suffixes: string[]): string[] {
   const names = logs
     .filter((log) => log.filename && log.tag_names.includes(tag) && suffixes.some((suffix) => log.filename.endsWith(suffix)))
-    .sort((a, b) => b.N - a.N)
+    .sort((a, b) => a.N - b.N)
     .map((log) => `${log.filename},${log.file_version}`);
   return [...new Set(names)];
 }
