@@ -99,7 +99,10 @@
       menu.hidden = items.length === 0;
       active = -1;
     }
+    // Answers can come back out of order (a slow one for an earlier keystroke): only the latest request's is shown.
+    let latest = 0;
     const fetchSuggestions = debounce(function () {
+      const request = ++latest;
       const url = new URL(input.dataset.typeahead, window.location.origin);
       const superevent = form.elements.namedItem('superevent_id');
       if (input.name === 'superevent_id') url.searchParams.set('superevent_id', input.value.trim());
@@ -115,10 +118,16 @@
           return response.ok ? response.json() : [];
         })
         .then(function (data) {
-          items = Array.isArray(data) ? data.map(describe) : [];
+          if (request !== latest) return;
+          const next = Array.isArray(data) ? data.map(describe) : [];
+          // The same suggestions again: keep the one the keyboard is on.
+          const same = next.length === items.length && next.every((item, i) => item.value === items[i].value);
+          items = next;
+          if (same && !menu.hidden) return;
           if (document.activeElement === input) render();
         })
         .catch(function () {
+          if (request !== latest) return;
           items = [];
           render();
         });
