@@ -103,3 +103,22 @@ export const externalEventField = idField('ext_id', EXTERNAL_EVENT_ID, ID_EXAMPL
   label: 'External event ID',
   help: 'an external trigger (GRB, neutrino…): always E followed by digits, mock ones too',
 });
+
+/**
+ * An optional field taking one of `choices` (matched case-insensitively, given in their own spelling). Absent or empty,
+ * it has no value, and the form's chain uses `fallback`, which the field shows as its placeholder.
+ */
+export function choiceField(name: string, choices: readonly string[], fallback: string, display: Display): FormField {
+  const find = (text: string) => choices.find((choice) => choice.toLowerCase() === text.toLowerCase());
+  return {
+    name,
+    placeholder: fallback,
+    ...display,
+    problem(raw) {
+      if (raw === undefined || raw === '') return undefined;
+      if (typeof raw !== 'string') return 'must be given once, as text';
+      return raw.trim() === '' || find(raw.trim()) ? undefined : `must be one of ${choices.join(', ')}`;
+    },
+    value: (raw) => (typeof raw === 'string' && raw.trim() !== '' ? find(raw.trim()) : undefined),
+  };
+}
