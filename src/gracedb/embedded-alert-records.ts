@@ -61,7 +61,7 @@ const PACKET_TYPES: Record<VoeventType, number> = { EW: 163, PR: 150, IN: 151, U
 type StoredVoevent = Omit<VoeventRecord, 'self' | 'links'>;
 
 function param(name: string, dataType: string, value: string | number, extra = ''): string {
-  return `<Param name="${name}" dataType="${dataType}" value="${escapeXml(String(value))}"${extra}/>`;
+  return `<Param name="${name}" dataType="${dataType}"${extra} value="${escapeXml(String(value))}"/>`;
 }
 
 function probabilityGroup(type: string, values: [string, number | null][]): string[] {
