@@ -1,6 +1,6 @@
 // A superevent's life through its alerts: the early warning, the advocate's OK (INITIAL) and NO (RETRACTION), each once,
 // with its VOEvent; the faults (a second verdict, a verdict without a preliminary alert, a run stopped mid-alert).
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventually } from '../helpers/engine.js';
 import { listAlerts, type OutboxEntry } from '../../src/alerts/outbox.js';
@@ -10,7 +10,8 @@ import type { TaskContext } from '../../src/queue/registry.js';
 import type { EmbeddedGraceDb, GraceDb } from '../../src/gracedb/index.js';
 import { handleSupereventLabel, initialAlert, updateAlert } from '../../src/tasks/orchestrator.js';
 import type { Services } from '../../src/tasks/services.js';
-import { comments, domainEnginePerTest, filesIn, type DomainEngine } from './domain-engine.js';
+import { comments, domainEnginePerTest, filesIn, startDomainEngine, type DomainEngine } from './domain-engine.js';
+import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 
 interface Mock {
   graceid: string;
@@ -205,5 +206,49 @@ describe('the alert lifecycle', () => {
     const other = await asTask('another-run', () => initialAlert(domain.services, sid));
     assert.equal(other.sent, false);
     assert.deepEqual(types(await alertsOf(domain, sid)), ['PRELIMINARY', 'INITIAL']);
+  });
+});
+
+describe('the alert lifecycle across a Redis restart', () => {
+  let redis: TestRedis;
+  let domain: DomainEngine;
+  before(async () => {
+    // Append-only, as production runs it: what Redis answered survives its kill.
+    redis = await startRedis({ appendOnly: true });
+    domain = await startDomainEngine(redis.url);
+  });
+  after(async () => {
+    await domain?.stop();
+    await redis?.stop();
+  });
+
+  test("Redis killed between the advocate's OK and its alert: the INITIAL alert is sent once when Redis is back", async () => {
+    const { superevent_id: sid } = await announced(domain);
+    const kafka = domain.engine.client.queue('kafka');
+    // The alert's task waits in its queue while Redis is killed: the sign-off is done, the alert not yet sent.
+    await kafka.pause();
+    await store(domain).alertRecords.signoff(sid, { signoff_type: 'ADV', status: 'OK' });
+    const waiting = await kafka.getJobs(['waiting', 'paused']);
+    assert.deepEqual(
+      waiting.filter((job) => job.name === 'gwqueue.tasks.orchestrator.handle_label').map((job) => (job.data as { args: unknown[] }).args),
+      [[sid, 'ADVOK']],
+    );
+    await redis.kill();
+    await redis.restart();
+    await eventually(async () => (await domain.services.redis.ping().catch(() => '')) === 'PONG', 15_000, 'Redis back');
+    await eventually(
+      async () =>
+        await kafka
+          .resume()
+          .then(() => true)
+          .catch(() => false),
+      15_000,
+      'the queue resumed',
+    );
+    await eventually(async () => (await voeventFiles(domain, sid)).length === 2, 20_000, 'the INITIAL alert and its VOEvent');
+    assert.deepEqual(types(await alertsOf(domain, sid)), ['PRELIMINARY', 'INITIAL']);
+    assert.deepEqual(await voeventFiles(domain, sid), [`${sid}-1-Preliminary.xml`, `${sid}-2-Initial.xml`]);
+    const labels = (await domain.services.gracedb.getSuperevent(sid)).labels;
+    assert.ok(labels.includes('ADVOK') && !labels.includes('ADVREQ'), labels.join());
   });
 });
