@@ -141,13 +141,16 @@ export async function sendAlert(deps: Services, alert: IgwnAlert, options: SendO
   let valid = validateAlert(alert);
   let outboxId: string;
   let repeated = false;
+  let byAnother = false;
   // A task picked up again (its worker died, or its lock expired while Redis was away) must not send twice.
-  const onceKey = options.oncePerSuperevent ? 'superevent' : currentTask()?.id;
+  const taskId = currentTask()?.id;
+  const onceKey = options.oncePerSuperevent ? 'superevent' : taskId;
   try {
-    const sent = await deps.outbox.send(valid, { public: options.public, onceKey });
+    const sent = await deps.outbox.send(valid, { public: options.public, onceKey, taskId });
     noteSinkDelivery(deps.outbox.name); // the worker's heartbeat reports the sink's health
     outboxId = sent.id;
     repeated = sent.repeated === true;
+    byAnother = sent.byAnother === true;
   } catch (error) {
     noteSinkDelivery(deps.outbox.name, error);
     await recordAlertFailure(deps.redis, deps.config).catch(() => {});
@@ -157,8 +160,8 @@ export async function sendAlert(deps: Services, alert: IgwnAlert, options: SendO
   if (repeated) {
     const earlier = await getAlert(deps.redis, deps.config, outboxId);
     if (earlier) valid = earlier.payload;
-    // Once per superevent: another task sent it; when its VOEvent is there, that task finished the copy too.
-    if (options.oncePerSuperevent && (await deps.gracedb.getVoevents(sid)).some((v) => v.voevent_type === VOEVENT_TYPE[valid.alert_type]))
+    // Another task sent it (once per superevent); when its VOEvent is there, that task made the copy too.
+    if (byAnother && (await deps.gracedb.getVoevents(sid)).some((v) => v.voevent_type === VOEVENT_TYPE[valid.alert_type]))
       return { outbox_id: outboxId, alert_filename: '', voevent_filename: '', repeated: true };
   }
   const filename = `${sid}-${valid.alert_type.toLowerCase()}.json`;

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { EventRecord, GraceDb, SupereventRecord } from '../gracedb/index.js';
 import { defineTask } from '../queue/registry.js';
+import { currentTask } from '../queue/current-task.js';
 import { validateAlert, type AlertType } from '../alerts/schema.js';
 import { buildAlert, sendAlert } from './alert-builder.js';
 import { composeInitialCircular, composeRetractionCircular, composeUpdateCircular } from './circulars.js';
@@ -137,6 +138,9 @@ async function verdictRefusal(
   alertType: 'INITIAL' | 'RETRACTION',
 ): Promise<string | undefined> {
   const sid = superevent.superevent_id;
+  // This task sent it before it was stopped (its worker died): the run made again finishes what that run began.
+  const task = currentTask();
+  if (task && (await deps.outbox.sentByTask(task.id, { alert_type: alertType, superevent_id: sid }))) return undefined;
   const sent = new Set((await deps.gracedb.getVoevents(sid)).map((voevent) => voevent.voevent_type));
   if (sent.has('RE')) return `${sid} was retracted already`;
   if (alertType === 'INITIAL' && sent.has('IN')) return `the INITIAL alert of ${sid} was sent already`;

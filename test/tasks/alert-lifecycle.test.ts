@@ -8,7 +8,7 @@ import { alertProblems } from '../../src/alerts/schema.js';
 import { runAsTask } from '../../src/queue/current-task.js';
 import type { TaskContext } from '../../src/queue/registry.js';
 import type { EmbeddedGraceDb, GraceDb } from '../../src/gracedb/index.js';
-import { handleSupereventLabel, initialAlert, updateAlert } from '../../src/tasks/orchestrator.js';
+import { handleSupereventLabel, initialAlert, retractionAlert, updateAlert } from '../../src/tasks/orchestrator.js';
 import type { Services } from '../../src/tasks/services.js';
 import { comments, domainEnginePerTest, filesIn, startDomainEngine, type DomainEngine } from './domain-engine.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
@@ -206,6 +206,37 @@ describe('the alert lifecycle', () => {
     const other = await asTask('another-run', () => initialAlert(domain.services, sid));
     assert.equal(other.sent, false);
     assert.deepEqual(types(await alertsOf(domain, sid)), ['PRELIMINARY', 'INITIAL']);
+  });
+
+  test('a run stopped after the VOEvent, before the circular: the run made again uploads the circular, sends nothing more', async () => {
+    const domain = await engines.start();
+    const { gracedb } = domain.services;
+    const { superevent_id: sid } = await announced(domain);
+    const dying: Services = {
+      ...domain.services,
+      gracedb: new Proxy(gracedb, {
+        get(target, property, receiver) {
+          const value = Reflect.get(target, property, receiver) as unknown;
+          if (property !== 'writeLog') return value;
+          return (objectId: string, comment: string, options?: { filename?: string }) =>
+            options?.filename === 'retraction-circular.txt'
+              ? Promise.reject(new Error('worker killed'))
+              : (value as GraceDb['writeLog'])(objectId, comment, options);
+        },
+      }) as GraceDb,
+    };
+    await asTask('initial-run', () => initialAlert(domain.services, sid));
+    await assert.rejects(
+      asTask('retraction-run', () => retractionAlert(dying, sid)),
+      /worker killed/,
+    );
+    assert.deepEqual(await voeventFiles(domain, sid), [`${sid}-1-Preliminary.xml`, `${sid}-2-Initial.xml`, `${sid}-3-Retraction.xml`]);
+    const again = await asTask('retraction-run', () => retractionAlert(domain.services, sid));
+    assert.deepEqual([again.sent, again.repeated], [true, true], 'the run made again finishes, it is not refused as retracted');
+    assert.ok(filesIn(await gracedb.getLogs(sid)).has('retraction-circular.txt'));
+    assert.deepEqual(types(await alertsOf(domain, sid)), ['PRELIMINARY', 'INITIAL', 'RETRACTION']);
+    assert.equal((await voeventFiles(domain, sid)).length, 3);
+    assert.ok(!comments(await gracedb.getLogs(sid)).some((text) => text.startsWith('No RETRACTION alert sent')));
   });
 });
 
