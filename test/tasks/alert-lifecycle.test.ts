@@ -266,17 +266,16 @@ describe('the alert lifecycle across a Redis restart', () => {
     );
     await redis.kill();
     await redis.restart();
-    await eventually(async () => (await domain.services.redis.ping().catch(() => '')) === 'PONG', 15_000, 'Redis back');
     await eventually(
       async () =>
         await kafka
           .resume()
           .then(() => true)
           .catch(() => false),
-      15_000,
+      30_000,
       'the queue resumed',
     );
-    await eventually(async () => (await voeventFiles(domain, sid)).length === 2, 20_000, 'the INITIAL alert and its VOEvent');
+    await eventually(async () => (await voeventFiles(domain, sid)).length === 2, 30_000, 'the INITIAL alert and its VOEvent');
     assert.deepEqual(types(await alertsOf(domain, sid)), ['PRELIMINARY', 'INITIAL']);
     assert.deepEqual(await voeventFiles(domain, sid), [`${sid}-1-Preliminary.xml`, `${sid}-2-Initial.xml`]);
     const labels = (await domain.services.gracedb.getSuperevent(sid)).labels;
