@@ -496,6 +496,10 @@ export class EmbeddedGraceDb implements GraceDb {
     await this.onLabelAdded?.(objectId, label);
   }
 
+  async expose(supereventId: string): Promise<void> {
+    await this.alertRecords.setExposed(supereventId, 'expose');
+  }
+
   getVoevents(objectId: string): Promise<VoeventRecord[]> {
     return this.alertRecords.getVoevents(objectId);
   }

@@ -220,6 +220,8 @@ export interface GraceDb {
   getVoevents(objectId: string): Promise<VoeventRecord[]>;
   /** Records a VOEvent: GraceDB numbers it and writes its VOEvent 2.0 file `{id}-{N}-{Type}.xml`. */
   createVoevent(objectId: string, input: VoeventInput): Promise<VoeventRecord>;
+  /** Makes a superevent visible to the public (GraceDB's `permissions/modify/` with `expose`); exposed already: no change. */
+  expose(supereventId: string): Promise<void>;
 }
 
 /** GraceDB's VOEvent type codes and the names their files carry (`S190425z-1-Preliminary.xml`). */

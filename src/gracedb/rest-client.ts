@@ -201,6 +201,10 @@ export class GraceDbRestClient implements GraceDb {
     return (await this.http.json<Record<string, string>>('GET', this.http.url(objectPaths(objectId).files))) ?? {};
   }
 
+  async expose(supereventId: string): Promise<void> {
+    await this.http.send('POST', this.http.url(`superevents/${segment(supereventId)}/permissions/modify/`), { json: { action: 'expose' } });
+  }
+
   async getVoevents(objectId: string): Promise<VoeventRecord[]> {
     return this.pages<VoeventRecord>(this.http.url(objectPaths(objectId).voevents), 'voevents');
   }

@@ -131,9 +131,9 @@ function voeventFor(alert: IgwnAlert, skymapFilename: string | undefined): Voeve
 }
 
 /**
- * Validates the alert against the schema, puts it in the outbox (a failure is counted for monitoring, then thrown),
- * uploads a copy to the superevent as `{superevent}-{type}.json` and records its VOEvent there, as GWCelery does with
- * each notice sent. A run of a task made again finds its alert in the outbox: it sends nothing, and makes the copy and
+ * Validates the alert against the schema, exposes the superevent of a public alert, puts the alert in the outbox (a
+ * failure is counted for monitoring, then thrown), uploads a copy to the superevent as `{superevent}-{type}.json` and
+ * records its VOEvent there, as GWCelery does with each notice sent. A run of a task made again finds its alert in the outbox: it sends nothing, and makes the copy and
  * the VOEvent from the alert that was sent (GraceDB writes are made once per task: gracedb-once.ts), so a run that
  * stopped between the outbox and GraceDB still leaves both.
  */
@@ -145,6 +145,8 @@ export async function sendAlert(deps: Services, alert: IgwnAlert, options: SendO
   // A task picked up again (its worker died, or its lock expired while Redis was away) must not send twice.
   const taskId = currentTask()?.id;
   const onceKey = options.oncePerSuperevent ? 'superevent' : taskId;
+  // As GWCelery: a public alert's superevent is exposed before the alert leaves (exposing it again changes nothing).
+  if (options.public) await deps.gracedb.expose(valid.superevent_id);
   try {
     const sent = await deps.outbox.send(valid, { public: options.public, onceKey, taskId });
     noteSinkDelivery(deps.outbox.name); // the worker's heartbeat reports the sink's health

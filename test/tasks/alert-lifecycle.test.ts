@@ -158,6 +158,20 @@ describe('the alert lifecycle', () => {
     assert.ok(comments(await gracedb.getLogs(sid)).some((text) => /^No RETRACTION alert sent: .* was retracted already\.$/.test(text)));
   });
 
+  for (const exposeToPublic of [false, true]) {
+    test(`GWQUEUE_EXPOSE_TO_PUBLIC=${exposeToPublic}: a public alert exposes its superevent first; an internal one leaves it hidden`, async () => {
+      const domain = await engines.start({ GWQUEUE_EXPOSE_TO_PUBLIC: String(exposeToPublic) });
+      const { superevent_id: sid } = await announced(domain);
+      const [entry] = await alertsOf(domain, sid);
+      assert.equal(entry.public, exposeToPublic);
+      const permissions = await store(domain).alertRecords.getPermissions(sid);
+      assert.equal(
+        permissions.some((row) => row.group === 'public_users'),
+        exposeToPublic,
+      );
+    });
+  }
+
   test('a sign-off on a superevent that never sent a preliminary alert sends nothing, and says why on the superevent', async () => {
     const domain = await engines.start();
     const { gracedb } = domain.services;
