@@ -36,15 +36,30 @@ export class AlertOutbox implements AlertSink {
     this.format = config.domain.alertSinkFormat;
   }
 
-  async send(alert: IgwnAlert, options: { public?: boolean; onceKey?: string } = {}): Promise<SentAlert> {
+  /** The once mark of an alert type for a superevent under `onceKey` (a task's ID, or `superevent`). */
+  private onceMark(onceKey: string, alert: Pick<IgwnAlert, 'alert_type' | 'superevent_id'>): string {
+    return outboxKeys.once(this.config, `${onceKey}:${alert.alert_type}:${alert.superevent_id}`);
+  }
+
+  /** Whether the task sent this type of alert for the superevent (an alert sent once per superevent included). */
+  async sentByTask(taskId: string, alert: Pick<IgwnAlert, 'alert_type' | 'superevent_id'>): Promise<boolean> {
+    return (await this.redis.exists(this.onceMark(taskId, alert))) === 1;
+  }
+
+  /**
+   * `onceKey`: the alert is sent once under it (a task's ID, or `superevent` for once per superevent); `taskId` beside a
+   * superevent's mark tells whether a repeat is this task's own (`repeated`) or another's (`repeated` and `byAnother`).
+   */
+  async send(alert: IgwnAlert, options: { public?: boolean; onceKey?: string; taskId?: string } = {}): Promise<SentAlert> {
     // One script: the counter goes with the alert (so /metrics never counts an alert that is not in the outbox), and
     // a task picked up again after its worker died or Redis came back finds its own alert instead of sending another.
     // `~` lets Redis trim whole macro nodes only, which keeps XADD O(1); the bound is approximate.
-    const once = options.onceKey ? outboxKeys.once(this.config, `${options.onceKey}:${alert.alert_type}:${alert.superevent_id}`) : '';
+    const once = options.onceKey ? this.onceMark(options.onceKey, alert) : '';
+    const mine = options.onceKey && options.taskId ? this.onceMark(options.taskId, alert) : '';
     const reply = await runScript(
       this.redis,
       'alerts-send-once',
-      [outboxKeys.stream(this.config), outboxKeys.sent(this.config), once],
+      [outboxKeys.stream(this.config), outboxKeys.sent(this.config), once, mine],
       [
         String(this.config.domain.alertOutboxMaxLen),
         String(ONCE_TTL_SECONDS),
@@ -63,8 +78,14 @@ export class AlertOutbox implements AlertSink {
       ],
     );
     if (typeof reply !== 'string' || !reply) throw new Error('Redis did not accept the alert into the outbox');
-    const repeated = reply.startsWith('=');
-    return { sink: this.name, id: repeated ? reply.slice(1) : reply, ...(repeated ? { repeated: true } : {}) };
+    const byAnother = reply.startsWith('+');
+    const repeated = byAnother || reply.startsWith('=');
+    return {
+      sink: this.name,
+      id: repeated ? reply.slice(1) : reply,
+      ...(repeated ? { repeated: true } : {}),
+      ...(byAnother ? { byAnother: true } : {}),
+    };
   }
 }
 

@@ -15,8 +15,10 @@ export interface SentAlert {
   sink: string;
   /** The sink's own ID for the message (the outbox's stream entry ID). */
   id: string;
-  /** True when this task had already sent the alert: nothing was sent again, `id` is the first one. */
+  /** True when the alert had been sent already (by this task, or once per superevent): nothing was sent again, `id` is the first one. */
   repeated?: boolean;
+  /** Repeated, and sent by another task (an alert sent once per superevent). */
+  byAnother?: boolean;
 }
 
 export interface AlertSink {

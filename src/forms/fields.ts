@@ -12,6 +12,8 @@ export interface FormField {
   typeahead?: string;
   /** A checkbox (circular update types) rather than text. */
   checkbox?: boolean;
+  /** A choice among these (a select in the console; `placeholder` is the one taken when none is given). */
+  choices?: readonly string[];
   /** The raw value as it came in (from a body or `name=value`) to the value it stands for: trimmed text, `on` for a ticked checkbox, undefined for an unticked one. */
   schema: z.ZodType<string | undefined, unknown>;
 }
@@ -105,3 +107,25 @@ export const externalEventField = idField('ext_id', EXTERNAL_EVENT_ID, ID_EXAMPL
   label: 'External event ID',
   help: 'an external trigger (GRB, neutrino…): always E followed by digits, mock ones too',
 });
+
+/**
+ * An optional field taking one of `choices` (matched case-insensitively, given in their own spelling). Absent or empty,
+ * it has no value, and the form's chain uses `fallback`, which the field shows as its placeholder.
+ */
+export function choiceField(name: string, choices: readonly string[], fallback: string, display: Display): FormField {
+  const find = (text: string) => choices.find((choice) => choice.toLowerCase() === text.toLowerCase());
+  return {
+    name,
+    placeholder: fallback,
+    ...display,
+    choices,
+    schema: z
+      .string({ error: () => 'must be given once, as text' })
+      .trim()
+      .optional()
+      .superRefine((value, ctx) => {
+        if (value && !find(value)) ctx.addIssue({ code: 'custom', message: `must be one of ${choices.join(', ')}` });
+      })
+      .transform((value) => (value ? find(value) : undefined)),
+  };
+}

@@ -3,49 +3,25 @@ import type { Redis } from 'ioredis';
 import type { EmbeddedAnnotations } from './embedded-annotations.js';
 import type { EmbeddedKeys } from './embedded-keys.js';
 import type { EmbeddedRecords } from './embedded-records.js';
-import { evalMarked, takeWriteMark } from './embedded-write-mark.js';
+import { evalMarked, takeWriteMark, type MarkRecord } from './embedded-write-mark.js';
 import { GraceDbBadRequestError, GraceDbNotFoundError } from './errors.js';
 import { graceDbTime } from './gps-time.js';
 import { isSupereventId } from './id-patterns.js';
+import { VOEVENT_TYPES, type VoeventInput, type VoeventRecord, type VoeventType } from './gracedb.js';
 
-/** GraceDB's VOEvent type codes and the names their files carry (`S190425z-1-Preliminary.xml`). */
-export const VOEVENT_TYPES = {
-  EW: 'EarlyWarning',
-  PR: 'Preliminary',
-  IN: 'Initial',
-  UP: 'Update',
-  RE: 'Retraction',
-} as const;
-export type VoeventType = keyof typeof VOEVENT_TYPES;
+export { VOEVENT_TYPES, type VoeventInput };
 
-/** The optional fields of a VOEvent request, as GraceDB's VOEvent serializer names them in its answer. */
-export interface VoeventInput {
-  voevent_type: string;
-  internal?: boolean;
-  open_alert?: boolean;
-  hardware_inj?: boolean;
-  skymap_type?: string | null;
-  skymap_filename?: string | null;
-  coinc_comment?: boolean;
-  prob_has_ns?: number | null;
-  prob_has_remnant?: number | null;
-  prob_bns?: number | null;
-  prob_nsbh?: number | null;
-  prob_bbh?: number | null;
-  prob_terrestrial?: number | null;
-  prob_mass_gap?: number | null;
-}
-
-export interface VoeventRecord extends Required<Omit<VoeventInput, 'voevent_type'>> {
-  self: string;
-  N: number;
-  voevent_type: VoeventType;
-  ivorn: string;
-  filename: string;
-  file_version: number;
-  issuer: string;
-  created: string;
-  links: { file: string };
+/** What a VOEvent says of its candidate beyond the request: GraceDB reads it from the superevent and its preferred event. */
+export interface VoeventFacts {
+  /** t_0 (a superevent) or gpstime (an event), ISO 8601 UTC; null when unknown. */
+  time: string | null;
+  far: number | null;
+  instruments: string;
+  group: string;
+  pipeline: string;
+  search: string;
+  /** The candidate's page, as the alert links it. */
+  eventPage: string;
 }
 
 /** Sign-off types: an instrument's operator (OP, with H1, L1 or V1) or the EM advocate (ADV). */
@@ -79,20 +55,105 @@ export interface PermissionRecord {
 const escapeXml = (text: string) =>
   text.replace(/[<>&'"]/g, (char) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[char]!);
 
-/** A small VOEvent 2.0 document naming the alert: the embedded GraceDB keeps the record, not a full GCN notice. */
-function voeventXml(record: Omit<VoeventRecord, 'self' | 'links'>, objectId: string): string {
-  const params = Object.entries(record)
-    .filter(([name]) => !['ivorn', 'filename', 'file_version', 'N', 'created', 'issuer'].includes(name))
-    .map(([name, value]) => `    <Param name="${escapeXml(name)}" value="${escapeXml(String(value ?? ''))}"/>`)
-    .join('\n');
+/** GCN's packet type of each kind of LVK notice. */
+const PACKET_TYPES: Record<VoeventType, number> = { EW: 163, PR: 150, IN: 151, UP: 152, RE: 164 };
+
+type StoredVoevent = Omit<VoeventRecord, 'self' | 'links'>;
+
+function param(name: string, dataType: string, value: string | number, extra = ''): string {
+  return `<Param name="${name}" dataType="${dataType}"${extra} value="${escapeXml(String(value))}"/>`;
+}
+
+function probabilityGroup(type: string, values: [string, number | null][]): string[] {
+  const given = values.filter((entry): entry is [string, number] => entry[1] !== null);
+  if (!given.length) return [];
+  return [
+    `<Group type="${type}">`,
+    ...given.map(([name, value]) => `  ${param(name, 'float', value, ' ucd="stat.probability"')}`),
+    '</Group>',
+  ];
+}
+
+/**
+ * The VOEvent 2.0 document of an LVK notice: GCN's packet type and serial number, the candidate's identity, FAR,
+ * instruments, group, pipeline and search, its sky map's URL, classification and properties (none on a retraction),
+ * and the time in WhereWhen.
+ */
+function voeventXml(record: StoredVoevent, objectId: string, facts: VoeventFacts, significant: boolean, skymapUrl: string | null): string {
+  const retraction = record.voevent_type === 'RE';
+  const params = [
+    param('Packet_Type', 'int', PACKET_TYPES[record.voevent_type]),
+    param('internal', 'int', record.internal ? 1 : 0),
+    param('Pkt_Ser_Num', 'string', record.N),
+    param('GraceID', 'string', objectId, ' ucd="meta.id"'),
+    param('AlertType', 'string', VOEVENT_TYPES[record.voevent_type], ' ucd="meta.version"'),
+    param('HardwareInj', 'int', record.hardware_inj ? 1 : 0),
+    param('OpenAlert', 'int', record.open_alert ? 1 : 0),
+    param('EventPage', 'string', facts.eventPage, ' ucd="meta.ref.url"'),
+  ];
+  const groups: string[] = [];
+  if (!retraction) {
+    params.push(
+      param('Instruments', 'string', facts.instruments, ' ucd="meta.code"'),
+      ...(facts.far === null ? [] : [param('FAR', 'float', facts.far, ' ucd="arith.rate;stat.falsealarm" unit="Hz"')]),
+      param('Significant', 'int', significant ? 1 : 0),
+      param('Group', 'string', facts.group, ' ucd="meta.code"'),
+      param('Pipeline', 'string', facts.pipeline, ' ucd="meta.code"'),
+      param('Search', 'string', facts.search, ' ucd="meta.code"'),
+    );
+    if (skymapUrl) {
+      groups.push(
+        `<Group type="GW_SKYMAP" name="${escapeXml(record.skymap_type ?? 'skymap')}">`,
+        `  ${param('skymap_fits', 'string', skymapUrl, ' ucd="meta.ref.url"')}`,
+        '</Group>',
+      );
+    }
+    groups.push(
+      ...probabilityGroup('Classification', [
+        ['BNS', record.prob_bns],
+        ['NSBH', record.prob_nsbh],
+        ['BBH', record.prob_bbh],
+        ['Terrestrial', record.prob_terrestrial],
+      ]),
+      ...probabilityGroup('Properties', [
+        ['HasNS', record.prob_has_ns],
+        ['HasRemnant', record.prob_has_remnant],
+        ['HasMassGap', record.prob_mass_gap],
+      ]),
+    );
+  }
+  const what = [...params, ...groups].map((line) => `    ${line}`).join('\n');
+  const when = facts.time ?? new Date().toISOString();
   return `<?xml version="1.0" encoding="UTF-8"?>
-<voe:VOEvent xmlns:voe="http://www.ivoa.net/xml/VOEvent/v2.0" version="2.0" role="${record.hardware_inj ? 'test' : 'observation'}" ivorn="${escapeXml(record.ivorn)}">
-  <Who><Date>${escapeXml(record.created)}</Date></Who>
+<voe:VOEvent xmlns:voe="http://www.ivoa.net/xml/VOEvent/v2.0" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.ivoa.net/xml/VOEvent/v2.0 http://www.ivoa.net/xml/VOEvent/VOEvent-v2.0.xsd" version="2.0" role="${record.hardware_inj ? 'test' : 'observation'}" ivorn="${escapeXml(record.ivorn)}">
+  <Who>
+    <Date>${escapeXml(new Date().toISOString().replace(/\.\d{3}Z$/, ''))}</Date>
+    <Author>
+      <contactName>LIGO Scientific Collaboration, Virgo Collaboration and KAGRA Collaboration</contactName>
+    </Author>
+  </Who>
   <What>
-    <Param name="GraceID" value="${escapeXml(objectId)}"/>
-    <Param name="AlertType" value="${VOEVENT_TYPES[record.voevent_type]}"/>
-${params}
+${what}
   </What>
+  <WhereWhen>
+    <ObsDataLocation>
+      <ObservatoryLocation id="LIGO Virgo KAGRA"/>
+      <ObservationLocation>
+        <AstroCoordSystem id="UTC-FK5-GEO"/>
+        <AstroCoords coord_system_id="UTC-FK5-GEO">
+          <Time unit="s">
+            <TimeInstant>
+              <ISOTime>${escapeXml(when.replace(/Z$/, ''))}</ISOTime>
+            </TimeInstant>
+          </Time>
+        </AstroCoords>
+      </ObservationLocation>
+    </ObsDataLocation>
+  </WhereWhen>
+  <How>
+    <Description>Candidate gravitational wave event identified by low-latency analysis</Description>
+  </How>
+  <Description>${retraction ? 'Retraction of a candidate gravitational wave event' : 'Report of a candidate gravitational wave event'}</Description>
 </voe:VOEvent>
 `;
 }
@@ -112,6 +173,8 @@ export class EmbeddedAlertRecords {
     private readonly records: EmbeddedRecords,
     private readonly annotations: EmbeddedAnnotations,
     private readonly submitter: string,
+    /** The store's label follow-up (EmbeddedStoreOptions.onLabelAdded): a sign-off applies a label too. */
+    private readonly onLabelAdded?: (objectId: string, label: string) => Promise<void> | void,
   ) {}
 
   private voeventRecord(objectId: string, stored: Omit<VoeventRecord, 'self' | 'links'>): VoeventRecord {
@@ -129,8 +192,11 @@ export class EmbeddedAlertRecords {
     return entries.map((json) => this.voeventRecord(objectId, JSON.parse(json) as Omit<VoeventRecord, 'self' | 'links'>));
   }
 
-  /** A new VOEvent N (one more than there are), its XML file `{id}-{N}-{Type}.xml` and a log entry carrying it. */
-  async createVoevent(objectId: string, input: VoeventInput): Promise<VoeventRecord> {
+  /**
+   * A new VOEvent N (one more than there are), its XML file `{id}-{N}-{Type}.xml` (from the request and `facts`, the
+   * candidate as the store knows it) and a log entry carrying it.
+   */
+  async createVoevent(objectId: string, input: VoeventInput, facts: VoeventFacts): Promise<VoeventRecord> {
     const type = input.voevent_type as VoeventType;
     if (!(type in VOEVENT_TYPES)) {
       throw new GraceDbBadRequestError(
@@ -153,12 +219,13 @@ export class EmbeddedAlertRecords {
       prob_mass_gap: optionalProbability(input.prob_mass_gap, 'MassGap'),
     };
     await this.annotations.assertExists(objectId);
+    const skymapUrl = fields.skymap_filename ? this.records.fileUrl(objectId, fields.skymap_filename) : null;
     const mark = takeWriteMark();
     // N is the count plus one, checked again in the script: a concurrent VOEvent makes this one count again.
     for (let attempt = 0; attempt < 5; attempt += 1) {
       const n = (await this.redis.llen(this.keys.voevents(objectId))) + 1;
       const filename = `${objectId}-${n}-${VOEVENT_TYPES[type]}.xml`;
-      const stored = {
+      const stored: StoredVoevent = {
         N: n,
         voevent_type: type,
         ivorn: `ivo://gwnet/LVC#${objectId}-${n}-${VOEVENT_TYPES[type]}`,
@@ -173,17 +240,28 @@ export class EmbeddedAlertRecords {
         this.redis,
         'gracedb-add-voevent',
         [this.keys.voevents(objectId), this.keys.file(objectId, filename, 0), this.keys.fileVersions(objectId), this.keys.logs(objectId)],
-        [n, JSON.stringify(stored), voeventXml(stored, objectId), filename, JSON.stringify(log)],
+        [
+          n,
+          JSON.stringify(stored),
+          voeventXml(stored, objectId, facts, input.significant ?? false, skymapUrl),
+          filename,
+          JSON.stringify(log),
+        ],
         mark,
       );
       if (added.done) {
-        const written = Number((added.earlier as { written?: unknown }).written);
-        const [json] = await this.redis.lrange(this.keys.voevents(objectId), written - 1, written - 1);
-        return this.voeventRecord(objectId, JSON.parse(json) as Omit<VoeventRecord, 'self' | 'links'>);
+        return this.earlierVoevent(objectId, added.earlier);
       }
       if (added.reply !== 'retry') return this.voeventRecord(objectId, stored);
     }
     throw new GraceDbBadRequestError(`VOEvents of ${objectId} kept being added concurrently; try again`, 409);
+  }
+
+  /** The VOEvent an earlier run of a write made (its write mark names its N). */
+  async earlierVoevent(objectId: string, earlier: MarkRecord): Promise<VoeventRecord> {
+    const written = Number((earlier as { written?: unknown }).written);
+    const [json] = await this.redis.lrange(this.keys.voevents(objectId), written - 1, written - 1);
+    return this.voeventRecord(objectId, JSON.parse(json) as StoredVoevent);
   }
 
   async getPermissions(supereventId: string): Promise<PermissionRecord[]> {
@@ -275,6 +353,7 @@ export class EmbeddedAlertRecords {
       [`${type}:${instrument}`, JSON.stringify(stored), label, JSON.stringify(removed), JSON.stringify(log)],
     );
     if (!signed.done && signed.reply === 'missing') throw new GraceDbNotFoundError(`no superevent ${supereventId} in the embedded GraceDB`);
+    await this.onLabelAdded?.(supereventId, label);
     return this.signoffRecord(supereventId, stored);
   }
 }

@@ -17,11 +17,13 @@ import type {
   SupereventCategory,
   SupereventRecord,
   SupereventUpdate,
+  VoeventInput,
+  VoeventRecord,
   WriteLogOptions,
 } from './gracedb.js';
 import { eventCategory, isSupereventId } from './id-patterns.js';
-import { EmbeddedAlertRecords } from './embedded-alert-records.js';
-import { graceDbTime } from './gps-time.js';
+import { EmbeddedAlertRecords, type VoeventFacts } from './embedded-alert-records.js';
+import { gpsToDate, graceDbTime } from './gps-time.js';
 import { evalMarked, takeWriteMark, type MarkRecord } from './embedded-write-mark.js';
 import { formatSupereventId, supereventDate } from './superevent-ids.js';
 
@@ -37,6 +39,11 @@ export interface EmbeddedStoreOptions {
    * Its errors propagate to the createEvent caller (the event stays created).
    */
   onEventCreated?: (event: EventRecord) => Promise<void> | void;
+  /**
+   * Called, and awaited, after a label is applied (by createLabel or a sign-off), already there or not — what
+   * GraceDB's label_added message is to GWCelery's orchestrator. It must be idempotent: a write made again calls it again.
+   */
+  onLabelAdded?: (objectId: string, label: string) => Promise<void> | void;
 }
 
 const CATEGORIES: SupereventCategory[] = ['production', 'test', 'mdc'];
@@ -82,6 +89,7 @@ export class EmbeddedGraceDb implements GraceDb {
   /** VOEvents, exposure and sign-offs: served by the console's GraceDB API, not part of the GraceDb interface. */
   readonly alertRecords: EmbeddedAlertRecords;
   private readonly onEventCreated?: (event: EventRecord) => Promise<void> | void;
+  private readonly onLabelAdded?: (objectId: string, label: string) => Promise<void> | void;
 
   constructor(
     private readonly redis: Redis,
@@ -95,7 +103,8 @@ export class EmbeddedGraceDb implements GraceDb {
       submitter: this.submitter,
       maxFileBytes: options.maxFileBytes ?? 5 * 1024 * 1024,
     });
-    this.alertRecords = new EmbeddedAlertRecords(redis, this.keys, this.records, this.annotations, this.submitter);
+    this.onLabelAdded = options.onLabelAdded;
+    this.alertRecords = new EmbeddedAlertRecords(redis, this.keys, this.records, this.annotations, this.submitter, options.onLabelAdded);
     this.onEventCreated = options.onEventCreated;
   }
 
@@ -185,8 +194,14 @@ export class EmbeddedGraceDb implements GraceDb {
         await this.onEventCreated?.(event);
         return event;
       }
+      case 'createLabel':
+        // The label's follow-up is idempotent, so it is asked for again (the earlier run may have stopped before it).
+        await this.onLabelAdded?.(String(args[1]), String(args[0]));
+        return undefined;
       case 'writeLog':
         return this.annotations.earlierLog(String(args[0]), earlier);
+      case 'createVoevent':
+        return this.alertRecords.earlierVoevent(String(args[0]), earlier);
       case 'createSuperevent':
         return this.getSuperevent(String(earlier.written));
       case 'updateSuperevent':
@@ -473,8 +488,49 @@ export class EmbeddedGraceDb implements GraceDb {
     throw new GraceDbBadRequestError(`the preferred event of ${supereventId} kept changing; ${graceid} was not added`, 409);
   }
 
-  createLabel(label: string, objectId: string): Promise<void> {
-    return this.annotations.createLabel(label, objectId);
+  /**
+   * Asks for a label's follow-up again (EmbeddedStoreOptions.onLabelAdded), for a write answered from its earlier run
+   * (an Idempotency-Key replayed): that run may have stopped between the label and its follow-up.
+   */
+  async labelApplied(objectId: string, label: string): Promise<void> {
+    await this.onLabelAdded?.(objectId, label);
+  }
+
+  async expose(supereventId: string): Promise<void> {
+    await this.alertRecords.setExposed(supereventId, 'expose');
+  }
+
+  getVoevents(objectId: string): Promise<VoeventRecord[]> {
+    return this.alertRecords.getVoevents(objectId);
+  }
+
+  /** A VOEvent whose document describes the candidate as stored: a superevent's preferred event and t_0, or the event. */
+  async createVoevent(objectId: string, input: VoeventInput): Promise<VoeventRecord> {
+    let event: EventRecord;
+    let time: number | null;
+    if (isSupereventId(objectId)) {
+      const superevent = await this.getSuperevent(objectId);
+      event = superevent.preferred_event_data ?? (await this.getEvent(superevent.preferred_event));
+      time = superevent.t_0;
+    } else {
+      event = await this.getEvent(objectId);
+      time = event.gpstime;
+    }
+    const facts: VoeventFacts = {
+      time: time === null ? null : gpsToDate(time).toISOString(),
+      far: event.far,
+      instruments: event.instruments,
+      group: event.group,
+      pipeline: event.pipeline,
+      search: event.search ?? '',
+      eventPage: this.records.objectUrl(objectId).replace('/api/', '/') + 'view/',
+    };
+    return this.alertRecords.createVoevent(objectId, input, facts);
+  }
+
+  async createLabel(label: string, objectId: string): Promise<void> {
+    await this.annotations.createLabel(label, objectId);
+    await this.onLabelAdded?.(objectId, label);
   }
 
   removeLabel(label: string, objectId: string): Promise<void> {

@@ -215,4 +215,53 @@ export interface GraceDb {
   download(filename: string, objectId: string): Promise<Buffer>;
   /** Map of file names (each `name` and each `name,version`) to their URLs, as GraceDB's file list. */
   listFiles(objectId: string): Promise<Record<string, string>>;
+
+  /** The VOEvents recorded on an event or superevent, oldest first (N = 1, 2, …). */
+  getVoevents(objectId: string): Promise<VoeventRecord[]>;
+  /** Records a VOEvent: GraceDB numbers it and writes its VOEvent 2.0 file `{id}-{N}-{Type}.xml`. */
+  createVoevent(objectId: string, input: VoeventInput): Promise<VoeventRecord>;
+  /** Makes a superevent visible to the public (GraceDB's `permissions/modify/` with `expose`); exposed already: no change. */
+  expose(supereventId: string): Promise<void>;
+}
+
+/** GraceDB's VOEvent type codes and the names their files carry (`S190425z-1-Preliminary.xml`). */
+export const VOEVENT_TYPES = {
+  EW: 'EarlyWarning',
+  PR: 'Preliminary',
+  IN: 'Initial',
+  UP: 'Update',
+  RE: 'Retraction',
+} as const;
+export type VoeventType = keyof typeof VOEVENT_TYPES;
+
+/** The optional fields of a VOEvent request, as GraceDB's VOEvent serializer names them in its answer. */
+export interface VoeventInput {
+  voevent_type: string;
+  internal?: boolean;
+  open_alert?: boolean;
+  hardware_inj?: boolean;
+  skymap_type?: string | null;
+  skymap_filename?: string | null;
+  coinc_comment?: boolean;
+  prob_has_ns?: number | null;
+  prob_has_remnant?: number | null;
+  prob_bns?: number | null;
+  prob_nsbh?: number | null;
+  prob_bbh?: number | null;
+  prob_terrestrial?: number | null;
+  prob_mass_gap?: number | null;
+  /** The alert's significance (its Significant parameter); not kept in the record, as GraceDB's answer has no such field. */
+  significant?: boolean;
+}
+
+export interface VoeventRecord extends Required<Omit<VoeventInput, 'voevent_type' | 'significant'>> {
+  self: string;
+  N: number;
+  voevent_type: VoeventType;
+  ivorn: string;
+  filename: string;
+  file_version: number;
+  issuer: string;
+  created: string;
+  links: { file: string };
 }

@@ -25,13 +25,19 @@ export interface CreateGraceDbOptions {
   prefix: string;
   /** Embedded store only: awaited after each new event, e.g. to enqueue superevent grouping. */
   onEventCreated?: (event: EventRecord) => Promise<void> | void;
+  /** Embedded store only: awaited after each label applied, e.g. to enqueue the orchestrator's follow-up. */
+  onLabelAdded?: (objectId: string, label: string) => Promise<void> | void;
   /** Embedded store only: submitter name, upload size cap, link root. */
-  embedded?: Omit<EmbeddedStoreOptions, 'onEventCreated'>;
+  embedded?: Omit<EmbeddedStoreOptions, 'onEventCreated' | 'onLabelAdded'>;
 }
 
 export function createGraceDb(options: CreateGraceDbOptions): GraceDb {
   if (options.url) {
     return new GraceDbRestClient({ url: options.url, token: options.token, basicAuth: options.basicAuth, retry: options.retry });
   }
-  return new EmbeddedGraceDb(options.redis, options.prefix, { ...options.embedded, onEventCreated: options.onEventCreated });
+  return new EmbeddedGraceDb(options.redis, options.prefix, {
+    ...options.embedded,
+    onEventCreated: options.onEventCreated,
+    onLabelAdded: options.onLabelAdded,
+  });
 }

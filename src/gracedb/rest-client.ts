@@ -11,6 +11,8 @@ import type {
   SupereventCategory,
   SupereventRecord,
   SupereventUpdate,
+  VoeventInput,
+  VoeventRecord,
   WriteLogOptions,
 } from './gracedb.js';
 import { isEventId, isSupereventId } from './id-patterns.js';
@@ -52,6 +54,7 @@ function objectPaths(objectId: string) {
       files: `${base}files/`,
       labels: `${base}labels/`,
       label: (name: string) => `${base}labels/${segment(name)}/`,
+      voevents: `${base}voevents/`,
     };
   }
   if (isEventId(objectId)) {
@@ -62,6 +65,7 @@ function objectPaths(objectId: string) {
       files: `${base}files/`,
       labels: `${base}labels/`,
       label: (name: string) => `${base}labels/${segment(name)}`,
+      voevents: `${base}voevent/`,
     };
   }
   throw new GraceDbNotFoundError(`"${objectId}" is neither an event graceid nor a superevent ID`);
@@ -195,6 +199,39 @@ export class GraceDbRestClient implements GraceDb {
 
   async listFiles(objectId: string): Promise<Record<string, string>> {
     return (await this.http.json<Record<string, string>>('GET', this.http.url(objectPaths(objectId).files))) ?? {};
+  }
+
+  async expose(supereventId: string): Promise<void> {
+    await this.http.send('POST', this.http.url(`superevents/${segment(supereventId)}/permissions/modify/`), { json: { action: 'expose' } });
+  }
+
+  async getVoevents(objectId: string): Promise<VoeventRecord[]> {
+    return this.pages<VoeventRecord>(this.http.url(objectPaths(objectId).voevents), 'voevents');
+  }
+
+  async createVoevent(objectId: string, input: VoeventInput): Promise<VoeventRecord> {
+    // GraceDB's request names (its answer names them as VoeventRecord does).
+    const names: [keyof VoeventInput, string][] = [
+      ['voevent_type', 'voevent_type'],
+      ['internal', 'internal'],
+      ['open_alert', 'open_alert'],
+      ['hardware_inj', 'hardware_inj'],
+      ['skymap_type', 'skymap_type'],
+      ['skymap_filename', 'skymap_filename'],
+      ['coinc_comment', 'CoincComment'],
+      ['prob_has_ns', 'ProbHasNS'],
+      ['prob_has_remnant', 'ProbHasRemnant'],
+      ['prob_bns', 'BNS'],
+      ['prob_nsbh', 'NSBH'],
+      ['prob_bbh', 'BBH'],
+      ['prob_terrestrial', 'Terrestrial'],
+      ['prob_mass_gap', 'MassGap'],
+      ['significant', 'significant'],
+    ];
+    const body = Object.fromEntries(
+      names.filter(([key]) => input[key] !== undefined && input[key] !== null).map(([key, name]) => [name, input[key]]),
+    );
+    return this.http.json<VoeventRecord>('POST', this.http.url(objectPaths(objectId).voevents), { json: body });
   }
 
   private collect<T>(path: string, key: string, query: string, options: SearchOptions): Promise<T[]> {

@@ -138,6 +138,17 @@ export function initialCircular(data: CircularData): Circular {
   };
 }
 
+/** The draft uploaded with a RETRACTION alert: the candidate is withdrawn, nothing more is sent for it. */
+export function retractionCircular(superevent: SupereventRecord): Circular {
+  const sid = superevent.superevent_id;
+  const paragraphs = [
+    HEADER,
+    `We withdraw the candidate ${sid}, announced in low latency from ${observatories(superevent)}. On review by the on-duty advocate it is no longer regarded as a signal of astrophysical origin, and no further notices will be issued for it. Its record remains at:\n${supereventPage(superevent)}`,
+    FOOTER,
+  ];
+  return { subject: `LIGO/Virgo/KAGRA ${sid}: Retraction`, body: paragraphs.join('\n\n') };
+}
+
 const UPDATE_TITLES: Record<UpdateType, string> = {
   sky_localization: 'Sky localization',
   em_bright: 'EM Bright Classification',

@@ -1,8 +1,8 @@
-// Circular tasks: compose the initial or an update GCN Circular from a superevent's data and latest public files.
+// Circular tasks: compose the initial, an update or the retraction GCN Circular from a superevent's data and latest public files.
 import { z } from 'zod';
 import type { GraceDb } from '../gracedb/index.js';
 import { defineTask } from '../queue/registry.js';
-import { initialCircular, updateCircular, UPDATE_TYPES, type CircularData, type UpdateType } from './circular-text.js';
+import { initialCircular, retractionCircular, updateCircular, UPDATE_TYPES, type CircularData, type UpdateType } from './circular-text.js';
 import { circularText, type CircularResult } from './circular-result.js';
 import { services } from './services.js';
 import { latestDataProducts, readProbabilities, readSkymapFile, type DataProductFiles } from './superevent-files.js';
@@ -54,6 +54,11 @@ export async function ravenSummary(gracedb: GraceDb, superevent: CircularData['s
     timeCoincFar: superevent.time_coinc_far,
     spaceCoincFar: superevent.space_coinc_far,
   };
+}
+
+export async function composeRetractionCircular(gracedb: GraceDb, supereventId: string): Promise<CircularResult> {
+  const circular = retractionCircular(await gracedb.getSuperevent(supereventId));
+  return { superevent_id: supereventId, ...circular, text: circularText(circular) };
 }
 
 export async function composeInitialCircular(gracedb: GraceDb, supereventId: string): Promise<CircularResult> {

@@ -1,4 +1,4 @@
-// Mock events: a synthetic MDC CBC event "now" with its sky map, em_bright and p_astro, complete and then grouped.
+// Mock events: a synthetic CBC event "now" (MDC by default) with its sky map, em_bright and p_astro, complete and then grouped.
 import { z } from 'zod';
 import { dateToGps } from '../gracedb/index.js';
 import { TransientError } from '../queue/errors.js';
@@ -12,6 +12,7 @@ import { defineSchedule } from '../schedules/schedule-registry.js';
 
 export interface MockEventResult {
   graceid: string;
+  search: MockSearch;
   gpstime: number;
   far: number;
   snr: number;
@@ -20,13 +21,20 @@ export interface MockEventResult {
   instruments: string;
 }
 
+/**
+ * The searches a mock event can be uploaded as: MDC (GWCelery's hourly mock uploads; an MS superevent), and the
+ * production searches a gstlal upload carries, EarlyWarning among them (an S superevent, as a real candidate).
+ */
+export const MOCK_SEARCHES = ['MDC', 'AllSky', 'EarlyWarning', 'SSM'] as const;
+export type MockSearch = (typeof MOCK_SEARCHES)[number];
+
 /** Uploads one mock event the way a pipeline and the annotation tasks would; returns what was uploaded. */
-export async function uploadMockEvent(): Promise<MockEventResult> {
+export async function uploadMockEvent(search: MockSearch = 'MDC'): Promise<MockEventResult> {
   const deps = services();
   const { gracedb } = deps;
   // Drawn from the task's ID and submission time: a run picked up again uploads the same event (once, see gracedb-once).
   const source = drawMockSource(dateToGps(taskNow()), taskRandom('mock-event'));
-  const event = await createMockEvent(gracedb, source);
+  const event = await createMockEvent(gracedb, source, search);
   const graceid = event.graceid;
   await gracedb.writeLog(graceid, 'BAYESTAR rapid sky localization ready', {
     filename: 'bayestar.multiorder.fits',
@@ -50,6 +58,7 @@ export async function uploadMockEvent(): Promise<MockEventResult> {
   }
   return {
     graceid,
+    search,
     gpstime: source.gpstime,
     far: source.far,
     snr: source.snr,
@@ -61,12 +70,13 @@ export async function uploadMockEvent(): Promise<MockEventResult> {
 
 export const uploadEvent = defineTask({
   name: 'gwqueue.tasks.first2years.upload_event',
-  description: 'Uploads a synthetic MDC CBC event (gstlal) with its sky map, em_bright and p_astro; it is grouped into a superevent.',
-  params: {},
+  description:
+    'Uploads a synthetic CBC event (gstlal; search MDC unless given, EarlyWarning labelled EARLY_WARNING) with its sky map, em_bright and p_astro; it is grouped into a superevent.',
+  params: { search: z.enum(MOCK_SEARCHES).default('MDC') },
   // A retry would upload a second mock event: once is enough.
   retry: { attempts: 1 },
-  async run() {
-    return uploadMockEvent();
+  async run({ search }) {
+    return uploadMockEvent(search);
   },
 });
 

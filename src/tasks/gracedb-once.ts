@@ -18,6 +18,7 @@ export const GRACEDB_WRITES = [
   'createLabel',
   'removeLabel',
   'writeLog',
+  'createVoevent',
 ] as const;
 type WriteMethod = (typeof GRACEDB_WRITES)[number];
 

@@ -1,6 +1,7 @@
 // Synthetic CBC sources for mock events and their files (coinc.xml, sky map, em_bright.json, p_astro.json).
 import { gpsToDate, type GraceDb } from '../gracedb/index.js';
 import { writeSkymap } from './skymap-fits.js';
+import { EARLY_WARNING_LABEL } from './superevent-rules.js';
 
 export type SourceClass = 'BNS' | 'NSBH' | 'BBH';
 
@@ -74,10 +75,12 @@ export function drawMockSource(gpstime: number, random: Random = Math.random): M
 
 /**
  * Uploads a mock source's event as GWCelery uploads first2years events: group CBC, pipeline gstlal, search MDC (they
- * form MS… superevents), its coinc.xml. Returns GraceDB's record of it.
+ * form MS… superevents) unless another search is given, its coinc.xml. Returns GraceDB's record of it.
  */
-export function createMockEvent(gracedb: GraceDb, source: MockSource): ReturnType<GraceDb['createEvent']> {
-  return gracedb.createEvent({ group: 'CBC', pipeline: 'gstlal', search: 'MDC', filename: 'coinc.xml', filecontents: coincXml(source) });
+export function createMockEvent(gracedb: GraceDb, source: MockSource, search = 'MDC'): ReturnType<GraceDb['createEvent']> {
+  // An early-warning pipeline labels its uploads EARLY_WARNING itself: the label is part of the upload.
+  const labels = search === 'EarlyWarning' ? [EARLY_WARNING_LABEL] : [];
+  return gracedb.createEvent({ group: 'CBC', pipeline: 'gstlal', search, labels, filename: 'coinc.xml', filecontents: coincXml(source) });
 }
 
 /** The LIGO-LW coinc.xml a gstlal upload carries: sngl_inspiral rows per detector and one coinc_inspiral row. */

@@ -1,7 +1,7 @@
 // What domain tasks run against, built once per process on first use: config, GraceDB, Redis, the alert outbox.
 import type { Redis } from 'ioredis';
 import { getConfig, gracedbApiUrl, type Config } from '../config/index.js';
-import { createGraceDb, type EventRecord, type GraceDb } from '../gracedb/index.js';
+import { createGraceDb, isSupereventId, type EventRecord, type GraceDb } from '../gracedb/index.js';
 import { AlertOutbox } from '../alerts/outbox.js';
 import type { Canvas } from '../queue/canvas.js';
 import { TaskClient } from '../queue/client.js';
@@ -12,17 +12,68 @@ import { oncePerTask } from './gracedb-once.js';
 import { isRedisTrouble } from '../queue/errors.js';
 import { createHash } from 'node:crypto';
 
-/** How long an event's grouping enqueue waits for Redis to come back (a restart) before it gives up. */
-const GROUPING_ENQUEUE_WAIT_MS = 60_000;
+/** How long a follow-up's enqueue (an event's grouping, a label's alert) waits for Redis to come back before it gives up. */
+const FOLLOW_UP_ENQUEUE_WAIT_MS = 60_000;
 
-/** A UUID-shaped job ID for the grouping of one event: enqueueing it twice adds one job. */
-function groupingId(config: Config, graceid: string): string {
-  const hex = createHash('sha256').update(`${config.prefix}:group-new-event:${graceid}`).digest('hex');
+/** A UUID-shaped job ID standing for one piece of follow-up work: enqueueing it twice adds one job. */
+function stableTaskId(config: Config, what: string): string {
+  const hex = createHash('sha256').update(`${config.prefix}:${what}`).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /** Name of the grouping task, enqueued by name so that this module does not import the task modules. */
 export const GROUPING_TASK = 'gwqueue.tasks.superevents.process';
+/** The orchestrator's task for a superevent's label (GWCelery's handle_superevent on label_added), enqueued by name. */
+export const SUPEREVENT_LABEL_TASK = 'gwqueue.tasks.orchestrator.handle_label';
+
+/**
+ * What a label applied to a superevent sets off, as GWCelery's orchestrator: the freeze (EM_Selected) of an early-warning
+ * superevent sends its EARLYWARNING alert, the advocate's ADVOK the INITIAL alert and ADVNO the RETRACTION. The job ID
+ * stands for the superevent and the label, so applying the label again (or a retried write) adds no second job.
+ */
+export async function labelFollowUp(
+  config: Config,
+  gracedb: Pick<GraceDb, 'getSuperevent'>,
+  objectId: string,
+  label: string,
+): Promise<{ canvas: Canvas; id: string } | undefined> {
+  if (!isSupereventId(objectId)) return undefined;
+  if (label === 'EM_Selected') {
+    // Only an early warning's freeze sends an alert by itself; the others wait for the operator's preliminary form.
+    if (!(await gracedb.getSuperevent(objectId)).labels.includes('EARLY_WARNING')) return undefined;
+  } else if (label !== 'ADVOK' && label !== 'ADVNO') return undefined;
+  const canvas: Canvas = {
+    kind: 'signature',
+    task: SUPEREVENT_LABEL_TASK,
+    args: [objectId, label],
+    kwargs: {},
+    options: {},
+    immutable: true,
+  };
+  return { canvas, id: stableTaskId(config, `label:${objectId}:${label}`) };
+}
+
+/**
+ * Enqueues follow-up work that must not be lost once the write that asked for it is done (a new event's grouping, a
+ * label's alert): Redis trouble is waited out, for up to a minute, under an ID that makes it one job however often
+ * this is tried.
+ */
+export async function enqueueFollowUp(
+  enqueue: (canvas: Canvas, id: string) => Promise<unknown>,
+  canvas: Canvas,
+  id: string,
+): Promise<void> {
+  const deadline = Date.now() + FOLLOW_UP_ENQUEUE_WAIT_MS;
+  for (let delay = 200; ; delay = Math.min(2 * delay, 2000)) {
+    try {
+      await enqueue(canvas, id);
+      return;
+    } catch (error) {
+      if (!isRedisTrouble(error) || Date.now() + delay > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
 
 export interface Services {
   config: Config;
@@ -105,18 +156,14 @@ function build(config: Config, parts: { gracedb?: GraceDb; redis?: Redis } = {})
       options: {},
       immutable: true,
     };
-    const deadline = Date.now() + GROUPING_ENQUEUE_WAIT_MS;
-    for (let delay = 200; ; delay = Math.min(2 * delay, 2000)) {
-      try {
-        await enqueue(canvas, groupingId(config, event.graceid));
-        return;
-      } catch (error) {
-        if (!isRedisTrouble(error) || Date.now() + delay > deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
+    await enqueueFollowUp(enqueue, canvas, stableTaskId(config, `group-new-event:${event.graceid}`));
   };
-  const gracedb =
+  // What GraceDB's label_added IGWN alert is to GWCelery's orchestrator (labelFollowUp); the label is applied by then.
+  const onLabelAdded = async (objectId: string, label: string) => {
+    const followUp = await labelFollowUp(config, gracedb, objectId, label);
+    if (followUp) await enqueueFollowUp(enqueue, followUp.canvas, followUp.id);
+  };
+  const gracedb: GraceDb =
     parts.gracedb ??
     createGraceDb({
       url: config.domain.gracedbUrl,
@@ -125,6 +172,7 @@ function build(config: Config, parts: { gracedb?: GraceDb; redis?: Redis } = {})
       redis,
       prefix: bullPrefix(config),
       onEventCreated,
+      onLabelAdded,
       // Links in records and alerts point at the console that serves this store (web/gracedb), not at nowhere.
       embedded: { apiUrl: gracedbApiUrl(config) },
     });

@@ -17,6 +17,7 @@ import { withLock } from './redis-lock.js';
 import { GROUPING_TASK, services } from './services.js';
 import {
   ADVOCATE_REQUEST_LABEL,
+  EARLY_WARNING_LABEL,
   FROZEN_LABEL,
   READY_LABEL,
   eventSegment,
@@ -153,6 +154,11 @@ export async function groupEvent(deps: GroupingDeps, graceid: string, trigger: G
       await deps.gracedb.createLabel(ADVOCATE_REQUEST_LABEL, sid);
       result.labels.push(ADVOCATE_REQUEST_LABEL);
       if (isComplete(event)) {
+        // As GWCelery: a significant early-warning event marks its superevent, before the freeze that sends its alert.
+        if (event.labels.includes(EARLY_WARNING_LABEL)) {
+          await deps.gracedb.createLabel(EARLY_WARNING_LABEL, sid);
+          result.labels.push(EARLY_WARNING_LABEL);
+        }
         await deps.gracedb.createLabel(FROZEN_LABEL, sid);
         result.labels.push(FROZEN_LABEL);
       }

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { coincXml, GRB_OF_SAMPLE, grbVoEvent } from '../gracedb/sample-files.js';
 import { GRB_FIELDS } from '../../src/web/gracedb/serialize.js';
 import { listAudit } from '../../src/audit/audit-log.js';
+import { connectClient } from '../../src/queue/client.js';
 import { AS_ADMIN, AS_OPERATOR, basic, eventForm, json, startApi, VIEWER_TOKEN, type ApiFixture } from './api-fixture.js';
 
 const T0 = 1000000001;
@@ -283,6 +284,20 @@ describe('GraceDB API: the contract of GraceDB clients', () => {
     assert.equal(advocate.status, 201, await advocate.clone().text());
     const labels = ((await json(await fetch(`${root}superevents/${id}/labels/`))).labels as { name: string }[]).map((l) => l.name);
     assert.ok(labels.includes('ADVOK') && !labels.includes('ADVREQ'), labels.join());
+    // The advocate's OK reaches the orchestrator as GraceDB's label_added message does: its INITIAL alert is queued, once.
+    await call(`superevents/${id}/labels/`, { method: 'POST', body: new URLSearchParams({ name: 'ADVOK' }) });
+    const client = await connectClient(t.config);
+    try {
+      const queued = (await client.queue('kafka').getJobs(['waiting', 'active', 'completed', 'failed'])).filter(
+        (job) => job.name === 'gwqueue.tasks.orchestrator.handle_label',
+      );
+      assert.deepEqual(
+        queued.map((job) => (job.data as { args: unknown[] }).args),
+        [[id, 'ADVOK']],
+      );
+    } finally {
+      await client.close();
+    }
     const operator = { signoff_type: 'OP', instrument: 'H1', status: 'OK', comment: 'foo' };
     const refused = await call(`superevents/${id}/signoffs/`, { method: 'POST', body: new URLSearchParams(operator) });
     assert.equal(refused.status, 403);

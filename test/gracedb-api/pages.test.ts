@@ -73,6 +73,25 @@ describe('GraceDB pages', () => {
     assert.equal((await fetch(`${t.root}events/${graceid}/files/coinc.xml,0`)).status, 200);
   });
 
+  test("a superevent's VOEvents: none, then each one listed on its page and linked to its VOEvent 2.0 document", async () => {
+    assert.match((await page(`/gracedb/superevents/${id}/view/`)).html, /No VOEvents\./);
+    const created = await fetch(`${t.root}superevents/${id}/voevents/`, {
+      method: 'POST',
+      headers: AS_OPERATOR,
+      body: new URLSearchParams({ voevent_type: 'PR', internal: 'false', open_alert: 'true', BNS: '0.9' }),
+    });
+    assert.equal(created.status, 201, await created.clone().text());
+    const filename = `${id}-1-Preliminary.xml`;
+    const html = (await page(`/gracedb/superevents/${id}/view/`)).html;
+    assert.doesNotMatch(html, /No VOEvents\./);
+    assert.ok(html.includes(`href="${t.root}superevents/${id}/files/${filename}"`), 'the page links the document');
+    const xml = await (await fetch(`${t.root}superevents/${id}/files/${filename}`)).text();
+    assert.match(xml, new RegExp(`<Param name="GraceID" dataType="string" ucd="meta.id" value="${id}"/>`));
+    assert.match(xml, /<Param name="Packet_Type" dataType="int" value="150"\/>/);
+    assert.match(xml, /<Param name="Pipeline" dataType="string" ucd="meta.code" value="gstlal"\/>/, "the preferred event's pipeline");
+    assert.match(xml, /<Group type="Classification">\s*<Param name="BNS" dataType="float" ucd="stat.probability" value="0.9"\/>/);
+  });
+
   test('a task page links the superevents and events in its arguments to their GraceDB pages (none where there are none)', async () => {
     const queued = await fetch(`${t.web.url}/send_preliminary_gcn`, {
       method: 'POST',

@@ -74,7 +74,10 @@ export function addLabel(ctx: WebContext): RequestHandler {
       await store.createLabel(name, id);
       return labelAnswer(store, req, ctx, id, name, 201);
     },
-    replay: (store, { id, name }, _written, req) => labelAnswer(store, req, ctx, id, name, 201),
+    replay: async (store, { id, name }, _written, req) => {
+      await store.labelApplied(id, name);
+      return labelAnswer(store, req, ctx, id, name, 201);
+    },
   });
 }
 
@@ -251,7 +254,7 @@ export function downloadFile(ctx: WebContext): RequestHandler {
 
 export function listVoevents(ctx: WebContext): RequestHandler {
   return handle(async (req, res) => {
-    const voevents = await storeFor(ctx, req).alertRecords.getVoevents(objectId(req));
+    const voevents = await storeFor(ctx, req).getVoevents(objectId(req));
     res.json({ voevents, numRows: voevents.length });
   });
 }
@@ -289,7 +292,7 @@ export function createVoevent(ctx: WebContext): RequestHandler {
       return { value: { id, input }, fields: { object: id, ...input } };
     },
     async act(store, { id, input }) {
-      const voevent = await store.alertRecords.createVoevent(id, input);
+      const voevent = await store.createVoevent(id, input);
       return { status: 201, body: voevent, message: `VOEvent ${voevent.filename}` };
     },
     async replay(store, { id }, written) {
@@ -364,6 +367,7 @@ export function createSignoff(ctx: WebContext): RequestHandler {
         return { status: 201, body: signoff, message: `${signoff.signoff_type}${signoff.instrument} ${signoff.status} on ${id}` };
       },
       async replay(store, { id, input }) {
+        if (input.signoff_type === 'ADV') await store.labelApplied(id, `ADV${input.status}`);
         const key = `${input.signoff_type}${input.instrument}`;
         const signoff = (await store.alertRecords.getSignoffs(id)).find((s) => `${s.signoff_type}${s.instrument}` === key);
         return { status: 201, body: signoff ?? null, message: '' };

@@ -3,6 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Config } from '../../config/index.js';
 import { EmbeddedGraceDb, GraceDbBadRequestError, GraceDbError, GraceDbForbiddenError, GraceDbNotFoundError } from '../../gracedb/index.js';
 import { bullPrefix } from '../../redis/keys.js';
+import { labelFollowUp } from '../../tasks/services.js';
 import { RedisUnavailableError } from '../../redis/errors.js';
 import { logger } from '../../log/logger.js';
 import type { WebContext } from '../context.js';
@@ -24,10 +25,17 @@ export function apiRoot(req: Request, config: Config): string {
 
 /** The embedded GraceDB as this request sees it: links under this console, and its writes signed by the caller. */
 export function storeFor(ctx: WebContext, req: Request): EmbeddedGraceDb {
-  return new EmbeddedGraceDb(ctx.redis, bullPrefix(ctx.config), {
+  const submitter = req.identity?.user ?? 'anonymous';
+  const store: EmbeddedGraceDb = new EmbeddedGraceDb(ctx.redis, bullPrefix(ctx.config), {
     apiUrl: apiRoot(req, ctx.config),
-    submitter: req.identity?.user ?? 'anonymous',
+    submitter,
+    // A label applied here (or by a sign-off) reaches the orchestrator as one applied by a task does (tasks/services.ts).
+    onLabelAdded: async (objectId, label) => {
+      const followUp = await labelFollowUp(ctx.config, store, objectId, label);
+      if (followUp) await ctx.client.apply(followUp.canvas, { id: followUp.id, submittedBy: submitter });
+    },
   });
+  return store;
 }
 
 /** A request field from a JSON, urlencoded or multipart body: every value given under that name. */
