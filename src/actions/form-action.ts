@@ -64,6 +64,9 @@ export function formAction(form: OperatorForm): OperatorAction<FormValues, FormV
       web,
       doc: FORM_DOC,
     }),
+    ...(form.preview
+      ? { preview: (deps: ActionDeps, prepared: { value: FormValues }) => form.preview!(prepared.value, lookupGraceDb(deps), deps.config) }
+      : {}),
     form,
   };
 }

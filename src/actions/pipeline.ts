@@ -182,6 +182,8 @@ export interface OperatorAction<I = unknown, T = I> {
   act(deps: ActionDeps, prepared: Prepared<T>, actor: Actor): Promise<Done>;
   /** What a second request with a claimed key is told (taskId null: the first is still in flight). */
   duplicate?(prepared: Prepared<T>, taskId: string | null): string;
+  /** What would leave if it were confirmed (an alert), shown on the confirmation step; made only then. */
+  preview?(deps: ActionDeps, prepared: Prepared<T>): Promise<unknown>;
   web?: readonly WebEntry[];
   button?: TaskButton;
   cli?: CliEntry;
@@ -351,10 +353,21 @@ export async function runChecked<I, T>(
   }
 
   if (action.confirm && actor.via === 'browser' && !request.confirmed) {
+    let preview: unknown;
+    if (action.preview) {
+      try {
+        preview = await action.preview(deps, prepared);
+      } catch (error) {
+        // Redis away is the request's own trouble; anything else only leaves the preview out, with why.
+        if (asRedisUnavailable(error, deps.config) instanceof RedisUnavailableError) throw error;
+        preview = { problem: `the alert could not be previewed: ${(error as Error).message}` };
+      }
+    }
     return outcome('confirm', action.title, {
       fields: prepared.fields,
       description: prepared.description,
       taskId: prepared.taskId ?? null,
+      data: preview === undefined ? {} : { preview },
     });
   }
 

@@ -4,6 +4,7 @@ import { formAction } from '../audit/vocabulary.js';
 import type { Config } from '../config/index.js';
 import type { Canvas } from '../queue/canvas.js';
 import type { GraceDb } from '../gracedb/index.js';
+import type { AlertPreview } from '../tasks/alert-preview.js';
 import type { FormField, FormRule } from './fields.js';
 
 /** Valid field values, by field name: trimmed text, `on` for a ticked checkbox (unticked ones are absent). */
@@ -41,6 +42,8 @@ export interface OperatorForm {
    * chain may be queued. Only GraceDB's own error answers become refusals (gracedb-lookups.ts); Redis trouble is thrown.
    */
   check?(values: FormValues, gracedb: GraceDb): Promise<{ [field: string]: string | undefined } | undefined>;
+  /** The alert the form would send, built from GraceDB as it is now: its confirmation step shows it. */
+  preview?(values: FormValues, gracedb: GraceDb, config: Config): Promise<AlertPreview>;
   /** Older path names that post to this form too (GWCelery's change_prefered_event). */
   aliases?: readonly string[];
 }

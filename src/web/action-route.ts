@@ -91,9 +91,21 @@ function render(
   const url = outcome.enqueued && outcome.taskId ? `/tasks/${outcome.taskId}` : undefined;
   const json = answersJson(req);
   if (outcome.kind === 'confirm') {
+    const preview = outcome.data.preview;
+    if (json) {
+      // A page's dialog asks what it is to confirm (and the alert it would send) before it asks the operator.
+      res.json({ ok: true, confirm: true, title: action.title, description: outcome.description, fields: outcome.fields, preview });
+      return;
+    }
     if (action.form) {
       // The same form again, with confirmed=yes and the same token.
-      res.render('confirm', { title: `Confirm: ${action.title}`, form: action.form, fields: outcome.fields, submissionToken: key });
+      res.render('confirm', {
+        title: `Confirm: ${action.title}`,
+        form: action.form,
+        fields: outcome.fields,
+        submissionToken: key,
+        preview,
+      });
       return;
     }
     const hidden = Object.fromEntries(
