@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
-import { testConfig } from '../helpers/engine.js';
+import { testConfig } from '../helpers/in-process.js';
 import { badArgumentCases, type BadCase } from './bad-argument-cases.js';
 
 /** Control and bidi-override characters: a bad value must not carry them into the message (they would break the line or hide text). */

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startRedis, freePort, type TestRedis } from '../helpers/redis-server.js';
 import { BIN, runCli, startCli } from '../helpers/cli.js';
-import { testConfig } from '../helpers/engine.js';
+import { testConfig } from '../helpers/in-process.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 

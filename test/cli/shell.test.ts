@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { startRedis, freePort, type TestRedis } from '../helpers/redis-server.js';
 import { BIN, runCli, startCli } from '../helpers/cli.js';
-import { eventually, testConfig } from '../helpers/engine.js';
+import { testConfig } from '../helpers/in-process.js';
+import { eventually } from '../helpers/eventually.js';
 import { Redis } from 'ioredis';
 import { listAudit } from '../../src/audit/audit-log.js';
 

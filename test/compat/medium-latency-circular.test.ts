@@ -3,7 +3,7 @@
 // empty field, GET), mock results for an MDC trigger, and `gwqueue chain` for the form (the real CLI over dist/).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startConsoleStack, type ConsoleStack } from '../helpers/console-stack.js';
+import { startInProcess, type InProcess } from '../helpers/in-process.js';
 import { runCli } from '../helpers/cli.js';
 import { createConsoleGraceDb } from '../../src/web/context.js';
 import { dateToGps, type GraceDb } from '../../src/gracedb/index.js';
@@ -22,7 +22,7 @@ interface TaskAnswer {
 }
 
 describe('create_medium_latency_gcn_circular (over HTTP, real worker)', () => {
-  let stack: ConsoleStack;
+  let stack: InProcess;
   let gracedb: GraceDb;
   let base: string;
   let env: Record<string, string>;
@@ -67,7 +67,8 @@ describe('create_medium_latency_gcn_circular (over HTTP, real worker)', () => {
   }
 
   before(async () => {
-    stack = await startConsoleStack({
+    stack = await startInProcess({
+      listen: true,
       env: { GWQUEUE_API_TOKENS: `robot=${TOKEN}` },
       workers: [{ name: 'circular@test' }],
       services: true,

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { coincXml } from '../gracedb/sample-files.js';
 import { bullPrefix } from '../../src/redis/keys.js';
-import { AS_OPERATOR, eventForm, json, startApi, type ApiFixture } from './api-fixture.js';
-import { sleep } from '../helpers/engine.js';
+import { AS_OPERATOR, eventForm, json, type ApiFixture, API_ACCESS, withApiClient } from './api-client.js';
+import { startInProcess } from '../helpers/in-process.js';
+import { sleep } from '../helpers/eventually.js';
 
 const COINC = coincXml({ endTime: 1000000001, endTimeNs: 0, far: 1e-9 });
 /** REDIS_COMMAND_TIMEOUT_MS below, and what an answer may take on top of it on a loaded machine. */
@@ -33,7 +34,13 @@ describe('GraceDB API under Redis faults', () => {
 
   before(async () => {
     // AOF: the restart keeps what was written before the kill, as a production Redis does.
-    t = await startApi({ REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS) }, { appendOnly: true });
+    t = withApiClient(
+      await startInProcess({
+        listen: true,
+        env: { ...API_ACCESS, REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS) },
+        redis: { appendOnly: true },
+      }),
+    );
     root = t.root;
   });
   after(() => t?.stop());

@@ -2,10 +2,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { freePort, startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { testConfig } from '../helpers/engine.js';
+import { testConfig } from '../helpers/in-process.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { coincXml } from '../gracedb/sample-files.js';
-import { basic, eventForm, json } from './api-fixture.js';
+import { basic, eventForm, json } from './api-client.js';
 
 const TOKEN = 'cli-token-0123456789abcdefgh';
 

@@ -3,7 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
 import { startRedis, freePort, type TestRedis } from '../helpers/redis-server.js';
-import { startEngine, testConfig, eventually, type Engine, sleep } from '../helpers/engine.js';
+import { startInProcess, testConfig, type InProcess } from '../helpers/in-process.js';
+import { eventually, sleep } from '../helpers/eventually.js';
 import { defineTask, registeredQueues } from '../../src/queue/registry.js';
 import { raiseError } from '../../src/tasks/core.js';
 import { checkStatus, readinessResponse, type CheckResult, type ThresholdOverrides } from '../../src/health/check-status.js';
@@ -49,12 +50,12 @@ const problems = (result: CheckResult) => result.findings.filter((f) => f.status
 
 describe('checkStatus against real Redis and workers', () => {
   let redis: TestRedis;
-  let engine: Engine;
+  let engine: InProcess;
   const check = (thresholds?: ThresholdOverrides) => checkStatus(engine.config, { timeoutMs: 5000, thresholds });
 
   before(async () => {
     redis = await startRedis();
-    engine = await startEngine(testConfig(redis.url, { GWQUEUE_HEARTBEAT_MS: '200', GWQUEUE_SHUTDOWN_TIMEOUT_MS: '2000' }));
+    engine = await startInProcess({ redis, env: { GWQUEUE_HEARTBEAT_MS: '200', GWQUEUE_SHUTDOWN_TIMEOUT_MS: '2000' } });
   });
   after(async () => {
     release();

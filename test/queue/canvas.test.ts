@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { EventEmitter, once } from 'node:events';
 import { z } from 'zod';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { startEngine, testConfig, eventually, type Engine, sleep } from '../helpers/engine.js';
+import { startInProcess, type InProcess } from '../helpers/in-process.js';
+import { eventually, sleep } from '../helpers/eventually.js';
 import { defineTask } from '../../src/queue/registry.js';
 import { chain, group } from '../../src/queue/canvas.js';
 import { TransientError, TaskArgumentError, UnknownTaskError } from '../../src/queue/errors.js';
@@ -75,11 +76,11 @@ const flaky = defineTask({
 
 describe('task engine', () => {
   let redis: TestRedis;
-  let engine: Engine;
+  let engine: InProcess;
 
   before(async () => {
     redis = await startRedis();
-    engine = await startEngine(testConfig(redis.url));
+    engine = await startInProcess({ redis });
     await engine.startWorker({ queues: ['celery', 'alpha', 'beta'], name: 'canvas-worker' });
   });
   after(async () => {
@@ -223,10 +224,10 @@ describe('task engine', () => {
 
 describe('result retention', () => {
   let redis: TestRedis;
-  let engine: Engine;
+  let engine: InProcess;
   before(async () => {
     redis = await startRedis();
-    engine = await startEngine(testConfig(redis.url, { GWQUEUE_RESULT_TTL: '1' }));
+    engine = await startInProcess({ redis, env: { GWQUEUE_RESULT_TTL: '1' } });
     await engine.startWorker({ queues: ['celery'] });
   });
   after(async () => {

@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { eventually, testConfig } from '../helpers/engine.js';
-import { apiFormHeaders, startConsoleProcess, type ConsoleProcess } from '../helpers/console-process.js';
+import { testConfig } from '../helpers/in-process.js';
+import { eventually } from '../helpers/eventually.js';
+import { apiFormHeaders, startConsoleProcess, type ConsoleProcess } from '../helpers/real-processes.js';
 import { bullPrefix } from '../../src/redis/keys.js';
 import type { Config } from '../../src/config/index.js';
 

@@ -5,8 +5,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { eventually, startEngine, testConfig, type Engine } from '../helpers/engine.js';
-import { startConsoleProcess, type ConsoleProcess } from '../helpers/console-process.js';
+import { startInProcess, type InProcess } from '../helpers/in-process.js';
+import { eventually } from '../helpers/eventually.js';
+import { startConsoleProcess, type ConsoleProcess } from '../helpers/real-processes.js';
 import { auditKey } from '../../src/redis/keys.js';
 
 const API_TOKEN = 'tok-security-logs-0123456789abcdef';
@@ -23,14 +24,14 @@ interface Session {
 
 describe('security: secrets never reach the logs', () => {
   let redis: TestRedis;
-  let engine: Engine;
+  let engine: InProcess;
   let web: ConsoleProcess;
   let dir: string;
   const secrets = new Set<string>([API_TOKEN, WRONG_TOKEN, SECRET_KEY]);
 
   before(async () => {
     redis = await startRedis();
-    engine = await startEngine(testConfig(redis.url));
+    engine = await startInProcess({ redis });
     dir = mkdtempSync(path.join(os.tmpdir(), 'gwqueue-seclogs-'));
     web = await startConsoleProcess({
       REDIS_URL: redis.url,

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import type { Express } from 'express';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { eventually, startEngine, testConfig, type Engine } from '../helpers/engine.js';
+import { startInProcess, type InProcess } from '../helpers/in-process.js';
+import { eventually } from '../helpers/eventually.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { createApp } from '../../src/web/app.js';
 import { createConsoleGraceDb } from '../../src/web/context.js';
@@ -24,7 +25,7 @@ const ECHO = 'gwqueue.tasks.core.echo';
 
 describe('security: no configured secret in any output that shows task text', () => {
   let redis: TestRedis;
-  let engine: Engine;
+  let engine: InProcess;
   let env: Record<string, string>;
   let app: Express;
   let worker: Awaited<ReturnType<typeof startCli>> | undefined;
@@ -40,7 +41,7 @@ describe('security: no configured secret in any output that shows task text', ()
 
   before(async () => {
     redis = await startRedis();
-    engine = await startEngine(testConfig(redis.url, { GWQUEUE_API_TOKENS: TOKENS, GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0' }));
+    engine = await startInProcess({ redis, env: { GWQUEUE_API_TOKENS: TOKENS, GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0' } });
     env = {
       REDIS_URL: redis.url,
       GWQUEUE_PREFIX: engine.config.prefix,

@@ -6,17 +6,18 @@ import { runCli } from '../helpers/cli.js';
 import os from 'node:os';
 import { listAlerts } from '../../src/alerts/outbox.js';
 import { listAudit } from '../../src/audit/audit-log.js';
-import { comments, startDomainEngine, type DomainEngine } from './domain-engine.js';
+import { startInProcess, DOMAIN_SETTINGS, type InProcess } from '../helpers/in-process.js';
+import { comments } from './gracedb-logs.js';
 import { registeredQueues } from '../../src/queue/registry.js';
 
 describe('gwqueue chain', () => {
   let redis: TestRedis;
-  let domain: DomainEngine;
+  let domain: InProcess;
   let env: Record<string, string>;
 
   before(async () => {
     redis = await startRedis();
-    domain = await startDomainEngine(redis.url);
+    domain = await startInProcess({ redis, env: DOMAIN_SETTINGS, workers: [{}], services: true });
     env = { REDIS_URL: redis.url, GWQUEUE_PREFIX: domain.config.prefix, GWQUEUE_ENV: 'test' };
   });
   after(async () => {

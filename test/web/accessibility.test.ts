@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { SHOTS } from '../helpers/chromium.js';
 import { failing, findingsOf, sidewaysScrolling } from '../helpers/page-checks.js';
-import { startConsoleStack, type ConsoleStack } from '../helpers/console-stack.js';
+import { startInProcess, type InProcess } from '../helpers/in-process.js';
 import type { WebServer } from '../../src/web/server.js';
 import { defineTask } from '../../src/queue/registry.js';
 import { heldTask } from '../helpers/held-task.js';
@@ -28,7 +28,7 @@ const failsLong = defineTask({
 });
 
 describe('accessibility and layout in Chromium', () => {
-  let stack: ConsoleStack;
+  let stack: InProcess;
   let web: WebServer;
   let browser: Browser;
   let context: BrowserContext;
@@ -56,7 +56,8 @@ describe('accessibility and layout in Chromium', () => {
   }
 
   before(async () => {
-    stack = await startConsoleStack({
+    stack = await startInProcess({
+      listen: true,
       env: { GWQUEUE_LOCAL_USER: 'true' },
       workers: [{ name: 'gone@gw-host-2' }, { name: WORKER }],
       services: true,

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { eventually } from '../helpers/engine.js';
+import { eventually } from '../helpers/eventually.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { childrenOf } from '../helpers/processes.js';
 import { CONSOLE_V8_FLAGS, consoleExecArgv } from '../../src/web/cluster.js';

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { startEngine, testConfig, type Engine } from '../helpers/engine.js';
+import { startInProcess, type InProcess } from '../helpers/in-process.js';
 import { defineTask } from '../../src/queue/registry.js';
 import { GraceDbNotFoundError } from '../../src/gracedb/index.js';
 import { failoverEpoch, followSwitch } from '../../src/redis/failover-watch.js';
@@ -26,11 +26,11 @@ const readsAfterSwitch = defineTask({
 
 describe('a failure during a Redis failover', () => {
   let redis: TestRedis;
-  let engine: Engine;
+  let engine: InProcess;
 
   before(async () => {
     redis = await startRedis();
-    engine = await startEngine(testConfig(redis.url));
+    engine = await startInProcess({ redis });
     await engine.startWorker({ queues: ['alpha'], name: 'failover-worker' });
   });
   after(async () => {

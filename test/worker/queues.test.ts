@@ -7,9 +7,10 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { eventually, testConfig } from '../helpers/engine.js';
+import { testConfig } from '../helpers/in-process.js';
+import { eventually } from '../helpers/eventually.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { startConsoleProcess, type ConsoleProcess } from '../helpers/console-process.js';
+import { startConsoleProcess, type ConsoleProcess } from '../helpers/real-processes.js';
 import type { Config } from '../../src/config/index.js';
 import { connectClient, type TaskClient } from '../../src/queue/client.js';
 import { liveWorkers } from '../../src/queue/heartbeats.js';
