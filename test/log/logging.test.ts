@@ -7,7 +7,7 @@ import path from 'node:path';
 import { buildLogger, logFileName } from '../../src/log/logger.js';
 import { secretValues } from '../../src/log/redact.js';
 import { loadConfig } from '../../src/config/index.js';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { type TestRedis } from '../helpers/redis-server.js';
 import { startInProcess, type InProcess } from '../helpers/in-process.js';
 import { eventually } from '../helpers/eventually.js';
 import { startCli } from '../helpers/cli.js';
@@ -157,13 +157,12 @@ describe('what the processes log', () => {
   let dir: string;
 
   before(async () => {
-    redis = await startRedis();
-    engine = await startInProcess({ redis });
+    engine = await startInProcess();
+    redis = engine.redis;
     dir = mkdtempSync(path.join(os.tmpdir(), 'gwqueue-proclogs-'));
   });
   after(async () => {
     await engine?.stop();
-    await redis?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { z } from 'zod';
-import { freePort, startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { freePort, type TestRedis } from '../helpers/redis-server.js';
 import { startInProcess, type InProcess } from '../helpers/in-process.js';
 import { eventually } from '../helpers/eventually.js';
 import { runCli, startCli } from '../helpers/cli.js';
@@ -61,8 +61,8 @@ describe('Prometheus metrics', () => {
   let metricsUrl: string;
 
   before(async () => {
-    redis = await startRedis();
-    engine = await startInProcess({ redis, env: { GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0' } });
+    engine = await startInProcess({ env: { GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0' } });
+    redis = engine.redis;
     const port = await freePort();
     metricsUrl = `http://127.0.0.1:${port}/metrics`;
     await engine.startWorker({ name: 'metrics@test', queues: ['celery'], metricsPort: port });
@@ -81,7 +81,6 @@ describe('Prometheus metrics', () => {
   });
   after(async () => {
     await engine?.stop();
-    await redis?.stop();
   });
 
   const scrapeWorker = async (): Promise<Exposition> => {

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { startRedis, freePort, type TestRedis } from '../helpers/redis-server.js';
+import { freePort, type TestRedis } from '../helpers/redis-server.js';
 import { startInProcess, type InProcess } from '../helpers/in-process.js';
 import { BIN, runCli } from '../helpers/cli.js';
 import { registeredQueues } from '../../src/queue/registry.js';
@@ -24,14 +24,13 @@ describe('gwqueue munin', () => {
   let queues: string[];
 
   before(async () => {
-    redis = await startRedis();
-    engine = await startInProcess({ redis, env: { GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0' } });
+    engine = await startInProcess({ env: { GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0' } });
+    redis = engine.redis;
     env = { REDIS_URL: redis.url, GWQUEUE_PREFIX: engine.config.prefix, GWQUEUE_ENV: 'test', GWQUEUE_HEARTBEAT_MS: '200' };
     queues = registeredQueues();
   });
   after(async () => {
     await engine?.stop();
-    await redis?.stop();
   });
 
   test('queues config: title, vlabel, category gwqueue, and per queue waiting/running/delayed with the Nagios levels', async () => {

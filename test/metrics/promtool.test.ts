@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import request from 'supertest';
-import { freePort, startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { freePort, type TestRedis } from '../helpers/redis-server.js';
 import { startInProcess, type InProcess } from '../helpers/in-process.js';
 import { eventually } from '../helpers/eventually.js';
 import { runCli, startCli } from '../helpers/cli.js';
@@ -29,8 +29,8 @@ describe('promtool check metrics', () => {
   let metricsUrl: string;
 
   before(async () => {
-    redis = await startRedis();
-    engine = await startInProcess({ redis, env: { GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0' } });
+    engine = await startInProcess({ env: { GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0' } });
+    redis = engine.redis;
     env = { REDIS_URL: redis.url, GWQUEUE_PREFIX: engine.config.prefix, GWQUEUE_ENV: 'test', GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0' };
     const port = await freePort();
     metricsUrl = `http://127.0.0.1:${port}/metrics`;
@@ -40,7 +40,6 @@ describe('promtool check metrics', () => {
     worker?.child.kill('SIGTERM');
     await worker?.exited;
     await engine?.stop();
-    await redis?.stop();
   });
 
   test("a worker's series start at 0 for every task and state, so a task's first failure is an increase", async () => {

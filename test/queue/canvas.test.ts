@@ -3,7 +3,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter, once } from 'node:events';
 import { z } from 'zod';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { startInProcess, type InProcess } from '../helpers/in-process.js';
 import { eventually, sleep } from '../helpers/eventually.js';
 import { defineTask } from '../../src/queue/registry.js';
@@ -75,17 +74,14 @@ const flaky = defineTask({
 });
 
 describe('task engine', () => {
-  let redis: TestRedis;
   let engine: InProcess;
 
   before(async () => {
-    redis = await startRedis();
-    engine = await startInProcess({ redis });
+    engine = await startInProcess();
     await engine.startWorker({ queues: ['celery', 'alpha', 'beta'], name: 'canvas-worker' });
   });
   after(async () => {
     await engine?.stop();
-    await redis?.stop();
   });
 
   test('delay() runs a task and get() returns its result; info records worker and timing', async () => {
@@ -223,16 +219,13 @@ describe('task engine', () => {
 });
 
 describe('result retention', () => {
-  let redis: TestRedis;
   let engine: InProcess;
   before(async () => {
-    redis = await startRedis();
-    engine = await startInProcess({ redis, env: { GWQUEUE_RESULT_TTL: '1' } });
+    engine = await startInProcess({ env: { GWQUEUE_RESULT_TTL: '1' } });
     await engine.startWorker({ queues: ['celery'] });
   });
   after(async () => {
     await engine?.stop();
-    await redis?.stop();
   });
 
   test('finished tasks are trimmed after the retention time', async () => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { type TestRedis } from '../helpers/redis-server.js';
 import { startInProcess, type InProcess } from '../helpers/in-process.js';
 import { eventually } from '../helpers/eventually.js';
 import { startConsoleProcess, type ConsoleProcess } from '../helpers/real-processes.js';
@@ -30,8 +30,8 @@ describe('security: secrets never reach the logs', () => {
   const secrets = new Set<string>([API_TOKEN, WRONG_TOKEN, SECRET_KEY]);
 
   before(async () => {
-    redis = await startRedis();
-    engine = await startInProcess({ redis });
+    engine = await startInProcess();
+    redis = engine.redis;
     dir = mkdtempSync(path.join(os.tmpdir(), 'gwqueue-seclogs-'));
     web = await startConsoleProcess({
       REDIS_URL: redis.url,
@@ -53,7 +53,6 @@ describe('security: secrets never reach the logs', () => {
   after(async () => {
     await web?.stop();
     await engine?.stop();
-    await redis?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

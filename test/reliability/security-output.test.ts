@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import type { Express } from 'express';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { type TestRedis } from '../helpers/redis-server.js';
 import { startInProcess, type InProcess } from '../helpers/in-process.js';
 import { eventually } from '../helpers/eventually.js';
 import { runCli, startCli } from '../helpers/cli.js';
@@ -40,8 +40,8 @@ describe('security: no configured secret in any output that shows task text', ()
   const callId = (stderr: string) => /^([0-9a-f-]{36})$/m.exec(stderr)?.[1] ?? '';
 
   before(async () => {
-    redis = await startRedis();
-    engine = await startInProcess({ redis, env: { GWQUEUE_API_TOKENS: TOKENS, GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0' } });
+    engine = await startInProcess({ env: { GWQUEUE_API_TOKENS: TOKENS, GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0' } });
+    redis = engine.redis;
     env = {
       REDIS_URL: redis.url,
       GWQUEUE_PREFIX: engine.config.prefix,
@@ -58,7 +58,6 @@ describe('security: no configured secret in any output that shows task text', ()
     worker?.child.kill('SIGTERM');
     await worker?.exited;
     await engine?.stop();
-    await redis?.stop();
   });
 
   test('`call --wait`: the error of a failed task and the result of another, on stdout and stderr', async () => {

@@ -3,7 +3,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { startInProcess, type InProcess } from '../helpers/in-process.js';
 import { eventually } from '../helpers/eventually.js';
 import { startFakeSentry, type FakeSentry } from './sentry-server.js';
@@ -29,23 +28,20 @@ const labelIt = defineTask({
 });
 
 describe('Sentry: failures as they were', () => {
-  let redis: TestRedis;
   let sentry: FakeSentry;
   let gracedb: FakeGraceDb;
   let engine: InProcess;
 
   before(async () => {
-    redis = await startRedis();
     sentry = await startFakeSentry();
     gracedb = await FakeGraceDb.start();
-    engine = await startInProcess({ redis, env: { SENTRY_DSN: sentry.dsn, GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0' } });
+    engine = await startInProcess({ env: { SENTRY_DSN: sentry.dsn, GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0' } });
     await engine.startWorker({ name: 'sentry-errors@test' });
   });
   after(async () => {
     await engine?.stop();
     await gracedb?.stop();
     await sentry?.stop();
-    await redis?.stop();
   });
 
   test('a task failing for good on a GraceDB 400: its own error type and message, and the JSON body attached', async () => {

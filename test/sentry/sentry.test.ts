@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import request from 'supertest';
 import { z } from 'zod';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { type TestRedis } from '../helpers/redis-server.js';
 import { startInProcess, type InProcess } from '../helpers/in-process.js';
 import { eventually } from '../helpers/eventually.js';
 import { startCli } from '../helpers/cli.js';
@@ -53,18 +53,16 @@ describe('Sentry', () => {
   let engine: InProcess;
 
   before(async () => {
-    redis = await startRedis();
     fake = await startFakeSentry();
     engine = await startInProcess({
-      redis,
       env: { SENTRY_DSN: fake.dsn, GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0', GWQUEUE_API_TOKENS: `robot:admin=${ROBOT_TOKEN}` },
     });
+    redis = engine.redis;
     await engine.startWorker({ name: 'sentry@test' });
   });
   after(async () => {
     await engine?.stop();
     await fake?.stop();
-    await redis?.stop();
   });
 
   test('a task that fails for good sends exactly one event, with task, ID, queue, worker, attempt and arguments', async () => {

@@ -1,7 +1,7 @@
 // The worker as a real process: heartbeats appear and expire, SIGKILL mid-task recovers, SIGTERM finishes first.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { type TestRedis } from '../helpers/redis-server.js';
 import { startInProcess, type InProcess } from '../helpers/in-process.js';
 import { eventually } from '../helpers/eventually.js';
 import { startCli } from '../helpers/cli.js';
@@ -14,8 +14,8 @@ describe('worker process', () => {
   let env: Record<string, string>;
 
   before(async () => {
-    redis = await startRedis();
-    engine = await startInProcess({ redis, env: { GWQUEUE_LOCK_DURATION_MS: '1000', GWQUEUE_HEARTBEAT_MS: '200' } });
+    engine = await startInProcess({ env: { GWQUEUE_LOCK_DURATION_MS: '1000', GWQUEUE_HEARTBEAT_MS: '200' } });
+    redis = engine.redis;
     const { config } = engine;
     env = {
       REDIS_URL: redis.url,
@@ -27,7 +27,6 @@ describe('worker process', () => {
   });
   after(async () => {
     await engine?.stop();
-    await redis?.stop();
   });
 
   const names = async () => (await liveWorkers(engine.client.redis, engine.config)).map((worker) => worker.name);
