@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startInProcess, type InProcess } from '../helpers/in-process.js';
 import { runCli } from '../helpers/cli.js';
+import { eventually } from '../helpers/eventually.js';
 import { createConsoleGraceDb } from '../../src/web/context.js';
 import { dateToGps, type GraceDb } from '../../src/gracedb/index.js';
 import { grbVoEvent, uploadGrbNotice } from '../../src/tasks/external-triggers.js';
@@ -58,12 +59,19 @@ describe('create_medium_latency_gcn_circular (over HTTP, real worker)', () => {
     const response = await submit({ ext_event_id: extId });
     assert.ok(response.status < 300, `${response.status} ${await response.clone().text()}`);
     const { url } = (await response.json()) as { url: string };
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const task = (await (await fetch(`${base}${url.replace('/tasks/', '/api/tasks/')}?wait=10`)).json()) as TaskAnswer;
-      if (task.state === 'completed' || task.state === 'failed') return task;
-      assert.ok(Date.now() < deadline, `task still ${task.state}`);
-    }
+    let task: TaskAnswer | undefined;
+    await eventually(
+      async () => {
+        task = (await (await fetch(`${base}${url.replace('/tasks/', '/api/tasks/')}?wait=10`)).json()) as TaskAnswer;
+        return task.state === 'completed' || task.state === 'failed';
+      },
+      60_000,
+      'the task to finish',
+      0,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}: task still ${task?.state}`);
+    });
+    return task!;
   }
 
   before(async () => {

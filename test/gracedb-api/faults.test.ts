@@ -5,7 +5,7 @@ import { coincXml } from '../gracedb/sample-files.js';
 import { bullPrefix } from '../../src/redis/keys.js';
 import { AS_OPERATOR, eventForm, json, type ApiFixture, API_ACCESS, withApiClient } from './api-client.js';
 import { startInProcess } from '../helpers/in-process.js';
-import { sleep } from '../helpers/eventually.js';
+import { eventually } from '../helpers/eventually.js';
 
 const COINC = coincXml({ endTime: 1000000001, endTimeNs: 0, far: 1e-9 });
 /** REDIS_COMMAND_TIMEOUT_MS below, and what an answer may take on top of it on a loaded machine. */
@@ -57,16 +57,18 @@ describe('GraceDB API under Redis faults', () => {
     assert.equal(read.status, 503);
     assert.match(String(read.body.detail), /unavailable/);
     await t.redis.restart();
-    const again = await (async () => {
-      // The console reconnects by itself; until then it keeps answering 503.
-      for (const deadline = Date.now() + 15_000; Date.now() < deadline;) {
+    // The console reconnects by itself; until then it keeps answering 503.
+    const again = await eventually(
+      async () => {
         const response = await create('refused-key-000000002');
         if (response.status !== 503) return response;
         await response.text();
-        await sleep(200);
-      }
-      throw new Error('still 503 after the restart');
-    })();
+        return undefined;
+      },
+      15_000,
+      'an answer other than 503 after the restart',
+      200,
+    );
     assert.equal(again.status, 201, await again.clone().text());
     await again.text();
     const replay = await create('refused-key-000000002');

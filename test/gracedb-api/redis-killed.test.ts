@@ -5,7 +5,7 @@ import { bullPrefix } from '../../src/redis/keys.js';
 import { coincXml } from '../gracedb/sample-files.js';
 import { AS_OPERATOR, eventForm, type ApiFixture, API_ACCESS, withApiClient } from './api-client.js';
 import { startInProcess } from '../helpers/in-process.js';
-import { sleep } from '../helpers/eventually.js';
+import { eventually, sleep } from '../helpers/eventually.js';
 
 const CLIENTS = 6;
 const KEYS_PER_CLIENT = 8;
@@ -50,7 +50,7 @@ describe('GraceDB API: Redis SIGKILLed under writes', () => {
     });
     // Kill Redis once the writes are under way, restart it a second later.
     const outage = (async () => {
-      while (statuses.length < CLIENTS * 2) await sleep(20);
+      await eventually(() => statuses.length >= CLIENTS * 2, 30_000, 'the writes under way', 20);
       await t.redis.kill();
       await sleep(1000);
       await t.redis.restart();

@@ -4,10 +4,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type TestRedis } from '../helpers/redis-server.js';
-import { startInProcess, type InProcess } from '../helpers/in-process.js';
 import { eventually } from '../helpers/eventually.js';
-import { startConsoleProcess, type ConsoleProcess } from '../helpers/real-processes.js';
+import { startProcesses, type ConsoleProcess, type Processes } from '../helpers/real-processes.js';
 import { auditKey } from '../../src/redis/keys.js';
 
 const API_TOKEN = 'tok-security-logs-0123456789abcdef';
@@ -23,19 +21,14 @@ interface Session {
 }
 
 describe('security: secrets never reach the logs', () => {
-  let redis: TestRedis;
-  let engine: InProcess;
+  let engine: Processes;
   let web: ConsoleProcess;
   let dir: string;
   const secrets = new Set<string>([API_TOKEN, WRONG_TOKEN, SECRET_KEY]);
 
   before(async () => {
-    engine = await startInProcess();
-    redis = engine.redis;
     dir = mkdtempSync(path.join(os.tmpdir(), 'gwqueue-seclogs-'));
-    web = await startConsoleProcess({
-      REDIS_URL: redis.url,
-      GWQUEUE_PREFIX: engine.config.prefix,
+    const consoleSettings = {
       GWQUEUE_LOG_LEVEL: 'debug',
       GWQUEUE_LOG_FILE: 'true',
       GWQUEUE_LOG_CONSOLE: 'true',
@@ -48,7 +41,9 @@ describe('security: secrets never reach the logs', () => {
       GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0',
       SENTRY_DSN: '',
       GRACEDB_URL: '',
-    });
+    };
+    engine = await startProcesses({ web: { env: consoleSettings } });
+    web = engine.web;
   });
   after(async () => {
     await web?.stop();
