@@ -96,7 +96,7 @@ function asked<T>(value: T | undefined, option: string): T {
 }
 
 /** Jobs in every queue, all states: proves that a refusal queued nothing. */
-export async function jobCount(client: TaskClient): Promise<number> {
+async function jobCount(client: TaskClient): Promise<number> {
   let total = 0;
   for (const name of await client.queueNames()) {
     const counts = await client.queue(name).getJobCounts();
@@ -112,7 +112,10 @@ export async function startInProcess(options: InProcessOptions = {}): Promise<In
   if (options.app || options.listen || options.services) await import('../../src/tasks/index.js');
   const redis = shared ?? (await startRedis(options.redis as { appendOnly?: boolean } | undefined));
   const config = testConfig(redis.url, options.env ?? {});
-  const client = await connectClient(config);
+  const client = await connectClient(config).catch(async (error: unknown) => {
+    if (!shared) await redis.stop();
+    throw error;
+  });
   const workers: RunningWorker[] = [];
   const engine: Engine = {
     config,

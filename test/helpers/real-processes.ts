@@ -1,4 +1,4 @@
-// The test environment of real processes: the in-process base (Redis, config, client) and the real `gwqueue web` and `gwqueue worker` over dist/ on loopback.
+// The test environment of real processes: the in-process base (Redis, config, client) and the real `gwqueue web` over dist/ on loopback; other `gwqueue` commands a test runs (test/helpers/cli.ts) join it through `env`.
 import type { ChildProcess } from 'node:child_process';
 import { startCli } from './cli.js';
 import { startInProcess, type InProcess, type InProcessOptions } from './in-process.js';
