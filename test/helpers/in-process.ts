@@ -5,18 +5,14 @@ import { after, afterEach, before } from 'node:test';
 import request from 'supertest';
 import type { Express } from 'express';
 import type { Browser } from 'playwright-core';
-import { launchChromium, SHOTS } from './chromium.js';
 import { eventually } from './eventually.js';
 import { startRedis, type TestRedis } from './redis-server.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { connectClient, type TaskClient } from '../../src/queue/client.js';
 import { setCurrentClient } from '../../src/queue/current-client.js';
 import { startWorker, type RunningWorker, type WorkerOptions } from '../../src/worker/run-worker.js';
-import { resetServices, setServicesForTest, type Services } from '../../src/tasks/services.js';
-import { describeProblems, findForm, validateForm } from '../../src/forms/registry.js';
-import { createApp } from '../../src/web/app.js';
-import { createConsoleGraceDb } from '../../src/web/context.js';
-import { startWebServer, type WebServer } from '../../src/web/server.js';
+import type { Services } from '../../src/tasks/services.js';
+import type { WebServer } from '../../src/web/server.js';
 import type { GraceDb } from '../../src/gracedb/index.js';
 
 /** A config for tests: its own key prefix (so test files never see each other's keys) and fast timings. */
@@ -108,8 +104,9 @@ async function jobCount(client: TaskClient): Promise<number> {
 export async function startInProcess(options: InProcessOptions = {}): Promise<InProcess> {
   const shared = options.redis && 'url' in options.redis ? options.redis : undefined;
   // The console and the domain services run with every domain task registered, as `gwqueue web` and `gwqueue worker` do;
-  // an engine alone has only the tasks its test defines.
+  // an engine alone has only the tasks its test defines. The parts are loaded when asked: most test files need few.
   if (options.app || options.listen || options.services) await import('../../src/tasks/index.js');
+  const servicesModule = options.services ? await import('../../src/tasks/services.js') : undefined;
   const redis = shared ?? (await startRedis(options.redis as { appendOnly?: boolean } | undefined));
   const config = testConfig(redis.url, options.env ?? {});
   const client = await connectClient(config).catch(async (error: unknown) => {
@@ -127,7 +124,7 @@ export async function startInProcess(options: InProcessOptions = {}): Promise<In
       return worker;
     },
   };
-  const services = options.services ? setServicesForTest({ config }) : undefined;
+  const services = servicesModule?.setServicesForTest({ config });
   let app: { app: Express; gracedb: GraceDb } | undefined;
   let web: WebServer | undefined;
   let launched: Promise<Browser> | undefined;
@@ -137,17 +134,21 @@ export async function startInProcess(options: InProcessOptions = {}): Promise<In
     await Promise.all(workers.map((worker) => worker.stop()));
     await client.close();
     setCurrentClient(undefined);
-    if (options.services) await resetServices();
+    await servicesModule?.resetServices();
     if (!shared) await redis.stop();
   };
   try {
     for (const worker of options.workers ?? []) await engine.startWorker(worker);
     await options.prepare?.(engine);
     if (options.app) {
+      const [{ createApp }, { createConsoleGraceDb }] = await Promise.all([
+        import('../../src/web/app.js'),
+        import('../../src/web/context.js'),
+      ]);
       const { gracedb } = createConsoleGraceDb(config, client.redis);
       app = { app: createApp({ config, client, gracedb, listenHost: '127.0.0.1' }), gracedb };
     }
-    if (options.listen) web = await startWebServer(config, { port: 0, host: '127.0.0.1' });
+    if (options.listen) web = await (await import('../../src/web/server.js')).startWebServer(config, { port: 0, host: '127.0.0.1' });
   } catch (error) {
     await stop();
     throw error;
@@ -169,11 +170,14 @@ export async function startInProcess(options: InProcessOptions = {}): Promise<In
       return asked(web, 'listen: true');
     },
     browser() {
-      mkdirSync(SHOTS, { recursive: true });
-      return (launched ??= launchChromium());
+      return (launched ??= import('./chromium.js').then(({ launchChromium, SHOTS }) => {
+        mkdirSync(SHOTS, { recursive: true });
+        return launchChromium();
+      }));
     },
     jobCount: () => jobCount(client),
     async runChain(name, fields = {}, user = 'alice') {
+      const { describeProblems, findForm, validateForm } = await import('../../src/forms/registry.js');
       const form = findForm(name);
       if (!form) throw new Error(`no form ${name}`);
       const checked = validateForm(form, fields);
