@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import request from 'supertest';
-import { startConsole, browser, API_TOKEN, type ConsoleFixture } from '../web/console-fixture.js';
+import { startInProcess, CONSOLE_ACCESS, browser, API_TOKEN, type InProcess } from '../helpers/in-process.js';
 import { runCli } from '../helpers/cli.js';
 import { seedSuperevent } from '../helpers/superevents.js';
 import { listAudit, type AuditEntry } from '../../src/audit/audit-log.js';
@@ -14,7 +14,7 @@ let VALID = { superevent_id: 'S240101a', event_id: 'G123456' };
 const TASK_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 describe('a form from the console and from gwqueue chain: one action', () => {
-  let fx: ConsoleFixture;
+  let fx: InProcess;
   let env: Record<string, string>;
 
   const entries = async (): Promise<AuditEntry[]> =>
@@ -36,7 +36,7 @@ describe('a form from the console and from gwqueue chain: one action', () => {
     runCli(['chain', FORM, ...Object.entries(fields).map(([name, value]) => `${name}=${value}`)], env);
 
   before(async () => {
-    fx = await startConsole();
+    fx = await startInProcess({ app: true, env: CONSOLE_ACCESS });
     env = { REDIS_URL: fx.redis.url, GWQUEUE_PREFIX: fx.engine.config.prefix, GWQUEUE_ENV: 'test' };
     const seeded = await seedSuperevent(fx.gracedb);
     VALID = { superevent_id: seeded.superevent, event_id: seeded.event };

@@ -2,20 +2,20 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { startConsole, browser, API_TOKEN, type ConsoleFixture } from '../web/console-fixture.js';
+import { startInProcess, CONSOLE_ACCESS, browser, API_TOKEN, type InProcess } from '../helpers/in-process.js';
 import { runCli } from '../helpers/cli.js';
 import { add } from '../../src/tasks/core.js';
 import { listAudit } from '../../src/audit/audit-log.js';
 import type { AsyncResult } from '../../src/queue/async-result.js';
 
 describe('promote a delayed task', () => {
-  let fx: ConsoleFixture;
+  let fx: InProcess;
   let env: Record<string, string>;
   /** An hour away: it runs in this test only if promoted. */
   const delayed = (x: number): Promise<AsyncResult> => fx.engine.client.apply(add.signature([x, 1], {}, { countdown: 3600 }));
 
   before(async () => {
-    fx = await startConsole();
+    fx = await startInProcess({ app: true, env: CONSOLE_ACCESS });
     env = { REDIS_URL: fx.redis.url, GWQUEUE_PREFIX: fx.engine.config.prefix, GWQUEUE_ENV: 'test' };
     await fx.engine.startWorker({ name: 'promote@test' });
   });

@@ -2,11 +2,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { startConsole, browser, API_TOKEN, type ConsoleFixture } from '../web/console-fixture.js';
+import { startInProcess, CONSOLE_ACCESS, browser, API_TOKEN, type InProcess } from '../helpers/in-process.js';
 import { runCli } from '../helpers/cli.js';
 import { add, raiseError, sleep } from '../../src/tasks/core.js';
-import { chain } from '../../src/queue/canvas.js';
-import type { JobData } from '../../src/queue/canvas.js';
+import { chain, type JobData } from '../../src/queue/canvas.js';
 import { listAudit, type AuditEntry } from '../../src/audit/audit-log.js';
 import { TaskIndex, summarizeJob } from '../../src/task-index/task-index.js';
 import { cancelTask, retryTask } from '../../src/actions/task-actions.js';
@@ -14,7 +13,7 @@ import { runFromTerminal } from '../../src/cli/run-action.js';
 import { redactorFor } from '../../src/log/redact.js';
 
 describe('operator actions: one rule from every entry point', () => {
-  let fx: ConsoleFixture;
+  let fx: InProcess;
   let env: Record<string, string>;
   let session: Awaited<ReturnType<typeof browser>>;
   let csrf: string;
@@ -30,7 +29,7 @@ describe('operator actions: one rule from every entry point', () => {
       .reverse();
 
   before(async () => {
-    fx = await startConsole();
+    fx = await startInProcess({ app: true, env: CONSOLE_ACCESS });
     env = { REDIS_URL: fx.redis.url, GWQUEUE_PREFIX: fx.engine.config.prefix, GWQUEUE_ENV: 'test' };
     const worker = await fx.engine.startWorker({ name: 'rules@test' });
     for (let i = 0; i < 2; i++) {

@@ -5,8 +5,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import avro from 'avsc';
-import { eventually } from '../helpers/engine.js';
-import { domainEnginePerTest, type DomainEngine } from '../tasks/domain-engine.js';
+import { eventually } from '../helpers/eventually.js';
+import { DOMAIN_SETTINGS, startInProcessPerTest, type InProcess } from '../helpers/in-process.js';
 import { getAlertAvro, listAlerts } from '../../src/alerts/outbox.js';
 import { alertProblems, type AlertType } from '../../src/alerts/schema.js';
 import { alertAvroProblems, decodeAlertsAvro, encodeAlertAvro } from '../../src/alerts/avro.js';
@@ -85,9 +85,9 @@ function assertWellFormed(label: string, xml: string): void {
 }
 
 describe('the five kinds of alert, sent', () => {
-  const engines = domainEnginePerTest();
+  const engines = startInProcessPerTest({ env: DOMAIN_SETTINGS, workers: [{}], services: true });
 
-  async function ready(domain: DomainEngine, mock: Mock): Promise<Mock> {
+  async function ready(domain: InProcess, mock: Mock): Promise<Mock> {
     await eventually(
       async () => (await domain.services.gracedb.getSuperevent(mock.superevent_id)).labels.includes('EM_READY'),
       10_000,
@@ -96,12 +96,12 @@ describe('the five kinds of alert, sent', () => {
     return mock;
   }
 
-  async function sentTypes(domain: DomainEngine, sid: string): Promise<string[]> {
+  async function sentTypes(domain: InProcess, sid: string): Promise<string[]> {
     return (await listAlerts(domain.services.redis, domain.config, { supereventId: sid, count: 50 })).map((entry) => entry.alert_type);
   }
 
   /** The rest of a superevent's life after its first alert: OK, an update, NO; each waited for in the outbox. */
-  async function liveOn(domain: DomainEngine, sid: string): Promise<void> {
+  async function liveOn(domain: InProcess, sid: string): Promise<void> {
     const { gracedb } = domain.services;
     const store = gracedb as EmbeddedGraceDb;
     await store.alertRecords.signoff(sid, { signoff_type: 'ADV', status: 'OK' });
@@ -118,7 +118,7 @@ describe('the five kinds of alert, sent', () => {
   }
 
   /** Every alert of these superevents in the outbox (its JSON and its Avro form) and every VOEvent they left. */
-  async function checkSent(domain: DomainEngine, sids: string[], joint: boolean): Promise<void> {
+  async function checkSent(domain: InProcess, sids: string[], joint: boolean): Promise<void> {
     const { gracedb, redis } = domain.services;
     const outbox = (await listAlerts(redis, domain.config, { count: 50 })).filter((entry) => sids.includes(entry.superevent_id));
     assert.deepEqual(new Set(outbox.map((entry) => entry.alert_type)), new Set(ALL_TYPES), 'all five kinds');

@@ -6,12 +6,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import avro from 'avsc';
-import { eventually } from '../helpers/engine.js';
-import { domainEnginePerTest, type DomainEngine } from '../tasks/domain-engine.js';
+import { eventually } from '../helpers/eventually.js';
+import { startInProcessPerTest, DOMAIN_SETTINGS, type InProcess } from '../helpers/in-process.js';
 import { getAlertAvro, listAlerts } from '../../src/alerts/outbox.js';
-import { alertProblems, type AlertType, type IgwnAlert } from '../../src/alerts/schema.js';
+import { alertProblems, type AlertType, type IgwnAlert, AlertValidationError } from '../../src/alerts/schema.js';
 import { AVRO_SCHEMA_FILES, alertAvroProblems, decodeAlertsAvro, encodeAlertAvro } from '../../src/alerts/avro.js';
-import { AlertValidationError } from '../../src/alerts/schema.js';
 import { buildAlert } from '../../src/tasks/alert-builder.js';
 import { latestDataProducts } from '../../src/tasks/superevent-files.js';
 import { sampleAlert } from './sample-alert.js';
@@ -69,9 +68,9 @@ async function assertOfficial(label: string, alert: IgwnAlert): Promise<void> {
 }
 
 describe('alerts gwqueue builds follow the official IGWN alert schema v1.0', () => {
-  const engines = domainEnginePerTest();
+  const engines = startInProcessPerTest({ env: DOMAIN_SETTINGS, workers: [{}], services: true });
 
-  async function ready(d: DomainEngine, chain: string): Promise<{ graceid: string; superevent_id: string; external_id?: string }> {
+  async function ready(d: InProcess, chain: string): Promise<{ graceid: string; superevent_id: string; external_id?: string }> {
     const mock = (await d.runChain(chain)) as { graceid: string; superevent_id: string; external_id?: string };
     await eventually(
       async () => (await d.services.gracedb.getSuperevent(mock.superevent_id)).labels.includes('EM_READY'),

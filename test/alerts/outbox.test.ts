@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
 import { startRedisClient, stopRedisClient, type TestRedis } from '../helpers/redis-server.js';
-import { testConfig } from '../helpers/engine.js';
+import { testConfig } from '../helpers/in-process.js';
 import { AlertOutbox, alertFailureCount, getAlert, getAlertAvro, listAlerts, recordAlertFailure } from '../../src/alerts/outbox.js';
 import { decodeAlertsAvro } from '../../src/alerts/avro.js';
 import type { AlertSink } from '../../src/alerts/sink.js';

@@ -2,9 +2,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { type TestRedis } from '../helpers/redis-server.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
-import { testConfig } from '../helpers/engine.js';
+import { startProcesses, type Processes } from '../helpers/real-processes.js';
 import { badArgumentCases, type BadCase } from './bad-argument-cases.js';
 
 /** Control and bidi-override characters: a bad value must not carry them into the message (they would break the line or hide text). */
@@ -59,20 +59,22 @@ async function runAll(cases: BadCase[], env: Record<string, string>): Promise<st
 }
 
 describe('bad CLI arguments, generated', () => {
+  let environment: Processes;
   let redis: TestRedis;
   let client: Redis;
   let env: Record<string, string>;
   let prefix: string;
 
   before(async () => {
-    redis = await startRedis();
-    prefix = testConfig(redis.url).prefix;
+    environment = await startProcesses();
+    redis = environment.redis;
+    prefix = environment.config.prefix;
     env = { REDIS_URL: redis.url, GWQUEUE_PREFIX: prefix, GWQUEUE_HEARTBEAT_MS: '200' };
     client = new Redis(redis.url);
   });
   after(async () => {
     client?.disconnect();
-    await redis?.stop();
+    await environment?.stop();
   });
 
   /** Every key under the prefix (jobs, queue sets, heartbeats…) but the audit log. A refused command writes none. */

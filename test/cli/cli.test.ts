@@ -5,24 +5,26 @@ import { writeFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { startRedis, freePort, type TestRedis } from '../helpers/redis-server.js';
+import { freePort, type TestRedis } from '../helpers/redis-server.js';
 import { BIN, runCli, startCli } from '../helpers/cli.js';
-import { testConfig } from '../helpers/engine.js';
+import { startProcesses, type Processes } from '../helpers/real-processes.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 describe('gwqueue CLI', () => {
+  let environment: Processes;
   let redis: TestRedis;
   let env: Record<string, string>;
   let worker: Awaited<ReturnType<typeof startCli>> | undefined;
 
   before(async () => {
-    redis = await startRedis();
-    env = { REDIS_URL: redis.url, GWQUEUE_PREFIX: testConfig(redis.url).prefix, GWQUEUE_HEARTBEAT_MS: '200' };
+    environment = await startProcesses();
+    redis = environment.redis;
+    env = { REDIS_URL: redis.url, GWQUEUE_PREFIX: environment.config.prefix, GWQUEUE_HEARTBEAT_MS: '200' };
   });
   after(async () => {
     worker?.child.kill('SIGKILL');
-    await redis?.stop();
+    await environment?.stop();
   });
 
   test('--help lists the commands and exits 0; --version prints the version', async () => {

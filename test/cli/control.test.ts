@@ -2,17 +2,18 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import os from 'node:os';
-import { startRedis, freePort, type TestRedis } from '../helpers/redis-server.js';
+import { freePort, type TestRedis } from '../helpers/redis-server.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { eventually, testConfig, sleep } from '../helpers/engine.js';
-import { connectClient, type TaskClient } from '../../src/queue/client.js';
+import { eventually, sleep } from '../helpers/eventually.js';
+import { startProcesses, type Processes } from '../helpers/real-processes.js';
+import { type TaskClient } from '../../src/queue/client.js';
 import { liveWorkers } from '../../src/queue/heartbeats.js';
 import { listAudit } from '../../src/audit/audit-log.js';
-import { setCurrentClient } from '../../src/queue/current-client.js';
 import type { Config } from '../../src/config/index.js';
 import '../../src/tasks/core.js';
 
 describe('gwqueue control', () => {
+  let environment: Processes;
   let redis: TestRedis;
   let env: Record<string, string>;
   let config: Config;
@@ -32,16 +33,15 @@ describe('gwqueue control', () => {
   const state = async (id: string) => (await client.findJob(id))?.getState() ?? 'gone';
 
   before(async () => {
-    redis = await startRedis();
-    config = testConfig(redis.url, { GWQUEUE_HEARTBEAT_MS: '200' });
+    environment = await startProcesses({ env: { GWQUEUE_HEARTBEAT_MS: '200' } });
+    redis = environment.redis;
+    config = environment.config;
     env = { REDIS_URL: redis.url, GWQUEUE_PREFIX: config.prefix, GWQUEUE_HEARTBEAT_MS: '200', GWQUEUE_ENV: 'test' };
-    client = await connectClient(config);
+    client = environment.client;
   });
   after(async () => {
     workers.forEach((w) => w.child.kill('SIGKILL'));
-    setCurrentClient(undefined);
-    await client?.close();
-    await redis?.stop();
+    await environment?.stop();
   });
 
   test('pause stops the queue being consumed, resume starts it again; both audited with the OS user', async () => {

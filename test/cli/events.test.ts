@@ -2,11 +2,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { startRedis, freePort, type TestRedis } from '../helpers/redis-server.js';
+import { freePort, type TestRedis } from '../helpers/redis-server.js';
 import { BIN, runCli, startCli } from '../helpers/cli.js';
-import { eventually, testConfig } from '../helpers/engine.js';
-import { connectClient, type TaskClient } from '../../src/queue/client.js';
-import { setCurrentClient } from '../../src/queue/current-client.js';
+import { eventually } from '../helpers/eventually.js';
+import { startProcesses, type Processes } from '../helpers/real-processes.js';
+import { type TaskClient } from '../../src/queue/client.js';
 import { listAudit } from '../../src/audit/audit-log.js';
 import type { Config } from '../../src/config/index.js';
 
@@ -19,6 +19,7 @@ const shellQuote = (text: string) => `'${text.replace(/'/g, "'\\''")}'`;
 const TOKEN = 'tok-events-0123456789abcdefXYZ';
 
 describe('gwqueue events', () => {
+  let environment: Processes;
   let redis: TestRedis;
   let env: Record<string, string>;
   let config: Config;
@@ -61,8 +62,9 @@ describe('gwqueue events', () => {
   };
 
   before(async () => {
-    redis = await startRedis();
-    config = testConfig(redis.url);
+    environment = await startProcesses();
+    redis = environment.redis;
+    config = environment.config;
     env = {
       REDIS_URL: redis.url,
       GWQUEUE_PREFIX: config.prefix,
@@ -70,15 +72,13 @@ describe('gwqueue events', () => {
       GWQUEUE_ENV: 'test',
       GWQUEUE_API_TOKENS: `robot=${TOKEN}`,
     };
-    client = await connectClient(config);
+    client = environment.client;
     worker = await startCli(['worker', '-n', 'evw@test'], env, /consuming/);
   });
   after(async () => {
     tmux('kill-server');
     worker?.child.kill('SIGKILL');
-    setCurrentClient(undefined);
-    await client?.close();
-    await redis?.stop();
+    await environment?.stop();
   });
 
   test('--dump prints a task going from waiting to active to completed, one line per event; SIGINT ends it with 0', async () => {

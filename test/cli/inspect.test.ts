@@ -2,14 +2,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { startRedis, freePort, type TestRedis } from '../helpers/redis-server.js';
+import { freePort, type TestRedis } from '../helpers/redis-server.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { eventually, testConfig } from '../helpers/engine.js';
-import { connectClient, type TaskClient } from '../../src/queue/client.js';
-import { setCurrentClient } from '../../src/queue/current-client.js';
+import { eventually } from '../helpers/eventually.js';
+import { startProcesses, type Processes } from '../helpers/real-processes.js';
+import { type TaskClient } from '../../src/queue/client.js';
 import '../../src/tasks/core.js';
 
 describe('gwqueue inspect, purge and completion', () => {
+  let environment: Processes;
   let redis: TestRedis;
   let env: Record<string, string>;
   let client: TaskClient;
@@ -22,16 +23,14 @@ describe('gwqueue inspect, purge and completion', () => {
   };
 
   before(async () => {
-    redis = await startRedis();
-    const config = testConfig(redis.url);
-    env = { REDIS_URL: redis.url, GWQUEUE_PREFIX: config.prefix, GWQUEUE_HEARTBEAT_MS: '200', GWQUEUE_ENV: 'test' };
-    client = await connectClient(config);
+    environment = await startProcesses();
+    redis = environment.redis;
+    env = { REDIS_URL: redis.url, GWQUEUE_PREFIX: environment.config.prefix, GWQUEUE_HEARTBEAT_MS: '200', GWQUEUE_ENV: 'test' };
+    client = environment.client;
   });
   after(async () => {
     worker?.child.kill('SIGKILL');
-    setCurrentClient(undefined);
-    await client?.close();
-    await redis?.stop();
+    await environment?.stop();
   });
 
   test('purge without -f and without a terminal refuses and removes nothing; -f removes the waiting tasks and says how many', async () => {

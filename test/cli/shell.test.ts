@@ -5,9 +5,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startRedis, freePort, type TestRedis } from '../helpers/redis-server.js';
+import { freePort, type TestRedis } from '../helpers/redis-server.js';
 import { BIN, runCli, startCli } from '../helpers/cli.js';
-import { eventually, testConfig } from '../helpers/engine.js';
+import { testConfig } from '../helpers/in-process.js';
+import { eventually } from '../helpers/eventually.js';
+import { startProcesses, type Processes } from '../helpers/real-processes.js';
 import { Redis } from 'ioredis';
 import { listAudit } from '../../src/audit/audit-log.js';
 
@@ -16,21 +18,23 @@ const tmux = (...args: string[]) => spawnSync('tmux', ['-L', SOCKET, ...args], {
 const shellQuote = (text: string) => `'${text.replace(/'/g, "'\\''")}'`;
 
 describe('gwqueue shell', () => {
+  let environment: Processes;
   let redis: TestRedis;
   let env: Record<string, string>;
   let varDir: string;
   let worker: Awaited<ReturnType<typeof startCli>> | undefined;
 
   before(async () => {
-    redis = await startRedis();
+    environment = await startProcesses();
+    redis = environment.redis;
     varDir = mkdtempSync(path.join(os.tmpdir(), 'gwqueue-shell-'));
-    env = { REDIS_URL: redis.url, GWQUEUE_PREFIX: testConfig(redis.url).prefix, GWQUEUE_ENV: 'test', GWQUEUE_VAR_DIR: varDir };
+    env = { REDIS_URL: redis.url, GWQUEUE_PREFIX: environment.config.prefix, GWQUEUE_ENV: 'test', GWQUEUE_VAR_DIR: varDir };
     worker = await startCli(['worker', '-n', 'shell@test'], env, /consuming/);
   });
   after(async () => {
     tmux('kill-server');
     worker?.child.kill('SIGKILL');
-    await redis?.stop();
+    await environment?.stop();
     rmSync(varDir, { recursive: true, force: true });
   });
 

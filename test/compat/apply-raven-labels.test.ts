@@ -5,7 +5,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { timeCoincidenceFar } from '../../src/tasks/raven.js';
-import { startFormStack, type FormStack } from './form-stack.js';
+import { formStack, withFormClient, type FormStack } from './form-client.js';
+import { startProcesses } from '../helpers/real-processes.js';
 import { comments, externalTrigger, mockSuperevent } from './superevent-fixtures.js';
 
 const FORM = 'apply_raven_labels';
@@ -16,7 +17,7 @@ describe('apply_raven_labels (GWCelery compatibility)', () => {
   let gwEvent: string;
 
   before(async () => {
-    stack = await startFormStack();
+    stack = withFormClient(await startProcesses(formStack()));
     const mock = await mockSuperevent(stack);
     [sid, gwEvent] = [mock.sid, mock.preferred.graceid];
   });

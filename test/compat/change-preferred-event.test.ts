@@ -7,7 +7,8 @@ import { runCli } from '../helpers/cli.js';
 import { listAlerts } from '../../src/alerts/outbox.js';
 import { listAudit } from '../../src/audit/audit-log.js';
 import type { EventRecord } from '../../src/gracedb/index.js';
-import { startFormStack, type FormStack } from './form-stack.js';
+import { formStack, withFormClient, type FormStack } from './form-client.js';
+import { startProcesses } from '../helpers/real-processes.js';
 import { comments, groupedEvent, mockSuperevent } from './superevent-fixtures.js';
 
 const FORM = 'change_preferred_event';
@@ -20,7 +21,7 @@ describe('change_preferred_event (GWCelery compatibility)', () => {
   let pycbc: EventRecord;
 
   before(async () => {
-    stack = await startFormStack();
+    stack = withFormClient(await startProcesses(formStack()));
     const mock = await mockSuperevent(stack);
     [sid, gstlal] = [mock.sid, mock.preferred];
     pycbc = await groupedEvent(stack, sid, 'pycbc', 0.25);

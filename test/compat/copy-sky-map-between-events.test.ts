@@ -4,7 +4,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCli } from '../helpers/cli.js';
-import { startFormStack, type FormStack } from './form-stack.js';
+import { formStack, withFormClient, type FormStack } from './form-client.js';
+import { startProcesses } from '../helpers/real-processes.js';
 import { mockSuperevent } from './superevent-fixtures.js';
 import { writeSkymap } from '../../src/tasks/skymap-fits.js';
 
@@ -18,7 +19,7 @@ describe('copy_sky_map_between_events (GWCelery compatibility)', () => {
   let secondVersion: Buffer;
 
   before(async () => {
-    stack = await startFormStack();
+    stack = withFormClient(await startProcesses(formStack()));
     const mock = await mockSuperevent(stack);
     [sid, eventId] = [mock.sid, mock.preferred.graceid];
     const { gracedb } = stack.services;

@@ -7,8 +7,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { openPage } from '../helpers/chromium.js';
-import { startConsoleStack, type ConsoleStack } from '../helpers/console-stack.js';
-import { eventually } from '../helpers/engine.js';
+import { startInProcess, type InProcess } from '../helpers/in-process.js';
+import { eventually } from '../helpers/eventually.js';
 import { findForm } from '../../src/forms/registry.js';
 import { services } from '../../src/tasks/services.js';
 
@@ -27,14 +27,15 @@ async function pick(page: Page, input: string, text: string): Promise<void> {
 }
 
 describe('copy a sky map in Chromium (desktop and phone)', () => {
-  let stack: ConsoleStack;
+  let stack: InProcess;
   let browser: Browser;
   let sid: string;
   let eventId: string;
 
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    stack = await startConsoleStack({
+    stack = await startInProcess({
+      listen: true,
       env: { GWQUEUE_LOCAL_USER: 'true', GWQUEUE_JOINT_MDC_FREQ: '0' },
       workers: [{ name: 'copy-browser@test' }],
       services: true,

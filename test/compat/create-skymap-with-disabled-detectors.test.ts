@@ -5,8 +5,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCli } from '../helpers/cli.js';
-import { startConsoleProcess } from '../helpers/console-process.js';
-import { startFormStack, type FormStack } from './form-stack.js';
+import { startConsoleProcess, startProcesses } from '../helpers/real-processes.js';
+import { formStack, withFormClient, type FormStack } from './form-client.js';
 import { localizeWithoutDetectors } from '../../src/tasks/localization.js';
 import { basePixelOf, credibleArea, pixelArea, readSkymap, writeSkymap } from '../../src/tasks/skymap-fits.js';
 
@@ -17,7 +17,7 @@ describe('create_skymap_with_disabled_detectors (GWCelery compatibility)', () =>
   let eventId: string;
 
   before(async () => {
-    stack = await startFormStack();
+    stack = withFormClient(await startProcesses(formStack()));
     const { gracedb } = stack.services;
     const event = await gracedb.createEvent({
       group: 'CBC',

@@ -4,7 +4,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EventRecord } from '../../src/gracedb/index.js';
-import { startFormStack, type FormStack } from './form-stack.js';
+import { formStack, withFormClient, type FormStack } from './form-client.js';
+import { startProcesses } from '../helpers/real-processes.js';
 import { externalTrigger, mockSuperevent } from './superevent-fixtures.js';
 
 const FORM = 'create_update_gcn_circular';
@@ -20,7 +21,7 @@ describe('create_update_gcn_circular (GWCelery compatibility)', () => {
   let sid: string;
 
   before(async () => {
-    stack = await startFormStack();
+    stack = withFormClient(await startProcesses(formStack()));
     const mock = await mockSuperevent(stack);
     sid = mock.sid;
     // The preliminary alert makes the superevent's sky map, em_bright and p_astro public: what update circulars read.

@@ -8,7 +8,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { runCli } from '../helpers/cli.js';
-import { startFormStack, type FormStack } from './form-stack.js';
+import { formStack, withFormClient, type FormStack } from './form-client.js';
+import { startProcesses } from '../helpers/real-processes.js';
 import { writeSkymap } from '../../src/tasks/skymap-fits.js';
 
 const FORM = 'download_upload_external_skymap';
@@ -101,11 +102,15 @@ describe('download_upload_external_skymap (GWCelery compatibility)', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
     base = `http://127.0.0.1:${port}`;
-    stack = await startFormStack({
-      GWQUEUE_EXTERNAL_SKYMAP_HOSTS: 'heasarc.gsfc.nasa.gov,127.0.0.1',
-      GWQUEUE_EXTERNAL_SKYMAP_MAX_BYTES: String(MAX_BYTES),
-      GWQUEUE_EXTERNAL_SKYMAP_TIMEOUT: String(TIMEOUT_SECONDS),
-    });
+    stack = withFormClient(
+      await startProcesses(
+        formStack({
+          GWQUEUE_EXTERNAL_SKYMAP_HOSTS: 'heasarc.gsfc.nasa.gov,127.0.0.1',
+          GWQUEUE_EXTERNAL_SKYMAP_MAX_BYTES: String(MAX_BYTES),
+          GWQUEUE_EXTERNAL_SKYMAP_TIMEOUT: String(TIMEOUT_SECONDS),
+        }),
+      ),
+    );
     const external = await stack.services.gracedb.createEvent({
       group: 'External',
       pipeline: 'Fermi',

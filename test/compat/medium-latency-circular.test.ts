@@ -3,8 +3,9 @@
 // empty field, GET), mock results for an MDC trigger, and `gwqueue chain` for the form (the real CLI over dist/).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startConsoleStack, type ConsoleStack } from '../helpers/console-stack.js';
+import { startInProcess, type InProcess } from '../helpers/in-process.js';
 import { runCli } from '../helpers/cli.js';
+import { eventually } from '../helpers/eventually.js';
 import { createConsoleGraceDb } from '../../src/web/context.js';
 import { dateToGps, type GraceDb } from '../../src/gracedb/index.js';
 import { grbVoEvent, uploadGrbNotice } from '../../src/tasks/external-triggers.js';
@@ -22,7 +23,7 @@ interface TaskAnswer {
 }
 
 describe('create_medium_latency_gcn_circular (over HTTP, real worker)', () => {
-  let stack: ConsoleStack;
+  let stack: InProcess;
   let gracedb: GraceDb;
   let base: string;
   let env: Record<string, string>;
@@ -58,16 +59,24 @@ describe('create_medium_latency_gcn_circular (over HTTP, real worker)', () => {
     const response = await submit({ ext_event_id: extId });
     assert.ok(response.status < 300, `${response.status} ${await response.clone().text()}`);
     const { url } = (await response.json()) as { url: string };
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const task = (await (await fetch(`${base}${url.replace('/tasks/', '/api/tasks/')}?wait=10`)).json()) as TaskAnswer;
-      if (task.state === 'completed' || task.state === 'failed') return task;
-      assert.ok(Date.now() < deadline, `task still ${task.state}`);
-    }
+    let task: TaskAnswer | undefined;
+    await eventually(
+      async () => {
+        task = (await (await fetch(`${base}${url.replace('/tasks/', '/api/tasks/')}?wait=10`)).json()) as TaskAnswer;
+        return task.state === 'completed' || task.state === 'failed';
+      },
+      60_000,
+      'the task to finish',
+      0,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}: task still ${task?.state}`);
+    });
+    return task!;
   }
 
   before(async () => {
-    stack = await startConsoleStack({
+    stack = await startInProcess({
+      listen: true,
       env: { GWQUEUE_API_TOKENS: `robot=${TOKEN}` },
       workers: [{ name: 'circular@test' }],
       services: true,

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { runCli } from '../helpers/cli.js';
 import { listAlerts } from '../../src/alerts/outbox.js';
 import { gpsToDate, type EventRecord } from '../../src/gracedb/index.js';
-import { startFormStack, type FormStack } from './form-stack.js';
+import { formStack, withFormClient, type FormStack } from './form-client.js';
+import { startProcesses } from '../helpers/real-processes.js';
 import { comments, mockSuperevent } from './superevent-fixtures.js';
 
 const FORM = 'send_preliminary_gcn';
@@ -17,7 +18,7 @@ describe('send_preliminary_gcn (GWCelery compatibility)', () => {
   let preferred: EventRecord;
 
   before(async () => {
-    stack = await startFormStack();
+    stack = withFormClient(await startProcesses(formStack()));
     ({ sid, preferred } = await mockSuperevent(stack));
   });
   after(async () => {

@@ -1,10 +1,10 @@
 // What the preferred-event, preliminary-alert, RAVEN and circular compatibility tests start from: a mock superevent made
 // through its form, more events of other pipelines grouped into it, an external trigger near it.
 import assert from 'node:assert/strict';
-import { eventually } from '../helpers/engine.js';
+import { eventually } from '../helpers/eventually.js';
 import { gpsToDate, type EventRecord } from '../../src/gracedb/index.js';
 import { grbVoEvent } from '../gracedb/sample-files.js';
-import type { FormStack } from './form-stack.js';
+import type { FormStack } from './form-client.js';
 
 export interface MockSuperevent {
   sid: string;

@@ -2,7 +2,7 @@
 // range (ID order, at most 8, case as typed), nothing typed means the last week, an event list is best (lowest FAR) first.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startConsoleStack, type ConsoleStack } from '../helpers/console-stack.js';
+import { startInProcess, type InProcess } from '../helpers/in-process.js';
 import { createConsoleGraceDb } from '../../src/web/context.js';
 import { dateToGps } from '../../src/gracedb/gps-time.js';
 import type { GraceDb, SupereventCategory } from '../../src/gracedb/index.js';
@@ -16,7 +16,7 @@ async function getJson(url: string): Promise<unknown> {
 }
 
 describe('typeahead as GWCelery (over HTTP)', () => {
-  let stack: ConsoleStack;
+  let stack: InProcess;
   let gracedb: GraceDb;
   let base: string;
   let recentId: string;
@@ -44,7 +44,7 @@ describe('typeahead as GWCelery (over HTTP)', () => {
   }
 
   before(async () => {
-    stack = await startConsoleStack({ workers: [] });
+    stack = await startInProcess({ listen: true });
     gracedb = createConsoleGraceDb(stack.engine.config, stack.engine.client.redis).gracedb;
     base = stack.web.url;
     // Ten MDC days of February 2019, made latest day first: creation order is the reverse of ID order.

@@ -4,15 +4,16 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { openPage, SHOTS } from '../helpers/chromium.js';
-import { startConsoleStack, type ConsoleStack } from '../helpers/console-stack.js';
+import { startInProcess, type InProcess } from '../helpers/in-process.js';
 
 const ROOT = '/gwcelery';
 
 describe('GWQUEUE_URL_PREFIX in Chromium', () => {
-  let stack: ConsoleStack;
+  let stack: InProcess;
 
   before(async () => {
-    stack = await startConsoleStack({
+    stack = await startInProcess({
+      listen: true,
       env: { GWQUEUE_URL_PREFIX: ROOT, GWQUEUE_LOCAL_USER: 'true' },
       workers: [{ name: 'prefix-browser@test' }],
       services: true,

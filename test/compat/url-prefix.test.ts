@@ -3,9 +3,9 @@
 // dashboard control redirect under it; the session cookie is scoped to it; `gwqueue web` prints and serves the prefix.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startConsoleStack, type ConsoleStack } from '../helpers/console-stack.js';
-import { eventually } from '../helpers/engine.js';
-import { startConsoleProcess } from '../helpers/console-process.js';
+import { startInProcess, type InProcess } from '../helpers/in-process.js';
+import { eventually } from '../helpers/eventually.js';
+import { startConsoleProcess } from '../helpers/real-processes.js';
 import { ROUTES, fullPath } from '../../src/web/routes.js';
 import { add } from '../../src/tasks/core.js';
 import { loadConfig } from '../../src/config/index.js';
@@ -19,7 +19,7 @@ function addresses(html: string): string[] {
 }
 
 describe('GWQUEUE_URL_PREFIX=/gwcelery (over HTTP)', () => {
-  let stack: ConsoleStack;
+  let stack: InProcess;
   let origin: string;
   let taskId: string;
   let cookie = '';
@@ -37,7 +37,8 @@ describe('GWQUEUE_URL_PREFIX=/gwcelery (over HTTP)', () => {
   }
 
   before(async () => {
-    stack = await startConsoleStack({
+    stack = await startInProcess({
+      listen: true,
       env: {
         GWQUEUE_URL_PREFIX: `${ROOT}/`,
         GWQUEUE_TRUSTED_PROXIES: '127.0.0.1',

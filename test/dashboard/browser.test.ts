@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { openPage, SHOTS } from '../helpers/chromium.js';
-import { startConsoleStack, type ConsoleStack } from '../helpers/console-stack.js';
-import { eventually, type Engine } from '../helpers/engine.js';
+import { startInProcess, type InProcess, type Engine } from '../helpers/in-process.js';
+import { eventually } from '../helpers/eventually.js';
 import type { WebServer } from '../../src/web/server.js';
 import { add, raiseError, sleep } from '../../src/tasks/core.js';
 import { sampleMinute } from '../../src/history/history-counters.js';
@@ -16,13 +16,14 @@ function openDashboardPage(browser: Browser, width: number): Promise<{ page: Pag
 }
 
 describe('dashboard in Chromium', () => {
-  let stack: ConsoleStack;
+  let stack: InProcess;
   let engine: Engine;
   let web: WebServer;
   let browser: Browser;
 
   before(async () => {
-    stack = await startConsoleStack({
+    stack = await startInProcess({
+      listen: true,
       env: { GWQUEUE_LOCAL_USER: 'true' },
       workers: [{ name: 'alpha@gw-host-1' }, { name: 'beta@gw-host-2', concurrency: 2 }],
       async prepare(started) {

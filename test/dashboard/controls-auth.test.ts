@@ -2,19 +2,19 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { startConsole, browser, API_TOKEN, type ConsoleFixture } from '../web/console-fixture.js';
-import { eventually } from '../helpers/engine.js';
+import { startInProcess, CONSOLE_ACCESS, browser, API_TOKEN, type InProcess } from '../helpers/in-process.js';
+import { eventually } from '../helpers/eventually.js';
 import { raiseError, sleep } from '../../src/tasks/core.js';
 import { listAudit } from '../../src/audit/audit-log.js';
 import { sendHeartbeat, hostSnapshot } from '../../src/queue/heartbeats.js';
 
 describe('dashboard controls: authorization', () => {
-  let fx: ConsoleFixture;
+  let fx: InProcess;
   let failedId: string;
   let delayedId: string;
 
   before(async () => {
-    fx = await startConsole({ GWQUEUE_ADMIN_USERS: 'ada.lovelace' });
+    fx = await startInProcess({ app: true, env: { ...CONSOLE_ACCESS, GWQUEUE_ADMIN_USERS: 'ada.lovelace' } });
     const worker = await fx.engine.startWorker({ name: 'auth@test' });
     const failed = await raiseError.delay('for the retry control');
     failedId = failed.id;

@@ -1,25 +1,25 @@
 // `gwqueue flower` as a real process: its port and URL prefix, the dashboard's assets, and history that survives restarting it.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRedis, freePort, type TestRedis } from '../helpers/redis-server.js';
-import { startEngine, testConfig, eventually, type Engine } from '../helpers/engine.js';
+import { freePort, type TestRedis } from '../helpers/redis-server.js';
+import { startInProcess, type InProcess } from '../helpers/in-process.js';
+import { eventually } from '../helpers/eventually.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { add, raiseError } from '../../src/tasks/core.js';
 
 describe('gwqueue flower', () => {
   let redis: TestRedis;
-  let engine: Engine;
+  let engine: InProcess;
   let env: Record<string, string>;
 
   before(async () => {
-    redis = await startRedis();
-    const config = testConfig(redis.url);
-    engine = await startEngine(config);
+    engine = await startInProcess();
+    redis = engine.redis;
+    const { config } = engine;
     env = { REDIS_URL: redis.url, GWQUEUE_PREFIX: config.prefix, GWQUEUE_ENV: 'test', GWQUEUE_LOCAL_USER: 'true' };
   });
   after(async () => {
     await engine?.stop();
-    await redis?.stop();
   });
 
   const startFlower = async (args: string[]) => {

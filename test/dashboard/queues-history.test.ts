@@ -2,8 +2,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { startConsole, browser, type ConsoleFixture } from '../web/console-fixture.js';
-import { eventually } from '../helpers/engine.js';
+import { startInProcess, CONSOLE_ACCESS, browser, type InProcess } from '../helpers/in-process.js';
+import { eventually } from '../helpers/eventually.js';
 import { liveWorkers } from '../../src/queue/heartbeats.js';
 import { defineTask } from '../../src/queue/registry.js';
 import { add, raiseError } from '../../src/tasks/core.js';
@@ -35,14 +35,14 @@ type QueueRow = {
 };
 
 describe('dashboard queues and history', () => {
-  let fx: ConsoleFixture;
+  let fx: InProcess;
   let worker: RunningWorker;
   const queues = async () => (await request(fx.app).get('/flower/api/queues').expect(200)).body as QueueRow[];
   const queue = async (name: string) => (await queues()).find((q) => q.name === name)!;
 
   before(async () => {
     // albert.einstein (USER) is an admin here: cleaning a queue is for admins (test/reliability/security-trust.test.ts).
-    fx = await startConsole({ GWQUEUE_ADMIN_USERS: 'albert.einstein' });
+    fx = await startInProcess({ app: true, env: { ...CONSOLE_ACCESS, GWQUEUE_ADMIN_USERS: 'albert.einstein' } });
     worker = await fx.engine.startWorker({ name: 'queues@test', queues: ['celery'] });
     // A batch: 10 successes, 2 tasks that fail for good after one retry each.
     const handles = [

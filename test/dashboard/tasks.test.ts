@@ -3,8 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { z } from 'zod';
-import { startConsole, browser, type ConsoleFixture } from '../web/console-fixture.js';
-import { eventually } from '../helpers/engine.js';
+import { startInProcess, CONSOLE_ACCESS, browser, type InProcess } from '../helpers/in-process.js';
+import { eventually } from '../helpers/eventually.js';
 import { defineTask } from '../../src/queue/registry.js';
 import { add, sleep } from '../../src/tasks/core.js';
 import { listAudit } from '../../src/audit/audit-log.js';
@@ -29,11 +29,11 @@ const upload = defineTask({
 const USER = { 'X-Proxy-Remote-User': 'albert.einstein' };
 
 describe('dashboard tasks', () => {
-  let fx: ConsoleFixture;
+  let fx: InProcess;
   let failedId: string;
 
   before(async () => {
-    fx = await startConsole();
+    fx = await startInProcess({ app: true, env: CONSOLE_ACCESS });
     await fx.engine.startWorker({ name: 'tasks@test' });
     // 40 additions, then one failing upload: 41 tasks, newest first.
     for (let i = 0; i < 40; i++) await (await add.delay(i, 1000)).get({ timeout: 10 });

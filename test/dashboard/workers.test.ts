@@ -2,19 +2,19 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { startConsole, browser, type ConsoleFixture } from '../web/console-fixture.js';
-import { eventually } from '../helpers/engine.js';
+import { startInProcess, CONSOLE_ACCESS, browser, type InProcess } from '../helpers/in-process.js';
+import { eventually } from '../helpers/eventually.js';
 import { startCli } from '../helpers/cli.js';
 import { listAudit } from '../../src/audit/audit-log.js';
 
 const USER = { 'X-Proxy-Remote-User': 'albert.einstein' };
 
 describe('dashboard workers', () => {
-  let fx: ConsoleFixture;
+  let fx: InProcess;
   let env: Record<string, string>;
 
   before(async () => {
-    fx = await startConsole({ GWQUEUE_HEARTBEAT_MS: '200' });
+    fx = await startInProcess({ app: true, env: { ...CONSOLE_ACCESS, GWQUEUE_HEARTBEAT_MS: '200' } });
     env = { REDIS_URL: fx.redis.url, GWQUEUE_PREFIX: fx.engine.config.prefix, GWQUEUE_HEARTBEAT_MS: '200', GWQUEUE_ENV: 'test' };
   });
   after(async () => {

@@ -2,11 +2,12 @@
 // preferred-event change and update circular leave the expected superevent, labels, logs, files and outbox entries.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventually } from '../helpers/engine.js';
+import { eventually } from '../helpers/eventually.js';
 import { listAlerts } from '../../src/alerts/outbox.js';
 import { alertProblems } from '../../src/alerts/schema.js';
 import { readSkymap, credibleArea } from '../../src/tasks/skymap-fits.js';
-import { comments, domainEnginePerTest, filesIn, type DomainEngine } from '../tasks/domain-engine.js';
+import { startInProcessPerTest, DOMAIN_SETTINGS, type InProcess } from '../helpers/in-process.js';
+import { comments, filesIn } from '../tasks/gracedb-logs.js';
 import { preliminaryAlert, preliminaryAlertTask } from '../../src/tasks/orchestrator.js';
 import { runAsTask } from '../../src/queue/current-task.js';
 import { uploadMockEvent } from '../../src/tasks/first2years.js';
@@ -18,11 +19,11 @@ interface Mock {
 }
 
 describe('operator chains', () => {
-  const engines = domainEnginePerTest();
-  let domain: DomainEngine | undefined;
+  const engines = startInProcessPerTest({ env: DOMAIN_SETTINGS, workers: [{}], services: true });
+  let domain: InProcess | undefined;
 
   /** Runs the mock event form and waits until its superevent has a complete preferred event (EM_READY). */
-  async function mockSuperevent(d: DomainEngine): Promise<Mock> {
+  async function mockSuperevent(d: InProcess): Promise<Mock> {
     const mock = (await d.runChain('send_mock_event')) as Mock;
     await eventually(
       async () => (await d.services.gracedb.getSuperevent(mock.superevent_id)).labels.includes('EM_READY'),

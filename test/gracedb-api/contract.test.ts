@@ -5,7 +5,8 @@ import { coincXml, GRB_OF_SAMPLE, grbVoEvent } from '../gracedb/sample-files.js'
 import { GRB_FIELDS } from '../../src/web/gracedb/serialize.js';
 import { listAudit } from '../../src/audit/audit-log.js';
 import { connectClient } from '../../src/queue/client.js';
-import { AS_ADMIN, AS_OPERATOR, basic, eventForm, json, startApi, VIEWER_TOKEN, type ApiFixture } from './api-fixture.js';
+import { AS_ADMIN, AS_OPERATOR, basic, eventForm, json, VIEWER_TOKEN, type ApiFixture, API_ACCESS, withApiClient } from './api-client.js';
+import { startInProcess } from '../helpers/in-process.js';
 
 const T0 = 1000000001;
 const COINC = coincXml({ endTime: T0, endTimeNs: 0, far: 1e-9 });
@@ -37,7 +38,7 @@ describe('GraceDB API: the contract of GraceDB clients', () => {
   };
 
   before(async () => {
-    t = await startApi();
+    t = withApiClient(await startInProcess({ listen: true, env: API_ACCESS }));
     root = t.root;
   });
   after(() => t?.stop());

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { coincXml } from '../gracedb/sample-files.js';
 import { bullPrefix } from '../../src/redis/keys.js';
-import { AS_OPERATOR, eventForm, json, startApi, type ApiFixture } from './api-fixture.js';
-import { sleep } from '../helpers/engine.js';
+import { AS_OPERATOR, eventForm, json, type ApiFixture, API_ACCESS, withApiClient } from './api-client.js';
+import { startInProcess } from '../helpers/in-process.js';
+import { eventually } from '../helpers/eventually.js';
 
 const COINC = coincXml({ endTime: 1000000001, endTimeNs: 0, far: 1e-9 });
 /** REDIS_COMMAND_TIMEOUT_MS below, and what an answer may take on top of it on a loaded machine. */
@@ -33,7 +34,13 @@ describe('GraceDB API under Redis faults', () => {
 
   before(async () => {
     // AOF: the restart keeps what was written before the kill, as a production Redis does.
-    t = await startApi({ REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS) }, { appendOnly: true });
+    t = withApiClient(
+      await startInProcess({
+        listen: true,
+        env: { ...API_ACCESS, REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS) },
+        redis: { appendOnly: true },
+      }),
+    );
     root = t.root;
   });
   after(() => t?.stop());
@@ -50,16 +57,18 @@ describe('GraceDB API under Redis faults', () => {
     assert.equal(read.status, 503);
     assert.match(String(read.body.detail), /unavailable/);
     await t.redis.restart();
-    const again = await (async () => {
-      // The console reconnects by itself; until then it keeps answering 503.
-      for (const deadline = Date.now() + 15_000; Date.now() < deadline;) {
+    // The console reconnects by itself; until then it keeps answering 503.
+    const again = await eventually(
+      async () => {
         const response = await create('refused-key-000000002');
         if (response.status !== 503) return response;
         await response.text();
-        await sleep(200);
-      }
-      throw new Error('still 503 after the restart');
-    })();
+        return undefined;
+      },
+      15_000,
+      'an answer other than 503 after the restart',
+      200,
+    );
     assert.equal(again.status, 201, await again.clone().text());
     await again.text();
     const replay = await create('refused-key-000000002');

@@ -1,23 +1,25 @@
 // `gwqueue gracedb` as a real process: the embedded GraceDB's API alone, at GraceDB's /api/ and the console's /gracedb/api/, stopped by SIGTERM.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { freePort, startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { testConfig } from '../helpers/engine.js';
+import { freePort, type TestRedis } from '../helpers/redis-server.js';
 import { runCli, startCli } from '../helpers/cli.js';
+import { startProcesses, type Processes } from '../helpers/real-processes.js';
 import { coincXml } from '../gracedb/sample-files.js';
-import { basic, eventForm, json } from './api-fixture.js';
+import { basic, eventForm, json } from './api-client.js';
 
 const TOKEN = 'cli-token-0123456789abcdefgh';
 
 describe('gwqueue gracedb', () => {
+  let environment: Processes;
   let redis: TestRedis;
   let env: Record<string, string>;
   before(async () => {
-    redis = await startRedis();
-    const config = testConfig(redis.url);
+    environment = await startProcesses();
+    redis = environment.redis;
+    const { config } = environment;
     env = { REDIS_URL: redis.url, GWQUEUE_PREFIX: config.prefix, GWQUEUE_ENV: 'test', GWQUEUE_API_TOKENS: `robot=${TOKEN}` };
   });
-  after(() => redis?.stop());
+  after(() => environment?.stop());
 
   test('serves the API at /api/ and /gracedb/api/ on --port; a client creates an event there; SIGTERM stops it', async () => {
     const port = await freePort();

@@ -4,10 +4,10 @@ import { after, before, describe, test } from 'node:test';
 import { jsonEvent } from '../gracedb/sample-files.js';
 import { createConsoleGraceDb } from '../../src/web/context.js';
 import { supereventPage } from '../../src/tasks/superevent-files.js';
-import { testConfig } from '../helpers/engine.js';
+import { testConfig, startInProcess } from '../helpers/in-process.js';
 import { startRedisClient, stopRedisClient, type TestRedis } from '../helpers/redis-server.js';
 import type { Redis } from 'ioredis';
-import { AS_OPERATOR, json, startApi, type ApiFixture } from './api-fixture.js';
+import { AS_OPERATOR, json, type ApiFixture, API_ACCESS, withApiClient } from './api-client.js';
 
 const PUBLIC = 'https://emfollow.example.org/gwcelery';
 
@@ -16,7 +16,7 @@ describe('GraceDB links under the console', () => {
   let server: TestRedis;
   let redis: Redis;
   before(async () => {
-    t = await startApi({ GWQUEUE_PUBLIC_URL: `${PUBLIC}/` });
+    t = withApiClient(await startInProcess({ listen: true, env: { ...API_ACCESS, GWQUEUE_PUBLIC_URL: `${PUBLIC}/` } }));
     ({ server, redis } = await startRedisClient());
   });
   after(async () => {
@@ -39,7 +39,7 @@ describe('GraceDB links under the console', () => {
 
   test('with GRACEDB_URL set, the console serves no GraceDB of its own and says which one it uses', async () => {
     const other = 'http://127.0.0.1:9/api/';
-    const remote = await startApi({ GRACEDB_URL: other });
+    const remote = withApiClient(await startInProcess({ listen: true, env: { ...API_ACCESS, GRACEDB_URL: other } }));
     try {
       const api = await fetch(remote.root);
       assert.equal(api.status, 404);
@@ -55,7 +55,7 @@ describe('GraceDB links under the console', () => {
   });
 
   test('under GWQUEUE_URL_PREFIX, the API and its links are under the prefix', async () => {
-    const prefixed = await startApi({ GWQUEUE_URL_PREFIX: '/gwcelery' });
+    const prefixed = withApiClient(await startInProcess({ listen: true, env: { ...API_ACCESS, GWQUEUE_URL_PREFIX: '/gwcelery' } }));
     try {
       const root = `${prefixed.web.url}/gwcelery/gracedb/api/`;
       const doc = await json(await fetch(root));

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { openPage, SHOTS } from '../helpers/chromium.js';
 import { failing, findingsOf, sidewaysScrolling } from '../helpers/page-checks.js';
-import { startConsoleStack, type ConsoleStack } from '../helpers/console-stack.js';
+import { startInProcess, type InProcess } from '../helpers/in-process.js';
 import { createConsoleGraceDb } from '../../src/web/context.js';
 import { grbVoEvent } from '../gracedb/sample-files.js';
 import type { WebServer } from '../../src/web/server.js';
@@ -18,14 +18,15 @@ async function confirmAndComplete(page: Page): Promise<void> {
 }
 
 describe('GraceDB pages in Chromium', () => {
-  let stack: ConsoleStack;
+  let stack: InProcess;
   let web: WebServer;
   let browser: Browser;
   let superevent = '';
   let event = '';
 
   before(async () => {
-    stack = await startConsoleStack({
+    stack = await startInProcess({
+      listen: true,
       env: { GWQUEUE_LOCAL_USER: 'true', GWQUEUE_MOCK_JOINT_DELAY_MS: '200' },
       workers: [{ name: 'gracedb-pages@test' }],
       services: true,

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { coincXml, grbVoEvent } from '../gracedb/sample-files.js';
 import { startFlowerServer } from '../../src/web/dashboard/standalone-app.js';
-import { AS_OPERATOR, eventForm, json, OPERATOR_TOKEN, startApi, type ApiFixture } from './api-fixture.js';
+import { AS_OPERATOR, eventForm, json, OPERATOR_TOKEN, type ApiFixture, API_ACCESS, withApiClient } from './api-client.js';
+import { startInProcess } from '../helpers/in-process.js';
 
 describe('GraceDB pages', () => {
   let t: ApiFixture;
@@ -15,7 +16,7 @@ describe('GraceDB pages', () => {
   };
 
   before(async () => {
-    t = await startApi();
+    t = withApiClient(await startInProcess({ listen: true, env: API_ACCESS }));
     const form = eventForm(
       { group: 'Test', pipeline: 'gstlal' },
       { name: 'coinc.xml', contents: coincXml({ endTime: 1000000001, endTimeNs: 0, far: 1e-9 }) },

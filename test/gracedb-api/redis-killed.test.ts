@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { bullPrefix } from '../../src/redis/keys.js';
 import { coincXml } from '../gracedb/sample-files.js';
-import { AS_OPERATOR, eventForm, startApi, type ApiFixture } from './api-fixture.js';
-import { sleep } from '../helpers/engine.js';
+import { AS_OPERATOR, eventForm, type ApiFixture, API_ACCESS, withApiClient } from './api-client.js';
+import { startInProcess } from '../helpers/in-process.js';
+import { eventually, sleep } from '../helpers/eventually.js';
 
 const CLIENTS = 6;
 const KEYS_PER_CLIENT = 8;
@@ -13,7 +14,9 @@ const COINC = coincXml({ endTime: 1000000001, endTimeNs: 0, far: 1e-9 });
 describe('GraceDB API: Redis SIGKILLed under writes', () => {
   let t: ApiFixture;
   before(async () => {
-    t = await startApi({ REDIS_COMMAND_TIMEOUT_MS: '1000' }, { appendOnly: true });
+    t = withApiClient(
+      await startInProcess({ listen: true, env: { ...API_ACCESS, REDIS_COMMAND_TIMEOUT_MS: '1000' }, redis: { appendOnly: true } }),
+    );
   });
   after(() => t?.stop());
 
@@ -47,7 +50,7 @@ describe('GraceDB API: Redis SIGKILLed under writes', () => {
     });
     // Kill Redis once the writes are under way, restart it a second later.
     const outage = (async () => {
-      while (statuses.length < CLIENTS * 2) await sleep(20);
+      await eventually(() => statuses.length >= CLIENTS * 2, 30_000, 'the writes under way', 20);
       await t.redis.kill();
       await sleep(1000);
       await t.redis.restart();

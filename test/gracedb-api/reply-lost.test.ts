@@ -5,14 +5,14 @@ import { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { startReplyCutProxy, type ReplyCutProxy } from '../helpers/reply-cut-proxy.js';
 import { loadEveryScript } from '../helpers/lua-scripts.js';
-import { testConfig } from '../helpers/engine.js';
+import { testConfig } from '../helpers/in-process.js';
 import { startWebServer, type WebServer } from '../../src/web/server.js';
 import { EmbeddedGraceDb } from '../../src/gracedb/index.js';
 import { GraceDbRestClient } from '../../src/gracedb/rest-client.js';
 import { bullPrefix } from '../../src/redis/keys.js';
 import type { Config } from '../../src/config/index.js';
 import { jsonEvent } from '../gracedb/sample-files.js';
-import { AS_OPERATOR, OPERATOR_TOKEN } from './api-fixture.js';
+import { AS_OPERATOR, OPERATOR_TOKEN } from './api-client.js';
 
 describe('GraceDB API: a write whose answer is lost', () => {
   let redis: TestRedis;

@@ -4,7 +4,8 @@ import { after, before, describe, test } from 'node:test';
 import { EmbeddedGraceDb, GraceDbBadRequestError, GraceDbNotFoundError, GraceDbRestClient } from '../../src/gracedb/index.js';
 import { bullPrefix } from '../../src/redis/keys.js';
 import { coincXml, jsonEvent } from '../gracedb/sample-files.js';
-import { OPERATOR_TOKEN, startApi, type ApiFixture } from './api-fixture.js';
+import { OPERATOR_TOKEN, type ApiFixture, API_ACCESS, withApiClient } from './api-client.js';
+import { startInProcess } from '../helpers/in-process.js';
 
 const T0 = 1400000000;
 
@@ -19,7 +20,7 @@ describe('GraceDbRestClient against the console', () => {
   let rest: GraceDbRestClient;
   let embedded: EmbeddedGraceDb;
   before(async () => {
-    t = await startApi();
+    t = withApiClient(await startInProcess({ listen: true, env: API_ACCESS }));
     rest = new GraceDbRestClient({ url: t.root, token: OPERATOR_TOKEN, retry: { attempts: 1 } });
     embedded = new EmbeddedGraceDb(t.client, bullPrefix(t.config), { apiUrl: t.root, submitter: 'robot' });
   });

@@ -9,8 +9,9 @@ import { drawMockSource, mockSkymap } from '../../src/tasks/mock-event-files.js'
 import type { GraceDb } from '../../src/gracedb/index.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { seedAlertReadyFrom } from '../helpers/superevents.js';
-import { comments, startDomainEngine } from '../tasks/domain-engine.js';
-import { OPERATOR_TOKEN, startApi, type ApiFixture } from './api-fixture.js';
+import { DOMAIN_SETTINGS, startInProcess } from '../helpers/in-process.js';
+import { comments } from '../tasks/gracedb-logs.js';
+import { API_ACCESS, OPERATOR_TOKEN, withApiClient, type ApiFixture } from './api-client.js';
 
 /** What a run of the Preliminary chain leaves: the alert (IDs, times, links and outbox IDs left out), the labels and log lines. */
 interface Outcome {
@@ -43,7 +44,7 @@ describe('the Preliminary alert chain over REST and embedded', () => {
   let api: ApiFixture;
   before(async () => {
     redis = await startRedis();
-    api = await startApi();
+    api = withApiClient(await startInProcess({ listen: true, env: API_ACCESS }));
   });
   after(async () => {
     await api?.stop();
@@ -51,7 +52,7 @@ describe('the Preliminary alert chain over REST and embedded', () => {
   });
 
   async function run(overrides: Record<string, string>, store: () => EmbeddedGraceDb | undefined): Promise<Outcome> {
-    const domain = await startDomainEngine(redis.url, overrides);
+    const domain = await startInProcess({ redis, env: { ...DOMAIN_SETTINGS, ...overrides }, workers: [{}], services: true });
     try {
       // Seeded without the embedded store's new-event call-back (as over REST, where nothing groups events): the
       // worker must not group the event into a superevent of its own first.

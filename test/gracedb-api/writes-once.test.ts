@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { coincXml } from '../gracedb/sample-files.js';
-import { AS_OPERATOR, eventForm, json, startApi, type ApiFixture } from './api-fixture.js';
+import { AS_OPERATOR, eventForm, json, type ApiFixture, API_ACCESS, withApiClient } from './api-client.js';
+import { startInProcess } from '../helpers/in-process.js';
 
 const COINC = coincXml({ endTime: 1000000001, endTimeNs: 0, far: 1e-9 });
 
@@ -16,7 +17,7 @@ describe('GraceDB API: writes made once, bad input refused', () => {
   const eventCount = async () => Number((await json(await fetch(`${root}events/?count=1`))).numRows);
 
   before(async () => {
-    t = await startApi();
+    t = withApiClient(await startInProcess({ listen: true, env: API_ACCESS }));
     root = t.root;
   });
   after(() => t?.stop());

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Redis } from 'ioredis';
 import type { EventRecord } from '../../src/gracedb/gracedb.js';
 import { startRedisClient, stopRedisClient, type TestRedis } from '../helpers/redis-server.js';
-import { sleep } from '../helpers/engine.js';
+import { sleep } from '../helpers/eventually.js';
 import { freshStore, uploadEvent } from './embedded-fixture.js';
 import { coincXml } from './sample-files.js';
 

@@ -2,8 +2,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
-import { startRedis, freePort, type TestRedis } from '../helpers/redis-server.js';
-import { startEngine, testConfig, eventually, type Engine, sleep } from '../helpers/engine.js';
+import { freePort } from '../helpers/redis-server.js';
+import { startInProcess, testConfig, type InProcess } from '../helpers/in-process.js';
+import { eventually, sleep } from '../helpers/eventually.js';
 import { defineTask, registeredQueues } from '../../src/queue/registry.js';
 import { raiseError } from '../../src/tasks/core.js';
 import { checkStatus, readinessResponse, type CheckResult, type ThresholdOverrides } from '../../src/health/check-status.js';
@@ -48,18 +49,15 @@ defineTask({
 const problems = (result: CheckResult) => result.findings.filter((f) => f.status !== 'OK').map((f) => `${f.status}: ${f.summary}`);
 
 describe('checkStatus against real Redis and workers', () => {
-  let redis: TestRedis;
-  let engine: Engine;
+  let engine: InProcess;
   const check = (thresholds?: ThresholdOverrides) => checkStatus(engine.config, { timeoutMs: 5000, thresholds });
 
   before(async () => {
-    redis = await startRedis();
-    engine = await startEngine(testConfig(redis.url, { GWQUEUE_HEARTBEAT_MS: '200', GWQUEUE_SHUTDOWN_TIMEOUT_MS: '2000' }));
+    engine = await startInProcess({ env: { GWQUEUE_HEARTBEAT_MS: '200', GWQUEUE_SHUTDOWN_TIMEOUT_MS: '2000' } });
   });
   after(async () => {
     release();
     await engine?.stop();
-    await redis?.stop();
   });
 
   test('no Redis: CRITICAL "No connection to broker", at once', async () => {

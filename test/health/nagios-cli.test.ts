@@ -1,27 +1,30 @@
 // `gwqueue nagios` as Nagios runs it (the compiled CLI, real Redis, real worker processes): output, exit codes, options.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRedis, freePort, type TestRedis } from '../helpers/redis-server.js';
+import { freePort, type TestRedis } from '../helpers/redis-server.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { eventually, testConfig } from '../helpers/engine.js';
+import { eventually } from '../helpers/eventually.js';
+import { startProcesses, type Processes } from '../helpers/real-processes.js';
 import { parsePluginOutput } from './plugin-output-parser.js';
 import { startHangingServer } from './unresponsive-servers.js';
 
 const USAGE = /^Usage: gwqueue nagios \[-v\] \[-t seconds\]/m;
 
 describe('gwqueue nagios', () => {
+  let environment: Processes;
   let redis: TestRedis;
   let env: Record<string, string>;
   const workers: Awaited<ReturnType<typeof startCli>>[] = [];
   const nagios = (...args: string[]) => runCli(['nagios', ...args], env);
 
   before(async () => {
-    redis = await startRedis();
-    env = { REDIS_URL: redis.url, GWQUEUE_PREFIX: testConfig(redis.url).prefix, GWQUEUE_HEARTBEAT_MS: '200', GWQUEUE_ENV: 'test' };
+    environment = await startProcesses();
+    redis = environment.redis;
+    env = { REDIS_URL: redis.url, GWQUEUE_PREFIX: environment.config.prefix, GWQUEUE_HEARTBEAT_MS: '200', GWQUEUE_ENV: 'test' };
   });
   after(async () => {
     workers.forEach((worker) => worker.child.kill('SIGKILL'));
-    await redis?.stop();
+    await environment?.stop();
   });
 
   test('no worker: CRITICAL naming the queues on the next line, exit 2, nothing on stderr', async () => {

@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './redis-server.js';
-import { sleep } from './engine.js';
+import { eventually } from './eventually.js';
 
 export const SENTINEL_BIN = '/usr/bin/redis-sentinel';
 
@@ -69,16 +69,6 @@ async function ask<T>(port: number, run: (redis: Redis) => Promise<T>, timeoutMs
   }
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
 function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -126,11 +116,13 @@ export async function startSentinelGroup(options: SentinelOptions = {}): Promise
     const args = serverArgs(port, sub);
     if (role === 'replica') args.push('--replicaof', '127.0.0.1', String(servers[0].port));
     servers.push({ port, args, child: launch('redis-server', args) });
-    await waitFor(`redis-server on ${port}`, 10_000, () => ask(port, (r) => r.ping()));
+    await eventually(() => ask(port, (r) => r.ping()), 10_000, `redis-server on ${port}`);
   }
   // The replica has its copy before the Sentinels start watching: a failover then has someone to promote.
-  await waitFor('the replica to be in sync', 15_000, () =>
-    ask(servers[1].port, async (r) => ((await r.info('replication')).includes('master_link_status:up') ? true : undefined)),
+  await eventually(
+    () => ask(servers[1].port, async (r) => ((await r.info('replication')).includes('master_link_status:up') ? true : undefined)),
+    15_000,
+    'the replica to be in sync',
   );
 
   const sentinelPorts: number[] = [];
@@ -156,13 +148,16 @@ export async function startSentinelGroup(options: SentinelOptions = {}): Promise
     sentinelPorts.push(port);
   }
   for (const port of sentinelPorts) {
-    await waitFor(`redis-sentinel on ${port}`, 10_000, () =>
-      ask(port, async (r) => {
-        // Ready once it knows the replica and the other two Sentinels (they find each other through the master).
-        const master = (await r.call('SENTINEL', 'MASTER', name)) as string[];
-        const field = (key: string) => Number(master[master.indexOf(key) + 1]);
-        return field('num-slaves') >= 1 && field('num-other-sentinels') >= 2 ? true : undefined;
-      }),
+    await eventually(
+      () =>
+        ask(port, async (r) => {
+          // Ready once it knows the replica and the other two Sentinels (they find each other through the master).
+          const master = (await r.call('SENTINEL', 'MASTER', name)) as string[];
+          const field = (key: string) => Number(master[master.indexOf(key) + 1]);
+          return field('num-slaves') >= 1 && field('num-other-sentinels') >= 2 ? true : undefined;
+        }),
+      10_000,
+      `redis-sentinel on ${port}`,
     );
   }
 
@@ -196,7 +191,7 @@ export async function startSentinelGroup(options: SentinelOptions = {}): Promise
     async restart(port) {
       const server = node(port);
       server.child = launch('redis-server', server.args);
-      await waitFor(`redis-server on ${port}`, 10_000, () => ask(port, (r) => r.ping()));
+      await eventually(() => ask(port, (r) => r.ping()), 10_000, `redis-server on ${port}`);
     },
     freeze(port) {
       node(port).child.kill('SIGSTOP');
@@ -205,24 +200,31 @@ export async function startSentinelGroup(options: SentinelOptions = {}): Promise
       node(port).child.kill('SIGCONT');
     },
     async waitForReplicas(port, count, timeoutMs) {
-      await waitFor(`${count} replica(s) online at ${port}`, timeoutMs, () =>
-        ask(port, async (r) => {
-          const online = (await r.info('replication')).split(/\r?\n/).filter((line) => /^slave\d+:.*state=online/.test(line)).length;
-          return online >= count ? true : undefined;
-        }),
+      await eventually(
+        () =>
+          ask(port, async (r) => {
+            const online = (await r.info('replication')).split(/\r?\n/).filter((line) => /^slave\d+:.*state=online/.test(line)).length;
+            return online >= count ? true : undefined;
+          }),
+        timeoutMs,
+        `${count} replica(s) online at ${port}`,
       );
     },
     async waitForNewMaster(oldPort, timeoutMs) {
-      return waitFor(`a Sentinel failover away from port ${oldPort}`, timeoutMs, async () => {
-        const answers = await Promise.all(
-          sentinelPorts.map((port) => ask(port, (r) => r.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name) as Promise<string[] | null>)),
-        );
-        const ports = new Set(answers.map((answer) => (answer ? Number(answer[1]) : undefined)));
-        const [port] = [...ports];
-        if (ports.size !== 1 || port === undefined || port === oldPort) return undefined;
-        const role = await ask(port, (r) => r.call('ROLE') as Promise<unknown[]>);
-        return role?.[0] === 'master' ? port : undefined;
-      });
+      return eventually(
+        async () => {
+          const answers = await Promise.all(
+            sentinelPorts.map((port) => ask(port, (r) => r.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name) as Promise<string[] | null>)),
+          );
+          const ports = new Set(answers.map((answer) => (answer ? Number(answer[1]) : undefined)));
+          const [port] = [...ports];
+          if (ports.size !== 1 || port === undefined || port === oldPort) return undefined;
+          const role = await ask(port, (r) => r.call('ROLE') as Promise<unknown[]>);
+          return role?.[0] === 'master' ? port : undefined;
+        },
+        timeoutMs,
+        `a Sentinel failover away from port ${oldPort}`,
+      );
     },
     async stop() {
       for (const child of children) {

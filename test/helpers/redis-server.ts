@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { sleep } from './engine.js';
+import { eventually } from './eventually.js';
 
 export interface TestRedis {
   url: string;
@@ -34,24 +34,19 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.write('PING\r\n');
-      });
-      socket.once('data', (data) => {
-        socket.destroy();
-        resolve(data.toString().startsWith('+PONG'));
-      });
-      socket.once('error', () => resolve(false));
+/** Whether a Redis answers PING on `port` now. */
+function answersPing(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.write('PING\r\n');
     });
-    if (ok) return;
-    await sleep(20);
-  }
-  throw new Error(`redis-server did not answer on port ${port} within ${timeoutMs} ms`);
+    socket.once('data', (data) => {
+      socket.destroy();
+      resolve(data.toString().startsWith('+PONG'));
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 /**
@@ -97,7 +92,7 @@ export async function startRedis(options: { appendOnly?: boolean } = {}): Promis
     child.on('error', (error) => {
       throw new Error(`cannot start redis-server (apt-get install -y redis-server): ${error.message}`);
     });
-    await waitForPort(port, 10_000);
+    await eventually(() => answersPing(port), 10_000, `redis-server to answer on port ${port}`, 20);
   };
   const exited = (proc: ChildProcess | undefined) =>
     new Promise<void>((resolve) => {

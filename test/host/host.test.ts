@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import os from 'node:os';
 import path from 'node:path';
 import { openPage, SHOTS } from '../helpers/chromium.js';
-import { startConsoleStack, type ConsoleStack } from '../helpers/console-stack.js';
-import { eventually, type Engine, sleep } from '../helpers/engine.js';
+import { startInProcess, type InProcess, type Engine } from '../helpers/in-process.js';
+import { eventually, sleep } from '../helpers/eventually.js';
 import type { WebServer } from '../../src/web/server.js';
 import { forgetOldSeries, listSeries, readPoints, SeriesWriter } from '../../src/host/host-store.js';
 import { HostReader } from '../../src/host/host-samples.js';
@@ -15,12 +15,13 @@ import { hostKeys } from '../../src/redis/keys.js';
 const HOST = os.hostname();
 
 describe('host samples and the Host page', () => {
-  let stack: ConsoleStack;
+  let stack: InProcess;
   let engine: Engine;
   let web: WebServer;
 
   before(async () => {
-    stack = await startConsoleStack({
+    stack = await startInProcess({
+      listen: true,
       env: { GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '250', GWQUEUE_HOST_SAMPLE_RETENTION: '7200', GWQUEUE_LOCAL_USER: 'true' },
       workers: [{ name: 'host@test' }],
     });

@@ -7,8 +7,9 @@ import path from 'node:path';
 import { buildLogger, logFileName } from '../../src/log/logger.js';
 import { secretValues } from '../../src/log/redact.js';
 import { loadConfig } from '../../src/config/index.js';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { eventually, startEngine, testConfig, type Engine } from '../helpers/engine.js';
+import { type TestRedis } from '../helpers/redis-server.js';
+import { startInProcess, type InProcess } from '../helpers/in-process.js';
+import { eventually } from '../helpers/eventually.js';
 import { startCli } from '../helpers/cli.js';
 import { raiseError } from '../../src/tasks/core.js';
 import '../../src/tasks/index.js';
@@ -152,17 +153,16 @@ describe('log files', () => {
 
 describe('what the processes log', () => {
   let redis: TestRedis;
-  let engine: Engine;
+  let engine: InProcess;
   let dir: string;
 
   before(async () => {
-    redis = await startRedis();
-    engine = await startEngine(testConfig(redis.url));
+    engine = await startInProcess();
+    redis = engine.redis;
     dir = mkdtempSync(path.join(os.tmpdir(), 'gwqueue-proclogs-'));
   });
   after(async () => {
     await engine?.stop();
-    await redis?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -3,8 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { z } from 'zod';
-import { freePort, startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { eventually, startEngine, testConfig, type Engine } from '../helpers/engine.js';
+import { freePort, type TestRedis } from '../helpers/redis-server.js';
+import { startInProcess, type InProcess } from '../helpers/in-process.js';
+import { eventually } from '../helpers/eventually.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { parseExposition, type Exposition } from './prometheus-text.js';
 import { sampleAlert } from '../alerts/sample-alert.js';
@@ -55,13 +56,13 @@ const FLAKY = 3;
 
 describe('Prometheus metrics', () => {
   let redis: TestRedis;
-  let engine: Engine;
+  let engine: InProcess;
   let app: Express;
   let metricsUrl: string;
 
   before(async () => {
-    redis = await startRedis();
-    engine = await startEngine(testConfig(redis.url, { GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0' }));
+    engine = await startInProcess({ env: { GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0' } });
+    redis = engine.redis;
     const port = await freePort();
     metricsUrl = `http://127.0.0.1:${port}/metrics`;
     await engine.startWorker({ name: 'metrics@test', queues: ['celery'], metricsPort: port });
@@ -80,7 +81,6 @@ describe('Prometheus metrics', () => {
   });
   after(async () => {
     await engine?.stop();
-    await redis?.stop();
   });
 
   const scrapeWorker = async (): Promise<Exposition> => {

@@ -5,8 +5,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { startRedis, freePort, type TestRedis } from '../helpers/redis-server.js';
-import { startEngine, testConfig, type Engine } from '../helpers/engine.js';
+import { freePort, type TestRedis } from '../helpers/redis-server.js';
+import { startInProcess, type InProcess } from '../helpers/in-process.js';
 import { BIN, runCli } from '../helpers/cli.js';
 import { registeredQueues } from '../../src/queue/registry.js';
 import { fieldName } from '../../src/metrics/munin.js';
@@ -19,19 +19,18 @@ const MUNIN_LIBDIR = path.resolve(path.dirname(BIN), 'munin');
 
 describe('gwqueue munin', () => {
   let redis: TestRedis;
-  let engine: Engine;
+  let engine: InProcess;
   let env: Record<string, string>;
   let queues: string[];
 
   before(async () => {
-    redis = await startRedis();
-    engine = await startEngine(testConfig(redis.url, { GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0' }));
+    engine = await startInProcess({ env: { GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0' } });
+    redis = engine.redis;
     env = { REDIS_URL: redis.url, GWQUEUE_PREFIX: engine.config.prefix, GWQUEUE_ENV: 'test', GWQUEUE_HEARTBEAT_MS: '200' };
     queues = registeredQueues();
   });
   after(async () => {
     await engine?.stop();
-    await redis?.stop();
   });
 
   test('queues config: title, vlabel, category gwqueue, and per queue waiting/running/delayed with the Nagios levels', async () => {

@@ -3,8 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import request from 'supertest';
-import { freePort, startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { eventually, startEngine, testConfig, type Engine } from '../helpers/engine.js';
+import { freePort, type TestRedis } from '../helpers/redis-server.js';
+import { startInProcess, type InProcess } from '../helpers/in-process.js';
+import { eventually } from '../helpers/eventually.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { parseExposition } from './prometheus-text.js';
 import { allTasks } from '../../src/queue/registry.js';
@@ -22,14 +23,14 @@ function promtool(text: string): { status: number | null; output: string } {
 
 describe('promtool check metrics', () => {
   let redis: TestRedis;
-  let engine: Engine;
+  let engine: InProcess;
   let env: Record<string, string>;
   let worker: Awaited<ReturnType<typeof startCli>> | undefined;
   let metricsUrl: string;
 
   before(async () => {
-    redis = await startRedis();
-    engine = await startEngine(testConfig(redis.url, { GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0' }));
+    engine = await startInProcess({ env: { GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0' } });
+    redis = engine.redis;
     env = { REDIS_URL: redis.url, GWQUEUE_PREFIX: engine.config.prefix, GWQUEUE_ENV: 'test', GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0' };
     const port = await freePort();
     metricsUrl = `http://127.0.0.1:${port}/metrics`;
@@ -39,7 +40,6 @@ describe('promtool check metrics', () => {
     worker?.child.kill('SIGTERM');
     await worker?.exited;
     await engine?.stop();
-    await redis?.stop();
   });
 
   test("a worker's series start at 0 for every task and state, so a task's first failure is an increase", async () => {

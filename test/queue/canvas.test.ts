@@ -3,8 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter, once } from 'node:events';
 import { z } from 'zod';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { startEngine, testConfig, eventually, type Engine, sleep } from '../helpers/engine.js';
+import { startInProcess, type InProcess } from '../helpers/in-process.js';
+import { eventually, sleep } from '../helpers/eventually.js';
 import { defineTask } from '../../src/queue/registry.js';
 import { chain, group } from '../../src/queue/canvas.js';
 import { TransientError, TaskArgumentError, UnknownTaskError } from '../../src/queue/errors.js';
@@ -74,17 +74,14 @@ const flaky = defineTask({
 });
 
 describe('task engine', () => {
-  let redis: TestRedis;
-  let engine: Engine;
+  let engine: InProcess;
 
   before(async () => {
-    redis = await startRedis();
-    engine = await startEngine(testConfig(redis.url));
+    engine = await startInProcess();
     await engine.startWorker({ queues: ['celery', 'alpha', 'beta'], name: 'canvas-worker' });
   });
   after(async () => {
     await engine?.stop();
-    await redis?.stop();
   });
 
   test('delay() runs a task and get() returns its result; info records worker and timing', async () => {
@@ -222,16 +219,13 @@ describe('task engine', () => {
 });
 
 describe('result retention', () => {
-  let redis: TestRedis;
-  let engine: Engine;
+  let engine: InProcess;
   before(async () => {
-    redis = await startRedis();
-    engine = await startEngine(testConfig(redis.url, { GWQUEUE_RESULT_TTL: '1' }));
+    engine = await startInProcess({ env: { GWQUEUE_RESULT_TTL: '1' } });
     await engine.startWorker({ queues: ['celery'] });
   });
   after(async () => {
     await engine?.stop();
-    await redis?.stop();
   });
 
   test('finished tasks are trimmed after the retention time', async () => {

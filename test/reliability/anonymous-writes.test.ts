@@ -2,14 +2,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { startConsole, type ConsoleFixture } from '../web/console-fixture.js';
+import { startInProcess, CONSOLE_ACCESS, type InProcess } from '../helpers/in-process.js';
 import { ANONYMOUS_AUDIT_PER_MINUTE, listAudit } from '../../src/audit/audit-log.js';
 import { auditKey } from '../../src/redis/keys.js';
 
 describe('anonymous requests cannot fill the audit log', () => {
-  let fx: ConsoleFixture;
+  let fx: InProcess;
   before(async () => {
-    fx = await startConsole();
+    fx = await startInProcess({ app: true, env: CONSOLE_ACCESS });
   });
   after(async () => {
     await fx?.stop();

@@ -3,7 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { Redis } from 'ioredis';
-import { eventually, testConfig } from '../helpers/engine.js';
+import { testConfig } from '../helpers/in-process.js';
+import { eventually } from '../helpers/eventually.js';
 import { runCli } from '../helpers/cli.js';
 
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';

@@ -4,9 +4,10 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { eventually, testConfig, everyTaskFinished, sleep } from '../helpers/engine.js';
+import { everyTaskFinished, startInProcess, testConfig, type InProcess } from '../helpers/in-process.js';
+import { eventually, sleep } from '../helpers/eventually.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { apiFormHeaders, startConsoleProcess, type ConsoleProcess } from '../helpers/console-process.js';
+import { apiFormHeaders, startConsoleProcess, type ConsoleProcess } from '../helpers/real-processes.js';
 import { connectClient, type TaskClient } from '../../src/queue/client.js';
 import { sendMockEvent } from '../../src/forms/send-mock-event.js';
 import { EmbeddedGraceDb } from '../../src/gracedb/index.js';
@@ -17,7 +18,6 @@ import type { Config } from '../../src/config/index.js';
 import { registeredQueues } from '../../src/queue/registry.js';
 import '../../src/tasks/index.js';
 import { defineTask } from '../../src/queue/registry.js';
-import { startEngine, type Engine } from '../helpers/engine.js';
 
 /** A task that runs until the test lets it finish (on a queue of its own: the CLI workers do not know it). */
 let started = (): void => undefined;
@@ -216,9 +216,10 @@ describe('Redis full (maxmemory reached)', () => {
   });
 
   test('a task that ends while Redis is full completes, once (or, its completion refused, runs again once memory is back)', async (t) => {
-    const engine: Engine = await startEngine(
-      testConfig(redis.url, { GWQUEUE_LOCK_DURATION_MS: '2000', GWQUEUE_RETRY_MAX_BACKOFF_MS: '500', GWQUEUE_HEARTBEAT_MS: '500' }),
-    );
+    const engine: InProcess = await startInProcess({
+      redis,
+      env: { GWQUEUE_LOCK_DURATION_MS: '2000', GWQUEUE_RETRY_MAX_BACKOFF_MS: '500', GWQUEUE_HEARTBEAT_MS: '500' },
+    });
     try {
       await engine.startWorker({ name: 'hold@full', queues: ['test-full'] });
       const handle = await hold.delay();

@@ -3,9 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { eventually, testConfig } from '../helpers/engine.js';
-import { apiFormHeaders, startConsoleProcess, type ConsoleProcess } from '../helpers/console-process.js';
+import { type TestRedis } from '../helpers/redis-server.js';
+import { eventually } from '../helpers/eventually.js';
+import { apiFormHeaders, startProcesses, type ConsoleProcess, type Processes } from '../helpers/real-processes.js';
 import { bullPrefix } from '../../src/redis/keys.js';
 import type { Config } from '../../src/config/index.js';
 
@@ -22,27 +22,24 @@ interface Answer {
 }
 
 describe('a hung Redis under a real console', () => {
+  let environment: Processes;
   let redis: TestRedis;
   let direct: Redis;
   let config: Config;
   let web: ConsoleProcess;
 
   before(async () => {
-    redis = await startRedis();
-    config = testConfig(redis.url);
+    environment = await startProcesses({ web: { env: { GWQUEUE_API_TOKENS: `robot=${TOKEN}` } } });
+    redis = environment.redis;
+    config = environment.config;
+    web = environment.web;
     direct = new Redis(redis.url, { maxRetriesPerRequest: null });
     direct.on('error', () => {});
-    web = await startConsoleProcess({
-      REDIS_URL: redis.url,
-      GWQUEUE_PREFIX: config.prefix,
-      GWQUEUE_API_TOKENS: `robot=${TOKEN}`,
-    });
   });
   after(async () => {
     redis?.thaw();
-    await web?.stop();
     direct?.disconnect();
-    await redis?.stop();
+    await environment?.stop();
   });
 
   async function call(what: string, path: string, init: RequestInit = {}): Promise<Answer> {

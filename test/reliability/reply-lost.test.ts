@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { startReplyCutProxy, type ReplyCutProxy } from '../helpers/reply-cut-proxy.js';
 import { loadEveryScript } from '../helpers/lua-scripts.js';
-import { testConfig } from '../helpers/engine.js';
+import { testConfig } from '../helpers/in-process.js';
 import { freshStore, uploadEvent } from '../gracedb/embedded-fixture.js';
 import { jsonEvent } from '../gracedb/sample-files.js';
 import { createRedisConnection } from '../../src/redis/connection.js';

@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, openPage } from '../helpers/chromium.js';
-import { startConsole, type ConsoleFixture } from '../web/console-fixture.js';
+import { startInProcess, CONSOLE_ACCESS, type InProcess } from '../helpers/in-process.js';
 import { raiseError } from '../../src/tasks/core.js';
 
 interface Violation {
@@ -71,7 +71,7 @@ function inject(page: Page, foreignSrc: string) {
 }
 
 describe('security in Chromium', () => {
-  let fx: ConsoleFixture;
+  let fx: InProcess;
   let web: http.Server;
   let base: string;
   let other: Awaited<ReturnType<typeof startOtherOrigin>>;
@@ -81,7 +81,7 @@ describe('security in Chromium', () => {
   before(async () => {
     // The development set-up: the local user may submit (no proxy), so only the Origin and CSRF checks stand in an
     // attacker's way.
-    fx = await startConsole({ GWQUEUE_LOCAL_USER: 'true', GWQUEUE_TRUSTED_PROXIES: '' });
+    fx = await startInProcess({ app: true, env: { ...CONSOLE_ACCESS, GWQUEUE_LOCAL_USER: 'true', GWQUEUE_TRUSTED_PROXIES: '' } });
     taskId = (await raiseError.delay('a task page to attack')).id;
     web = http.createServer(fx.app);
     await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', () => resolve()));

@@ -4,9 +4,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { eventually, startEngine, testConfig, type Engine } from '../helpers/engine.js';
-import { startConsoleProcess, type ConsoleProcess } from '../helpers/console-process.js';
+import { eventually } from '../helpers/eventually.js';
+import { startProcesses, type ConsoleProcess, type Processes } from '../helpers/real-processes.js';
 import { auditKey } from '../../src/redis/keys.js';
 
 const API_TOKEN = 'tok-security-logs-0123456789abcdef';
@@ -22,19 +21,14 @@ interface Session {
 }
 
 describe('security: secrets never reach the logs', () => {
-  let redis: TestRedis;
-  let engine: Engine;
+  let engine: Processes;
   let web: ConsoleProcess;
   let dir: string;
   const secrets = new Set<string>([API_TOKEN, WRONG_TOKEN, SECRET_KEY]);
 
   before(async () => {
-    redis = await startRedis();
-    engine = await startEngine(testConfig(redis.url));
     dir = mkdtempSync(path.join(os.tmpdir(), 'gwqueue-seclogs-'));
-    web = await startConsoleProcess({
-      REDIS_URL: redis.url,
-      GWQUEUE_PREFIX: engine.config.prefix,
+    const consoleSettings = {
       GWQUEUE_LOG_LEVEL: 'debug',
       GWQUEUE_LOG_FILE: 'true',
       GWQUEUE_LOG_CONSOLE: 'true',
@@ -47,12 +41,13 @@ describe('security: secrets never reach the logs', () => {
       GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0',
       SENTRY_DSN: '',
       GRACEDB_URL: '',
-    });
+    };
+    engine = await startProcesses({ web: { env: consoleSettings } });
+    web = engine.web;
   });
   after(async () => {
     await web?.stop();
     await engine?.stop();
-    await redis?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -2,7 +2,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { startConsole, browser, API_TOKEN, type ConsoleFixture } from '../web/console-fixture.js';
+import { startInProcess, CONSOLE_ACCESS, browser, API_TOKEN, type InProcess } from '../helpers/in-process.js';
 import { createApp } from '../../src/web/app.js';
 import { listAudit } from '../../src/audit/audit-log.js';
 
@@ -10,9 +10,9 @@ const FORM = 'send_mock_event';
 const BEARER = { Authorization: `Bearer ${API_TOKEN}`, Accept: 'application/json' };
 
 describe("security: a browser's POST must come from the console's own pages", () => {
-  let fx: ConsoleFixture;
+  let fx: InProcess;
   before(async () => {
-    fx = await startConsole();
+    fx = await startInProcess({ app: true, env: CONSOLE_ACCESS });
   });
   after(async () => {
     await fx?.stop();
@@ -125,9 +125,9 @@ describe("security: a browser's POST must come from the console's own pages", ()
 });
 
 describe('security: request bodies are UTF-8', () => {
-  let fx: ConsoleFixture;
+  let fx: InProcess;
   before(async () => {
-    fx = await startConsole();
+    fx = await startInProcess({ app: true, env: CONSOLE_ACCESS });
   });
   after(async () => {
     await fx?.stop();

@@ -3,8 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import type { Express } from 'express';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { eventually, startEngine, testConfig, type Engine } from '../helpers/engine.js';
+import { type TestRedis } from '../helpers/redis-server.js';
+import { startInProcess, type InProcess } from '../helpers/in-process.js';
+import { eventually } from '../helpers/eventually.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { createApp } from '../../src/web/app.js';
 import { createConsoleGraceDb } from '../../src/web/context.js';
@@ -24,7 +25,7 @@ const ECHO = 'gwqueue.tasks.core.echo';
 
 describe('security: no configured secret in any output that shows task text', () => {
   let redis: TestRedis;
-  let engine: Engine;
+  let engine: InProcess;
   let env: Record<string, string>;
   let app: Express;
   let worker: Awaited<ReturnType<typeof startCli>> | undefined;
@@ -39,8 +40,8 @@ describe('security: no configured secret in any output that shows task text', ()
   const callId = (stderr: string) => /^([0-9a-f-]{36})$/m.exec(stderr)?.[1] ?? '';
 
   before(async () => {
-    redis = await startRedis();
-    engine = await startEngine(testConfig(redis.url, { GWQUEUE_API_TOKENS: TOKENS, GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0' }));
+    engine = await startInProcess({ env: { GWQUEUE_API_TOKENS: TOKENS, GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0' } });
+    redis = engine.redis;
     env = {
       REDIS_URL: redis.url,
       GWQUEUE_PREFIX: engine.config.prefix,
@@ -57,7 +58,6 @@ describe('security: no configured secret in any output that shows task text', ()
     worker?.child.kill('SIGTERM');
     await worker?.exited;
     await engine?.stop();
-    await redis?.stop();
   });
 
   test('`call --wait`: the error of a failed task and the result of another, on stdout and stderr', async () => {

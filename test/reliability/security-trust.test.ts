@@ -4,9 +4,8 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import request from 'supertest';
-import { startConsole, browser, API_TOKEN, type ConsoleFixture } from '../web/console-fixture.js';
+import { CONSOLE_ACCESS, browser, API_TOKEN, type InProcess, startInProcess, testConfig } from '../helpers/in-process.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { startEngine, testConfig, type Engine } from '../helpers/engine.js';
 import { createApp } from '../../src/web/app.js';
 import { createConsoleGraceDb } from '../../src/web/context.js';
 import { loadConfig } from '../../src/config/index.js';
@@ -19,16 +18,16 @@ import { listAudit } from '../../src/audit/audit-log.js';
 import { add, raiseError } from '../../src/tasks/core.js';
 
 const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
-const sessionCount = async (fx: ConsoleFixture) => (await fx.engine.client.redis.keys(`${keyOf(fx.engine.config, 'session')}:*`)).length;
+const sessionCount = async (fx: InProcess) => (await fx.engine.client.redis.keys(`${keyOf(fx.engine.config, 'session')}:*`)).length;
 const csrfOf = (html: string) => /name="_csrf" value="([^"]*)"/.exec(html)?.[1] ?? '';
 const submissionOf = (html: string, form: string) =>
   /name="submission_token" value="([^"]+)"/.exec(html.slice(html.indexOf(`action="/${form}"`)))?.[1] ?? '';
 
 describe('sessions only when a page needs one', () => {
-  let fx: ConsoleFixture;
+  let fx: InProcess;
   let failedId: string;
   before(async () => {
-    fx = await startConsole();
+    fx = await startInProcess({ app: true, env: CONSOLE_ACCESS });
     const worker = await fx.engine.startWorker({ name: 'trust@test' });
     const failed = await raiseError.delay('so that task pages and the dashboard have a retry button');
     await failed.get({ timeout: 15 }).catch(() => null);
@@ -76,9 +75,9 @@ describe('sessions only when a page needs one', () => {
 });
 
 describe('a session belongs to the identity it was made for', () => {
-  let fx: ConsoleFixture;
+  let fx: InProcess;
   before(async () => {
-    fx = await startConsole({ GWQUEUE_AUTHORIZED_USERS: 'albert.einstein,marie.curie' });
+    fx = await startInProcess({ app: true, env: { ...CONSOLE_ACCESS, GWQUEUE_AUTHORIZED_USERS: 'albert.einstein,marie.curie' } });
   });
   after(async () => {
     await fx?.stop();
@@ -135,7 +134,7 @@ describe('a session belongs to the identity it was made for', () => {
 
 describe('production behind the TLS proxy', () => {
   let redis: TestRedis;
-  let engine: Engine;
+  let engine: InProcess;
   const app = (env: Record<string, string>) => {
     const config = loadConfig({
       GWQUEUE_ENV: 'production',
@@ -155,7 +154,7 @@ describe('production behind the TLS proxy', () => {
   };
   before(async () => {
     redis = await startRedis();
-    engine = await startEngine(testConfig(redis.url));
+    engine = await startInProcess({ redis });
   });
   after(async () => {
     await engine?.stop();
@@ -194,7 +193,7 @@ describe('production behind the TLS proxy', () => {
   });
 
   test('one framing policy everywhere: CSP frame-ancestors none and X-Frame-Options DENY; no HSTS outside production', async () => {
-    const fx = await startConsole();
+    const fx = await startInProcess({ app: true, env: CONSOLE_ACCESS });
     try {
       for (const path of ['/', '/flower/', '/no/such/page', '/api/tasks/x', '/healthz', '/static/nope.js']) {
         const res = await request(fx.app).get(path);
@@ -209,12 +208,16 @@ describe('production behind the TLS proxy', () => {
 });
 
 describe('roles: viewer, operator, admin', () => {
-  let fx: ConsoleFixture;
+  let fx: InProcess;
   before(async () => {
-    fx = await startConsole({
-      GWQUEUE_ADMIN_USERS: 'ada.lovelace',
-      GWQUEUE_ADMIN_GROUPS: 'gwqueue-admins',
-      GWQUEUE_API_TOKENS: `robot=${API_TOKEN},root:admin=${ADMIN_TOKEN}`,
+    fx = await startInProcess({
+      app: true,
+      env: {
+        ...CONSOLE_ACCESS,
+        GWQUEUE_ADMIN_USERS: 'ada.lovelace',
+        GWQUEUE_ADMIN_GROUPS: 'gwqueue-admins',
+        GWQUEUE_API_TOKENS: `robot=${API_TOKEN},root:admin=${ADMIN_TOKEN}`,
+      },
     });
     const worker = await fx.engine.startWorker({ name: 'roles@test' });
     const failed = await raiseError.delay('a failed task to clean');
@@ -343,7 +346,7 @@ describe('roles: viewer, operator, admin', () => {
 
 describe('wrong API tokens are limited per address, across console processes', () => {
   let redis: TestRedis;
-  let engines: Engine[] = [];
+  let engines: InProcess[] = [];
   let servers: Server[] = [];
   let urls: string[] = [];
   before(async () => {
@@ -352,14 +355,8 @@ describe('wrong API tokens are limited per address, across console processes', (
     const env = { GWQUEUE_API_TOKENS: `robot=${API_TOKEN}`, GWQUEUE_PREFIX: prefix, GWQUEUE_TRUSTED_PROXIES: '127.0.0.1' };
     // Two console apps, each with its own Redis connection, sharing one Redis: as `gwqueue web --processes 2` runs.
     for (let i = 0; i < 2; i++) {
-      const config = testConfig(redis.url, env);
-      const engine = await startEngine(config);
-      const app = createApp({
-        config,
-        client: engine.client,
-        gracedb: createConsoleGraceDb(config, engine.client.redis).gracedb,
-        listenHost: '127.0.0.1',
-      });
+      const engine = await startInProcess({ redis, env, app: true });
+      const { app } = engine;
       const server = await new Promise<Server>((resolve) => {
         const s = app.listen(0, '127.0.0.1', () => resolve(s));
       });

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import type { Express } from 'express';
-import { startConsole, browser, API_TOKEN, type ConsoleFixture } from '../web/console-fixture.js';
+import { startInProcess, CONSOLE_ACCESS, browser, API_TOKEN, type InProcess } from '../helpers/in-process.js';
 import { OPERATOR_FORMS } from '../../src/forms/registry.js';
 import { ROUTES, fullPath } from '../../src/web/routes.js';
 import { listAudit, type AuditEntry } from '../../src/audit/audit-log.js';
@@ -57,7 +57,7 @@ function controlRequests(failedId: string, delayedId: string) {
 
 /** A console with a failed task, a delayed task and an offline worker: something for every control to act on. */
 async function consoleWithTargets(env: Record<string, string> = {}) {
-  const fx = await startConsole(env);
+  const fx = await startInProcess({ app: true, env: { ...CONSOLE_ACCESS, ...env } });
   const worker = await fx.engine.startWorker({ name: 'sec@test' });
   const failed = await raiseError.delay('for the retry control');
   await failed.get({ timeout: 15 }).catch(() => null);
@@ -90,7 +90,7 @@ async function consoleWithTargets(env: Record<string, string> = {}) {
   return { fx, failedId: failed.id, delayedId, state, controls: () => controlRequests(failed.id, delayedId) };
 }
 
-const audit = async (fx: ConsoleFixture, user: string): Promise<AuditEntry[]> =>
+const audit = async (fx: InProcess, user: string): Promise<AuditEntry[]> =>
   (await listAudit(fx.engine.client.redis, fx.engine.config, { user, limit: 500 })).entries;
 
 /** POSTs every form (valid body, valid session CSRF and submission tokens) as `user`, expecting `status` each time. */

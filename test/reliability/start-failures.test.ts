@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { freePort, startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { testConfig } from '../helpers/engine.js';
+import { testConfig } from '../helpers/in-process.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { processesWithEnv } from '../helpers/processes.js';
 import type { Config } from '../../src/config/index.js';

@@ -2,7 +2,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { eventually, testConfig } from '../helpers/engine.js';
+import { testConfig } from '../helpers/in-process.js';
+import { eventually } from '../helpers/eventually.js';
 import { spawnCli, stopTimed } from '../helpers/cli.js';
 import { childrenOf, connectedTo } from '../helpers/processes.js';
 import { outageLines } from '../../src/redis/outage-log.js';

@@ -3,7 +3,8 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { eventually, testConfig } from '../helpers/engine.js';
+import { testConfig } from '../helpers/in-process.js';
+import { eventually } from '../helpers/eventually.js';
 import { runCli, startCli, stopTimed } from '../helpers/cli.js';
 import { childrenOf } from '../helpers/processes.js';
 

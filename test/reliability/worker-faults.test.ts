@@ -1,10 +1,11 @@
 // Worker faults as an operator sees them on the console: SIGKILL mid-task → run again elsewhere; SIGTERM → finish, exit 0.
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { eventually, testConfig } from '../helpers/engine.js';
+import { type TestRedis } from '../helpers/redis-server.js';
+import { testConfig } from '../helpers/in-process.js';
+import { eventually } from '../helpers/eventually.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { startConsoleProcess, type ConsoleProcess } from '../helpers/console-process.js';
+import { startProcesses, type ConsoleProcess, type Processes } from '../helpers/real-processes.js';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
@@ -31,23 +32,25 @@ interface TaskJson {
 }
 
 describe('worker faults, seen from the console', () => {
+  let environment: Processes;
   let redis: TestRedis;
   let web: ConsoleProcess;
   let env: Record<string, string>;
   const children: Child[] = [];
 
   before(async () => {
-    redis = await startRedis();
-    env = {
-      REDIS_URL: redis.url,
-      GWQUEUE_PREFIX: testConfig(redis.url).prefix,
-      GWQUEUE_ENV: 'test',
-      GWQUEUE_API_TOKENS: `robot=${TOKEN}`,
-      // A killed worker's lock expires after 3 s (checked every 1.5 s): quick, yet a busy box does not stall a live one.
-      GWQUEUE_LOCK_DURATION_MS: '3000',
-      GWQUEUE_HEARTBEAT_MS: '200',
-    };
-    web = await startConsoleProcess(env);
+    environment = await startProcesses({
+      env: {
+        GWQUEUE_API_TOKENS: `robot=${TOKEN}`,
+        // A killed worker's lock expires after 3 s (checked every 1.5 s): quick, yet a busy box does not stall a live one.
+        GWQUEUE_LOCK_DURATION_MS: '3000',
+        GWQUEUE_HEARTBEAT_MS: '200',
+      },
+      web: true,
+    });
+    redis = environment.redis;
+    env = environment.env;
+    web = environment.web;
   });
   afterEach(async () => {
     for (const child of children.splice(0)) {
@@ -56,8 +59,7 @@ describe('worker faults, seen from the console', () => {
     }
   });
   after(async () => {
-    await web?.stop();
-    await redis?.stop();
+    await environment?.stop();
   });
 
   async function get(path: string): Promise<{ status: number; body: string }> {

@@ -2,9 +2,9 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { testConfig } from '../helpers/engine.js';
+import { testConfig } from '../helpers/in-process.js';
 import { startCli, stopTimed } from '../helpers/cli.js';
-import { eventually } from '../helpers/engine.js';
+import { eventually } from '../helpers/eventually.js';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

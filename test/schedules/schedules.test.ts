@@ -5,15 +5,15 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { type TestRedis } from '../helpers/redis-server.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { eventually, testConfig, sleep } from '../helpers/engine.js';
-import { startConsoleProcess, type ConsoleProcess } from '../helpers/console-process.js';
+import { eventually, sleep } from '../helpers/eventually.js';
+import { startConsoleProcess, type ConsoleProcess, startProcesses, type Processes } from '../helpers/real-processes.js';
 import { parsePluginOutput } from '../health/plugin-output-parser.js';
 import { startHangingServer } from '../health/unresponsive-servers.js';
 import type { Config } from '../../src/config/index.js';
 import { bullPrefix, outboxKeys } from '../../src/redis/keys.js';
-import { connectClient, type TaskClient } from '../../src/queue/client.js';
+import { type TaskClient } from '../../src/queue/client.js';
 import { seenWorkers } from '../../src/queue/heartbeats.js';
 import { createGraceDb } from '../../src/gracedb/index.js';
 import { embeddedKeys } from '../../src/gracedb/embedded-keys.js';
@@ -27,6 +27,7 @@ const SNEWS_EVERY_MS = 2000;
 const EVENT_EVERY_MS = 3000;
 
 describe('schedules and the canary', () => {
+  let environment: Processes;
   let redis: TestRedis;
   let connection: Redis;
   let config: Config;
@@ -71,8 +72,9 @@ describe('schedules and the canary', () => {
     );
 
   before(async () => {
-    redis = await startRedis();
-    config = testConfig(redis.url);
+    environment = await startProcesses();
+    redis = environment.redis;
+    config = environment.config;
     connection = new Redis(redis.url, { maxRetriesPerRequest: null });
     env = {
       REDIS_URL: redis.url,
@@ -84,7 +86,7 @@ describe('schedules and the canary', () => {
       GWQUEUE_SCHEDULE_MOCK_EVENT: 'on',
       GWQUEUE_SCHEDULE_MOCK_EVENT_EVERY: String(EVENT_EVERY_MS / 1000),
     };
-    client = await connectClient(config);
+    client = environment.client;
   });
   after(async () => {
     await web?.stop();
@@ -94,9 +96,8 @@ describe('schedules and the canary', () => {
       worker.child.kill('SIGKILL');
     }
     await Promise.all([...queues.values()].map((q) => q.close()));
-    await client?.close();
     connection?.disconnect();
-    await redis?.stop();
+    await environment?.stop();
   });
 
   test('two workers (one joining later): each schedule runs once per interval, each run uploads once', async () => {

@@ -3,8 +3,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { eventually, startEngine, testConfig, type Engine } from '../helpers/engine.js';
+import { startInProcess, type InProcess } from '../helpers/in-process.js';
+import { eventually } from '../helpers/eventually.js';
 import { startFakeSentry, type FakeSentry } from './sentry-server.js';
 import { FakeGraceDb } from '../gracedb/fake-gracedb.js';
 import { defineTask } from '../../src/queue/registry.js';
@@ -28,23 +28,20 @@ const labelIt = defineTask({
 });
 
 describe('Sentry: failures as they were', () => {
-  let redis: TestRedis;
   let sentry: FakeSentry;
   let gracedb: FakeGraceDb;
-  let engine: Engine;
+  let engine: InProcess;
 
   before(async () => {
-    redis = await startRedis();
     sentry = await startFakeSentry();
     gracedb = await FakeGraceDb.start();
-    engine = await startEngine(testConfig(redis.url, { SENTRY_DSN: sentry.dsn, GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0' }));
+    engine = await startInProcess({ env: { SENTRY_DSN: sentry.dsn, GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0' } });
     await engine.startWorker({ name: 'sentry-errors@test' });
   });
   after(async () => {
     await engine?.stop();
     await gracedb?.stop();
     await sentry?.stop();
-    await redis?.stop();
   });
 
   test('a task failing for good on a GraceDB 400: its own error type and message, and the JSON body attached', async () => {

@@ -6,8 +6,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import request from 'supertest';
 import { z } from 'zod';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { eventually, startEngine, testConfig, type Engine } from '../helpers/engine.js';
+import { type TestRedis } from '../helpers/redis-server.js';
+import { startInProcess, type InProcess } from '../helpers/in-process.js';
+import { eventually } from '../helpers/eventually.js';
 import { startCli } from '../helpers/cli.js';
 import { startFakeSentry, type FakeSentry, type SentryEvent, type StackFrame } from './sentry-server.js';
 import { defineTask } from '../../src/queue/registry.js';
@@ -49,24 +50,19 @@ const exceptionOf = (event: SentryEvent) => event.exception?.values[0];
 describe('Sentry', () => {
   let redis: TestRedis;
   let fake: FakeSentry;
-  let engine: Engine;
+  let engine: InProcess;
 
   before(async () => {
-    redis = await startRedis();
     fake = await startFakeSentry();
-    engine = await startEngine(
-      testConfig(redis.url, {
-        SENTRY_DSN: fake.dsn,
-        GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0',
-        GWQUEUE_API_TOKENS: `robot:admin=${ROBOT_TOKEN}`,
-      }),
-    );
+    engine = await startInProcess({
+      env: { SENTRY_DSN: fake.dsn, GWQUEUE_HOST_SAMPLE_INTERVAL_MS: '0', GWQUEUE_API_TOKENS: `robot:admin=${ROBOT_TOKEN}` },
+    });
+    redis = engine.redis;
     await engine.startWorker({ name: 'sentry@test' });
   });
   after(async () => {
     await engine?.stop();
     await fake?.stop();
-    await redis?.stop();
   });
 
   test('a task that fails for good sends exactly one event, with task, ID, queue, worker, attempt and arguments', async () => {

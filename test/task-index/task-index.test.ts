@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { testConfig } from '../helpers/engine.js';
+import { testConfig } from '../helpers/in-process.js';
 import { TaskIndex, type TaskSummary } from '../../src/task-index/task-index.js';
 import { parseSearch, taskQueryFrom } from '../../src/task-index/task-query.js';
 import type { Config } from '../../src/config/index.js';

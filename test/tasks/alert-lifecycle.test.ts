@@ -2,7 +2,7 @@
 // with its VOEvent; the faults (a second verdict, a verdict without a preliminary alert, a run stopped mid-alert).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventually } from '../helpers/engine.js';
+import { eventually } from '../helpers/eventually.js';
 import { listAlerts, type OutboxEntry } from '../../src/alerts/outbox.js';
 import { alertProblems } from '../../src/alerts/schema.js';
 import { runAsTask } from '../../src/queue/current-task.js';
@@ -10,7 +10,8 @@ import type { TaskContext } from '../../src/queue/registry.js';
 import type { EmbeddedGraceDb, GraceDb } from '../../src/gracedb/index.js';
 import { handleSupereventLabel, initialAlert, retractionAlert, updateAlert } from '../../src/tasks/orchestrator.js';
 import type { Services } from '../../src/tasks/services.js';
-import { comments, domainEnginePerTest, filesIn, startDomainEngine, type DomainEngine } from './domain-engine.js';
+import { comments, filesIn } from './gracedb-logs.js';
+import { DOMAIN_SETTINGS, startInProcess, startInProcessPerTest, type InProcess } from '../helpers/in-process.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 
 interface Mock {
@@ -19,11 +20,11 @@ interface Mock {
 }
 
 /** The embedded store behind the services' once-per-task wrapper (sign-offs are not part of the GraceDb interface). */
-function store(domain: DomainEngine): EmbeddedGraceDb {
+function store(domain: InProcess): EmbeddedGraceDb {
   return domain.services.gracedb as EmbeddedGraceDb;
 }
 
-async function alertsOf(domain: DomainEngine, sid: string): Promise<OutboxEntry[]> {
+async function alertsOf(domain: InProcess, sid: string): Promise<OutboxEntry[]> {
   return (await listAlerts(domain.services.redis, domain.config, { supereventId: sid, count: 100 })).reverse();
 }
 
@@ -31,12 +32,12 @@ function types(entries: OutboxEntry[]): string[] {
   return entries.map((entry) => entry.alert_type);
 }
 
-async function voeventFiles(domain: DomainEngine, sid: string): Promise<string[]> {
+async function voeventFiles(domain: InProcess, sid: string): Promise<string[]> {
   return (await domain.services.gracedb.getVoevents(sid)).map((voevent) => voevent.filename);
 }
 
 /** A mock event grouped and complete (EM_READY on its superevent), then its preliminary alert sent by the form. */
-async function announced(domain: DomainEngine): Promise<Mock> {
+async function announced(domain: InProcess): Promise<Mock> {
   const mock = (await domain.runChain('send_mock_event')) as Mock;
   await eventually(
     async () => (await domain.services.gracedb.getSuperevent(mock.superevent_id)).labels.includes('EM_READY'),
@@ -65,7 +66,7 @@ function asTask<T>(id: string, fn: () => Promise<T>): Promise<T> {
 }
 
 describe('the alert lifecycle', () => {
-  const engines = domainEnginePerTest();
+  const engines = startInProcessPerTest({ env: DOMAIN_SETTINGS, workers: [{}], services: true });
 
   test('an EarlyWarning mock event: its superevent is labelled EARLY_WARNING and sends one EARLYWARNING alert with its VOEvent', async () => {
     const domain = await engines.start();
@@ -256,11 +257,11 @@ describe('the alert lifecycle', () => {
 
 describe('the alert lifecycle across a Redis restart', () => {
   let redis: TestRedis;
-  let domain: DomainEngine;
+  let domain: InProcess;
   before(async () => {
     // Append-only, as production runs it: what Redis answered survives its kill.
     redis = await startRedis({ appendOnly: true });
-    domain = await startDomainEngine(redis.url);
+    domain = await startInProcess({ redis, env: DOMAIN_SETTINGS, workers: [{}], services: true });
   });
   after(async () => {
     await domain?.stop();

@@ -1,27 +1,27 @@
 // `gwqueue chain` through the real CLI (dist/, run `npm run build` first) against an in-process worker.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRedis, freePort, type TestRedis } from '../helpers/redis-server.js';
+import { freePort, type TestRedis } from '../helpers/redis-server.js';
 import { runCli } from '../helpers/cli.js';
 import os from 'node:os';
 import { listAlerts } from '../../src/alerts/outbox.js';
 import { listAudit } from '../../src/audit/audit-log.js';
-import { comments, startDomainEngine, type DomainEngine } from './domain-engine.js';
+import { startInProcess, DOMAIN_SETTINGS, type InProcess } from '../helpers/in-process.js';
+import { comments } from './gracedb-logs.js';
 import { registeredQueues } from '../../src/queue/registry.js';
 
 describe('gwqueue chain', () => {
   let redis: TestRedis;
-  let domain: DomainEngine;
+  let domain: InProcess;
   let env: Record<string, string>;
 
   before(async () => {
-    redis = await startRedis();
-    domain = await startDomainEngine(redis.url);
+    domain = await startInProcess({ env: DOMAIN_SETTINGS, workers: [{}], services: true });
+    redis = domain.redis;
     env = { REDIS_URL: redis.url, GWQUEUE_PREFIX: domain.config.prefix, GWQUEUE_ENV: 'test' };
   });
   after(async () => {
     await domain?.stop();
-    await redis?.stop();
   });
 
   // A chain's steps land on several queues (celery, superevent, kafka…): count them all.

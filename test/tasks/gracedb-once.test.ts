@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { testConfig } from '../helpers/engine.js';
+import { testConfig } from '../helpers/in-process.js';
 import { freshStore, uploadEvent } from '../gracedb/embedded-fixture.js';
 import { runAsTask } from '../../src/queue/current-task.js';
 import type { TaskContext } from '../../src/queue/registry.js';

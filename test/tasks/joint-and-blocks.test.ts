@@ -2,10 +2,11 @@
 // and grouping through the worker (the forms' input validation: test/forms/).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventually } from '../helpers/engine.js';
+import { eventually } from '../helpers/eventually.js';
 import { listAlerts } from '../../src/alerts/outbox.js';
 import { alertProblems } from '../../src/alerts/schema.js';
-import { comments, domainEnginePerTest, type DomainEngine } from './domain-engine.js';
+import { startInProcessPerTest, DOMAIN_SETTINGS, type InProcess } from '../helpers/in-process.js';
+import { comments } from './gracedb-logs.js';
 import { JOINT_MDC_TASK } from '../../src/tasks/superevents.js';
 
 interface Mock {
@@ -15,10 +16,10 @@ interface Mock {
 }
 
 describe('joint events, RAVEN and alert blocks', () => {
-  const engines = domainEnginePerTest();
-  let domain: DomainEngine | undefined;
+  const engines = startInProcessPerTest({ env: DOMAIN_SETTINGS, workers: [{}], services: true });
+  let domain: InProcess | undefined;
 
-  async function ready(d: DomainEngine, mock: Mock): Promise<Mock> {
+  async function ready(d: InProcess, mock: Mock): Promise<Mock> {
     await eventually(
       async () => (await d.services.gracedb.getSuperevent(mock.superevent_id)).labels.includes('EM_READY'),
       10_000,

@@ -1,12 +1,12 @@
 // The localizer plug-in point (setLocalizer, docs/domain.md): a deployment's own localizer is what the disabled-detectors task calls, and what its result and log name.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { domainEnginePerTest } from './domain-engine.js';
+import { DOMAIN_SETTINGS, startInProcessPerTest } from '../helpers/in-process.js';
 import { localizeWithoutDetectors, setLocalizer, type LocalizationInput } from '../../src/tasks/localization.js';
 import { writeSkymap } from '../../src/tasks/skymap-fits.js';
 
 describe('setLocalizer', () => {
-  const domain = domainEnginePerTest();
+  const domain = startInProcessPerTest({ env: DOMAIN_SETTINGS, workers: [{}], services: true });
 
   test('a plugged-in localizer is given the remaining detectors, and its sky map is uploaded under its name', async () => {
     const { services, engine } = await domain.start();

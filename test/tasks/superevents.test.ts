@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { testConfig } from '../helpers/engine.js';
+import { testConfig } from '../helpers/in-process.js';
 import { EmbeddedGraceDb } from '../../src/gracedb/index.js';
 import { bullPrefix } from '../../src/redis/keys.js';
 import { groupEvent, type GroupingDeps } from '../../src/tasks/superevents.js';

@@ -14,7 +14,7 @@ import {
   outOfView,
   sidewaysScrolling,
 } from '../helpers/page-checks.js';
-import { startConsoleStack, type ConsoleStack } from '../helpers/console-stack.js';
+import { startInProcess, type InProcess } from '../helpers/in-process.js';
 import type { WebServer } from '../../src/web/server.js';
 import { defineTask } from '../../src/queue/registry.js';
 import { heldTask } from '../helpers/held-task.js';
@@ -43,7 +43,7 @@ const failsLong = defineTask({
 });
 
 describe('accessibility and layout in Chromium', () => {
-  let stack: ConsoleStack;
+  let stack: InProcess;
   let web: WebServer;
   let browser: Browser;
   const contexts: Partial<Record<(typeof WIDTHS)[number], BrowserContext>> = {};
@@ -75,7 +75,8 @@ describe('accessibility and layout in Chromium', () => {
   }
 
   before(async () => {
-    stack = await startConsoleStack({
+    stack = await startInProcess({
+      listen: true,
       env: { GWQUEUE_LOCAL_USER: 'true' },
       workers: [{ name: 'gone@gw-host-2' }, { name: WORKER }],
       services: true,

@@ -5,7 +5,7 @@ import http from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { startConsole, browser, API_TOKEN, type ConsoleFixture } from './console-fixture.js';
+import { startInProcess, CONSOLE_ACCESS, browser, API_TOKEN, type InProcess } from '../helpers/in-process.js';
 import { OPERATOR_FORMS } from '../../src/forms/registry.js';
 
 const MARKER = '<script>alert("x")</script>';
@@ -38,9 +38,9 @@ function badValues(): string[] {
 }
 
 describe('bad input, generated', () => {
-  let fx: ConsoleFixture;
+  let fx: InProcess;
   before(async () => {
-    fx = await startConsole();
+    fx = await startInProcess({ app: true, env: CONSOLE_ACCESS });
   });
   after(async () => {
     await fx?.stop();

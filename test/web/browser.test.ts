@@ -4,8 +4,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { openPage, SHOTS } from '../helpers/chromium.js';
-import { startConsoleStack, type ConsoleStack } from '../helpers/console-stack.js';
-import type { Engine } from '../helpers/engine.js';
+import { startInProcess, type InProcess, type Engine } from '../helpers/in-process.js';
 import type { WebServer } from '../../src/web/server.js';
 import { heldTask } from '../helpers/held-task.js';
 
@@ -24,14 +23,15 @@ async function waitForCompleted(page: Page): Promise<void> {
 }
 
 describe('console in Chromium', () => {
-  let stack: ConsoleStack;
+  let stack: InProcess;
   let engine: Engine;
   let web: WebServer;
   let browser: Browser;
 
   before(async () => {
     // Tasks running in this process use the test's Redis, not the environment's.
-    stack = await startConsoleStack({
+    stack = await startInProcess({
+      listen: true,
       env: { GWQUEUE_LOCAL_USER: 'true', GWQUEUE_MOCK_JOINT_DELAY_MS: '200' },
       workers: [{ name: 'browser@test' }],
       services: true,

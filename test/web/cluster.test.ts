@@ -3,10 +3,11 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { eventually } from '../helpers/engine.js';
+import { type TestRedis } from '../helpers/redis-server.js';
+import { eventually } from '../helpers/eventually.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { childrenOf } from '../helpers/processes.js';
+import { startProcesses, type Processes } from '../helpers/real-processes.js';
 import { CONSOLE_V8_FLAGS, consoleExecArgv } from '../../src/web/cluster.js';
 
 interface Answer {
@@ -49,15 +50,17 @@ function request(url: string, options: { method?: string; cookie?: string; form?
 }
 
 describe('console in several processes', () => {
+  let environment: Processes;
   let redis: TestRedis;
   let env: Record<string, string>;
 
   before(async () => {
-    redis = await startRedis();
+    environment = await startProcesses({ env: { GWQUEUE_PREFIX: 'cluster' } });
+    redis = environment.redis;
     env = { REDIS_URL: redis.url, GWQUEUE_PREFIX: 'cluster', GWQUEUE_ENV: 'test', GWQUEUE_LOCAL_USER: 'true' };
   });
   after(async () => {
-    await redis?.stop();
+    await environment?.stop();
   });
 
   test('two processes share the port and the session: every form posted on a fresh connection is accepted; one killed is replaced; SIGTERM stops all', async () => {

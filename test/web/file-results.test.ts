@@ -2,7 +2,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { startConsole, type ConsoleFixture } from './console-fixture.js';
+import { startInProcess, CONSOLE_ACCESS, type InProcess } from '../helpers/in-process.js';
 import { uploadEvent } from '../../src/tasks/first2years.js';
 import { download } from '../../src/tasks/gracedb.js';
 import { add, echo } from '../../src/tasks/core.js';
@@ -27,10 +27,10 @@ const binary = (res: request.Response, done: (error: Error | null, body: Buffer)
 };
 
 describe('file results', () => {
-  let fx: ConsoleFixture;
+  let fx: InProcess;
   let graceid: string;
   before(async () => {
-    fx = await startConsole();
+    fx = await startInProcess({ app: true, env: CONSOLE_ACCESS });
     // Tasks run in this process: their GraceDB is the console's embedded one in the test's Redis.
     setServicesForTest({ config: fx.engine.config });
     await fx.engine.startWorker({ name: 'files@test' });

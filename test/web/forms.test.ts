@@ -2,10 +2,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { startConsole, browser, API_TOKEN, type ConsoleFixture } from './console-fixture.js';
+import { startInProcess, CONSOLE_ACCESS, browser, API_TOKEN, type InProcess } from '../helpers/in-process.js';
 import { listAudit } from '../../src/audit/audit-log.js';
 import { OPERATOR_FORMS } from '../../src/forms/registry.js';
-import { eventually } from '../helpers/engine.js';
+import { eventually } from '../helpers/eventually.js';
 import { seedSuperevent } from '../helpers/superevents.js';
 
 const TASK_URL = /^\/tasks\/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -13,9 +13,9 @@ const TASK_URL = /^\/tasks\/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{
 let VALID = { superevent_id: 'S240101a', event_id: 'G123456' };
 
 describe('operator console', () => {
-  let fx: ConsoleFixture;
+  let fx: InProcess;
   before(async () => {
-    fx = await startConsole({ GWQUEUE_ADMIN_USERS: 'ada.lovelace' });
+    fx = await startInProcess({ app: true, env: { ...CONSOLE_ACCESS, GWQUEUE_ADMIN_USERS: 'ada.lovelace' } });
     const seeded = await seedSuperevent(fx.gracedb);
     VALID = { superevent_id: seeded.superevent, event_id: seeded.event };
   });
@@ -338,9 +338,9 @@ describe('operator console', () => {
 });
 
 describe('identity from untrusted addresses', () => {
-  let fx: ConsoleFixture;
+  let fx: InProcess;
   before(async () => {
-    fx = await startConsole({ GWQUEUE_TRUSTED_PROXIES: '10.1.2.3' });
+    fx = await startInProcess({ app: true, env: { ...CONSOLE_ACCESS, GWQUEUE_TRUSTED_PROXIES: '10.1.2.3' } });
   });
   after(async () => {
     await fx?.stop();
@@ -363,9 +363,9 @@ describe('identity from untrusted addresses', () => {
 });
 
 describe('Redis down', () => {
-  let fx: ConsoleFixture;
+  let fx: InProcess;
   before(async () => {
-    fx = await startConsole();
+    fx = await startInProcess({ app: true, env: CONSOLE_ACCESS });
   });
   after(async () => {
     await fx?.stop();
@@ -429,9 +429,9 @@ describe('Redis down', () => {
 });
 
 describe('health endpoints', () => {
-  let fx: ConsoleFixture;
+  let fx: InProcess;
   before(async () => {
-    fx = await startConsole();
+    fx = await startInProcess({ app: true, env: CONSOLE_ACCESS });
   });
   after(async () => {
     await fx?.stop();

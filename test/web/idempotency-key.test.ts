@@ -7,7 +7,8 @@ import { listAlerts } from '../../src/alerts/outbox.js';
 import { listAudit } from '../../src/audit/audit-log.js';
 import { keyOf } from '../../src/redis/keys.js';
 import { raiseError } from '../../src/tasks/core.js';
-import { OPERATOR_TOKEN, startFormStack, type FormStack } from '../compat/form-stack.js';
+import { OPERATOR_TOKEN, formStack, withFormClient, type FormStack } from '../compat/form-client.js';
+import { startProcesses } from '../helpers/real-processes.js';
 import { mockSuperevent } from '../compat/superevent-fixtures.js';
 
 const FORM = 'send_preliminary_gcn';
@@ -33,7 +34,7 @@ describe('Idempotency-Key', () => {
   let eventId: string;
 
   before(async () => {
-    stack = await startFormStack();
+    stack = withFormClient(await startProcesses(formStack()));
     const made = await mockSuperevent(stack);
     sid = made.sid;
     eventId = made.preferred.graceid;

@@ -2,7 +2,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { startConsole, browser, type ConsoleFixture } from './console-fixture.js';
+import { startInProcess, CONSOLE_ACCESS, browser, type InProcess } from '../helpers/in-process.js';
 import { createApp } from '../../src/web/app.js';
 import { loadConfig } from '../../src/config/index.js';
 import { keyOf } from '../../src/redis/keys.js';
@@ -10,7 +10,7 @@ import { listAudit } from '../../src/audit/audit-log.js';
 import { raiseError, add, sleep } from '../../src/tasks/core.js';
 import { chain } from '../../src/queue/canvas.js';
 import { defineTask } from '../../src/queue/registry.js';
-import { eventually } from '../helpers/engine.js';
+import { eventually } from '../helpers/eventually.js';
 
 // A task that stays active until its test releases it (the worker runs in this process): a test that needs a running
 // task cannot then see it finish early on a slow machine, as a task that sleeps a fixed time could.
@@ -32,9 +32,9 @@ const holdTask = async () => {
 };
 
 describe('task pages', () => {
-  let fx: ConsoleFixture;
+  let fx: InProcess;
   before(async () => {
-    fx = await startConsole({ GWQUEUE_ADMIN_USERS: 'ada.lovelace' });
+    fx = await startInProcess({ app: true, env: { ...CONSOLE_ACCESS, GWQUEUE_ADMIN_USERS: 'ada.lovelace' } });
     await fx.engine.startWorker({ name: 'pages@test' });
   });
   let server: import('node:http').Server | undefined;

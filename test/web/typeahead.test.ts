@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import request from 'supertest';
-import { startConsole, type ConsoleFixture } from './console-fixture.js';
+import { startInProcess, CONSOLE_ACCESS, type InProcess } from '../helpers/in-process.js';
 import { createApp } from '../../src/web/app.js';
 import { createGraceDb } from '../../src/gracedb/index.js';
 import { dateToGps } from '../../src/gracedb/gps-time.js';
@@ -14,13 +14,13 @@ function eventFile(gpstime: number, snr: number, far: number): string {
 }
 
 describe('typeahead', () => {
-  let fx: ConsoleFixture;
+  let fx: InProcess;
   let supereventId: string;
   let eventIds: string[];
 
   before(async () => {
     // No rate limit here: the flood below comes from one address (the limit: its own suite).
-    fx = await startConsole({ GWQUEUE_TYPEAHEAD_PER_MINUTE: '0' });
+    fx = await startInProcess({ app: true, env: { ...CONSOLE_ACCESS, GWQUEUE_TYPEAHEAD_PER_MINUTE: '0' } });
     const t0 = dateToGps(new Date(Date.UTC(2024, 0, 1, 12)));
     const weak = await fx.gracedb.createEvent({
       group: 'CBC',
@@ -170,9 +170,9 @@ describe('typeahead', () => {
 });
 
 describe('typeahead rate limit', () => {
-  let fx: ConsoleFixture;
+  let fx: InProcess;
   before(async () => {
-    fx = await startConsole({ GWQUEUE_TYPEAHEAD_PER_MINUTE: '5' });
+    fx = await startInProcess({ app: true, env: { ...CONSOLE_ACCESS, GWQUEUE_TYPEAHEAD_PER_MINUTE: '5' } });
   });
   after(async () => {
     await fx?.stop();
@@ -195,12 +195,12 @@ describe('typeahead rate limit', () => {
 });
 
 describe('typeahead with a failing GraceDB', () => {
-  let fx: ConsoleFixture;
+  let fx: InProcess;
   let server: http.Server;
   let app: ReturnType<typeof createApp>;
 
   before(async () => {
-    fx = await startConsole();
+    fx = await startInProcess({ app: true, env: CONSOLE_ACCESS });
     server = http.createServer((req, res) => {
       res
         .writeHead(req.url?.includes('S240101b') ? 404 : 500, { 'content-type': 'application/json' })

@@ -1,8 +1,8 @@
 // The worker side of remote control, in process: replies, destinations, concurrency, shutdown, and malformed commands ignored.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { startEngine, testConfig, eventually, type Engine } from '../helpers/engine.js';
+import { startInProcess, type InProcess } from '../helpers/in-process.js';
+import { eventually } from '../helpers/eventually.js';
 import { sendControl } from '../../src/control/control-client.js';
 import { liveWorkers } from '../../src/queue/heartbeats.js';
 import { createRedisConnection } from '../../src/redis/connection.js';
@@ -10,16 +10,13 @@ import '../../src/tasks/core.js';
 import { controlKeys } from '../../src/redis/keys.js';
 
 describe('worker control listener', () => {
-  let redis: TestRedis;
-  let engine: Engine;
+  let engine: InProcess;
 
   before(async () => {
-    redis = await startRedis();
-    engine = await startEngine(testConfig(redis.url, { GWQUEUE_HEARTBEAT_MS: '100' }));
+    engine = await startInProcess({ env: { GWQUEUE_HEARTBEAT_MS: '100' } });
   });
   after(async () => {
     await engine?.stop();
-    await redis?.stop();
   });
 
   const send = (options: Omit<Parameters<typeof sendControl>[2], 'sender' | 'timeoutMs'> & { timeoutMs?: number }) =>

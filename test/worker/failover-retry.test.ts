@@ -2,8 +2,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { startEngine, testConfig, type Engine } from '../helpers/engine.js';
+import { startInProcess, type InProcess } from '../helpers/in-process.js';
 import { defineTask } from '../../src/queue/registry.js';
 import { GraceDbNotFoundError } from '../../src/gracedb/index.js';
 import { failoverEpoch, followSwitch } from '../../src/redis/failover-watch.js';
@@ -25,17 +24,14 @@ const readsAfterSwitch = defineTask({
 });
 
 describe('a failure during a Redis failover', () => {
-  let redis: TestRedis;
-  let engine: Engine;
+  let engine: InProcess;
 
   before(async () => {
-    redis = await startRedis();
-    engine = await startEngine(testConfig(redis.url));
+    engine = await startInProcess();
     await engine.startWorker({ queues: ['alpha'], name: 'failover-worker' });
   });
   after(async () => {
     await engine?.stop();
-    await redis?.stop();
   });
 
   test('is retried when the master changed during the attempt, and final when it did not', async () => {

@@ -6,16 +6,15 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { eventually, testConfig } from '../helpers/engine.js';
+import { type TestRedis } from '../helpers/redis-server.js';
+import { eventually } from '../helpers/eventually.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { startConsoleProcess, type ConsoleProcess } from '../helpers/console-process.js';
+import { startConsoleProcess, type ConsoleProcess, startProcesses, type Processes } from '../helpers/real-processes.js';
 import type { Config } from '../../src/config/index.js';
-import { connectClient, type TaskClient } from '../../src/queue/client.js';
+import { type TaskClient } from '../../src/queue/client.js';
 import { liveWorkers } from '../../src/queue/heartbeats.js';
 import { queueOverview } from '../../src/queue/queue-overview.js';
 import { QUEUES, allTasks, getTask, registeredQueues } from '../../src/queue/registry.js';
-import { setCurrentClient } from '../../src/queue/current-client.js';
 import { findForm } from '../../src/forms/registry.js';
 import { checkInput, describeProblems } from '../../src/input/check.js';
 import '../../src/tasks/index.js';
@@ -54,6 +53,7 @@ function unitWorkerArgs(group: string, host: string): string[] {
 }
 
 describe('queues like GWCelery', () => {
+  let environment: Processes;
   let redis: TestRedis;
   let config: Config;
   let client: TaskClient;
@@ -98,19 +98,18 @@ describe('queues like GWCelery', () => {
   }
 
   before(async () => {
-    redis = await startRedis();
     const settings = { GWQUEUE_HEARTBEAT_MS: '200', GWQUEUE_JOINT_MDC_FREQ: '0', GWQUEUE_MOCK_JOINT_DELAY: '0.2' };
-    config = testConfig(redis.url, settings);
+    environment = await startProcesses({ env: settings });
+    redis = environment.redis;
+    config = environment.config;
     env = { REDIS_URL: redis.url, GWQUEUE_PREFIX: config.prefix, GWQUEUE_ENV: 'test', ...settings };
-    client = await connectClient(config);
+    client = environment.client;
   });
   after(async () => {
     await web?.stop();
     for (const started of processes) started.child.kill('SIGKILL');
     await Promise.all(processes.map((started) => started.exited));
-    setCurrentClient(undefined);
-    await client?.close();
-    await redis?.stop();
+    await environment?.stop();
   });
 
   test('every task names a queue of the table, routed as GWCelery routes it', () => {

@@ -3,14 +3,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { eventually, testConfig } from '../helpers/engine.js';
+import { type TestRedis } from '../helpers/redis-server.js';
+import { eventually } from '../helpers/eventually.js';
 import { startCli } from '../helpers/cli.js';
+import { startProcesses, type Processes } from '../helpers/real-processes.js';
 import { cbcEvent, eventFile } from '../tasks/hand-made-events.js';
 import type { Config } from '../../src/config/index.js';
-import { connectClient, type TaskClient } from '../../src/queue/client.js';
+import { type TaskClient } from '../../src/queue/client.js';
 import { liveWorkers } from '../../src/queue/heartbeats.js';
-import { setCurrentClient } from '../../src/queue/current-client.js';
 import { EmbeddedGraceDb } from '../../src/gracedb/embedded-store.js';
 import { bullPrefix } from '../../src/redis/keys.js';
 import { processEvent, type GroupingResult } from '../../src/tasks/superevents.js';
@@ -20,6 +20,7 @@ type Started = Awaited<ReturnType<typeof startCli>>;
 const EVENTS = 8;
 
 describe('superevent grouping with several superevent workers', () => {
+  let environment: Processes;
   let server: TestRedis;
   let redis: Redis;
   let config: Config;
@@ -27,12 +28,13 @@ describe('superevent grouping with several superevent workers', () => {
   const workers: Started[] = [];
 
   before(async () => {
-    server = await startRedis();
     const settings = { GWQUEUE_HEARTBEAT_MS: '200', GWQUEUE_JOINT_MDC_FREQ: '0' };
-    config = testConfig(server.url, settings);
+    environment = await startProcesses({ env: settings });
+    server = environment.redis;
+    config = environment.config;
     const env = { REDIS_URL: server.url, GWQUEUE_PREFIX: config.prefix, GWQUEUE_ENV: 'test', ...settings };
     redis = new Redis(server.url);
-    client = await connectClient(config);
+    client = environment.client;
     // Two superevent workers, as a deployment that scaled the queue out (each runs one grouping at a time).
     for (const name of ['se-a@race', 'se-b@race'])
       workers.push(await startCli(['worker', '-n', name, '-Q', 'superevent'], env, /consuming/, 30_000));
@@ -41,10 +43,8 @@ describe('superevent grouping with several superevent workers', () => {
   after(async () => {
     for (const worker of workers) worker.child.kill('SIGTERM');
     await Promise.all(workers.map((worker) => worker.exited));
-    setCurrentClient(undefined);
-    await client?.close();
     redis?.disconnect();
-    await server?.stop();
+    await environment?.stop();
   });
 
   test('8 overlapping events enqueued at once end in exactly one superevent', async () => {

@@ -1,20 +1,22 @@
 // The worker as a real process: heartbeats appear and expire, SIGKILL mid-task recovers, SIGTERM finishes first.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { startEngine, testConfig, eventually, type Engine } from '../helpers/engine.js';
+import { type TestRedis } from '../helpers/redis-server.js';
+import { startInProcess, type InProcess } from '../helpers/in-process.js';
+import { eventually } from '../helpers/eventually.js';
 import { startCli } from '../helpers/cli.js';
 import { liveWorkers } from '../../src/queue/heartbeats.js';
 import { sleep } from '../../src/tasks/core.js';
 
 describe('worker process', () => {
   let redis: TestRedis;
-  let engine: Engine;
+  let engine: InProcess;
   let env: Record<string, string>;
 
   before(async () => {
-    redis = await startRedis();
-    const config = testConfig(redis.url, { GWQUEUE_LOCK_DURATION_MS: '1000', GWQUEUE_HEARTBEAT_MS: '200' });
+    engine = await startInProcess({ env: { GWQUEUE_LOCK_DURATION_MS: '1000', GWQUEUE_HEARTBEAT_MS: '200' } });
+    redis = engine.redis;
+    const { config } = engine;
     env = {
       REDIS_URL: redis.url,
       GWQUEUE_PREFIX: config.prefix,
@@ -22,11 +24,9 @@ describe('worker process', () => {
       GWQUEUE_HEARTBEAT_MS: '200',
       GWQUEUE_ENV: 'test',
     };
-    engine = await startEngine(config);
   });
   after(async () => {
     await engine?.stop();
-    await redis?.stop();
   });
 
   const names = async () => (await liveWorkers(engine.client.redis, engine.config)).map((worker) => worker.name);

@@ -1,49 +1,38 @@
-// Test wiring for the GraceDB API: a real redis-server, the console listening on a free loopback port, and GraceDB-style requests over real HTTP.
+// The GraceDB API tests' tokens, their view of an in-process environment (the API root, a Redis connection of their own) and GraceDB-style requests over real HTTP.
 import { Redis } from 'ioredis';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { testConfig } from '../helpers/engine.js';
-import { startWebServer, type WebServer } from '../../src/web/server.js';
-import type { Config } from '../../src/config/index.js';
+import type { InProcess } from '../helpers/in-process.js';
 
 export const OPERATOR_TOKEN = 'operator-token-0123456789abcdef';
 export const ADMIN_TOKEN = 'admin-token-0123456789abcdefghij';
 export const VIEWER_TOKEN = 'viewer-token-0123456789abcdefgh';
 
-export interface ApiFixture {
-  redis: TestRedis;
-  config: Config;
-  web: WebServer;
+/** Who may use the API in these tests: the operator, admin and viewer tokens; no local user; no token throttling. */
+export const API_ACCESS: Record<string, string> = {
+  GWQUEUE_TRUSTED_PROXIES: '127.0.0.1',
+  GWQUEUE_AUTHORIZED_USERS: 'albert.einstein',
+  GWQUEUE_API_TOKENS: `robot=${OPERATOR_TOKEN},chief:admin=${ADMIN_TOKEN},reader:viewer=${VIEWER_TOKEN}`,
+  GWQUEUE_LOCAL_USER: 'false',
+  GWQUEUE_TOKEN_FAILURES_PER_MINUTE: '1000',
+};
+
+/** An in-process environment started with `listen`, seen as a GraceDB client sees it. */
+export interface ApiFixture extends Omit<InProcess, 'client'> {
   /** A connection of the test's own, to look at what was written. */
   client: Redis;
   /** The API root, e.g. http://127.0.0.1:PORT/gracedb/api/. */
   root: string;
-  stop(): Promise<void>;
 }
 
-export async function startApi(env: Record<string, string> = {}, redisOptions: { appendOnly?: boolean } = {}): Promise<ApiFixture> {
-  const redis = await startRedis(redisOptions);
-  const config = testConfig(redis.url, {
-    GWQUEUE_TRUSTED_PROXIES: '127.0.0.1',
-    GWQUEUE_AUTHORIZED_USERS: 'albert.einstein',
-    GWQUEUE_API_TOKENS: `robot=${OPERATOR_TOKEN},chief:admin=${ADMIN_TOKEN},reader:viewer=${VIEWER_TOKEN}`,
-    GWQUEUE_LOCAL_USER: 'false',
-    GWQUEUE_TOKEN_FAILURES_PER_MINUTE: '1000',
-    ...env,
-  });
-  const web = await startWebServer(config, { port: 0, host: '127.0.0.1' });
-  const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  return {
-    redis,
-    config,
-    web,
+export function withApiClient(environment: InProcess): ApiFixture {
+  const client = new Redis(environment.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  return Object.assign(Object.create(environment) as InProcess, {
     client,
-    root: `${web.url}/gracedb/api/`,
+    root: `${environment.web.url}/gracedb/api/`,
     async stop() {
       client.disconnect();
-      await web.close(1000);
-      await redis.stop();
+      await environment.stop();
     },
-  };
+  });
 }
 
 /** What gracedb-sdk sends: Basic with the user and the API token as the password. */
