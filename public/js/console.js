@@ -155,6 +155,49 @@
     });
   }
 
+  // The alert a form would send, asked of the server as its confirmation step (nothing is sent: no confirmed=yes).
+  function showPreview(form, box) {
+    box.textContent = 'Building the alert this sends…';
+    const body = new window.URLSearchParams();
+    new window.FormData(form).forEach(function (value, name) {
+      if (name !== 'confirmed' && typeof value === 'string') body.append(name, value);
+    });
+    const line = function (text, className) {
+      const element = document.createElement('div');
+      if (className) element.className = className;
+      element.textContent = text;
+      box.appendChild(element);
+    };
+    fetch(form.action, { method: 'POST', body: body, headers: { Accept: 'application/json' }, credentials: 'same-origin' })
+      .then(function (response) {
+        return response.json();
+      })
+      .then(function (answer) {
+        box.textContent = '';
+        const alert = answer && answer.preview;
+        if (!alert) return line(answer && answer.error ? answer.error : 'No preview: the form is not complete.', 'text-danger');
+        if (alert.problem) return line('No alert can be built now: ' + alert.problem, 'text-danger');
+        line('The alert this sends: ' + alert.alert_type, 'fw-semibold');
+        if (alert.alert_type !== 'RETRACTION') {
+          line(
+            'significant: ' +
+              (alert.significant ? 'yes' : 'no') +
+              (alert.far === null ? '' : ', FAR ' + alert.far.toExponential(2) + ' Hz'),
+          );
+          Object.keys(alert.files).forEach(function (kind) {
+            line(kind + ': ' + alert.files[kind], 'font-monospace');
+          });
+        }
+        line(alert.last ? 'Since the last alert (' + alert.last.alert_type + '):' : 'Compared with before:');
+        alert.changes.forEach(function (change) {
+          line('• ' + change);
+        });
+      })
+      .catch(function () {
+        box.textContent = 'The preview could not be loaded; the confirmation page of the form shows it without JavaScript.';
+      });
+  }
+
   // Confirmation: a dialog before forms that send or change something public; on "yes" the form is sent with confirmed=yes.
   function attachConfirm(form) {
     const dialog = document.getElementById('confirm-dialog');
@@ -180,6 +223,11 @@
         line.textContent = element.name + ' = ' + (element.type === 'checkbox' ? 'yes' : element.value);
         list.appendChild(line);
       });
+      const preview = document.getElementById('confirm-dialog-preview');
+      if (preview) {
+        preview.hidden = !form.dataset.preview;
+        if (form.dataset.preview) showPreview(form, preview);
+      }
       dialog.returnValue = '';
       dialog.showModal();
       dialog.addEventListener('close', function onClose() {

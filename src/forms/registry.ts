@@ -12,6 +12,7 @@ import { sendMockJointEvent } from './send-mock-joint-event.js';
 import { copySkyMapBetweenEvents } from './copy-sky-map-between-events.js';
 import { createSkymapWithDisabledDetectors } from './create-skymap-with-disabled-detectors.js';
 import { downloadUploadExternalSkymap } from './download-upload-external-skymap.js';
+import { advocateSignoff } from './advocate-signoff.js';
 
 export type { ChainContext, FormValues, OperatorForm } from './define-form.js';
 export { queuedMessage } from './define-form.js';
@@ -29,6 +30,7 @@ export const OPERATOR_FORMS: readonly OperatorForm[] = [
   downloadUploadExternalSkymap,
   createSkymapWithDisabledDetectors,
   copySkyMapBetweenEvents,
+  advocateSignoff,
 ];
 
 export const FORM_NAMES: readonly string[] = OPERATOR_FORMS.map((form) => form.name);

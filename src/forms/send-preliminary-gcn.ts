@@ -5,6 +5,7 @@ import { queuedLog, setPreferredEvent } from './chain-steps.js';
 import { defineForm } from './define-form.js';
 import { eventField, supereventField } from './fields.js';
 import { refuseUnknownIds } from './gracedb-lookups.js';
+import { previewAlert } from '../tasks/alert-preview.js';
 
 export const sendPreliminaryGcn = defineForm({
   name: 'send_preliminary_gcn',
@@ -15,6 +16,8 @@ export const sendPreliminaryGcn = defineForm({
   confirm: true,
   flash: (values) => `Queued preliminary alert for ${values.superevent_id}.`,
   check: (values, gracedb) => refuseUnknownIds(gracedb, 'action', values, [['event_id', 'event']]),
+  preview: (values, gracedb, config) =>
+    previewAlert(gracedb, config.domain, values.superevent_id, 'PRELIMINARY', { eventId: values.event_id }),
   build: (values, context) =>
     chain(
       queuedLog(values.superevent_id, `User ${context.user} queued a Preliminary alert through the dashboard.`),

@@ -4,6 +4,7 @@ import { chain } from '../queue/canvas.js';
 import { queuedLog } from './chain-steps.js';
 import { defineForm } from './define-form.js';
 import { supereventField, versionedFileField } from './fields.js';
+import { previewAlert } from '../tasks/alert-preview.js';
 
 export const sendUpdateGcn = defineForm({
   name: 'send_update_gcn',
@@ -17,6 +18,10 @@ export const sendUpdateGcn = defineForm({
     versionedFileField('p_astro_filename', 'p_astro.json,0', { label: 'p_astro', typeahead: '/typeahead_p_astro_filename' }),
   ],
   confirm: true,
+  preview: (values, gracedb, config) =>
+    previewAlert(gracedb, config.domain, values.superevent_id, 'UPDATE', {
+      files: { skymap: values.skymap_filename, em_bright: values.em_bright_filename, p_astro: values.p_astro_filename },
+    }),
   flash: (values) => `Queued update alert for ${values.superevent_id}.`,
   build: (values, context) =>
     chain(

@@ -24,27 +24,13 @@ export interface VoeventFacts {
   eventPage: string;
 }
 
+export type { SignoffInput, SignoffRecord } from './gracedb.js';
+import type { SignoffInput, SignoffRecord } from './gracedb.js';
+
 /** Sign-off types: an instrument's operator (OP, with H1, L1 or V1) or the EM advocate (ADV). */
 export const SIGNOFF_TYPES = ['OP', 'ADV'] as const;
 export const SIGNOFF_INSTRUMENTS = ['H1', 'L1', 'V1'] as const;
 export const SIGNOFF_STATUSES = ['OK', 'NO'] as const;
-
-export interface SignoffInput {
-  signoff_type: string;
-  instrument?: string;
-  status: string;
-  comment?: string;
-}
-
-export interface SignoffRecord {
-  self: string;
-  signoff_type: 'OP' | 'ADV';
-  instrument: string;
-  status: 'OK' | 'NO';
-  comment: string;
-  submitter: string;
-  created: string;
-}
 
 export interface PermissionRecord {
   superevent: string;

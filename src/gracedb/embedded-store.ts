@@ -14,6 +14,8 @@ import type {
   LogRecord,
   PipelinePreferredEventEntry,
   SearchOptions,
+  SignoffInput,
+  SignoffRecord,
   SupereventCategory,
   SupereventRecord,
   SupereventUpdate,
@@ -505,6 +507,10 @@ export class EmbeddedGraceDb implements GraceDb {
   }
 
   /** A VOEvent whose document describes the candidate as stored: a superevent's preferred event and t_0, or the event. */
+  async signoff(supereventId: string, input: SignoffInput): Promise<SignoffRecord> {
+    return this.alertRecords.signoff(supereventId, input);
+  }
+
   async createVoevent(objectId: string, input: VoeventInput): Promise<VoeventRecord> {
     let event: EventRecord;
     let time: number | null;

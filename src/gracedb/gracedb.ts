@@ -220,8 +220,29 @@ export interface GraceDb {
   getVoevents(objectId: string): Promise<VoeventRecord[]>;
   /** Records a VOEvent: GraceDB numbers it and writes its VOEvent 2.0 file `{id}-{N}-{Type}.xml`. */
   createVoevent(objectId: string, input: VoeventInput): Promise<VoeventRecord>;
+
+  /** A sign-off on a superevent (an advocate's ADV, an instrument's OP): GraceDB applies its label (ADVOK, ADVNO, H1OK…). */
+  signoff(supereventId: string, input: SignoffInput): Promise<SignoffRecord>;
   /** Makes a superevent visible to the public (GraceDB's `permissions/modify/` with `expose`); exposed already: no change. */
   expose(supereventId: string): Promise<void>;
+}
+
+/** A sign-off request, as GraceDB's API takes it. */
+export interface SignoffInput {
+  signoff_type: string;
+  instrument?: string;
+  status: string;
+  comment?: string;
+}
+
+export interface SignoffRecord {
+  self: string;
+  signoff_type: 'OP' | 'ADV';
+  instrument: string;
+  status: 'OK' | 'NO';
+  comment: string;
+  submitter: string;
+  created: string;
 }
 
 /** GraceDB's VOEvent type codes and the names their files carry (`S190425z-1-Preliminary.xml`). */

@@ -8,6 +8,8 @@ import type {
   LogRecord,
   PipelinePreferredEventEntry,
   SearchOptions,
+  SignoffInput,
+  SignoffRecord,
   SupereventCategory,
   SupereventRecord,
   SupereventUpdate,
@@ -207,6 +209,10 @@ export class GraceDbRestClient implements GraceDb {
 
   async getVoevents(objectId: string): Promise<VoeventRecord[]> {
     return this.pages<VoeventRecord>(this.http.url(objectPaths(objectId).voevents), 'voevents');
+  }
+
+  async signoff(supereventId: string, input: SignoffInput): Promise<SignoffRecord> {
+    return this.http.json<SignoffRecord>('POST', this.http.url(`superevents/${segment(supereventId)}/signoffs/`), { json: input });
   }
 
   async createVoevent(objectId: string, input: VoeventInput): Promise<VoeventRecord> {

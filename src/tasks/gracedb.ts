@@ -4,7 +4,7 @@ import { defineTask } from '../queue/registry.js';
 import { isEventId } from '../gracedb/index.js';
 import { services } from './services.js';
 import { addPipelinePreferred, notifyLabelAdded } from './superevents.js';
-import { EVENT_ID, OBJECT_ID as OBJECT_ID_PATTERN } from '../gracedb/id-patterns.js';
+import { EVENT_ID, OBJECT_ID as OBJECT_ID_PATTERN, SUPEREVENT_ID } from '../gracedb/id-patterns.js';
 import { plainFileName, type FileResult } from '../queue/file-result.js';
 
 /** A GraceDB object: an event graceid (G1234) or a superevent ID (S240101a). */
@@ -89,6 +89,21 @@ export const addPipelinePreferredEvent = defineTask({
   params: { superevent_id: OBJECT_ID, event_id: z.string().regex(EVENT_ID, 'must be an event ID such as G1234') },
   async run({ superevent_id, event_id }) {
     return { superevent_id, event_id, added: await addPipelinePreferred(services().gracedb, superevent_id, event_id) };
+  },
+});
+
+export const createSignoff = defineTask({
+  name: 'gwqueue.tasks.gracedb.create_signoff',
+  description:
+    "An EM advocate's sign-off on a superevent (OK or NO, with a comment): GraceDB applies ADVOK or ADVNO, which sends the INITIAL or the RETRACTION alert.",
+  params: {
+    superevent_id: z.string().regex(SUPEREVENT_ID, 'must be a superevent ID such as S240101a'),
+    status: z.enum(['OK', 'NO']),
+    comment: z.string().max(1000).default(''),
+  },
+  async run({ superevent_id, status, comment }) {
+    const signoff = await services().gracedb.signoff(superevent_id, { signoff_type: 'ADV', status, comment });
+    return { superevent_id, signoff_type: signoff.signoff_type, status: signoff.status, label: `ADV${signoff.status}` };
   },
 });
 

@@ -24,7 +24,7 @@ function validateForm(
 }
 
 describe('operator forms', () => {
-  test("twelve forms at GWCelery's paths, each audited as form.<name>", () => {
+  test("GWCelery's twelve forms at its paths, and the advocate's sign-off, each audited as form.<name>", () => {
     assert.deepEqual(FORM_NAMES, [
       'send_preliminary_gcn',
       'send_update_gcn',
@@ -38,6 +38,7 @@ describe('operator forms', () => {
       'download_upload_external_skymap',
       'create_skymap_with_disabled_detectors',
       'copy_sky_map_between_events',
+      'advocate_signoff',
     ]);
     assert.deepEqual(
       form('send_update_gcn').fields.map((field) => field.name),

@@ -5,6 +5,7 @@ import { rootOf } from '../middleware/url-prefix.js';
 import type { WebContext } from '../context.js';
 import { HttpError } from '../middleware/errors.js';
 import { storeFor } from './api-support.js';
+import { newSubmissionToken } from '../middleware/session.js';
 
 const PAGE_SIZE = 50;
 /** Seconds between a record page's reloads in a browser without JavaScript. */
@@ -75,6 +76,8 @@ export function supereventPage(ctx: WebContext): RequestHandler {
       superevent,
       signoffs,
       exposed: permissions.some((row) => row.group === 'public_users'),
+      // The advocate's sign-off form (forms/advocate-signoff.ts) posts with its own one-time token.
+      signoffToken: newSubmissionToken(),
       ...more,
     });
   });

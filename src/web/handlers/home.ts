@@ -1,19 +1,15 @@
 // GET /: the DANGER ZONE card, flash messages, one card per operator form, and the platform card.
-import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { describeRedis } from '../../redis/connection.js';
 import { OPERATOR_FORMS } from '../../forms/registry.js';
 import { platformInfo } from '../platform.js';
 import type { WebContext } from '../context.js';
 import { gracedbBase } from '../gracedb/pages.js';
+import { newSubmissionToken } from '../middleware/session.js';
 
 export interface FormState {
   errors?: Record<string, Record<string, string>>;
   values?: Record<string, Record<string, string>>;
-}
-
-export function newSubmissionToken(): string {
-  return randomBytes(18).toString('base64url');
 }
 
 export function renderHome(ctx: WebContext, req: Request, res: Response, state: FormState = {}, status = 200): void {

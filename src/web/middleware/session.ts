@@ -1,4 +1,5 @@
 // Sessions kept in Redis (connect-redis), made only when needed and tied to one identity; flash messages in the session; CSRF tokens (csrf-sync).
+import { randomBytes } from 'node:crypto';
 import session, { type SessionData } from 'express-session';
 import { RedisStore } from 'connect-redis';
 import { csrfSync } from 'csrf-sync';
@@ -163,4 +164,9 @@ export function exposeCsrfToken(req: Request, res: Response, next: NextFunction)
   };
   res.locals.csrfToken = { toString: value, toJSON: value };
   next();
+}
+
+/** A form's one-time submission token: a repeat of the same page's POST is caught by it (actions/idempotency.ts). */
+export function newSubmissionToken(): string {
+  return randomBytes(18).toString('base64url');
 }
