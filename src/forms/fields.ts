@@ -1,6 +1,6 @@
 // The kinds of form field, each a zod schema with GWCelery's words: every entry point checks a form's input with these, inside the action pipeline.
 import { z } from 'zod';
-import { EVENT_ID, EXTERNAL_EVENT_ID, ID_EXAMPLES, SUPEREVENT_ID, VERSIONED_FILENAME } from '../gracedb/id-patterns.js';
+import { EVENT_ID, EXTERNAL_EVENT_ID, FILENAME, ID_EXAMPLES, SUPEREVENT_ID, VERSIONED_FILENAME } from '../gracedb/id-patterns.js';
 
 /** One field of an operator form: how the console shows it, and what it accepts. */
 export interface FormField {
@@ -58,6 +58,15 @@ export function idField(name: string, pattern: RegExp, example: string, display:
 /** A `name,version` file field, such as `bayestar.multiorder.fits,0`. */
 export function versionedFileField(name: string, example: string, display: Display): FormField {
   return textField(name, VERSIONED_FILENAME, example, display, `must be name,version such as ${example}`, 120);
+}
+
+/**
+ * A file of the form's superevent, `name,version` or `name` alone (its latest version there, as GraceDB serves a file
+ * named without one). The placeholder shows the version as optional: `bayestar.multiorder.fits[,0]`.
+ */
+export function fileField(name: string, filename: string, display: Display): FormField {
+  const mismatch = `must be name or name,version such as ${filename} or ${filename},0`;
+  return textField(name, FILENAME, `${filename}[,0]`, display, mismatch, 120);
 }
 
 /** A field with `base`'s rule, then `extra` on a value `base` accepted (a form that takes only some of those values). */

@@ -29,6 +29,11 @@ export function lookUpSuperevent(gracedb: GraceDb, refusal: Refusal, supereventI
   return lookUp(refusal, supereventId, () => gracedb.getSuperevent(supereventId));
 }
 
+/** An object's files as GraceDB lists them (each `name` and each `name,version`). */
+export function lookUpFiles(gracedb: GraceDb, refusal: Refusal, objectId: string): Promise<Looked<Record<string, string>>> {
+  return lookUp(refusal, objectId, () => gracedb.listFiles(objectId));
+}
+
 /** The fields of a form that name a GraceDB event or superevent, in the order GWCelery's form asks about them. */
 export type WantedIds = ReadonlyArray<readonly [field: string, kind: 'event' | 'superevent']>;
 

@@ -18,6 +18,11 @@ export const OBJECT_ID = new RegExp(
 );
 /** A file and its version as operators pick them (`bayestar.multiorder.fits,0`): what the update alert takes. */
 export const VERSIONED_FILENAME = /^[A-Za-z0-9_.+-]{1,100},\d{1,6}$/;
+/**
+ * A file of an object named as GraceDB takes it: `name,version`, or `name` alone for its latest version
+ * (`bayestar.multiorder.fits`). A name of dots only is refused: unversioned, it would be a path step in a file URL.
+ */
+export const FILENAME = /^(?!\.+(?:,|$))[A-Za-z0-9_.+-]{1,100}(?:,\d{1,6})?$/;
 
 /** What each kind looks like, for messages ("must look like S240101a"). */
 export const ID_EXAMPLES = {

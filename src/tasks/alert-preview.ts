@@ -4,7 +4,7 @@ import type { GraceDb, VoeventRecord } from '../gracedb/index.js';
 import { VOEVENT_TYPES } from '../gracedb/gracedb.js';
 import type { AlertType } from '../alerts/schema.js';
 import { buildAlert } from './alert-builder.js';
-import { latestDataProducts, type DataProductFiles } from './superevent-files.js';
+import { exactFilename, latestDataProducts, type DataProductFiles } from './superevent-files.js';
 import { EARLY_WARNING_LABEL } from './superevent-rules.js';
 
 /** What the form asks for: the orchestrator decides EARLYWARNING over PRELIMINARY from the superevent's labels, as here. */
@@ -83,6 +83,13 @@ export async function previewAlert(
   } else if (kind === 'INITIAL') {
     const logs = await gracedb.getLogs(supereventId);
     files = { ...latestDataProducts(logs, { requirePublic: true }), em_bright: latestDataProducts(logs).em_bright };
+  }
+  if (kind === 'UPDATE') {
+    // A name alone is its latest version, as the task resolves it when it sends: the preview names that version.
+    const list = await gracedb.listFiles(supereventId);
+    files = Object.fromEntries(
+      Object.entries(files).map(([kind, name]) => [kind, name && (exactFilename(list, name) ?? name)]),
+    ) as DataProductFiles;
   }
   files = Object.fromEntries(Object.entries(files).filter(([, name]) => name)) as DataProductFiles;
   // The builder reads the files from the superevent; a preliminary alert's are still on its event.

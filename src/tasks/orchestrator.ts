@@ -7,9 +7,9 @@ import { validateAlert, type AlertType } from '../alerts/schema.js';
 import { buildAlert, sendAlert } from './alert-builder.js';
 import { composeInitialCircular, composeRetractionCircular, composeUpdateCircular } from './circulars.js';
 import { services, SUPEREVENT_LABEL_TASK, type Services } from './services.js';
-import { latestDataProducts, type DataProductFiles } from './superevent-files.js';
+import { exactFilename, latestDataProducts, type DataProductFiles } from './superevent-files.js';
 import { EARLY_WARNING_LABEL, FROZEN_LABEL, INJECTION_LABEL, shouldPublish } from './superevent-rules.js';
-import { EVENT_ID, SUPEREVENT_ID as SUPEREVENT_ID_PATTERN, VERSIONED_FILENAME } from '../gracedb/id-patterns.js';
+import { EVENT_ID, FILENAME, SUPEREVENT_ID as SUPEREVENT_ID_PATTERN } from '../gracedb/id-patterns.js';
 
 /** Labels whose presence means an advocate already decided: GWCelery then sends no automatic PRELIMINARY notice. */
 export const ADVOCATE_DECISION_LABELS = ['ADVOK', 'ADVNO'];
@@ -233,12 +233,18 @@ export async function handleSupereventLabel(deps: Services, supereventId: string
   return { ...result, reason: `the orchestrator does nothing on ${label}` };
 }
 
-/** Sends an UPDATE alert with the given superevent files (`name,version`) and uploads an update circular draft. */
+/**
+ * Sends an UPDATE alert with the given superevent files and uploads an update circular draft. Each file is `name,version`
+ * or `name` alone: its latest version on the superevent now, so that the alert, its VOEvent and the circular name the
+ * exact version they carry. A name the superevent has no file of sends nothing.
+ */
 export async function updateAlert(deps: Services, filenames: [string, string, string], supereventId: string): Promise<AlertOutcome> {
   const { gracedb, config } = deps;
   const superevent = await gracedb.getSuperevent(supereventId);
   const event = superevent.preferred_event_data ?? (await gracedb.getEvent(superevent.preferred_event));
-  const [skymap, emBright, pAstro] = filenames;
+  const listed = await gracedb.listFiles(supereventId);
+  const exact = filenames.map((filename) => exactFilename(listed, filename));
+  const [skymap, emBright, pAstro] = exact.map((filename, index) => filename ?? filenames[index]);
   const files: DataProductFiles = { skymap, em_bright: emBright, p_astro: pAstro };
   const outcome: AlertOutcome = {
     superevent_id: supereventId,
@@ -247,6 +253,8 @@ export async function updateAlert(deps: Services, filenames: [string, string, st
     preferred_event: superevent.preferred_event,
     files,
   };
+  const missing = filenames.filter((_, index) => exact[index] === undefined);
+  if (missing.length) return noAlert(deps, outcome, `${supereventId} has no file ${missing.join(', no file ')}`);
   const blocked = globalBlock(deps, superevent, event);
   if (blocked) return noAlert(deps, outcome, blocked);
   if (await wasRetracted(deps, supereventId)) return noAlert(deps, outcome, `${supereventId} was retracted`);
@@ -263,7 +271,7 @@ export async function updateAlert(deps: Services, filenames: [string, string, st
 }
 
 const SUPEREVENT_ID = z.string().regex(SUPEREVENT_ID_PATTERN, 'must be a superevent ID such as S240101a');
-const VERSIONED_FILE = z.string().regex(VERSIONED_FILENAME, 'must be name,version such as bayestar.multiorder.fits,0');
+const FILE = z.string().regex(FILENAME, 'must be name or name,version such as bayestar.multiorder.fits or bayestar.multiorder.fits,0');
 
 export const preliminaryAlertTask = defineTask({
   name: 'gwqueue.tasks.orchestrator.preliminary_alert',
@@ -294,9 +302,10 @@ export const handleLabelTask = defineTask({
 export const updateAlertTask = defineTask({
   name: 'gwqueue.tasks.orchestrator.update_alert',
   queue: 'kafka',
-  description: 'Sends an UPDATE alert with the given sky map, em_bright and p_astro files of the superevent (name,version).',
+  description:
+    'Sends an UPDATE alert with the given sky map, em_bright and p_astro files of the superevent (name,version, or name for its latest version).',
   params: {
-    filenames: z.tuple([VERSIONED_FILE, VERSIONED_FILE, VERSIONED_FILE]),
+    filenames: z.tuple([FILE, FILE, FILE]),
     superevent_id: SUPEREVENT_ID,
   },
   async run({ filenames, superevent_id }) {

@@ -1,5 +1,6 @@
 // Finding an event's or superevent's latest sky map, em_bright and p_astro files in its log, and reading them.
 import type { GraceDb, LogRecord, SupereventRecord } from '../gracedb/index.js';
+import { splitVersionedFilename } from '../gracedb/id-patterns.js';
 import { readSkymap, credibleArea } from './skymap-fits.js';
 
 /** The GraceDB page of a superevent, as alerts and circulars link it (the API link without `api/`, plus `view/`). */
@@ -31,6 +32,22 @@ export function latestDataProducts(logs: LogRecord[], options: { requirePublic?:
     if (hasTags(entry, 'p_astro') && entry.filename.endsWith('.json')) found.p_astro = versioned;
   }
   return found;
+}
+
+/**
+ * The exact file a name stands for among an object's files (GraceDB's file list, `listFiles`): `name,version` when that
+ * version is there, an unversioned `name` as its latest version (what GraceDB would serve for it now), undefined when
+ * the object has no such file.
+ */
+export function exactFilename(files: Readonly<Record<string, string>>, filename: string): string | undefined {
+  const { name, version } = splitVersionedFilename(filename);
+  if (version !== undefined) return Object.hasOwn(files, `${name},${version}`) ? `${name},${version}` : undefined;
+  let latest: number | undefined;
+  for (const listed of Object.keys(files)) {
+    const entry = splitVersionedFilename(listed);
+    if (entry.name === name && entry.version !== undefined && (latest === undefined || entry.version > latest)) latest = entry.version;
+  }
+  return latest === undefined ? undefined : `${name},${latest}`;
 }
 
 export interface SkymapSummary {

@@ -56,13 +56,21 @@ describe('operator forms', () => {
       ok: false,
       errors: { extra: 'is not a field of this form', superevent_id: 'must look like S240101a', event_id: 'must look like G123456' },
     });
-    const file = validateForm(form('send_update_gcn'), {
-      superevent_id: 'MS240101a',
-      skymap_filename: 'bayestar.multiorder.fits',
-      em_bright_filename: 'em_bright.json,0',
-      p_astro_filename: 'p_astro.json,1',
-    });
-    assert.ok(!file.ok && file.errors.skymap_filename === 'must be name,version such as bayestar.multiorder.fits,0');
+    const files = { superevent_id: 'MS240101a', em_bright_filename: 'em_bright.json,0', p_astro_filename: 'p_astro.json,1' };
+    // A file name alone (its latest version) or with its version; nothing else, and no name of dots only (a URL path step).
+    for (const skymap of ['bayestar.multiorder.fits', 'bayestar.multiorder.fits,3'])
+      assert.deepEqual(validateForm(form('send_update_gcn'), { ...files, skymap_filename: skymap }), {
+        ok: true,
+        fields: { ...files, skymap_filename: skymap },
+      });
+    for (const skymap of ['bayestar.multiorder.fits,', 'bayestar.multiorder.fits,v1', 'a/b.fits', '..', '..,0', 'a b.fits']) {
+      const file = validateForm(form('send_update_gcn'), { ...files, skymap_filename: skymap });
+      assert.ok(
+        !file.ok &&
+          file.errors.skymap_filename === 'must be name or name,version such as bayestar.multiorder.fits or bayestar.multiorder.fits,0',
+        skymap,
+      );
+    }
     const none = validateForm(form('create_update_gcn_circular'), { superevent_id: 'S240101a' });
     assert.ok(
       !none.ok && none.errors.sky_localization === 'Choose at least one of sky localization, em_bright, p_astro or raven coincidence.',

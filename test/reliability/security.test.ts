@@ -29,6 +29,7 @@ const VALID: Record<string, Record<string, string>> = {
   download_upload_external_skymap: { ext_id: 'E123456', skymap_url: 'https://heasarc.gsfc.nasa.gov/FTP/fermi/skymap.fits' },
   create_skymap_with_disabled_detectors: { event_id: 'G123456', H1: 'on' },
   copy_sky_map_between_events: { superevent_id: 'S240101a', event_id: 'G123456', skymap_filename: 'bayestar.multiorder.fits,0' },
+  advocate_signoff: { superevent_id: 'S240101a', status: 'OK' },
 };
 /**
  * An attacker's page in a browser that sends neither Origin nor Sec-Fetch-Site with its POST: only the CSRF token stands
@@ -42,6 +43,7 @@ function controlRequests(failedId: string, delayedId: string) {
     { key: 'retry', path: `/flower/tasks/${failedId}/retry`, body: {}, action: 'task.retry' },
     { key: 'retry', path: `/tasks/${failedId}/retry`, body: {}, action: 'task.retry' },
     { key: 'cancel', path: `/flower/tasks/${delayedId}/cancel`, body: { confirmed: 'yes' }, action: 'task.cancel' },
+    { key: 'promote', path: `/flower/tasks/${delayedId}/promote`, body: { confirmed: 'yes' }, action: 'task.promote' },
     { key: 'pause', path: '/flower/queues/celery/pause', body: { confirmed: 'yes' }, action: 'queue.pause' },
     { key: 'resume', path: '/flower/queues/celery/resume', body: {}, action: 'queue.resume' },
     { key: 'clean', path: '/flower/queues/celery/clean', body: { state: 'failed', age: '0', confirmed: 'yes' }, action: 'queue.clean' },
