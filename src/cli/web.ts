@@ -52,12 +52,14 @@ export function register(program: Command): void {
         const config = getConfig();
         setStopBound(config.worker.shutdownTimeoutMs + 1000);
         const count = processes ?? config.web.processes;
+        const listen = { port: port ?? config.web.port, host: host ?? config.web.host };
         if (count > 1 && !cluster.isConsoleWorker()) {
           // Forked console processes would be stopped before they could catch the signal (and counted as unclean).
           throwIfStopRequested();
           const say = (line: string) => process.stderr.write(`gwqueue: ${line}\n`);
           const { code } = await cluster.runConsoleCluster({
             processes: count,
+            listen,
             stop: untilStopRequested(),
             say,
             stopTimeoutMs: config.worker.shutdownTimeoutMs,
@@ -66,8 +68,9 @@ export function register(program: Command): void {
           return code;
         }
         const [{ startWebServer }] = await Promise.all([import('../web/server.js'), import('../tasks/index.js')]);
-        // A SIGTERM while it starts (waiting for a hung Redis) ends the start: StartStopped, exit 0.
-        const web = await startWebServer(config, { port, host, signal: stopSignal });
+        // A SIGTERM while it starts (waiting for a hung Redis) ends the start: StartStopped, exit 0. A console process
+        // of a cluster listens only once it serves: the cluster would give it connections as soon as it listens.
+        const web = await startWebServer(config, { ...listen, signal: stopSignal, onceReady: cluster.isConsoleWorker() });
         if (!cluster.isConsoleWorker()) process.stderr.write(`gwqueue: console at ${web.url}${config.web.urlPrefix}\n`);
         await Promise.race([untilStopRequested(), cluster.isConsoleWorker() ? cluster.untilPrimaryGone() : new Promise(() => {})]);
         // Bounded (GWQUEUE_SHUTDOWN_TIMEOUT_MS for requests in flight, then 0.3 s for Redis), whatever Redis does.

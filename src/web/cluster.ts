@@ -1,12 +1,16 @@
 // `gwqueue web --processes N`: N console processes on one port (node:cluster); the primary forks, supervises and stops them.
 import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { listenOn } from '../log/listen.js';
 import { serveClusterProcessMetrics } from '../metrics/metrics-cluster.js';
 import { logger } from '../log/logger.js';
 import { stopStep } from '../log/stop-step.js';
 
 export interface ConsoleClusterOptions {
   processes: number;
+  /** Where the console processes listen (port 0: any free port, the same for all). */
+  listen: { port: number; host: string };
   /** Resolves when the primary is asked to stop (SIGINT/SIGTERM). */
   stop: Promise<unknown>;
   /** One line for the operator (stderr). */
@@ -59,8 +63,21 @@ export function untilPrimaryGone(): Promise<void> {
 }
 
 /**
+ * The port first, as for one process (server.ts): one in use, not allowed or on no address of this machine fails the
+ * start at once with one line (ListenError), Redis up or not, before any process is forked. A console process listens
+ * only once it can serve (a process of the cluster is given connections as soon as it listens), after its wait for
+ * Redis, so without this check a port in use would be found only after that wait.
+ */
+async function checkPort({ port, host }: { port: number; host: string }): Promise<void> {
+  const probe = net.createServer();
+  await listenOn(probe, port, host, 'the console');
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+}
+
+/**
  * Forks the console processes (each runs this same command line and sees `cluster.isWorker`), waits until every one
- * listens, replaces any that dies, and on `stop` sends SIGTERM to all and waits for them. Returns the exit code.
+ * listens, which each does only once it serves (server.ts, `onceReady`): the address is said when every process serves
+ * it. Replaces any that dies, and on `stop` sends SIGTERM to all and waits for them. Returns the exit code.
  * Processes share sessions, CSRF and submission tokens through Redis; without GWQUEUE_SECRET_KEY (development)
  * the primary makes one random key for all of them, or a session made by one would be refused by another.
  */
@@ -71,6 +88,7 @@ export async function runConsoleCluster(options: ConsoleClusterOptions): Promise
   let stopping = false;
   let started = false;
   const restartDelayMs = options.restartDelayMs ?? 1000;
+  await checkPort(options.listen);
 
   // One /metrics for the console: whichever process serves a scrape gets all processes' own metrics, merged.
   serveClusterProcessMetrics();

@@ -31,29 +31,51 @@ function starting(_req: http.IncomingMessage, res: http.ServerResponse): void {
   res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '1', Connection: 'close' }).end('starting\n');
 }
 
+/** Where an app listens, and when. */
+export interface Listen {
+  /** 0: any free port. */
+  port: number;
+  host: string;
+  /** Named when the port cannot be had. */
+  what: string;
+  /**
+   * Listen only once the app is built. For a console process of `gwqueue web -P N`: the cluster gives a process its
+   * share of the connections as soon as it listens, so one still starting would answer some requests 503 while the
+   * others serve them; its primary checked the port before forking (cluster.ts).
+   */
+  onceReady?: boolean;
+}
+
 /**
- * Builds the app from its dependencies and listens on `port` (0: any free port) at `host` (`what`: named if it cannot). The port comes first: one
- * in use fails the start at once (ListenError), Redis up or not. `signal`: a stop asked meanwhile ends the start.
+ * Builds the app from its dependencies and listens on `listen.port` at `listen.host`. The port comes first (unless
+ * `listen.onceReady`): one in use fails the start at once (ListenError), Redis up or not. `signal`: a stop asked
+ * meanwhile ends the start.
  */
 export async function serveApp(
   config: Config,
   buildApp: (deps: WebDeps) => Express,
-  listen: { port: number; host: string; what: string },
+  listen: Listen,
   signal?: AbortSignal,
 ): Promise<WebServer> {
   const log = logger('web');
   return runStartUp(log, signal, async (start) => {
     const redis = new OutageLog(log, describeRedis(config)).watch(createRedisConnection(config, 'producer'));
     start.started('the Redis connection', () => redis.disconnect());
+    const server = http.createServer();
+    server.keepAliveTimeout = 65_000;
+    const bind = async () => {
+      await listenOn(server, listen.port, listen.host, listen.what);
+      start.started('the server', () => {
+        server.close();
+        server.closeAllConnections();
+      });
+    };
     // The port first, so that one in use fails the start at once, Redis up or not. Until the app is built (it needs
     // a ready connection: the rate limits load their scripts), a request is told to come back.
-    const server = http.createServer(starting);
-    server.keepAliveTimeout = 65_000;
-    await listenOn(server, listen.port, listen.host, listen.what);
-    start.started('the server', () => {
-      server.close();
-      server.closeAllConnections();
-    });
+    if (!listen.onceReady) {
+      server.on('request', starting);
+      await bind();
+    }
     // It starts even when Redis is down (pages answer 503 until it is back; ioredis reconnects by itself), but when
     // Redis is up the first requests must not get a 503 only because the connection was still being made.
     await start.step(waitUntilReady(redis, config).catch(() => {}));
@@ -64,6 +86,7 @@ export async function serveApp(
     const app = buildApp({ config, client, gracedb, gracedbUrl, listenHost: listen.host });
     server.off('request', starting);
     server.on('request', app);
+    if (listen.onceReady) await bind();
     warnIfWritesAtRisk(redis, log);
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : listen.port;
@@ -91,11 +114,14 @@ export async function serveApp(
 }
 
 /** The operator console on the configured port (PORT, 5000) and host. */
-export function startWebServer(config: Config, options: { port?: number; host?: string; signal?: AbortSignal } = {}): Promise<WebServer> {
+export function startWebServer(
+  config: Config,
+  options: { port?: number; host?: string; signal?: AbortSignal; onceReady?: boolean } = {},
+): Promise<WebServer> {
   return serveApp(
     config,
     createApp,
-    { port: options.port ?? config.web.port, host: options.host ?? config.web.host, what: 'the console' },
+    { port: options.port ?? config.web.port, host: options.host ?? config.web.host, what: 'the console', onceReady: options.onceReady },
     options.signal,
   );
 }

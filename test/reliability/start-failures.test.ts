@@ -136,15 +136,29 @@ describe('a long-running command that cannot start', () => {
     }
   }
 
-  test('web -P 2: its port in use, the primary exits 71 and no console process is left', async () => {
-    const marker = `start-failures-${process.pid}-${Date.now()}`;
-    const result = await timed(['web', '-P', '2', '-H', '127.0.0.1', '-p', String(port.port)], { ...env, GWQUEUE_TEST_MARKER: marker });
-    assert.equal(result.code, LISTEN, result.stderr);
-    assert.match(result.stderr, /cannot serve the console on 127\.0\.0\.1:\d+: the port is in use/);
-    assert.match(result.stderr, /a console process could not start \(exit 71\); stopping the others/);
-    assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
-    assert.deepEqual(processesWithEnv('GWQUEUE_TEST_MARKER', marker), [], 'no console process outlives the primary');
-  });
+  for (const redisState of ['up', 'hung'] as const) {
+    test(`web -P 2: its port in use, Redis ${redisState}, the primary exits 71 with one line at once and no console process is left`, async () => {
+      const marker = `start-failures-${process.pid}-${Date.now()}`;
+      // Accepts connections and never answers: a console process would wait the connect timeout (raised here) for it.
+      const hung = net.createServer(() => {});
+      await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+      const hungUrl = `redis://127.0.0.1:${(hung.address() as net.AddressInfo).port}`;
+      try {
+        const result = await timed(['web', '-P', '2', '-H', '127.0.0.1', '-p', String(port.port)], {
+          ...env,
+          GWQUEUE_TEST_MARKER: marker,
+          ...(redisState === 'hung' ? { REDIS_URL: hungUrl, REDIS_CONNECT_TIMEOUT_MS: '60000' } : {}),
+        });
+        assert.equal(result.code, LISTEN, result.stderr);
+        oneLine(result, /cannot serve the console on 127\.0\.0\.1:\d+: the port is in use by another process \(EADDRINUSE\)/);
+        assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+        assert.ok(result.ms < QUICK_MS, `${result.ms} ms`);
+        assert.deepEqual(processesWithEnv('GWQUEUE_TEST_MARKER', marker), [], 'no console process outlives the primary');
+      } finally {
+        hung.close();
+      }
+    });
+  }
 
   test('dev: the console port in use, it exits 71 and its worker took no task', async () => {
     const untouched = await tenWaiting();

@@ -1,12 +1,13 @@
-// `gwqueue web --processes 2`: one port, sessions and CSRF shared across processes, a dead process replaced, SIGTERM stops all.
+// `gwqueue web --processes 2`: one port, a process given requests (and the address said) only once it serves, sessions and CSRF shared across processes, a dead process replaced, SIGTERM stops all.
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { type TestRedis } from '../helpers/redis-server.js';
+import { freePort, type TestRedis } from '../helpers/redis-server.js';
 import { eventually } from '../helpers/eventually.js';
-import { runCli, startCli } from '../helpers/cli.js';
-import { childrenOf } from '../helpers/processes.js';
+import { runCli, spawnCli, startCli } from '../helpers/cli.js';
+import { childrenOf, connectedTo } from '../helpers/processes.js';
+import { startReplyCutProxy } from '../helpers/reply-cut-proxy.js';
 import { startProcesses, type Processes } from '../helpers/real-processes.js';
 import { CONSOLE_V8_FLAGS, consoleExecArgv } from '../../src/web/cluster.js';
 
@@ -135,6 +136,61 @@ describe('console in several processes', () => {
       for (const pid of replaced) assert.throws(() => process.kill(pid, 0), 'every console process has exited');
     } finally {
       web.child.kill('SIGKILL');
+    }
+  });
+
+  test('a console process still starting takes no request: the console is announced once every process serves, and a replacement gets requests once it serves', async () => {
+    const proxy = await startReplyCutProxy(Number(new URL(redis.url).port));
+    const proxyPort = Number(new URL(proxy.url).port);
+    const url = `http://127.0.0.1:${await freePort()}`;
+    // The first Redis connection made is a console process's: held, that process stays starting until released (the
+    // Redis bounds are raised so that it does not give up waiting and start without Redis meanwhile).
+    const slow = proxy.holdNextConnection();
+    const web = spawnCli(['web', '--port', new URL(url).port, '--processes', '2'], {
+      ...env,
+      REDIS_URL: proxy.url,
+      REDIS_CONNECT_TIMEOUT_MS: '120000',
+      REDIS_COMMAND_TIMEOUT_MS: '120000',
+    });
+    try {
+      await slow.accepted;
+      await eventually(async () => (await request(`${url}/healthz`)).status === 200, 30_000, 'the other console process to serve');
+      // The port serves, but one process is still starting: the console is not said to listen, and that process is
+      // given none of the requests (each on a fresh connection, spread by the cluster over the processes listening).
+      assert.doesNotMatch(web.output(), /console at/, 'announced while a console process was still starting');
+      for (let i = 0; i < 6; i++) {
+        const answer = await request(`${url}/healthz`);
+        assert.equal(answer.status, 200, `request ${i + 1} while a process starts: ${answer.status} ${answer.body}`);
+      }
+      slow.release();
+      await eventually(() => /console at http:\/\/\S+ \(2 processes\)/.test(web.output()), 30_000, 'the console announced');
+      const workers = childrenOf(web.child.pid!);
+      assert.equal(workers.length, 2);
+
+      // A replacement for a process that died is given requests only once it serves too.
+      const late = proxy.holdNextConnection();
+      process.kill(workers[0], 'SIGKILL');
+      await late.accepted;
+      const replacement = childrenOf(web.child.pid!).find((pid) => !workers.includes(pid));
+      assert.ok(
+        replacement && connectedTo(replacement, proxyPort),
+        'the replacement is connected to Redis (its first connection, the one held)',
+      );
+      for (let i = 0; i < 6; i++) {
+        const answer = await request(`${url}/healthz`);
+        assert.equal(answer.status, 200, `request ${i + 1} while the replacement starts: ${answer.status} ${answer.body}`);
+      }
+      late.release();
+      await eventually(
+        async () => /^gwqueue_processes\{role="web"\} 2$/m.test((await request(`${url}/metrics`)).body),
+        30_000,
+        'the replacement to be counted',
+      );
+      web.child.kill('SIGTERM');
+      assert.equal(await web.exited, 0, web.output());
+    } finally {
+      web.child.kill('SIGKILL');
+      await proxy.close();
     }
   });
 
