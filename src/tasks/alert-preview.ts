@@ -47,7 +47,9 @@ function changesSince(last: VoeventRecord | undefined, preview: Omit<AlertPrevie
   const lines: string[] = [];
   const lastType = VOEVENT_TYPES[last.voevent_type].toUpperCase();
   if (lastType !== preview.alert_type) lines.push(`type: ${lastType} → ${preview.alert_type}`);
-  const skymap = preview.alert_type === 'RETRACTION' ? null : (preview.files.skymap ?? null);
+  // A retraction withdraws the candidate: it carries no event, so nothing else of it is compared.
+  if (preview.alert_type === 'RETRACTION') return [...lines, 'no event, sky map or probabilities: the candidate is withdrawn'];
+  const skymap = preview.files.skymap ?? null;
   if ((last.skymap_filename ?? null) !== skymap) lines.push(`sky map: ${last.skymap_filename ?? 'none'} → ${skymap ?? 'none'}`);
   for (const [table, key, field] of PROBABILITIES) {
     const before = round(last[field] as number | null);
