@@ -310,9 +310,11 @@ function wrk(app: App, seconds: number): { rps: number; requests: number; p50: n
   const latency = /latency ms: p50 ([\d.]+)\s+p90 ([\d.]+)\s+p99 ([\d.]+)/.exec(out);
   const statuses = /status codes: (.*)/.exec(out)?.[1] ?? '';
   const targets = /redirect targets: (.*)/.exec(out)?.[1] ?? '';
-  // Every answer must be an accepted form: a redirect to the task's page, nothing else.
+  // Every answer must be an accepted form: a redirect to the task's page (a browser), or 202 with the task (an API
+  // token: gwqueue answers API clients in JSON), nothing else.
   const accepted = new RegExp(`^${app.acceptedPrefix.replace(/\//g, '\\/')}\\*=\\d+$`);
-  if (!/^30[23]=\d+$/.test(statuses) || !accepted.test(targets) || !latency)
+  const ok = (/^30[23]=\d+$/.test(statuses) && accepted.test(targets)) || /^202=\d+$/.test(statuses);
+  if (!ok || !latency)
     throw new Error(`${APP_LABELS[app.key]}: wrk saw answers other than accepted forms: ${statuses}; ${targets}\n${out}`);
   return { rps, requests: Number(/(\d+) requests in/.exec(out)?.[1]), p50: Number(latency[1]), p99: Number(latency[3]) };
 }
