@@ -1,23 +1,18 @@
 // EM Advocate Sign-off: the advocate's OK or NO on a superevent; GraceDB applies ADVOK or ADVNO, and the orchestrator sends the INITIAL or the RETRACTION alert.
-import { z } from 'zod';
 import { createSignoff } from '../tasks/gracedb.js';
 import { previewAlert } from '../tasks/alert-preview.js';
 import { chain } from '../queue/canvas.js';
 import { queuedLog } from './chain-steps.js';
 import { defineForm } from './define-form.js';
-import { supereventField, text, type FormField } from './fields.js';
+import { choiceField, supereventField, text, type FormField } from './fields.js';
 import { lookUpSuperevent } from './gracedb-lookups.js';
 
 const VERDICTS = ['OK', 'NO'] as const;
 
-const statusField: FormField = {
-  name: 'status',
+const statusField = choiceField('status', VERDICTS, undefined, {
   label: 'Verdict',
-  placeholder: 'OK',
-  choices: VERDICTS,
   help: 'OK sends the INITIAL alert, NO the RETRACTION',
-  schema: z.enum(VERDICTS, { error: (issue) => (issue.input === undefined ? 'is required' : 'must be OK or NO') }),
-};
+});
 
 const commentField: FormField = {
   name: 'comment',

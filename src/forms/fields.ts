@@ -118,22 +118,24 @@ export const externalEventField = idField('ext_id', EXTERNAL_EVENT_ID, ID_EXAMPL
 });
 
 /**
- * An optional field taking one of `choices` (matched case-insensitively, given in their own spelling). Absent or empty,
- * it has no value, and the form's chain uses `fallback`, which the field shows as its placeholder.
+ * A field taking one of `choices` (matched case-insensitively, given in their own spelling). With a `fallback` it is
+ * optional: absent or empty, it has no value and the form's chain uses the fallback, which the field shows as its
+ * placeholder. Without one it is required (the first choice is what the console's select shows first).
  */
-export function choiceField(name: string, choices: readonly string[], fallback: string, display: Display): FormField {
+export function choiceField(name: string, choices: readonly string[], fallback: string | undefined, display: Display): FormField {
   const find = (text: string) => choices.find((choice) => choice.toLowerCase() === text.toLowerCase());
   return {
     name,
-    placeholder: fallback,
+    placeholder: fallback ?? choices[0],
     ...display,
     choices,
     schema: z
-      .string({ error: () => 'must be given once, as text' })
+      .string({ error: (issue) => (issue.input === undefined && !fallback ? 'is required' : 'must be given once, as text') })
       .trim()
       .optional()
       .superRefine((value, ctx) => {
         if (value && !find(value)) ctx.addIssue({ code: 'custom', message: `must be one of ${choices.join(', ')}` });
+        else if (!value && !fallback) ctx.addIssue({ code: 'custom', message: 'is required' });
       })
       .transform((value) => (value ? find(value) : undefined)),
   };

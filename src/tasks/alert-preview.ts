@@ -4,7 +4,7 @@ import type { GraceDb, VoeventRecord } from '../gracedb/index.js';
 import { VOEVENT_TYPES } from '../gracedb/gracedb.js';
 import type { AlertType } from '../alerts/schema.js';
 import { buildAlert } from './alert-builder.js';
-import { exactFilename, latestDataProducts, type DataProductFiles } from './superevent-files.js';
+import { exactFilename, latestDataProducts, readingFilesFrom, type DataProductFiles } from './superevent-files.js';
 import { EARLY_WARNING_LABEL } from './superevent-rules.js';
 
 /** What the form asks for: the orchestrator decides EARLYWARNING over PRELIMINARY from the superevent's labels, as here. */
@@ -94,10 +94,8 @@ export async function previewAlert(
     ) as DataProductFiles;
   }
   files = Object.fromEntries(Object.entries(files).filter(([, name]) => name)) as DataProductFiles;
-  // The builder reads the files from the superevent; a preliminary alert's are still on its event.
-  const reader: GraceDb = Object.assign(Object.create(gracedb) as GraceDb, {
-    download: (filename: string, objectId: string) => gracedb.download(filename, objectId === supereventId ? from : objectId),
-  });
+  // A preliminary alert's files are still on its event.
+  const reader = readingFilesFrom(gracedb, supereventId, from, files);
   const base = { superevent_id: supereventId, alert_type: alertType, files, from };
   const shown = { significant: null, far: null, classification: {}, properties: {}, external_coinc: false };
   const lastShown = last ? { alert_type: VOEVENT_TYPES[last.voevent_type], filename: last.filename, created: last.created } : null;

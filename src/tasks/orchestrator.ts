@@ -1,13 +1,13 @@
 // The orchestrator's alert tasks: preliminary (or early-warning), initial, update and retraction alerts, and what a superevent's label sets off.
 import { z } from 'zod';
-import type { EventRecord, GraceDb, SupereventRecord } from '../gracedb/index.js';
+import type { EventRecord, SupereventRecord } from '../gracedb/index.js';
 import { defineTask } from '../queue/registry.js';
 import { currentTask } from '../queue/current-task.js';
 import { validateAlert, type AlertType } from '../alerts/schema.js';
 import { buildAlert, sendAlert } from './alert-builder.js';
 import { composeInitialCircular, composeRetractionCircular, composeUpdateCircular } from './circulars.js';
 import { services, SUPEREVENT_LABEL_TASK, type Services } from './services.js';
-import { exactFilename, latestDataProducts, type DataProductFiles } from './superevent-files.js';
+import { exactFilename, latestDataProducts, readingFilesFrom, type DataProductFiles } from './superevent-files.js';
 import { EARLY_WARNING_LABEL, FROZEN_LABEL, INJECTION_LABEL, shouldPublish } from './superevent-rules.js';
 import { EVENT_ID, FILENAME, SUPEREVENT_ID as SUPEREVENT_ID_PATTERN } from '../gracedb/id-patterns.js';
 
@@ -327,12 +327,7 @@ export async function alertContents(deps: Services, supereventId: string): Promi
     files = latestDataProducts(await gracedb.getLogs(superevent.preferred_event));
     filesOf = superevent.preferred_event;
   }
-  // The alert builder reads the files from the superevent; this view reads those three where they are.
-  const chosen = new Set(Object.values(files));
-  const reader: GraceDb = Object.assign(Object.create(gracedb) as GraceDb, {
-    download: (filename: string, objectId: string) =>
-      gracedb.download(filename, objectId === supereventId && chosen.has(filename) ? filesOf : objectId),
-  });
+  const reader = readingFilesFrom(gracedb, supereventId, filesOf, files);
   const alert = validateAlert(await buildAlert(reader, config.domain, superevent, files, 'PRELIMINARY'));
   // The sky map is a file of the superevent already: the result says how big it is instead of carrying it again.
   const shown = alert.event

@@ -88,3 +88,15 @@ export async function readProbabilities(gracedb: GraceDb, objectId: string, file
   for (const [key, value] of Object.entries(parsed)) if (typeof value === 'number' && Number.isFinite(value)) out[key] = value;
   return out;
 }
+
+/**
+ * The alert builder reads a superevent's files from the superevent; a view of an alert not sent yet reads these
+ * `files` where they are now (`from`: the preferred event whose files a preliminary alert would copy).
+ */
+export function readingFilesFrom(gracedb: GraceDb, supereventId: string, from: string, files: DataProductFiles): GraceDb {
+  const chosen = new Set(Object.values(files));
+  return Object.assign(Object.create(gracedb) as GraceDb, {
+    download: (filename: string, objectId: string) =>
+      gracedb.download(filename, objectId === supereventId && chosen.has(filename) ? from : objectId),
+  });
+}
