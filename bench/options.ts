@@ -5,7 +5,7 @@ export interface BenchOptions {
   peer: boolean;
   quick: boolean;
   runs: number;
-  only: 'engine' | 'cli' | 'dashboard' | 'web' | undefined;
+  only: 'engine' | 'cli' | 'dashboard' | 'web' | 'operator' | undefined;
   abHeap: boolean;
   /** Retained tasks in the dashboard benchmark (default 100,000; 20,000 with --quick). */
   tasks?: number;
@@ -20,11 +20,11 @@ export interface SoakOptions {
 export type Parsed<T> = { run: T } | { exit: number; text: string };
 
 export const BENCH_USAGE = [
-  'usage: npm run bench -- [--peer] [--runs N] [--quick] [--only engine|cli|dashboard|web] [--tasks N] [--ab-heap]',
+  'usage: npm run bench -- [--peer] [--runs N] [--quick] [--only engine|cli|dashboard|web|operator] [--tasks N] [--ab-heap]',
   '  --peer      also measure the Flask + Celery peer (../shared/bench/peer; its quoted figures when it cannot run)',
   '  --runs N    runs of the web benchmark, medians reported (1 to 20; default 3, 1 with --quick)',
   '  --quick     fewer iterations everywhere (a smoke run, not figures to quote)',
-  '  --only P    run one part: engine, cli, dashboard or web',
+  '  --only P    run one part: engine, cli, dashboard, web or operator (the real preliminary alert, POST to outbox)',
   '  --tasks N   retained tasks in the dashboard benchmark (1,000 to 5,000,000; default 100,000, 20,000 with --quick)',
   "  --ab-heap   A/B in the same runs: V8's heap sized as deployed against V8's defaults",
   '  -h, --help  print this and exit',
@@ -64,8 +64,8 @@ export function parseBenchArgs(argv: string[]): Parsed<BenchOptions> {
   if (!Number.isInteger(runs) || runs < 1 || runs > 20)
     return { exit: 64, text: `bench: --runs must be a whole number from 1 to 20 (got "${String(values.runs)}")\n${BENCH_USAGE}` };
   const only = values.only as string | undefined;
-  if (only !== undefined && !['engine', 'cli', 'dashboard', 'web'].includes(only))
-    return { exit: 64, text: `bench: --only must be engine, cli, dashboard or web (got "${only}")\n${BENCH_USAGE}` };
+  if (only !== undefined && !['engine', 'cli', 'dashboard', 'web', 'operator'].includes(only))
+    return { exit: 64, text: `bench: --only must be engine, cli, dashboard, web or operator (got "${only}")\n${BENCH_USAGE}` };
   const tasks = values.tasks === undefined ? undefined : Number(values.tasks);
   if (tasks !== undefined && (!Number.isInteger(tasks) || tasks < 1000 || tasks > 5_000_000))
     return { exit: 64, text: `bench: --tasks must be a whole number from 1000 to 5000000 (got "${String(values.tasks)}")\n${BENCH_USAGE}` };

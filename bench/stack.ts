@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PACKAGE_ROOT } from '../src/config/index.js';
+import { CONSOLE_V8_FLAGS } from '../src/web/cluster.js';
 import { freePort, startRedis } from '../test/helpers/redis-server.js';
 import { stopChild, waitForOutput } from './processes.js';
 
@@ -44,6 +45,8 @@ export async function startStack(options: {
   tokenRole?: 'operator' | 'admin';
   nodeArgs?: string[];
   env?: Record<string, string>;
+  /** Console processes (default 2, as the web unit runs it); 1 runs the console alone, with the V8 flags a cluster gives its processes. */
+  webProcesses?: number;
 }): Promise<Stack> {
   const redis = await startRedis({ appendOnly: options.appendOnly });
   const redisPid = Number(
@@ -63,13 +66,18 @@ export async function startStack(options: {
     GWQUEUE_LOG_LEVEL: 'warn',
     ...options.env,
   };
-  const start = (unit: string, args: string[]) =>
-    spawn(process.execPath, [...unitNodeArgs(unit), ...(options.nodeArgs ?? []), BIN, ...args], {
+  const webProcesses = options.webProcesses ?? 2;
+  const start = (unit: string, args: string[], extra: readonly string[] = []) =>
+    spawn(process.execPath, [...unitNodeArgs(unit), ...extra, ...(options.nodeArgs ?? []), BIN, ...args], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
   const workers = [1, 2].map((n) => start('gwqueue-worker@.service', ['worker', '-n', `${options.name}${n}@local`]));
-  const web = start('gwqueue-web.service', ['web', '--port', String(port), '--processes', '2']);
+  const web = start(
+    'gwqueue-web.service',
+    ['web', '--port', String(port), '--processes', String(webProcesses)],
+    webProcesses === 1 ? CONSOLE_V8_FLAGS.filter((flag) => !flag.startsWith('--v8-pool-size')) : [],
+  );
   const stop = async () => {
     await Promise.all([...workers, web].map(stopChild));
     await redis.stop();

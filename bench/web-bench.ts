@@ -28,13 +28,14 @@ export interface LoadOptions {
   probeCount: number;
 }
 
-export const APPS = ['bare', 'floor', 'api', 'browser', 'peer', 'api-v8heap'] as const;
+export const APPS = ['bare', 'floor', 'api', 'browser', 'api-1p', 'peer', 'api-v8heap'] as const;
 export type AppKey = (typeof APPS)[number];
 export const APP_LABELS: Record<AppKey, string> = {
   bare: 'bare stack',
   floor: 'bare stack on Express',
   api: 'gwqueue, API token',
   browser: 'gwqueue, browser',
+  'api-1p': 'gwqueue, API token, console in 1 process',
   peer: 'peer (Flask + Celery)',
   'api-v8heap': "gwqueue, API token, V8's default heap sizing",
 };
@@ -153,9 +154,10 @@ async function seedEvent(base: string, token: string): Promise<string> {
  * gwqueue as deployed (production profile): the console in 2 processes behind a trusted proxy that names the user,
  * 2 workers, a private Redis without persistence like the peer's. `path`: API clients with a token, or browsers.
  */
-async function startOurs(key: 'api' | 'browser' | 'api-v8heap'): Promise<App> {
+async function startOurs(key: 'api' | 'browser' | 'api-1p' | 'api-v8heap'): Promise<App> {
   const stack = await startStack({
     name: 'webbench',
+    webProcesses: key === 'api-1p' ? 1 : 2,
     nodeArgs: ['--import', STANDIN, ...(key === 'api-v8heap' ? V8_HEAP_DEFAULTS : [])],
     env: { GWQUEUE_TRUSTED_PROXIES: '127.0.0.1', GWQUEUE_AUTHORIZED_USERS: BROWSER_USER },
   });
@@ -165,7 +167,7 @@ async function startOurs(key: 'api' | 'browser' | 'api-v8heap'): Promise<App> {
     base: stack.base,
     acceptedPrefix: '/tasks/',
     processes: () => [
-      ...named('web', 'console primary', [stack.web.pid!]),
+      ...named('web', key === 'api-1p' ? 'console' : 'console primary', [stack.web.pid!]),
       ...named('web', 'console process', childrenOf(stack.web.pid!)),
       ...named(
         'worker',
@@ -196,13 +198,15 @@ async function startOurs(key: 'api' | 'browser' | 'api-v8heap'): Promise<App> {
     throw error;
   });
   const probeFields = fields.split('&').flatMap((field) => ['--field', field]);
-  if (key === 'api' || key === 'api-v8heap') {
+  if (key !== 'browser') {
+    // A script that asks for HTML is answered as the peer answers: a redirect to the task (the probe needs its Location).
     const auth = `Authorization: Bearer ${stack.token}`;
+    const html = 'Accept: text/html';
     return {
       ...common,
-      wrk: { script: WRK_LUA, env: { WRK_BODY: fields, WRK_HEADERS: auth } },
-      probe: ['--result-url', '/api/tasks/{id}', ...result, ...probeFields, '--header', auth],
-      waitProbe: ['--result-url', '/api/tasks/{id}?wait=10', ...result, ...probeFields, '--header', auth],
+      wrk: { script: WRK_LUA, env: { WRK_BODY: fields, WRK_HEADERS: `${auth}|${html}` } },
+      probe: ['--result-url', '/api/tasks/{id}', ...result, ...probeFields, '--header', auth, '--header', html],
+      waitProbe: ['--result-url', '/api/tasks/{id}?wait=10', ...result, ...probeFields, '--header', auth, '--header', html],
     };
   }
   const proxy = { 'X-Proxy-Remote-User': BROWSER_USER };

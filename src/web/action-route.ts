@@ -65,8 +65,14 @@ function inputOf(req: Request): Record<string, unknown> {
   return { ...fields, ...req.params };
 }
 
-/** An API client (token, or asking for JSON) has no page to confirm on: its request is its confirmation. */
-const answersJson = (req: Request) => req.identity.via === 'token' || wantsJson(req);
+/** A request whose Accept header prefers HTML to JSON (any type, or no header, does not): a token client may ask for the 303. */
+const asksForHtml = (req: Request) => req.get('accept') !== undefined && req.accepts(['json', 'html']) === 'html';
+
+/**
+ * An API client (token, or asking for JSON) has no page to confirm on: its request is its confirmation. A token is
+ * answered in JSON unless it asks for HTML alone, as a browser would (then a redirect to the task's page).
+ */
+const answersJson = (req: Request) => (req.identity.via === 'token' && !asksForHtml(req)) || wantsJson(req);
 
 /** Where a browser goes when nothing was queued: the page it came from, else the entry's own (`:name` filled in). */
 function fallbackOf(req: Request, web: WebEntry, base: string): string {

@@ -14,6 +14,9 @@ test('bench options: the defaults, each option, and --help as the usage with exi
   assert.deepEqual(parseBenchArgs(['--only', 'dashboard', '--tasks', '1000000']), {
     run: { peer: false, quick: false, runs: 3, only: 'dashboard', abHeap: false, tasks: 1_000_000 },
   });
+  assert.deepEqual(parseBenchArgs(['--only', 'operator']), {
+    run: { peer: false, quick: false, runs: 3, only: 'operator', abHeap: false },
+  });
   for (const help of ['--help', '-h']) assert.deepEqual(parseBenchArgs([help]), { exit: 0, text: BENCH_USAGE });
   for (const option of ['--peer', '--runs', '--quick', '--only', '--tasks', '--ab-heap', '--help'])
     assert.match(BENCH_USAGE, new RegExp(option));
@@ -23,7 +26,7 @@ test('bench options: a mistake is one line naming it, then the usage, exit 64', 
   for (const [argv, reason] of [
     [['--bogus'], /Unknown option '--bogus'/],
     [['--runs', 'many'], /--runs must be a whole number from 1 to 20 \(got "many"\)/],
-    [['--only', 'nothing'], /--only must be engine, cli, dashboard or web/],
+    [['--only', 'nothing'], /--only must be engine, cli, dashboard, web or operator/],
     [['--tasks', '12.5'], /--tasks must be a whole number from 1000 to 5000000 \(got "12.5"\)/],
     [['stray'], /positional/i],
   ] as const) {

@@ -280,6 +280,28 @@ describe('operator console', () => {
     assert.equal(bad.body.fields.event_id, 'must be given once, as text');
   });
 
+  test('an API token that asks for HTML alone is answered as a browser: 303 to the task page', async () => {
+    const before = await fx.jobCount();
+    const res = await request(fx.app)
+      .post('/send_preliminary_gcn')
+      .set('Authorization', `Bearer ${API_TOKEN}`)
+      .set('Accept', 'text/html')
+      .type('form')
+      .send(VALID)
+      .expect(303);
+    assert.match(res.headers.location, TASK_URL);
+    assert.ok((await fx.jobCount()) > before, 'the chain was enqueued');
+    // `*/*` (curl's default) is no preference: JSON, as without Accept.
+    const any = await request(fx.app)
+      .post('/send_preliminary_gcn')
+      .set('Authorization', `Bearer ${API_TOKEN}`)
+      .set('Accept', '*/*')
+      .type('form')
+      .send(VALID)
+      .expect(202);
+    assert.match(any.body.url, TASK_URL);
+  });
+
   test('Idempotency-Key makes an API submission one-time too', async () => {
     const send = () =>
       request(fx.app)
