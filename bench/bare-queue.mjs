@@ -9,14 +9,31 @@ const { Redis } = require('ioredis');
 export const SUPEREVENT = /^[MT]?S\d{6}[a-z]+$/;
 export const EVENT = /^[GMTE]\d+$/;
 
-export function openQueue(redisUrl) {
+/** `recordFinished`: the worker writes one record per finished task (HSET + ZADD + HINCRBY in one MULTI), as a task list needs at least. */
+export function openQueue(redisUrl, { recordFinished = false } = {}) {
   const connection = () => new Redis(redisUrl, { maxRetriesPerRequest: null });
   const queue = new Queue('bare', { connection: connection() });
   const worker = new Worker('bare', async (job) => ({ ...job.data, alert_type: 'preliminary', sent: true }), {
     connection: connection(),
     concurrency: 4,
   });
+  const records = recordFinished ? connection() : undefined;
+  worker.on('completed', (job, result) => {
+    records
+      ?.multi()
+      .hset(`floor:task:${job.id}`, {
+        name: job.name,
+        state: 'completed',
+        result: JSON.stringify(result),
+        finishedOn: String(job.finishedOn),
+      })
+      .zadd('floor:tasks', job.finishedOn ?? Date.now(), job.id)
+      .hincrby('floor:history', String(Math.floor(Date.now() / 60000)), 1)
+      .exec()
+      .catch(() => {});
+  });
   return {
+    connection,
     /** Enqueues one form's task; resolves with its job ID. */
     add: async (superevent_id, event_id) => (await queue.add('prelim', { superevent_id, event_id }, { removeOnComplete: 1000 })).id,
     /** {id, state, result} of a job, or undefined when there is none. */
@@ -25,6 +42,7 @@ export function openQueue(redisUrl) {
       return job ? { id, state: await job.getState(), result: job.returnvalue ?? null } : undefined;
     },
     async close() {
+      records?.disconnect();
       await worker.close();
       await queue.close();
     },

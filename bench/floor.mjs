@@ -2,7 +2,10 @@
 // What the libraries gwqueue must use cost before any of gwqueue's own work (identity, sessions, the GraceDB look-up,
 // the idempotency claim, the audit entry, the task index). Same answers as bench/bare.mjs: `303 /result/<id>` for a
 // valid form, `302 /` otherwise, and `GET /result/<id>` with {id, state} for the latency probe.
-// Usage (from the project's root, so that the packages resolve): node bench/floor.mjs PORT REDIS_URL
+// With --steps, it also does the Redis work of gwqueue's required steps, and nothing else of ours: the event's look-up
+// (HGETALL + ZRANGE, sent together), the audit entry (XADD), and in the worker one record per finished task (HSET +
+// ZADD + HINCRBY in one MULTI): the floor of the required parts, for the CPU figures.
+// Usage (from the project's root, so that the packages resolve): node bench/floor.mjs PORT REDIS_URL [--steps]
 import { createRequire } from 'node:module';
 import { EVENT, openQueue, SUPEREVENT } from './bare-queue.mjs';
 
@@ -11,8 +14,13 @@ const express = require('express');
 const helmet = require('helmet');
 const { body, validationResult } = require('express-validator');
 
-const [port, redisUrl] = process.argv.slice(2);
-const queue = openQueue(redisUrl);
+const [port, redisUrl, mode] = process.argv.slice(2);
+const steps = mode === '--steps';
+const queue = openQueue(redisUrl, { recordFinished: steps });
+const redis = steps ? queue.connection() : undefined;
+// The one event the bench's form names (bench/web-bench.ts sends S240101abc and G123456 to the floor).
+await redis?.hset('floor:event:G123456', { graceid: 'G123456', superevent: 'S240101abc', pipeline: 'gstlal', far: '1e-9' });
+await redis?.zadd('floor:event:G123456:labels', 0, 'EM_READY');
 
 const app = express();
 app.use(helmet());
@@ -24,7 +32,24 @@ app.post(
   async (req, res) => {
     if (!validationResult(req).isEmpty()) return res.redirect(302, '/');
     try {
-      res.redirect(303, `/result/${await queue.add(req.body.superevent_id, req.body.event_id)}`);
+      if (redis) {
+        const [event] = await Promise.all([
+          redis.hgetall(`floor:event:${req.body.event_id}`),
+          redis.zrange(`floor:event:${req.body.event_id}:labels`, 0, -1),
+        ]);
+        if (!event.graceid) return res.redirect(302, '/');
+      }
+      const id = await queue.add(req.body.superevent_id, req.body.event_id);
+      await redis?.xadd(
+        'floor:audit',
+        'MAXLEN',
+        '~',
+        '100000',
+        '*',
+        'record',
+        JSON.stringify({ user: 'bench', action: 'send_preliminary_gcn', fields: req.body, taskId: id, time: Date.now() }),
+      );
+      res.redirect(303, `/result/${id}`);
     } catch {
       res.sendStatus(503);
     }

@@ -109,6 +109,7 @@ async function web(): Promise<void> {
   const apps: AppKey[] = [
     'bare',
     'floor',
+    'floor-steps',
     'api',
     'browser',
     'api-1p',
@@ -183,6 +184,7 @@ async function web(): Promise<void> {
     measure,
     'bare stack': cell('bare', key, digits),
     'bare stack on Express': cell('floor', key, digits),
+    "…with gwqueue's Redis steps": cell('floor-steps', key, digits),
     'gwqueue, API token': cell('api', key, digits),
     'gwqueue, browser': cell('browser', key, digits),
     'gwqueue, API token, 1 console process': cell('api-1p', key, digits),
@@ -279,6 +281,13 @@ async function web(): Promise<void> {
     1.8,
     '≤',
     'for information',
+  );
+  target(
+    "CPU per submission, all processes, API token ÷ bare stack on Express with gwqueue's Redis steps",
+    ratio(m('api', 'cpuTotalMs'), m('floor-steps', 'cpuTotalMs')),
+    1.8,
+    '≤',
+    'for information: the floor of the required parts',
   );
   target(`POST p99 under load, API token ÷ peer${quoted}`, ratio(m('api', 'wrkP99'), peer('wrkP99')), 1, '≤');
   target(`POST p99 under load, browser ÷ peer${quoted}`, ratio(m('browser', 'wrkP99'), peer('wrkP99')), 1, '≤');

@@ -28,11 +28,12 @@ export interface LoadOptions {
   probeCount: number;
 }
 
-export const APPS = ['bare', 'floor', 'api', 'browser', 'api-1p', 'peer', 'api-v8heap'] as const;
+export const APPS = ['bare', 'floor', 'floor-steps', 'api', 'browser', 'api-1p', 'peer', 'api-v8heap'] as const;
 export type AppKey = (typeof APPS)[number];
 export const APP_LABELS: Record<AppKey, string> = {
   bare: 'bare stack',
   floor: 'bare stack on Express',
+  'floor-steps': "bare stack on Express with gwqueue's Redis steps",
   api: 'gwqueue, API token',
   browser: 'gwqueue, browser',
   'api-1p': 'gwqueue, API token, console in 1 process',
@@ -232,11 +233,14 @@ async function startOurs(key: 'api' | 'browser' | 'api-1p' | 'api-v8heap'): Prom
 }
 
 /** The bare stack (bench/bare.mjs), or the same on Express and express-validator (bench/floor.mjs), on a private Redis without persistence. */
-async function startBare(key: 'bare' | 'floor'): Promise<App> {
+async function startBare(key: 'bare' | 'floor' | 'floor-steps'): Promise<App> {
   const redis = await startRedis();
   const port = await freePort();
-  const script = key === 'floor' ? FLOOR : BARE;
-  const child = spawn(process.execPath, [script, String(port), redis.url], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const script = key === 'bare' ? BARE : FLOOR;
+  const child = spawn(process.execPath, [script, String(port), redis.url, ...(key === 'floor-steps' ? ['--steps'] : [])], {
+    cwd: PACKAGE_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const stop = async () => {
     await stopChild(child);
     await redis.stop();
@@ -344,7 +348,11 @@ const none = { postP50: NaN, doneP50: NaN, doneP95: NaN, doneP99: NaN };
 
 /** One run on one app, as the peer's README measures it: start fresh, wrk, drain, 2 s pause, probe (and ours again with ?wait), RSS, stop. */
 async function measure(key: AppKey, options: LoadOptions): Promise<WebFigures> {
-  const app = await (key === 'bare' || key === 'floor' ? startBare(key) : key === 'peer' ? startPeer() : startOurs(key));
+  const app = await (key === 'bare' || key === 'floor' || key === 'floor-steps'
+    ? startBare(key)
+    : key === 'peer'
+      ? startPeer()
+      : startOurs(key));
   try {
     const cpuBefore = app.processes().map(({ role, pid }) => ({ role, pid, ms: cpuMs(pid) }));
     const load = wrk(app, options.wrkSeconds);
