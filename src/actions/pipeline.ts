@@ -1,4 +1,5 @@
 // The one operator-action pipeline: identify → authorize → validate → confirm (browser) → claim the idempotency key → act → audit → outcome, for every entry point.
+import { sentTogether } from '../redis/together.js';
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
@@ -454,10 +455,12 @@ export async function runChecked<I, T>(
     // Sent again, the entry is written only if the first try did not land (its answer may be what was lost).
     { what: 'audit entry', write: () => writeAuditRecord(deps.redis, deps.config, record, true) },
   ];
-  const written = await Promise.allSettled([
-    key ? recordKey(deps.redis, deps.config, key, purpose, done.taskId ?? null, fp) : undefined,
-    writeAuditRecord(deps.redis, deps.config, record),
-  ]);
+  const written = await Promise.allSettled(
+    sentTogether(deps.redis, () => [
+      key ? recordKey(deps.redis, deps.config, key, purpose, done.taskId ?? null, fp) : undefined,
+      writeAuditRecord(deps.redis, deps.config, record),
+    ]),
+  );
   const lost = writes.filter((_, i) => written[key ? i : i + 1].status === 'rejected');
   if (lost.length) {
     // It was done. Answering "failed" now would be a lie, and the operator's second try would do it twice
