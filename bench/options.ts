@@ -7,6 +7,8 @@ export interface BenchOptions {
   runs: number;
   only: 'engine' | 'cli' | 'dashboard' | 'web' | 'operator' | undefined;
   abHeap: boolean;
+  /** `--ab-flags`: the node flags the A/B's second API-token app runs with (given last, they win); V8's defaults when absent. */
+  abFlags?: string[];
   /** Retained tasks in the dashboard benchmark (default 100,000; 20,000 with --quick). */
   tasks?: number;
 }
@@ -20,13 +22,14 @@ export interface SoakOptions {
 export type Parsed<T> = { run: T } | { exit: number; text: string };
 
 export const BENCH_USAGE = [
-  'usage: npm run bench -- [--peer] [--runs N] [--quick] [--only engine|cli|dashboard|web|operator] [--tasks N] [--ab-heap]',
+  'usage: npm run bench -- [--peer] [--runs N] [--quick] [--only engine|cli|dashboard|web|operator] [--tasks N] [--ab-heap] [--ab-flags FLAGS]',
   '  --peer      also measure the Flask + Celery peer (../shared/bench/peer; its quoted figures when it cannot run)',
   '  --runs N    runs of the web benchmark, medians reported (1 to 20; default 3, 1 with --quick)',
   '  --quick     fewer iterations everywhere (a smoke run, not figures to quote)',
   '  --only P    run one part: engine, cli, dashboard, web or operator (the real preliminary alert, POST to outbox)',
   '  --tasks N   retained tasks in the dashboard benchmark (1,000 to 5,000,000; default 100,000, 20,000 with --quick)',
   "  --ab-heap   A/B in the same runs: V8's heap sized as deployed against V8's defaults",
+  "  --ab-flags F  the same A/B against these node flags instead (e.g. --ab-flags='--max-semi-space-size=8')",
   '  -h, --help  print this and exit',
 ].join('\n');
 
@@ -54,6 +57,7 @@ export function parseBenchArgs(argv: string[]): Parsed<BenchOptions> {
     runs: { type: 'string' },
     only: { type: 'string' },
     'ab-heap': { type: 'boolean' },
+    'ab-flags': { type: 'string' },
     tasks: { type: 'string' },
   });
   if (parsed.failure) return parsed.failure;
@@ -75,7 +79,8 @@ export function parseBenchArgs(argv: string[]): Parsed<BenchOptions> {
       quick,
       runs,
       only: only as BenchOptions['only'],
-      abHeap: values['ab-heap'] === true,
+      abHeap: values['ab-heap'] === true || typeof values['ab-flags'] === 'string',
+      ...(typeof values['ab-flags'] === 'string' ? { abFlags: values['ab-flags'].split(/\s+/).filter(Boolean) } : {}),
       ...(tasks === undefined ? {} : { tasks }),
     },
   };

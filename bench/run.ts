@@ -105,7 +105,7 @@ try {
 }
 
 async function web(): Promise<void> {
-  const options = { wrkSeconds: quick ? 5 : 10, probeCount: quick ? 100 : 300 };
+  const options = { wrkSeconds: quick ? 5 : 10, probeCount: quick ? 100 : 300, ...(args.abFlags ? { abFlags: args.abFlags } : {}) };
   const apps: AppKey[] = [
     'bare',
     'floor',
@@ -259,16 +259,20 @@ async function web(): Promise<void> {
   }
   printTable('RSS and PSS per process after the load (MB)', perProcess);
 
-  if (args.abHeap)
+  if (args.abHeap) {
+    const other = args.abFlags ? args.abFlags.join(' ') : "V8's defaults";
     printTable(
-      `A/B in the same runs: V8's heap sized as deployed (2 MB semispaces, heap grown by 50 %, one background thread) against V8's defaults, API-token path, medians of ${runs}`,
-      (['rps', 'wrkP99', 'doneP50', 'doneP99', 'webRssMb', 'workerRssMb'] as const).map((measure) => ({
-        measure,
-        'as deployed': fmt(m('api', measure), 2),
-        "V8's defaults": fmt(m('api-v8heap', measure), 2),
-        'deployed ÷ defaults': fmt(ratio(m('api', measure), m('api-v8heap', measure)), 2),
-      })),
+      `A/B in the same runs: V8's heap sized as deployed (2 MB semispaces, heap grown by 50 %, one background thread) against ${other}, API-token path, medians of ${runs}`,
+      (['rps', 'wrkP99', 'doneP50', 'doneP99', 'webRssMb', 'workerRssMb', 'cpuWebMs', 'cpuWorkerMs', 'cpuTotalMs'] as const).map(
+        (measure) => ({
+          measure,
+          'as deployed': fmt(m('api', measure), 3),
+          [other]: fmt(m('api-v8heap', measure), 3),
+          'deployed ÷ other': fmt(ratio(m('api', measure), m('api-v8heap', measure)), 2),
+        }),
+      ),
     );
+  }
 
   // The targets of issue 29: CPU against the floor of the required parts (the bare stack on Express), the rest against the peer.
   const quoted = peerRuns ? '' : ' (peer quoted)';

@@ -26,6 +26,8 @@ const BROWSERS = 32;
 export interface LoadOptions {
   wrkSeconds: number;
   probeCount: number;
+  /** The node flags of the A/B's second API-token app ('api-v8heap'); V8's default heap sizing when absent. */
+  abFlags?: string[];
 }
 
 export const APPS = ['bare', 'floor', 'floor-steps', 'api', 'browser', 'api-1p', 'peer', 'api-v8heap'] as const;
@@ -155,11 +157,11 @@ async function seedEvent(base: string, token: string): Promise<string> {
  * gwqueue as deployed (production profile): the console in 2 processes behind a trusted proxy that names the user,
  * 2 workers, a private Redis without persistence like the peer's. `path`: API clients with a token, or browsers.
  */
-async function startOurs(key: 'api' | 'browser' | 'api-1p' | 'api-v8heap'): Promise<App> {
+async function startOurs(key: 'api' | 'browser' | 'api-1p' | 'api-v8heap', abFlags = V8_HEAP_DEFAULTS): Promise<App> {
   const stack = await startStack({
     name: 'webbench',
     webProcesses: key === 'api-1p' ? 1 : 2,
-    nodeArgs: ['--import', STANDIN, ...(key === 'api-v8heap' ? V8_HEAP_DEFAULTS : [])],
+    nodeArgs: ['--import', STANDIN, ...(key === 'api-v8heap' ? abFlags : [])],
     env: { GWQUEUE_TRUSTED_PROXIES: '127.0.0.1', GWQUEUE_AUTHORIZED_USERS: BROWSER_USER },
   });
   const client = await connectClient(loadConfig(stack.env));

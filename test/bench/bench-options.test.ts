@@ -17,8 +17,11 @@ test('bench options: the defaults, each option, and --help as the usage with exi
   assert.deepEqual(parseBenchArgs(['--only', 'operator']), {
     run: { peer: false, quick: false, runs: 3, only: 'operator', abHeap: false },
   });
+  assert.deepEqual(parseBenchArgs(['--only', 'web', '--ab-flags=--max-semi-space-size=8  --v8-pool-size=2']), {
+    run: { peer: false, quick: false, runs: 3, only: 'web', abHeap: true, abFlags: ['--max-semi-space-size=8', '--v8-pool-size=2'] },
+  });
   for (const help of ['--help', '-h']) assert.deepEqual(parseBenchArgs([help]), { exit: 0, text: BENCH_USAGE });
-  for (const option of ['--peer', '--runs', '--quick', '--only', '--tasks', '--ab-heap', '--help'])
+  for (const option of ['--peer', '--runs', '--quick', '--only', '--tasks', '--ab-heap', '--ab-flags', '--help'])
     assert.match(BENCH_USAGE, new RegExp(option));
 });
 
