@@ -364,8 +364,10 @@ describe('Redis Sentinel failover under a stream of API submissions', () => {
           `a submission while the replica was cut off: ${a.status} ${JSON.stringify(a.body)}`,
         );
       // What the master holds and the replica does not, just before the master dies. The replica's side is read on the
-      // replica, now: promoted, it starts from exactly this (checked below by its offset), and a resubmission after the
-      // failover writes the same claims and task IDs again on it, so a read of the new master then could find nothing lost.
+      // replica, now: promoted, it starts from exactly this (checked below by its offset). Read on the new master after
+      // the failover, it could already show a lost task again: a resubmission takes over a claim that reached the
+      // replica without its task, and enqueues under the claim's task ID. (The window lasts a few seconds: a replica cut
+      // off for more than 10 × down-after, 10 s, is too stale for the Sentinels to promote.)
       const [onOldMaster, tasksOnOldMaster, onReplica, tasksOnReplica] = await Promise.all([
         claims(firstMaster),
         onServer(firstMaster, rootTasks),
