@@ -34,9 +34,24 @@ export interface SentinelGroup {
   thaw(port: number): void;
   /** Resolves once the master on this port has this many replicas online. */
   waitForReplicas(port: number, count: number, timeoutMs: number): Promise<void>;
+  /** The server's INFO replication, as far as a failover test needs it; undefined when it does not answer. */
+  replication(port: number): Promise<Replication | undefined>;
   /** Resolves once every Sentinel names a master other than `oldPort` and that server answers as master. */
   waitForNewMaster(oldPort: number, timeoutMs: number): Promise<number>;
   stop(): Promise<void>;
+}
+
+export interface Replication {
+  role: 'master' | 'slave';
+  /** A replica's link to its master (master_link_status:up); false on a master. */
+  linkUp: boolean;
+  /**
+   * master_repl_offset: how far into the replication stream the server's data is. A replica's stays put while its link
+   * is down: nothing of the master's reaches it.
+   */
+  offset: number;
+  /** second_repl_offset: on a promoted replica, its offset at the promotion plus one (-1 when never promoted). */
+  secondOffset: number;
 }
 
 export interface SentinelOptions {
@@ -209,6 +224,17 @@ export async function startSentinelGroup(options: SentinelOptions = {}): Promise
         timeoutMs,
         `${count} replica(s) online at ${port}`,
       );
+    },
+    async replication(port) {
+      const info = await ask(port, (r) => r.info('replication'));
+      if (info === undefined) return undefined;
+      const field = (name: string) => new RegExp(`^${name}:(.*?)\\r?$`, 'm').exec(info)?.[1];
+      return {
+        role: field('role') === 'master' ? 'master' : 'slave',
+        linkUp: field('master_link_status') === 'up',
+        offset: Number(field('master_repl_offset')),
+        secondOffset: Number(field('second_repl_offset')),
+      };
     },
     async waitForNewMaster(oldPort, timeoutMs) {
       return eventually(

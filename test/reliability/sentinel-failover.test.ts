@@ -161,33 +161,47 @@ describe('Redis Sentinel failover under a stream of API submissions', () => {
   /**
    * Bounded load around one fault: CLIENTS clients, each with one key at a time, resubmitting the same key after a
    * 503 until it is answered 202 (or 200 duplicate); the fault comes once 12 were accepted, and the clients stop
-   * taking new keys once 12 more were accepted on the new master.
+   * taking new keys once 12 more were accepted on the new master. The fault may submit keys of its own (`submitKey`):
+   * each is resubmitted the same way, and the load ends only once they are accepted too.
    */
-  async function underLoad(fault: (mine: Answer[]) => Promise<Fault>): Promise<{ mine: Answer[]; fault: Fault }> {
+  async function underLoad(fault: (submitKey: () => Promise<Answer>) => Promise<Fault>): Promise<{ mine: Answer[]; fault: Fault }> {
     const mine: Answer[] = [];
     let taking = true;
+    /** Submits a new key (a seeded superevent of its own) until it is accepted; `first` hears its first answer. */
+    const untilAccepted = async (first?: (answer: Answer) => void) => {
+      const target = targets.shift();
+      assert.ok(target, 'ran out of seeded superevents');
+      const key = randomUUID();
+      keyOf.set(key, target);
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const answer = await submit(target, key);
+        mine.push(answer);
+        answers.push(answer);
+        first?.(answer);
+        first = undefined;
+        if (answer.status === 202 || answer.status === 200) return;
+        assert.ok(
+          Date.now() < deadline,
+          `key ${key} not accepted within 60 s: ${answer.status} ${JSON.stringify(answer.body)}\n${web!.output().slice(-4000)}`,
+        );
+        await sleep(200);
+      }
+    };
     const client = async () => {
       while (taking) {
-        const target = targets.shift();
-        assert.ok(target, 'ran out of seeded superevents');
-        const key = randomUUID();
-        keyOf.set(key, target);
-        const deadline = Date.now() + 60_000;
-        for (;;) {
-          const answer = await submit(target, key);
-          mine.push(answer);
-          answers.push(answer);
-          if (answer.status === 202 || answer.status === 200) break;
-          assert.ok(
-            Date.now() < deadline,
-            `key ${key} not accepted within 60 s: ${answer.status} ${JSON.stringify(answer.body)}\n${web!.output().slice(-4000)}`,
-          );
-          await sleep(200);
-        }
+        await untilAccepted();
         await sleep(30);
       }
     };
-    const load = Promise.all(Array.from({ length: CLIENTS }, client));
+    const running = Array.from({ length: CLIENTS }, client);
+    const submitKey = () =>
+      new Promise<Answer>((resolve, reject) => {
+        const accepted = untilAccepted(resolve);
+        // Its failure fails the load (awaited below), and this promise if no answer came first.
+        running.push(accepted);
+        accepted.catch(reject);
+      });
     try {
       await eventually(() => mine.filter((a) => a.status === 202).length >= 12, 30_000, '12 submissions accepted before the fault');
       // A master with a replica in sync: every 202 says that one replica has it.
@@ -196,7 +210,7 @@ describe('Redis Sentinel failover under a stream of API submissions', () => {
         [1],
         'replicas named by the 202s before the fault',
       );
-      const happened = await fault(mine);
+      const happened = await fault(submitKey);
       await eventually(
         () => mine.filter((a) => a.status === 202 && a.at > happened.failedOverAt).length >= 12,
         30_000,
@@ -205,7 +219,8 @@ describe('Redis Sentinel failover under a stream of API submissions', () => {
       return { mine, fault: happened };
     } finally {
       taking = false;
-      await load;
+      // A key submitted by the fault is in `running` before the fault returns.
+      await Promise.all(running);
     }
   }
 
@@ -321,7 +336,8 @@ describe('Redis Sentinel failover under a stream of API submissions', () => {
     assert.equal(firstMaster, group.servers[0].port);
     const replica = group.servers[1];
     let lostOnFailover: string[] = [];
-    const scenario = await underLoad(async (mine) => {
+    let windowKeys: string[] = [];
+    const scenario = await underLoad(async (submitKey) => {
       // The asynchronous replication window, held open: the replica loses its link to the master and cannot get it
       // back (a wrong masterauth makes its handshake fail), while the master keeps taking writes and the Sentinels
       // still count the replica as one they could promote. Without a wait for a replica, those submissions would be
@@ -330,32 +346,67 @@ describe('Redis Sentinel failover under a stream of API submissions', () => {
         await redis.config('SET', 'masterauth', 'not-the-masters-password');
         await redis.client('KILL', 'TYPE', 'master');
       });
-      const brokenAt = Date.now();
-      await eventually(() => mine.some((a) => a.at > brokenAt + 200 && a.status === 503), 10_000, 'a 503 while the replica is cut off');
-      await sleep(1000);
-      // What the master holds and the replica does not: every claim and task on it, just before it dies.
-      const onOldMaster = await claims(firstMaster);
-      const tasksOnOldMaster = await onServer(firstMaster, rootTasks);
+      const cut = await eventually(
+        async () => {
+          const state = await group.replication(replica.port);
+          return state && !state.linkUp ? state : undefined;
+        },
+        10_000,
+        'the replica cut off from the master',
+      );
+      // Submissions made from here on reach the master alone: the window holds them whatever the load had in flight at
+      // the cut (whose writes may all have reached the replica before it).
+      const opened = await Promise.all([submitKey(), submitKey()]);
+      windowKeys = opened.map((a) => a.key);
+      for (const a of opened)
+        assert.ok(
+          a.status === 503 && a.body.submitted === 'unknown',
+          `a submission while the replica was cut off: ${a.status} ${JSON.stringify(a.body)}`,
+        );
+      // What the master holds and the replica does not, just before the master dies. The replica's side is read on the
+      // replica, now: promoted, it starts from exactly this (checked below by its offset). Read on the new master after
+      // the failover, it could already show a lost task again: a resubmission takes over a claim that reached the
+      // replica without its task, and enqueues under the claim's task ID. (The window lasts a few seconds: a replica cut
+      // off for more than 10 × down-after, 10 s, is too stale for the Sentinels to promote.)
+      const [onOldMaster, tasksOnOldMaster, onReplica, tasksOnReplica] = await Promise.all([
+        claims(firstMaster),
+        onServer(firstMaster, rootTasks),
+        claims(replica.port),
+        onServer(replica.port, rootTasks),
+      ]);
+      const kept = await eventually(() => group.replication(replica.port), 10_000, "the replica's INFO before the kill");
+      assert.deepEqual(
+        { linkUp: kept.linkUp, offset: kept.offset },
+        { linkUp: false, offset: cut.offset },
+        'the replica stayed cut off from the cut to the kill (its data did not move)',
+      );
       await group.kill(firstMaster);
       const at = Date.now();
       const newMaster = await group.waitForNewMaster(firstMaster, 30_000);
       const failedOverAt = Date.now();
       assert.equal(newMaster, replica.port);
+      // Promoted with the data it had at the cut: nothing reached it between the read above and its promotion.
+      const promoted = await eventually(() => group.replication(newMaster), 10_000, "the new master's INFO");
+      assert.equal(promoted.secondOffset, cut.offset + 1, "the new master's promotion point is the replica's offset at the cut");
       // Submissions the dead master had taken (their claim, or their task) that the new master never got.
-      const afterClaims = await claims(newMaster);
-      const tasksAfter = await onServer(newMaster, rootTasks);
       const claimedId = (raw: string | undefined) => (raw ? ((JSON.parse(raw) as { id?: string }).id ?? null) : null);
       lostOnFailover = [...onOldMaster.keys()].filter((key) => {
         const id = claimedId(onOldMaster.get(key));
-        return claimedId(afterClaims.get(key)) !== id || (id !== null && tasksOnOldMaster.includes(id) && !tasksAfter.includes(id));
+        return claimedId(onReplica.get(key)) !== id || (id !== null && tasksOnOldMaster.includes(id) && !tasksOnReplica.includes(id));
       });
       return { at, failedOverAt, newMaster };
     });
     const figures = await checkExactlyOnce(t, scenario);
     t.diagnostic(`submissions the dead master had taken and the failover lost: ${lostOnFailover.length} (none answered 202)`);
     assert.ok(figures.answered503NotKnown > 0, 'while the replica was cut off, submissions were answered 503 "not known" rather than 202');
-    // The window was real: the failover lost writes the old master had answered (none of them a 202: checked above).
+    // The window was real: the failover lost writes the old master had answered (none of them a 202: checked above),
+    // those of every submission made while the replica was cut off among them.
     assert.ok(lostOnFailover.length > 0, 'the failover lost none of what the cut-off master wrote: the test did not open the window');
+    assert.deepEqual(
+      windowKeys.filter((key) => !lostOnFailover.includes(key)),
+      [],
+      'submissions made while the replica was cut off that the failover did not lose',
+    );
     // On the new master alone (the old one is dead) there is no replica to wait for, and the 202 says so.
     const alone = scenario.mine.filter((a) => a.status === 202 && a.at > scenario.fault.at);
     assert.ok(alone.length >= 12);
