@@ -89,13 +89,14 @@ export function redactSummary(task: TaskSummary, redactor: Redactor): TaskSummar
 }
 
 const FIELD_SEPARATOR = '\x1f';
+const ROW_SEPARATOR = '\x1e';
+const cleanText = (value: string | number | null) =>
+  String(value ?? '')
+    .replaceAll(FIELD_SEPARATOR, ' ')
+    .replaceAll(ROW_SEPARATOR, ' ');
 
-/** The lower-cased text the search runs over: "\x1ft=<ms>\x1fi=<id>\x1fn=<name>…\x1f" (see SEARCH_FIELDS for the codes). */
-export function searchRecord(task: TaskSummary): string {
-  const clean = (value: string | null | number) =>
-    String(value ?? '')
-      .toLowerCase()
-      .replaceAll(FIELD_SEPARATOR, ' ');
+/** The searchable fields of a task in its own case: "\x1ft=<ms>\x1fi=<id>\x1fn=<name>…\x1f" (see SEARCH_FIELDS for the codes). */
+function recordText(task: TaskSummary): string {
   // The time comes first: free text is matched only after it (a word must not match the timestamp's digits).
   const parts: [string, string | number | null][] = [
     ['t', task.submittedAt],
@@ -107,7 +108,68 @@ export function searchRecord(task: TaskSummary): string {
     ['a', task.args],
     ['r', task.error ?? task.result],
   ];
-  return `${FIELD_SEPARATOR}${parts.map(([code, value]) => `${code}=${clean(value)}`).join(FIELD_SEPARATOR)}${FIELD_SEPARATOR}`;
+  return `${FIELD_SEPARATOR}${parts.map(([code, value]) => `${code}=${cleanText(value)}`).join(FIELD_SEPARATOR)}${FIELD_SEPARATOR}`;
+}
+
+/** The lower-cased text the search runs over: "\x1ft=<ms>\x1fi=<id>\x1fn=<name>…\x1f" (see SEARCH_FIELDS for the codes). */
+export function searchRecord(task: TaskSummary): string {
+  return recordText(task).toLowerCase();
+}
+
+const asciiLower = (text: string) => text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+
+/**
+ * A task as the index stores it: "<meta>\x1e<record>[\x1e<record lower-cased>]", one string (src/redis/lua/includes/
+ * task-row.lua). The record holds what is searched, in its own case (Lua lower-cases it for a search); the copy is
+ * there only when lower-casing changes more than ASCII letters. The meta holds the rest of what a list shows: start
+ * and finish as ms after submission, runtime, attempts, root ('' when the task itself), submitter, which of result
+ * and error the record's "r" field holds ('' neither, r, e, or b: the error, with the result last).
+ */
+export function taskRow(task: TaskSummary): string {
+  const after = (time: number | null) => (time === null ? '' : time - task.submittedAt);
+  const kind = task.error !== null ? (task.result !== null ? 'b' : 'e') : task.result !== null ? 'r' : '';
+  const meta = [
+    after(task.startedAt),
+    after(task.finishedAt),
+    task.runtimeMs ?? '',
+    task.attempts,
+    task.rootId === task.id ? '' : cleanText(task.rootId),
+    cleanText(task.submittedBy),
+    kind,
+    kind === 'b' ? cleanText(task.result) : '',
+  ].join(FIELD_SEPARATOR);
+  const record = recordText(task);
+  const lower =
+    !/^[\p{ASCII}]*$/u.test(record) && record.toLowerCase() !== asciiLower(record) ? `${ROW_SEPARATOR}${record.toLowerCase()}` : '';
+  return `${meta}${ROW_SEPARATOR}${record}${lower}`;
+}
+
+/** The task a row stores (see taskRow). */
+export function parseRow(row: string): TaskSummary {
+  const z = row.indexOf(ROW_SEPARATOR);
+  const y = row.indexOf(ROW_SEPARATOR, z + 1);
+  const [started, finished, runtime, attempts, root, by, kind, extra] = row.slice(0, z).split(FIELD_SEPARATOR);
+  const fields: Record<string, string> = {};
+  for (const part of row.slice(z + 1, y < 0 ? undefined : y).split(FIELD_SEPARATOR)) if (part) fields[part[0]] = part.slice(2);
+  const submittedAt = Number(fields.t);
+  const at = (value: string) => (value === '' ? null : submittedAt + Number(value));
+  return {
+    id: fields.i,
+    name: fields.n,
+    queue: fields.q,
+    state: fields.s,
+    args: fields.a,
+    result: kind === 'r' ? fields.r : kind === 'b' ? extra : null,
+    error: kind === 'e' || kind === 'b' ? fields.r : null,
+    worker: fields.w || null,
+    submittedBy: by || null,
+    submittedAt,
+    startedAt: at(started),
+    finishedAt: at(finished),
+    runtimeMs: runtime === '' ? null : Number(runtime),
+    attempts: Number(attempts),
+    rootId: root || fields.i,
+  };
 }
 
 /** The same matching as the Lua scan, for tasks read from BullMQ directly. */
@@ -123,11 +185,6 @@ export function matchesTerms(record: string, terms: SearchTerm[]): boolean {
     const code = SEARCH_FIELDS[name];
     return code === 's' ? field(code) === text : field(code).includes(text);
   });
-}
-
-/** Name index member: sorts by name, then newest first, and ends with the ID. */
-export function nameMember(task: Pick<TaskSummary, 'name' | 'submittedAt' | 'id'>): string {
-  return `${task.name}\x01${String(9_999_999_999_999 - task.submittedAt).padStart(13, '0')}\x01${task.id}`;
 }
 
 /** Runs a pipeline or transaction and returns its values, throwing the first command error (e.g. Redis unreachable). */
@@ -154,17 +211,50 @@ export interface IndexPageRequest {
 
 export interface IndexPage {
   ids: string[];
+  /** The tasks of `ids`, in the same order. */
+  tasks: TaskSummary[];
   /** Matches in all: exact unless the count was cut short (`exact` false: at least that many). */
   total: number;
   exact: boolean;
+}
+
+/** How many tasks the index holds in each state, queue and name. */
+export interface IndexCounts {
+  states: Map<string, number>;
+  queues: Map<string, number>;
+  names: Map<string, number>;
 }
 
 /** Above this many candidates from the postings, a search walks its sorted set instead (see TaskIndex.searchPostings). */
 const CANDIDATE_LIMIT = 20_000;
 /** Candidates checked per Lua call: a few milliseconds of Redis time. */
 const MATCH_CHUNK = 2000;
+/** A walk stops counting after this many rows (the total then reads "at least"). */
+const COUNT_BUDGET = 250_000;
+/** States with a sorted set of their own (a completed task, the common case, is found by walking the time index). */
+const RARE_STATES = new Set<string>(['active', 'retrying', 'failed']);
 
-/** The index itself; all keys live under `{prefix}:flower:`. */
+/** Byte order, as Redis orders members and Lua compares strings. */
+const bytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+/** One walk of a sorted set: its key, direction and rank range, the filters each row must pass. */
+interface Walk {
+  key: string;
+  reverse: boolean;
+  first: number;
+  last: number;
+  /** Time window checked row by row ('' = open). */
+  window: [string | number, string | number];
+  /** Term pairs for the scan script: field code ('' free text, 'N' the whole name in its own case), text. */
+  termArgs: string[];
+  /** How many matching slots to return (the first ones). */
+  keep: number;
+  /** Stop once `keep` are found (the total is then not counted); else count every match. */
+  stop: boolean;
+  chunk: number;
+}
+
+/** The index itself; all keys live under `{prefix}:flower:ix:`. */
 export class TaskIndex {
   readonly base: string;
 
@@ -190,14 +280,14 @@ export class TaskIndex {
       if (!seen || seen.version <= entry.version) newest.set(entry.task.id, entry);
     }
     const entries = [...newest.values()];
-    const args: (string | number | Buffer)[] = [this.base, 0, 4 + entries.length * 9];
+    const args: (string | number | Buffer)[] = [this.base, 0, 4 + entries.length * 5];
     // Trigram (its 3 bytes as one number) -> bitmap over the batch's positions.
     const postings = new Map<number, Buffer>();
     const width = Math.ceil(entries.length / 8);
     entries.forEach(({ task, version }, position) => {
-      const { id, state, submittedAt, runtimeMs, queue } = task;
+      const row = taskRow(task);
+      args.push(task.id, version, task.submittedAt, task.runtimeMs ?? '', row);
       const record = searchRecord(task);
-      args.push(id, version, state, submittedAt, runtimeMs ?? '', queue, nameMember(task), JSON.stringify(task), record);
       // The trigrams of what free text matches (after the time field), as bytes: as the Lua scripts cut them.
       const from = record.indexOf(FIELD_SEPARATOR, 1);
       // Most records are ASCII: their characters are their bytes.
@@ -230,15 +320,23 @@ export class TaskIndex {
 
   async get(ids: string[]): Promise<TaskSummary[]> {
     if (!ids.length) return [];
-    const docs = await this.redis.hmget(this.key('doc'), ...ids);
-    return docs.filter((doc): doc is string => typeof doc === 'string').map((doc) => JSON.parse(doc) as TaskSummary);
+    const versions = await this.redis.hmget(this.key('ver'), ...ids);
+    const slots = versions.filter((ver): ver is string => typeof ver === 'string').map((ver) => ver.slice(ver.indexOf(' ') + 1));
+    return this.rows(slots);
+  }
+
+  /** The tasks in these slots, in the same order (a slot whose task was removed meanwhile is left out). */
+  private async rows(slots: string[]): Promise<TaskSummary[]> {
+    if (!slots.length) return [];
+    const rows = await this.redis.hmget(this.key('rec'), ...slots);
+    return rows.filter((row): row is string => typeof row === 'string').map(parseRow);
   }
 
   /** Which of these IDs the index holds. */
   async has(ids: string[]): Promise<Set<string>> {
     if (!ids.length) return new Set();
     const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hexists(this.key('doc'), id);
+    for (const id of ids) pipeline.hexists(this.key('ver'), id);
     const replies = await values(pipeline);
     return new Set(ids.filter((_, index) => replies[index] === 1));
   }
@@ -247,93 +345,212 @@ export class TaskIndex {
     return this.redis.zcard(this.key('idx', 'time'));
   }
 
-  /** The first `want` matching IDs in the requested order, and how many match in all. */
+  /** How many tasks the index holds by state, queue and name (kept up to date by every write and removal). */
+  async counts(): Promise<IndexCounts> {
+    const all = await this.redis.hgetall(this.key('cnt'));
+    const counts: IndexCounts = { states: new Map(), queues: new Map(), names: new Map() };
+    const maps: Record<string, Map<string, number>> = { s: counts.states, q: counts.queues, n: counts.names };
+    for (const [field, value] of Object.entries(all)) maps[field[0]]?.set(field.slice(2), Number(value));
+    return counts;
+  }
+
+  /** The first `want` matching tasks in the requested order, and how many match in all. */
   async page(request: IndexPageRequest): Promise<IndexPage> {
+    const found = await this.pageSlots(request);
+    const tasks = await this.rows(found.slots);
+    return { ids: tasks.map((task) => task.id), tasks, total: found.total, exact: found.exact };
+  }
+
+  private async pageSlots(request: IndexPageRequest): Promise<{ slots: string[]; total: number; exact: boolean }> {
     const sortKey = request.sort.replace('-', '');
     const reverse = request.sort.startsWith('-');
-    let terms = request.terms;
-    let key: string;
+    const skip = request.skip ?? 0;
+    const chunk = request.chunk ?? 2000;
+    const want = Math.max(0, request.want);
+    const state = request.state;
+    const window: [string | number, string | number] = [request.from ?? '', request.to ?? ''];
+    // Apart from a sort by time on a state with its own sorted set, the state is one more term checked row by row.
+    const stateKey = sortKey === 'time' && state && RARE_STATES.has(state) ? this.key('idx', 'state', state) : undefined;
+    // As before the state had its own sets: sorted by time a contrary state: term matches nothing; sorted by another
+    // key the tab's state stands for every state: term.
+    const kept = (t: SearchTerm) => t.field !== 'state' || (sortKey === 'time' && t.text !== state);
+    const terms = state ? [...request.terms.filter(kept), ...(stateKey ? [] : [{ field: 'state' as const, text: state }])] : request.terms;
+    const termArgs = (list: SearchTerm[]) => list.flatMap((t) => [t.field ? SEARCH_FIELDS[t.field] : '', t.text]);
+    const searchTerms = terms.filter((t) => !(state && t.field === 'state' && t.text === state));
+
+    // A term of 3 bytes or more has trigrams: its candidates come from the postings, when they are few enough.
+    if (searchTerms.some((t) => Buffer.byteLength(t.text) >= 3)) {
+      const found = await this.searchPostings(request, sortKey, termArgs(searchTerms));
+      if (found) {
+        const ordered = reverse ? found.reverse() : found;
+        return { slots: ordered.slice(skip, skip + want), total: found.length, exact: true };
+      }
+    }
+
+    if (sortKey === 'name') return this.pageByName(request, terms, termArgs);
+
+    const key = stateKey ?? this.key('idx', sortKey === 'runtime' ? 'runtime' : 'time');
     let first = 0;
     let last: number;
-    let window: [string, string] = ['', ''];
+    let rowWindow = window;
     if (sortKey === 'time') {
-      key = request.state ? this.key('idx', 'state', request.state) : this.key('idx', 'time');
-      if (request.state) terms = terms.filter((t) => !(t.field === 'state' && t.text === request.state));
-      const min = request.from ?? '-inf';
-      const max = request.to ?? '+inf';
-      const [above, below, inside] = (
-        await values(
-          this.redis
-            .pipeline()
-            .zcount(key, request.to === undefined ? '+inf' : `(${request.to}`, '+inf')
-            .zcount(key, '-inf', request.from === undefined ? '-inf' : `(${request.from}`)
-            .zcount(key, min, max),
-        )
-      ).map(Number);
-      first = reverse ? (request.to === undefined ? 0 : above) : request.from === undefined ? 0 : below;
-      last = first + inside - 1;
-    } else {
-      key = this.key('idx', sortKey === 'runtime' ? 'runtime' : 'name');
-      if (request.state) terms = [...terms.filter((t) => t.field !== 'state'), { field: 'state', text: request.state }];
-      last = (await this.redis.zcard(key)) - 1;
-      window = [request.from === undefined ? '' : String(request.from), request.to === undefined ? '' : String(request.to)];
-    }
-    if (last < first) return { ids: [], total: 0, exact: true };
-    const skip = request.skip ?? 0;
+      [first, last] = await this.ranks(key, reverse, request.from, request.to);
+      rowWindow = ['', ''];
+    } else last = (await this.redis.zcard(key)) - 1;
+    if (last < first) return { slots: [], total: 0, exact: true };
 
     // No filter left to check one by one: the sorted set answers directly, by rank.
-    if (!terms.length && !window[0] && !window[1]) {
+    if (!terms.length && !rowWindow[0] && !rowWindow[1]) {
       const begin = first + skip;
-      const stop = Math.min(last, begin + request.want - 1);
-      const members =
-        request.want <= 0 || begin > last
+      const stop = Math.min(last, begin + want - 1);
+      const slots =
+        want <= 0 || begin > last
           ? []
           : reverse
             ? await this.redis.zrange(key, begin, stop, 'REV')
             : await this.redis.zrange(key, begin, stop);
-      // Name index members end with "\x01id".
-      const ids = sortKey === 'name' ? members.map((member) => member.slice(member.lastIndexOf('\x01') + 1)) : members;
-      return { ids, total: last - first + 1, exact: true };
+      return { slots, total: last - first + 1, exact: true };
     }
+    // Only the completed state, sorted by time: its count comes from the counts, the page from a short walk.
+    if (sortKey === 'time' && terms.length === 1 && state === 'completed' && terms[0].field === 'state') {
+      const total = await this.completedCount(request.from, request.to);
+      const walked = await this.walk({
+        key,
+        reverse,
+        first,
+        last,
+        window: rowWindow,
+        termArgs: termArgs(terms),
+        keep: skip + want,
+        stop: true,
+        chunk,
+      });
+      return { slots: walked.slots.slice(skip, skip + want), total, exact: true };
+    }
+    const walked = await this.walk({
+      key,
+      reverse,
+      first,
+      last,
+      window: rowWindow,
+      termArgs: termArgs(terms),
+      keep: skip + want,
+      stop: false,
+      chunk,
+    });
+    return { slots: walked.slots.slice(skip, skip + want), total: walked.total, exact: walked.exact };
+  }
 
-    const termArgs = terms.flatMap((t) => [t.field ? SEARCH_FIELDS[t.field] : '', t.text]);
-    // A term of 3 bytes or more has trigrams: its candidates come from the postings, when they are few enough.
-    // Rows written before the postings existed (their records by ID, in "text") are found only by walking.
-    if (terms.some((t) => Buffer.byteLength(t.text) >= 3) && (await this.redis.hlen(this.key('text'))) === 0) {
-      const found = await this.searchPostings(request, sortKey, termArgs);
-      if (found) {
-        const ordered = reverse ? found.reverse() : found;
-        return { ids: ordered.slice(skip, skip + Math.max(0, request.want)), total: found.length, exact: true };
-      }
-    }
-    // A few milliseconds of Redis time per call at most: the scan never holds up the workers for long.
-    const chunk = request.chunk ?? 2000;
-    const ids: string[] = [];
+  /** The rank range of a time window in a sorted set by time, in the walk's direction. */
+  private async ranks(key: string, reverse: boolean, from?: number, to?: number): Promise<[number, number]> {
+    const [above, below, inside] = (
+      await values(
+        this.redis
+          .pipeline()
+          .zcount(key, to === undefined ? '+inf' : `(${to}`, '+inf')
+          .zcount(key, '-inf', from === undefined ? '-inf' : `(${from}`)
+          .zcount(key, from ?? '-inf', to ?? '+inf'),
+      )
+    ).map(Number);
+    const first = reverse ? (to === undefined ? 0 : above) : from === undefined ? 0 : below;
+    return [first, first + inside - 1];
+  }
+
+  /** Completed tasks in a time window: every task there but those of the states with a sorted set. */
+  private async completedCount(from?: number, to?: number): Promise<number> {
+    const min = from ?? '-inf';
+    const max = to ?? '+inf';
+    const pipeline = this.redis.pipeline().zcount(this.key('idx', 'time'), min, max);
+    for (const state of RARE_STATES) pipeline.zcount(this.key('idx', 'state', state), min, max);
+    const [all, ...rare] = (await values(pipeline)).map(Number);
+    return all - rare.reduce((a, b) => a + b, 0);
+  }
+
+  /** Walks a sorted set from `first` to `last` through the scan script, a chunk a call; stops counting after COUNT_BUDGET rows. */
+  private async walk(walk: Walk, budget = COUNT_BUDGET): Promise<{ slots: string[]; total: number; exact: boolean; scanned: number }> {
+    const slots: string[] = [];
     let total = 0;
-    let rank = first;
+    let rank = walk.first;
     let scanned = 0;
-    const countBudget = 250_000;
-    while (rank >= 0 && rank <= last && scanned < countBudget) {
-      const stillWanted = Math.max(0, skip + request.want - ids.length);
+    while (rank >= 0 && rank <= walk.last && scanned < budget && !(walk.stop && slots.length >= walk.keep)) {
+      // Once `keep` are found the script only counts (0).
+      const stillWanted = Math.max(0, walk.keep - slots.length);
       const reply = (await runScript(
         this.redis,
         'task-index-scan',
-        [key, this.key('ver'), this.key('rec'), this.key('text')],
-        [reverse ? 1 : 0, rank, last, chunk, stillWanted, window[0], window[1], ...termArgs],
+        [walk.key, this.key('rec')],
+        [walk.reverse ? 1 : 0, rank, walk.last, walk.chunk, stillWanted, ...walk.window, ...walk.termArgs],
       )) as (string | number)[];
       const next = Number(reply[0]);
-      scanned += (next < 0 ? last + 1 : next) - rank;
+      scanned += (next < 0 ? walk.last + 1 : next) - rank;
       total += Number(reply[1]);
-      ids.push(...(reply.slice(2) as string[]));
+      slots.push(...(reply.slice(2) as string[]));
       rank = next;
     }
-    return { ids: ids.slice(skip), total, exact: rank < 0 || rank > last };
+    return { slots, total, exact: rank < 0 || rank > walk.last, scanned };
   }
 
   /**
-   * Every match of a search found through the trigram postings, in ascending order of `sortKey` (as its sorted set
-   * orders them), or undefined when the postings give more than CANDIDATE_LIMIT candidates (a broad search: walking a
-   * sorted set finds its first page sooner). Each Lua call checks about MATCH_CHUNK candidates.
+   * Sorted by name: names in byte order (from the counts), and within a name newest first (`-name`: the reverse of it
+   * all). Without terms or a window the counts give the total and only the page's name is walked; else every name is
+   * walked, within one budget of rows.
+   */
+  private async pageByName(
+    request: IndexPageRequest,
+    terms: SearchTerm[],
+    termArgs: (list: SearchTerm[]) => string[],
+  ): Promise<{ slots: string[]; total: number; exact: boolean }> {
+    const reverse = request.sort === '-name';
+    const skip = request.skip ?? 0;
+    const want = Math.max(0, request.want);
+    const chunk = request.chunk ?? 2000;
+    const names = [...(await this.counts()).names].sort(([a], [b]) => bytes(a, b));
+    if (reverse) names.reverse();
+    const key = this.key('idx', 'time');
+    const [first, last] = await this.ranks(key, !reverse, request.from, request.to);
+    if (last < first) return { slots: [], total: 0, exact: true };
+    const byName = (name: string, keep: number, stop: boolean, budget?: number) =>
+      this.walk(
+        { key, reverse: !reverse, first, last, window: ['', ''], termArgs: ['N', name, ...termArgs(terms)], keep, stop, chunk },
+        budget,
+      );
+    const slots: string[] = [];
+    if (!terms.length && request.from === undefined && request.to === undefined) {
+      let toSkip = skip;
+      for (const [name, count] of names) {
+        if (slots.length >= want) break;
+        if (toSkip >= count) {
+          toSkip -= count;
+          continue;
+        }
+        const walked = await byName(name, toSkip + want - slots.length, true);
+        slots.push(...walked.slots.slice(toSkip));
+        toSkip = 0;
+      }
+      return { slots: slots.slice(0, want), total: names.reduce((sum, [, count]) => sum + count, 0), exact: true };
+    }
+    let total = 0;
+    let budget = COUNT_BUDGET;
+    let exact = true;
+    for (const [name] of names) {
+      if (budget <= 0) {
+        exact = false;
+        break;
+      }
+      const walked = await byName(name, Math.max(0, skip + want - slots.length), false, budget);
+      budget -= walked.scanned;
+      exact &&= walked.exact;
+      total += walked.total;
+      slots.push(...walked.slots);
+    }
+    return { slots: slots.slice(skip, skip + want), total, exact };
+  }
+
+  /**
+   * Every match of a search found through the trigram postings, as slots in ascending order of `sortKey` (ties in
+   * slot order, as the sorted sets order them; by name: newest first within a name), or undefined when the postings
+   * give more than CANDIDATE_LIMIT candidates (a broad search: walking a sorted set finds its first page sooner). Each
+   * Lua call checks about MATCH_CHUNK candidates.
    */
   private async searchPostings(request: IndexPageRequest, sortKey: string, termArgs: string[]): Promise<string[] | undefined> {
     const state = request.state ?? '';
@@ -345,19 +562,19 @@ export class TaskIndex {
       )[];
     const [, candidates] = await call('count', '', CANDIDATE_LIMIT);
     if (Number(candidates) > CANDIDATE_LIMIT) return undefined;
-    const matches: { id: string; time: number; value: string }[] = [];
+    const matches: { slot: string; time: number; value: string }[] = [];
     let block: number | '' = '';
     do {
       const reply = await call('match', block, MATCH_CHUNK);
       block = Number(reply[0]);
       for (let i = 2; i < reply.length; i += 3)
-        matches.push({ id: String(reply[i]), time: Number(reply[i + 1]), value: String(reply[i + 2]) });
+        matches.push({ slot: String(reply[i]), time: Number(reply[i + 1]), value: String(reply[i + 2]) });
     } while (block >= 0);
-    // Byte order, as Redis orders members with equal scores.
-    const bytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
-    if (sort === 'name') matches.sort((a, b) => bytes(a.value, b.value));
-    else if (sort === 'runtime') matches.sort((a, b) => Number(a.value) - Number(b.value) || bytes(a.id, b.id));
-    else matches.sort((a, b) => a.time - b.time || bytes(a.id, b.id));
-    return matches.map((match) => match.id);
+    // Slots are 10 digits: their text order is their number order.
+    const bySlot = (a: { slot: string }, b: { slot: string }) => (a.slot < b.slot ? -1 : a.slot > b.slot ? 1 : 0);
+    if (sort === 'name') matches.sort((a, b) => bytes(a.value, b.value) || b.time - a.time || bySlot(b, a));
+    else if (sort === 'runtime') matches.sort((a, b) => Number(a.value) - Number(b.value) || bySlot(a, b));
+    else matches.sort((a, b) => a.time - b.time || bySlot(a, b));
+    return matches.map((match) => match.slot);
   }
 }

@@ -2,8 +2,7 @@
   Finds the dashboard's tasks that match a search through the trigram postings (src/task-index/task-index.ts,
   includes/trigrams.lua): per block, newest first, the AND of the bitmaps of every trigram of every term gives the
   candidates, and each candidate's record is then checked as the scan does (substrings, fields, state, time window).
-  Blocks whose submission times lie outside the window are skipped. Members of the name index are
-  "name\1<13 digits>\1id".
+  Blocks whose submission times lie outside the window are skipped.
 
   Input:
     ARGV[1] base (the index's key prefix)
@@ -20,11 +19,11 @@
 
   Output:
     'count': {next block or -1 when done, candidates}
-    'match': {next block or -1 when done, candidates checked, then per match: id, submission time, sort value (the
-             runtime, or the name-index member; '' for time)}
+    'match': {next block or -1 when done, candidates checked, then per match: slot (10 digits), submission time,
+             sort value (the runtime, or the name; '' for time)}
 ]]
---- @include "field"
 --- @include "trigrams"
+--- @include "task-row"
 
 local base, mode, budget = ARGV[1], ARGV[2], tonumber(ARGV[4])
 local from, to, state, sort = tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7], ARGV[8]
@@ -53,36 +52,36 @@ local function candidates(b)
   return scratch
 end
 
--- `rec` is a whole row ("id\30record"; an ID holds no \31), its record starting after byte z.
-local function check(rec, z)
+-- `row` is a whole row (includes/task-row.lua).
+local function check(row)
+  local rec = row_record(row)
   if (from or to) then
     local t = tonumber(field(rec, 't')) or 0
     if (from and t < from) or (to and t > to) then return false end
   end
   if state ~= '' and field(rec, 's') ~= state then return false end
+  local low = row_search(row)
   for _, term in ipairs(terms) do
     local code, text = term[1], term[2]
     if code == '' then
       -- Free text starts after the leading time field.
-      if not string.find(rec, text, (string.find(rec, '\31', z + 2, true) or 1), true) then return false end
+      if not string.find(low, text, (string.find(low, '\31', 2, true) or 1), true) then return false end
     elseif code == 's' then
-      if field(rec, 's') ~= text then return false end
-    elseif not string.find(field(rec, code), text, 1, true) then return false end
+      if field(low, 's') ~= text then return false end
+    elseif not string.find(field(low, code), text, 1, true) then return false end
   end
-  return true
+  return rec
 end
 
-local function keep(id, rec)
+local function keep(slot, rec)
   local value = ''
   if sort == 'runtime' then
-    value = redis.call('ZSCORE', base .. ':idx:runtime', id)
+    value = redis.call('ZSCORE', base .. ':idx:runtime', slot)
     if not value then return end
   elseif sort == 'name' then
-    local ok, d = pcall(cjson.decode, redis.call('HGET', base .. ':doc', id) or '')
-    if not ok or type(d) ~= 'table' then return end
-    value = tostring(d.name) .. '\1' .. string.format('%013d', 9999999999999 - tonumber(d.submittedAt or 0)) .. '\1' .. id
+    value = field(rec, 'n')
   end
-  out[#out + 1] = id
+  out[#out + 1] = slot
   out[#out + 1] = field(rec, 't')
   out[#out + 1] = value
 end
@@ -104,11 +103,10 @@ while block >= 0 do
         for j = 0, 7 do
           if bit.band(byte, bit.rshift(128, j)) ~= 0 then
             seen = seen + 1
-            local row = redis.call('HGET', base .. ':rec', tostring(first + (i - 1) * 8 + j))
-            if row then
-              local z = string.find(row, '\30', 1, true)
-              if check(row, z) then keep(string.sub(row, 1, z - 1), row) end
-            end
+            local slot = slot_member(first + (i - 1) * 8 + j)
+            local row = redis.call('HGET', base .. ':rec', slot)
+            local rec = row and check(row)
+            if rec then keep(slot, rec) end
           end
         end
         i = string.find(bits, '[^%z]', i + 1)

@@ -1,5 +1,5 @@
 --[[
-  Writes tasks into the dashboard's task index (src/task-index/task-index.ts), newest event wins: a record older than
+  Writes tasks into the dashboard's task index (src/task-index/task-index.ts), newest event wins: a row older than
   the stored one (a late event from another worker) is skipped. The history counters written with them go in the
   same call (one round trip for both). Rows and trigram postings (includes/trigrams.lua) are written together, so
   they never disagree.
@@ -13,8 +13,8 @@
     ARGV[1] base (the index's key prefix)
     ARGV[2] h: where the history counters start
     ARGV[3] p: where the postings start
-    ARGV[4..p-1] 9 values per task: id, version, state, submittedAt, runtimeMs ('' if unfinished), queue, name-index
-                 member, display JSON, search record
+    ARGV[4..p-1] 5 values per task, each task once: id, version, submittedAt, runtimeMs ('' if unfinished), row
+                 (includes/task-row.lua)
     ARGV[p..h-1] per trigram of the batch: the trigram (3 bytes), its bitmap over the batch's positions
     ARGV[h] the history counters' retention in seconds
     ARGV[h+1..] per history hash: its key, its number of fields, then field/increment pairs
@@ -22,19 +22,18 @@
   Output:
     The number of tasks written.
 ]]
---- @include "trigrams"
+--- @include "remove-one"
 local base, h, p = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local states = {'active', 'retrying', 'completed', 'failed'}
 local written = 0
-local count = (p - 4) / 9
+local count = (p - 4) / 5
 local last = tonumber(redis.call('GET', base .. ':seq') or '-1')
 local s0 = math.ceil((last + 1) / 8) * 8
 -- Per block touched: {new tasks, lowest and highest submission time}; its trigrams written ("block" -> list).
 local blocks, lists = {}, {}
 -- Trigrams of tasks indexed before, one BITFIELD per bitmap: "block\0trigram" -> bit offsets.
 local postings = {}
--- Queue -> its bulk list.
-local queues = {}
+-- Count field -> change.
+local counts = {}
 
 local function listed(block, tri)
   local list = lists[block]
@@ -43,6 +42,12 @@ local function listed(block, tri)
     lists[block] = list
   end
   list[#list + 1] = tri
+end
+local function counted(record, by)
+  for _, k in ipairs({'s', 'q', 'n'}) do
+    local name = k .. ':' .. field(record, k)
+    counts[name] = (counts[name] or 0) + by
+  end
 end
 
 -- Commands with many arguments, sent at most 1,000 pairs at a time (Lua's unpack has a limit on arguments):
@@ -61,33 +66,26 @@ local function add(list, a, b)
   list[#list + 1] = a
   list[#list + 1] = b
 end
-local verL, docL, recL = list_for('HSET', base .. ':ver'), list_for('HSET', base .. ':doc'), list_for('HSET', base .. ':rec')
-local timeL, nameL, runL = list_for('ZADD', base .. ':idx:time'), list_for('ZADD', base .. ':idx:name'), list_for('ZADD', base .. ':idx:runtime')
+local verL, recL = list_for('HSET', base .. ':ver'), list_for('HSET', base .. ':rec')
+local timeL, runL = list_for('ZADD', base .. ':idx:time'), list_for('ZADD', base .. ':idx:runtime')
 
 local ids = {}
-for i = 4, p - 1, 9 do ids[#ids + 1] = ARGV[i] end
+for i = 4, p - 1, 5 do ids[#ids + 1] = ARGV[i] end
 local versions = {}
 for i = 1, #ids, 1000 do
   local got = redis.call('HMGET', base .. ':ver', unpack(ids, i, math.min(#ids, i + 999)))
   for j = 1, #got do versions[i + j - 1] = got[j] end
 end
--- What this batch wrote, for an ID that comes twice in it.
-local known = {}
 
-for i = 4, p - 1, 9 do
-  local position = (i - 4) / 9
-  local id, version, state, t, runtime, queue, member, doc, text =
-    ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8]
-  local current = known[id] or versions[position + 1]
+for i = 4, p - 1, 5 do
+  local position = (i - 4) / 5
+  local id, version, t, runtime, row = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+  local current = versions[position + 1]
   local stored, slot = nil, nil
-  if current then stored, slot = string.match(current, '^(%S+) ?(%d*)$') end
-  if not current or tonumber(stored) <= tonumber(version) then
-    local new = not slot or slot == ''
-    if new then
-      -- A row written before slots had its search record by ID: it moves to its slot.
-      if slot == '' then redis.call('HDEL', base .. ':text', id) end
-      slot = string.format('%d', s0 + position)
-    end
+  if current then stored, slot = string.match(current, '^(%S+) (%d+)$') end
+  if not slot or tonumber(stored) <= tonumber(version) then
+    local new = not slot
+    if new then slot = slot_member(s0 + position) end
     local block = string.format('%d', math.floor(tonumber(slot) / BLOCK))
     local b = blocks[block]
     if not b then
@@ -97,9 +95,11 @@ for i = 4, p - 1, 9 do
     if new then b[1] = b[1] + 1 end
     if tonumber(t) < b[2] then b[2] = tonumber(t) end
     if tonumber(t) > b[3] then b[3] = tonumber(t) end
+    local record = row_record(row)
+    local state = field(record, 's')
     if not new then
       local offset = tonumber(slot) % BLOCK
-      for tri in pairs(trigrams(indexed_text(text), {})) do
+      for tri in pairs(trigrams(indexed_text(row_search(row)), {})) do
         local key = block .. '\0' .. tri
         local list = postings[key]
         if not list then
@@ -108,25 +108,21 @@ for i = 4, p - 1, 9 do
         end
         list[#list + 1] = offset
       end
-      for _, s in ipairs(states) do
-        if s ~= state then redis.call('ZREM', base .. ':idx:state:' .. s, id) end
+      local old = redis.call('HGET', base .. ':rec', slot)
+      if old then
+        old = row_record(old)
+        counted(old, -1)
+        local was = field(old, 's')
+        if was ~= state and RARE_STATES[was] then redis.call('ZREM', base .. ':idx:state:' .. was, slot) end
       end
-      if runtime == '' then redis.call('ZREM', base .. ':idx:runtime', id) end
+      if runtime == '' then redis.call('ZREM', base .. ':idx:runtime', slot) end
     end
-    known[id] = version .. ' ' .. slot
-    add(verL, id, known[id])
-    add(docL, id, doc)
-    add(recL, slot, id .. '\30' .. text)
-    add(timeL, t, id)
-    local queueL = queues[queue]
-    if not queueL then
-      queueL = list_for('ZADD', base .. ':idx:queue:' .. queue)
-      queues[queue] = queueL
-    end
-    add(queueL, t, id)
-    add(nameL, 0, member)
-    add(list_for('ZADD', base .. ':idx:state:' .. state), t, id)
-    if runtime ~= '' then add(runL, runtime, id) end
+    counted(record, 1)
+    add(verL, id, version .. ' ' .. slot)
+    add(recL, slot, row)
+    add(timeL, t, slot)
+    if RARE_STATES[state] then add(list_for('ZADD', base .. ':idx:state:' .. state), t, slot) end
+    if runtime ~= '' then add(runL, runtime, slot) end
     written = written + 1
   end
 end
@@ -134,7 +130,9 @@ for _, entry in pairs(bulk) do
   local command, key, list = entry[1], entry[2], entry[3]
   for i = 1, #list, 2000 do redis.call(command, key, unpack(list, i, math.min(#list, i + 1999))) end
 end
-for queue in pairs(queues) do redis.call('SADD', base .. ':queues', queue) end
+for name, by in pairs(counts) do
+  if by ~= 0 and redis.call('HINCRBY', base .. ':cnt', name, by) <= 0 then redis.call('HDEL', base .. ':cnt', name) end
+end
 
 if count > 0 then
   redis.call('SET', base .. ':seq', string.format('%d', s0 + count - 1))

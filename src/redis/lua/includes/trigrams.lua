@@ -6,7 +6,8 @@
   "<base>:blk" holds per block "live lowest highest": tasks still indexed there and the range of their submission times.
 
   trigrams(text, out): adds every 3-byte window of `text` to the set `out` (a table trigram -> true).
-  indexed_text(rec): the part of a stored record that free text matches: after the time field.
+  indexed_text(rec): the part of a record that free text matches: after the time field.
+  slot_member(n): slot number n as the 10 digits that name it in "<base>:rec" and in the sorted sets.
 ]]
 local BLOCK = 4096
 local function trigrams(text, out)
@@ -17,8 +18,6 @@ local function indexed_text(rec)
   local start = string.find(rec, '\31', 2, true) or 1
   return string.sub(rec, start)
 end
--- A stored row of "<base>:rec" is "<id>\30<search record>".
-local function split_row(row)
-  local z = string.find(row, '\30', 1, true)
-  return string.sub(row, 1, z - 1), string.sub(row, z + 1)
+local function slot_member(n)
+  return string.format('%010d', n)
 end
