@@ -126,6 +126,10 @@ const asciiLower = (text: string) => text.replace(/[A-Z]+/g, (letters) => letter
  * and error the record's "r" field holds ('' neither, r, e, or b: the error, with the result last).
  */
 export function taskRow(task: TaskSummary): string {
+  return rowOf(task, recordText(task));
+}
+
+function rowOf(task: TaskSummary, record: string): string {
   const after = (time: number | null) => (time === null ? '' : time - task.submittedAt);
   const kind = task.error !== null ? (task.result !== null ? 'b' : 'e') : task.result !== null ? 'r' : '';
   const meta = [
@@ -138,7 +142,6 @@ export function taskRow(task: TaskSummary): string {
     kind,
     kind === 'b' ? cleanText(task.result) : '',
   ].join(FIELD_SEPARATOR);
-  const record = recordText(task);
   const lower =
     !/^[\p{ASCII}]*$/u.test(record) && record.toLowerCase() !== asciiLower(record) ? `${ROW_SEPARATOR}${record.toLowerCase()}` : '';
   return `${meta}${ROW_SEPARATOR}${record}${lower}`;
@@ -185,6 +188,158 @@ export function matchesTerms(record: string, terms: SearchTerm[]): boolean {
     const code = SEARCH_FIELDS[name];
     return code === 's' ? field(code) === text : field(code).includes(text);
   });
+}
+
+/**
+ * Trigram -> the offsets of the tasks that hold it, per block, for one batch: an open-addressing table over typed
+ * arrays (a batch has some 200,000 trigram occurrences; a Map of arrays spent more time collecting garbage than
+ * indexing). Keys are trigram (3 bytes) + part (the batch's n-th block) * 2^24, stored plus one (0 = empty).
+ */
+class TrigramTable {
+  keys = new Int32Array(1 << 14);
+  heads = new Int32Array(1 << 14);
+  tails = new Int32Array(1 << 14);
+  counts = new Int32Array(1 << 14);
+  /** Slots in the order their keys came. */
+  order = new Int32Array(1 << 13);
+  size = 0;
+  next = new Int32Array(1 << 16);
+  offsets = new Uint16Array(1 << 16);
+  occurrences = 0;
+
+  reset(capacity: number): void {
+    this.keys.fill(0);
+    this.size = 0;
+    this.occurrences = 0;
+    if (this.next.length < capacity) {
+      this.next = new Int32Array(capacity);
+      this.offsets = new Uint16Array(capacity);
+    }
+  }
+
+  add(key: number, offset: number): void {
+    if (this.size * 2 >= this.keys.length) this.grow();
+    const mask = this.keys.length - 1;
+    let h = Math.imul(key + 1, 0x9e3779b1) & mask;
+    for (;;) {
+      const stored = this.keys[h];
+      if (stored === 0) {
+        this.keys[h] = key + 1;
+        this.heads[h] = this.tails[h] = this.push(offset);
+        this.counts[h] = 1;
+        this.order[this.size++] = h;
+        return;
+      }
+      if (stored === key + 1) {
+        // A trigram twice in one task: once.
+        if (this.offsets[this.tails[h]] === offset) return;
+        const at = this.push(offset);
+        this.next[this.tails[h]] = at;
+        this.tails[h] = at;
+        this.counts[h]++;
+        return;
+      }
+      h = (h + 1) & mask;
+    }
+  }
+
+  private push(offset: number): number {
+    const at = this.occurrences++;
+    this.offsets[at] = offset;
+    this.next[at] = -1;
+    return at;
+  }
+
+  private grow(): void {
+    const { keys, heads, tails, counts, order, size } = this;
+    const length = keys.length * 2;
+    this.keys = new Int32Array(length);
+    this.heads = new Int32Array(length);
+    this.tails = new Int32Array(length);
+    this.counts = new Int32Array(length);
+    this.order = new Int32Array(length / 2);
+    this.size = 0;
+    const mask = length - 1;
+    for (let i = 0; i < size; i++) {
+      const old = order[i];
+      let h = Math.imul(keys[old], 0x9e3779b1) & mask;
+      while (this.keys[h] !== 0) h = (h + 1) & mask;
+      this.keys[h] = keys[old];
+      this.heads[h] = heads[old];
+      this.tails[h] = tails[old];
+      this.counts[h] = counts[old];
+      this.order[this.size++] = h;
+    }
+  }
+}
+
+const trigramTable = new TrigramTable();
+
+/**
+ * A batch's trigram postings as the upsert script reads them (src/redis/lua/task-index-upsert.lua): per block the
+ * batch's slots s0 + position reach, the block, the byte its bits start at, how many trigrams, the bytes of each
+ * trigram's bitmap piece, then one string of per trigram: its 3 bytes, its bitmap piece over the batch's own bytes, the
+ * length of its list of offsets (2 bytes; 0 when the list would be half a bitmap or more), the list.
+ */
+function batchPostings(records: string[], s0: number, block: number): (number | Buffer)[] {
+  const table = trigramTable;
+  table.reset(records.reduce((sum, record) => sum + Buffer.byteLength(record), 0));
+  const firstBlock = Math.floor(s0 / block);
+  records.forEach((record, position) => {
+    const slot = s0 + position;
+    const offset = slot % block;
+    const part = Math.floor(slot / block) - firstBlock;
+    // The trigrams of what free text matches (after the time field), as bytes: as the Lua scripts cut them.
+    const lower = record.toLowerCase();
+    const from = lower.indexOf(FIELD_SEPARATOR, 1);
+    // Most records are ASCII: their characters are their bytes.
+    if (Buffer.byteLength(lower) === lower.length) {
+      for (let i = from; i + 3 <= lower.length; i++)
+        table.add(((lower.charCodeAt(i) << 16) | (lower.charCodeAt(i + 1) << 8) | lower.charCodeAt(i + 2)) + part * 16777216, offset);
+    } else {
+      const text = Buffer.from(lower.slice(from));
+      for (let i = 0; i + 3 <= text.length; i++) table.add(((text[i] << 16) | (text[i + 1] << 8) | text[i + 2]) + part * 16777216, offset);
+    }
+  });
+  const width = block / 8;
+  const parts = Math.floor((s0 + records.length - 1) / block) - firstBlock + 1;
+  const out: (number | Buffer)[] = [];
+  for (let part = 0; part < parts; part++) {
+    const number = firstBlock + part;
+    // The batch's bytes in this block's bitmaps (its slots start on a whole byte, and no other batch shares one).
+    const low = Math.max(s0, number * block) - number * block;
+    const high = Math.min(s0 + records.length - 1, (number + 1) * block - 1) - number * block;
+    const at = low >> 3;
+    const piece = (high >> 3) - at + 1;
+    let size = 0;
+    let count = 0;
+    for (let i = 0; i < table.size; i++) {
+      const h = table.order[i];
+      if (Math.floor((table.keys[h] - 1) / 16777216) !== part) continue;
+      count++;
+      size += 3 + piece + 2 + (table.counts[h] * 2 < width ? table.counts[h] * 2 : 0);
+    }
+    const packed = Buffer.alloc(size);
+    let w = 0;
+    for (let i = 0; i < table.size; i++) {
+      const h = table.order[i];
+      const key = table.keys[h] - 1;
+      if (Math.floor(key / 16777216) !== part) continue;
+      const trigram = key % 16777216;
+      packed[w] = trigram >> 16;
+      packed[w + 1] = (trigram >> 8) & 255;
+      packed[w + 2] = trigram & 255;
+      const bits = w + 3 - at;
+      for (let o = table.heads[h]; o >= 0; o = table.next[o]) packed[bits + (table.offsets[o] >> 3)] |= 128 >> (table.offsets[o] & 7);
+      w += 3 + piece;
+      const listed = table.counts[h] * 2 < width ? table.counts[h] : 0;
+      packed.writeUInt16BE(listed * 2, w);
+      w += 2;
+      if (listed) for (let o = table.heads[h]; o >= 0; o = table.next[o], w += 2) packed.writeUInt16BE(table.offsets[o], w);
+    }
+    out.push(number, at, count, piece, packed);
+  }
+  return out;
 }
 
 /** Runs a pipeline or transaction and returns its values, throwing the first command error (e.g. Redis unreachable). */
@@ -280,28 +435,19 @@ export class TaskIndex {
       if (!seen || seen.version <= entry.version) newest.set(entry.task.id, entry);
     }
     const entries = [...newest.values()];
-    const args: (string | number | Buffer)[] = [this.base, 0, 4 + entries.length * 5];
-    // Trigram (its 3 bytes as one number) -> bitmap over the batch's positions.
-    const postings = new Map<number, Buffer>();
-    const width = Math.ceil(entries.length / 8);
-    entries.forEach(({ task, version }, position) => {
-      const row = taskRow(task);
-      args.push(task.id, version, task.submittedAt, task.runtimeMs ?? '', row);
-      const record = searchRecord(task);
-      // The trigrams of what free text matches (after the time field), as bytes: as the Lua scripts cut them.
-      const from = record.indexOf(FIELD_SEPARATOR, 1);
-      // Most records are ASCII: their characters are their bytes.
-      const text = Buffer.byteLength(record) === record.length ? undefined : Buffer.from(record.slice(from));
-      const byte = text ? (i: number) => text[i] : (i: number) => record.charCodeAt(from + i);
-      const length = text ? text.length : record.length - from;
-      for (let i = 0; i + 3 <= length; i++) {
-        const trigram = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
-        let bits = postings.get(trigram);
-        if (!bits) postings.set(trigram, (bits = Buffer.alloc(width)));
-        bits[position >> 3] |= 128 >> (position & 7);
-      }
-    });
-    for (const [trigram, bits] of postings) args.push(Buffer.from([trigram >> 16, (trigram >> 8) & 255, trigram & 255]), bits);
+    // The batch's slots: s0 + position.
+    const [s0, block] = entries.length
+      ? ((await runScript(this.redis, 'task-index-reserve', [], [this.base, entries.length])) as number[]).map(Number)
+      : [0, 8];
+    const args: (string | number | Buffer)[] = [this.base, 0, 0, s0];
+    const records: string[] = [];
+    for (const { task, version } of entries) {
+      const record = recordText(task);
+      records.push(record);
+      args.push(task.id, version, task.submittedAt, task.runtimeMs ?? '', rowOf(task, record));
+    }
+    args[2] = args.length + 1;
+    args.push(...batchPostings(records, s0, block));
     args[1] = args.length + 1;
     if (counters.length) args.push(...counters);
     return Number(await runScript(this.redis, 'task-index-upsert', [], args));

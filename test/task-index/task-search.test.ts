@@ -197,4 +197,46 @@ describe('task index search through trigram postings', () => {
       assert.deepEqual(parseRow(taskRow(task)), task);
     }
   });
+
+  test('a posting is a list of offsets while short and a bitmap once it would be half one; states and counts follow each write', async () => {
+    const own = new TaskIndex(connection, testConfig(redis.url));
+    const make = (n: number, word: string) => ({
+      ...randomTask(n, random(n + 1)),
+      id: `p-${n}`,
+      args: JSON.stringify([word]),
+      state: 'completed',
+    });
+    // Ten batches of one: the list grows by one offset each time.
+    for (let n = 0; n < 10; n++) await own.write([{ task: make(n, 'zqxw'), version: 1 }]);
+    const posting = () => connection.getBuffer(own.key('tg', '0', 'zqx'));
+    const list = (await posting())!;
+    assert.equal(list.length, 20);
+    const slots = await Promise.all(
+      Array.from({ length: 10 }, async (_, n) => Number((await connection.hget(own.key('ver'), `p-${n}`))!.split(' ')[1])),
+    );
+    assert.deepEqual(
+      Array.from({ length: 10 }, (_, k) => list.readUInt16BE(2 * k)),
+      slots,
+    );
+    // 300 more in one batch: half a bitmap or more, so a bitmap of 506 bytes (4,048 slots a block).
+    await own.write(Array.from({ length: 300 }, (_, k) => ({ task: make(10 + k, 'zqxw'), version: 1 })));
+    const bitmap = (await posting())!;
+    assert.equal(bitmap.length, 506);
+    for (const slot of slots) assert.ok(bitmap[slot >> 3] & (128 >> (slot & 7)), `slot ${slot} kept its bit`);
+    const search = (q: string, state?: 'failed' | 'completed') => own.page({ terms: parseSearch(q), state, sort: '-time', want: 5 });
+    assert.equal((await search('zqxw')).total, 310);
+    // A task that fails later: one state less, one more, in the counts, the tabs and the search.
+    await own.write([{ task: { ...make(3, 'zqxw'), state: 'failed', error: 'boom', result: null }, version: 2 }]);
+    const counts = await own.counts();
+    assert.equal(counts.states.get('completed'), 309);
+    assert.equal(counts.states.get('failed'), 1);
+    assert.deepEqual((await search('zqxw', 'failed')).ids, ['p-3']);
+    assert.equal((await own.page({ terms: [], state: 'completed', sort: '-time', want: 5 })).total, 309);
+    assert.equal((await search('zqxw', 'completed')).total, 309);
+    // Removed: no longer a match, nor counted.
+    await own.remove(['p-3', 'p-4']);
+    assert.equal((await search('zqxw')).total, 308);
+    assert.equal((await own.counts()).states.get('failed'), undefined);
+    assert.deepEqual((await search('boom')).ids, []);
+  });
 });

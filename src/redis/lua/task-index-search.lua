@@ -1,7 +1,7 @@
 --[[
   Finds the dashboard's tasks that match a search through the trigram postings (src/task-index/task-index.ts,
-  includes/trigrams.lua): per block, newest first, the AND of the bitmaps of every trigram of every term gives the
-  candidates, and each candidate's record is then checked as the scan does (substrings, fields, state, time window).
+  includes/trigrams.lua): per block, newest first, the intersection of the postings of every trigram of every term
+  gives the candidates, and each candidate's record is then checked as the scan does (substrings, fields, state, time window).
   Blocks whose submission times lie outside the window are skipped.
 
   Input:
@@ -36,20 +36,61 @@ local tris = {}
 for tri in pairs(wanted) do tris[#tris + 1] = tri end
 
 local block = tonumber(ARGV[3])
-if not block then block = math.floor(tonumber(redis.call('GET', base .. ':seq') or '0') / BLOCK) end
+-- ":seq" is the next slot to give: the newest block holds the slot before it.
+if not block then block = math.floor((tonumber(redis.call('GET', base .. ':seq') or '0') - 1) / BLOCK) end
 local scratch = base .. ':scratch'
 local seen = 0
 local out = {0, 0}
 
--- The candidates' bitmap of a block: one key, or the AND of several into the scratch key (deleted before the end).
-local function candidates(b)
-  local keys = {}
-  for i, tri in ipairs(tris) do keys[i] = base .. ':tg:' .. b .. ':' .. tri end
-  if #keys == 1 then return keys[1] end
-  -- Refused when Redis is out of memory: one trigram's bitmap is then the candidates (more of them, checked alike).
-  local done = redis.pcall('BITOP', 'AND', scratch, unpack(keys))
-  if type(done) == 'table' and done.err then return keys[1] end
-  return scratch
+-- The candidates of a block (their offsets there) and how many there are; counting, only how many. A block where a
+-- trigram has no posting has none. Bitmaps are ANDed into the scratch key (deleted before the end); with lists, the
+-- shortest list's offsets are the ones looked at.
+local function candidates(b, counting)
+  local bitkeys, lists = {}, {}
+  for _, tri in ipairs(tris) do
+    local key = base .. ':tg:' .. b .. ':' .. tri
+    local len = redis.call('STRLEN', key)
+    if len == 0 then return 0, {} end
+    if len == W then bitkeys[#bitkeys + 1] = key else lists[#lists + 1] = redis.call('GET', key) end
+  end
+  local key = bitkeys[1]
+  if #bitkeys > 1 then
+    -- Refused when Redis is out of memory: one trigram's bitmap then stands for them all (more candidates, checked alike).
+    local done = redis.pcall('BITOP', 'AND', scratch, unpack(bitkeys))
+    if not (type(done) == 'table' and done.err) then key = scratch end
+  end
+  local offsets = {}
+  if #lists == 0 then
+    if counting then return redis.call('BITCOUNT', key), offsets end
+    local bits = redis.call('GET', key) or ''
+    local i = string.find(bits, '[^%z]')
+    while i do
+      local byte = string.byte(bits, i)
+      for j = 0, 7 do
+        if bit.band(byte, bit.rshift(128, j)) ~= 0 then offsets[#offsets + 1] = (i - 1) * 8 + j end
+      end
+      i = string.find(bits, '[^%z]', i + 1)
+    end
+    return #offsets, offsets
+  end
+  table.sort(lists, function(x, y) return #x < #y end)
+  local bits = key and redis.call('GET', key)
+  local others = {}
+  for k = 2, #lists do others[#others + 1] = offsets_of(lists[k]) end
+  local list, met = lists[1], {}
+  for k = 1, #list - 1, 2 do
+    local off = string.byte(list, k) * 256 + string.byte(list, k + 1)
+    if not met[off] then
+      met[off] = true
+      local ok = true
+      if bits then ok = bit.band(string.byte(bits, math.floor(off / 8) + 1) or 0, bit.rshift(128, off % 8)) ~= 0 end
+      for _, set in ipairs(others) do
+        if ok and not set[off] then ok = false end
+      end
+      if ok then offsets[#offsets + 1] = off end
+    end
+  end
+  return #offsets, offsets
 end
 
 -- `row` is a whole row (includes/task-row.lua).
@@ -91,25 +132,14 @@ while block >= 0 do
   local lo, hi
   if info then lo, hi = string.match(info, '^%-?%d+ (%S+) (%S+)$') end
   if info and not ((from and tonumber(hi) < from) or (to and tonumber(lo) > to)) then
-    local key = candidates(block)
-    if mode == 'count' then
-      seen = seen + redis.call('BITCOUNT', key)
-    else
-      local bits = redis.call('GET', key) or ''
-      local first = block * BLOCK
-      local i = string.find(bits, '[^%z]')
-      while i do
-        local byte = string.byte(bits, i)
-        for j = 0, 7 do
-          if bit.band(byte, bit.rshift(128, j)) ~= 0 then
-            seen = seen + 1
-            local slot = slot_member(first + (i - 1) * 8 + j)
-            local row = redis.call('HGET', base .. ':rec', slot)
-            local rec = row and check(row)
-            if rec then keep(slot, rec) end
-          end
-        end
-        i = string.find(bits, '[^%z]', i + 1)
+    local n, offsets = candidates(block, mode == 'count')
+    seen = seen + n
+    if mode == 'match' then
+      for _, off in ipairs(offsets) do
+        local slot = slot_member(block * BLOCK + off)
+        local row = redis.call('HGET', base .. ':rec', slot)
+        local rec = row and check(row)
+        if rec then keep(slot, rec) end
       end
     end
   end

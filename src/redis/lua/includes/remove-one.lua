@@ -31,12 +31,13 @@ local function drop_block_task(base, block)
   redis.call('HDEL', base .. ':blk', block)
   local list = base .. ':tk:' .. block
   local prefix = base .. ':tg:' .. block .. ':'
-  local cursor = '0'
-  repeat
-    local reply = redis.call('SSCAN', list, cursor, 'COUNT', 1000)
-    cursor = reply[1]
-    for _, tri in ipairs(reply[2]) do redis.call('DEL', prefix .. tri) end
-  until cursor == '0'
+  local tris = redis.call('GET', list) or ''
+  -- 1,000 keys per DEL (Lua's unpack has a limit on arguments).
+  for from = 1, #tris, 3000 do
+    local keys = {}
+    for k = from, math.min(#tris, from + 2999), 3 do keys[#keys + 1] = prefix .. string.sub(tris, k, k + 2) end
+    redis.call('DEL', unpack(keys))
+  end
   redis.call('DEL', list)
 end
 local function remove_slot(base, slot)
