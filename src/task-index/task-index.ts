@@ -342,6 +342,42 @@ function batchPostings(records: string[], s0: number, block: number): (number | 
   return out;
 }
 
+/** A task a search found in a block: its slot, submission time and sort value. */
+interface SearchMatch {
+  slot: string;
+  time: number;
+  value: string;
+}
+
+/**
+ * What searches found per block, kept in this process by connection and search (index, epoch, state, sort, terms),
+ * for the blocks' versions they were found at: a block whose version is unchanged (no task of it written or removed
+ * since) gives the same matches, so a search asked again (a refresh, the next page) looks only in the blocks that
+ * changed, usually the newest. The time window is applied after, so that a window moving with the clock keeps its
+ * entries. The searches used least lately are forgotten beyond SEARCHES_KEPT.
+ */
+class SearchCache {
+  private readonly byConnection = new WeakMap<
+    Redis,
+    Map<string, Map<number, { version: string; candidates: number; matches: SearchMatch[] }>>
+  >();
+
+  entry(redis: Redis, search: string): Map<number, { version: string; candidates: number; matches: SearchMatch[] }> {
+    let searches = this.byConnection.get(redis);
+    if (!searches) this.byConnection.set(redis, (searches = new Map()));
+    const found = searches.get(search) ?? new Map();
+    // Most lately used last.
+    searches.delete(search);
+    searches.set(search, found);
+    while (searches.size > SEARCHES_KEPT) searches.delete(searches.keys().next().value!);
+    return found;
+  }
+}
+
+/** Searches whose matches a process keeps (each at most CANDIDATE_LIMIT of them). */
+const SEARCHES_KEPT = 16;
+const searchCache = new SearchCache();
+
 /** Runs a pipeline or transaction and returns its values, throwing the first command error (e.g. Redis unreachable). */
 async function values(batch: { exec(): Promise<[Error | null, unknown][] | null> }): Promise<unknown[]> {
   const replies = (await batch.exec()) ?? [];
@@ -695,27 +731,67 @@ export class TaskIndex {
   /**
    * Every match of a search found through the trigram postings, as slots in ascending order of `sortKey` (ties in
    * slot order, as the sorted sets order them; by name: newest first within a name), or undefined when the postings
-   * give more than CANDIDATE_LIMIT candidates (a broad search: walking a sorted set finds its first page sooner). Each
-   * Lua call checks about MATCH_CHUNK candidates.
+   * give more than CANDIDATE_LIMIT candidates (a broad search: walking a sorted set finds its first page sooner). Only
+   * blocks that changed since this process last searched them the same way are looked in again (see SearchCache);
+   * each Lua call checks about MATCH_CHUNK candidates.
    */
   private async searchPostings(request: IndexPageRequest, sortKey: string, termArgs: string[]): Promise<string[] | undefined> {
     const state = request.state ?? '';
-    const window = [request.from ?? '', request.to ?? ''];
     const sort = sortKey === 'runtime' || sortKey === 'name' ? sortKey : 'time';
-    const call = async (mode: 'count' | 'match', block: number | '', budget: number) =>
-      (await runScript(this.redis, 'task-index-search', [], [this.base, mode, block, budget, ...window, state, sort, ...termArgs])) as (
+    const [info, epoch] = (await values(this.redis.pipeline().hgetall(this.key('blk')).get(this.key('epoch')))) as [
+      Record<string, string>,
+      string | null,
+    ];
+    // The blocks whose tasks were submitted inside the window, newest first.
+    const blocks = Object.entries(info)
+      .map(([block, value]) => {
+        const [, lo, hi, version] = value.split(' ');
+        return { block: Number(block), lo: Number(lo), hi: Number(hi), version: version ?? '' };
+      })
+      .filter(({ lo, hi }) => !((request.from !== undefined && hi < request.from) || (request.to !== undefined && lo > request.to)))
+      .sort((a, b) => b.block - a.block);
+    const cached = searchCache.entry(this.redis, `${this.base}\n${epoch}\n${state}\n${sort}\n${termArgs.join('\n')}`);
+    const stale = blocks.filter(({ block, version }) => cached.get(block)?.version !== version);
+    let candidates = blocks.reduce(
+      (sum, { block, version }) => sum + (cached.get(block)?.version === version ? cached.get(block)!.candidates : 0),
+      0,
+    );
+    const call = async (mode: 'count' | 'match', list: number[], budget: number) =>
+      (await runScript(this.redis, 'task-index-search', [], [this.base, mode, list.length, ...list, budget, state, sort, ...termArgs])) as (
         string | number
       )[];
-    const [, candidates] = await call('count', '', CANDIDATE_LIMIT);
-    if (Number(candidates) > CANDIDATE_LIMIT) return undefined;
-    const matches: { slot: string; time: number; value: string }[] = [];
-    let block: number | '' = '';
-    do {
-      const reply = await call('match', block, MATCH_CHUNK);
-      block = Number(reply[0]);
-      for (let i = 2; i < reply.length; i += 3)
-        matches.push({ slot: String(reply[i]), time: Number(reply[i + 1]), value: String(reply[i + 2]) });
-    } while (block >= 0);
+    // A few hundred blocks a call (Lua's unpack has a limit on arguments).
+    for (let i = 0; i < stale.length && candidates <= CANDIDATE_LIMIT; i += 500) {
+      const [, counted] = await call(
+        'count',
+        stale.slice(i, i + 500).map(({ block }) => block),
+        CANDIDATE_LIMIT - candidates,
+      );
+      candidates += Number(counted);
+    }
+    if (candidates > CANDIDATE_LIMIT) return undefined;
+    let rest = stale;
+    while (rest.length) {
+      const reply = await call(
+        'match',
+        rest.slice(0, 500).map(({ block }) => block),
+        MATCH_CHUNK,
+      );
+      let at = 1;
+      for (const { version } of rest.slice(0, Number(reply[0]))) {
+        const [block, count, found] = [Number(reply[at]), Number(reply[at + 1]), Number(reply[at + 2])];
+        const matches: SearchMatch[] = [];
+        for (let i = at + 3; i < at + 3 + found * 3; i += 3)
+          matches.push({ slot: String(reply[i]), time: Number(reply[i + 1]), value: String(reply[i + 2]) });
+        cached.set(block, { version, candidates: count, matches });
+        at += 3 + found * 3;
+      }
+      rest = rest.slice(Number(reply[0]));
+    }
+    for (const block of cached.keys()) if (!info[block]) cached.delete(block);
+    const inWindow = (time: number) =>
+      (request.from === undefined || time >= request.from) && (request.to === undefined || time <= request.to);
+    const matches = blocks.flatMap(({ block }) => cached.get(block)!.matches).filter(({ time }) => inWindow(time));
     // Slots are 10 digits: their text order is their number order.
     const bySlot = (a: { slot: string }, b: { slot: string }) => (a.slot < b.slot ? -1 : a.slot > b.slot ? 1 : 0);
     if (sort === 'name') matches.sort((a, b) => bytes(a.value, b.value) || b.time - a.time || bySlot(b, a));

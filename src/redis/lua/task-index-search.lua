@@ -1,46 +1,42 @@
 --[[
   Finds the dashboard's tasks that match a search through the trigram postings (src/task-index/task-index.ts,
-  includes/trigrams.lua): per block, newest first, the intersection of the postings of every trigram of every term
-  gives the candidates, and each candidate's record is then checked as the scan does (substrings, fields, state, time window).
-  Blocks whose submission times lie outside the window are skipped.
+  includes/trigrams.lua): in each block given, the intersection of the postings of every trigram of every term gives
+  the candidates, and each candidate's row is then checked as the scan does (substrings, fields, state). The caller
+  keeps what a block gave while the block's version is unchanged, and applies the time window itself.
 
   Input:
     ARGV[1] base (the index's key prefix)
     ARGV[2] mode: 'count' (only count candidates) or 'match' (check them)
-    ARGV[3] the block to start at, going down ('' = the newest)
-    ARGV[4] budget: 'count' stops once more candidates than this are seen; 'match' stops after the block where this
-            many candidates have been checked
-    ARGV[5] time window from ('' = open)
-    ARGV[6] time window to ('' = open)
-    ARGV[7] state the task must be in ('' = any)
-    ARGV[8] what the caller sorts by: 'time', 'runtime' or 'name'
-    ARGV[9..] term pairs: field code or '', text (lower-cased; a term shorter than 3 bytes has no trigram and is only
+    ARGV[3] n, the number of blocks given
+    ARGV[4..3+n] the blocks to look in, in that order
+    ARGV[4+n] budget: 'count' stops once more candidates than this are seen; 'match' stops after the block where
+              this many candidates have been checked
+    ARGV[5+n] state the task must be in ('' = any)
+    ARGV[6+n] what the caller sorts by: 'time', 'runtime' or 'name'
+    ARGV[7+n..] term pairs: field code or '', text (lower-cased; a term shorter than 3 bytes has no trigram and is only
               checked)
 
   Output:
-    'count': {next block or -1 when done, candidates}
-    'match': {next block or -1 when done, candidates checked, then per match: slot (10 digits), submission time,
-             sort value (the runtime, or the name; '' for time)}
+    'count': {blocks looked in, candidates}
+    'match': {blocks looked in, then per block: the block, its candidates, k matches, then per match: slot (10
+             digits), submission time, sort value (the runtime, or the name; '' for time)}
 ]]
 --- @include "trigrams"
 --- @include "task-row"
 
-local base, mode, budget = ARGV[1], ARGV[2], tonumber(ARGV[4])
-local from, to, state, sort = tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7], ARGV[8]
+local base, mode, n = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local budget, state, sort = tonumber(ARGV[4 + n]), ARGV[5 + n], ARGV[6 + n]
 local terms, wanted = {}, {}
-for i = 9, #ARGV, 2 do
+for i = 7 + n, #ARGV, 2 do
   terms[#terms + 1] = {ARGV[i], ARGV[i + 1]}
   trigrams(ARGV[i + 1], wanted)
 end
 local tris = {}
 for tri in pairs(wanted) do tris[#tris + 1] = tri end
 
-local block = tonumber(ARGV[3])
--- ":seq" is the next slot to give: the newest block holds the slot before it.
-if not block then block = math.floor((tonumber(redis.call('GET', base .. ':seq') or '0') - 1) / BLOCK) end
 local scratch = base .. ':scratch'
 local seen = 0
-local out = {0, 0}
+local out = {0}
 
 -- The candidates of a block (their offsets there) and how many there are; counting, only how many. A block where a
 -- trigram has no posting has none. Bitmaps are ANDed into the scratch key (deleted before the end); with lists, the
@@ -96,10 +92,6 @@ end
 -- `row` is a whole row (includes/task-row.lua).
 local function check(row)
   local rec = row_record(row)
-  if (from or to) then
-    local t = tonumber(field(rec, 't')) or 0
-    if (from and t < from) or (to and t > to) then return false end
-  end
   if state ~= '' and field(rec, 's') ~= state then return false end
   local low = row_search(row)
   for _, term in ipairs(terms) do
@@ -114,7 +106,7 @@ local function check(row)
   return rec
 end
 
-local function keep(slot, rec)
+local function keep(found, slot, rec)
   local value = ''
   if sort == 'runtime' then
     value = redis.call('ZSCORE', base .. ':idx:runtime', slot)
@@ -122,31 +114,37 @@ local function keep(slot, rec)
   elseif sort == 'name' then
     value = field(rec, 'n')
   end
-  out[#out + 1] = slot
-  out[#out + 1] = field(rec, 't')
-  out[#out + 1] = value
+  found[#found + 1] = slot
+  found[#found + 1] = field(rec, 't')
+  found[#found + 1] = value
 end
 
-while block >= 0 do
-  local info = redis.call('HGET', base .. ':blk', tostring(block))
-  local lo, hi
-  if info then lo, hi = string.match(info, '^%-?%d+ (%S+) (%S+)$') end
-  if info and not ((from and tonumber(hi) < from) or (to and tonumber(lo) > to)) then
-    local n, offsets = candidates(block, mode == 'count')
-    seen = seen + n
-    if mode == 'match' then
-      for _, off in ipairs(offsets) do
-        local slot = slot_member(block * BLOCK + off)
-        local row = redis.call('HGET', base .. ':rec', slot)
-        local rec = row and check(row)
-        if rec then keep(slot, rec) end
+local done = 0
+for k = 4, 3 + n do
+  local block = ARGV[k]
+  local count, offsets = candidates(block, mode == 'count')
+  seen = seen + count
+  done = done + 1
+  if mode == 'match' then
+    -- Rows read 200 at a time.
+    local found = {}
+    for g = 1, #offsets, 200 do
+      local slots = {}
+      for m = g, math.min(#offsets, g + 199) do slots[#slots + 1] = slot_member(tonumber(block) * BLOCK + offsets[m]) end
+      local rows = redis.call('HMGET', base .. ':rec', unpack(slots))
+      for m, slot in ipairs(slots) do
+        local rec = rows[m] and check(rows[m])
+        if rec then keep(found, slot, rec) end
       end
     end
+    out[#out + 1] = block
+    out[#out + 1] = count
+    out[#out + 1] = #found / 3
+    for _, value in ipairs(found) do out[#out + 1] = value end
   end
-  block = block - 1
   if seen > budget then break end
 end
 redis.call('DEL', scratch)
-out[1] = block
-out[2] = seen
+if mode == 'count' then return {done, seen} end
+out[1] = done
 return out

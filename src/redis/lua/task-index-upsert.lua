@@ -164,15 +164,22 @@ for key, offsets in pairs(postings) do
   if post(key, redis.call('GET', key), table.concat(offsets), '') then listed(block, tri) end
 end
 for block, list in pairs(lists) do redis.call('APPEND', base .. ':tk:' .. block, table.concat(list)) end
+-- Every block this call changed takes a new version (a search's cached matches for a block hold while it has not).
+local version = redis.call('INCR', base .. ':chg')
+-- A new counter (a new index, or one emptied by hand): a new epoch, so that nothing cached from before holds.
+if version == 1 then
+  local now = redis.call('TIME')
+  redis.call('SET', base .. ':epoch', now[1] .. now[2])
+end
 for block, b in pairs(blocks) do
   local info = redis.call('HGET', base .. ':blk', block)
   if info then
-    local live, lo, hi = string.match(info, '^(%-?%d+) (%S+) (%S+)$')
+    local live, lo, hi = string.match(info, '^(%-?%d+) (%S+) (%S+)')
     b[1] = b[1] + tonumber(live)
     b[2] = math.min(b[2], tonumber(lo))
     b[3] = math.max(b[3], tonumber(hi))
   end
-  redis.call('HSET', base .. ':blk', block, string.format('%d %d %d', b[1], b[2], b[3]))
+  redis.call('HSET', base .. ':blk', block, string.format('%d %d %d %d', b[1], b[2], b[3], version))
 end
 
 local i = h + 1

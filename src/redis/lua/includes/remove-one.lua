@@ -22,10 +22,10 @@ end
 local function drop_block_task(base, block)
   local info = redis.call('HGET', base .. ':blk', block)
   if not info then return end
-  local live, lo, hi = string.match(info, '^(%-?%d+) (%S+) (%S+)$')
+  local live, lo, hi = string.match(info, '^(%-?%d+) (%S+) (%S+)')
   live = tonumber(live) - 1
   if live > 0 then
-    redis.call('HSET', base .. ':blk', block, live .. ' ' .. lo .. ' ' .. hi)
+    redis.call('HSET', base .. ':blk', block, live .. ' ' .. lo .. ' ' .. hi .. ' ' .. redis.call('INCR', base .. ':chg'))
     return
   end
   redis.call('HDEL', base .. ':blk', block)

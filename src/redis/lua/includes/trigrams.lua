@@ -6,8 +6,9 @@
   bitmap of exactly W bytes (bit = offset). A list is never W bytes long, so the length tells which it is. A posting
   is always written whole with SET (a string grown in place by APPEND or SETRANGE is given twice the room it needs),
   except a bitmap's bits, set in place. "<base>:tk:<block>" lists the block's trigrams, 3 bytes each (to drop them
-  with the block), and "<base>:blk" holds per block "live lowest highest": tasks still indexed there and the range of
-  their submission times.
+  with the block), and "<base>:blk" holds per block "live lowest highest version": tasks still indexed there, the
+  range of their submission times, and the value of the counter "<base>:chg" when the block last changed (a write or
+  a removal of one of its tasks).
 
   trigrams(text, out): adds every 3-byte window of `text` to the set `out` (a table trigram -> true).
   indexed_text(rec): the part of a record that free text matches: after the time field.
