@@ -38,16 +38,18 @@ local scratch = base .. ':scratch'
 local seen = 0
 local out = {0}
 
--- The candidates of a block (their offsets there) and how many there are; counting, only how many. A block where a
--- trigram has no posting has none. Bitmaps are ANDed into the scratch key (deleted before the end); with lists, the
--- shortest list's offsets are the ones looked at.
+-- The candidates of a block (their offsets there) and how many there are; counting, only an upper bound of how many
+-- (the fewest of the shortest list and of the bitmaps' AND: enough to choose between the postings and a walk). A block
+-- where a trigram has no posting has none. Bitmaps are ANDed into the scratch key (deleted before the end); with
+-- lists, the shortest list's offsets are the ones looked at, kept when their bits are set and the other lists hold
+-- their two bytes (found anywhere in a list: a few more candidates, all checked after).
 local function candidates(b, counting)
   local bitkeys, lists = {}, {}
   for _, tri in ipairs(tris) do
     local key = base .. ':tg:' .. b .. ':' .. tri
     local len = redis.call('STRLEN', key)
     if len == 0 then return 0, {} end
-    if len == W then bitkeys[#bitkeys + 1] = key else lists[#lists + 1] = redis.call('GET', key) end
+    if len == W then bitkeys[#bitkeys + 1] = key else lists[#lists + 1] = key end
   end
   local key = bitkeys[1]
   if #bitkeys > 1 then
@@ -69,19 +71,24 @@ local function candidates(b, counting)
     end
     return #offsets, offsets
   end
+  for k, list in ipairs(lists) do lists[k] = redis.call('GET', list) end
   table.sort(lists, function(x, y) return #x < #y end)
+  if counting then
+    local bound = #lists[1] / 2
+    if key then bound = math.min(bound, redis.call('BITCOUNT', key)) end
+    return bound, offsets
+  end
   local bits = key and redis.call('GET', key)
-  local others = {}
-  for k = 2, #lists do others[#others + 1] = offsets_of(lists[k]) end
   local list, met = lists[1], {}
   for k = 1, #list - 1, 2 do
-    local off = string.byte(list, k) * 256 + string.byte(list, k + 1)
+    local pair = string.sub(list, k, k + 1)
+    local off = string.byte(pair, 1) * 256 + string.byte(pair, 2)
     if not met[off] then
       met[off] = true
       local ok = true
       if bits then ok = bit.band(string.byte(bits, math.floor(off / 8) + 1) or 0, bit.rshift(128, off % 8)) ~= 0 end
-      for _, set in ipairs(others) do
-        if ok and not set[off] then ok = false end
+      for m = 2, #lists do
+        if ok and not string.find(lists[m], pair, 1, true) then ok = false end
       end
       if ok then offsets[#offsets + 1] = off end
     end
@@ -90,18 +97,27 @@ local function candidates(b, counting)
 end
 
 -- `row` is a whole row (includes/task-row.lua).
+-- Each term's field as "\31<code>=", found once.
+for _, term in ipairs(terms) do term[3] = '\31' .. term[1] .. '=' end
+local function value_of(rec, pattern)
+  local _, e = string.find(rec, pattern, 1, true)
+  if not e then return '' end
+  return string.sub(rec, e + 1, (string.find(rec, '\31', e + 1, true) or 0) - 1)
+end
 local function check(row)
-  local rec = row_record(row)
-  if state ~= '' and field(rec, 's') ~= state then return false end
-  local low = row_search(row)
+  local z = string.find(row, '\30', 1, true)
+  local y = string.find(row, '\30', z + 1, true)
+  local rec = string.sub(row, z + 1, (y or 0) - 1)
+  if state ~= '' and value_of(rec, '\31s=') ~= state then return false end
+  local low = y and string.sub(row, y + 1) or string.lower(rec)
   for _, term in ipairs(terms) do
     local code, text = term[1], term[2]
     if code == '' then
       -- Free text starts after the leading time field.
       if not string.find(low, text, (string.find(low, '\31', 2, true) or 1), true) then return false end
     elseif code == 's' then
-      if field(low, 's') ~= text then return false end
-    elseif not string.find(field(low, code), text, 1, true) then return false end
+      if value_of(low, term[3]) ~= text then return false end
+    elseif not string.find(value_of(low, term[3]), text, 1, true) then return false end
   end
   return rec
 end
