@@ -38,9 +38,8 @@ local scratch = base .. ':scratch'
 local seen = 0
 local out = {0}
 
--- The candidates of a block (their offsets there) and how many there are; counting, only an upper bound of how many
--- (the fewest of the shortest list and of the bitmaps' AND: enough to choose between the postings and a walk). A block
--- where a trigram has no posting has none. Bitmaps are ANDed into the scratch key (deleted before the end); with
+-- The candidates of a block (their offsets there) and how many there are; counting bitmaps alone, only how many. A
+-- block where a trigram has no posting has none. Bitmaps are ANDed into the scratch key (deleted before the end); with
 -- lists, the shortest list's offsets are the ones looked at, kept when their bits are set and the other lists hold
 -- their two bytes (found anywhere in a list: a few more candidates, all checked after).
 local function candidates(b, counting)
@@ -73,11 +72,6 @@ local function candidates(b, counting)
   end
   for k, list in ipairs(lists) do lists[k] = redis.call('GET', list) end
   table.sort(lists, function(x, y) return #x < #y end)
-  if counting then
-    local bound = #lists[1] / 2
-    if key then bound = math.min(bound, redis.call('BITCOUNT', key)) end
-    return bound, offsets
-  end
   local bits = key and redis.call('GET', key)
   local list, met = lists[1], {}
   for k = 1, #list - 1, 2 do
