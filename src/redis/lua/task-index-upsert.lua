@@ -44,9 +44,10 @@ local function listed(block, tri)
   end
   list[#list + 1] = tri
 end
-local function counted(record, by)
-  for _, k in ipairs({'s', 'q', 'n'}) do
-    local name = k .. ':' .. field(record, k)
+local COUNTED = {{'s:', '\31s='}, {'q:', '\31q='}, {'n:', '\31n='}}
+local function counted(row, by)
+  for _, k in ipairs(COUNTED) do
+    local name = k[1] .. row_value(row, k[2])
     counts[name] = (counts[name] or 0) + by
   end
 end
@@ -89,15 +90,15 @@ for i = 5, p - 1, 5 do
     if new then slot = slot_member(s0 + position) end
     local block = string.format('%d', math.floor(tonumber(slot) / BLOCK))
     local b = blocks[block]
+    local time = tonumber(t)
     if not b then
-      b = {0, tonumber(t), tonumber(t)}
+      b = {0, time, time}
       blocks[block] = b
     end
     if new then b[1] = b[1] + 1 end
-    if tonumber(t) < b[2] then b[2] = tonumber(t) end
-    if tonumber(t) > b[3] then b[3] = tonumber(t) end
-    local record = row_record(row)
-    local state = field(record, 's')
+    if time < b[2] then b[2] = time end
+    if time > b[3] then b[3] = time end
+    local state = row_value(row, '\31s=')
     if not new then
       local offset = tonumber(slot) % BLOCK
       for tri in pairs(trigrams(indexed_text(row_search(row)), {})) do
@@ -111,14 +112,13 @@ for i = 5, p - 1, 5 do
       end
       local old = redis.call('HGET', base .. ':rec', slot)
       if old then
-        old = row_record(old)
         counted(old, -1)
-        local was = field(old, 's')
+        local was = row_value(old, '\31s=')
         if was ~= state and RARE_STATES[was] then redis.call('ZREM', base .. ':idx:state:' .. was, slot) end
       end
       if runtime == '' then redis.call('ZREM', base .. ':idx:runtime', slot) end
     end
-    counted(record, 1)
+    counted(row, 1)
     add(verL, id, version .. ' ' .. slot)
     add(recL, slot, row)
     add(timeL, t, slot)
