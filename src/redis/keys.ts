@@ -27,7 +27,7 @@ export const workerKeys = {
 export const extraQueuesKey = (config: Config) => keyOf(config, 'queues');
 
 /** The dashboard's task index: the prefix of its hashes and sorted sets (task-index/task-index.ts). */
-export const taskIndexBase = (config: Config) => keyOf(config, 'flower');
+export const taskIndexBase = (config: Config) => keyOf(config, 'flower', 'ix');
 
 /** Per-minute / per-hour task counters kept 32 days (history/). */
 export const historyKeys = {

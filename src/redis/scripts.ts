@@ -38,6 +38,7 @@ export const SCRIPT_NAMES = [
   'queue-first-existing',
   'queue-mark-stopped',
   'task-index-remove',
+  'task-index-reserve',
   'task-index-scan',
   'task-index-search',
   'task-index-trim',

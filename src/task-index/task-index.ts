@@ -89,13 +89,14 @@ export function redactSummary(task: TaskSummary, redactor: Redactor): TaskSummar
 }
 
 const FIELD_SEPARATOR = '\x1f';
+const ROW_SEPARATOR = '\x1e';
+const cleanText = (value: string | number | null) =>
+  String(value ?? '')
+    .replaceAll(FIELD_SEPARATOR, ' ')
+    .replaceAll(ROW_SEPARATOR, ' ');
 
-/** The lower-cased text the search runs over: "\x1ft=<ms>\x1fi=<id>\x1fn=<name>…\x1f" (see SEARCH_FIELDS for the codes). */
-export function searchRecord(task: TaskSummary): string {
-  const clean = (value: string | null | number) =>
-    String(value ?? '')
-      .toLowerCase()
-      .replaceAll(FIELD_SEPARATOR, ' ');
+/** The searchable fields of a task in its own case: "\x1ft=<ms>\x1fi=<id>\x1fn=<name>…\x1f" (see SEARCH_FIELDS for the codes). */
+function recordText(task: TaskSummary): string {
   // The time comes first: free text is matched only after it (a word must not match the timestamp's digits).
   const parts: [string, string | number | null][] = [
     ['t', task.submittedAt],
@@ -107,7 +108,71 @@ export function searchRecord(task: TaskSummary): string {
     ['a', task.args],
     ['r', task.error ?? task.result],
   ];
-  return `${FIELD_SEPARATOR}${parts.map(([code, value]) => `${code}=${clean(value)}`).join(FIELD_SEPARATOR)}${FIELD_SEPARATOR}`;
+  return `${FIELD_SEPARATOR}${parts.map(([code, value]) => `${code}=${cleanText(value)}`).join(FIELD_SEPARATOR)}${FIELD_SEPARATOR}`;
+}
+
+/** The lower-cased text the search runs over: "\x1ft=<ms>\x1fi=<id>\x1fn=<name>…\x1f" (see SEARCH_FIELDS for the codes). */
+export function searchRecord(task: TaskSummary): string {
+  return recordText(task).toLowerCase();
+}
+
+const asciiLower = (text: string) => text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+
+/**
+ * A task as the index stores it: "<meta>\x1e<record>[\x1e<record lower-cased>]", one string (src/redis/lua/includes/
+ * task-row.lua). The record holds what is searched, in its own case (Lua lower-cases it for a search); the copy is
+ * there only when lower-casing changes more than ASCII letters. The meta holds the rest of what a list shows: start
+ * and finish as ms after submission, runtime, attempts, root ('' when the task itself), submitter, which of result
+ * and error the record's "r" field holds ('' neither, r, e, or b: the error, with the result last).
+ */
+export function taskRow(task: TaskSummary): string {
+  return rowOf(task, recordText(task));
+}
+
+function rowOf(task: TaskSummary, record: string): string {
+  const after = (time: number | null) => (time === null ? '' : time - task.submittedAt);
+  const kind = task.error !== null ? (task.result !== null ? 'b' : 'e') : task.result !== null ? 'r' : '';
+  const meta = [
+    after(task.startedAt),
+    after(task.finishedAt),
+    task.runtimeMs ?? '',
+    task.attempts,
+    task.rootId === task.id ? '' : cleanText(task.rootId),
+    cleanText(task.submittedBy),
+    kind,
+    kind === 'b' ? cleanText(task.result) : '',
+  ].join(FIELD_SEPARATOR);
+  const lower =
+    !/^[\p{ASCII}]*$/u.test(record) && record.toLowerCase() !== asciiLower(record) ? `${ROW_SEPARATOR}${record.toLowerCase()}` : '';
+  return `${meta}${ROW_SEPARATOR}${record}${lower}`;
+}
+
+/** The task a row stores (see taskRow). */
+export function parseRow(row: string): TaskSummary {
+  const z = row.indexOf(ROW_SEPARATOR);
+  const y = row.indexOf(ROW_SEPARATOR, z + 1);
+  const [started, finished, runtime, attempts, root, by, kind, extra] = row.slice(0, z).split(FIELD_SEPARATOR);
+  const fields: Record<string, string> = {};
+  for (const part of row.slice(z + 1, y < 0 ? undefined : y).split(FIELD_SEPARATOR)) if (part) fields[part[0]] = part.slice(2);
+  const submittedAt = Number(fields.t);
+  const at = (value: string) => (value === '' ? null : submittedAt + Number(value));
+  return {
+    id: fields.i,
+    name: fields.n,
+    queue: fields.q,
+    state: fields.s,
+    args: fields.a,
+    result: kind === 'r' ? fields.r : kind === 'b' ? extra : null,
+    error: kind === 'e' || kind === 'b' ? fields.r : null,
+    worker: fields.w || null,
+    submittedBy: by || null,
+    submittedAt,
+    startedAt: at(started),
+    finishedAt: at(finished),
+    runtimeMs: runtime === '' ? null : Number(runtime),
+    attempts: Number(attempts),
+    rootId: root || fields.i,
+  };
 }
 
 /** The same matching as the Lua scan, for tasks read from BullMQ directly. */
@@ -125,10 +190,193 @@ export function matchesTerms(record: string, terms: SearchTerm[]): boolean {
   });
 }
 
-/** Name index member: sorts by name, then newest first, and ends with the ID. */
-export function nameMember(task: Pick<TaskSummary, 'name' | 'submittedAt' | 'id'>): string {
-  return `${task.name}\x01${String(9_999_999_999_999 - task.submittedAt).padStart(13, '0')}\x01${task.id}`;
+/**
+ * Trigram -> the offsets of the tasks that hold it, per block, for one batch: an open-addressing table over typed
+ * arrays (a batch has some 200,000 trigram occurrences; a Map of arrays spent more time collecting garbage than
+ * indexing). Keys are trigram (3 bytes) + part (the batch's n-th block) * 2^24, stored plus one (0 = empty).
+ */
+class TrigramTable {
+  keys = new Int32Array(1 << 14);
+  heads = new Int32Array(1 << 14);
+  tails = new Int32Array(1 << 14);
+  counts = new Int32Array(1 << 14);
+  /** Slots in the order their keys came. */
+  order = new Int32Array(1 << 13);
+  size = 0;
+  next = new Int32Array(1 << 16);
+  offsets = new Uint16Array(1 << 16);
+  occurrences = 0;
+
+  reset(capacity: number): void {
+    this.keys.fill(0);
+    this.size = 0;
+    this.occurrences = 0;
+    if (this.next.length < capacity) {
+      this.next = new Int32Array(capacity);
+      this.offsets = new Uint16Array(capacity);
+    }
+  }
+
+  add(key: number, offset: number): void {
+    if (this.size * 2 >= this.keys.length) this.grow();
+    const mask = this.keys.length - 1;
+    let h = Math.imul(key + 1, 0x9e3779b1) & mask;
+    for (;;) {
+      const stored = this.keys[h];
+      if (stored === 0) {
+        this.keys[h] = key + 1;
+        this.heads[h] = this.tails[h] = this.push(offset);
+        this.counts[h] = 1;
+        this.order[this.size++] = h;
+        return;
+      }
+      if (stored === key + 1) {
+        // A trigram twice in one task: once.
+        if (this.offsets[this.tails[h]] === offset) return;
+        const at = this.push(offset);
+        this.next[this.tails[h]] = at;
+        this.tails[h] = at;
+        this.counts[h]++;
+        return;
+      }
+      h = (h + 1) & mask;
+    }
+  }
+
+  private push(offset: number): number {
+    const at = this.occurrences++;
+    this.offsets[at] = offset;
+    this.next[at] = -1;
+    return at;
+  }
+
+  private grow(): void {
+    const { keys, heads, tails, counts, order, size } = this;
+    const length = keys.length * 2;
+    this.keys = new Int32Array(length);
+    this.heads = new Int32Array(length);
+    this.tails = new Int32Array(length);
+    this.counts = new Int32Array(length);
+    this.order = new Int32Array(length / 2);
+    this.size = 0;
+    const mask = length - 1;
+    for (let i = 0; i < size; i++) {
+      const old = order[i];
+      let h = Math.imul(keys[old], 0x9e3779b1) & mask;
+      while (this.keys[h] !== 0) h = (h + 1) & mask;
+      this.keys[h] = keys[old];
+      this.heads[h] = heads[old];
+      this.tails[h] = tails[old];
+      this.counts[h] = counts[old];
+      this.order[this.size++] = h;
+    }
+  }
 }
+
+const trigramTable = new TrigramTable();
+
+/**
+ * A batch's trigram postings as the upsert script reads them (src/redis/lua/task-index-upsert.lua): per block the
+ * batch's slots s0 + position reach, the block, the byte its bits start at, how many trigrams, the bytes of each
+ * trigram's bitmap piece, then one string of per trigram: its 3 bytes, its bitmap piece over the batch's own bytes, the
+ * length of its list of offsets (2 bytes; 0 when the list would be half a bitmap or more), the list.
+ */
+function batchPostings(records: string[], s0: number, block: number): (number | Buffer)[] {
+  const table = trigramTable;
+  table.reset(records.reduce((sum, record) => sum + Buffer.byteLength(record), 0));
+  const firstBlock = Math.floor(s0 / block);
+  records.forEach((record, position) => {
+    const slot = s0 + position;
+    const offset = slot % block;
+    const part = Math.floor(slot / block) - firstBlock;
+    // The trigrams of what free text matches (after the time field), as bytes: as the Lua scripts cut them.
+    const lower = record.toLowerCase();
+    const from = lower.indexOf(FIELD_SEPARATOR, 1);
+    // Most records are ASCII: their characters are their bytes.
+    if (Buffer.byteLength(lower) === lower.length) {
+      for (let i = from; i + 3 <= lower.length; i++)
+        table.add(((lower.charCodeAt(i) << 16) | (lower.charCodeAt(i + 1) << 8) | lower.charCodeAt(i + 2)) + part * 16777216, offset);
+    } else {
+      const text = Buffer.from(lower.slice(from));
+      for (let i = 0; i + 3 <= text.length; i++) table.add(((text[i] << 16) | (text[i + 1] << 8) | text[i + 2]) + part * 16777216, offset);
+    }
+  });
+  const width = block / 8;
+  const parts = Math.floor((s0 + records.length - 1) / block) - firstBlock + 1;
+  const out: (number | Buffer)[] = [];
+  for (let part = 0; part < parts; part++) {
+    const number = firstBlock + part;
+    // The batch's bytes in this block's bitmaps (its slots start on a whole byte, and no other batch shares one).
+    const low = Math.max(s0, number * block) - number * block;
+    const high = Math.min(s0 + records.length - 1, (number + 1) * block - 1) - number * block;
+    const at = low >> 3;
+    const piece = (high >> 3) - at + 1;
+    let size = 0;
+    let count = 0;
+    for (let i = 0; i < table.size; i++) {
+      const h = table.order[i];
+      if (Math.floor((table.keys[h] - 1) / 16777216) !== part) continue;
+      count++;
+      size += 3 + piece + 2 + (table.counts[h] * 2 < width ? table.counts[h] * 2 : 0);
+    }
+    const packed = Buffer.alloc(size);
+    let w = 0;
+    for (let i = 0; i < table.size; i++) {
+      const h = table.order[i];
+      const key = table.keys[h] - 1;
+      if (Math.floor(key / 16777216) !== part) continue;
+      const trigram = key % 16777216;
+      packed[w] = trigram >> 16;
+      packed[w + 1] = (trigram >> 8) & 255;
+      packed[w + 2] = trigram & 255;
+      const bits = w + 3 - at;
+      for (let o = table.heads[h]; o >= 0; o = table.next[o]) packed[bits + (table.offsets[o] >> 3)] |= 128 >> (table.offsets[o] & 7);
+      w += 3 + piece;
+      const listed = table.counts[h] * 2 < width ? table.counts[h] : 0;
+      packed.writeUInt16BE(listed * 2, w);
+      w += 2;
+      if (listed) for (let o = table.heads[h]; o >= 0; o = table.next[o], w += 2) packed.writeUInt16BE(table.offsets[o], w);
+    }
+    out.push(number, at, count, piece, packed);
+  }
+  return out;
+}
+
+/** A task a search found in a block: its slot, submission time and sort value. */
+interface SearchMatch {
+  slot: string;
+  time: number;
+  value: string;
+}
+
+/**
+ * What searches found per block, kept in this process by connection and search (index, epoch, state, sort, terms),
+ * for the blocks' versions they were found at: a block whose version is unchanged (no task of it written or removed
+ * since) gives the same matches, so a search asked again (a refresh, the next page) looks only in the blocks that
+ * changed, usually the newest. The time window is applied after, so that a window moving with the clock keeps its
+ * entries. The searches used least lately are forgotten beyond SEARCHES_KEPT.
+ */
+class SearchCache {
+  private readonly byConnection = new WeakMap<
+    Redis,
+    Map<string, Map<number, { version: string; candidates: number; matches: SearchMatch[] }>>
+  >();
+
+  entry(redis: Redis, search: string): Map<number, { version: string; candidates: number; matches: SearchMatch[] }> {
+    let searches = this.byConnection.get(redis);
+    if (!searches) this.byConnection.set(redis, (searches = new Map()));
+    const found = searches.get(search) ?? new Map();
+    // Most lately used last.
+    searches.delete(search);
+    searches.set(search, found);
+    while (searches.size > SEARCHES_KEPT) searches.delete(searches.keys().next().value!);
+    return found;
+  }
+}
+
+/** Searches whose matches a process keeps (each at most CANDIDATE_LIMIT of them). */
+const SEARCHES_KEPT = 16;
+const searchCache = new SearchCache();
 
 /** Runs a pipeline or transaction and returns its values, throwing the first command error (e.g. Redis unreachable). */
 async function values(batch: { exec(): Promise<[Error | null, unknown][] | null> }): Promise<unknown[]> {
@@ -154,17 +402,50 @@ export interface IndexPageRequest {
 
 export interface IndexPage {
   ids: string[];
+  /** The tasks of `ids`, in the same order. */
+  tasks: TaskSummary[];
   /** Matches in all: exact unless the count was cut short (`exact` false: at least that many). */
   total: number;
   exact: boolean;
+}
+
+/** How many tasks the index holds in each state, queue and name. */
+export interface IndexCounts {
+  states: Map<string, number>;
+  queues: Map<string, number>;
+  names: Map<string, number>;
 }
 
 /** Above this many candidates from the postings, a search walks its sorted set instead (see TaskIndex.searchPostings). */
 const CANDIDATE_LIMIT = 20_000;
 /** Candidates checked per Lua call: a few milliseconds of Redis time. */
 const MATCH_CHUNK = 2000;
+/** A walk stops counting after this many rows (the total then reads "at least"). */
+const COUNT_BUDGET = 250_000;
+/** States with a sorted set of their own (a completed task, the common case, is found by walking the time index). */
+const RARE_STATES = new Set<string>(['active', 'retrying', 'failed']);
 
-/** The index itself; all keys live under `{prefix}:flower:`. */
+/** Byte order, as Redis orders members and Lua compares strings. */
+const bytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+/** One walk of a sorted set: its key, direction and rank range, the filters each row must pass. */
+interface Walk {
+  key: string;
+  reverse: boolean;
+  first: number;
+  last: number;
+  /** Time window checked row by row ('' = open). */
+  window: [string | number, string | number];
+  /** Term pairs for the scan script: field code ('' free text, 'N' the whole name in its own case), text. */
+  termArgs: string[];
+  /** How many matching slots to return (the first ones). */
+  keep: number;
+  /** Stop once `keep` are found (the total is then not counted); else count every match. */
+  stop: boolean;
+  chunk: number;
+}
+
+/** The index itself; all keys live under `{prefix}:flower:ix:`. */
 export class TaskIndex {
   readonly base: string;
 
@@ -190,28 +471,19 @@ export class TaskIndex {
       if (!seen || seen.version <= entry.version) newest.set(entry.task.id, entry);
     }
     const entries = [...newest.values()];
-    const args: (string | number | Buffer)[] = [this.base, 0, 4 + entries.length * 9];
-    // Trigram (its 3 bytes as one number) -> bitmap over the batch's positions.
-    const postings = new Map<number, Buffer>();
-    const width = Math.ceil(entries.length / 8);
-    entries.forEach(({ task, version }, position) => {
-      const { id, state, submittedAt, runtimeMs, queue } = task;
-      const record = searchRecord(task);
-      args.push(id, version, state, submittedAt, runtimeMs ?? '', queue, nameMember(task), JSON.stringify(task), record);
-      // The trigrams of what free text matches (after the time field), as bytes: as the Lua scripts cut them.
-      const from = record.indexOf(FIELD_SEPARATOR, 1);
-      // Most records are ASCII: their characters are their bytes.
-      const text = Buffer.byteLength(record) === record.length ? undefined : Buffer.from(record.slice(from));
-      const byte = text ? (i: number) => text[i] : (i: number) => record.charCodeAt(from + i);
-      const length = text ? text.length : record.length - from;
-      for (let i = 0; i + 3 <= length; i++) {
-        const trigram = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
-        let bits = postings.get(trigram);
-        if (!bits) postings.set(trigram, (bits = Buffer.alloc(width)));
-        bits[position >> 3] |= 128 >> (position & 7);
-      }
-    });
-    for (const [trigram, bits] of postings) args.push(Buffer.from([trigram >> 16, (trigram >> 8) & 255, trigram & 255]), bits);
+    // The batch's slots: s0 + position.
+    const [s0, block] = entries.length
+      ? ((await runScript(this.redis, 'task-index-reserve', [], [this.base, entries.length])) as number[]).map(Number)
+      : [0, 8];
+    const args: (string | number | Buffer)[] = [this.base, 0, 0, s0];
+    const records: string[] = [];
+    for (const { task, version } of entries) {
+      const record = recordText(task);
+      records.push(record);
+      args.push(task.id, version, task.submittedAt, task.runtimeMs ?? '', rowOf(task, record));
+    }
+    args[2] = args.length + 1;
+    args.push(...batchPostings(records, s0, block));
     args[1] = args.length + 1;
     if (counters.length) args.push(...counters);
     return Number(await runScript(this.redis, 'task-index-upsert', [], args));
@@ -230,15 +502,23 @@ export class TaskIndex {
 
   async get(ids: string[]): Promise<TaskSummary[]> {
     if (!ids.length) return [];
-    const docs = await this.redis.hmget(this.key('doc'), ...ids);
-    return docs.filter((doc): doc is string => typeof doc === 'string').map((doc) => JSON.parse(doc) as TaskSummary);
+    const versions = await this.redis.hmget(this.key('ver'), ...ids);
+    const slots = versions.filter((ver): ver is string => typeof ver === 'string').map((ver) => ver.slice(ver.indexOf(' ') + 1));
+    return this.rows(slots);
+  }
+
+  /** The tasks in these slots, in the same order (a slot whose task was removed meanwhile is left out). */
+  private async rows(slots: string[]): Promise<TaskSummary[]> {
+    if (!slots.length) return [];
+    const rows = await this.redis.hmget(this.key('rec'), ...slots);
+    return rows.filter((row): row is string => typeof row === 'string').map(parseRow);
   }
 
   /** Which of these IDs the index holds. */
   async has(ids: string[]): Promise<Set<string>> {
     if (!ids.length) return new Set();
     const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hexists(this.key('doc'), id);
+    for (const id of ids) pipeline.hexists(this.key('ver'), id);
     const replies = await values(pipeline);
     return new Set(ids.filter((_, index) => replies[index] === 1));
   }
@@ -247,117 +527,276 @@ export class TaskIndex {
     return this.redis.zcard(this.key('idx', 'time'));
   }
 
-  /** The first `want` matching IDs in the requested order, and how many match in all. */
+  /** How many tasks the index holds by state, queue and name (kept up to date by every write and removal). */
+  async counts(): Promise<IndexCounts> {
+    const all = await this.redis.hgetall(this.key('cnt'));
+    const counts: IndexCounts = { states: new Map(), queues: new Map(), names: new Map() };
+    const maps: Record<string, Map<string, number>> = { s: counts.states, q: counts.queues, n: counts.names };
+    for (const [field, value] of Object.entries(all)) maps[field[0]]?.set(field.slice(2), Number(value));
+    return counts;
+  }
+
+  /** The first `want` matching tasks in the requested order, and how many match in all. */
   async page(request: IndexPageRequest): Promise<IndexPage> {
+    const found = await this.pageSlots(request);
+    const tasks = await this.rows(found.slots);
+    return { ids: tasks.map((task) => task.id), tasks, total: found.total, exact: found.exact };
+  }
+
+  private async pageSlots(request: IndexPageRequest): Promise<{ slots: string[]; total: number; exact: boolean }> {
     const sortKey = request.sort.replace('-', '');
     const reverse = request.sort.startsWith('-');
-    let terms = request.terms;
-    let key: string;
+    const skip = request.skip ?? 0;
+    const chunk = request.chunk ?? 2000;
+    const want = Math.max(0, request.want);
+    const state = request.state;
+    const window: [string | number, string | number] = [request.from ?? '', request.to ?? ''];
+    // Apart from a sort by time on a state with its own sorted set, the state is one more term checked row by row.
+    const stateKey = sortKey === 'time' && state && RARE_STATES.has(state) ? this.key('idx', 'state', state) : undefined;
+    // As before the state had its own sets: sorted by time a contrary state: term matches nothing; sorted by another
+    // key the tab's state stands for every state: term.
+    const kept = (t: SearchTerm) => t.field !== 'state' || (sortKey === 'time' && t.text !== state);
+    const terms = state ? [...request.terms.filter(kept), ...(stateKey ? [] : [{ field: 'state' as const, text: state }])] : request.terms;
+    const termArgs = (list: SearchTerm[]) => list.flatMap((t) => [t.field ? SEARCH_FIELDS[t.field] : '', t.text]);
+    const searchTerms = terms.filter((t) => !(state && t.field === 'state' && t.text === state));
+
+    // A term of 3 bytes or more has trigrams: its candidates come from the postings, when they are few enough.
+    if (searchTerms.some((t) => Buffer.byteLength(t.text) >= 3)) {
+      const found = await this.searchPostings(request, sortKey, termArgs(searchTerms));
+      if (found) {
+        const ordered = reverse ? found.reverse() : found;
+        return { slots: ordered.slice(skip, skip + want), total: found.length, exact: true };
+      }
+    }
+
+    if (sortKey === 'name') return this.pageByName(request, terms, termArgs);
+
+    const key = stateKey ?? this.key('idx', sortKey === 'runtime' ? 'runtime' : 'time');
     let first = 0;
     let last: number;
-    let window: [string, string] = ['', ''];
+    let rowWindow = window;
     if (sortKey === 'time') {
-      key = request.state ? this.key('idx', 'state', request.state) : this.key('idx', 'time');
-      if (request.state) terms = terms.filter((t) => !(t.field === 'state' && t.text === request.state));
-      const min = request.from ?? '-inf';
-      const max = request.to ?? '+inf';
-      const [above, below, inside] = (
-        await values(
-          this.redis
-            .pipeline()
-            .zcount(key, request.to === undefined ? '+inf' : `(${request.to}`, '+inf')
-            .zcount(key, '-inf', request.from === undefined ? '-inf' : `(${request.from}`)
-            .zcount(key, min, max),
-        )
-      ).map(Number);
-      first = reverse ? (request.to === undefined ? 0 : above) : request.from === undefined ? 0 : below;
-      last = first + inside - 1;
-    } else {
-      key = this.key('idx', sortKey === 'runtime' ? 'runtime' : 'name');
-      if (request.state) terms = [...terms.filter((t) => t.field !== 'state'), { field: 'state', text: request.state }];
-      last = (await this.redis.zcard(key)) - 1;
-      window = [request.from === undefined ? '' : String(request.from), request.to === undefined ? '' : String(request.to)];
-    }
-    if (last < first) return { ids: [], total: 0, exact: true };
-    const skip = request.skip ?? 0;
+      [first, last] = await this.ranks(key, reverse, request.from, request.to);
+      rowWindow = ['', ''];
+    } else last = (await this.redis.zcard(key)) - 1;
+    if (last < first) return { slots: [], total: 0, exact: true };
 
     // No filter left to check one by one: the sorted set answers directly, by rank.
-    if (!terms.length && !window[0] && !window[1]) {
+    if (!terms.length && !rowWindow[0] && !rowWindow[1]) {
       const begin = first + skip;
-      const stop = Math.min(last, begin + request.want - 1);
-      const members =
-        request.want <= 0 || begin > last
+      const stop = Math.min(last, begin + want - 1);
+      const slots =
+        want <= 0 || begin > last
           ? []
           : reverse
             ? await this.redis.zrange(key, begin, stop, 'REV')
             : await this.redis.zrange(key, begin, stop);
-      // Name index members end with "\x01id".
-      const ids = sortKey === 'name' ? members.map((member) => member.slice(member.lastIndexOf('\x01') + 1)) : members;
-      return { ids, total: last - first + 1, exact: true };
+      return { slots, total: last - first + 1, exact: true };
     }
+    // Only the completed state, sorted by time: its count comes from the counts, the page from a short walk.
+    if (sortKey === 'time' && terms.length === 1 && state === 'completed' && terms[0].field === 'state') {
+      const total = await this.completedCount(request.from, request.to);
+      const walked = await this.walk({
+        key,
+        reverse,
+        first,
+        last,
+        window: rowWindow,
+        termArgs: termArgs(terms),
+        keep: skip + want,
+        stop: true,
+        chunk,
+      });
+      return { slots: walked.slots.slice(skip, skip + want), total, exact: true };
+    }
+    const walked = await this.walk({
+      key,
+      reverse,
+      first,
+      last,
+      window: rowWindow,
+      termArgs: termArgs(terms),
+      keep: skip + want,
+      stop: false,
+      chunk,
+    });
+    return { slots: walked.slots.slice(skip, skip + want), total: walked.total, exact: walked.exact };
+  }
 
-    const termArgs = terms.flatMap((t) => [t.field ? SEARCH_FIELDS[t.field] : '', t.text]);
-    // A term of 3 bytes or more has trigrams: its candidates come from the postings, when they are few enough.
-    // Rows written before the postings existed (their records by ID, in "text") are found only by walking.
-    if (terms.some((t) => Buffer.byteLength(t.text) >= 3) && (await this.redis.hlen(this.key('text'))) === 0) {
-      const found = await this.searchPostings(request, sortKey, termArgs);
-      if (found) {
-        const ordered = reverse ? found.reverse() : found;
-        return { ids: ordered.slice(skip, skip + Math.max(0, request.want)), total: found.length, exact: true };
-      }
-    }
-    // A few milliseconds of Redis time per call at most: the scan never holds up the workers for long.
-    const chunk = request.chunk ?? 2000;
-    const ids: string[] = [];
+  /** The rank range of a time window in a sorted set by time, in the walk's direction. */
+  private async ranks(key: string, reverse: boolean, from?: number, to?: number): Promise<[number, number]> {
+    const [above, below, inside] = (
+      await values(
+        this.redis
+          .pipeline()
+          .zcount(key, to === undefined ? '+inf' : `(${to}`, '+inf')
+          .zcount(key, '-inf', from === undefined ? '-inf' : `(${from}`)
+          .zcount(key, from ?? '-inf', to ?? '+inf'),
+      )
+    ).map(Number);
+    const first = reverse ? (to === undefined ? 0 : above) : from === undefined ? 0 : below;
+    return [first, first + inside - 1];
+  }
+
+  /** Completed tasks in a time window: every task there but those of the states with a sorted set. */
+  private async completedCount(from?: number, to?: number): Promise<number> {
+    const min = from ?? '-inf';
+    const max = to ?? '+inf';
+    const pipeline = this.redis.pipeline().zcount(this.key('idx', 'time'), min, max);
+    for (const state of RARE_STATES) pipeline.zcount(this.key('idx', 'state', state), min, max);
+    const [all, ...rare] = (await values(pipeline)).map(Number);
+    return all - rare.reduce((a, b) => a + b, 0);
+  }
+
+  /** Walks a sorted set from `first` to `last` through the scan script, a chunk a call; stops counting after COUNT_BUDGET rows. */
+  private async walk(walk: Walk, budget = COUNT_BUDGET): Promise<{ slots: string[]; total: number; exact: boolean; scanned: number }> {
+    const slots: string[] = [];
     let total = 0;
-    let rank = first;
+    let rank = walk.first;
     let scanned = 0;
-    const countBudget = 250_000;
-    while (rank >= 0 && rank <= last && scanned < countBudget) {
-      const stillWanted = Math.max(0, skip + request.want - ids.length);
+    while (rank >= 0 && rank <= walk.last && scanned < budget && !(walk.stop && slots.length >= walk.keep)) {
+      // Once `keep` are found the script only counts (0).
+      const stillWanted = Math.max(0, walk.keep - slots.length);
       const reply = (await runScript(
         this.redis,
         'task-index-scan',
-        [key, this.key('ver'), this.key('rec'), this.key('text')],
-        [reverse ? 1 : 0, rank, last, chunk, stillWanted, window[0], window[1], ...termArgs],
+        [walk.key, this.key('rec')],
+        [walk.reverse ? 1 : 0, rank, walk.last, walk.chunk, stillWanted, ...walk.window, ...walk.termArgs],
       )) as (string | number)[];
       const next = Number(reply[0]);
-      scanned += (next < 0 ? last + 1 : next) - rank;
+      scanned += (next < 0 ? walk.last + 1 : next) - rank;
       total += Number(reply[1]);
-      ids.push(...(reply.slice(2) as string[]));
+      slots.push(...(reply.slice(2) as string[]));
       rank = next;
     }
-    return { ids: ids.slice(skip), total, exact: rank < 0 || rank > last };
+    return { slots, total, exact: rank < 0 || rank > walk.last, scanned };
   }
 
   /**
-   * Every match of a search found through the trigram postings, in ascending order of `sortKey` (as its sorted set
-   * orders them), or undefined when the postings give more than CANDIDATE_LIMIT candidates (a broad search: walking a
-   * sorted set finds its first page sooner). Each Lua call checks about MATCH_CHUNK candidates.
+   * Sorted by name: names in byte order (from the counts), and within a name newest first (`-name`: the reverse of it
+   * all). Without terms or a window the counts give the total and only the page's name is walked; else every name is
+   * walked, within one budget of rows.
+   */
+  private async pageByName(
+    request: IndexPageRequest,
+    terms: SearchTerm[],
+    termArgs: (list: SearchTerm[]) => string[],
+  ): Promise<{ slots: string[]; total: number; exact: boolean }> {
+    const reverse = request.sort === '-name';
+    const skip = request.skip ?? 0;
+    const want = Math.max(0, request.want);
+    const chunk = request.chunk ?? 2000;
+    const names = [...(await this.counts()).names].sort(([a], [b]) => bytes(a, b));
+    if (reverse) names.reverse();
+    const key = this.key('idx', 'time');
+    const [first, last] = await this.ranks(key, !reverse, request.from, request.to);
+    if (last < first) return { slots: [], total: 0, exact: true };
+    const byName = (name: string, keep: number, stop: boolean, budget?: number) =>
+      this.walk(
+        { key, reverse: !reverse, first, last, window: ['', ''], termArgs: ['N', name, ...termArgs(terms)], keep, stop, chunk },
+        budget,
+      );
+    const slots: string[] = [];
+    if (!terms.length && request.from === undefined && request.to === undefined) {
+      let toSkip = skip;
+      for (const [name, count] of names) {
+        if (slots.length >= want) break;
+        if (toSkip >= count) {
+          toSkip -= count;
+          continue;
+        }
+        const walked = await byName(name, toSkip + want - slots.length, true);
+        slots.push(...walked.slots.slice(toSkip));
+        toSkip = 0;
+      }
+      return { slots: slots.slice(0, want), total: names.reduce((sum, [, count]) => sum + count, 0), exact: true };
+    }
+    let total = 0;
+    let budget = COUNT_BUDGET;
+    let exact = true;
+    for (const [name] of names) {
+      if (budget <= 0) {
+        exact = false;
+        break;
+      }
+      const walked = await byName(name, Math.max(0, skip + want - slots.length), false, budget);
+      budget -= walked.scanned;
+      exact &&= walked.exact;
+      total += walked.total;
+      slots.push(...walked.slots);
+    }
+    return { slots: slots.slice(skip, skip + want), total, exact };
+  }
+
+  /**
+   * Every match of a search found through the trigram postings, as slots in ascending order of `sortKey` (ties in
+   * slot order, as the sorted sets order them; by name: newest first within a name), or undefined when the postings
+   * give more than CANDIDATE_LIMIT candidates (a broad search: walking a sorted set finds its first page sooner). Only
+   * blocks that changed since this process last searched them the same way are looked in again (see SearchCache);
+   * each Lua call checks about MATCH_CHUNK candidates.
    */
   private async searchPostings(request: IndexPageRequest, sortKey: string, termArgs: string[]): Promise<string[] | undefined> {
     const state = request.state ?? '';
-    const window = [request.from ?? '', request.to ?? ''];
     const sort = sortKey === 'runtime' || sortKey === 'name' ? sortKey : 'time';
-    const call = async (mode: 'count' | 'match', block: number | '', budget: number) =>
-      (await runScript(this.redis, 'task-index-search', [], [this.base, mode, block, budget, ...window, state, sort, ...termArgs])) as (
+    const [info, epoch] = (await values(this.redis.pipeline().hgetall(this.key('blk')).get(this.key('epoch')))) as [
+      Record<string, string>,
+      string | null,
+    ];
+    // The blocks whose tasks were submitted inside the window, newest first.
+    const blocks = Object.entries(info)
+      .map(([block, value]) => {
+        const [, lo, hi, version] = value.split(' ');
+        return { block: Number(block), lo: Number(lo), hi: Number(hi), version: version ?? '' };
+      })
+      .filter(({ lo, hi }) => !((request.from !== undefined && hi < request.from) || (request.to !== undefined && lo > request.to)))
+      .sort((a, b) => b.block - a.block);
+    const cached = searchCache.entry(this.redis, `${this.base}\n${epoch}\n${state}\n${sort}\n${termArgs.join('\n')}`);
+    const stale = blocks.filter(({ block, version }) => cached.get(block)?.version !== version);
+    let candidates = blocks.reduce(
+      (sum, { block, version }) => sum + (cached.get(block)?.version === version ? cached.get(block)!.candidates : 0),
+      0,
+    );
+    const call = async (mode: 'count' | 'match', list: number[], budget: number) =>
+      (await runScript(this.redis, 'task-index-search', [], [this.base, mode, list.length, ...list, budget, state, sort, ...termArgs])) as (
         string | number
       )[];
-    const [, candidates] = await call('count', '', CANDIDATE_LIMIT);
-    if (Number(candidates) > CANDIDATE_LIMIT) return undefined;
-    const matches: { id: string; time: number; value: string }[] = [];
-    let block: number | '' = '';
-    do {
-      const reply = await call('match', block, MATCH_CHUNK);
-      block = Number(reply[0]);
-      for (let i = 2; i < reply.length; i += 3)
-        matches.push({ id: String(reply[i]), time: Number(reply[i + 1]), value: String(reply[i + 2]) });
-    } while (block >= 0);
-    // Byte order, as Redis orders members with equal scores.
-    const bytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
-    if (sort === 'name') matches.sort((a, b) => bytes(a.value, b.value));
-    else if (sort === 'runtime') matches.sort((a, b) => Number(a.value) - Number(b.value) || bytes(a.id, b.id));
-    else matches.sort((a, b) => a.time - b.time || bytes(a.id, b.id));
-    return matches.map((match) => match.id);
+    // A few hundred blocks a call (Lua's unpack has a limit on arguments).
+    for (let i = 0; i < stale.length && candidates <= CANDIDATE_LIMIT; i += 500) {
+      const [, counted] = await call(
+        'count',
+        stale.slice(i, i + 500).map(({ block }) => block),
+        CANDIDATE_LIMIT - candidates,
+      );
+      candidates += Number(counted);
+    }
+    if (candidates > CANDIDATE_LIMIT) return undefined;
+    let rest = stale;
+    while (rest.length) {
+      const reply = await call(
+        'match',
+        rest.slice(0, 500).map(({ block }) => block),
+        MATCH_CHUNK,
+      );
+      let at = 1;
+      for (const { version } of rest.slice(0, Number(reply[0]))) {
+        const [block, count, found] = [Number(reply[at]), Number(reply[at + 1]), Number(reply[at + 2])];
+        const matches: SearchMatch[] = [];
+        for (let i = at + 3; i < at + 3 + found * 3; i += 3)
+          matches.push({ slot: String(reply[i]), time: Number(reply[i + 1]), value: String(reply[i + 2]) });
+        cached.set(block, { version, candidates: count, matches });
+        at += 3 + found * 3;
+      }
+      rest = rest.slice(Number(reply[0]));
+    }
+    for (const block of cached.keys()) if (!info[block]) cached.delete(block);
+    const inWindow = (time: number) =>
+      (request.from === undefined || time >= request.from) && (request.to === undefined || time <= request.to);
+    const matches = blocks.flatMap(({ block }) => cached.get(block)!.matches).filter(({ time }) => inWindow(time));
+    // Slots are 10 digits: their text order is their number order.
+    const bySlot = (a: { slot: string }, b: { slot: string }) => (a.slot < b.slot ? -1 : a.slot > b.slot ? 1 : 0);
+    if (sort === 'name') matches.sort((a, b) => bytes(a.value, b.value) || b.time - a.time || bySlot(b, a));
+    else if (sort === 'runtime') matches.sort((a, b) => Number(a.value) - Number(b.value) || bySlot(a, b));
+    else matches.sort((a, b) => a.time - b.time || bySlot(a, b));
+    return matches.map((match) => match.slot);
   }
 }

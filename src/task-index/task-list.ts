@@ -166,7 +166,7 @@ export async function listTasks(client: TaskClient, index: TaskIndex, query: Tas
         { ...request, want: want + liveIds.size },
         liveMatches.map((task) => task.id),
       );
-  const indexed = (await index.get(page.ids)).filter((task) => !liveIds.has(task.id));
+  const indexed = page.tasks.filter((task) => !liveIds.has(task.id));
   const merged = alone ? indexed : [...liveMatches, ...indexed].sort(compare).slice(offset, want);
   const rows = await refreshStale(client, index, merged, liveIds);
   return finish(rows, page.total + liveMatches.length - duplicates, page.exact && !truncated, truncated);

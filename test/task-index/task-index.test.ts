@@ -131,8 +131,9 @@ describe('task index', () => {
     // One hour later than the newest task plus the TTL, everything goes.
     await trimmed.trim(T0 + 100_000 + 3600_000 + 1);
     assert.equal(await index.size(), 0);
-    assert.equal(await connection.hlen(index.key('text')), 0);
-    assert.equal(await connection.zcard(index.key('idx', 'name')), 0);
+    assert.equal(await connection.hlen(index.key('rec')), 0);
+    assert.deepEqual(await connection.hgetall(index.key('cnt')), {});
+    assert.equal(await connection.zcard(index.key('idx', 'runtime')), 0);
     assert.equal(await connection.zcard(index.key('idx', 'state', 'failed')), 0);
   });
 
@@ -141,11 +142,17 @@ describe('task index', () => {
       { task: task(1), version: 1 },
       { task: task(2), version: 1 },
     ]);
+    const slot = (await connection.hget(index.key('ver'), 'id-0001'))!.split(' ')[1];
     assert.equal(await index.remove(['id-0001', 'missing']), 1);
     const keys = await connection.keys(`${index.base}:*`);
     for (const key of keys.filter((k) => k.includes(':idx:'))) {
-      assert.equal(await connection.zscore(key, 'id-0001'), null, key);
+      assert.equal(await connection.zscore(key, slot), null, key);
     }
+    assert.equal(await connection.hexists(index.key('rec'), slot), 0);
     assert.deepEqual((await index.page({ terms: [], sort: 'name', want: 10 })).ids, ['id-0002']);
+    assert.deepEqual((await index.page({ terms: parseSearch('S240101a'), sort: '-time', want: 10 })).ids, []);
+    const counts = await index.counts();
+    assert.deepEqual([...counts.names], [['gwqueue.tasks.superevents.process', 1]]);
+    assert.deepEqual([...counts.states], [['completed', 1]]);
   });
 });

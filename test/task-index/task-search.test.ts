@@ -4,7 +4,15 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { testConfig } from '../helpers/in-process.js';
-import { matchesTerms, nameMember, searchRecord, TaskIndex, type IndexedState, type TaskSummary } from '../../src/task-index/task-index.js';
+import {
+  matchesTerms,
+  parseRow,
+  searchRecord,
+  TaskIndex,
+  taskRow,
+  type IndexedState,
+  type TaskSummary,
+} from '../../src/task-index/task-index.js';
 import { parseSearch, type TaskSort } from '../../src/task-index/task-query.js';
 import type { Config } from '../../src/config/index.js';
 
@@ -48,6 +56,8 @@ function randomTask(n: number, next: () => number): TaskSummary {
 }
 
 const bytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+/** The order tasks were first indexed in (their slots): equal sort values are ordered by it. */
+const written = (task: TaskSummary) => Number(task.id.slice(task.id.lastIndexOf('-') + 1));
 
 /** What the index must answer, computed over the tasks in memory. */
 function bruteForce(tasks: TaskSummary[], query: { q: string; state?: IndexedState; from?: number; to?: number; sort: TaskSort }) {
@@ -63,10 +73,10 @@ function bruteForce(tasks: TaskSummary[], query: { q: string; state?: IndexedSta
     .filter((task) => key !== 'runtime' || task.runtimeMs !== null)
     .sort((a, b) =>
       key === 'name'
-        ? bytes(nameMember(a), nameMember(b))
+        ? bytes(a.name, b.name) || b.submittedAt - a.submittedAt || written(b) - written(a)
         : key === 'runtime'
-          ? a.runtimeMs! - b.runtimeMs! || bytes(a.id, b.id)
-          : a.submittedAt - b.submittedAt || bytes(a.id, b.id),
+          ? a.runtimeMs! - b.runtimeMs! || written(a) - written(b)
+          : a.submittedAt - b.submittedAt || written(a) - written(b),
     )
     .map((task) => task.id);
   return query.sort.startsWith('-') ? found.reverse() : found;
@@ -118,12 +128,17 @@ describe('task index search through trigram postings', () => {
       'queue:openmp x',
       'id:-12',
       'rker3@',
+      // No term: the sorted sets by rank, the completed tab's short walk, the names' counts.
+      '',
+      '',
+      '',
+      'state:completed',
     ];
     for (let i = 0; i < 40; i++)
       queries.push(`${pick(WORDS).split(' ')[0]} ${pick(['', 'state:failed', 'worker:worker1', 'name:core', 'queue:default'])}`);
     let compared = 0;
     for (const q of queries) {
-      for (const sort of ['-time', 'time', '-runtime', 'name'] as TaskSort[]) {
+      for (const sort of ['-time', 'time', '-runtime', 'name', '-name'] as TaskSort[]) {
         const state = pick([undefined, undefined, 'failed', 'completed'] as (IndexedState | undefined)[]);
         const window = next() < 0.3 ? { from: T0 + 600_000, to: T0 + 1_800_000 } : {};
         const expected = bruteForce([...tasks.values()], { q, state, sort, ...window });
@@ -173,22 +188,58 @@ describe('task index search through trigram postings', () => {
     assert.equal(await connection.hlen(index.key('ver')), 0);
   });
 
-  test('a row written before the postings is found by walking, and moves to a slot when its task is written again', async () => {
-    const old = randomTask(90_001, random(3));
-    old.args = JSON.stringify(['legacy-row']);
-    const record = searchRecord(old);
-    await connection
-      .multi()
-      .hset(index.key('ver'), old.id, '1')
-      .hset(index.key('doc'), old.id, JSON.stringify(old))
-      .hset(index.key('text'), old.id, record)
-      .zadd(index.key('idx', 'time'), old.submittedAt, old.id)
-      .exec();
-    const find = () => index.page({ terms: parseSearch('legacy-row'), sort: '-time', want: 5 });
-    assert.deepEqual((await find()).ids, [old.id]);
-    await index.write([{ task: old, version: 2 }]);
-    assert.equal(await connection.hlen(index.key('text')), 0);
-    assert.match((await connection.hget(index.key('ver'), old.id)) ?? '', /^2 \d+$/);
-    assert.deepEqual((await find()).ids, [old.id]);
+  test('a row gives back the task it was written from, whatever its texts', () => {
+    const next = random(11);
+    for (let n = 0; n < 200; n++) {
+      const task = randomTask(n, next);
+      if (n % 3 === 0) Object.assign(task, { rootId: 'root-x', submittedBy: 'Ä. Operator', worker: null, startedAt: null });
+      if (n % 4 === 0) Object.assign(task, { error: 'İstanbul \u00c4 failed', result: '{"ok":1}' });
+      assert.deepEqual(parseRow(taskRow(task)), task);
+    }
+  });
+
+  test('a posting is a list of offsets while short and a bitmap once it would be half one; states and counts follow each write', async () => {
+    const own = new TaskIndex(connection, testConfig(redis.url));
+    const make = (n: number, word: string) => ({
+      ...randomTask(n, random(n + 1)),
+      id: `p-${n}`,
+      args: JSON.stringify([word]),
+      state: 'completed',
+    });
+    // Ten batches of one: the list grows by one offset each time.
+    for (let n = 0; n < 10; n++) await own.write([{ task: make(n, 'zqxw'), version: 1 }]);
+    const posting = () => connection.getBuffer(own.key('tg', '0', 'zqx'));
+    const list = (await posting())!;
+    assert.equal(list.length, 20);
+    const slots = await Promise.all(
+      Array.from({ length: 10 }, async (_, n) => Number((await connection.hget(own.key('ver'), `p-${n}`))!.split(' ')[1])),
+    );
+    assert.deepEqual(
+      Array.from({ length: 10 }, (_, k) => list.readUInt16BE(2 * k)),
+      slots,
+    );
+    // 300 more in one batch: half a bitmap or more, so a bitmap of 506 bytes (4,048 slots a block).
+    await own.write(Array.from({ length: 300 }, (_, k) => ({ task: make(10 + k, 'zqxw'), version: 1 })));
+    const bitmap = (await posting())!;
+    assert.equal(bitmap.length, 506);
+    for (const slot of slots) assert.ok(bitmap[slot >> 3] & (128 >> (slot & 7)), `slot ${slot} kept its bit`);
+    const search = (q: string, state?: 'failed' | 'completed') => own.page({ terms: parseSearch(q), state, sort: '-time', want: 5 });
+    assert.equal((await search('zqxw')).total, 310);
+    // Asked once before each change, so that the answers after come through what this process kept of them.
+    assert.equal((await search('zqxw', 'completed')).total, 310);
+    assert.equal((await search('zqxw', 'failed')).total, 0);
+    // A task that fails later: one state less, one more, in the counts, the tabs and the search.
+    await own.write([{ task: { ...make(3, 'zqxw'), state: 'failed', error: 'boom', result: null }, version: 2 }]);
+    const counts = await own.counts();
+    assert.equal(counts.states.get('completed'), 309);
+    assert.equal(counts.states.get('failed'), 1);
+    assert.deepEqual((await search('zqxw', 'failed')).ids, ['p-3']);
+    assert.equal((await own.page({ terms: [], state: 'completed', sort: '-time', want: 5 })).total, 309);
+    assert.equal((await search('zqxw', 'completed')).total, 309);
+    // Removed: no longer a match, nor counted.
+    await own.remove(['p-3', 'p-4']);
+    assert.equal((await search('zqxw')).total, 308);
+    assert.equal((await own.counts()).states.get('failed'), undefined);
+    assert.deepEqual((await search('boom')).ids, []);
   });
 });

@@ -1,12 +1,10 @@
 --[[
-  Walks an index of the dashboard's task index by rank and keeps the IDs whose search record matches every term
-  (src/task-index/task-index.ts). Members of the name index are "name\1<13 digits>\1id".
+  Walks a sorted set of the dashboard's task index by rank and keeps the slots whose row matches every term
+  (src/task-index/task-index.ts). Members are slots (10 digits), the fields of "<base>:rec".
 
   Input:
-    KEYS[1] the index (a ZSET)
-    KEYS[2] the version hash (id -> "version slot")
-    KEYS[3] the row hash (slot -> "id\30search record")
-    KEYS[4] the search-record hash by ID of rows written before slots (read when a task has no slot)
+    KEYS[1] the index (a ZSET of slots)
+    KEYS[2] the row hash (slot -> row, includes/task-row.lua)
 
     ARGV[1] reverse (1/0)
     ARGV[2] first rank
@@ -15,13 +13,12 @@
     ARGV[5] most matches to return (0 = only count)
     ARGV[6] time window from ('' = open)
     ARGV[7] time window to ('' = open)
-    ARGV[8..] term pairs: field code or '', text
+    ARGV[8..] term pairs: field code or '' (free text), text; code 'N' is the whole name, in its own case
 
   Output:
-    {next rank or -1 when done, matches counted, id…}
+    {next rank or -1 when done, matches counted, slot…}
 ]]
---- @include "field"
---- @include "trigrams"
+--- @include "task-row"
 
 local reverse, first, last, budget, want = ARGV[1] == '1', tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local from, to = tonumber(ARGV[6]), tonumber(ARGV[7])
@@ -30,24 +27,18 @@ for i = 8, #ARGV, 2 do terms[#terms + 1] = {ARGV[i], ARGV[i + 1]} end
 local stop = math.min(last, first + budget - 1)
 local members
 if reverse then members = redis.call('ZRANGE', KEYS[1], first, stop, 'REV') else members = redis.call('ZRANGE', KEYS[1], first, stop) end
+-- Rows read 200 at a time: a first page stops after a few.
+local rows = {}
 local out = {0, 0}
 local count = 0
 local rank = first
-for _, member in ipairs(members) do
+for k, slot in ipairs(members) do
   rank = rank + 1
-  local id = member
-  local z = string.find(member, '\1', 1, true)
-  if z then id = string.sub(member, z + 15) end
-  local ver = redis.call('HGET', KEYS[2], id)
-  local slot = ver and string.match(ver, ' (%d+)$')
-  local rec
-  if slot then
-    rec = redis.call('HGET', KEYS[3], slot)
-    if rec then _, rec = split_row(rec) end
-  else
-    rec = redis.call('HGET', KEYS[4], id)
-  end
-  local ok = rec ~= nil and rec ~= false
+  if k % 200 == 1 then rows = redis.call('HMGET', KEYS[2], unpack(members, k, math.min(#members, k + 199))) end
+  local row = rows[(k - 1) % 200 + 1]
+  local ok = row ~= nil and row ~= false
+  local rec, low
+  if ok then rec = row_record(row) end
   if ok and (from or to) then
     local t = tonumber(field(rec, 't')) or 0
     if (from and t < from) or (to and t > to) then ok = false end
@@ -55,17 +46,22 @@ for _, member in ipairs(members) do
   if ok then
     for _, term in ipairs(terms) do
       local code, text = term[1], term[2]
-      if code == '' then
-        -- Free text starts after the leading time field.
-        if not string.find(rec, text, (string.find(rec, '\31', 2, true) or 1), true) then ok = false break end
-      elseif code == 's' then
-        if field(rec, 's') ~= text then ok = false break end
-      elseif not string.find(field(rec, code), text, 1, true) then ok = false break end
+      if code == 'N' then
+        if field(rec, 'n') ~= text then ok = false break end
+      else
+        low = low or row_search(row)
+        if code == '' then
+          -- Free text starts after the leading time field.
+          if not string.find(low, text, (string.find(low, '\31', 2, true) or 1), true) then ok = false break end
+        elseif code == 's' then
+          if field(low, 's') ~= text then ok = false break end
+        elseif not string.find(field(low, code), text, 1, true) then ok = false break end
+      end
     end
   end
   if ok then
     count = count + 1
-    if count <= want then out[#out + 1] = id end
+    if count <= want then out[#out + 1] = slot end
     if want > 0 and count >= want then break end
   end
 end

@@ -1,124 +1,160 @@
 --[[
   Finds the dashboard's tasks that match a search through the trigram postings (src/task-index/task-index.ts,
-  includes/trigrams.lua): per block, newest first, the AND of the bitmaps of every trigram of every term gives the
-  candidates, and each candidate's record is then checked as the scan does (substrings, fields, state, time window).
-  Blocks whose submission times lie outside the window are skipped. Members of the name index are
-  "name\1<13 digits>\1id".
+  includes/trigrams.lua): in each block given, the intersection of the postings of every trigram of every term gives
+  the candidates, and each candidate's row is then checked as the scan does (substrings, fields, state). The caller
+  keeps what a block gave while the block's version is unchanged, and applies the time window itself.
 
   Input:
     ARGV[1] base (the index's key prefix)
     ARGV[2] mode: 'count' (only count candidates) or 'match' (check them)
-    ARGV[3] the block to start at, going down ('' = the newest)
-    ARGV[4] budget: 'count' stops once more candidates than this are seen; 'match' stops after the block where this
-            many candidates have been checked
-    ARGV[5] time window from ('' = open)
-    ARGV[6] time window to ('' = open)
-    ARGV[7] state the task must be in ('' = any)
-    ARGV[8] what the caller sorts by: 'time', 'runtime' or 'name'
-    ARGV[9..] term pairs: field code or '', text (lower-cased; a term shorter than 3 bytes has no trigram and is only
+    ARGV[3] n, the number of blocks given
+    ARGV[4..3+n] the blocks to look in, in that order
+    ARGV[4+n] budget: 'count' stops once more candidates than this are seen; 'match' stops after the block where
+              this many candidates have been checked
+    ARGV[5+n] state the task must be in ('' = any)
+    ARGV[6+n] what the caller sorts by: 'time', 'runtime' or 'name'
+    ARGV[7+n..] term pairs: field code or '', text (lower-cased; a term shorter than 3 bytes has no trigram and is only
               checked)
 
   Output:
-    'count': {next block or -1 when done, candidates}
-    'match': {next block or -1 when done, candidates checked, then per match: id, submission time, sort value (the
-             runtime, or the name-index member; '' for time)}
+    'count': {blocks looked in, candidates}
+    'match': {blocks looked in, then per block: the block, its candidates, k matches, then per match: slot (10
+             digits), submission time, sort value (the runtime, or the name; '' for time)}
 ]]
---- @include "field"
 --- @include "trigrams"
+--- @include "task-row"
 
-local base, mode, budget = ARGV[1], ARGV[2], tonumber(ARGV[4])
-local from, to, state, sort = tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7], ARGV[8]
+local base, mode, n = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local budget, state, sort = tonumber(ARGV[4 + n]), ARGV[5 + n], ARGV[6 + n]
 local terms, wanted = {}, {}
-for i = 9, #ARGV, 2 do
+for i = 7 + n, #ARGV, 2 do
   terms[#terms + 1] = {ARGV[i], ARGV[i + 1]}
   trigrams(ARGV[i + 1], wanted)
 end
 local tris = {}
 for tri in pairs(wanted) do tris[#tris + 1] = tri end
 
-local block = tonumber(ARGV[3])
-if not block then block = math.floor(tonumber(redis.call('GET', base .. ':seq') or '0') / BLOCK) end
 local scratch = base .. ':scratch'
 local seen = 0
-local out = {0, 0}
+local out = {0}
 
--- The candidates' bitmap of a block: one key, or the AND of several into the scratch key (deleted before the end).
-local function candidates(b)
-  local keys = {}
-  for i, tri in ipairs(tris) do keys[i] = base .. ':tg:' .. b .. ':' .. tri end
-  if #keys == 1 then return keys[1] end
-  -- Refused when Redis is out of memory: one trigram's bitmap is then the candidates (more of them, checked alike).
-  local done = redis.pcall('BITOP', 'AND', scratch, unpack(keys))
-  if type(done) == 'table' and done.err then return keys[1] end
-  return scratch
+-- The candidates of a block (their offsets there) and how many there are; counting bitmaps alone, only how many. A
+-- block where a trigram has no posting has none. Bitmaps are ANDed into the scratch key (deleted before the end); with
+-- lists, the shortest list's offsets are the ones looked at, kept when their bits are set and the other lists hold
+-- their two bytes (found anywhere in a list: a few more candidates, all checked after).
+local function candidates(b, counting)
+  local bitkeys, lists = {}, {}
+  for _, tri in ipairs(tris) do
+    local key = base .. ':tg:' .. b .. ':' .. tri
+    local len = redis.call('STRLEN', key)
+    if len == 0 then return 0, {} end
+    if len == W then bitkeys[#bitkeys + 1] = key else lists[#lists + 1] = key end
+  end
+  local key = bitkeys[1]
+  if #bitkeys > 1 then
+    -- Refused when Redis is out of memory: one trigram's bitmap then stands for them all (more candidates, checked alike).
+    local done = redis.pcall('BITOP', 'AND', scratch, unpack(bitkeys))
+    if not (type(done) == 'table' and done.err) then key = scratch end
+  end
+  local offsets = {}
+  if #lists == 0 then
+    if counting then return redis.call('BITCOUNT', key), offsets end
+    local bits = redis.call('GET', key) or ''
+    local i = string.find(bits, '[^%z]')
+    while i do
+      local byte = string.byte(bits, i)
+      for j = 0, 7 do
+        if bit.band(byte, bit.rshift(128, j)) ~= 0 then offsets[#offsets + 1] = (i - 1) * 8 + j end
+      end
+      i = string.find(bits, '[^%z]', i + 1)
+    end
+    return #offsets, offsets
+  end
+  for k, list in ipairs(lists) do lists[k] = redis.call('GET', list) end
+  table.sort(lists, function(x, y) return #x < #y end)
+  local bits = key and redis.call('GET', key)
+  local list, met = lists[1], {}
+  for k = 1, #list - 1, 2 do
+    local pair = string.sub(list, k, k + 1)
+    local off = string.byte(pair, 1) * 256 + string.byte(pair, 2)
+    if not met[off] then
+      met[off] = true
+      local ok = true
+      if bits then ok = bit.band(string.byte(bits, math.floor(off / 8) + 1) or 0, bit.rshift(128, off % 8)) ~= 0 end
+      for m = 2, #lists do
+        if ok and not string.find(lists[m], pair, 1, true) then ok = false end
+      end
+      if ok then offsets[#offsets + 1] = off end
+    end
+  end
+  return #offsets, offsets
 end
 
--- `rec` is a whole row ("id\30record"; an ID holds no \31), its record starting after byte z.
-local function check(rec, z)
-  if (from or to) then
-    local t = tonumber(field(rec, 't')) or 0
-    if (from and t < from) or (to and t > to) then return false end
-  end
-  if state ~= '' and field(rec, 's') ~= state then return false end
+-- `row` is a whole row (includes/task-row.lua).
+-- Each term's field as "\31<code>=", found once.
+for _, term in ipairs(terms) do term[3] = '\31' .. term[1] .. '=' end
+local function value_of(rec, pattern)
+  local _, e = string.find(rec, pattern, 1, true)
+  if not e then return '' end
+  return string.sub(rec, e + 1, (string.find(rec, '\31', e + 1, true) or 0) - 1)
+end
+local function check(row)
+  local z = string.find(row, '\30', 1, true)
+  local y = string.find(row, '\30', z + 1, true)
+  local rec = string.sub(row, z + 1, (y or 0) - 1)
+  if state ~= '' and value_of(rec, '\31s=') ~= state then return false end
+  local low = y and string.sub(row, y + 1) or string.lower(rec)
   for _, term in ipairs(terms) do
     local code, text = term[1], term[2]
     if code == '' then
       -- Free text starts after the leading time field.
-      if not string.find(rec, text, (string.find(rec, '\31', z + 2, true) or 1), true) then return false end
+      if not string.find(low, text, (string.find(low, '\31', 2, true) or 1), true) then return false end
     elseif code == 's' then
-      if field(rec, 's') ~= text then return false end
-    elseif not string.find(field(rec, code), text, 1, true) then return false end
+      if value_of(low, term[3]) ~= text then return false end
+    elseif not string.find(value_of(low, term[3]), text, 1, true) then return false end
   end
-  return true
+  return rec
 end
 
-local function keep(id, rec)
+local function keep(found, slot, rec)
   local value = ''
   if sort == 'runtime' then
-    value = redis.call('ZSCORE', base .. ':idx:runtime', id)
+    value = redis.call('ZSCORE', base .. ':idx:runtime', slot)
     if not value then return end
   elseif sort == 'name' then
-    local ok, d = pcall(cjson.decode, redis.call('HGET', base .. ':doc', id) or '')
-    if not ok or type(d) ~= 'table' then return end
-    value = tostring(d.name) .. '\1' .. string.format('%013d', 9999999999999 - tonumber(d.submittedAt or 0)) .. '\1' .. id
+    value = field(rec, 'n')
   end
-  out[#out + 1] = id
-  out[#out + 1] = field(rec, 't')
-  out[#out + 1] = value
+  found[#found + 1] = slot
+  found[#found + 1] = field(rec, 't')
+  found[#found + 1] = value
 end
 
-while block >= 0 do
-  local info = redis.call('HGET', base .. ':blk', tostring(block))
-  local lo, hi
-  if info then lo, hi = string.match(info, '^%-?%d+ (%S+) (%S+)$') end
-  if info and not ((from and tonumber(hi) < from) or (to and tonumber(lo) > to)) then
-    local key = candidates(block)
-    if mode == 'count' then
-      seen = seen + redis.call('BITCOUNT', key)
-    else
-      local bits = redis.call('GET', key) or ''
-      local first = block * BLOCK
-      local i = string.find(bits, '[^%z]')
-      while i do
-        local byte = string.byte(bits, i)
-        for j = 0, 7 do
-          if bit.band(byte, bit.rshift(128, j)) ~= 0 then
-            seen = seen + 1
-            local row = redis.call('HGET', base .. ':rec', tostring(first + (i - 1) * 8 + j))
-            if row then
-              local z = string.find(row, '\30', 1, true)
-              if check(row, z) then keep(string.sub(row, 1, z - 1), row) end
-            end
-          end
-        end
-        i = string.find(bits, '[^%z]', i + 1)
+local done = 0
+for k = 4, 3 + n do
+  local block = ARGV[k]
+  local count, offsets = candidates(block, mode == 'count')
+  seen = seen + count
+  done = done + 1
+  if mode == 'match' then
+    -- Rows read 200 at a time.
+    local found = {}
+    for g = 1, #offsets, 200 do
+      local slots = {}
+      for m = g, math.min(#offsets, g + 199) do slots[#slots + 1] = slot_member(tonumber(block) * BLOCK + offsets[m]) end
+      local rows = redis.call('HMGET', base .. ':rec', unpack(slots))
+      for m, slot in ipairs(slots) do
+        local rec = rows[m] and check(rows[m])
+        if rec then keep(found, slot, rec) end
       end
     end
+    out[#out + 1] = block
+    out[#out + 1] = count
+    out[#out + 1] = #found / 3
+    for _, value in ipairs(found) do out[#out + 1] = value end
   end
-  block = block - 1
   if seen > budget then break end
 end
 redis.call('DEL', scratch)
-out[1] = block
-out[2] = seen
+if mode == 'count' then return {done, seen} end
+out[1] = done
 return out

@@ -24,10 +24,8 @@ async function tabCounts(ctx: WebContext, index: TaskIndex): Promise<Record<stri
     names.map((name) => ctx.client.queue(name).getJobCounts('waiting', 'paused', 'prioritized', 'waiting-children', 'active', 'delayed')),
   );
   const sum = (...types: string[]) => counts.reduce((total, c) => total + types.reduce((t, type) => t + (c[type] ?? 0), 0), 0);
-  const [completed, failed] = await Promise.all([
-    ctx.redis.zcard(index.key('idx', 'state', 'completed')),
-    ctx.redis.zcard(index.key('idx', 'state', 'failed')),
-  ]);
+  const { states } = await index.counts();
+  const [completed, failed] = [states.get('completed') ?? 0, states.get('failed') ?? 0];
   const tabs: Record<string, number> = {
     waiting: sum('waiting', 'paused', 'prioritized', 'waiting-children'),
     active: sum('active'),
