@@ -1,7 +1,8 @@
-// Bundles dist/ into dist/bundle/ (part of `npm run build`): what one-shot commands run, a few files instead of hundreds.
-// bin/gwqueue.js picks it for every command but the resident ones. Why: `gwqueue call` spent most of its start-up in
-// Node's module loader (resolving, reading and compiling some 600 files of BullMQ, ioredis, zod, pino, commander and
-// ours); one file per group of modules cuts that by about a third (docs/performance.md).
+// Bundles dist/ into dist/bundle/main.cjs (part of `npm run build`): what one-shot commands run, one file instead of hundreds.
+// bin/gwqueue.js runs it for every command but the resident ones, with a V8 code cache (src/cli/run-bundle.ts). Why:
+// `gwqueue call` spent most of its start-up in Node's module loader (resolving, reading and compiling some 600 files of
+// BullMQ, ioredis, zod, pino, commander and ours), then in compiling the bundle, which Node 20 caches for no kind of
+// module: one script, loaded through node:vm, can have its compiled code kept (docs/performance.md).
 import { readdirSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,19 +23,25 @@ await build({
   bundle: true,
   platform: 'node',
   target: 'node20',
-  format: 'esm',
-  // A chunk per group of modules that the same commands load: each command (and each lazy import) loads only its own.
-  splitting: true,
+  // One CommonJS script with every module inside (each evaluated when first imported, as in dist/): node:vm can keep the
+  // compiled code of a script, not of an ES module. dist/main.js has no top-level await, which this format forbids.
+  format: 'cjs',
   // Two levels below the package, as dist/config/index.js is: PACKAGE_ROOT (two folders up from import.meta.url) holds.
-  outdir,
-  // Ink's devtools are imported only when DEV is set, and not installed.
-  external: ['react-devtools-core'],
-  // The CommonJS packages inside (BullMQ, ioredis, …) call require() for Node's own modules: give each chunk one.
+  outfile: path.join(outdir, 'main.cjs'),
+  // The modules of the events screen (Ink, React, Yoga; Ink's devtools are not even installed) await at their top level,
+  // which a script cannot: left out, as only `gwqueue events`, a resident command, loads them, from dist/.
+  external: ['react-devtools-core', 'ink', 'react', 'yoga-layout'],
+  // import() as require(): a script run by node:vm has no loader of ES modules to import with.
+  supported: { 'dynamic-import': false },
+  // The script evaluates to a function of the CommonJS module's variables, which src/cli/run-bundle.ts calls, in strict
+  // mode as the ES modules it is made of; import.meta.url is the bundle's own URL.
+  define: { 'import.meta.url': '__gwqueueImportMetaUrl' },
   banner: {
-    js: "import { createRequire as __gwqueueCreateRequire } from 'node:module'; const require = __gwqueueCreateRequire(import.meta.url);",
+    js: "(function (exports, require, module, __filename, __dirname) { 'use strict'; const __gwqueueImportMetaUrl = require('node:url').pathToFileURL(__filename).href;",
   },
-  // Without spaces and comments: ~6 % less start-up (less to decode and parse); names stay, and the linked source maps
-  // give `node --enable-source-maps` the lines of src/.
+  footer: { js: '})' },
+  // Without spaces and comments: ~6 % less start-up (less to read and parse); names stay, and the linked source map
+  // gives `node --enable-source-maps` the lines of src/.
   minifyWhitespace: true,
   sourcemap: 'linked',
   logLevel: 'warning',

@@ -1,15 +1,27 @@
-// bin/gwqueue.js: one-shot commands run the bundle (dist/bundle/, scripts/bundle.ts), resident ones dist/ module by module.
-import { after, describe, test } from 'node:test';
+// bin/gwqueue.js: one-shot commands run the bundle (dist/bundle/main.cjs, scripts/bundle.ts) with its code cache, resident ones dist/ module by module.
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { BIN } from '../helpers/cli.js';
+import { cacheFiles } from '../../src/cli/run-bundle.js';
 
 const DIST = path.resolve(path.dirname(BIN), '..', 'dist');
-/** dist/bundle is a link to the folder of the last build (scripts/bundle.ts): Node reports that folder's files. */
-const BUNDLE = `${path.relative(DIST, realpathSync(path.join(DIST, 'bundle')))}/`;
+const LOADER = path.join(DIST, 'cli', 'run-bundle.js');
 
 /**
  * The files of dist/ whose code ran when `gwqueue <args>` ran: every script on a stack that V8's CPU profile sampled,
@@ -34,14 +46,14 @@ describe('the bundle of one-shot commands', () => {
 
   test('dist/bundle is a link to a folder beside it, which one rename replaces (never a moment without a bundle)', () => {
     assert.ok(lstatSync(path.join(DIST, 'bundle')).isSymbolicLink());
-    assert.match(BUNDLE, /^bundle-[0-9a-z]+-\d+\/$/);
+    assert.match(path.relative(DIST, realpathSync(path.join(DIST, 'bundle'))), /^bundle-[0-9a-z]+-\d+$/);
   });
 
-  test('`gwqueue call --help` runs only files of dist/bundle/', () => {
+  test('`gwqueue call --help` runs the bundle through its loader, and no other file of dist/', () => {
     const files = distFilesRun(['call', '--help'], dir);
-    assert.ok(files.length > 0, 'no file of dist/ ran');
+    assert.ok(files.includes('bundle/main.cjs'), `the bundle did not run: ${files.join(', ')}`);
     assert.deepEqual(
-      files.filter((file) => !file.startsWith(BUNDLE)),
+      files.filter((file) => file !== 'bundle/main.cjs' && file !== 'cli/run-bundle.js'),
       [],
     );
   });
@@ -50,7 +62,7 @@ describe('the bundle of one-shot commands', () => {
     const files = distFilesRun(args, dir, env);
     assert.ok(files.length > 0, 'no file of dist/ ran');
     assert.deepEqual(
-      files.filter((file) => file.startsWith(BUNDLE)),
+      files.filter((file) => file.startsWith('bundle/') || file === 'cli/run-bundle.js'),
       [],
     );
   };
@@ -59,6 +71,92 @@ describe('the bundle of one-shot commands', () => {
 
   test('a one-shot command with a module preloaded by `node --import` runs dist/, whose registries that module extends', () =>
     runsDist(['call', '--help'], { NODE_OPTIONS: '--import data:text/javascript,' }));
+
+  test('a one-shot command leaves the code cache of what it ran beside the bundle', () => {
+    const bundle = path.join(DIST, 'bundle', 'main.cjs');
+    const [beside] = cacheFiles(bundle);
+    rmSync(path.join(beside.dir, beside.name), { force: true });
+    const run = spawnSync(process.execPath, [BIN, 'call', '--help'], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    assert.ok(existsSync(path.join(beside.dir, beside.name)));
+  });
+});
+
+describe('the code cache of the bundle (src/cli/run-bundle.ts)', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gwqueue-code-cache-'));
+  const home = path.join(dir, 'home');
+  const bundle = path.join(dir, 'dist', 'bundle', 'main.cjs');
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  /** A bundle as scripts/bundle.ts writes it (a script that evaluates to the CommonJS body), whose main prints `word`. */
+  const build = (word: string) => {
+    rmSync(path.dirname(bundle), { recursive: true, force: true });
+    mkdirSync(path.dirname(bundle), { recursive: true });
+    writeFileSync(
+      bundle,
+      `(function (exports, require, module, __filename, __dirname) { 'use strict'; exports.main = async () => { process.stdout.write('${word}\\n'); }; })\n`,
+    );
+  };
+  /** Loads the bundle as bin/gwqueue.js does, in a process of its own: whether V8 took a cache, then what main printed. */
+  const run = () => {
+    const script = `import { loadBundle } from ${JSON.stringify(pathToFileURL(LOADER).href)};
+      const { exports, cacheUsed } = loadBundle(process.env.BUNDLE);
+      process.stdout.write(cacheUsed ? 'cache used\\n' : 'no cache\\n');
+      await exports.main();`;
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      env: { ...process.env, BUNDLE: bundle, HOME: home },
+    });
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stderr, '');
+    return result.stdout;
+  };
+  const places = () => cacheFiles(bundle, home).map(({ dir, name }) => path.join(dir, name));
+  before(() => mkdirSync(home));
+
+  test('the first command writes the cache of what it ran beside the bundle; the next one runs from it', () => {
+    build('one');
+    assert.equal(run(), 'no cache\none\n');
+    assert.ok(existsSync(places()[0]));
+    assert.equal(run(), 'cache used\none\n');
+  });
+
+  test('a bundle rebuilt in place, even to the same length, never runs from the old cache, which goes', () => {
+    build('one');
+    run();
+    const old = places()[0];
+    assert.ok(existsSync(old));
+    build('two');
+    assert.equal(run(), 'no cache\ntwo\n');
+    assert.ok(!existsSync(old));
+    assert.equal(run(), 'cache used\ntwo\n');
+  });
+
+  test('a cache file that is not one (truncated, foreign) is replaced, and costs only speed', () => {
+    build('one');
+    writeFileSync(places()[0], 'not a code cache');
+    assert.equal(run(), 'no cache\none\n');
+    assert.equal(run(), 'cache used\none\n');
+  });
+
+  test('with the bundle folder not writable, the cache goes to the user’s cache folder', () => {
+    build('one');
+    // A folder where the cache file would be: neither readable as a file nor replaceable by one (chmod binds no root).
+    mkdirSync(places()[0]);
+    assert.equal(run(), 'no cache\none\n');
+    assert.ok(places()[1].startsWith(path.join(home, '.cache', 'gwqueue') + path.sep));
+    assert.ok(existsSync(places()[1]));
+    assert.equal(run(), 'cache used\none\n');
+  });
+
+  test('with no place to write the cache, commands run as before, without it', () => {
+    build('one');
+    for (const place of places()) {
+      rmSync(place, { recursive: true, force: true });
+      mkdirSync(place, { recursive: true });
+    }
+    assert.equal(run(), 'no cache\none\n');
+    assert.equal(run(), 'no cache\none\n');
+  });
 });
 
 describe('bin/gwqueue.js when the program cannot load', () => {
@@ -68,19 +166,21 @@ describe('bin/gwqueue.js when the program cannot load', () => {
   copyFileSync(BIN, path.join(dir, 'bin', 'gwqueue.js'));
   const run = () => spawnSync(process.execPath, [path.join(dir, 'bin', 'gwqueue.js'), 'call', '--help'], { encoding: 'utf8' });
 
-  test('says "not built yet" when the entry file is missing (exit 70, one line)', () => {
+  test('says "not built yet" when nothing is built (exit 70, one line)', () => {
     const result = run();
     assert.equal(result.status, 70);
     assert.match(result.stderr, /^gwqueue: not built yet: run `npm ci`/);
     assert.equal(result.stderr.trim().split('\n').length, 1);
   });
 
-  test('names any other load error as it is (a missing chunk is not "not built")', () => {
+  test('names any other load error as it is (a package not installed is not "not built")', () => {
     mkdirSync(path.join(dir, 'dist', 'bundle'), { recursive: true });
-    writeFileSync(path.join(dir, 'dist', 'bundle', 'main.js'), "import './chunk-GONE.js';\n");
+    mkdirSync(path.join(dir, 'dist', 'cli'), { recursive: true });
+    copyFileSync(LOADER, path.join(dir, 'dist', 'cli', 'run-bundle.js'));
+    writeFileSync(path.join(dir, 'dist', 'bundle', 'main.cjs'), "(function (exports, require) { require('gwqueue-not-installed'); })\n");
     const result = run();
     assert.equal(result.status, 70);
-    assert.match(result.stderr, /^gwqueue: cannot load the program: .*chunk-GONE\.js/);
+    assert.match(result.stderr, /^gwqueue: cannot load the program: .*gwqueue-not-installed/);
     assert.doesNotMatch(result.stderr, /not built/);
     assert.equal(result.stderr.trim().split('\n').length, 1);
   });

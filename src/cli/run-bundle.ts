@@ -1,0 +1,106 @@
+// Loads the bundle of one-shot commands (dist/bundle/main.cjs, made by scripts/bundle.ts) with a V8 code cache; bin/gwqueue.js runs every one-shot command through it.
+// Why: compiling the bundle was the largest part of `gwqueue call`'s time, and Node 20 keeps no compile cache of its own
+// (module.enableCompileCache came in Node 22). A code cache that V8 takes skips parsing and compiling every function
+// it holds; one written after the command ran holds every function that ran (docs/performance.md, "One-shot commands").
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import vm from 'node:vm';
+
+/** What the bundle's script evaluates to: its CommonJS body in a function (scripts/bundle.ts writes the wrapper). */
+type BundleBody = (exports: object, require: NodeJS.Require, module: { exports: object }, filename: string, dirname: string) => void;
+
+const short = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
+
+/**
+ * Where the cache of this bundle may be, in the order tried: beside it, in the build's own folder (written by whoever
+ * can write the install), else in the user's own cache folder (an operator's or Nagios's command in an install they
+ * cannot write). The name holds the bundle file's identity (real path, size, modification time) and V8's version: a
+ * rebuild, even one that rewrites the file in place, never meets the cache of another build, which V8 would take as
+ * long as the length matched. V8 itself refuses a cache of other V8 flags.
+ */
+export function cacheFiles(bundleFile: string, home = os.homedir()): { dir: string; name: string; stale: (entry: string) => boolean }[] {
+  const real = realpathSync(bundleFile);
+  const { size, mtimeMs } = statSync(real);
+  const build = short([real, size, mtimeMs, process.versions.v8, process.arch].join('\0'));
+  // The install, whichever build dist/bundle points at: its older caches are this install's stale ones.
+  const install = short(path.dirname(path.resolve(bundleFile)));
+  const base = path.basename(real);
+  return [
+    { dir: path.dirname(real), name: `${base}.${build}.cache`, stale: (entry) => entry.startsWith(`${base}.`) && entry.endsWith('.cache') },
+    {
+      dir: path.join(home, '.cache', 'gwqueue'),
+      name: `${install}.${build}.cache`,
+      stale: (entry) => entry.startsWith(`${install}.`) && entry.endsWith('.cache'),
+    },
+  ];
+}
+
+/** The first cache there is of this build, or undefined. */
+function readCache(places: ReturnType<typeof cacheFiles>): Buffer | undefined {
+  for (const { dir, name } of places) {
+    try {
+      return readFileSync(path.join(dir, name));
+    } catch {
+      // None here (or not readable, or a folder in its place): the next place.
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Writes the cache of what ran to the first place that takes it, replacing it in one rename (a command starting
+ * meanwhile reads the old file or the new one, never half of one), and removes this install's caches of other builds
+ * there. Any failure only costs the next command its speed.
+ */
+function writeCache(script: vm.Script, places: ReturnType<typeof cacheFiles>): void {
+  let data: Buffer;
+  try {
+    data = script.createCachedData();
+  } catch {
+    return;
+  }
+  for (const { dir, name, stale } of places) {
+    const temporary = path.join(dir, `${name}.${process.pid}.tmp`);
+    try {
+      // The user's own cache folder only for that user (a code cache is code that the next command runs).
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      writeFileSync(temporary, data);
+      renameSync(temporary, path.join(dir, name));
+    } catch {
+      rmSync(temporary, { force: true, maxRetries: 0 });
+      continue;
+    }
+    try {
+      for (const entry of readdirSync(dir)) if (entry !== name && stale(entry)) rmSync(path.join(dir, entry), { force: true });
+    } catch {
+      // Old caches stay: they cost room, not correctness.
+    }
+    return;
+  }
+}
+
+/**
+ * Evaluates the bundle (a script: see scripts/bundle.ts) and returns its exports; `cacheUsed` says whether V8 took a
+ * code cache. Without one (the first command after a build, another V8, other flags), the cache of what this command
+ * ran is written when the process exits.
+ */
+export function loadBundle(bundleFile: string): { exports: { main(): Promise<void> }; cacheUsed: boolean } {
+  const source = readFileSync(bundleFile, 'utf8');
+  let places: ReturnType<typeof cacheFiles> = [];
+  try {
+    places = cacheFiles(bundleFile);
+  } catch {
+    // Cannot name the cache (the home folder unknown, …): run without one.
+  }
+  const cachedData = readCache(places);
+  const script = new vm.Script(source, { filename: bundleFile, cachedData });
+  const cacheUsed = cachedData !== undefined && !script.cachedDataRejected;
+  if (!cacheUsed && places.length > 0) process.once('exit', () => writeCache(script, places));
+  const body = script.runInThisContext() as BundleBody;
+  const module = { exports: {} };
+  body.call(module.exports, module.exports, createRequire(bundleFile), module, bundleFile, path.dirname(bundleFile));
+  return { exports: module.exports as { main(): Promise<void> }, cacheUsed };
+}
