@@ -2,7 +2,7 @@
 // bin/gwqueue.js runs it for every command but the resident ones, with a V8 code cache (src/cli/run-bundle.ts). Why:
 // `gwqueue call` spent most of its start-up in Node's module loader (resolving, reading and compiling some 600 files of
 // BullMQ, ioredis, zod, pino, commander and ours), then in compiling the bundle, which Node 20 caches for no kind of
-// module: one script, loaded through node:vm, can have its compiled code kept (docs/performance.md).
+// module: one CommonJS file, compiled through node:vm, can have its compiled code kept (docs/performance.md).
 import { readdirSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +23,7 @@ await build({
   bundle: true,
   platform: 'node',
   target: 'node20',
-  // One CommonJS script with every module inside (each evaluated when first imported, as in dist/): node:vm can keep the
+  // One CommonJS module with every module inside (each evaluated when first imported, as in dist/): node:vm can keep the
   // compiled code of a script, not of an ES module. dist/main.js has no top-level await, which this format forbids.
   format: 'cjs',
   // Two levels below the package, as dist/config/index.js is: PACKAGE_ROOT (two folders up from import.meta.url) holds.
@@ -31,15 +31,11 @@ await build({
   // The modules of the events screen (Ink, React, Yoga; Ink's devtools are not even installed) await at their top level,
   // which a script cannot: left out, as only `gwqueue events`, a resident command, loads them, from dist/.
   external: ['react-devtools-core', 'ink', 'react', 'yoga-layout'],
-  // import() as require(): a script run by node:vm has no loader of ES modules to import with.
+  // import() as require(): code run by node:vm has no loader of ES modules to import with.
   supported: { 'dynamic-import': false },
-  // The script evaluates to a function of the CommonJS module's variables, which src/cli/run-bundle.ts calls, in strict
-  // mode as the ES modules it is made of; import.meta.url is the bundle's own URL.
+  // import.meta.url is the bundle's own URL; strict mode as the ES modules it is made of.
   define: { 'import.meta.url': '__gwqueueImportMetaUrl' },
-  banner: {
-    js: "(function (exports, require, module, __filename, __dirname) { 'use strict'; const __gwqueueImportMetaUrl = require('node:url').pathToFileURL(__filename).href;",
-  },
-  footer: { js: '})' },
+  banner: { js: "'use strict'; const __gwqueueImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   // Without spaces and comments: ~6 % less start-up (less to read and parse); names stay, and the linked source map
   // gives `node --enable-source-maps` the lines of src/.
   minifyWhitespace: true,

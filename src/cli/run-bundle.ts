@@ -9,8 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
 
-/** What the bundle's script evaluates to: its CommonJS body in a function (scripts/bundle.ts writes the wrapper). */
+/** The bundle's CommonJS body as a function of the module's variables, as Node's own loader wraps a module. */
 type BundleBody = (exports: object, require: NodeJS.Require, module: { exports: object }, filename: string, dirname: string) => void;
+const WRAPPER = '(function (exports, require, module, __filename, __dirname) {\n';
 
 const short = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
@@ -83,11 +84,14 @@ function writeCache(script: vm.Script, places: ReturnType<typeof cacheFiles>): v
 }
 
 /**
- * Evaluates the bundle (a script: see scripts/bundle.ts) and returns its exports; `cacheUsed` says whether V8 took a
- * code cache. Without one (the first command after a build, another V8, other flags), the cache of what this command
- * ran is written when the process exits.
+ * Evaluates the bundle (a CommonJS module: scripts/bundle.ts) and returns its exports; `cacheUsed` says whether V8 took
+ * a code cache. Without one (the first command after a build, another V8, other flags), the cache of what this command
+ * ran is written when the process exits. With source maps on (`node --enable-source-maps`), which Node applies to the
+ * modules of its own loader only, Node's loader runs it, without a cache: stack traces name the lines of src/.
  */
 export function loadBundle(bundleFile: string): { exports: { main(): Promise<void> }; cacheUsed: boolean } {
+  const require = createRequire(bundleFile);
+  if (process.sourceMapsEnabled) return { exports: require(bundleFile) as { main(): Promise<void> }, cacheUsed: false };
   const source = readFileSync(bundleFile, 'utf8');
   let places: ReturnType<typeof cacheFiles> = [];
   try {
@@ -96,11 +100,12 @@ export function loadBundle(bundleFile: string): { exports: { main(): Promise<voi
     // Cannot name the cache (the home folder unknown, …): run without one.
   }
   const cachedData = readCache(places);
-  const script = new vm.Script(source, { filename: bundleFile, cachedData });
+  // The wrapper on a line of its own, one line up: the file's line numbers hold in stack traces.
+  const script = new vm.Script(`${WRAPPER}${source}\n})`, { filename: bundleFile, lineOffset: -1, cachedData });
   const cacheUsed = cachedData !== undefined && !script.cachedDataRejected;
   if (!cacheUsed && places.length > 0) process.once('exit', () => writeCache(script, places));
   const body = script.runInThisContext() as BundleBody;
   const module = { exports: {} };
-  body.call(module.exports, module.exports, createRequire(bundleFile), module, bundleFile, path.dirname(bundleFile));
+  body.call(module.exports, module.exports, require, module, bundleFile, path.dirname(bundleFile));
   return { exports: module.exports as { main(): Promise<void> }, cacheUsed };
 }

@@ -87,22 +87,19 @@ describe('the code cache of the bundle (src/cli/run-bundle.ts)', () => {
   const home = path.join(dir, 'home');
   const bundle = path.join(dir, 'dist', 'bundle', 'main.cjs');
   after(() => rmSync(dir, { recursive: true, force: true }));
-  /** A bundle as scripts/bundle.ts writes it (a script that evaluates to the CommonJS body), whose main prints `word`. */
+  /** A bundle as scripts/bundle.ts writes it (a CommonJS module exporting main), whose main prints `word`. */
   const build = (word: string) => {
     rmSync(path.dirname(bundle), { recursive: true, force: true });
     mkdirSync(path.dirname(bundle), { recursive: true });
-    writeFileSync(
-      bundle,
-      `(function (exports, require, module, __filename, __dirname) { 'use strict'; exports.main = async () => { process.stdout.write('${word}\\n'); }; })\n`,
-    );
+    writeFileSync(bundle, `'use strict';\nexports.main = async () => {\n  process.stdout.write('${word}\\n');\n};\n`);
   };
   /** Loads the bundle as bin/gwqueue.js does, in a process of its own: whether V8 took a cache, then what main printed. */
-  const run = () => {
+  const run = (nodeOptions: string[] = []) => {
     const script = `import { loadBundle } from ${JSON.stringify(pathToFileURL(LOADER).href)};
       const { exports, cacheUsed } = loadBundle(process.env.BUNDLE);
       process.stdout.write(cacheUsed ? 'cache used\\n' : 'no cache\\n');
       await exports.main();`;
-    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    const result = spawnSync(process.execPath, [...nodeOptions, '--input-type=module', '-e', script], {
       encoding: 'utf8',
       env: { ...process.env, BUNDLE: bundle, HOME: home },
     });
@@ -148,6 +145,36 @@ describe('the code cache of the bundle (src/cli/run-bundle.ts)', () => {
     assert.equal(run(), 'cache used\none\n');
   });
 
+  test('with source maps on, Node runs the bundle itself, and stack traces name the lines of the source', async () => {
+    const source = path.join(dir, 'thrower.ts');
+    writeFileSync(source, "export function main(): never {\n  // The third line throws.\n  throw new Error('thrown');\n}\n");
+    rmSync(path.dirname(bundle), { recursive: true, force: true });
+    const { build: esbuild } = await import('esbuild');
+    await esbuild({
+      entryPoints: [source],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      outfile: bundle,
+      sourcemap: 'linked',
+      logLevel: 'error',
+    });
+    const script = `import { loadBundle } from ${JSON.stringify(pathToFileURL(LOADER).href)};
+      try { loadBundle(process.env.BUNDLE).exports.main(); } catch (error) { process.stdout.write(error.stack.split('\\n')[1]); }`;
+    const traced = (options: string[]) =>
+      spawnSync(process.execPath, [...options, '--input-type=module', '-e', script], {
+        encoding: 'utf8',
+        env: { ...process.env, BUNDLE: bundle, HOME: home },
+      }).stdout;
+    assert.match(traced(['--enable-source-maps']), /thrower\.ts:3:/);
+    // Without them, the bundle's own line, the same through node:vm as through Node's loader.
+    const line =
+      readFileSync(bundle, 'utf8')
+        .split('\n')
+        .findIndex((text) => /new Error\(["']thrown["']\)/.test(text)) + 1;
+    assert.match(traced([]), new RegExp(`main\\.cjs:${line}:`));
+  });
+
   test('with no place to write the cache, commands run as before, without it', () => {
     build('one');
     for (const place of places()) {
@@ -177,7 +204,7 @@ describe('bin/gwqueue.js when the program cannot load', () => {
     mkdirSync(path.join(dir, 'dist', 'bundle'), { recursive: true });
     mkdirSync(path.join(dir, 'dist', 'cli'), { recursive: true });
     copyFileSync(LOADER, path.join(dir, 'dist', 'cli', 'run-bundle.js'));
-    writeFileSync(path.join(dir, 'dist', 'bundle', 'main.cjs'), "(function (exports, require) { require('gwqueue-not-installed'); })\n");
+    writeFileSync(path.join(dir, 'dist', 'bundle', 'main.cjs'), "require('gwqueue-not-installed');\n");
     const result = run();
     assert.equal(result.status, 70);
     assert.match(result.stderr, /^gwqueue: cannot load the program: .*gwqueue-not-installed/);
