@@ -16,25 +16,39 @@ const WRAPPER = '(function (exports, require, module, __filename, __dirname) {\n
 const short = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 /**
- * Where the cache of this bundle may be, in the order tried: beside it, in the build's own folder (written by whoever
- * can write the install), else in the user's own cache folder (an operator's or Nagios's command in an install they
- * cannot write). The name holds the bundle file's identity (real path, size, modification time) and V8's version: a
- * rebuild, even one that rewrites the file in place, never meets the cache of another build, which V8 would take as
- * long as the length matched. V8 itself refuses a cache of other V8 flags.
+ * Which cache a command line runs from: one per command, as each compiles its own part of the bundle (BullMQ's
+ * enqueueing for `call`, the checks for `nagios`), and its help apart (`call --help` runs next to none of `call`).
  */
-export function cacheFiles(bundleFile: string, home = os.homedir()): { dir: string; name: string; stale: (entry: string) => boolean }[] {
+export function cacheKey(argv: string[]): string {
+  const command = /^[a-z]{1,20}$/.test(argv[2] ?? '') ? argv[2] : 'program';
+  return argv.slice(2).some((arg) => arg === '-h' || arg === '--help') ? `${command}-help` : command;
+}
+
+/**
+ * Where the cache of this bundle for this command may be, in the order tried: beside it, in the build's own folder
+ * (written by whoever can write the install), else in the user's own cache folder (an operator's or Nagios's command in
+ * an install they cannot write). The name holds the bundle file's identity (real path, size, modification time) and
+ * V8's version: a rebuild, even one that rewrites the file in place, never meets the cache of another build, which V8
+ * would take as long as the length matched. V8 itself refuses a cache of other V8 flags.
+ */
+export function cacheFiles(
+  bundleFile: string,
+  key: string,
+  home = os.homedir(),
+): { dir: string; name: string; stale: (entry: string) => boolean }[] {
   const real = realpathSync(bundleFile);
   const { size, mtimeMs } = statSync(real);
   const build = short([real, size, mtimeMs, process.versions.v8, process.arch].join('\0'));
-  // The install, whichever build dist/bundle points at: its older caches are this install's stale ones.
+  // The install, whichever build dist/bundle points at: its caches of other builds are stale.
   const install = short(path.dirname(path.resolve(bundleFile)));
   const base = path.basename(real);
+  const staleBeside = (entry: string) => entry.startsWith(`${base}.`) && !entry.startsWith(`${base}.${build}.`) && entry.endsWith('.cache');
   return [
-    { dir: path.dirname(real), name: `${base}.${build}.cache`, stale: (entry) => entry.startsWith(`${base}.`) && entry.endsWith('.cache') },
+    { dir: path.dirname(real), name: `${base}.${build}.${key}.cache`, stale: staleBeside },
     {
       dir: path.join(home, '.cache', 'gwqueue'),
-      name: `${install}.${build}.cache`,
-      stale: (entry) => entry.startsWith(`${install}.`) && entry.endsWith('.cache'),
+      name: `${install}.${build}.${key}.cache`,
+      stale: (entry) => entry.startsWith(`${install}.`) && !entry.startsWith(`${install}.${build}.`) && entry.endsWith('.cache'),
     },
   ];
 }
@@ -86,16 +100,18 @@ function writeCache(script: vm.Script, places: ReturnType<typeof cacheFiles>): v
 /**
  * Evaluates the bundle (a CommonJS module: scripts/bundle.ts) and returns its exports; `cacheUsed` says whether V8 took
  * a code cache. Without one (the first command after a build, another V8, other flags), the cache of what this command
- * ran is written when the process exits. With source maps on (`node --enable-source-maps`), which Node applies to the
- * modules of its own loader only, Node's loader runs it, without a cache: stack traces name the lines of src/.
+ * ran is written when the process exits, if the command succeeded: one that stopped at its input or found no Redis ran
+ * too little of its part to be the cache of the next one. With source maps on (`node --enable-source-maps`), which
+ * Node applies to the modules of its own loader only, Node's loader runs it, without a cache: stack traces name the
+ * lines of src/.
  */
-export function loadBundle(bundleFile: string): { exports: { main(): Promise<void> }; cacheUsed: boolean } {
+export function loadBundle(bundleFile: string, argv = process.argv): { exports: { main(): Promise<void> }; cacheUsed: boolean } {
   const require = createRequire(bundleFile);
   if (process.sourceMapsEnabled) return { exports: require(bundleFile) as { main(): Promise<void> }, cacheUsed: false };
   const source = readFileSync(bundleFile, 'utf8');
   let places: ReturnType<typeof cacheFiles> = [];
   try {
-    places = cacheFiles(bundleFile);
+    places = cacheFiles(bundleFile, cacheKey(argv));
   } catch {
     // Cannot name the cache (the home folder unknown, …): run without one.
   }
@@ -103,7 +119,7 @@ export function loadBundle(bundleFile: string): { exports: { main(): Promise<voi
   // The wrapper on a line of its own, one line up: the file's line numbers hold in stack traces.
   const script = new vm.Script(`${WRAPPER}${source}\n})`, { filename: bundleFile, lineOffset: -1, cachedData });
   const cacheUsed = cachedData !== undefined && !script.cachedDataRejected;
-  if (!cacheUsed && places.length > 0) process.once('exit', () => writeCache(script, places));
+  if (!cacheUsed && places.length > 0) process.once('exit', (code) => code === 0 && writeCache(script, places));
   const body = script.runInThisContext() as BundleBody;
   const module = { exports: {} };
   body.call(module.exports, module.exports, require, module, bundleFile, path.dirname(bundleFile));

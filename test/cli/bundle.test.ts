@@ -74,7 +74,7 @@ describe('the bundle of one-shot commands', () => {
 
   test('a one-shot command leaves the code cache of what it ran beside the bundle', () => {
     const bundle = path.join(DIST, 'bundle', 'main.cjs');
-    const [beside] = cacheFiles(bundle);
+    const [beside] = cacheFiles(bundle, 'call-help');
     rmSync(path.join(beside.dir, beside.name), { force: true });
     const run = spawnSync(process.execPath, [BIN, 'call', '--help'], { encoding: 'utf8' });
     assert.equal(run.status, 0, run.stderr);
@@ -87,27 +87,34 @@ describe('the code cache of the bundle (src/cli/run-bundle.ts)', () => {
   const home = path.join(dir, 'home');
   const bundle = path.join(dir, 'dist', 'bundle', 'main.cjs');
   after(() => rmSync(dir, { recursive: true, force: true }));
-  /** A bundle as scripts/bundle.ts writes it (a CommonJS module exporting main), whose main prints `word`. */
+  /** A bundle as scripts/bundle.ts writes it (a CommonJS module exporting main), whose main prints `word` (exit 3 with FAIL set). */
   const build = (word: string) => {
     rmSync(path.dirname(bundle), { recursive: true, force: true });
     mkdirSync(path.dirname(bundle), { recursive: true });
-    writeFileSync(bundle, `'use strict';\nexports.main = async () => {\n  process.stdout.write('${word}\\n');\n};\n`);
+    writeFileSync(
+      bundle,
+      `'use strict';\nexports.main = async () => {\n  process.stdout.write('${word}\\n');\n  if (process.env.FAIL) process.exitCode = 3;\n};\n`,
+    );
   };
-  /** Loads the bundle as bin/gwqueue.js does, in a process of its own: whether V8 took a cache, then what main printed. */
-  const run = (nodeOptions: string[] = []) => {
+  /**
+   * Loads the bundle as bin/gwqueue.js does, for `gwqueue <args>`, in a process of its own: whether V8 took a cache,
+   * then what main printed.
+   */
+  const run = (args = ['call', 'x'], env: Record<string, string> = {}) => {
     const script = `import { loadBundle } from ${JSON.stringify(pathToFileURL(LOADER).href)};
-      const { exports, cacheUsed } = loadBundle(process.env.BUNDLE);
+      const { exports, cacheUsed } = loadBundle(process.env.BUNDLE, ['node', 'gwqueue', ...JSON.parse(process.env.ARGS)]);
       process.stdout.write(cacheUsed ? 'cache used\\n' : 'no cache\\n');
       await exports.main();`;
-    const result = spawnSync(process.execPath, [...nodeOptions, '--input-type=module', '-e', script], {
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
       encoding: 'utf8',
-      env: { ...process.env, BUNDLE: bundle, HOME: home },
+      env: { ...process.env, BUNDLE: bundle, HOME: home, ARGS: JSON.stringify(args), ...env },
     });
-    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.status, env.FAIL ? 3 : 0, result.stderr);
     assert.equal(result.stderr, '');
     return result.stdout;
   };
-  const places = () => cacheFiles(bundle, home).map(({ dir, name }) => path.join(dir, name));
+  /** The cache files of `gwqueue call …`: beside the bundle, in the user's cache folder. */
+  const places = (key = 'call') => cacheFiles(bundle, key, home).map(({ dir, name }) => path.join(dir, name));
   before(() => mkdirSync(home));
 
   test('the first command writes the cache of what it ran beside the bundle; the next one runs from it', () => {
@@ -115,6 +122,25 @@ describe('the code cache of the bundle (src/cli/run-bundle.ts)', () => {
     assert.equal(run(), 'no cache\none\n');
     assert.ok(existsSync(places()[0]));
     assert.equal(run(), 'cache used\none\n');
+  });
+
+  test('each command has its own cache, and its help another', () => {
+    build('one');
+    assert.equal(run(['call', 'x']), 'no cache\none\n');
+    assert.equal(run(['nagios']), 'no cache\none\n');
+    assert.equal(run(['call', '--help']), 'no cache\none\n');
+    assert.equal(run(['call', 'y']), 'cache used\none\n');
+    assert.equal(run(['nagios']), 'cache used\none\n');
+    assert.equal(run(['call', '-h']), 'cache used\none\n');
+    assert.ok(existsSync(places('call-help')[0]));
+  });
+
+  test('a command that fails (bad input, no Redis) leaves no cache: it ran too little of its part', () => {
+    build('one');
+    assert.equal(run(['call', 'x'], { FAIL: '1' }), 'no cache\none\n');
+    assert.ok(!existsSync(places()[0]) && !existsSync(places()[1]));
+    assert.equal(run(['call', 'x']), 'no cache\none\n');
+    assert.equal(run(['call', 'x'], { FAIL: '1' }), 'cache used\none\n');
   });
 
   test('a bundle rebuilt in place, even to the same length, never runs from the old cache, which goes', () => {
