@@ -3,7 +3,18 @@
 // (module.enableCompileCache came in Node 22). A code cache that V8 takes skips parsing and compiling every function
 // it holds; one written after the command ran holds every function that ran (docs/performance.md, "One-shot commands").
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -71,20 +82,22 @@ function readCache(places: ReturnType<typeof cacheFiles>): Buffer | undefined {
  * there. Any failure only costs the next command its speed.
  */
 function writeCache(script: vm.Script, places: ReturnType<typeof cacheFiles>): void {
-  let data: Buffer;
-  try {
-    data = script.createCachedData();
-  } catch {
-    return;
-  }
+  let data: Buffer | undefined;
   for (const { dir, name, stale } of places) {
     const temporary = path.join(dir, `${name}.${process.pid}.tmp`);
+    let file: number | undefined;
     try {
       // The user's own cache folder only for that user (a code cache is code that the next command runs).
       mkdirSync(dir, { recursive: true, mode: 0o700 });
-      writeFileSync(temporary, data);
+      // Opened before the cache is made (~15 ms for `call`'s): a place that cannot take it costs nothing.
+      file = openSync(temporary, 'w');
+      data ??= script.createCachedData();
+      writeFileSync(file, data);
+      closeSync(file);
+      file = undefined;
       renameSync(temporary, path.join(dir, name));
     } catch {
+      if (file !== undefined) closeSync(file);
       rmSync(temporary, { force: true, maxRetries: 0 });
       continue;
     }
