@@ -110,29 +110,44 @@ function writeCache(script: vm.Script, places: ReturnType<typeof cacheFiles>): v
   }
 }
 
+/** Which cache a command ran from: none, one of a command that failed, or one of a command that did its work. */
+type CacheUsed = 'none' | 'partial' | 'full';
+
 /**
- * Evaluates the bundle (a CommonJS module: scripts/bundle.ts) and returns its exports; `cacheUsed` says whether V8 took
- * a code cache. Without one (the first command after a build, another V8, other flags), the cache of what this command
- * ran is written when the process exits, if the command succeeded: one that stopped at its input or found no Redis ran
- * too little of its part to be the cache of the next one. With source maps on (`node --enable-source-maps`), which
- * Node applies to the modules of its own loader only, Node's loader runs it, without a cache: stack traces name the
- * lines of src/.
+ * Evaluates the bundle (a CommonJS module: scripts/bundle.ts) and returns its exports, and which cache V8 took. Without
+ * one (the first command after a build, another V8, other flags), the cache of what this command ran is written when
+ * the process exits. A command that failed (stopped at its input, found no Redis) ran little of its part: its cache is
+ * kept as a partial one, which the next command takes only while no command has succeeded and left a full one. With
+ * source maps on (`node --enable-source-maps`), which Node applies to the modules of its own loader only, Node's loader
+ * runs it, without a cache: stack traces name the lines of src/.
  */
-export function loadBundle(bundleFile: string, argv = process.argv): { exports: { main(): Promise<void> }; cacheUsed: boolean } {
+export function loadBundle(bundleFile: string, argv = process.argv): { exports: { main(): Promise<void> }; cacheUsed: CacheUsed } {
   const require = createRequire(bundleFile);
-  if (process.sourceMapsEnabled) return { exports: require(bundleFile) as { main(): Promise<void> }, cacheUsed: false };
+  if (process.sourceMapsEnabled) return { exports: require(bundleFile) as { main(): Promise<void> }, cacheUsed: 'none' };
   const source = readFileSync(bundleFile, 'utf8');
-  let places: ReturnType<typeof cacheFiles> = [];
+  let full: ReturnType<typeof cacheFiles> = [];
+  let partial: ReturnType<typeof cacheFiles> = [];
   try {
-    places = cacheFiles(bundleFile, cacheKey(argv));
+    full = cacheFiles(bundleFile, cacheKey(argv));
+    partial = cacheFiles(bundleFile, `${cacheKey(argv)}-partial`);
   } catch {
     // Cannot name the cache (the home folder unknown, …): run without one.
   }
-  const cachedData = readCache(places);
+  let cachedData = readCache(full);
+  let kind: CacheUsed = 'full';
+  if (cachedData === undefined) [cachedData, kind] = [readCache(partial), 'partial'];
   // The wrapper on a line of its own, one line up: the file's line numbers hold in stack traces.
   const script = new vm.Script(`${WRAPPER}${source}\n})`, { filename: bundleFile, lineOffset: -1, cachedData });
-  const cacheUsed = cachedData !== undefined && !script.cachedDataRejected;
-  if (!cacheUsed && places.length > 0) process.once('exit', (code) => code === 0 && writeCache(script, places));
+  const cacheUsed: CacheUsed = cachedData === undefined || script.cachedDataRejected ? 'none' : kind;
+  if (cacheUsed !== 'full' && full.length > 0)
+    process.once('exit', (code) => {
+      if (code === 0) {
+        writeCache(script, full);
+        for (const { dir, name } of partial) rmSync(path.join(dir, name), { force: true, maxRetries: 0 });
+      } else if (cacheUsed === 'none') {
+        writeCache(script, partial);
+      }
+    });
   const body = script.runInThisContext() as BundleBody;
   const module = { exports: {} };
   body.call(module.exports, module.exports, require, module, bundleFile, path.dirname(bundleFile));

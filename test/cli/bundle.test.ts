@@ -103,7 +103,7 @@ describe('the code cache of the bundle (src/cli/run-bundle.ts)', () => {
   const run = (args = ['call', 'x'], env: Record<string, string> = {}) => {
     const script = `import { loadBundle } from ${JSON.stringify(pathToFileURL(LOADER).href)};
       const { exports, cacheUsed } = loadBundle(process.env.BUNDLE, ['node', 'gwqueue', ...JSON.parse(process.env.ARGS)]);
-      process.stdout.write(cacheUsed ? 'cache used\\n' : 'no cache\\n');
+      process.stdout.write({ none: 'no cache', partial: 'partial cache used', full: 'cache used' }[cacheUsed] + '\\n');
       await exports.main();`;
     const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
       encoding: 'utf8',
@@ -135,11 +135,15 @@ describe('the code cache of the bundle (src/cli/run-bundle.ts)', () => {
     assert.ok(existsSync(places('call-help')[0]));
   });
 
-  test('a command that fails (bad input, no Redis) leaves no cache: it ran too little of its part', () => {
+  test('a command that fails (bad input, no Redis) leaves a partial cache, used until one succeeds and leaves a full one', () => {
     build('one');
     assert.equal(run(['call', 'x'], { FAIL: '1' }), 'no cache\none\n');
     assert.ok(!existsSync(places()[0]) && !existsSync(places()[1]));
-    assert.equal(run(['call', 'x']), 'no cache\none\n');
+    assert.ok(existsSync(places('call-partial')[0]));
+    assert.equal(run(['call', 'x'], { FAIL: '1' }), 'partial cache used\none\n');
+    assert.equal(run(['call', 'x']), 'partial cache used\none\n');
+    assert.ok(existsSync(places()[0]));
+    assert.ok(!existsSync(places('call-partial')[0]));
     assert.equal(run(['call', 'x'], { FAIL: '1' }), 'cache used\none\n');
   });
 
