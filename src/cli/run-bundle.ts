@@ -20,6 +20,13 @@ import os from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
 
+/**
+ * The commands that run until stopped or until the operator leaves (servers, workers, the shell, the live monitor):
+ * bin/gwqueue.js runs them from dist/ module by module (their start-up does not matter; Sentry's instrumentation and
+ * stack traces see the modules as written), and scripts/bundle.ts leaves out of the bundle what only they load.
+ */
+export const RESIDENT_COMMANDS: ReadonlySet<string> = new Set(['dev', 'worker', 'web', 'flask', 'flower', 'gracedb', 'events', 'shell']);
+
 /** The bundle's CommonJS body as a function of the module's variables, as Node's own loader wraps a module. */
 type BundleBody = (exports: object, require: NodeJS.Require, module: { exports: object }, filename: string, dirname: string) => void;
 const WRAPPER = '(function (exports, require, module, __filename, __dirname) {\n';

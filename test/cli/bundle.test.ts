@@ -58,6 +58,13 @@ describe('the bundle of one-shot commands', () => {
     );
   });
 
+  test('the bundle leaves out what only resident commands load (the web app and Express, the worker, Ink)', () => {
+    const source = readFileSync(path.join(DIST, 'bundle', 'main.cjs'), 'utf8');
+    for (const kept of ['node_modules/bullmq/', 'node_modules/commander/', 'dist/cli/call.js']) assert.ok(source.includes(kept), kept);
+    for (const left of ['node_modules/express/', 'node_modules/ink/', 'dist/web/server.js', 'dist/worker/run-worker.js'])
+      assert.ok(!source.includes(left), left);
+  });
+
   const runsDist = (args: string[], env?: Record<string, string>) => {
     const files = distFilesRun(args, dir, env);
     assert.ok(files.length > 0, 'no file of dist/ ran');
