@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import {
   closeSync,
+  existsSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -36,9 +37,12 @@ const short = (text: string) => createHash('sha256').update(text).digest('hex').
 /**
  * Which cache a command line runs from: one per command, as each compiles its own part of the bundle (BullMQ's
  * enqueueing for `call`, the checks for `nagios`), and its help apart (`call --help` runs next to none of `call`).
+ * A command is a word with its file beside this one (main.ts: one file per command); anything else, a misspelt
+ * command too, shares the program's cache rather than adding one.
  */
 export function cacheKey(argv: string[]): string {
-  const command = /^[a-z]{1,20}$/.test(argv[2] ?? '') ? argv[2] : 'program';
+  const word = argv[2] ?? '';
+  const command = /^[a-z]{1,20}$/.test(word) && existsSync(new URL(`./${word}.js`, import.meta.url)) ? word : 'program';
   return argv.slice(2).some((arg) => arg === '-h' || arg === '--help') ? `${command}-help` : command;
 }
 

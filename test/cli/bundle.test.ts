@@ -131,7 +131,7 @@ describe('the code cache of the bundle (src/cli/run-bundle.ts)', () => {
     assert.equal(run(), 'cache used\none\n');
   });
 
-  test('each command has its own cache, and its help another', () => {
+  test('each command has its own cache, and its help another; a misspelt one the program’s', () => {
     build('one');
     assert.equal(run(['call', 'x']), 'no cache\none\n');
     assert.equal(run(['nagios']), 'no cache\none\n');
@@ -140,6 +140,10 @@ describe('the code cache of the bundle (src/cli/run-bundle.ts)', () => {
     assert.equal(run(['nagios']), 'cache used\none\n');
     assert.equal(run(['call', '-h']), 'cache used\none\n');
     assert.ok(existsSync(places('call-help')[0]));
+    // A word that is no command (no file of that name in dist/cli/) has no cache of its own.
+    assert.equal(run(['frobnicate']), 'no cache\none\n');
+    assert.ok(existsSync(places('program')[0]));
+    assert.ok(!existsSync(places('frobnicate')[0]));
   });
 
   test('a command that fails (bad input, no Redis) leaves a partial cache, used until one succeeds and leaves a full one', () => {
