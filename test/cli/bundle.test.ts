@@ -69,7 +69,8 @@ describe('the bundle of one-shot commands', () => {
     const files = distFilesRun(args, dir, env);
     assert.ok(files.length > 0, 'no file of dist/ ran');
     assert.deepEqual(
-      files.filter((file) => file.startsWith('bundle/') || file === 'cli/run-bundle.js'),
+      // cli/run-bundle.js may run: bin/gwqueue.js reads RESIDENT_COMMANDS there.
+      files.filter((file) => file.startsWith('bundle/')),
       [],
     );
   };
