@@ -152,11 +152,16 @@ export function loadBundle(bundleFile: string, argv = process.argv): { exports: 
   const cacheUsed: CacheUsed = cachedData === undefined || script.cachedDataRejected ? 'none' : kind;
   if (cacheUsed !== 'full' && full.length > 0)
     process.once('exit', (code) => {
-      if (code === 0) {
-        writeCache(script, full);
-        for (const { dir, name } of partial) rmSync(path.join(dir, name), { force: true, maxRetries: 0 });
-      } else if (cacheUsed === 'none') {
-        writeCache(script, partial);
+      // Nothing here may fail the command that ran: a cache costs or saves speed only.
+      try {
+        if (code === 0) {
+          writeCache(script, full);
+          for (const { dir, name } of partial) rmSync(path.join(dir, name), { force: true, maxRetries: 0 });
+        } else if (cacheUsed === 'none') {
+          writeCache(script, partial);
+        }
+      } catch {
+        // A partial cache that stays is not read while the full one is there.
       }
     });
   const body = script.runInThisContext() as BundleBody;

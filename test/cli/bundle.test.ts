@@ -219,11 +219,12 @@ describe('the code cache of the bundle (src/cli/run-bundle.ts)', () => {
 
   test('with no place to write the cache, commands run as before, without it', () => {
     build('one');
-    for (const place of places()) {
+    for (const place of [...places(), ...places('call-partial')]) {
       rmSync(place, { recursive: true, force: true });
       mkdirSync(place, { recursive: true });
     }
     assert.equal(run(), 'no cache\none\n');
+    assert.equal(run(['call', 'x'], { FAIL: '1' }), 'no cache\none\n');
     assert.equal(run(), 'no cache\none\n');
   });
 });
