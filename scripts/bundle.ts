@@ -90,7 +90,8 @@ function building(entry: string): boolean {
   }
 }
 // Older builds go, but the one replaced just now stays until the next build (a command that started on it may still
-// load its lazy chunks), and so does the folder of another build still running beside this one.
+// resolve a path in it, or write its code cache there), and so does the folder of another build still running beside
+// this one.
 for (const entry of readdirSync(dist)) {
   if (/^bundle(-|\.tmp-|\.old-)/.test(entry) && entry !== name && entry !== previous && !building(entry))
     rmSync(path.join(dist, entry), { recursive: true, force: true });

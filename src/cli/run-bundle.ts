@@ -1,7 +1,8 @@
-// Loads the bundle of one-shot commands (dist/bundle/main.cjs, made by scripts/bundle.ts) with a V8 code cache; bin/gwqueue.js runs every one-shot command through it.
-// Why: compiling the bundle was the largest part of `gwqueue call`'s time, and Node 20 keeps no compile cache of its own
-// (module.enableCompileCache came in Node 22). A code cache that V8 takes skips parsing and compiling every function
-// it holds; one written after the command ran holds every function that ran (docs/performance.md, "One-shot commands").
+// Which commands are resident, and the loader of the one-shot commands' bundle (dist/bundle/main.cjs) with a V8 code cache.
+// bin/gwqueue.js reads both. Why a cache: compiling the bundle was the largest part of `gwqueue call`'s time, and Node 20
+// keeps no compile cache of its own (module.enableCompileCache came in Node 22). A code cache that V8 takes skips
+// parsing and compiling every function it holds; one written after the command ran holds every function that ran
+// (docs/performance.md, "One-shot commands").
 import { createHash } from 'node:crypto';
 import {
   closeSync,
