@@ -1,11 +1,13 @@
-// Bundles dist/ into dist/bundle/ (part of `npm run build`): what one-shot commands run, a few files instead of hundreds.
-// bin/gwqueue.js picks it for every command but the resident ones. Why: `gwqueue call` spent most of its start-up in
-// Node's module loader (resolving, reading and compiling some 600 files of BullMQ, ioredis, zod, pino, commander and
-// ours); one file per group of modules cuts that by about a third (docs/performance.md).
+// Bundles dist/ into dist/bundle/main.cjs (part of `npm run build`): what one-shot commands run, one file instead of hundreds.
+// bin/gwqueue.js runs it for every command but the resident ones, with a V8 code cache (src/cli/run-bundle.ts). Why:
+// `gwqueue call` spent most of its start-up in Node's module loader (resolving, reading and compiling some 600 files of
+// BullMQ, ioredis, zod, pino, commander and ours), then in compiling the bundle, which Node 20 caches for no kind of
+// module: one CommonJS file, compiled through node:vm, can have its compiled code kept (docs/performance.md).
 import { readdirSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
+import { RESIDENT_COMMANDS } from '../src/cli/run-bundle.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -17,24 +19,39 @@ const target = path.join(dist, 'bundle');
 const name = `bundle-${Date.now().toString(36)}-${process.pid}`;
 const outdir = path.join(dist, name);
 
+/**
+ * What a resident command's file imports when it runs (its `import()`s: the web app, the worker, the events screen
+ * with Ink) stays out of the bundle, which runs no resident command (bin/gwqueue.js): its help only registers it.
+ * A fifth less to read on every command, and to compile without a cache.
+ */
+const residentOnly: Plugin = {
+  name: 'resident-only',
+  setup(plugins) {
+    const files = new Set([...RESIDENT_COMMANDS].map((command) => path.join(dist, 'cli', `${command}.js`)));
+    plugins.onResolve({ filter: /.*/ }, (args) =>
+      args.kind === 'dynamic-import' && files.has(args.importer) ? { path: args.path, external: true } : undefined,
+    );
+  },
+};
+
 await build({
   entryPoints: [path.join(root, 'dist', 'main.js')],
   bundle: true,
   platform: 'node',
   target: 'node20',
-  format: 'esm',
-  // A chunk per group of modules that the same commands load: each command (and each lazy import) loads only its own.
-  splitting: true,
+  // One CommonJS module with every module inside (each evaluated when first imported, as in dist/): node:vm can keep the
+  // compiled code of a script, not of an ES module. dist/main.js has no top-level await, which this format forbids.
+  format: 'cjs',
   // Two levels below the package, as dist/config/index.js is: PACKAGE_ROOT (two folders up from import.meta.url) holds.
-  outdir,
-  // Ink's devtools are imported only when DEV is set, and not installed.
-  external: ['react-devtools-core'],
-  // The CommonJS packages inside (BullMQ, ioredis, …) call require() for Node's own modules: give each chunk one.
-  banner: {
-    js: "import { createRequire as __gwqueueCreateRequire } from 'node:module'; const require = __gwqueueCreateRequire(import.meta.url);",
-  },
-  // Without spaces and comments: ~6 % less start-up (less to decode and parse); names stay, and the linked source maps
-  // give `node --enable-source-maps` the lines of src/.
+  outfile: path.join(outdir, 'main.cjs'),
+  plugins: [residentOnly],
+  // import() as require(): code run by node:vm has no loader of ES modules to import with.
+  supported: { 'dynamic-import': false },
+  // import.meta.url is the bundle's own URL; strict mode as the ES modules it is made of.
+  define: { 'import.meta.url': '__gwqueueImportMetaUrl' },
+  banner: { js: "'use strict'; const __gwqueueImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  // Without spaces and comments: ~6 % less start-up (less to read and parse); names stay, and the linked source map
+  // gives `node --enable-source-maps` the lines of src/.
   minifyWhitespace: true,
   sourcemap: 'linked',
   logLevel: 'warning',
@@ -73,7 +90,8 @@ function building(entry: string): boolean {
   }
 }
 // Older builds go, but the one replaced just now stays until the next build (a command that started on it may still
-// load its lazy chunks), and so does the folder of another build still running beside this one.
+// resolve a path in it, or write its code cache there), and so does the folder of another build still running beside
+// this one.
 for (const entry of readdirSync(dist)) {
   if (/^bundle(-|\.tmp-|\.old-)/.test(entry) && entry !== name && entry !== previous && !building(entry))
     rmSync(path.join(dist, entry), { recursive: true, force: true });

@@ -48,21 +48,28 @@ const COMMANDS: [names: string[], load: () => Promise<{ register(program: Comman
   [['purge'], () => import('./cli/purge.js')],
   [['completion'], () => import('./cli/completion.js')],
 ];
-// Help, --version, a misspelt command (its suggestion) and completion (it describes every command) need them all.
-const asked = COMMANDS.find(([names]) => names.includes(process.argv[2]) && process.argv[2] !== 'completion');
-for (const command of await Promise.all((asked ? [asked] : COMMANDS).map(([, load]) => load()))) command.register(program);
-program.commands.forEach((command) => command.exitOverride());
+/**
+ * Registers the command asked for and runs it; bin/gwqueue.js calls it, and reports in one line what it throws (rare:
+ * commands report their own errors). A function: the bundle of one-shot commands is a CommonJS script
+ * (scripts/bundle.ts), which cannot await at its top level.
+ */
+export async function main(): Promise<void> {
+  // Help, --version, a misspelt command (its suggestion) and completion (it describes every command) need them all.
+  const asked = COMMANDS.find(([names]) => names.includes(process.argv[2]) && process.argv[2] !== 'completion');
+  for (const command of await Promise.all((asked ? [asked] : COMMANDS).map(([, load]) => load()))) command.register(program);
+  program.commands.forEach((command) => command.exitOverride());
 
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  if (error instanceof CommanderError) {
-    const ok = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
-    process.exitCode = ok ? EXIT.OK : EXIT.USAGE;
-  } else {
-    throw error;
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      const ok = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
+      process.exitCode = ok ? EXIT.OK : EXIT.USAGE;
+    } else {
+      throw error;
+    }
   }
+  // A long-running command that returned (stopped, or could not start): a connection still reconnecting to a Redis that
+  // is away, or a socket to a hung one, must not keep the process running.
+  if (STOPPABLE_COMMANDS.has(process.argv[2] ?? '')) await leaveAfterStop(Number(process.exitCode ?? EXIT.OK));
 }
-// A long-running command that returned (stopped, or could not start): a connection still reconnecting to a Redis that
-// is away, or a socket to a hung one, must not keep the process running.
-if (STOPPABLE_COMMANDS.has(process.argv[2] ?? '')) await leaveAfterStop(Number(process.exitCode ?? EXIT.OK));
