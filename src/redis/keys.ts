@@ -29,6 +29,9 @@ export const extraQueuesKey = (config: Config) => keyOf(config, 'queues');
 /** The dashboard's task index: the prefix of its hashes and sorted sets (task-index/task-index.ts). */
 export const taskIndexBase = (config: Config) => keyOf(config, 'flower', 'ix');
 
+/** Where the task index of earlier versions lived, directly under `{prefix}:flower:` (removed by TaskIndex.retireEarlierFormat). */
+export const earlierTaskIndexBase = (config: Config) => keyOf(config, 'flower');
+
 /** Per-minute / per-hour task counters kept 32 days (history/). */
 export const historyKeys = {
   minute: (config: Config, minute: number) => keyOf(config, 'flower', 'history', 'm', String(minute)),

@@ -3,7 +3,7 @@ import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import type { Redactor } from '../log/redact.js';
-import { taskIndexBase } from '../redis/keys.js';
+import { earlierTaskIndexBase, taskIndexBase } from '../redis/keys.js';
 import { runScript } from '../redis/scripts.js';
 import type { JobData } from '../queue/canvas.js';
 import { SEARCH_FIELDS, type SearchTerm, type TaskSort } from './task-query.js';
@@ -445,6 +445,10 @@ interface Walk {
   chunk: number;
 }
 
+/** The keys of the earlier format: a few fixed names, and groups per index, block and trigram. */
+const EARLIER_FIXED = ['doc', 'ver', 'rec', 'text', 'blk', 'seq', 'queues'];
+const EARLIER_GROUPS = /^(?:idx|tg|tk):/;
+
 /** The index itself; all keys live under `{prefix}:flower:ix:`. */
 export class TaskIndex {
   readonly base: string;
@@ -487,6 +491,30 @@ export class TaskIndex {
     args[1] = args.length + 1;
     if (counters.length) args.push(...counters);
     return Number(await runScript(this.redis, 'task-index-upsert', [], args));
+  }
+
+  /**
+   * One step of removing the index an earlier version wrote (at a million tasks some 2 GB that nothing reads any more):
+   * its fixed keys at the first step, then the per-block and per-trigram keys among the `count` keys the step's SCAN
+   * looks at. `cursor`: where the previous step stopped ('0': start); returns where this one did ('0': done). UNLINK
+   * frees the memory in Redis's background thread, so no step holds Redis up.
+   */
+  async retireEarlierFormat(cursor = '0', count = 2000): Promise<string> {
+    const base = earlierTaskIndexBase(this.config);
+    if (cursor === '0') await this.redis.unlink(...EARLIER_FIXED.map((name) => `${base}:${name}`));
+    const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${base.replace(/[*?[\]\\]/g, '\\$&')}:*`, 'COUNT', count);
+    const earlier = keys.filter((key) => EARLIER_GROUPS.test(key.slice(base.length + 1)));
+    if (earlier.length) await this.redis.unlink(...earlier);
+    return next;
+  }
+
+  /** Whether an earlier version's index is known to be gone (a full pass of retireEarlierFormat ended). */
+  async earlierFormatRetired(): Promise<boolean> {
+    return (await this.redis.exists(this.key('earlier-format-removed'))) === 1;
+  }
+
+  async markEarlierFormatRetired(): Promise<void> {
+    await this.redis.set(this.key('earlier-format-removed'), String(Date.now()));
   }
 
   async remove(ids: string[]): Promise<number> {

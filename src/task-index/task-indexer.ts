@@ -83,8 +83,30 @@ export function startTaskIndexer(config: Config, redis: Redis, workers: Worker[]
   const flushTimer = setInterval(() => {
     if (pending.size || history.pendingMinutes) void flush();
   }, FLUSH_MS);
+  // An index written by an earlier version is removed in the background, one bounded step after another, once per
+  // Redis (a mark says it is done); after Redis trouble the next trim starts it again.
+  let stopped = false;
+  let retiring: Promise<void> | undefined;
+  const retire = () =>
+    (retiring ??= (async () => {
+      if (await index.earlierFormatRetired()) return;
+      let cursor = '0';
+      do {
+        cursor = await index.retireEarlierFormat(cursor);
+        await new Promise((resolve) => setImmediate(resolve));
+      } while (cursor !== '0' && !stopped);
+      if (!stopped) {
+        await index.markEarlierFormatRetired();
+        log.info('the task index of an earlier version is removed');
+      }
+    })().catch((error: Error) => {
+      retiring = undefined;
+      log.debug({ err: { message: error.message } }, 'removing the earlier task index stopped; the next trim goes on');
+    }));
+  void retire();
   const trimTimer = setInterval(() => {
     index.trim().catch((error: Error) => log.warn({ err: { message: error.message } }, 'task index trim failed'));
+    void retire();
   }, TRIM_MS);
   flushTimer.unref();
   trimTimer.unref();
@@ -93,6 +115,7 @@ export function startTaskIndexer(config: Config, redis: Redis, workers: Worker[]
   return {
     flush,
     async stop(timeoutMs = 2000) {
+      stopped = true;
       clearInterval(flushTimer);
       clearInterval(trimTimer);
       sampler.stop();

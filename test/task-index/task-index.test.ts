@@ -5,6 +5,8 @@ import { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { testConfig } from '../helpers/in-process.js';
 import { TaskIndex, type TaskSummary } from '../../src/task-index/task-index.js';
+import { startTaskIndexer } from '../../src/task-index/task-indexer.js';
+import { eventually } from '../helpers/eventually.js';
 import { parseSearch, taskQueryFrom } from '../../src/task-index/task-query.js';
 import type { Config } from '../../src/config/index.js';
 
@@ -154,5 +156,47 @@ describe('task index', () => {
     const counts = await index.counts();
     assert.deepEqual([...counts.names], [['gwqueue.tasks.superevents.process', 1]]);
     assert.deepEqual([...counts.states], [['completed', 1]]);
+  });
+
+  test("an earlier version's index is removed in bounded steps, nothing else; a worker's indexer does it once", async () => {
+    const old = index.base.replace(/:ix$/, '');
+    const earlier = async () => {
+      await connection.hset(`${old}:doc`, 'a', '1');
+      await connection.set(`${old}:seq`, '7');
+      for (const name of ['ver', 'rec', 'text', 'blk', 'queues']) await connection.set(`${old}:${name}`, 'x');
+      for (let i = 0; i < 25; i++) await connection.set(`${old}:tg:${i}:abc`, 'x');
+      await connection.zadd(`${old}:idx:time`, 1, 'a');
+      await connection.set(`${old}:tk:3:4`, 'x');
+    };
+    const keep = [`${old}:history:m:1`, 'someone-elses:flower:tg:1'];
+    const indexed = (await index.page({ terms: [], sort: '-time', want: 500 })).ids;
+    for (const key of keep) await connection.set(key, 'kept');
+    const left = async () => (await connection.keys(`${old}:*`)).filter((key) => !key.startsWith(`${index.base}:`) && !keep.includes(key));
+    await earlier();
+    assert.equal((await left()).length, 34);
+    let cursor = '0';
+    let steps = 0;
+    do {
+      cursor = await index.retireEarlierFormat(cursor, 5);
+      steps++;
+    } while (cursor !== '0');
+    assert.ok(steps > 1, 'several steps');
+    assert.deepEqual(await left(), []);
+    for (const key of keep) assert.equal(await connection.get(key), 'kept', key);
+    // The worker's indexer removes it by itself, then marks it done: an index written again afterwards is not touched.
+    await earlier();
+    const indexer = startTaskIndexer(config, connection, []);
+    try {
+      await eventually(
+        async () => (await left()).length === 0 && (await index.earlierFormatRetired()),
+        10_000,
+        'the earlier index removed',
+      );
+      for (const key of keep) assert.equal(await connection.get(key), 'kept', key);
+    } finally {
+      await indexer.stop();
+    }
+    // The index of this version is untouched.
+    assert.deepEqual((await index.page({ terms: [], sort: '-time', want: 500 })).ids, indexed);
   });
 });
