@@ -621,33 +621,15 @@ export class TaskIndex {
             : await this.redis.zrange(key, begin, stop);
       return { slots, total: last - first + 1, exact: true };
     }
+    const walk = (stop: boolean) =>
+      this.walk({ key, reverse, first, last, window: rowWindow, termArgs: termArgs(terms), keep: skip + want, stop, chunk });
     // Only the completed state, sorted by time: its count comes from the counts, the page from a short walk.
     if (sortKey === 'time' && terms.length === 1 && state === 'completed' && terms[0].field === 'state') {
       const total = await this.completedCount(request.from, request.to);
-      const walked = await this.walk({
-        key,
-        reverse,
-        first,
-        last,
-        window: rowWindow,
-        termArgs: termArgs(terms),
-        keep: skip + want,
-        stop: true,
-        chunk,
-      });
+      const walked = await walk(true);
       return { slots: walked.slots.slice(skip, skip + want), total, exact: true };
     }
-    const walked = await this.walk({
-      key,
-      reverse,
-      first,
-      last,
-      window: rowWindow,
-      termArgs: termArgs(terms),
-      keep: skip + want,
-      stop: false,
-      chunk,
-    });
+    const walked = await walk(false);
     return { slots: walked.slots.slice(skip, skip + want), total: walked.total, exact: walked.exact };
   }
 
