@@ -9,16 +9,21 @@ const { Redis } = require('ioredis');
 export const SUPEREVENT = /^[MT]?S\d{6}[a-z]+$/;
 export const EVENT = /^[GMTE]\d+$/;
 
-/** `recordFinished`: the worker writes one record per finished task (HSET + ZADD + HINCRBY in one MULTI), as a task list needs at least. */
-export function openQueue(redisUrl, { recordFinished = false } = {}) {
+/**
+ * `recordFinished`: the worker writes one record per finished task (HSET + ZADD + HINCRBY in one MULTI), as a task list
+ * needs at least. `worker: false`: no worker in this process (another process runs it: `floor.mjs --worker`).
+ */
+export function openQueue(redisUrl, { recordFinished = false, worker: withWorker = true } = {}) {
   const connection = () => new Redis(redisUrl, { maxRetriesPerRequest: null });
   const queue = new Queue('bare', { connection: connection() });
-  const worker = new Worker('bare', async (job) => ({ ...job.data, alert_type: 'preliminary', sent: true }), {
-    connection: connection(),
-    concurrency: 4,
-  });
-  const records = recordFinished ? connection() : undefined;
-  worker.on('completed', (job, result) => {
+  const worker = withWorker
+    ? new Worker('bare', async (job) => ({ ...job.data, alert_type: 'preliminary', sent: true }), {
+        connection: connection(),
+        concurrency: 4,
+      })
+    : undefined;
+  const records = recordFinished && worker ? connection() : undefined;
+  worker?.on('completed', (job, result) => {
     records
       ?.multi()
       .hset(`floor:task:${job.id}`, {
@@ -43,7 +48,7 @@ export function openQueue(redisUrl, { recordFinished = false } = {}) {
     },
     async close() {
       records?.disconnect();
-      await worker.close();
+      await worker?.close();
       await queue.close();
     },
   };

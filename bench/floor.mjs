@@ -5,8 +5,13 @@
 // With --steps, it also does the Redis work of gwqueue's required steps, and nothing else of ours: the event's look-up
 // (HGETALL + ZRANGE, sent together), the audit entry (XADD), and in the worker one record per finished task (HSET +
 // ZADD + HINCRBY in one MULTI): the floor of the required parts, for the CPU figures.
-// Usage (from the project's root, so that the packages resolve): node bench/floor.mjs PORT REDIS_URL [--steps]
+// With --split as well, the worker runs in a process of its own (this file with --worker), as gwqueue's do: the floor of
+// the required parts in the required processes.
+// Usage (from the project's root, so that the packages resolve): node bench/floor.mjs PORT REDIS_URL [--steps [--split]]
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { EVENT, openQueue, SUPEREVENT } from './bare-queue.mjs';
 
 const require = createRequire(import.meta.url);
@@ -14,59 +19,80 @@ const express = require('express');
 const helmet = require('helmet');
 const { body, validationResult } = require('express-validator');
 
-const [port, redisUrl, mode] = process.argv.slice(2);
-const steps = mode === '--steps';
-const queue = openQueue(redisUrl, { recordFinished: steps });
-const redis = steps ? queue.connection() : undefined;
-// The one event the bench's form names (bench/web-bench.ts sends S240101abc and G123456 to the floor).
-await redis?.hset('floor:event:G123456', { graceid: 'G123456', superevent: 'S240101abc', pipeline: 'gstlal', far: '1e-9' });
-await redis?.zadd('floor:event:G123456:labels', 0, 'EM_READY');
+const [port, redisUrl, ...modes] = process.argv.slice(2);
+const steps = modes.includes('--steps');
+if (modes.includes('--worker')) {
+  // The worker process of --split: the queue's worker and its records, nothing else.
+  const worker = openQueue(redisUrl, { recordFinished: true });
+  console.log('bare ready');
+  process.once('SIGTERM', async () => {
+    await worker.close();
+    process.exit(0);
+  });
+} else {
+  await serve();
+}
 
-const app = express();
-app.use(helmet());
-app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
-app.post(
-  '/send_preliminary_gcn',
-  body('superevent_id').isString().matches(SUPEREVENT),
-  body('event_id').isString().matches(EVENT),
-  async (req, res) => {
-    if (!validationResult(req).isEmpty()) return res.redirect(302, '/');
-    try {
-      if (redis) {
-        const [event] = await Promise.all([
-          redis.hgetall(`floor:event:${req.body.event_id}`),
-          redis.zrange(`floor:event:${req.body.event_id}:labels`, 0, -1),
-        ]);
-        if (!event.graceid) return res.redirect(302, '/');
+async function serve() {
+  const split = modes.includes('--split');
+  const child = split
+    ? spawn(process.execPath, [fileURLToPath(import.meta.url), '-', redisUrl, '--worker'], { stdio: ['ignore', 'pipe', 'inherit'] })
+    : undefined;
+  if (child) await once(child.stdout, 'data');
+  const queue = openQueue(redisUrl, { recordFinished: steps, worker: !split });
+  const redis = steps ? queue.connection() : undefined;
+  // The one event the bench's form names (bench/web-bench.ts sends S240101abc and G123456 to the floor).
+  await redis?.hset('floor:event:G123456', { graceid: 'G123456', superevent: 'S240101abc', pipeline: 'gstlal', far: '1e-9' });
+  await redis?.zadd('floor:event:G123456:labels', 0, 'EM_READY');
+
+  const app = express();
+  app.use(helmet());
+  app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
+  app.post(
+    '/send_preliminary_gcn',
+    body('superevent_id').isString().matches(SUPEREVENT),
+    body('event_id').isString().matches(EVENT),
+    async (req, res) => {
+      if (!validationResult(req).isEmpty()) return res.redirect(302, '/');
+      try {
+        if (redis) {
+          const [event] = await Promise.all([
+            redis.hgetall(`floor:event:${req.body.event_id}`),
+            redis.zrange(`floor:event:${req.body.event_id}:labels`, 0, -1),
+          ]);
+          if (!event.graceid) return res.redirect(302, '/');
+        }
+        const id = await queue.add(req.body.superevent_id, req.body.event_id);
+        await redis?.xadd(
+          'floor:audit',
+          'MAXLEN',
+          '~',
+          '100000',
+          '*',
+          'record',
+          JSON.stringify({ user: 'bench', action: 'send_preliminary_gcn', fields: req.body, taskId: id, time: Date.now() }),
+        );
+        res.redirect(303, `/result/${id}`);
+      } catch {
+        res.sendStatus(503);
       }
-      const id = await queue.add(req.body.superevent_id, req.body.event_id);
-      await redis?.xadd(
-        'floor:audit',
-        'MAXLEN',
-        '~',
-        '100000',
-        '*',
-        'record',
-        JSON.stringify({ user: 'bench', action: 'send_preliminary_gcn', fields: req.body, taskId: id, time: Date.now() }),
-      );
-      res.redirect(303, `/result/${id}`);
-    } catch {
-      res.sendStatus(503);
+    },
+  );
+  app.get('/result/:id', async (req, res) => {
+    try {
+      const found = await queue.result(req.params.id);
+      res.status(found ? 200 : 404).json(found ?? { id: req.params.id, state: 'unknown', result: null });
+    } catch (error) {
+      res.status(503).send(String(error));
     }
-  },
-);
-app.get('/result/:id', async (req, res) => {
-  try {
-    const found = await queue.result(req.params.id);
-    res.status(found ? 200 : 404).json(found ?? { id: req.params.id, state: 'unknown', result: null });
-  } catch (error) {
-    res.status(503).send(String(error));
-  }
-});
-const server = app.listen(Number(port), '127.0.0.1', () => console.log('bare ready'));
+  });
+  const server = app.listen(Number(port), '127.0.0.1', () => console.log('bare ready'));
 
-process.once('SIGTERM', async () => {
-  server.close();
-  await queue.close();
-  process.exit(0);
-});
+  process.once('SIGTERM', async () => {
+    server.close();
+    child?.kill('SIGTERM');
+    await queue.close();
+    if (child && child.exitCode === null) await once(child, 'exit');
+    process.exit(0);
+  });
+}

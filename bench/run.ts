@@ -110,6 +110,7 @@ async function web(): Promise<void> {
     'bare',
     'floor',
     'floor-steps',
+    'floor-split',
     'api',
     'browser',
     'api-1p',
@@ -185,6 +186,7 @@ async function web(): Promise<void> {
     'bare stack': cell('bare', key, digits),
     'bare stack on Express': cell('floor', key, digits),
     "…with gwqueue's Redis steps": cell('floor-steps', key, digits),
+    '…and its worker apart': cell('floor-split', key, digits),
     'gwqueue, API token': cell('api', key, digits),
     'gwqueue, browser': cell('browser', key, digits),
     'gwqueue, API token, 1 console process': cell('api-1p', key, digits),
@@ -292,6 +294,13 @@ async function web(): Promise<void> {
     1.8,
     '≤',
     'for information: the floor of the required parts',
+  );
+  target(
+    'CPU per submission, all processes, API token ÷ the same with its worker in a process of its own',
+    ratio(m('api', 'cpuTotalMs'), m('floor-split', 'cpuTotalMs')),
+    1.8,
+    '≤',
+    'for information: the required parts in separate web and worker processes',
   );
   target(`POST p99 under load, API token ÷ peer${quoted}`, ratio(m('api', 'wrkP99'), peer('wrkP99')), 1, '≤');
   target(`POST p99 under load, browser ÷ peer${quoted}`, ratio(m('browser', 'wrkP99'), peer('wrkP99')), 1, '≤');

@@ -30,12 +30,13 @@ export interface LoadOptions {
   abFlags?: string[];
 }
 
-export const APPS = ['bare', 'floor', 'floor-steps', 'api', 'browser', 'api-1p', 'peer', 'api-v8heap'] as const;
+export const APPS = ['bare', 'floor', 'floor-steps', 'floor-split', 'api', 'browser', 'api-1p', 'peer', 'api-v8heap'] as const;
 export type AppKey = (typeof APPS)[number];
 export const APP_LABELS: Record<AppKey, string> = {
   bare: 'bare stack',
   floor: 'bare stack on Express',
   'floor-steps': "bare stack on Express with gwqueue's Redis steps",
+  'floor-split': '…and its worker in a process of its own',
   api: 'gwqueue, API token',
   browser: 'gwqueue, browser',
   'api-1p': 'gwqueue, API token, console in 1 process',
@@ -235,14 +236,18 @@ async function startOurs(key: 'api' | 'browser' | 'api-1p' | 'api-v8heap', abFla
 }
 
 /** The bare stack (bench/bare.mjs), or the same on Express and express-validator (bench/floor.mjs), on a private Redis without persistence. */
-async function startBare(key: 'bare' | 'floor' | 'floor-steps'): Promise<App> {
+async function startBare(key: 'bare' | 'floor' | 'floor-steps' | 'floor-split'): Promise<App> {
   const redis = await startRedis();
   const port = await freePort();
   const script = key === 'bare' ? BARE : FLOOR;
-  const child = spawn(process.execPath, [script, String(port), redis.url, ...(key === 'floor-steps' ? ['--steps'] : [])], {
-    cwd: PACKAGE_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [script, String(port), redis.url, ...(key === 'floor-steps' ? ['--steps'] : key === 'floor-split' ? ['--steps', '--split'] : [])],
+    {
+      cwd: PACKAGE_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const stop = async () => {
     await stopChild(child);
     await redis.stop();
@@ -262,7 +267,14 @@ async function startBare(key: 'bare' | 'floor' | 'floor-steps'): Promise<App> {
     wrk: { script: WRK_LUA, env: { WRK_BODY: FIELDS } },
     probe: ['--result-url', '/result/{id}', '--done-field', 'state', '--done-values', 'completed', '--fail-values', 'failed'],
     acceptedPrefix: '/result/',
-    processes: () => [...named('both', `${key} (web and worker)`, [child.pid!]), ...named('redis', 'redis-server', [redisPid])],
+    processes: () =>
+      key === 'floor-split'
+        ? [
+            ...named('web', 'floor (web)', [child.pid!]),
+            ...named('worker', 'floor (worker)', childrenOf(child.pid!)),
+            ...named('redis', 'redis-server', [redisPid]),
+          ]
+        : [...named('both', `${key} (web and worker)`, [child.pid!]), ...named('redis', 'redis-server', [redisPid])],
     async drain() {
       await drainBull(async () => {
         const length = (list: string) =>
@@ -350,11 +362,11 @@ const none = { postP50: NaN, doneP50: NaN, doneP95: NaN, doneP99: NaN };
 
 /** One run on one app, as the peer's README measures it: start fresh, wrk, drain, 2 s pause, probe (and ours again with ?wait), RSS, stop. */
 async function measure(key: AppKey, options: LoadOptions): Promise<WebFigures> {
-  const app = await (key === 'bare' || key === 'floor' || key === 'floor-steps'
+  const app = await (key === 'bare' || key === 'floor' || key === 'floor-steps' || key === 'floor-split'
     ? startBare(key)
     : key === 'peer'
       ? startPeer()
-      : startOurs(key));
+      : startOurs(key, options.abFlags));
   try {
     const cpuBefore = app.processes().map(({ role, pid }) => ({ role, pid, ms: cpuMs(pid) }));
     const load = wrk(app, options.wrkSeconds);
