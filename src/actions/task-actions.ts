@@ -32,6 +32,20 @@ async function findTask(deps: ActionDeps, id: string): Promise<Target> {
   return { job, state, fields: { id: job.id!, task: job.name, state } };
 }
 
+/** The task named by `id` if it is in `state`, else a refusal that says what can be done to it and what it is. */
+async function taskIn(deps: ActionDeps, id: string, state: string, done: string, hint = (_state: string) => ''): Promise<Target> {
+  const target = await findTask(deps, id);
+  const { job } = target;
+  if (target.state !== state)
+    throw new ActionRefusal(
+      'refused',
+      `Only a ${state} task can be ${done}; task ${job.id} (${job.name}) is ${target.state}.${hint(target.state)}`,
+      target.fields,
+      job.id!,
+    );
+  return target;
+}
+
 /** The dashboard's path for a task action, its page to come back to, and `gwqueue control VERB <task_id>`. */
 const dashboardPath = (verb: string) => ({
   area: 'dashboard' as const,
@@ -55,17 +69,10 @@ export const retryTask = defineAction({
   once: 'the retried task',
   input: taskInput,
   async prepare(deps, { id }) {
-    const target = await findTask(deps, id);
-    const { job, state, fields } = target;
-    if (state !== 'failed') {
-      const why = state === 'completed' ? ' To do it again, submit it again.' : '';
-      throw new ActionRefusal(
-        'refused',
-        `Only a failed task can be retried; task ${job.id} (${job.name}) is ${state}.${why}`,
-        fields,
-        job.id!,
-      );
-    }
+    const target = await taskIn(deps, id, 'failed', 'retried', (state) =>
+      state === 'completed' ? ' To do it again, submit it again.' : '',
+    );
+    const { job, fields } = target;
     return {
       value: target,
       fields,
@@ -184,10 +191,8 @@ export const promoteTask = defineAction({
   once: 'state check',
   input: taskInput,
   async prepare(deps, { id }) {
-    const target = await findTask(deps, id);
-    const { job, state, fields } = target;
-    if (state !== 'delayed')
-      throw new ActionRefusal('refused', `Only a delayed task can be run now; task ${job.id} (${job.name}) is ${state}.`, fields, job.id!);
+    const target = await taskIn(deps, id, 'delayed', 'run now');
+    const { job, fields } = target;
     const due = new Date(job.timestamp + job.delay).toISOString();
     return { value: target, fields, description: `Run ${job.name} now rather than at ${due}.`, taskId: job.id! };
   },

@@ -7,6 +7,7 @@ import { evalMarked, takeWriteMark, type MarkRecord } from './embedded-write-mar
 import { GraceDbBadRequestError, GraceDbNotFoundError } from './errors.js';
 import { graceDbTime } from './gps-time.js';
 import { isSupereventId } from './id-patterns.js';
+import { escapeXml } from './xml-escape.js';
 import { VOEVENT_TYPES, type VoeventInput, type VoeventRecord, type VoeventType } from './gracedb.js';
 
 export { VOEVENT_TYPES, type VoeventInput };
@@ -37,9 +38,6 @@ export interface PermissionRecord {
   group: string;
   permission: string;
 }
-
-const escapeXml = (text: string) =>
-  text.replace(/[<>&'"]/g, (char) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[char]!);
 
 /** GCN's packet type of each kind of LVK notice. */
 const PACKET_TYPES: Record<VoeventType, number> = { EW: 163, PR: 150, IN: 151, UP: 152, RE: 164 };

@@ -9,6 +9,7 @@ export * from './errors.js';
 export type * from './gracedb.js';
 export { dateToGps, gpsToDate } from './gps-time.js';
 export { eventCategory, isEventId, isSupereventId } from './id-patterns.js';
+export { escapeXml } from './xml-escape.js';
 export { EmbeddedGraceDb, type EmbeddedStoreOptions } from './embedded-store.js';
 export { GraceDbRestClient } from './rest-client.js';
 export type { RetryOptions } from './rest-transport.js';

@@ -90,14 +90,16 @@ export function startTaskIndexer(config: Config, redis: Redis, workers: Worker[]
   const retire = () =>
     (retiring ??= (async () => {
       if (await index.earlierFormatRetired()) return;
+      // Not a step after stop(): a stopped worker leaves Redis alone.
       let cursor = '0';
-      do {
+      while (!stopped) {
         cursor = await index.retireEarlierFormat(cursor);
+        if (cursor === '0') {
+          await index.markEarlierFormatRetired();
+          log.info('the task index of an earlier version is removed');
+          return;
+        }
         await new Promise((resolve) => setImmediate(resolve));
-      } while (cursor !== '0' && !stopped);
-      if (!stopped) {
-        await index.markEarlierFormatRetired();
-        log.info('the task index of an earlier version is removed');
       }
     })().catch((error: Error) => {
       retiring = undefined;

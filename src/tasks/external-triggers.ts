@@ -1,7 +1,7 @@
 // External (GRB) triggers: GCN VOEvents become External events in GraceDB, as GWCelery's external_triggers does.
 import { z } from 'zod';
 import type { EventRecord, GraceDb } from '../gracedb/index.js';
-import { gpsToDate } from '../gracedb/index.js';
+import { escapeXml, gpsToDate } from '../gracedb/index.js';
 import { defineTask } from '../queue/registry.js';
 import { services } from './services.js';
 
@@ -25,10 +25,6 @@ export interface GrbNotice {
   mdc?: boolean;
 }
 
-function xmlEscape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
 /** The parts of a GCN VOEvent that differ between notices; gcnVoEvent writes the envelope around them. */
 export interface VoEventParts {
   ivorn: string;
@@ -47,7 +43,7 @@ export function gcnVoEvent(parts: VoEventParts): string {
   const params = parts.params.map((param) => `    ${param}\n`).join('');
   const position = parts.position === undefined ? '' : `${parts.position.replace(/^/gm, '          ')}\n`;
   return `<?xml version="1.0" encoding="UTF-8"?>
-<voe:VOEvent xmlns:voe="http://www.ivoa.net/xml/VOEvent/v2.0" ivorn="${xmlEscape(parts.ivorn)}" role="${parts.role}" version="2.0">
+<voe:VOEvent xmlns:voe="http://www.ivoa.net/xml/VOEvent/v2.0" ivorn="${escapeXml(parts.ivorn)}" role="${parts.role}" version="2.0">
   <Who>
     <AuthorIVORN>ivo://nasa.gsfc.tan/gcn</AuthorIVORN>
     <Date>${parts.date}</Date>

@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import avro from 'avsc';
 import { eventually } from '../helpers/eventually.js';
-import { DOMAIN_SETTINGS, startInProcessPerTest, type InProcess } from '../helpers/in-process.js';
+import { DOMAIN_SETTINGS, startInProcessPerTest, type InProcess, untilComplete } from '../helpers/in-process.js';
 import { getAlertAvro, listAlerts } from '../../src/alerts/outbox.js';
 import { alertProblems, type AlertType } from '../../src/alerts/schema.js';
 import { alertAvroProblems, decodeAlertsAvro, encodeAlertAvro } from '../../src/alerts/avro.js';
@@ -88,11 +88,7 @@ describe('the five kinds of alert, sent', () => {
   const engines = startInProcessPerTest({ env: DOMAIN_SETTINGS, workers: [{}], services: true });
 
   async function ready(domain: InProcess, mock: Mock): Promise<Mock> {
-    await eventually(
-      async () => (await domain.services.gracedb.getSuperevent(mock.superevent_id)).labels.includes('EM_READY'),
-      10_000,
-      'EM_READY',
-    );
+    await untilComplete(domain, mock.superevent_id);
     return mock;
   }
 

@@ -6,8 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import avro from 'avsc';
-import { eventually } from '../helpers/eventually.js';
-import { startInProcessPerTest, DOMAIN_SETTINGS, type InProcess } from '../helpers/in-process.js';
+import { startInProcessPerTest, DOMAIN_SETTINGS, type InProcess, mockSuperevent } from '../helpers/in-process.js';
 import { getAlertAvro, listAlerts } from '../../src/alerts/outbox.js';
 import { alertProblems, type AlertType, type IgwnAlert, AlertValidationError } from '../../src/alerts/schema.js';
 import { AVRO_SCHEMA_FILES, alertAvroProblems, decodeAlertsAvro, encodeAlertAvro } from '../../src/alerts/avro.js';
@@ -70,15 +69,7 @@ async function assertOfficial(label: string, alert: IgwnAlert): Promise<void> {
 describe('alerts gwqueue builds follow the official IGWN alert schema v1.0', () => {
   const engines = startInProcessPerTest({ env: DOMAIN_SETTINGS, workers: [{}], services: true });
 
-  async function ready(d: InProcess, chain: string): Promise<{ graceid: string; superevent_id: string; external_id?: string }> {
-    const mock = (await d.runChain(chain)) as { graceid: string; superevent_id: string; external_id?: string };
-    await eventually(
-      async () => (await d.services.gracedb.getSuperevent(mock.superevent_id)).labels.includes('EM_READY'),
-      10_000,
-      'EM_READY',
-    );
-    return mock;
-  }
+  const ready = (d: InProcess, chain: string) => mockSuperevent<{ graceid: string; superevent_id: string; external_id?: string }>(d, chain);
 
   test('every alert type, CBC and Burst, with and without an external coincidence and a combined sky map', async () => {
     const domain = await engines.start({ GWQUEUE_ALERT_SINK_FORMAT: 'avro' });

@@ -6,7 +6,7 @@ import { eventually } from '../helpers/eventually.js';
 import { listAlerts } from '../../src/alerts/outbox.js';
 import { alertProblems } from '../../src/alerts/schema.js';
 import { readSkymap, credibleArea } from '../../src/tasks/skymap-fits.js';
-import { startInProcessPerTest, DOMAIN_SETTINGS, type InProcess } from '../helpers/in-process.js';
+import { startInProcessPerTest, DOMAIN_SETTINGS, type InProcess, mockSuperevent } from '../helpers/in-process.js';
 import { comments, filesIn } from '../tasks/gracedb-logs.js';
 import { preliminaryAlert, preliminaryAlertTask } from '../../src/tasks/orchestrator.js';
 import { runAsTask } from '../../src/queue/current-task.js';
@@ -22,21 +22,10 @@ describe('operator chains', () => {
   const engines = startInProcessPerTest({ env: DOMAIN_SETTINGS, workers: [{}], services: true });
   let domain: InProcess | undefined;
 
-  /** Runs the mock event form and waits until its superevent has a complete preferred event (EM_READY). */
-  async function mockSuperevent(d: InProcess): Promise<Mock> {
-    const mock = (await d.runChain('send_mock_event')) as Mock;
-    await eventually(
-      async () => (await d.services.gracedb.getSuperevent(mock.superevent_id)).labels.includes('EM_READY'),
-      10_000,
-      'EM_READY',
-    );
-    return mock;
-  }
-
   test('mock event: an MDC CBC event with its files and READY labels, grouped into a superevent it is preferred in', async () => {
     domain = await engines.start();
     const { gracedb } = domain.services;
-    const mock = await mockSuperevent(domain);
+    const mock = await mockSuperevent<Mock>(domain);
     // EM_Selected is applied by a later step than EM_READY: wait for it (bounded) rather than race it.
     await eventually(async () => (await gracedb.getSuperevent(mock.superevent_id)).labels.includes('EM_Selected'), 10_000, 'EM_Selected');
     assert.match(mock.graceid, /^M\d+$/);
@@ -61,7 +50,7 @@ describe('operator chains', () => {
   test('preliminary alert: preferred event set, files copied and public, PRELIMINARY alert valid and in the outbox, GCN_PRELIM_SENT, circular draft', async () => {
     domain = await engines.start();
     const { gracedb, redis: connection } = domain.services;
-    const mock = await mockSuperevent(domain);
+    const mock = await mockSuperevent<Mock>(domain);
     const sid = mock.superevent_id;
     const result = (await domain.runChain('send_preliminary_gcn', { superevent_id: sid, event_id: mock.graceid }, 'alice')) as Record<
       string,
@@ -109,7 +98,7 @@ describe('operator chains', () => {
   test('the preliminary-alert task run twice as the same task (picked up again) sends one alert; a new task sends another', async () => {
     domain = await engines.start();
     const { gracedb, redis: connection } = domain.services;
-    const mock = await mockSuperevent(domain);
+    const mock = await mockSuperevent<Mock>(domain);
     const sid = mock.superevent_id;
     const asTask = (id: string) => ({
       id,
@@ -175,7 +164,7 @@ describe('operator chains', () => {
   test('update alert: the chosen superevent files go out as an UPDATE alert, logged as GWCelery does', async () => {
     domain = await engines.start();
     const { gracedb, redis: connection } = domain.services;
-    const mock = await mockSuperevent(domain);
+    const mock = await mockSuperevent<Mock>(domain);
     const sid = mock.superevent_id;
     await domain.runChain('send_preliminary_gcn', { superevent_id: sid, event_id: mock.graceid });
     const result = (await domain.runChain(
@@ -204,7 +193,7 @@ describe('operator chains', () => {
   test('change preferred event: the superevent takes the chosen event and its files, and no alert is sent', async () => {
     domain = await engines.start();
     const { gracedb, redis: connection } = domain.services;
-    const mock = await mockSuperevent(domain);
+    const mock = await mockSuperevent<Mock>(domain);
     const superevent = await gracedb.getSuperevent(mock.superevent_id);
     const other = await gracedb.createEvent({
       group: 'CBC',
@@ -241,7 +230,7 @@ describe('operator chains', () => {
   test('update circular: subject and body from the superevent and its latest public files', async () => {
     domain = await engines.start();
     const { gracedb } = domain.services;
-    const mock = await mockSuperevent(domain);
+    const mock = await mockSuperevent<Mock>(domain);
     const sid = mock.superevent_id;
     await domain.runChain('send_preliminary_gcn', { superevent_id: sid, event_id: mock.graceid });
     const circular = (await domain.runChain('create_update_gcn_circular', {

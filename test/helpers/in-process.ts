@@ -271,3 +271,19 @@ export async function everyTaskFinished(
   });
   return states;
 }
+
+/** Waits until a superevent's preferred event is complete (EM_READY): from then on it may send its alerts. */
+export async function untilComplete(domain: InProcess, supereventId: string): Promise<void> {
+  await eventually(async () => (await domain.services.gracedb.getSuperevent(supereventId)).labels.includes('EM_READY'), 10_000, 'EM_READY');
+}
+
+/** A mock event made by its form (`chain`: send_mock_event or send_mock_joint_event), once its superevent is complete. */
+export async function mockSuperevent<T extends { superevent_id: string }>(
+  domain: InProcess,
+  chain = 'send_mock_event',
+  fields: Record<string, unknown> = {},
+): Promise<T> {
+  const mock = (await domain.runChain(chain, fields)) as T;
+  await untilComplete(domain, mock.superevent_id);
+  return mock;
+}

@@ -199,4 +199,29 @@ describe('task index', () => {
     // The index of this version is untouched.
     assert.deepEqual((await index.page({ terms: [], sort: '-time', want: 500 })).ids, indexed);
   });
+
+  test("with Redis hung, a worker's indexer still stops within its bound; once Redis answers, the earlier index goes", async () => {
+    const old = index.base.replace(/:ix$/, '');
+    await connection.del(index.key('earlier-format-removed'));
+    await connection.set(`${old}:tg:7:xyz`, 'x');
+    redis.freeze();
+    try {
+      const indexer = startTaskIndexer(config, connection, []);
+      const started = Date.now();
+      await indexer.stop(500);
+      assert.ok(Date.now() - started < 2000, `stopped in ${Date.now() - started} ms`);
+    } finally {
+      redis.thaw();
+    }
+    const indexer = startTaskIndexer(config, connection, []);
+    try {
+      await eventually(
+        async () => (await connection.exists(`${old}:tg:7:xyz`)) === 0 && (await index.earlierFormatRetired()),
+        10_000,
+        'the earlier index removed',
+      );
+    } finally {
+      await indexer.stop();
+    }
+  });
 });

@@ -11,7 +11,7 @@ import type { EmbeddedGraceDb, GraceDb } from '../../src/gracedb/index.js';
 import { handleSupereventLabel, initialAlert, retractionAlert, updateAlert } from '../../src/tasks/orchestrator.js';
 import type { Services } from '../../src/tasks/services.js';
 import { comments, filesIn } from './gracedb-logs.js';
-import { DOMAIN_SETTINGS, startInProcess, startInProcessPerTest, type InProcess } from '../helpers/in-process.js';
+import { DOMAIN_SETTINGS, startInProcess, startInProcessPerTest, type InProcess, mockSuperevent } from '../helpers/in-process.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 
 interface Mock {
@@ -38,12 +38,7 @@ async function voeventFiles(domain: InProcess, sid: string): Promise<string[]> {
 
 /** A mock event grouped and complete (EM_READY on its superevent), then its preliminary alert sent by the form. */
 async function announced(domain: InProcess): Promise<Mock> {
-  const mock = (await domain.runChain('send_mock_event')) as Mock;
-  await eventually(
-    async () => (await domain.services.gracedb.getSuperevent(mock.superevent_id)).labels.includes('EM_READY'),
-    10_000,
-    'EM_READY',
-  );
+  const mock = await mockSuperevent<Mock>(domain);
   const sent = (await domain.runChain('send_preliminary_gcn', { superevent_id: mock.superevent_id, event_id: mock.graceid })) as {
     sent: boolean;
   };

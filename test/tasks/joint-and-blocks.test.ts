@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { eventually } from '../helpers/eventually.js';
 import { listAlerts } from '../../src/alerts/outbox.js';
 import { alertProblems } from '../../src/alerts/schema.js';
-import { startInProcessPerTest, DOMAIN_SETTINGS, type InProcess } from '../helpers/in-process.js';
+import { startInProcessPerTest, DOMAIN_SETTINGS, type InProcess, untilComplete } from '../helpers/in-process.js';
 import { comments } from './gracedb-logs.js';
 import { JOINT_MDC_TASK } from '../../src/tasks/superevents.js';
 
@@ -20,11 +20,7 @@ describe('joint events, RAVEN and alert blocks', () => {
   let domain: InProcess | undefined;
 
   async function ready(d: InProcess, mock: Mock): Promise<Mock> {
-    await eventually(
-      async () => (await d.services.gracedb.getSuperevent(mock.superevent_id)).labels.includes('EM_READY'),
-      10_000,
-      'EM_READY',
-    );
+    await untilComplete(d, mock.superevent_id);
     return mock;
   }
 

@@ -1,7 +1,7 @@
 // The alert a form would send, shown before it is sent (the confirmation page, and the dialog's JSON), and the EM advocate's sign-off from the superevent's page: OK sends the INITIAL alert, once confirmed.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startInProcessPerTest, browser, CONSOLE_ACCESS, DOMAIN_SETTINGS, type InProcess } from '../helpers/in-process.js';
+import { startInProcessPerTest, browser, CONSOLE_ACCESS, DOMAIN_SETTINGS, type InProcess, mockSuperevent } from '../helpers/in-process.js';
 import { eventually } from '../helpers/eventually.js';
 
 interface Mock {
@@ -13,15 +13,7 @@ describe('alert preview and the advocate sign-off', () => {
   let fx: InProcess;
   const voevents = async (sid: string) => (await fx.services.gracedb.getVoevents(sid)).map((voevent) => voevent.voevent_type);
   /** A mock event grouped and complete: its superevent may send its preliminary alert. */
-  const mockEvent = async (): Promise<Mock> => {
-    const mock = (await fx.runChain('send_mock_event')) as Mock;
-    await eventually(
-      async () => (await fx.services.gracedb.getSuperevent(mock.superevent_id)).labels.includes('EM_READY'),
-      10_000,
-      'EM_READY',
-    );
-    return mock;
-  };
+  const mockEvent = () => mockSuperevent<Mock>(fx);
 
   // A fresh key prefix per test: mock events made "now" would otherwise join one superevent.
   const engines = startInProcessPerTest({ app: true, env: { ...CONSOLE_ACCESS, ...DOMAIN_SETTINGS }, workers: [{}], services: true });
