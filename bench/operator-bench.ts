@@ -8,6 +8,7 @@ import { connectClient } from '../src/queue/client.js';
 import { outboxKeys } from '../src/redis/keys.js';
 import { startStack } from './stack.js';
 import { summarize, type Row } from './stats.js';
+import { seedEvent } from './web-bench.js';
 
 export interface OperatorOptions {
   /** Counted submissions, one after another (after 5 not counted). */
@@ -36,13 +37,8 @@ export async function benchOperator(options: OperatorOptions): Promise<{ rows: R
   const reader = new Redis(stack.env.REDIS_URL!, { maxRetriesPerRequest: null });
   try {
     const headers = { Authorization: `Bearer ${stack.token}`, Accept: 'application/json' };
-    const made = (await (await fetch(`${stack.base}/send_mock_event`, { method: 'POST', headers })).json()) as { id: string };
-    const mock = (await (await fetch(`${stack.base}/api/tasks/${made.id}?wait=30`, { headers })).json()) as {
-      result?: { superevent_id?: string; graceid?: string };
-    };
-    const { superevent_id: superevent, graceid } = mock.result ?? {};
-    if (!superevent || !graceid) throw new Error(`the mock event did not make a superevent: ${JSON.stringify(mock)}`);
-    const body = new URLSearchParams({ superevent_id: superevent, event_id: graceid }).toString();
+    const body = await seedEvent(stack.base, stack.token);
+    const superevent = new URLSearchParams(body).get('superevent_id');
     const stream = outboxKeys.stream(config);
     const samples: Sample[] = [];
     for (let run = 0; run < options.runs + 5; run++) {

@@ -141,7 +141,7 @@ async function openBrowser(base: string, headers: Record<string, string>): Promi
  * The form checks its event with GraceDB (here the embedded one), so the event must exist: one mock event, made as an
  * operator makes it (POST /send_mock_event), gives a superevent and its event. Returns the form's fields for them.
  */
-async function seedEvent(base: string, token: string): Promise<string> {
+export async function seedEvent(base: string, token: string): Promise<string> {
   const headers = { Authorization: `Bearer ${token}`, Accept: 'application/json' };
   const made = (await (await fetch(`${base}/send_mock_event`, { method: 'POST', headers })).json()) as { id?: string };
   type Task = { state?: string; result?: { superevent_id?: string; graceid?: string } };
