@@ -1,4 +1,4 @@
-// gwqueue as deployed, for the bench and the soak: a private Redis, 2 workers, the console in 2 processes, production profile.
+// gwqueue as deployed, for the bench and the soak: a private Redis, 2 workers, the console as its unit runs it (one process), production profile.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -11,14 +11,26 @@ import { stopChild, waitForOutput } from './processes.js';
 
 const BIN = path.join(PACKAGE_ROOT, 'bin', 'gwqueue.js');
 
+/** The words of a unit's ExecStart in deploy/systemd. */
+function unitExec(unit: string): string[] {
+  const text = readFileSync(path.join(PACKAGE_ROOT, 'deploy', 'systemd', unit), 'utf8');
+  return (/^ExecStart=(.*)$/m.exec(text)?.[1] ?? '').split(/\s+/);
+}
+
 /** The node flags a unit of deploy/systemd starts its process with (between node and bin/gwqueue.js): the bench runs them as deployed. */
 export function unitNodeArgs(unit: string): string[] {
-  const text = readFileSync(path.join(PACKAGE_ROOT, 'deploy', 'systemd', unit), 'utf8');
-  const exec = (/^ExecStart=(.*)$/m.exec(text)?.[1] ?? '').split(/\s+/);
+  const exec = unitExec(unit);
   return exec.slice(
     1,
     exec.findIndex((word) => word.endsWith('/bin/gwqueue.js')),
   );
+}
+
+/** The console processes the web unit runs (`--processes N` in its ExecStart; one without). */
+export function unitWebProcesses(): number {
+  const exec = unitExec('gwqueue-web.service');
+  const at = exec.findIndex((word) => word === '--processes' || word === '-P');
+  return at < 0 ? 1 : Number(exec[at + 1]);
 }
 
 export interface Stack {
@@ -45,7 +57,10 @@ export async function startStack(options: {
   tokenRole?: 'operator' | 'admin';
   nodeArgs?: string[];
   env?: Record<string, string>;
-  /** Console processes (default 2, as the web unit runs it); 1 runs the console alone, with the V8 flags a cluster gives its processes. */
+  /**
+   * Console processes (default: as the web unit runs it, one); more run a supervising primary with the unit's
+   * `--v8-pool-size` alone, its processes with the V8 flags the cluster gives them (web/cluster.ts).
+   */
   webProcesses?: number;
 }): Promise<Stack> {
   const redis = await startRedis({ appendOnly: options.appendOnly });
@@ -66,18 +81,22 @@ export async function startStack(options: {
     GWQUEUE_LOG_LEVEL: 'warn',
     ...options.env,
   };
-  const webProcesses = options.webProcesses ?? 2;
-  const start = (unit: string, args: string[], extra: readonly string[] = []) =>
-    spawn(process.execPath, [...unitNodeArgs(unit), ...extra, ...(options.nodeArgs ?? []), BIN, ...args], {
+  const webProcesses = options.webProcesses ?? unitWebProcesses();
+  const start = (nodeArgs: string[], args: string[]) =>
+    spawn(process.execPath, [...nodeArgs, ...(options.nodeArgs ?? []), BIN, ...args], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-  const workers = [1, 2].map((n) => start('gwqueue-worker@.service', ['worker', '-n', `${options.name}${n}@local`]));
-  const web = start(
-    'gwqueue-web.service',
-    ['web', '--port', String(port), '--processes', String(webProcesses)],
-    webProcesses === 1 ? CONSOLE_V8_FLAGS.filter((flag) => !flag.startsWith('--v8-pool-size')) : [],
-  );
+  const workerArgs = unitNodeArgs('gwqueue-worker@.service');
+  const workers = [1, 2].map((n) => start(workerArgs, ['worker', '-n', `${options.name}${n}@local`]));
+  // The unit's flags are the console process's; a supervising primary keeps only the background-thread one.
+  const consoleArgs = unitNodeArgs('gwqueue-web.service');
+  const webArgs =
+    webProcesses === 1
+      ? consoleArgs
+      : consoleArgs.filter((flag) => !CONSOLE_V8_FLAGS.includes(flag as never) || flag.startsWith('--v8-pool-size'));
+  // The unit's socket (gwqueue-web.socket) is bound here by the console itself: the same process on the same port.
+  const web = start(webArgs, ['web', '--port', String(port), '--processes', String(webProcesses)]);
   const stop = async () => {
     await Promise.all([...workers, web].map(stopChild));
     await redis.stop();

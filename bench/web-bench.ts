@@ -30,7 +30,7 @@ export interface LoadOptions {
   abFlags?: string[];
 }
 
-export const APPS = ['bare', 'floor', 'floor-steps', 'floor-split', 'api', 'browser', 'api-1p', 'peer', 'api-v8heap'] as const;
+export const APPS = ['bare', 'floor', 'floor-steps', 'floor-split', 'api', 'browser', 'api-2p', 'peer', 'api-v8heap'] as const;
 export type AppKey = (typeof APPS)[number];
 export const APP_LABELS: Record<AppKey, string> = {
   bare: 'bare stack',
@@ -39,7 +39,7 @@ export const APP_LABELS: Record<AppKey, string> = {
   'floor-split': '…and its worker in a process of its own',
   api: 'gwqueue, API token',
   browser: 'gwqueue, browser',
-  'api-1p': 'gwqueue, API token, console in 1 process',
+  'api-2p': 'gwqueue, API token, console in 2 processes and their supervisor',
   peer: 'peer (Flask + Celery)',
   'api-v8heap': "gwqueue, API token, V8's default heap sizing",
 };
@@ -155,13 +155,14 @@ export async function seedEvent(base: string, token: string): Promise<string> {
 }
 
 /**
- * gwqueue as deployed (production profile): the console in 2 processes behind a trusted proxy that names the user,
- * 2 workers, a private Redis without persistence like the peer's. `path`: API clients with a token, or browsers.
+ * gwqueue as deployed (production profile): the console as its unit runs it (one process; `api-2p`: the earlier
+ * two and their supervisor) behind a trusted proxy that names the user, 2 workers, a private Redis without persistence
+ * like the peer's. `path`: API clients with a token, or browsers.
  */
-async function startOurs(key: 'api' | 'browser' | 'api-1p' | 'api-v8heap', abFlags = V8_HEAP_DEFAULTS): Promise<App> {
+async function startOurs(key: 'api' | 'browser' | 'api-2p' | 'api-v8heap', abFlags = V8_HEAP_DEFAULTS): Promise<App> {
   const stack = await startStack({
     name: 'webbench',
-    webProcesses: key === 'api-1p' ? 1 : 2,
+    ...(key === 'api-2p' ? { webProcesses: 2 } : {}),
     nodeArgs: ['--import', STANDIN, ...(key === 'api-v8heap' ? abFlags : [])],
     env: { GWQUEUE_TRUSTED_PROXIES: '127.0.0.1', GWQUEUE_AUTHORIZED_USERS: BROWSER_USER },
   });
@@ -171,7 +172,7 @@ async function startOurs(key: 'api' | 'browser' | 'api-1p' | 'api-v8heap', abFla
     base: stack.base,
     acceptedPrefix: '/tasks/',
     processes: () => [
-      ...named('web', key === 'api-1p' ? 'console' : 'console primary', [stack.web.pid!]),
+      ...named('web', key === 'api-2p' ? 'console primary' : 'console', [stack.web.pid!]),
       ...named('web', 'console process', childrenOf(stack.web.pid!)),
       ...named(
         'worker',

@@ -53,6 +53,16 @@ export function register(program: Command): void {
         setStopBound(config.worker.shutdownTimeoutMs + 1000);
         const count = processes ?? config.web.processes;
         const listen = { port: port ?? config.web.port, host: host ?? config.web.host };
+        const fd = config.web.activatedSocket;
+        // The cluster's primary would close the passed socket when its last process dies (Node's round-robin handle):
+        // the port would be lost for good. A socket-activated console is one process that systemd restarts.
+        if (fd !== undefined && count > 1)
+          throw new CliError(
+            `systemd passed a socket (LISTEN_FDS): run one console process, not ${count} (GWQUEUE_WEB_PROCESSES, --processes)`,
+            EXIT.CONFIG,
+          );
+        if (fd !== undefined && (port !== undefined || host !== undefined))
+          throw new CliError('systemd passed a socket (LISTEN_FDS): its ListenStream= is the address; drop --port and --host', EXIT.CONFIG);
         if (count > 1 && !cluster.isConsoleWorker()) {
           // Forked console processes would be stopped before they could catch the signal (and counted as unclean).
           throwIfStopRequested();
@@ -70,7 +80,9 @@ export function register(program: Command): void {
         const [{ startWebServer }] = await Promise.all([import('../web/server.js'), import('../tasks/index.js')]);
         // A SIGTERM while it starts (waiting for a hung Redis) ends the start: StartStopped, exit 0. A console process
         // of a cluster listens only once it serves: the cluster would give it connections as soon as it listens.
-        const web = await startWebServer(config, { ...listen, signal: stopSignal, onceReady: cluster.isConsoleWorker() });
+        // A passed socket is taken up once the app serves: meanwhile its connections wait in the backlog (not a 503).
+        const onceReady = cluster.isConsoleWorker() || fd !== undefined;
+        const web = await startWebServer(config, { ...listen, fd, signal: stopSignal, onceReady });
         if (!cluster.isConsoleWorker()) process.stderr.write(`gwqueue: console at ${web.url}${config.web.urlPrefix}\n`);
         await Promise.race([untilStopRequested(), cluster.isConsoleWorker() ? cluster.untilPrimaryGone() : new Promise(() => {})]);
         // Bounded (GWQUEUE_SHUTDOWN_TIMEOUT_MS for requests in flight, then 0.3 s for Redis), whatever Redis does.

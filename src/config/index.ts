@@ -65,6 +65,11 @@ export interface Config {
     urlPrefix: string;
     /** GWQUEUE_PUBLIC_URL: the console's address as clients reach it ('' = from each request), for links that resolve. */
     publicUrl: string;
+    /**
+     * The listening socket systemd passed to this very process (socket activation: LISTEN_FDS, LISTEN_PID; always fd
+     * 3), or undefined. Another process's (LISTEN_PID not ours, e.g. a forked child) is not ours to use.
+     */
+    activatedSocket: number | undefined;
   };
   retry: { attempts: number; backoffMs: number; redisAttempts: number; maxBackoffMs: number };
   auth: WebAuthConfig;
@@ -337,6 +342,20 @@ function readConfigFile(file: string): Env {
 let cached: Config | undefined;
 
 /** Loads the configuration once per process from process.env. Throws ConfigError on a bad value. */
+/** SD_LISTEN_FDS_START: systemd passes its sockets from fd 3 on. */
+const FIRST_PASSED_FD = 3;
+
+/** systemd's socket activation protocol (sd_listen_fds(3)): the one socket passed to this process, if any. */
+function activatedSocket(env: Env): number | undefined {
+  if (env.LISTEN_FDS === undefined || Number(env.LISTEN_PID) !== process.pid) return undefined;
+  if (env.LISTEN_FDS !== '1')
+    throw new ConfigError(
+      'LISTEN_FDS',
+      `the console listens on one socket; systemd passed "${env.LISTEN_FDS}" (give its .socket unit one ListenStream=)`,
+    );
+  return FIRST_PASSED_FD;
+}
+
 export function getConfig(): Config {
   cached ??= loadConfig(process.env);
   return cached;
@@ -383,6 +402,7 @@ export function loadConfig(processEnv: Env): Config {
       secretKey,
       urlPrefix: read(URL_PREFIX),
       publicUrl: read(S.publicUrl),
+      activatedSocket: activatedSocket(env),
     },
     auth: loadWebAuthConfig(env, profile, secretKey),
     nagios: loadNagiosConfig(env, profile),

@@ -20,18 +20,23 @@ const REASONS: Record<string, string> = {
   EAI_AGAIN: 'the host name could not be looked up',
 };
 
-/** Listens on `port` (0: any free one) at `host`; rejects with a ListenError naming `what`, the address and why. */
-export function listenOn(server: Server, port: number, host: string, what: string): Promise<void> {
+/**
+ * Listens on `port` (0: any free one) at `host`, or on the listening socket `fd` passed by systemd (socket activation);
+ * rejects with a ListenError naming `what`, the address and why.
+ */
+export function listenOn(server: Server, port: number, host: string, what: string, fd?: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       const reason = (error.code && REASONS[error.code]) ?? error.message;
-      const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+      const address = fd === undefined ? `${host.includes(':') ? `[${host}]` : host}:${port}` : `the socket systemd passed (fd ${fd})`;
       reject(new ListenError(`cannot serve ${what} on ${address}: ${reason}${error.code ? ` (${error.code})` : ''}`, error.code));
     };
     server.once('error', onError);
-    server.listen(port, host, () => {
+    const listening = () => {
       server.off('error', onError);
       resolve();
-    });
+    };
+    if (fd === undefined) server.listen(port, host, listening);
+    else server.listen({ fd }, listening);
   });
 }

@@ -44,6 +44,11 @@ export interface Listen {
    * others serve them; its primary checked the port before forking (cluster.ts).
    */
   onceReady?: boolean;
+  /**
+   * A listening socket passed by systemd (its .socket unit holds the port): used instead of port and host. Across a
+   * restart of the console, connections wait in the socket's backlog for the next process instead of being refused.
+   */
+  fd?: number;
 }
 
 /**
@@ -64,7 +69,7 @@ export async function serveApp(
     const server = http.createServer();
     server.keepAliveTimeout = 65_000;
     const bind = async () => {
-      await listenOn(server, listen.port, listen.host, listen.what);
+      await listenOn(server, listen.port, listen.host, listen.what, listen.fd);
       start.started('the server', () => {
         server.close();
         server.closeAllConnections();
@@ -90,7 +95,9 @@ export async function serveApp(
     warnIfWritesAtRisk(redis, log);
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : listen.port;
-    const url = `http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${port}`;
+    // A passed socket's address is systemd's ListenStream=, not the configured host.
+    const host = listen.fd !== undefined && typeof address === 'object' && address ? address.address : listen.host;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     return {
       server,
       url,
@@ -116,12 +123,18 @@ export async function serveApp(
 /** The operator console on the configured port (PORT, 5000) and host. */
 export function startWebServer(
   config: Config,
-  options: { port?: number; host?: string; signal?: AbortSignal; onceReady?: boolean } = {},
+  options: { port?: number; host?: string; signal?: AbortSignal; onceReady?: boolean; fd?: number } = {},
 ): Promise<WebServer> {
   return serveApp(
     config,
     createApp,
-    { port: options.port ?? config.web.port, host: options.host ?? config.web.host, what: 'the console', onceReady: options.onceReady },
+    {
+      port: options.port ?? config.web.port,
+      host: options.host ?? config.web.host,
+      what: 'the console',
+      onceReady: options.onceReady,
+      fd: options.fd,
+    },
     options.signal,
   );
 }
