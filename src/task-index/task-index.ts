@@ -57,9 +57,19 @@ function shownJson(value: unknown, redactor: Redactor, max: number): string {
  * A task as the list shows it, from its BullMQ job; `state` is the one the caller knows it is in. Its texts are redacted
  * before they are cut short (a secret cut in two would no longer be recognised), so neither the index nor a page holds one.
  */
-export function summarizeJob(job: Job, state: string, redactor: Redactor, outcome: { result?: unknown; error?: string } = {}): TaskSummary {
+export function summarizeJob(
+  job: Job,
+  state: string,
+  redactor: Redactor,
+  outcome: { result?: unknown; error?: string } = {},
+  /** The arguments' text of an earlier summary of this job (its arguments do not change): not made again. */
+  knownArgs?: string,
+): TaskSummary {
   const data = (job.data ?? {}) as Partial<JobData>;
-  const kwargs = data.kwargs && Object.keys(data.kwargs).length ? ` ${shownJson(data.kwargs, redactor, 400)}` : '';
+  const args = () => {
+    const kwargs = data.kwargs && Object.keys(data.kwargs).length ? ` ${shownJson(data.kwargs, redactor, 400)}` : '';
+    return clip(`${shownJson(data.args ?? [], redactor, 400)}${kwargs}`, 400);
+  };
   const finished = state === 'completed' || state === 'failed';
   const result =
     state === 'completed' ? shownJson(outcome.result !== undefined ? outcome.result : (job.returnvalue ?? null), redactor, 400) : null;
@@ -68,7 +78,7 @@ export function summarizeJob(job: Job, state: string, redactor: Redactor, outcom
     name: job.name,
     queue: job.queueName,
     state,
-    args: clip(`${shownJson(data.args ?? [], redactor, 400)}${kwargs}`, 400),
+    args: knownArgs ?? args(),
     result,
     error: state === 'failed' || state === 'retrying' ? clip(redactor.text(outcome.error ?? job.failedReason ?? 'failed'), 600) : null,
     worker: job.processedBy ?? null,

@@ -33,8 +33,10 @@ export function startTaskIndexer(config: Config, redis: Redis, workers: Worker[]
 
   const record = (job: Job | undefined, state: string, version: number, outcome: { result?: unknown; error?: string } = {}) => {
     if (!job?.id) return;
-    if (pending.size >= MAX_PENDING && !pending.has(job.id)) return;
-    pending.set(job.id, { task: summarizeJob(job, state, redactor, outcome), version });
+    const earlier = pending.get(job.id);
+    if (pending.size >= MAX_PENDING && !earlier) return;
+    // A task's start and end usually fall in one batch: its arguments are summarized (and redacted) once.
+    pending.set(job.id, { task: summarizeJob(job, state, redactor, outcome, earlier?.task.args), version });
   };
 
   for (const worker of workers) {
