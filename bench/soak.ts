@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { fmt, NOT_APPLICABLE, printTable, summarize, type Row } from './stats.js';
 import { optionsOrExit, parseSoakArgs } from './options.js';
 import { childrenOf, rssMb } from './processes.js';
-import { startStack } from './stack.js';
+import { startStack, unitWebProcesses } from './stack.js';
 
 const { minutes, rate } = optionsOrExit(parseSoakArgs(process.argv.slice(2)));
 
@@ -80,7 +80,7 @@ const samples: Sample[] = [];
 function sample(): void {
   const rss = new Map<string, number>();
   const webChildren = childrenOf(web.pid!);
-  rss.set('console primary', rssMb([web.pid!]));
+  rss.set(webChildren.length ? 'console primary' : 'console', rssMb([web.pid!]));
   webChildren.forEach((pid, i) => rss.set(`console process ${i + 1}`, rssMb([pid])));
   workers.forEach((worker, i) => rss.set(`worker ${i + 1}`, rssMb([worker.pid!])));
   rss.set('redis-server', rssMb([redisPid]));
@@ -89,7 +89,9 @@ function sample(): void {
 
 let failed = false;
 try {
-  console.log(`soak: ${minutes} min at about ${rate} requests/s on ${base} (2 console processes, 2 workers, Redis with AOF)`);
+  console.log(
+    `soak: ${minutes} min at about ${rate} requests/s on ${base} (the console as its unit runs it, ${unitWebProcesses()} process(es); 2 workers, Redis with AOF)`,
+  );
   const end = Date.now() + minutes * 60_000;
   const sampler = setInterval(sample, Math.max(5000, (minutes * 60_000) / 40));
   sample();
