@@ -257,6 +257,21 @@ const S = {
     help: 'console processes sharing the port (`gwqueue web --processes`); sessions and tokens are shared through Redis',
     readBy: ['console'],
   }),
+  // systemd's socket activation (sd_listen_fds(3)): set by systemd for the process it starts, never by hand.
+  listenPid: custom('LISTEN_PID', {
+    kind: 'integer',
+    shown: '(set by systemd)',
+    help: 'set by systemd with LISTEN_FDS: the process the passed sockets are for (another process, e.g. a forked one, ignores them)',
+    readBy: ['console'],
+    read: (env, name) => (env[name] === undefined ? undefined : Number(env[name])),
+  }),
+  listenFds: custom('LISTEN_FDS', {
+    kind: 'integer',
+    shown: '(set by systemd)',
+    help: 'set by systemd when it passes the console its socket (`deploy/systemd/gwqueue-web.socket`): `gwqueue web` serves that socket (fd 3) instead of GWQUEUE_WEB_HOST and PORT; one socket, one console process',
+    readBy: ['console'],
+    read: (env, name) => env[name],
+  }),
   flowerPort: integer('GWQUEUE_FLOWER_PORT', {
     default: 5555,
     min: 0,
@@ -342,18 +357,18 @@ function readConfigFile(file: string): Env {
 let cached: Config | undefined;
 
 /** Loads the configuration once per process from process.env. Throws ConfigError on a bad value. */
-/** SD_LISTEN_FDS_START: systemd passes its sockets from fd 3 on. */
-const FIRST_PASSED_FD = 3;
-
-/** systemd's socket activation protocol (sd_listen_fds(3)): the one socket passed to this process, if any. */
-function activatedSocket(env: Env): number | undefined {
-  if (env.LISTEN_FDS === undefined || Number(env.LISTEN_PID) !== process.pid) return undefined;
-  if (env.LISTEN_FDS !== '1')
+/**
+ * The socket systemd passed to this very process (it passes them from fd 3 on), if any. Sockets passed to another
+ * process (LISTEN_PID not ours: a process it forked inherits the variables) are not ours to use.
+ */
+function activatedSocket(fds: string | undefined, pid: number | undefined): number | undefined {
+  if (fds === undefined || pid !== process.pid) return undefined;
+  if (fds !== '1')
     throw new ConfigError(
       'LISTEN_FDS',
-      `the console listens on one socket; systemd passed "${env.LISTEN_FDS}" (give its .socket unit one ListenStream=)`,
+      `the console listens on one socket; systemd passed "${fds}" (give its .socket unit one ListenStream=)`,
     );
-  return FIRST_PASSED_FD;
+  return 3;
 }
 
 export function getConfig(): Config {
@@ -402,7 +417,7 @@ export function loadConfig(processEnv: Env): Config {
       secretKey,
       urlPrefix: read(URL_PREFIX),
       publicUrl: read(S.publicUrl),
-      activatedSocket: activatedSocket(env),
+      activatedSocket: activatedSocket(read(S.listenFds), read(S.listenPid)),
     },
     auth: loadWebAuthConfig(env, profile, secretKey),
     nagios: loadNagiosConfig(env, profile),
