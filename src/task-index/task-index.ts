@@ -187,17 +187,34 @@ export function parseRow(row: string): TaskSummary {
 
 /** The same matching as the Lua scan, for tasks read from BullMQ directly. */
 export function matchesTerms(record: string, terms: SearchTerm[]): boolean {
-  const field = (code: string) => {
+  const field = (code: string): [string, number] => {
     const start = record.indexOf(`${FIELD_SEPARATOR}${code}=`);
-    if (start < 0) return '';
+    if (start < 0) return ['', -1];
     const end = record.indexOf(FIELD_SEPARATOR, start + 1);
-    return record.slice(start + 3, end < 0 ? undefined : end);
+    return [record.slice(start + 3, end < 0 ? undefined : end), end];
   };
+  // As includes/task-row.lua matches: the ID from its start only (by free text as by id:), the state whole.
   return terms.every(({ field: name, text }) => {
-    if (!name) return record.indexOf(text, record.indexOf(FIELD_SEPARATOR, 1)) >= 0;
+    if (!name) {
+      const [id, end] = field('i');
+      return id.startsWith(text) || record.indexOf(text, end >= 0 ? end : record.indexOf(FIELD_SEPARATOR, 1)) >= 0;
+    }
     const code = SEARCH_FIELDS[name];
-    return code === 's' ? field(code) === text : field(code).includes(text);
+    const [value] = field(code);
+    return code === 's' ? value === text : code === 'i' ? value.startsWith(text) : value.includes(text);
   });
+}
+
+/** How much of a task ID the postings hold (includes/trigrams.lua ID_PREFIX): an ID is found from its start. */
+const ID_PREFIX = 4;
+
+/** What of a lower-cased record is posted: after the time field, the ID cut to its first ID_PREFIX bytes (as includes/trigrams.lua indexed_text). */
+function indexedText(lower: string): string {
+  const start = lower.indexOf(FIELD_SEPARATOR, 1);
+  if (!lower.startsWith('i=', start + 1)) return lower.slice(start);
+  const found = lower.indexOf(FIELD_SEPARATOR, start + 3);
+  const end = found < 0 ? lower.length : found;
+  return lower.slice(start, Math.min(end, start + 3 + ID_PREFIX)) + lower.slice(end);
 }
 
 /**
@@ -299,15 +316,14 @@ function batchPostings(records: string[], s0: number, block: number): (number | 
     const slot = s0 + position;
     const offset = slot % block;
     const part = Math.floor(slot / block) - firstBlock;
-    // The trigrams of what free text matches (after the time field), as bytes: as the Lua scripts cut them.
-    const lower = record.toLowerCase();
-    const from = lower.indexOf(FIELD_SEPARATOR, 1);
+    // The trigrams of what is posted (after the time field, the ID's start), as bytes: as the Lua scripts cut them.
+    const posted = indexedText(record.toLowerCase());
     // Most records are ASCII: their characters are their bytes.
-    if (Buffer.byteLength(lower) === lower.length) {
-      for (let i = from; i + 3 <= lower.length; i++)
-        table.add(((lower.charCodeAt(i) << 16) | (lower.charCodeAt(i + 1) << 8) | lower.charCodeAt(i + 2)) + part * 16777216, offset);
+    if (Buffer.byteLength(posted) === posted.length) {
+      for (let i = 0; i + 3 <= posted.length; i++)
+        table.add(((posted.charCodeAt(i) << 16) | (posted.charCodeAt(i + 1) << 8) | posted.charCodeAt(i + 2)) + part * 16777216, offset);
     } else {
-      const text = Buffer.from(lower.slice(from));
+      const text = Buffer.from(posted);
       for (let i = 0; i + 3 <= text.length; i++) table.add(((text[i] << 16) | (text[i + 1] << 8) | text[i + 2]) + part * 16777216, offset);
     }
   });

@@ -136,6 +136,13 @@ describe('task index search through trigram postings', () => {
     ];
     for (let i = 0; i < 40; i++)
       queries.push(`${pick(WORDS).split(' ')[0]} ${pick(['', 'state:failed', 'worker:worker1', 'name:core', 'queue:default'])}`);
+    // Task IDs (longer than the 4 bytes the postings hold of them), matched from their start: whole, cut short, by id:,
+    // with another term, and a piece from their middle (found nowhere).
+    const ids = [...tasks.keys()];
+    for (let i = 0; i < 6; i++) {
+      const id = pick(ids);
+      queries.push(id, id.slice(0, 9), `id:${id.slice(0, 4)}`, `${id} ${pick(WORDS).split(' ')[0]}`, id.slice(2), `id:${id.slice(1, 6)}`);
+    }
     let compared = 0;
     for (const q of queries) {
       for (const sort of ['-time', 'time', '-runtime', 'name', '-name'] as TaskSort[]) {
@@ -186,6 +193,21 @@ describe('task index search through trigram postings', () => {
     assert.equal(await connection.hlen(index.key('rec')), 0);
     assert.equal(await connection.hlen(index.key('blk')), 0);
     assert.equal(await connection.hlen(index.key('ver')), 0);
+  });
+
+  test("a task ID's first 4 bytes are posted, not the rest: a whole ID is found through them", async () => {
+    const own = new TaskIndex(connection, testConfig(redis.url, { GWQUEUE_PREFIX: 'idposted' }));
+    const id = 'abcdefgh-jklmnopq-rstu';
+    await own.write([{ task: { ...randomTask(1, random(3)), id, args: '[]', result: null, error: null }, version: 1 }]);
+    const posted = async (tri: string) => (await connection.exists(own.key('tg', '0', tri))) === 1;
+    for (const tri of ['\x1fi=', 'i=a', '=ab', 'abc', 'bcd']) assert.ok(await posted(tri), `${JSON.stringify(tri)} posted`);
+    for (const tri of ['cde', 'fgh', 'jkl', 'stu']) assert.ok(!(await posted(tri)), `${tri} is beyond the ID's start: not posted`);
+    const found = async (q: string) => (await own.page({ terms: parseSearch(q), sort: '-time', want: 5 })).ids;
+    assert.deepEqual(await found(id), [id]);
+    assert.deepEqual(await found('abcdef'), [id]);
+    assert.deepEqual(await found('abcdefgh-jk'), [id]);
+    assert.deepEqual(await found(`id:${id}`), [id]);
+    assert.deepEqual(await found('jklmnopq'), [], 'inside an ID: no match');
   });
 
   test('a row gives back the task it was written from, whatever its texts', () => {

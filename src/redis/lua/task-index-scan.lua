@@ -50,12 +50,7 @@ for k, slot in ipairs(members) do
         if field(rec, 'n') ~= text then ok = false break end
       else
         low = low or row_search(row)
-        if code == '' then
-          -- Free text starts after the leading time field.
-          if not string.find(low, text, (string.find(low, '\31', 2, true) or 1), true) then ok = false break end
-        elseif code == 's' then
-          if field(low, 's') ~= text then ok = false break end
-        elseif not string.find(field(low, code), text, 1, true) then ok = false break end
+        if not matches(low, code, text) then ok = false break end
       end
     end
   end

@@ -26,13 +26,36 @@
 
 local base, mode, n = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local budget, state, sort = tonumber(ARGV[4 + n]), ARGV[5 + n], ARGV[6 + n]
-local terms, wanted = {}, {}
+-- The trigram sets whose postings give the candidates: one per way the terms may match. A term is found by its own
+-- trigrams, or, as an ID's start (includes/task-row.lua matches), by those of "\31i=" and its first ID_PREFIX bytes
+-- (all an ID posts): both for free text longer than that (shorter, its own trigrams are within the ID's posted start),
+-- only the latter for `id:`. The ways multiply per such term; past 8, a term adds none (its matches are still checked).
+local terms, ways = {}, {{}}
 for i = 7 + n, #ARGV, 2 do
-  terms[#terms + 1] = {ARGV[i], ARGV[i + 1]}
-  trigrams(ARGV[i + 1], wanted)
+  local code, text = ARGV[i], ARGV[i + 1]
+  terms[#terms + 1] = {code, text}
+  local own, start = nil, trigrams('\31i=' .. string.sub(text, 1, ID_PREFIX), {})
+  if code == 'i' then own = start else own = trigrams(text, {}) end
+  local choices = {own}
+  if code == '' and #text > ID_PREFIX then choices[2] = start end
+  if #ways * #choices <= 8 then
+    local next_ways = {}
+    for _, way in ipairs(ways) do
+      for _, choice in ipairs(choices) do
+        local union = {}
+        for tri in pairs(way) do union[tri] = true end
+        for tri in pairs(choice) do union[tri] = true end
+        next_ways[#next_ways + 1] = union
+      end
+    end
+    ways = next_ways
+  end
 end
-local tris = {}
-for tri in pairs(wanted) do tris[#tris + 1] = tri end
+for k, way in ipairs(ways) do
+  local list = {}
+  for tri in pairs(way) do list[#list + 1] = tri end
+  ways[k] = list
+end
 
 local scratch = base .. ':scratch'
 local seen = 0
@@ -42,7 +65,7 @@ local out = {0}
 -- block where a trigram has no posting has none. Bitmaps are ANDed into the scratch key (deleted before the end); with
 -- lists, the shortest list's offsets are the ones looked at, kept when their bits are set and the other lists hold
 -- their two bytes (found anywhere in a list: a few more candidates, all checked after).
-local function candidates(b, counting)
+local function candidates_of(b, counting, tris)
   local bitkeys, lists = {}, {}
   for _, tri in ipairs(tris) do
     local key = base .. ':tg:' .. b .. ':' .. tri
@@ -90,9 +113,26 @@ local function candidates(b, counting)
   return #offsets, offsets
 end
 
+-- The candidates of every way, together (counted: the sum, a bound).
+local function candidates(b, counting)
+  if #ways == 1 then return candidates_of(b, counting, ways[1]) end
+  local total, met, offsets = 0, {}, {}
+  for _, tris in ipairs(ways) do
+    local count, found = candidates_of(b, counting, tris)
+    total = total + count
+    for _, off in ipairs(found) do
+      if not met[off] then
+        met[off] = true
+        offsets[#offsets + 1] = off
+      end
+    end
+  end
+  if counting then return total, offsets end
+  table.sort(offsets)
+  return #offsets, offsets
+end
+
 -- `row` is a whole row (includes/task-row.lua).
--- Each term's field as "\31<code>=", found once.
-for _, term in ipairs(terms) do term[3] = '\31' .. term[1] .. '=' end
 local function value_of(rec, pattern)
   local _, e = string.find(rec, pattern, 1, true)
   if not e then return '' end
@@ -105,13 +145,7 @@ local function check(row)
   if state ~= '' and value_of(rec, '\31s=') ~= state then return false end
   local low = y and string.sub(row, y + 1) or string.lower(rec)
   for _, term in ipairs(terms) do
-    local code, text = term[1], term[2]
-    if code == '' then
-      -- Free text starts after the leading time field.
-      if not string.find(low, text, (string.find(low, '\31', 2, true) or 1), true) then return false end
-    elseif code == 's' then
-      if value_of(low, term[3]) ~= text then return false end
-    elseif not string.find(value_of(low, term[3]), text, 1, true) then return false end
+    if not matches(low, term[1], term[2]) then return false end
   end
   return rec
 end

@@ -7,6 +7,9 @@
   row_search(row): the record lower-cased, what a search matches.
   row_value(row, pattern): the value of the record's field whose "\31<code>=" is `pattern` ('' when it has none),
     found in the row itself (no copy of the record).
+  matches(low, code, text): whether a record (lower-cased) holds `text` lower-cased in field `code` ('' = free
+    text, after the time field). The task ID ("i") is matched from its start only, by free text as by `id:` (IDs are
+    quoted by their beginning; a few letters found inside random IDs would only be noise); the state ("s") whole.
 ]]
 --- @include "field"
 local function row_record(row)
@@ -24,4 +27,23 @@ local function row_value(row, pattern)
   local _, e = string.find(row, pattern, string.find(row, '\30', 1, true), true)
   if not e then return '' end
   return string.sub(row, e + 1, (string.find(row, '\31', e + 1, true) or 0) - 1)
+end
+local function field_of(low, code)
+  local _, e = string.find(low, '\31' .. code .. '=', 1, true)
+  if not e then return '', nil end
+  local stop = string.find(low, '\31', e + 1, true)
+  return string.sub(low, e + 1, (stop or 0) - 1), stop
+end
+local function matches(low, code, text)
+  if code == '' then
+    local id, stop = field_of(low, 'i')
+    if string.sub(id, 1, #text) == text then return true end
+    -- Free text starts after the leading time field; the ID's own text is skipped.
+    local from = stop or string.find(low, '\31', 2, true) or 1
+    return string.find(low, text, from, true) ~= nil
+  end
+  local value = field_of(low, code)
+  if code == 'i' then return string.sub(value, 1, #text) == text end
+  if code == 's' then return value == text end
+  return string.find(value, text, 1, true) ~= nil
 end

@@ -11,7 +11,9 @@
   a removal of one of its tasks).
 
   trigrams(text, out): adds every 3-byte window of `text` to the set `out` (a table trigram -> true).
-  indexed_text(rec): the part of a record that free text matches: after the time field.
+  indexed_text(rec): what of a record is posted: after the time field, with the task ID cut to its first ID_PREFIX
+    bytes. A search finds an ID from its start only (IDs are quoted by their beginning), and a random ID's trigrams
+    were most of what each task posted.
   slot_member(n): slot number n as the 10 digits that name it in "<base>:rec" and in the sorted sets.
   offsets_of(list): the offsets in a list posting, as a table offset -> true.
   post(key, v, list, piece, at): adds offsets to the posting at `key` (whose value is `v`, false if none), given as
@@ -26,10 +28,14 @@ local function trigrams(text, out)
   for i = 1, #text - 2 do out[string.sub(text, i, i + 2)] = true end
   return out
 end
+local ID_PREFIX = 4
 local function indexed_text(rec)
   local start = string.find(rec, '\31', 2, true) or 1
-  return string.sub(rec, start)
+  if string.sub(rec, start + 1, start + 2) ~= 'i=' then return string.sub(rec, start) end
+  local e = string.find(rec, '\31', start + 3, true) or (#rec + 1)
+  return string.sub(rec, start, math.min(e - 1, start + 2 + ID_PREFIX)) .. string.sub(rec, e)
 end
+
 local function slot_member(n)
   return string.format('%010d', n)
 end
