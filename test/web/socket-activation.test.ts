@@ -43,6 +43,14 @@ function activated(port: number, env: Record<string, string>, args: string[]): C
   );
 }
 
+/** Stops the restart loop, then the console it runs (killed first, the loop would start another). */
+async function stopActivated(activator: ChildProcess): Promise<void> {
+  const consoles = childrenOf(activator.pid!);
+  activator.kill('SIGKILL');
+  for (const pid of consoles) process.kill(pid, 'SIGKILL');
+  if (activator.exitCode === null && activator.signalCode === null) await once(activator, 'exit');
+}
+
 describe('the console on a socket passed by systemd', () => {
   let redis: TestRedis;
   let env: Record<string, string>;
@@ -75,9 +83,26 @@ describe('the console on a socket passed by systemd', () => {
       const [second] = childrenOf(activator.pid!);
       assert.ok(second && second !== first, `a new console process served it (${first} → ${second})`);
     } finally {
-      activator.kill('SIGKILL');
-      for (const pid of childrenOf(activator.pid!)) process.kill(pid, 'SIGKILL');
-      if (activator.exitCode === null && activator.signalCode === null) await once(activator, 'exit');
+      await stopActivated(activator);
+    }
+  });
+
+  test('Redis refused: the console takes up the socket after its bounded wait for Redis and says the truth', async () => {
+    const port = await freePort();
+    const refused = await freePort();
+    const activator = activated(port, { ...env, REDIS_URL: `redis://127.0.0.1:${refused}`, REDIS_CONNECT_TIMEOUT_MS: '1000' }, ['web']);
+    let stderr = '';
+    activator.stderr!.on('data', (chunk) => (stderr += chunk));
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      await eventually(() => /Listening on 127\.0\.0\.1:\d+ as 3/.test(stderr), 10_000, 'systemd-socket-activate to bind the port');
+      // Alive, not ready: the request waited in the backlog for the console's bounded start, then got an answer.
+      assert.equal((await get(`${url}/healthz`)).status, 200, stderr);
+      const ready = await get(`${url}/readyz`);
+      assert.equal(ready.status, 503, ready.body);
+      assert.match(ready.body, /redis/i);
+    } finally {
+      await stopActivated(activator);
     }
   });
 
