@@ -26,29 +26,47 @@ function get(url: string): Promise<{ status: number; body: string }> {
   });
 }
 
+interface Activated {
+  child: ChildProcess;
+  url: string;
+  /** What systemd-socket-activate and the console said so far. */
+  stderr(): string;
+}
+
 /**
  * `args` run as `systemd` would run the web unit's service behind its socket unit: the socket is bound by
  * systemd-socket-activate, which then becomes a loop that starts the console again whenever it exits (systemd's
- * Restart=), each process told that the socket is its own (LISTEN_PID).
+ * Restart=), each process told that the socket is its own (LISTEN_PID). Resolves once the port is bound.
  */
-function activated(port: number, env: Record<string, string>, args: string[]): ChildProcess {
+async function activated(env: Record<string, string>, args: string[]): Promise<Activated> {
+  const port = await freePort();
   const setenv = Object.entries(env).flatMap(([name, value]) => ['-E', `${name}=${value}`]);
   const loop = `while :; do sh -c 'LISTEN_PID=$$ exec "$@"' console "$@"; done`;
-  return spawn(
+  const child = spawn(
     'systemd-socket-activate',
     ['-l', `127.0.0.1:${port}`, ...setenv, 'sh', '-c', loop, 'restarts', process.execPath, BIN, ...args],
     {
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );
+  let stderr = '';
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const started = { child, url: `http://127.0.0.1:${port}`, stderr: () => stderr };
+  try {
+    await eventually(() => /Listening on 127\.0\.0\.1:\d+ as 3/.test(stderr), 10_000, 'systemd-socket-activate to bind the port');
+  } catch (error) {
+    await stopActivated(started);
+    throw error;
+  }
+  return started;
 }
 
 /** Stops the restart loop, then the console it runs (killed first, the loop would start another). */
-async function stopActivated(activator: ChildProcess): Promise<void> {
-  const consoles = childrenOf(activator.pid!);
-  activator.kill('SIGKILL');
+async function stopActivated({ child }: Activated): Promise<void> {
+  const consoles = childrenOf(child.pid!);
+  child.kill('SIGKILL');
   for (const pid of consoles) process.kill(pid, 'SIGKILL');
-  if (activator.exitCode === null && activator.signalCode === null) await once(activator, 'exit');
+  if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
 }
 
 describe('the console on a socket passed by systemd', () => {
@@ -63,24 +81,21 @@ describe('the console on a socket passed by systemd', () => {
   });
 
   test('it serves the passed socket; killed, a request made at once waits for the next process and is answered', async () => {
-    const port = await freePort();
-    const activator = activated(port, env, ['web']);
-    let stderr = '';
-    activator.stderr!.on('data', (chunk) => (stderr += chunk));
-    const url = `http://127.0.0.1:${port}`;
+    const activator = await activated(env, ['web']);
+    const { url, stderr } = activator;
+    const pid = activator.child.pid!;
     try {
-      await eventually(() => /Listening on 127\.0\.0\.1:\d+ as 3/.test(stderr), 10_000, 'systemd-socket-activate to bind the port');
       // The first connection starts the console (systemd-socket-activate execs on it): it waits in the backlog until served.
-      assert.equal((await get(`${url}/healthz`)).status, 200, stderr);
-      await eventually(() => /console at http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr)?.[1] === String(port), 10_000, 'the address said');
-      const [first] = childrenOf(activator.pid!);
+      assert.equal((await get(`${url}/healthz`)).status, 200, stderr());
+      await eventually(() => /console at (http:\/\/\S+)/.exec(stderr())?.[1] === url, 10_000, 'the address said');
+      const [first] = childrenOf(pid);
       assert.ok(first, 'the console runs under the restart loop');
       process.kill(first, 'SIGKILL');
-      await eventually(() => !childrenOf(activator.pid!).includes(first), 10_000, 'the console gone');
+      await eventually(() => !childrenOf(pid).includes(first), 10_000, 'the console gone');
       // Nothing listens now but the socket systemd holds: the request waits in its backlog, it is not refused.
       const answer = await get(`${url}/healthz`);
       assert.equal(answer.status, 200, answer.body);
-      const [second] = childrenOf(activator.pid!);
+      const [second] = childrenOf(pid);
       assert.ok(second && second !== first, `a new console process served it (${first} → ${second})`);
     } finally {
       await stopActivated(activator);
@@ -88,16 +103,12 @@ describe('the console on a socket passed by systemd', () => {
   });
 
   test('Redis refused: the console takes up the socket after its bounded wait for Redis and says the truth', async () => {
-    const port = await freePort();
     const refused = await freePort();
-    const activator = activated(port, { ...env, REDIS_URL: `redis://127.0.0.1:${refused}`, REDIS_CONNECT_TIMEOUT_MS: '1000' }, ['web']);
-    let stderr = '';
-    activator.stderr!.on('data', (chunk) => (stderr += chunk));
-    const url = `http://127.0.0.1:${port}`;
+    const activator = await activated({ ...env, REDIS_URL: `redis://127.0.0.1:${refused}`, REDIS_CONNECT_TIMEOUT_MS: '1000' }, ['web']);
+    const { url, stderr } = activator;
     try {
-      await eventually(() => /Listening on 127\.0\.0\.1:\d+ as 3/.test(stderr), 10_000, 'systemd-socket-activate to bind the port');
       // Alive, not ready: the request waited in the backlog for the console's bounded start, then got an answer.
-      assert.equal((await get(`${url}/healthz`)).status, 200, stderr);
+      assert.equal((await get(`${url}/healthz`)).status, 200, stderr());
       const ready = await get(`${url}/readyz`);
       assert.equal(ready.status, 503, ready.body);
       assert.match(ready.body, /redis/i);
