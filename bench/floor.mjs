@@ -7,7 +7,10 @@
 // ZADD + HINCRBY in one MULTI): the floor of the required parts, for the CPU figures.
 // With --split as well, the worker runs in a process of its own (this file with --worker), as gwqueue's do: the floor of
 // the required parts in the required processes.
-// Usage (from the project's root, so that the packages resolve): node bench/floor.mjs PORT REDIS_URL [--steps [--split]]
+// With --browser as well, the browser's required parts on top: a session in Redis (express-session, connect-redis, a
+// signed cookie), the CSRF check (csrf-sync), the form's one-time token claimed (SET NX) and recorded with the audit
+// entry, and the flash written back to the session: GET / gives the cookie and the CSRF token, as the console's does.
+// Usage (from the project's root, so that the packages resolve): node bench/floor.mjs PORT REDIS_URL [--steps [--split] [--browser]]
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
@@ -21,6 +24,7 @@ const { body, validationResult } = require('express-validator');
 
 const [port, redisUrl, ...modes] = process.argv.slice(2);
 const steps = modes.includes('--steps');
+const browser = modes.includes('--browser');
 if (modes.includes('--worker')) {
   // The worker process of --split: the queue's worker and its records, nothing else.
   const worker = openQueue(redisUrl, { recordFinished: true });
@@ -48,13 +52,17 @@ async function serve() {
   const app = express();
   app.use(helmet());
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }));
+  const csrf = browser ? browserParts(app, redis) : undefined;
   app.post(
     '/send_preliminary_gcn',
+    ...(csrf ? [csrf] : []),
     body('superevent_id').isString().matches(SUPEREVENT),
     body('event_id').isString().matches(EVENT),
     async (req, res) => {
       if (!validationResult(req).isEmpty()) return res.redirect(302, '/');
       try {
+        const claim = browser ? `floor:claim:${req.body.submission_token}` : undefined;
+        if (claim && (await redis.set(claim, 'pending', 'EX', 86400, 'NX')) !== 'OK') return res.redirect(303, '/');
         if (redis) {
           const [event] = await Promise.all([
             redis.hgetall(`floor:event:${req.body.event_id}`),
@@ -63,6 +71,7 @@ async function serve() {
           if (!event.graceid) return res.redirect(302, '/');
         }
         const id = await queue.add(req.body.superevent_id, req.body.event_id);
+        if (claim) redis.set(claim, id, 'EX', 86400).catch(() => {});
         await redis?.xadd(
           'floor:audit',
           'MAXLEN',
@@ -72,6 +81,7 @@ async function serve() {
           'record',
           JSON.stringify({ user: 'bench', action: 'send_preliminary_gcn', fields: req.body, taskId: id, time: Date.now() }),
         );
+        if (browser) req.session.flash = [{ kind: 'success', text: `Queued ${id}` }];
         res.redirect(303, `/result/${id}`);
       } catch {
         res.sendStatus(503);
@@ -95,4 +105,29 @@ async function serve() {
     if (child && child.exitCode === null) await once(child, 'exit');
     process.exit(0);
   });
+}
+
+/** The browser's parts (--browser): sessions in Redis, GET / with the CSRF token, the flash read back; returns the CSRF check. */
+function browserParts(app, redis) {
+  const session = require('express-session');
+  const { RedisStore } = require('connect-redis');
+  const { csrfSync } = require('csrf-sync');
+  app.use(
+    session({
+      store: new RedisStore({ client: redis, prefix: 'floor:sess:', ttl: 12 * 3600 }),
+      secret: 'floor-bench-secret-of-some-length',
+      name: 'floor.sid',
+      resave: false,
+      saveUninitialized: false,
+      cookie: { httpOnly: true, sameSite: 'strict', maxAge: 12 * 3600 * 1000 },
+    }),
+  );
+  const csrf = csrfSync({ getTokenFromRequest: (req) => req.body?._csrf });
+  app.get('/', (req, res) => {
+    const token = csrf.generateToken(req);
+    const flash = req.session.flash ?? [];
+    delete req.session.flash;
+    res.type('html').send(`<form method="post"><input type="hidden" name="_csrf" value="${token}">${flash.length}</form>`);
+  });
+  return csrf.csrfSynchronisedProtection;
 }

@@ -111,6 +111,7 @@ async function web(): Promise<void> {
     'floor',
     'floor-steps',
     'floor-split',
+    'floor-browser',
     'api',
     'browser',
     'api-2p',
@@ -187,6 +188,7 @@ async function web(): Promise<void> {
     'bare stack on Express': cell('floor', key, digits),
     "…with gwqueue's Redis steps": cell('floor-steps', key, digits),
     '…and its worker apart': cell('floor-split', key, digits),
+    '…and a browser': cell('floor-browser', key, digits),
     'gwqueue, API token': cell('api', key, digits),
     'gwqueue, browser': cell('browser', key, digits),
     'gwqueue, API token, 2 console processes': cell('api-2p', key, digits),
@@ -301,6 +303,20 @@ async function web(): Promise<void> {
     1.8,
     '≤',
     'for information: the required parts in separate web and worker processes',
+  );
+  target(
+    "CPU per submission, all processes, browser ÷ the required parts of a browser's submission (session, CSRF, one-time token)",
+    ratio(m('browser', 'cpuTotalMs'), m('floor-browser', 'cpuTotalMs')),
+    2.5,
+    '≤',
+    "for information: the browser path's floor",
+  );
+  target(
+    "CPU per submission, the required parts of a browser's submission ÷ bare stack on Express",
+    ratio(m('floor-browser', 'cpuTotalMs'), floorCpu),
+    2.5,
+    '≤',
+    'for information: what the browser target leaves',
   );
   target(`POST p99 under load, API token ÷ peer${quoted}`, ratio(m('api', 'wrkP99'), peer('wrkP99')), 1, '≤');
   target(`POST p99 under load, browser ÷ peer${quoted}`, ratio(m('browser', 'wrkP99'), peer('wrkP99')), 1, '≤');

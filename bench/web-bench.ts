@@ -30,13 +30,25 @@ export interface LoadOptions {
   abFlags?: string[];
 }
 
-export const APPS = ['bare', 'floor', 'floor-steps', 'floor-split', 'api', 'browser', 'api-2p', 'peer', 'api-v8heap'] as const;
+export const APPS = [
+  'bare',
+  'floor',
+  'floor-steps',
+  'floor-split',
+  'floor-browser',
+  'api',
+  'browser',
+  'api-2p',
+  'peer',
+  'api-v8heap',
+] as const;
 export type AppKey = (typeof APPS)[number];
 export const APP_LABELS: Record<AppKey, string> = {
   bare: 'bare stack',
   floor: 'bare stack on Express',
   'floor-steps': "bare stack on Express with gwqueue's Redis steps",
   'floor-split': '…and its worker in a process of its own',
+  'floor-browser': '…and a browser (session, CSRF, one-time token)',
   api: 'gwqueue, API token',
   browser: 'gwqueue, browser',
   'api-2p': 'gwqueue, API token, console in 2 processes and their supervisor',
@@ -237,18 +249,23 @@ async function startOurs(key: 'api' | 'browser' | 'api-2p' | 'api-v8heap', abFla
 }
 
 /** The bare stack (bench/bare.mjs), or the same on Express and express-validator (bench/floor.mjs), on a private Redis without persistence. */
-async function startBare(key: 'bare' | 'floor' | 'floor-steps' | 'floor-split'): Promise<App> {
+type BareKey = 'bare' | 'floor' | 'floor-steps' | 'floor-split' | 'floor-browser';
+const BARE_MODES: Record<BareKey, string[]> = {
+  bare: [],
+  floor: [],
+  'floor-steps': ['--steps'],
+  'floor-split': ['--steps', '--split'],
+  'floor-browser': ['--steps', '--split', '--browser'],
+};
+
+async function startBare(key: BareKey): Promise<App> {
   const redis = await startRedis();
   const port = await freePort();
   const script = key === 'bare' ? BARE : FLOOR;
-  const child = spawn(
-    process.execPath,
-    [script, String(port), redis.url, ...(key === 'floor-steps' ? ['--steps'] : key === 'floor-split' ? ['--steps', '--split'] : [])],
-    {
-      cwd: PACKAGE_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, [script, String(port), redis.url, ...BARE_MODES[key]], {
+    cwd: PACKAGE_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const stop = async () => {
     await stopChild(child);
     await redis.stop();
@@ -262,14 +279,36 @@ async function startBare(key: 'bare' | 'floor' | 'floor-steps' | 'floor-split'):
   const redisPid = Number(
     /process_id:(\d+)/.exec(spawnSync('redis-cli', ['-p', String(redis.port), 'info', 'server'], { encoding: 'utf8' }).stdout)?.[1],
   );
+  const base = `http://127.0.0.1:${port}`;
+  // The browser floor: each browser's session cookie and CSRF token from GET /, as for the console; no probe (its tokens are one-time).
+  const browsers: { cookie: string; csrf: string }[] = [];
+  try {
+    for (let i = 0; key === 'floor-browser' && i < BROWSERS; i++) browsers.push(await openBrowser(base, {}));
+  } catch (error) {
+    await stop();
+    throw error;
+  }
   return {
     key,
-    base: `http://127.0.0.1:${port}`,
-    wrk: { script: WRK_LUA, env: { WRK_BODY: FIELDS } },
-    probe: ['--result-url', '/result/{id}', '--done-field', 'state', '--done-values', 'completed', '--fail-values', 'failed'],
+    base,
+    ...(key === 'floor-browser'
+      ? {
+          wrk: {
+            script: WRK_BROWSER_LUA,
+            env: {
+              WRK_FIELDS: FIELDS,
+              WRK_BROWSERS: browsers.map((b) => `${b.cookie}\t${b.csrf}`).join('|'),
+              WRK_RUN: Date.now().toString(36),
+            },
+          },
+        }
+      : {
+          wrk: { script: WRK_LUA, env: { WRK_BODY: FIELDS } },
+          probe: ['--result-url', '/result/{id}', '--done-field', 'state', '--done-values', 'completed', '--fail-values', 'failed'],
+        }),
     acceptedPrefix: '/result/',
     processes: () =>
-      key === 'floor-split'
+      key === 'floor-split' || key === 'floor-browser'
         ? [
             ...named('web', 'floor (web)', [child.pid!]),
             ...named('worker', 'floor (worker)', childrenOf(child.pid!)),
@@ -363,7 +402,7 @@ const none = { postP50: NaN, doneP50: NaN, doneP95: NaN, doneP99: NaN };
 
 /** One run on one app, as the peer's README measures it: start fresh, wrk, drain, 2 s pause, probe (and ours again with ?wait), RSS, stop. */
 async function measure(key: AppKey, options: LoadOptions): Promise<WebFigures> {
-  const app = await (key === 'bare' || key === 'floor' || key === 'floor-steps' || key === 'floor-split'
+  const app = await (key === 'bare' || key === 'floor' || key === 'floor-steps' || key === 'floor-split' || key === 'floor-browser'
     ? startBare(key)
     : key === 'peer'
       ? startPeer()
