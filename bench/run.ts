@@ -5,7 +5,7 @@ import { benchCli, benchEngine } from './engine-bench.js';
 import { benchPeerCli, peerMissing } from './peer-cli-bench.js';
 import { benchDashboard } from './dashboard-bench.js';
 import { benchOperator } from './operator-bench.js';
-import { APP_LABELS, benchWeb, type AppKey, type WebFigures } from './web-bench.js';
+import { APP_LABELS, APPS, benchWeb, type AppKey, type WebFigures } from './web-bench.js';
 import { fmt, median, NOT_APPLICABLE, printTable, type Row } from './stats.js';
 import { optionsOrExit, parseBenchArgs } from './options.js';
 
@@ -106,18 +106,8 @@ try {
 
 async function web(): Promise<void> {
   const options = { wrkSeconds: quick ? 5 : 10, probeCount: quick ? 100 : 300, ...(args.abFlags ? { abFlags: args.abFlags } : {}) };
-  const apps: AppKey[] = [
-    'bare',
-    'floor',
-    'floor-steps',
-    'floor-split',
-    'floor-browser',
-    'api',
-    'browser',
-    'api-2p',
-    ...(peerRuns ? (['peer'] as const) : []),
-    ...(args.abHeap ? (['api-v8heap'] as const) : []),
-  ];
+  // Every app in APPS's order; the peer with --peer, the A/B's second app with --ab-heap or --ab-flags.
+  const apps: AppKey[] = APPS.filter((key) => (key !== 'peer' || peerRuns) && (key !== 'api-v8heap' || args.abHeap));
   console.log(
     `\nform POST /send_preliminary_gcn: ${runs} run(s) per app (${apps.map((key) => APP_LABELS[key]).join(', ')}), each started fresh: wrk -t2 -c32 -d${options.wrkSeconds}s, then drain, then ${options.probeCount} sequential submissions (probe; not on the browser path), then RSS`,
   );
