@@ -14,6 +14,9 @@ let VALID = { superevent_id: 'S240101a', event_id: 'G123456' };
 
 describe('operator console', () => {
   let fx: InProcess;
+  /** The preliminary-alert form posted by the API client "robot", with this Accept header. */
+  const robotPost = (accept: string) =>
+    request(fx.app).post('/send_preliminary_gcn').set('Authorization', `Bearer ${API_TOKEN}`).set('Accept', accept).type('form');
   before(async () => {
     fx = await startInProcess({ app: true, env: { ...CONSOLE_ACCESS, GWQUEUE_ADMIN_USERS: 'ada.lovelace' } });
     const seeded = await seedSuperevent(fx.gracedb);
@@ -251,13 +254,7 @@ describe('operator console', () => {
 
   test('scripted clients: API token without CSRF gets 202 JSON; a bad token 401; bad input 422 JSON', async () => {
     const before = await fx.jobCount();
-    const res = await request(fx.app)
-      .post('/send_preliminary_gcn')
-      .set('Authorization', `Bearer ${API_TOKEN}`)
-      .set('Accept', 'application/json')
-      .type('form')
-      .send(VALID)
-      .expect(202);
+    const res = await robotPost('application/json').send(VALID).expect(202);
     assert.match(res.body.url, TASK_URL);
     assert.equal(res.body.url, `/tasks/${res.body.id}`);
     assert.ok((await fx.jobCount()) > before);
@@ -282,23 +279,11 @@ describe('operator console', () => {
 
   test('an API token that asks for HTML alone is answered as a browser: 303 to the task page', async () => {
     const before = await fx.jobCount();
-    const res = await request(fx.app)
-      .post('/send_preliminary_gcn')
-      .set('Authorization', `Bearer ${API_TOKEN}`)
-      .set('Accept', 'text/html')
-      .type('form')
-      .send(VALID)
-      .expect(303);
+    const res = await robotPost('text/html').send(VALID).expect(303);
     assert.match(res.headers.location, TASK_URL);
     assert.ok((await fx.jobCount()) > before, 'the chain was enqueued');
     // `*/*` (curl's default) is no preference: JSON, as without Accept.
-    const any = await request(fx.app)
-      .post('/send_preliminary_gcn')
-      .set('Authorization', `Bearer ${API_TOKEN}`)
-      .set('Accept', '*/*')
-      .type('form')
-      .send(VALID)
-      .expect(202);
+    const any = await robotPost('*/*').send(VALID).expect(202);
     assert.match(any.body.url, TASK_URL);
   });
 

@@ -34,10 +34,9 @@ local terms, ways = {}, {{}}
 for i = 7 + n, #ARGV, 2 do
   local code, text = ARGV[i], ARGV[i + 1]
   terms[#terms + 1] = {code, text}
-  local own, start = nil, trigrams('\31i=' .. string.sub(text, 1, ID_PREFIX), {})
-  if code == 'i' then own = start else own = trigrams(text, {}) end
-  local choices = {own}
-  if code == '' and #text > ID_PREFIX then choices[2] = start end
+  local start = function() return trigrams('\31i=' .. string.sub(text, 1, ID_PREFIX), {}) end
+  local choices = {code == 'i' and start() or trigrams(text, {})}
+  if code == '' and #text > ID_PREFIX then choices[2] = start() end
   if #ways * #choices <= 8 then
     local next_ways = {}
     for _, way in ipairs(ways) do
@@ -133,16 +132,11 @@ local function candidates(b, counting)
 end
 
 -- `row` is a whole row (includes/task-row.lua).
-local function value_of(rec, pattern)
-  local _, e = string.find(rec, pattern, 1, true)
-  if not e then return '' end
-  return string.sub(rec, e + 1, (string.find(rec, '\31', e + 1, true) or 0) - 1)
-end
 local function check(row)
   local z = string.find(row, '\30', 1, true)
   local y = string.find(row, '\30', z + 1, true)
   local rec = string.sub(row, z + 1, (y or 0) - 1)
-  if state ~= '' and value_of(rec, '\31s=') ~= state then return false end
+  if state ~= '' and field(rec, 's') ~= state then return false end
   local low = y and string.sub(row, y + 1) or string.lower(rec)
   for _, term in ipairs(terms) do
     if not matches(low, term[1], term[2]) then return false end

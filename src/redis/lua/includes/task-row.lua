@@ -28,21 +28,16 @@ local function row_value(row, pattern)
   if not e then return '' end
   return string.sub(row, e + 1, (string.find(row, '\31', e + 1, true) or 0) - 1)
 end
-local function field_of(low, code)
-  local _, e = string.find(low, '\31' .. code .. '=', 1, true)
-  if not e then return '', nil end
-  local stop = string.find(low, '\31', e + 1, true)
-  return string.sub(low, e + 1, (stop or 0) - 1), stop
-end
 local function matches(low, code, text)
   if code == '' then
-    local id, stop = field_of(low, 'i')
+    local id = field(low, 'i')
     if string.sub(id, 1, #text) == text then return true end
     -- Free text starts after the leading time field; the ID's own text is skipped.
-    local from = stop or string.find(low, '\31', 2, true) or 1
+    local _, e = string.find(low, '\31i=', 1, true)
+    local from = e and e + #id + 1 or string.find(low, '\31', 2, true) or 1
     return string.find(low, text, from, true) ~= nil
   end
-  local value = field_of(low, code)
+  local value = field(low, code)
   if code == 'i' then return string.sub(value, 1, #text) == text end
   if code == 's' then return value == text end
   return string.find(value, text, 1, true) ~= nil
