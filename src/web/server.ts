@@ -88,7 +88,9 @@ export async function serveApp(
     start.started('the queues', () => client.close(), 300);
     setCurrentClient(client);
     const { gracedb, url: gracedbUrl } = createConsoleGraceDb(config, redis);
-    const app = buildApp({ config, client, gracedb, gracedbUrl, listenHost: listen.host });
+    // The development profile's local user is allowed only on a loopback address; a passed socket's address is known
+    // only once it is taken up, after the app is built: it never allows it (the socket may listen on any address).
+    const app = buildApp({ config, client, gracedb, gracedbUrl, listenHost: listen.fd === undefined ? listen.host : '' });
     server.off('request', starting);
     server.on('request', app);
     if (listen.onceReady) await bind();

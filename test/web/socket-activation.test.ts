@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
@@ -112,6 +113,17 @@ describe('the console on a socket passed by systemd', () => {
       const ready = await get(`${url}/readyz`);
       assert.equal(ready.status, 503, ready.body);
       assert.match(ready.body, /redis/i);
+    } finally {
+      await stopActivated(activator);
+    }
+  });
+
+  test("the development profile's local user is never taken on a passed socket (its address may be any)", async () => {
+    const activator = await activated({ ...env, GWQUEUE_ENV: 'development', GWQUEUE_LOCAL_USER: 'true' }, ['web']);
+    try {
+      const page = await get(`${activator.url}/`);
+      assert.equal(page.status, 200, activator.stderr());
+      assert.ok(!page.body.includes(`${os.userInfo().username}@${os.hostname()}`), 'no local user on the page');
     } finally {
       await stopActivated(activator);
     }
