@@ -103,20 +103,31 @@ describe('the console on a socket passed by systemd', () => {
     }
   });
 
-  test('Redis refused: the console takes up the socket after its bounded wait for Redis and says the truth', async () => {
-    const refused = await freePort();
-    const activator = await activated({ ...env, REDIS_URL: `redis://127.0.0.1:${refused}`, REDIS_CONNECT_TIMEOUT_MS: '1000' }, ['web']);
-    const { url, stderr } = activator;
-    try {
-      // Alive, not ready: the request waited in the backlog for the console's bounded start, then got an answer.
-      assert.equal((await get(`${url}/healthz`)).status, 200, stderr());
-      const ready = await get(`${url}/readyz`);
-      assert.equal(ready.status, 503, ready.body);
-      assert.match(ready.body, /redis/i);
-    } finally {
-      await stopActivated(activator);
-    }
-  });
+  for (const fault of ['refused', 'hung (SIGSTOP)'] as const) {
+    test(`Redis ${fault}: the console takes up the socket after its bounded wait for Redis and says the truth`, async () => {
+      const hung = fault === 'refused' ? undefined : await startRedis();
+      hung?.freeze();
+      const redisUrl = hung?.url ?? `redis://127.0.0.1:${await freePort()}`;
+      const activator = await activated(
+        { ...env, REDIS_URL: redisUrl, REDIS_CONNECT_TIMEOUT_MS: '1000', REDIS_COMMAND_TIMEOUT_MS: '1000' },
+        ['web'],
+      );
+      const { url, stderr } = activator;
+      try {
+        // Alive, not ready: the request waited in the backlog for the console's bounded start, then got an answer.
+        const started = Date.now();
+        assert.equal((await get(`${url}/healthz`)).status, 200, stderr());
+        const ready = await get(`${url}/readyz`);
+        assert.equal(ready.status, 503, ready.body);
+        assert.match(ready.body, /redis/i);
+        assert.ok(Date.now() - started < 15_000, `answered within the bounds (${Date.now() - started} ms)`);
+      } finally {
+        await stopActivated(activator);
+        hung?.thaw();
+        await hung?.stop();
+      }
+    });
+  }
 
   test("the development profile's local user is never taken on a passed socket (its address may be any)", async () => {
     const activator = await activated({ ...env, GWQUEUE_ENV: 'development', GWQUEUE_LOCAL_USER: 'true' }, ['web']);
