@@ -26,6 +26,18 @@ export interface SubmitOptions {
   id?: string;
 }
 
+/** How many enqueued tasks' queues a client remembers (TaskClient.readTask). */
+const REMEMBERED_TASKS = 10_000;
+
+/** What TaskClient.readTask read. */
+export interface TaskReading {
+  job: Job;
+  /** BullMQ's state of the job when read ("unknown" when it vanished between the reads). */
+  state: string;
+  logs: string[];
+  logCount: number;
+}
+
 export class TaskClient {
   readonly prefix: string;
   private readonly queues = new Map<string, Queue>();
@@ -34,6 +46,11 @@ export class TaskClient {
   private readonly eventsConnections: Redis[] = [];
   /** Queue names read within the last second: task pages poll findJob many times a second. */
   private recentQueueNames?: { at: number; names: string[] };
+  /**
+   * The queue of each task this client enqueued lately (a task's queue never changes): the page an operator is sent to
+   * after submitting polls it, and reads it without first asking Redis which queue holds it.
+   */
+  private readonly enqueuedIn = new Map<string, string>();
 
   constructor(
     readonly config: Config,
@@ -97,6 +114,7 @@ export class TaskClient {
     } catch (error) {
       throw asRedisUnavailable(error, this.config);
     }
+    for (const step of built.steps) this.remember(step.id, step.queue);
     return new AsyncResult(built.rootId, this);
   }
 
@@ -155,6 +173,47 @@ export class TaskClient {
     if (!queue) return undefined;
     try {
       return await Job.fromId(this.queue(queue), id);
+    } catch (error) {
+      throw asRedisUnavailable(error, this.config);
+    }
+  }
+
+  private remember(id: string, queue: string): void {
+    this.enqueuedIn.delete(id);
+    this.enqueuedIn.set(id, queue);
+    // Oldest first: a Map iterates in insertion order.
+    if (this.enqueuedIn.size > REMEMBERED_TASKS) this.enqueuedIn.delete(this.enqueuedIn.keys().next().value!);
+  }
+
+  /**
+   * A task's job, state and latest log lines (up to `logLines`), read together in one round trip when this client
+   * enqueued the task; undefined when no queue holds it.
+   */
+  async readTask(id: string, logLines: number): Promise<TaskReading | undefined> {
+    if (!TASK_ID.test(id)) return undefined;
+    const known = this.enqueuedIn.get(id);
+    const reading = await this.readTaskIn(known ?? (await this.queueOf(id)), id, logLines);
+    if (reading || !known) return reading;
+    // Removed after its retention (or by an operator): forgotten, and looked for as any other ID.
+    this.enqueuedIn.delete(id);
+    return this.readTaskIn(await this.queueOf(id), id, logLines);
+  }
+
+  private async readTaskIn(queueName: string | undefined, id: string, logLines: number): Promise<TaskReading | undefined> {
+    if (!queueName) return undefined;
+    this.ensureConnected();
+    const queue = this.queue(queueName);
+    // BullMQ's getJobLogs reads through a MULTI, which on this connection first copies BullMQ's scripts onto itself
+    // (docs/performance.md): its two commands are sent plainly instead.
+    const logsKey = queue.toKey(`${id}:logs`);
+    try {
+      const [job, state, logs, logCount] = await Promise.all([
+        Job.fromId(queue, id),
+        queue.getJobState(id),
+        this.redis.lrange(logsKey, 0, logLines - 1),
+        this.redis.llen(logsKey),
+      ]);
+      return job ? { job, state, logs, logCount } : undefined;
     } catch (error) {
       throw asRedisUnavailable(error, this.config);
     }

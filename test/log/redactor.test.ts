@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config/index.js';
-import { CENSOR, redactorFor } from '../../src/log/redact.js';
+import { CENSOR, redactorFor, textScrubber } from '../../src/log/redact.js';
 
 const TOKEN = 'tok-redactor-0123456789abcdef';
 const GRACEDB_TOKEN = 'gdb-redactor-fedcba9876543210';
@@ -32,4 +32,17 @@ test('value: secret-named keys censored, strings scrubbed, and everything else k
   assert.deepEqual(shown.kwargs, { password: CENSOR, token: CENSOR, note: 'fine' });
   assert.deepEqual(shown.deep, deep, 'deep values are kept');
   assert.equal(redactorFor(config), redactorFor(config), 'built once per configuration');
+});
+
+test('the scrubber lets through only what nothing could match: a secret as short as allowed, or written whole, is censored', () => {
+  const scrub = textScrubber(['s3cr3t', 'a-longer-secret-value']);
+  assert.equal(scrub('s3cr3t'), CENSOR, 'a six-character secret alone');
+  assert.equal(scrub('id=S3CR3T'), 'id=S3CR3T', 'a known secret is matched as written (another case is another text)');
+  assert.equal(scrub('x a-longer-secret-value y'), `x ${CENSOR} y`);
+  assert.equal(scrub('BEARER abcdefgh12'), `BEARER ${CENSOR}`, 'patterns keep their case rules');
+  assert.equal(scrub('a://:b@'), `a://:${CENSOR}@`, 'the shortest pattern match (7 characters)');
+  assert.equal(scrub('token=x'), `token=${CENSOR}`);
+  const plain = 'S240101abc completed 2026-12-06T15:00:00.000Z';
+  assert.equal(scrub(plain), plain);
+  assert.equal(textScrubber(['abc'])('abc'), CENSOR, 'a shorter secret given to the scrubber is still censored');
 });

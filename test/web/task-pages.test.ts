@@ -9,6 +9,8 @@ import { keyOf } from '../../src/redis/keys.js';
 import { listAudit } from '../../src/audit/audit-log.js';
 import { raiseError, add, sleep } from '../../src/tasks/core.js';
 import { chain } from '../../src/queue/canvas.js';
+import { connectClient } from '../../src/queue/client.js';
+import { setCurrentClient } from '../../src/queue/current-client.js';
 import { defineTask } from '../../src/queue/registry.js';
 import { eventually } from '../helpers/eventually.js';
 
@@ -185,6 +187,29 @@ describe('task pages', () => {
     const failed = await timed(`/api/tasks/${failing.id}?wait=10`);
     assert.equal(failed.body.state, 'failed', 'a failure ends the wait too');
     await request(fx.app).get('/api/tasks/00000000-0000-4000-8000-000000000000?wait=10').expect(404);
+  });
+
+  test("a task's page reads it whoever enqueued it, and one removed after is unknown, though this console enqueued it", async () => {
+    // Enqueued through the console's client, which remembers its queue; and through another (a CLI, another console).
+    const own = await add.delay(1, 2);
+    const other = await connectClient(fx.config);
+    try {
+      const theirs = await other.apply(add.s(3, 4));
+      for (const [id, sum] of [
+        [own.id, 3],
+        [theirs.id, 7],
+      ] as const) {
+        const read = await request(fx.app).get(`/api/tasks/${id}?wait=10`).expect(200);
+        assert.deepEqual([read.body.state, read.body.result], ['completed', sum]);
+      }
+      await fx.engine.client.queue((await fx.engine.client.queueOf(own.id))!).remove(own.id);
+      await request(fx.app).get(`/api/tasks/${own.id}`).expect(404);
+      await request(fx.app).get(`/api/tasks/${own.id}?wait=10`).expect(404);
+    } finally {
+      // connectClient made the other client the current one (what `task.delay()` enqueues through).
+      setCurrentClient(fx.engine.client);
+      await other.close();
+    }
   });
 
   test('?wait: many waiters are each answered when their task ends, and a client that leaves leaves no listener behind', async () => {

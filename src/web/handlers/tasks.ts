@@ -29,19 +29,16 @@ async function loadTask(ctx: WebContext, id: string, root: string): Promise<Task
 }
 
 async function loadJob(ctx: WebContext, id: string, root: string): Promise<{ task: TaskPayload; job: Job } | undefined> {
-  if (!ID.test(id)) return undefined;
-  const queueName = await ctx.client.queueOf(id);
-  if (!queueName) return undefined;
-  // Job, state and logs in one round trip: the task page and API clients poll this several times a second.
-  const queue = ctx.client.queue(queueName);
-  const [job, state, logs] = await Promise.all([Job.fromId(queue, id), queue.getJobState(id), queue.getJobLogs(id, 0, 199)]);
-  if (!job) return undefined;
+  // Job, state and logs together: the task page and API clients poll this several times a second.
+  const reading = await ctx.client.readTask(id, 200);
+  if (!reading) return undefined;
+  const { job, state, logs } = reading;
   const info = await describeJob(ctx.client, job, state as TaskState);
   // Arguments, result, error, stack and the task's log lines are shown (page and JSON): redacted as the logs are.
   const redactor = redactorFor(ctx.config);
   const shown = redactor.value({ ...info, result: shownResult(info, root) });
   return {
-    task: { ...shown, finished: FINISHED_STATES.includes(info.state), logs: logs.logs.map(redactor.text), url: `${root}/tasks/${info.id}` },
+    task: { ...shown, finished: FINISHED_STATES.includes(info.state), logs: logs.map(redactor.text), url: `${root}/tasks/${info.id}` },
     job,
   };
 }
@@ -125,22 +122,24 @@ export function taskApi(ctx: WebContext): RequestHandler[] {
         return res.status(400).json({ error: 'invalid input', fields: { wait: WAIT_PROBLEM }, status: 400 });
       const id = String(req.params.id);
       const waitMs = req.query.wait === undefined ? 0 : Number(req.query.wait) * 1000;
-      const queueName = waitMs > 0 && ID.test(id) ? await ctx.client.queueOf(id) : undefined;
-      // A client that goes away ends the wait.
-      const gone = new AbortController();
-      res.once('close', () => gone.abort());
       // A task removed while we wait keeps its last reading; one unknown from the start is a 404.
       let last: Awaited<ReturnType<typeof loadJob>>;
       const read = async () => (last = (await loadJob(ctx, id, rootOf(req))) ?? last);
-      const loaded = queueName
-        ? await readUntilFinished(ctx.client, queueName, id, {
-            timeoutMs: waitMs,
-            read,
-            finished: (reading) => !reading || reading.task.finished,
-            signal: gone.signal,
-          })
-        : await read();
-      if (gone.signal.aborted) return;
+      const first = await read();
+      const queueName = waitMs > 0 && first && !first.task.finished ? first.task.queue : undefined;
+      // A client that goes away ends the wait (made only for a wait: an AbortController a request is not free).
+      const gone = queueName ? new AbortController() : undefined;
+      if (gone) res.once('close', () => gone.abort());
+      const loaded =
+        queueName && gone
+          ? await readUntilFinished(ctx.client, queueName, id, {
+              timeoutMs: waitMs,
+              read,
+              finished: (reading) => !reading || reading.task.finished,
+              signal: gone.signal,
+            })
+          : first;
+      if (gone?.signal.aborted) return;
       if (!loaded) return res.status(404).json({ error: notFoundMessage(id), status: 404 });
       res.set('Cache-Control', 'no-store').json(forViewer(req, loaded.task));
     } catch (error) {
