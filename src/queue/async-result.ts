@@ -38,7 +38,7 @@ interface EndWatch {
 
 /** Listens for the job's completed/failed events on its queue's event stream (see readUntilFinished). */
 async function watchForEnd(client: JobSource, queueName: string, id: string): Promise<EndWatch> {
-  const events = client.events(queueName);
+  const { events, release } = client.waitOnEvents(queueName);
   // Per-job event names (`completed:<id>`) are emitted by QueueEvents but not in its typed listener map.
   const emitter = events as unknown as EventEmitter;
   let arrived = false;
@@ -49,9 +49,19 @@ async function watchForEnd(client: JobSource, queueName: string, id: string): Pr
   };
   emitter.on(`completed:${id}`, onEnd);
   emitter.on(`failed:${id}`, onEnd);
+  const stop = () => {
+    emitter.off(`completed:${id}`, onEnd);
+    emitter.off(`failed:${id}`, onEnd);
+    release();
+  };
   // The event stream's connection waits for Redis like a worker's: never longer than a second here (the caller's
   // own reads fail fast when Redis is away, and re-reads every second cover events missed meanwhile).
-  await within(events.waitUntilReady(), 1000);
+  try {
+    await within(events.waitUntilReady(), 1000);
+  } catch (error) {
+    stop();
+    throw error;
+  }
   return {
     next(ms) {
       if (arrived) {
@@ -69,8 +79,7 @@ async function watchForEnd(client: JobSource, queueName: string, id: string): Pr
       });
     },
     cancel() {
-      emitter.off(`completed:${id}`, onEnd);
-      emitter.off(`failed:${id}`, onEnd);
+      stop();
       wake?.(false);
     },
   };

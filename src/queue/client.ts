@@ -26,6 +26,9 @@ export interface SubmitOptions {
   id?: string;
 }
 
+/** How long a queue's event stream stays open after its last waiter (TaskClient.waitOnEvents): a minute. */
+const EVENTS_IDLE_MS = 60_000;
+
 /** How many enqueued tasks' queues a client remembers (TaskClient.readTask). */
 const REMEMBERED_TASKS = 10_000;
 
@@ -43,7 +46,12 @@ export class TaskClient {
   private readonly queues = new Map<string, Queue>();
   private readonly queueEvents = new Map<string, QueueEvents>();
   private flowProducer?: FlowProducer;
-  private readonly eventsConnections: Redis[] = [];
+  private readonly eventsConnections = new Map<string, Redis>();
+  /** How many waiters each queue's event stream has (waitOnEvents), and the timer that closes one nobody waits on. */
+  private readonly eventWaiters = new Map<string, number>();
+  private readonly eventsIdle = new Map<string, NodeJS.Timeout>();
+  /** How long a queue's event stream stays open after its last waiter (tests shorten it). */
+  eventsIdleMs = EVENTS_IDLE_MS;
   /** Queue names read within the last second: task pages poll findJob many times a second. */
   private recentQueueNames?: { at: number; names: string[] };
   /**
@@ -230,7 +238,7 @@ export class TaskClient {
     if (!events) {
       // QueueEvents blocks on XREAD, so it gets a connection of its own that waits for Redis like a worker's.
       const connection = createRedisConnection(this.config, 'worker');
-      this.eventsConnections.push(connection);
+      this.eventsConnections.set(queueName, connection);
       events = new QueueEvents(queueName, { connection, prefix: this.prefix });
       events.on('error', () => {});
       this.queueEvents.set(queueName, events);
@@ -238,7 +246,42 @@ export class TaskClient {
     return events;
   }
 
+  /**
+   * The queue's event stream for one waiter, who calls `release` when done. A stream reads every job's events of its
+   * queue: one nobody has waited on for eventsIdleMs is closed (the next waiter opens it again).
+   */
+  waitOnEvents(queueName: string): { events: QueueEvents; release(): void } {
+    clearTimeout(this.eventsIdle.get(queueName));
+    this.eventsIdle.delete(queueName);
+    const events = this.events(queueName);
+    this.eventWaiters.set(queueName, (this.eventWaiters.get(queueName) ?? 0) + 1);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      const left = (this.eventWaiters.get(queueName) ?? 1) - 1;
+      if (left > 0) return void this.eventWaiters.set(queueName, left);
+      this.eventWaiters.delete(queueName);
+      const idle = setTimeout(() => this.closeEvents(queueName), this.eventsIdleMs);
+      idle.unref();
+      this.eventsIdle.set(queueName, idle);
+    };
+    return { events, release };
+  }
+
+  private closeEvents(queueName: string): void {
+    this.eventsIdle.delete(queueName);
+    const events = this.queueEvents.get(queueName);
+    const connection = this.eventsConnections.get(queueName);
+    this.queueEvents.delete(queueName);
+    this.eventsConnections.delete(queueName);
+    // Its connection first: closing the stream alone waits for Redis, which may be away.
+    connection?.disconnect();
+    void events?.close().catch(() => {});
+  }
+
   async close(): Promise<void> {
+    this.eventsIdle.forEach((idle) => clearTimeout(idle));
     await Promise.allSettled([...this.queueEvents.values()].map((events) => events.close()));
     await Promise.allSettled([...this.queues.values()].map((queue) => queue.close()));
     await this.flowProducer?.close().catch(() => {});

@@ -73,5 +73,5 @@ export interface JobData {
 export interface JobSource {
   findJob(id: string): Promise<Job | undefined>;
   findJobIn(queueName: string, id: string): Promise<Job | undefined>;
-  events(queueName: string): QueueEvents;
+  waitOnEvents(queueName: string): { events: QueueEvents; release(): void };
 }

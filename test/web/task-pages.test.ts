@@ -212,6 +212,33 @@ describe('task pages', () => {
     }
   });
 
+  test("?wait: a queue's event stream nobody waits on is closed after a while, and opened again by the next waiter", async () => {
+    // A console of its own (its own client, so no stream of the other tests' is its): streams are counted in Redis.
+    const client = await connectClient(fx.config);
+    setCurrentClient(fx.engine.client);
+    client.eventsIdleMs = 200;
+    const app = createApp({ config: fx.config, client, gracedb: fx.gracedb, listenHost: '127.0.0.1' });
+    const readers = async () => {
+      const list = String(await fx.engine.client.redis.call('CLIENT', 'LIST'));
+      return list.split('\n').filter((line) => / cmd=xread\b/.test(line)).length;
+    };
+    try {
+      const others = await readers();
+      for (const round of [1, 2]) {
+        const slow = await holdTask();
+        const answered = request(app)
+          .get(`/api/tasks/${slow.id}?wait=10`)
+          .then((res) => res.body.state);
+        await eventually(async () => (await readers()) === others + 1, 10_000, `round ${round}: the event stream to be read`);
+        releaseHeld();
+        assert.equal(await answered, 'completed', `round ${round}: the waiter is answered when its task ends`);
+        await eventually(async () => (await readers()) === others, 10_000, `round ${round}: the idle event stream to be closed`);
+      }
+    } finally {
+      await client.close();
+    }
+  });
+
   test('?wait: many waiters are each answered when their task ends, and a client that leaves leaves no listener behind', async () => {
     const handles = await Promise.all(Array.from({ length: 12 }, (_, i) => sleep.delay(0.2 + (i % 3) * 0.1)));
     const answers = await Promise.all(handles.map((h) => request(fx.app).get(`/api/tasks/${h.id}?wait=10`).expect(200)));
