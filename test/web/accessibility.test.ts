@@ -280,7 +280,13 @@ describe('accessibility and layout in Chromium', () => {
     };
     await check('flower-queues', '/flower/queues', '#queue-table form[action$="/pause"] button, #clean-age, #clean-state');
     hidden['flower-queues selects'] = await cutSelects(page, '#clean-queue, #clean-state, #clean-age');
-    await check('flower-tasks', '/flower/tasks', '#task-tabs .nav-link');
+    // Every task's ID, state, times and buttons, as a card of its own (the list does not scroll sideways).
+    await check(
+      'flower-tasks',
+      '/flower/tasks',
+      '#task-tabs .nav-link, #task-table td[data-label], #task-table .badge, #task-table .flower-actions button, #task-table th a',
+    );
+    hidden['flower-tasks sideways'] = await sidewaysScrolling(page);
     await check(
       'flower-workers',
       '/flower/',
