@@ -182,6 +182,7 @@ async function web(): Promise<void> {
     'gwqueue, API token': cell('api', key, digits),
     'gwqueue, browser': cell('browser', key, digits),
     'gwqueue, API token, 2 console processes': cell('api-2p', key, digits),
+    'gwqueue, API token, 2 workers': cell('api-2w', key, digits),
     [peerColumn]: fmt(peerValue ?? (peerRuns ? m('peer', key) : NaN), digits),
   });
   const ours = figures.api[0];
@@ -281,6 +282,13 @@ async function web(): Promise<void> {
     'for information',
   );
   target(
+    'CPU per submission, all processes, API token, 2 workers sharing the queues ÷ bare stack on Express',
+    ratio(m('api-2w', 'cpuTotalMs'), floorCpu),
+    1.8,
+    '≤',
+    'for information',
+  );
+  target(
     "CPU per submission, all processes, API token ÷ bare stack on Express with gwqueue's Redis steps",
     ratio(m('api', 'cpuTotalMs'), m('floor-steps', 'cpuTotalMs')),
     1.8,
@@ -318,6 +326,13 @@ async function web(): Promise<void> {
   target(
     `RSS of every process but Redis, 2 console processes ÷ peer${quoted}`,
     ratio(m('api-2p', 'totalRssMb'), peerTotal),
+    1.3,
+    '≤',
+    'for information',
+  );
+  target(
+    `RSS of every process but Redis, 2 workers sharing the queues ÷ peer${quoted}`,
+    ratio(m('api-2w', 'totalRssMb'), peerTotal),
     1.3,
     '≤',
     'for information',

@@ -90,7 +90,7 @@ function sample(): void {
 let failed = false;
 try {
   console.log(
-    `soak: ${minutes} min at about ${rate} requests/s on ${base} (the console as its unit runs it, ${unitWebProcesses()} process(es); 2 workers, Redis with AOF)`,
+    `soak: ${minutes} min at about ${rate} requests/s on ${base} (the console as its unit runs it, ${unitWebProcesses()} process(es); ${workers.length} worker(s), Redis with AOF)`,
   );
   const end = Date.now() + minutes * 60_000;
   const sampler = setInterval(sample, Math.max(5000, (minutes * 60_000) / 40));

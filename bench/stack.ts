@@ -1,4 +1,4 @@
-// gwqueue as deployed, for the bench and the soak: a private Redis, 2 workers, the console as its unit runs it (one process), production profile.
+// gwqueue as deployed, for the bench and the soak: a private Redis, one worker (the units run one per queue group), the console as its unit runs it (one process), production profile.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -62,6 +62,11 @@ export async function startStack(options: {
    * `--v8-pool-size` alone, its processes with the V8 flags the cluster gives them (web/cluster.ts).
    */
   webProcesses?: number;
+  /**
+   * Worker processes, each consuming every queue. Default 1: the units run one worker per queue group on a host
+   * (gwqueue-worker@GROUP), so the form's queue has one; the others' workers would only be idle here.
+   */
+  workers?: number;
 }): Promise<Stack> {
   const redis = await startRedis({ appendOnly: options.appendOnly });
   const redisPid = Number(
@@ -88,7 +93,9 @@ export async function startStack(options: {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
   const workerArgs = unitNodeArgs('gwqueue-worker@.service');
-  const workers = [1, 2].map((n) => start(workerArgs, ['worker', '-n', `${options.name}${n}@local`]));
+  const workers = Array.from({ length: options.workers ?? 1 }, (_, i) =>
+    start(workerArgs, ['worker', '-n', `${options.name}${i + 1}@local`]),
+  );
   // The unit's flags are the console process's; a supervising primary keeps only the background-thread one.
   const consoleArgs = unitNodeArgs('gwqueue-web.service');
   const webArgs =

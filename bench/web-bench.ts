@@ -39,6 +39,7 @@ export const APPS = [
   'api',
   'browser',
   'api-2p',
+  'api-2w',
   'peer',
   'api-v8heap',
 ] as const;
@@ -52,6 +53,7 @@ export const APP_LABELS: Record<AppKey, string> = {
   api: 'gwqueue, API token',
   browser: 'gwqueue, browser',
   'api-2p': 'gwqueue, API token, console in 2 processes and their supervisor',
+  'api-2w': 'gwqueue, API token, 2 workers sharing the queues',
   peer: 'peer (Flask + Celery)',
   'api-v8heap': "gwqueue, API token, V8's default heap sizing",
 };
@@ -168,13 +170,15 @@ export async function seedEvent(base: string, token: string): Promise<string> {
 
 /**
  * gwqueue as deployed (production profile): the console as its unit runs it (one process; `api-2p`: the earlier
- * two and their supervisor) behind a trusted proxy that names the user, 2 workers, a private Redis without persistence
- * like the peer's. `path`: API clients with a token, or browsers.
+ * two and their supervisor) behind a trusted proxy that names the user, one worker as the form's queue group has
+ * (`api-2w`: two sharing every queue, the earlier layout), a private Redis without persistence like the peer's.
  */
-async function startOurs(key: 'api' | 'browser' | 'api-2p' | 'api-v8heap', abFlags = V8_HEAP_DEFAULTS): Promise<App> {
+async function startOurs(key: 'api' | 'browser' | 'api-2p' | 'api-2w' | 'api-v8heap', abFlags = V8_HEAP_DEFAULTS): Promise<App> {
   const stack = await startStack({
     name: 'webbench',
     ...(key === 'api-2p' ? { webProcesses: 2 } : {}),
+    // The bench's layout until 2026-12-06: two workers, each consuming every queue (the form's tasks shared between them).
+    ...(key === 'api-2w' ? { workers: 2 } : {}),
     nodeArgs: ['--import', STANDIN, ...(key === 'api-v8heap' ? abFlags : [])],
     env: { GWQUEUE_TRUSTED_PROXIES: '127.0.0.1', GWQUEUE_AUTHORIZED_USERS: BROWSER_USER },
   });
