@@ -38,7 +38,6 @@ export interface TaskReading {
   /** BullMQ's state of the job when read ("unknown" when it vanished between the reads). */
   state: string;
   logs: string[];
-  logCount: number;
 }
 
 export class TaskClient {
@@ -220,16 +219,14 @@ export class TaskClient {
     this.ensureConnected();
     const queue = this.queue(queueName);
     // BullMQ's getJobLogs reads through a MULTI, which on this connection first copies BullMQ's scripts onto itself
-    // (docs/performance.md): its two commands are sent plainly instead.
-    const logsKey = queue.toKey(`${id}:logs`);
+    // (docs/performance.md): the lines are read plainly instead (their count, which it reads too, is not shown).
     try {
-      const [job, state, logs, logCount] = await Promise.all([
+      const [job, state, logs] = await Promise.all([
         Job.fromId(queue, id),
         queue.getJobState(id),
-        this.redis.lrange(logsKey, 0, logLines - 1),
-        this.redis.llen(logsKey),
+        this.redis.lrange(queue.toKey(`${id}:logs`), 0, logLines - 1),
       ]);
-      return job ? { job, state, logs, logCount } : undefined;
+      return job ? { job, state, logs } : undefined;
     } catch (error) {
       throw asRedisUnavailable(error, this.config);
     }
