@@ -356,7 +356,6 @@ function readConfigFile(file: string): Env {
 
 let cached: Config | undefined;
 
-/** Loads the configuration once per process from process.env. Throws ConfigError on a bad value. */
 /**
  * The socket systemd passed to this very process (it passes them from fd 3 on), if any. Sockets passed to another
  * process (LISTEN_PID not ours: a process it forked inherits the variables) are not ours to use.
@@ -371,6 +370,7 @@ function activatedSocket(fds: string | undefined, pid: number | undefined): numb
   return 3;
 }
 
+/** Loads the configuration once per process from process.env. Throws ConfigError on a bad value. */
 export function getConfig(): Config {
   cached ??= loadConfig(process.env);
   return cached;
@@ -455,7 +455,12 @@ function parseQueueConcurrency(env: Env, name: string): Record<string, number> {
 export function publicBaseUrl(config: Config): string {
   if (config.web.publicUrl) return config.web.publicUrl;
   const host = ['0.0.0.0', '::', ''].includes(config.web.host) ? os.hostname() : config.web.host;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${config.web.port}${config.web.urlPrefix}`;
+  return `http://${hostPort(host, config.web.port)}${config.web.urlPrefix}`;
+}
+
+/** `host:port`, an IPv6 address in brackets (as URLs and messages write it). */
+export function hostPort(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 /** Where the console serves the embedded GraceDB's API, as links in its records name it. */

@@ -1,5 +1,6 @@
 // Binds a server of ours (the console, the dashboard, a worker's /metrics) to its port, or fails with one line naming the address and the reason.
 import type { Server } from 'node:net';
+import { hostPort } from '../config/index.js';
 
 /** The port is taken, not ours to take, or the address is not on this machine: the process cannot start (exit 71). */
 export class ListenError extends Error {
@@ -28,7 +29,7 @@ export function listenOn(server: Server, port: number, host: string, what: strin
   return new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       const reason = (error.code && REASONS[error.code]) ?? error.message;
-      const address = fd === undefined ? `${host.includes(':') ? `[${host}]` : host}:${port}` : `the socket systemd passed (fd ${fd})`;
+      const address = fd === undefined ? hostPort(host, port) : `the socket systemd passed (fd ${fd})`;
       reject(new ListenError(`cannot serve ${what} on ${address}: ${reason}${error.code ? ` (${error.code})` : ''}`, error.code));
     };
     server.once('error', onError);

@@ -3,7 +3,7 @@ import nodeCluster from 'node:cluster';
 import http from 'node:http';
 import type { Request, Response } from 'express';
 import type { Redis } from 'ioredis';
-import type { Config } from '../config/index.js';
+import { hostPort, type Config } from '../config/index.js';
 import { createClusterRegistry, getProcessMetrics, METRICS_CONTENT_TYPE, renderMetrics } from './metrics.js';
 import { clusterProcessMetrics } from './metrics-cluster.js';
 import { listenOn } from '../log/listen.js';
@@ -69,7 +69,7 @@ export async function startMetricsServer(port: number, host: string): Promise<Me
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}/metrics`,
+    url: `http://${hostPort(host, actualPort)}/metrics`,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

@@ -1,7 +1,7 @@
 // Starts an app of ours (the console, or the stand-alone dashboard): a producer client, the GraceDB, an HTTP server.
 import http from 'node:http';
 import type { Express } from 'express';
-import type { Config } from '../config/index.js';
+import { hostPort, type Config } from '../config/index.js';
 import { TaskClient } from '../queue/client.js';
 import { createRedisConnection, describeRedis, waitUntilReady } from '../redis/connection.js';
 import { OutageLog } from '../redis/outage-log.js';
@@ -99,7 +99,7 @@ export async function serveApp(
     const port = typeof address === 'object' && address ? address.port : listen.port;
     // A passed socket's address is systemd's ListenStream=, not the configured host.
     const host = listen.fd !== undefined && typeof address === 'object' && address ? address.address : listen.host;
-    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    const url = `http://${hostPort(host, port)}`;
     return {
       server,
       url,

@@ -46,6 +46,12 @@ describe('task pages', () => {
     if (!server.listening) await new Promise((resolve) => server!.once('listening', resolve));
     return `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`;
   };
+  /** A client besides the console's (a CLI, another console); the console's stays the current one, which `task.delay()` enqueues through. */
+  const anotherClient = async () => {
+    const client = await connectClient(fx.config);
+    setCurrentClient(fx.engine.client);
+    return client;
+  };
   after(async () => {
     releaseHeld();
     server?.closeAllConnections();
@@ -192,7 +198,7 @@ describe('task pages', () => {
   test("a task's page reads it whoever enqueued it, and one removed after is unknown, though this console enqueued it", async () => {
     // Enqueued through the console's client, which remembers its queue; and through another (a CLI, another console).
     const own = await add.delay(1, 2);
-    const other = await connectClient(fx.config);
+    const other = await anotherClient();
     try {
       const theirs = await other.apply(add.s(3, 4));
       for (const [id, sum] of [
@@ -206,16 +212,13 @@ describe('task pages', () => {
       await request(fx.app).get(`/api/tasks/${own.id}`).expect(404);
       await request(fx.app).get(`/api/tasks/${own.id}?wait=10`).expect(404);
     } finally {
-      // connectClient made the other client the current one (what `task.delay()` enqueues through).
-      setCurrentClient(fx.engine.client);
       await other.close();
     }
   });
 
   test("?wait: a queue's event stream nobody waits on is closed after a while, and opened again by the next waiter", async () => {
     // A console of its own (its own client, so no stream of the other tests' is its): streams are counted in Redis.
-    const client = await connectClient(fx.config);
-    setCurrentClient(fx.engine.client);
+    const client = await anotherClient();
     client.eventsIdleMs = 200;
     const app = createApp({ config: fx.config, client, gracedb: fx.gracedb, listenHost: '127.0.0.1' });
     const readers = async () => {
